@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   creates .venv, installs the planner, builds the demo park (ARGS are passed on)
+#   make test   creates .venv with the dev extras and runs the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/planner demo $(ARGS)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check planner tests
+	$(BIN)/ruff format --check planner tests
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format planner tests
+	$(BIN)/ruff check --fix planner tests
+
+clean:
+	rm -rf $(VENV) data/demo .pytest_cache test-artifacts

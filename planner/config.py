@@ -1,0 +1,248 @@
+"""A park's configuration: identity, CRS, readiness checklist, leading industries, thresholds.
+
+The defaults are the national rules of ``DESIGN.md`` (Rules from regulation);
+a park overrides any of them. The configuration lives in the park's store
+(table ``park_config``) and travels with it.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from planner.crs import is_gk_epsg, zone_of_epsg
+from planner.errors import ConfigError
+from planner.parcels.codes import industry_code_problem
+from planner.parcels.schema import CHECKLIST_ITEMS, NETWORK_ITEMS
+
+__all__ = [
+    "CHECKLIST_PRESETS",
+    "DEFAULT_THRESHOLDS",
+    "MAX_LEADING_INDUSTRIES",
+    "LeadingIndustry",
+    "ParkConfig",
+    "checklist_from_preset",
+]
+
+CHECKLIST_PRESETS: Mapping[str, tuple[str, ...]] = {
+    "三通一平": ("road", "water", "power", "leveled"),
+    "五通一平": ("road", "water", "drainage", "power", "telecom", "leveled"),
+    "七通一平": ("road", "water", "drainage", "power", "telecom", "gas", "heat", "leveled"),
+}
+"""Common checklists. 九通一平 adds cable TV and broadband, which have no network layer yet."""
+
+MAX_LEADING_INDUSTRIES = 3
+"""A park declares at most three leading industries (主导产业); more is a warning."""
+
+DEFAULT_THRESHOLDS: Mapping[str, float] = {
+    # 闲置土地处置办法 (2012), arts. 2, 14
+    "idle_after_years": 1.0,
+    "reclaim_after_years": 2.0,
+    "idle_fee_rate": 0.20,
+    "idle_developed_fraction": 1.0 / 3.0,
+    "idle_investment_fraction": 0.25,
+    # 工业项目建设用地控制指标 (2008; 2023 revision)
+    "building_coverage_min": 0.30,
+    "admin_living_share_max": 0.07,
+    "green_ratio_max": 0.20,
+    # park floors per mu (common local rules; parks set their own)
+    "investment_intensity_min_wan_per_mu": 250.0,
+    "output_min_wan_per_mu": 400.0,
+    "tax_min_wan_per_mu": 20.0,
+    # projects under this get standard factory space, not a parcel
+    "standard_factory_below_wan": 5000.0,
+    # site leveling (场地平整)
+    "leveled_relief_max_m": 2.0,
+    "leveled_slope_max_pct": 2.0,
+}
+
+_NETWORK_DEFAULTS: Mapping[str, Mapping[str, float]] = {
+    # service_distance_m: how far the network may pass from the parcel boundary;
+    # service_radius_m: how far along the network from a live source it serves.
+    "road": {"service_distance_m": 30.0, "service_radius_m": 30000.0},
+    "water": {"service_distance_m": 60.0, "service_radius_m": 8000.0},
+    "drainage": {"service_distance_m": 60.0, "service_radius_m": 8000.0},
+    "power": {"service_distance_m": 100.0, "service_radius_m": 6000.0},
+    "telecom": {"service_distance_m": 100.0, "service_radius_m": 10000.0},
+    "gas": {"service_distance_m": 60.0, "service_radius_m": 8000.0},
+    "heat": {"service_distance_m": 60.0, "service_radius_m": 4000.0},
+}
+
+
+@dataclass(frozen=True)
+class LeadingIndustry:
+    """A leading industry (主导产业): a name parks use and the GB/T 4754 codes it covers."""
+
+    name_zh: str
+    codes: tuple[str, ...]
+    name_en: str = ""
+
+
+@dataclass(frozen=True)
+class ParkConfig:
+    """Configuration of one park.
+
+    ``crs_epsg`` is the park's storage CRS, a CGCS2000 3-degree Gauss–Krüger
+    code without zone prefix (EPSG:4534–4554). ``checklist`` lists the items of
+    :data:`planner.parcels.schema.CHECKLIST_ITEMS` a parcel needs to be 熟地.
+    """
+
+    park_id: str
+    name: str
+    crs_epsg: int
+    name_en: str = ""
+    checklist: tuple[str, ...] = CHECKLIST_PRESETS["七通一平"]
+    leading_industries: tuple[LeadingIndustry, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    networks: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in _NETWORK_DEFAULTS.items()}
+    )
+    dem: str | None = None
+    """Path of the park's DEM GeoTIFF, relative to the store's folder."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> list[str]:
+        """Raise :class:`ConfigError` on a bad value; return warnings (also issued)."""
+        if not str(self.park_id).strip():
+            raise ConfigError("`park_id` must not be empty")
+        if not is_gk_epsg(self.crs_epsg) or zone_of_epsg(self.crs_epsg)[1]:
+            msg = (
+                f"`crs_epsg` {self.crs_epsg} is not allowed; a park is stored in CGCS2000 3-degree "
+                "Gauss–Krüger without zone prefix, EPSG:4534–4554 (planner.crs.gk_epsg(lon))"
+            )
+            raise ConfigError(msg)
+        unknown = [item for item in self.checklist if item not in CHECKLIST_ITEMS]
+        if unknown or not self.checklist:
+            msg = (
+                f"`checklist` item(s) {unknown} not allowed; allowed: {', '.join(CHECKLIST_ITEMS)}"
+                if unknown
+                else "`checklist` must not be empty"
+            )
+            raise ConfigError(msg)
+        if len(set(self.checklist)) != len(self.checklist):
+            raise ConfigError(f"`checklist` repeats an item: {list(self.checklist)}")
+        for key, value in self.thresholds.items():
+            if key not in DEFAULT_THRESHOLDS:
+                msg = f"`thresholds.{key}` is not a known threshold; known: {', '.join(DEFAULT_THRESHOLDS)}"
+                raise ConfigError(msg)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 or value != value:
+                raise ConfigError(f"`thresholds.{key}` must be a number ≥ 0, got {value!r}")
+        for net, values in self.networks.items():
+            if net not in NETWORK_ITEMS:
+                raise ConfigError(f"`networks.{net}` is not a network; allowed: {', '.join(NETWORK_ITEMS)}")
+            for key, value in values.items():
+                if key not in ("service_distance_m", "service_radius_m"):
+                    raise ConfigError(
+                        f"`networks.{net}.{key}` is not known; allowed: service_distance_m, service_radius_m"
+                    )
+                if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                    raise ConfigError(f"`networks.{net}.{key}` must be a number of metres ≥ 0, got {value!r}")
+        names = set()
+        for industry in self.leading_industries:
+            if not industry.name_zh or industry.name_zh in names:
+                raise ConfigError(f"leading industry name {industry.name_zh!r} is empty or repeated")
+            names.add(industry.name_zh)
+            if not industry.codes:
+                raise ConfigError(f"leading industry {industry.name_zh!r} lists no industry codes")
+            for code in industry.codes:
+                problem = industry_code_problem(code)
+                if problem:
+                    raise ConfigError(f"leading industry {industry.name_zh!r}: {problem}")
+        notes = []
+        if len(self.leading_industries) > MAX_LEADING_INDUSTRIES:
+            notes.append(
+                f"park {self.park_id!r} declares {len(self.leading_industries)} leading industries; "
+                f"a park should declare at most {MAX_LEADING_INDUSTRIES} (主导产业不超过3个)"
+            )
+        for note in notes:
+            warnings.warn(note, UserWarning, stacklevel=3)
+        return notes
+
+    def threshold(self, key: str) -> float:
+        """A threshold, the park's value or the national default."""
+        if key not in DEFAULT_THRESHOLDS:
+            raise ConfigError(f"`{key}` is not a known threshold; known: {', '.join(DEFAULT_THRESHOLDS)}")
+        return float(self.thresholds.get(key, DEFAULT_THRESHOLDS[key]))
+
+    def with_changes(self, **changes: Any) -> ParkConfig:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["checklist"] = list(self.checklist)
+        data["leading_industries"] = [
+            {"name_zh": li.name_zh, "name_en": li.name_en, "codes": list(li.codes)} for li in self.leading_industries
+        ]
+        data["thresholds"] = {**DEFAULT_THRESHOLDS, **self.thresholds}
+        data["networks"] = {k: dict(v) for k, v in self.networks.items()}
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ParkConfig:
+        """Build from a dict (e.g. parsed JSON), naming any unknown or missing key."""
+        known = {
+            "park_id",
+            "name",
+            "name_en",
+            "crs_epsg",
+            "checklist",
+            "leading_industries",
+            "thresholds",
+            "networks",
+            "dem",
+        }
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s) {unknown}; allowed: {', '.join(sorted(known))}")
+        missing = [k for k in ("park_id", "name", "crs_epsg") if k not in data]
+        if missing:
+            raise ConfigError(f"configuration lacks {missing}")
+        kwargs = dict(data)
+        checklist = kwargs.get("checklist", CHECKLIST_PRESETS["七通一平"])
+        kwargs["checklist"] = checklist_from_preset(checklist) if isinstance(checklist, str) else tuple(checklist)
+        kwargs["leading_industries"] = tuple(
+            LeadingIndustry(
+                name_zh=str(li.get("name_zh", "")), codes=tuple(li.get("codes", ())), name_en=str(li.get("name_en", ""))
+            )
+            for li in kwargs.get("leading_industries", ())
+        )
+        nets = {k: dict(v) for k, v in _NETWORK_DEFAULTS.items()}
+        for net, values in dict(kwargs.get("networks", {})).items():
+            nets.setdefault(net, {}).update(values)
+        kwargs["networks"] = nets
+        kwargs["thresholds"] = {**DEFAULT_THRESHOLDS, **dict(kwargs.get("thresholds", {}))}
+        try:
+            kwargs["crs_epsg"] = int(kwargs["crs_epsg"])
+        except (TypeError, ValueError):
+            raise ConfigError(f"`crs_epsg` must be an EPSG number, got {kwargs['crs_epsg']!r}") from None
+        return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> ParkConfig:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"park configuration is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+
+def checklist_from_preset(name: str) -> tuple[str, ...]:
+    """The items of a named checklist: ``三通一平``, ``五通一平`` or ``七通一平``."""
+    try:
+        return CHECKLIST_PRESETS[name]
+    except KeyError:
+        msg = (
+            f"checklist {name!r} is not a known preset; known: {', '.join(CHECKLIST_PRESETS)}; "
+            f"or list the items ({', '.join(CHECKLIST_ITEMS)}). 九通一平 needs cable-TV and broadband "
+            "layers the planner does not model yet"
+        )
+        raise ConfigError(msg) from None

@@ -1,0 +1,160 @@
+"""Coordinate reference systems of Chinese land administration.
+
+A park is stored in CGCS2000 3-degree Gauss–Krüger *without* zone prefix
+(EPSG:4534–4554: false easting 500 km, central meridian 3°·zone). The land
+bureau often wants the *zone-prefixed* twin (EPSG:4513–4533: false easting
+zone·10⁶ + 500 km, so an easting reads ``39 512 345.6`` in zone 39). The
+geographic CRS is CGCS2000 (EPSG:4490). GeoJSON for the web is WGS84
+lon/lat (EPSG:4326); CGCS2000 and WGS84 agree to a few centimetres, so
+PROJ's transformation between them is the identity (a ballpark one).
+
+Zones: zone ``k`` has central meridian ``3·k`` °E, for ``k`` = 25 (75°E) to
+45 (135°E), which covers China (73.5°E–135.1°E).
+
+>>> gk_zone(118.3)
+39
+>>> gk_epsg(118.3)
+4548
+>>> gk_epsg(118.3, prefixed=True)
+4527
+>>> zone_of_epsg(4527)
+(39, True)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pyproj
+
+from planner.errors import CRSError
+
+__all__ = [
+    "CGCS2000",
+    "CHINA_BOUNDS",
+    "FIRST_ZONE",
+    "LAST_ZONE",
+    "WGS84",
+    "central_meridian",
+    "check_in_china",
+    "equal_area_crs",
+    "gk_epsg",
+    "gk_zone",
+    "is_gk_epsg",
+    "transformer",
+    "zone_of_epsg",
+]
+
+CGCS2000 = 4490
+"""EPSG code of CGCS2000 geographic coordinates (lon/lat on the CGCS2000 ellipsoid)."""
+WGS84 = 4326
+FIRST_ZONE = 25
+LAST_ZONE = 45
+_PLAIN_BASE = 4534  # EPSG of zone 25 (CM 75°E) without prefix; zones follow in order
+_PREFIXED_BASE = 4513  # EPSG of zone 25 with zone prefix
+
+CHINA_BOUNDS = (73.4, 3.3, 135.2, 53.6)
+"""Lon/lat box (west, south, east, north) that holds all Chinese territory."""
+
+
+def gk_zone(lon: float) -> int:
+    """The 3-degree Gauss–Krüger zone whose central meridian is nearest ``lon``.
+
+    Parameters
+    ----------
+    lon
+        Longitude in degrees east (CGCS2000 or WGS84).
+
+    Raises
+    ------
+    CRSError
+        If ``lon`` lies outside China's longitudes (73.4°E–135.2°E).
+    """
+    if not np.isfinite(lon) or not CHINA_BOUNDS[0] <= lon <= CHINA_BOUNDS[2]:
+        msg = (
+            f"longitude {lon} is outside China ({CHINA_BOUNDS[0]}°E to {CHINA_BOUNDS[2]}°E); "
+            "check that the coordinates are lon/lat in degrees and not swapped or projected"
+        )
+        raise CRSError(msg)
+    return min(max(round(lon / 3.0), FIRST_ZONE), LAST_ZONE)
+
+
+def central_meridian(zone: int) -> float:
+    """Central meridian of a 3-degree zone, in degrees east."""
+    _check_zone(zone)
+    return 3.0 * zone
+
+
+def gk_epsg(lon: float | None = None, *, zone: int | None = None, prefixed: bool = False) -> int:
+    """EPSG code of the CGCS2000 3-degree Gauss–Krüger CRS for a longitude or a zone.
+
+    Parameters
+    ----------
+    lon
+        Longitude in degrees east; the zone is chosen from it (give ``lon`` or ``zone``).
+    zone
+        The zone number (25–45).
+    prefixed
+        ``False`` for the park's storage CRS (EPSG:4534–4554, easting without the zone
+        number); ``True`` for the land bureau's twin with zone prefix (EPSG:4513–4533).
+    """
+    if (lon is None) == (zone is None):
+        msg = "give exactly one of `lon` (degrees east) or `zone` (25–45)"
+        raise CRSError(msg)
+    if zone is None:
+        zone = gk_zone(float(lon))  # type: ignore[arg-type]
+    _check_zone(zone)
+    return (_PREFIXED_BASE if prefixed else _PLAIN_BASE) + zone - FIRST_ZONE
+
+
+def zone_of_epsg(epsg: int) -> tuple[int, bool]:
+    """The zone and whether it is zone-prefixed, for a CGCS2000 3-degree GK EPSG code."""
+    if _PLAIN_BASE <= epsg <= _PLAIN_BASE + LAST_ZONE - FIRST_ZONE:
+        return FIRST_ZONE + epsg - _PLAIN_BASE, False
+    if _PREFIXED_BASE <= epsg <= _PREFIXED_BASE + LAST_ZONE - FIRST_ZONE:
+        return FIRST_ZONE + epsg - _PREFIXED_BASE, True
+    msg = (
+        f"EPSG:{epsg} is not a CGCS2000 3-degree Gauss–Krüger CRS; expected EPSG:4534–4554 "
+        "(no zone prefix) or EPSG:4513–4533 (zone prefix)"
+    )
+    raise CRSError(msg)
+
+
+def is_gk_epsg(epsg: int | None) -> bool:
+    """True for EPSG:4513–4554, the CGCS2000 3-degree Gauss–Krüger codes."""
+    return epsg is not None and _PREFIXED_BASE <= epsg <= _PLAIN_BASE + LAST_ZONE - FIRST_ZONE
+
+
+def equal_area_crs(lon: float, lat: float) -> pyproj.CRS:
+    """A Lambert azimuthal equal-area CRS on GRS80 centred at ``(lon, lat)``.
+
+    The projection is authalic: planar areas in it equal areas on the ellipsoid.
+    Centred on a park, the straight projected edges of a parcel lie within
+    micrometres of the geodesics, so the planar area matches
+    ``pyproj.Geod(ellps="GRS80")`` to about 1e-9 relative (CGCS2000's ellipsoid
+    has GRS80's shape).
+    """
+    return pyproj.CRS.from_proj4(
+        f"+proj=laea +lat_0={lat:.9f} +lon_0={lon:.9f} +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
+    )
+
+
+@lru_cache(maxsize=64)
+def transformer(src: int | str, dst: int | str) -> pyproj.Transformer:
+    """A cached ``pyproj.Transformer`` from ``src`` to ``dst`` in x=lon/easting order."""
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+def check_in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Boolean mask of the lon/lat pairs that fall inside China's bounding box."""
+    west, south, east, north = CHINA_BOUNDS
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def _check_zone(zone: int) -> None:
+    if not FIRST_ZONE <= zone <= LAST_ZONE:
+        msg = f"zone {zone} is not a CGCS2000 3-degree zone used in China; allowed: {FIRST_ZONE}–{LAST_ZONE}"
+        raise CRSError(msg)

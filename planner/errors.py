@@ -1,0 +1,136 @@
+"""Errors raised by the planner.
+
+Every class is also a built-in exception, so a caller can catch either the
+planner's class or the familiar built-in (the habit of ``rasterio.errors``):
+``except ValidationError`` and ``except ValueError`` both catch a refused
+parcel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "CRSError",
+    "ConfigError",
+    "ParcelNotFoundError",
+    "PlannerError",
+    "Problem",
+    "StoreError",
+    "StoreLockedError",
+    "ValidationError",
+    "VersionConflictError",
+]
+
+
+class PlannerError(Exception):
+    """Base class of every error the planner raises on purpose."""
+
+
+class CRSError(PlannerError, ValueError):
+    """A coordinate reference system is missing, unknown or outside China."""
+
+
+class ConfigError(PlannerError, ValueError):
+    """A park configuration value is missing or not allowed."""
+
+
+class Problem:
+    """One finding about one parcel and one field.
+
+    ``severity`` is ``"error"`` (the write is refused), ``"warning"`` (stored,
+    but worth a look) or ``"repair"`` (the input was changed, e.g. a Chinese
+    status name turned into its code, and the change is reported).
+    """
+
+    __slots__ = ("field", "message", "parcel_id", "row", "severity")
+
+    def __init__(
+        self,
+        severity: str,
+        parcel_id: str | None,
+        field: str | None,
+        message: str,
+        *,
+        row: int | None = None,
+    ) -> None:
+        self.severity = severity
+        self.parcel_id = parcel_id
+        self.field = field
+        self.message = message
+        self.row = row
+
+    def where(self) -> str:
+        """Name the parcel (or input row) and the field, for messages."""
+        who = f"parcel {self.parcel_id!r}" if self.parcel_id else f"row {self.row}"
+        return f"{who}, field `{self.field}`" if self.field else who
+
+    def __str__(self) -> str:
+        return f"{self.where()}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"Problem({self.severity!r}, {self.parcel_id!r}, {self.field!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return self.as_dict() == other.as_dict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.as_dict().values()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "parcel_id": self.parcel_id,
+            "row": self.row,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+class ValidationError(PlannerError, ValueError):
+    """Input refused; ``problems`` lists every error (and the warnings) found.
+
+    The message shows the first errors, each naming the parcel and the field.
+    """
+
+    def __init__(self, problems: Sequence[Problem], *, what: str = "parcels") -> None:
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        shown = "\n".join(f"  - {p}" for p in errors[:20])
+        more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
+        super().__init__(f"{len(errors)} problem(s) in the {what}; nothing was written:\n{shown}{more}")
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class StoreError(PlannerError, OSError):
+    """The park store cannot be opened, read or written."""
+
+
+class StoreLockedError(StoreError):
+    """Another writer holds the store; the write was not made."""
+
+
+class ParcelNotFoundError(PlannerError, KeyError):
+    """No parcel has the given ``parcel_id``."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the sentence readable
+        return str(self.args[0]) if self.args else "parcel not found"
+
+
+class VersionConflictError(PlannerError, RuntimeError):
+    """The row changed since the version the edit was based on (no lost updates)."""
+
+    def __init__(self, parcel_id: str, expected: int, current: int) -> None:
+        self.parcel_id = parcel_id
+        self.expected = expected
+        self.current = current
+        super().__init__(
+            f"parcel {parcel_id!r} is at version {current}, but the edit was based on version "
+            f"{expected}; reload the parcel and apply the edit again"
+        )

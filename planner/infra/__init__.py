@@ -1,0 +1,1 @@
+"""Infrastructure networks of a park: line layers and source points."""

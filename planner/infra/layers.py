@@ -1,0 +1,246 @@
+"""Schemas and checks of the infrastructure layers a park store holds.
+
+One line layer per network (``road_lines``, ``water_lines``, …, ``heat_lines``)
+and one point layer ``sources`` for the places networks are fed from: a highway
+gateway for roads, a substation, a waterworks, a sewage plant, a gas station,
+a telecom exchange, a heat plant. Each source states its capacity in the unit
+of its network, in the column that names the unit (``capacity_kva``,
+``capacity_m3d``, …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.errors import Problem
+from planner.fields import Choices, Field, allowed_text, check_columns, check_geometry, id_at
+from planner.parcels.schema import NETWORK_ITEMS
+
+__all__ = [
+    "CAPACITY_COLUMN",
+    "LINE_FIELDS",
+    "NETWORKS",
+    "ROAD_CLASSES",
+    "SOURCE_FIELDS",
+    "SOURCE_KINDS",
+    "check_lines",
+    "check_sources",
+    "line_layer",
+]
+
+NETWORKS: Choices = MappingProxyType(
+    {
+        "road": ("道路", "road"),
+        "water": ("给水", "water supply"),
+        "drainage": ("排水", "drainage"),
+        "power": ("电力", "power"),
+        "telecom": ("通信", "telecom"),
+        "gas": ("燃气", "gas"),
+        "heat": ("热力", "heat"),
+    }
+)
+assert tuple(NETWORKS) == NETWORK_ITEMS
+
+SOURCE_KINDS: Choices = MappingProxyType(
+    {
+        "gateway": ("高速出入口", "highway gateway"),
+        "substation": ("变电站", "substation"),
+        "waterworks": ("水厂", "waterworks"),
+        "sewage_plant": ("污水处理厂", "sewage plant"),
+        "gas_station": ("燃气门站", "gas station"),
+        "telecom_exchange": ("通信局所", "telecom exchange"),
+        "heat_plant": ("热源厂", "heat plant"),
+    }
+)
+
+NETWORK_OF_KIND: Mapping[str, str] = MappingProxyType(
+    {
+        "gateway": "road",
+        "substation": "power",
+        "waterworks": "water",
+        "sewage_plant": "drainage",
+        "gas_station": "gas",
+        "telecom_exchange": "telecom",
+        "heat_plant": "heat",
+    }
+)
+
+CAPACITY_COLUMN: Mapping[str, str | None] = MappingProxyType(
+    {
+        "road": None,
+        "power": "capacity_kva",
+        "water": "capacity_m3d",
+        "drainage": "capacity_m3d",
+        "gas": "capacity_nm3h",
+        "heat": "capacity_mw",
+        "telecom": "capacity_ports",
+    }
+)
+"""The column that holds a source's capacity, by network (roads have none)."""
+
+ROAD_CLASSES: Choices = MappingProxyType(
+    {
+        "highway": ("高速公路", "highway"),
+        "arterial": ("主干路", "arterial road"),
+        "secondary": ("次干路", "secondary road"),
+        "branch": ("支路", "branch road"),
+        "link": ("连接线", "link road"),
+    }
+)
+
+_GROUPS = {"identity": ("标识", "identity"), "network": ("管网", "network"), "edits": ("编辑", "edits")}
+
+_EDIT_FIELDS = (
+    Field("version", "int", "edits", "版本", "version", origin="managed"),
+    Field("updated_at", "datetime", "edits", "更新时间", "updated at", origin="managed"),
+    Field("updated_by", "str", "edits", "更新人", "updated by", origin="managed"),
+)
+
+LINE_FIELDS: tuple[Field, ...] = (
+    Field("line_id", "str", "identity", "线路编号", "line id", required=True),
+    Field("name", "str", "identity", "名称", "name"),
+    Field("geometry", "geometry", "identity", "线位", "alignment", required=True),
+    Field("road_class", "str", "network", "道路等级", "road class", allowed=ROAD_CLASSES),
+    Field("width_m", "float", "network", "红线宽度", "right-of-way width", unit="m", min_value=0.0),
+    Field("voltage_kv", "float", "network", "电压等级", "voltage", unit="kv", min_value=0.0),
+    Field("diameter_mm", "float", "network", "管径", "pipe diameter", unit="mm", min_value=0.0),
+    Field(
+        "in_service",
+        "bool",
+        "network",
+        "在用",
+        "in service",
+        description="False for planned or disused lines; they carry nothing.",
+    ),
+    *_EDIT_FIELDS,
+)
+
+SOURCE_FIELDS: tuple[Field, ...] = (
+    Field("source_id", "str", "identity", "设施编号", "source id", required=True),
+    Field("network", "str", "network", "所属管网", "network", allowed=NETWORKS, required=True),
+    Field("kind", "str", "network", "设施类型", "kind", allowed=SOURCE_KINDS, required=True),
+    Field("name", "str", "identity", "名称", "name"),
+    Field("geometry", "geometry", "identity", "位置", "location", required=True),
+    Field("voltage_kv", "float", "network", "电压等级", "voltage", unit="kv", min_value=0.0),
+    Field("capacity_kva", "float", "network", "供电容量", "power capacity", unit="kva", min_value=0.0),
+    Field("capacity_m3d", "float", "network", "处理/供水能力", "water capacity", unit="m3/d", min_value=0.0),
+    Field("capacity_nm3h", "float", "network", "供气能力", "gas capacity", unit="nm3/h", min_value=0.0),
+    Field("capacity_mw", "float", "network", "供热能力", "heat capacity", unit="mw", min_value=0.0),
+    Field("capacity_ports", "float", "network", "端口容量", "telecom capacity", unit="ports", min_value=0.0),
+    Field("in_service", "bool", "network", "在用", "in service"),
+    *_EDIT_FIELDS,
+)
+
+LINE_FIELD_BY_NAME: Mapping[str, Field] = MappingProxyType({f.name: f for f in LINE_FIELDS})
+SOURCE_FIELD_BY_NAME: Mapping[str, Field] = MappingProxyType({f.name: f for f in SOURCE_FIELDS})
+
+
+def line_layer(network: str) -> str:
+    """Store layer name of a network's lines: ``road`` → ``road_lines``."""
+    if network not in NETWORKS:
+        msg = f"`network` {network!r} is not allowed; allowed: {allowed_text(NETWORKS)}"
+        raise ValueError(msg)
+    return f"{network}_lines"
+
+
+def check_lines(lines: gpd.GeoDataFrame, network: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Check a network's line layer: ids, values, and line geometries of two or more points.
+
+    MultiLineStrings are split into their parts (ids ``ID-1``, ``ID-2``, …), and
+    the split is reported as a repair.
+    """
+    what = f"{network} line"
+    lines = lines.copy()
+    problems: list[Problem] = []
+    geoms = lines.geometry.to_numpy()
+    multi = shapely.get_type_id(geoms) == shapely.GeometryType.MULTILINESTRING
+    if multi.any():
+        ids = lines["line_id"].astype(object) if "line_id" in lines else pd.Series([None] * len(lines))
+        for pos in np.flatnonzero(multi):
+            n = shapely.get_num_geometries(geoms[pos])
+            problems.append(
+                Problem("repair", ids.iloc[pos], "geometry", f"MultiLineString split into {n} lines", row=int(pos))
+            )
+        parts = lines.explode(index_parts=True)
+        part_no = parts.index.get_level_values(-1).to_numpy()
+        was_multi = np.repeat(multi, shapely.get_num_geometries(geoms).clip(min=1))
+        if "line_id" in parts:
+            base = parts["line_id"].astype(object).astype(str)
+            parts.loc[was_multi, "line_id"] = base[was_multi] + "-" + (part_no[was_multi] + 1).astype(str)
+        lines = parts.reset_index(drop=True)
+    lines, found = check_columns(lines, LINE_FIELD_BY_NAME, id_column="line_id", what=what)
+    problems += found
+    problems += check_geometry(
+        lines, "line_id", allowed=(shapely.GeometryType.LINESTRING,), type_text="LineString", what=what
+    )
+    geoms = lines.geometry.to_numpy()
+    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    if ok.any():
+        short = np.zeros(len(lines), dtype=bool)
+        short[ok] = shapely.length(geoms[ok]) <= 0
+        for pos in np.flatnonzero(short):
+            problems.append(
+                Problem(
+                    "error",
+                    id_at(lines, "line_id", pos),
+                    "geometry",
+                    "the line has fewer than two distinct points",
+                    row=int(pos),
+                )
+            )
+    if network != "road" and "road_class" in lines and lines["road_class"].notna().any():
+        problems.append(Problem("error", None, "road_class", f"`road_class` is for road lines, not {network} lines"))
+    return lines, problems
+
+
+def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Check the source points: kind matches network, capacity in its network's column."""
+    sources, problems = check_columns(sources, SOURCE_FIELD_BY_NAME, id_column="source_id", what="source")
+    problems += check_geometry(
+        sources, "source_id", allowed=(shapely.GeometryType.POINT,), type_text="Point", what="source"
+    )
+    if {"kind", "network"} <= set(sources.columns):
+        for pos, (kind, net) in enumerate(zip(sources["kind"], sources["network"], strict=True)):
+            if kind is None or net is None:
+                continue
+            sid = id_at(sources, "source_id", pos)
+            if NETWORK_OF_KIND[kind] != net:
+                problems.append(
+                    Problem(
+                        "error",
+                        sid,
+                        "kind",
+                        f"a {kind} ({SOURCE_KINDS[kind][0]}) feeds the {NETWORK_OF_KIND[kind]} network, not {net}",
+                        row=pos,
+                    )
+                )
+                continue
+            column = CAPACITY_COLUMN[net]
+            for other in set(CAPACITY_COLUMN.values()) - {None, column}:
+                if other in sources and pd.notna(sources[other].iloc[pos]):
+                    problems.append(
+                        Problem(
+                            "error",
+                            sid,
+                            other,
+                            f"a {net} source states its capacity in `{column or 'no column'}`, not `{other}`",
+                            row=pos,
+                        )
+                    )
+            if column and (column not in sources or pd.isna(sources[column].iloc[pos])):
+                problems.append(
+                    Problem(
+                        "error",
+                        sid,
+                        column,
+                        f"a {kind} ({SOURCE_KINDS[kind][0]}) needs its capacity in `{column}`",
+                        row=pos,
+                    )
+                )
+    return sources, problems

@@ -1,0 +1,1 @@
+"""The parcel layer: schema (field dictionary), codes, areas and validation."""

@@ -1,0 +1,85 @@
+"""Code lists the parcel layer checks against.
+
+- ``land_use``: the 用地用海分类 codes of ``data/land_use_codes.csv``.
+- ``industry`` and ``zone_industries``: GB/T 4754-2017 codes written with their
+  section letter: ``C36`` (division 大类), ``C367`` (group 中类), ``C3670``
+  (class 小类). A code is valid when its two-digit division lies in its
+  section's range (``data/industry_sections.csv``: C is 13–43). A zone code
+  admits every code that starts with it, so ``C36`` admits ``C3670``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+
+from planner.resources import data_path
+
+__all__ = [
+    "industry_admits",
+    "industry_code_problem",
+    "industry_sections",
+    "land_use_codes",
+    "split_codes",
+]
+
+_INDUSTRY_RE = re.compile(r"^([A-T])(\d{2})(\d{1,2})?$")
+_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+@lru_cache(maxsize=1)
+def land_use_codes() -> pd.DataFrame:
+    """The land-use code table, indexed by code (a string: ``"100101"``)."""
+    table = pd.read_csv(data_path("land_use_codes.csv"), dtype=str, keep_default_na=False)
+    return table.set_index("code")
+
+
+@lru_cache(maxsize=1)
+def industry_sections() -> pd.DataFrame:
+    """GB/T 4754-2017 sections A–T with their first and last division numbers."""
+    table = pd.read_csv(data_path("industry_sections.csv"), dtype={"section": str})
+    return table.set_index("section")
+
+
+def industry_code_problem(code: str) -> str | None:
+    """Why ``code`` is not a GB/T 4754-2017 code with section letter, or ``None`` if it is.
+
+    >>> industry_code_problem("C3670") is None
+    True
+    >>> industry_code_problem("C12")
+    'division 12 is not in section C (manufacturing has divisions 13–43)'
+    """
+    match = _INDUSTRY_RE.match(code)
+    if match is None:
+        return (
+            f"{code!r} is not a GB/T 4754-2017 code; write the section letter and 2–4 digits, "
+            "e.g. C36 (division), C367 (group), C3670 (class)"
+        )
+    section, division = match.group(1), int(match.group(2))
+    row = industry_sections().loc[section]
+    if not row.first_division <= division <= row.last_division:
+        return (
+            f"division {division:02d} is not in section {section} "
+            f"({row.name_en} has divisions {row.first_division:02d}–{row.last_division:02d})"
+        )
+    return None
+
+
+def split_codes(text: str) -> list[str]:
+    """Split a list of codes written with commas, 、, ；, or spaces; upper-cased, order kept.
+
+    >>> split_codes("c36、C39， G59")
+    ['C36', 'C39', 'G59']
+    """
+    return [part.upper() for part in _SEPARATORS.split(text.strip()) if part]
+
+
+def industry_admits(zone_code: str, code: str) -> bool:
+    """Whether a parcel zoned for ``zone_code`` admits an industry ``code``.
+
+    >>> industry_admits("C36", "C3670"), industry_admits("C3670", "C36"), industry_admits("C3", "C39")
+    (True, False, False)
+    """
+    return len(zone_code) >= 3 and code.startswith(zone_code)

@@ -1,0 +1,568 @@
+"""Validation of parcel input: every problem names the parcel and the field.
+
+:func:`validate_parcels` parses and checks a parcel layer against the schema
+and the rules below, reprojects it to the park's Gauss–Krüger zone and computes
+its areas. It never raises for bad records: it returns the problems, each an
+``error`` (the write is refused), a ``warning`` (stored, worth a look) or a
+``repair`` (the input was changed and the change is reported). The store calls
+:meth:`ParcelCheck.raise_for_errors` before it writes anything.
+
+Rules checked, beyond types and allowed values (:mod:`planner.fields`):
+
+- geometry: present, non-empty, Polygon or MultiPolygon, finite, valid, inside
+  China; Z values dropped (reported); parcels far outside their zone warned;
+- ``parcel_id`` present and unique; ``park_id`` the store's park;
+- ``land_use`` a code of ``data/land_use_codes.csv``; ``industry`` and
+  ``zone_industries`` GB/T 4754-2017 codes with section letter;
+- dates in order: no start (agreed or actual) before the contract, no agreed
+  completion before the agreed start, no halt before the actual start;
+- quantities: no money or area below zero; no building footprint larger than
+  the parcel;
+- status against dates: supplied land has a contract; land under construction
+  or producing has started (warnings);
+- declared areas more than 1% off the computed ones (warning);
+- parcels that overlap each other by more than 1 m² (error; smaller overlaps,
+  the noise of digitising, are warnings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from planner.crs import CGCS2000, central_meridian, check_in_china, transformer, zone_of_epsg
+from planner.errors import Problem, ValidationError
+from planner.fields import check_columns, check_geometry, dtype_of, id_at
+from planner.parcels.area import compute_areas
+from planner.parcels.codes import industry_code_problem, land_use_codes, split_codes
+from planner.parcels.schema import FIELD_BY_NAME, FIELDS, STATUSES, coerce_types
+
+__all__ = ["DECLARED_AREA_TOLERANCE", "OVERLAP_ERROR_M2", "ParcelCheck", "validate_parcels"]
+
+DECLARED_AREA_TOLERANCE = 0.01
+"""A declared area more than 1% off the computed one is reported."""
+OVERLAP_ERROR_M2 = 1.0
+"""Two parcels overlapping by more than this are refused."""
+_ZONE_HALF_WIDTH_DEG = 1.5
+_ZONE_SLACK_DEG = 0.5
+_SUPPLIED = ("supplied", "under_construction", "in_production")
+
+
+@dataclass
+class ParcelCheck:
+    """The checked parcels (canonical dtypes, park CRS, areas computed) and the problems found."""
+
+    parcels: gpd.GeoDataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def by_severity(self, severity: str) -> list[Problem]:
+        return [p for p in self.problems if p.severity == severity]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return self.by_severity("error")
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.by_severity("warning")
+
+    @property
+    def repairs(self) -> list[Problem]:
+        return self.by_severity("repair")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`ValidationError` listing every error, if there is one."""
+        if self.errors:
+            raise ValidationError(self.problems)
+
+    def report(self) -> pd.DataFrame:
+        """The problems as a table (severity, parcel_id, row, field, message)."""
+        columns = ["severity", "parcel_id", "row", "field", "message"]
+        return pd.DataFrame([p.as_dict() for p in self.problems], columns=columns)
+
+
+def validate_parcels(
+    parcels: gpd.GeoDataFrame,
+    *,
+    crs_epsg: int,
+    park_id: str | None = None,
+) -> ParcelCheck:
+    """Parse and check parcel input, reproject it to ``crs_epsg`` and compute its areas.
+
+    Parameters
+    ----------
+    parcels
+        Parcel input with a CRS (any: CGCS2000 or WGS84 lon/lat, a Gauss–Krüger zone).
+    crs_epsg
+        The park's storage CRS (EPSG:4534–4554).
+    park_id
+        The store's park: an empty ``park_id`` is set to it (reported), another one refused.
+
+    Returns
+    -------
+    ParcelCheck
+        All schema columns in schema order; refused values set to missing.
+    """
+    zone, _ = zone_of_epsg(crs_epsg)
+    if not isinstance(parcels, gpd.GeoDataFrame) or parcels.geometry is None:
+        raise ValidationError([Problem("error", None, "geometry", "the input has no geometry column")])
+    if parcels.crs is None:
+        msg = (
+            "the parcels have no CRS; set it with `set_crs()`: EPSG:4490 for CGCS2000 lon/lat, "
+            f"EPSG:{crs_epsg} for the park's Gauss–Krüger zone"
+        )
+        return ParcelCheck(parcels, [Problem("error", None, "geometry", msg)])
+    parcels = parcels.rename_geometry("geometry") if parcels.geometry.name != "geometry" else parcels
+    parcels = parcels.reset_index(drop=True)
+
+    out, problems = check_columns(parcels, FIELD_BY_NAME, id_column="parcel_id", what="parcel")
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs=parcels.crs)
+    for f in FIELDS:
+        if f.name not in out.columns:
+            out[f.name] = pd.Series([None] * len(out), index=out.index, dtype=dtype_of(f.kind))
+    problems += check_geometry(out, "parcel_id", allowed=_POLYGONAL, type_text="Polygon or MultiPolygon", what="parcel")
+    bad_geometry = {p.row for p in problems if p.field == "geometry" and p.severity == "error"}
+
+    geoms = out.geometry.to_numpy().copy()
+    has_z = np.zeros(len(out), dtype=bool)
+    present = ~shapely.is_missing(geoms)
+    has_z[present] = shapely.has_z(geoms[present])
+    for pos in np.flatnonzero(has_z):
+        problems.append(
+            Problem(
+                "repair",
+                id_at(out, "parcel_id", pos),
+                "geometry",
+                "Z coordinates dropped; parcels are 2D",
+                row=int(pos),
+            )
+        )
+    if has_z.any():
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+    usable = present & ~np.isin(np.arange(len(out)), list(bad_geometry))
+    geoms[~usable] = None
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=parcels.crs))
+
+    out, crs_problems = _to_park_crs(out, crs_epsg, usable)
+    problems += crs_problems
+    problems += _check_zone(out, zone)
+
+    problems += _check_park(out, park_id)
+    problems += _check_codes(out)
+    areas = compute_areas(out.geometry)
+    problems += _replace_computed(out, areas)
+    for name in areas.columns:
+        out[name] = areas[name]
+    problems += _check_dates(out)
+    problems += _check_status(out)
+    problems += _check_quantities(out)
+    problems += _check_overlaps(out)
+
+    out = coerce_types(out[[f.name for f in FIELDS]])
+    out["geometry"] = _as_multipolygons(out.geometry.to_numpy())
+    problems.sort(
+        key=lambda p: ({"error": 0, "warning": 1, "repair": 2}[p.severity], p.row if p.row is not None else -1)
+    )
+    return ParcelCheck(gpd.GeoDataFrame(out, geometry="geometry", crs=f"EPSG:{crs_epsg}"), problems)
+
+
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
+def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Polygons as one-part MultiPolygons, the parcel layer's single geometry type."""
+    geoms = geoms.copy()
+    polys = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    if polys.any():
+        geoms[polys] = shapely.multipolygons(geoms[polys], indices=np.arange(int(polys.sum())))
+    return geoms
+
+
+def _to_park_crs(out: gpd.GeoDataFrame, crs_epsg: int, usable: np.ndarray) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    problems: list[Problem] = []
+    crs = pyproj.CRS(out.crs)
+    geoms = out.geometry.to_numpy().copy()
+    if crs.is_geographic:
+        centers = shapely.centroid(geoms[usable])
+        lon, lat = shapely.get_x(centers), shapely.get_y(centers)
+        inside = check_in_china(lon, lat)
+        swapped = ~inside & check_in_china(lat, lon)
+        for k, pos in enumerate(np.flatnonzero(usable)):
+            if inside[k]:
+                continue
+            hint = (
+                "; the coordinates look like lat/lon swapped: the longitude comes first"
+                if swapped[k]
+                else "; projected coordinates given as degrees?"
+                if abs(lon[k]) > 180 or abs(lat[k]) > 90
+                else ""
+            )
+            problems.append(
+                Problem(
+                    "error",
+                    id_at(out, "parcel_id", pos),
+                    "geometry",
+                    f"the parcel at lon {lon[k]:.6f}, lat {lat[k]:.6f} lies outside China{hint}",
+                    row=int(pos),
+                )
+            )
+            geoms[pos] = None
+    if crs.to_epsg() != crs_epsg:
+        keep = ~shapely.is_missing(geoms)
+        to_park = transformer(crs.to_wkt(), f"EPSG:{crs_epsg}")
+        geoms[keep] = shapely.transform(geoms[keep], lambda xy: np.column_stack(to_park.transform(xy[:, 0], xy[:, 1])))
+        finite = np.ones(len(geoms), dtype=bool)
+        finite[keep] = np.isfinite(shapely.bounds(geoms[keep])).all(axis=1)
+        for pos in np.flatnonzero(~finite):
+            problems.append(
+                Problem(
+                    "error",
+                    id_at(out, "parcel_id", pos),
+                    "geometry",
+                    f"the geometry cannot be projected to EPSG:{crs_epsg}",
+                    row=int(pos),
+                )
+            )
+            geoms[pos] = None
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=f"EPSG:{crs_epsg}"))
+    if not crs.is_geographic:
+        problems += _check_projected_in_china(out)
+    return out, problems
+
+
+def _check_projected_in_china(out: gpd.GeoDataFrame) -> list[Problem]:
+    geoms = out.geometry.to_numpy()
+    keep = ~shapely.is_missing(geoms)
+    if not keep.any():
+        return []
+    centers = shapely.centroid(geoms[keep])
+    lon, lat = transformer(out.crs.to_wkt(), f"EPSG:{CGCS2000}").transform(
+        shapely.get_x(centers), shapely.get_y(centers)
+    )
+    inside = check_in_china(lon, lat)
+    problems = []
+    for k, pos in enumerate(np.flatnonzero(keep)):
+        if not inside[k]:
+            problems.append(
+                Problem(
+                    "error",
+                    id_at(out, "parcel_id", pos),
+                    "geometry",
+                    f"the parcel falls at lon {lon[k]:.4f}, lat {lat[k]:.4f}, outside China; "
+                    "is the input CRS right (zone, zone prefix, axis order)?",
+                    row=int(pos),
+                )
+            )
+    return problems
+
+
+def _check_zone(out: gpd.GeoDataFrame, zone: int) -> list[Problem]:
+    geoms = out.geometry.to_numpy()
+    keep = ~shapely.is_missing(geoms)
+    if not keep.any():
+        return []
+    centers = shapely.centroid(geoms[keep])
+    lon, _ = transformer(out.crs.to_wkt(), f"EPSG:{CGCS2000}").transform(shapely.get_x(centers), shapely.get_y(centers))
+    off = np.abs(lon - central_meridian(zone))
+    problems = []
+    for k, pos in enumerate(np.flatnonzero(keep)):
+        if off[k] > _ZONE_HALF_WIDTH_DEG + _ZONE_SLACK_DEG and np.isfinite(off[k]):
+            problems.append(
+                Problem(
+                    "warning",
+                    id_at(out, "parcel_id", pos),
+                    "geometry",
+                    f"the parcel lies {off[k]:.2f}° from the zone's central meridian "
+                    f"{central_meridian(zone):g}°E (zone {zone} spans ±1.5°); its planar area "
+                    "carries a large projection scale",
+                    row=int(pos),
+                )
+            )
+    return problems
+
+
+def _check_park(out: gpd.GeoDataFrame, park_id: str | None) -> list[Problem]:
+    if park_id is None:
+        return []
+    problems = []
+    empty = out["park_id"].isna() if "park_id" in out else pd.Series(True, index=out.index)
+    if empty.any():
+        out.loc[empty, "park_id"] = park_id
+        problems.append(
+            Problem(
+                "repair",
+                None,
+                "park_id",
+                f"`park_id` was empty for {int(empty.sum())} parcel(s) and was set to {park_id!r}",
+            )
+        )
+    other = out["park_id"].notna() & (out["park_id"] != park_id)
+    for pos in np.flatnonzero(other.to_numpy()):
+        problems.append(
+            Problem(
+                "error",
+                id_at(out, "parcel_id", pos),
+                "park_id",
+                f"park {out['park_id'].iloc[pos]!r} is not this store's park {park_id!r}",
+                row=int(pos),
+            )
+        )
+        out.iloc[pos, out.columns.get_loc("park_id")] = park_id
+    return problems
+
+
+def _check_codes(out: gpd.GeoDataFrame) -> list[Problem]:
+    problems: list[Problem] = []
+    codes = land_use_codes()
+    if "land_use" in out:
+        by_name = {name: code for code, name in codes["name_zh"].items()}
+        for pos, value in enumerate(out["land_use"]):
+            if value is None or pd.isna(value) or value in codes.index:
+                continue
+            pid = id_at(out, "parcel_id", pos)
+            if value in by_name:
+                problems.append(Problem("repair", pid, "land_use", f"{value!r} read as code {by_name[value]}", row=pos))
+                out.iloc[pos, out.columns.get_loc("land_use")] = by_name[value]
+            else:
+                problems.append(
+                    Problem(
+                        "error",
+                        pid,
+                        "land_use",
+                        f"{value!r} is not a 用地用海分类 code; industrial land is 100101 (一类), "
+                        "100102 (二类), 100103 (三类); see data/land_use_codes.csv",
+                        row=pos,
+                    )
+                )
+                out.iloc[pos, out.columns.get_loc("land_use")] = None
+    for name in ("industry", "zone_industries"):
+        if name not in out:
+            continue
+        column = out.columns.get_loc(name)
+        for pos, value in enumerate(out[name]):
+            if value is None or pd.isna(value):
+                continue
+            pid = id_at(out, "parcel_id", pos)
+            parts = split_codes(value)
+            if name == "industry" and len(parts) != 1:
+                problems.append(
+                    Problem("error", pid, name, f"{value!r} must be one industry code, e.g. C3670", row=pos)
+                )
+                out.iloc[pos, column] = None
+                continue
+            bad = [msg for msg in map(industry_code_problem, parts) if msg]
+            if bad:
+                for msg in bad:
+                    problems.append(Problem("error", pid, name, msg, row=pos))
+                out.iloc[pos, column] = None
+                continue
+            normal = ",".join(parts)
+            if normal != value:
+                problems.append(Problem("repair", pid, name, f"{value!r} written as {normal!r}", row=pos))
+                out.iloc[pos, column] = normal
+    return problems
+
+
+def _replace_computed(out: gpd.GeoDataFrame, areas: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for name in areas.columns:
+        if name not in out:
+            continue
+        given = pd.to_numeric(out[name], errors="coerce").to_numpy(dtype=float)
+        computed = areas[name].to_numpy()
+        differs = np.isfinite(given) & np.isfinite(computed) & (np.abs(given - computed) > 1e-4 * np.abs(computed))
+        for pos in np.flatnonzero(differs):
+            problems.append(
+                Problem(
+                    "repair",
+                    id_at(out, "parcel_id", pos),
+                    name,
+                    f"{given[pos]:.6g} from the input replaced by the computed {computed[pos]:.6g} "
+                    "(areas come from the geometry)",
+                    row=int(pos),
+                )
+            )
+    declared = out["declared_area_mu"].to_numpy(dtype=float) if "declared_area_mu" in out else None
+    if declared is not None:
+        computed = areas["area_mu"].to_numpy()
+        off = (
+            np.isfinite(declared)
+            & np.isfinite(computed)
+            & (np.abs(declared - computed) > DECLARED_AREA_TOLERANCE * computed)
+        )
+        for pos in np.flatnonzero(off):
+            problems.append(
+                Problem(
+                    "warning",
+                    id_at(out, "parcel_id", pos),
+                    "declared_area_mu",
+                    f"declared {declared[pos]:.2f} mu differs from the computed {computed[pos]:.2f} mu "
+                    f"by {100 * (declared[pos] - computed[pos]) / computed[pos]:+.1f}% (over 1%)",
+                    row=int(pos),
+                )
+            )
+    return problems
+
+
+_DATE_ORDER = (
+    ("agreed_start_date", "contract_date", "the agreed start date {a} is before the contract date {b}"),
+    ("actual_start_date", "contract_date", "the actual start date {a} is before the contract date {b}"),
+    (
+        "agreed_completion_date",
+        "agreed_start_date",
+        "the agreed completion date {a} is before the agreed start date {b}",
+    ),
+    ("halted_since", "actual_start_date", "the halt date {a} is before the actual start date {b}"),
+)
+
+
+def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
+    problems = []
+    for later, earlier, text in _DATE_ORDER:
+        a, b = out.get(later), out.get(earlier)
+        if a is None or b is None:
+            continue
+        wrong = (a < b).fillna(False).to_numpy(dtype=bool)
+        for pos in np.flatnonzero(wrong):
+            problems.append(
+                Problem(
+                    "error",
+                    id_at(out, "parcel_id", pos),
+                    later,
+                    text.format(a=a.iloc[pos].date(), b=b.iloc[pos].date()),
+                    row=int(pos),
+                )
+            )
+    if "halted_since" in out:
+        started = out["actual_start_date"].notna() if "actual_start_date" in out else False
+        orphan = (out["halted_since"].notna() & ~started).to_numpy(dtype=bool)
+        for pos in np.flatnonzero(orphan):
+            problems.append(
+                Problem(
+                    "error",
+                    id_at(out, "parcel_id", pos),
+                    "halted_since",
+                    "a halt date without an actual start date; work cannot halt before it starts",
+                    row=int(pos),
+                )
+            )
+    return problems
+
+
+def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
+    problems = []
+    status = out["status"] if "status" in out else pd.Series(None, index=out.index, dtype=object)
+
+    def warn(mask: pd.Series, field: str, text: str) -> None:
+        for pos in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool)):
+            label = STATUSES[status.iloc[pos]][0]
+            problems.append(
+                Problem(
+                    "warning",
+                    id_at(out, "parcel_id", pos),
+                    field,
+                    text.format(status=f"{status.iloc[pos]} ({label})"),
+                    row=int(pos),
+                )
+            )
+
+    supplied = status.isin(_SUPPLIED)
+    if "contract_date" in out:
+        warn(supplied & out["contract_date"].isna(), "contract_date", "the parcel is {status} but has no contract date")
+        warn(
+            status.isin(["planned", "reserved"]) & out["contract_date"].notna(),
+            "status",
+            "the parcel is {status} but has a contract date; is it supplied?",
+        )
+    if "actual_start_date" in out:
+        warn(
+            status.isin(["under_construction", "in_production"]) & out["actual_start_date"].isna(),
+            "actual_start_date",
+            "the parcel is {status} but has no actual start date",
+        )
+    if "holder" in out:
+        warn(supplied & out["holder"].isna(), "holder", "the parcel is {status} but names no holder")
+    return problems
+
+
+def _check_quantities(out: gpd.GeoDataFrame) -> list[Problem]:
+    problems = []
+    area = out["area_m2"].to_numpy(dtype=float)
+
+    def report(severity: str, mask: np.ndarray, field: str, text) -> None:
+        for pos in np.flatnonzero(mask):
+            problems.append(Problem(severity, id_at(out, "parcel_id", pos), field, text(pos), row=int(pos)))
+
+    def values(name: str) -> np.ndarray:
+        return out[name].to_numpy(dtype=float, na_value=np.nan) if name in out else np.full(len(out), np.nan)
+
+    footprint, floor = values("footprint_m2"), values("floor_area_m2")
+    developed = values("developed_area_m2")
+    total, actual = values("investment_total_wan"), values("investment_actual_wan")
+    with np.errstate(invalid="ignore"):
+        report(
+            "error",
+            footprint > area * (1 + 1e-9),
+            "footprint_m2",
+            lambda p: f"the building footprint {footprint[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
+        )
+        report(
+            "warning",
+            floor < footprint,
+            "floor_area_m2",
+            lambda p: f"the floor area {floor[p]:.0f} m² is smaller than the footprint {footprint[p]:.0f} m²",
+        )
+        report(
+            "warning",
+            developed > area * (1 + 1e-9),
+            "developed_area_m2",
+            lambda p: f"the developed area {developed[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
+        )
+        report(
+            "warning",
+            actual > total,
+            "investment_actual_wan",
+            lambda p: f"investment made {actual[p]:.0f} 万元 exceeds the total investment {total[p]:.0f} 万元",
+        )
+    return problems
+
+
+def _check_overlaps(out: gpd.GeoDataFrame) -> list[Problem]:
+    geoms = out.geometry.to_numpy()
+    keep = np.flatnonzero(~shapely.is_missing(geoms) & shapely.is_valid(geoms))
+    if len(keep) < 2:
+        return []
+    tree = shapely.STRtree(geoms[keep])
+    left, right = tree.query(geoms[keep], predicate="intersects")
+    pairs = left < right
+    left, right = keep[left[pairs]], keep[right[pairs]]
+    if not len(left):
+        return []
+    interior = shapely.relate_pattern(geoms[left], geoms[right], "T********")
+    left, right = left[interior], right[interior]
+    overlap = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    problems = []
+    for a, b, area in zip(left, right, overlap, strict=True):
+        if area <= 1e-6:
+            continue
+        severity = "error" if area > OVERLAP_ERROR_M2 else "warning"
+        other = id_at(out, "parcel_id", int(b)) or f"row {b}"
+        problems.append(
+            Problem(
+                severity,
+                id_at(out, "parcel_id", int(a)),
+                "geometry",
+                f"overlaps parcel {other!r} by {area:.2f} m²",
+                row=int(a),
+            )
+        )
+    return problems

@@ -1,0 +1,532 @@
+"""The park store interface: one park's layers, configuration and edit history.
+
+:class:`ParkStore` holds the logic every backend shares: validation before
+any write, the comparison of new rows with stored ones (what is inserted,
+updated, unchanged, deleted), row versions for edits (no lost updates), and
+the history of every change. A backend (GeoPackage now, PostGIS later)
+supplies a :class:`Session`: the rows of one transaction, read and written in
+canonical dtypes. Callers use only :class:`ParkStore`; a new backend does not
+change them.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from planner.config import ParkConfig
+from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
+from planner.fields import Field, coerce_types, dtype_of
+from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
+from planner.parcels.schema import FIELDS as PARCEL_FIELDS
+from planner.parcels.validation import validate_parcels
+
+__all__ = ["LAYERS", "LayerSpec", "ParkStore", "Session", "WriteReport"]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A feature layer of the store: its fields, id column and geometry type."""
+
+    name: str
+    fields: tuple[Field, ...]
+    id_column: str
+    geometry_type: str
+    title_zh: str
+    title_en: str
+
+    @property
+    def by_name(self) -> Mapping[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @property
+    def columns(self) -> list[str]:
+        """Attribute columns in order (without the geometry)."""
+        return [f.name for f in self.fields if f.kind != "geometry"]
+
+
+def _layers() -> Mapping[str, LayerSpec]:
+    specs = {"parcels": LayerSpec("parcels", PARCEL_FIELDS, "parcel_id", "MULTIPOLYGON", "宗地", "parcels")}
+    for net, (zh, en) in NETWORKS.items():
+        name = line_layer(net)
+        specs[name] = LayerSpec(name, LINE_FIELDS, "line_id", "LINESTRING", f"{zh}管线", f"{en} lines")
+    specs["sources"] = LayerSpec("sources", SOURCE_FIELDS, "source_id", "POINT", "源点设施", "sources")
+    return MappingProxyType(specs)
+
+
+LAYERS: Mapping[str, LayerSpec] = _layers()
+"""Every feature layer of a park store, by name."""
+
+
+@dataclass
+class WriteReport:
+    """What a write did: counts per action, and the warnings and repairs reported."""
+
+    layer: str
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def repairs(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "repair"]
+
+    def summary(self) -> str:
+        return (
+            f"{self.layer}: {self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.deleted} deleted; {len(self.warnings)} warning(s), {len(self.repairs)} repair(s)"
+        )
+
+
+class Session(ABC):
+    """The reads and writes of one transaction, in canonical dtypes."""
+
+    @abstractmethod
+    def select(
+        self,
+        layer: str,
+        *,
+        ids: Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Rows of ``layer`` (all, or those with the given ids, or meeting the bbox in the park CRS)."""
+
+    @abstractmethod
+    def insert(self, layer: str, rows: gpd.GeoDataFrame) -> None: ...
+
+    @abstractmethod
+    def update(self, layer: str, rows: gpd.GeoDataFrame) -> None:
+        """Replace the stored rows that have the ids of ``rows``."""
+
+    @abstractmethod
+    def delete(self, layer: str, ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def add_history(self, records: pd.DataFrame) -> None:
+        """Append history rows: changed_at, changed_by, layer, feature_id, action, version, changes (JSON)."""
+
+    @abstractmethod
+    def read_config(self) -> ParkConfig: ...
+
+    @abstractmethod
+    def write_config(self, config: ParkConfig) -> None: ...
+
+    @abstractmethod
+    def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame: ...
+
+    @abstractmethod
+    def count(self, layer: str) -> int: ...
+
+
+class ParkStore(ABC):
+    """One park: parcels, infrastructure layers, configuration and history.
+
+    Every write is one transaction: it is validated first, and if anything
+    fails (bad input, a lock, a full disk) the store is left exactly as it was.
+    """
+
+    uri: str
+
+    # -- backend ---------------------------------------------------------------
+    @abstractmethod
+    def _transaction(self, *, write: bool) -> AbstractContextManager[Session]:
+        """A session inside one transaction; committed on success, rolled back on any error."""
+
+    def close(self) -> None:  # noqa: B027 - backends without resources need not override
+        """Release resources (connections); the store can be opened again."""
+
+    def __enter__(self) -> ParkStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def folder(self) -> Path | None:
+        """Folder of a file-based store (where the DEM lies), or ``None``."""
+        return None
+
+    # -- configuration ---------------------------------------------------------
+    def config(self) -> ParkConfig:
+        """The park's configuration."""
+        with self._transaction(write=False) as s:
+            return s.read_config()
+
+    def set_config(self, config: ParkConfig, *, by: str) -> None:
+        """Replace the configuration (park id and CRS cannot change); the change is kept in the history."""
+        with self._transaction(write=True) as s:
+            old = s.read_config()
+            if (config.park_id, config.crs_epsg) != (old.park_id, old.crs_epsg):
+                msg = (
+                    f"a store keeps its park_id and CRS ({old.park_id!r}, EPSG:{old.crs_epsg}); "
+                    f"got ({config.park_id!r}, EPSG:{config.crs_epsg}); create a new park instead"
+                )
+                raise StoreError(msg)
+            before, after = old.to_dict(), config.to_dict()
+            changes = {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+            if not changes:
+                return
+            s.write_config(config)
+            s.add_history(_history_frame([("park_config", config.park_id, "update", None, changes)], by))
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        return pyproj.CRS.from_epsg(self.config().crs_epsg)
+
+    # -- reading ---------------------------------------------------------------
+    def read_parcels(
+        self,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        parcel_ids: Sequence[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Parcels in the park CRS, every schema column in canonical dtype.
+
+        ``bbox`` is ``(minx, miny, maxx, maxy)`` in the park CRS and uses the spatial index.
+        """
+        return self.read_layer("parcels", bbox=bbox, ids=parcel_ids)
+
+    def read_layer(
+        self,
+        name: str,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """A layer's features (``parcels``, ``road_lines`` … ``heat_lines``, ``sources``)."""
+        _spec(name)
+        with self._transaction(write=False) as s:
+            return s.select(name, ids=ids, bbox=bbox)
+
+    def get_parcel(self, parcel_id: str) -> pd.Series:
+        """One parcel as a row (with ``geometry``); :class:`ParcelNotFoundError` if there is none."""
+        rows = self.read_parcels(parcel_ids=[parcel_id])
+        if rows.empty:
+            raise ParcelNotFoundError(f"no parcel has parcel_id {parcel_id!r}")
+        return rows.iloc[0]
+
+    def counts(self) -> dict[str, int]:
+        """Number of features in each layer."""
+        with self._transaction(write=False) as s:
+            return {name: s.count(name) for name in LAYERS}
+
+    def history(self, *, layer: str | None = None, feature_id: str | None = None) -> pd.DataFrame:
+        """The history of changes, oldest first, optionally of one layer or feature."""
+        with self._transaction(write=False) as s:
+            return s.history(layer=layer, feature_id=feature_id)
+
+    # -- writing ---------------------------------------------------------------
+    def write_parcels(self, parcels: gpd.GeoDataFrame, *, by: str, mode: str = "upsert") -> WriteReport:
+        """Validate and write parcels in one transaction.
+
+        Parameters
+        ----------
+        parcels
+            Parcel input with a CRS; areas are computed, never taken from it.
+        by
+            Who writes (kept in ``updated_by`` and the history).
+        mode
+            ``upsert`` inserts new parcels and updates changed ones; ``replace``
+            also deletes stored parcels absent from ``parcels``.
+
+        Raises
+        ------
+        ValidationError
+            If any record is refused; nothing is written.
+        """
+        config = self.config()
+        check = validate_parcels(parcels, crs_epsg=config.crs_epsg, park_id=config.park_id)
+        check.raise_for_errors()
+        return self._write("parcels", check.parcels, check.problems, by=by, mode=mode)
+
+    def write_layer(self, name: str, features: gpd.GeoDataFrame, *, by: str, mode: str = "replace") -> WriteReport:
+        """Validate and write an infrastructure layer (lines of a network, or ``sources``) in one transaction."""
+        spec = _spec(name)
+        if name == "parcels":
+            return self.write_parcels(features, by=by, mode=mode)
+        config = self.config()
+        if not isinstance(features, gpd.GeoDataFrame) or features.crs is None:
+            raise ValidationError(
+                [
+                    Problem(
+                        "error", None, "geometry", f"the {name} layer needs a GeoDataFrame with a CRS; use `set_crs()`"
+                    )
+                ],
+                what=name,
+            )
+        features = features.to_crs(config.crs_epsg).reset_index(drop=True)
+        if name == "sources":
+            checked, problems = check_sources(features)
+        else:
+            checked, problems = check_lines(features, name.removesuffix("_lines"))
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ValidationError(problems, what=f"{name} layer")
+        for f in spec.fields:
+            if f.name not in checked.columns:
+                checked[f.name] = pd.Series([None] * len(checked), index=checked.index, dtype=dtype_of(f.kind))
+        if "in_service" in checked:
+            checked["in_service"] = checked["in_service"].fillna(True)
+        checked = gpd.GeoDataFrame(checked[[*spec.columns, "geometry"]], geometry="geometry", crs=config.crs_epsg)
+        return self._write(name, checked, problems, by=by, mode=mode)
+
+    def update_parcel(
+        self,
+        parcel_id: str,
+        changes: Mapping[str, Any],
+        *,
+        version: int,
+        by: str,
+    ) -> pd.Series:
+        """Edit one parcel, based on the ``version`` the editor saw.
+
+        Raises
+        ------
+        VersionConflictError
+            If the parcel changed since ``version``; nothing is written.
+        ParcelNotFoundError
+            If there is no such parcel.
+        ValidationError
+            If the edited parcel breaks a rule (named by field).
+        """
+        spec = LAYERS["parcels"]
+        not_editable = [
+            k
+            for k in changes
+            if k in ("parcel_id", "park_id", "version", "updated_at", "updated_by")
+            or (k in spec.by_name and spec.by_name[k].origin == "computed")
+        ]
+        unknown = [k for k in changes if k not in spec.by_name]
+        if unknown or not_editable:
+            problems = [Problem("error", parcel_id, k, f"`{k}` is not a parcel column") for k in unknown]
+            problems += [
+                Problem("error", parcel_id, k, f"`{k}` cannot be edited: it is kept by the planner")
+                for k in not_editable
+            ]
+            raise ValidationError(problems)
+        config = self.config()
+        with self._transaction(write=True) as s:
+            current = s.select("parcels", ids=[parcel_id])
+            if current.empty:
+                raise ParcelNotFoundError(f"no parcel has parcel_id {parcel_id!r}")
+            stored_version = int(current["version"].iloc[0])
+            if stored_version != int(version):
+                raise VersionConflictError(parcel_id, int(version), stored_version)
+            edited = current.copy()
+            for key, value in changes.items():
+                if key == "geometry":
+                    edited = edited.set_geometry(gpd.GeoSeries([value], index=edited.index, crs=edited.crs))
+                else:
+                    edited[key] = pd.Series([value], index=edited.index, dtype=object)
+            check = validate_parcels(edited, crs_epsg=config.crs_epsg, park_id=config.park_id)
+            problems = check.problems
+            if "geometry" in changes and check.ok:
+                problems += _overlaps_with_neighbours(s, check.parcels)
+            if any(p.severity == "error" for p in problems):
+                raise ValidationError(problems)
+            self._apply(s, "parcels", check.parcels, by=by, mode="upsert")
+            return s.select("parcels", ids=[parcel_id]).iloc[0]
+
+    def _write(self, name: str, rows: gpd.GeoDataFrame, problems: list[Problem], *, by: str, mode: str) -> WriteReport:
+        if mode not in ("upsert", "replace"):
+            msg = f"`mode` was {mode!r} but is expected to be 'upsert' or 'replace'"
+            raise ValueError(msg)
+        with self._transaction(write=True) as s:
+            report = self._apply(s, name, rows, by=by, mode=mode)
+        report.problems = [p for p in problems if p.severity != "error"]
+        return report
+
+    def _apply(self, s: Session, name: str, rows: gpd.GeoDataFrame, *, by: str, mode: str) -> WriteReport:
+        """Insert, update and delete inside ``s``, with versions and history."""
+        spec = LAYERS[name]
+        key = spec.id_column
+        ids = rows[key].astype(str).tolist()
+        stored = s.select(name) if mode == "replace" else s.select(name, ids=ids)
+        stored = stored.set_index(key, drop=False)
+        now = pd.Timestamp(datetime.now(UTC)).floor("ms")
+        report = WriteReport(name)
+        history: list[tuple[str, str, str, int | None, dict]] = []
+
+        is_new = ~rows[key].isin(stored.index).to_numpy()
+        new_rows = rows[is_new].copy()
+        if len(new_rows):
+            new_rows["version"] = pd.array([1] * len(new_rows), dtype="Int64")
+            new_rows["updated_at"] = now
+            new_rows["updated_by"] = by
+            s.insert(name, new_rows)
+            values = _jsonable(new_rows.drop(columns=["geometry", "version", "updated_at", "updated_by"]))
+            history += [(name, fid, "insert", 1, vals) for fid, vals in zip(new_rows[key], values, strict=True)]
+        report.inserted = len(new_rows)
+
+        old_rows = rows[~is_new].copy()
+        if len(old_rows):
+            before = stored.loc[old_rows[key].to_numpy()].reset_index(drop=True)
+            after = old_rows.reset_index(drop=True)
+            compare = [c for c in spec.columns if c not in ("version", "updated_at", "updated_by")]
+            changed_cols = {c: _differs(before[c], after[c]) for c in compare}
+            changed_cols["geometry"] = _geometry_differs(before.geometry.to_numpy(), after.geometry.to_numpy())
+            changed = np.logical_or.reduce(list(changed_cols.values()))
+            if changed.any():
+                upd = after[changed].copy()
+                upd["version"] = (before.loc[changed, "version"].astype("Int64") + 1).to_numpy()
+                upd["updated_at"] = now
+                upd["updated_by"] = by
+                s.update(name, gpd.GeoDataFrame(upd, geometry="geometry", crs=rows.crs))
+                history += _update_history(name, key, before, after, changed_cols, changed, upd["version"])
+            report.updated = int(changed.sum())
+            report.unchanged = int((~changed).sum())
+
+        if mode == "replace":
+            gone = stored[~stored[key].isin(rows[key])]
+            if len(gone):
+                s.delete(name, gone[key].tolist())
+                values = _jsonable(gone.drop(columns=["geometry"]).reset_index(drop=True))
+                history += [
+                    (name, fid, "delete", int(v) if pd.notna(v) else None, vals)
+                    for fid, v, vals in zip(gone[key], gone["version"], values, strict=True)
+                ]
+            report.deleted = len(gone)
+        if history:
+            s.add_history(_history_frame(history, by, now))
+        return report
+
+
+def _spec(name: str) -> LayerSpec:
+    try:
+        return LAYERS[name]
+    except KeyError:
+        msg = f"`layer` was {name!r} but is expected to be one of {', '.join(LAYERS)}"
+        raise ValueError(msg) from None
+
+
+def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise "not equal", where two missing values are equal."""
+    a_na, b_na = a.isna().to_numpy(dtype=bool), b.isna().to_numpy(dtype=bool)
+    both = ~a_na & ~b_na
+    out = a_na != b_na
+    if both.any():
+        av, bv = a.to_numpy(dtype=object)[both], b.to_numpy(dtype=object)[both]
+        out[both] = av != bv
+    return out
+
+
+def _geometry_differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise "not the same shape": coordinates equal, or else topologically equal."""
+    missing_a, missing_b = shapely.is_missing(a), shapely.is_missing(b)
+    out = missing_a != missing_b
+    both = ~missing_a & ~missing_b
+    same = np.zeros(len(a), dtype=bool)
+    same[both] = shapely.equals_exact(a[both], b[both], tolerance=0.0)
+    check = both & ~same
+    if check.any():
+        same[check] = shapely.equals(a[check], b[check])
+    return out | (both & ~same)
+
+
+def _jsonable(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts (dates as ISO text, missing values left out)."""
+    if frame.empty:
+        return []
+    text = frame.to_json(orient="records", date_format="iso", force_ascii=False, lines=True, date_unit="s")
+    return [{k: v for k, v in json.loads(line).items() if v is not None} for line in text.splitlines()]
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat() if value.tzinfo else value.date().isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, shapely.Geometry):
+        return shapely.to_wkt(value, rounding_precision=3)
+    return value
+
+
+def _update_history(
+    name: str,
+    key: str,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    changed_cols: Mapping[str, np.ndarray],
+    changed: np.ndarray,
+    versions: pd.Series,
+) -> list[tuple[str, str, str, int | None, dict]]:
+    records = []
+    cols = {c: m for c, m in changed_cols.items() if m.any()}
+    for k, pos in enumerate(np.flatnonzero(changed)):
+        diff = {}
+        for c, mask in cols.items():
+            if mask[pos]:
+                old = before.geometry.iloc[pos] if c == "geometry" else before[c].iloc[pos]
+                new = after.geometry.iloc[pos] if c == "geometry" else after[c].iloc[pos]
+                diff[c] = [_plain(old), _plain(new)]
+        records.append((name, str(after[key].iloc[pos]), "update", int(versions.iloc[k]), diff))
+    return records
+
+
+def _history_frame(
+    records: Sequence[tuple[str, str, str, int | None, dict]], by: str, at: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    at = at if at is not None else pd.Timestamp(datetime.now(UTC)).floor("ms")
+    return pd.DataFrame(
+        {
+            "changed_at": [at] * len(records),
+            "changed_by": [by] * len(records),
+            "layer": [r[0] for r in records],
+            "feature_id": [r[1] for r in records],
+            "action": [r[2] for r in records],
+            "version": pd.array([r[3] for r in records], dtype="Int64"),
+            "changes": [json.dumps(r[4], ensure_ascii=False, default=str) for r in records],
+        }
+    )
+
+
+def _overlaps_with_neighbours(s: Session, edited: gpd.GeoDataFrame) -> list[Problem]:
+    """Overlaps of an edited parcel with stored neighbours (found with the spatial index)."""
+    geom = edited.geometry.iloc[0]
+    pid = edited["parcel_id"].iloc[0]
+    minx, miny, maxx, maxy = geom.bounds
+    near = s.select("parcels", bbox=(minx, miny, maxx, maxy))
+    near = near[near["parcel_id"] != pid]
+    if near.empty:
+        return []
+    others = near.geometry.to_numpy()
+    inside = shapely.relate_pattern(others, geom, "T********")
+    area = np.zeros(len(near))
+    area[inside] = shapely.area(shapely.intersection(others[inside], geom))
+    return [
+        Problem("error" if a > 1.0 else "warning", pid, "geometry", f"overlaps parcel {other!r} by {a:.2f} m²")
+        for other, a in zip(near["parcel_id"], area, strict=True)
+        if a > 1e-6
+    ]
+
+
+def iter_chunks(n: int, size: int) -> Iterator[slice]:
+    """Slices of ``range(n)`` of at most ``size``."""
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+def canonical(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
+    """Cast a frame read from a backend to the layer's canonical dtypes."""
+    return coerce_types(frame, spec.by_name)

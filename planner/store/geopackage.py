@@ -1,0 +1,383 @@
+"""The GeoPackage park store: one ``.gpkg`` file per park, opens in QGIS.
+
+Layers ``parcels``, ``road_lines`` … ``heat_lines`` and ``sources`` are
+GeoPackage feature tables in the park's Gauss–Krüger CRS, each with an R-tree
+spatial index; ``park_config`` and ``history`` are attribute tables. Columns
+carry their Chinese labels as titles (``gpkg_data_columns``) and allowed codes
+as enum constraints, which QGIS shows as aliases and value lists.
+
+Writes go through :mod:`sqlite3` in one ``BEGIN IMMEDIATE`` … ``COMMIT``: a
+failure anywhere rolls the whole write back, and the file is left as it was.
+The rollback journal (not WAL) keeps the park a single file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.config import ParkConfig
+from planner.errors import StoreError, StoreLockedError
+from planner.fields import dtype_of
+from planner.store.base import LAYERS, LayerSpec, ParkStore, Session, canonical
+from planner.store.gpkg_format import (
+    APPLICATION_ID,
+    USER_VERSION,
+    core_tables_sql,
+    decode_geometries,
+    encode_geometries,
+    feature_table_sql,
+    register_functions,
+)
+
+__all__ = ["GeoPackageStore", "create_park"]
+
+_SQL_TYPES = {
+    "str": "TEXT",
+    "float": "REAL",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "DATETIME",
+}
+_GEOM = "geom"
+_LOCK_TIMEOUT_S = 10.0
+
+
+def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: bool = False) -> GeoPackageStore:
+    """Create the GeoPackage of a new park, with every layer empty.
+
+    The file is built beside its target and moved into place only when complete,
+    so a failure leaves no half-made park.
+
+    Raises
+    ------
+    StoreError
+        If ``path`` exists and ``overwrite`` is false.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise StoreError(f"a park store is a .gpkg file; got {str(path)!r}")
+    if path.exists() and not overwrite:
+        raise StoreError(f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".gpkg.part", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        register_functions(conn)
+        try:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {USER_VERSION}")
+            conn.execute("BEGIN")
+            for sql, params in core_tables_sql([config.crs_epsg]):
+                conn.execute(sql, params)
+            for spec in LAYERS.values():
+                _create_feature_table(conn, spec, config.crs_epsg)
+            conn.execute("CREATE TABLE park_config (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+            conn.execute(
+                """CREATE TABLE history (
+                    history_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, changed_at DATETIME NOT NULL,
+                    changed_by TEXT NOT NULL, layer TEXT NOT NULL, feature_id TEXT, action TEXT NOT NULL,
+                    version INTEGER, changes TEXT NOT NULL)"""
+            )
+            conn.execute("CREATE INDEX history_feature ON history (layer, feature_id)")
+            for table, title, text in (
+                ("park_config", "园区配置", "park configuration (JSON values)"),
+                ("history", "编辑历史", "edit history: who changed what, when"),
+            ):
+                conn.execute(
+                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES (?,?,?,?)",
+                    (table, "attributes", table, f"{title} / {text}"),
+                )
+            _write_config_rows(conn, config)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return GeoPackageStore(path)
+
+
+def _create_feature_table(conn: sqlite3.Connection, spec: LayerSpec, srs_id: int) -> None:
+    columns = [
+        (f.name, _SQL_TYPES[f.kind] + (" NOT NULL" if f.name == spec.id_column else ""))
+        for f in spec.fields
+        if f.kind != "geometry"
+    ]
+    for sql in feature_table_sql(spec.name, columns, geometry_type=spec.geometry_type, srs_id=srs_id, geom=_GEOM):
+        conn.execute(sql)
+    conn.execute(f'CREATE UNIQUE INDEX "{spec.name}_{spec.id_column}" ON "{spec.name}" ("{spec.id_column}")')
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?,?,?,?,?)",
+        (spec.name, "features", spec.name, f"{spec.title_zh} / {spec.title_en}", srs_id),
+    )
+    conn.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)", (spec.name, _GEOM, spec.geometry_type, srs_id)
+    )
+    conn.execute(
+        "INSERT INTO gpkg_extensions VALUES (?,?,?,?,?)",
+        (spec.name, _GEOM, "gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only"),
+    )
+    for f in spec.fields:
+        if f.kind == "geometry":
+            continue
+        constraint = None
+        if f.allowed:
+            constraint = f"{spec.name}_{f.name}_values"
+            for code, (zh, en) in f.allowed.items():
+                conn.execute(
+                    "INSERT OR IGNORE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, "
+                    "description) VALUES (?, 'enum', ?, ?)",
+                    (constraint, code, f"{zh} / {en}"),
+                )
+        conn.execute(
+            "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) "
+            "VALUES (?,?,?,?,?,?)",
+            (spec.name, f.name, f.name, f.label("zh"), f"{f.label('en')}. {f.description}".strip(), constraint),
+        )
+
+
+def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
+    conn.execute("DELETE FROM park_config")
+    conn.executemany(
+        "INSERT INTO park_config (key, value) VALUES (?, ?)",
+        [(k, json.dumps(v, ensure_ascii=False)) for k, v in config.to_dict().items()],
+    )
+
+
+class GeoPackageStore(ParkStore):
+    """A park kept in one GeoPackage file; see the module notes."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.uri = str(self.path)
+        if not self.path.is_file():
+            raise StoreError(f"no park store at {self.path}; create one with `planner demo` or create_park()")
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a GeoPackage (SQLite says: {exc})") from None
+        if app_id != APPLICATION_ID:
+            raise StoreError(f"{self.path} is not a GeoPackage (application_id {app_id:#x})")
+        missing = sorted({"park_config", "history", *LAYERS} - tables)
+        if missing:
+            raise StoreError(f"{self.path} is a GeoPackage but not a park store: it lacks {', '.join(missing)}")
+        self._srs_id = self.config().crs_epsg
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT_S, isolation_level=None)
+        register_functions(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Session]:
+        conn = self._connect()
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.OperationalError as exc:
+                raise StoreLockedError(f"{self.path} is locked by another writer ({exc}); try again") from None
+            session = _GpkgSession(conn, getattr(self, "_srs_id", None))
+            try:
+                yield session
+                if write:
+                    for layer in session.touched:
+                        session.update_extent(layer)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreLockedError(
+                    f"{self.path} is locked by another writer ({exc}); nothing was written"
+                ) from None
+            raise StoreError(f"writing {self.path} failed ({exc}); nothing was written") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"writing {self.path} failed ({exc}); nothing was written") from None
+        finally:
+            conn.close()
+
+
+class _GpkgSession(Session):
+    def __init__(self, conn: sqlite3.Connection, srs_id: int | None) -> None:
+        self.conn = conn
+        self.srs_id = srs_id
+        self.touched: set[str] = set()
+
+    # reading
+    def select(
+        self,
+        layer: str,
+        *,
+        ids: Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame:
+        spec = LAYERS[layer]
+        cols = ", ".join(f't."{c}"' for c in spec.columns)
+        sql = f'SELECT t."{_GEOM}", {cols} FROM "{layer}" t'
+        params: list[object] = []
+        where = []
+        if bbox is not None:
+            minx, miny, maxx, maxy = bbox
+            sql += f' JOIN "rtree_{layer}_{_GEOM}" r ON r.id = t.fid'
+            where.append("r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?")
+            params += [minx, maxx, miny, maxy]
+        if ids is not None:
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _ids (id TEXT PRIMARY KEY)")
+            self.conn.execute("DELETE FROM _ids")
+            self.conn.executemany("INSERT OR IGNORE INTO _ids VALUES (?)", ((str(i),) for i in ids))
+            where.append(f't."{spec.id_column}" IN (SELECT id FROM _ids)')
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY t.fid"
+        rows = self.conn.execute(sql, params).fetchall()
+        crs = f"EPSG:{self.srs_id}"
+        if not rows:
+            frame = pd.DataFrame({c: pd.Series(dtype=dtype_of(spec.by_name[c].kind)) for c in spec.columns})
+            return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+        columns = list(zip(*rows, strict=True))
+        frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(spec.columns, columns[1:], strict=True)})
+        for c in spec.columns:
+            kind = spec.by_name[c].kind
+            if kind == "bool":
+                frame[c] = frame[c].map(lambda v: None if v is None else bool(v))
+        frame = canonical(frame, spec)
+        geoms = decode_geometries(columns[0])
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+    def count(self, layer: str) -> int:
+        return int(self.conn.execute(f'SELECT count(*) FROM "{layer}"').fetchone()[0])
+
+    # writing
+    def _values(self, spec: LayerSpec, rows: gpd.GeoDataFrame) -> list[list]:
+        columns: list[list] = [encode_geometries(rows.geometry.to_numpy(), self.srs_id)]
+        for c in spec.columns:
+            columns.append(_sql_column(rows[c], spec.by_name[c].kind))
+        return columns
+
+    def insert(self, layer: str, rows: gpd.GeoDataFrame) -> None:
+        spec = LAYERS[layer]
+        names = ", ".join(f'"{c}"' for c in [_GEOM, *spec.columns])
+        marks = ", ".join("?" * (len(spec.columns) + 1))
+        columns = self._values(spec, rows)
+        self.conn.executemany(f'INSERT INTO "{layer}" ({names}) VALUES ({marks})', zip(*columns, strict=True))
+        self.touched.add(layer)
+
+    def update(self, layer: str, rows: gpd.GeoDataFrame) -> None:
+        spec = LAYERS[layer]
+        sets = ", ".join(f'"{c}" = ?' for c in [_GEOM, *spec.columns])
+        columns = self._values(spec, rows)
+        columns.append([str(v) for v in rows[spec.id_column]])
+        self.conn.executemany(f'UPDATE "{layer}" SET {sets} WHERE "{spec.id_column}" = ?', zip(*columns, strict=True))
+        self.touched.add(layer)
+
+    def delete(self, layer: str, ids: Sequence[str]) -> None:
+        spec = LAYERS[layer]
+        self.conn.executemany(f'DELETE FROM "{layer}" WHERE "{spec.id_column}" = ?', ((str(i),) for i in ids))
+        self.touched.add(layer)
+
+    def update_extent(self, layer: str) -> None:
+        ext = self.conn.execute(
+            f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{layer}_{_GEOM}"'
+        ).fetchone()
+        self.conn.execute(
+            "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, "
+            "last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
+            (*ext, layer),
+        )
+
+    def add_history(self, records: pd.DataFrame) -> None:
+        at = records["changed_at"].map(_iso_datetime)
+        self.conn.executemany(
+            "INSERT INTO history (changed_at, changed_by, layer, feature_id, action, version, changes) "
+            "VALUES (?,?,?,?,?,?,?)",
+            zip(
+                at,
+                records["changed_by"],
+                records["layer"],
+                records["feature_id"],
+                records["action"],
+                _sql_column(records["version"], "int"),
+                records["changes"],
+                strict=True,
+            ),
+        )
+        self.conn.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = 'history'"
+        )
+
+    def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame:
+        sql = "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, changes FROM history"
+        where, params = [], []
+        if layer is not None:
+            where.append("layer = ?")
+            params.append(layer)
+        if feature_id is not None:
+            where.append("feature_id = ?")
+            params.append(feature_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        frame = pd.read_sql_query(sql + " ORDER BY history_id", self.conn, params=params)
+        frame["changed_at"] = pd.to_datetime(frame["changed_at"], utc=True, format="ISO8601")
+        frame["version"] = frame["version"].astype("Int64")
+        frame["changes"] = frame["changes"].map(json.loads)
+        return frame
+
+    def read_config(self) -> ParkConfig:
+        data = {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM park_config")}
+        return ParkConfig.from_dict(data)
+
+    def write_config(self, config: ParkConfig) -> None:
+        _write_config_rows(self.conn, config)
+        self.conn.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+            "WHERE table_name = 'park_config'"
+        )
+
+
+def _iso_datetime(value: pd.Timestamp) -> str:
+    return value.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _sql_column(values: pd.Series, kind: str) -> list:
+    """A column as Python values SQLite stores: ISO text for dates, 0/1 for booleans, None for missing."""
+    missing = values.isna().to_numpy(dtype=bool)
+    if kind == "date":
+        text = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    elif kind == "datetime":
+        text = values.map(lambda v: None if pd.isna(v) else _iso_datetime(v)).to_numpy(dtype=object)
+    elif kind == "bool":
+        text = values.astype("boolean").fillna(False).astype(int).to_numpy(dtype=object)
+    elif kind == "int":
+        text = values.astype("Int64").fillna(0).astype("int64").to_numpy(dtype=object)
+    elif kind == "float":
+        text = values.astype("float64").to_numpy(dtype=object)
+    else:
+        text = values.to_numpy(dtype=object)
+    out = text.tolist()
+    for i in np.flatnonzero(missing):
+        out[i] = None
+    return out
