@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 import shapely
-from rasterio.transform import from_origin
+from affine import Affine
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 
 from planner.config import LeadingIndustry, ParkConfig
@@ -619,9 +619,12 @@ class _Plan:
         if net == "drainage":
             return self._edges(lambda u, v, d: u <= 3750 or v >= 2000), []
         if net == "power":
-            return self._edges(lambda u, v, d: not (u > 4300 and v < 900) and not (v == 3600 and u > 3200)), []
+            # not yet in the south-east hills nor in the new north-east
+            return self._edges(lambda u, v, d: not (u > 3200 and v <= 900) and not (v >= 3000 and u > 2700)), []
         if net == "telecom":
-            return self._edges(lambda u, v, d: d["cls"] == "arterial" or u <= 3200), []
+            return self._edges(
+                lambda u, v, d: (d["cls"] == "arterial" or u <= 3200) and not (u > 3750 and (v < 900 or v > 2000))
+            ), []
         if net == "gas":
             built = self._edges(lambda u, v, d: (v <= 1500 and u <= 3200) or v == 1500)
             planned = self._edges(lambda u, v, d: v == 2000 and u >= 3200)
@@ -907,10 +910,10 @@ class _Plan:
             num["power_kva"][i] = round(area_mu[i] * rng.uniform(*dist.kva_mu), -1)
             num["water_m3d"][i] = round(area_mu[i] * rng.uniform(*dist.water_mu), 0)
             far = rng.uniform(*dist.far) * (rng.uniform(0.5, 0.8) if weak else 1.0)
-            num["floor_area_m2"][i] = round(area_m2[i] * far, 0)
-            num["footprint_m2"][i] = round(area_m2[i] * rng.uniform(*dist.coverage), 0)
-            num["developed_area_m2"][i] = round(area_m2[i], 0)
-            num["investment_actual_wan"][i] = round(invest * rng.uniform(0.9, 1.05), 0)
+            num["footprint_m2"][i] = math.floor(area_m2[i] * rng.uniform(*dist.coverage))
+            num["floor_area_m2"][i] = max(round(area_m2[i] * far, 0), num["footprint_m2"][i])
+            num["developed_area_m2"][i] = math.floor(area_m2[i])
+            num["investment_actual_wan"][i] = round(invest * rng.uniform(0.85, 1.0), 0)
         for c, v in cols.items():
             df[c] = v.values
         for c, v in num.items():
@@ -1049,7 +1052,7 @@ def _write_dem(path: Path, plan: _Plan, frame: _Frame) -> None:
         "count": 1,
         "dtype": "float32",
         "crs": f"EPSG:{frame.epsg}",
-        "transform": from_origin(west, north, DEM_CELL_M, DEM_CELL_M),
+        "transform": Affine(DEM_CELL_M, 0.0, west, 0.0, -DEM_CELL_M, north),
         "nodata": -9999.0,
         "compress": "deflate",
         "predictor": 3,

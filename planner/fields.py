@@ -421,8 +421,9 @@ def check_geometry(
     coords_ok = np.ones(len(df), dtype=bool)
     present = ~missing & ~empty
     if present.any():
-        bounds = shapely.bounds(geoms[present])
-        coords_ok[present] = np.isfinite(bounds).all(axis=1)
+        coords, rows = shapely.get_coordinates(geoms[present], return_index=True)
+        bad_rows = np.unique(rows[~np.isfinite(coords).all(axis=1)])
+        coords_ok[np.flatnonzero(present)[bad_rows]] = False
     invalid = present & ~wrong & coords_ok & ~shapely.is_valid(geoms)
     for pos in np.flatnonzero(missing):
         problems.append(

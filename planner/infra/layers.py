@@ -180,20 +180,21 @@ def check_lines(lines: gpd.GeoDataFrame, network: str) -> tuple[gpd.GeoDataFrame
         lines, "line_id", allowed=(shapely.GeometryType.LINESTRING,), type_text="LineString", what=what
     )
     geoms = lines.geometry.to_numpy()
-    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    if ok.any():
-        short = np.zeros(len(lines), dtype=bool)
-        short[ok] = shapely.length(geoms[ok]) <= 0
-        for pos in np.flatnonzero(short):
-            problems.append(
-                Problem(
-                    "error",
-                    id_at(lines, "line_id", pos),
-                    "geometry",
-                    "the line has fewer than two distinct points",
-                    row=int(pos),
-                )
+    lines_only = shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING
+    short = np.zeros(len(lines), dtype=bool)
+    short[lines_only] = shapely.length(geoms[lines_only]) <= 0
+    # a line of one repeated point: say so, rather than GEOS's "too few points"
+    problems = [p for p in problems if not (p.field == "geometry" and p.row is not None and short[p.row])]
+    for pos in np.flatnonzero(short):
+        problems.append(
+            Problem(
+                "error",
+                id_at(lines, "line_id", pos),
+                "geometry",
+                "the line has fewer than two distinct points",
+                row=int(pos),
             )
+        )
     if network != "road" and "road_class" in lines and lines["road_class"].notna().any():
         problems.append(Problem("error", None, "road_class", f"`road_class` is for road lines, not {network} lines"))
     return lines, problems
@@ -233,7 +234,8 @@ def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Pro
                             row=pos,
                         )
                     )
-            if column and (column not in sources or pd.isna(sources[column].iloc[pos])):
+            refused = any(p.row == pos and p.field == column and p.severity == "error" for p in problems)
+            if column and not refused and (column not in sources or pd.isna(sources[column].iloc[pos])):
                 problems.append(
                     Problem(
                         "error",

@@ -48,6 +48,7 @@ DECLARED_AREA_TOLERANCE = 0.01
 """A declared area more than 1% off the computed one is reported."""
 OVERLAP_ERROR_M2 = 1.0
 """Two parcels overlapping by more than this are refused."""
+_AREA_SLACK_M2 = 1.0  # recorded building and developed areas are rounded; a square metre over is not an error
 _ZONE_HALF_WIDTH_DEG = 1.5
 _ZONE_SLACK_DEG = 0.5
 _SUPPLIED = ("supplied", "under_construction", "in_production")
@@ -123,6 +124,7 @@ def validate_parcels(
         return ParcelCheck(parcels, [Problem("error", None, "geometry", msg)])
     parcels = parcels.rename_geometry("geometry") if parcels.geometry.name != "geometry" else parcels
     parcels = parcels.reset_index(drop=True)
+    given_park_id = "park_id" in parcels.columns
 
     out, problems = check_columns(parcels, FIELD_BY_NAME, id_column="parcel_id", what="parcel")
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=parcels.crs)
@@ -156,7 +158,7 @@ def validate_parcels(
     problems += crs_problems
     problems += _check_zone(out, zone)
 
-    problems += _check_park(out, park_id)
+    problems += _check_park(out, park_id, report_fill=given_park_id)
     problems += _check_codes(out)
     areas = compute_areas(out.geometry)
     problems += _replace_computed(out, areas)
@@ -167,7 +169,7 @@ def validate_parcels(
     problems += _check_quantities(out)
     problems += _check_overlaps(out)
 
-    out = coerce_types(out[[f.name for f in FIELDS]])
+    out = coerce_types(out[[f.name for f in FIELDS if f.kind != "geometry"] + ["geometry"]])
     out["geometry"] = _as_multipolygons(out.geometry.to_numpy())
     problems.sort(
         key=lambda p: ({"error": 0, "warning": 1, "repair": 2}[p.severity], p.row if p.row is not None else -1)
@@ -228,7 +230,8 @@ def _to_park_crs(out: gpd.GeoDataFrame, crs_epsg: int, usable: np.ndarray) -> tu
                     "error",
                     id_at(out, "parcel_id", pos),
                     "geometry",
-                    f"the geometry cannot be projected to EPSG:{crs_epsg}",
+                    f"the geometry cannot be projected to EPSG:{crs_epsg}; is the input CRS right "
+                    "(zone, zone prefix, axis order)?",
                     row=int(pos),
                 )
             )
@@ -290,13 +293,14 @@ def _check_zone(out: gpd.GeoDataFrame, zone: int) -> list[Problem]:
     return problems
 
 
-def _check_park(out: gpd.GeoDataFrame, park_id: str | None) -> list[Problem]:
+def _check_park(out: gpd.GeoDataFrame, park_id: str | None, *, report_fill: bool) -> list[Problem]:
     if park_id is None:
         return []
     problems = []
     empty = out["park_id"].isna() if "park_id" in out else pd.Series(True, index=out.index)
     if empty.any():
         out.loc[empty, "park_id"] = park_id
+    if empty.any() and report_fill:
         problems.append(
             Problem(
                 "repair",
@@ -511,7 +515,7 @@ def _check_quantities(out: gpd.GeoDataFrame) -> list[Problem]:
     with np.errstate(invalid="ignore"):
         report(
             "error",
-            footprint > area * (1 + 1e-9),
+            footprint > area + _AREA_SLACK_M2,
             "footprint_m2",
             lambda p: f"the building footprint {footprint[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
         )
@@ -523,7 +527,7 @@ def _check_quantities(out: gpd.GeoDataFrame) -> list[Problem]:
         )
         report(
             "warning",
-            developed > area * (1 + 1e-9),
+            developed > area + _AREA_SLACK_M2,
             "developed_area_m2",
             lambda p: f"the developed area {developed[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
         )

@@ -1,7 +1,4 @@
-"""Where a park lives: a GeoPackage file (embedded default); one interface for every backend.
-
->>> from planner.store import create_park, open_store  # doctest: +SKIP
-"""
+"""Where a park lives: a GeoPackage file (embedded default); one interface for every backend."""
 
 from __future__ import annotations
 

@@ -451,7 +451,7 @@ def _jsonable(frame: pd.DataFrame) -> list[dict]:
 
 
 def _plain(value: object) -> object:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (not isinstance(value, shapely.Geometry) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat() if value.tzinfo else value.date().isoformat()

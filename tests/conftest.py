@@ -1,0 +1,58 @@
+"""Shared fixtures: a demo park built once per session, small hand-made parks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from planner.config import ParkConfig
+from planner.demo import build_demo
+from planner.store import create_park
+
+AS_OF = date(2026, 6, 30)
+GK = 4548  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
+X0, Y0 = 620_000.0, 3_570_000.0  # a point east of Chuzhou in EPSG:4548
+
+
+@pytest.fixture(scope="session")
+def demo_park(tmp_path_factory: pytest.TempPathFactory):
+    """The demo park with the default seed, as of 2026-06-30 (built once)."""
+    return build_demo(tmp_path_factory.mktemp("demo"), as_of=AS_OF)
+
+
+@pytest.fixture
+def config() -> ParkConfig:
+    return ParkConfig(park_id="T1", name="测试园区", crs_epsg=GK)
+
+
+@pytest.fixture
+def store(tmp_path: Path, config: ParkConfig):
+    return create_park(tmp_path / "park.gpkg", config)
+
+
+def grid_parcels(n: int = 6, *, size: float = 100.0, **columns) -> gpd.GeoDataFrame:
+    """``n`` square parcels of ``size`` m side in a row, 10 m apart, in EPSG:4548."""
+    data = {
+        "parcel_id": [f"P{i:03d}" for i in range(n)],
+        "status": ["reserved"] * n,
+        "land_use": ["100101"] * n,
+    }
+    data.update(columns)
+    geoms = [box(X0 + i * (size + 10), Y0, X0 + i * (size + 10) + size, Y0 + size) for i in range(n)]
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=GK)
+
+
+def require_tool(name: str) -> str:
+    """Path of a command-line tool; skipped when missing, but a failure in CI (CI=true)."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"`{name}` is not installed; .ci/run installs it")
+        pytest.skip(f"`{name}` is not installed")
+    return path

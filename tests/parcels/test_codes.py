@@ -1,0 +1,48 @@
+import pytest
+
+from planner.parcels.codes import industry_admits, industry_code_problem, land_use_codes, split_codes
+
+
+@pytest.mark.parametrize("code", ["C13", "C43", "C36", "C367", "C3670", "G59", "G5920", "D4420", "A01", "T97"])
+def test_valid_codes(code):
+    assert industry_code_problem(code) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("C12", "division 12 is not in section C"),
+        ("C44", "division 44 is not in section C"),
+        ("G61", "division 61 is not in section G"),
+        ("36", "not a GB/T 4754-2017 code"),
+        ("C36700", "not a GB/T 4754-2017 code"),
+        ("U01", "not a GB/T 4754-2017 code"),
+        ("c36", "not a GB/T 4754-2017 code"),
+    ],
+)
+def test_invalid_codes_say_why(code, message):
+    assert message in industry_code_problem(code)
+
+
+def test_zone_admits_codes_below_it_only():
+    assert industry_admits("C36", "C3670")
+    assert industry_admits("C367", "C3670")
+    assert industry_admits("C3670", "C3670")
+    assert not industry_admits("C3670", "C36")
+    assert not industry_admits("C36", "C37")
+    assert not industry_admits("C3", "C36")  # a section letter and one digit is no code
+
+
+def test_split_codes_accepts_chinese_separators():
+    assert split_codes("C34，C35、c39; G59  C36") == ["C34", "C35", "C39", "G59", "C36"]
+    assert split_codes("  ") == []
+
+
+def test_land_use_table_has_the_industrial_classes():
+    table = land_use_codes()
+    assert table.loc["100101", "name_zh"] == "一类工业用地"
+    assert table.loc["100102", "industrial_class"] == "M2"
+    assert table.loc["100103", "industrial_class"] == "M3"
+    assert table.loc["1101", "name_zh"] == "物流仓储用地"
+    assert table.loc["0701", "name_zh"] == "城镇住宅用地"  # leading zero kept
+    assert table.index.is_unique

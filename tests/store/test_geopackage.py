@@ -1,0 +1,511 @@
+"""The GeoPackage store: round trips, versions, history, transactions, spatial index, interoperability."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+from shapely.geometry import LineString, MultiLineString, Point, box
+
+from planner.errors import (
+    ParcelNotFoundError,
+    StoreError,
+    StoreLockedError,
+    ValidationError,
+    VersionConflictError,
+)
+from planner.parcels.validation import validate_parcels
+from planner.store import LAYERS, GeoPackageStore, create_park, open_store
+from tests.conftest import GK, X0, Y0, grid_parcels, require_tool
+
+MANAGED = ["version", "updated_at", "updated_by"]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dump(path: Path) -> dict[str, list]:
+    """Every row of every table, read with plain sqlite3 (independent of the store)."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        return {t: conn.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables}
+    finally:
+        conn.close()
+
+
+def full_parcels() -> gpd.GeoDataFrame:
+    """Three parcels with a value in every input column kind."""
+    p = grid_parcels(3, status=["in_production", "supplied", "reserved"])
+    p["name"] = ["经一路以东1号地块", "经一路以东2号地块", None]
+    p["land_use"] = ["100102", "100101", "1101"]
+    p["zone_industries"] = ["C34,C35", "C39", None]
+    p["supply_mode"] = ["grant", "lease", None]
+    p["holder"] = ["滁州华瑞精密机械有限公司", "安徽启明电子科技有限公司", None]
+    p["industry"] = ["C3421", "C3973", None]
+    p["contract_date"] = pd.to_datetime(["2019-03-01", "2025-01-15", None])
+    p["agreed_start_date"] = pd.to_datetime(["2019-06-01", "2025-06-30", None])
+    p["actual_start_date"] = pd.to_datetime(["2019-07-10", None, None])
+    p["land_price_wan"] = [360.5, 400.0, np.nan]
+    p["investment_total_wan"] = [6000.0, 9000.0, np.nan]
+    p["declared_road"] = pd.array([True, True, None], dtype="boolean")
+    p["declared_gas"] = pd.array([False, True, None], dtype="boolean")
+    p["output_wan"] = [9000.0, np.nan, np.nan]
+    p["declared_area_mu"] = [15.0, 15.0, np.nan]
+    return p
+
+
+def test_create_open_and_refuse(tmp_path, config):
+    path = tmp_path / "p.gpkg"
+    store = create_park(path, config)
+    assert isinstance(open_store(path), GeoPackageStore)
+    assert store.config() == config
+    assert store.counts() == dict.fromkeys(LAYERS, 0)
+    with pytest.raises(StoreError, match="already exists; pass overwrite=True"):
+        create_park(path, config)
+    with pytest.raises(StoreError, match=r"a park store is a \.gpkg file"):
+        create_park(tmp_path / "p.sqlite", config)
+    with pytest.raises(StoreError, match="no park store at"):
+        open_store(tmp_path / "missing.gpkg")
+    (tmp_path / "junk.gpkg").write_text("not a database")
+    with pytest.raises(StoreError, match="is not a GeoPackage"):
+        open_store(tmp_path / "junk.gpkg")
+    gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=4326).to_file(tmp_path / "other.gpkg")
+    with pytest.raises(StoreError, match="is a GeoPackage but not a park store: it lacks"):
+        open_store(tmp_path / "other.gpkg")
+    with pytest.raises(StoreError, match="cannot tell the store type"):
+        open_store(tmp_path / "park.shp")
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_round_trip_keeps_every_value(store):
+    given = full_parcels()
+    report = store.write_parcels(given, by="张工")
+    assert (report.inserted, report.updated, report.deleted) == (3, 0, 0)
+    back = store.read_parcels()
+    expected = validate_parcels(given, crs_epsg=GK, park_id="T1").parcels
+    assert_geodataframe_equal(back.drop(columns=MANAGED), expected.drop(columns=MANAGED), check_like=False)
+    assert back["version"].tolist() == [1, 1, 1]
+    assert back["updated_by"].tolist() == ["张工"] * 3
+    assert back["updated_at"].notna().all()
+    assert back.crs.to_epsg() == GK
+    assert back["declared_road"].tolist()[:2] == [True, True] and back["declared_road"].isna().tolist()[2]
+
+
+def test_upsert_and_replace_count_and_version(store):
+    store.write_parcels(grid_parcels(4), by="a")
+    again = store.write_parcels(grid_parcels(4), by="b")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+    changed = grid_parcels(
+        5,
+        status=["reserved", "supplied", "reserved", "reserved", "planned"],
+        holder=[None, "某公司", None, None, None],
+        contract_date=[None, "2025-01-01", None, None, None],
+    )
+    report = store.write_parcels(changed, by="c")
+    assert (report.inserted, report.updated, report.unchanged, report.deleted) == (1, 1, 3, 0)
+    rows = store.read_parcels().set_index("parcel_id")
+    assert rows.loc["P001", "version"] == 2 and rows.loc["P001", "updated_by"] == "c"
+    assert rows.loc["P000", "version"] == 1 and rows.loc["P000", "updated_by"] == "a"
+    replaced = store.write_parcels(changed.iloc[:2], by="d", mode="replace")
+    assert (replaced.inserted, replaced.updated, replaced.unchanged, replaced.deleted) == (0, 0, 2, 3)
+    assert sorted(store.read_parcels()["parcel_id"]) == ["P000", "P001"]
+    with pytest.raises(ValueError, match="`mode` was 'merge'"):
+        store.write_parcels(changed, by="d", mode="merge")
+
+
+def test_history_keeps_who_what_when(store):
+    store.write_parcels(grid_parcels(2), by="a")
+    store.write_parcels(grid_parcels(2, status=["reserved", "planned"]), by="b")
+    store.write_parcels(grid_parcels(1), by="c", mode="replace")
+    h = store.history(layer="parcels")
+    assert h[["changed_by", "feature_id", "action", "version"]].values.tolist() == [
+        ["a", "P000", "insert", 1],
+        ["a", "P001", "insert", 1],
+        ["b", "P001", "update", 2],
+        ["c", "P001", "delete", 2],
+    ]
+    assert h["changes"].iloc[2] == {"status": ["reserved", "planned"]}
+    assert h["changes"].iloc[0]["status"] == "reserved"
+    assert h["changes"].iloc[3]["status"] == "planned"  # the deleted row's last values
+    assert (h["changed_at"].diff().dropna() >= pd.Timedelta(0)).all()
+    assert store.history(feature_id="P000")["action"].tolist() == ["insert"]
+
+
+def test_versioned_edit(store):
+    store.write_parcels(grid_parcels(2), by="a")
+    row = store.get_parcel("P000")
+    edited = store.update_parcel(
+        "P000",
+        {"status": "supplied", "holder": "甲公司", "contract_date": "2026-01-05"},
+        version=int(row["version"]),
+        by="张工",
+    )
+    assert edited["version"] == 2
+    assert edited["status"] == "supplied"
+    assert edited["contract_date"] == pd.Timestamp("2026-01-05")
+    last = store.history(feature_id="P000").iloc[-1]
+    assert (last["action"], last["changed_by"], last["version"]) == ("update", "张工", 2)
+    assert last["changes"] == {
+        "status": ["reserved", "supplied"],
+        "holder": [None, "甲公司"],
+        "contract_date": [None, "2026-01-05"],
+    }
+
+
+def test_two_editors_one_wins(store):
+    store.write_parcels(grid_parcels(1), by="a")
+    seen_by_both = int(store.get_parcel("P000")["version"])
+    store.update_parcel("P000", {"name": "甲的名字"}, version=seen_by_both, by="甲")
+    before = dump(store.path)
+    with pytest.raises(VersionConflictError, match="is at version 2, but the edit was based on version 1"):
+        store.update_parcel("P000", {"name": "乙的名字"}, version=seen_by_both, by="乙")
+    assert dump(store.path) == before
+    assert store.get_parcel("P000")["name"] == "甲的名字"
+
+
+def test_edit_errors_are_named_and_change_nothing(store):
+    store.write_parcels(grid_parcels(3), by="a")
+    before = sha256(store.path)
+    with pytest.raises(ParcelNotFoundError, match="no parcel has parcel_id 'NOPE'"):
+        store.update_parcel("NOPE", {"name": "x"}, version=1, by="a")
+    with pytest.raises(ValidationError, match=r"parcel 'P000', field `colour`: `colour` is not a parcel column"):
+        store.update_parcel("P000", {"colour": "red"}, version=1, by="a")
+    with pytest.raises(ValidationError, match=r"field `area_mu`: `area_mu` cannot be edited"):
+        store.update_parcel("P000", {"area_mu": 99}, version=1, by="a")
+    with pytest.raises(ValidationError, match=r"parcel 'P000', field `status`: 'sold' is not allowed"):
+        store.update_parcel("P000", {"status": "sold"}, version=1, by="a")
+    with pytest.raises(ValidationError, match=r"parcel 'P000', field `geometry`: overlaps parcel 'P001' by 5000.00 m²"):
+        store.update_parcel("P000", {"geometry": box(X0, Y0, X0 + 160, Y0 + 100)}, version=1, by="a")
+    assert sha256(store.path) == before
+
+
+def test_geometry_edit_recomputes_area_and_moves_the_index(store):
+    store.write_parcels(grid_parcels(2), by="a")
+    new = box(X0 - 500, Y0 - 500, X0 - 300, Y0 - 400)
+    row = store.update_parcel("P000", {"geometry": new}, version=1, by="a")
+    assert row["area_m2"] == 20_000.0
+    assert row["area_mu"] == pytest.approx(30.0)
+    assert store.read_parcels(bbox=(X0 - 600, Y0 - 600, X0 - 200, Y0 - 300))["parcel_id"].tolist() == ["P000"]
+    assert store.read_parcels(bbox=(X0 + 1, Y0 + 1, X0 + 50, Y0 + 50)).empty
+    change = store.history(feature_id="P000").iloc[-1]["changes"]
+    assert change["area_m2"] == [10_000.0, 20_000.0]
+    assert change["geometry"][1].startswith("MULTIPOLYGON")
+
+
+def test_refused_write_leaves_the_file_as_it_was(store):
+    store.write_parcels(grid_parcels(3), by="a")
+    before = sha256(store.path)
+    bad = grid_parcels(5, status=["reserved", "reserved", "sold", "reserved", "reserved"])
+    with pytest.raises(ValidationError) as info:
+        store.write_parcels(bad, by="b")
+    assert [(p.parcel_id, p.field) for p in info.value.errors] == [("P002", "status")]
+    assert sha256(store.path) == before
+
+
+def test_a_write_that_fails_half_way_is_rolled_back(store):
+    store.write_parcels(grid_parcels(3), by="a")
+    conn = sqlite3.connect(store.path)
+    conn.execute(
+        "CREATE TRIGGER disk_full BEFORE INSERT ON parcels WHEN (SELECT count(*) FROM parcels) >= 50 "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    conn.commit()
+    conn.close()
+    before_bytes, before_rows = sha256(store.path), dump(store.path)
+    many = grid_parcels(200, status=["planned"] * 200)  # P000–P002 change, 197 new: fails at the 48th insert
+    with pytest.raises(StoreError, match=r"database or disk is full.*nothing was written"):
+        store.write_parcels(many, by="b")
+    assert sha256(store.path) == before_bytes
+    assert dump(store.path) == before_rows
+    assert store.counts()["parcels"] == 3
+
+
+def test_a_locked_store_refuses_and_keeps_its_data(store, monkeypatch):
+    store.write_parcels(grid_parcels(2), by="a")
+    monkeypatch.setattr("planner.store.geopackage._LOCK_TIMEOUT_S", 0.2)
+    before = sha256(store.path)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreLockedError, match="is locked by another writer"):
+            store.write_parcels(grid_parcels(3), by="b")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert sha256(store.path) == before
+
+
+def test_bbox_read_uses_the_index_and_matches_a_plain_scan(store):
+    rng = np.random.default_rng(1)
+    n = 300
+    xs, ys = rng.uniform(0, 5000, n), rng.uniform(0, 5000, n)
+    parcels = grid_parcels(n, status=["reserved"] * n)
+    parcels = parcels.set_geometry(
+        gpd.GeoSeries([box(X0 + x, Y0 + y, X0 + x + 40, Y0 + y + 40) for x, y in zip(xs, ys, strict=True)], crs=GK)
+    )
+    overlapping = parcels.sindex.query(parcels.geometry, predicate="intersects")
+    keep = np.setdiff1d(np.arange(n), overlapping[1][overlapping[0] != overlapping[1]])
+    parcels = parcels.iloc[keep].reset_index(drop=True)
+    store.write_parcels(parcels, by="a")
+    query = (X0 + 1000, Y0 + 1500, X0 + 2500, Y0 + 3000)
+    got = sorted(store.read_parcels(bbox=query)["parcel_id"])
+    b = parcels.geometry.bounds
+    hits = (b.maxx >= query[0]) & (b.minx <= query[2]) & (b.maxy >= query[1]) & (b.miny <= query[3])
+    assert got == sorted(parcels.loc[hits, "parcel_id"])
+    assert 0 < len(got) < len(parcels)
+
+
+def test_every_layer_has_a_consistent_spatial_index(demo_park):
+    conn = sqlite3.connect(demo_park.path)
+    try:
+        for layer in LAYERS:
+            rtree = f"rtree_{layer}_geom"
+            assert conn.execute(f'SELECT count(*) FROM "{rtree}"').fetchone()[0] == demo_park.counts[layer]
+            ext = conn.execute("SELECT extension_name FROM gpkg_extensions WHERE table_name = ?", (layer,)).fetchone()
+            assert ext == ("gpkg_rtree_index",)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()
+    store = open_store(demo_park.path)
+    parcels = store.read_parcels()
+    conn = sqlite3.connect(demo_park.path)
+    index = pd.DataFrame(
+        conn.execute("SELECT id, minx, maxx, miny, maxy FROM rtree_parcels_geom ORDER BY id").fetchall(),
+        columns=["id", "minx", "maxx", "miny", "maxy"],
+    )
+    conn.close()
+    bounds = shapely.bounds(parcels.geometry.to_numpy())
+    # the R-tree keeps 32-bit floats, rounded outwards
+    assert (index["minx"].to_numpy() <= bounds[:, 0]).all() and (index["maxx"].to_numpy() >= bounds[:, 2]).all()
+    np.testing.assert_allclose(index[["minx", "miny", "maxx", "maxy"]].to_numpy(), bounds[:, [0, 1, 2, 3]], atol=0.5)
+
+
+def test_gdal_reads_what_the_store_wrote(store):
+    store.write_parcels(full_parcels(), by="a")
+    info = pyogrio.read_info(store.path, layer="parcels")
+    assert info["features"] == 3
+    assert info["crs"] == "EPSG:4548"
+    assert info["geometry_type"] == "MultiPolygon"
+    gdal = pyogrio.read_dataframe(store.path, layer="parcels")
+    ours = store.read_parcels()
+    assert gdal["parcel_id"].tolist() == ours["parcel_id"].tolist()
+    assert shapely.equals_exact(gdal.geometry.to_numpy(), ours.geometry.to_numpy(), tolerance=0).all()
+    np.testing.assert_array_equal(gdal["area_m2"], ours["area_m2"])
+    assert gdal["holder"].iloc[0] == "滁州华瑞精密机械有限公司"
+    assert pd.Timestamp(gdal["contract_date"].iloc[0]) == pd.Timestamp("2019-03-01")
+
+
+def test_a_feature_added_by_gdal_is_indexed_and_read(store):
+    """GDAL (as QGIS uses it) maintains the R-tree with its own SQL functions; the store reads the result."""
+    store.write_parcels(grid_parcels(2), by="a")
+    extra = gpd.GeoDataFrame(
+        {"parcel_id": ["GDAL1"], "status": ["planned"]},
+        geometry=[shapely.MultiPolygon([box(X0 + 5000, Y0, X0 + 5100, Y0 + 100)])],
+        crs=GK,
+    )
+    pyogrio.write_dataframe(extra.rename_geometry("geom"), store.path, layer="parcels", append=True)
+    got = store.read_parcels(bbox=(X0 + 4990, Y0 - 10, X0 + 5200, Y0 + 200))
+    assert got["parcel_id"].tolist() == ["GDAL1"]
+    assert got["status"].tolist() == ["planned"]
+    assert store.counts()["parcels"] == 3
+
+
+def test_ogrinfo_lists_layers_crs_and_counts(demo_park):
+    ogrinfo = require_tool("ogrinfo")
+    out = subprocess.run([ogrinfo, "-so", str(demo_park.path), "parcels"], capture_output=True, text=True, check=True)
+    assert "Geometry: Multi Polygon" in out.stdout
+    assert f"Feature Count: {demo_park.counts['parcels']}" in out.stdout
+    assert "CGCS2000 / 3-degree Gauss-Kruger CM 117E" in out.stdout
+    assert "domain name=parcels_status_values" in out.stdout
+    out = subprocess.run([ogrinfo, "-so", str(demo_park.path)], capture_output=True, text=True, check=True)
+    for k, layer in enumerate(
+        [
+            "parcels",
+            "road_lines",
+            "water_lines",
+            "drainage_lines",
+            "power_lines",
+            "telecom_lines",
+            "gas_lines",
+            "heat_lines",
+            "sources",
+        ],
+        start=1,
+    ):
+        assert f"{k}: {layer} (" in out.stdout
+    assert "park_config (None)" in out.stdout and "history (None)" in out.stdout
+
+
+def test_sqlite_cli_sees_a_geopackage(demo_park):
+    sqlite = require_tool("sqlite3")
+    out = subprocess.run(
+        [sqlite, str(demo_park.path), "PRAGMA application_id; PRAGMA user_version;"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split() == [str(0x47504B47), "10300"]
+
+
+def test_config_change_is_kept_in_history(store, config):
+    store.set_config(config.with_changes(checklist=("road", "water", "power", "leveled")), by="管委会")
+    assert store.config().checklist == ("road", "water", "power", "leveled")
+    h = store.history(layer="park_config")
+    assert h["changed_by"].tolist() == ["管委会"]
+    assert h["changes"].iloc[0]["checklist"][1] == ["road", "water", "power", "leveled"]
+    with pytest.raises(StoreError, match="keeps its park_id and CRS"):
+        store.set_config(config.with_changes(crs_epsg=4549), by="x")
+
+
+# -- infrastructure layers --------------------------------------------------------------------
+
+
+def test_lines_and_sources_round_trip(store):
+    lines = gpd.GeoDataFrame(
+        {"line_id": ["W1", "W2"], "name": ["纬一路给水管", "经一路给水管"], "diameter_mm": [300.0, 200.0]},
+        geometry=[LineString([(X0, Y0), (X0 + 500, Y0)]), LineString([(X0, Y0), (X0, Y0 + 400)])],
+        crs=GK,
+    )
+    report = store.write_layer("water_lines", lines, by="a")
+    assert report.inserted == 2
+    back = store.read_layer("water_lines")
+    assert back["in_service"].tolist() == [True, True]  # unstated means in service
+    assert back.geometry.length.tolist() == [500.0, 400.0]
+    sources = gpd.GeoDataFrame(
+        {
+            "source_id": ["S1"],
+            "network": ["power"],
+            "kind": ["substation"],
+            "capacity_kva": [100_000.0],
+            "voltage_kv": [110.0],
+        },
+        geometry=[Point(X0, Y0)],
+        crs=GK,
+    )
+    store.write_layer("sources", sources.to_crs(4490), by="a")  # reprojected to the park CRS
+    back = store.read_layer("sources")
+    assert back.crs.to_epsg() == GK
+    assert back.geometry.iloc[0].distance(Point(X0, Y0)) < 1e-6
+
+
+def test_multilines_are_split_and_reported(store):
+    lines = gpd.GeoDataFrame(
+        {"line_id": ["G1"]},
+        geometry=[MultiLineString([[(X0, Y0), (X0 + 10, Y0)], [(X0, Y0 + 5), (X0 + 10, Y0 + 5)]])],
+        crs=GK,
+    )
+    report = store.write_layer("gas_lines", lines, by="a")
+    assert sorted(store.read_layer("gas_lines")["line_id"]) == ["G1-1", "G1-2"]
+    assert [p.message for p in report.repairs] == ["MultiLineString split into 2 lines"]
+
+
+@pytest.mark.parametrize(
+    ("layer", "frame", "field", "message"),
+    [
+        (
+            "road_lines",
+            {"line_id": ["R1"], "geometry": [LineString([(X0, Y0), (X0, Y0)])]},
+            "geometry",
+            "the line has fewer than two distinct points",
+        ),
+        (
+            "road_lines",
+            {"line_id": ["R1"], "geometry": [Point(X0, Y0)]},
+            "geometry",
+            "a road line must be a LineString, not a Point",
+        ),
+        (
+            "road_lines",
+            {"line_id": ["R1"], "road_class": ["motorway"], "geometry": [LineString([(X0, Y0), (X0 + 1, Y0)])]},
+            "road_class",
+            "'motorway' is not allowed; allowed: highway (高速公路)",
+        ),
+        (
+            "water_lines",
+            {"line_id": ["W1"], "road_class": ["branch"], "geometry": [LineString([(X0, Y0), (X0 + 1, Y0)])]},
+            "road_class",
+            "`road_class` is for road lines, not water lines",
+        ),
+        (
+            "sources",
+            {
+                "source_id": ["S1"],
+                "network": ["water"],
+                "kind": ["substation"],
+                "capacity_kva": [1.0],
+                "geometry": [Point(X0, Y0)],
+            },
+            "kind",
+            "a substation (变电站) feeds the power network, not water",
+        ),
+        (
+            "sources",
+            {"source_id": ["S1"], "network": ["power"], "kind": ["substation"], "geometry": [Point(X0, Y0)]},
+            "capacity_kva",
+            "a substation (变电站) needs its capacity in `capacity_kva`",
+        ),
+        (
+            "sources",
+            {
+                "source_id": ["S1"],
+                "network": ["power"],
+                "kind": ["substation"],
+                "capacity_kva": [5.0],
+                "capacity_m3d": [5.0],
+                "geometry": [Point(X0, Y0)],
+            },
+            "capacity_m3d",
+            "a power source states its capacity in `capacity_kva`, not `capacity_m3d`",
+        ),
+        (
+            "sources",
+            {
+                "source_id": ["S1"],
+                "network": ["power"],
+                "kind": ["substation"],
+                "capacity_kva": [-5.0],
+                "geometry": [Point(X0, Y0)],
+            },
+            "capacity_kva",
+            "-5 is below the least allowed value 0",
+        ),
+    ],
+)
+def test_bad_infrastructure_is_named_and_not_written(store, layer, frame, field, message):
+    before = sha256(store.path)
+    with pytest.raises(ValidationError) as info:
+        store.write_layer(layer, gpd.GeoDataFrame(frame, geometry="geometry", crs=GK), by="a")
+    assert [(p.field, p.message.startswith(message)) for p in info.value.errors] == [(field, True)], info.value.errors
+    assert sha256(store.path) == before
+
+
+def test_infrastructure_without_crs_or_layer_name_is_refused(store):
+    with pytest.raises(ValidationError, match="needs a GeoDataFrame with a CRS"):
+        store.write_layer(
+            "road_lines", gpd.GeoDataFrame({"line_id": ["R"]}, geometry=[LineString([(0, 0), (1, 1)])]), by="a"
+        )
+    with pytest.raises(ValueError, match="`layer` was 'rail_lines' but is expected to be one of parcels, road_lines"):
+        store.read_layer("rail_lines")
+
+
+def test_history_changes_are_json(store):
+    store.write_parcels(full_parcels(), by="a")
+    conn = sqlite3.connect(store.path)
+    raw = conn.execute("SELECT changes FROM history WHERE feature_id = 'P000'").fetchone()[0]
+    conn.close()
+    values = json.loads(raw)
+    assert values["holder"] == "滁州华瑞精密机械有限公司"
+    assert values["contract_date"].startswith("2019-03-01")

@@ -1,0 +1,103 @@
+import numpy as np
+import pyproj
+import pytest
+
+from planner import crs
+from planner.errors import CRSError
+
+
+@pytest.mark.parametrize(
+    ("lon", "zone"),
+    [
+        (73.5, 25),
+        (75.0, 25),
+        (76.49, 25),
+        (76.51, 26),
+        (116.4, 39),
+        (118.49, 39),
+        (118.51, 40),
+        (121.47, 40),
+        (126.6, 42),
+        (135.0, 45),
+    ],
+)
+def test_zone_is_the_nearest_central_meridian(lon, zone):
+    assert crs.gk_zone(lon) == zone
+    assert abs(crs.central_meridian(zone) - lon) <= 1.5 + 1e-9 or lon < 75
+
+
+@pytest.mark.parametrize("lon", [0.0, 60.0, 73.0, 136.0, 180.0, float("nan")])
+def test_longitude_outside_china_is_refused(lon):
+    with pytest.raises(CRSError, match="outside China"):
+        crs.gk_zone(lon)
+
+
+def test_epsg_codes_match_the_epsg_registry_for_every_zone():
+    for zone in range(crs.FIRST_ZONE, crs.LAST_ZONE + 1):
+        cm = 3 * zone
+        plain = pyproj.CRS.from_epsg(crs.gk_epsg(zone=zone))
+        prefixed = pyproj.CRS.from_epsg(crs.gk_epsg(zone=zone, prefixed=True))
+        assert plain.name == f"CGCS2000 / 3-degree Gauss-Kruger CM {cm}E"
+        assert prefixed.name == f"CGCS2000 / 3-degree Gauss-Kruger zone {zone}"
+        params = {p.name: p.value for p in prefixed.coordinate_operation.params}
+        assert params["False easting"] == zone * 1_000_000 + 500_000
+        params = {p.name: p.value for p in plain.coordinate_operation.params}
+        assert params["False easting"] == 500_000
+        assert params["Longitude of natural origin"] == cm
+        assert crs.zone_of_epsg(crs.gk_epsg(zone=zone)) == (zone, False)
+        assert crs.zone_of_epsg(crs.gk_epsg(zone=zone, prefixed=True)) == (zone, True)
+
+
+def test_chuzhou_is_in_zone_39():
+    assert crs.gk_epsg(118.3) == 4548
+    assert crs.gk_epsg(118.3, prefixed=True) == 4527
+
+
+def test_prefixed_easting_is_the_plain_one_plus_zone_millions():
+    t_plain = crs.transformer(4490, 4548)
+    t_prefixed = crs.transformer(4490, 4527)
+    x, y = t_plain.transform(118.3, 32.25)
+    xp, yp = t_prefixed.transform(118.3, 32.25)
+    assert xp == pytest.approx(x + 39_000_000, abs=1e-6)
+    assert yp == pytest.approx(y, abs=1e-6)
+    # east of the central meridian, the easting exceeds 500 km by about the arc to it
+    arc = pyproj.Geod(ellps="GRS80").inv(117.0, 32.25, 118.3, 32.25)[2]
+    assert x - 500_000 == pytest.approx(arc, rel=2e-3)
+
+
+def test_transformers_are_cached_and_take_lon_first():
+    assert crs.transformer(4490, 4548) is crs.transformer(4490, 4548)
+    x, _ = crs.transformer(4490, 4548).transform(117.0, 30.0)
+    assert x == pytest.approx(500_000, abs=1e-6)
+
+
+def test_gk_epsg_needs_exactly_one_of_lon_or_zone():
+    with pytest.raises(CRSError, match="exactly one"):
+        crs.gk_epsg()
+    with pytest.raises(CRSError, match="exactly one"):
+        crs.gk_epsg(118.0, zone=39)
+    with pytest.raises(CRSError, match="25–45"):
+        crs.gk_epsg(zone=50)
+
+
+def test_zone_of_epsg_refuses_other_codes():
+    with pytest.raises(CRSError, match="not a CGCS2000 3-degree"):
+        crs.zone_of_epsg(3857)
+    assert not crs.is_gk_epsg(4326)
+    assert crs.is_gk_epsg(4513) and crs.is_gk_epsg(4554)
+
+
+def test_check_in_china():
+    inside = crs.check_in_china(np.array([118.3, 32.25, 2.35]), np.array([32.25, 118.3, 48.85]))
+    assert inside.tolist() == [True, False, False]
+
+
+def test_equal_area_crs_preserves_area_of_a_geodesic_square():
+    laea = crs.equal_area_crs(118.3, 32.25)
+    t = pyproj.Transformer.from_crs(4490, laea, always_xy=True)
+    lons = np.array([118.30, 118.31, 118.31, 118.30])
+    lats = np.array([32.25, 32.25, 32.26, 32.26])
+    x, y = t.transform(lons, lats)
+    planar = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    geodesic = abs(pyproj.Geod(ellps="GRS80").polygon_area_perimeter(lons, lats)[0])
+    assert planar == pytest.approx(geodesic, rel=1e-8)
