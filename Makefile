@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format clean
+.PHONY: demo test bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,16 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.store
+
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check planner tests
-	$(BIN)/ruff format --check planner tests
+	$(BIN)/ruff check planner tests bench
+	$(BIN)/ruff format --check planner tests bench
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format planner tests
-	$(BIN)/ruff check --fix planner tests
+	$(BIN)/ruff format planner tests bench
+	$(BIN)/ruff check --fix planner tests bench
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache test-artifacts

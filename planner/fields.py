@@ -9,7 +9,7 @@ and the infrastructure layers (:mod:`planner.infra.layers`) build on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -36,6 +36,7 @@ __all__ = [
     "dictionary_table",
     "dtype_of",
     "empty_frame",
+    "flag",
     "id_at",
 ]
 
@@ -234,7 +235,7 @@ def check_columns(
         raw = out[name]
         given = _given(raw)
         if f.kind == "str":
-            parsed = _objects(raw.astype(object).where(given, None).map(_text))
+            parsed = _texts(raw.where(given))
             parsed = parsed.where(parsed != "", None)
             given = parsed.notna()
             if f.allowed is not None:
@@ -332,23 +333,35 @@ def check_columns(
     return out, problems
 
 
-def _ids(df: pd.DataFrame, id_column: str) -> list[str | None]:
+def _ids(df: pd.DataFrame, id_column: str) -> np.ndarray:
+    """Ids as stripped text, ``None`` where missing or blank (vectorised)."""
     if id_column not in df.columns:
-        return [None] * len(df)
-    values = df[id_column].astype(object)
-    return [
-        None if (v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "") else str(v).strip()
-        for v in values
-    ]
+        return np.full(len(df), None, dtype=object)
+    text = df[id_column].astype("string").str.strip()
+    text = text.where(text != "")
+    return text.astype(object).where(text.notna(), None).to_numpy()
 
 
 def _given(col: pd.Series) -> pd.Series:
     """Values present: not NA and not a blank string."""
     present = col.notna()
     if col.dtype == object or pd.api.types.is_string_dtype(col):
-        blank = col.astype(object).map(lambda v: isinstance(v, str) and v.strip() == "")
-        present &= ~blank.astype(bool)
+        blank = col.astype("string").str.strip().eq("").fillna(False)
+        present &= ~blank.to_numpy(dtype=bool)
     return present.astype(bool)
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """A column as stripped text (object dtype, ``None`` for missing); whole floats lose their ``.0``.
+
+    String and number columns take a vectorised path; mixed object columns go value by value.
+    """
+    if pd.api.types.is_string_dtype(values) and values.dtype != object:
+        return _objects(values.astype("string").str.strip())
+    if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+        text = values.astype("string").str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
+        return _objects(text)
+    return _objects(values.astype(object).where(values.notna(), None).map(_text))
 
 
 def _objects(values: pd.Series) -> pd.Series:
@@ -393,6 +406,29 @@ def _parse_dates(values: pd.Series, *, utc: bool) -> pd.Series:
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed.astype("datetime64[ns]").dt.normalize()
+
+
+def flag(
+    df: pd.DataFrame,
+    mask: np.ndarray | pd.Series,
+    severity: str,
+    field: str | None,
+    message: str | Callable[[int], str],
+    *,
+    id_column: str = "parcel_id",
+) -> list[Problem]:
+    """One :class:`Problem` for each row where ``mask`` holds, naming the row's id and ``field``.
+
+    ``message`` is a text, or a function of the row position that writes it.
+    """
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if not len(rows):
+        return []
+    ids = _ids(df, id_column)
+    return [
+        Problem(severity, ids[pos], field, message(int(pos)) if callable(message) else message, row=int(pos))
+        for pos in rows
+    ]
 
 
 def id_at(df: pd.DataFrame, id_column: str, pos: int) -> str | None:

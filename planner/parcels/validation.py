@@ -37,7 +37,7 @@ import shapely
 
 from planner.crs import CGCS2000, central_meridian, check_in_china, transformer, zone_of_epsg
 from planner.errors import Problem, ValidationError
-from planner.fields import check_columns, check_geometry, dtype_of, id_at
+from planner.fields import check_columns, check_geometry, dtype_of, flag, id_at
 from planner.parcels.area import compute_areas
 from planner.parcels.codes import industry_code_problem, land_use_codes, split_codes
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, STATUSES, coerce_types
@@ -138,16 +138,7 @@ def validate_parcels(
     has_z = np.zeros(len(out), dtype=bool)
     present = ~shapely.is_missing(geoms)
     has_z[present] = shapely.has_z(geoms[present])
-    for pos in np.flatnonzero(has_z):
-        problems.append(
-            Problem(
-                "repair",
-                id_at(out, "parcel_id", pos),
-                "geometry",
-                "Z coordinates dropped; parcels are 2D",
-                row=int(pos),
-            )
-        )
+    problems += flag(out, has_z, "repair", "geometry", "Z coordinates dropped; parcels are 2D")
     if has_z.any():
         geoms[has_z] = shapely.force_2d(geoms[has_z])
     usable = present & ~np.isin(np.arange(len(out)), list(bad_geometry))
@@ -196,101 +187,90 @@ def _to_park_crs(out: gpd.GeoDataFrame, crs_epsg: int, usable: np.ndarray) -> tu
     if crs.is_geographic:
         centers = shapely.centroid(geoms[usable])
         lon, lat = shapely.get_x(centers), shapely.get_y(centers)
-        inside = check_in_china(lon, lat)
-        swapped = ~inside & check_in_china(lat, lon)
-        for k, pos in enumerate(np.flatnonzero(usable)):
-            if inside[k]:
-                continue
+        lon, lat = _spread(lon, usable), _spread(lat, usable)
+        outside = usable & ~check_in_china(lon, lat)
+
+        def where(pos: int) -> str:
             hint = (
                 "; the coordinates look like lat/lon swapped: the longitude comes first"
-                if swapped[k]
+                if check_in_china(lat[pos], lon[pos])
                 else "; projected coordinates given as degrees?"
-                if abs(lon[k]) > 180 or abs(lat[k]) > 90
+                if abs(lon[pos]) > 180 or abs(lat[pos]) > 90
                 else ""
             )
-            problems.append(
-                Problem(
-                    "error",
-                    id_at(out, "parcel_id", pos),
-                    "geometry",
-                    f"the parcel at lon {lon[k]:.6f}, lat {lat[k]:.6f} lies outside China{hint}",
-                    row=int(pos),
-                )
-            )
-            geoms[pos] = None
+            return f"the parcel at lon {lon[pos]:.6f}, lat {lat[pos]:.6f} lies outside China{hint}"
+
+        problems += flag(out, outside, "error", "geometry", where)
+        geoms[outside] = None
     if crs.to_epsg() != crs_epsg:
         keep = ~shapely.is_missing(geoms)
         to_park = transformer(crs.to_wkt(), f"EPSG:{crs_epsg}")
         geoms[keep] = shapely.transform(geoms[keep], lambda xy: np.column_stack(to_park.transform(xy[:, 0], xy[:, 1])))
         finite = np.ones(len(geoms), dtype=bool)
         finite[keep] = np.isfinite(shapely.bounds(geoms[keep])).all(axis=1)
-        for pos in np.flatnonzero(~finite):
-            problems.append(
-                Problem(
-                    "error",
-                    id_at(out, "parcel_id", pos),
-                    "geometry",
-                    f"the geometry cannot be projected to EPSG:{crs_epsg}; is the input CRS right "
-                    "(zone, zone prefix, axis order)?",
-                    row=int(pos),
-                )
-            )
-            geoms[pos] = None
+        problems += flag(
+            out,
+            ~finite,
+            "error",
+            "geometry",
+            f"the geometry cannot be projected to EPSG:{crs_epsg}; "
+            "is the input CRS right (zone, zone prefix, axis order)?",
+        )
+        geoms[~finite] = None
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=f"EPSG:{crs_epsg}"))
     if not crs.is_geographic:
         problems += _check_projected_in_china(out)
     return out, problems
 
 
-def _check_projected_in_china(out: gpd.GeoDataFrame) -> list[Problem]:
+def _lon_lat(out: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """CGCS2000 lon/lat of each parcel's centroid (NaN where there is no geometry)."""
     geoms = out.geometry.to_numpy()
     keep = ~shapely.is_missing(geoms)
-    if not keep.any():
-        return []
     centers = shapely.centroid(geoms[keep])
     lon, lat = transformer(out.crs.to_wkt(), f"EPSG:{CGCS2000}").transform(
         shapely.get_x(centers), shapely.get_y(centers)
     )
-    inside = check_in_china(lon, lat)
-    problems = []
-    for k, pos in enumerate(np.flatnonzero(keep)):
-        if not inside[k]:
-            problems.append(
-                Problem(
-                    "error",
-                    id_at(out, "parcel_id", pos),
-                    "geometry",
-                    f"the parcel falls at lon {lon[k]:.4f}, lat {lat[k]:.4f}, outside China; "
-                    "is the input CRS right (zone, zone prefix, axis order)?",
-                    row=int(pos),
-                )
-            )
-    return problems
+    return _spread(lon, keep), _spread(lat, keep)
+
+
+def _spread(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Values for the rows where ``where`` holds, NaN elsewhere."""
+    out = np.full(len(where), np.nan)
+    out[where] = values
+    return out
+
+
+def _check_projected_in_china(out: gpd.GeoDataFrame) -> list[Problem]:
+    lon, lat = _lon_lat(out)
+    outside = np.isfinite(lon) & ~check_in_china(lon, lat)
+    return flag(
+        out,
+        outside,
+        "error",
+        "geometry",
+        lambda p: (
+            f"the parcel falls at lon {lon[p]:.4f}, lat {lat[p]:.4f}, outside China; "
+            "is the input CRS right (zone, zone prefix, axis order)?"
+        ),
+    )
 
 
 def _check_zone(out: gpd.GeoDataFrame, zone: int) -> list[Problem]:
-    geoms = out.geometry.to_numpy()
-    keep = ~shapely.is_missing(geoms)
-    if not keep.any():
-        return []
-    centers = shapely.centroid(geoms[keep])
-    lon, _ = transformer(out.crs.to_wkt(), f"EPSG:{CGCS2000}").transform(shapely.get_x(centers), shapely.get_y(centers))
-    off = np.abs(lon - central_meridian(zone))
-    problems = []
-    for k, pos in enumerate(np.flatnonzero(keep)):
-        if off[k] > _ZONE_HALF_WIDTH_DEG + _ZONE_SLACK_DEG and np.isfinite(off[k]):
-            problems.append(
-                Problem(
-                    "warning",
-                    id_at(out, "parcel_id", pos),
-                    "geometry",
-                    f"the parcel lies {off[k]:.2f}° from the zone's central meridian "
-                    f"{central_meridian(zone):g}°E (zone {zone} spans ±1.5°); its planar area "
-                    "carries a large projection scale",
-                    row=int(pos),
-                )
-            )
-    return problems
+    lon, _ = _lon_lat(out)
+    cm = central_meridian(zone)
+    off = np.abs(lon - cm)
+    far = np.isfinite(off) & (off > _ZONE_HALF_WIDTH_DEG + _ZONE_SLACK_DEG)
+    return flag(
+        out,
+        far,
+        "warning",
+        "geometry",
+        lambda p: (
+            f"the parcel lies {off[p]:.2f}° from the zone's central meridian {cm:g}°E (zone {zone} spans ±1.5°); "
+            "its planar area carries a large projection scale"
+        ),
+    )
 
 
 def _check_park(out: gpd.GeoDataFrame, park_id: str | None, *, report_fill: bool) -> list[Problem]:
@@ -309,111 +289,96 @@ def _check_park(out: gpd.GeoDataFrame, park_id: str | None, *, report_fill: bool
                 f"`park_id` was empty for {int(empty.sum())} parcel(s) and was set to {park_id!r}",
             )
         )
-    other = out["park_id"].notna() & (out["park_id"] != park_id)
-    for pos in np.flatnonzero(other.to_numpy()):
-        problems.append(
-            Problem(
-                "error",
-                id_at(out, "parcel_id", pos),
-                "park_id",
-                f"park {out['park_id'].iloc[pos]!r} is not this store's park {park_id!r}",
-                row=int(pos),
-            )
-        )
-        out.iloc[pos, out.columns.get_loc("park_id")] = park_id
+    other = (out["park_id"].notna() & (out["park_id"] != park_id)).to_numpy()
+    foreign = out["park_id"].to_numpy()
+    problems += flag(
+        out, other, "error", "park_id", lambda p: f"park {foreign[p]!r} is not this store's park {park_id!r}"
+    )
+    out.loc[other, "park_id"] = park_id
     return problems
 
 
-def _check_codes(out: gpd.GeoDataFrame) -> list[Problem]:
-    problems: list[Problem] = []
+def _land_use_verdict(value: str) -> tuple[str | None, str | None, str | None]:
+    """(code to store, repair note, error) for one land-use value."""
     codes = land_use_codes()
-    if "land_use" in out:
-        by_name = {name: code for code, name in codes["name_zh"].items()}
-        for pos, value in enumerate(out["land_use"]):
-            if value is None or pd.isna(value) or value in codes.index:
-                continue
-            pid = id_at(out, "parcel_id", pos)
-            if value in by_name:
-                problems.append(Problem("repair", pid, "land_use", f"{value!r} read as code {by_name[value]}", row=pos))
-                out.iloc[pos, out.columns.get_loc("land_use")] = by_name[value]
-            else:
-                problems.append(
-                    Problem(
-                        "error",
-                        pid,
-                        "land_use",
-                        f"{value!r} is not a 用地用海分类 code; industrial land is 100101 (一类), "
-                        "100102 (二类), 100103 (三类); see data/land_use_codes.csv",
-                        row=pos,
-                    )
-                )
-                out.iloc[pos, out.columns.get_loc("land_use")] = None
-    for name in ("industry", "zone_industries"):
-        if name not in out:
-            continue
-        column = out.columns.get_loc(name)
-        for pos, value in enumerate(out[name]):
-            if value is None or pd.isna(value):
-                continue
-            pid = id_at(out, "parcel_id", pos)
-            parts = split_codes(value)
-            if name == "industry" and len(parts) != 1:
-                problems.append(
-                    Problem("error", pid, name, f"{value!r} must be one industry code, e.g. C3670", row=pos)
-                )
-                out.iloc[pos, column] = None
-                continue
-            bad = [msg for msg in map(industry_code_problem, parts) if msg]
-            if bad:
-                for msg in bad:
-                    problems.append(Problem("error", pid, name, msg, row=pos))
-                out.iloc[pos, column] = None
-                continue
-            normal = ",".join(parts)
-            if normal != value:
-                problems.append(Problem("repair", pid, name, f"{value!r} written as {normal!r}", row=pos))
-                out.iloc[pos, column] = normal
+    if value in codes.index:
+        return value, None, None
+    by_name = {name: code for code, name in codes["name_zh"].items()}
+    if value in by_name:
+        return by_name[value], f"{value!r} read as code {by_name[value]}", None
+    return (
+        None,
+        None,
+        (
+            f"{value!r} is not a 用地用海分类 code; industrial land is 100101 (一类), 100102 (二类), "
+            "100103 (三类); see data/land_use_codes.csv"
+        ),
+    )
+
+
+def _industry_verdict(value: str, *, single: bool) -> tuple[str | None, str | None, str | None]:
+    """(codes to store, repair note, error) for one industry or zoning value."""
+    parts = split_codes(value)
+    if single and len(parts) != 1:
+        return None, None, f"{value!r} must be one industry code, e.g. C3670"
+    bad = [msg for msg in map(industry_code_problem, parts) if msg]
+    if bad:
+        return None, None, "; ".join(bad)
+    normal = ",".join(parts)
+    return normal, (f"{value!r} written as {normal!r}" if normal != value else None), None
+
+
+def _check_codes(out: gpd.GeoDataFrame) -> list[Problem]:
+    """Land-use and industry codes, judged once per distinct value and reported per parcel."""
+    problems: list[Problem] = []
+    judges = {
+        "land_use": _land_use_verdict,
+        "industry": lambda v: _industry_verdict(v, single=True),
+        "zone_industries": lambda v: _industry_verdict(v, single=False),
+    }
+    for name, judge in judges.items():
+        values = out[name]
+        verdicts = {v: judge(v) for v in pd.unique(values.dropna())}
+        stored = values.map(lambda v, verdicts=verdicts: verdicts[v][0] if v in verdicts else None)
+        for severity, k in (("repair", 1), ("error", 2)):
+            notes = values.map(lambda v, k=k, verdicts=verdicts: verdicts[v][k] if v in verdicts else None)
+            problems += flag(out, notes.notna().to_numpy(), severity, name, lambda p, notes=notes: notes.iloc[p])
+        out[name] = stored.astype(object).where(stored.notna(), None)
     return problems
 
 
 def _replace_computed(out: gpd.GeoDataFrame, areas: pd.DataFrame) -> list[Problem]:
     problems = []
     for name in areas.columns:
-        if name not in out:
-            continue
         given = pd.to_numeric(out[name], errors="coerce").to_numpy(dtype=float)
         computed = areas[name].to_numpy()
         differs = np.isfinite(given) & np.isfinite(computed) & (np.abs(given - computed) > 1e-4 * np.abs(computed))
-        for pos in np.flatnonzero(differs):
-            problems.append(
-                Problem(
-                    "repair",
-                    id_at(out, "parcel_id", pos),
-                    name,
-                    f"{given[pos]:.6g} from the input replaced by the computed {computed[pos]:.6g} "
-                    "(areas come from the geometry)",
-                    row=int(pos),
-                )
-            )
-    declared = out["declared_area_mu"].to_numpy(dtype=float) if "declared_area_mu" in out else None
-    if declared is not None:
-        computed = areas["area_mu"].to_numpy()
-        off = (
-            np.isfinite(declared)
-            & np.isfinite(computed)
-            & (np.abs(declared - computed) > DECLARED_AREA_TOLERANCE * computed)
+        problems += flag(
+            out,
+            differs,
+            "repair",
+            name,
+            lambda p, g=given, c=computed: (
+                f"{g[p]:.6g} from the input replaced by the computed {c[p]:.6g} (areas come from the geometry)"
+            ),
         )
-        for pos in np.flatnonzero(off):
-            problems.append(
-                Problem(
-                    "warning",
-                    id_at(out, "parcel_id", pos),
-                    "declared_area_mu",
-                    f"declared {declared[pos]:.2f} mu differs from the computed {computed[pos]:.2f} mu "
-                    f"by {100 * (declared[pos] - computed[pos]) / computed[pos]:+.1f}% (over 1%)",
-                    row=int(pos),
-                )
-            )
+    declared = out["declared_area_mu"].to_numpy(dtype=float)
+    computed = areas["area_mu"].to_numpy()
+    off = (
+        np.isfinite(declared)
+        & np.isfinite(computed)
+        & (np.abs(declared - computed) > DECLARED_AREA_TOLERANCE * computed)
+    )
+    problems += flag(
+        out,
+        off,
+        "warning",
+        "declared_area_mu",
+        lambda p: (
+            f"declared {declared[p]:.2f} mu differs from the computed {computed[p]:.2f} mu "
+            f"by {100 * (declared[p] - computed[p]) / computed[p]:+.1f}% (over 1%)"
+        ),
+    )
     return problems
 
 
@@ -432,112 +397,94 @@ _DATE_ORDER = (
 def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
     problems = []
     for later, earlier, text in _DATE_ORDER:
-        a, b = out.get(later), out.get(earlier)
-        if a is None or b is None:
-            continue
+        a, b = out[later], out[earlier]
         wrong = (a < b).fillna(False).to_numpy(dtype=bool)
-        for pos in np.flatnonzero(wrong):
-            problems.append(
-                Problem(
-                    "error",
-                    id_at(out, "parcel_id", pos),
-                    later,
-                    text.format(a=a.iloc[pos].date(), b=b.iloc[pos].date()),
-                    row=int(pos),
-                )
-            )
-    if "halted_since" in out:
-        started = out["actual_start_date"].notna() if "actual_start_date" in out else False
-        orphan = (out["halted_since"].notna() & ~started).to_numpy(dtype=bool)
-        for pos in np.flatnonzero(orphan):
-            problems.append(
-                Problem(
-                    "error",
-                    id_at(out, "parcel_id", pos),
-                    "halted_since",
-                    "a halt date without an actual start date; work cannot halt before it starts",
-                    row=int(pos),
-                )
-            )
+        problems += flag(
+            out,
+            wrong,
+            "error",
+            later,
+            lambda p, a=a, b=b, text=text: text.format(a=a.iloc[p].date(), b=b.iloc[p].date()),
+        )
+    orphan = (out["halted_since"].notna() & out["actual_start_date"].isna()).to_numpy(dtype=bool)
+    problems += flag(
+        out,
+        orphan,
+        "error",
+        "halted_since",
+        "a halt date without an actual start date; work cannot halt before it starts",
+    )
     return problems
 
 
 def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
-    problems = []
-    status = out["status"] if "status" in out else pd.Series(None, index=out.index, dtype=object)
-
-    def warn(mask: pd.Series, field: str, text: str) -> None:
-        for pos in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool)):
-            label = STATUSES[status.iloc[pos]][0]
-            problems.append(
-                Problem(
-                    "warning",
-                    id_at(out, "parcel_id", pos),
-                    field,
-                    text.format(status=f"{status.iloc[pos]} ({label})"),
-                    row=int(pos),
-                )
-            )
-
+    status = out["status"]
     supplied = status.isin(_SUPPLIED)
-    if "contract_date" in out:
-        warn(supplied & out["contract_date"].isna(), "contract_date", "the parcel is {status} but has no contract date")
-        warn(
+    checks = [
+        (supplied & out["contract_date"].isna(), "contract_date", "the parcel is {status} but has no contract date"),
+        (
             status.isin(["planned", "reserved"]) & out["contract_date"].notna(),
             "status",
             "the parcel is {status} but has a contract date; is it supplied?",
-        )
-    if "actual_start_date" in out:
-        warn(
+        ),
+        (
             status.isin(["under_construction", "in_production"]) & out["actual_start_date"].isna(),
             "actual_start_date",
             "the parcel is {status} but has no actual start date",
+        ),
+        (supplied & out["holder"].isna(), "holder", "the parcel is {status} but names no holder"),
+    ]
+    problems = []
+    codes = status.to_numpy(dtype=object)
+    for mask, column, text in checks:
+        problems += flag(
+            out,
+            mask.fillna(False).to_numpy(dtype=bool),
+            "warning",
+            column,
+            lambda p, text=text: text.format(status=f"{codes[p]} ({STATUSES[codes[p]][0]})"),
         )
-    if "holder" in out:
-        warn(supplied & out["holder"].isna(), "holder", "the parcel is {status} but names no holder")
     return problems
 
 
 def _check_quantities(out: gpd.GeoDataFrame) -> list[Problem]:
-    problems = []
-    area = out["area_m2"].to_numpy(dtype=float)
-
-    def report(severity: str, mask: np.ndarray, field: str, text) -> None:
-        for pos in np.flatnonzero(mask):
-            problems.append(Problem(severity, id_at(out, "parcel_id", pos), field, text(pos), row=int(pos)))
-
     def values(name: str) -> np.ndarray:
-        return out[name].to_numpy(dtype=float, na_value=np.nan) if name in out else np.full(len(out), np.nan)
+        return out[name].to_numpy(dtype=float, na_value=np.nan)
 
-    footprint, floor = values("footprint_m2"), values("floor_area_m2")
+    area, footprint, floor = values("area_m2"), values("footprint_m2"), values("floor_area_m2")
     developed = values("developed_area_m2")
     total, actual = values("investment_total_wan"), values("investment_actual_wan")
     with np.errstate(invalid="ignore"):
-        report(
-            "error",
-            footprint > area + _AREA_SLACK_M2,
-            "footprint_m2",
-            lambda p: f"the building footprint {footprint[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
-        )
-        report(
-            "warning",
-            floor < footprint,
-            "floor_area_m2",
-            lambda p: f"the floor area {floor[p]:.0f} m² is smaller than the footprint {footprint[p]:.0f} m²",
-        )
-        report(
-            "warning",
-            developed > area + _AREA_SLACK_M2,
-            "developed_area_m2",
-            lambda p: f"the developed area {developed[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
-        )
-        report(
-            "warning",
-            actual > total,
-            "investment_actual_wan",
-            lambda p: f"investment made {actual[p]:.0f} 万元 exceeds the total investment {total[p]:.0f} 万元",
-        )
-    return problems
+        return [
+            *flag(
+                out,
+                footprint > area + _AREA_SLACK_M2,
+                "error",
+                "footprint_m2",
+                lambda p: f"the building footprint {footprint[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
+            ),
+            *flag(
+                out,
+                floor < footprint,
+                "warning",
+                "floor_area_m2",
+                lambda p: f"the floor area {floor[p]:.0f} m² is smaller than the footprint {footprint[p]:.0f} m²",
+            ),
+            *flag(
+                out,
+                developed > area + _AREA_SLACK_M2,
+                "warning",
+                "developed_area_m2",
+                lambda p: f"the developed area {developed[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
+            ),
+            *flag(
+                out,
+                actual > total,
+                "warning",
+                "investment_actual_wan",
+                lambda p: f"investment made {actual[p]:.0f} 万元 exceeds the total investment {total[p]:.0f} 万元",
+            ),
+        ]
 
 
 def _check_overlaps(out: gpd.GeoDataFrame) -> list[Problem]:
@@ -549,24 +496,21 @@ def _check_overlaps(out: gpd.GeoDataFrame) -> list[Problem]:
     left, right = tree.query(geoms[keep], predicate="intersects")
     pairs = left < right
     left, right = keep[left[pairs]], keep[right[pairs]]
-    if not len(left):
-        return []
     interior = shapely.relate_pattern(geoms[left], geoms[right], "T********")
     left, right = left[interior], right[interior]
     overlap = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     problems = []
     for a, b, area in zip(left, right, overlap, strict=True):
-        if area <= 1e-6:
-            continue
-        severity = "error" if area > OVERLAP_ERROR_M2 else "warning"
-        other = id_at(out, "parcel_id", int(b)) or f"row {b}"
-        problems.append(
-            Problem(
-                severity,
-                id_at(out, "parcel_id", int(a)),
-                "geometry",
-                f"overlaps parcel {other!r} by {area:.2f} m²",
-                row=int(a),
+        if area > 1e-6:
+            other = id_at(out, "parcel_id", int(b)) or f"row {b}"
+            severity = "error" if area > OVERLAP_ERROR_M2 else "warning"
+            problems.append(
+                Problem(
+                    severity,
+                    id_at(out, "parcel_id", int(a)),
+                    "geometry",
+                    f"overlaps parcel {other!r} by {area:.2f} m²",
+                    row=int(a),
+                )
             )
-        )
     return problems

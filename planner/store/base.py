@@ -364,7 +364,7 @@ class ParkStore(ABC):
         stored = stored.set_index(key, drop=False)
         now = pd.Timestamp(datetime.now(UTC)).floor("ms")
         report = WriteReport(name)
-        history: list[tuple[str, str, str, int | None, dict]] = []
+        history: list[tuple[str, str, str, int | None, dict | str]] = []
 
         is_new = ~rows[key].isin(stored.index).to_numpy()
         new_rows = rows[is_new].copy()
@@ -442,12 +442,19 @@ def _geometry_differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out | (both & ~same)
 
 
-def _jsonable(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts (dates as ISO text, missing values left out)."""
+_NULL_MEMBER = r'"[^"]+":null,?'
+
+
+def _jsonable(frame: pd.DataFrame) -> list[str]:
+    """Rows as JSON objects (dates as ISO text, missing values left out), built in bulk."""
     if frame.empty:
         return []
+    frame = frame.dropna(axis=1, how="all")
+    if frame.shape[1] == 0:
+        return ["{}"] * len(frame)
     text = frame.to_json(orient="records", date_format="iso", force_ascii=False, lines=True, date_unit="s")
-    return [{k: v for k, v in json.loads(line).items() if v is not None} for line in text.splitlines()]
+    lines = pd.Series(text.splitlines(), dtype="string")
+    return lines.str.replace(_NULL_MEMBER, "", regex=True).str.replace(",}", "}", regex=False).tolist()
 
 
 def _plain(value: object) -> object:
@@ -485,7 +492,7 @@ def _update_history(
 
 
 def _history_frame(
-    records: Sequence[tuple[str, str, str, int | None, dict]], by: str, at: pd.Timestamp | None = None
+    records: Sequence[tuple[str, str, str, int | None, dict | str]], by: str, at: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     at = at if at is not None else pd.Timestamp(datetime.now(UTC)).floor("ms")
     return pd.DataFrame(
@@ -496,7 +503,9 @@ def _history_frame(
             "feature_id": [r[1] for r in records],
             "action": [r[2] for r in records],
             "version": pd.array([r[3] for r in records], dtype="Int64"),
-            "changes": [json.dumps(r[4], ensure_ascii=False, default=str) for r in records],
+            "changes": [
+                r[4] if isinstance(r[4], str) else json.dumps(r[4], ensure_ascii=False, default=str) for r in records
+            ],
         }
     )
 

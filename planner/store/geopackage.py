@@ -272,26 +272,26 @@ class _GpkgSession(Session):
         return int(self.conn.execute(f'SELECT count(*) FROM "{layer}"').fetchone()[0])
 
     # writing
-    def _values(self, spec: LayerSpec, rows: gpd.GeoDataFrame) -> list[list]:
-        columns: list[list] = [encode_geometries(rows.geometry.to_numpy(), self.srs_id)]
-        for c in spec.columns:
-            columns.append(_sql_column(rows[c], spec.by_name[c].kind))
-        return columns
+    def _values(self, spec: LayerSpec, rows: gpd.GeoDataFrame, columns: Sequence[str]) -> list[list]:
+        values: list[list] = [encode_geometries(rows.geometry.to_numpy(), self.srs_id)]
+        values += [_sql_column(rows[c], spec.by_name[c].kind) for c in columns]
+        return values
 
     def insert(self, layer: str, rows: gpd.GeoDataFrame) -> None:
         spec = LAYERS[layer]
-        names = ", ".join(f'"{c}"' for c in [_GEOM, *spec.columns])
-        marks = ", ".join("?" * (len(spec.columns) + 1))
-        columns = self._values(spec, rows)
-        self.conn.executemany(f'INSERT INTO "{layer}" ({names}) VALUES ({marks})', zip(*columns, strict=True))
+        columns = [c for c in spec.columns if rows[c].notna().any()]  # the rest stay NULL
+        names = ", ".join(f'"{c}"' for c in [_GEOM, *columns])
+        marks = ", ".join("?" * (len(columns) + 1))
+        values = self._values(spec, rows, columns)
+        self.conn.executemany(f'INSERT INTO "{layer}" ({names}) VALUES ({marks})', zip(*values, strict=True))
         self.touched.add(layer)
 
     def update(self, layer: str, rows: gpd.GeoDataFrame) -> None:
         spec = LAYERS[layer]
         sets = ", ".join(f'"{c}" = ?' for c in [_GEOM, *spec.columns])
-        columns = self._values(spec, rows)
-        columns.append([str(v) for v in rows[spec.id_column]])
-        self.conn.executemany(f'UPDATE "{layer}" SET {sets} WHERE "{spec.id_column}" = ?', zip(*columns, strict=True))
+        values = self._values(spec, rows, spec.columns)
+        values.append([str(v) for v in rows[spec.id_column]])
+        self.conn.executemany(f'UPDATE "{layer}" SET {sets} WHERE "{spec.id_column}" = ?', zip(*values, strict=True))
         self.touched.add(layer)
 
     def delete(self, layer: str, ids: Sequence[str]) -> None:
@@ -310,7 +310,7 @@ class _GpkgSession(Session):
         )
 
     def add_history(self, records: pd.DataFrame) -> None:
-        at = records["changed_at"].map(_iso_datetime)
+        at = _iso_datetimes(records["changed_at"])
         self.conn.executemany(
             "INSERT INTO history (changed_at, changed_by, layer, feature_id, action, version, changes) "
             "VALUES (?,?,?,?,?,?,?)",
@@ -358,8 +358,10 @@ class _GpkgSession(Session):
         )
 
 
-def _iso_datetime(value: pd.Timestamp) -> str:
-    return value.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def _iso_datetimes(values: pd.Series) -> pd.Series:
+    """UTC timestamps as GeoPackage DATETIME text, ``YYYY-MM-DDTHH:MM:SS.sssZ``."""
+    utc = pd.to_datetime(values, utc=True)
+    return utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
 
 
 def _sql_column(values: pd.Series, kind: str) -> list:
@@ -368,7 +370,7 @@ def _sql_column(values: pd.Series, kind: str) -> list:
     if kind == "date":
         text = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     elif kind == "datetime":
-        text = values.map(lambda v: None if pd.isna(v) else _iso_datetime(v)).to_numpy(dtype=object)
+        text = _iso_datetimes(values).to_numpy(dtype=object)
     elif kind == "bool":
         text = values.astype("boolean").fillna(False).astype(int).to_numpy(dtype=object)
     elif kind == "int":
