@@ -8,6 +8,7 @@ a park overrides any of them. The configuration lives in the park's store
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -108,8 +109,12 @@ class ParkConfig:
 
     def validate(self) -> list[str]:
         """Raise :class:`ConfigError` on a bad value; return warnings (also issued)."""
-        if not str(self.park_id).strip():
-            raise ConfigError("`park_id` must not be empty")
+        if not isinstance(self.park_id, str) or not self.park_id.strip():
+            raise ConfigError(f"`park_id` must be a non-empty text, got {self.park_id!r}")
+        if not isinstance(self.name, str):
+            raise ConfigError(f"`name` must be a text, got {self.name!r}")
+        if not isinstance(self.crs_epsg, int) or isinstance(self.crs_epsg, bool):
+            raise ConfigError(f"`crs_epsg` must be an EPSG number, got {self.crs_epsg!r}")
         if not is_gk_epsg(self.crs_epsg) or zone_of_epsg(self.crs_epsg)[1]:
             msg = (
                 f"`crs_epsg` {self.crs_epsg} is not allowed; a park is stored in CGCS2000 3-degree "
@@ -130,7 +135,7 @@ class ParkConfig:
             if key not in DEFAULT_THRESHOLDS:
                 msg = f"`thresholds.{key}` is not a known threshold; known: {', '.join(DEFAULT_THRESHOLDS)}"
                 raise ConfigError(msg)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 or value != value:
+            if not _nonnegative(value):
                 raise ConfigError(f"`thresholds.{key}` must be a number ≥ 0, got {value!r}")
         for net, values in self.networks.items():
             if net not in NETWORK_ITEMS:
@@ -140,17 +145,19 @@ class ParkConfig:
                     raise ConfigError(
                         f"`networks.{net}.{key}` is not known; allowed: service_distance_m, service_radius_m"
                     )
-                if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                if not _nonnegative(value):
                     raise ConfigError(f"`networks.{net}.{key}` must be a number of metres ≥ 0, got {value!r}")
         names = set()
         for industry in self.leading_industries:
+            if not isinstance(industry, LeadingIndustry):
+                raise ConfigError(f"a leading industry must be a name with codes, got {industry!r}")
             if not industry.name_zh or industry.name_zh in names:
                 raise ConfigError(f"leading industry name {industry.name_zh!r} is empty or repeated")
             names.add(industry.name_zh)
             if not industry.codes:
                 raise ConfigError(f"leading industry {industry.name_zh!r} lists no industry codes")
             for code in industry.codes:
-                problem = industry_code_problem(code)
+                problem = industry_code_problem(code) if isinstance(code, str) else f"{code!r} is not a code"
                 if problem:
                     raise ConfigError(f"leading industry {industry.name_zh!r}: {problem}")
         notes = []
@@ -207,19 +214,33 @@ class ParkConfig:
         if missing:
             raise ConfigError(f"configuration lacks {missing}")
         kwargs = dict(data)
-        checklist = kwargs.get("checklist", CHECKLIST_PRESETS["七通一平"])
+        checklist = kwargs.get("checklist") or CHECKLIST_PRESETS["七通一平"]
         kwargs["checklist"] = checklist_from_preset(checklist) if isinstance(checklist, str) else tuple(checklist)
+        leading = kwargs.get("leading_industries") or ()
+        if not isinstance(leading, list | tuple) or not all(isinstance(li, Mapping) for li in leading):
+            msg = f"`leading_industries` must be a list of {{name_zh, codes}} objects, got {leading!r}"
+            raise ConfigError(msg)
         kwargs["leading_industries"] = tuple(
             LeadingIndustry(
-                name_zh=str(li.get("name_zh", "")), codes=tuple(li.get("codes", ())), name_en=str(li.get("name_en", ""))
+                name_zh=str(li.get("name_zh", "")),
+                codes=tuple(li.get("codes") or ()),
+                name_en=str(li.get("name_en", "")),
             )
-            for li in kwargs.get("leading_industries", ())
+            for li in leading
         )
         nets = {k: dict(v) for k, v in _NETWORK_DEFAULTS.items()}
-        for net, values in dict(kwargs.get("networks", {})).items():
-            nets.setdefault(net, {}).update(values)
+        given_nets = kwargs.get("networks") or {}
+        if not isinstance(given_nets, Mapping):
+            raise ConfigError(f"`networks` must be an object by network name, got {given_nets!r}")
+        for net, values in given_nets.items():
+            if values is not None and not isinstance(values, Mapping):
+                raise ConfigError(f"`networks.{net}` must be an object, got {values!r}")
+            nets.setdefault(net, {}).update(values or {})
         kwargs["networks"] = nets
-        kwargs["thresholds"] = {**DEFAULT_THRESHOLDS, **dict(kwargs.get("thresholds", {}))}
+        thresholds = kwargs.get("thresholds") or {}
+        if not isinstance(thresholds, Mapping):
+            raise ConfigError(f"`thresholds` must be an object, got {thresholds!r}")
+        kwargs["thresholds"] = {**DEFAULT_THRESHOLDS, **thresholds}
         try:
             kwargs["crs_epsg"] = int(kwargs["crs_epsg"])
         except (TypeError, ValueError):
@@ -233,6 +254,11 @@ class ParkConfig:
         except json.JSONDecodeError as exc:
             raise ConfigError(f"park configuration is not valid JSON: {exc}") from None
         return cls.from_dict(data)
+
+
+def _nonnegative(value: object) -> bool:
+    """A finite number ≥ 0 (booleans are not numbers here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 def checklist_from_preset(name: str) -> tuple[str, ...]:

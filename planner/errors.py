@@ -37,14 +37,16 @@ class ConfigError(PlannerError, ValueError):
 
 
 class Problem:
-    """One finding about one parcel and one field.
+    """One finding about one feature (a parcel, a line, a source) and one field.
 
     ``severity`` is ``"error"`` (the write is refused), ``"warning"`` (stored,
     but worth a look) or ``"repair"`` (the input was changed, e.g. a Chinese
-    status name turned into its code, and the change is reported).
+    status name turned into its code, and the change is reported). ``parcel_id``
+    holds the feature's id (also readable as ``feature_id``), ``feature`` what
+    kind of feature it is, ``row`` its position in the input.
     """
 
-    __slots__ = ("field", "message", "parcel_id", "row", "severity")
+    __slots__ = ("feature", "field", "message", "parcel_id", "row", "severity")
 
     def __init__(
         self,
@@ -54,16 +56,27 @@ class Problem:
         message: str,
         *,
         row: int | None = None,
+        feature: str = "parcel",
     ) -> None:
         self.severity = severity
         self.parcel_id = parcel_id
         self.field = field
         self.message = message
         self.row = row
+        self.feature = feature
+
+    @property
+    def feature_id(self) -> str | None:
+        return self.parcel_id
 
     def where(self) -> str:
-        """Name the parcel (or input row) and the field, for messages."""
-        who = f"parcel {self.parcel_id!r}" if self.parcel_id else f"row {self.row}"
+        """Name the feature (or input row) and the field, for messages."""
+        if self.parcel_id is not None:
+            who = f"{self.feature} {self.parcel_id!r}"
+        elif self.row is not None:
+            who = f"{self.feature} in input row {self.row}"
+        else:
+            return f"column `{self.field}`" if self.field else "the input"
         return f"{who}, field `{self.field}`" if self.field else who
 
     def __str__(self) -> str:
@@ -83,6 +96,7 @@ class Problem:
     def as_dict(self) -> dict[str, Any]:
         return {
             "severity": self.severity,
+            "feature": self.feature,
             "parcel_id": self.parcel_id,
             "row": self.row,
             "field": self.field,
@@ -124,13 +138,22 @@ class ParcelNotFoundError(PlannerError, KeyError):
 
 
 class VersionConflictError(PlannerError, RuntimeError):
-    """The row changed since the version the edit was based on (no lost updates)."""
+    """Rows changed since the version the edit was based on (no lost updates).
 
-    def __init__(self, parcel_id: str, expected: int, current: int) -> None:
+    ``conflicts`` lists ``(parcel_id, expected_version, current_version)``.
+    """
+
+    def __init__(
+        self, parcel_id: str, expected: int, current: int, *, more: Sequence[tuple[str, int, int]] = ()
+    ) -> None:
         self.parcel_id = parcel_id
         self.expected = expected
         self.current = current
-        super().__init__(
+        self.conflicts = [(parcel_id, expected, current), *more]
+        text = (
             f"parcel {parcel_id!r} is at version {current}, but the edit was based on version "
             f"{expected}; reload the parcel and apply the edit again"
         )
+        if more:
+            text += f" ({len(more)} more parcel(s) changed meanwhile: {', '.join(repr(m[0]) for m in more[:10])})"
+        super().__init__(text)

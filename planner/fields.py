@@ -12,14 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
-if TYPE_CHECKING:
-    import geopandas as gpd
 
 from planner.errors import Problem
 
@@ -29,11 +26,13 @@ __all__ = [
     "UNITS",
     "Choices",
     "Field",
+    "active_geometry",
     "allowed_text",
     "check_columns",
     "check_geometry",
     "coerce_types",
     "dictionary_table",
+    "drop_z",
     "dtype_of",
     "empty_frame",
     "flag",
@@ -196,32 +195,29 @@ def check_columns(
     """Parse and check the attribute columns of ``df`` against ``fields``.
 
     Returns the frame with canonical dtypes and the problems found, each naming
-    the feature (by ``id_column``, or the input row when the id is missing) and
-    the field. Unparsable values are refused (``error``) and set to missing in
-    the returned frame; allowed values given by their Chinese label are turned
-    into their code (``repair``).
+    the feature (``what`` and its id from ``id_column``, or its input row when
+    the id is missing) and the field. Unparsable values are refused (``error``)
+    and set to missing in the returned frame; allowed values given by their
+    Chinese label are turned into their code (``repair``).
     """
     problems: list[Problem] = []
     out = df.copy()
-    geometry_name = df.geometry.name if hasattr(df, "geometry") and "geometry" in df else None
-    ids = _ids(df, id_column)
+    geometry_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df else None
 
-    def add(severity: str, rows: Iterable[int], field: str | None, message_of) -> None:
-        for pos in rows:
-            problems.append(Problem(severity, ids[pos], field, message_of(pos), row=pos))
+    def add(mask: np.ndarray | pd.Series, severity: str, field: str, message: str | Callable[[int], str]) -> None:
+        problems.extend(flag(df, mask, severity, field, message, id_column=id_column, what=what))
 
     known = set(fields)
-    unknown = [c for c in df.columns if c not in known and c != geometry_name]
-    for col in unknown:
-        allowed = ", ".join(f.name for f in fields.values() if f.origin == "input")
+    inputs = ", ".join(f.name for f in fields.values() if f.origin == "input")
+    for col in [c for c in df.columns if c not in known and c != geometry_name]:
         problems.append(
             Problem(
                 "error",
                 None,
-                col,
-                f"`{col}` is not a column of the {what} layer; rename it to one of the schema's columns "
-                f"({allowed}) or drop it",
-                row=None,
+                str(col),
+                f"`{col}` is not a column of the {what} layer; rename it to "
+                f"one of the schema's columns ({inputs}) or drop it",
+                feature=what,
             )
         )
 
@@ -230,116 +226,99 @@ def check_columns(
             continue
         if name not in out.columns:
             if f.required:
-                problems.append(Problem("error", None, name, f"the required column `{name}` is missing"))
+                problems.append(Problem("error", None, name, f"the required column `{name}` is missing", feature=what))
             continue
         raw = out[name]
         given = _given(raw)
+        shown = raw.astype(object).to_numpy()
         if f.kind == "str":
             parsed = _texts(raw.where(given))
             parsed = parsed.where(parsed != "", None)
             given = parsed.notna()
             if f.allowed is not None:
-                parsed, bad, repaired = _choices(parsed, f.allowed)
-                label_of = {labels[0]: code for code, labels in f.allowed.items()}
+                codes, bad, repaired = _choices(parsed, f.allowed)
+                before = parsed.to_numpy(dtype=object)
+                after = codes.to_numpy(dtype=object)
+                add(repaired, "repair", name, lambda p, b=before, a=after: f"{b[p]!r} read as {a[p]!r}")
                 add(
-                    "repair",
-                    np.flatnonzero(repaired),
-                    name,
-                    lambda p, raw=raw: (
-                        f"{str(raw.iloc[p]).strip()!r} read as {label_of.get(str(raw.iloc[p]).strip())!r}"
-                    ),
-                )
-                add(
+                    bad,
                     "error",
-                    np.flatnonzero(bad),
                     name,
-                    lambda p, raw=raw, f=f: f"{raw.iloc[p]!r} is not allowed; allowed: {allowed_text(f.allowed)}",
+                    lambda p, f=f: f"{shown[p]!r} is not allowed; allowed: {allowed_text(f.allowed)}",
                 )
-                parsed = _objects(parsed).where(~bad, None)
+                parsed = _objects(codes).where(~bad, None)
             out[name] = parsed
         elif f.kind in ("float", "int"):
             numbers = pd.to_numeric(raw.astype(object).where(given, None).map(_number_text), errors="coerce")
             numbers = numbers.astype("float64")
-            bad = given & numbers.isna()
-            add("error", np.flatnonzero(bad), name, lambda p, raw=raw: f"{raw.iloc[p]!r} is not a number")
-            infinite = np.isinf(numbers.to_numpy())
-            add("error", np.flatnonzero(infinite), name, lambda p: "the value is infinite")
+            values = numbers.to_numpy()
+            add(given & numbers.isna(), "error", name, lambda p: f"{shown[p]!r} is not a number")
+            infinite = np.isinf(values)
+            add(infinite, "error", name, "the value is infinite")
             numbers[infinite] = np.nan
             if f.kind == "int":
-                fractional = numbers.notna() & (numbers != np.round(numbers))
-                add(
-                    "error",
-                    np.flatnonzero(fractional),
-                    name,
-                    lambda p, numbers=numbers: f"{numbers.iloc[p]} is not a whole number",
-                )
+                fractional = (numbers.notna() & (numbers != np.round(numbers))).to_numpy()
+                add(fractional, "error", name, lambda p: f"{values[p]} is not a whole number")
                 numbers[fractional] = np.nan
             if f.min_value is not None:
-                low = numbers < f.min_value
+                low = (numbers < f.min_value).to_numpy()
                 add(
+                    low,
                     "error",
-                    np.flatnonzero(low),
                     name,
-                    lambda p, numbers=numbers, f=f: (
-                        f"{numbers.iloc[p]:g} is below the least allowed value {f.min_value:g}"
+                    lambda p, f=f: (
+                        f"{values[p]:g} is below the least allowed value {f.min_value:g}"
                         + (" (it cannot be negative)" if f.min_value == 0 else "")
                     ),
                 )
                 numbers[low] = np.nan
             out[name] = numbers.astype(_DTYPES[f.kind])
         elif f.kind == "bool":
-            text = raw.astype(object).where(given, None).map(lambda v: None if v is None else str(v).strip().lower())
+            text = _texts(raw.where(given)).str.lower()
             parsed = pd.Series(pd.NA, index=raw.index, dtype="boolean")
             parsed[text.isin(_TRUE).to_numpy()] = True
             parsed[text.isin(_FALSE).to_numpy()] = False
-            bad = given & parsed.isna()
             add(
+                given & parsed.isna(),
                 "error",
-                np.flatnonzero(bad),
                 name,
-                lambda p, raw=raw: f"{raw.iloc[p]!r} is not a yes/no value; use true/false (是/否)",
+                lambda p: f"{shown[p]!r} is not a yes/no value; use true/false (是/否)",
             )
             out[name] = parsed
         elif f.kind in ("date", "datetime"):
             parsed = _parse_dates(raw.where(given, None), utc=f.kind == "datetime")
-            bad = given & parsed.isna()
             add(
+                given & parsed.isna(),
                 "error",
-                np.flatnonzero(bad),
                 name,
-                lambda p, raw=raw: f"{raw.iloc[p]!r} is not a date; write it as YYYY-MM-DD",
+                lambda p: f"{shown[p]!r} is not a date between {_FIRST_YEAR} and {_LAST_YEAR}; write it as YYYY-MM-DD",
             )
             out[name] = parsed
         if f.required:
-            add("error", np.flatnonzero(~given.to_numpy()), name, lambda p: "a value is required")
+            add(~given.to_numpy(dtype=bool), "error", name, "a value is required")
 
     if id_column in out.columns:
-        idv = out[id_column]
-        dup = idv.notna() & idv.duplicated(keep=False)
-        if dup.any():
-            positions = pd.Series(np.arange(len(idv)))[dup.to_numpy()].groupby(idv[dup].to_numpy()).apply(list)
-            for value, rows in positions.items():
-                for pos in rows:
-                    problems.append(
-                        Problem(
-                            "error",
-                            value,
-                            id_column,
-                            f"{id_column} {value!r} appears {len(rows)} times "
-                            f"(input rows {', '.join(map(str, rows))}); ids must be unique",
-                            row=pos,
-                        )
-                    )
+        ids = pd.Series(_ids(out, id_column))
+        dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+        rows_of = pd.Series(np.arange(len(ids)))[dup].groupby(ids[dup].to_numpy()).apply(list).to_dict()
+        add(
+            dup,
+            "error",
+            id_column,
+            lambda p: (
+                f"{id_column} {ids[p]!r} appears {len(rows_of[ids[p]])} times "
+                f"(input rows {', '.join(map(str, rows_of[ids[p]]))}); ids must be unique"
+            ),
+        )
     return out, problems
 
 
 def _ids(df: pd.DataFrame, id_column: str) -> np.ndarray:
-    """Ids as stripped text, ``None`` where missing or blank (vectorised)."""
+    """Ids as the text they are stored as, ``None`` where missing or blank (vectorised)."""
     if id_column not in df.columns:
         return np.full(len(df), None, dtype=object)
-    text = df[id_column].astype("string").str.strip()
-    text = text.where(text != "")
-    return text.astype(object).where(text.notna(), None).to_numpy()
+    text = _texts(df[id_column])
+    return text.where(text != "", None).to_numpy(dtype=object)
 
 
 def _given(col: pd.Series) -> pd.Series:
@@ -396,16 +375,35 @@ def _choices(values: pd.Series, choices: Choices) -> tuple[pd.Series, pd.Series,
     return values, bad.to_numpy(), repaired.to_numpy()
 
 
+_FIRST_YEAR, _LAST_YEAR = 1900, 2200
+_DATE_TEXT = r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+
+
 def _parse_dates(values: pd.Series, *, utc: bool) -> pd.Series:
-    text = values.astype(object).map(
-        lambda v: v if not isinstance(v, str) else v.strip().replace("年", "-").replace("月", "-").replace("日", "")
+    """Dates from ISO text (``2024-06-30``, ``2024/6/30``, ``2024年6月30日``) or date objects.
+
+    Numbers (an Excel serial, ``20200105``) and day-first or month-first text
+    (``05/01/2020``) are ambiguous and become missing, as do dates outside
+    1900–2200; the caller reports them.
+    """
+    obj = values.astype(object)
+    is_text = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    is_number = obj.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)).to_numpy(
+        dtype=bool
     )
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=utc)
+    text = pd.Series(obj.where(is_text, None), dtype="string").str.strip()
+    text = text.str.replace("年", "-").str.replace("月", "-").str.replace("日", "")
+    iso = text.str.match(_DATE_TEXT).fillna(False).to_numpy(dtype=bool)
+    keep = obj.where(~is_number & ~is_text, None)
+    keep[iso] = text[iso].astype(object).to_numpy()
+    parsed = pd.to_datetime(keep, errors="coerce", format="mixed", utc=True)
+    plausible = (parsed >= pd.Timestamp(f"{_FIRST_YEAR}-01-01", tz="UTC")) & (
+        parsed < pd.Timestamp(f"{_LAST_YEAR + 1}-01-01", tz="UTC")
+    )
+    parsed = parsed.where(plausible)
     if utc:
         return parsed.astype("datetime64[ns, UTC]")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]").dt.normalize()
+    return parsed.dt.tz_localize(None).astype("datetime64[ns]").dt.normalize()
 
 
 def flag(
@@ -416,8 +414,9 @@ def flag(
     message: str | Callable[[int], str],
     *,
     id_column: str = "parcel_id",
+    what: str = "parcel",
 ) -> list[Problem]:
-    """One :class:`Problem` for each row where ``mask`` holds, naming the row's id and ``field``.
+    """One :class:`Problem` for each row where ``mask`` holds, naming the ``what`` by its id and ``field``.
 
     ``message`` is a text, or a function of the row position that writes it.
     """
@@ -426,17 +425,16 @@ def flag(
         return []
     ids = _ids(df, id_column)
     return [
-        Problem(severity, ids[pos], field, message(int(pos)) if callable(message) else message, row=int(pos))
+        Problem(
+            severity, ids[pos], field, message(int(pos)) if callable(message) else message, row=int(pos), feature=what
+        )
         for pos in rows
     ]
 
 
 def id_at(df: pd.DataFrame, id_column: str, pos: int) -> str | None:
     """The id of the feature at row ``pos``, or ``None``."""
-    if id_column not in df:
-        return None
-    value = df[id_column].iloc[pos]
-    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    return _ids(df.iloc[[pos]], id_column)[0]
 
 
 def check_geometry(
@@ -448,53 +446,66 @@ def check_geometry(
     what: str,
 ) -> list[Problem]:
     """Missing, empty, wrong-type, non-finite and invalid geometries, each reported by id and row."""
-    problems = []
     geoms = df.geometry.to_numpy()
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
-    types = shapely.get_type_id(geoms)
-    wrong = ~missing & ~empty & ~np.isin(types, allowed)
-    coords_ok = np.ones(len(df), dtype=bool)
     present = ~missing & ~empty
+    wrong = present & ~np.isin(shapely.get_type_id(geoms), allowed)
+    finite = np.ones(len(df), dtype=bool)
     if present.any():
         coords, rows = shapely.get_coordinates(geoms[present], return_index=True)
         bad_rows = np.unique(rows[~np.isfinite(coords).all(axis=1)])
-        coords_ok[np.flatnonzero(present)[bad_rows]] = False
-    invalid = present & ~wrong & coords_ok & ~shapely.is_valid(geoms)
-    for pos in np.flatnonzero(missing):
-        problems.append(
-            Problem("error", id_at(df, id_column, pos), "geometry", "the geometry is missing", row=int(pos))
+        finite[np.flatnonzero(present)[bad_rows]] = False
+    invalid = present & ~wrong & finite
+    invalid[invalid] = ~shapely.is_valid(geoms[invalid])
+
+    def found(mask: np.ndarray, message: str | Callable[[int], str]) -> list[Problem]:
+        return flag(df, mask, "error", "geometry", message, id_column=id_column, what=what)
+
+    return [
+        *found(missing, "the geometry is missing"),
+        *found(empty, "the geometry is empty"),
+        *found(wrong, lambda p: f"a {what} must be a {type_text}, not a {geoms[p].geom_type}"),
+        *found(present & ~finite, "the geometry has NaN or infinite coordinates"),
+        *found(invalid, lambda p: f"the geometry is invalid: {shapely.is_valid_reason(geoms[p])}"),
+    ]
+
+
+def drop_z(df: gpd.GeoDataFrame, id_column: str, *, what: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Geometries made 2D; each one that had Z values is reported as a repair."""
+    geoms = df.geometry.to_numpy()
+    has_z = np.zeros(len(df), dtype=bool)
+    present = ~shapely.is_missing(geoms)
+    has_z[present] = shapely.has_z(geoms[present])
+    if not has_z.any():
+        return df, []
+    problems = flag(
+        df, has_z, "repair", "geometry", f"Z coordinates dropped; a {what} is 2D", id_column=id_column, what=what
+    )
+    geoms = geoms.copy()
+    geoms[has_z] = shapely.force_2d(geoms[has_z])
+    return df.set_geometry(gpd.GeoSeries(geoms, index=df.index, crs=df.crs)), problems
+
+
+def active_geometry(df: object, *, what: str) -> gpd.GeoDataFrame:
+    """``df`` as a GeoDataFrame whose geometry column is named ``geometry``.
+
+    Raises
+    ------
+    ValidationError
+        If ``df`` is not a GeoDataFrame or has no active geometry column.
+    """
+    from planner.errors import ValidationError
+
+    if not isinstance(df, gpd.GeoDataFrame) or df._geometry_column_name not in df.columns:
+        problem = Problem(
+            "error",
+            None,
+            "geometry",
+            "the input has no geometry column; give a GeoDataFrame with its geometry set (`set_geometry()`)",
+            feature=what,
         )
-    for pos in np.flatnonzero(empty):
-        problems.append(Problem("error", id_at(df, id_column, pos), "geometry", "the geometry is empty", row=int(pos)))
-    for pos in np.flatnonzero(wrong):
-        problems.append(
-            Problem(
-                "error",
-                id_at(df, id_column, pos),
-                "geometry",
-                f"a {what} must be a {type_text}, not a {geoms[pos].geom_type}",
-                row=int(pos),
-            )
-        )
-    for pos in np.flatnonzero(present & ~coords_ok):
-        problems.append(
-            Problem(
-                "error",
-                id_at(df, id_column, pos),
-                "geometry",
-                "the geometry has NaN or infinite coordinates",
-                row=int(pos),
-            )
-        )
-    for pos in np.flatnonzero(invalid):
-        problems.append(
-            Problem(
-                "error",
-                id_at(df, id_column, pos),
-                "geometry",
-                f"the geometry is invalid: {shapely.is_valid_reason(geoms[pos])}",
-                row=int(pos),
-            )
-        )
-    return problems
+        raise ValidationError([problem], what=f"{what} input")
+    if df.geometry.name != "geometry":
+        df = df.rename_geometry("geometry")
+    return df.reset_index(drop=True)

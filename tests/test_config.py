@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import pytest
@@ -68,7 +69,13 @@ def test_from_dict_accepts_a_preset_name_and_partial_thresholds():
         ({"networks": {"sewer": {}}}, "`networks.sewer` is not a network"),
         ({"networks": {"water": {"service_distance_m": "far"}}}, "must be a number of metres"),
         ({"leading_industries": (LeadingIndustry("化工", ("C12",)),)}, "division 12 is not in section C"),
-        ({"park_id": " "}, "`park_id` must not be empty"),
+        ({"park_id": " "}, "`park_id` must be a non-empty text"),
+        ({"park_id": None}, "`park_id` must be a non-empty text, got None"),
+        ({"park_id": 5}, "`park_id` must be a non-empty text, got 5"),
+        ({"crs_epsg": "4548"}, "`crs_epsg` must be an EPSG number, got '4548'"),
+        ({"networks": {"water": {"service_distance_m": float("nan")}}}, "must be a number of metres ≥ 0, got nan"),
+        ({"thresholds": {"idle_fee_rate": float("inf")}}, "must be a number ≥ 0, got inf"),
+        ({"leading_industries": ("装备制造",)}, "a leading industry must be a name with codes"),
     ],
 )
 def test_bad_values_are_named(changes, message):
@@ -93,3 +100,35 @@ def test_more_than_three_leading_industries_is_a_warning_not_an_error():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ParkConfig(park_id="P", name="园", crs_epsg=4548, leading_industries=four[:3])
+
+
+def test_nulls_in_a_config_file_mean_the_defaults():
+    c = ParkConfig.from_dict(
+        {
+            "park_id": "P",
+            "name": "园",
+            "crs_epsg": 4548,
+            "thresholds": None,
+            "checklist": None,
+            "networks": {"road": None},
+            "leading_industries": None,
+        }
+    )
+    assert c.checklist == CHECKLIST_PRESETS["七通一平"]
+    assert c.threshold("idle_fee_rate") == 0.20
+    assert c.networks["road"]["service_distance_m"] == 30.0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"leading_industries": ["装备制造"]}, "`leading_industries` must be a list of {name_zh, codes} objects"),
+        ({"networks": ["road"]}, "`networks` must be an object by network name"),
+        ({"networks": {"road": 30}}, "`networks.road` must be an object"),
+        ({"thresholds": [1, 2]}, "`thresholds` must be an object"),
+        ({"crs_epsg": "EPSG:4548"}, "`crs_epsg` must be an EPSG number, got 'EPSG:4548'"),
+    ],
+)
+def test_malformed_config_files_are_named(data, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        ParkConfig.from_dict({"park_id": "P", "name": "园", "crs_epsg": 4548, **data})

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem
-from planner.fields import Choices, Field, allowed_text, check_columns, check_geometry, id_at
+from planner.fields import Choices, Field, allowed_text, check_columns, check_geometry, drop_z, dtype_of, flag
 from planner.parcels.schema import NETWORK_ITEMS
 
 __all__ = [
@@ -152,97 +152,102 @@ def line_layer(network: str) -> str:
 def check_lines(lines: gpd.GeoDataFrame, network: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check a network's line layer: ids, values, and line geometries of two or more points.
 
-    MultiLineStrings are split into their parts (ids ``ID-1``, ``ID-2``, …), and
-    the split is reported as a repair.
+    MultiLineStrings are split into their parts (ids ``ID-1``, ``ID-2``, …) and
+    the split is reported as a repair; every problem names the input row it came from.
     """
     what = f"{network} line"
-    lines = lines.copy()
-    problems: list[Problem] = []
+    lines = lines.reset_index(drop=True)
     geoms = lines.geometry.to_numpy()
     multi = shapely.get_type_id(geoms) == shapely.GeometryType.MULTILINESTRING
+    counts = shapely.get_num_geometries(geoms)
+    problems = flag(
+        lines,
+        multi,
+        "repair",
+        "geometry",
+        lambda p: f"MultiLineString split into {counts[p]} lines",
+        id_column="line_id",
+        what=what,
+    )
+    origin = np.arange(len(lines))
     if multi.any():
-        ids = lines["line_id"].astype(object) if "line_id" in lines else pd.Series([None] * len(lines))
-        for pos in np.flatnonzero(multi):
-            n = shapely.get_num_geometries(geoms[pos])
-            problems.append(
-                Problem("repair", ids.iloc[pos], "geometry", f"MultiLineString split into {n} lines", row=int(pos))
-            )
         parts = lines.explode(index_parts=True)
+        origin = parts.index.get_level_values(0).to_numpy()
         part_no = parts.index.get_level_values(-1).to_numpy()
-        was_multi = np.repeat(multi, shapely.get_num_geometries(geoms).clip(min=1))
+        was_multi = multi[origin]
         if "line_id" in parts:
-            base = parts["line_id"].astype(object).astype(str)
-            parts.loc[was_multi, "line_id"] = base[was_multi] + "-" + (part_no[was_multi] + 1).astype(str)
+            base = parts["line_id"].astype(object).astype(str).to_numpy()
+            ids = parts["line_id"].astype(object).to_numpy().copy()
+            ids[was_multi] = [f"{b}-{k + 1}" for b, k in zip(base[was_multi], part_no[was_multi], strict=True)]
+            parts["line_id"] = ids
         lines = parts.reset_index(drop=True)
     lines, found = check_columns(lines, LINE_FIELD_BY_NAME, id_column="line_id", what=what)
-    problems += found
-    problems += check_geometry(
+    found += check_geometry(
         lines, "line_id", allowed=(shapely.GeometryType.LINESTRING,), type_text="LineString", what=what
     )
     geoms = lines.geometry.to_numpy()
-    lines_only = shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING
+    single = shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING
     short = np.zeros(len(lines), dtype=bool)
-    short[lines_only] = shapely.length(geoms[lines_only]) <= 0
+    short[single] = shapely.length(geoms[single]) <= 0
     # a line of one repeated point: say so, rather than GEOS's "too few points"
-    problems = [p for p in problems if not (p.field == "geometry" and p.row is not None and short[p.row])]
-    for pos in np.flatnonzero(short):
-        problems.append(
-            Problem(
-                "error",
-                id_at(lines, "line_id", pos),
-                "geometry",
-                "the line has fewer than two distinct points",
-                row=int(pos),
-            )
-        )
+    found = [p for p in found if not (p.field == "geometry" and p.row is not None and short[p.row])]
+    found += flag(
+        lines, short, "error", "geometry", "the line has fewer than two distinct points", id_column="line_id", what=what
+    )
+    lines, z_repairs = drop_z(lines, "line_id", what=what)
+    found += z_repairs
+    for p in found:
+        if p.row is not None:
+            p.row = int(origin[p.row])
+    problems += found
     if network != "road" and "road_class" in lines and lines["road_class"].notna().any():
-        problems.append(Problem("error", None, "road_class", f"`road_class` is for road lines, not {network} lines"))
+        problems.append(
+            Problem("error", None, "road_class", f"`road_class` is for road lines, not {network} lines", feature=what)
+        )
     return lines, problems
 
 
 def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check the source points: kind matches network, capacity in its network's column."""
+    sources = sources.reset_index(drop=True)
     sources, problems = check_columns(sources, SOURCE_FIELD_BY_NAME, id_column="source_id", what="source")
     problems += check_geometry(
         sources, "source_id", allowed=(shapely.GeometryType.POINT,), type_text="Point", what="source"
     )
-    if {"kind", "network"} <= set(sources.columns):
-        for pos, (kind, net) in enumerate(zip(sources["kind"], sources["network"], strict=True)):
-            if kind is None or net is None:
-                continue
-            sid = id_at(sources, "source_id", pos)
-            if NETWORK_OF_KIND[kind] != net:
-                problems.append(
-                    Problem(
-                        "error",
-                        sid,
-                        "kind",
-                        f"a {kind} ({SOURCE_KINDS[kind][0]}) feeds the {NETWORK_OF_KIND[kind]} network, not {net}",
-                        row=pos,
-                    )
-                )
-                continue
-            column = CAPACITY_COLUMN[net]
-            for other in set(CAPACITY_COLUMN.values()) - {None, column}:
-                if other in sources and pd.notna(sources[other].iloc[pos]):
-                    problems.append(
-                        Problem(
-                            "error",
-                            sid,
-                            other,
-                            f"a {net} source states its capacity in `{column or 'no column'}`, not `{other}`",
-                            row=pos,
-                        )
-                    )
-            refused = any(p.row == pos and p.field == column and p.severity == "error" for p in problems)
-            if column and not refused and (column not in sources or pd.isna(sources[column].iloc[pos])):
-                problems.append(
-                    Problem(
-                        "error",
-                        sid,
-                        column,
-                        f"a {kind} ({SOURCE_KINDS[kind][0]}) needs its capacity in `{column}`",
-                        row=pos,
-                    )
-                )
+    sources, z_repairs = drop_z(sources, "source_id", what="source")
+    problems += z_repairs
+    for f in SOURCE_FIELDS:
+        if f.name not in sources.columns and f.kind != "geometry":
+            sources[f.name] = pd.Series([None] * len(sources), index=sources.index, dtype=dtype_of(f.kind))
+    kind = sources["kind"].to_numpy(dtype=object)
+    net = sources["network"].to_numpy(dtype=object)
+    known = pd.notna(kind) & pd.notna(net)
+    fed = np.array([NETWORK_OF_KIND.get(k) if isinstance(k, str) else None for k in kind], dtype=object)
+    mismatch = known & (fed != net)
+
+    def report(mask: np.ndarray, field: str, message) -> None:
+        problems.extend(flag(sources, mask, "error", field, message, id_column="source_id", what="source"))
+
+    report(
+        mismatch, "kind", lambda p: f"a {kind[p]} ({SOURCE_KINDS[kind[p]][0]}) feeds the {fed[p]} network, not {net[p]}"
+    )
+    refused = {(p.row, p.field) for p in problems if p.severity == "error"}
+    for column in sorted({c for c in CAPACITY_COLUMN.values() if c}):
+        given = sources[column].notna().to_numpy()
+        mine = np.array([CAPACITY_COLUMN[n] == column if isinstance(n, str) else False for n in net])
+        wrong = known & ~mismatch & given & ~mine
+        report(
+            wrong,
+            column,
+            lambda p, column=column: (
+                f"a {net[p]} source states its capacity in `{CAPACITY_COLUMN[net[p]] or 'no column'}`, not `{column}`"
+            ),
+        )
+        lacking = known & ~mismatch & ~given & mine
+        lacking &= np.array([(r, column) not in refused for r in range(len(sources))], dtype=bool)
+        report(
+            lacking,
+            column,
+            lambda p, column=column: f"a {kind[p]} ({SOURCE_KINDS[kind[p]][0]}) needs its capacity in `{column}`",
+        )
     return sources, problems

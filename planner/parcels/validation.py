@@ -37,7 +37,7 @@ import shapely
 
 from planner.crs import CGCS2000, central_meridian, check_in_china, transformer, zone_of_epsg
 from planner.errors import Problem, ValidationError
-from planner.fields import check_columns, check_geometry, dtype_of, flag, id_at
+from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag, id_at
 from planner.parcels.area import compute_areas
 from planner.parcels.codes import industry_code_problem, land_use_codes, split_codes
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, STATUSES, coerce_types
@@ -114,16 +114,13 @@ def validate_parcels(
         All schema columns in schema order; refused values set to missing.
     """
     zone, _ = zone_of_epsg(crs_epsg)
-    if not isinstance(parcels, gpd.GeoDataFrame) or parcels.geometry is None:
-        raise ValidationError([Problem("error", None, "geometry", "the input has no geometry column")])
+    parcels = active_geometry(parcels, what="parcel")
     if parcels.crs is None:
         msg = (
             "the parcels have no CRS; set it with `set_crs()`: EPSG:4490 for CGCS2000 lon/lat, "
             f"EPSG:{crs_epsg} for the park's Gauss–Krüger zone"
         )
         return ParcelCheck(parcels, [Problem("error", None, "geometry", msg)])
-    parcels = parcels.rename_geometry("geometry") if parcels.geometry.name != "geometry" else parcels
-    parcels = parcels.reset_index(drop=True)
     given_park_id = "park_id" in parcels.columns
 
     out, problems = check_columns(parcels, FIELD_BY_NAME, id_column="parcel_id", what="parcel")
@@ -132,16 +129,12 @@ def validate_parcels(
         if f.name not in out.columns:
             out[f.name] = pd.Series([None] * len(out), index=out.index, dtype=dtype_of(f.kind))
     problems += check_geometry(out, "parcel_id", allowed=_POLYGONAL, type_text="Polygon or MultiPolygon", what="parcel")
-    bad_geometry = {p.row for p in problems if p.field == "geometry" and p.severity == "error"}
-
+    bad_geometry = np.zeros(len(out), dtype=bool)
+    bad_geometry[[p.row for p in problems if p.field == "geometry" and p.severity == "error"]] = True
+    out, z_repairs = drop_z(out, "parcel_id", what="parcel")
+    problems += z_repairs
     geoms = out.geometry.to_numpy().copy()
-    has_z = np.zeros(len(out), dtype=bool)
-    present = ~shapely.is_missing(geoms)
-    has_z[present] = shapely.has_z(geoms[present])
-    problems += flag(out, has_z, "repair", "geometry", "Z coordinates dropped; parcels are 2D")
-    if has_z.any():
-        geoms[has_z] = shapely.force_2d(geoms[has_z])
-    usable = present & ~np.isin(np.arange(len(out)), list(bad_geometry))
+    usable = ~shapely.is_missing(geoms) & ~bad_geometry
     geoms[~usable] = None
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=parcels.crs))
 
@@ -319,6 +312,8 @@ def _land_use_verdict(value: str) -> tuple[str | None, str | None, str | None]:
 def _industry_verdict(value: str, *, single: bool) -> tuple[str | None, str | None, str | None]:
     """(codes to store, repair note, error) for one industry or zoning value."""
     parts = split_codes(value)
+    if not parts:
+        return None, f"{value!r} holds no code and was left empty", None
     if single and len(parts) != 1:
         return None, None, f"{value!r} must be one industry code, e.g. C3670"
     bad = [msg for msg in map(industry_code_problem, parts) if msg]

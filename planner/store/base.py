@@ -29,7 +29,7 @@ import shapely
 
 from planner.config import ParkConfig
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
-from planner.fields import Field, coerce_types, dtype_of
+from planner.fields import Field, active_geometry, coerce_types, dtype_of
 from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.validation import validate_parcels
@@ -258,36 +258,37 @@ class ParkStore(ABC):
         check.raise_for_errors()
         return self._write("parcels", check.parcels, check.problems, by=by, mode=mode)
 
-    def write_layer(self, name: str, features: gpd.GeoDataFrame, *, by: str, mode: str = "replace") -> WriteReport:
-        """Validate and write an infrastructure layer (lines of a network, or ``sources``) in one transaction."""
+    def write_layer(self, name: str, features: gpd.GeoDataFrame, *, by: str, mode: str | None = None) -> WriteReport:
+        """Validate and write a layer in one transaction.
+
+        For an infrastructure layer (lines of a network, or ``sources``) the default
+        ``mode`` is ``replace``: the layer becomes ``features``. For ``parcels`` this
+        is :meth:`write_parcels`, whose default is ``upsert``.
+        """
         spec = _spec(name)
         if name == "parcels":
-            return self.write_parcels(features, by=by, mode=mode)
-        config = self.config()
-        if not isinstance(features, gpd.GeoDataFrame) or features.crs is None:
-            raise ValidationError(
-                [
-                    Problem(
-                        "error", None, "geometry", f"the {name} layer needs a GeoDataFrame with a CRS; use `set_crs()`"
-                    )
-                ],
-                what=name,
+            return self.write_parcels(features, by=by, mode=mode or "upsert")
+        what = "source" if name == "sources" else f"{name.removesuffix('_lines')} line"
+        features = active_geometry(features, what=what)
+        if features.crs is None:
+            problem = Problem(
+                "error", None, "geometry", f"the {name} layer has no CRS; set it with `set_crs()`", feature=what
             )
-        features = features.to_crs(config.crs_epsg).reset_index(drop=True)
+            raise ValidationError([problem], what=f"{name} layer")
+        config = self.config()
+        features = features.to_crs(config.crs_epsg)
         if name == "sources":
             checked, problems = check_sources(features)
         else:
             checked, problems = check_lines(features, name.removesuffix("_lines"))
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
+        if any(p.severity == "error" for p in problems):
             raise ValidationError(problems, what=f"{name} layer")
         for f in spec.fields:
             if f.name not in checked.columns:
                 checked[f.name] = pd.Series([None] * len(checked), index=checked.index, dtype=dtype_of(f.kind))
-        if "in_service" in checked:
-            checked["in_service"] = checked["in_service"].fillna(True)
+        checked["in_service"] = checked["in_service"].fillna(True)
         checked = gpd.GeoDataFrame(checked[[*spec.columns, "geometry"]], geometry="geometry", crs=config.crs_epsg)
-        return self._write(name, checked, problems, by=by, mode=mode)
+        return self._write(name, checked, problems, by=by, mode=mode or "replace")
 
     def update_parcel(
         self,
@@ -298,6 +299,9 @@ class ParkStore(ABC):
         by: str,
     ) -> pd.Series:
         """Edit one parcel, based on the ``version`` the editor saw.
+
+        Returns the stored row; its ``attrs["problems"]`` holds the warnings and
+        repairs the edit produced.
 
         Raises
         ------
@@ -338,13 +342,11 @@ class ParkStore(ABC):
                 else:
                     edited[key] = pd.Series([value], index=edited.index, dtype=object)
             check = validate_parcels(edited, crs_epsg=config.crs_epsg, park_id=config.park_id)
-            problems = check.problems
-            if "geometry" in changes and check.ok:
-                problems += _overlaps_with_neighbours(s, check.parcels)
-            if any(p.severity == "error" for p in problems):
-                raise ValidationError(problems)
+            check.raise_for_errors()
             self._apply(s, "parcels", check.parcels, by=by, mode="upsert")
-            return s.select("parcels", ids=[parcel_id]).iloc[0]
+            row = s.select("parcels", ids=[parcel_id]).iloc[0]
+        row.attrs["problems"] = check.problems  # warnings and repairs, for the caller to show
+        return row
 
     def _write(self, name: str, rows: gpd.GeoDataFrame, problems: list[Problem], *, by: str, mode: str) -> WriteReport:
         if mode not in ("upsert", "replace"):
@@ -356,34 +358,52 @@ class ParkStore(ABC):
         return report
 
     def _apply(self, s: Session, name: str, rows: gpd.GeoDataFrame, *, by: str, mode: str) -> WriteReport:
-        """Insert, update and delete inside ``s``, with versions and history."""
+        """Insert, update and delete inside ``s``, with versions and history.
+
+        Rows that carry a ``version`` are edits based on that version: if the stored
+        row has moved on, the whole write is refused (no lost updates). Rows without
+        one overwrite what is stored.
+        """
         spec = LAYERS[name]
         key = spec.id_column
         ids = rows[key].astype(str).tolist()
         stored = s.select(name) if mode == "replace" else s.select(name, ids=ids)
         stored = stored.set_index(key, drop=False)
+        if name == "parcels" and mode == "upsert":
+            overlaps = _overlaps_with_stored(s, rows)
+            if any(p.severity == "error" for p in overlaps):
+                raise ValidationError(overlaps)
         now = pd.Timestamp(datetime.now(UTC)).floor("ms")
         report = WriteReport(name)
         history: list[tuple[str, str, str, int | None, dict | str]] = []
+        bookkeeping = ["version", "updated_at", "updated_by"]
 
         is_new = ~rows[key].isin(stored.index).to_numpy()
+        old_rows = rows[~is_new].reset_index(drop=True)
+        before = stored.loc[old_rows[key].to_numpy()].reset_index(drop=True)
+        _check_versions(old_rows, before, key)
+
         new_rows = rows[is_new].copy()
         if len(new_rows):
             new_rows["version"] = pd.array([1] * len(new_rows), dtype="Int64")
             new_rows["updated_at"] = now
             new_rows["updated_by"] = by
             s.insert(name, new_rows)
-            values = _jsonable(new_rows.drop(columns=["geometry", "version", "updated_at", "updated_by"]))
+            values = _jsonable(new_rows.drop(columns=bookkeeping))
             history += [(name, fid, "insert", 1, vals) for fid, vals in zip(new_rows[key], values, strict=True)]
         report.inserted = len(new_rows)
 
-        old_rows = rows[~is_new].copy()
         if len(old_rows):
-            before = stored.loc[old_rows[key].to_numpy()].reset_index(drop=True)
-            after = old_rows.reset_index(drop=True)
-            compare = [c for c in spec.columns if c not in ("version", "updated_at", "updated_by")]
+            after = old_rows.copy()
+            same_shape = ~_geometry_differs(before.geometry.to_numpy(), after.geometry.to_numpy())
+            if same_shape.any():  # keep the stored shape and its areas: a round trip is not an edit
+                after.loc[same_shape, "geometry"] = before.geometry[same_shape].to_numpy()
+                for c in spec.columns:
+                    if spec.by_name[c].origin == "computed":
+                        after.loc[same_shape, c] = before.loc[same_shape, c].to_numpy()
+            compare = [c for c in spec.columns if c not in bookkeeping]
             changed_cols = {c: _differs(before[c], after[c]) for c in compare}
-            changed_cols["geometry"] = _geometry_differs(before.geometry.to_numpy(), after.geometry.to_numpy())
+            changed_cols["geometry"] = ~same_shape
             changed = np.logical_or.reduce(list(changed_cols.values()))
             if changed.any():
                 upd = after[changed].copy()
@@ -396,10 +416,10 @@ class ParkStore(ABC):
             report.unchanged = int((~changed).sum())
 
         if mode == "replace":
-            gone = stored[~stored[key].isin(rows[key])]
+            gone = stored[~stored[key].isin(rows[key])].reset_index(drop=True)
             if len(gone):
                 s.delete(name, gone[key].tolist())
-                values = _jsonable(gone.drop(columns=["geometry"]).reset_index(drop=True))
+                values = _jsonable(gone.drop(columns=bookkeeping[1:]))
                 history += [
                     (name, fid, "delete", int(v) if pd.notna(v) else None, vals)
                     for fid, v, vals in zip(gone[key], gone["version"], values, strict=True)
@@ -408,6 +428,19 @@ class ParkStore(ABC):
         if history:
             s.add_history(_history_frame(history, by, now))
         return report
+
+
+def _check_versions(rows: pd.DataFrame, stored: pd.DataFrame, key: str) -> None:
+    """Refuse rows whose given ``version`` is not the stored one."""
+    if "version" not in rows or rows.empty:
+        return
+    given = pd.to_numeric(rows["version"], errors="coerce")
+    current = stored["version"].astype("Int64")
+    stale = (given.notna() & (given.to_numpy() != current.to_numpy())).to_numpy(dtype=bool)
+    if stale.any():
+        conflicts = [(str(rows[key].iloc[p]), int(given.iloc[p]), int(current.iloc[p])) for p in np.flatnonzero(stale)]
+        first, *more = conflicts
+        raise VersionConflictError(*first, more=more)
 
 
 def _spec(name: str) -> LayerSpec:
@@ -429,44 +462,46 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     return out
 
 
+SAME_SHAPE_TOLERANCE_M = 1e-4
+"""Vertices that moved less than 0.1 mm (a reprojection round trip) leave a shape unchanged."""
+
+
 def _geometry_differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Element-wise "not the same shape": coordinates equal, or else topologically equal."""
+    """Element-wise "not the same shape": vertices within 0.1 mm, or else topologically equal."""
     missing_a, missing_b = shapely.is_missing(a), shapely.is_missing(b)
     out = missing_a != missing_b
     both = ~missing_a & ~missing_b
     same = np.zeros(len(a), dtype=bool)
-    same[both] = shapely.equals_exact(a[both], b[both], tolerance=0.0)
+    same[both] = shapely.equals_exact(a[both], b[both], tolerance=SAME_SHAPE_TOLERANCE_M)
     check = both & ~same
     if check.any():
         same[check] = shapely.equals(a[check], b[check])
     return out | (both & ~same)
 
 
-_NULL_MEMBER = r'"[^"]+":null,?'
+def _plain_column(values: pd.Series) -> np.ndarray:
+    """A column as JSON-ready Python values: ISO text for dates, WKT for geometry, None for missing."""
+    if isinstance(values.dtype, gpd.array.GeometryDtype):
+        geoms = values.to_numpy()
+        text = np.full(len(geoms), None, dtype=object)
+        present = ~shapely.is_missing(geoms)
+        text[present] = shapely.to_wkt(geoms[present], rounding_precision=3)
+        return text
+    if pd.api.types.is_datetime64_any_dtype(values):
+        fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if getattr(values.dt, "tz", None) is not None else "%Y-%m-%d"
+        text = values.dt.strftime(fmt)
+        return text.astype(object).where(text.notna(), None).to_numpy()
+    obj = values.astype(object)
+    return obj.where(values.notna(), None).to_numpy()
 
 
 def _jsonable(frame: pd.DataFrame) -> list[str]:
-    """Rows as JSON objects (dates as ISO text, missing values left out), built in bulk."""
+    """Rows as JSON objects, missing values left out; geometry as WKT (mm)."""
     if frame.empty:
         return []
-    frame = frame.dropna(axis=1, how="all")
-    if frame.shape[1] == 0:
-        return ["{}"] * len(frame)
-    text = frame.to_json(orient="records", date_format="iso", force_ascii=False, lines=True, date_unit="s")
-    lines = pd.Series(text.splitlines(), dtype="string")
-    return lines.str.replace(_NULL_MEMBER, "", regex=True).str.replace(",}", "}", regex=False).tolist()
-
-
-def _plain(value: object) -> object:
-    if value is None or (not isinstance(value, shapely.Geometry) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat() if value.tzinfo else value.date().isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, shapely.Geometry):
-        return shapely.to_wkt(value, rounding_precision=3)
-    return value
+    columns = {c: _plain_column(frame[c]) for c in frame.columns if frame[c].notna().any()}
+    records = pd.DataFrame(columns, index=range(len(frame))).to_dict("records") if columns else [{}] * len(frame)
+    return [json.dumps({k: v for k, v in r.items() if v is not None}, ensure_ascii=False, default=str) for r in records]
 
 
 def _update_history(
@@ -477,16 +512,13 @@ def _update_history(
     changed_cols: Mapping[str, np.ndarray],
     changed: np.ndarray,
     versions: pd.Series,
-) -> list[tuple[str, str, str, int | None, dict]]:
-    records = []
-    cols = {c: m for c, m in changed_cols.items() if m.any()}
+) -> list[tuple[str, str, str, int | None, dict | str]]:
+    cols = [c for c, mask in changed_cols.items() if mask.any()]
+    old = {c: _plain_column(before[c]) for c in cols}
+    new = {c: _plain_column(after[c]) for c in cols}
+    records: list[tuple[str, str, str, int | None, dict | str]] = []
     for k, pos in enumerate(np.flatnonzero(changed)):
-        diff = {}
-        for c, mask in cols.items():
-            if mask[pos]:
-                old = before.geometry.iloc[pos] if c == "geometry" else before[c].iloc[pos]
-                new = after.geometry.iloc[pos] if c == "geometry" else after[c].iloc[pos]
-                diff[c] = [_plain(old), _plain(new)]
+        diff = {c: [old[c][pos], new[c][pos]] for c in cols if changed_cols[c][pos]}
         records.append((name, str(after[key].iloc[pos]), "update", int(versions.iloc[k]), diff))
     return records
 
@@ -510,22 +542,31 @@ def _history_frame(
     )
 
 
-def _overlaps_with_neighbours(s: Session, edited: gpd.GeoDataFrame) -> list[Problem]:
-    """Overlaps of an edited parcel with stored neighbours (found with the spatial index)."""
-    geom = edited.geometry.iloc[0]
-    pid = edited["parcel_id"].iloc[0]
-    minx, miny, maxx, maxy = geom.bounds
-    near = s.select("parcels", bbox=(minx, miny, maxx, maxy))
-    near = near[near["parcel_id"] != pid]
+def _overlaps_with_stored(s: Session, rows: gpd.GeoDataFrame) -> list[Problem]:
+    """Overlaps of incoming parcels with stored parcels they do not replace (found with the spatial index)."""
+    geoms = rows.geometry.to_numpy()
+    present = ~shapely.is_missing(geoms)
+    if not present.any():
+        return []
+    near = s.select("parcels", bbox=tuple(shapely.total_bounds(geoms[present])))
+    near = near[~near["parcel_id"].isin(rows["parcel_id"])]
     if near.empty:
         return []
     others = near.geometry.to_numpy()
-    inside = shapely.relate_pattern(others, geom, "T********")
-    area = np.zeros(len(near))
-    area[inside] = shapely.area(shapely.intersection(others[inside], geom))
+    mine, theirs = shapely.STRtree(others).query(geoms, predicate="intersects")
+    inside = shapely.relate_pattern(geoms[mine], others[theirs], "T********")
+    mine, theirs = mine[inside], theirs[inside]
+    area = shapely.area(shapely.intersection(geoms[mine], others[theirs]))
+    ids, other_ids = rows["parcel_id"].to_numpy(), near["parcel_id"].to_numpy()
     return [
-        Problem("error" if a > 1.0 else "warning", pid, "geometry", f"overlaps parcel {other!r} by {a:.2f} m²")
-        for other, a in zip(near["parcel_id"], area, strict=True)
+        Problem(
+            "error" if a > 1.0 else "warning",
+            ids[m],
+            "geometry",
+            f"overlaps parcel {other_ids[t]!r} by {a:.2f} m²",
+            row=int(m),
+        )
+        for m, t, a in zip(mine, theirs, area, strict=True)
         if a > 1e-6
     ]
 

@@ -84,7 +84,10 @@ def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: 
                 conn.execute(sql, params)
             for spec in LAYERS.values():
                 _create_feature_table(conn, spec, config.crs_epsg)
-            conn.execute("CREATE TABLE park_config (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+            conn.execute(
+                "CREATE TABLE park_config (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, key TEXT UNIQUE NOT NULL, "
+                "value TEXT NOT NULL)"
+            )
             conn.execute(
                 """CREATE TABLE history (
                     history_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, changed_at DATETIME NOT NULL,
@@ -104,6 +107,9 @@ def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: 
             conn.execute("COMMIT")
         finally:
             conn.close()
+        for stale in (f"{path}-journal", f"{path}-wal", f"{path}-shm"):  # never replayed into the new park
+            if os.path.exists(stale):
+                os.unlink(stale)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -154,7 +160,7 @@ def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
     conn.execute("DELETE FROM park_config")
     conn.executemany(
         "INSERT INTO park_config (key, value) VALUES (?, ?)",
-        [(k, json.dumps(v, ensure_ascii=False)) for k, v in config.to_dict().items()],
+        [(k, json.dumps(v, ensure_ascii=False, allow_nan=False)) for k, v in config.to_dict().items()],
     )
 
 
@@ -167,7 +173,8 @@ class GeoPackageStore(ParkStore):
         if not self.path.is_file():
             raise StoreError(f"no park store at {self.path}; create one with `planner demo` or create_park()")
         try:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            # read-write, so that SQLite rolls back a hot journal left by a writer that died
+            conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True)
             try:
                 app_id = conn.execute("PRAGMA application_id").fetchone()[0]
                 tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -207,7 +214,8 @@ class GeoPackageStore(ParkStore):
                         session.update_extent(layer)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite may have rolled back already (a disk error)
+                    conn.execute("ROLLBACK")
                 raise
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):

@@ -39,7 +39,12 @@ def test_clean_input_passes_with_computed_areas():
         ("land_price_wan", -5, "-5 is below the least allowed value 0 (it cannot be negative)"),
         ("investment_total_wan", "lots", "'lots' is not a number"),
         ("output_wan", np.inf, "the value is infinite"),
-        ("contract_date", "2024-13-01", "'2024-13-01' is not a date; write it as YYYY-MM-DD"),
+        ("contract_date", "2024-13-01", "'2024-13-01' is not a date between 1900 and 2200; write it as YYYY-MM-DD"),
+        ("contract_date", 20200105, "20200105 is not a date between 1900 and 2200; write it as YYYY-MM-DD"),
+        ("contract_date", 43835, "43835 is not a date"),  # an Excel serial number
+        ("contract_date", "05/01/2020", "'05/01/2020' is not a date"),  # day or month first? ambiguous
+        ("agreed_completion_date", "9999-12-31", "'9999-12-31' is not a date between 1900 and 2200"),
+        ("halted_since", "1600-01-01", "'1600-01-01' is not a date between 1900 and 2200"),
         ("declared_power", "maybe", "'maybe' is not a yes/no value"),
     ],
 )
@@ -150,7 +155,7 @@ def test_z_values_are_dropped_and_reported():
     result = check(parcels)
     assert result.ok
     assert not result.parcels.geometry.iloc[0].has_z
-    assert ("P000", "geometry", "Z coordinates dropped; parcels are 2D") in only(result.problems, "repair")
+    assert ("P000", "geometry", "Z coordinates dropped; a parcel is 2D") in only(result.problems, "repair")
 
 
 @pytest.mark.parametrize(
@@ -311,3 +316,10 @@ def test_report_is_a_table():
     table = check(parcels).report()
     assert list(table.columns) == ["severity", "parcel_id", "row", "field", "message"]
     assert table.iloc[0].to_dict()["field"] == "status"
+
+
+def test_a_zoning_of_separators_only_is_left_empty_and_reported():
+    result = check(grid_parcels(1, zone_industries=[" ,、"]))
+    assert result.ok
+    assert result.parcels["zone_industries"].iloc[0] is None
+    assert only(result.problems, "repair") == [("P000", "zone_industries", "',、' holds no code and was left empty")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -26,6 +27,7 @@ from planner.errors import (
 )
 from planner.parcels.validation import validate_parcels
 from planner.store import LAYERS, GeoPackageStore, create_park, open_store
+from planner.store.gpkg_format import register_functions
 from tests.conftest import GK, X0, Y0, grid_parcels, require_tool
 
 MANAGED = ["version", "updated_at", "updated_by"]
@@ -493,7 +495,7 @@ def test_bad_infrastructure_is_named_and_not_written(store, layer, frame, field,
 
 
 def test_infrastructure_without_crs_or_layer_name_is_refused(store):
-    with pytest.raises(ValidationError, match="needs a GeoDataFrame with a CRS"):
+    with pytest.raises(ValidationError, match=r"the road_lines layer has no CRS; set it with `set_crs\(\)`"):
         store.write_layer(
             "road_lines", gpd.GeoDataFrame({"line_id": ["R"]}, geometry=[LineString([(0, 0), (1, 1)])]), by="a"
         )
@@ -509,3 +511,167 @@ def test_history_changes_are_json(store):
     values = json.loads(raw)
     assert values["holder"] == "滁州华瑞精密机械有限公司"
     assert values["contract_date"].startswith("2019-03-01")
+
+
+# -- found in review: each of these once went wrong --------------------------------------------
+
+
+def test_a_store_left_by_a_writer_that_died_opens_as_it_was_before(tmp_path, store):
+    store.write_parcels(grid_parcels(300, status=["planned"] * 300), by="a")
+    expected, expected_bytes = dump(store.path), sha256(store.path)
+    # freeze a writer half-way: the file, with pages already overwritten, and its hot journal
+    conn = sqlite3.connect(store.path, isolation_level=None)
+    register_functions(conn)  # the R-tree triggers call ST_IsEmpty & co., as in any GeoPackage writer
+    conn.execute("PRAGMA cache_size = 1")  # a tiny cache spills changed pages into the file
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE parcels SET name = hex(randomblob(4000))")
+    conn.execute("DELETE FROM parcels WHERE fid > 100")
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    shutil.copy(store.path, crashed / "park.gpkg")
+    shutil.copy(f"{store.path}-journal", crashed / "park.gpkg-journal")
+    conn.execute("ROLLBACK")
+    conn.close()
+    assert dump(store.path) == expected
+    assert sha256(crashed / "park.gpkg") != expected_bytes  # the crash state is real: pages were overwritten
+    reopened = open_store(crashed / "park.gpkg")
+    assert reopened.counts()["parcels"] == 300
+    assert dump(crashed / "park.gpkg") == expected
+
+
+def test_overwriting_a_park_removes_a_stale_journal(tmp_path, config):
+    path = tmp_path / "p.gpkg"
+    create_park(path, config).write_parcels(grid_parcels(2), by="a")
+    Path(f"{path}-journal").write_bytes(b"\0" * 512)
+    store = create_park(path, config, overwrite=True)
+    assert not Path(f"{path}-journal").exists()
+    assert store.counts()["parcels"] == 0
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+
+
+def test_a_bulk_write_based_on_an_old_read_is_refused(store):
+    store.write_parcels(grid_parcels(3), by="a")
+    snapshot = store.read_parcels()
+    store.update_parcel("P001", {"name": "别人的修改"}, version=1, by="乙")
+    before = sha256(store.path)
+    snapshot["status"] = "planned"
+    with pytest.raises(
+        VersionConflictError, match="parcel 'P001' is at version 2, but the edit was based on version 1"
+    ):
+        store.write_parcels(snapshot, by="甲")
+    assert sha256(store.path) == before
+    fresh = store.read_parcels()
+    fresh["status"] = "planned"
+    assert store.write_parcels(fresh, by="甲").updated == 3
+    assert store.get_parcel("P001")["name"] == "别人的修改"
+
+
+def test_a_new_parcel_over_a_stored_one_is_refused(store):
+    store.write_parcels(grid_parcels(2), by="a")
+    before = sha256(store.path)
+    twin = grid_parcels(1)
+    twin["parcel_id"] = ["NEW"]
+    with pytest.raises(ValidationError, match=r"parcel 'NEW', field `geometry`: overlaps parcel 'P000' by 10000.00 m²"):
+        store.write_parcels(twin, by="b")
+    assert sha256(store.path) == before
+
+
+def test_line_and_paragraph_separators_in_text_are_kept(store):
+    odd = "甲\u2028乙\u2029丙\x85丁\n戊"
+    store.write_parcels(grid_parcels(1, name=[odd], holder=['a":null,b']), by="a")
+    assert store.get_parcel("P000")["name"] == odd
+    assert store.history(feature_id="P000")["changes"].iloc[0]["holder"] == 'a":null,b'
+
+
+def test_attribute_tables_have_integer_primary_keys(store):
+    """OGC GeoPackage 1.3, requirement 119."""
+    conn = sqlite3.connect(store.path)
+    try:
+        for table in ("park_config", "history"):
+            pk = [(name, kind) for _, name, kind, _, _, pk in conn.execute(f"PRAGMA table_info({table})") if pk]
+            assert len(pk) == 1
+            assert pk[0][1] == "INTEGER"
+    finally:
+        conn.close()
+
+
+def test_history_keeps_the_shape_of_inserted_and_deleted_parcels(store):
+    store.write_parcels(grid_parcels(2), by="a")
+    store.write_parcels(grid_parcels(1), by="b", mode="replace")
+    h = store.history(feature_id="P001")
+    inserted, deleted = h["changes"].tolist()
+    for record in (inserted, deleted):
+        shape = shapely.from_wkt(record["geometry"])
+        assert shape.equals(box(X0 + 110, Y0, X0 + 210, Y0 + 100))
+
+
+def test_a_reprojection_round_trip_is_not_an_edit(store):
+    store.write_parcels(grid_parcels(3), by="a")
+    report = store.write_parcels(store.read_parcels().drop(columns=["version"]).to_crs(4490), by="b")
+    assert (report.updated, report.unchanged) == (0, 3)
+    assert store.read_parcels()["area_m2"].tolist() == [10_000.0] * 3
+    assert store.history()["action"].tolist() == ["insert"] * 3
+
+
+def test_geometry_columns_by_other_names_and_frames_without_geometry(store):
+    lines = gpd.GeoDataFrame(
+        {"line_id": ["R1"], "shape": [LineString([(X0, Y0), (X0 + 100, Y0)])]}, geometry="shape", crs=GK
+    )
+    assert store.write_layer("road_lines", lines, by="a").inserted == 1
+    parcels = grid_parcels(1).rename_geometry("boundary")
+    assert store.write_parcels(parcels, by="a").inserted == 1
+    with pytest.raises(ValidationError, match="the input has no geometry column"):
+        store.write_parcels(pd.DataFrame({"parcel_id": ["X"], "status": ["planned"]}), by="a")
+    no_active = gpd.GeoDataFrame({"parcel_id": ["X"], "status": ["planned"]})
+    with pytest.raises(ValidationError, match="the input has no geometry column"):
+        store.write_parcels(no_active, by="a")
+
+
+def test_messages_name_the_feature_kind_row_and_column(store):
+    lines = gpd.GeoDataFrame(
+        {"line_id": ["R1", "R2"], "width_m": [30.0, -5.0]},
+        geometry=[
+            MultiLineString([[(X0, Y0), (X0 + 10, Y0)], [(X0, Y0 + 9), (X0 + 10, Y0 + 9)]]),
+            LineString([(X0, Y0 + 20), (X0 + 10, Y0 + 20)]),
+        ],
+        crs=GK,
+    )
+    with pytest.raises(ValidationError) as info:
+        store.write_layer("road_lines", lines, by="a")
+    [error] = info.value.errors
+    assert (
+        str(error) == "road line 'R2', field `width_m`: -5 is below the least allowed value 0 (it cannot be negative)"
+    )
+    assert error.row == 1  # the input row, before the MultiLineString in row 0 was split
+    no_ids = grid_parcels(1).drop(columns=["parcel_id"])
+    with pytest.raises(ValidationError) as info:
+        store.write_parcels(no_ids, by="a")
+    assert "column `parcel_id`: the required column `parcel_id` is missing" in str(info.value)
+    float_ids = grid_parcels(2, parcel_id=[1.0, 1.0])
+    with pytest.raises(ValidationError, match=r"parcel '1', field `parcel_id`: parcel_id '1' appears 2 times"):
+        store.write_parcels(float_ids, by="a")
+
+
+def test_z_values_of_lines_and_sources_are_dropped_and_reported(store):
+    lines = gpd.GeoDataFrame({"line_id": ["W1"]}, geometry=[LineString([(X0, Y0, 12), (X0 + 50, Y0, 13)])], crs=GK)
+    report = store.write_layer("water_lines", lines, by="a")
+    assert [str(p) for p in report.repairs] == [
+        "water line 'W1', field `geometry`: Z coordinates dropped; a water line is 2D"
+    ]
+    assert not store.read_layer("water_lines").geometry.iloc[0].has_z
+
+
+def test_an_edit_returns_its_warnings(store):
+    store.write_parcels(grid_parcels(1), by="a")
+    row = store.update_parcel("P000", {"status": "已供", "contract_date": "2026-01-01"}, version=1, by="a")
+    problems = [str(p) for p in row.attrs["problems"]]
+    assert "parcel 'P000', field `holder`: the parcel is supplied (已供) but names no holder" in problems
+    assert "parcel 'P000', field `status`: '已供' read as 'supplied'" in problems
+
+
+def test_the_layer_write_of_parcels_does_not_delete_by_default(store):
+    store.write_parcels(grid_parcels(3), by="a")
+    report = store.write_layer("parcels", grid_parcels(1), by="b")
+    assert (report.deleted, store.counts()["parcels"]) == (0, 3)
