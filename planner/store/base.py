@@ -500,8 +500,17 @@ def _jsonable(frame: pd.DataFrame) -> list[str]:
     if frame.empty:
         return []
     columns = {c: _plain_column(frame[c]) for c in frame.columns if frame[c].notna().any()}
-    records = pd.DataFrame(columns, index=range(len(frame))).to_dict("records") if columns else [{}] * len(frame)
-    return [json.dumps({k: v for k, v in r.items() if v is not None}, ensure_ascii=False, default=str) for r in records]
+    names, arrays = list(columns), list(columns.values())
+    return (
+        [
+            json.dumps(
+                {k: v for k, v in zip(names, values, strict=True) if v is not None}, ensure_ascii=False, default=str
+            )
+            for values in zip(*arrays, strict=True)
+        ]
+        if names
+        else ["{}"] * len(frame)
+    )
 
 
 def _update_history(
