@@ -37,12 +37,12 @@ import shapely
 
 from planner.crs import CGCS2000, central_meridian, check_in_china, transformer, zone_of_epsg
 from planner.errors import Problem, ValidationError
-from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag, id_at
+from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag
 from planner.parcels.area import compute_areas
 from planner.parcels.codes import industry_code_problem, land_use_codes, split_codes
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, STATUSES, coerce_types
 
-__all__ = ["DECLARED_AREA_TOLERANCE", "OVERLAP_ERROR_M2", "ParcelCheck", "validate_parcels"]
+__all__ = ["DECLARED_AREA_TOLERANCE", "OVERLAP_ERROR_M2", "ParcelCheck", "overlaps", "validate_parcels"]
 
 DECLARED_AREA_TOLERANCE = 0.01
 """A declared area more than 1% off the computed one is reported."""
@@ -484,28 +484,38 @@ def _check_quantities(out: gpd.GeoDataFrame) -> list[Problem]:
 
 def _check_overlaps(out: gpd.GeoDataFrame) -> list[Problem]:
     geoms = out.geometry.to_numpy()
-    keep = np.flatnonzero(~shapely.is_missing(geoms) & shapely.is_valid(geoms))
-    if len(keep) < 2:
+    usable = ~shapely.is_missing(geoms) & shapely.is_valid(geoms)
+    ids = out["parcel_id"].to_numpy(dtype=object)
+    valid = np.where(usable, geoms, None)  # invalid shapes are refused already; GEOS cannot relate them
+    return overlaps(valid, ids, valid, ids, within=True)
+
+
+def overlaps(
+    geoms: np.ndarray, ids: np.ndarray, others: np.ndarray, other_ids: np.ndarray, *, within: bool = False
+) -> list[Problem]:
+    """Parcels of ``geoms`` whose interiors overlap parcels of ``others``, found with a spatial index.
+
+    An overlap over :data:`OVERLAP_ERROR_M2` is an error, a smaller one a warning
+    (the noise of digitising). ``within=True`` compares a layer with itself, each
+    pair once. The problem's row is the position in ``geoms``.
+    """
+    if not len(geoms) or not len(others):
         return []
-    tree = shapely.STRtree(geoms[keep])
-    left, right = tree.query(geoms[keep], predicate="intersects")
-    pairs = left < right
-    left, right = keep[left[pairs]], keep[right[pairs]]
-    interior = shapely.relate_pattern(geoms[left], geoms[right], "T********")
-    left, right = left[interior], right[interior]
-    overlap = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-    problems = []
-    for a, b, area in zip(left, right, overlap, strict=True):
-        if area > 1e-6:
-            other = id_at(out, "parcel_id", int(b)) or f"row {b}"
-            severity = "error" if area > OVERLAP_ERROR_M2 else "warning"
-            problems.append(
-                Problem(
-                    severity,
-                    id_at(out, "parcel_id", int(a)),
-                    "geometry",
-                    f"overlaps parcel {other!r} by {area:.2f} m²",
-                    row=int(a),
-                )
-            )
-    return problems
+    mine, theirs = shapely.STRtree(others).query(geoms, predicate="intersects")
+    if within:
+        keep = mine < theirs
+        mine, theirs = mine[keep], theirs[keep]
+    inside = shapely.relate_pattern(geoms[mine], others[theirs], "T********")
+    mine, theirs = mine[inside], theirs[inside]
+    area = shapely.area(shapely.intersection(geoms[mine], others[theirs]))
+    return [
+        Problem(
+            "error" if a > OVERLAP_ERROR_M2 else "warning",
+            ids[m],
+            "geometry",
+            f"overlaps parcel {other_ids[t] if other_ids[t] is not None else f'in row {t}'!r} by {a:.2f} m²",
+            row=int(m),
+        )
+        for m, t, a in zip(mine, theirs, area, strict=True)
+        if a > 1e-6
+    ]

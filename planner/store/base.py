@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +32,7 @@ from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationE
 from planner.fields import Field, active_geometry, coerce_types, dtype_of
 from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
-from planner.parcels.validation import validate_parcels
+from planner.parcels.validation import overlaps, validate_parcels
 
 __all__ = ["LAYERS", "LayerSpec", "ParkStore", "Session", "WriteReport"]
 
@@ -559,31 +559,12 @@ def _overlaps_with_stored(s: Session, rows: gpd.GeoDataFrame) -> list[Problem]:
         return []
     near = s.select("parcels", bbox=tuple(shapely.total_bounds(geoms[present])))
     near = near[~near["parcel_id"].isin(rows["parcel_id"])]
-    if near.empty:
-        return []
-    others = near.geometry.to_numpy()
-    mine, theirs = shapely.STRtree(others).query(geoms, predicate="intersects")
-    inside = shapely.relate_pattern(geoms[mine], others[theirs], "T********")
-    mine, theirs = mine[inside], theirs[inside]
-    area = shapely.area(shapely.intersection(geoms[mine], others[theirs]))
-    ids, other_ids = rows["parcel_id"].to_numpy(), near["parcel_id"].to_numpy()
-    return [
-        Problem(
-            "error" if a > 1.0 else "warning",
-            ids[m],
-            "geometry",
-            f"overlaps parcel {other_ids[t]!r} by {a:.2f} m²",
-            row=int(m),
-        )
-        for m, t, a in zip(mine, theirs, area, strict=True)
-        if a > 1e-6
-    ]
-
-
-def iter_chunks(n: int, size: int) -> Iterator[slice]:
-    """Slices of ``range(n)`` of at most ``size``."""
-    for start in range(0, n, size):
-        yield slice(start, min(start + size, n))
+    return overlaps(
+        geoms,
+        rows["parcel_id"].to_numpy(dtype=object),
+        near.geometry.to_numpy(),
+        near["parcel_id"].to_numpy(dtype=object),
+    )
 
 
 def canonical(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:

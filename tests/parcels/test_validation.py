@@ -323,3 +323,12 @@ def test_a_zoning_of_separators_only_is_left_empty_and_reported():
     assert result.ok
     assert result.parcels["zone_industries"].iloc[0] is None
     assert only(result.problems, "repair") == [("P000", "zone_industries", "',、' holds no code and was left empty")]
+
+
+def test_an_invalid_parcel_over_a_valid_one_is_reported_once_and_does_not_crash():
+    parcels = grid_parcels(2)
+    bowtie = Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
+    parcels = parcels.set_geometry(gpd.GeoSeries([box(X0, Y0, X0 + 100, Y0 + 100), bowtie], crs=GK))
+    errors = only(check(parcels).problems)
+    assert [(pid, field) for pid, field, _ in errors] == [("P001", "geometry")]
+    assert errors[0][2].startswith("the geometry is invalid: Self-intersection")
