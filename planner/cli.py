@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -110,6 +111,237 @@ def demo(
                 "Note: this version has no HTTP API or map yet; open the GeoPackage above in QGIS or with ogrinfo.",
             )
         )
+
+
+ParkArg = Annotated[Path, typer.Argument(help="园区 GeoPackage / The park GeoPackage (.gpkg).")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD，默认今天 / Date to judge as of (default today).")
+]
+
+
+def _day(as_of: str | None) -> date:
+    try:
+        return date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{as_of}' is not a date; write it as YYYY-MM-DD (e.g. 2026-06-30)", param_hint="--as-of"
+        ) from None
+
+
+def _open(park: Path, lang: str):
+    from planner.store import open_store
+
+    try:
+        return open_store(park)
+    except PlannerError as exc:
+        err_console.print(f"[red]{_t(lang, '错误', 'Error')}:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _print_problems(problems, lang: str, *, limit: int = 20) -> None:
+    if not problems:
+        return
+    console.print(f"[yellow]{_t(lang, '记录问题', 'Record problems')} ({len(problems)}):[/yellow]")
+    for problem in problems[:limit]:
+        console.print(f"  - {problem}")
+    if len(problems) > limit:
+        console.print(f"  … {_t(lang, '另有', 'and')} {len(problems) - limit} {_t(lang, '条', 'more')}")
+
+
+@app.command()
+def idle(
+    park: ParkArg,
+    as_of: AsOfOption = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="另存 CSV / Also write a CSV file.")] = None,
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="另存 GeoJSON（WGS84）/ Also write RFC 7946 GeoJSON.")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="操作人 / Who runs it (kept in the history).")] = "planner idle",
+    lang: LangOption = None,
+) -> None:
+    """认定闲置土地（2012年《闲置土地处置办法》）并写回宗地图层。
+
+    Classify idle land under the 2012 rules and write the idle columns back.
+    """
+    from planner.parcels.schema import DELAY_CAUSES, IDLE_RULES
+    from planner.store.derived import update_idle
+
+    language = _lang(lang)
+    day = _day(as_of)
+    store = _open(park, language)
+    try:
+        result, report = update_idle(store, day, by=by)
+    except PlannerError as exc:
+        err_console.print(f"[red]{_t(language, '错误', 'Error')}:[/red] {exc}")
+        raise typer.Exit(1) from None
+    parcels = store.read_parcels().set_index("parcel_id")
+    idle_rows = result.idle.join(parcels[["name", "holder", "area_mu", "land_price_wan"]])
+    table = Table(title=_t(language, f"闲置土地（截至 {day}）", f"Idle land as of {day}"))
+    heads = (
+        ("宗地代码", "parcel"),
+        ("使用权人", "holder"),
+        ("面积（亩）", "mu"),
+        ("情形", "rule"),
+        ("闲置起算", "idle since"),
+        ("天数", "days"),
+        ("闲置费（万元）", "fee (万元)"),
+        ("可无偿收回", "reclaimable from"),
+        ("政府原因", "government cause"),
+    )
+    for zh, en in heads:
+        table.add_column(_t(language, zh, en), overflow="fold")
+    i = 0 if language == "zh" else 1
+    for pid, row in idle_rows.iterrows():
+        table.add_row(
+            pid,
+            row["holder"] or "",
+            f"{row['area_mu']:,.1f}",
+            IDLE_RULES[row["idle_rule"]][0] if language == "zh" else row["idle_rule"].replace("_", " "),
+            f"{row['idle_since']:%Y-%m-%d}",
+            str(row["idle_days"]),
+            "—" if pd.isna(row["idle_fee_wan"]) else f"{row['idle_fee_wan']:,.1f}",
+            "—" if pd.isna(row["reclaim_from"]) else f"{row['reclaim_from']:%Y-%m-%d}",
+            DELAY_CAUSES[row["government_cause"]][i] if row["government_cause"] else "",
+        )
+    console.print(table)
+    console.print(
+        _t(
+            language,
+            f"闲置 {len(idle_rows)} 宗，{idle_rows['area_mu'].sum():,.1f} 亩；应征闲置费 "
+            f"{idle_rows['idle_fee_wan'].sum():,.1f} 万元；已写回 {report.updated} 宗",
+            f"{len(idle_rows)} idle parcels, {idle_rows['area_mu'].sum():,.1f} mu; idle-land fees "
+            f"{idle_rows['idle_fee_wan'].sum():,.1f} 万元; {report.updated} parcels updated",
+        )
+    )
+    _print_problems(result.problems, language)
+    note = "note_zh" if language == "zh" else "note_en"
+    if csv:
+        out = idle_rows.drop(columns=["note_en" if language == "zh" else "note_zh"]).rename(columns={note: "note"})
+        out.to_csv(csv, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    if geojson:
+        frame = store.read_parcels()
+        frame = frame[frame["idle_rule"].notna()]
+        keep = [
+            "parcel_id",
+            "name",
+            "holder",
+            "area_mu",
+            "area_m2",
+            "status",
+            "idle_rule",
+            "idle_since",
+            "idle_fee_wan",
+            "reclaim_from",
+            "delay_cause",
+            "geometry",
+        ]
+        out = frame[keep].merge(
+            result.table[["idle_days", note]].rename(columns={note: "note"}), left_on="parcel_id", right_index=True
+        )
+        for column in ("idle_since", "reclaim_from"):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+        _write_geojson(out, geojson)
+    if csv or geojson:
+        console.print(f"{_t(language, '已写入', 'Wrote')} {' '.join(str(f) for f in (csv, geojson) if f)}")
+
+
+def _write_geojson(frame, path: Path) -> None:
+    """RFC 7946 GeoJSON: WGS84 lon/lat, right-hand rule, no ``crs`` member."""
+    import pyogrio
+
+    pyogrio.write_dataframe(frame.to_crs(4326), path, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+
+
+@app.command()
+def stats(
+    park: ParkArg,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="按此日期认定闲置，默认用已写回的结果 / Judge idle land as of this date "
+            "(default: the stored idle columns).",
+        ),
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="指标另存 CSV / Write the indicators as CSV.")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="指标另存 JSON / Write them as JSON.")] = None,
+    evaluation: Annotated[
+        Path | None,
+        typer.Option("--evaluation", help="亩均评价明细 CSV / Write the per-enterprise evaluation as CSV."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """园区土地集约利用指标、亩均效益评价与数据一致性检查。
+
+    Park land indicators, the per-mu evaluation and consistency checks.
+    """
+    import json
+
+    from planner.parcels.evaluation import CLASSES, consistency_checks, evaluate
+    from planner.parcels.idle import classify_idle
+    from planner.parcels.indicators import INDICATORS, NATIONAL_2019, park_indicators
+
+    language = _lang(lang)
+    store = _open(park, language)
+    parcels = store.read_parcels()
+    config = store.config()
+    if as_of:
+        day = _day(as_of)
+        result = classify_idle(parcels, day, config)
+        idle_mask = parcels["parcel_id"].map(result.table["idle_rule"].notna()).fillna(False).to_numpy(dtype=bool)
+        basis = str(day)
+    else:
+        idle_mask = parcels["idle_rule"].notna().to_numpy()
+        basis = store.metadata().get("idle_as_of") or _t(language, "未认定", "not classified")
+    table_data = park_indicators(parcels, idle=idle_mask)
+    row = table_data.loc[config.park_id] if config.park_id in table_data.index else table_data.loc["ALL"]
+    table = Table(
+        title=_t(
+            language,
+            f"{config.name} 土地集约利用指标（闲置认定：{basis}）",
+            f"{config.name_en or config.name}: land indicators (idle as of {basis})",
+        )
+    )
+    for head in (
+        _t(language, "指标", "indicator"),
+        _t(language, "本园区", "park"),
+        _t(language, "全国开发区2019", "national 2019"),
+    ):
+        table.add_column(head, overflow="fold")
+    for ind in INDICATORS:
+        value = row[ind.name]
+        national = NATIONAL_2019.get(ind.name)
+        table.add_row(
+            ind.label_zh if language == "zh" else ind.label_en,
+            "—" if pd.isna(value) else f"{value:,.2f}",
+            "" if national is None else f"{national:,.2f}",
+        )
+    console.print(table)
+    evaluated = evaluate(parcels, config)
+    counts = evaluated.counts()
+    console.print(
+        _t(language, "亩均效益评价：", "Per-mu evaluation: ")
+        + "，".join(f"{c} {CLASSES[c][0 if language == 'zh' else 1]} {n}" for c, n in counts.items())
+        + _t(
+            language,
+            f"；低效用地 {int(evaluated.table['low_efficiency'].sum())} 宗",
+            f"; low-efficiency land: {int(evaluated.table['low_efficiency'].sum())} parcels",
+        )
+    )
+    findings = consistency_checks(parcels)
+    _print_problems(evaluated.problems + findings, language)
+    if csv:
+        table_data.to_csv(csv, encoding="utf-8-sig")
+    if json_file:
+        payload = {"idle_as_of": basis, "parks": json.loads(table_data.to_json(orient="index")), "evaluation": counts}
+        json_file.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    if evaluation:
+        explanation = "explanation_zh" if language == "zh" else "explanation_en"
+        out = evaluated.table.drop(columns=["explanation_en" if language == "zh" else "explanation_zh"])
+        out.rename(columns={explanation: "explanation"}).to_csv(evaluation, encoding="utf-8-sig")
+    written = [str(f) for f in (csv, json_file, evaluation) if f]
+    if written:
+        console.print(f"{_t(language, '已写入', 'Wrote')} {' '.join(written)}")
 
 
 def _print_demo(park, lang: str) -> None:

@@ -55,6 +55,16 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "tax_min_wan_per_mu": 20.0,
     # projects under this get standard factory space, not a parcel
     "standard_factory_below_wan": 5000.0,
+    # per-mu evaluation (亩均效益评价): benchmarks, weights, score cap and class floors
+    "eval_output_per_tce_benchmark_wan": 5.0,
+    "eval_weight_tax": 0.45,
+    "eval_weight_output": 0.25,
+    "eval_weight_energy": 0.15,
+    "eval_weight_far": 0.15,
+    "eval_score_cap": 1.2,
+    "eval_class_a_min_score": 100.0,
+    "eval_class_b_min_score": 80.0,
+    "eval_class_c_min_score": 50.0,
     # site leveling (场地平整)
     "leveled_relief_max_m": 2.0,
     "leveled_slope_max_pct": 2.0,
@@ -160,6 +170,17 @@ class ParkConfig:
                 problem = industry_code_problem(code) if isinstance(code, str) else f"{code!r} is not a code"
                 if problem:
                     raise ConfigError(f"leading industry {industry.name_zh!r}: {problem}")
+        weights = [
+            self.threshold(k)
+            for k in ("eval_weight_tax", "eval_weight_output", "eval_weight_energy", "eval_weight_far")
+        ]
+        if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
+            raise ConfigError(f"`thresholds.eval_weight_*` must add up to 1, got {sum(weights):g}")
+        floors = [self.threshold(f"eval_class_{c}_min_score") for c in "abc"]
+        if not floors[0] >= floors[1] >= floors[2]:
+            raise ConfigError(
+                f"class floors must fall from A to C, got A {floors[0]:g}, B {floors[1]:g}, C {floors[2]:g}"
+            )
         notes = []
         if len(self.leading_industries) > MAX_LEADING_INDUSTRIES:
             notes.append(

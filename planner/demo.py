@@ -18,10 +18,11 @@ laid out:
   exchange, a heat plant), reaching only part of the park; one water main is
   cut off from the rest, and a planned gas main is not in service yet;
 - a DEM with two hills and the river valley, so that some parcels are not level;
-- every supply status, producing parcels with output, tax and energy figures,
-  and supplied parcels whose dates make them idle under the 2012 rules (not
-  started, halted, reclaimable, and one government-caused delay) as of the
-  build date;
+- every supply status, producing parcels with output, tax and energy figures in
+  four performance tiers (so every per-mu class A–D occurs), and supplied parcels
+  whose dates make them idle under the 2012 rules (not started, halted,
+  reclaimable, and one government-caused delay) as of the build date, with the
+  idle columns computed and ``idle_as_of`` recorded;
 - declared 七通一平 records that mostly, but not always, match the networks.
 
 Everything is drawn from one seeded random generator, relative to ``as_of``:
@@ -49,6 +50,7 @@ from planner.config import LeadingIndustry, ParkConfig
 from planner.crs import CGCS2000, gk_epsg, transformer
 from planner.infra.layers import line_layer
 from planner.store import GeoPackageStore, create_park
+from planner.store.derived import update_idle
 from planner.units import M2_PER_MU
 
 __all__ = ["DEFAULT_SEED", "DemoPark", "build_demo", "demo_config"]
@@ -110,8 +112,6 @@ class District:
     classes: tuple[str, ...]
     words: tuple[str, ...]
     size_mu: tuple[float, float]
-    output_mu: tuple[float, float]
-    tax_mu: tuple[float, float]
     tce_per_wan: tuple[float, float]
     kva_mu: tuple[float, float]
     water_mu: tuple[float, float]
@@ -119,6 +119,8 @@ class District:
     coverage: tuple[float, float]
     invest_mu: tuple[float, float]
     price_mu: tuple[float, float]
+    output_scale: float = 1.0
+    """Typical output and tax relative to the park's per-mu floors (logistics earns less per mu)."""
 
 
 DISTRICTS = {
@@ -130,8 +132,6 @@ DISTRICTS = {
         ("C3421", "C3441", "C3511", "C3491"),
         ("精密机械", "智能装备", "重工机械", "液压科技"),
         (40, 320),
-        (300, 700),
-        (15, 45),
         (0.03, 0.08),
         (25, 60),
         (1, 3),
@@ -148,8 +148,6 @@ DISTRICTS = {
         ("C3973", "C3976", "C3982"),
         ("电子科技", "光电", "半导体", "微电子"),
         (12, 110),
-        (500, 1200),
-        (25, 80),
         (0.02, 0.05),
         (40, 100),
         (2, 6),
@@ -166,8 +164,6 @@ DISTRICTS = {
         ("C3612", "C3670", "C3841"),
         ("新能源汽车", "汽车零部件", "动力电池", "电驱科技"),
         (250, 800),
-        (400, 1000),
-        (20, 60),
         (0.03, 0.07),
         (30, 80),
         (1.5, 4),
@@ -184,8 +180,6 @@ DISTRICTS = {
         ("C2614", "C3021"),
         ("化工", "新材料", "建材", "精细化学"),
         (50, 220),
-        (300, 800),
-        (15, 50),
         (0.3, 0.8),
         (40, 120),
         (4, 12),
@@ -202,8 +196,6 @@ DISTRICTS = {
         ("G5920",),
         ("物流", "供应链", "仓储"),
         (60, 260),
-        (80, 200),
-        (5, 15),
         (0.01, 0.02),
         (5, 15),
         (0.2, 0.6),
@@ -211,6 +203,7 @@ DISTRICTS = {
         (0.40, 0.60),
         (150, 300),
         (25, 35),
+        output_scale=0.45,
     ),
 }
 
@@ -328,6 +321,14 @@ SOURCES = [
 OFFSETS = {"water": 8.0, "drainage": -8.0, "power": 14.0, "telecom": -14.0, "gas": 4.0, "heat": -4.0}
 
 
+_TIERS = (  # (share of producing parcels, factor on the per-mu floors)
+    (0.36, (1.1, 1.9)),
+    (0.30, (0.8, 1.05)),
+    (0.21, (0.45, 0.75)),
+    (0.13, (0.1, 0.3)),
+)
+
+
 @dataclass
 class DemoPark:
     """What :func:`build_demo` wrote."""
@@ -393,6 +394,7 @@ def build_demo(
         store.write_layer(line_layer(net), frame.to_gk(plan.utility_lines(net)), by=BY)
     store.write_layer("sources", frame.to_gk(plan.sources()), by=BY)
     store.write_parcels(frame.to_gk(parcels), by=BY)
+    update_idle(store, as_of, by=BY)
 
     stored = store.read_parcels()
     return DemoPark(
@@ -844,9 +846,9 @@ class _Plan:
             s = status[i]
             if s in ("planned", "reserved"):
                 continue
-            supply_mode[i] = (
-                "lease" if (dist.key == "electronics" and area_mu[i] < 30 and rng.random() < 0.3) else "grant"
-            )
+            leased = dist.key == "electronics" and area_mu[i] < 30 and rng.random() < 0.3
+            # the idle cases are granted land with a price, so their idle-land fee can be computed
+            supply_mode[i] = "lease" if leased and i not in idle_cases and i not in halt_cases else "grant"
             industry[i] = str(rng.choice(dist.classes))
             holder[i] = _company(rng, dist)
             price = area_mu[i] * rng.uniform(*dist.price_mu)
@@ -900,12 +902,13 @@ class _Plan:
                 if case:
                     num["investment_actual_wan"][i] = round(invest * share * 0.9, 0)
                 continue
-            # in production
-            weak = rng.random() < 0.18
-            factor = rng.uniform(0.15, 0.5) if weak else rng.uniform(0.85, 1.15)
-            output = area_mu[i] * rng.uniform(*dist.output_mu) * factor
+            # in production: a performance tier around the park's per-mu floors (20 万元 tax, 400 万元 output)
+            tier = rng.choice(len(_TIERS), p=[t[0] for t in _TIERS])
+            factor = rng.uniform(*_TIERS[tier][1])
+            weak = tier == len(_TIERS) - 1
+            output = area_mu[i] * 400.0 * dist.output_scale * factor * rng.uniform(0.9, 1.1)
             num["output_wan"][i] = round(output, 0)
-            num["tax_wan"][i] = round(area_mu[i] * rng.uniform(*dist.tax_mu) * factor, 1)
+            num["tax_wan"][i] = round(area_mu[i] * 20.0 * dist.output_scale * factor * rng.uniform(0.85, 1.15), 1)
             num["energy_tce"][i] = round(output * rng.uniform(*dist.tce_per_wan), 1)
             num["power_kva"][i] = round(area_mu[i] * rng.uniform(*dist.kva_mu), -1)
             num["water_m3d"][i] = round(area_mu[i] * rng.uniform(*dist.water_mu), 0)

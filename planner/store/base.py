@@ -134,6 +134,13 @@ class Session(ABC):
     def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame: ...
 
     @abstractmethod
+    def read_metadata(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def write_metadata(self, values: Mapping[str, Any]) -> None:
+        """Set metadata keys (JSON values); other keys stay."""
+
+    @abstractmethod
     def count(self, layer: str) -> int: ...
 
 
@@ -192,6 +199,11 @@ class ParkStore(ABC):
     def crs(self) -> pyproj.CRS:
         return pyproj.CRS.from_epsg(self.config().crs_epsg)
 
+    def metadata(self) -> dict[str, Any]:
+        """The park's metadata: what analyses recorded, e.g. ``idle_as_of`` (the date idle land was classified)."""
+        with self._transaction(write=False) as s:
+            return s.read_metadata()
+
     # -- reading ---------------------------------------------------------------
     def read_parcels(
         self,
@@ -235,7 +247,14 @@ class ParkStore(ABC):
             return s.history(layer=layer, feature_id=feature_id)
 
     # -- writing ---------------------------------------------------------------
-    def write_parcels(self, parcels: gpd.GeoDataFrame, *, by: str, mode: str = "upsert") -> WriteReport:
+    def write_parcels(
+        self,
+        parcels: gpd.GeoDataFrame,
+        *,
+        by: str,
+        mode: str = "upsert",
+        metadata: Mapping[str, Any] | None = None,
+    ) -> WriteReport:
         """Validate and write parcels in one transaction.
 
         Parameters
@@ -247,6 +266,9 @@ class ParkStore(ABC):
         mode
             ``upsert`` inserts new parcels and updates changed ones; ``replace``
             also deletes stored parcels absent from ``parcels``.
+        metadata
+            Metadata keys to set in the same transaction (e.g. the date derived
+            columns hold for).
 
         Raises
         ------
@@ -256,7 +278,7 @@ class ParkStore(ABC):
         config = self.config()
         check = validate_parcels(parcels, crs_epsg=config.crs_epsg, park_id=config.park_id)
         check.raise_for_errors()
-        return self._write("parcels", check.parcels, check.problems, by=by, mode=mode)
+        return self._write("parcels", check.parcels, check.problems, by=by, mode=mode, metadata=metadata)
 
     def write_layer(self, name: str, features: gpd.GeoDataFrame, *, by: str, mode: str | None = None) -> WriteReport:
         """Validate and write a layer in one transaction.
@@ -348,12 +370,27 @@ class ParkStore(ABC):
         row.attrs["problems"] = check.problems  # warnings and repairs, for the caller to show
         return row
 
-    def _write(self, name: str, rows: gpd.GeoDataFrame, problems: list[Problem], *, by: str, mode: str) -> WriteReport:
+    def _write(
+        self,
+        name: str,
+        rows: gpd.GeoDataFrame,
+        problems: list[Problem],
+        *,
+        by: str,
+        mode: str,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> WriteReport:
         if mode not in ("upsert", "replace"):
             msg = f"`mode` was {mode!r} but is expected to be 'upsert' or 'replace'"
             raise ValueError(msg)
         with self._transaction(write=True) as s:
             report = self._apply(s, name, rows, by=by, mode=mode)
+            if metadata:
+                old = s.read_metadata()
+                changes = {k: [old.get(k), v] for k, v in metadata.items() if old.get(k) != v}
+                s.write_metadata(metadata)
+                if changes:
+                    s.add_history(_history_frame([("park_metadata", None, "update", None, changes)], by))
         report.problems = [p for p in problems if p.severity != "error"]
         return report
 

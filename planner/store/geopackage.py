@@ -17,9 +17,10 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -95,9 +96,14 @@ def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: 
                     version INTEGER, changes TEXT NOT NULL)"""
             )
             conn.execute("CREATE INDEX history_feature ON history (layer, feature_id)")
+            conn.execute(
+                "CREATE TABLE park_metadata (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, key TEXT UNIQUE NOT NULL, "
+                "value TEXT NOT NULL)"
+            )
             for table, title, text in (
                 ("park_config", "园区配置", "park configuration (JSON values)"),
                 ("history", "编辑历史", "edit history: who changed what, when"),
+                ("park_metadata", "园区元数据", "park metadata: dates and notes of analyses (JSON values)"),
             ):
                 conn.execute(
                     "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES (?,?,?,?)",
@@ -184,7 +190,7 @@ class GeoPackageStore(ParkStore):
             raise StoreError(f"{self.path} is not a GeoPackage (SQLite says: {exc})") from None
         if app_id != APPLICATION_ID:
             raise StoreError(f"{self.path} is not a GeoPackage (application_id {app_id:#x})")
-        missing = sorted({"park_config", "history", *LAYERS} - tables)
+        missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - tables)
         if missing:
             raise StoreError(f"{self.path} is a GeoPackage but not a park store: it lacks {', '.join(missing)}")
         self._srs_id = self.config().crs_epsg
@@ -357,6 +363,20 @@ class _GpkgSession(Session):
     def read_config(self) -> ParkConfig:
         data = {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM park_config")}
         return ParkConfig.from_dict(data)
+
+    def read_metadata(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM park_metadata ORDER BY id")}
+
+    def write_metadata(self, values: Mapping[str, Any]) -> None:
+        self.conn.executemany(
+            "INSERT INTO park_metadata (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [(k, json.dumps(v, ensure_ascii=False, allow_nan=False)) for k, v in values.items()],
+        )
+        self.conn.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+            "WHERE table_name = 'park_metadata'"
+        )
 
     def write_config(self, config: ParkConfig) -> None:
         _write_config_rows(self.conn, config)

@@ -1,0 +1,298 @@
+"""Per-mu evaluation of producing parcels (亩均效益评价, "亩均论英雄") and low-efficiency land.
+
+Each producing industrial parcel gets four indicators:
+
+- ``tax_per_mu_wan`` = ``tax_wan / area_mu`` (亩均税收, 万元/亩);
+- ``output_per_mu_wan`` = ``output_wan / area_mu`` (亩均产值, 万元/亩);
+- ``output_per_tce_wan`` = ``output_wan / energy_tce`` (单位能耗产值, 万元/吨标准煤);
+- ``far`` = ``floor_area_m2 / area_m2`` (容积率), against ``far_min``, the minimum of
+  the industry's GB/T 4754 division in the 2008 land-supply control indicators
+  (``data/manufacturing_divisions.csv``).
+
+Each indicator scores ``min(value / benchmark, cap)`` (the FAR minimum is a floor to
+meet, so its score stops at 1); the benchmarks are the park's
+floors (``tax_min_wan_per_mu``, ``output_min_wan_per_mu``,
+``eval_output_per_tce_benchmark_wan``) and the industry's FAR minimum. The composite
+score is ``100 · Σ wᵢ·scoreᵢ / Σ wᵢ`` over the indicators that can be computed, and
+the class follows the park's floors: A 优先发展 (≥ 100 by default), B 提升发展 (≥ 80),
+C 调整转型 (≥ 50), D 整治淘汰. A parcel is low-efficiency land (低效用地) when it is
+class D or its FAR is under the industry minimum. Every parcel gets an explanation in
+Chinese and English naming each value, its benchmark and the class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from planner.config import ParkConfig
+from planner.errors import Problem
+from planner.fields import flag
+from planner.parcels.validation import DECLARED_AREA_TOLERANCE
+from planner.resources import data_path
+
+__all__ = ["CLASSES", "EvaluationResult", "consistency_checks", "evaluate", "far_minimum", "is_industrial"]
+
+CLASSES = {
+    "A": ("优先发展", "priority development"),
+    "B": ("提升发展", "upgrade"),
+    "C": ("调整转型", "restructure"),
+    "D": ("整治淘汰", "rectify or phase out"),
+}
+_INDUSTRIAL_PREFIXES = ("1001", "1101")
+_RATIO_LIMIT = 5.0  # consistency: more than 5× off the median of comparable parcels
+
+
+def is_industrial(land_use: pd.Series) -> np.ndarray:
+    """Industrial land (100101/100102/100103) and logistics-warehousing land (1101xx)."""
+    return land_use.fillna("").astype(str).str.startswith(_INDUSTRIAL_PREFIXES).to_numpy()
+
+
+@lru_cache(maxsize=1)
+def _far_table() -> dict[str, float]:
+    table = pd.read_csv(data_path("manufacturing_divisions.csv"), dtype={"code_2017": str})
+    table = table.dropna(subset=["far_min_2008"])
+    return dict(zip(table["code_2017"], table["far_min_2008"].astype(float), strict=True))
+
+
+def far_minimum(industry: pd.Series) -> np.ndarray:
+    """Minimum floor-area ratio of each industry's division (C3670 → C36 → 0.7); NaN where none is set."""
+    division = industry.fillna("").astype(str).str[:3]
+    return division.map(_far_table()).to_numpy(dtype=float, na_value=np.nan)
+
+
+@dataclass
+class EvaluationResult:
+    """The evaluation of every producing industrial parcel, and the records that could not be evaluated.
+
+    ``table`` (index ``parcel_id``): ``holder``, ``industry``, ``area_mu``, the four
+    indicators, ``far_min``, ``score``, ``eval_class``, ``class_zh``, ``low_efficiency``,
+    ``explanation_zh``, ``explanation_en``.
+    """
+
+    table: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Number of parcels in each class, A to D."""
+        counts = self.table["eval_class"].value_counts()
+        return {c: int(counts.get(c, 0)) for c in CLASSES}
+
+
+def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
+    """Evaluate producing industrial parcels per mu and class them A–D (see the module notes)."""
+    p = parcels.reset_index(drop=True)
+    producing = (p["status"] == "in_production").to_numpy() & is_industrial(p["land_use"])
+    area_mu = p["area_mu"].to_numpy(dtype=float)
+    tax = p["tax_wan"].to_numpy(dtype=float, na_value=np.nan)
+    output = p["output_wan"].to_numpy(dtype=float, na_value=np.nan)
+    energy = p["energy_tce"].to_numpy(dtype=float, na_value=np.nan)
+    floor = p["floor_area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    problems = [
+        *flag(
+            p,
+            producing & np.isnan(tax),
+            "error",
+            "tax_wan",
+            "a producing parcel without annual tax cannot be evaluated per mu",
+        ),
+        *flag(
+            p,
+            producing & np.isnan(output),
+            "error",
+            "output_wan",
+            "a producing parcel without annual output cannot be evaluated per mu",
+        ),
+        *flag(p, producing & ~np.isnan(tax) & (tax < 0), "error", "tax_wan", "the annual tax is negative"),
+        *flag(p, producing & ~np.isnan(output) & (output < 0), "error", "output_wan", "the annual output is negative"),
+    ]
+    rows = producing & ~np.isin(np.arange(len(p)), [q.row for q in problems])
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tax_mu = tax / area_mu
+        output_mu = output / area_mu
+        per_tce = np.where(energy > 0, output / energy, np.nan)
+        far = floor / p["area_m2"].to_numpy(dtype=float)
+    far_min = far_minimum(p["industry"])
+    cap = config.threshold("eval_score_cap")
+    benchmarks = {
+        "tax": (tax_mu, config.threshold("tax_min_wan_per_mu"), config.threshold("eval_weight_tax")),
+        "output": (output_mu, config.threshold("output_min_wan_per_mu"), config.threshold("eval_weight_output")),
+        "energy": (
+            per_tce,
+            config.threshold("eval_output_per_tce_benchmark_wan"),
+            config.threshold("eval_weight_energy"),
+        ),
+        "far": (far, far_min, config.threshold("eval_weight_far")),
+    }
+    weighted = np.zeros(len(p))
+    weights = np.zeros(len(p))
+    scores = {}
+    for key, (value, benchmark, weight) in benchmarks.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # the FAR minimum is a floor to meet, not a target to beat: its score stops at 1
+            s = np.minimum(value / benchmark, 1.0 if key == "far" else cap)
+        ok = np.isfinite(s)
+        scores[key] = np.where(ok, s, np.nan)
+        weighted += np.where(ok, weight * s, 0.0)
+        weights += np.where(ok, weight, 0.0)
+    with np.errstate(invalid="ignore"):
+        score = 100.0 * weighted / weights
+    floors = [config.threshold(f"eval_class_{c}_min_score") for c in "abc"]
+    cls = np.select([score >= floors[0], score >= floors[1], score >= floors[2]], ["A", "B", "C"], "D")
+    low_far = np.isfinite(far_min) & (far < far_min)
+    low = (cls == "D") | low_far
+
+    sel = np.flatnonzero(rows)
+    table = pd.DataFrame(
+        {
+            "parcel_id": p["parcel_id"].to_numpy()[sel],
+            "holder": p["holder"].to_numpy()[sel],
+            "industry": p["industry"].to_numpy()[sel],
+            "area_mu": area_mu[sel],
+            "tax_per_mu_wan": tax_mu[sel],
+            "output_per_mu_wan": output_mu[sel],
+            "output_per_tce_wan": per_tce[sel],
+            "far": far[sel],
+            "far_min": far_min[sel],
+            "score": score[sel],
+            "eval_class": cls[sel],
+            "low_efficiency": low[sel],
+        }
+    )
+    table["class_zh"] = table["eval_class"].map(lambda c: CLASSES[c][0])
+    bench = {k: v[1] for k, v in benchmarks.items()}
+    table["explanation_zh"] = [_explain_zh(table.iloc[i], bench, scores, sel[i]) for i in range(len(table))]
+    table["explanation_en"] = [_explain_en(table.iloc[i], bench, scores, sel[i]) for i in range(len(table))]
+    return EvaluationResult(table.set_index("parcel_id"), problems)
+
+
+def _benchmark(bench: object, pos: int) -> float:
+    return float(bench[pos]) if isinstance(bench, np.ndarray) else float(bench)
+
+
+def _explain_zh(row: pd.Series, bench: dict, scores: dict, pos: int) -> str:
+    parts = [
+        f"亩均税收 {row.tax_per_mu_wan:,.1f} 万元/亩（基准 {_benchmark(bench['tax'], pos):g}）",
+        f"亩均产值 {row.output_per_mu_wan:,.0f} 万元/亩（基准 {_benchmark(bench['output'], pos):g}）",
+    ]
+    parts.append(
+        f"单位能耗产值 {row.output_per_tce_wan:,.1f} 万元/吨标煤（基准 {_benchmark(bench['energy'], pos):g}）"
+        if np.isfinite(row.output_per_tce_wan)
+        else "无能耗数据，不计能耗得分"
+    )
+    if np.isfinite(row.far_min):
+        verdict = "低于行业下限" if row.far < row.far_min else "达标"
+        parts.append(f"容积率 {row.far:.2f}（{str(row.industry)[:3]} 行业下限 {row.far_min:g}，{verdict}）")
+    elif np.isfinite(row.far):
+        parts.append(f"容积率 {row.far:.2f}（行业无下限）")
+    tail = f"综合得分 {row.score:.1f} → {row.eval_class} 类 {CLASSES[row.eval_class][0]}"
+    if row.low_efficiency:
+        tail += "；列为低效用地"
+    return "；".join(parts) + "；" + tail
+
+
+def _explain_en(row: pd.Series, bench: dict, scores: dict, pos: int) -> str:
+    parts = [
+        f"tax {row.tax_per_mu_wan:,.1f} 万元/mu (benchmark {_benchmark(bench['tax'], pos):g})",
+        f"output {row.output_per_mu_wan:,.0f} 万元/mu (benchmark {_benchmark(bench['output'], pos):g})",
+        f"output per tce {row.output_per_tce_wan:,.1f} 万元 (benchmark {_benchmark(bench['energy'], pos):g})"
+        if np.isfinite(row.output_per_tce_wan)
+        else "no energy data, energy not scored",
+    ]
+    if np.isfinite(row.far_min):
+        parts.append(f"FAR {row.far:.2f} (minimum {row.far_min:g} for {str(row.industry)[:3]})")
+    tail = f"score {row.score:.1f} → class {row.eval_class} ({CLASSES[row.eval_class][1]})"
+    if row.low_efficiency:
+        tail += "; low-efficiency land"
+    return "; ".join(parts) + "; " + tail
+
+
+def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
+    """Figures leaders question: each finding is a warning naming the parcel and the field.
+
+    - output that does not match energy use: output per tonne of standard coal more
+      than 5× off the median of producing parcels of the same division (or of the
+      park when the division has fewer than three), or output without energy use;
+    - investment that does not match floor area: investment made per m² of floor
+      area more than 5× off the park's median, or investment without floor area;
+    - declared areas more than 1% off the computed ones.
+    """
+    p = parcels.reset_index(drop=True)
+    producing = (p["status"] == "in_production").to_numpy() & is_industrial(p["land_use"])
+    output = p["output_wan"].to_numpy(dtype=float, na_value=np.nan)
+    energy = p["energy_tce"].to_numpy(dtype=float, na_value=np.nan)
+    invested = p["investment_actual_wan"].to_numpy(dtype=float, na_value=np.nan)
+    floor = p["floor_area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    division = p["industry"].fillna("").astype(str).str[:3].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_tce = np.where(producing & (energy > 0), output / energy, np.nan)
+        per_m2 = np.where(producing & (floor > 0), invested * 1e4 / floor, np.nan)
+
+    reference = _peer_median(per_tce, division)
+    ratio = per_tce / reference
+    off = np.isfinite(ratio) & ((ratio > _RATIO_LIMIT) | (ratio < 1 / _RATIO_LIMIT))
+    park_m2 = np.nanmedian(per_m2) if np.isfinite(per_m2).any() else np.nan
+    ratio_m2 = per_m2 / park_m2
+    off_m2 = np.isfinite(ratio_m2) & ((ratio_m2 > _RATIO_LIMIT) | (ratio_m2 < 1 / _RATIO_LIMIT))
+    declared = p["declared_area_mu"].to_numpy(dtype=float, na_value=np.nan)
+    area_mu = p["area_mu"].to_numpy(dtype=float)
+    area_off = np.isfinite(declared) & (np.abs(declared - area_mu) > DECLARED_AREA_TOLERANCE * area_mu)
+    return [
+        *flag(
+            p,
+            off,
+            "warning",
+            "energy_tce",
+            lambda i: (
+                f"output {output[i]:,.0f} 万元 on {energy[i]:,.1f} tce is {per_tce[i]:,.1f} 万元/tce, "
+                f"{ratio[i]:.1f}× the median {reference[i]:,.1f} of comparable parcels: check output or energy use"
+            ),
+        ),
+        *flag(
+            p,
+            producing & (output > 0) & ~(energy > 0),
+            "warning",
+            "energy_tce",
+            lambda i: f"output {output[i]:,.0f} 万元 with no energy use recorded",
+        ),
+        *flag(
+            p,
+            off_m2,
+            "warning",
+            "investment_actual_wan",
+            lambda i: (
+                f"investment {invested[i]:,.0f} 万元 on {floor[i]:,.0f} m² of floor area is {per_m2[i]:,.0f} 元/m², "
+                f"{ratio_m2[i]:.1f}× the park median {park_m2:,.0f} 元/m²: check investment or floor area"
+            ),
+        ),
+        *flag(
+            p,
+            producing & (invested > 0) & ~(floor > 0),
+            "warning",
+            "floor_area_m2",
+            lambda i: f"investment {invested[i]:,.0f} 万元 made but no floor area recorded",
+        ),
+        *flag(
+            p,
+            area_off,
+            "warning",
+            "declared_area_mu",
+            lambda i: (
+                f"declared {declared[i]:.2f} mu differs from the computed {area_mu[i]:.2f} mu by "
+                f"{100 * (declared[i] - area_mu[i]) / area_mu[i]:+.1f}% (over 1%)"
+            ),
+        ),
+    ]
+
+
+def _peer_median(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Median of ``values`` among the row's group when it has three or more values, else the overall median."""
+    frame = pd.DataFrame({"v": values, "g": group})
+    counts = frame.groupby("g")["v"].transform("count").to_numpy()
+    by_group = frame.groupby("g")["v"].transform("median").to_numpy()
+    overall = np.nanmedian(values) if np.isfinite(values).any() else np.nan
+    return np.where(counts >= 3, by_group, overall)

@@ -1,0 +1,262 @@
+"""Idle land (闲置土地) under the 2012 rules (闲置土地处置办法, 国土资源部令第53号).
+
+Article 2 makes supplied state land idle when
+
+- ``not_started``: it is not started one full year after the start date agreed in
+  the land-supply contract or allocation decision (超过约定动工开发日期满一年未动工开发);
+- ``halted``: it was started, but the developed area is under one third of the area
+  to be developed **or** the investment made is under 25% of the total (land price
+  and taxes excluded), and work has been halted for one full year
+  (已动工开发但开发面积不足三分之一或已投资额不足百分之二十五，中止开发建设满一年).
+
+Article 14: holder-caused idle land pays an idle-land fee of 20% of the land price
+once idle (one year), and may be reclaimed without compensation after two years.
+Article 8: delays caused by the government (land not delivered as agreed, plan or
+policy changes, …; ``delay_cause``) are recorded and excluded from fee and
+reclamation. The park configuration may change the years, fractions and rate.
+
+Periods are counted as the Civil Code counts them (民法典 arts. 201–202): the start
+day is not counted; a period in years ends on the corresponding day of the last
+year, or on the last day of that month where there is none (a start on 29 February).
+Land agreed to start on 2024-06-30 therefore has until 2025-06-30 and is idle from
+2025-07-01. (Art. 203, which moves a last day falling on a public holiday, is not
+applied: it needs the State Council's holiday calendar.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from planner.config import ParkConfig
+from planner.errors import Problem
+from planner.fields import flag
+from planner.parcels.schema import DELAY_CAUSES, IDLE_RULES
+
+__all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
+
+IDLE_COLUMNS = ("idle_rule", "idle_since", "idle_fee_wan", "reclaim_from")
+"""The parcel columns this module derives (DESIGN.md, The parcel layer: idle)."""
+
+_SUPPLIED = ("supplied", "under_construction", "in_production")
+
+
+def period_end(start: pd.Series | pd.Timestamp, *, years: float) -> pd.Series | pd.Timestamp:
+    """Last day of a period of ``years`` that starts on ``start`` (民法典 arts. 201–202).
+
+    The start day is not counted; the period ends on the corresponding day ``years``
+    later, or on the month's last day where there is no corresponding day.
+
+    >>> period_end(pd.Timestamp("2024-06-30"), years=1)
+    Timestamp('2025-06-30 00:00:00')
+    >>> period_end(pd.Timestamp("2024-02-29"), years=1)
+    Timestamp('2025-02-28 00:00:00')
+    """
+    whole = int(years)
+    if whole != years:
+        msg = f"`years` was {years} but periods are counted in whole years"
+        raise ValueError(msg)
+    return start + pd.DateOffset(years=whole)
+
+
+@dataclass
+class IdleResult:
+    """The classification of every supplied parcel as of a date, and the problems found.
+
+    ``table`` has one row per parcel (index ``parcel_id``) with the DESIGN columns
+    ``idle_rule``, ``idle_since``, ``idle_fee_wan``, ``reclaim_from`` and, to explain
+    them, ``idle_days``, ``reference_date`` (the date the period ran from),
+    ``government_cause``, ``resumed_on`` and ``note_zh`` / ``note_en``.
+    """
+
+    as_of: pd.Timestamp
+    table: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def idle(self) -> pd.DataFrame:
+        """The parcels idle as of the date."""
+        return self.table[self.table["idle_rule"].notna()]
+
+
+def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, config: ParkConfig) -> IdleResult:
+    """Classify supplied parcels as idle or not as of ``as_of``.
+
+    Parameters
+    ----------
+    parcels
+        The parcel layer (canonical dtypes, as the store reads it).
+    as_of
+        The day the classification holds for.
+    config
+        The park configuration: ``idle_after_years``, ``reclaim_after_years``,
+        ``idle_fee_rate``, ``idle_developed_fraction``, ``idle_investment_fraction``.
+
+    Returns
+    -------
+    IdleResult
+        Parcels whose records cannot be judged (dates out of order, negative
+        amounts, a fee without a land price) are reported in ``problems`` by
+        parcel and field and are not counted as idle or as not idle.
+    """
+    day = pd.Timestamp(as_of).normalize()
+    idle_years = config.threshold("idle_after_years")
+    reclaim_years = config.threshold("reclaim_after_years")
+    fee_rate = config.threshold("idle_fee_rate")
+    developed_min = config.threshold("idle_developed_fraction")
+    invested_min = config.threshold("idle_investment_fraction")
+
+    p = parcels.reset_index(drop=True)
+    n = len(p)
+    supplied = p["status"].isin(_SUPPLIED).to_numpy()
+    agreed = p["agreed_start_date"]
+    started = p["actual_start_date"]
+    halted = p["halted_since"]
+    problems = _check_records(p, supplied)
+    judged = supplied & ~np.isin(np.arange(n), [q.row for q in problems if q.severity == "error"])
+
+    # rule 1: not started one full year after the agreed start date
+    due1 = period_end(agreed, years=idle_years) + pd.Timedelta(days=1)
+    started_by_then = started.notna() & (started < due1)
+    rule1 = judged & agreed.notna().to_numpy() & (due1 <= day).to_numpy() & ~started_by_then.to_numpy()
+    resumed = rule1 & started.notna().to_numpy() & (started <= day).to_numpy()
+
+    # rule 2: started, under 1/3 developed or under 25% invested, halted one full year
+    area = p["area_m2"].to_numpy(dtype=float)
+    developed = p["developed_area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    invested = p["investment_actual_wan"].to_numpy(dtype=float, na_value=np.nan)
+    total = p["investment_total_wan"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        little_developed = developed < developed_min * area
+        little_invested = invested < invested_min * total
+    due2 = period_end(halted, years=idle_years) + pd.Timedelta(days=1)
+    halted_long = judged & started.notna().to_numpy() & halted.notna().to_numpy() & (due2 <= day).to_numpy()
+    unknown = halted_long & (np.isnan(developed) | np.isnan(area)) & (np.isnan(invested) | np.isnan(total))
+    unknown |= (
+        halted_long
+        & ~(little_developed | little_invested)
+        & (np.isnan(developed) | np.isnan(invested) | np.isnan(total))
+    )
+    problems += flag(
+        p,
+        unknown,
+        "warning",
+        "developed_area_m2",
+        (
+            "halted for over a year, but the developed area or the investment made is missing: "
+            "whether it is under 1/3 or 25% cannot be told"
+        ),
+    )
+    rule2 = halted_long & (little_developed | little_invested) & ~unknown & ~(rule1 & ~resumed)
+
+    rule = np.where(rule1 & ~resumed, "not_started", np.where(rule2, "halted", None))
+    idle = rule != None  # noqa: E711 - elementwise on an object array
+    reference = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
+    reference[rule1] = agreed[rule1]
+    reference[rule2] = halted[rule2]
+    since = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
+    since[rule1] = due1[rule1]
+    since[rule2] = due2[rule2]
+    reclaim = period_end(reference, years=reclaim_years) + pd.Timedelta(days=1)
+
+    cause = p["delay_cause"].astype(object).where(p["delay_cause"].notna(), None).to_numpy()
+    government = idle & pd.notna(cause)
+    price = p["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
+    holder_caused = idle & ~government
+    no_price = holder_caused & np.isnan(price)
+    problems += flag(
+        p,
+        no_price,
+        "error",
+        "land_price_wan",
+        (
+            "the parcel is idle, but no land price is recorded: the idle-land fee "
+            f"({fee_rate:.0%} of the land price) cannot be computed"
+        ),
+    )
+    fee = np.round(np.where(holder_caused, fee_rate * price, np.where(government, 0.0, np.nan)), 4)  # 1 yuan
+    reclaim = reclaim.where(holder_caused, pd.NaT)
+
+    table = pd.DataFrame(
+        {
+            "parcel_id": p["parcel_id"],
+            "idle_rule": pd.Series(rule, index=p.index, dtype=object),
+            "idle_since": since.where(idle, pd.NaT),
+            "idle_fee_wan": np.where(idle, fee, np.nan),
+            "reclaim_from": reclaim.where(idle, pd.NaT),
+            "idle_days": pd.array(np.where(idle, (day - since).dt.days, None), dtype="Int64"),
+            "reference_date": reference.where(idle | resumed, pd.NaT),
+            "government_cause": pd.Series(np.where(government, cause, None), index=p.index, dtype=object),
+            "resumed_on": started.where(resumed, pd.NaT),
+        }
+    )
+    notes = [_note(row, day) for row in table.itertuples()] if idle.any() or resumed.any() else [("", "")] * n
+    table["note_zh"] = [zh for zh, _ in notes]
+    table["note_en"] = [en for _, en in notes]
+    return IdleResult(day, table.set_index("parcel_id"), problems)
+
+
+def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
+    """Records of supplied parcels that cannot be judged: each named by parcel and field."""
+    contract, agreed, started = p["contract_date"], p["agreed_start_date"], p["actual_start_date"]
+    halted = p["halted_since"]
+    problems = []
+    checks = [
+        ((started < contract).fillna(False), "actual_start_date", "the actual start date is before the contract date"),
+        ((agreed < contract).fillna(False), "agreed_start_date", "the agreed start date is before the contract date"),
+        ((halted < started).fillna(False), "halted_since", "the halt date is before the actual start date"),
+        (halted.notna() & started.isna(), "halted_since", "a halt date without an actual start date"),
+    ]
+    for column in ("investment_total_wan", "investment_actual_wan", "developed_area_m2", "land_price_wan"):
+        values = p[column].to_numpy(dtype=float, na_value=np.nan)
+        checks.append((pd.Series(values < 0), column, f"`{column}` is negative"))
+    for mask, column, text in checks:
+        problems += flag(
+            p,
+            np.asarray(mask, dtype=bool) & supplied,
+            "error",
+            column,
+            f"{text}; the parcel is left out of the idle-land count",
+        )
+    return problems
+
+
+def _note(row: object, day: pd.Timestamp) -> tuple[str, str]:
+    """Chinese and English explanation of one parcel's classification."""
+    rule = row.idle_rule
+    if rule is None and pd.isna(row.resumed_on):
+        return "", ""
+    if rule is None:
+        return (
+            f"约定动工日 {row.reference_date:%Y-%m-%d} 满一年未动工，{row.resumed_on:%Y-%m-%d} 已动工，不再闲置",
+            f"not started one year after {row.reference_date:%Y-%m-%d}; started on {row.resumed_on:%Y-%m-%d}, "
+            "no longer idle",
+        )
+    base_zh = (
+        f"约定动工日 {row.reference_date:%Y-%m-%d} 起满一年未动工"
+        if rule == "not_started"
+        else f"{row.reference_date:%Y-%m-%d} 中止开发建设满一年，开发面积不足1/3或投资不足25%"
+    )
+    base_en = f"{IDLE_RULES[rule][1]} (from {row.reference_date:%Y-%m-%d})"
+    since = f"{row.idle_since:%Y-%m-%d}"
+    if row.government_cause:
+        zh_cause, en_cause = DELAY_CAUSES[row.government_cause]
+        return (
+            f"{base_zh}，自 {since} 起闲置；政府原因（{zh_cause}），不征闲置费、不无偿收回，应协商处置",
+            f"{base_en}; idle since {since}; government-caused ({en_cause}): no fee, no reclamation",
+        )
+    fee = "未记录土地价款" if np.isnan(row.idle_fee_wan) else f"闲置费 {row.idle_fee_wan:,.1f} 万元"
+    fee_en = "no land price recorded" if np.isnan(row.idle_fee_wan) else f"idle-land fee {row.idle_fee_wan:,.1f} 万元"
+    if row.reclaim_from <= day:
+        reclaim_zh = f"已满两年，自 {row.reclaim_from:%Y-%m-%d} 起可无偿收回"
+        reclaim_en = f"reclaimable without compensation since {row.reclaim_from:%Y-%m-%d}"
+    else:
+        reclaim_zh = f"{row.reclaim_from:%Y-%m-%d} 起可无偿收回"
+        reclaim_en = f"reclaimable without compensation from {row.reclaim_from:%Y-%m-%d}"
+    return (
+        f"{base_zh}，自 {since} 起闲置；{fee}；{reclaim_zh}",
+        f"{base_en}; idle since {since}; {fee_en}; {reclaim_en}",
+    )
