@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 
 from planner.store import open_store
@@ -68,3 +71,61 @@ def test_bad_options_are_named(tmp_path, args, message):
     assert out.returncode == 2
     assert message in " ".join(out.stderr.replace("│", " ").split())
     assert not (tmp_path / "x" / "park.gpkg").exists()
+
+
+@pytest.fixture
+def park_copy(tmp_path, demo_park):
+    target = tmp_path / "park.gpkg"
+    shutil.copy(demo_park.path, target)
+    return target
+
+
+def test_idle_writes_the_columns_the_date_and_the_files(park_copy, tmp_path):
+    csv, geojson = tmp_path / "idle.csv", tmp_path / "idle.geojson"
+    out = run("idle", str(park_copy), "--as-of", "2026-12-31", "--csv", str(csv), "--geojson", str(geojson))
+    assert out.returncode == 0, out.stderr
+    assert "闲置土地（截至 2026-12-31）" in out.stdout
+    store = open_store(park_copy)
+    assert store.metadata()["idle_as_of"] == "2026-12-31"
+    parcels = store.read_parcels()
+    idle = parcels[parcels["idle_rule"].notna()]
+    assert set(idle["idle_rule"]) == {"not_started", "halted"}
+    table = pd.read_csv(csv, encoding="utf-8-sig")
+    assert sorted(table["parcel_id"]) == sorted(idle["parcel_id"])
+    assert {"idle_since", "idle_fee_wan", "reclaim_from", "note"} <= set(table.columns)
+    data = json.loads(geojson.read_text(encoding="utf-8"))
+    assert "crs" not in data  # RFC 7946
+    assert len(data["features"]) == len(idle)
+    shapes = gpd.read_file(geojson)
+    bounds = shapes.geometry.bounds
+    assert bounds["minx"].between(118.2, 118.4).all()
+    assert bounds["maxy"].between(32.2, 32.3).all()
+    for polygon in shapes.geometry.explode():
+        assert polygon.exterior.is_ccw  # right-hand rule
+    assert store.history(layer="park_metadata")["changes"].iloc[-1]["idle_as_of"][1] == "2026-12-31"
+
+
+def test_stats_prints_and_writes_indicators_and_the_evaluation(park_copy, tmp_path):
+    js, csv, ev = tmp_path / "s.json", tmp_path / "s.csv", tmp_path / "ev.csv"
+    out = run("stats", str(park_copy), "--json", str(js), "--csv", str(csv), "--evaluation", str(ev))
+    assert out.returncode == 0, out.stderr
+    assert "土地开发率（%）" in out.stdout
+    assert "亩均效益评价" in out.stdout
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["idle_as_of"] == "2026-06-30"
+    assert 0 < data["parks"]["CZ-DEMO"]["land_development_rate_pct"] < 100
+    assert set(data["evaluation"]) == {"A", "B", "C", "D"}
+    assert all(n > 0 for n in data["evaluation"].values())
+    assert pd.read_csv(csv, encoding="utf-8-sig")["park_id"].tolist() == ["CZ-DEMO", "ALL"]
+    evaluation = pd.read_csv(ev, encoding="utf-8-sig")
+    assert evaluation["explanation"].str.contains("综合得分").all()
+    english = run("stats", str(park_copy), "--as-of", "2027-12-31", "--lang", "en")
+    assert "land development rate (%)" in english.stdout
+    assert "idle as of 2027-12-31" in english.stdout
+
+
+def test_idle_and_stats_name_a_missing_park(tmp_path):
+    for command in ("idle", "stats"):
+        out = run(command, str(tmp_path / "nowhere.gpkg"))
+        assert out.returncode == 1
+        assert "no park store at" in out.stderr

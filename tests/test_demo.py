@@ -241,3 +241,25 @@ def test_names_are_chinese(parcels):
     assert parcels["name"].map(lambda s: bool(re.search(r"[\u4e00-\u9fff]", s))).all()
     holders = parcels.loc[parcels["status"] != "planned", "holder"].dropna()
     assert holders.str.endswith("公司").all()
+
+
+def test_idle_land_is_classified_as_of_the_build_date(store, parcels):
+    assert store.metadata()["idle_as_of"] == AS_OF.isoformat()
+    idle = parcels[parcels["idle_rule"].notna()]
+    assert set(idle["idle_rule"]) == {"not_started", "halted"}
+    government = idle[idle["delay_cause"].notna()]
+    assert len(government) == 1
+    assert government["idle_fee_wan"].iloc[0] == 0.0
+    assert government["reclaim_from"].isna().all()
+    holder = idle[idle["delay_cause"].isna()]
+    np.testing.assert_allclose(holder["idle_fee_wan"], 0.2 * holder["land_price_wan"], rtol=1e-6)
+    assert (holder["reclaim_from"] <= pd.Timestamp(AS_OF)).any()  # some already reclaimable
+    assert (holder["reclaim_from"] > pd.Timestamp(AS_OF)).any()
+
+
+def test_every_evaluation_class_occurs(store, parcels):
+    from planner.parcels.evaluation import evaluate
+
+    result = evaluate(parcels, store.config())
+    assert all(n >= 3 for n in result.counts().values()), result.counts()
+    assert not result.problems

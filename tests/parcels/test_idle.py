@@ -80,16 +80,24 @@ def test_a_start_agreed_on_29_february():
 
 
 def test_started_on_the_last_allowed_day_is_not_idle():
-    p = parcels(status=["under_construction"], contract_date=["2024-01-10"], agreed_start_date=["2024-06-30"],
-                actual_start_date=["2025-06-30"])
+    p = parcels(
+        status=["under_construction"],
+        contract_date=["2024-01-10"],
+        agreed_start_date=["2024-06-30"],
+        actual_start_date=["2025-06-30"],
+    )
     result = classify(p, "2026-06-30")
     assert result.idle.empty
     assert pd.isna(result.table.loc["P000", "resumed_on"])
 
 
 def test_idle_and_then_resumed():
-    p = parcels(status=["under_construction"], contract_date=["2024-01-10"], agreed_start_date=["2024-06-30"],
-                actual_start_date=["2025-09-15"])
+    p = parcels(
+        status=["under_construction"],
+        contract_date=["2024-01-10"],
+        agreed_start_date=["2024-06-30"],
+        actual_start_date=["2025-09-15"],
+    )
     during = classify(p, "2025-09-14").table.loc["P000"]
     assert during["idle_rule"] == "not_started"
     assert during["idle_days"] == 75  # 2025-07-01 to 2025-09-14
@@ -117,8 +125,14 @@ def test_a_government_caused_delay_is_idle_but_pays_no_fee_and_is_not_reclaimed(
     assert "政府原因（未按约定交付土地），不征闲置费、不无偿收回" in row["note_zh"]
 
 
-HALT = {"status": ["under_construction"], "contract_date": ["2022-01-10"], "agreed_start_date": ["2022-03-01"],
-        "actual_start_date": ["2022-03-01"], "halted_since": ["2024-06-30"], "investment_total_wan": [8000.0]}
+HALT = {
+    "status": ["under_construction"],
+    "contract_date": ["2022-01-10"],
+    "agreed_start_date": ["2022-03-01"],
+    "actual_start_date": ["2022-03-01"],
+    "halted_since": ["2024-06-30"],
+    "investment_total_wan": [8000.0],
+}
 
 
 @pytest.mark.parametrize(
@@ -142,8 +156,10 @@ def test_halted_under_a_third_or_a_quarter(developed_m2, invested_wan, idle):
 
 
 def test_bad_records_are_reported_per_parcel_and_not_counted():
-    p = parcels(contract_date=["2022-01-10", "2022-01-10", "2022-01-10"],
-                agreed_start_date=["2022-03-01", "2022-03-01", "2022-03-01"])
+    p = parcels(
+        contract_date=["2022-01-10", "2022-01-10", "2022-01-10"],
+        agreed_start_date=["2022-03-01", "2022-03-01", "2022-03-01"],
+    )
     p.loc[0, "actual_start_date"] = pd.Timestamp("2021-01-01")  # before the contract
     p.loc[0, "status"] = "under_construction"
     p.loc[1, "investment_total_wan"] = -50.0

@@ -675,3 +675,14 @@ def test_the_layer_write_of_parcels_does_not_delete_by_default(store):
     store.write_parcels(grid_parcels(3), by="a")
     report = store.write_layer("parcels", grid_parcels(1), by="b")
     assert (report.deleted, store.counts()["parcels"]) == (0, 3)
+
+
+def test_metadata_is_set_with_the_write_or_not_at_all(store):
+    store.write_parcels(grid_parcels(2), by="a", metadata={"idle_as_of": "2026-06-30"})
+    assert store.metadata() == {"idle_as_of": "2026-06-30"}
+    before = sha256(store.path)
+    with pytest.raises(ValidationError):
+        store.write_parcels(grid_parcels(2, status=["sold", "reserved"]), by="b", metadata={"idle_as_of": "2027-01-01"})
+    assert store.metadata() == {"idle_as_of": "2026-06-30"}
+    assert sha256(store.path) == before
+    assert store.history(layer="park_metadata")["changes"].tolist() == [{"idle_as_of": [None, "2026-06-30"]}]

@@ -1,0 +1,147 @@
+"""Per-mu evaluation: scores and classes worked out by hand.
+
+Defaults: benchmarks 20 万元 tax and 400 万元 output per mu, 5 万元 output per tce;
+weights 0.45 / 0.25 / 0.15 / 0.15 (tax, output, energy, FAR); scores capped at 1.2
+(FAR at 1); classes A ≥ 100, B ≥ 80, C ≥ 50, else D. Each test parcel is
+100 m × 100 m = 10,000 m² = 15 mu.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.config import ParkConfig
+from planner.parcels.evaluation import consistency_checks, evaluate, far_minimum
+from planner.parcels.validation import validate_parcels
+from tests.conftest import GK, grid_parcels
+
+CONFIG = ParkConfig(park_id="T1", name="测试园区", crs_epsg=GK)
+
+
+def producing(**columns) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    base = {
+        "status": ["in_production"] * n,
+        "holder": [f"企业{i}" for i in range(n)],
+        "land_use": ["100102"] * n,
+        "industry": ["C3421"] * n,
+        "contract_date": ["2018-01-01"] * n,
+        "actual_start_date": ["2018-06-01"] * n,
+    }
+    return validate_parcels(grid_parcels(n, **{**base, **columns}), crs_epsg=GK, park_id="T1").parcels
+
+
+def test_far_minimum_by_division():
+    got = far_minimum(pd.Series(["C3670", "C39", "C2614", "G5920", None, "C4310"]))
+    np.testing.assert_array_equal(got, [0.7, 1.0, 0.6, np.nan, np.nan, np.nan])  # C43 has no 2008 minimum
+
+
+def test_scores_and_classes_by_hand():
+    p = producing(
+        tax_wan=[300.0, 270.0, 150.0, 30.0, 900.0],
+        output_wan=[6000.0, 5400.0, 3000.0, 600.0, 12000.0],
+        energy_tce=[1200.0, 1080.0, 600.0, 600.0, 1200.0],
+        floor_area_m2=[10000.0, 10000.0, 5000.0, 10000.0, 20000.0],
+        footprint_m2=[4000.0, 4000.0, 4000.0, 4000.0, 5000.0],
+    )
+    t = evaluate(p, CONFIG).table
+    # P000: every indicator at its benchmark (FAR 1.0 over the minimum 0.7 scores 1) → 100
+    # P001: 0.45·0.9 + 0.25·0.9 + 0.15·1 + 0.15·1 = 0.93 → 93
+    # P002: 0.45·0.5 + 0.25·0.5 + 0.15·1 + 0.15·(0.5/0.7) → 60.714…
+    # P003: 0.45·0.1 + 0.25·0.1 + 0.15·0.2 + 0.15·1 = 0.25 → 25
+    # P004: tax 3×, output 2×, energy 2× are capped at 1.2: 0.45·1.2 + 0.25·1.2 + 0.15·1.2 + 0.15·1 → 117
+    np.testing.assert_allclose(t["score"], [100.0, 93.0, 100 * (0.225 + 0.125 + 0.15 + 0.15 * 0.5 / 0.7), 25.0, 117.0])
+    assert t["eval_class"].tolist() == ["A", "B", "C", "D", "A"]
+    assert t["class_zh"].tolist() == ["优先发展", "提升发展", "调整转型", "整治淘汰", "优先发展"]
+    assert t["low_efficiency"].tolist() == [False, False, True, True, False]  # P002: FAR 0.5 < 0.7
+    np.testing.assert_allclose(t["tax_per_mu_wan"], [20.0, 18.0, 10.0, 2.0, 60.0])
+    np.testing.assert_allclose(t["output_per_tce_wan"], [5.0, 5.0, 5.0, 1.0, 10.0])
+    np.testing.assert_allclose(t["far"], [1.0, 1.0, 0.5, 1.0, 2.0])
+    assert t.loc["P002", "explanation_zh"] == (
+        "亩均税收 10.0 万元/亩（基准 20）；亩均产值 200 万元/亩（基准 400）；单位能耗产值 5.0 万元/吨标煤（基准 5）；"
+        "容积率 0.50（C34 行业下限 0.7，低于行业下限）；综合得分 60.7 → C 类 调整转型；列为低效用地"
+    )
+    assert t.loc["P003", "explanation_en"].endswith("score 25.0 → class D (rectify or phase out); low-efficiency land")
+
+
+def test_missing_energy_is_left_out_and_the_weights_renormalised():
+    p = producing(tax_wan=[300.0], output_wan=[6000.0], floor_area_m2=[10000.0], footprint_m2=[4000.0])
+    t = evaluate(p, CONFIG).table
+    assert t.loc["P000", "score"] == pytest.approx(100.0)
+    assert "无能耗数据，不计能耗得分" in t.loc["P000", "explanation_zh"]
+
+
+def test_an_industry_without_a_far_minimum_is_not_scored_on_far():
+    p = producing(
+        industry=["G5920"],
+        land_use=["110101"],
+        tax_wan=[150.0],
+        output_wan=[3000.0],
+        energy_tce=[600.0],
+        floor_area_m2=[2000.0],
+        footprint_m2=[2000.0],
+    )
+    row = evaluate(p, CONFIG).table.loc["P000"]
+    # (0.45·0.5 + 0.25·0.5 + 0.15·1) / 0.85 = 0.5882…
+    assert row["score"] == pytest.approx(100 * 0.5 / 0.85)
+    assert not row["low_efficiency"]
+
+
+def test_park_thresholds_change_the_classes():
+    strict = CONFIG.with_changes(thresholds={**CONFIG.thresholds, "tax_min_wan_per_mu": 40.0})
+    p = producing(
+        tax_wan=[300.0], output_wan=[6000.0], energy_tce=[1200.0], floor_area_m2=[10000.0], footprint_m2=[4000.0]
+    )
+    row = evaluate(p, strict).table.loc["P000"]
+    assert row["score"] == pytest.approx(77.5)  # 0.45·0.5 + 0.25 + 0.15 + 0.15: an A at the national floor
+    assert row["eval_class"] == "C"
+
+
+def test_only_producing_industrial_parcels_are_evaluated_and_gaps_are_reported():
+    p = producing(
+        status=["in_production", "in_production", "under_construction", "in_production"],
+        land_use=["100102", "100102", "100102", "1303"],
+        tax_wan=[300.0, None, 10.0, 50.0],
+        output_wan=[6000.0, 5000.0, 10.0, 900.0],
+        energy_tce=[1200.0, 1.0, 1.0, 1.0],
+        floor_area_m2=[1.0e4, 1.0e4, 1.0e4, 1.0e4],
+        footprint_m2=[4e3, 4e3, 4e3, 4e3],
+    )
+    result = evaluate(p, CONFIG)
+    assert list(result.table.index) == ["P000"]
+    assert [(q.parcel_id, q.field, q.message) for q in result.problems] == [
+        ("P001", "tax_wan", "a producing parcel without annual tax cannot be evaluated per mu")
+    ]
+    assert result.counts() == {"A": 1, "B": 0, "C": 0, "D": 0}
+
+
+def test_consistency_checks_name_the_odd_figures():
+    p = producing(
+        tax_wan=[300.0] * 5,
+        output_wan=[6000.0, 6000.0, 6000.0, 6000.0, 6000.0],
+        energy_tce=[600.0, 550.0, 650.0, 600.0, 100.0],  # 10 万元/tce for four; 60 for the last: 6× the median 10
+        floor_area_m2=[10000.0, 10000.0, 10000.0, 10000.0, 1000.0],
+        footprint_m2=[4000.0, 4000.0, 4000.0, 4000.0, 1000.0],
+        investment_total_wan=[5000.0] * 5,
+        investment_actual_wan=[5000.0] * 5,  # 5,000 元/m² for four, 50,000 元/m² for the last
+        declared_area_mu=[15.0, 15.0, 15.3, 15.0, 15.0],
+    )
+    found = {(q.parcel_id, q.field): q.message for q in consistency_checks(p)}
+    assert set(found) == {("P004", "energy_tce"), ("P004", "investment_actual_wan"), ("P002", "declared_area_mu")}
+    assert found[("P004", "energy_tce")] == (
+        "output 6,000 万元 on 100.0 tce is 60.0 万元/tce, 6.0× the median 10.0 of comparable parcels: "
+        "check output or energy use"
+    )
+    assert "50,000 元/m², 10.0× the park median 5,000 元/m²" in found[("P004", "investment_actual_wan")]
+    assert found[("P002", "declared_area_mu")].startswith("declared 15.30 mu differs from the computed 15.00 mu")
+
+
+def test_output_without_energy_and_investment_without_floor_area():
+    p = producing(tax_wan=[300.0], output_wan=[6000.0], investment_total_wan=[5000.0], investment_actual_wan=[4000.0])
+    found = {(q.parcel_id, q.field): q.message for q in consistency_checks(p)}
+    assert found == {
+        ("P000", "energy_tce"): "output 6,000 万元 with no energy use recorded",
+        ("P000", "floor_area_m2"): "investment 4,000 万元 made but no floor area recorded",
+    }
