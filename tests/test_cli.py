@@ -129,3 +129,11 @@ def test_idle_and_stats_name_a_missing_park(tmp_path):
         out = run(command, str(tmp_path / "nowhere.gpkg"))
         assert out.returncode == 1
         assert "no park store at" in out.stderr
+
+
+def test_idle_refuses_an_impossible_date(park_copy):
+    before = park_copy.read_bytes()
+    out = run("idle", str(park_copy), "--as-of", "2026-02-30")
+    assert out.returncode == 2
+    assert "'2026-02-30' is not a date; write it as YYYY-MM-DD" in " ".join(out.stderr.replace("│", " ").split())
+    assert park_copy.read_bytes() == before

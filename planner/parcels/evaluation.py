@@ -130,13 +130,11 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     }
     weighted = np.zeros(len(p))
     weights = np.zeros(len(p))
-    scores = {}
     for key, (value, benchmark, weight) in benchmarks.items():
         with np.errstate(divide="ignore", invalid="ignore"):
             # the FAR minimum is a floor to meet, not a target to beat: its score stops at 1
             s = np.minimum(value / benchmark, 1.0 if key == "far" else cap)
         ok = np.isfinite(s)
-        scores[key] = np.where(ok, s, np.nan)
         weighted += np.where(ok, weight * s, 0.0)
         weights += np.where(ok, weight, 0.0)
     with np.errstate(invalid="ignore"):
@@ -165,8 +163,8 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     )
     table["class_zh"] = table["eval_class"].map(lambda c: CLASSES[c][0])
     bench = {k: v[1] for k, v in benchmarks.items()}
-    table["explanation_zh"] = [_explain_zh(table.iloc[i], bench, scores, sel[i]) for i in range(len(table))]
-    table["explanation_en"] = [_explain_en(table.iloc[i], bench, scores, sel[i]) for i in range(len(table))]
+    for lang in ("zh", "en"):
+        table[f"explanation_{lang}"] = [_explain(table.iloc[i], bench, sel[i], lang) for i in range(len(table))]
     return EvaluationResult(table.set_index("parcel_id"), problems)
 
 
@@ -174,41 +172,54 @@ def _benchmark(bench: object, pos: int) -> float:
     return float(bench[pos]) if isinstance(bench, np.ndarray) else float(bench)
 
 
-def _explain_zh(row: pd.Series, bench: dict, scores: dict, pos: int) -> str:
+_TEXT = {
+    "zh": {
+        "tax": "亩均税收 {v:,.1f} 万元/亩（基准 {b:g}）",
+        "output": "亩均产值 {v:,.0f} 万元/亩（基准 {b:g}）",
+        "energy": "单位能耗产值 {v:,.1f} 万元/吨标煤（基准 {b:g}）",
+        "no_energy": "无能耗数据，不计能耗得分",
+        "far": "容积率 {v:.2f}（{d} 行业下限 {b:g}，{verdict}）",
+        "far_low": "低于行业下限",
+        "far_ok": "达标",
+        "far_free": "容积率 {v:.2f}（行业无下限）",
+        "tail": "综合得分 {score:.1f} → {cls} 类 {label}",
+        "low": "；列为低效用地",
+        "sep": "；",
+    },
+    "en": {
+        "tax": "tax {v:,.1f} 万元/mu (benchmark {b:g})",
+        "output": "output {v:,.0f} 万元/mu (benchmark {b:g})",
+        "energy": "output per tce {v:,.1f} 万元 (benchmark {b:g})",
+        "no_energy": "no energy data, energy not scored",
+        "far": "FAR {v:.2f} (minimum {b:g} for {d}, {verdict})",
+        "far_low": "below it",
+        "far_ok": "met",
+        "far_free": "FAR {v:.2f} (no minimum for the industry)",
+        "tail": "score {score:.1f} → class {cls} ({label})",
+        "low": "; low-efficiency land",
+        "sep": "; ",
+    },
+}
+
+
+def _explain(row: pd.Series, bench: dict, pos: int, lang: str) -> str:
+    """One enterprise's evaluation in words: each value with its benchmark, then the class."""
+    t = _TEXT[lang]
     parts = [
-        f"亩均税收 {row.tax_per_mu_wan:,.1f} 万元/亩（基准 {_benchmark(bench['tax'], pos):g}）",
-        f"亩均产值 {row.output_per_mu_wan:,.0f} 万元/亩（基准 {_benchmark(bench['output'], pos):g}）",
-    ]
-    parts.append(
-        f"单位能耗产值 {row.output_per_tce_wan:,.1f} 万元/吨标煤（基准 {_benchmark(bench['energy'], pos):g}）"
+        t["tax"].format(v=row.tax_per_mu_wan, b=_benchmark(bench["tax"], pos)),
+        t["output"].format(v=row.output_per_mu_wan, b=_benchmark(bench["output"], pos)),
+        t["energy"].format(v=row.output_per_tce_wan, b=_benchmark(bench["energy"], pos))
         if np.isfinite(row.output_per_tce_wan)
-        else "无能耗数据，不计能耗得分"
-    )
+        else t["no_energy"],
+    ]
     if np.isfinite(row.far_min):
-        verdict = "低于行业下限" if row.far < row.far_min else "达标"
-        parts.append(f"容积率 {row.far:.2f}（{str(row.industry)[:3]} 行业下限 {row.far_min:g}，{verdict}）")
+        verdict = t["far_low"] if row.far < row.far_min else t["far_ok"]
+        parts.append(t["far"].format(v=row.far, b=row.far_min, d=str(row.industry)[:3], verdict=verdict))
     elif np.isfinite(row.far):
-        parts.append(f"容积率 {row.far:.2f}（行业无下限）")
-    tail = f"综合得分 {row.score:.1f} → {row.eval_class} 类 {CLASSES[row.eval_class][0]}"
-    if row.low_efficiency:
-        tail += "；列为低效用地"
-    return "；".join(parts) + "；" + tail
-
-
-def _explain_en(row: pd.Series, bench: dict, scores: dict, pos: int) -> str:
-    parts = [
-        f"tax {row.tax_per_mu_wan:,.1f} 万元/mu (benchmark {_benchmark(bench['tax'], pos):g})",
-        f"output {row.output_per_mu_wan:,.0f} 万元/mu (benchmark {_benchmark(bench['output'], pos):g})",
-        f"output per tce {row.output_per_tce_wan:,.1f} 万元 (benchmark {_benchmark(bench['energy'], pos):g})"
-        if np.isfinite(row.output_per_tce_wan)
-        else "no energy data, energy not scored",
-    ]
-    if np.isfinite(row.far_min):
-        parts.append(f"FAR {row.far:.2f} (minimum {row.far_min:g} for {str(row.industry)[:3]})")
-    tail = f"score {row.score:.1f} → class {row.eval_class} ({CLASSES[row.eval_class][1]})"
-    if row.low_efficiency:
-        tail += "; low-efficiency land"
-    return "; ".join(parts) + "; " + tail
+        parts.append(t["far_free"].format(v=row.far))
+    label = CLASSES[row.eval_class][0 if lang == "zh" else 1]
+    tail = t["tail"].format(score=row.score, cls=row.eval_class, label=label) + (t["low"] if row.low_efficiency else "")
+    return t["sep"].join([*parts, tail])
 
 
 def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
