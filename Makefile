@@ -29,6 +29,7 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.store
+	$(BIN)/python -m bench.land
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check planner tests bench

@@ -163,8 +163,9 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     )
     table["class_zh"] = table["eval_class"].map(lambda c: CLASSES[c][0])
     bench = {k: v[1] for k, v in benchmarks.items()}
+    rows_ = list(table.itertuples())
     for lang in ("zh", "en"):
-        table[f"explanation_{lang}"] = [_explain(table.iloc[i], bench, sel[i], lang) for i in range(len(table))]
+        table[f"explanation_{lang}"] = [_explain(row, bench, pos, lang) for row, pos in zip(rows_, sel, strict=True)]
     return EvaluationResult(table.set_index("parcel_id"), problems)
 
 
@@ -202,7 +203,7 @@ _TEXT = {
 }
 
 
-def _explain(row: pd.Series, bench: dict, pos: int, lang: str) -> str:
+def _explain(row: object, bench: dict, pos: int, lang: str) -> str:
     """One enterprise's evaluation in words: each value with its benchmark, then the class."""
     t = _TEXT[lang]
     parts = [

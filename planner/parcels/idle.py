@@ -193,9 +193,11 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
             "resumed_on": started.where(resumed, pd.NaT),
         }
     )
-    notes = [_note(row, day) for row in table.itertuples()] if idle.any() or resumed.any() else [("", "")] * n
-    table["note_zh"] = [zh for zh, _ in notes]
-    table["note_en"] = [en for _, en in notes]
+    notes = np.full((n, 2), "", dtype=object)
+    explained = np.flatnonzero(idle | resumed)  # words only where there is something to say
+    for pos, row in zip(explained, table.iloc[explained].itertuples(), strict=True):
+        notes[pos] = _note(row, day)
+    table["note_zh"], table["note_en"] = notes[:, 0], notes[:, 1]
     return IdleResult(day, table.set_index("parcel_id"), problems)
 
 
