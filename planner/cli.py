@@ -344,6 +344,145 @@ def stats(
         console.print(f"{_t(language, '已写入', 'Wrote')} {' '.join(written)}")
 
 
+@app.command()
+def readiness(
+    park: ParkArg,
+    by: Annotated[str, typer.Option("--by", help="操作人 / Who runs it (kept in the history).")] = "planner readiness",
+    lang: LangOption = None,
+) -> None:
+    """按路网、管网与高程计算七通一平（熟地/生地）并写回宗地图层。
+
+    Compute 七通一平 readiness from the networks and the DEM and write it back.
+    """
+    from rich.progress import Progress
+
+    from planner.parcels.schema import CHECKLIST_ITEMS
+    from planner.store.derived import update_readiness
+
+    language = _lang(lang)
+    store = _open(park, language)
+    steps = [*CHECKLIST_ITEMS.keys(), "terrain", "readiness"]
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(_t(language, "计算七通一平", "Computing readiness"), total=len(steps))
+
+        def advance(name: str) -> None:
+            bar.update(task, advance=1, description=name)
+
+        try:
+            run = update_readiness(store, by=by, progress=advance)
+        except PlannerError as exc:
+            err_console.print(f"[red]{_t(language, '错误', 'Error')}:[/red] {exc}")
+            raise typer.Exit(1) from None
+    config = store.config()
+    parcels = store.read_parcels()
+    table = Table(title=_t(language, "七通一平（按园区清单）", "Readiness by checklist item"))
+    for head in (
+        _t(language, "项目", "item"),
+        _t(language, "依据", "from"),
+        _t(language, "满足", "holds"),
+        _t(language, "不满足", "fails"),
+        _t(language, "登记不符", "records disagree"),
+    ):
+        table.add_column(head)
+    disagree = run.readiness.disagreements["item"].value_counts()
+    for item in config.checklist:
+        zh, en = CHECKLIST_ITEMS[item]
+        used = run.readiness.used[item]
+        column = item if used == "derived" else f"declared_{item}"
+        values = parcels[column].astype("boolean")
+        table.add_row(
+            zh if language == "zh" else en,
+            _t(language, "计算" if used == "derived" else "登记", used),
+            str(int(values.fillna(False).sum())),
+            str(int((~values.fillna(False)).sum())),
+            str(int(disagree.get(item, 0))),
+        )
+    console.print(table)
+    ready = parcels[parcels["ready"].fillna(False).astype(bool)]
+    console.print(
+        _t(
+            language,
+            f"熟地 {len(ready)} 宗，{ready['area_mu'].sum():,.1f} 亩；生地 {len(parcels) - len(ready)} 宗",
+            f"ready land: {len(ready)} parcels, {ready['area_mu'].sum():,.1f} mu; raw: {len(parcels) - len(ready)}",
+        )
+    )
+    for cov in run.coverage.values():
+        for sid, row in cov.sources.iterrows():
+            if row["capacity"] == row["capacity"]:
+                console.print(
+                    f"  {row['name']} ({sid}): {_t(language, '负荷', 'load')} {row['load']:,.0f} / "
+                    f"{row['capacity']:,.0f}, {_t(language, '剩余', 'left')} {row['remaining']:,.0f}"
+                )
+    _print_problems(run.problems, language)
+
+
+@app.command()
+def ready(
+    park: ParkArg,
+    min_mu: Annotated[float, typer.Option("--min-mu", help="最小面积（亩）/ Least area in mu.")] = 0.0,
+    max_mu: Annotated[float | None, typer.Option("--max-mu", help="最大面积（亩）/ Largest area in mu.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="供地状态，如 reserved / Supply status, e.g. reserved.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """列出熟地（七通一平均满足）。
+
+    List the ready parcels (熟地), optionally by size in mu and status.
+    """
+    from planner.parcels.schema import STATUSES
+
+    language = _lang(lang)
+    if status is not None and status not in STATUSES:
+        raise typer.BadParameter(f"'{status}' is not a status; allowed: {', '.join(STATUSES)}", param_hint="--status")
+    if min_mu < 0 or (max_mu is not None and max_mu < min_mu):
+        raise typer.BadParameter(f"the range {min_mu}–{max_mu} mu is empty or negative", param_hint="--min-mu/--max-mu")
+    store = _open(park, language)
+    parcels = store.read_parcels()
+    if parcels["ready"].isna().all():
+        err_console.print(
+            _t(
+                language,
+                "尚未计算七通一平：先运行 planner readiness",
+                "readiness not computed yet: run `planner readiness` first",
+            )
+        )
+        raise typer.Exit(1)
+    pick = parcels["ready"].fillna(False).astype(bool) & (parcels["area_mu"] >= min_mu)
+    if max_mu is not None:
+        pick &= parcels["area_mu"] <= max_mu
+    if status:
+        pick &= parcels["status"] == status
+    rows = parcels[pick].sort_values("area_mu", ascending=False)
+    table = Table(title=_t(language, f"熟地 ≥ {min_mu:g} 亩", f"Ready land ≥ {min_mu:g} mu"))
+    for head in (
+        _t(language, "宗地代码", "parcel"),
+        _t(language, "名称", "name"),
+        _t(language, "面积（亩）", "mu"),
+        _t(language, "状态", "status"),
+        _t(language, "用地", "land use"),
+        _t(language, "准入产业", "zoning"),
+    ):
+        table.add_column(head, overflow="fold")
+    for _, row in rows.iterrows():
+        table.add_row(
+            row["parcel_id"],
+            row["name"] or "",
+            f"{row['area_mu']:,.1f}",
+            STATUSES[row["status"]][0 if language == "zh" else 1],
+            row["land_use"] or "",
+            row["zone_industries"] or "",
+        )
+    console.print(table)
+    console.print(
+        _t(
+            language,
+            f"共 {len(rows)} 宗，{rows['area_mu'].sum():,.1f} 亩",
+            f"{len(rows)} parcels, {rows['area_mu'].sum():,.1f} mu",
+        )
+    )
+
+
 def _print_demo(park, lang: str) -> None:
     from planner.store import open_store
 

@@ -65,6 +65,8 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "eval_class_a_min_score": 100.0,
     "eval_class_b_min_score": 80.0,
     "eval_class_c_min_score": 50.0,
+    # power load on a substation: installed kVA × demand and coincidence factors (需要系数 × 同时系数)
+    "power_coincidence_factor": 0.45,
     # site leveling (场地平整)
     "leveled_relief_max_m": 2.0,
     "leveled_slope_max_pct": 2.0,

@@ -15,7 +15,8 @@ laid out:
   parcels for the sources;
 - six utility networks along the roads, each from its source (a 110 kV and a
   35 kV substation, a waterworks, a sewage plant, a gas station, a telecom
-  exchange, a heat plant), reaching only part of the park; one water main is
+  exchange, a heat plant), reaching only part of the park (the east's 35 kV
+  substation has little left); one water main is
   cut off from the rest, and a planned gas main is not in service yet;
 - a DEM with two hills and the river valley, so that some parcels are not level;
 - every supply status, producing parcels with output, tax and energy figures in
@@ -23,7 +24,8 @@ laid out:
   whose dates make them idle under the 2012 rules (not started, halted,
   reclaimable, and one government-caused delay) as of the build date, with the
   idle columns computed and ``idle_as_of`` recorded;
-- declared 七通一平 records that mostly, but not always, match the networks.
+- declared 七通一平 records that mostly, but not always, match the networks; the
+  readiness the networks and the DEM give is computed and written back.
 
 Everything is drawn from one seeded random generator, relative to ``as_of``:
 the same seed and date give the same park.
@@ -50,7 +52,7 @@ from planner.config import LeadingIndustry, ParkConfig
 from planner.crs import CGCS2000, gk_epsg, transformer
 from planner.infra.layers import line_layer
 from planner.store import GeoPackageStore, create_park
-from planner.store.derived import update_idle
+from planner.store.derived import update_idle, update_readiness
 from planner.units import M2_PER_MU
 
 __all__ = ["DEFAULT_SEED", "DemoPark", "build_demo", "demo_config"]
@@ -133,7 +135,7 @@ DISTRICTS = {
         ("精密机械", "智能装备", "重工机械", "液压科技"),
         (40, 320),
         (0.03, 0.08),
-        (25, 60),
+        (15, 35),
         (1, 3),
         (0.8, 1.4),
         (0.40, 0.55),
@@ -149,7 +151,7 @@ DISTRICTS = {
         ("电子科技", "光电", "半导体", "微电子"),
         (12, 110),
         (0.02, 0.05),
-        (40, 100),
+        (25, 60),
         (2, 6),
         (1.2, 2.2),
         (0.35, 0.50),
@@ -165,7 +167,7 @@ DISTRICTS = {
         ("新能源汽车", "汽车零部件", "动力电池", "电驱科技"),
         (250, 800),
         (0.03, 0.07),
-        (30, 80),
+        (20, 45),
         (1.5, 4),
         (0.8, 1.3),
         (0.45, 0.60),
@@ -181,7 +183,7 @@ DISTRICTS = {
         ("化工", "新材料", "建材", "精细化学"),
         (50, 220),
         (0.3, 0.8),
-        (40, 120),
+        (30, 80),
         (4, 12),
         (0.6, 1.0),
         (0.35, 0.50),
@@ -197,7 +199,7 @@ DISTRICTS = {
         ("物流", "供应链", "仓储"),
         (60, 260),
         (0.01, 0.02),
-        (5, 15),
+        (4, 10),
         (0.2, 0.6),
         (0.6, 1.2),
         (0.40, 0.60),
@@ -231,7 +233,7 @@ SOURCES = [
         "经开区110kV变电站",
         (1330, 1250),
         "capacity_kva",
-        100_000,
+        189_000,
         110,
         "1303",
         "国网滁州供电公司",
@@ -244,7 +246,7 @@ SOURCES = [
         "东区35kV变电站",
         (3980, 2260),
         "capacity_kva",
-        16_000,
+        40_000,
         35,
         "1303",
         "国网滁州供电公司",
@@ -296,7 +298,7 @@ SOURCES = [
         "园区通信枢纽局",
         (1900, 1720),
         "capacity_ports",
-        30_000,
+        60_000,
         None,
         "1306",
         "中国电信滁州分公司",
@@ -395,6 +397,8 @@ def build_demo(
     store.write_layer("sources", frame.to_gk(plan.sources()), by=BY)
     store.write_parcels(frame.to_gk(parcels), by=BY)
     update_idle(store, as_of, by=BY)
+    store.write_parcels(store.read_parcels(), by=BY, metadata={"dem_date": as_of.isoformat()})
+    update_readiness(store, by=BY)
 
     stored = store.read_parcels()
     return DemoPark(
@@ -622,7 +626,11 @@ class _Plan:
             return self._edges(lambda u, v, d: u <= 3750 or v >= 2000), []
         if net == "power":
             # not yet in the south-east hills nor in the new north-east
-            return self._edges(lambda u, v, d: not (u > 3200 and v <= 900) and not (v >= 3000 and u > 2700)), []
+            return self._edges(
+                lambda u, v, d: (
+                    not (u > 3200 and v <= 900) and not (v >= 3000 and u > 2700) and not (u < 1100 and v > 2400)
+                )
+            ), []
         if net == "telecom":
             return self._edges(
                 lambda u, v, d: (d["cls"] == "arterial" or u <= 3200) and not (u > 3750 and (v < 900 or v > 2000))
@@ -662,7 +670,8 @@ class _Plan:
                             "name": f"{road}{_NET_WORD[net]}",
                             "in_service": in_service,
                             **_line_attrs(net, road),
-                            "geometry": line,
+                            # run on past the junction, so the cross line is met as mains are laid
+                            "geometry": _extend(line, abs(offset) + 1.0),
                         }
                     )
         lines = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry")
@@ -976,6 +985,16 @@ _NET_WORD = {
     "gas": "中压燃气管",
     "heat": "蒸汽管",
 }
+
+
+def _extend(line: LineString, by: float) -> LineString:
+    """The line lengthened by ``by`` metres at both ends, along its end segments."""
+    xy = np.asarray(line.coords, dtype=float)
+    head = xy[0] - xy[1]
+    tail = xy[-1] - xy[-2]
+    xy[0] = xy[0] + head / np.linalg.norm(head) * by
+    xy[-1] = xy[-1] + tail / np.linalg.norm(tail) * by
+    return LineString(xy)
 
 
 def _line_attrs(net: str, road: str) -> dict:

@@ -76,7 +76,7 @@ class Problem:
         elif self.row is not None:
             who = f"{self.feature} in input row {self.row}"
         else:
-            return f"column `{self.field}`" if self.field else "the input"
+            return f"column `{self.field}`" if self.field else self.feature
         return f"{who}, field `{self.field}`" if self.field else who
 
     def __str__(self) -> str:

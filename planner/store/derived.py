@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 
+from planner.errors import Problem
+from planner.infra.coverage import Coverage, network_coverage
+from planner.infra.layers import line_layer
+from planner.infra.network import build_network
+from planner.infra.terrain import parcel_terrain
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
+from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness
+from planner.parcels.schema import NETWORK_ITEMS
 from planner.store.base import ParkStore, WriteReport
 
-__all__ = ["update_idle"]
+__all__ = ["ReadinessRun", "update_idle", "update_readiness"]
 
 
 def update_idle(store: ParkStore, as_of: date | str | pd.Timestamp, *, by: str) -> tuple[IdleResult, WriteReport]:
@@ -27,3 +36,81 @@ def update_idle(store: ParkStore, as_of: date | str | pd.Timestamp, *, by: str) 
         parcels[column] = table[column].to_numpy()
     report = store.write_parcels(parcels, by=by, metadata={"idle_as_of": result.as_of.date().isoformat()})
     return result, report
+
+
+@dataclass
+class ReadinessRun:
+    """What :func:`update_readiness` computed: readiness, each network's coverage, and the problems found."""
+
+    readiness: ReadinessResult
+    coverage: dict[str, Coverage]
+    problems: list[Problem] = field(default_factory=list)
+    report: WriteReport | None = None
+
+
+def update_readiness(
+    store: ParkStore,
+    *,
+    by: str,
+    progress: Callable[[str], None] | None = None,
+    write: bool = True,
+) -> ReadinessRun:
+    """Compute 七通一平 readiness from the park's networks and DEM and write it back in one transaction.
+
+    Each network with lines in service is modelled (:mod:`planner.infra.network`,
+    :mod:`planner.infra.coverage`); the DEM named in the configuration (relative to
+    the store's folder) gives the leveling. ``progress`` is called with the name of
+    each step. The time is kept in the park's metadata as ``readiness_at``.
+    """
+    step = progress or (lambda _name: None)
+    config = store.config()
+    parcels = store.read_parcels()
+    sources = store.read_layer("sources")
+    problems: list[Problem] = []
+    coverage: dict[str, Coverage] = {}
+    tables: dict[str, pd.DataFrame | None] = {}
+    for net in NETWORK_ITEMS:
+        step(net)
+        lines = store.read_layer(line_layer(net))
+        network = build_network(net, lines, sources)
+        if network is None:
+            problems.append(
+                Problem(
+                    "warning",
+                    None,
+                    None,
+                    f"the {net} layer has no line in service: readiness uses the declared values",
+                    feature=f"{net} network",
+                )
+            )
+            tables[net] = None
+            continue
+        problems += network.problems
+        settings = config.networks[net]
+        cov = network_coverage(
+            network,
+            parcels,
+            service_distance_m=settings["service_distance_m"],
+            service_radius_m=settings["service_radius_m"],
+            power_factor=config.threshold("power_coincidence_factor"),
+        )
+        coverage[net] = cov
+        tables[net] = cov.table
+    step("terrain")
+    terrain = None
+    dem_date = None
+    if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
+        terrain = parcel_terrain(parcels, store.folder / config.dem)
+        dem_date = pd.Timestamp(store.metadata().get("dem_date") or "1900-01-01")
+    else:
+        problems.append(Problem("warning", None, None, "no DEM: leveling uses the declared values", feature="terrain"))
+    step("readiness")
+    result = compute_readiness(parcels, config, tables, terrain, dem_date=dem_date)
+    run = ReadinessRun(result, coverage, problems)
+    if write:
+        table = result.table.reindex(parcels["parcel_id"])
+        for column in READINESS_COLUMNS:
+            parcels[column] = table[column].to_numpy()
+        stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+        run.report = store.write_parcels(parcels, by=by, metadata={"readiness_at": stamp})
+    return run

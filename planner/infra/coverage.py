@@ -1,0 +1,225 @@
+"""Which parcels a network serves: tap points, distances along the network, capacity.
+
+For every parcel and network:
+
+- the **tap point**: the nearest point *on an edge* (not the nearest node) among the
+  edges within the network's service distance of the parcel, choosing the one that is
+  nearest to a live source along the network;
+- the **lateral distance** from the parcel to that edge (``distance_m``);
+- the **network distance** from the nearest live source to the tap point, along the
+  network (one multi-source Dijkstra for the whole park), and the serving source;
+- the serving source's **load** (the demand of producing and building parcels it
+  serves: their declared ``power_kva`` / ``water_m3d``, else a per-mu default by
+  industry from ``data/demand_per_mu.csv``; sewage is 85% of water) and what is left.
+
+A parcel is connected when the lateral distance is within the service distance, the
+network distance within the service radius, and the source has capacity left (or the
+parcel is already one of its loads). Otherwise the reason says which condition failed.
+For roads the source is the highway gateway: a parcel with frontage on a road that
+leads to it is connected, and the reason gives the distance by road.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.infra.network import Network, source_distances
+from planner.resources import data_path
+
+__all__ = ["Coverage", "demand", "network_coverage"]
+
+SEWAGE_SHARE = 0.85
+"""Sewage is taken as 85% of the water a parcel uses."""
+_UNIT = {"power": "kVA", "water": "m³/日", "drainage": "m³/日", "gas": "Nm³/h", "heat": "MW", "telecom": "端口"}
+_DEMAND_COLUMN = {
+    "power": "power_kva_per_mu",
+    "water": "water_m3d_per_mu",
+    "drainage": "water_m3d_per_mu",
+    "gas": "gas_nm3h_per_mu",
+    "heat": "heat_mw_per_mu",
+    "telecom": "telecom_ports_per_mu",
+}
+_DECLARED = {"power": "power_kva", "water": "water_m3d", "drainage": "water_m3d"}
+_CONSUMING = ("under_construction", "in_production")
+
+
+@lru_cache(maxsize=1)
+def _demand_table() -> pd.DataFrame:
+    return pd.read_csv(data_path("demand_per_mu.csv"), dtype={"division": str}).set_index("division")
+
+
+def demand(parcels: pd.DataFrame, network: str, *, power_factor: float = 1.0) -> np.ndarray:
+    """Each parcel's demand on ``network`` in the unit of its sources' capacity.
+
+    The declared figure where there is one (``power_kva``; ``water_m3d``, and 85% of it
+    for drainage), else the industry's default per mu times the parcel's area. Power
+    is installed kVA times ``power_factor`` (demand × coincidence factor), the load a
+    substation carries.
+    """
+    table = _demand_table()
+    column = _DEMAND_COLUMN[network]
+    division = parcels["industry"].fillna("").astype(str).str[:3]
+    per_mu = division.map(table[column]).fillna(table.loc["default", column]).to_numpy(dtype=float)
+    value = per_mu * parcels["area_mu"].to_numpy(dtype=float)
+    declared = _DECLARED.get(network)
+    if declared:
+        given = parcels[declared].to_numpy(dtype=float, na_value=np.nan)
+        value = np.where(np.isnan(given), value, given)
+    return value * {"drainage": SEWAGE_SHARE, "power": power_factor}.get(network, 1.0)
+
+
+@dataclass
+class Coverage:
+    """One network's service of every parcel (index ``parcel_id``).
+
+    Columns: ``connected`` (bool), ``distance_m`` (lateral), ``network_m`` (along the
+    network from the serving source to the tap point), ``source_id``, ``line_id`` (of
+    the tapped edge), ``tap_x``/``tap_y``, ``reason`` (Chinese), ``failed`` (the first
+    condition that failed: ``distance``, ``unreached``, ``radius``, ``capacity``, or
+    empty). ``sources``: each source's capacity, load and remaining capacity.
+    """
+
+    network: str
+    table: pd.DataFrame
+    sources: pd.DataFrame
+
+
+def network_coverage(
+    network: Network,
+    parcels: pd.DataFrame,
+    *,
+    service_distance_m: float,
+    service_radius_m: float,
+    power_factor: float = 1.0,
+) -> Coverage:
+    """Tap points, distances, serving sources and capacity of ``network`` for every parcel.
+
+    ``power_factor`` turns installed kVA into substation load (the park's
+    ``power_coincidence_factor``).
+    """
+    p = parcels.reset_index(drop=True)
+    geoms = p.geometry.to_numpy()
+    edges = network.edges
+    edge_geoms = edges.geometry.to_numpy()
+    tree = shapely.STRtree(edge_geoms)
+    dist, origin = source_distances(network)
+
+    parcel_i, edge_i = tree.query(geoms, predicate="dwithin", distance=service_distance_m)
+    lateral = shapely.distance(geoms[parcel_i], edge_geoms[edge_i])
+    taps = shapely.get_point(shapely.shortest_line(edge_geoms[edge_i], geoms[parcel_i]), 0)
+    pos = shapely.line_locate_point(edge_geoms[edge_i], taps)
+    length = edges["length_m"].to_numpy()[edge_i]
+    u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
+    via_u, via_v = dist[u] + pos, dist[v] + (length - pos)
+    along = np.minimum(via_u, via_v)
+    source = np.where(via_u <= via_v, origin[u], origin[v])
+    pairs = pd.DataFrame(
+        {
+            "parcel": parcel_i,
+            "edge": edge_i,
+            "lateral": lateral,
+            "along": along,
+            "source": source,
+            "tap_x": shapely.get_x(taps),
+            "tap_y": shapely.get_y(taps),
+        }
+    )
+    # the best tap of each parcel: reached first, then nearest along the network, then nearest laterally
+    pairs["unreached"] = ~np.isfinite(pairs["along"])
+    best = pairs.sort_values(["parcel", "unreached", "along", "lateral"]).drop_duplicates("parcel")
+
+    n = len(p)
+    out = pd.DataFrame({"parcel_id": p["parcel_id"].to_numpy()})
+    out["distance_m"] = np.nan
+    out["network_m"] = np.inf
+    out["source"] = -1
+    out["line_id"] = None
+    out["tap_x"] = np.nan
+    out["tap_y"] = np.nan
+    idx = best["parcel"].to_numpy()
+    out.loc[idx, "distance_m"] = best["lateral"].to_numpy()
+    out.loc[idx, "network_m"] = best["along"].to_numpy()
+    out.loc[idx, "source"] = best["source"].to_numpy()
+    out.loc[idx, "line_id"] = edges["line_id"].to_numpy()[best["edge"].to_numpy()]
+    out.loc[idx, "tap_x"] = best["tap_x"].to_numpy()
+    out.loc[idx, "tap_y"] = best["tap_y"].to_numpy()
+    near = np.zeros(n, dtype=bool)
+    near[idx] = True
+    if (~near).any():  # how far the network is from the others
+        far = np.flatnonzero(~near)
+        _, d = tree.query_nearest(geoms[far], return_distance=True, all_matches=False)
+        out.loc[far, "distance_m"] = d
+
+    reached = near & np.isfinite(out["network_m"].to_numpy())
+    in_radius = reached & (out["network_m"].to_numpy() <= service_radius_m)
+    src = out["source"].to_numpy()
+    consuming = p["status"].isin(_CONSUMING).to_numpy()
+    need = demand(p, network.name, power_factor=power_factor) if network.name in _DEMAND_COLUMN else np.zeros(n)
+    loads = np.zeros(len(network.sources))
+    served = in_radius & consuming & (src >= 0)
+    np.add.at(loads, src[served], need[served])
+    capacity = network.sources["capacity"].to_numpy(dtype=float)
+    remaining = capacity - loads
+    has_capacity = np.isnan(capacity)  # roads, or a capacity not stated: not limited
+    # a parcel not yet drawing needs room for its expected load (per-mu default × area)
+    expected = (
+        demand(p.assign(power_kva=np.nan, water_m3d=np.nan), network.name, power_factor=power_factor)
+        if network.name in _DEMAND_COLUMN
+        else np.zeros(n)
+    )
+    full = np.zeros(n, dtype=bool)
+    ok = in_radius & (src >= 0)
+    full[ok] = ~has_capacity[src[ok]] & (remaining[src[ok]] < expected[ok]) & ~consuming[ok]
+    out["connected"] = in_radius & ~full
+    out["failed"] = np.select([~near, ~reached, ~in_radius, full], ["distance", "unreached", "radius", "capacity"], "")
+    source_ids = network.sources["source_id"].to_numpy()
+    out["source_id"] = np.where(src >= 0, source_ids[np.maximum(src, 0)] if len(source_ids) else None, None)
+    out["reason"] = _reasons(network, out, service_distance_m, service_radius_m, capacity, loads, remaining)
+    sources = network.sources[["source_id", "kind", "name", "capacity"]].copy()
+    sources["load"] = loads
+    sources["remaining"] = remaining
+    table = out.drop(columns=["source"]).set_index("parcel_id")
+    table["network_m"] = table["network_m"].where(np.isfinite(table["network_m"]))
+    return Coverage(network.name, table, sources.set_index("source_id"))
+
+
+def _reasons(
+    network: Network,
+    out: pd.DataFrame,
+    service_distance_m: float,
+    service_radius_m: float,
+    capacity: np.ndarray,
+    loads: np.ndarray,
+    remaining: np.ndarray,
+) -> list[str]:
+    label = network.label
+    unit = _UNIT.get(network.name, "")
+    names = network.sources["name"].to_numpy()
+    texts = []
+    for failed, lateral, along, s, line_id in zip(
+        out["failed"], out["distance_m"], out["network_m"], out["source"], out["line_id"], strict=True
+    ):
+        if failed == "distance":
+            texts.append(f"最近的{label}线路距地块 {lateral:,.0f} m，超过服务距离 {service_distance_m:g} m")
+        elif failed == "unreached":
+            texts.append(f"{label}线路（{line_id}）距地块 {lateral:,.0f} m，但未接通任何源点")
+        elif failed == "radius":
+            texts.append(
+                f"经{label}网络至{names[s]} {along / 1000:,.1f} km，超过服务半径 {service_radius_m / 1000:g} km"
+            )
+        elif failed == "capacity":
+            texts.append(
+                f"{names[s]}容量不足：负荷 {loads[s]:,.0f} / 能力 {capacity[s]:,.0f} {unit}，"
+                f"剩余 {max(remaining[s], 0):,.0f} 不够本地块"
+            )
+        elif network.name == "road":
+            texts.append(f"临路（{line_id}，{lateral:,.0f} m），经道路 {along / 1000:,.1f} km 至{names[s]}")
+        else:
+            left = "" if np.isnan(capacity[s]) else f"，剩余 {remaining[s]:,.0f} {unit}"
+            texts.append(f"{label}线路距地块 {lateral:,.0f} m，经网络 {along / 1000:,.1f} km 至{names[s]}{left}")
+    return texts

@@ -1,0 +1,274 @@
+"""Graphs of a park's networks, built from its line layers.
+
+Lines are joined where they meet: a line ending within :data:`SNAP_M` of another line
+gets a short connector to it; then all lines are noded (split where they cross or where
+one ends on another), and segment ends closer than a millimetre become one node. Each
+live source (``in_service``) is tied to the point of its network nearest to it, which
+must lie within :data:`SOURCE_SNAP_M`. The result keeps the edges as geometries (for
+tap points and maps), as a ``networkx`` graph (the modelling API) and as a
+``scipy.sparse`` matrix (for bulk shortest paths).
+
+Bad networks are reported, never silently zero: an empty layer, a network without
+a live source, a source off its network, and the pieces no source reaches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse
+import scipy.sparse.csgraph
+import shapely
+
+from planner.errors import Problem
+from planner.infra.layers import CAPACITY_COLUMN, NETWORKS
+
+__all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances"]
+
+SNAP_M = 1.0
+"""A line ending this close to another line is joined to it (m)."""
+SOURCE_SNAP_M = 50.0
+"""A source farther than this from every line of its network is off the network (m)."""
+_EPS = 1e-9  # scipy drops explicit zeros: a zero-length link gets this weight
+_GRID_M = 0.001
+
+
+@dataclass
+class Network:
+    """One network as a graph.
+
+    ``edges``: one row per noded segment (``line_id``, ``u``, ``v``, ``length_m``,
+    geometry); ``nodes``: (N, 2) coordinates; ``sources``: the live sources tied to the
+    network (``source_id``, ``kind``, ``name``, ``capacity``, ``edge`` and ``pos_m``, the
+    tie point as an edge and the distance along it from its ``u`` end).
+    """
+
+    name: str
+    edges: gpd.GeoDataFrame
+    nodes: np.ndarray
+    sources: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return NETWORKS[self.name][0]
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """The network as a ``networkx`` graph: nodes carry ``xy``, edges ``length_m`` and ``line_id``."""
+        g = nx.Graph()
+        g.add_nodes_from((i, {"xy": tuple(xy)}) for i, xy in enumerate(self.nodes))
+        for u, v, length, line_id in zip(
+            self.edges["u"], self.edges["v"], self.edges["length_m"], self.edges["line_id"], strict=True
+        ):
+            if not g.has_edge(u, v) or g[u][v]["length_m"] > length:
+                g.add_edge(int(u), int(v), length_m=float(length), line_id=line_id)
+        return g
+
+    @cached_property
+    def components(self) -> np.ndarray:
+        """Connected-component label of each node."""
+        n = len(self.nodes)
+        matrix = scipy.sparse.coo_matrix((np.ones(len(self.edges)), (self.edges["u"], self.edges["v"])), shape=(n, n))
+        return scipy.sparse.csgraph.connected_components(matrix, directed=False)[1]
+
+
+def build_network(
+    name: str,
+    lines: gpd.GeoDataFrame,
+    sources: gpd.GeoDataFrame | None = None,
+    *,
+    snap_m: float = SNAP_M,
+) -> Network | None:
+    """Build the graph of network ``name`` from its line layer and the park's sources.
+
+    Returns ``None`` when the layer has no line in service (readiness then uses the
+    declared values); the reason is the caller's to report.
+    """
+    problems: list[Problem] = []
+    if lines.crs is None or not lines.crs.is_projected:
+        msg = f"the {name} lines need a projected CRS (the park's Gauss–Krüger zone); use `to_crs()`"
+        raise ValueError(msg)
+    live = lines[lines["in_service"].fillna(True).astype(bool)] if "in_service" in lines else lines
+    geoms = live.geometry.to_numpy()
+    usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    usable[usable] = shapely.length(geoms[usable]) > 0
+    live, geoms = live[usable], geoms[usable]
+    if not len(live):
+        return None
+    line_ids = live["line_id"].astype(str).to_numpy() if "line_id" in live else np.arange(len(live)).astype(str)
+
+    connectors = _connectors(geoms, snap_m)
+    # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
+    noded = shapely.get_parts(shapely.union_all(np.concatenate([geoms, connectors]), grid_size=_GRID_M))
+    noded = noded[shapely.length(noded) > 0]
+    segments = noded
+    middles = shapely.line_interpolate_point(segments, 0.5, normalized=True)
+    owner = shapely.STRtree(geoms).query_nearest(middles, all_matches=False)[1]
+    starts = shapely.get_coordinates(shapely.get_point(segments, 0))
+    ends = shapely.get_coordinates(shapely.get_point(segments, -1))
+    keys = np.round(np.vstack([starts, ends]), 3)
+    nodes, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    u, v = inverse[: len(segments)], inverse[len(segments) :]
+    keep = u != v
+    edges = gpd.GeoDataFrame(
+        {
+            "line_id": line_ids[owner][keep],
+            "u": u[keep],
+            "v": v[keep],
+            "length_m": shapely.length(segments[keep]),
+        },
+        geometry=segments[keep],
+        crs=lines.crs,
+    ).reset_index(drop=True)
+    network = Network(name, edges, nodes, _empty_sources(), problems)
+    network.sources = _tie_sources(network, sources, problems)
+    _report_pieces(network, problems)
+    return network
+
+
+def _connectors(geoms: np.ndarray, snap_m: float) -> np.ndarray:
+    """Short links from line ends to lines they stop short of (undershoots within ``snap_m``)."""
+    ends = np.concatenate([shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)])
+    own = np.concatenate([np.arange(len(geoms)), np.arange(len(geoms))])
+    tree = shapely.STRtree(geoms)
+    e, g = tree.query(ends, predicate="dwithin", distance=snap_m)
+    other = own[e] != g
+    e, g = e[other], g[other]
+    d = shapely.distance(ends[e], geoms[g])
+    gap = (d > 0) & (d <= snap_m)
+    if not gap.any():
+        return np.array([], dtype=object)
+    e, g = e[gap], g[gap]
+    targets = shapely.line_interpolate_point(geoms[g], shapely.line_locate_point(geoms[g], ends[e]))
+    return shapely.linestrings(np.stack([shapely.get_coordinates(ends[e]), shapely.get_coordinates(targets)], axis=1))
+
+
+def _empty_sources() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_id": pd.Series(dtype=object),
+            "kind": pd.Series(dtype=object),
+            "name": pd.Series(dtype=object),
+            "capacity": pd.Series(dtype=float),
+            "edge": pd.Series(dtype=int),
+            "pos_m": pd.Series(dtype=float),
+            "offset_m": pd.Series(dtype=float),
+        }
+    )
+
+
+def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: list[Problem]) -> pd.DataFrame:
+    name = network.name
+    mine = sources[(sources["network"] == name)] if sources is not None and len(sources) else None
+    if mine is not None and "in_service" in mine:
+        mine = mine[mine["in_service"].fillna(True).astype(bool)]
+    if mine is None or not len(mine):
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                None,
+                f"the {name} network ({NETWORKS[name][0]}) has no live source: nothing it reaches is connected",
+                feature=f"{name} network",
+            )
+        )
+        return _empty_sources()
+    points = mine.geometry.to_numpy()
+    found, offset = shapely.STRtree(network.edges.geometry.to_numpy()).query_nearest(
+        points, return_distance=True, all_matches=False
+    )
+    edge = found[1]
+    off = offset > SOURCE_SNAP_M
+    for sid, d in zip(mine["source_id"].to_numpy()[off], offset[off], strict=True):
+        problems.append(
+            Problem(
+                "error",
+                str(sid),
+                "geometry",
+                f"the source is {d:,.0f} m from the nearest {name} line; "
+                f"a source must lie within {SOURCE_SNAP_M:g} m of its network",
+                feature="source",
+            )
+        )
+    keep = ~off
+    geoms = network.edges.geometry.to_numpy()[edge[keep]]
+    column = CAPACITY_COLUMN[name]
+    capacity = mine[column].to_numpy(dtype=float, na_value=np.nan)[keep] if column else np.full(keep.sum(), np.nan)
+    return pd.DataFrame(
+        {
+            "source_id": mine["source_id"].to_numpy()[keep],
+            "kind": mine["kind"].to_numpy()[keep],
+            "name": mine["name"].to_numpy()[keep],
+            "capacity": capacity,
+            "edge": edge[keep],
+            "pos_m": shapely.line_locate_point(geoms, points[keep]),
+            "offset_m": offset[keep],
+        }
+    )
+
+
+def _report_pieces(network: Network, problems: list[Problem]) -> None:
+    """Pieces of the network that no live source reaches."""
+    comp = network.components
+    fed = (
+        set(comp[network.edges["u"].to_numpy()[network.sources["edge"].to_numpy()]]) if len(network.sources) else set()
+    )
+    edge_comp = comp[network.edges["u"].to_numpy()]
+    for c in np.unique(edge_comp):
+        if c in fed or not len(network.sources):
+            continue
+        piece = network.edges[edge_comp == c]
+        ids = sorted(set(piece["line_id"]))
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                None,
+                f"{len(ids)} line(s) of {piece['length_m'].sum() / 1000:,.2f} km are cut off from every source: "
+                f"{', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}",
+                feature=f"{network.name} network",
+            )
+        )
+
+
+def _undirected(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, size: int) -> scipy.sparse.csr_matrix:
+    """A sparse matrix keeping the shortest of parallel links (a plain ``tocsr`` would add them up)."""
+    a, b = np.minimum(rows, cols), np.maximum(rows, cols)
+    frame = pd.DataFrame({"a": a, "b": b, "w": weights}).groupby(["a", "b"], sort=False)["w"].min().reset_index()
+    return scipy.sparse.csr_matrix(
+        (frame["w"].to_numpy(), (frame["a"].to_numpy(), frame["b"].to_numpy())), shape=(size, size)
+    )
+
+
+def source_distances(network: Network) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) along the network from the nearest live source to every node, and that source's row.
+
+    One multi-source Dijkstra on a ``scipy.sparse`` matrix: each source is a virtual
+    node joined to the two ends of the edge it is tied to, at its position along it.
+    Unreached nodes get ``inf`` and source ``-1``.
+    """
+    n = len(network.nodes)
+    s = len(network.sources)
+    if s == 0:
+        return np.full(n, np.inf), np.full(n, -1)
+    e = network.edges
+    src_edge = network.sources["edge"].to_numpy()
+    pos = network.sources["pos_m"].to_numpy(dtype=float)
+    length = e["length_m"].to_numpy()[src_edge]
+    virtual = np.arange(n, n + s)
+    rows = np.concatenate([e["u"].to_numpy(), virtual, virtual])
+    cols = np.concatenate([e["v"].to_numpy(), e["u"].to_numpy()[src_edge], e["v"].to_numpy()[src_edge]])
+    weights = np.maximum(np.concatenate([e["length_m"].to_numpy(), pos, length - pos]), _EPS)
+    matrix = _undirected(rows, cols, weights, n + s)
+    dist, _, origin = scipy.sparse.csgraph.dijkstra(
+        matrix, directed=False, indices=virtual, min_only=True, return_predecessors=True
+    )
+    source = np.where(origin[:n] >= 0, origin[:n] - n, -1)
+    return dist[:n], source

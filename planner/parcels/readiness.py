@@ -1,0 +1,154 @@
+"""七通一平 readiness: which parcels are ready land (熟地), and what the others lack.
+
+For each item of the park's checklist (七通一平 by default; 三通/五通一平 by
+configuration), readiness uses the value *derived* by the network model where the
+park has a layer for that network, and the value its records *declare* otherwise
+(DESIGN.md, declared vs derived). The reason of each item says which it used:
+``[计算]`` (derived) or ``[登记]`` (declared). A parcel is ready when every item holds;
+an unknown value does not hold. Where both a declared and a derived value exist and
+they differ, the parcel is listed as a disagreement — records that say 七通一平
+where the pipe never arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.config import ParkConfig
+from planner.parcels.schema import CHECKLIST_ITEMS, NETWORK_ITEMS
+
+__all__ = ["READINESS_COLUMNS", "ReadinessResult", "compute_readiness"]
+
+READINESS_COLUMNS = (
+    *(c for item in NETWORK_ITEMS for c in (item, f"{item}_distance_m", f"{item}_reason")),
+    "leveled",
+    "relief_m",
+    "earthwork_m3",
+    "ready",
+    "missing",
+)
+"""The derived parcel columns this module fills."""
+
+
+@dataclass
+class ReadinessResult:
+    """``table``: the derived columns by ``parcel_id``; ``disagreements``: parcel, item, declared, derived, reason."""
+
+    table: pd.DataFrame
+    disagreements: pd.DataFrame
+    used: dict[str, str]
+    """For each checklist item, ``derived`` or ``declared``."""
+
+    @property
+    def ready(self) -> pd.Index:
+        return self.table.index[self.table["ready"].fillna(False).to_numpy(dtype=bool)]
+
+
+def compute_readiness(
+    parcels: pd.DataFrame,
+    config: ParkConfig,
+    coverage: Mapping[str, pd.DataFrame | None],
+    terrain: pd.DataFrame | None = None,
+    *,
+    dem_date: pd.Timestamp | None = None,
+) -> ReadinessResult:
+    """Readiness of every parcel.
+
+    Parameters
+    ----------
+    parcels
+        The parcel layer (with the ``declared_*`` columns).
+    config
+        The park's checklist and leveling thresholds.
+    coverage
+        For each network, its coverage table by ``parcel_id`` (``connected``,
+        ``distance_m``, ``reason``), or ``None`` where the park has no layer for it.
+    terrain
+        ``relief_m``, ``slope_pct``, ``earthwork_m3`` by ``parcel_id`` from the DEM, or
+        ``None`` without a DEM.
+    dem_date
+        When the DEM was taken: a parcel whose record declares it leveled and was
+        updated after that date counts as leveled whatever the DEM shows.
+    """
+    p = parcels.set_index("parcel_id", drop=False)
+    ids = p.index
+    out = pd.DataFrame(index=ids)
+    used: dict[str, str] = {}
+    rows = []
+    for item in NETWORK_ITEMS:
+        declared = p[f"declared_{item}"].astype("boolean")
+        cov = coverage.get(item)
+        if cov is None:
+            out[item] = pd.array([pd.NA] * len(p), dtype="boolean")
+            out[f"{item}_distance_m"] = np.nan
+            said = declared.map({True: "登记为已通", False: "登记为未通"}).fillna("无登记").astype(str)
+            out[f"{item}_reason"] = ("[登记] 无" + CHECKLIST_ITEMS[item][0][1:] + "管网图层，" + said).to_numpy()
+            used[item] = "declared"
+            continue
+        cov = cov.reindex(ids)
+        derived = cov["connected"].astype("boolean")
+        out[item] = derived.to_numpy()
+        out[f"{item}_distance_m"] = cov["distance_m"].to_numpy(dtype=float)
+        out[f"{item}_reason"] = ("[计算] " + cov["reason"].fillna("").astype(str)).to_numpy()
+        used[item] = "derived"
+        rows.append(_disagree(ids, item, declared, derived, out[f"{item}_reason"]))
+
+    declared_level = p["declared_leveled"].astype("boolean")
+    if terrain is not None:
+        t = terrain.reindex(ids)
+        flat = (t["relief_m"] <= config.threshold("leveled_relief_max_m")) & (
+            t["slope_pct"] <= config.threshold("leveled_slope_max_pct")
+        )
+        derived_level = pd.Series(flat.to_numpy(), index=ids, dtype="boolean").where(t["relief_m"].notna())
+        if dem_date is not None:
+            after = pd.to_datetime(p["updated_at"], utc=True).dt.tz_localize(None).dt.normalize() > dem_date
+            derived_level = derived_level.where(~(declared_level.fillna(False) & after), True)
+        out["leveled"] = derived_level.to_numpy()
+        out["relief_m"] = t["relief_m"].to_numpy(dtype=float)
+        out["earthwork_m3"] = t["earthwork_m3"].to_numpy(dtype=float)
+        used["leveled"] = "derived"
+        rows.append(_disagree(ids, "leveled", declared_level, derived_level, pd.Series("", index=ids)))
+        level_used = derived_level
+    else:
+        out["leveled"] = pd.array([pd.NA] * len(p), dtype="boolean")
+        out["relief_m"] = np.nan
+        out["earthwork_m3"] = np.nan
+        used["leveled"] = "declared"
+        level_used = declared_level
+
+    value_of = {item: (out[item] if used[item] == "derived" else p[f"declared_{item}"]) for item in NETWORK_ITEMS}
+    value_of["leveled"] = level_used
+    holds = {
+        item: pd.Series(value_of[item], index=ids).astype("boolean").fillna(False).to_numpy(dtype=bool)
+        for item in config.checklist
+    }
+    ok = np.logical_and.reduce(list(holds.values()))
+    out["ready"] = pd.array(ok, dtype="boolean")
+    missing = pd.Series([""] * len(p), index=ids, dtype=object)
+    for item, value in holds.items():
+        missing = missing.where(value, missing + np.where(missing == "", "", ",") + item)
+    out["missing"] = missing.where(missing != "", None).to_numpy()
+    disagreements = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
+    )
+    return ReadinessResult(out, disagreements, used)
+
+
+def _disagree(ids: pd.Index, item: str, declared: pd.Series, derived: pd.Series, reason: pd.Series) -> pd.DataFrame:
+    both = declared.notna().to_numpy() & derived.notna().to_numpy()
+    differ = both & (declared.fillna(False).to_numpy(dtype=bool) != derived.fillna(False).to_numpy(dtype=bool))
+    return pd.DataFrame(
+        {
+            "parcel_id": ids[differ],
+            "item": item,
+            "declared": declared.to_numpy()[differ],
+            "derived": derived.to_numpy()[differ],
+            "reason": np.asarray(reason)[differ],
+        }
+    )
