@@ -137,3 +137,21 @@ def test_idle_refuses_an_impossible_date(park_copy):
     assert out.returncode == 2
     assert "'2026-02-30' is not a date; write it as YYYY-MM-DD" in " ".join(out.stderr.replace("│", " ").split())
     assert park_copy.read_bytes() == before
+
+
+def test_readiness_and_ready_land_over_a_size(park_copy, demo_park):
+    shutil.copy(demo_park.dem_path, park_copy.parent / "dem.tif")
+    out = run("readiness", str(park_copy))
+    assert out.returncode == 0, out.stderr
+    assert "七通一平（按园区清单）" in out.stdout
+    assert "熟地" in out.stdout
+    listed = run("ready", str(park_copy), "--min-mu", "30", "--lang", "en")
+    assert listed.returncode == 0, listed.stderr
+    parcels = open_store(park_copy).read_parcels()
+    expected = parcels[parcels["ready"].astype(bool) & (parcels["area_mu"] >= 30)]
+    assert f"{len(expected)} parcels, {expected['area_mu'].sum():,.1f} mu" in listed.stdout
+    for pid in expected["parcel_id"]:
+        assert pid[:12] in listed.stdout
+    bad = run("ready", str(park_copy), "--min-mu", "50", "--max-mu", "10")
+    assert bad.returncode == 2
+    assert "is empty or negative" in " ".join(bad.stderr.replace("│", " ").split())

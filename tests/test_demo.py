@@ -263,3 +263,24 @@ def test_every_evaluation_class_occurs(store, parcels):
     result = evaluate(parcels, store.config())
     assert all(n >= 3 for n in result.counts().values()), result.counts()
     assert not result.problems
+
+
+def test_readiness_is_computed_with_every_kind_of_failure(store, parcels):
+    assert store.metadata()["readiness_at"]
+    assert parcels["ready"].notna().all()
+    ready = parcels[parcels["ready"].astype(bool)]
+    assert 5 <= len(ready) < len(parcels)
+    reasons = " ".join(
+        parcels[[f"{i}_reason" for i in ("road", "water", "drainage", "power", "telecom", "gas", "heat")]]
+        .fillna("")
+        .to_numpy()
+        .ravel()
+    )
+    assert "超过服务距离" in reasons  # too far from a main
+    assert "但未接通任何源点" in reasons  # the cut-off water main
+    assert "东区35kV变电站容量不足" in reasons  # the nearly full substation
+    assert (~parcels["leveled"].astype(bool)).sum() >= 10  # the hills
+    assert parcels["missing"].str.contains("heat").sum() > 100
+    # the records disagree with the networks for some parcels
+    disagree = (parcels["declared_water"].astype("boolean") != parcels["water"].astype("boolean")).fillna(False)
+    assert disagree.sum() >= 3

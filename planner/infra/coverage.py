@@ -132,6 +132,7 @@ def network_coverage(
     # the best tap of each parcel: reached first, then nearest along the network, then nearest laterally
     pairs["unreached"] = ~np.isfinite(pairs["along"])
     best = pairs.sort_values(["parcel", "unreached", "along", "lateral"]).drop_duplicates("parcel")
+    best = _refine_taps(best, geoms, edges, dist, origin)
 
     n = len(p)
     out = pd.DataFrame({"parcel_id": p["parcel_id"].to_numpy()})
@@ -186,6 +187,49 @@ def network_coverage(
     table = out.drop(columns=["source"]).set_index("parcel_id")
     table["network_m"] = table["network_m"].where(np.isfinite(table["network_m"]))
     return Coverage(network.name, table, sources.set_index("source_id"))
+
+
+def _refine_taps(
+    best: pd.DataFrame, geoms: np.ndarray, edges: pd.DataFrame, dist: np.ndarray, origin: np.ndarray
+) -> pd.DataFrame:
+    """Among the points of the chosen edge nearest the parcel, tap the one nearest a source.
+
+    A parcel side parallel to a main is nearest to it along a stretch, not at one point.
+    The stretch's ends are among the projections of the parcel's vertices on the edge,
+    the edge's own vertices, and where the edge crosses the parcel; the candidates as
+    near as the nearest point (to a micrometre) bound it, and the tap goes to the end
+    nearer a source along the network.
+    """
+    if best.empty:
+        return best
+    best = best.reset_index(drop=True)
+    k = len(best)
+    edge_geoms = edges.geometry.to_numpy()[best["edge"].to_numpy()]
+    parcel_geoms = geoms[best["parcel"].to_numpy()]
+    vertices, owner = shapely.get_coordinates(parcel_geoms, return_index=True)
+    on_edge, edge_owner = shapely.get_coordinates(edge_geoms, return_index=True)
+    crossing, cross_owner = shapely.get_coordinates(shapely.intersection(edge_geoms, parcel_geoms), return_index=True)
+    cand_owner = np.concatenate([owner, edge_owner, cross_owner])
+    points = shapely.points(np.vstack([vertices, on_edge, crossing]))
+    pos = shapely.line_locate_point(edge_geoms[cand_owner], points)
+    snapped = shapely.line_interpolate_point(edge_geoms[cand_owner], pos)
+    gap = shapely.distance(snapped, parcel_geoms[cand_owner])
+    nearest = gap <= best["lateral"].to_numpy()[cand_owner] + 1e-6
+    frame = pd.DataFrame({"owner": cand_owner[nearest], "pos": pos[nearest]})
+    span = frame.groupby("owner")["pos"].agg(["min", "max"]).reindex(range(k))
+    first = shapely.line_locate_point(edge_geoms, shapely.points(best[["tap_x", "tap_y"]].to_numpy()))
+    a = np.fmin(span["min"].to_numpy(), first)
+    b = np.fmax(span["max"].to_numpy(), first)
+    length = edges["length_m"].to_numpy()[best["edge"].to_numpy()]
+    u = edges["u"].to_numpy()[best["edge"].to_numpy()]
+    v = edges["v"].to_numpy()[best["edge"].to_numpy()]
+    via_u, via_v = dist[u] + a, dist[v] + (length - b)
+    use_u = via_u <= via_v
+    best["along"] = np.where(use_u, via_u, via_v)
+    best["source"] = np.where(use_u, origin[u], origin[v])
+    taps = shapely.line_interpolate_point(edge_geoms, np.where(use_u, a, b))
+    best["tap_x"], best["tap_y"] = shapely.get_x(taps), shapely.get_y(taps)
+    return best
 
 
 def _reasons(

@@ -131,7 +131,7 @@ def compute_readiness(
     missing = pd.Series([""] * len(p), index=ids, dtype=object)
     for item, value in holds.items():
         missing = missing.where(value, missing + np.where(missing == "", "", ",") + item)
-    out["missing"] = missing.where(missing != "", None).to_numpy()
+    out["missing"] = pd.Series(np.where(missing == "", None, missing), index=ids, dtype=object)
     disagreements = (
         pd.concat(rows, ignore_index=True)
         if rows

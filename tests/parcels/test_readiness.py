@@ -1,0 +1,74 @@
+"""Readiness from derived and declared values, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.config import CHECKLIST_PRESETS, ParkConfig
+from planner.parcels.readiness import compute_readiness
+from planner.parcels.validation import validate_parcels
+from tests.conftest import GK, grid_parcels
+
+CONFIG = ParkConfig(park_id="T1", name="测试园区", crs_epsg=GK)
+ITEMS = ("road", "water", "drainage", "power", "telecom", "gas", "heat")
+
+
+def parcels(**declared) -> pd.DataFrame:
+    frame = grid_parcels(3, **{f"declared_{k}": v for k, v in declared.items()})
+    return validate_parcels(frame, crs_epsg=GK, park_id="T1").parcels
+
+
+def coverage(connected: list[bool], reason: str = "ok") -> pd.DataFrame:
+    return pd.DataFrame(
+        {"connected": connected, "distance_m": [10.0, 20.0, 30.0], "reason": [reason] * 3},
+        index=pd.Index(["P000", "P001", "P002"], name="parcel_id"),
+    )
+
+
+def test_derived_where_a_network_exists_declared_otherwise():
+    p = parcels(**{key: [True, True, None] for key in ITEMS}, leveled=[True, True, True])
+    cov = {item: coverage([True, True, True]) for item in ITEMS}
+    cov["water"] = coverage([True, False, True], "最近的给水线路距地块 90 m，超过服务距离 60 m")
+    cov["gas"] = None  # no gas layer: the records decide
+    result = compute_readiness(p, CONFIG, cov)
+    t = result.table
+    assert result.used["water"] == "derived"
+    assert result.used["gas"] == "declared"
+    assert t["ready"].tolist() == [True, False, False]
+    assert t["missing"].tolist() == [None, "water", "gas"]  # P002: gas unknown in the records does not hold
+    assert t.loc["P001", "water_reason"] == "[计算] 最近的给水线路距地块 90 m，超过服务距离 60 m"
+    assert t.loc["P000", "gas_reason"] == "[登记] 无燃气管网图层，登记为已通"
+    assert t.loc["P002", "gas_reason"] == "[登记] 无燃气管网图层，无登记"
+    assert t["gas"].isna().all()  # nothing derived without a network
+    assert t["water_distance_m"].tolist() == [10.0, 20.0, 30.0]
+    d = result.disagreements
+    assert d[["parcel_id", "item"]].values.tolist() == [["P001", "water"]]
+    assert bool(d["declared"].iloc[0]) and not bool(d["derived"].iloc[0])
+
+
+def test_a_shorter_checklist_ignores_the_other_items():
+    three = CONFIG.with_changes(checklist=CHECKLIST_PRESETS["三通一平"])
+    p = parcels(**{key: [True, True, True] for key in ITEMS}, leveled=[True, True, True])
+    cov = {item: coverage([True, True, True]) for item in ITEMS}
+    cov["heat"] = coverage([False, False, False])
+    cov["power"] = coverage([True, True, False])
+    t = compute_readiness(p, three, cov).table
+    assert t["ready"].tolist() == [True, True, False]
+    assert t["missing"].tolist() == [None, None, "power"]
+
+
+def test_leveled_from_terrain_or_from_a_record_newer_than_the_dem():
+    p = parcels(**dict.fromkeys(ITEMS, [True] * 3), leveled=[False, True, True])
+    cov = {item: coverage([True, True, True]) for item in ITEMS}
+    terrain = pd.DataFrame(
+        {"relief_m": [1.5, 6.0, 6.0], "slope_pct": [1.0, 4.0, 4.0], "earthwork_m3": [900.0, 30000.0, 30000.0]},
+        index=pd.Index(["P000", "P001", "P002"], name="parcel_id"),
+    )
+    p["updated_at"] = pd.to_datetime(["2026-01-01", "2026-03-01", "2025-12-01"], utc=True)
+    t = compute_readiness(p, CONFIG, cov, terrain, dem_date=pd.Timestamp("2026-02-01")).table
+    # P000 flat; P001 hilly but its record (newer than the DEM) says leveled; P002's record is older
+    assert t["leveled"].tolist() == [True, True, False]
+    assert t["ready"].tolist() == [True, True, False]
+    assert t["missing"].iloc[2] == "leveled"
+    np.testing.assert_array_equal(t["relief_m"], [1.5, 6.0, 6.0])
