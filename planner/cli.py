@@ -292,14 +292,16 @@ def stats(
         basis = str(day)
     else:
         idle_mask = parcels["idle_rule"].notna().to_numpy()
-        basis = store.metadata().get("idle_as_of") or _t(language, "未认定", "not classified")
+        basis = store.metadata().get("idle_as_of")
     table_data = park_indicators(parcels, idle=idle_mask)
+    if basis is None:  # idle land never classified: no rate, rather than a false 0%
+        table_data[["idle_area_ha", "idle_land_rate_pct"]] = float("nan")
     row = table_data.loc[config.park_id] if config.park_id in table_data.index else table_data.loc["ALL"]
     table = Table(
         title=_t(
             language,
-            f"{config.name} 土地集约利用指标（闲置认定：{basis}）",
-            f"{config.name_en or config.name}: land indicators (idle as of {basis})",
+            f"{config.name} 土地集约利用指标（闲置认定：{basis or '未认定'}）",
+            f"{config.name_en or config.name}: land indicators (idle as of {basis or 'never classified'})",
         )
     )
     for head in (
@@ -317,11 +319,23 @@ def stats(
             "" if national is None else f"{national:,.2f}",
         )
     console.print(table)
+    lacking = {k: int(row[f"industrial_lacking_{k}"]) for k in ("floor_area", "investment", "tax")}
+    if any(lacking.values()):
+        console.print(
+            _t(
+                language,
+                "注：已建工业用地中缺少数据的宗数（相应指标偏低）：",
+                "Note: built industrial parcels lacking figures (the indicators are understated): ",
+            )
+            + ", ".join(f"{k} {v}" for k, v in lacking.items() if v)
+        )
     evaluated = evaluate(parcels, config)
     counts = evaluated.counts()
     console.print(
         _t(language, "亩均效益评价：", "Per-mu evaluation: ")
-        + "，".join(f"{c} {CLASSES[c][0 if language == 'zh' else 1]} {n}" for c, n in counts.items())
+        + _t(language, "，", ", ").join(
+            f"{c} {CLASSES[c][0 if language == 'zh' else 1]} {n}" for c, n in counts.items()
+        )
         + _t(
             language,
             f"；低效用地 {int(evaluated.table['low_efficiency'].sum())} 宗",

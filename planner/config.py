@@ -172,6 +172,10 @@ class ParkConfig:
                 problem = industry_code_problem(code) if isinstance(code, str) else f"{code!r} is not a code"
                 if problem:
                     raise ConfigError(f"leading industry {industry.name_zh!r}: {problem}")
+        for key in ("idle_after_years", "reclaim_after_years"):
+            value = self.threshold(key)
+            if value < 1 or value != int(value):
+                raise ConfigError(f"`thresholds.{key}` must be a whole number of years ≥ 1, got {value:g}")
         weights = [
             self.threshold(k)
             for k in ("eval_weight_tax", "eval_weight_output", "eval_weight_energy", "eval_weight_far")

@@ -155,3 +155,27 @@ def test_readiness_and_ready_land_over_a_size(park_copy, demo_park):
     bad = run("ready", str(park_copy), "--min-mu", "50", "--max-mu", "10")
     assert bad.returncode == 2
     assert "is empty or negative" in " ".join(bad.stderr.replace("│", " ").split())
+
+
+def test_stats_of_a_park_never_classified_has_no_idle_rate(tmp_path):
+    from planner.config import ParkConfig
+    from planner.store import create_park
+    from tests.conftest import grid_parcels
+
+    store = create_park(tmp_path / "p.gpkg", ParkConfig(park_id="T1", name="测试园区", crs_epsg=4548))
+    store.write_parcels(
+        grid_parcels(
+            3,
+            status=["supplied", "reserved", "planned"],
+            holder=["甲", None, None],
+            contract_date=["2020-01-01", None, None],
+        ),
+        by="a",
+    )
+    out_json = tmp_path / "s.json"
+    out = run("stats", str(store.path), "--json", str(out_json), "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert "idle as of never classified" in " ".join(out.stdout.split())
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    assert data["idle_as_of"] is None
+    assert data["parks"]["T1"]["idle_land_rate_pct"] is None

@@ -183,6 +183,7 @@ _TEXT = {
         "far_low": "低于行业下限",
         "far_ok": "达标",
         "far_free": "容积率 {v:.2f}（行业无下限）",
+        "no_far": "无建筑面积数据，不计容积率得分",
         "tail": "综合得分 {score:.1f} → {cls} 类 {label}",
         "low": "；列为低效用地",
         "sep": "；",
@@ -196,6 +197,7 @@ _TEXT = {
         "far_low": "below it",
         "far_ok": "met",
         "far_free": "FAR {v:.2f} (no minimum for the industry)",
+        "no_far": "no floor area recorded, FAR not scored",
         "tail": "score {score:.1f} → class {cls} ({label})",
         "low": "; low-efficiency land",
         "sep": "; ",
@@ -213,11 +215,13 @@ def _explain(row: object, bench: dict, pos: int, lang: str) -> str:
         if np.isfinite(row.output_per_tce_wan)
         else t["no_energy"],
     ]
-    if np.isfinite(row.far_min):
+    if np.isfinite(row.far_min) and np.isfinite(row.far):
         verdict = t["far_low"] if row.far < row.far_min else t["far_ok"]
         parts.append(t["far"].format(v=row.far, b=row.far_min, d=str(row.industry)[:3], verdict=verdict))
     elif np.isfinite(row.far):
         parts.append(t["far_free"].format(v=row.far))
+    if not np.isfinite(row.far):
+        parts.append(t["no_far"])
     label = CLASSES[row.eval_class][0 if lang == "zh" else 1]
     tail = t["tail"].format(score=row.score, cls=row.eval_class, label=label) + (t["low"] if row.low_efficiency else "")
     return t["sep"].join([*parts, tail])

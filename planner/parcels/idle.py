@@ -34,7 +34,7 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag
-from planner.parcels.schema import DELAY_CAUSES, IDLE_RULES
+from planner.parcels.schema import DELAY_CAUSES
 
 __all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
 
@@ -99,8 +99,10 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
     -------
     IdleResult
         Parcels whose records cannot be judged (dates out of order, negative
-        amounts, a fee without a land price) are reported in ``problems`` by
-        parcel and field and are not counted as idle or as not idle.
+        amounts, building or producing without a start date) are reported in
+        ``problems`` by parcel and field and left out; supplied land without an
+        agreed start date is reported too. An idle parcel without a land price is
+        reported and counted, its fee unknown.
     """
     day = pd.Timestamp(as_of).normalize()
     idle_years = config.threshold("idle_after_years")
@@ -140,16 +142,22 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
         & ~(little_developed | little_invested)
         & (np.isnan(developed) | np.isnan(invested) | np.isnan(total))
     )
-    problems += flag(
-        p,
-        unknown,
-        "warning",
+    missing_column = np.where(
+        np.isnan(developed),
         "developed_area_m2",
-        (
-            "halted for over a year, but the developed area or the investment made is missing: "
-            "whether it is under 1/3 or 25% cannot be told"
-        ),
+        np.where(np.isnan(invested), "investment_actual_wan", "investment_total_wan"),
     )
+    for column in ("developed_area_m2", "investment_actual_wan", "investment_total_wan"):
+        problems += flag(
+            p,
+            unknown & (missing_column == column),
+            "warning",
+            column,
+            (
+                f"halted for over {idle_years:g} year(s), but `{column}` is missing: whether the parcel is under "
+                f"{developed_min:.3g} developed or {invested_min:.0%} invested cannot be told"
+            ),
+        )
     rule2 = halted_long & (little_developed | little_invested) & ~unknown & ~(rule1 & ~resumed)
 
     rule = np.where(rule1 & ~resumed, "not_started", np.where(rule2, "halted", None))
@@ -195,8 +203,9 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
     )
     notes = np.full((n, 2), "", dtype=object)
     explained = np.flatnonzero(idle | resumed)  # words only where there is something to say
+    rules = {"idle": idle_years, "reclaim": reclaim_years, "developed": developed_min, "invested": invested_min}
     for pos, row in zip(explained, table.iloc[explained].itertuples(), strict=True):
-        notes[pos] = _note(row, day)
+        notes[pos] = _note(row, day, rules)
     table["note_zh"], table["note_en"] = notes[:, 0], notes[:, 1]
     return IdleResult(day, table.set_index("parcel_id"), problems)
 
@@ -211,6 +220,11 @@ def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
         ((agreed < contract).fillna(False), "agreed_start_date", "the agreed start date is before the contract date"),
         ((halted < started).fillna(False), "halted_since", "the halt date is before the actual start date"),
         (halted.notna() & started.isna(), "halted_since", "a halt date without an actual start date"),
+        (
+            p["status"].isin(["under_construction", "in_production"]) & started.isna(),
+            "actual_start_date",
+            "the parcel is under construction or producing but has no actual start date",
+        ),
     ]
     for column in ("investment_total_wan", "investment_actual_wan", "developed_area_m2", "land_price_wan"):
         values = p[column].to_numpy(dtype=float, na_value=np.nan)
@@ -223,26 +237,41 @@ def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
             column,
             f"{text}; the parcel is left out of the idle-land count",
         )
+    no_date = supplied & p["agreed_start_date"].isna().to_numpy() & p["actual_start_date"].isna().to_numpy()
+    problems += flag(
+        p,
+        no_date,
+        "warning",
+        "agreed_start_date",
+        "supplied land without an agreed start date: whether it is idle cannot be told",
+    )
     return problems
 
 
-def _note(row: object, day: pd.Timestamp) -> tuple[str, str]:
-    """Chinese and English explanation of one parcel's classification."""
+def _note(row: object, day: pd.Timestamp, rules: dict[str, float]) -> tuple[str, str]:
+    """Chinese and English explanation of one parcel's classification, in the park's own terms."""
+    years, reclaim = f"{rules['idle']:g}", f"{rules['reclaim']:g}"
     rule = row.idle_rule
     if rule is None and pd.isna(row.resumed_on):
         return "", ""
     if rule is None:
         return (
-            f"约定动工日 {row.reference_date:%Y-%m-%d} 满一年未动工，{row.resumed_on:%Y-%m-%d} 已动工，不再闲置",
-            f"not started one year after {row.reference_date:%Y-%m-%d}; started on {row.resumed_on:%Y-%m-%d}, "
-            "no longer idle",
+            f"约定动工日 {row.reference_date:%Y-%m-%d} 起满{years}年未动工，{row.resumed_on:%Y-%m-%d} 已动工，不再闲置",
+            f"not started {years} year(s) after {row.reference_date:%Y-%m-%d}; started on "
+            f"{row.resumed_on:%Y-%m-%d}, no longer idle",
         )
     base_zh = (
-        f"约定动工日 {row.reference_date:%Y-%m-%d} 起满一年未动工"
+        f"约定动工日 {row.reference_date:%Y-%m-%d} 起满{years}年未动工"
         if rule == "not_started"
-        else f"{row.reference_date:%Y-%m-%d} 中止开发建设满一年，开发面积不足1/3或投资不足25%"
+        else f"{row.reference_date:%Y-%m-%d} 起中止开发建设满{years}年，开发面积不足{rules['developed']:.3g}"
+        f"或投资不足{rules['invested']:.0%}"
     )
-    base_en = f"{IDLE_RULES[rule][1]} (from {row.reference_date:%Y-%m-%d})"
+    base_en = (
+        f"not started {years} year(s) after {row.reference_date:%Y-%m-%d}"
+        if rule == "not_started"
+        else f"halted {years} year(s) from {row.reference_date:%Y-%m-%d}, under {rules['developed']:.3g} developed "
+        f"or {rules['invested']:.0%} invested"
+    )
     since = f"{row.idle_since:%Y-%m-%d}"
     if row.government_cause:
         zh_cause, en_cause = DELAY_CAUSES[row.government_cause]
@@ -253,7 +282,7 @@ def _note(row: object, day: pd.Timestamp) -> tuple[str, str]:
     fee = "未记录土地价款" if np.isnan(row.idle_fee_wan) else f"闲置费 {row.idle_fee_wan:,.1f} 万元"
     fee_en = "no land price recorded" if np.isnan(row.idle_fee_wan) else f"idle-land fee {row.idle_fee_wan:,.1f} 万元"
     if row.reclaim_from <= day:
-        reclaim_zh = f"已满两年，自 {row.reclaim_from:%Y-%m-%d} 起可无偿收回"
+        reclaim_zh = f"已满{reclaim}年，自 {row.reclaim_from:%Y-%m-%d} 起可无偿收回"
         reclaim_en = f"reclaimable without compensation since {row.reclaim_from:%Y-%m-%d}"
     else:
         reclaim_zh = f"{row.reclaim_from:%Y-%m-%d} 起可无偿收回"

@@ -132,8 +132,10 @@ def park_indicators(parcels: pd.DataFrame, *, idle: pd.Series | None = None) -> 
     -------
     pandas.DataFrame
         One row per park and a last row ``ALL`` (index ``park_id``): the areas
-        behind the rates (``*_area_ha``) and every indicator of :data:`INDICATORS`.
-        A ratio whose denominator is zero is NaN.
+        behind the rates (``*_area_ha``), every indicator of :data:`INDICATORS`, and
+        how many built industrial parcels lack the floor area, investment or tax
+        the indicators sum (``industrial_lacking_*``). A ratio whose denominator is
+        zero, or whose figures no parcel states, is NaN.
     """
     p = parcels.reset_index(drop=True).copy()
     p["_idle"] = (p["idle_rule"].notna() if idle is None else pd.Series(idle).reset_index(drop=True)).to_numpy()
@@ -155,7 +157,12 @@ def _indicators(p: pd.DataFrame) -> dict[str, float]:
     idle = p["_idle"].to_numpy(dtype=bool) & supplied
 
     def total(column: str, mask: np.ndarray) -> float:
-        return float(np.nansum(p[column].to_numpy(dtype=float, na_value=np.nan)[mask]))
+        """Sum over ``mask``; NaN when no parcel there states a value (missing is not zero)."""
+        values = p[column].to_numpy(dtype=float, na_value=np.nan)[mask]
+        return float(np.nansum(values)) if np.isfinite(values).any() else float("nan")
+
+    def lacking(column: str, mask: np.ndarray) -> int:
+        return int(np.isnan(p[column].to_numpy(dtype=float, na_value=np.nan)[mask]).sum())
 
     def ratio(a: float, b: float, scale: float = 1.0) -> float:
         return a / b * scale if b > 0 else float("nan")
@@ -189,4 +196,8 @@ def _indicators(p: pd.DataFrame) -> dict[str, float]:
         "tax_per_industrial_land_wan_per_mu": ratio(total("tax_wan", industrial), ind_m2, M2_PER_MU),
         "tax_per_land_wan_per_ha": ratio(total("tax_wan", built), built_m2, M2_PER_HECTARE),
         "idle_land_rate_pct": ratio(idle_m2, supp, 100),
+        # built industrial parcels without the figure an indicator sums: it is understated by them
+        "industrial_lacking_floor_area": lacking("floor_area_m2", industrial),
+        "industrial_lacking_investment": lacking("investment_actual_wan", industrial),
+        "industrial_lacking_tax": lacking("tax_wan", industrial),
     }

@@ -145,3 +145,12 @@ def test_output_without_energy_and_investment_without_floor_area():
         ("P000", "energy_tce"): "output 6,000 万元 with no energy use recorded",
         ("P000", "floor_area_m2"): "investment 4,000 万元 made but no floor area recorded",
     }
+
+
+def test_a_parcel_without_floor_area_is_not_scored_on_far():
+    p = producing(tax_wan=[300.0], output_wan=[6000.0], energy_tce=[1200.0])
+    row = evaluate(p, CONFIG).table.loc["P000"]
+    assert row["score"] == pytest.approx(100.0)  # tax, output and energy at their benchmarks
+    assert "无建筑面积数据，不计容积率得分" in row["explanation_zh"]
+    assert "达标" not in row["explanation_zh"]
+    assert not row["low_efficiency"]

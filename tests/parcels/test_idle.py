@@ -111,7 +111,7 @@ def test_two_years_makes_it_reclaimable():
     p = parcels(contract_date=["2022-01-10"], agreed_start_date=["2022-06-30"])
     row = classify(p, "2024-07-01").table.loc["P000"]
     assert row["reclaim_from"] == pd.Timestamp("2024-07-01")
-    assert "已满两年" in row["note_zh"]
+    assert "已满2年" in row["note_zh"]
     assert "reclaimable without compensation since 2024-07-01" in row["note_en"]
 
 
@@ -187,3 +187,48 @@ def test_the_park_may_set_its_own_rules():
     row = classify_idle(p, "2024-07-01", strict).table.loc["P000"]
     assert row["idle_fee_wan"] == pytest.approx(100.0)
     assert row["reclaim_from"] == pd.Timestamp("2025-07-01")
+
+
+def test_notes_speak_the_parks_own_rules():
+    rules = CONFIG.with_changes(thresholds={**CONFIG.thresholds, "idle_after_years": 2.0, "reclaim_after_years": 3.0})
+    p = parcels(contract_date=["2020-01-10"], agreed_start_date=["2020-06-30"])
+    row = classify_idle(p, "2024-01-01", rules).table.loc["P000"]
+    assert row["idle_since"] == pd.Timestamp("2022-07-01")
+    assert row["reclaim_from"] == pd.Timestamp("2023-07-01")
+    assert row["note_zh"].startswith("约定动工日 2020-06-30 起满2年未动工，自 2022-07-01 起闲置")
+    assert "已满3年，自 2023-07-01 起可无偿收回" in row["note_zh"]
+    assert row["note_en"].startswith("not started 2 year(s) after 2020-06-30")
+
+
+def test_years_must_be_whole():
+    from planner.errors import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"`thresholds.idle_after_years` must be a whole number of years ≥ 1, got 1.5"
+    ):
+        CONFIG.with_changes(thresholds={**CONFIG.thresholds, "idle_after_years": 1.5})
+
+
+def test_building_or_producing_without_a_start_date_is_refused_not_charged():
+    p = parcels(status=["in_production"], contract_date=["2020-01-01"], agreed_start_date=["2020-06-30"])
+    result = classify(p, "2026-01-01")
+    assert result.idle.empty
+    [problem] = [q for q in result.problems if q.severity == "error"]
+    assert (problem.parcel_id, problem.field) == ("P000", "actual_start_date")
+    assert "has no actual start date; the parcel is left out of the idle-land count" in problem.message
+
+
+def test_supplied_land_without_an_agreed_start_date_is_reported():
+    p = parcels(contract_date=["2020-01-01"])
+    result = classify(p, "2026-01-01")
+    assert result.idle.empty
+    assert [(q.parcel_id, q.field, q.severity) for q in result.problems] == [("P000", "agreed_start_date", "warning")]
+
+
+def test_a_missing_figure_is_named_by_its_own_column():
+    p = parcels(**HALT, developed_area_m2=[5000.0], investment_actual_wan=[None])
+    result = classify(p, "2025-07-01")
+    assert result.idle.empty  # 1/3 developed; the investment cannot be told
+    [problem] = result.problems
+    assert (problem.parcel_id, problem.field) == ("P000", "investment_actual_wan")
+    assert "`investment_actual_wan` is missing" in problem.message

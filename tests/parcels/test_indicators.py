@@ -81,3 +81,13 @@ def test_an_explicit_idle_mask_and_empty_denominators():
     empty = park_indicators(planned_only)
     assert empty.loc["T1", "land_development_rate_pct"] == 0.0
     assert np.isnan(empty.loc["T1", "supply_rate_pct"])  # nothing available: no rate, not zero
+
+
+def test_missing_figures_are_not_zero():
+    p = park()
+    p.loc[4, ["floor_area_m2", "footprint_m2", "investment_actual_wan", "tax_wan"]] = np.nan
+    table = park_indicators(p)
+    assert np.isnan(table.loc["T1", "far_industrial"])  # no industrial floor area stated at all
+    assert np.isnan(table.loc["T1", "tax_per_industrial_land_wan_per_ha"])
+    assert table.loc["T1", "industrial_lacking_floor_area"] == 1
+    assert table.loc["T1", "far_overall"] == pytest.approx(20000 / 20000)  # the commercial parcel's floors only
