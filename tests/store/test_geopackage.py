@@ -15,6 +15,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+import shapely.ops
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import LineString, MultiLineString, Point, box
 
@@ -686,3 +687,35 @@ def test_metadata_is_set_with_the_write_or_not_at_all(store):
     assert store.metadata() == {"idle_as_of": "2026-06-30"}
     assert sha256(store.path) == before
     assert store.history(layer="park_metadata")["changes"].tolist() == [{"idle_as_of": [None, "2026-06-30"]}]
+
+
+def test_a_substation_upgrade_and_a_new_main_change_readiness(demo_park, tmp_path):
+    from planner.store.derived import update_readiness
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    shutil.copy(demo_park.dem_path, tmp_path / "dem.tif")
+    store = open_store(tmp_path / "park.gpkg")
+    before = store.read_parcels().set_index("parcel_id")
+    full = before.index[before["power_reason"].str.contains("东区35kV变电站容量不足", na=False)]
+    assert len(full) > 0
+    sources = store.read_layer("sources")
+    sources.loc[sources["source_id"] == "SS-35-2", "capacity_kva"] = 80_000.0  # 2 × 40 MVA
+    store.write_layer("sources", sources.drop(columns=["version", "updated_at", "updated_by"]), by="供电公司")
+    water = store.read_layer("water_lines")
+    cut_off = water[water["line_id"] == "WA-纬六路-2"].geometry.iloc[0]
+    rest = water[water["line_id"] != "WA-纬六路-2"].geometry.union_all()
+    start = shapely.get_point(cut_off, 0)
+    link = LineString([start, shapely.ops.nearest_points(start, rest)[1]])  # a new main joins it to the network
+    new = gpd.GeoDataFrame(
+        {"line_id": ["WA-新建-1"], "name": ["新建连通给水管"], "diameter_mm": [300.0]}, geometry=[link], crs=water.crs
+    )
+    store.write_layer(
+        "water_lines", pd.concat([water.drop(columns=["version", "updated_at", "updated_by"]), new]), by="水务公司"
+    )
+    unreached = before.index[before["water_reason"].str.contains("但未接通任何源点", na=False)]
+    assert len(unreached) > 0
+    update_readiness(store, by="规划科")
+    after = store.read_parcels().set_index("parcel_id")
+    assert after.loc[full, "power"].all()
+    assert after.loc[unreached, "water"].all()
+    assert store.history(feature_id="SS-35-2")["changes"].iloc[-1]["capacity_kva"] == [40_000.0, 80_000.0]
