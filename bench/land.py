@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
-import time
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from bench.store import synthetic_parcels
+from bench.store import synthetic_parcels, timed
 from planner.config import ParkConfig
 from planner.parcels.evaluation import evaluate
 from planner.parcels.idle import classify_idle
@@ -61,15 +59,6 @@ def naive_not_started(frame: pd.DataFrame) -> int:
         if due <= AS_OF.toordinal() and (pd.isna(started) or started.date().toordinal() >= due):
             count += 1
     return count
-
-
-def timed(fn, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import pandas as pd
 import typer
@@ -45,6 +45,12 @@ def _lang(lang: str | None) -> str:
 
 def _t(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
+
+
+def _fail(exc: Exception, lang: str) -> NoReturn:
+    """Print a planner error as one line, without a traceback, and exit with status 1."""
+    err_console.print(f"[red]{_t(lang, '错误', 'Error')}:[/red] {exc}")
+    raise typer.Exit(1) from None
 
 
 def _version(value: bool) -> None:
@@ -100,8 +106,7 @@ def demo(
         try:
             park = build_demo(out, seed=seed, as_of=day)
         except PlannerError as exc:
-            err_console.print(f"[red]{_t(language, '错误', 'Error')}:[/red] {exc}")
-            raise typer.Exit(1) from None
+            _fail(exc, language)
     _print_demo(park, language)
     if serve:
         console.print(
@@ -134,8 +139,7 @@ def _open(park: Path, lang: str):
     try:
         return open_store(park)
     except PlannerError as exc:
-        err_console.print(f"[red]{_t(lang, '错误', 'Error')}:[/red] {exc}")
-        raise typer.Exit(1) from None
+        _fail(exc, lang)
 
 
 def _print_problems(problems, lang: str, *, limit: int = 20) -> None:
@@ -172,8 +176,7 @@ def idle(
     try:
         result, report = update_idle(store, day, by=by)
     except PlannerError as exc:
-        err_console.print(f"[red]{_t(language, '错误', 'Error')}:[/red] {exc}")
-        raise typer.Exit(1) from None
+        _fail(exc, language)
     parcels = store.read_parcels().set_index("parcel_id")
     idle_rows = result.idle.join(parcels[["name", "holder", "area_mu", "land_price_wan"]])
     table = Table(title=_t(language, f"闲置土地（截至 {day}）", f"Idle land as of {day}"))
@@ -385,8 +388,7 @@ def readiness(
         try:
             run = update_readiness(store, by=by, progress=advance)
         except PlannerError as exc:
-            err_console.print(f"[red]{_t(language, '错误', 'Error')}:[/red] {exc}")
-            raise typer.Exit(1) from None
+            _fail(exc, language)
     config = store.config()
     parcels = store.read_parcels()
     table = Table(title=_t(language, "七通一平（按园区清单）", "Readiness by checklist item"))
