@@ -110,8 +110,9 @@ def network_coverage(
     dist, origin = source_distances(network)
 
     parcel_i, edge_i = tree.query(geoms, predicate="dwithin", distance=service_distance_m)
-    lateral = shapely.distance(geoms[parcel_i], edge_geoms[edge_i])
-    taps = shapely.get_point(shapely.shortest_line(edge_geoms[edge_i], geoms[parcel_i]), 0)
+    links = shapely.shortest_line(edge_geoms[edge_i], geoms[parcel_i])
+    lateral = shapely.length(links)
+    taps = shapely.get_point(links, 0)
     pos = shapely.line_locate_point(edge_geoms[edge_i], taps)
     length = edges["length_m"].to_numpy()[edge_i]
     u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
@@ -153,8 +154,11 @@ def network_coverage(
     near[idx] = True
     if (~near).any():  # how far the network is from the others
         far = np.flatnonzero(~near)
-        _, d = tree.query_nearest(geoms[far], return_distance=True, all_matches=False)
-        out.loc[far, "distance_m"] = d
+        # how far, up to 20 service distances (beyond, "more than" is all a planner needs)
+        reach = 20 * service_distance_m
+        (found, _), d = tree.query_nearest(geoms[far], return_distance=True, all_matches=False, max_distance=reach)
+        out.loc[far, "distance_m"] = np.inf
+        out.loc[far[found], "distance_m"] = d
 
     reached = near & np.isfinite(out["network_m"].to_numpy())
     in_radius = reached & (out["network_m"].to_numpy() <= service_radius_m)
@@ -186,6 +190,7 @@ def network_coverage(
     sources["remaining"] = remaining
     table = out.drop(columns=["source"]).set_index("parcel_id")
     table["network_m"] = table["network_m"].where(np.isfinite(table["network_m"]))
+    table["distance_m"] = table["distance_m"].where(np.isfinite(table["distance_m"]))  # beyond the search: unknown
     return Coverage(network.name, table, sources.set_index("source_id"))
 
 
@@ -248,7 +253,11 @@ def _reasons(
     for failed, lateral, along, s, line_id in zip(
         out["failed"], out["distance_m"], out["network_m"], out["source"], out["line_id"], strict=True
     ):
-        if failed == "distance":
+        if failed == "distance" and np.isinf(lateral):
+            texts.append(
+                f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m，超过服务距离 {service_distance_m:g} m"
+            )
+        elif failed == "distance":
             texts.append(f"最近的{label}线路距地块 {lateral:,.0f} m，超过服务距离 {service_distance_m:g} m")
         elif failed == "unreached":
             texts.append(f"{label}线路（{line_id}）距地块 {lateral:,.0f} m，但未接通任何源点")

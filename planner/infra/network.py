@@ -109,7 +109,7 @@ def build_network(
     noded = noded[shapely.length(noded) > 0]
     segments = noded
     middles = shapely.line_interpolate_point(segments, 0.5, normalized=True)
-    owner = shapely.STRtree(geoms).query_nearest(middles, all_matches=False)[1]
+    owner = _owners(geoms, middles)
     starts = shapely.get_coordinates(shapely.get_point(segments, 0))
     ends = shapely.get_coordinates(shapely.get_point(segments, -1))
     keys = np.round(np.vstack([starts, ends]), 3)
@@ -131,6 +131,17 @@ def build_network(
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network
+
+
+def _owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
+    """The input line each noded segment came from: the line its middle lies on (to a centimetre)."""
+    found, lines = shapely.STRtree(geoms).query(middles, predicate="dwithin", distance=0.01)
+    owner = np.full(len(middles), -1)
+    owner[found[::-1]] = lines[::-1]  # the first match of each middle
+    lost = np.flatnonzero(owner < 0)
+    if len(lost):  # snap rounding moved it farther: the nearest line
+        owner[lost] = shapely.STRtree(geoms).query_nearest(middles[lost], all_matches=False)[1]
+    return owner
 
 
 def _connectors(geoms: np.ndarray, snap_m: float) -> np.ndarray:
