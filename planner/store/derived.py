@@ -59,8 +59,10 @@ def update_readiness(
 
     Each network with lines in service is modelled (:mod:`planner.infra.network`,
     :mod:`planner.infra.coverage`); the DEM named in the configuration (relative to
-    the store's folder) gives the leveling. ``progress`` is called with the name of
-    each step. The time is kept in the park's metadata as ``readiness_at``.
+    the store's folder) gives the leveling; the metadata key ``dem_date`` says when it
+    was taken (records declaring a parcel leveled after that date prevail).
+    ``progress`` is called with the name of each step. The time is kept in the park's
+    metadata as ``readiness_at``.
     """
     step = progress or (lambda _name: None)
     config = store.config()
@@ -101,7 +103,8 @@ def update_readiness(
     dem_date = None
     if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
         terrain = parcel_terrain(parcels, store.folder / config.dem)
-        dem_date = pd.Timestamp(store.metadata().get("dem_date") or "1900-01-01")
+        recorded = store.metadata().get("dem_date")  # unknown: records cannot be newer than the DEM
+        dem_date = pd.Timestamp(recorded) if recorded else None
     else:
         problems.append(Problem("warning", None, None, "no DEM: leveling uses the declared values", feature="terrain"))
     step("readiness")
