@@ -500,6 +500,7 @@ def ready(
 
 
 def _print_demo(park, lang: str) -> None:
+    from planner.config import checklist_name
     from planner.store import open_store
 
     store = open_store(park.path)
@@ -519,6 +520,17 @@ def _print_demo(park, lang: str) -> None:
         table.add_row(zh if lang == "zh" else en, str(len(rows)), f"{rows['area_mu'].sum():,.1f}")
     table.add_row(_t(lang, "合计", "total"), str(len(parcels)), f"{parcels['area_mu'].sum():,.1f}")
     console.print(table)
+    ready = parcels[parcels["ready"].fillna(False).astype(bool)]
+    idle = parcels[parcels["idle_rule"].notna()]
+    console.print(
+        _t(
+            lang,
+            f"熟地（{checklist_name(config.checklist)}）{len(ready)} 宗 {ready['area_mu'].sum():,.1f} 亩；"
+            f"闲置土地 {len(idle)} 宗 {idle['area_mu'].sum():,.1f} 亩",
+            f"ready land: {len(ready)} parcels, {ready['area_mu'].sum():,.1f} mu; "
+            f"idle land: {len(idle)} parcels, {idle['area_mu'].sum():,.1f} mu",
+        )
+    )
     layers = Table(title=_t(lang, "图层", "Layers"))
     layers.add_column(_t(lang, "图层", "layer"))
     layers.add_column(_t(lang, "要素数", "features"), justify="right")

@@ -26,6 +26,7 @@ __all__ = [
     "LeadingIndustry",
     "ParkConfig",
     "checklist_from_preset",
+    "checklist_name",
 ]
 
 CHECKLIST_PRESETS: Mapping[str, tuple[str, ...]] = {
@@ -286,6 +287,11 @@ class ParkConfig:
 def _nonnegative(value: object) -> bool:
     """A finite number ≥ 0 (booleans are not numbers here)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
+def checklist_name(checklist: tuple[str, ...]) -> str:
+    """The preset's name of a checklist (``七通一平``), or ``园区清单`` for a park's own list."""
+    return next((name for name, items in CHECKLIST_PRESETS.items() if tuple(items) == tuple(checklist)), "园区清单")
 
 
 def checklist_from_preset(name: str) -> tuple[str, ...]:

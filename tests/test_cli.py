@@ -44,6 +44,8 @@ def test_demo_builds_a_park(tmp_path):
     out = run("demo", "--no-serve", "--out", str(tmp_path), "--as-of", "2026-06-30")
     assert out.returncode == 0, out.stderr
     assert "宗地（按供地状态）" in out.stdout
+    assert "熟地（七通一平）" in out.stdout
+    assert "闲置土地" in out.stdout
     assert "经开区110kV变电站" in out.stdout
     store = open_store(tmp_path / "park.gpkg")
     assert len(store.read_parcels()) >= 300

@@ -132,3 +132,10 @@ def test_nulls_in_a_config_file_mean_the_defaults():
 def test_malformed_config_files_are_named(data, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         ParkConfig.from_dict({"park_id": "P", "name": "园", "crs_epsg": 4548, **data})
+
+
+def test_checklist_names():
+    from planner.config import checklist_name
+
+    assert checklist_name(CHECKLIST_PRESETS["五通一平"]) == "五通一平"
+    assert checklist_name(("road", "power")) == "园区清单"
