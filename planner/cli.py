@@ -455,7 +455,7 @@ def ready(
         raise typer.BadParameter(f"the range {min_mu}–{max_mu} mu is empty or negative", param_hint="--min-mu/--max-mu")
     store = _open(park, language)
     parcels = store.read_parcels()
-    if parcels["ready"].isna().all():
+    if "readiness_at" not in store.metadata():
         err_console.print(
             _t(
                 language,

@@ -397,7 +397,9 @@ def build_demo(
     store.write_layer("sources", frame.to_gk(plan.sources()), by=BY)
     store.write_parcels(frame.to_gk(parcels), by=BY)
     update_idle(store, as_of, by=BY)
-    store.write_parcels(store.read_parcels(), by=BY, metadata={"dem_date": as_of.isoformat()})
+    # the DEM is as new as the records: the declared leveling does not override it
+    taken = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+    store.write_parcels(store.read_parcels(), by=BY, metadata={"dem_date": taken})
     update_readiness(store, by=BY)
 
     stored = store.read_parcels()

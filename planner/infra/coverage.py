@@ -2,9 +2,10 @@
 
 For every parcel and network:
 
-- the **tap point**: the nearest point *on an edge* (not the nearest node) among the
-  edges within the network's service distance of the parcel, choosing the one that is
-  nearest to a live source along the network;
+- the **tap point**: a point *on an edge* (not a node) within the network's service
+  distance of the parcel — of the stretches of edges that close, the point nearest a
+  live source along the network (for a parcel fronting a main, the end of its frontage
+  toward the source);
 - the **lateral distance** from the parcel to that edge (``distance_m``);
 - the **network distance** from the nearest live source to the tap point, along the
   network (one multi-source Dijkstra for the whole park), and the serving source;
@@ -109,23 +110,24 @@ def network_coverage(
     tree = shapely.STRtree(edge_geoms)
     dist, origin = source_distances(network)
 
+    if not len(edges):  # a layer whose lines are all out of service reaches nothing
+        return _nothing(network, p)
     parcel_i, edge_i = tree.query(geoms, predicate="dwithin", distance=service_distance_m)
-    links = shapely.shortest_line(edge_geoms[edge_i], geoms[parcel_i])
-    lateral = shapely.length(links)
-    taps = shapely.get_point(links, 0)
-    pos = shapely.line_locate_point(edge_geoms[edge_i], taps)
+    lateral = shapely.distance(edge_geoms[edge_i], geoms[parcel_i])
+    a, b = _stretch(edge_geoms[edge_i], geoms, parcel_i, service_distance_m)
     length = edges["length_m"].to_numpy()[edge_i]
     u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
-    via_u, via_v = dist[u] + pos, dist[v] + (length - pos)
-    along = np.minimum(via_u, via_v)
-    source = np.where(via_u <= via_v, origin[u], origin[v])
+    via_u, via_v = dist[u] + a, dist[v] + (length - b)
+    use_u = via_u <= via_v
+    along = np.where(use_u, via_u, via_v)
+    taps = shapely.line_interpolate_point(edge_geoms[edge_i], np.where(use_u, a, b))
     pairs = pd.DataFrame(
         {
             "parcel": parcel_i,
             "edge": edge_i,
             "lateral": lateral,
             "along": along,
-            "source": source,
+            "source": np.where(use_u, origin[u], origin[v]),
             "tap_x": shapely.get_x(taps),
             "tap_y": shapely.get_y(taps),
         }
@@ -133,7 +135,6 @@ def network_coverage(
     # the best tap of each parcel: reached first, then nearest along the network, then nearest laterally
     pairs["unreached"] = ~np.isfinite(pairs["along"])
     best = pairs.sort_values(["parcel", "unreached", "along", "lateral"]).drop_duplicates("parcel")
-    best = _refine_taps(best, geoms, edges, dist, origin)
 
     n = len(p)
     out = pd.DataFrame({"parcel_id": p["parcel_id"].to_numpy()})
@@ -194,47 +195,52 @@ def network_coverage(
     return Coverage(network.name, table, sources.set_index("source_id"))
 
 
-def _refine_taps(
-    best: pd.DataFrame, geoms: np.ndarray, edges: pd.DataFrame, dist: np.ndarray, origin: np.ndarray
-) -> pd.DataFrame:
-    """Among the points of the chosen edge nearest the parcel, tap the one nearest a source.
+def _stretch(
+    edge_geoms: np.ndarray, geoms: np.ndarray, parcel_i: np.ndarray, service_distance_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where along each edge (m from its ``u`` end) its stretch within the service distance of the parcel lies.
 
-    A parcel side parallel to a main is nearest to it along a stretch, not at one point.
-    The stretch's ends are among the projections of the parcel's vertices on the edge,
-    the edge's own vertices, and where the edge crosses the parcel; the candidates as
-    near as the nearest point (to a micrometre) bound it, and the tap goes to the end
-    nearer a source along the network.
+    Any point of that stretch can take the parcel's service connection; the tap goes to
+    the end nearer a source. The zone is the parcel buffered by the service distance
+    (a polygon just inside the true circle arcs, so a tap is never beyond reach).
     """
-    if best.empty:
-        return best
-    best = best.reset_index(drop=True)
-    k = len(best)
-    edge_geoms = edges.geometry.to_numpy()[best["edge"].to_numpy()]
-    parcel_geoms = geoms[best["parcel"].to_numpy()]
-    vertices, owner = shapely.get_coordinates(parcel_geoms, return_index=True)
-    on_edge, edge_owner = shapely.get_coordinates(edge_geoms, return_index=True)
-    crossing, cross_owner = shapely.get_coordinates(shapely.intersection(edge_geoms, parcel_geoms), return_index=True)
-    cand_owner = np.concatenate([owner, edge_owner, cross_owner])
-    points = shapely.points(np.vstack([vertices, on_edge, crossing]))
-    pos = shapely.line_locate_point(edge_geoms[cand_owner], points)
-    snapped = shapely.line_interpolate_point(edge_geoms[cand_owner], pos)
-    gap = shapely.distance(snapped, parcel_geoms[cand_owner])
-    nearest = gap <= best["lateral"].to_numpy()[cand_owner] + 1e-6
-    frame = pd.DataFrame({"owner": cand_owner[nearest], "pos": pos[nearest]})
-    span = frame.groupby("owner")["pos"].agg(["min", "max"]).reindex(range(k))
-    first = shapely.line_locate_point(edge_geoms, shapely.points(best[["tap_x", "tap_y"]].to_numpy()))
-    a = np.fmin(span["min"].to_numpy(), first)
-    b = np.fmax(span["max"].to_numpy(), first)
-    length = edges["length_m"].to_numpy()[best["edge"].to_numpy()]
-    u = edges["u"].to_numpy()[best["edge"].to_numpy()]
-    v = edges["v"].to_numpy()[best["edge"].to_numpy()]
-    via_u, via_v = dist[u] + a, dist[v] + (length - b)
-    use_u = via_u <= via_v
-    best["along"] = np.where(use_u, via_u, via_v)
-    best["source"] = np.where(use_u, origin[u], origin[v])
-    taps = shapely.line_interpolate_point(edge_geoms, np.where(use_u, a, b))
-    best["tap_x"], best["tap_y"] = shapely.get_x(taps), shapely.get_y(taps)
-    return best
+    k = len(parcel_i)
+    if not k:
+        return np.zeros(0), np.zeros(0)
+    used = np.unique(parcel_i)
+    zones = np.empty(len(geoms), dtype=object)
+    zones[used] = shapely.buffer(geoms[used], service_distance_m, quad_segs=16)
+    inside = shapely.intersection(edge_geoms, zones[parcel_i])
+    coords, owner = shapely.get_coordinates(inside, return_index=True)
+    pos = shapely.line_locate_point(edge_geoms[owner], shapely.points(coords))
+    frame = pd.DataFrame({"owner": owner, "pos": pos}).groupby("owner")["pos"].agg(["min", "max"]).reindex(range(k))
+    # a stretch too thin for the polygon zone: the nearest point
+    nearest = shapely.line_locate_point(
+        edge_geoms, shapely.get_point(shapely.shortest_line(edge_geoms, geoms[parcel_i]), 0)
+    )
+    return frame["min"].fillna(pd.Series(nearest)).to_numpy(), frame["max"].fillna(pd.Series(nearest)).to_numpy()
+
+
+def _nothing(network: Network, p: pd.DataFrame) -> Coverage:
+    """Coverage of a network with no line in service: nothing is connected."""
+    table = pd.DataFrame(
+        {
+            "connected": False,
+            "distance_m": np.nan,
+            "network_m": np.nan,
+            "source_id": None,
+            "line_id": None,
+            "tap_x": np.nan,
+            "tap_y": np.nan,
+            "failed": "distance",
+            "reason": f"没有在用的{network.label}线路",
+        },
+        index=pd.Index(p["parcel_id"].to_numpy(), name="parcel_id"),
+    )
+    sources = pd.DataFrame(
+        columns=["kind", "name", "capacity", "load", "remaining"], index=pd.Index([], name="source_id")
+    )
+    return Coverage(network.name, table, sources)
 
 
 def _reasons(

@@ -14,6 +14,7 @@ a live source, a source off its network, and the pieces no source reaches.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -24,6 +25,7 @@ import pandas as pd
 import scipy.sparse
 import scipy.sparse.csgraph
 import shapely
+import shapely.ops
 
 from planner.errors import Problem
 from planner.infra.layers import CAPACITY_COLUMN, NETWORKS
@@ -87,27 +89,49 @@ def build_network(
 ) -> Network | None:
     """Build the graph of network ``name`` from its line layer and the park's sources.
 
-    Returns ``None`` when the layer has no line in service (readiness then uses the
-    declared values); the reason is the caller's to report.
+    Returns ``None`` when the layer holds no line at all (readiness then uses the
+    declared values). A layer whose lines are all out of service gives a network
+    without edges: it exists, and reaches nothing.
     """
     problems: list[Problem] = []
     if lines.crs is None or not lines.crs.is_projected:
         msg = f"the {name} lines need a projected CRS (the park's Gauss–Krüger zone); use `to_crs()`"
         raise ValueError(msg)
+    if not len(lines):
+        return None
     live = lines[lines["in_service"].fillna(True).astype(bool)] if "in_service" in lines else lines
     geoms = live.geometry.to_numpy()
     usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     usable[usable] = shapely.length(geoms[usable]) > 0
     live, geoms = live[usable], geoms[usable]
     if not len(live):
-        return None
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                None,
+                f"no {name} line is in service: the network reaches nothing",
+                feature=f"{name} network",
+            )
+        )
+        empty = gpd.GeoDataFrame(
+            {
+                "line_id": pd.Series(dtype=object),
+                "u": pd.Series(dtype=int),
+                "v": pd.Series(dtype=int),
+                "length_m": pd.Series(dtype=float),
+            },
+            geometry=gpd.GeoSeries([], crs=lines.crs),
+            crs=lines.crs,
+        )
+        return Network(name, empty, np.zeros((0, 2)), _empty_sources(), problems)
     line_ids = live["line_id"].astype(str).to_numpy() if "line_id" in live else np.arange(len(live)).astype(str)
 
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     noded = shapely.get_parts(shapely.union_all(np.concatenate([geoms, connectors]), grid_size=_GRID_M))
     noded = noded[shapely.length(noded) > 0]
-    segments = noded
+    segments = _split_at(_open_rings(noded), _source_points(name, sources))
     middles = shapely.line_interpolate_point(segments, 0.5, normalized=True)
     owner = _owners(geoms, middles)
     starts = shapely.get_coordinates(shapely.get_point(segments, 0))
@@ -116,21 +140,59 @@ def build_network(
     nodes, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     u, v = inverse[: len(segments)], inverse[len(segments) :]
-    keep = u != v
     edges = gpd.GeoDataFrame(
-        {
-            "line_id": line_ids[owner][keep],
-            "u": u[keep],
-            "v": v[keep],
-            "length_m": shapely.length(segments[keep]),
-        },
-        geometry=segments[keep],
+        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": shapely.length(segments)},
+        geometry=segments,
         crs=lines.crs,
     ).reset_index(drop=True)
     network = Network(name, edges, nodes, _empty_sources(), problems)
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network
+
+
+def _open_rings(segments: np.ndarray) -> np.ndarray:
+    """Closed segments (a ring main) cut in two halves, so that each is an edge between two nodes."""
+    closed = shapely.is_closed(segments)
+    if not closed.any():
+        return segments
+    rings = segments[closed]
+    halves = [shapely.ops.substring(r, 0, 0.5, normalized=True) for r in rings]
+    halves += [shapely.ops.substring(r, 0.5, 1, normalized=True) for r in rings]
+    return np.concatenate([segments[~closed], np.array(halves, dtype=object)])
+
+
+def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:
+    if sources is None or not len(sources):
+        return np.array([], dtype=object)
+    mine = sources[sources["network"] == name]
+    if "in_service" in mine:
+        mine = mine[mine["in_service"].fillna(True).astype(bool)]
+    points = mine.geometry.to_numpy()
+    return points[~shapely.is_missing(points)]
+
+
+def _split_at(segments: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Segments cut where a source ties on (within :data:`SOURCE_SNAP_M`), so every source sits on a node."""
+    if not len(points) or not len(segments):
+        return segments
+    (found, seg), _ = shapely.STRtree(segments).query_nearest(
+        points, return_distance=True, all_matches=False, max_distance=SOURCE_SNAP_M
+    )
+    cuts: dict[int, list[float]] = {}
+    for k, s_ in zip(found, seg, strict=True):
+        pos = shapely.line_locate_point(segments[s_], points[k])
+        if 1e-3 < pos < shapely.length(segments[s_]) - 1e-3:
+            cuts.setdefault(int(s_), []).append(float(pos))
+    if not cuts:
+        return segments
+    pieces = []
+    for s_, positions in cuts.items():
+        marks = [0.0, *sorted(set(positions)), float(shapely.length(segments[s_]))]
+        pieces += [shapely.ops.substring(segments[s_], a, b) for a, b in itertools.pairwise(marks)]
+    keep = np.ones(len(segments), dtype=bool)
+    keep[list(cuts)] = False
+    return np.concatenate([segments[keep], np.array(pieces, dtype=object)])
 
 
 def _owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:

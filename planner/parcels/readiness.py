@@ -55,6 +55,7 @@ def compute_readiness(
     terrain: pd.DataFrame | None = None,
     *,
     dem_date: pd.Timestamp | None = None,
+    leveled_on: pd.Series | None = None,
 ) -> ReadinessResult:
     """Readiness of every parcel.
 
@@ -70,9 +71,11 @@ def compute_readiness(
     terrain
         ``relief_m``, ``slope_pct``, ``earthwork_m3`` by ``parcel_id`` from the DEM, or
         ``None`` without a DEM.
-    dem_date
-        When the DEM was taken: a parcel whose record declares it leveled and was
-        updated after that date counts as leveled whatever the DEM shows.
+    dem_date, leveled_on
+        When the DEM was taken, and when each parcel's record came to declare it
+        leveled (by ``parcel_id``, from the edit history): a parcel declared leveled
+        after the DEM was taken counts as leveled whatever the DEM shows. A parcel
+        the DEM does not cover (off it, or smaller than a cell) takes its declared value.
     """
     p = parcels.set_index("parcel_id", drop=False)
     ids = p.index
@@ -100,19 +103,24 @@ def compute_readiness(
     declared_level = p["declared_leveled"].astype("boolean")
     if terrain is not None:
         t = terrain.reindex(ids)
+        # a slope the DEM cannot give (cells beside nodata) does not fail a flat parcel
         flat = (t["relief_m"] <= config.threshold("leveled_relief_max_m")) & (
-            t["slope_pct"] <= config.threshold("leveled_slope_max_pct")
+            (t["slope_pct"] <= config.threshold("leveled_slope_max_pct")) | t["slope_pct"].isna()
         )
         derived_level = pd.Series(flat.to_numpy(), index=ids, dtype="boolean").where(t["relief_m"].notna())
-        if dem_date is not None:
-            after = pd.to_datetime(p["updated_at"], utc=True).dt.tz_localize(None).dt.normalize() > dem_date
-            derived_level = derived_level.where(~(declared_level.fillna(False) & after), True)
+        if dem_date is not None and leveled_on is not None:
+            since = pd.to_datetime(leveled_on.reindex(ids), utc=True).dt.tz_localize(None)
+            taken = pd.Timestamp(dem_date)
+            taken = taken.tz_convert(None) if taken.tzinfo else taken
+            after = (since > taken).fillna(False).to_numpy(dtype=bool)
+            derived_level = derived_level.where(~(declared_level.fillna(False).to_numpy(dtype=bool) & after), True)
         out["leveled"] = derived_level.to_numpy()
         out["relief_m"] = t["relief_m"].to_numpy(dtype=float)
         out["earthwork_m3"] = t["earthwork_m3"].to_numpy(dtype=float)
         used["leveled"] = "derived"
         rows.append(_disagree(ids, "leveled", declared_level, derived_level, pd.Series("", index=ids)))
-        level_used = derived_level
+        # parcels the DEM does not cover (off it, or smaller than a cell): their records decide
+        level_used = derived_level.fillna(declared_level)
     else:
         out["leveled"] = pd.array([pd.NA] * len(p), dtype="boolean")
         out["relief_m"] = np.nan

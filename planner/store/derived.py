@@ -108,7 +108,8 @@ def update_readiness(
     else:
         problems.append(Problem("warning", None, None, "no DEM: leveling uses the declared values", feature="terrain"))
     step("readiness")
-    result = compute_readiness(parcels, config, tables, terrain, dem_date=dem_date)
+    leveled_on = _declared_true_since(store, "declared_leveled") if dem_date is not None else None
+    result = compute_readiness(parcels, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on)
     run = ReadinessRun(result, coverage, problems)
     if write:
         table = result.table.reindex(parcels["parcel_id"])
@@ -117,3 +118,20 @@ def update_readiness(
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
         run.report = store.write_parcels(parcels, by=by, metadata={"readiness_at": stamp})
     return run
+
+
+def _declared_true_since(store: ParkStore, column: str) -> pd.Series:
+    """When each parcel's ``column`` last became true, from the edit history (by ``parcel_id``)."""
+    history = store.history(layer="parcels")
+    if history.empty:
+        return pd.Series(dtype="datetime64[ns, UTC]")
+
+    def became_true(change: dict, action: str) -> bool:
+        value = change.get(column)
+        if action == "insert":
+            return value is True
+        return isinstance(value, list) and len(value) == 2 and value[1] is True and value[0] is not True
+
+    mask = [became_true(c, a) for c, a in zip(history["changes"], history["action"], strict=True)]
+    hits = history[mask]
+    return hits.groupby("feature_id")["changed_at"].max()

@@ -53,7 +53,8 @@ def test_a_parcel_40_m_from_a_main_cut_off_from_its_waterworks_is_not_connected(
     p = parcels((500, 40, 100), (2500, 40, 100))
     cov = network_coverage(net, p, **W).table
     assert cov.loc["P0", "connected"]
-    assert cov.loc["P0", "network_m"] == pytest.approx(500.0)  # along the main to the tap below the parcel
+    # the main is within 60 m of the parcel from x = 500 − √(60² − 40²) = 455.28 on: the tap nearest the works
+    assert cov.loc["P0", "network_m"] == pytest.approx(500 - (60**2 - 40**2) ** 0.5, abs=0.5)
     assert not cov.loc["P1", "connected"]
     assert cov.loc["P1", "failed"] == "unreached"
     assert cov.loc["P1", "distance_m"] == pytest.approx(40.0)
@@ -87,14 +88,14 @@ def test_a_full_substation_makes_a_near_parcel_unconnected():
 
 
 def test_a_tap_in_the_middle_of_a_long_edge_connects():
-    # one straight 4 km main, no node near the parcel: the tap is on the edge, 2,050 m along
+    # one straight 4 km main, no node near the parcel: the tap is on the edge, 2000 − √(60² − 30²) = 1948.04 m along
     net = build_network("water", lines([(0, 0), (4000, 0)]), sources(WATERWORKS))
     assert len(net.nodes) == 2
     cov = network_coverage(net, parcels((2000, 30, 100)), **W).table.loc["P0"]
     assert cov["connected"]
     assert cov["distance_m"] == pytest.approx(30.0)
-    assert cov["tap_x"] == pytest.approx(X0 + 2000.0)  # the nearest point on the main to the square's corner …
-    assert cov["network_m"] == pytest.approx(2000.0)  # … and the nearest of its points along it
+    assert cov["tap_x"] == pytest.approx(X0 + 2000 - (60**2 - 30**2) ** 0.5, abs=0.5)
+    assert cov["network_m"] == pytest.approx(2000 - (60**2 - 30**2) ** 0.5, abs=0.5)
 
 
 def test_crossings_t_junctions_and_near_misses_are_joined():
@@ -132,7 +133,7 @@ def test_service_radius():
     cov = network_coverage(net, parcels((1000, 10, 100), (8000, 10, 100)), **W).table
     assert cov.loc["P0", "connected"]
     assert cov.loc["P1", "failed"] == "radius"
-    assert cov.loc["P1", "reason"] == "经给水网络至WW 8.0 km，超过服务半径 5 km"
+    assert cov.loc["P1", "reason"] == "经给水网络至WW 7.9 km，超过服务半径 5 km"  # 8000 − √(60² − 10²) m
 
 
 @pytest.mark.parametrize(
@@ -195,3 +196,63 @@ def test_demo_network_distances_equal_a_plain_dijkstra(demo_park, name):
     expected = plain_dijkstra(net.edges, starts, len(net.nodes))
     np.testing.assert_allclose(dist, expected, rtol=1e-9, atol=1e-6)
     assert np.isfinite(dist).mean() > 0.9
+
+
+def test_a_source_partway_along_a_main_serves_both_ways():
+    net = build_network(
+        "water", lines([(0, 0), (4000, 0)]), sources(("WW", "water", "waterworks", 2000, 0, "capacity_m3d", 1e4))
+    )
+    cov = network_coverage(net, parcels((2100, 30, 100), (1000, 30, 100)), **W).table
+    # P0's frontage starts at 2100 − 51.96: within 60 m of the works' own point, 48.04 m along
+    assert cov.loc["P0", "network_m"] == pytest.approx(100 - (60**2 - 30**2) ** 0.5, abs=0.5)
+    assert cov.loc["P1", "network_m"] == pytest.approx(2000 - 1100 - (60**2 - 30**2) ** 0.5, abs=0.5)
+
+
+def test_a_ring_main_is_kept():
+    ring = [(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)]
+    net = build_network(
+        "water", lines(ring, [(-500, 0), (0, 0)]), sources(("WW", "water", "waterworks", -500, 0, "capacity_m3d", 1e4))
+    )
+    cov = network_coverage(net, parcels((450, 1030, 100)), **W).table.loc["P0"]
+    assert cov["connected"]
+    # from the works 500 m to the ring, then 1000 up a side and 450 − √(60² − 30²) along the top
+    assert cov["network_m"] == pytest.approx(500 + 1000 + 450 - (60**2 - 30**2) ** 0.5, abs=0.5)
+
+
+def test_the_tap_edge_is_chosen_after_the_stretch_is_known():
+    # main 0–3000 with a branch ending on it at 1010; works at 3000; parcel 1000–1100 across the main
+    net = build_network(
+        "water",
+        lines([(0, 0), (3000, 0)], [(1010, 0), (1010, 500)]),
+        sources(("WW", "water", "waterworks", 3000, 0, "capacity_m3d", 1e4)),
+    )
+    cov = network_coverage(net, parcels((1000, -50, 100)), **W).table.loc["P0"]
+    assert cov["network_m"] == pytest.approx(3000 - 1100 - 60, abs=0.5)  # the far end of the stretch: 1160
+
+
+def test_a_multipolygon_parcel_taps_its_part_nearest_the_source():
+    from shapely.geometry import MultiPolygon
+
+    net = build_network("water", lines([(0, 0), (4000, 0)]), sources(WATERWORKS))
+    two = MultiPolygon([box(X0 + 500, Y0 + 30, X0 + 600, Y0 + 130), box(X0 + 3000, Y0 - 50, X0 + 3100, Y0 + 50)])
+    p = validate_parcels(
+        gpd.GeoDataFrame({"parcel_id": ["M"], "status": ["reserved"]}, geometry=[two], crs=GK),
+        crs_epsg=GK,
+        park_id="T1",
+    ).parcels
+    cov = network_coverage(net, p, service_distance_m=60, service_radius_m=2000).table.loc["M"]
+    assert cov["connected"]
+    assert cov["network_m"] == pytest.approx(500 - (60**2 - 30**2) ** 0.5, abs=0.5)
+
+
+def test_a_layer_with_no_line_in_service_reaches_nothing():
+    net = build_network(
+        "gas",
+        lines([(0, 0), (1000, 0)], in_service=[False]),
+        sources(("GS", "gas", "gas_station", 0, 0, "capacity_nm3h", 500.0)),
+    )
+    assert net is not None
+    assert "no gas line is in service" in str(net.problems[0])
+    cov = network_coverage(net, parcels((500, 10, 100)), **W).table.loc["P0"]
+    assert not cov["connected"]
+    assert cov["reason"] == "没有在用的燃气线路"

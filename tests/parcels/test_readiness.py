@@ -65,10 +65,29 @@ def test_leveled_from_terrain_or_from_a_record_newer_than_the_dem():
         {"relief_m": [1.5, 6.0, 6.0], "slope_pct": [1.0, 4.0, 4.0], "earthwork_m3": [900.0, 30000.0, 30000.0]},
         index=pd.Index(["P000", "P001", "P002"], name="parcel_id"),
     )
-    p["updated_at"] = pd.to_datetime(["2026-01-01", "2026-03-01", "2025-12-01"], utc=True)
-    t = compute_readiness(p, CONFIG, cov, terrain, dem_date=pd.Timestamp("2026-02-01")).table
+    # when each record came to say "leveled" (from the edit history); P000's record never did
+    since = pd.Series(pd.to_datetime(["2026-03-01", "2025-12-01"], utc=True), index=["P001", "P002"])
+    t = compute_readiness(p, CONFIG, cov, terrain, dem_date=pd.Timestamp("2026-02-01"), leveled_on=since).table
     # P000 flat; P001 hilly but its record (newer than the DEM) says leveled; P002's record is older
     assert t["leveled"].tolist() == [True, True, False]
     assert t["ready"].tolist() == [True, True, False]
     assert t["missing"].iloc[2] == "leveled"
     np.testing.assert_array_equal(t["relief_m"], [1.5, 6.0, 6.0])
+
+
+def test_a_parcel_the_dem_cannot_judge_falls_back_on_its_record():
+    p = parcels(**{k: [True] * 3 for k in ITEMS}, leveled=[True, True, False])
+    cov = {item: coverage([True, True, True]) for item in ITEMS}
+    terrain = pd.DataFrame(
+        {
+            "relief_m": [0.5, np.nan, np.nan],
+            "slope_pct": [np.nan, np.nan, np.nan],
+            "earthwork_m3": [10.0, np.nan, np.nan],
+        },
+        index=pd.Index(["P000", "P001", "P002"], name="parcel_id"),
+    )
+    t = compute_readiness(p, CONFIG, cov, terrain).table
+    # P000 is flat though the slope is unknown beside nodata; P001/P002 lie off the DEM: their records decide
+    assert t["leveled"].tolist()[0]
+    assert t["ready"].tolist() == [True, True, False]
+    assert t["missing"].tolist() == [None, None, "leveled"]

@@ -719,3 +719,22 @@ def test_a_substation_upgrade_and_a_new_main_change_readiness(demo_park, tmp_pat
     assert after.loc[full, "power"].all()
     assert after.loc[unreached, "water"].all()
     assert store.history(feature_id="SS-35-2")["changes"].iloc[-1]["capacity_kva"] == [40_000.0, 80_000.0]
+
+
+def test_a_record_leveled_after_the_dem_counts_but_an_unrelated_edit_does_not(demo_park, tmp_path):
+    from planner.store.derived import update_readiness
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    shutil.copy(demo_park.dem_path, tmp_path / "dem.tif")
+    store = open_store(tmp_path / "park.gpkg")
+    p = store.read_parcels().set_index("parcel_id")
+    hilly = p.index[~p["leveled"].astype(bool)]
+    renamed, graded = hilly[0], hilly[1]
+    store.update_parcel(renamed, {"name": "改名地块"}, version=int(p.loc[renamed, "version"]), by="甲")
+    store.update_parcel(graded, {"declared_leveled": False}, version=int(p.loc[graded, "version"]), by="乙")
+    graded_row = store.get_parcel(graded)
+    store.update_parcel(graded, {"declared_leveled": True}, version=int(graded_row["version"]), by="乙")
+    update_readiness(store, by="规划科")
+    after = store.read_parcels().set_index("parcel_id")
+    assert not after.loc[renamed, "leveled"]  # a new name is not a graded site
+    assert after.loc[graded, "leveled"]  # graded after the DEM was taken
