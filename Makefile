@@ -30,6 +30,7 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.store
 	$(BIN)/python -m bench.land
+	$(BIN)/python -m bench.readiness
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check planner tests bench
