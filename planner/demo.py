@@ -399,7 +399,7 @@ def build_demo(
     update_idle(store, as_of, by=BY)
     # the DEM is as new as the records: the declared leveling does not override it
     taken = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
-    store.write_parcels(store.read_parcels(), by=BY, metadata={"dem_date": taken})
+    store.set_metadata({"dem_date": taken}, by=BY)
     update_readiness(store, by=BY)
 
     stored = store.read_parcels()

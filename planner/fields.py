@@ -36,7 +36,6 @@ __all__ = [
     "dtype_of",
     "empty_frame",
     "flag",
-    "id_at",
 ]
 
 Choices = Mapping[str, tuple[str, str]]
@@ -430,11 +429,6 @@ def flag(
         )
         for pos in rows
     ]
-
-
-def id_at(df: pd.DataFrame, id_column: str, pos: int) -> str | None:
-    """The id of the feature at row ``pos``, or ``None``."""
-    return _ids(df.iloc[[pos]], id_column)[0]
 
 
 def check_geometry(

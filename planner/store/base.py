@@ -29,7 +29,7 @@ import shapely
 
 from planner.config import ParkConfig
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
-from planner.fields import Field, active_geometry, coerce_types, dtype_of
+from planner.fields import Field, active_geometry, dtype_of
 from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.validation import overlaps, validate_parcels
@@ -203,6 +203,11 @@ class ParkStore(ABC):
         """The park's metadata: what analyses recorded, e.g. ``idle_as_of`` (the date idle land was classified)."""
         with self._transaction(write=False) as s:
             return s.read_metadata()
+
+    def set_metadata(self, values: Mapping[str, Any], *, by: str) -> None:
+        """Set metadata keys (JSON values) in one transaction; the change is kept in the history."""
+        with self._transaction(write=True) as s:
+            _record_metadata(s, values, by)
 
     # -- reading ---------------------------------------------------------------
     def read_parcels(
@@ -386,11 +391,7 @@ class ParkStore(ABC):
         with self._transaction(write=True) as s:
             report = self._apply(s, name, rows, by=by, mode=mode)
             if metadata:
-                old = s.read_metadata()
-                changes = {k: [old.get(k), v] for k, v in metadata.items() if old.get(k) != v}
-                s.write_metadata(metadata)
-                if changes:
-                    s.add_history(_history_frame([("park_metadata", None, "update", None, changes)], by))
+                _record_metadata(s, metadata, by)
         report.problems = [p for p in problems if p.severity != "error"]
         return report
 
@@ -604,6 +605,10 @@ def _overlaps_with_stored(s: Session, rows: gpd.GeoDataFrame) -> list[Problem]:
     )
 
 
-def canonical(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
-    """Cast a frame read from a backend to the layer's canonical dtypes."""
-    return coerce_types(frame, spec.by_name)
+def _record_metadata(s: Session, values: Mapping[str, Any], by: str) -> None:
+    """Set metadata keys inside ``s`` and keep what changed in the history."""
+    old = s.read_metadata()
+    changes = {k: [old.get(k), v] for k, v in values.items() if old.get(k) != v}
+    s.write_metadata(values)
+    if changes:
+        s.add_history(_history_frame([("park_metadata", None, "update", None, changes)], by))

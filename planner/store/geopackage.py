@@ -28,8 +28,8 @@ import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
-from planner.fields import dtype_of
-from planner.store.base import LAYERS, LayerSpec, ParkStore, Session, canonical
+from planner.fields import coerce_types, dtype_of
+from planner.store.base import LAYERS, LayerSpec, ParkStore, Session
 from planner.store.gpkg_format import (
     APPLICATION_ID,
     USER_VERSION,
@@ -278,7 +278,7 @@ class _GpkgSession(Session):
             kind = spec.by_name[c].kind
             if kind == "bool":
                 frame[c] = frame[c].map(lambda v: None if v is None else bool(v))
-        frame = canonical(frame, spec)
+        frame = coerce_types(frame, spec.by_name)
         geoms = decode_geometries(columns[0])
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 

@@ -738,3 +738,12 @@ def test_a_record_leveled_after_the_dem_counts_but_an_unrelated_edit_does_not(de
     after = store.read_parcels().set_index("parcel_id")
     assert not after.loc[renamed, "leveled"]  # a new name is not a graded site
     assert after.loc[graded, "leveled"]  # graded after the DEM was taken
+
+
+def test_set_metadata_alone_keeps_its_history(store):
+    store.set_metadata({"dem_date": "2026-06-30T00:00:00+00:00"}, by="测绘院")
+    store.set_metadata({"dem_date": "2026-06-30T00:00:00+00:00"}, by="测绘院")  # no change, no history row
+    assert store.metadata() == {"dem_date": "2026-06-30T00:00:00+00:00"}
+    h = store.history(layer="park_metadata")
+    assert h["changed_by"].tolist() == ["测绘院"]
+    assert h["changes"].iloc[0] == {"dem_date": [None, "2026-06-30T00:00:00+00:00"]}
