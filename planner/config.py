@@ -23,6 +23,7 @@ __all__ = [
     "CHECKLIST_PRESETS",
     "DEFAULT_THRESHOLDS",
     "MAX_LEADING_INDUSTRIES",
+    "SITING_WEIGHTS",
     "LeadingIndustry",
     "ParkConfig",
     "checklist_from_preset",
@@ -71,7 +72,29 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     # site leveling (场地平整)
     "leveled_relief_max_m": 2.0,
     "leveled_slope_max_pct": 2.0,
+    # siting: a land need of "about N 亩" accepts N × (1 − under) … N × (1 + over)
+    "siting_area_under_fraction": 0.10,
+    "siting_area_over_fraction": 0.25,
+    # siting: weights of the score's criteria (they add up to 1)
+    "siting_weight_area_fit": 0.25,
+    "siting_weight_readiness": 0.20,
+    "siting_weight_capacity": 0.15,
+    "siting_weight_road": 0.10,
+    "siting_weight_chain": 0.15,
+    "siting_weight_earthwork": 0.10,
+    "siting_weight_single_parcel": 0.05,
+    # siting: scales of the criteria
+    "siting_road_scale_m": 10000.0,
+    "siting_chain_radius_m": 1000.0,
+    "siting_chain_full_count": 5.0,
+    "siting_earthwork_scale_m": 1.0,
+    # siting: parcels this close count as adjacent and may be combined, up to this many
+    "siting_adjacent_max_m": 1.0,
+    "siting_group_max_parcels": 3.0,
 }
+
+SITING_WEIGHTS = tuple(k for k in DEFAULT_THRESHOLDS if k.startswith("siting_weight_"))
+"""The thresholds that weigh the siting score's criteria."""
 
 _NETWORK_DEFAULTS: Mapping[str, Mapping[str, float]] = {
     # service_distance_m: how far the network may pass from the parcel boundary;
@@ -183,6 +206,12 @@ class ParkConfig:
         ]
         if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
             raise ConfigError(f"`thresholds.eval_weight_*` must add up to 1, got {sum(weights):g}")
+        siting = sum(self.threshold(k) for k in SITING_WEIGHTS)
+        if not math.isclose(siting, 1.0, abs_tol=1e-9):
+            raise ConfigError(f"`thresholds.siting_weight_*` must add up to 1, got {siting:g}")
+        if self.threshold("siting_group_max_parcels") not in (1.0, 2.0, 3.0):
+            value = self.threshold("siting_group_max_parcels")
+            raise ConfigError(f"`thresholds.siting_group_max_parcels` must be 1, 2 or 3, got {value:g}")
         floors = [self.threshold(f"eval_class_{c}_min_score") for c in "abc"]
         if not floors[0] >= floors[1] >= floors[2]:
             raise ConfigError(

@@ -55,7 +55,7 @@ from planner.store import GeoPackageStore, create_park
 from planner.store.derived import update_idle, update_readiness
 from planner.units import M2_PER_MU
 
-__all__ = ["DEFAULT_SEED", "DemoPark", "build_demo", "demo_config"]
+__all__ = ["DEFAULT_SEED", "DemoPark", "build_demo", "demo_config", "standard_factories"]
 
 DEFAULT_SEED = 20261122
 ORIGIN_LON, ORIGIN_LAT = 118.262, 32.228  # south-west corner of the park
@@ -398,9 +398,10 @@ def build_demo(
     store.write_parcels(frame.to_gk(parcels), by=BY)
     update_idle(store, as_of, by=BY)
     # the DEM is as new as the records: the declared leveling does not override it
-    taken = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+    taken = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
     store.set_metadata({"dem_date": taken}, by=BY)
     update_readiness(store, by=BY)
+    store.write_layer("factories", standard_factories(store.read_parcels()), by=BY)
 
     stored = store.read_parcels()
     return DemoPark(
@@ -411,6 +412,34 @@ def build_demo(
         counts=store.counts(),
         status_counts=stored["status"].value_counts().to_dict(),
         area_km2=float(stored["area_m2"].sum() / 1e6),
+    )
+
+
+def standard_factories(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Standard factories (标准厂房) on the three largest producing parcels of the electronics district.
+
+    One four-storey building per parcel, its footprint the parcel less a 12 m setback;
+    one building let in full, two with free floor area.
+    """
+    district = parcels["zone_industries"].fillna("").str.contains("C39")
+    hosts = parcels[district & (parcels["status"] == "in_production") & (parcels["land_use"] == "100101")]
+    hosts = hosts.sort_values(["area_m2", "parcel_id"], ascending=[False, True]).head(3)
+    footprint = hosts.geometry.buffer(-12.0, join_style="mitre")
+    floors = 4
+    floor_area = footprint.area.to_numpy() * floors
+    free_share = np.array([0.35, 0.6, 0.0])[: len(hosts)]
+    return gpd.GeoDataFrame(
+        {
+            "factory_id": [f"SF-{i + 1}" for i in range(len(hosts))],
+            "name": [f"电子信息标准厂房{'一二三'[i]}期" for i in range(len(hosts))],
+            "parcel_id": hosts["parcel_id"].to_numpy(),
+            "floors": floors,
+            "floor_area_m2": floor_area.round(0),
+            "free_floor_area_m2": (floor_area * free_share).round(0),
+            "floor_load_kn_m2": 8.0,
+        },
+        geometry=footprint.to_numpy(),
+        crs=parcels.crs,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 
 import geopandas as gpd
@@ -36,6 +37,7 @@ __all__ = [
     "dtype_of",
     "empty_frame",
     "flag",
+    "parse_date",
 ]
 
 Choices = Mapping[str, tuple[str, str]]
@@ -56,6 +58,7 @@ UNITS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "m": ("米", "m"),
         "m3": ("立方米", "m³"),
         "tce": ("吨标准煤", "t of standard coal"),
+        "kn/m2": ("千牛/平方米", "kN/m²"),
     }
 )
 
@@ -403,6 +406,19 @@ def _parse_dates(values: pd.Series, *, utc: bool) -> pd.Series:
     if utc:
         return parsed.astype("datetime64[ns, UTC]")
     return parsed.dt.tz_localize(None).astype("datetime64[ns]").dt.normalize()
+
+
+def parse_date(value: object) -> date:
+    """One date from ISO or Chinese text (``2027-03-01``, ``2027年3月1日``) or a date; ``ValueError`` otherwise.
+
+    >>> parse_date("2027年3月1日")
+    datetime.date(2027, 3, 1)
+    """
+    parsed = _parse_dates(pd.Series([value], dtype=object), utc=False).iloc[0]
+    if pd.isna(parsed):
+        msg = f"{value!r} is not a date between {_FIRST_YEAR} and {_LAST_YEAR} written year first"
+        raise ValueError(msg)
+    return parsed.date()
 
 
 def flag(

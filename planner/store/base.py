@@ -31,6 +31,7 @@ from planner.config import ParkConfig
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
 from planner.fields import Field, active_geometry, dtype_of
 from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
+from planner.parcels.factories import FACTORY_FIELDS, check_factories
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.validation import overlaps, validate_parcels
 
@@ -64,6 +65,9 @@ def _layers() -> Mapping[str, LayerSpec]:
         name = line_layer(net)
         specs[name] = LayerSpec(name, LINE_FIELDS, "line_id", "LINESTRING", f"{zh}管线", f"{en} lines")
     specs["sources"] = LayerSpec("sources", SOURCE_FIELDS, "source_id", "POINT", "源点设施", "sources")
+    specs["factories"] = LayerSpec(
+        "factories", FACTORY_FIELDS, "factory_id", "MULTIPOLYGON", "标准厂房", "standard factories"
+    )
     return MappingProxyType(specs)
 
 
@@ -288,14 +292,14 @@ class ParkStore(ABC):
     def write_layer(self, name: str, features: gpd.GeoDataFrame, *, by: str, mode: str | None = None) -> WriteReport:
         """Validate and write a layer in one transaction.
 
-        For an infrastructure layer (lines of a network, or ``sources``) the default
+        For an infrastructure layer (lines of a network, ``sources``, ``factories``) the default
         ``mode`` is ``replace``: the layer becomes ``features``. For ``parcels`` this
         is :meth:`write_parcels`, whose default is ``upsert``.
         """
         spec = _spec(name)
         if name == "parcels":
             return self.write_parcels(features, by=by, mode=mode or "upsert")
-        what = "source" if name == "sources" else f"{name.removesuffix('_lines')} line"
+        what = {"sources": "source", "factories": "standard factory"}.get(name, f"{name.removesuffix('_lines')} line")
         features = active_geometry(features, what=what)
         if features.crs is None:
             problem = Problem(
@@ -306,6 +310,8 @@ class ParkStore(ABC):
         features = features.to_crs(config.crs_epsg)
         if name == "sources":
             checked, problems = check_sources(features)
+        elif name == "factories":
+            checked, problems = check_factories(features)
         else:
             checked, problems = check_lines(features, name.removesuffix("_lines"))
         if any(p.severity == "error" for p in problems):
@@ -313,7 +319,8 @@ class ParkStore(ABC):
         for f in spec.fields:
             if f.name not in checked.columns:
                 checked[f.name] = pd.Series([None] * len(checked), index=checked.index, dtype=dtype_of(f.kind))
-        checked["in_service"] = checked["in_service"].fillna(True)
+        if "in_service" in checked:
+            checked["in_service"] = checked["in_service"].fillna(True)
         checked = gpd.GeoDataFrame(checked[[*spec.columns, "geometry"]], geometry="geometry", crs=config.crs_epsg)
         return self._write(name, checked, problems, by=by, mode=mode or "replace")
 

@@ -1,0 +1,77 @@
+"""Standard factories (标准厂房): multi-tenant buildings with floor area to let or sell.
+
+Projects under the park's floor for a separate parcel (5000 万元 by default) are
+pointed to them (DESIGN.md, Rules from regulation). The store keeps them in the
+layer ``factories``: one footprint per building, its floor area and how much of it
+is free.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from planner.errors import Problem
+from planner.fields import Field, check_columns, check_geometry, drop_z, dtype_of, flag
+
+__all__ = ["FACTORY_FIELDS", "check_factories"]
+
+FACTORY_FIELDS: tuple[Field, ...] = (
+    Field("factory_id", "str", "identity", "厂房编号", "factory id", required=True),
+    Field("name", "str", "identity", "名称", "name"),
+    Field("geometry", "geometry", "identity", "占地轮廓", "footprint", required=True),
+    Field("parcel_id", "str", "identity", "所在宗地", "parcel"),
+    Field("floors", "int", "building", "层数", "floors", min_value=1),
+    Field("floor_area_m2", "float", "building", "建筑面积", "floor area", unit="m2", min_value=0.0, required=True),
+    Field(
+        "free_floor_area_m2",
+        "float",
+        "building",
+        "空置面积",
+        "free floor area",
+        unit="m2",
+        min_value=0.0,
+        required=True,
+    ),
+    Field("floor_load_kn_m2", "float", "building", "楼面荷载", "floor load", unit="kn/m2", min_value=0.0),
+    Field("version", "int", "edits", "版本", "version", origin="managed"),
+    Field("updated_at", "datetime", "edits", "更新时间", "updated at", origin="managed"),
+    Field("updated_by", "str", "edits", "更新人", "updated by", origin="managed"),
+)
+FACTORY_FIELD_BY_NAME = {f.name: f for f in FACTORY_FIELDS}
+
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
+def check_factories(factories: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Check the standard-factory layer: ids, areas (free ≤ total), polygon footprints (as MultiPolygons)."""
+    what = "standard factory"
+    factories = factories.reset_index(drop=True)
+    factories, problems = check_columns(factories, FACTORY_FIELD_BY_NAME, id_column="factory_id", what=what)
+    problems += check_geometry(
+        factories, "factory_id", allowed=_POLYGONAL, type_text="Polygon or MultiPolygon", what=what
+    )
+    factories, z_repairs = drop_z(factories, "factory_id", what=what)
+    problems += z_repairs
+    for f in FACTORY_FIELDS:
+        if f.name not in factories.columns and f.kind != "geometry":
+            factories[f.name] = pd.Series([None] * len(factories), index=factories.index, dtype=dtype_of(f.kind))
+    total = factories["floor_area_m2"].to_numpy(dtype=float, na_value=float("nan"))
+    free = factories["free_floor_area_m2"].to_numpy(dtype=float, na_value=float("nan"))
+    problems += flag(
+        factories,
+        free > total,
+        "error",
+        "free_floor_area_m2",
+        lambda p: f"free floor area {free[p]:,.0f} m² is more than the building's floor area {total[p]:,.0f} m²",
+        id_column="factory_id",
+        what=what,
+    )
+    geoms = factories.geometry.to_numpy()
+    single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    if single.any():
+        geoms = geoms.copy()
+        geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+        factories = factories.set_geometry(gpd.GeoSeries(geoms, index=factories.index, crs=factories.crs))
+    return factories, problems

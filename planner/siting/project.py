@@ -1,0 +1,288 @@
+"""An incoming project (招商项目): what it is, how much land, money, power and water it needs.
+
+A project is read from JSON (one object, or a list for batch assignment)::
+
+    {"name": "某汽车零部件项目", "industry": "C3670", "land_mu": [100, 140],
+     "investment_wan": 60000, "output_wan": 80000, "tax_wan": 3000,
+     "power_kva": 8000, "water_m3d": 500, "needs": ["gas"], "earliest_start": "2027-03-01"}
+
+Every value is checked and every problem named by field with what is allowed, all at
+once (:class:`ProjectError`, a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from planner.errors import Problem, ValidationError
+from planner.fields import parse_date
+from planner.parcels.schema import CHECKLIST_ITEMS
+from planner.siting.industries import LAND_CLASSES, Industry, industry
+
+__all__ = ["NEEDS", "Project", "ProjectError", "load_projects", "parse_project", "parse_projects"]
+
+NEEDS = (*CHECKLIST_ITEMS, "rail")
+"""What a project may say it needs: checklist items (gas, heat, …) and a rail siding (rail)."""
+
+FIELDS = (
+    "name",
+    "industry",
+    "land_mu",
+    "investment_wan",
+    "output_wan",
+    "tax_wan",
+    "power_kva",
+    "water_m3d",
+    "needs",
+    "earliest_start",
+    "land_class",
+    "floor_area_m2",
+)
+_REQUIRED = ("name", "industry", "land_mu", "investment_wan")
+# fields people write in another unit, and what to write instead
+_UNIT_HINTS = {
+    "power_mva": "power_kva (kVA; 1 MVA = 1000 kVA)",
+    "power_kw": "power_kva (kVA, the installed transformer capacity 报装容量)",
+    "power_mw": "power_kva (kVA; 1 MW ≈ 1000 kVA)",
+    "power": "power_kva (kVA)",
+    "water_m3h": "water_m3d (m³ per day; 1 m³/h = 24 m³/d)",
+    "water_td": "water_m3d (m³ per day; 1 t/d = 1 m³/d)",
+    "water": "water_m3d (m³ per day)",
+    "land_m2": "land_mu (亩; 1 亩 = 666.67 m²)",
+    "land_ha": "land_mu (亩; 1 公顷 = 15 亩)",
+    "area_mu": "land_mu (亩)",
+    "land": "land_mu (亩)",
+    "investment_yuan": "investment_wan (万元)",
+    "investment_yi": "investment_wan (万元; 1 亿元 = 10000 万元)",
+    "investment": "investment_wan (万元)",
+    "output": "output_wan (万元 per year)",
+    "tax": "tax_wan (万元 per year)",
+}
+_UNIT_IN_TEXT = re.compile(r"(mva|kva|kw|mw|m3|m³|t/d|亩|公顷|万元|亿元|元)", re.IGNORECASE)
+
+
+class ProjectError(ValidationError):
+    """A project record refused; ``problems`` names each field and what is allowed."""
+
+    def __init__(self, problems: Sequence[Problem], *, what: str = "project") -> None:
+        super().__init__(problems, what=what)
+        errors = self.errors
+        shown = "\n".join(f"  - {p}" for p in errors[:20])
+        self.args = (f"{len(errors)} problem(s) in the {what}:\n{shown}",)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A checked project. Quantities in the units their names say."""
+
+    name: str
+    industry: Industry
+    land_min_mu: float
+    land_max_mu: float
+    target_mu: float
+    investment_wan: float
+    output_wan: float | None = None
+    tax_wan: float | None = None
+    power_kva: float | None = None
+    water_m3d: float | None = None
+    needs: tuple[str, ...] = ()
+    earliest_start: date | None = None
+    land_class: str = ""
+    floor_area_m2: float | None = None
+    notes: tuple[str, ...] = field(default=())
+    """Warnings: plausible but odd values (e.g. very little power for the land)."""
+
+    @property
+    def code(self) -> str:
+        return self.industry.code
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready values (the land need as given: one value or a range)."""
+        land: float | list[float] = (
+            self.target_mu if self.land_min_mu == self.land_max_mu else [self.land_min_mu, self.land_max_mu]
+        )
+        return {
+            "name": self.name,
+            "industry": self.code,
+            "industry_name": self.industry.name_zh,
+            "land_mu": land,
+            "investment_wan": self.investment_wan,
+            "output_wan": self.output_wan,
+            "tax_wan": self.tax_wan,
+            "power_kva": self.power_kva,
+            "water_m3d": self.water_m3d,
+            "needs": list(self.needs),
+            "earliest_start": self.earliest_start.isoformat() if self.earliest_start else None,
+            "land_class": self.land_class,
+            "floor_area_m2": self.floor_area_m2,
+        }
+
+
+def _number(value: Any, name: str, unit: str, error: Any, *, positive: bool = False) -> float:
+    """A finite number ≥ 0 (> 0 with ``positive``), or NaN after reporting the field through ``error``."""
+    if isinstance(value, str) and _UNIT_IN_TEXT.search(value):
+        error(name, f"must be a plain number of {unit}, got {value!r}; write the number alone in {unit}")
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        error(name, f"must be a number of {unit}, got {value!r}")
+        return math.nan
+    if value < 0 or (positive and value == 0):
+        error(name, f"must be {'> 0' if positive else '≥ 0'} {unit}, got {value!r}")
+        return math.nan
+    return float(value)
+
+
+def parse_project(data: Mapping[str, Any], *, row: int | None = None) -> Project:
+    """Check one project record and return it; raise :class:`ProjectError` naming every bad field."""
+    if not isinstance(data, Mapping):
+        msg = f"must be a JSON object with {', '.join(_REQUIRED)}, got {type(data).__name__}"
+        problem = Problem("error", None, None, msg, row=row, feature="project")
+        raise ProjectError([problem], what="project")
+    pid = data.get("name") if isinstance(data.get("name"), str) and data["name"].strip() else None
+    who = f"project {pid!r}" if pid else "project"
+    problems: list[Problem] = []
+
+    def error(name: str, message: str) -> None:
+        problems.append(Problem("error", pid, name, message, row=row, feature="project"))
+
+    for key in data:
+        if key in _UNIT_HINTS:
+            error(key, f"is not a project field; write {_UNIT_HINTS[key]}")
+        elif key not in FIELDS:
+            error(key, f"is not a project field; allowed: {', '.join(FIELDS)}")
+    for key in _REQUIRED:
+        if key not in data or data[key] is None:
+            error(key, "is required")
+    name = data.get("name")
+    if "name" in data and (not isinstance(name, str) or not name.strip()):
+        error("name", f"must be a non-empty text, got {name!r}")
+
+    found: Industry | None = None
+    code = data.get("industry")
+    if isinstance(code, str):
+        try:
+            found = industry(code.strip().upper())
+        except ValueError as exc:
+            error("industry", str(exc))
+    elif code is not None:
+        error("industry", f"must be a GB/T 4754-2017 code such as 'C36' or 'C3670', got {code!r}")
+
+    lo = hi = math.nan
+    land = data.get("land_mu")
+    if isinstance(land, list | tuple):
+        if len(land) != 2:
+            error("land_mu", f"a range must be [min, max] in 亩, got {list(land)!r}")
+        else:
+            lo = _number(land[0], "land_mu", "亩", error, positive=True)
+            hi = _number(land[1], "land_mu", "亩", error, positive=True)
+            if lo > hi:
+                error("land_mu", f"the range's min {lo:g} is more than its max {hi:g} 亩; write [min, max]")
+    elif land is not None:
+        lo = hi = _number(land, "land_mu", "亩", error, positive=True)
+
+    investment = (
+        _number(data["investment_wan"], "investment_wan", "万元", error)
+        if data.get("investment_wan") is not None
+        else math.nan
+    )
+    optional: dict[str, float | None] = {}
+    for key, unit in (
+        ("output_wan", "万元 per year"),
+        ("tax_wan", "万元 per year"),
+        ("power_kva", "kVA"),
+        ("water_m3d", "m³ per day"),
+        ("floor_area_m2", "m²"),
+    ):
+        value = data.get(key)
+        optional[key] = None if value is None else _number(value, key, unit, error)
+
+    needs = data.get("needs") or []
+    if isinstance(needs, str):
+        needs = [needs]
+    if not isinstance(needs, list | tuple) or not all(isinstance(n, str) for n in needs):
+        error("needs", f"must be a list of {', '.join(NEEDS)}, got {needs!r}")
+        needs = []
+    unknown = [n for n in needs if n not in NEEDS]
+    if unknown:
+        error("needs", f"{unknown} not allowed; allowed: {', '.join(NEEDS)}")
+
+    start = None
+    if data.get("earliest_start") is not None:
+        try:
+            start = parse_date(data["earliest_start"])
+        except ValueError as exc:
+            error("earliest_start", f"{exc}; write a date such as 2027-03-01")
+    land_class = data.get("land_class") or ""
+    if land_class and land_class not in LAND_CLASSES:
+        error("land_class", f"{land_class!r} not allowed; allowed: {', '.join(LAND_CLASSES)}")
+    if problems:
+        raise ProjectError(problems, what=who)
+
+    assert found is not None
+    notes = []
+    power = optional["power_kva"]
+    if power is not None and 0 < power < 1.0 * lo:
+        notes.append(
+            f"power_kva {power:g} is under 1 kVA per 亩 for {lo:g} 亩: if it was meant in MVA, write {power * 1000:g}"
+        )
+    target = lo if lo == hi else (lo + hi) / 2  # "about N 亩": the park's thresholds widen it when matching
+    return Project(
+        name=str(name).strip(),
+        industry=found,
+        land_min_mu=lo,
+        land_max_mu=hi,
+        target_mu=target,
+        investment_wan=investment,
+        output_wan=optional["output_wan"],
+        tax_wan=optional["tax_wan"],
+        power_kva=power,
+        water_m3d=optional["water_m3d"],
+        needs=tuple(dict.fromkeys(needs)),
+        earliest_start=start,
+        land_class=land_class or found.land_class,
+        floor_area_m2=optional["floor_area_m2"],
+        notes=tuple(notes),
+    )
+
+
+def parse_projects(data: Any) -> list[Project]:
+    """Check a list of projects (or one object); every problem of every project is reported at once."""
+    records = data if isinstance(data, list) else [data]
+    projects, problems = [], []
+    for i, record in enumerate(records):
+        try:
+            projects.append(parse_project(record, row=i if isinstance(data, list) else None))
+        except ProjectError as exc:
+            problems += exc.problems
+    names = [p.name for p in projects]
+    for repeated in sorted({n for n in names if names.count(n) > 1}):
+        msg = "names more than one project; each project needs its own name"
+        problems.append(Problem("error", repeated, "name", msg, feature="project"))
+    if problems:
+        raise ProjectError(problems, what="projects")
+    return projects
+
+
+def load_projects(path: str | Path) -> list[Project]:
+    """Read projects from a JSON file (one object or a list), with clear messages for a bad file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"project file {str(path)!r} does not exist") from None
+    except UnicodeDecodeError:
+        problem = Problem("error", None, None, "is not UTF-8 text; save the JSON file as UTF-8", feature=str(path))
+        raise ProjectError([problem], what="project file") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = Problem("error", None, None, f"is not valid JSON: {exc}", feature=str(path))
+        raise ProjectError([problem], what="project file") from None
+    return parse_projects(data)

@@ -1,0 +1,339 @@
+"""The land-supply rules a parcel must pass for a project, in the order they are checked.
+
+Each rule is a function of a :class:`RuleContext` (the park's index, the project and
+the loads it brings) returning, for every parcel, whether it passes; its docstring
+names the rule's source. Thresholds come from the park's configuration
+(:class:`planner.config.ParkConfig`). :func:`explain` writes, for parcels that failed
+a rule, the Chinese sentence an investment officer reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.infra.coverage import SEWAGE_SHARE, demand
+from planner.parcels.codes import industry_admits
+from planner.parcels.schema import CHECKLIST_ITEMS, STATUSES
+from planner.siting.project import Project
+from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
+
+__all__ = ["BASE_NEEDS", "RULE_LABELS", "Rule", "RuleContext", "explain", "needed_items", "rules_for"]
+
+BASE_NEEDS = ("road", "water", "drainage", "power", "telecom", "leveled")
+"""Checklist items every industrial project needs; gas and heat only where its industry or the project says so."""
+
+_UNIT = {"power": "kVA", "water": "m³/日", "drainage": "m³/日"}
+_SOURCE_ZH = {"power": "供电", "water": "供水", "drainage": "污水处理"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A land-supply rule: its name (``ready_gas``), Chinese and English labels, and the test."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    test: Callable[[RuleContext], np.ndarray]
+
+
+@dataclass
+class RuleContext:
+    """What the rules look at: the park, the project, its land range and its load on each capacity network."""
+
+    index: SiteIndex
+    project: Project
+    lo_mu: float
+    hi_mu: float
+    stated_load: dict[str, float | None]
+    """The project's load on each capacity network as it states it (``None``: not stated)."""
+    per_mu_load: dict[str, float]
+    """The industry's default load per mu, for what the project does not state."""
+
+    @classmethod
+    def of(cls, index: SiteIndex, project: Project) -> RuleContext:
+        config = index.config
+        if project.land_min_mu == project.land_max_mu:  # "about N 亩"
+            lo = project.target_mu * (1 - config.threshold("siting_area_under_fraction"))
+            hi = project.target_mu * (1 + config.threshold("siting_area_over_fraction"))
+        else:
+            lo, hi = project.land_min_mu, project.land_max_mu
+        stated, per_mu = project_loads(index, project)
+        return cls(index, project, lo, hi, stated, per_mu)
+
+    def floor(self, key: str) -> float:
+        return self.index.config.threshold(key)
+
+    def load_for(self, net: str, area_mu: np.ndarray) -> np.ndarray:
+        """The project's load on ``net`` if it takes land of ``area_mu`` (stated, or per-mu default × area)."""
+        stated = self.stated_load[net]
+        area = np.asarray(area_mu, dtype=float)
+        return np.full(area.shape, stated) if stated is not None else self.per_mu_load[net] * area
+
+    @property
+    def load(self) -> dict[str, np.ndarray]:
+        """The project's load on each capacity network for each parcel of the park."""
+        return {net: self.load_for(net, self.index.area_mu) for net in CAPACITY_NETWORKS}
+
+
+def project_loads(index: SiteIndex, project: Project) -> tuple[dict[str, float | None], dict[str, float]]:
+    """The project's load on power, water and drainage sources: as stated, and the per-mu defaults.
+
+    Power: the stated installed ``power_kva`` times the park's coincidence factor (the
+    load a substation carries, as for the parcels already served); water: ``water_m3d``;
+    drainage: 85% of the water. A figure the project does not state is the industry's
+    per-mu default (``data/demand_per_mu.csv``) times the area it takes.
+    """
+    factor = index.config.threshold("power_coincidence_factor")
+    one = pd.DataFrame({"industry": [project.code], "area_mu": [1.0], "power_kva": [np.nan], "water_m3d": [np.nan]})
+    per_mu = {net: float(demand(one, net, power_factor=factor)[0]) for net in CAPACITY_NETWORKS}
+    stated = {
+        "power": None if project.power_kva is None else project.power_kva * factor,
+        "water": project.water_m3d,
+        "drainage": None if project.water_m3d is None else project.water_m3d * SEWAGE_SHARE,
+    }
+    return stated, per_mu
+
+
+def needed_items(index: SiteIndex, project: Project) -> tuple[str, ...]:
+    """The checklist items the project needs, in checklist order.
+
+    The park's checklist items among :data:`BASE_NEEDS`, plus gas and heat where the
+    industry's catalogue row or the project's ``needs`` ask for them (even when the
+    park's checklist is shorter).
+    """
+    wanted = {i for i in BASE_NEEDS if i in index.config.checklist}
+    wanted |= {i for i in (*project.industry.needs, *project.needs) if i in CHECKLIST_ITEMS}
+    return tuple(i for i in CHECKLIST_ITEMS if i in wanted)
+
+
+def in_leading_industry(index: SiteIndex, project: Project) -> list[str]:
+    """The park's leading industries (主导产业) the project belongs to, by their codes or catalogue names."""
+    return [
+        li.name_zh
+        for li in index.config.leading_industries
+        if any(industry_admits(code, project.code) for code in li.codes) or li.name_zh in project.industry.leading
+    ]
+
+
+# --- the rules -----------------------------------------------------------------------------------------------
+
+
+def standard_factory(ctx: RuleContext) -> np.ndarray:
+    """A project under the park's investment floor gets no parcel of its own (``standard_factory_below_wan``).
+
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号) and the provinces' rules built on it:
+    small projects (commonly under 5000 万元 fixed investment) are not supplied separate land
+    but placed in standard factories (标准厂房) — DESIGN.md, Rules from regulation.
+    """
+    ok = ctx.project.investment_wan >= ctx.floor("standard_factory_below_wan")
+    return np.full(len(ctx.index), ok)
+
+
+def available(ctx: RuleContext) -> np.ndarray:
+    """Only banked land (``reserved`` 储备) can be supplied.
+
+    Source: 土地储备管理办法 (自然资规〔2017〕17号): land is supplied from the reserve, as
+    净地 with its ownership settled; planned land is not yet acquired, supplied land is taken.
+    """
+    return ctx.index.status == "reserved"
+
+
+def land_class(ctx: RuleContext) -> np.ndarray:
+    """The parcel's land class is the project's or a heavier one of the same family, never a lighter one.
+
+    Source: GB 50137-2011 城市用地分类与规划建设用地标准 (一/二/三类工业用地 M1–M3, 物流仓储 W1–W3)
+    and DESIGN.md: a project may use land of its class or a heavier one, never a lighter one.
+    """
+    need = ctx.project.land_class
+    have = ctx.index.land_class.astype(str)
+    family = np.char.startswith(have, need[0])
+    return family & (np.char.str_len(have) == 2) & (have >= need)
+
+
+def zoning(ctx: RuleContext) -> np.ndarray:
+    """The parcel's zoning admits the industry; a parcel without zoning takes the park's leading industries.
+
+    Source: the park's detailed plan (控制性详细规划) and industry plan: a parcel zoned
+    ``C36`` admits ``C3670``; where a parcel lists no industries, the park's leading
+    industries (主导产业, at most three) decide; a park without any admits every industry.
+    """
+    admits = ctx.index.zoning_admits(ctx.project.code)
+    leading_ok = not ctx.index.config.leading_industries or bool(in_leading_industry(ctx.index, ctx.project))
+    return admits & (ctx.index.zoned() | leading_ok)
+
+
+def area_min(ctx: RuleContext) -> np.ndarray:
+    """The parcel is at least the project's land need (the range's minimum; for "about N 亩", N less a margin).
+
+    Source: 节约集约利用土地规定 (国土资源部令第61号, 2014; 2019 revised): land is supplied by
+    the project's approved need; the margin is ``siting_area_under_fraction``.
+    """
+    return ctx.index.area_mu >= ctx.lo_mu - 1e-9
+
+
+def area_max(ctx: RuleContext) -> np.ndarray:
+    """The parcel is no larger than the project's land need (the range's maximum, or N plus a margin).
+
+    Source: 节约集约利用土地规定 (2014; 2019 revised) — no more land than the project needs;
+    the margin is ``siting_area_over_fraction``.
+    """
+    return ctx.index.area_mu <= ctx.hi_mu + 1e-9
+
+
+def investment_intensity(ctx: RuleContext) -> np.ndarray:
+    """Fixed investment per mu on the parcel is at least the park's floor (``investment_intensity_min_wan_per_mu``).
+
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号; 2023 revision), 投资强度; the
+    park sets the floor. A parcel so large that the project falls under it fails.
+    """
+    return ctx.project.investment_wan >= ctx.floor("investment_intensity_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+
+
+def output_per_mu(ctx: RuleContext) -> np.ndarray:
+    """Expected output per mu at least the park's floor (``output_min_wan_per_mu``); not checked without ``output_wan``.
+
+    Source: the 亩均效益 / 标准地 rules of the provinces (e.g. 浙江省 "标准地" 2018): parks set
+    output and tax floors per mu in the land-supply conditions.
+    """
+    if ctx.project.output_wan is None:
+        return np.ones(len(ctx.index), dtype=bool)
+    return ctx.project.output_wan >= ctx.floor("output_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+
+
+def tax_per_mu(ctx: RuleContext) -> np.ndarray:
+    """Expected tax per mu at least the park's floor (``tax_min_wan_per_mu``); not checked without ``tax_wan``.
+
+    Source: as :func:`output_per_mu` (标准地 conditions, e.g. ≥ 20 万元 tax per mu).
+    """
+    if ctx.project.tax_wan is None:
+        return np.ones(len(ctx.index), dtype=bool)
+    return ctx.project.tax_wan >= ctx.floor("tax_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+
+
+def _ready(item: str) -> Callable[[RuleContext], np.ndarray]:
+    def test(ctx: RuleContext) -> np.ndarray:
+        return ctx.index.held[item]
+
+    test.__doc__ = f"""The parcel has {CHECKLIST_ITEMS[item][1]} ({CHECKLIST_ITEMS[item][0]}) as the project needs.
+
+    Source: DESIGN.md (熟地; declared vs derived): the network model's value where the
+    park has a {item} layer, the records' otherwise ("净地" supply with 七通一平).
+    """
+    return test
+
+
+def _capacity(net: str) -> Callable[[RuleContext], np.ndarray]:
+    def test(ctx: RuleContext) -> np.ndarray:
+        table = ctx.index.sources.get(net)
+        if table is None:  # no network model: capacity unknown, not checked
+            return np.ones(len(ctx.index), dtype=bool)
+        pos = ctx.index.source[net]
+        if not len(table.ids):
+            return np.ones(len(pos), dtype=bool)
+        at = np.maximum(pos, 0)
+        unlimited = np.isnan(table.capacity[at])
+        # a parcel the network does not serve fails the readiness rule, not this one
+        load = ctx.load_for(net, ctx.index.area_mu)
+        return (pos < 0) | unlimited | (table.remaining[at] >= load - 1e-9)
+
+    test.__doc__ = f"""The {net} source serving the parcel has capacity left for the project's demand.
+
+    Source: DESIGN.md (Networks): a parcel is served only while its source has capacity
+    left; the project's demand is its stated figure (power × the coincidence factor) or
+    the industry's per-mu default.
+    """
+    return test
+
+
+RULE_LABELS: dict[str, tuple[str, str]] = {
+    "standard_factory": ("投资额不足单独供地", "investment under the separate-parcel floor"),
+    "available": ("非储备可供地", "not available (not reserved)"),
+    "land_class": ("用地类别不符", "land class not compatible"),
+    "zoning": ("产业准入不符", "industry not admitted"),
+    "area_min": ("面积不足", "too small"),
+    "area_max": ("面积过大", "too large"),
+    "investment_intensity": ("投资强度不达标", "investment intensity under the floor"),
+    "output_per_mu": ("亩均产出不达标", "output per mu under the floor"),
+    "tax_per_mu": ("亩均税收不达标", "tax per mu under the floor"),
+    **{f"ready_{i}": (f"未{CHECKLIST_ITEMS[i][0]}", f"no {CHECKLIST_ITEMS[i][1]}") for i in CHECKLIST_ITEMS},
+    **{f"capacity_{n}": (f"{_SOURCE_ZH[n]}容量不足", f"{n} capacity short") for n in CAPACITY_NETWORKS},
+}
+"""Chinese and English labels of every rule, by name."""
+
+_FIXED = (standard_factory, available, land_class, zoning, area_min, area_max)
+_FLOORS = (investment_intensity, output_per_mu, tax_per_mu)
+AREA_RULES = ("area_min", "area_max", "investment_intensity", "output_per_mu", "tax_per_mu")
+"""Rules that depend on the area taken: for a combined group they are checked on the group's area."""
+
+
+def rules_for(index: SiteIndex, project: Project) -> list[Rule]:
+    """The rules for ``project`` in the order they are checked."""
+    funcs: list[tuple[str, Callable]] = [(f.__name__, f) for f in (*_FIXED, *_FLOORS)]
+    funcs += [(f"ready_{item}", _ready(item)) for item in needed_items(index, project)]
+    funcs += [(f"capacity_{net}", _capacity(net)) for net in CAPACITY_NETWORKS]
+    return [Rule(name, *RULE_LABELS[name], test) for name, test in funcs]
+
+
+def explain(ctx: RuleContext, rule: str, at: np.ndarray) -> list[str]:
+    """Why the parcels at positions ``at`` fail ``rule``, in Chinese, with their figures."""
+    ix, pr = ctx.index, ctx.project
+    area = ix.area_mu[at]
+    if rule == "standard_factory":
+        limit = ctx.floor("standard_factory_below_wan")
+        return [f"项目投资 {pr.investment_wan:,.0f} 万元，低于单独供地门槛 {limit:,.0f} 万元：宜入驻标准厂房"] * len(at)
+    if rule == "available":
+        return [f"地块状态为{STATUSES.get(s, (s,))[0]}，只有储备地可供应" for s in ix.status[at]]
+    if rule == "land_class":
+        return [
+            f"地块为{_class_zh(c)}，项目需要{_class_zh(pr.land_class)}或更重的同类用地"
+            if c
+            else f"地块不是工业或物流仓储用地，项目需要{_class_zh(pr.land_class)}"
+            for c in ix.land_class[at]
+        ]
+    if rule == "zoning":
+        zones = [ix.zones[k] for k in ix.zone_key[at]]
+        leading = "、".join(li.name_zh for li in ix.config.leading_industries)
+        return [
+            f"地块准入产业为 {'、'.join(z)}，不含 {pr.code}（{pr.industry.name_zh}）"
+            if z
+            else f"{pr.code}（{pr.industry.name_zh}）不属于园区主导产业（{leading}），地块无单独准入规定"
+            for z in zones
+        ]
+    if rule == "area_min":
+        return [f"面积 {a:,.1f} 亩，小于需求下限 {ctx.lo_mu:,.1f} 亩" for a in area]
+    if rule == "area_max":
+        return [f"面积 {a:,.1f} 亩，大于需求上限 {ctx.hi_mu:,.1f} 亩" for a in area]
+    per_mu = {
+        "investment_intensity": (pr.investment_wan, "investment_intensity_min_wan_per_mu", "投资强度"),
+        "output_per_mu": (pr.output_wan, "output_min_wan_per_mu", "亩均产出"),
+        "tax_per_mu": (pr.tax_wan, "tax_min_wan_per_mu", "亩均税收"),
+    }
+    if rule in per_mu:
+        total, key, name = per_mu[rule]
+        floor = ctx.floor(key)
+        return [f"{name} {total / a:,.1f} 万元/亩，低于园区下限 {floor:,.0f} 万元/亩（地块相对项目过大）" for a in area]
+    if rule.startswith("ready_"):
+        item = rule.removeprefix("ready_")
+        texts = ix.reason[item][at]
+        label = CHECKLIST_ITEMS[item][0]
+        return [f"{label}未满足：{t}" if isinstance(t, str) and t else f"{label}未满足" for t in texts]
+    if rule.startswith("capacity_"):
+        net = rule.removeprefix("capacity_")
+        table, pos, load = ix.sources[net], ix.source[net][at], ctx.load_for(net, ix.area_mu[at])
+        unit = _UNIT[net]
+        return [
+            f"{table.names[s]}剩余 {max(table.remaining[s], 0):,.0f} {unit}，不足本项目的 {q:,.0f} {unit}"
+            if s >= 0
+            else f"没有接通的{_SOURCE_ZH[net]}源点"
+            for s, q in zip(pos, load, strict=True)
+        ]
+    raise KeyError(f"unknown rule {rule!r}; known: {', '.join(RULE_LABELS)}")
+
+
+def _class_zh(code: str) -> str:
+    names = {"M": "类工业用地", "W": "类物流仓储用地"}
+    return f"{'一二三'[int(code[1]) - 1]}{names[code[0]]}（{code}）" if len(code) == 2 else "未细分的用地"

@@ -1,0 +1,231 @@
+"""The park as siting sees it: one array per fact a land-supply rule or a criterion needs.
+
+:class:`SiteIndex` is built once per park (from a store, or from frames) and then
+answers any number of projects with vectorised numpy: the status, land class,
+zoning, area, readiness items, serving sources with their remaining capacity, road
+distance to the gateway and earthwork of every parcel; which available parcels
+touch (for combined groups); where the producing parcels of each industry are (for
+the industry-chain criterion); and the standard factories with free floor area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from planner.config import ParkConfig
+from planner.infra.coverage import Coverage
+from planner.parcels.codes import split_codes
+from planner.parcels.schema import CHECKLIST_ITEMS, NETWORK_ITEMS
+from planner.siting.industries import land_class_of_use
+
+__all__ = ["CAPACITY_NETWORKS", "SiteIndex"]
+
+CAPACITY_NETWORKS = ("power", "water", "drainage")
+"""Networks whose sources' remaining capacity a project's demand is checked against."""
+
+_CONSUMING = ("under_construction", "in_production")
+
+
+@dataclass
+class SourceTable:
+    """One network's sources: ids, names, capacity and what is left after the present loads."""
+
+    ids: np.ndarray
+    names: np.ndarray
+    capacity: np.ndarray
+    remaining: np.ndarray
+
+
+@dataclass
+class SiteIndex:
+    """Arrays over the park's parcels (position ``i`` is one parcel) and what siting needs beside them."""
+
+    config: ParkConfig
+    ids: np.ndarray
+    area_mu: np.ndarray
+    area_m2: np.ndarray
+    status: np.ndarray
+    land_class: np.ndarray
+    zone_key: np.ndarray
+    """Index into ``zones`` of each parcel's zoning (``zones[k]`` a tuple of codes; ``()`` for none)."""
+    zones: list[tuple[str, ...]]
+    division: np.ndarray
+    """The occupant's GB/T 4754 division (``C36``) where a parcel has one, else ``""``."""
+    consuming: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    held: dict[str, np.ndarray]
+    """Each checklist item's value as readiness uses it (derived where a network exists, declared otherwise)."""
+    reason: dict[str, np.ndarray]
+    source: dict[str, np.ndarray]
+    """Position of each parcel's serving source in ``sources[net]`` (−1: none), for capacity networks."""
+    sources: dict[str, SourceTable]
+    road_m: np.ndarray
+    """Distance by road from the gateway to the parcel's tap point (NaN: unknown)."""
+    earthwork_m3: np.ndarray
+    pairs: np.ndarray
+    """Adjacent pairs ``(i, j)``, ``i < j``, among available (reserved) parcels."""
+    factories: pd.DataFrame = field(default_factory=pd.DataFrame)
+    geometry: np.ndarray | None = None
+    problems: list = field(default_factory=list)
+    """What building the index found (networks without lines, no DEM, …)."""
+    _trees: dict = field(default_factory=dict, repr=False)
+    _zoning: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def build(
+        cls,
+        parcels: pd.DataFrame,
+        config: ParkConfig,
+        *,
+        coverage: Mapping[str, Coverage] | None = None,
+        factories: pd.DataFrame | None = None,
+    ) -> SiteIndex:
+        """Index ``parcels`` (with their readiness columns) and the networks' ``coverage``.
+
+        Readiness items hold where the derived value (network model, DEM) says so, and
+        where a park has no model for an item, where the records declare it. Without a
+        network's coverage its sources' capacity is unknown and not checked.
+        """
+        p = parcels.reset_index(drop=True)
+        n = len(p)
+        ids = p["parcel_id"].astype(object).to_numpy()
+        zone_text = p["zone_industries"].astype(object).where(p["zone_industries"].notna(), "").astype(str)
+        zone_key, zone_values = pd.factorize(zone_text.to_numpy())
+        zones = [tuple(split_codes(text)) for text in zone_values]
+        industry = p["industry"].astype(object).where(p["industry"].notna(), "").astype(str)
+        held, reason = {}, {}
+        for item in CHECKLIST_ITEMS:
+            derived = p[item] if item in p else pd.Series(pd.NA, index=p.index)
+            declared = p[f"declared_{item}"]
+            value = derived.astype("boolean").fillna(declared.astype("boolean"))
+            held[item] = value.fillna(False).to_numpy(dtype=bool)
+            text = p[f"{item}_reason"] if f"{item}_reason" in p else pd.Series(None, index=p.index, dtype=object)
+            reason[item] = text.astype(object).to_numpy()
+        coverage = coverage or {}
+        source_pos: dict[str, np.ndarray] = {}
+        sources: dict[str, SourceTable] = {}
+        for net in CAPACITY_NETWORKS:
+            cov = coverage.get(net)
+            if cov is None:
+                continue
+            table = cov.sources
+            sources[net] = SourceTable(
+                ids=table.index.to_numpy(dtype=object),
+                names=table["name"].astype(object).fillna("").to_numpy(),
+                capacity=table["capacity"].to_numpy(dtype=float, na_value=np.nan),
+                remaining=table["remaining"].to_numpy(dtype=float, na_value=np.nan),
+            )
+            serving = cov.table["source_id"].reindex(ids).where(cov.table["connected"].reindex(ids).fillna(False))
+            source_pos[net] = pd.Index(table.index).get_indexer(serving.to_numpy(dtype=object))
+        road = coverage.get("road")
+        road_m = (
+            road.table["network_m"].reindex(ids).to_numpy(dtype=float, na_value=np.nan)
+            if road is not None
+            else np.full(n, np.nan)
+        )
+        geoms = p.geometry.to_numpy() if isinstance(p, gpd.GeoDataFrame) else None
+        if geoms is not None:
+            centre = shapely.get_coordinates(shapely.point_on_surface(geoms))
+            x, y = centre[:, 0], centre[:, 1]
+        else:
+            x, y = p["x"].to_numpy(dtype=float), p["y"].to_numpy(dtype=float)
+        status = p["status"].astype(object).to_numpy()
+        available = status == "reserved"
+        pairs = _adjacent(geoms, available, config.threshold("siting_adjacent_max_m")) if geoms is not None else None
+        return cls(
+            config=config,
+            ids=ids,
+            area_mu=p["area_mu"].to_numpy(dtype=float, na_value=np.nan),
+            area_m2=p["area_m2"].to_numpy(dtype=float, na_value=np.nan),
+            status=status,
+            land_class=land_class_of_use(p["land_use"]).to_numpy(),
+            zone_key=zone_key,
+            zones=zones,
+            division=industry.str[:3].to_numpy(dtype=object),
+            consuming=np.isin(status, _CONSUMING),
+            x=x,
+            y=y,
+            held=held,
+            reason=reason,
+            source=source_pos,
+            sources=sources,
+            road_m=road_m,
+            earthwork_m3=p["earthwork_m3"].to_numpy(dtype=float, na_value=np.nan)
+            if "earthwork_m3" in p
+            else np.full(n, np.nan),
+            pairs=pairs if pairs is not None else np.zeros((0, 2), dtype=np.int64),
+            factories=factories if factories is not None else pd.DataFrame(),
+            geometry=geoms,
+        )
+
+    @classmethod
+    def from_store(cls, store: object, *, progress=None) -> SiteIndex:
+        """Index a park store: its parcels, readiness computed afresh from its networks, its standard factories."""
+        from planner.store.derived import update_readiness  # siting reads stores; stores never import siting
+
+        run = update_readiness(store, by="siting", write=False, progress=progress)
+        parcels = store.read_parcels()
+        table = run.readiness.table.reindex(parcels["parcel_id"])
+        for column in table.columns:
+            parcels[column] = table[column].to_numpy()
+        index = cls.build(parcels, store.config(), coverage=run.coverage, factories=store.read_layer("factories"))
+        index.problems = run.problems
+        return index
+
+    def chain_count(self, divisions: tuple[str, ...], at: np.ndarray, radius_m: float) -> np.ndarray:
+        """How many producing or building parcels of ``divisions`` have their centre within ``radius_m`` of ``at``."""
+        key = tuple(sorted(set(divisions)))
+        tree = self._trees.get(key)
+        if tree is None:
+            mask = self.consuming & np.isin(self.division, list(key))
+            tree = cKDTree(np.column_stack([self.x[mask], self.y[mask]])) if mask.any() else False
+            self._trees[key] = tree
+        if tree is False or not len(at):
+            return np.zeros(len(at), dtype=np.int64)
+        points = np.column_stack([self.x[at], self.y[at]])
+        counts = tree.query_ball_point(points, r=radius_m, return_length=True)
+        # a producing parcel of the chain does not count itself
+        own = self.consuming[at] & np.isin(self.division[at], list(key))
+        return np.asarray(counts, dtype=np.int64) - own
+
+    def zoning_admits(self, code: str) -> np.ndarray:
+        """For each parcel, whether its zoning admits ``code`` (a parcel zoned ``C36`` admits ``C3670``).
+
+        Parcels without a zoning admit every code here; the leading-industry rule decides for them.
+        """
+        cached = self._zoning.get(code)
+        if cached is None:
+            per_zone = np.array([any(code.startswith(z) for z in zone) if zone else True for zone in self.zones])
+            cached = per_zone.astype(bool)[self.zone_key] if len(per_zone) else np.ones(len(self), dtype=bool)
+            self._zoning[code] = cached
+        return cached
+
+    def zoned(self) -> np.ndarray:
+        """Whether each parcel has a zoning (a list of allowed industries)."""
+        has = np.array([bool(zone) for zone in self.zones], dtype=bool)
+        return has[self.zone_key] if len(has) else np.zeros(len(self), dtype=bool)
+
+
+def _adjacent(geoms: np.ndarray, available: np.ndarray, within_m: float) -> np.ndarray:
+    """Pairs of available parcels whose boundaries are within ``within_m`` of each other."""
+    where = np.flatnonzero(available)
+    if len(where) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    tree = shapely.STRtree(geoms[where])
+    a, b = tree.query(geoms[where], predicate="dwithin", distance=within_m)
+    keep = a < b
+    return np.column_stack([where[a[keep]], where[b[keep]]]).astype(np.int64)
+
+
+assert set(CAPACITY_NETWORKS) <= set(NETWORK_ITEMS)
