@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -497,6 +498,212 @@ def ready(
             f"{len(rows)} parcels, {rows['area_mu'].sum():,.1f} mu",
         )
     )
+
+
+def _site_index(park: Path, lang: str):
+    """Open a park and index it for siting (readiness computed afresh from its networks)."""
+    from planner.siting import SiteIndex
+
+    store = _open(park, lang)
+    with console.status(_t(lang, "正在读取园区并核算七通一平…", "Reading the park and its readiness…")):
+        try:
+            return SiteIndex.from_store(store)
+        except PlannerError as exc:
+            _fail(exc, lang)
+
+
+def _write_json(data: object, path: Path) -> None:
+    import json
+
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+@app.command(name="match")
+def match_command(
+    park: ParkArg,
+    project: Annotated[Path, typer.Option("--project", help="项目 JSON / The project as a JSON file.")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="显示前 N 个候选 / Show the best N candidates.")] = 10,
+    json_file: Annotated[Path | None, typer.Option("--json", help="结果另存 JSON / Write the result as JSON.")] = None,
+    geojson: Annotated[
+        Path | None,
+        typer.Option("--geojson", help="候选与淘汰地块另存 GeoJSON / Write candidates and rejects as GeoJSON."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """为一个招商项目匹配可供熟地，按得分排序并说明理由。
+
+    Match one incoming project to the park's land: hard rules, then a weighted score.
+    """
+    from planner.siting import load_projects, match
+    from planner.siting.match import CRITERIA
+    from planner.siting.rules import RULE_LABELS
+
+    language = _lang(lang)
+    try:
+        projects = load_projects(project)
+    except (PlannerError, FileNotFoundError) as exc:
+        _fail(exc, language)
+    if len(projects) != 1:
+        names = ", ".join(p.name for p in projects)
+        _fail(
+            ValueError(
+                _t(
+                    language,
+                    f"{project} 含 {len(projects)} 个项目（{names}）；多个项目请用 planner assign",
+                    f"{project} holds {len(projects)} projects ({names}); use `planner assign` for several",
+                )
+            ),
+            language,
+        )
+    index = _site_index(park, language)
+    result = match(index, projects[0])
+    p = result.project
+    zh = language == "zh"
+    lo, hi = result.context.lo_mu, result.context.hi_mu
+    console.print(
+        f"[bold]{p.name}[/bold]  {p.code} {p.industry.name_zh if zh else p.industry.name_en}  "
+        f"{lo:,.1f}–{hi:,.1f} {_t(language, '亩', 'mu')}  {_t(language, '投资', 'investment')} "
+        f"{p.investment_wan:,.0f} {_t(language, '万元', '万元 (10k yuan)')}"
+    )
+    table = Table(title=_t(language, "候选地块（按得分）", "Candidates, best first"))
+    table.add_column("#", justify="right")
+    table.add_column(_t(language, "地块", "parcels"), no_wrap=True)
+    table.add_column(_t(language, "面积（亩）", "mu"), justify="right")
+    table.add_column(_t(language, "得分", "score"), justify="right")
+    table.add_column(_t(language, "各项（值 / 得分）", "criteria (value / score)"), overflow="fold")
+    for row in result.candidates.head(limit).itertuples(index=False):
+        parts = []
+        for name, (label_zh, label_en, unit) in CRITERIA.items():
+            value = getattr(row, f"{name}_value")
+            shown = (
+                "—"
+                if value is None or not np.isfinite(float(value))
+                else f"{float(value):,.2f}".rstrip("0").rstrip(".")
+            )
+            parts.append(f"{label_zh if zh else label_en} {shown}{unit} / {100 * getattr(row, f'{name}_score'):.0f}")
+        table.add_row(
+            str(row.rank), "\n".join(row.parcel_ids), f"{row.area_mu:,.1f}", f"{100 * row.score:.1f}", "；".join(parts)
+        )
+    console.print(table)
+    if result.candidates.empty:
+        console.print(_t(language, "没有满足全部条件的地块。", "No parcel meets every rule."))
+    counts = Table(title=_t(language, "未入选地块：首个不满足的条件", "Rejected parcels by first failed rule"))
+    counts.add_column(_t(language, "条件", "rule"))
+    counts.add_column(_t(language, "宗数", "parcels"), justify="right")
+    for rule, n in result.counts.items():
+        if n:
+            counts.add_row(RULE_LABELS[rule][0 if zh else 1], str(n))
+    console.print(counts)
+    for miss in result.near_misses:
+        console.print(f"[yellow]•[/yellow] {miss['message']}: {', '.join(miss['parcel_ids'][:5])}")
+        for reason in miss["reasons"][:3]:
+            console.print(f"    {reason}")
+    if result.standard_factory:
+        console.print(f"[yellow]{result.standard_factory['message']}[/yellow]")
+        for f in result.standard_factory["factories"]:
+            console.print(
+                f"    {f['factory_id']} {f['name']}：{_t(language, '空置', 'free')} {f['free_floor_area_m2']:,.0f} m²"
+            )
+    for note in result.notes:
+        console.print(f"[dim]{note}[/dim]")
+    if json_file:
+        _write_json(result.to_dict(), json_file)
+    if geojson:
+        _write_geojson(result.to_frame(), geojson)
+    if json_file or geojson:
+        console.print(f"{_t(language, '已写入', 'Wrote')} {' '.join(str(f) for f in (json_file, geojson) if f)}")
+
+
+@app.command(name="assign")
+def assign_command(
+    park: ParkArg,
+    projects: Annotated[Path, typer.Option("--projects", help="项目列表 JSON / The projects as a JSON list.")],
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="每个项目参与求解的候选数 / Candidates per project in the solve.")
+    ] = 100,
+    json_file: Annotated[Path | None, typer.Option("--json", help="结果另存 JSON / Write the result as JSON.")] = None,
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="分配地块另存 GeoJSON / Write the assigned parcels as GeoJSON.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """多个项目竞争同一批土地：在地块不重复、电力与水源容量不超的条件下使总分最高（精确求解）。
+
+    Assign several projects to land, maximising the total score exactly (HiGHS), and compare with greedy.
+    """
+    from planner.siting import assign, greedy, load_projects
+
+    language = _lang(lang)
+    try:
+        batch = load_projects(projects)
+    except (PlannerError, FileNotFoundError) as exc:
+        _fail(exc, language)
+    index = _site_index(park, language)
+    with console.status(_t(language, "正在求解…", "Solving…")):
+        exact = assign(index, batch, top=top)
+        order = greedy(index, batch, top=top)
+    table = Table(title=_t(language, "项目分配（总分最高）", "Assignment (largest total score)"))
+    for head in (
+        _t(language, "项目", "project"),
+        _t(language, "产业", "industry"),
+        _t(language, "地块", "parcels"),
+        _t(language, "面积（亩）", "mu"),
+        _t(language, "得分", "score"),
+    ):
+        table.add_column(head, overflow="fold")
+    data = exact.to_dict()
+    for entry in data["assignments"]:
+        table.add_row(
+            entry["project"],
+            entry["industry"],
+            "\n".join(entry["parcel_ids"]) or (entry.get("reason") or "—"),
+            "" if entry["area_mu"] is None else f"{entry['area_mu']:,.1f}",
+            "" if entry["score"] is None else f"{100 * entry['score']:.1f}",
+        )
+    console.print(table)
+    console.print(
+        _t(
+            language,
+            f"{exact.status}：分配 {data['assigned']}/{len(batch)} 个项目，总分 {100 * exact.total_score:.1f}；"
+            f"按顺序贪心总分 {100 * order.total_score:.1f}",
+            f"{exact.status}: {data['assigned']}/{len(batch)} projects placed, total score "
+            f"{100 * exact.total_score:.1f}; greedy in the given order {100 * order.total_score:.1f}",
+        )
+    )
+    for problem in exact.problems:
+        err_console.print(f"[red]{_t(language, '复核', 'Re-check')}:[/red] {problem}")
+    if json_file:
+        data["greedy_total_score"] = round(order.total_score, 4)
+        _write_json(data, json_file)
+    if geojson:
+        _write_geojson(_assignment_frame(index, exact), geojson)
+    if json_file or geojson:
+        console.print(f"{_t(language, '已写入', 'Wrote')} {' '.join(str(f) for f in (json_file, geojson) if f)}")
+    if exact.problems:
+        raise typer.Exit(1)
+
+
+def _assignment_frame(index, assignment):
+    import geopandas as gpd
+    import shapely
+
+    rows, shapes = [], []
+    for project in assignment.projects:
+        pick = assignment.chosen[project.name]
+        if pick is None:
+            continue
+        members = list(pick["members"])
+        rows.append(
+            {
+                "project": project.name,
+                "industry": project.code,
+                "parcel_ids": ",".join(pick["parcel_ids"]),
+                "area_mu": round(pick["area_mu"], 2),
+                "score": round(pick["score"], 4),
+            }
+        )
+        shapes.append(shapely.union_all(index.geometry[members]))
+    return gpd.GeoDataFrame(rows, geometry=shapes, crs=index.config.crs_epsg)
 
 
 def _print_demo(park, lang: str) -> None:

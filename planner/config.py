@@ -86,7 +86,7 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     # siting: scales of the criteria
     "siting_road_scale_m": 10000.0,
     "siting_chain_radius_m": 1000.0,
-    "siting_chain_full_count": 5.0,
+    "siting_chain_full_count": 20.0,
     "siting_earthwork_scale_m": 1.0,
     # siting: parcels this close count as adjacent and may be combined, up to this many
     "siting_adjacent_max_m": 1.0,

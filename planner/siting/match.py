@@ -13,7 +13,7 @@ capacity        headroom left at the serving power/water/sewage sources after th
                 as a multiple of its demand (2× or more scores 1); unknown without a network
 road            1 − road distance to the highway gateway / ``siting_road_scale_m``
 chain           producing or building parcels of the same industry chain within
-                ``siting_chain_radius_m`` (``siting_chain_full_count`` or more scores 1)
+                ``siting_chain_radius_m`` (``siting_chain_full_count``, 20 by default, or more scores 1)
 earthwork       1 − mean cut-and-fill depth to level / ``siting_earthwork_scale_m``
 single_parcel   1 for one parcel, 0.5 for a pair, 0 for three (combining means more procedure)
 ============== =========================================================================

@@ -94,8 +94,11 @@ class SiteIndex:
         """Index ``parcels`` (with their readiness columns) and the networks' ``coverage``.
 
         Readiness items hold where the derived value (network model, DEM) says so, and
-        where a park has no model for an item, where the records declare it. Without a
-        network's coverage its sources' capacity is unknown and not checked.
+        where a park has no model for an item, where the records declare it. For power,
+        water and drainage with a network model, an item holds where the network reaches
+        the parcel: whether the serving source has room is decided by the project's own
+        demand (the capacity rules), not by the per-mu default readiness assumes.
+        Without a network's coverage its sources' capacity is unknown and not checked.
         """
         p = parcels.reset_index(drop=True)
         n = len(p)
@@ -126,7 +129,11 @@ class SiteIndex:
                 capacity=table["capacity"].to_numpy(dtype=float, na_value=np.nan),
                 remaining=table["remaining"].to_numpy(dtype=float, na_value=np.nan),
             )
-            serving = cov.table["source_id"].reindex(ids).where(cov.table["connected"].reindex(ids).fillna(False))
+            # the network reaches the parcel; whether its source has room is the project's own demand to decide
+            failed = cov.table["failed"].reindex(ids)
+            reach = (cov.table["connected"].reindex(ids).fillna(False).astype(bool) | (failed == "capacity")).to_numpy()
+            held[net] = reach
+            serving = cov.table["source_id"].reindex(ids).where(reach)
             source_pos[net] = pd.Index(table.index).get_indexer(serving.to_numpy(dtype=object))
         road = coverage.get("road")
         road_m = (
