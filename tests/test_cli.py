@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import shape
 
 from planner.store import open_store
 
@@ -181,3 +182,53 @@ def test_stats_of_a_park_never_classified_has_no_idle_rate(tmp_path):
     data = json.loads(out_json.read_text(encoding="utf-8"))
     assert data["idle_as_of"] is None
     assert data["parks"]["T1"]["idle_land_rate_pct"] is None
+
+
+def test_match_prints_the_ranking_and_writes_json_and_geojson(park_copy, tmp_path):
+    projects = json.loads(Path("data/demo/projects.json").read_text(encoding="utf-8"))
+    one = tmp_path / "p.json"
+    one.write_text(json.dumps(projects[0], ensure_ascii=False), encoding="utf-8")
+    out_json, out_geo = tmp_path / "m.json", tmp_path / "m.geojson"
+    out = run("match", str(park_copy), "--project", str(one), "--json", str(out_json), "--geojson", str(out_geo))
+    assert out.returncode == 0, out.stderr
+    assert "智能传感器模组项目" in out.stdout and "候选地块（按得分）" in out.stdout
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    assert {"candidates", "rejected", "counts", "standard_factory", "near_misses"} <= set(data)
+    best = data["candidates"][0]
+    assert set(best) >= {"parcel_ids", "area_mu", "score", "criteria"}
+    assert len(data["candidates"]) + len(data["rejected"]) >= 414  # every parcel is accounted for
+    assert sum(data["counts"].values()) == len(data["rejected"])
+    geo = json.loads(out_geo.read_text(encoding="utf-8"))
+    assert "crs" not in geo
+    kinds = pd.Series([f["properties"]["kind"] for f in geo["features"]]).value_counts()
+    assert kinds["rejected"] == len(data["rejected"])
+    point = shape(geo["features"][0]["geometry"]).representative_point()
+    assert 118 < point.x < 119 and 32 < point.y < 33
+
+
+def test_assign_places_the_sample_projects(park_copy, tmp_path):
+    out_json = tmp_path / "a.json"
+    out = run("assign", str(park_copy), "--projects", "data/demo/projects.json", "--json", str(out_json))
+    assert out.returncode == 0, out.stderr
+    assert "最优解" in out.stdout and "按顺序贪心总分" in out.stdout
+    data = json.loads(out_json.read_text(encoding="utf-8"))
+    assert data["method"] == "exact" and data["problems"] == []
+    assert data["total_score"] >= data["greedy_total_score"]
+    assert len(data["assignments"]) == 8
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"name": "x", "industry": "C99", "land_mu": 10, "investment_wan": 9000}, "field `industry`"),
+        ({"name": "x", "industry": "C36", "land_mu": [20, 10], "investment_wan": 9000}, "field `land_mu`"),
+        ({"name": "x", "industry": "C36", "land_mu": 10, "investment_wan": 9000, "power_mva": 8}, "power_kva"),
+    ],
+)
+def test_match_names_the_bad_field_of_a_project(park_copy, tmp_path, record, message):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(record), encoding="utf-8")
+    out = run("match", str(park_copy), "--project", str(bad))
+    assert out.returncode == 1
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
