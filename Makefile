@@ -31,6 +31,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.store
 	$(BIN)/python -m bench.land
 	$(BIN)/python -m bench.readiness
+	$(BIN)/python -m bench.siting
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check planner tests bench

@@ -96,6 +96,7 @@ class _Options:
 
 def _options(index: SiteIndex, projects: Sequence[Project], matches: dict[str, MatchResult], top: int) -> _Options:
     project, score, members, rows = [], [], [], []
+    lefts = {net: remaining_at(index, net) for net in index.sources}
     source: dict[str, list[int]] = {net: [] for net in index.sources}
     load: dict[str, list[float]] = {net: [] for net in index.sources}
     for p, proj in enumerate(projects):
@@ -112,7 +113,7 @@ def _options(index: SiteIndex, projects: Sequence[Project], matches: dict[str, M
                 | {"rank": int(row.rank)}
             )
             for net in index.sources:
-                left = remaining_at(index, net)
+                left = lefts[net]
                 if left is None or net not in needed:
                     source[net].append(-1)
                     load[net].append(0.0)
@@ -233,6 +234,7 @@ def recheck(index: SiteIndex, assignment: Assignment) -> list[str]:
     problems = []
     seen: dict[int, str] = {}
     added: dict[tuple[str, int], float] = {}
+    lefts = {net: remaining_at(index, net) for net in index.sources}
     for project in assignment.projects:
         pick = assignment.chosen[project.name]
         if pick is None:
@@ -255,7 +257,7 @@ def recheck(index: SiteIndex, assignment: Assignment) -> list[str]:
         needed = needed_items(index, project)
         area = np.array([float(hit["area_mu"].iloc[0])])
         for net in index.sources:
-            left = remaining_at(index, net)
+            left = lefts[net]
             if left is None or net not in needed:
                 continue
             best = members[int(np.argmax(left[list(members)]))]

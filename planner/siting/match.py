@@ -365,14 +365,8 @@ def _score(ctx: RuleContext, members: list[tuple[int, ...]]) -> pd.DataFrame:
 
 
 def remaining_at(index: SiteIndex, net: str) -> np.ndarray | None:
-    """Capacity left at each parcel's serving source on ``net`` (inf: not limited; −inf: not served), or None."""
-    table = index.sources.get(net)
-    if table is None or not len(table.ids):
-        return None
-    pos = index.source[net]
-    p = np.maximum(pos, 0)
-    left = np.where(np.isnan(table.capacity[p]), np.inf, table.remaining[p])
-    return np.where(pos >= 0, left, -np.inf)
+    """Capacity left at each parcel's serving source on ``net`` (see :meth:`SiteIndex.remaining_at`)."""
+    return index.remaining_at(net)
 
 
 def _near_misses(ctx: RuleContext, rules: list[Rule], fails: np.ndarray) -> list[dict[str, Any]]:

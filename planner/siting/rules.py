@@ -139,7 +139,7 @@ def available(ctx: RuleContext) -> np.ndarray:
     Source: 土地储备管理办法 (自然资规〔2017〕17号): land is supplied from the reserve, as
     净地 with its ownership settled; planned land is not yet acquired, supplied land is taken.
     """
-    return ctx.index.status == "reserved"
+    return ctx.index.available
 
 
 def land_class(ctx: RuleContext) -> np.ndarray:
@@ -149,9 +149,7 @@ def land_class(ctx: RuleContext) -> np.ndarray:
     and DESIGN.md: a project may use land of its class or a heavier one, never a lighter one.
     """
     need = ctx.project.land_class
-    have = ctx.index.land_class.astype(str)
-    family = np.char.startswith(have, need[0])
-    return family & (np.char.str_len(have) == 2) & (have >= need)
+    return (ctx.index.class_family == need[0]) & (ctx.index.class_level >= int(need[1]))
 
 
 def zoning(ctx: RuleContext) -> np.ndarray:
@@ -231,14 +229,12 @@ def _capacity(net: str) -> Callable[[RuleContext], np.ndarray]:
         table = ctx.index.sources.get(net)
         if table is None:  # no network model: capacity unknown, not checked
             return np.ones(len(ctx.index), dtype=bool)
-        pos = ctx.index.source[net]
-        if not len(table.ids):
-            return np.ones(len(pos), dtype=bool)
-        at = np.maximum(pos, 0)
-        unlimited = np.isnan(table.capacity[at])
-        # a parcel the network does not serve fails the readiness rule, not this one
+        left = ctx.index.remaining_at(net)
+        if left is None:
+            return np.ones(len(ctx.index), dtype=bool)
+        # a parcel the network does not serve (−inf) fails the readiness rule, not this one
         load = ctx.load_for(net, ctx.index.area_mu)
-        return (pos < 0) | unlimited | (table.remaining[at] >= load - 1e-9)
+        return (left == -np.inf) | (left >= load - 1e-9)
 
     test.__doc__ = f"""The {net} source serving the parcel has capacity left for the project's demand.
 

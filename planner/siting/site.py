@@ -76,11 +76,37 @@ class SiteIndex:
     geometry: np.ndarray | None = None
     problems: list = field(default_factory=list)
     """What building the index found (networks without lines, no DEM, …)."""
+    available: np.ndarray = field(default=None, repr=False)
+    """Reserved (储备) parcels: the land that can be supplied."""
+    class_family: np.ndarray = field(default=None, repr=False)
+    """Land-class family of each parcel: ``M`` or ``W``, else ``""``; ``class_level`` its 1–3 (0: none)."""
+    class_level: np.ndarray = field(default=None, repr=False)
     _trees: dict = field(default_factory=dict, repr=False)
     _zoning: dict = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.available is None:
+            self.available = self.status == "reserved"
+        codes = pd.Series(self.land_class, dtype=object).fillna("")
+        self.class_family = codes.str[:1].to_numpy(dtype=object)
+        self.class_level = pd.to_numeric(codes.str[1:], errors="coerce").fillna(0).to_numpy(dtype=np.int8)
+        self._remaining: dict[str, np.ndarray | None] = {}
+
     def __len__(self) -> int:
         return len(self.ids)
+
+    def remaining_at(self, net: str) -> np.ndarray | None:
+        """Capacity left at each parcel's serving source on ``net`` (inf: not limited; −inf: not served), or None."""
+        if net not in self._remaining:
+            table = self.sources.get(net)
+            if table is None or not len(table.ids):
+                self._remaining[net] = None
+            else:
+                pos = self.source[net]
+                p = np.maximum(pos, 0)
+                left = np.where(np.isnan(table.capacity[p]), np.inf, table.remaining[p])
+                self._remaining[net] = np.where(pos >= 0, left, -np.inf)
+        return self._remaining[net]
 
     @classmethod
     def build(
