@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "CRSError",
     "ConfigError",
+    "FilterError",
     "ParcelNotFoundError",
     "PlannerError",
     "Problem",
@@ -34,6 +35,10 @@ class CRSError(PlannerError, ValueError):
 
 class ConfigError(PlannerError, ValueError):
     """A park configuration value is missing or not allowed."""
+
+
+class FilterError(PlannerError, ValueError):
+    """A filter value (status, area range, industry, …) that is not allowed."""
 
 
 class Problem:
