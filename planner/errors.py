@@ -80,6 +80,8 @@ class Problem:
             who = f"{self.feature} {self.parcel_id!r}"
         elif self.row is not None:
             who = f"{self.feature} in input row {self.row}"
+        elif self.feature.startswith(("file ", "mapping file ")):
+            return f"{self.feature}, column `{self.field}`" if self.field else self.feature
         else:
             return f"column `{self.field}`" if self.field else self.feature
         return f"{who}, field `{self.field}`" if self.field else who
