@@ -3,7 +3,7 @@
 - ``geojson``: WGS84 lon/lat, right-hand rule, no ``crs`` member, the schema's column names;
 - ``gpkg``: CGCS2000, geographic (EPSG:4490) or Gauss–Krüger with zone prefix
   (EPSG:4513–4533), columns titled with their Chinese labels and units (``宗地面积（亩）``);
-- ``shp``: the same CRS choice, GBK text with a ``.cpg``, short Chinese column names
+- ``shp``: the same CRS choice, GB18030 text (GBK-compatible) with a ``.cpg``, short Chinese column names
   (a Shapefile column name has at most 10 bytes: :func:`~planner.exchange.mapping.shapefile_names`);
 - ``txt``: the boundary-coordinate TXT (:mod:`planner.exchange.txt`), Gauss–Krüger with zone prefix.
 

@@ -35,8 +35,8 @@ from planner.fields import Field
 __all__ = ["FieldMapping", "apply_mapping", "known_names", "load_mapping", "shapefile_names"]
 
 _SHAPEFILE_FIELD_BYTES = 10
-SHAPEFILE_ENCODING = "GBK"
-"""Shapefiles are written in GBK (with a .cpg), the encoding of most Chinese GIS desktops."""
+SHAPEFILE_ENCODING = "GB18030"
+"""Shapefiles are written in GB18030 (with a .cpg): GBK for every GBK character, and lossless for the rest (m³)."""
 
 
 @dataclass
@@ -93,7 +93,7 @@ def load_mapping(path: Path) -> tuple[FieldMapping | None, list[Problem]]:
 
 
 def shapefile_names(fields: Iterable[Field]) -> dict[str, str]:
-    """Short Chinese column names for Shapefiles (at most 10 bytes in GBK), unique and stable.
+    """Short Chinese column names for Shapefiles (at most 10 bytes, 2 per Chinese character), unique and stable.
 
     The Chinese label without unit and brackets, cut to 10 bytes; if that name is taken,
     the label with its unit; then a number at the end.
