@@ -138,15 +138,7 @@ def check_coordinates(
             swap,
         )
     elif crs.is_geographic:
-        if abs(x) > 180 or abs(y) > 90:
-            guess = _guess(x, y, park_epsg)
-            text = f"the CRS says degrees (lon/lat) but the coordinates are metres (x {x:,.1f}, y {y:,.1f})"
-            if guess is None or guess[0] == CGCS2000:
-                note("error", f"{text}; give the right CRS with --crs")
-            else:
-                epsg, swap, what = guess
-                propose(f"{text}; they look like {what}", _fix_text(epsg, swap), epsg, swap)
-        elif not check_in_china(x, y) and check_in_china(y, x):
+        if not check_in_china(x, y) and check_in_china(y, x):
             propose(
                 f"the coordinates look like lat/lon swapped: lon {x:.6f}, lat {y:.6f} lies outside China, "
                 f"lon {y:.6f}, lat {x:.6f} inside",
@@ -154,6 +146,14 @@ def check_coordinates(
                 None,
                 True,
             )
+        elif abs(x) > 180 or abs(y) > 90:
+            guess = _guess(x, y, park_epsg)
+            text = f"the CRS says degrees (lon/lat) but the coordinates are metres (x {x:,.1f}, y {y:,.1f})"
+            if guess is None or guess[0] == CGCS2000:
+                note("error", f"{text}; give the right CRS with --crs")
+            else:
+                epsg, swap, what = guess
+                propose(f"{text}; they look like {what}", _fix_text(epsg, swap), epsg, swap)
         elif not check_in_china(x, y):
             note("error", f"the features lie outside China (around lon {x:.4f}, lat {y:.4f}); is the CRS right?")
     else:

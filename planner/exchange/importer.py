@@ -331,8 +331,8 @@ def _clean_geometries(frame: gpd.GeoDataFrame, id_column: str, fmt: str, problem
 
     geoms = frame.geometry.to_numpy()
     usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    with np.errstate(invalid="ignore"):
-        usable[usable] = np.isfinite(shapely.bounds(geoms[usable])).all(axis=1)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    usable[np.unique(owner[~np.isfinite(coords).all(axis=1)])] = False  # NaN is the validator's to report
     what = "parcel" if id_column == "parcel_id" else "feature"
     out = geoms.copy()
     before = shapely.get_num_coordinates(geoms[usable])

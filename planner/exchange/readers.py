@@ -156,6 +156,12 @@ def _is_park_store(path: Path) -> bool:
 
 def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, list[Problem]]:
     """The encoding to read a Shapefile's text in, checked against the ``.dbf`` bytes."""
+    shp = path.read_bytes()
+    if len(shp) < 100:
+        return encoding, [file_problem(path, f"is truncated: a .shp has a 100-byte header, the file has {len(shp)}")]
+    declared = int.from_bytes(shp[24:28], "big") * 2  # file length in 16-bit words
+    if len(shp) < declared:
+        return encoding, [file_problem(path, f"is truncated: its header says {declared} bytes, the file has {len(shp)}")]
     dbf = _sidecar(path, ".dbf")
     if dbf is None:
         return encoding, [file_problem(path, "has no .dbf beside it; a Shapefile needs its .shp, .shx and .dbf")]
@@ -163,6 +169,10 @@ def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, l
     if len(data) < 32:
         return encoding, [file_problem(path, f"{dbf.name} is truncated ({len(data)} bytes); the attributes are lost")]
     header_len = int.from_bytes(data[8:10], "little")
+    records, record_len = int.from_bytes(data[4:8], "little"), int.from_bytes(data[10:12], "little")
+    if len(data) < header_len + records * record_len:
+        size = header_len + records * record_len
+        return encoding, [file_problem(path, f"{dbf.name} is truncated: its header says {size} bytes, it has {len(data)}")]
     # field names (11 bytes at the start of each 32-byte descriptor) and the records
     names = b"".join(data[k : k + 11].rstrip(b"\x00") for k in range(32, max(32, header_len - 1), 32))
     text = names + data[header_len:]
