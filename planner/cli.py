@@ -459,12 +459,10 @@ def ready(
             )
         )
         raise typer.Exit(1)
-    pick = parcels["ready"].fillna(False).astype(bool) & (parcels["area_mu"] >= min_mu)
-    if max_mu is not None:
-        pick &= parcels["area_mu"] <= max_mu
-    if status:
-        pick &= parcels["status"] == status
-    rows = parcels[pick].sort_values("area_mu", ascending=False)
+    from planner.parcels.query import filter_parcels
+
+    rows = filter_parcels(parcels, ready=True, min_area_mu=min_mu, max_area_mu=max_mu, status=status)
+    rows = rows.sort_values("area_mu", ascending=False)
     table = Table(title=_t(language, f"熟地 ≥ {min_mu:g} 亩", f"Ready land ≥ {min_mu:g} mu"))
     for head in (
         _t(language, "宗地代码", "parcel"),

@@ -161,7 +161,8 @@ def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, l
         return encoding, [file_problem(path, f"is truncated: a .shp has a 100-byte header, the file has {len(shp)}")]
     declared = int.from_bytes(shp[24:28], "big") * 2  # file length in 16-bit words
     if len(shp) < declared:
-        return encoding, [file_problem(path, f"is truncated: its header says {declared} bytes, the file has {len(shp)}")]
+        message = f"is truncated: its header says {declared} bytes, the file has {len(shp)}"
+        return encoding, [file_problem(path, message)]
     dbf = _sidecar(path, ".dbf")
     if dbf is None:
         return encoding, [file_problem(path, "has no .dbf beside it; a Shapefile needs its .shp, .shx and .dbf")]
@@ -172,7 +173,8 @@ def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, l
     records, record_len = int.from_bytes(data[4:8], "little"), int.from_bytes(data[10:12], "little")
     if len(data) < header_len + records * record_len:
         size = header_len + records * record_len
-        return encoding, [file_problem(path, f"{dbf.name} is truncated: its header says {size} bytes, it has {len(data)}")]
+        message = f"{dbf.name} is truncated: its header says {size} bytes, it has {len(data)}"
+        return encoding, [file_problem(path, message)]
     # field names (11 bytes at the start of each 32-byte descriptor) and the records
     names = b"".join(data[k : k + 11].rstrip(b"\x00") for k in range(32, max(32, header_len - 1), 32))
     text = names + data[header_len:]

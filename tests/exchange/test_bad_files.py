@@ -62,7 +62,10 @@ def txt(path: Path, body: str, header: str | None = None) -> Path:
     return path
 
 
-SQUARE = "J1,1,3571100.00,39620000.00\nJ2,1,3571100.00,39620100.00\nJ3,1,3571000.00,39620100.00\nJ4,1,3571000.00,39620000.00\n"
+SQUARE = (
+    "J1,1,3571100.00,39620000.00\nJ2,1,3571100.00,39620100.00\n"
+    "J3,1,3571000.00,39620100.00\nJ4,1,3571000.00,39620000.00\n"
+)
 
 
 # --- builders: each writes a bad file into `tmp` and returns (path, import options) ------------------------------
