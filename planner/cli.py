@@ -244,16 +244,11 @@ def idle(
         )
         for column in ("idle_since", "reclaim_from"):
             out[column] = out[column].dt.strftime("%Y-%m-%d")
-        _write_geojson(out, geojson)
+        from planner.exchange.export import write_geojson
+
+        write_geojson(out, geojson)
     if csv or geojson:
         console.print(f"{_t(language, '已写入', 'Wrote')} {' '.join(str(f) for f in (csv, geojson) if f)}")
-
-
-def _write_geojson(frame, path: Path) -> None:
-    """RFC 7946 GeoJSON: WGS84 lon/lat, right-hand rule, no ``crs`` member."""
-    import pyogrio
-
-    pyogrio.write_dataframe(frame.to_crs(4326), path, driver="GeoJSON", layer_options={"RFC7946": "YES"})
 
 
 @app.command()
@@ -465,12 +460,10 @@ def ready(
             )
         )
         raise typer.Exit(1)
-    pick = parcels["ready"].fillna(False).astype(bool) & (parcels["area_mu"] >= min_mu)
-    if max_mu is not None:
-        pick &= parcels["area_mu"] <= max_mu
-    if status:
-        pick &= parcels["status"] == status
-    rows = parcels[pick].sort_values("area_mu", ascending=False)
+    from planner.parcels.query import filter_parcels
+
+    rows = filter_parcels(parcels, ready=True, min_area_mu=min_mu, max_area_mu=max_mu, status=status)
+    rows = rows.sort_values("area_mu", ascending=False)
     table = Table(title=_t(language, f"熟地 ≥ {min_mu:g} 亩", f"Ready land ≥ {min_mu:g} mu"))
     for head in (
         _t(language, "宗地代码", "parcel"),
@@ -496,6 +489,268 @@ def ready(
             language,
             f"共 {len(rows)} 宗，{rows['area_mu'].sum():,.1f} 亩",
             f"{len(rows)} parcels, {rows['area_mu'].sum():,.1f} mu",
+        )
+    )
+
+
+_SEVERITY = {
+    "error": ("拒绝", "refused", "red"),
+    "warning": ("提示", "warning", "yellow"),
+    "repair": ("修复", "repaired", "cyan"),
+}
+
+
+def _problem_table(problems, lang: str, *, title: str, limit: int = 50) -> Table:
+    table = Table(title=title, show_lines=False)
+    for zh, en in (("类别", "kind"), ("要素", "feature"), ("字段", "field"), ("说明", "message")):
+        table.add_column(_t(lang, zh, en), overflow="fold")
+    order = {"error": 0, "warning": 1, "repair": 2}
+    for p in sorted(problems, key=lambda p: order.get(p.severity, 3))[:limit]:
+        zh, en, colour = _SEVERITY.get(p.severity, (p.severity, p.severity, "white"))
+        if p.parcel_id is not None:
+            who = f"{p.feature} {p.parcel_id}"
+        elif p.row is not None:
+            who = f"{p.feature} #{p.row}"
+        else:
+            who = p.feature
+        table.add_row(f"[{colour}]{_t(lang, zh, en)}[/{colour}]", who, p.field or "", p.message)
+    if len(problems) > limit:
+        table.caption = _t(
+            lang,
+            f"另有 {len(problems) - limit} 条，用 --report 导出全部",
+            f"{len(problems) - limit} more; --report writes them all",
+        )
+    return table
+
+
+def _write_report(problems, path: Path) -> None:
+    columns = ["severity", "feature", "parcel_id", "row", "field", "message"]
+    frame = pd.DataFrame([p.as_dict() for p in problems], columns=columns).rename(columns={"parcel_id": "feature_id"})
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+@app.command("import")
+def import_(
+    park: ParkArg,
+    file: Annotated[
+        Path, typer.Argument(help="要导入的文件 / The file to import (GeoJSON, GPKG, SHP, FGB, OSM, TXT).")
+    ],
+    layer: Annotated[
+        str | None,
+        typer.Option(
+            "--layer",
+            help="目标图层 / Target layer: parcels, roads, water, drainage, power, telecom, gas, heat, sources "
+            "(default: from the data).",
+        ),
+    ] = None,
+    source_layer: Annotated[
+        str | None, typer.Option("--source-layer", help="读取文件中的图层 / The file's layer to read (GeoPackage).")
+    ] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option("--crs", help="文件坐标系，如 4490、4527 / The file's CRS (overrides .prj), e.g. 4490, 4527."),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="文本编码 gbk 或 utf-8 / Text encoding of SHP or TXT (gbk, utf-8).")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="字段对照文件 JSON/YAML / Field-mapping file (JSON or YAML).")
+    ] = None,
+    from_gcj02: Annotated[
+        bool,
+        typer.Option("--from-gcj02", help="坐标为 GCJ-02（高德/腾讯）/ Coordinates are GCJ-02 (Gaode/Tencent maps)."),
+    ] = False,
+    swap_axes: Annotated[
+        bool, typer.Option("--swap-axes", help="交换 x、y / Swap x and y (lat/lon or northing/easting given first).")
+    ] = False,
+    accept_fixes: Annotated[
+        bool, typer.Option("--accept-fixes", help="采用建议的坐标修正 / Apply the coordinate fixes the checks propose.")
+    ] = False,
+    capacity_kva: Annotated[
+        float | None,
+        typer.Option(
+            "--capacity-kva", help="未注明容量的变电站按此容量 / Capacity (kVA) assumed for substations without one."
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="以文件内容替换图层 / Replace the layer(s) instead of adding and updating."),
+    ] = False,
+    park_id: Annotated[
+        str | None, typer.Option("--park-id", help="新建园区的编号 / Id of a park the import creates.")
+    ] = None,
+    park_name: Annotated[
+        str | None, typer.Option("--park-name", help="新建园区的名称 / Name of a park the import creates.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查不写入 / Check only; write nothing.")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="问题清单另存 CSV / Write every problem found as CSV.")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="操作人 / Who imports (kept in the history).")] = "planner import",
+    lang: LangOption = None,
+) -> None:
+    """导入宗地、路网、管网或源点（GeoJSON、GeoPackage、Shapefile、FlatGeobuf、OSM、报部TXT）。
+
+    Import parcels, roads, networks or sources; validated first, written in one transaction.
+    """
+    from planner.errors import ValidationError
+    from planner.exchange.importer import import_file, target_layer
+
+    language = _lang(lang)
+    if layer is not None:
+        try:
+            target_layer(layer)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--layer") from None
+    if capacity_kva is not None and capacity_kva <= 0:
+        raise typer.BadParameter(
+            f"{capacity_kva:g} kVA is not a capacity; give a number above 0", param_hint="--capacity-kva"
+        )
+    try:
+        result = import_file(
+            park,
+            file,
+            layer=layer,
+            source_layer=source_layer,
+            crs=crs,
+            encoding=encoding,
+            mapping=mapping,
+            from_gcj02=from_gcj02,
+            swap_axes=swap_axes,
+            accept_fixes=accept_fixes,
+            capacity_kva=capacity_kva,
+            mode="replace" if replace else "upsert",
+            park_id=park_id,
+            park_name=park_name,
+            by=by,
+            dry_run=dry_run,
+        )
+    except ValidationError as exc:
+        console.print(
+            _problem_table(
+                exc.problems,
+                language,
+                title=_t(language, f"导入 {file.name}：问题", f"Import of {file.name}: problems"),
+            )
+        )
+        if report:
+            _write_report(exc.problems, report)
+        errors = len(exc.errors)
+        _fail(
+            Exception(
+                _t(
+                    language,
+                    f"导入被拒绝：{errors} 个错误，未写入任何数据，园区保持原样",
+                    f"import refused: {errors} error(s); nothing was written, the park is as it was",
+                )
+            ),
+            language,
+        )
+    except PlannerError as exc:
+        _fail(exc, language)
+    table = Table(title=_t(language, f"导入 {file.name}", f"Import of {file.name}"))
+    for zh, en in (
+        ("图层", "layer"),
+        ("读入", "read"),
+        ("新增", "inserted"),
+        ("更新", "updated"),
+        ("未变", "unchanged"),
+        ("删除", "deleted"),
+    ):
+        table.add_column(_t(language, zh, en), justify="left" if en == "layer" else "right")
+    for name, count in result.read.items():
+        w = result.layers.get(name)
+        table.add_row(
+            name,
+            str(count),
+            *(str(getattr(w, k)) if w else "—" for k in ("inserted", "updated", "unchanged", "deleted")),
+        )
+    console.print(table)
+    if result.problems:
+        console.print(
+            _problem_table(result.problems, language, title=_t(language, "修复与提示", "Repairs and warnings"))
+        )
+    if report:
+        _write_report(result.problems, report)
+    if dry_run:
+        console.print(_t(language, "仅检查（--dry-run），未写入。", "Checked only (--dry-run); nothing was written."))
+    else:
+        console.print(
+            _t(
+                language,
+                f"{'已新建园区并' if result.created else '已'}写入 {park}（{result.seconds:.1f} 秒）",
+                f"{'Created the park and wrote' if result.created else 'Wrote'} {park} ({result.seconds:.1f} s)",
+            )
+        )
+
+
+@app.command("export")
+def export(
+    park: ParkArg,
+    to: Annotated[str, typer.Option("--to", help="格式 geojson、gpkg、shp、txt / Format: geojson, gpkg, shp or txt.")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件 / The file to write.")],
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            "--crs",
+            help="gpkg/shp 坐标系：4490（经纬度）或 gk（带带号的高斯-克吕格）/ CRS of gpkg and shp: 4490 or gk.",
+        ),
+    ] = None,
+    ready_only: Annotated[
+        bool | None, typer.Option("--ready/--not-ready", help="只导出熟地/生地 / Only ready (熟地) or raw (生地) land.")
+    ] = None,
+    min_mu: Annotated[float | None, typer.Option("--min-mu", help="最小面积（亩）/ Least area in mu.")] = None,
+    max_mu: Annotated[float | None, typer.Option("--max-mu", help="最大面积（亩）/ Largest area in mu.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="供地状态 / Supply status, e.g. reserved.")] = None,
+    industry: Annotated[str | None, typer.Option("--industry", help="行业代码 / GB/T 4754 code, e.g. C36.")] = None,
+    land_use: Annotated[str | None, typer.Option("--land-use", help="用地分类代码 / Land-use code, e.g. 1001.")] = None,
+    idle_only: Annotated[
+        bool | None, typer.Option("--idle/--not-idle", help="只导出闲置/非闲置土地 / Only idle or not idle land.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """导出宗地：GeoJSON（WGS84）、GeoPackage/Shapefile（CGCS2000，中文字段）、报部TXT。
+
+    Export parcels: RFC 7946 GeoJSON, or CGCS2000 GeoPackage, Shapefile and TXT for the land bureau.
+    """
+    from planner.exchange.export import EXPORT_FORMATS, export_parcels
+
+    language = _lang(lang)
+    if to not in EXPORT_FORMATS:
+        raise typer.BadParameter(
+            f"'{to}' is not an export format; allowed: {', '.join(EXPORT_FORMATS)}", param_hint="--to"
+        )
+    if crs is not None and to in ("geojson", "txt"):
+        fixed = "WGS84 (RFC 7946)" if to == "geojson" else "Gauss–Krüger with zone prefix (报部格式)"
+        raise typer.BadParameter(f"{to} is always {fixed}; --crs is for gpkg and shp", param_hint="--crs")
+    if crs is not None and crs not in ("4490", "gk"):
+        raise typer.BadParameter(
+            f"'{crs}' is not allowed; use 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger)", param_hint="--crs"
+        )
+    store = _open(park, language)
+    try:
+        result = export_parcels(
+            store,
+            to,
+            out,
+            crs=crs or "4490",
+            ready=ready_only,
+            min_area_mu=min_mu,
+            max_area_mu=max_mu,
+            status=status,
+            industry=industry,
+            land_use=land_use,
+            idle=idle_only,
+        )
+    except PlannerError as exc:
+        _fail(exc, language)
+    for note in result.notes:
+        console.print(f"[yellow]{note}[/yellow]")
+    console.print(
+        _t(
+            language,
+            f"已导出 {result.parcels} 宗地 → {result.path}（{result.crs}）",
+            f"Exported {result.parcels} parcels to {result.path} ({result.crs})",
         )
     )
 
@@ -609,7 +864,9 @@ def match_command(
     if json_file:
         _write_json(result.to_dict(), json_file)
     if geojson:
-        _write_geojson(result.to_frame(), geojson)
+        from planner.exchange.export import write_geojson
+
+        write_geojson(result.to_frame(), geojson)
     if json_file or geojson:
         console.print(f"{_t(language, '已写入', 'Wrote')} {' '.join(str(f) for f in (json_file, geojson) if f)}")
 
@@ -676,7 +933,9 @@ def assign_command(
         data["greedy_total_score"] = round(order.total_score, 4)
         _write_json(data, json_file)
     if geojson:
-        _write_geojson(_assignment_frame(index, exact), geojson)
+        from planner.exchange.export import write_geojson
+
+        write_geojson(_assignment_frame(index, exact), geojson)
     if json_file or geojson:
         console.print(f"{_t(language, '已写入', 'Wrote')} {' '.join(str(f) for f in (json_file, geojson) if f)}")
     if exact.problems:

@@ -8,6 +8,10 @@ geographic CRS is CGCS2000 (EPSG:4490). GeoJSON for the web is WGS84
 lon/lat (EPSG:4326); CGCS2000 and WGS84 agree to a few centimetres, so
 PROJ's transformation between them is the identity (a ballpark one).
 
+Web maps from Gaode (AMap) and Tencent use GCJ-02, WGS84 shifted by a few
+hundred metres by a published obfuscation; :func:`wgs84_to_gcj02` and
+:func:`gcj02_to_wgs84` convert (the inverse iterates to a few millimetres).
+
 Zones: zone ``k`` has central meridian ``3·k`` °E, for ``k`` = 25 (75°E) to
 45 (135°E), which covers China (73.5°E–135.1°E).
 
@@ -39,10 +43,12 @@ __all__ = [
     "central_meridian",
     "check_in_china",
     "equal_area_crs",
+    "gcj02_to_wgs84",
     "gk_epsg",
     "gk_zone",
     "is_gk_epsg",
     "transformer",
+    "wgs84_to_gcj02",
     "zone_of_epsg",
 ]
 
@@ -158,3 +164,72 @@ def _check_zone(zone: int) -> None:
     if not FIRST_ZONE <= zone <= LAST_ZONE:
         msg = f"zone {zone} is not a CGCS2000 3-degree zone used in China; allowed: {FIRST_ZONE}–{LAST_ZONE}"
         raise CRSError(msg)
+
+
+# GCJ-02 (国测局坐标, "Mars coordinates"): the widely published forward formula
+# (Krasovsky 1940 ellipsoid constants), applied inside China only.
+_GCJ_A = 6378245.0
+_GCJ_EE = 0.00669342162296594323
+_GCJ_BOX = (72.004, 0.8293, 137.8347, 55.8271)  # where the published algorithm applies the offset
+
+
+def _gcj_inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    west, south, east, north = _GCJ_BOX
+    return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The GCJ-02 offset (degrees of lon, lat) at a WGS84 point."""
+    x, y = lon - 105.0, lat - 35.0
+    sx = np.sqrt(np.abs(x))
+    wave = 20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sx
+    dlat += wave * 2.0 / 3.0
+    dlat += (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sx
+    dlon += wave * 2.0 / 3.0
+    dlon += (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+    dlon += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    rad = lat / 180.0 * np.pi
+    magic = 1.0 - _GCJ_EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sqrt_magic) * np.pi)
+    dlon = (dlon * 180.0) / (_GCJ_A / sqrt_magic * np.cos(rad) * np.pi)
+    return dlon, dlat
+
+
+def wgs84_to_gcj02(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat (degrees) to GCJ-02, as Gaode and Tencent maps show them.
+
+    Points outside China are returned unchanged, as the published algorithm does.
+
+    >>> lon, lat = wgs84_to_gcj02(116.391, 39.907)
+    >>> round(float(lon) - 116.391, 4), round(float(lat) - 39.907, 4)
+    (0.0062, 0.0014)
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    dlon, dlat = _gcj_delta(lon, lat)
+    inside = _gcj_inside(lon, lat)
+    return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
+
+
+def gcj02_to_wgs84(
+    lon: np.ndarray | float, lat: np.ndarray | float, *, iterations: int = 6
+) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 lon/lat (degrees) back to WGS84.
+
+    The forward formula has no closed inverse; a fixed-point iteration on it
+    converges to well under a millimetre in a few steps (the offset changes by
+    about 1e-5 of the distance moved).
+    """
+    glon = np.asarray(lon, dtype=float)
+    glat = np.asarray(lat, dtype=float)
+    wlon, wlat = glon.copy(), glat.copy()
+    for _ in range(iterations):
+        flon, flat = wgs84_to_gcj02(wlon, wlat)
+        wlon = wlon - (flon - glon)
+        wlat = wlat - (flat - glat)
+    inside = _gcj_inside(glon, glat)
+    return np.where(inside, wlon, glon), np.where(inside, wlat, glat)

@@ -397,7 +397,9 @@ def build_demo(
     store.write_layer("sources", frame.to_gk(plan.sources()), by=BY)
     store.write_parcels(frame.to_gk(parcels), by=BY)
     update_idle(store, as_of, by=BY)
-    # the DEM is as new as the records: the declared leveling does not override it
+    # the DEM is as new as the records: the declared leveling does not override it. Kept to the
+    # millisecond: cut to the second, it fell before the parcels' history stamps of the same
+    # second, and the leveling then depended on when the clock ticked
     taken = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
     store.set_metadata({"dem_date": taken}, by=BY)
     update_readiness(store, by=BY)

@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "CRSError",
     "ConfigError",
+    "FilterError",
     "ParcelNotFoundError",
     "PlannerError",
     "Problem",
@@ -34,6 +35,10 @@ class CRSError(PlannerError, ValueError):
 
 class ConfigError(PlannerError, ValueError):
     """A park configuration value is missing or not allowed."""
+
+
+class FilterError(PlannerError, ValueError):
+    """A filter value (status, area range, industry, …) that is not allowed."""
 
 
 class Problem:
@@ -75,6 +80,8 @@ class Problem:
             who = f"{self.feature} {self.parcel_id!r}"
         elif self.row is not None:
             who = f"{self.feature} in input row {self.row}"
+        elif self.feature.startswith(("file ", "mapping file ")):
+            return f"{self.feature}, column `{self.field}`" if self.field else self.feature
         else:
             return f"column `{self.field}`" if self.field else self.feature
         return f"{who}, field `{self.field}`" if self.field else who

@@ -101,3 +101,36 @@ def test_equal_area_crs_preserves_area_of_a_geodesic_square():
     planar = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
     geodesic = abs(pyproj.Geod(ellps="GRS80").polygon_area_perimeter(lons, lats)[0])
     assert planar == pytest.approx(geodesic, rel=1e-8)
+
+
+def test_gcj02_matches_the_published_reference_point():
+    # the reference pair printed by the widely used coordTransform_utils (wandergis/coordTransform_py)
+    lon, lat = crs.wgs84_to_gcj02(128.543, 37.065)
+    assert float(lon) == pytest.approx(128.54820547949757, abs=1e-12)
+    assert float(lat) == pytest.approx(37.065651049489816, abs=1e-12)
+
+
+def test_gcj02_offset_is_a_few_hundred_metres_and_round_trips_within_half_a_metre():
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    rng = np.random.default_rng(1)
+    lon = rng.uniform(100.0, 122.0, 500)
+    lat = rng.uniform(22.0, 41.0, 500)
+    glon, glat = crs.wgs84_to_gcj02(lon, lat)
+    offset = geod.inv(lon, lat, glon, glat)[2]
+    assert offset.min() > 50.0
+    assert offset.max() < 1000.0
+    # Tiananmen, Beijing: Gaode shows WGS84 points a little over half a kilometre off
+    one = geod.inv(116.391, 39.907, *crs.wgs84_to_gcj02(116.391, 39.907))[2]
+    assert 400.0 < one < 700.0
+    back_lon, back_lat = crs.gcj02_to_wgs84(glon, glat)
+    assert geod.inv(lon, lat, back_lon, back_lat)[2].max() < 0.5
+
+
+def test_gcj02_leaves_points_outside_china_alone():
+    lon, lat = crs.wgs84_to_gcj02(np.array([2.35, 139.7]), np.array([48.85, 35.7]))
+    assert lon.tolist() == [2.35, 139.7]
+    assert lat.tolist() == [48.85, 35.7]
+    lon, lat = crs.gcj02_to_wgs84(2.35, 48.85)
+    assert (float(lon), float(lat)) == (2.35, 48.85)

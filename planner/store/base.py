@@ -296,17 +296,33 @@ class ParkStore(ABC):
         ``mode`` is ``replace``: the layer becomes ``features``. For ``parcels`` this
         is :meth:`write_parcels`, whose default is ``upsert``.
         """
-        spec = _spec(name)
+        _spec(name)
         if name == "parcels":
             return self.write_parcels(features, by=by, mode=mode or "upsert")
+        checked, problems = self.check_layer(name, features)
+        if any(p.severity == "error" for p in problems):
+            raise ValidationError(problems, what=f"{name} layer")
+        return self._write(name, checked, problems, by=by, mode=mode or "replace")
+
+    def check_layer(self, name: str, features: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+        """Validate features for layer ``name`` without writing: the rows as they would be stored, and the problems.
+
+        Parcels go through :func:`~planner.parcels.validation.validate_parcels`; lines and
+        sources through the checks of :mod:`planner.infra.layers`. Nothing raises for bad
+        records: errors are among the problems.
+        """
+        spec = _spec(name)
+        config = self.config()
+        if name == "parcels":
+            check = validate_parcels(features, crs_epsg=config.crs_epsg, park_id=config.park_id)
+            return check.parcels, check.problems
         what = {"sources": "source", "factories": "standard factory"}.get(name, f"{name.removesuffix('_lines')} line")
         features = active_geometry(features, what=what)
         if features.crs is None:
             problem = Problem(
                 "error", None, "geometry", f"the {name} layer has no CRS; set it with `set_crs()`", feature=what
             )
-            raise ValidationError([problem], what=f"{name} layer")
-        config = self.config()
+            return features, [problem]
         features = features.to_crs(config.crs_epsg)
         if name == "sources":
             checked, problems = check_sources(features)
@@ -314,15 +330,48 @@ class ParkStore(ABC):
             checked, problems = check_factories(features)
         else:
             checked, problems = check_lines(features, name.removesuffix("_lines"))
-        if any(p.severity == "error" for p in problems):
-            raise ValidationError(problems, what=f"{name} layer")
         for f in spec.fields:
             if f.name not in checked.columns:
                 checked[f.name] = pd.Series([None] * len(checked), index=checked.index, dtype=dtype_of(f.kind))
         if "in_service" in checked:
             checked["in_service"] = checked["in_service"].fillna(True)
         checked = gpd.GeoDataFrame(checked[[*spec.columns, "geometry"]], geometry="geometry", crs=config.crs_epsg)
-        return self._write(name, checked, problems, by=by, mode=mode or "replace")
+        return checked, problems
+
+    def write_layers(
+        self,
+        layers: Mapping[str, gpd.GeoDataFrame],
+        *,
+        by: str,
+        mode: str = "upsert",
+        metadata: Mapping[str, Any] | None = None,
+    ) -> dict[str, WriteReport]:
+        """Validate several layers, then write them all in one transaction (an import).
+
+        Every layer is checked before anything is written; if any record of any layer
+        is refused, :class:`ValidationError` lists every problem and nothing is written.
+        ``mode`` applies to each layer (``upsert`` or ``replace``).
+        """
+        checked: dict[str, tuple[gpd.GeoDataFrame, list[Problem]]] = {}
+        problems: list[Problem] = []
+        for name, features in layers.items():
+            rows, found = self.check_layer(name, features)
+            checked[name] = (rows, found)
+            problems += found
+        if any(p.severity == "error" for p in problems):
+            raise ValidationError(problems, what=" and ".join(f"{name} layer" for name in layers))
+        if mode not in ("upsert", "replace"):
+            msg = f"`mode` was {mode!r} but is expected to be 'upsert' or 'replace'"
+            raise ValueError(msg)
+        reports: dict[str, WriteReport] = {}
+        with self._transaction(write=True) as s:
+            for name, (rows, found) in checked.items():
+                report = self._apply(s, name, rows, by=by, mode=mode)
+                report.problems = [p for p in found if p.severity != "error"]
+                reports[name] = report
+            if metadata:
+                _record_metadata(s, metadata, by)
+        return reports
 
     def update_parcel(
         self,

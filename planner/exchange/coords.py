@@ -1,0 +1,324 @@
+"""Sanity checks of incoming coordinates, with fixes where the cause is unambiguous.
+
+Files from surveyors and web maps go wrong in a few known ways, each caught here with a
+message that says what the coordinates look like and how to fix it:
+
+- no CRS (a Shapefile without ``.prj``): lon/lat degrees in China → EPSG:4490; eastings
+  with a zone prefix → that zone's Gauss–Krüger CRS (EPSG:4513–4533); eastings without
+  prefix → the park's zone, if there is a park;
+- lat/lon swapped (or X/Y swapped, as surveyors write northing first);
+- projected metres labelled as geographic degrees;
+- a Gauss–Krüger easting with a zone prefix the CRS does not have, or without one it has;
+- coordinates outside China;
+- GCJ-02 offsets (web maps of Gaode/Tencent): detected by comparing the features with
+  the park's road network where there is one; otherwise by the explicit ``from_gcj02``.
+
+A fix is applied when asked for (``accept_fixes``, or the explicit option the message
+names), and then reported as a repair; otherwise the finding refuses the import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from planner.crs import (
+    CGCS2000,
+    FIRST_ZONE,
+    LAST_ZONE,
+    check_in_china,
+    gcj02_to_wgs84,
+    gk_epsg,
+    is_gk_epsg,
+    transformer,
+    wgs84_to_gcj02,
+    zone_of_epsg,
+)
+from planner.errors import Problem
+
+__all__ = ["CoordinateCheck", "check_coordinates", "gcj02_distances"]
+
+_PREFIX = 1_000_000.0
+_NORTHING = (250_000.0, 6_200_000.0)  # 2.3°N to 56°N, metres from the equator
+_EASTING = (50_000.0, 950_000.0)  # within a 3- or 6-degree zone, false easting 500 km
+GCJ02_RATIO = 0.5
+"""Shifted back from GCJ-02, features must sit at most this fraction of their distance to the roads."""
+GCJ02_MIN_GAIN_M = 20.0
+_SAMPLE = 4000
+
+
+@dataclass
+class CoordinateCheck:
+    """The frame with its CRS settled (and fixes applied), and the findings."""
+
+    frame: gpd.GeoDataFrame
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def check_coordinates(
+    frame: gpd.GeoDataFrame,
+    *,
+    name: str,
+    park_epsg: int | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    swap_axes: bool = False,
+    from_gcj02: bool = False,
+    accept_fixes: bool = False,
+) -> CoordinateCheck:
+    """Check and, where asked, fix the coordinates of ``frame`` (CRS as the file states it).
+
+    Parameters
+    ----------
+    frame
+        Features as read; its CRS may be missing.
+    name
+        The file's name, for messages.
+    park_epsg
+        The park's storage CRS, if the park exists (its zone is the likely one of eastings
+        without prefix).
+    roads
+        The park's road lines (park CRS), to detect GCJ-02 offsets.
+    swap_axes
+        Swap x and y before anything else (lat/lon or northing/easting given first).
+    from_gcj02
+        The lon/lat are GCJ-02: move them to WGS84/CGCS2000.
+    accept_fixes
+        Apply the fix each finding proposes (reported as a repair) instead of refusing.
+    """
+    feature = f"file {name!r}"
+    problems: list[Problem] = []
+
+    def note(severity: str, message: str) -> None:
+        problems.append(Problem(severity, None, None, message, feature=feature))
+
+    xy = _coordinates(frame)
+    if not len(xy):
+        return CoordinateCheck(frame, problems)
+    if swap_axes:
+        frame = _swap(frame)
+        xy = xy[:, ::-1]
+        note("repair", "x and y swapped, as asked (--swap-axes)")
+    x, y = float(np.median(xy[:, 0])), float(np.median(xy[:, 1]))
+
+    def propose(message: str, fix: str, epsg: int | None, swap: bool) -> None:
+        nonlocal frame
+        if accept_fixes:
+            if swap:
+                frame = _swap(frame)
+            if epsg is not None:
+                frame = frame.set_crs(epsg, allow_override=True)
+            note("repair", f"{message}; fixed ({fix}, accepted with --accept-fixes)")
+        else:
+            note("error", f"{message}; rerun with {fix} (or --accept-fixes to take this fix)")
+
+    crs = pyproj.CRS(frame.crs) if frame.crs is not None else None
+    if crs is None:
+        guess = _guess(x, y, park_epsg)
+        if guess is None:
+            note(
+                "error",
+                f"the file has no CRS (a Shapefile without .prj?) and its coordinates (x {x:,.3f}, y {y:,.3f}) "
+                "fit no CRS used in China; give it with --crs (4490 for CGCS2000 lon/lat, 4527 for zone 39 "
+                "with prefix, …)",
+            )
+            return CoordinateCheck(frame, problems)
+        epsg, swap, text = guess
+        propose(
+            f"the file has no CRS (a Shapefile without .prj?); its coordinates look like {text}",
+            _fix_text(epsg, swap),
+            epsg,
+            swap,
+        )
+    elif crs.is_geographic:
+        if not check_in_china(x, y) and check_in_china(y, x):
+            propose(
+                f"the coordinates look like lat/lon swapped: lon {x:.6f}, lat {y:.6f} lies outside China, "
+                f"lon {y:.6f}, lat {x:.6f} inside",
+                "--swap-axes",
+                None,
+                True,
+            )
+        elif abs(x) > 180 or abs(y) > 90:
+            guess = _guess(x, y, park_epsg)
+            text = f"the CRS says degrees (lon/lat) but the coordinates are metres (x {x:,.1f}, y {y:,.1f})"
+            if guess is None or guess[0] == CGCS2000:
+                note("error", f"{text}; give the right CRS with --crs")
+            else:
+                epsg, swap, what = guess
+                propose(f"{text}; they look like {what}", _fix_text(epsg, swap), epsg, swap)
+        elif not check_in_china(x, y):
+            note("error", f"the features lie outside China (around lon {x:.4f}, lat {y:.4f}); is the CRS right?")
+    else:
+        epsg = crs.to_epsg()
+        if epsg is not None and is_gk_epsg(epsg):
+            zone, prefixed = zone_of_epsg(epsg)
+            if not prefixed and x >= FIRST_ZONE * _PREFIX:
+                prefix = int(x // _PREFIX)
+                if FIRST_ZONE <= prefix <= LAST_ZONE:
+                    fixed = gk_epsg(zone=prefix, prefixed=True)
+                    propose(
+                        f"the eastings carry the zone prefix {prefix} (x {x:,.1f}) but EPSG:{epsg} has none",
+                        f"--crs {fixed}",
+                        fixed,
+                        False,
+                    )
+            elif not prefixed and _NORTHING[0] <= x <= _NORTHING[1] and _EASTING[0] <= y <= _EASTING[1]:
+                propose(
+                    f"x {x:,.1f} looks like a northing and y {y:,.1f} like an easting: X and Y are swapped "
+                    "(surveyors write the northing first)",
+                    "--swap-axes",
+                    None,
+                    True,
+                )
+            elif prefixed and _EASTING[0] <= x <= _EASTING[1]:
+                fixed = gk_epsg(zone=zone, prefixed=False)
+                propose(
+                    f"the eastings have no zone prefix (x {x:,.1f}) but EPSG:{epsg} expects zone {zone}'s prefix",
+                    f"--crs {fixed}",
+                    fixed,
+                    False,
+                )
+            elif prefixed and y >= FIRST_ZONE * _PREFIX and _NORTHING[0] <= x <= _NORTHING[1]:
+                propose(
+                    f"x {x:,.1f} looks like a northing and y {y:,.1f} like a prefixed easting: X and Y are swapped",
+                    "--swap-axes",
+                    None,
+                    True,
+                )
+    if any(p.severity == "error" for p in problems):
+        return CoordinateCheck(frame, problems)
+    # the CRS is settled: the features must lie in China
+    lon, lat = _lon_lat(frame)
+    if not len(lon) or not np.isfinite(lon).any():
+        return CoordinateCheck(frame, problems)
+    mlon, mlat = float(np.nanmedian(lon)), float(np.nanmedian(lat))
+    if not check_in_china(mlon, mlat):
+        note(
+            "error",
+            f"in {frame.crs.name if frame.crs else 'its CRS'} the features fall around lon {mlon:.4f}, lat {mlat:.4f}, "
+            "outside China; is the CRS right (zone, zone prefix, axis order)?",
+        )
+        return CoordinateCheck(frame, problems)
+    if from_gcj02:
+        frame, moved = _from_gcj02(frame)
+        note("repair", f"moved from GCJ-02 (web-map coordinates) to CGCS2000/WGS84, by {moved:,.0f} m (median)")
+    elif roads is not None and len(roads):
+        as_is, fixed = gcj02_distances(frame, roads)
+        if np.isfinite(as_is) and fixed <= GCJ02_RATIO * as_is and as_is - fixed >= GCJ02_MIN_GAIN_M:
+            message = (
+                f"the features look like GCJ-02 web-map coordinates: their points lie {as_is:,.0f} m (median) from "
+                f"the park's roads, and {fixed:,.0f} m once shifted back from GCJ-02"
+            )
+            if accept_fixes:
+                frame, moved = _from_gcj02(frame)
+                note("repair", f"{message}; moved to CGCS2000/WGS84 by {moved:,.0f} m (accepted with --accept-fixes)")
+            else:
+                note("error", f"{message}; rerun with --from-gcj02 (or --accept-fixes to take this fix)")
+    return CoordinateCheck(frame, problems)
+
+
+def _fix_text(epsg: int | None, swap: bool) -> str:
+    parts = ([f"--crs {epsg}"] if epsg is not None else []) + (["--swap-axes"] if swap else [])
+    return " ".join(parts)
+
+
+def _guess(x: float, y: float, park_epsg: int | None) -> tuple[int, bool, str] | None:
+    """(EPSG, swap, description) of the CRS coordinates around ``(x, y)`` most likely are in."""
+    if check_in_china(x, y):
+        return CGCS2000, False, f"lon/lat degrees in China (lon {x:.4f}, lat {y:.4f}): CGCS2000, EPSG:{CGCS2000}"
+    if check_in_china(y, x):
+        return CGCS2000, True, f"lat/lon degrees, latitude first (lat {x:.4f}, lon {y:.4f})"
+    for (e, n), swap in (((x, y), False), ((y, x), True)):
+        if not _NORTHING[0] <= n <= _NORTHING[1]:
+            continue
+        prefix = int(e // _PREFIX)
+        order = ", northing first" if swap else ""
+        if FIRST_ZONE <= prefix <= LAST_ZONE and _EASTING[0] <= e - prefix * _PREFIX <= _EASTING[1]:
+            epsg = gk_epsg(zone=prefix, prefixed=True)
+            return epsg, swap, f"CGCS2000 3-degree Gauss–Krüger metres with zone prefix {prefix}{order}: EPSG:{epsg}"
+        if _EASTING[0] <= e <= _EASTING[1] and park_epsg is not None:
+            zone, _ = zone_of_epsg(park_epsg)
+            return (
+                park_epsg,
+                swap,
+                f"Gauss–Krüger metres without zone prefix{order}; if in the park's zone {zone}: EPSG:{park_epsg}",
+            )
+    return None
+
+
+def _coordinates(frame: gpd.GeoDataFrame) -> np.ndarray:
+    geoms = frame.geometry.to_numpy()
+    present = ~shapely.is_missing(geoms)
+    xy = shapely.get_coordinates(geoms[present])
+    return xy[np.isfinite(xy).all(axis=1)]
+
+
+def _swap(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    geoms = frame.geometry.to_numpy()
+    swapped = shapely.transform(geoms, lambda xy: xy[:, ::-1])
+    return frame.set_geometry(gpd.GeoSeries(swapped, index=frame.index, crs=frame.crs))
+
+
+def _lon_lat(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    xy = _coordinates(frame)
+    if len(xy) > _SAMPLE:
+        xy = xy[np.linspace(0, len(xy) - 1, _SAMPLE).astype(int)]
+    with np.errstate(all="ignore"):
+        lon, lat = transformer(pyproj.CRS(frame.crs).to_wkt(), f"EPSG:{CGCS2000}").transform(xy[:, 0], xy[:, 1])
+    return np.asarray(lon), np.asarray(lat)
+
+
+def _from_gcj02(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, float]:
+    """The frame in CGCS2000 lon/lat, moved from GCJ-02; and the median move in metres."""
+    lonlat = frame.to_crs(CGCS2000)
+    geoms = lonlat.geometry.to_numpy()
+    present = ~shapely.is_missing(geoms)
+
+    def back(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(gcj02_to_wgs84(xy[:, 0], xy[:, 1]))
+
+    moved_geoms = geoms.copy()
+    moved_geoms[present] = shapely.transform(geoms[present], back)
+    xy = shapely.get_coordinates(geoms[present])[:_SAMPLE]
+    to = back(xy)
+    dist = pyproj.Geod(ellps="GRS80").inv(xy[:, 0], xy[:, 1], to[:, 0], to[:, 1])[2]
+    out = lonlat.set_geometry(gpd.GeoSeries(moved_geoms, index=frame.index, crs=CGCS2000))
+    return out, float(np.median(dist)) if len(dist) else 0.0
+
+
+def gcj02_distances(frame: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> tuple[float, float]:
+    """Median distance (m) of the features' points to ``roads``: as they are, and shifted back from GCJ-02."""
+    lon, lat = _lon_lat(frame)
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[keep], lat[keep]
+    if not len(lon):
+        return float("nan"), float("nan")
+    lines = roads.geometry.to_numpy()
+    lines = lines[~shapely.is_missing(lines) & ~shapely.is_empty(lines)]
+    tree = shapely.STRtree(lines)
+    to_park = transformer(f"EPSG:{CGCS2000}", pyproj.CRS(roads.crs).to_wkt())
+
+    def median_distance(lo: np.ndarray, la: np.ndarray) -> float:
+        px, py = to_park.transform(lo, la)
+        _, dist = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)
+        return float(np.median(dist))
+
+    return median_distance(lon, lat), median_distance(*gcj02_to_wgs84(lon, lat))
+
+
+def to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame in lon/lat shifted to GCJ-02, as a web map would show it (for overlays and tests)."""
+    lonlat = frame.to_crs(CGCS2000)
+    geoms = lonlat.geometry.to_numpy()
+    present = ~shapely.is_missing(geoms)
+    out = geoms.copy()
+    out[present] = shapely.transform(geoms[present], lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    return lonlat.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=CGCS2000))

@@ -1,0 +1,173 @@
+"""Exporting parcels: RFC 7946 GeoJSON for the web, GeoPackage, Shapefile and TXT for the land bureau.
+
+- ``geojson``: WGS84 lon/lat, right-hand rule, no ``crs`` member, the schema's column names;
+- ``gpkg``: CGCS2000, geographic (EPSG:4490) or Gauss–Krüger with zone prefix
+  (EPSG:4513–4533), columns titled with their Chinese labels and units (``宗地面积（亩）``);
+- ``shp``: the same CRS choice, GB18030 text (GBK-compatible) with a ``.cpg``, short Chinese column names
+  (a Shapefile column name has at most 10 bytes: :func:`~planner.exchange.mapping.shapefile_names`);
+- ``txt``: the boundary-coordinate TXT (:mod:`planner.exchange.txt`), Gauss–Krüger with zone prefix.
+
+Areas are the stored ones, computed in the park's Gauss–Krüger zone, with their units in
+the column names. The store's bookkeeping (``version``, ``updated_at``, ``updated_by``) is
+not exported.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
+from planner.errors import FilterError
+from planner.exchange.mapping import SHAPEFILE_ENCODING, shapefile_names
+from planner.exchange.txt import write_txt
+from planner.parcels.query import filter_parcels
+from planner.parcels.schema import FIELDS
+from planner.store import ParkStore
+
+__all__ = ["EXPORT_FORMATS", "ExportReport", "export_columns", "export_parcels", "write_geojson"]
+
+EXPORT_FORMATS = ("geojson", "gpkg", "shp", "txt")
+_SHP_TEXT_BYTES = 254
+_GEOJSON_DECIMALS = 8  # about 1 mm: shared edges of neighbours stay within the overlap noise on import
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote: the file, the number of parcels, the CRS, and notes (e.g. values cut)."""
+
+    path: Path
+    parcels: int
+    crs: str
+    notes: list[str] = field(default_factory=list)
+
+
+def export_columns() -> list[str]:
+    """The parcel columns an export carries (all but the store's bookkeeping), in schema order."""
+    return [f.name for f in FIELDS if f.origin != "managed" and f.kind != "geometry"]
+
+
+def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *, decimals: int = 7) -> Path:
+    """RFC 7946 GeoJSON: WGS84 lon/lat, right-hand rule, no ``crs`` member; dates as ``YYYY-MM-DD``.
+
+    ``decimals`` of a degree: 7 (about 1 cm) by default; exports meant to be imported again use 8.
+    """
+    frame = frame.to_crs(WGS84)
+    for column in frame.columns:
+        if column != frame.geometry.name and pd.api.types.is_datetime64_any_dtype(frame[column]):
+            tz = getattr(frame[column].dt, "tz", None)
+            fmt = "%Y-%m-%dT%H:%M:%SZ" if tz is not None else "%Y-%m-%d"
+            text = frame[column].dt.strftime(fmt)
+            frame[column] = text.astype(object).where(text.notna(), None)
+    pyogrio.write_dataframe(
+        frame, path, driver="GeoJSON", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(decimals)}
+    )
+    return Path(path)
+
+
+def export_parcels(
+    store: ParkStore,
+    fmt: str,
+    out: str | Path,
+    *,
+    crs: str = "4490",
+    produced_on: date | None = None,
+    **filters: object,
+) -> ExportReport:
+    """Export the park's parcels that meet ``filters`` (those of :func:`~planner.parcels.query.filter_parcels`).
+
+    Parameters
+    ----------
+    fmt
+        ``geojson``, ``gpkg``, ``shp`` or ``txt``.
+    out
+        The file to write (a Shapefile also writes its ``.shx``, ``.dbf``, ``.prj`` and ``.cpg``).
+    crs
+        For ``gpkg`` and ``shp``: ``4490`` (CGCS2000 lon/lat) or ``gk`` (the park's
+        Gauss–Krüger zone with zone prefix). GeoJSON is always WGS84, TXT always ``gk``.
+    produced_on
+        数据产生日期 of a TXT file (default today).
+
+    Raises
+    ------
+    FilterError
+        A filter value is not allowed, or no parcel meets the filters (nothing is written).
+    """
+    if fmt not in EXPORT_FORMATS:
+        msg = f"`fmt` was {fmt!r} but is expected to be one of {', '.join(EXPORT_FORMATS)}"
+        raise ValueError(msg)
+    if crs not in ("4490", "gk"):
+        msg = f"`crs` was {crs!r} but is expected to be 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger with zone prefix)"
+        raise ValueError(msg)
+    config = store.config()
+    parcels = filter_parcels(store.read_parcels(), **filters)  # type: ignore[arg-type]
+    if parcels.empty:
+        raise FilterError("no parcel meets the filters; nothing was written")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame = parcels[[*export_columns(), "geometry"]].reset_index(drop=True)
+    zone, _ = zone_of_epsg(config.crs_epsg)
+    notes: list[str] = []
+    if fmt == "geojson":
+        write_geojson(frame, out, decimals=_GEOJSON_DECIMALS)
+        return ExportReport(out, len(frame), f"EPSG:{WGS84}", notes)
+    if fmt == "txt":
+        write_txt(frame, out, crs_epsg=config.crs_epsg, produced_on=produced_on)
+        return ExportReport(out, len(frame), f"EPSG:{gk_epsg(zone=zone, prefixed=True)}", notes)
+    epsg = CGCS2000 if crs == "4490" else gk_epsg(zone=zone, prefixed=True)
+    frame = frame.to_crs(epsg)
+    by_name = {f.name: f for f in FIELDS}
+    for column in frame.columns:
+        f = by_name.get(column)
+        if f is None:
+            continue
+        if f.kind == "bool":  # GDAL takes booleans with NULLs as objects
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        elif f.kind == "int":
+            frame[column] = frame[column].astype("float64")
+    if fmt == "gpkg":
+        names = {c: by_name[c].label("zh") for c in export_columns()}
+        _remove(out)
+        pyogrio.write_dataframe(frame.rename(columns=names), out, layer="宗地", driver="GPKG")
+        return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
+    names = shapefile_names(FIELDS)
+    for column in export_columns():
+        if by_name[column].kind != "str":
+            continue
+        text = frame[column].astype(object)
+        long = text.map(lambda v: isinstance(v, str) and len(v.encode(SHAPEFILE_ENCODING, "replace")) > _SHP_TEXT_BYTES)
+        if long.any():
+            notes.append(
+                f"{int(long.sum())} value(s) of `{column}` are longer than a Shapefile text field "
+                f"({_SHP_TEXT_BYTES} bytes) and were cut; the GeoPackage export keeps them whole"
+            )
+            frame[column] = text.where(~long, text.map(lambda v: _cut_bytes(v)))
+    _remove(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL warns about the column width it chose; the values fit
+        pyogrio.write_dataframe(
+            frame.rename(columns={c: names[c] for c in export_columns()}),
+            out,
+            driver="ESRI Shapefile",
+            encoding=SHAPEFILE_ENCODING,
+        )
+    return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
+
+
+def _cut_bytes(value: str) -> str:
+    while len(value.encode(SHAPEFILE_ENCODING, "replace")) > _SHP_TEXT_BYTES:
+        value = value[:-1]
+    return value
+
+
+def _remove(path: Path) -> None:
+    """An old export at ``path`` (and a Shapefile's sidecars) is replaced, not appended to."""
+    suffixes = (".shp", ".shx", ".dbf", ".prj", ".cpg") if path.suffix.lower() == ".shp" else (path.suffix,)
+    for suffix in suffixes:
+        path.with_suffix(suffix).unlink(missing_ok=True)

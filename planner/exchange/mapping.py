@@ -1,0 +1,230 @@
+"""Field mapping: foreign column names onto a layer's schema.
+
+Columns are recognised without a mapping file when they carry a schema name
+(``parcel_id``), its Chinese or English label with or without unit
+(``宗地代码``, ``宗地面积（亩）``), or the short Shapefile name the exports write
+(:func:`shapefile_names`). Anything else needs a mapping file, JSON or YAML::
+
+    columns:            # source column: schema column
+      DKBH: parcel_id
+      DKMC: name
+      YDXZ: land_use
+    values:             # optional: source value → stored value, per schema column
+      status: {储备地: reserved, 已出让: supplied}
+    defaults:           # optional: a value for every feature where the column is missing or empty
+      status: reserved
+
+Columns the schema does not know are left out of the import and each is reported;
+bookkeeping columns (``version``, ``updated_at``, ``updated_by``) are the store's and
+are left out too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from planner.errors import Problem
+from planner.fields import Field
+
+__all__ = ["FieldMapping", "apply_mapping", "known_names", "load_mapping", "shapefile_names"]
+
+_SHAPEFILE_FIELD_BYTES = 10
+SHAPEFILE_ENCODING = "GB18030"
+"""Shapefiles are written in GB18030 (with a .cpg): GBK for every GBK character, and lossless for the rest (m³)."""
+
+
+@dataclass
+class FieldMapping:
+    """Source column → schema column, value maps and defaults."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, object] = field(default_factory=dict)
+
+
+def load_mapping(path: Path) -> tuple[FieldMapping | None, list[Problem]]:
+    """Read a mapping file (``.json``, ``.yaml``/``.yml``); problems name the file and the key."""
+    feature = f"mapping file {path.name!r}"
+
+    def bad(msg: str) -> tuple[None, list[Problem]]:
+        return None, [Problem("error", None, None, msg, feature=feature)]
+
+    if not path.is_file():
+        return bad("does not exist")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except Exception as exc:  # YAML and JSON raise different types; both are named
+        return bad(f"cannot be parsed: {' '.join(str(exc).split())[:200]}")
+    if not isinstance(data, dict):
+        return bad("must be a mapping with the keys columns, values, defaults")
+    unknown = sorted(set(data) - {"columns", "values", "defaults"})
+    if unknown:
+        return bad(f"has unknown key(s) {', '.join(unknown)}; allowed: columns, values, defaults")
+    columns = data.get("columns") or {}
+    values = data.get("values") or {}
+    defaults = data.get("defaults") or {}
+    for key, item in (("columns", columns), ("values", values), ("defaults", defaults)):
+        if not isinstance(item, dict):
+            return bad(f"`{key}` must be a mapping, not {type(item).__name__}")
+    if not all(isinstance(v, str) for v in columns.values()):
+        return bad("`columns` maps source column names to schema column names (texts)")
+    if not all(isinstance(v, dict) for v in values.values()):
+        return bad("`values` maps a schema column to a table of source value → stored value")
+    return (
+        FieldMapping(
+            {str(k): v for k, v in columns.items()},
+            {str(k): {str(a): b for a, b in v.items()} for k, v in values.items()},
+            {str(k): v for k, v in defaults.items()},
+        ),
+        [],
+    )
+
+
+def shapefile_names(fields: Iterable[Field]) -> dict[str, str]:
+    """Short Chinese column names for Shapefiles (at most 10 bytes, 2 per Chinese character), unique and stable.
+
+    The Chinese label without unit and brackets, cut to 10 bytes; if that name is taken,
+    the label with its unit; then a number at the end.
+
+    >>> from planner.parcels.schema import FIELDS
+    >>> names = shapefile_names(FIELDS)
+    >>> names["parcel_id"], names["area_m2"], names["area_mu"], names["declared_road"]
+    ('宗地代码', '宗地面积', '宗地面积亩', '通路登记')
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for f in fields:
+        if f.kind == "geometry":
+            continue
+        plain = _cut(f.label_zh.replace("（", "").replace("）", ""))
+        with_unit = _cut(f.label("zh").replace("（", "").replace("）", ""))
+        candidates = [plain, with_unit]
+        k = 2
+        while all(c in used for c in candidates):
+            suffix = str(k)
+            candidates.append(_cut(plain, _SHAPEFILE_FIELD_BYTES - len(suffix)) + suffix)
+            k += 1
+        name = next(c for c in candidates if c not in used)
+        out[f.name] = name
+        used.add(name)
+    return out
+
+
+def _cut(text: str, limit: int = _SHAPEFILE_FIELD_BYTES) -> str:
+    while len(text.encode(SHAPEFILE_ENCODING)) > limit:
+        text = text[:-1]
+    return text
+
+
+def known_names(fields: Iterable[Field]) -> dict[str, str]:
+    """Every name a column of ``fields`` is recognised by → the schema name."""
+    fields = [f for f in fields if f.kind != "geometry"]
+    out: dict[str, str] = {}
+    plain_count = pd.Series([f.label_zh for f in fields]).value_counts()
+    for short, f in zip(shapefile_names(fields).values(), fields, strict=True):
+        out[short] = f.name
+    for f in fields:
+        out[f.label("en")] = f.name
+        if plain_count[f.label_zh] == 1:
+            out[f.label_zh] = f.name
+        out[f.label("zh")] = f.name
+    for f in fields:
+        out[f.name] = f.name
+    return out
+
+
+def apply_mapping(
+    frame: gpd.GeoDataFrame,
+    fields: Iterable[Field],
+    mapping: FieldMapping | None,
+    *,
+    what: str,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Rename the columns of ``frame`` onto the schema of ``fields``; leave out and report the rest."""
+    fields = list(fields)
+    schema = {f.name: f for f in fields if f.kind != "geometry"}
+    names = known_names(fields)
+    problems: list[Problem] = []
+
+    def note(severity: str, column: str | None, msg: str) -> None:
+        problems.append(Problem(severity, None, column, msg, feature=what))
+
+    mapping = mapping or FieldMapping()
+    geometry = frame.geometry.name
+    rename: dict[str, str] = {}
+    for source, target in mapping.columns.items():
+        if target not in schema:
+            note(
+                "error",
+                source,
+                f"the mapping sends `{source}` to `{target}`, which is not a column of the {what} "
+                f"layer; allowed: {', '.join(schema)}",
+            )
+        elif source not in frame.columns:
+            note(
+                "error",
+                source,
+                f"the mapping names the column `{source}`, which the file does not have; "
+                f"its columns: {', '.join(str(c) for c in frame.columns if c != geometry)}",
+            )
+        else:
+            rename[source] = target
+    for column in frame.columns:
+        if column == geometry or column in rename:
+            continue
+        target = names.get(str(column))
+        if target is not None:
+            rename[column] = target
+    targets = pd.Series(list(rename.values()))
+    for target in targets[targets.duplicated()].unique():
+        sources = [s for s, t in rename.items() if t == target]
+        note("error", target, f"columns {', '.join(map(repr, sources))} all map to `{target}`; keep one")
+    dropped = [c for c in frame.columns if c != geometry and c not in rename]
+    out = frame[[*rename, geometry]].rename(columns=rename)
+    for column in dropped:
+        if column in ("version", "updated_at", "updated_by"):
+            note("warning", str(column), f"`{column}` is kept by the store; the file's values were not imported")
+        else:
+            note(
+                "warning",
+                str(column),
+                f"`{column}` is not a column of the {what} layer and was not imported; "
+                "map it with a field-mapping file (--mapping) to keep it",
+            )
+    for target, table in mapping.values.items():
+        if target not in out.columns:
+            note("error", target, f"the mapping has values for `{target}`, which the import has no column for")
+            continue
+        text = out[target].astype(object)
+        hit = text.isin(list(table))
+        if hit.any():
+            out[target] = text.where(~hit, text.map(table))
+            note("repair", target, f"{int(hit.sum())} value(s) translated by the mapping file")
+    for target, value in mapping.defaults.items():
+        if target not in schema:
+            note(
+                "error", target, f"the mapping has a default for `{target}`, which is not a column of the {what} layer"
+            )
+            continue
+        if target not in out.columns:
+            out[target] = pd.Series([value] * len(out), index=out.index, dtype=object)
+            filled = len(out)
+        else:
+            empty = out[target].isna() | out[target].astype(str).str.strip().eq("")
+            filled = int(empty.sum())
+            out[target] = out[target].astype(object).where(~empty, value)
+        if filled:
+            note("repair", target, f"{filled} feature(s) without `{target}` set to {value!r} (mapping default)")
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=frame.crs), problems

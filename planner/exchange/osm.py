@@ -1,0 +1,365 @@
+"""OpenStreetMap input (.osm XML, .pbf) through GDAL's OSM driver.
+
+What becomes what:
+
+- ways tagged ``highway=*`` (roads for vehicles) → ``road_lines``: ``road_class`` from the
+  highway value (motorway/trunk links → ``link``; motorway → ``highway``; trunk and
+  primary → ``arterial``; secondary → ``secondary``; tertiary, residential,
+  unclassified, service, living_street → ``branch``), ``width_m`` from ``width``;
+  footways, paths, cycleways, steps, tracks, and roads under construction or proposed
+  are left out, counted per kind in the report;
+- nodes tagged ``highway=motorway_junction`` → ``sources`` (``gateway`` of the road network);
+- ``landuse=industrial`` areas → candidate ``parcels`` (status ``planned``, land use 1001 工业用地);
+- ``power=substation`` (nodes or areas; an area becomes a point inside it) → ``sources``
+  (``substation`` of the power network, ``voltage_kv`` the highest of ``voltage``,
+  ``capacity_kva`` from ``rating`` in MVA where tagged);
+- ``power=line|minor_line|cable`` ways → ``power_lines`` (``voltage_kv``).
+
+OpenStreetMap rarely states a substation's capacity; the store needs one, so it comes from
+``rating`` or from the capacity the user gives (``capacity_kva``), reported per substation.
+Ids are ``osm-n<id>`` (nodes), ``osm-w<id>`` (ways), ``osm-r<id>`` (relations).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from planner.errors import Problem
+
+__all__ = [
+    "HIGHWAY_CLASSES",
+    "SKIPPED_HIGHWAYS",
+    "is_osm_power",
+    "is_osm_roads",
+    "power_sources",
+    "read_osm",
+    "road_lines_from_highways",
+]
+
+HIGHWAY_CLASSES = {
+    "motorway": "highway",
+    "trunk": "arterial",
+    "primary": "arterial",
+    "secondary": "secondary",
+    "tertiary": "branch",
+    "unclassified": "branch",
+    "residential": "branch",
+    "service": "branch",
+    "living_street": "branch",
+    "road": "branch",
+    "motorway_link": "link",
+    "trunk_link": "link",
+    "primary_link": "link",
+    "secondary_link": "link",
+    "tertiary_link": "link",
+}
+"""OSM ``highway`` values that are roads of the network, and their ``road_class``."""
+
+SKIPPED_HIGHWAYS = {
+    "footway": "a footway",
+    "path": "a path",
+    "cycleway": "a cycleway",
+    "steps": "steps",
+    "pedestrian": "a pedestrian street",
+    "track": "a field or forest track",
+    "bridleway": "a bridleway",
+    "corridor": "an indoor corridor",
+    "construction": "a road under construction",
+    "proposed": "a proposed road",
+    "platform": "a platform",
+}
+
+_POWER_LINES = ("line", "minor_line", "cable")
+
+
+def _tag(frame: pd.DataFrame, key: str) -> pd.Series:
+    """A tag's values: its own column where GDAL made one, else parsed from ``other_tags``."""
+    if key in frame.columns:
+        own = frame[key].astype(object)
+    else:
+        own = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    if "other_tags" in frame.columns:
+        found = frame["other_tags"].astype("string").str.extract(rf'"{key}"=>"((?:[^"\\]|\\.)*)"')[0]
+        own = own.where(own.notna(), found.astype(object))
+    return own.where(own.notna(), None)
+
+
+def _number(values: pd.Series) -> pd.Series:
+    """The first number in each text (``"12 m"`` → 12.0), NaN where none."""
+    return pd.to_numeric(values.astype("string").str.extract(r"([-+]?\d+(?:\.\d+)?)")[0], errors="coerce")
+
+
+def _max_kv(voltage: pd.Series) -> pd.Series:
+    """The highest of ``;``-separated volt values, in kV (``500000;220000`` → 500)."""
+    parts = voltage.astype("string").str.split(";").explode()
+    volts = pd.to_numeric(parts.str.strip(), errors="coerce")
+    return (volts.groupby(level=0).max() / 1000.0).reindex(voltage.index)
+
+
+def _read(path: Path, layer: str) -> gpd.GeoDataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = pyogrio.read_dataframe(path, layer=layer)
+    return frame.set_crs(4326, allow_override=True)
+
+
+def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
+    """The layers an OSM file holds for a park, in WGS84, and what was left out or assumed.
+
+    Returns
+    -------
+    dict
+        Store layer name → features with schema columns (only the layers with features).
+    list of Problem
+        Notes on what was left out (per kind) and on assumed capacities.
+    """
+    feature = f"file {path.name!r}"
+    problems: list[Problem] = []
+    if path.suffix.lower() == ".osm":
+        tail = path.read_bytes()[-256:].rstrip()
+        if not tail.endswith(b"</osm>"):
+            problem = Problem(
+                "error", None, None, "is truncated: the OSM XML does not end with </osm>", feature=feature
+            )
+            return {}, [problem]
+    try:
+        lines = _read(path, "lines")
+        points = _read(path, "points")
+        areas = _read(path, "multipolygons")
+    except Exception as exc:  # GDAL's OSM errors vary; the file is named with them
+        text = " ".join(str(exc).split())[:300]
+        return {}, [Problem("error", None, None, f"cannot be read as OpenStreetMap: {text}", feature=feature)]
+    out: dict[str, gpd.GeoDataFrame] = {}
+    roads, found = road_lines_from_highways(lines, ids="osm-w" + lines["osm_id"].astype(str), what=feature)
+    problems += found
+    if len(roads):
+        out["road_lines"] = roads
+    power = _tag(lines, "power")
+    is_line = power.isin(_POWER_LINES).to_numpy()
+    if is_line.any():
+        pl = lines[is_line]
+        out["power_lines"] = gpd.GeoDataFrame(
+            {
+                "line_id": ("osm-w" + pl["osm_id"].astype(str)).to_numpy(),
+                "name": _tag(pl, "name").to_numpy(),
+                "voltage_kv": _max_kv(_tag(pl, "voltage")).to_numpy(),
+                "in_service": True,
+            },
+            geometry=pl.geometry.to_numpy(),
+            crs=4326,
+        )
+    area_ids = (
+        np.where(
+            areas["osm_way_id"].notna(),
+            "osm-w" + areas["osm_way_id"].astype(str),
+            "osm-r" + areas["osm_id"].astype(str),
+        )
+        if len(areas)
+        else np.array([], dtype=object)
+    )
+    industrial = (_tag(areas, "landuse") == "industrial").to_numpy()
+    if industrial.any():
+        ind = areas[industrial]
+        out["parcels"] = gpd.GeoDataFrame(
+            {
+                "parcel_id": area_ids[industrial],
+                "name": _tag(ind, "name").to_numpy(),
+                "land_use": "1001",
+                "status": "planned",
+            },
+            geometry=ind.geometry.to_numpy(),
+            crs=4326,
+        )
+        problems.append(
+            Problem(
+                "repair",
+                None,
+                "status",
+                f"{int(industrial.sum())} landuse=industrial area(s) imported as candidate parcels: status planned "
+                "(规划), land use 1001 (工业用地)",
+                feature=feature,
+            )
+        )
+    sources = []
+    sub_points = points[(_tag(points, "power") == "substation").to_numpy()]
+    sub_areas = areas[(_tag(areas, "power") == "substation").to_numpy()]
+    sub_area_ids = area_ids[(_tag(areas, "power") == "substation").to_numpy()] if len(areas) else []
+    subs = pd.concat(
+        [
+            sub_points.assign(_id="osm-n" + sub_points["osm_id"].astype(str)),
+            sub_areas.assign(_id=sub_area_ids),
+        ],
+        ignore_index=True,
+    )
+    if len(subs):
+        frame, found = power_sources(
+            gpd.GeoDataFrame(subs, geometry="geometry", crs=4326),
+            ids=subs["_id"],
+            capacity_kva=capacity_kva,
+            what=feature,
+        )
+        problems += found
+        sources.append(frame)
+    junctions = points[(_tag(points, "highway") == "motorway_junction").to_numpy()]
+    if len(junctions):
+        sources.append(
+            gpd.GeoDataFrame(
+                {
+                    "source_id": ("osm-n" + junctions["osm_id"].astype(str)).to_numpy(),
+                    "network": "road",
+                    "kind": "gateway",
+                    "name": _tag(junctions, "name").to_numpy(),
+                },
+                geometry=junctions.geometry.to_numpy(),
+                crs=4326,
+            )
+        )
+    if sources:
+        out["sources"] = pd.concat(sources, ignore_index=True)
+    if not out:
+        problems.append(
+            Problem(
+                "error",
+                None,
+                None,
+                "holds no roads, industrial land or power features the planner imports",
+                feature=feature,
+            )
+        )
+    return out, problems
+
+
+def road_lines_from_highways(
+    lines: gpd.GeoDataFrame, *, ids: pd.Series, what: str
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Road lines from features with an OSM ``highway`` tag; the rest counted per kind."""
+    highway = _tag(lines, "highway")
+    has = highway.notna().to_numpy()
+    road_class = highway.map(HIGHWAY_CLASSES)
+    keep = road_class.notna().to_numpy()
+    problems = []
+    left = highway[has & ~keep].value_counts()
+    for value, count in left.items():
+        why = SKIPPED_HIGHWAYS.get(value, "not a road class the planner models")
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                "highway",
+                f"{count} way(s) with highway={value} ({why}) left out of the road network",
+                feature=what,
+            )
+        )
+    rows = lines[keep]
+    roads = gpd.GeoDataFrame(
+        {
+            "line_id": pd.Series(ids).to_numpy()[keep],
+            "name": _tag(rows, "name").to_numpy(),
+            "road_class": road_class[keep].to_numpy(),
+            "width_m": _number(_tag(rows, "width")).to_numpy(),
+            "in_service": True,
+        },
+        geometry=rows.geometry.to_numpy(),
+        crs=lines.crs,
+    )
+    return roads, problems
+
+
+def power_sources(
+    frame: gpd.GeoDataFrame, *, ids: pd.Series, capacity_kva: float | None, what: str
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Substations as power sources (a polygon becomes a point inside it); other power kinds counted."""
+    power = _tag(frame, "power")
+    problems = []
+    for value, count in power[power != "substation"].value_counts().items():
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                "power",
+                f"{count} feature(s) with power={value} left out: only substations feed the power network",
+                feature=what,
+            )
+        )
+    subs = frame[(power == "substation").to_numpy()]
+    keep_ids = pd.Series(ids).to_numpy()[(power == "substation").to_numpy()]
+    geoms = subs.geometry.to_numpy()
+    areal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    points = geoms.copy()
+    points[areal] = shapely.point_on_surface(geoms[areal])
+    if areal.any():
+        problems.append(
+            Problem(
+                "repair",
+                None,
+                "geometry",
+                f"{int(areal.sum())} substation area(s) reduced to a point inside each (a source is a point)",
+                feature=what,
+            )
+        )
+    rating = _tag(subs, "rating").astype("string")
+    mva = pd.to_numeric(rating.str.extract(r"(\d+(?:\.\d+)?)\s*MVA", expand=False), errors="coerce")
+    capacity = (mva * 1000.0).to_numpy(dtype=float)
+    lacking = np.isnan(capacity)
+    names = _tag(subs, "name").to_numpy()
+    if lacking.any():
+        if capacity_kva is not None:
+            capacity[lacking] = capacity_kva
+            for sid, name in zip(keep_ids[lacking], names[lacking], strict=True):
+                problems.append(
+                    Problem(
+                        "warning",
+                        str(sid),
+                        "capacity_kva",
+                        f"OpenStreetMap states no capacity for {name or 'this substation'}; "
+                        f"{capacity_kva:,.0f} kVA assumed (--capacity-kva)",
+                        feature="source",
+                    )
+                )
+        else:
+            problems.append(
+                Problem(
+                    "error",
+                    None,
+                    "capacity_kva",
+                    f"OpenStreetMap states no capacity (rating) for {int(lacking.sum())} substation(s), and a "
+                    "source needs one; give the capacity to assume with --capacity-kva (kVA), or import only the "
+                    "other layers with --layer",
+                    feature=what,
+                )
+            )
+    voltage = _tag(subs, "voltage")
+    out = gpd.GeoDataFrame(
+        {
+            "source_id": keep_ids,
+            "network": "power",
+            "kind": "substation",
+            "name": names,
+            "voltage_kv": _max_kv(voltage).to_numpy() if len(subs) else np.array([], dtype=float),
+            "capacity_kva": capacity,
+            "in_service": True,
+        },
+        geometry=points,
+        crs=frame.crs,
+    )
+    return out, problems
+
+
+_OSM_POWER_VALUES = ("substation", "plant", "generator", "line", "minor_line", "cable", "tower", "pole", "transformer")
+
+
+def is_osm_power(frame: gpd.GeoDataFrame) -> bool:
+    """Whether a frame holds OSM power features: a ``power`` column of OSM values (not the parcels' 通电 flag)."""
+    return "power" in frame.columns and bool(frame["power"].astype(object).isin(_OSM_POWER_VALUES).any())
+
+
+def is_osm_roads(frame: gpd.GeoDataFrame) -> bool:
+    """Whether a frame holds OSM roads (a ``highway`` column)."""
+    return "highway" in frame.columns

@@ -1,0 +1,227 @@
+"""Reading vector files: GeoJSON, GeoPackage, Shapefile, FlatGeobuf (through pyogrio / GDAL).
+
+Shapefile text is checked before GDAL reads it: the encoding comes from ``--encoding``,
+else the ``.cpg``, else the ``.dbf``'s language driver byte; with none of them, UTF-8
+and then GBK are tried, and the choice is reported. Text that does not decode in the
+encoding the file states is refused with the encoding it does decode in, rather than
+read as mojibake.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+
+from planner.errors import Problem
+
+__all__ = ["FORMATS", "ReadResult", "file_problem", "format_of", "read_vector"]
+
+FORMATS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GeoPackage",
+    ".shp": "Shapefile",
+    ".fgb": "FlatGeobuf",
+    ".osm": "OSM",
+    ".pbf": "OSM",
+    ".txt": "TXT",
+}
+"""File formats by suffix."""
+
+# dBASE language driver ids of Chinese code pages (byte 29 of the .dbf header)
+_LDID = {0x4D: "GBK", 0x4E: "CP949", 0x4F: "BIG5", 0x7A: "GBK"}
+_CPG = {
+    "936": "GBK",
+    "cp936": "GBK",
+    "gbk": "GBK",
+    "gb2312": "GBK",
+    "gb18030": "GB18030",
+    "utf-8": "UTF-8",
+    "utf8": "UTF-8",
+    "65001": "UTF-8",
+    "big5": "BIG5",
+    "950": "BIG5",
+}
+
+
+@dataclass
+class ReadResult:
+    """A file's features as read (CRS as the file states it, possibly none) and what was noted."""
+
+    frame: gpd.GeoDataFrame
+    format: str
+    problems: list[Problem] = field(default_factory=list)
+    layer: str | None = None
+
+
+def file_problem(path: Path, message: str, severity: str = "error") -> Problem:
+    """A finding about a whole file, named by the file (a column it concerns is named in the message)."""
+    return Problem(severity, None, None, message, feature=f"file {path.name!r}")
+
+
+def format_of(path: Path) -> str | None:
+    """The format of a file by its suffix, or ``None``."""
+    return FORMATS.get(path.suffix.lower())
+
+
+def read_vector(
+    path: Path,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    prefer_layer: str | None = None,
+) -> ReadResult:
+    """Read one layer of a vector file.
+
+    Parameters
+    ----------
+    path
+        A ``.geojson``/``.json``, ``.gpkg``, ``.shp`` or ``.fgb`` file.
+    layer
+        The file's layer to read (a GeoPackage may hold several).
+    encoding
+        Text encoding of a Shapefile's ``.dbf`` (overrides the ``.cpg``).
+    prefer_layer
+        Read this layer when the file has it and ``layer`` is not given (a park
+        GeoPackage holds ``parcels`` and the network layers).
+    """
+    fmt = format_of(path) or "?"
+    problems: list[Problem] = []
+    if fmt == "Shapefile":
+        encoding, found = _shapefile_encoding(path, encoding)
+        problems += found
+        if any(p.severity == "error" for p in found):
+            return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:  # GDAL's messages vary by driver; the file is named with them
+        problems.append(file_problem(path, f"cannot be read as {fmt}: {_gdal_text(exc)}"))
+        return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
+    names = [str(n) for n, _ in layers]
+    if layer is None:
+        if prefer_layer in names:
+            layer = prefer_layer
+        elif len(names) == 1:
+            layer = names[0]
+        else:
+            problems.append(
+                file_problem(
+                    path,
+                    f"holds {len(names)} layers ({', '.join(names)}); say which to read with --source-layer",
+                )
+            )
+            return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
+    elif layer not in names:
+        problems.append(file_problem(path, f"has no layer {layer!r}; its layers: {', '.join(names)}"))
+        return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL warnings become our problems below
+            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, fid_as_index=False)
+    except Exception as exc:
+        problems.append(file_problem(path, f"cannot be read as {fmt}: {_gdal_text(exc)}"))
+        return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        problems.append(file_problem(path, f"layer {layer!r} has no geometry; a parcel or network layer needs one"))
+        return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
+    if frame.geometry.name != "geometry":
+        frame = frame.rename_geometry("geometry")
+    if fmt == "GeoPackage" and _is_park_store(path):
+        problems.append(file_problem(path, f"read layer {layer!r} of a park store", severity="repair"))
+    return ReadResult(frame.reset_index(drop=True), fmt, problems, layer)
+
+
+def _gdal_text(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
+
+
+def _is_park_store(path: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'park_config'").fetchone())
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, list[Problem]]:
+    """The encoding to read a Shapefile's text in, checked against the ``.dbf`` bytes."""
+    shp = path.read_bytes()
+    if len(shp) < 100:
+        return encoding, [file_problem(path, f"is truncated: a .shp has a 100-byte header, the file has {len(shp)}")]
+    declared = int.from_bytes(shp[24:28], "big") * 2  # file length in 16-bit words
+    if len(shp) < declared:
+        message = f"is truncated: its header says {declared} bytes, the file has {len(shp)}"
+        return encoding, [file_problem(path, message)]
+    dbf = _sidecar(path, ".dbf")
+    if dbf is None:
+        return encoding, [file_problem(path, "has no .dbf beside it; a Shapefile needs its .shp, .shx and .dbf")]
+    data = dbf.read_bytes()
+    if len(data) < 32:
+        return encoding, [file_problem(path, f"{dbf.name} is truncated ({len(data)} bytes); the attributes are lost")]
+    header_len = int.from_bytes(data[8:10], "little")
+    records, record_len = int.from_bytes(data[4:8], "little"), int.from_bytes(data[10:12], "little")
+    if len(data) < header_len + records * record_len:
+        size = header_len + records * record_len
+        message = f"{dbf.name} is truncated: its header says {size} bytes, it has {len(data)}"
+        return encoding, [file_problem(path, message)]
+    # field names (11 bytes at the start of each 32-byte descriptor) and the records
+    names = b"".join(data[k : k + 11].rstrip(b"\x00") for k in range(32, max(32, header_len - 1), 32))
+    text = names + data[header_len:]
+    cpg = _sidecar(path, ".cpg")
+    if encoding:
+        stated, why = encoding, "--encoding"
+    elif cpg is not None:
+        raw = cpg.read_text(errors="replace").strip()
+        stated, why = _CPG.get(raw.lower(), raw), f"its .cpg ({raw})"
+    elif data[29] in _LDID:
+        stated, why = _LDID[data[29]], f"the .dbf's language driver byte ({data[29]:#04x})"
+    else:
+        stated, why = None, ""
+    if stated:
+        if _decodes(text, stated):
+            return stated, []
+        other = next((e for e in ("UTF-8", "GBK") if e.lower() != stated.lower() and _decodes(text, e)), None)
+        hint = f"; it reads as {other}: give --encoding {other.lower()} (or fix the .cpg)" if other else ""
+        return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{hint}")]
+    if _decodes(text, "ascii"):
+        return None, []
+    for candidate in ("UTF-8", "GBK"):
+        if _decodes(text, candidate):
+            note = f"has no .cpg; its text was read as {candidate} (the only encoding it decodes in of UTF-8 and GBK)"
+            return candidate, [file_problem(path, note, severity="repair")]
+    return None, [file_problem(path, "text is neither UTF-8 nor GBK; give its encoding with --encoding")]
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _sidecar(path: Path, suffix: str) -> Path | None:
+    for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def geometry_kinds(frame: gpd.GeoDataFrame) -> set[str]:
+    """The geometry families present: ``polygon``, ``line``, ``point``."""
+    geoms = frame.geometry.to_numpy()
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    ids = np.unique(shapely.get_type_id(geoms[present]))
+    families = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon"}
+    return {families.get(int(i), "other") for i in ids}
