@@ -767,6 +767,22 @@ def _site_index(park: Path, lang: str):
             _fail(exc, lang)
 
 
+def _check_outputs(lang: str, *paths: Path | None) -> None:
+    """Refuse, before any work, output files whose folder does not exist."""
+    for path in paths:
+        if path is not None and not Path(path).parent.is_dir():
+            _fail(
+                FileNotFoundError(
+                    _t(
+                        lang,
+                        f"输出文件夹不存在：{Path(path).parent}",
+                        f"output folder does not exist: {Path(path).parent}",
+                    )
+                ),
+                lang,
+            )
+
+
 def _write_json(data: object, path: Path) -> None:
     import json
 
@@ -794,6 +810,7 @@ def match_command(
     from planner.siting.rules import RULE_LABELS
 
     language = _lang(lang)
+    _check_outputs(language, json_file, geojson)
     try:
         projects = load_projects(project)
     except (PlannerError, FileNotFoundError) as exc:
@@ -891,6 +908,7 @@ def assign_command(
     from planner.siting import assign, greedy, load_projects
 
     language = _lang(lang)
+    _check_outputs(language, json_file, geojson)
     try:
         batch = load_projects(projects)
     except (PlannerError, FileNotFoundError) as exc:

@@ -88,8 +88,9 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "siting_chain_radius_m": 1000.0,
     "siting_chain_full_count": 20.0,
     "siting_earthwork_scale_m": 1.0,
-    # siting: parcels this close count as adjacent and may be combined, up to this many
+    # siting: parcels this close, sharing this much boundary, are adjacent and may be combined, up to this many
     "siting_adjacent_max_m": 1.0,
+    "siting_adjacent_min_shared_m": 20.0,
     "siting_group_max_parcels": 3.0,
 }
 

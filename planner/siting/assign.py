@@ -25,9 +25,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from planner.siting.match import MatchResult, match, remaining_at
+from planner.siting.match import MatchResult, _fits, _room, _score, match, remaining_at
 from planner.siting.project import Project
-from planner.siting.rules import needed_items
+from planner.siting.rules import AREA_RULES, RuleContext, rules_for
 from planner.siting.site import SiteIndex
 
 __all__ = ["Assignment", "assign", "greedy", "recheck"]
@@ -102,7 +102,6 @@ def _options(index: SiteIndex, projects: Sequence[Project], matches: dict[str, M
     for p, proj in enumerate(projects):
         result = matches[proj.name]
         head = result.candidates.head(top)
-        needed = needed_items(index, proj)
         for row in head.itertuples(index=False):
             group = tuple(row.members)
             project.append(p)
@@ -114,11 +113,11 @@ def _options(index: SiteIndex, projects: Sequence[Project], matches: dict[str, M
             )
             for net in index.sources:
                 left = lefts[net]
-                if left is None or net not in needed:
+                best = group[int(np.argmax(left[list(group)]))] if left is not None else -1  # connects where most room
+                if left is None or left[best] == -np.inf:  # no model, or the network serves none of its parcels
                     source[net].append(-1)
                     load[net].append(0.0)
                     continue
-                best = group[int(np.argmax(left[list(group)]))]  # connects at its member with most room
                 source[net].append(int(index.source[net][best]))
                 load[net].append(float(result.context.load_for(net, np.array([row.area_mu]))[0]))
     return _Options(
@@ -186,7 +185,7 @@ def assign(
     for v in picked:
         chosen[projects[opts.project[v]].name] = opts.rows[v] | {"members": opts.members[v]}
     total = float(opts.score[picked].sum())
-    status = "最优解" if result.status == 0 else f"时限内最好解（{result.message}）"
+    status = f"最优解（每个项目的前 {top} 个候选）" if result.status == 0 else f"时限内最好解（{result.message}）"
     out = Assignment("exact", list(projects), chosen, total, status, matches)
     out.problems = recheck(index, out)
     return out
@@ -225,45 +224,56 @@ def greedy(index: SiteIndex, projects: Sequence[Project], *, top: int = 100) -> 
 
 
 def recheck(index: SiteIndex, assignment: Assignment) -> list[str]:
-    """Check an assignment again: rules passed, no parcel twice, every source within its capacity.
+    """Check an assignment again from the chosen parcels alone, independently of how it was found.
 
-    The rules are those of the projects' match results (computed once; matching is
-    deterministic); parcel use and the loads added on each source are summed afresh
-    from the chosen parcels, independently of how the assignment was solved.
+    For each project: the rules are evaluated afresh on its parcels (every rule for one
+    parcel; for a group every rule but area and capacity on each member, and those on the
+    combined area), and its score recomputed. Then over all projects: no parcel given
+    twice, and on every source the loads added stay within what it has left.
     """
     problems = []
     seen: dict[int, str] = {}
     added: dict[tuple[str, int], float] = {}
-    lefts = {net: remaining_at(index, net) for net in index.sources}
+    position = pd.Index(index.ids)
     for project in assignment.projects:
         pick = assignment.chosen[project.name]
         if pick is None:
             continue
-        result = assignment.matches.get(project.name) or match(index, project)
         ids = tuple(pick["parcel_ids"])
-        hit = result.candidates[result.candidates["parcel_ids"].map(lambda t, ids=ids: tuple(t) == ids).to_numpy(bool)]
-        if hit.empty:
-            problems.append(f"{project.name}：地块 {','.join(ids)} 不满足全部供地条件")
+        members = position.get_indexer(list(ids))
+        if (members < 0).any():
+            problems.append(f"{project.name}：地块 {','.join(ids)} 不在园区中")
             continue
-        if abs(float(hit["score"].iloc[0]) - pick["score"]) > 1e-9:
-            problems.append(
-                f"{project.name}：得分 {pick['score']:.4f} 与复核得分 {float(hit['score'].iloc[0]):.4f} 不符"
-            )
-        members = tuple(hit["members"].iloc[0])
+        ctx = RuleContext.of(index, project)
+        tests = {rule.name: rule.test(ctx)[members] for rule in rules_for(index, project)}
+        area = float(index.area_mu[members].sum())
+        if len(members) == 1:
+            failed = [name for name, ok in tests.items() if not ok.all()]
+        else:
+            failed = [
+                n for n, ok in tests.items() if n not in AREA_RULES and not n.startswith("capacity_") and not ok.all()
+            ]
+            if not _fits(ctx, np.array([area]))[0]:
+                failed.append("area")
+            if not _room(ctx, members[None, :], np.array([area]))[0]:
+                failed.append("capacity")
+        if failed:
+            problems.append(f"{project.name}：地块 {','.join(ids)} 不满足 {', '.join(failed)}")
+        score = float(_score(ctx, [tuple(int(i) for i in members)])["score"].iloc[0])
+        if abs(score - pick["score"]) > 1e-9:
+            problems.append(f"{project.name}：得分 {pick['score']:.4f} 与复核得分 {score:.4f} 不符")
         for i in members:
             if i in seen:
                 problems.append(f"地块 {index.ids[i]} 同时分配给 {seen[i]} 和 {project.name}")
-            seen[i] = project.name
-        needed = needed_items(index, project)
-        area = np.array([float(hit["area_mu"].iloc[0])])
+            seen[int(i)] = project.name
         for net in index.sources:
-            left = lefts[net]
-            if left is None or net not in needed:
+            left = index.remaining_at(net)
+            if left is None:
                 continue
-            best = members[int(np.argmax(left[list(members)]))]
+            best = int(members[int(np.argmax(left[members]))])
             src = int(index.source[net][best])
             if src >= 0 and not np.isnan(index.sources[net].capacity[src]):
-                added[(net, src)] = added.get((net, src), 0.0) + float(result.context.load_for(net, area)[0])
+                added[(net, src)] = added.get((net, src), 0.0) + float(ctx.load_for(net, np.array([area]))[0])
     for (net, src), load in added.items():
         table = index.sources[net]
         if load > table.remaining[src] + 1e-6:

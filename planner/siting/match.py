@@ -42,7 +42,6 @@ from planner.siting.rules import (
     RuleContext,
     explain,
     in_leading_industry,
-    needed_items,
     rules_for,
 )
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
@@ -240,15 +239,19 @@ def _weights(index: SiteIndex) -> dict[str, float]:
 
 
 def _groups(ctx: RuleContext, passes: np.ndarray, names: list[str]) -> list[tuple[int, ...]]:
-    """Minimal groups of 2–3 adjacent parcels, each passing every rule but too small alone, that fit together."""
+    """Minimal groups of 2–3 adjacent parcels, each too small alone, that fit together.
+
+    Every member passes every rule but those of area and capacity; the group passes the
+    area rules on its combined area, and the capacity rules with the project's load on
+    the combined area at the member whose source has most room (it connects there).
+    A group is minimal: no adjacent pair within a triple already reaches the least area.
+    """
     index = ctx.index
     most = int(index.config.threshold("siting_group_max_parcels"))
     if most < 2 or not len(index.pairs):
         return []
-    area_rows = [names.index(r) for r in AREA_RULES]
-    others = np.ones(len(names), dtype=bool)
-    others[area_rows] = False
-    eligible = passes[others].all(axis=0) & ~passes[names.index("area_min")]
+    skip = np.array([n in AREA_RULES or n.startswith("capacity_") for n in names])
+    eligible = passes[~skip].all(axis=0) & ~passes[names.index("area_min")]
     pairs = index.pairs[eligible[index.pairs[:, 0]] & eligible[index.pairs[:, 1]]]
     if not len(pairs):
         return []
@@ -260,15 +263,33 @@ def _groups(ctx: RuleContext, passes: np.ndarray, names: list[str]) -> list[tupl
         paths = paths[paths["a"] < paths["c"]]
         if len(paths):
             triples = np.unique(np.sort(paths[["a", "b", "c"]].to_numpy(), axis=1), axis=0)
-            found.append(triples)
+            # minimal: no touching pair inside the triple reaches the least area on its own
+            n = len(index)
+            touching = np.unique(pairs[:, 0].astype(np.int64) * n + pairs[:, 1])
+            enough = np.zeros(len(triples), dtype=bool)
+            for i, j in ((0, 1), (1, 2), (0, 2)):
+                a, b = triples[:, i], triples[:, j]
+                pair_area = index.area_mu[a] + index.area_mu[b]
+                enough |= np.isin(a.astype(np.int64) * n + b, touching) & (pair_area >= ctx.lo_mu - 1e-9)
+            found.append(triples[~enough])
     groups: list[tuple[int, ...]] = []
     for members in found:
         area = index.area_mu[members].sum(axis=1)
-        fits = _fits(ctx, area)
-        if members.shape[1] == 3:  # minimal: without its smallest member a triple would be too small
-            fits &= area - index.area_mu[members].min(axis=1) < ctx.lo_mu
+        fits = _fits(ctx, area) & _room(ctx, members, area)
         groups += [tuple(int(i) for i in row) for row in members[fits]]
     return groups
+
+
+def _room(ctx: RuleContext, members: np.ndarray, area_mu: np.ndarray) -> np.ndarray:
+    """Whether, on every capacity network, the member whose source has most room can take the group's load."""
+    ok = np.ones(len(members), dtype=bool)
+    for net in CAPACITY_NETWORKS:
+        left = ctx.index.remaining_at(net)
+        if left is None:
+            continue
+        best = left[members].max(axis=1)
+        ok &= (best == -np.inf) | (best >= ctx.load_for(net, area_mu) - 1e-9)  # −inf: the network serves none
+    return ok
 
 
 def _fits(ctx: RuleContext, area_mu: np.ndarray) -> np.ndarray:
@@ -305,15 +326,15 @@ def _score(ctx: RuleContext, members: list[tuple[int, ...]]) -> pd.DataFrame:
 
     cap_value = np.full(len(members), np.inf)  # headroom after the project, as a multiple of its demand
     known = False
-    needed = needed_items(index, ctx.project)
     for net in index.sources:
-        left = remaining_at(index, net) if net in needed else None
+        left = remaining_at(index, net)
         if left is None:
             continue
         known = True
         best = np.where(valid, left[at], -np.inf).max(axis=1)  # the project connects at its best member
         load = ctx.load_for(net, area)
-        cap_value = np.minimum(cap_value, np.where(load > 0, (best - load) / np.where(load > 0, load, 1), np.inf))
+        multiple = np.where(load > 0, (best - load) / np.where(load > 0, load, 1), np.inf)
+        cap_value = np.minimum(cap_value, np.where(best == -np.inf, np.inf, multiple))  # not served: not counted
     cap_score = np.clip(cap_value / 2, 0, 1) if known else np.full(len(members), 0.5)
 
     road = np.where(valid, np.nan_to_num(index.road_m[at], nan=np.inf), np.inf).min(axis=1)

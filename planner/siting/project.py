@@ -222,6 +222,17 @@ def parse_project(data: Mapping[str, Any], *, row: int | None = None) -> Project
     land_class = data.get("land_class") or ""
     if land_class and land_class not in LAND_CLASSES:
         error("land_class", f"{land_class!r} not allowed; allowed: {', '.join(LAND_CLASSES)}")
+    if (
+        found is not None
+        and land_class in LAND_CLASSES
+        and (land_class[0] != found.land_class[0] or land_class < found.land_class)
+    ):
+        heavier = [c for c in LAND_CLASSES if c[0] == found.land_class[0] and c >= found.land_class]
+        error(
+            "land_class",
+            f"{land_class!r} is lighter than or outside {found.land_class}, which {found.code} needs "
+            f"(a project never goes on lighter land); allowed: {', '.join(heavier)}",
+        )
     if problems:
         raise ProjectError(problems, what=who)
 
@@ -277,6 +288,9 @@ def load_projects(path: str | Path) -> list[Project]:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise FileNotFoundError(f"project file {str(path)!r} does not exist") from None
+    except OSError as exc:
+        problem = Problem("error", None, None, f"cannot be read: {exc.strerror or exc}", feature=str(path))
+        raise ProjectError([problem], what="project file") from None
     except UnicodeDecodeError:
         problem = Problem("error", None, None, "is not UTF-8 text; save the JSON file as UTF-8", feature=str(path))
         raise ProjectError([problem], what="project file") from None

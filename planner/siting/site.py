@@ -91,6 +91,11 @@ class SiteIndex:
         self.class_family = codes.str[:1].to_numpy(dtype=object)
         self.class_level = pd.to_numeric(codes.str[1:], errors="coerce").fillna(0).to_numpy(dtype=np.int8)
         self._remaining: dict[str, np.ndarray | None] = {}
+        where = self.consuming & np.isfinite(self.x) & np.isfinite(self.y)
+        for division in pd.unique(self.division[where]):
+            if division:
+                mine = where & (self.division == division)
+                self._trees[division] = cKDTree(np.column_stack([self.x[mine], self.y[mine]]))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -128,6 +133,9 @@ class SiteIndex:
         """
         p = parcels.reset_index(drop=True)
         n = len(p)
+        for column in ("zone_industries", "industry", "earthwork_m3"):  # optional: absent means unknown
+            if column not in p:
+                p[column] = None
         ids = p["parcel_id"].astype(object).to_numpy()
         zone_text = p["zone_industries"].astype(object).where(p["zone_industries"].notna(), "").astype(str)
         zone_key, zone_values = pd.factorize(zone_text.to_numpy())
@@ -169,13 +177,25 @@ class SiteIndex:
         )
         geoms = p.geometry.to_numpy() if isinstance(p, gpd.GeoDataFrame) else None
         if geoms is not None:
-            centre = shapely.get_coordinates(shapely.point_on_surface(geoms))
-            x, y = centre[:, 0], centre[:, 1]
-        else:
+            centre = shapely.point_on_surface(geoms)  # missing or empty geometry: NaN, never a shifted row
+            x, y = shapely.get_x(centre), shapely.get_y(centre)
+        elif {"x", "y"} <= set(p.columns):
             x, y = p["x"].to_numpy(dtype=float), p["y"].to_numpy(dtype=float)
+        else:
+            msg = "parcels need a geometry (a GeoDataFrame) or the columns x and y of a point inside each parcel"
+            raise ValueError(msg)
         status = p["status"].astype(object).to_numpy()
         available = status == "reserved"
-        pairs = _adjacent(geoms, available, config.threshold("siting_adjacent_max_m")) if geoms is not None else None
+        pairs = (
+            _adjacent(
+                geoms,
+                available,
+                config.threshold("siting_adjacent_max_m"),
+                config.threshold("siting_adjacent_min_shared_m"),
+            )
+            if geoms is not None
+            else None
+        )
         return cls(
             config=config,
             ids=ids,
@@ -217,20 +237,23 @@ class SiteIndex:
         return index
 
     def chain_count(self, divisions: tuple[str, ...], at: np.ndarray, radius_m: float) -> np.ndarray:
-        """How many producing or building parcels of ``divisions`` have their centre within ``radius_m`` of ``at``."""
-        key = tuple(sorted(set(divisions)))
-        tree = self._trees.get(key)
-        if tree is None:
-            mask = self.consuming & np.isin(self.division, list(key))
-            tree = cKDTree(np.column_stack([self.x[mask], self.y[mask]])) if mask.any() else False
-            self._trees[key] = tree
-        if tree is False or not len(at):
-            return np.zeros(len(at), dtype=np.int64)
+        """How many producing or building parcels of ``divisions`` have their centre within ``radius_m`` of ``at``.
+
+        One k-d tree per division, built with the index, so the first project of an industry
+        costs no more than the next.
+        """
+        counts = np.zeros(len(at), dtype=np.int64)
+        if not len(at):
+            return counts
         points = np.column_stack([self.x[at], self.y[at]])
-        counts = tree.query_ball_point(points, r=radius_m, return_length=True)
+        known = np.isfinite(points).all(axis=1)
+        for division in sorted(set(divisions)):
+            tree = self._trees.get(division)
+            if tree is not None and known.any():
+                counts[known] += np.asarray(tree.query_ball_point(points[known], r=radius_m, return_length=True))
         # a producing parcel of the chain does not count itself
-        own = self.consuming[at] & np.isin(self.division[at], list(key))
-        return np.asarray(counts, dtype=np.int64) - own
+        own = self.consuming[at] & np.isin(self.division[at], list(divisions))
+        return counts - own
 
     def zoning_admits(self, code: str) -> np.ndarray:
         """For each parcel, whether its zoning admits ``code`` (a parcel zoned ``C36`` admits ``C3670``).
@@ -250,15 +273,21 @@ class SiteIndex:
         return has[self.zone_key] if len(has) else np.zeros(len(self), dtype=bool)
 
 
-def _adjacent(geoms: np.ndarray, available: np.ndarray, within_m: float) -> np.ndarray:
-    """Pairs of available parcels whose boundaries are within ``within_m`` of each other."""
-    where = np.flatnonzero(available)
+def _adjacent(geoms: np.ndarray, available: np.ndarray, within_m: float, shared_m: float) -> np.ndarray:
+    """Pairs of available parcels that share at least ``shared_m`` of boundary (within ``within_m`` of each other).
+
+    Parcels that only touch at a corner, or face each other across a road, are not adjacent.
+    """
+    where = np.flatnonzero(available & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
     if len(where) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     tree = shapely.STRtree(geoms[where])
     a, b = tree.query(geoms[where], predicate="dwithin", distance=within_m)
     keep = a < b
-    return np.column_stack([where[a[keep]], where[b[keep]]]).astype(np.int64)
+    a, b = where[a[keep]], where[b[keep]]
+    shared = shapely.length(shapely.intersection(shapely.boundary(geoms[a]), shapely.buffer(geoms[b], within_m)))
+    ok = shared >= shared_m
+    return np.column_stack([a[ok], b[ok]]).astype(np.int64)
 
 
 assert set(CAPACITY_NETWORKS) <= set(NETWORK_ITEMS)

@@ -170,6 +170,10 @@ def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
     )
 
 
+_ADDED_LAYERS = ("factories",)
+"""Layers added after the first release: a park without them is upgraded when opened."""
+
+
 class GeoPackageStore(ParkStore):
     """A park kept in one GeoPackage file; see the module notes."""
 
@@ -190,10 +194,23 @@ class GeoPackageStore(ParkStore):
             raise StoreError(f"{self.path} is not a GeoPackage (SQLite says: {exc})") from None
         if app_id != APPLICATION_ID:
             raise StoreError(f"{self.path} is not a GeoPackage (application_id {app_id:#x})")
-        missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - tables)
+        missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - tables - set(_ADDED_LAYERS))
         if missing:
             raise StoreError(f"{self.path} is a GeoPackage but not a park store: it lacks {', '.join(missing)}")
         self._srs_id = self.config().crs_epsg
+        added = [name for name in _ADDED_LAYERS if name not in tables]
+        if added:  # a park made by an earlier version: add the layers it lacks, empty, in one transaction
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for name in added:
+                    _create_feature_table(conn, LAYERS[name], self._srs_id)
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: cannot add the layer(s) {', '.join(added)}: {exc}") from None
+            finally:
+                conn.close()
 
     @property
     def folder(self) -> Path:

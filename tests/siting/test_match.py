@@ -136,3 +136,47 @@ def test_a_geojson_frame_of_candidates_and_rejects():
     assert list(frame_["kind"]) == ["candidate", "rejected"]
     assert frame_.crs.to_epsg() == GK
     assert frame_.loc[1, "rule"] == "area_min"
+
+
+def test_a_group_takes_the_projects_load_on_its_combined_area(tmp_path):
+    # 100 kVA left; C3670's default 40 kVA/亩 × 0.45 = 18 kVA per 亩 when the project states no power
+    store = power_park(tmp_path, 1000.0)
+    index = SiteIndex.from_store(store)
+    members = np.array([[1, 2]])
+    from planner.siting.match import _room
+    from planner.siting.rules import RuleContext
+
+    ctx = RuleContext.of(index, parse_project(project(land_mu=[25, 35], investment_wan=9000)))
+    # P1 is served by the substation (100 kVA left); P2 by nothing: the group connects at P1, 30 亩 × 18 = 540 kVA
+    assert not _room(ctx, members, np.array([30.0]))[0]
+    small = RuleContext.of(index, parse_project(project(land_mu=[25, 35], investment_wan=9000, power_kva=200)))
+    assert _room(small, members, np.array([30.0]))[0]  # 200 × 0.45 = 90 kVA fits
+
+
+def test_a_triple_whose_smallest_member_is_in_the_middle_is_offered():
+    # 30 + 5 + 30 亩 in a row: the outer two do not touch, so the triple is minimal
+    shapes = [rect(0, 30), rect(100, 5), rect(200, 30)]
+    r = match(site(shapes), parse_project(project(land_mu=[55, 80], investment_wan=20000)))
+    assert list(r.candidates["parcel_ids"]) == [("P0", "P1", "P2")]
+
+
+def test_parcels_touching_at_a_corner_or_across_a_road_are_not_adjacent():
+    corner = [rect(0, 40), rect(100, 40, y=40 * M2_PER_MU / 100)]  # the second starts where the first ends, diagonally
+    across = [rect(0, 40), rect(100.5, 40)]  # half a metre apart, sides facing: within the 1 m tolerance
+    assert len(site(corner).pairs) == 0
+    assert len(site(across).pairs) == 1
+
+
+def test_capacity_of_a_network_outside_the_checklist_still_counts_in_the_batch(tmp_path):
+    from planner.siting.assign import assign
+
+    store = power_park(tmp_path, 1000.0)
+    short = config(checklist=("road", "water", "leveled"))  # power is not on this park's checklist
+    store.set_config(short, by="test")
+    index = SiteIndex.from_store(store)
+    twins = [parse_project(project(name=n, land_mu=15, investment_wan=8000, power_kva=200)) for n in ("甲", "乙")]
+    # each fits P1 (90 of 100 kVA) alone; together they would need 180
+    assert all(("P1",) in set(match(index, p).candidates["parcel_ids"]) for p in twins)
+    exact = assign(index, twins)
+    assert exact.problems == []
+    assert sum(1 for ids in exact.parcels_of().values() if "P1" in ids) <= 1

@@ -97,3 +97,17 @@ def test_files_bad_json_and_bad_encoding(tmp_path):
         load_projects(gbk)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_projects(tmp_path / "none.json")
+
+
+def test_a_project_may_not_ask_for_lighter_land_than_its_industry_needs():
+    with pytest.raises(ProjectError) as caught:
+        parse_project(project(industry="C2651", land_class="M1"))
+    assert caught.value.errors[0].field == "land_class"
+    assert "allowed: M3" in caught.value.errors[0].message
+    with pytest.raises(ProjectError, match="allowed: M2, M3"):
+        parse_project(project(industry="C3670", land_class="W1"))
+
+
+def test_a_folder_given_as_a_project_file_is_named(tmp_path):
+    with pytest.raises(ProjectError, match="cannot be read"):
+        load_projects(tmp_path)
