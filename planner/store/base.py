@@ -29,12 +29,12 @@ import shapely
 
 from planner.config import ParkConfig
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
-from planner.fields import Field, active_geometry, dtype_of
+from planner.fields import Field, active_geometry, coerce_types, dtype_of
 from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.validation import overlaps, validate_parcels
 
-__all__ = ["LAYERS", "LayerSpec", "ParkStore", "Session", "WriteReport"]
+__all__ = ["LAYERS", "LayerSpec", "ParkStore", "Session", "WriteReport", "layer_frame"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,26 @@ class WriteReport:
             f"{self.layer}: {self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.deleted} deleted; {len(self.warnings)} warning(s), {len(self.repairs)} repair(s)"
         )
+
+
+def layer_frame(
+    spec: LayerSpec, columns: Sequence[Sequence[Any]] | None, geometries: np.ndarray | None, crs: str
+) -> gpd.GeoDataFrame:
+    """A layer's rows as a backend read them, in canonical dtypes.
+
+    ``columns`` holds the values of each of ``spec.columns`` in order (Python
+    values, ``None`` for missing) and ``geometries`` the shapely geometries;
+    ``None`` for both when no row was read.
+    """
+    if columns is None or geometries is None or len(geometries) == 0:
+        frame = pd.DataFrame({c: pd.Series(dtype=dtype_of(spec.by_name[c].kind)) for c in spec.columns})
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(spec.columns, columns, strict=True)})
+    for c in spec.columns:
+        if spec.by_name[c].kind == "bool":  # SQLite keeps 0/1
+            frame[c] = frame[c].map(lambda v: None if v is None else bool(v))
+    frame = coerce_types(frame, spec.by_name)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
 
 
 class Session(ABC):

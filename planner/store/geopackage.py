@@ -28,8 +28,7 @@ import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
-from planner.fields import coerce_types, dtype_of
-from planner.store.base import LAYERS, LayerSpec, ParkStore, Session
+from planner.store.base import LAYERS, LayerSpec, ParkStore, Session, layer_frame
 from planner.store.gpkg_format import (
     APPLICATION_ID,
     USER_VERSION,
@@ -270,17 +269,9 @@ class _GpkgSession(Session):
         rows = self.conn.execute(sql, params).fetchall()
         crs = f"EPSG:{self.srs_id}"
         if not rows:
-            frame = pd.DataFrame({c: pd.Series(dtype=dtype_of(spec.by_name[c].kind)) for c in spec.columns})
-            return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+            return layer_frame(spec, None, None, crs)
         columns = list(zip(*rows, strict=True))
-        frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(spec.columns, columns[1:], strict=True)})
-        for c in spec.columns:
-            kind = spec.by_name[c].kind
-            if kind == "bool":
-                frame[c] = frame[c].map(lambda v: None if v is None else bool(v))
-        frame = coerce_types(frame, spec.by_name)
-        geoms = decode_geometries(columns[0])
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+        return layer_frame(spec, columns[1:], decode_geometries(columns[0]), crs)
 
     def count(self, layer: str) -> int:
         return int(self.conn.execute(f'SELECT count(*) FROM "{layer}"').fetchone()[0])
