@@ -547,12 +547,9 @@ class _PgSession(Session):
                 ).format(self._table("history")),
                 zip(
                     pd.to_datetime(records["changed_at"], utc=True).dt.to_pydatetime(),
-                    records["changed_by"],
-                    records["layer"],
-                    records["feature_id"],
-                    records["action"],
+                    *(_objects(records[c]) for c in ("changed_by", "layer", "feature_id", "action")),
                     [None if pd.isna(v) else int(v) for v in records["version"]],
-                    records["changes"],
+                    _objects(records["changes"]),
                     strict=True,
                 ),
             )
@@ -576,8 +573,6 @@ class _PgSession(Session):
         frame["history_id"] = frame["history_id"].astype("int64")
         frame["changed_at"] = pd.to_datetime(frame["changed_at"], utc=True)
         frame["version"] = frame["version"].astype("Int64")
-        for c in ("changed_by", "layer", "feature_id", "action"):
-            frame[c] = frame[c].astype(object)
         return frame
 
     def read_config(self) -> ParkConfig:
@@ -603,6 +598,11 @@ class _PgSession(Session):
 
 
 _NULL = "\\N"
+
+
+def _objects(values: pd.Series) -> list[Any]:
+    """A column as Python values, ``None`` for missing (psycopg would store a pandas ``NaN`` as the text 'NaN')."""
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
 def _copy_text(spec: LayerSpec, rows: gpd.GeoDataFrame, srid: int | None) -> str:

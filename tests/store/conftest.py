@@ -64,7 +64,11 @@ def pg_connect(store: PostGISStore):
 
 
 def snapshot(store: ParkStore) -> object:
-    """Every row of every table of the park, read with plain SQL; for a GeoPackage also the file's bytes."""
+    """Every row of every table of the park, read with plain SQL; for a GeoPackage also the file's bytes.
+
+    PostgreSQL sequences are not transactional: a write rolled back may still have
+    used up identity numbers (``fid``), so they are not part of a PostGIS snapshot.
+    """
     if isinstance(store, GeoPackageStore):
         conn = sqlite3.connect(store.path)
         try:
@@ -83,9 +87,6 @@ def snapshot(store: ParkStore) -> object:
         ]
         rows = {t: conn.execute(f'SELECT * FROM "{store.schema}"."{t}" ORDER BY 1').fetchall() for t in tables}
         rows["planner.parks"] = conn.execute("SELECT * FROM planner.parks ORDER BY park_id").fetchall()
-        rows["sequences"] = conn.execute(
-            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = %s ORDER BY 1", (store.schema,)
-        ).fetchall()
         return rows
 
 
