@@ -539,20 +539,21 @@ class _PgSession(Session):
         )
 
     def add_history(self, records: pd.DataFrame) -> None:
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                sql.SQL(
-                    "INSERT INTO {} (changed_at, changed_by, layer, feature_id, action, version, changes) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s::json)"
-                ).format(self._table("history")),
-                zip(
-                    pd.to_datetime(records["changed_at"], utc=True).dt.to_pydatetime(),
-                    *(_objects(records[c]) for c in ("changed_by", "layer", "feature_id", "action")),
-                    [None if pd.isna(v) else int(v) for v in records["version"]],
-                    _objects(records["changes"]),
-                    strict=True,
-                ),
-            )
+        kinds = {
+            "changed_at": "datetime",
+            "changed_by": "str",
+            "layer": "str",
+            "feature_id": "str",
+            "action": "str",
+            "version": "int",
+            "changes": "str",
+        }
+        columns = [_text_column(records[c], kind) for c, kind in kinds.items()]
+        query = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            self._table("history"), sql.SQL(", ").join(map(sql.Identifier, kinds))
+        )
+        with self.conn.cursor() as cur, cur.copy(query) as copy:
+            copy.write(_lines(columns))
 
     def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame:
         query = sql.SQL(
@@ -600,11 +601,6 @@ class _PgSession(Session):
 _NULL = "\\N"
 
 
-def _objects(values: pd.Series) -> list[Any]:
-    """A column as Python values, ``None`` for missing (psycopg would store a pandas ``NaN`` as the text 'NaN')."""
-    return values.astype(object).where(values.notna(), None).tolist()
-
-
 def _copy_text(spec: LayerSpec, rows: gpd.GeoDataFrame, srid: int | None) -> str:
     """Rows in the text format of ``COPY``: tab-separated, ``\\N`` for missing, geometry as hex EWKB."""
     if rows.empty:
@@ -617,6 +613,11 @@ def _copy_text(spec: LayerSpec, rows: gpd.GeoDataFrame, srid: int | None) -> str
         geom_text[present] = shapely.to_wkb(with_srid, hex=True, include_srid=True, output_dimension=2)
     columns = [geom_text.tolist()]
     columns += [_text_column(rows[c], spec.by_name[c].kind) for c in spec.columns]
+    return _lines(columns)
+
+
+def _lines(columns: Sequence[list[str]]) -> str:
+    """``COPY`` text of columns of text values: a line per row, the values separated by tabs."""
     return "".join(f"{line}\n" for line in map("\t".join, zip(*columns, strict=True)))
 
 
