@@ -103,16 +103,13 @@ def layer_frame(
     """A layer's rows as a backend read them, in canonical dtypes.
 
     ``columns`` holds the values of each of ``spec.columns`` in order (Python
-    values, ``None`` for missing) and ``geometries`` the shapely geometries;
+    values, ``None`` for missing; booleans as ``bool``) and ``geometries`` the shapely geometries;
     ``None`` for both when no row was read.
     """
     if columns is None or geometries is None or len(geometries) == 0:
         frame = pd.DataFrame({c: pd.Series(dtype=dtype_of(spec.by_name[c].kind)) for c in spec.columns})
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(spec.columns, columns, strict=True)})
-    for c in spec.columns:
-        if spec.by_name[c].kind == "bool":  # SQLite keeps 0/1
-            frame[c] = frame[c].map(lambda v: None if v is None else bool(v))
     frame = coerce_types(frame, spec.by_name)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
 
@@ -151,7 +148,8 @@ class Session(ABC):
     def write_config(self, config: ParkConfig) -> None: ...
 
     @abstractmethod
-    def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame: ...
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
+        """History rows, oldest first; ``changes`` parsed from JSON, or kept as its text (``parse=False``)."""
 
     @abstractmethod
     def read_metadata(self) -> dict[str, Any]: ...

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from pathlib import Path
 
@@ -45,7 +44,7 @@ def copy_park(
         config = s.read_config()
         metadata = s.read_metadata()
         layers = {name: s.select(name) for name in LAYERS}
-        history = s.history(layer=None, feature_id=None)
+        history = s.history(layer=None, feature_id=None, parse=False)  # JSON text, copied as it is
     target = create_park(dst, config, overwrite=overwrite)
     try:
         with target._transaction(write=True) as t:
@@ -55,9 +54,7 @@ def copy_park(
             if metadata:
                 t.write_metadata(metadata)
             if len(history):
-                records = history.drop(columns=["history_id"])
-                records["changes"] = [json.dumps(c, ensure_ascii=False, default=str) for c in records["changes"]]
-                t.add_history(records)
+                t.add_history(history.drop(columns=["history_id"]))
     except BaseException:
         _discard(target)
         raise

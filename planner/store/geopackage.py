@@ -271,7 +271,11 @@ class _GpkgSession(Session):
         if not rows:
             return layer_frame(spec, None, None, crs)
         columns = list(zip(*rows, strict=True))
-        return layer_frame(spec, columns[1:], decode_geometries(columns[0]), crs)
+        values = [
+            [None if v is None else bool(v) for v in column] if spec.by_name[c].kind == "bool" else column  # 0/1
+            for c, column in zip(spec.columns, columns[1:], strict=True)
+        ]
+        return layer_frame(spec, values, decode_geometries(columns[0]), crs)
 
     def count(self, layer: str) -> int:
         return int(self.conn.execute(f'SELECT count(*) FROM "{layer}"').fetchone()[0])
@@ -334,7 +338,7 @@ class _GpkgSession(Session):
             "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = 'history'"
         )
 
-    def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame:
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
         sql = "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, changes FROM history"
         where, params = [], []
         if layer is not None:
@@ -348,7 +352,8 @@ class _GpkgSession(Session):
         frame = pd.read_sql_query(sql + " ORDER BY history_id", self.conn, params=params)
         frame["changed_at"] = pd.to_datetime(frame["changed_at"], utc=True, format="ISO8601")
         frame["version"] = frame["version"].astype("Int64")
-        frame["changes"] = frame["changes"].map(json.loads)
+        if parse:
+            frame["changes"] = frame["changes"].map(json.loads)
         return frame
 
     def read_config(self) -> ParkConfig:

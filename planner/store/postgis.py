@@ -344,41 +344,44 @@ class PostGISStore(ParkStore):
         self._conn: psycopg.Connection | None = None
         conn = self._connection(shown_db)
         try:
+            self._find_park(conn, park, shown_db)
+            self._srs_id = self.config().crs_epsg
+        except BaseException:
+            self.close()
+            raise
+
+    def _find_park(self, conn: psycopg.Connection, park: str | None, shown_db: str) -> None:
+        try:
             _require_postgis(conn, shown_db)
             parks = (
                 conn.execute("SELECT park_id, schema_name FROM planner.parks ORDER BY created_at, park_id").fetchall()
                 if _registry_exists(conn)
                 else []
             )
+            schemas = dict(parks)
+            held = ", ".join(repr(p) for p in schemas) or "none"
+            if park is None:
+                if len(schemas) != 1:
+                    raise StoreError(f"{shown_db} holds {len(schemas)} parks ({held}); name one with ?park=<park_id>")
+                park = next(iter(schemas))
+            if park not in schemas:
+                raise StoreError(
+                    f"no park {park!r} in {shown_db} (parks held: {held}); create one with create_park() or copy_park()"
+                )
+            self.park_id = park
+            self.schema = schemas[park]
+            self.uri = redact(_with_park(self._conninfo, park))
+            found = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (self.schema,)
+                )
+            }
         except psycopg.Error as exc:
             raise StoreError(f"reading {shown_db} failed: {_message(exc)}") from None
-        schemas = dict(parks)
-        if park is None:
-            if len(schemas) != 1:
-                held = ", ".join(repr(p) for p in schemas) or "none"
-                self.close()
-                raise StoreError(f"{shown_db} holds {len(schemas)} parks ({held}); name one with ?park=<park_id>")
-            park = next(iter(schemas))
-        if park not in schemas:
-            held = ", ".join(repr(p) for p in schemas) or "none"
-            self.close()
-            raise StoreError(
-                f"no park {park!r} in {shown_db} (parks held: {held}); create one with create_park() or copy_park()"
-            )
-        self.park_id = park
-        self.schema = schemas[park]
-        self.uri = redact(_with_park(self._conninfo, park))
-        found = {
-            r[0]
-            for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (self.schema,)
-            )
-        }
         missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - found)
         if missing:
-            self.close()
             raise StoreError(f"park {park!r} in {shown_db} lacks the table(s) {', '.join(missing)}")
-        self._srs_id = self.config().crs_epsg
 
     def __repr__(self) -> str:
         return f"PostGISStore({self.uri!r})"
@@ -555,10 +558,11 @@ class _PgSession(Session):
         with self.conn.cursor() as cur, cur.copy(query) as copy:
             copy.write(_lines(columns))
 
-    def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame:
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
+        changes = sql.SQL("changes" if parse else "changes::text")  # psycopg parses json values
         query = sql.SQL(
-            "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, changes FROM {}"
-        ).format(self._table("history"))
+            "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, {} FROM {}"
+        ).format(changes, self._table("history"))
         where, params = [], []
         if layer is not None:
             where.append(sql.SQL("layer = %s"))
@@ -618,7 +622,15 @@ def _copy_text(spec: LayerSpec, rows: gpd.GeoDataFrame, srid: int | None) -> str
 
 def _lines(columns: Sequence[list[str]]) -> str:
     """``COPY`` text of columns of text values: a line per row, the values separated by tabs."""
-    return "".join(f"{line}\n" for line in map("\t".join, zip(*columns, strict=True)))
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _escape(text: str) -> str:
+    """Backslash, tab, newline and carriage return written as ``COPY`` text escapes."""
+    return text.translate(_ESCAPES)
 
 
 def _text_column(values: pd.Series, kind: str) -> list[str]:
@@ -630,11 +642,11 @@ def _text_column(values: pd.Series, kind: str) -> list[str]:
         return out.tolist()
     present = values[keep]
     if kind == "str":
-        text = present.astype(str)
-        if text.str.contains(r"[\\\t\n\r]", regex=True).any():
-            for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
-                text = text.str.replace(char, escaped, regex=False)
-        out[keep] = text.to_numpy(dtype=object)
+        text = present.astype(str).to_numpy(dtype=object)
+        joined = "".join(text)  # one scan in C: most columns need no escaping
+        if any(char in joined for char in "\\\t\n\r"):
+            text = np.array([_escape(v) for v in text], dtype=object)
+        out[keep] = text
     elif kind == "float":
         out[keep] = present.to_numpy(dtype="float64").astype(str)
     elif kind == "int":
@@ -642,9 +654,11 @@ def _text_column(values: pd.Series, kind: str) -> list[str]:
     elif kind == "bool":
         out[keep] = np.where(present.to_numpy(dtype=bool), "t", "f")
     elif kind == "date":
-        out[keep] = pd.to_datetime(present).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        days = pd.to_datetime(present).to_numpy(dtype="datetime64[D]")
+        out[keep] = np.datetime_as_string(days, unit="D")
     elif kind == "datetime":
-        out[keep] = pd.to_datetime(present, utc=True).dt.strftime("%Y-%m-%d %H:%M:%S.%f+00").to_numpy(dtype=object)
+        utc = pd.to_datetime(present, utc=True).dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+        out[keep] = np.char.add(np.datetime_as_string(utc, unit="us"), "+00").astype(object)
     else:
         msg = f"no COPY text for field kind {kind!r}"
         raise ValueError(msg)
