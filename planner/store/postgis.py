@@ -59,7 +59,7 @@ import shapely
 from psycopg import sql
 
 from planner.config import ParkConfig
-from planner.errors import StoreError, StoreLockedError, VersionConflictError
+from planner.errors import Problem, StoreError, StoreLockedError, ValidationError, VersionConflictError
 from planner.store.base import LAYERS, LayerSpec, ParkStore, Session, layer_frame
 
 __all__ = ["PostGISStore", "create_park", "drop_park", "is_postgis_uri", "list_parks", "redact"]
@@ -617,7 +617,29 @@ def _copy_text(spec: LayerSpec, rows: gpd.GeoDataFrame, srid: int | None) -> str
         geom_text[present] = shapely.to_wkb(with_srid, hex=True, include_srid=True, output_dimension=2)
     columns = [geom_text.tolist()]
     columns += [_text_column(rows[c], spec.by_name[c].kind) for c in spec.columns]
+    _refuse_nul(spec, rows, columns[1:])
     return _lines(columns)
+
+
+def _refuse_nul(spec: LayerSpec, rows: pd.DataFrame, columns: Sequence[list[str]]) -> None:
+    """PostgreSQL text cannot hold the NUL character: name each feature and field that has one."""
+    problems = []
+    what = "parcel" if spec.name == "parcels" else "source" if spec.name == "sources" else "line"
+    for name, values in zip(spec.columns, columns, strict=True):
+        if spec.by_name[name].kind == "str" and "\x00" in "".join(values):
+            problems += [
+                Problem(
+                    "error",
+                    str(fid),
+                    name,
+                    "the text holds a NUL character (\\x00), which PostgreSQL cannot store; remove it",
+                    feature=what,
+                )
+                for fid, value in zip(rows[spec.id_column], values, strict=True)
+                if "\x00" in value
+            ]
+    if problems:
+        raise ValidationError(problems, what=f"{spec.name} layer")
 
 
 def _lines(columns: Sequence[list[str]]) -> str:

@@ -19,7 +19,7 @@ from psycopg import sql
 from shapely.geometry import Point, box
 
 from planner.config import ParkConfig
-from planner.errors import StoreError, StoreLockedError, VersionConflictError
+from planner.errors import StoreError, StoreLockedError, ValidationError, VersionConflictError
 from planner.store import LAYERS, PostGISStore, copy_park, create_park, open_store
 from planner.store.derived import update_idle, update_readiness
 from planner.store.postgis import drop_park, list_parks, redact
@@ -285,6 +285,17 @@ def test_a_bulk_write_whose_500th_row_fails_changes_nothing(store):
     assert snapshot(store) == before
     assert store.counts()["parcels"] == 3
     assert store.metadata() == {}
+
+
+def test_text_with_a_nul_character_is_refused_by_name(store):
+    store.write_parcels(grid_parcels(1), by="a")
+    before = snapshot(store)
+    with pytest.raises(ValidationError) as info:
+        store.write_parcels(grid_parcels(3, name=["ok", "a\x00b", None]), by="b")
+    assert [str(p) for p in info.value.errors] == [
+        "parcel 'P001', field `name`: the text holds a NUL character (\\x00), which PostgreSQL cannot store; remove it"
+    ]
+    assert snapshot(store) == before
 
 
 def test_a_locked_park_refuses_and_keeps_its_data(store, monkeypatch):

@@ -354,7 +354,7 @@ def test_a_new_parcel_over_a_stored_one_is_refused(store):
 
 
 def test_line_and_paragraph_separators_in_text_are_kept(store):
-    odd = "甲\u2028乙\u2029丙\x85丁\n戊"
+    odd = "甲\u2028乙\u2029丙\x85丁\n戊\t己\r庚\\N辛\\"  # and what COPY text escapes: tab, CR, backslash
     store.write_parcels(grid_parcels(1, name=[odd], holder=['a":null,b']), by="a")
     assert store.get_parcel("P000")["name"] == odd
     assert store.history(feature_id="P000")["changes"].iloc[0]["holder"] == 'a":null,b'
