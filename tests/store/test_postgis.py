@@ -139,6 +139,19 @@ def test_schema_has_typed_geometry_gist_indexes_and_keys(store):
     assert comment == "宗地面积（亩） / area (mu). area_m2 / (10000/15)."
 
 
+def test_a_bbox_read_can_use_the_gist_index(store):
+    """The store's bbox filter is the index's operator (``&&`` on an envelope in the park SRID)."""
+    store.write_parcels(grid_parcels(5), by="a")
+    with pg_connect(store) as conn, conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")  # a 5-row table would be scanned otherwise
+        plan = conn.execute(
+            f'EXPLAIN SELECT parcel_id FROM "{store.schema}".parcels WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, %s)',
+            (X0, Y0, X0 + 50, Y0 + 50, GK),
+        ).fetchall()
+    assert "parcels_geom_gist" in " ".join(r[0] for r in plan)
+    assert store.read_parcels(bbox=(X0, Y0, X0 + 50, Y0 + 50))["parcel_id"].tolist() == ["P000"]
+
+
 def test_geometries_are_stored_with_the_park_srid(store):
     store.write_parcels(grid_parcels(2), by="a")
     store.write_layer("sources", _source(), by="a")
