@@ -119,7 +119,13 @@ def demo(
         )
 
 
-ParkArg = Annotated[Path, typer.Argument(help="园区 GeoPackage / The park GeoPackage (.gpkg).")]
+# text, not Path: a Path would fold the `//` of a postgresql:// URL
+ParkArg = Annotated[
+    str,
+    typer.Argument(
+        help="园区：GeoPackage 文件或 PostGIS 地址 / The park: a .gpkg file or a postgresql://…?park=<park_id> URL."
+    ),
+]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD，默认今天 / Date to judge as of (default today).")
 ]
@@ -134,7 +140,7 @@ def _day(as_of: str | None) -> date:
         ) from None
 
 
-def _open(park: Path, lang: str):
+def _open(park: str, lang: str):
     from planner.store import open_store
 
     try:

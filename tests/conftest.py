@@ -1,11 +1,13 @@
-"""Shared fixtures: a demo park built once per session, small hand-made parks."""
+"""Shared fixtures: a demo park built once per session, small hand-made parks, a throwaway PostGIS database."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
 import pytest
@@ -14,6 +16,9 @@ from shapely.geometry import box
 from planner.config import ParkConfig
 from planner.demo import build_demo
 from planner.store import create_park
+
+POSTGIS_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+"""The server the PostGIS tests use unless ``PLANNER_TEST_POSTGIS_URL`` names another (any database on it)."""
 
 AS_OF = date(2026, 6, 30)
 GK = 4548  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
@@ -56,3 +61,41 @@ def require_tool(name: str) -> str:
             pytest.fail(f"`{name}` is not installed; .ci/run installs it")
         pytest.skip(f"`{name}` is not installed")
     return path
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; .ci/run installs and starts PostgreSQL with PostGIS")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgis_url():
+    """URL of a new database with PostGIS on the test server, dropped after the session.
+
+    The server is ``PLANNER_TEST_POSTGIS_URL`` (default :data:`POSTGIS_URL_DEFAULT`);
+    without a server or PostGIS the tests are skipped, but fail in CI (CI=true).
+    """
+    import psycopg
+    from psycopg import sql
+
+    from planner.store.postgis import redact
+
+    server = os.environ.get("PLANNER_TEST_POSTGIS_URL", POSTGIS_URL_DEFAULT)
+    try:
+        admin = psycopg.connect(server, autocommit=True, connect_timeout=5)
+    except psycopg.Error as exc:
+        _unavailable(f"no PostgreSQL at {redact(server)} ({str(exc).strip().splitlines()[0]})")
+    name = f"planner_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with admin:
+        if not admin.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone():
+            _unavailable(f"PostGIS is not installed on {redact(server)}")
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        parts = urlsplit(server)
+        url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION postgis")
+            yield url
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -108,6 +108,24 @@ def test_idle_writes_the_columns_the_date_and_the_files(park_copy, tmp_path):
     assert store.history(layer="park_metadata")["changes"].iloc[-1]["idle_as_of"][1] == "2026-12-31"
 
 
+def test_commands_take_a_postgis_park(demo_park, postgis_url):
+    from planner.store import copy_park
+    from planner.store.postgis import drop_park
+
+    store = copy_park(demo_park.path, postgis_url)
+    url = store.location
+    try:
+        out = run("idle", url, "--as-of", "2026-12-31", "--lang", "en")
+        assert out.returncode == 0, out.stderr
+        assert "Idle land as of 2026-12-31" in out.stdout
+        assert store.metadata()["idle_as_of"] == "2026-12-31"
+        ready = run("ready", url, "--min-mu", "30", "--lang", "en")
+        assert ready.returncode == 0, ready.stderr
+    finally:
+        store.close()
+        drop_park(url)
+
+
 def test_stats_prints_and_writes_indicators_and_the_evaluation(park_copy, tmp_path):
     js, csv, ev = tmp_path / "s.json", tmp_path / "s.csv", tmp_path / "ev.csv"
     out = run("stats", str(park_copy), "--json", str(js), "--csv", str(csv), "--evaluation", str(ev))

@@ -1,22 +1,55 @@
-"""Where a park lives: a GeoPackage file (embedded default); one interface for every backend."""
+"""Where a park lives: a GeoPackage file (embedded default) or a PostGIS database; one interface for both.
+
+A location is a ``.gpkg`` path or a ``postgresql://user@host:port/database?park=<park_id>`` URL.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from planner.config import ParkConfig
 from planner.errors import StoreError
 from planner.store.base import LAYERS, LayerSpec, ParkStore, WriteReport
-from planner.store.geopackage import GeoPackageStore, create_park
+from planner.store.copy import copy_park
+from planner.store.geopackage import GeoPackageStore
+from planner.store.geopackage import create_park as _create_gpkg
+from planner.store.postgis import PostGISStore, is_postgis_uri, redact
 
-__all__ = ["LAYERS", "GeoPackageStore", "LayerSpec", "ParkStore", "WriteReport", "create_park", "open_store"]
+__all__ = [
+    "LAYERS",
+    "GeoPackageStore",
+    "LayerSpec",
+    "ParkStore",
+    "PostGISStore",
+    "WriteReport",
+    "copy_park",
+    "create_park",
+    "open_store",
+]
 
 
-def open_store(uri: str | os.PathLike[str]) -> ParkStore:
-    """Open a park store by its location: a ``.gpkg`` path."""
+def open_store(uri: str | os.PathLike[str], *, folder: str | os.PathLike[str] | None = None) -> ParkStore:
+    """Open a park store by its location: a ``.gpkg`` path or a ``postgresql://…?park=<park_id>`` URL.
+
+    ``folder`` is where a PostGIS park's files lie (the DEM its configuration names);
+    a GeoPackage's folder is the one it lies in.
+    """
     text = str(uri)
-    if text.startswith(("postgresql://", "postgres://")):
-        raise StoreError("PostGIS stores are not supported by this version; give a .gpkg path")
+    if is_postgis_uri(text):
+        return PostGISStore(text, folder=folder)
     if Path(text).suffix.lower() != ".gpkg":
-        raise StoreError(f"cannot tell the store type of {text!r}; a GeoPackage park store ends in .gpkg")
+        raise StoreError(
+            f"cannot tell the store type of {redact(text)!r}; a GeoPackage park store ends in .gpkg, "
+            "a PostGIS one starts with postgresql://"
+        )
     return GeoPackageStore(text)
+
+
+def create_park(uri: str | os.PathLike[str], config: ParkConfig, *, overwrite: bool = False) -> ParkStore:
+    """Create a new, empty park at ``uri``: a ``.gpkg`` path or a ``postgresql://`` URL (see :func:`open_store`)."""
+    if is_postgis_uri(uri):
+        from planner.store.postgis import create_park as _create_postgis
+
+        return _create_postgis(str(uri), config, overwrite=overwrite)
+    return _create_gpkg(uri, config, overwrite=overwrite)

@@ -29,13 +29,13 @@ import shapely
 
 from planner.config import ParkConfig
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
-from planner.fields import Field, active_geometry, dtype_of
+from planner.fields import Field, active_geometry, coerce_types, dtype_of
 from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
 from planner.parcels.factories import FACTORY_FIELDS, check_factories
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.validation import overlaps, validate_parcels
 
-__all__ = ["LAYERS", "LayerSpec", "ParkStore", "Session", "WriteReport"]
+__all__ = ["LAYERS", "LayerSpec", "ParkStore", "Session", "WriteReport", "layer_frame"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,23 @@ class WriteReport:
         )
 
 
+def layer_frame(
+    spec: LayerSpec, columns: Sequence[Sequence[Any]] | None, geometries: np.ndarray | None, crs: str
+) -> gpd.GeoDataFrame:
+    """A layer's rows as a backend read them, in canonical dtypes.
+
+    ``columns`` holds the values of each of ``spec.columns`` in order (Python
+    values, ``None`` for missing; booleans as ``bool``) and ``geometries`` the shapely geometries;
+    ``None`` for both when no row was read.
+    """
+    if columns is None or geometries is None or len(geometries) == 0:
+        frame = pd.DataFrame({c: pd.Series(dtype=dtype_of(spec.by_name[c].kind)) for c in spec.columns})
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(spec.columns, columns, strict=True)})
+    frame = coerce_types(frame, spec.by_name)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
+
+
 class Session(ABC):
     """The reads and writes of one transaction, in canonical dtypes."""
 
@@ -135,7 +152,8 @@ class Session(ABC):
     def write_config(self, config: ParkConfig) -> None: ...
 
     @abstractmethod
-    def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame: ...
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
+        """History rows, oldest first; ``changes`` parsed from JSON, or kept as its text (``parse=False``)."""
 
     @abstractmethod
     def read_metadata(self) -> dict[str, Any]: ...

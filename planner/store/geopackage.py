@@ -28,8 +28,7 @@ import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
-from planner.fields import coerce_types, dtype_of
-from planner.store.base import LAYERS, LayerSpec, ParkStore, Session
+from planner.store.base import LAYERS, LayerSpec, ParkStore, Session, layer_frame
 from planner.store.gpkg_format import (
     APPLICATION_ID,
     USER_VERSION,
@@ -287,17 +286,13 @@ class _GpkgSession(Session):
         rows = self.conn.execute(sql, params).fetchall()
         crs = f"EPSG:{self.srs_id}"
         if not rows:
-            frame = pd.DataFrame({c: pd.Series(dtype=dtype_of(spec.by_name[c].kind)) for c in spec.columns})
-            return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+            return layer_frame(spec, None, None, crs)
         columns = list(zip(*rows, strict=True))
-        frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(spec.columns, columns[1:], strict=True)})
-        for c in spec.columns:
-            kind = spec.by_name[c].kind
-            if kind == "bool":
-                frame[c] = frame[c].map(lambda v: None if v is None else bool(v))
-        frame = coerce_types(frame, spec.by_name)
-        geoms = decode_geometries(columns[0])
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+        values = [
+            [None if v is None else bool(v) for v in column] if spec.by_name[c].kind == "bool" else column  # 0/1
+            for c, column in zip(spec.columns, columns[1:], strict=True)
+        ]
+        return layer_frame(spec, values, decode_geometries(columns[0]), crs)
 
     def count(self, layer: str) -> int:
         return int(self.conn.execute(f'SELECT count(*) FROM "{layer}"').fetchone()[0])
@@ -360,7 +355,7 @@ class _GpkgSession(Session):
             "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = 'history'"
         )
 
-    def history(self, *, layer: str | None, feature_id: str | None) -> pd.DataFrame:
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
         sql = "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, changes FROM history"
         where, params = [], []
         if layer is not None:
@@ -374,7 +369,8 @@ class _GpkgSession(Session):
         frame = pd.read_sql_query(sql + " ORDER BY history_id", self.conn, params=params)
         frame["changed_at"] = pd.to_datetime(frame["changed_at"], utc=True, format="ISO8601")
         frame["version"] = frame["version"].astype("Int64")
-        frame["changes"] = frame["changes"].map(json.loads)
+        if parse:
+            frame["changes"] = frame["changes"].map(json.loads)
         return frame
 
     def read_config(self) -> ParkConfig:

@@ -1,0 +1,75 @@
+"""Copying a whole park from one store to another (GeoPackage ⇄ PostGIS, or within one backend)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from planner.store.base import LAYERS, ParkStore
+
+__all__ = ["copy_park"]
+
+
+def copy_park(
+    src: ParkStore | str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    folder: str | os.PathLike[str] | None = None,
+) -> ParkStore:
+    """Copy a park, as it is, into a new store at ``dst``; return the new store.
+
+    Every feature keeps its id, values, geometry, ``version``, ``updated_at`` and
+    ``updated_by``; the configuration, the metadata and the whole edit history go
+    along. The source is read in one transaction (a consistent snapshot) and the
+    destination written in one, with ``COPY`` on PostGIS. If writing fails, the new
+    park is removed again.
+
+    Parameters
+    ----------
+    src
+        A store, or its location (a ``.gpkg`` path or a ``postgresql://…?park=`` URL).
+    dst
+        The new store's location.
+    overwrite
+        Replace a park already at ``dst``.
+    folder
+        For a PostGIS destination: where the park's files (the DEM) lie.
+    """
+    from planner.store import create_park, open_store
+
+    source = src if isinstance(src, ParkStore) else open_store(src)
+    with source._transaction(write=False) as s:
+        config = s.read_config()
+        metadata = s.read_metadata()
+        layers = {name: s.select(name) for name in LAYERS}
+        history = s.history(layer=None, feature_id=None, parse=False)  # JSON text, copied as it is
+    target = create_park(dst, config, overwrite=overwrite)
+    try:
+        with target._transaction(write=True) as t:
+            for name, rows in layers.items():
+                if len(rows):
+                    t.insert(name, rows)
+            if metadata:
+                t.write_metadata(metadata)
+            if len(history):
+                t.add_history(history.drop(columns=["history_id"]))
+    except BaseException:
+        _discard(target)
+        raise
+    if folder is not None and hasattr(target, "_folder"):
+        target._folder = Path(folder)
+    return target
+
+
+def _discard(store: ParkStore) -> None:
+    """Remove a store that was just created (best effort: the error that made the copy fail matters more)."""
+    from planner.store.postgis import PostGISStore, drop_park
+
+    with contextlib.suppress(Exception):
+        if isinstance(store, PostGISStore):
+            drop_park(store.location)
+        else:
+            store.close()
+            Path(store.uri).unlink(missing_ok=True)
