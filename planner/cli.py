@@ -88,6 +88,9 @@ def demo(
         bool,
         typer.Option("--serve/--no-serve", help="生成后启动服务 / Serve the API and map after building."),
     ] = True,
+    maps: Annotated[
+        Path, typer.Option("--maps", help="地图输出目录 / Folder for the HTML maps (readiness, investment, siting).")
+    ] = Path("maps"),
     lang: LangOption = None,
 ) -> None:
     """生成示范园区（宗地、路网、管网、源点、高程）。
@@ -109,12 +112,15 @@ def demo(
         except PlannerError as exc:
             _fail(exc, language)
     _print_demo(park, language)
+    with console.status(_t(language, "正在绘制地图…", "Drawing the maps…")):
+        written = _demo_maps(park.path, maps, language)
+    console.print(f"{_t(language, '地图', 'Maps')}: {'  '.join(str(p) for p in written)}")
     if serve:
         console.print(
             _t(
                 language,
-                "提示：本版本尚无 HTTP 服务与地图；可用 QGIS 或 ogrinfo 打开上面的 GeoPackage。",
-                "Note: this version has no HTTP API or map yet; open the GeoPackage above in QGIS or with ogrinfo.",
+                "提示：本版本尚无 HTTP 服务；请用浏览器打开上面的地图，或用 QGIS 打开 GeoPackage。",
+                "Note: this version has no HTTP API yet; open the maps above in a browser, or the GeoPackage in QGIS.",
             )
         )
 
@@ -987,6 +993,76 @@ def _assignment_frame(index, assignment):
         )
         shapes.append(shapely.union_all(index.geometry[members]))
     return gpd.GeoDataFrame(rows, geometry=shapes, crs=index.config.crs_epsg)
+
+
+def _demo_maps(path: Path, folder: Path, lang: str) -> list[Path]:
+    """The demo's maps: readiness, investment, and the siting of each sample project that finds land."""
+    from planner.maps import MapData, write_maps
+    from planner.resources import data_path
+    from planner.siting import SiteIndex, load_projects, match
+    from planner.store import open_store
+
+    store = open_store(path)
+    index = SiteIndex.from_store(store)
+    results = [
+        r for r in (match(index, p) for p in load_projects(data_path("demo/projects.json"))) if len(r.candidates)
+    ]
+    return write_maps(MapData.from_store(store), folder, results=results, min_mu=30, lang=lang)
+
+
+@app.command(name="map")
+def map_command(
+    park: ParkArg,
+    out: Annotated[Path, typer.Option("--out", help="输出目录 / Folder for the HTML maps.")] = Path("maps"),
+    project: Annotated[
+        Path | None, typer.Option("--project", help="另绘该项目的选址图 / Also draw the siting map of this project.")
+    ] = None,
+    min_mu: Annotated[
+        float, typer.Option("--min-mu", min=0, help="招商地图最小面积（亩）/ Least area on the investment map.")
+    ] = 0.0,
+    basemap: Annotated[
+        str,
+        typer.Option(
+            "--basemap", help="底图 osm | tianditu | gaode | none / Basemap (Gaode shifts overlays to GCJ-02)."
+        ),
+    ] = "osm",
+    tianditu_key: Annotated[
+        str | None, typer.Option("--tianditu-key", envvar="PLANNER_TIANDITU_KEY", help="天地图密钥 / Tianditu key.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """绘制交互地图（七通一平、招商地图、项目选址），离线可用的 HTML。
+
+    Draw the interactive maps (readiness with its layers, investment map, siting) as offline HTML.
+    """
+    from planner.maps import BASEMAPS, MapData, write_maps
+
+    language = _lang(lang)
+    if basemap not in BASEMAPS:
+        raise typer.BadParameter(
+            f"'{basemap}' is not a basemap; allowed: {', '.join(BASEMAPS)}", param_hint="--basemap"
+        )
+    results = []
+    if project is not None:
+        from planner.siting import load_projects, match
+
+        try:
+            projects = load_projects(project)
+        except (PlannerError, FileNotFoundError) as exc:
+            _fail(exc, language)
+        index = _site_index(park, language)
+        results = [match(index, p) for p in projects]
+    store = _open(park, language)
+    with console.status(_t(language, "正在绘制地图…", "Drawing the maps…")):
+        try:
+            written = write_maps(
+                MapData.from_store(store), out, results=results, min_mu=min_mu, basemap=basemap,
+                tianditu_key=tianditu_key, lang=language,
+            )  # fmt: skip
+        except (PlannerError, OSError) as exc:
+            _fail(exc, language)
+    for path in written:
+        console.print(f"{_t(language, '已写入', 'Wrote')} {path} ({path.stat().st_size / 1e6:,.1f} MB)")
 
 
 def _print_demo(park, lang: str) -> None:

@@ -42,8 +42,10 @@ def test_version():
 
 
 def test_demo_builds_a_park(tmp_path):
-    out = run("demo", "--no-serve", "--out", str(tmp_path), "--as-of", "2026-06-30")
+    out = run("demo", "--no-serve", "--out", str(tmp_path), "--maps", str(tmp_path / "maps"), "--as-of", "2026-06-30")
     assert out.returncode == 0, out.stderr
+    maps = sorted(p.name for p in (tmp_path / "maps").glob("*.html"))
+    assert maps[:2] == ["investment.html", "readiness.html"] and "siting-1.html" in maps
     assert "宗地（按供地状态）" in out.stdout
     assert "熟地（七通一平）" in out.stdout
     assert "闲置土地" in out.stdout
@@ -52,19 +54,26 @@ def test_demo_builds_a_park(tmp_path):
     assert len(store.read_parcels()) >= 300
     assert (tmp_path / "dem.tif").is_file()
     assert "no HTTP API" not in out.stdout and "尚无 HTTP 服务" not in out.stdout  # --no-serve only builds
+    assert "地图" in out.stdout
 
 
 def test_demo_in_english_and_the_serve_note(tmp_path):
-    out = run("demo", "--out", str(tmp_path), "--as-of", "2026-06-30", "--seed", "3", env={"PLANNER_LANG": "en"})
+    out = run(
+        "demo", "--out", str(tmp_path), "--maps", str(tmp_path / "maps"), "--as-of", "2026-06-30", "--seed", "3",
+        env={"PLANNER_LANG": "en"},
+    )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "Parcels by supply status" in out.stdout
-    assert "no HTTP API or map yet" in out.stdout
+    assert "no HTTP API yet; open the maps above" in out.stdout
+    page = (tmp_path / "maps" / "readiness.html").read_text(encoding="utf-8")
+    assert "document.body.classList.add('lang-en')" in page  # the maps open in English
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["demo", "--as-of", "2026-13-01"], "'2026-13-01' is not a date; write it as YYYY-MM-DD"),
+        (["map", "park.gpkg", "--basemap", "bing"], "'bing' is not a basemap; allowed: osm, tianditu, gaode, none"),
         (["demo", "--lang", "fr"], "'fr' is not a language; use zh"),
         (["demo", "--seed", "many"], "Invalid value for '--seed': Input should be a valid integer"),
     ],
@@ -250,3 +259,16 @@ def test_match_names_the_bad_field_of_a_project(park_copy, tmp_path, record, mes
     assert out.returncode == 1
     assert message in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_map_writes_the_maps_with_a_siting_map(park_copy, tmp_path):
+    projects = json.loads(Path("data/demo/projects.json").read_text(encoding="utf-8"))
+    one = tmp_path / "p.json"
+    one.write_text(json.dumps(projects[:2], ensure_ascii=False), encoding="utf-8")
+    out = run("map", str(park_copy), "--out", str(tmp_path / "m"), "--project", str(one), "--basemap", "none")
+    assert out.returncode == 0, out.stderr
+    names = sorted(p.name for p in (tmp_path / "m").glob("*.html"))
+    assert names == ["investment.html", "readiness.html", "siting-1.html", "siting-2.html"]
+    page = (tmp_path / "m" / "siting-1.html").read_text(encoding="utf-8")
+    assert "智能传感器模组项目" in page  # Chinese stays readable in the file, not \\u-escaped
+    assert "cdn.jsdelivr" not in page and "<script src=" not in page  # Leaflet is inline: the map works offline

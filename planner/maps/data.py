@@ -1,0 +1,106 @@
+"""What a map shows, gathered from a park store once: parcels, networks, sources with their loads, factories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.config import ParkConfig
+from planner.infra.layers import line_layer
+from planner.parcels.evaluation import evaluate
+from planner.parcels.schema import NETWORK_ITEMS
+
+__all__ = ["MapData"]
+
+
+@dataclass
+class MapData:
+    """A park's layers for the maps, in the park's CRS.
+
+    ``parcels`` carries the stored readiness and idle columns plus ``eval_class`` (A–D
+    for producing parcels). ``sources`` carries ``capacity``, ``load`` and ``remaining``
+    where the network model could compute them. ``disagree`` lists (parcel, item) where
+    the records and the networks differ. ``notes`` say what the map lacks and why.
+    """
+
+    config: ParkConfig
+    parcels: gpd.GeoDataFrame
+    lines: dict[str, gpd.GeoDataFrame]
+    sources: gpd.GeoDataFrame
+    factories: gpd.GeoDataFrame
+    disagree: pd.DataFrame
+    metadata: dict = field(default_factory=dict)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_store(cls, store, *, model_networks: bool = True) -> MapData:
+        """Read a park store. With ``model_networks``, the sources' loads and the disagreements come from
+        the network model (:func:`planner.store.derived.update_readiness` without writing)."""
+        config = store.config()
+        parcels = store.read_parcels()
+        lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
+        sources = store.read_layer("sources")
+        factories = store.read_layer("factories")
+        metadata = store.metadata()
+        notes: list[tuple[str, str]] = []
+        disagree = pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
+        sources = sources.assign(capacity=np.nan, load=np.nan, remaining=np.nan)
+        if "readiness_at" not in metadata:
+            notes.append(("尚未计算七通一平：宗地显示为灰色（运行 planner readiness）",
+                          "Readiness not computed yet: parcels are grey (run `planner readiness`)"))  # fmt: skip
+        if model_networks and len(parcels):
+            from planner.store.derived import update_readiness
+
+            run = update_readiness(store, by="map", write=False)
+            disagree = run.readiness.disagreements
+            for cov in run.coverage.values():
+                table = cov.sources
+                pos = sources["source_id"].map(pd.Series(np.arange(len(table)), index=table.index))
+                hit = pos.notna().to_numpy()
+                at = pos[hit].astype(int).to_numpy()
+                for column in ("capacity", "load", "remaining"):
+                    values = sources[column].to_numpy(dtype=float).copy()
+                    values[hit] = table[column].to_numpy(dtype=float)[at]
+                    sources[column] = values
+        if len(parcels):
+            classes = evaluate(parcels, config).table["eval_class"]
+            parcels["eval_class"] = parcels["parcel_id"].map(classes).astype(object)
+        else:
+            parcels["eval_class"] = pd.Series(dtype=object)
+            notes.append(("园区还没有宗地", "The park has no parcels yet"))
+        for net, frame in lines.items():
+            if frame.empty:
+                notes.append((f"没有{_NET_ZH[net]}管线图层", f"No {net} lines in the park"))
+        return cls(config, parcels, lines, sources, factories, disagree, metadata, notes)
+
+    def centre(self) -> tuple[float, float]:
+        """(lat, lon) of the park's centre, for the initial view."""
+        frames = [self.parcels, *self.lines.values()]
+        bounds = [f.total_bounds for f in frames if len(f)]
+        if not bounds:
+            return (35.0, 105.0)  # the middle of China
+        b = np.array(bounds)
+        x, y = (b[:, 0].min() + b[:, 2].max()) / 2, (b[:, 1].min() + b[:, 3].max()) / 2
+        point = gpd.GeoSeries(gpd.points_from_xy([x], [y]), crs=self.config.crs_epsg).to_crs(4326)
+        return float(point.y.iloc[0]), float(point.x.iloc[0])
+
+    def bounds_wgs84(self) -> list[list[float]] | None:
+        """[[south, west], [north, east]] of the parcels, for fitting the view."""
+        if not len(self.parcels):
+            return None
+        w, s, e, n = self.parcels.to_crs(4326).total_bounds
+        return [[float(s), float(w)], [float(n), float(e)]]
+
+
+_NET_ZH = {
+    "road": "道路",
+    "water": "给水",
+    "drainage": "排水",
+    "power": "电力",
+    "telecom": "通信",
+    "gas": "燃气",
+    "heat": "热力",
+}
