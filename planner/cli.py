@@ -116,13 +116,7 @@ def demo(
         written = _demo_maps(park.path, maps, language)
     console.print(f"{_t(language, '地图', 'Maps')}: {'  '.join(str(p) for p in written)}")
     if serve:
-        console.print(
-            _t(
-                language,
-                "提示：本版本尚无 HTTP 服务；请用浏览器打开上面的地图，或用 QGIS 打开 GeoPackage。",
-                "Note: this version has no HTTP API yet; open the maps above in a browser, or the GeoPackage in QGIS.",
-            )
-        )
+        _run_server([str(park.path)], host="127.0.0.1", port=8000, workers=1, tokens=None, language=language)
 
 
 # text, not Path: a Path would fold the `//` of a postgresql:// URL
@@ -1063,6 +1057,60 @@ def map_command(
             _fail(exc, language)
     for path in written:
         console.print(f"{_t(language, '已写入', 'Wrote')} {path} ({path.stat().st_size / 1e6:,.1f} MB)")
+
+
+@app.command()
+def serve(
+    parks: Annotated[
+        list[str],
+        typer.Argument(
+            help="园区 GeoPackage 或 postgresql://… / Park GeoPackages or a postgresql:// URL (all its parks)."
+        ),
+    ],
+    host: Annotated[str, typer.Option("--host", help="监听地址 / Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口 / Port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="工作进程数 / Worker processes.")] = 1,
+    tokens: Annotated[
+        Path | None,
+        typer.Option(
+            "--tokens", help="令牌文件 JSON（另可用 PLANNER_API_TOKENS）/ Tokens file (or PLANNER_API_TOKENS)."
+        ),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """启动 HTTP 服务与地图（/ 为地图，/docs 为接口文档）。
+
+    Serve the HTTP API and the map (/ is the map, /docs the API documentation).
+    """
+    _run_server(parks, host=host, port=port, workers=workers, tokens=tokens, language=_lang(lang))
+
+
+def _run_server(parks: list[str], *, host: str, port: int, workers: int, tokens: Path | None, language: str) -> None:
+    import os
+
+    import uvicorn
+
+    from planner.api.auth import load_tokens
+    from planner.api.serve import stores_from
+
+    try:
+        found = load_tokens(tokens)
+        stores = stores_from(parks)
+    except (PlannerError, OSError) as exc:
+        _fail(exc, language)
+    names = ", ".join(s.config().park_id for s in stores)
+    url = f"http://{host}:{port}/"
+    console.print(
+        _t(
+            language,
+            f"园区 {names}；{len(found)} 个令牌；地图 {url} ，接口文档 {url}docs（Ctrl+C 停止）",
+            f"parks {names}; {len(found)} token(s); map at {url}, API docs at {url}docs (Ctrl+C stops)",
+        )
+    )
+    os.environ["PLANNER_SERVE_PARKS"] = "\n".join(parks)
+    if tokens is not None:
+        os.environ["PLANNER_SERVE_TOKENS"] = str(tokens)
+    uvicorn.run("planner.api.serve:app", host=host, port=port, workers=workers, log_level="warning", factory=True)
 
 
 def _print_demo(park, lang: str) -> None:

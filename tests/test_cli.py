@@ -57,14 +57,13 @@ def test_demo_builds_a_park(tmp_path):
     assert "地图" in out.stdout
 
 
-def test_demo_in_english_and_the_serve_note(tmp_path):
+def test_demo_in_english(tmp_path):
     out = run(
-        "demo", "--out", str(tmp_path), "--maps", str(tmp_path / "maps"), "--as-of", "2026-06-30", "--seed", "3",
-        env={"PLANNER_LANG": "en"},
+        "demo", "--no-serve", "--out", str(tmp_path), "--maps", str(tmp_path / "maps"), "--as-of", "2026-06-30",
+        "--seed", "3", env={"PLANNER_LANG": "en"},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "Parcels by supply status" in out.stdout
-    assert "no HTTP API yet; open the maps above" in out.stdout
     page = (tmp_path / "maps" / "readiness.html").read_text(encoding="utf-8")
     assert "document.body.classList.add('lang-en')" in page  # the maps open in English
 
@@ -272,3 +271,35 @@ def test_map_writes_the_maps_with_a_siting_map(park_copy, tmp_path):
     page = (tmp_path / "m" / "siting-1.html").read_text(encoding="utf-8")
     assert "智能传感器模组项目" in page  # Chinese stays readable in the file, not \\u-escaped
     assert "cdn.jsdelivr" not in page and "<script src=" not in page  # Leaflet is inline: the map works offline
+
+
+def test_serve_answers_over_http_until_stopped(park_copy, tmp_path):
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps({"editor-token-0123456789": {"user": "张工", "role": "editor"}}), encoding="utf-8")
+    environ = {**os.environ, "COLUMNS": "200"}
+    server = subprocess.Popen(
+        [PLANNER, "serve", str(park_copy), "--port", str(port), "--tokens", str(tokens)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert health.json()["parks"] == ["CZ-DEMO"]
+        ready = requests.get(f"http://127.0.0.1:{port}/parcels", params={"ready": "true", "min_area_mu": 100}).json()
+        assert ready["numberMatched"] >= 1
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    assert "1 个令牌" in out and "editor-token" not in out + err  # tokens are counted, never printed

@@ -165,6 +165,14 @@ class Session(ABC):
     @abstractmethod
     def count(self, layer: str) -> int: ...
 
+    @abstractmethod
+    def last_change(self) -> int:
+        """The id of the newest history row (0 for none): every write adds one, so it moves on every change."""
+
+    @abstractmethod
+    def changes_since(self, history_id: int) -> pd.DataFrame:
+        """``history_id``, ``layer``, ``feature_id``, ``action`` of the history rows newer than ``history_id``."""
+
 
 class ParkStore(ABC):
     """One park: parcels, infrastructure layers, configuration and history.
@@ -262,6 +270,19 @@ class ParkStore(ABC):
         if rows.empty:
             raise ParcelNotFoundError(f"no parcel has parcel_id {parcel_id!r}")
         return rows.iloc[0]
+
+    def change_stamp(self) -> int:
+        """A number that moves whenever anything in the park changes (the newest history row's id).
+
+        Cheap to read (one index lookup): a server checks it to know whether what it cached is stale.
+        """
+        with self._transaction(write=False) as s:
+            return s.last_change()
+
+    def changes_since(self, history_id: int) -> pd.DataFrame:
+        """Which features changed after history row ``history_id`` (its ``layer``, ``feature_id``, ``action``)."""
+        with self._transaction(write=False) as s:
+            return s.changes_since(int(history_id))
 
     def counts(self) -> dict[str, int]:
         """Number of features in each layer."""

@@ -115,7 +115,7 @@ def update_readiness(
         table = result.table.reindex(parcels["parcel_id"])
         for column in READINESS_COLUMNS:
             parcels[column] = table[column].to_numpy()
-        stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+        stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
         run.report = store.write_parcels(parcels, by=by, metadata={"readiness_at": stamp})
     return run
 

@@ -297,6 +297,16 @@ class _GpkgSession(Session):
     def count(self, layer: str) -> int:
         return int(self.conn.execute(f'SELECT count(*) FROM "{layer}"').fetchone()[0])
 
+    def last_change(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()[0])
+
+    def changes_since(self, history_id: int) -> pd.DataFrame:
+        rows = self.conn.execute(
+            "SELECT history_id, layer, feature_id, action FROM history WHERE history_id > ? ORDER BY history_id",
+            (history_id,),
+        ).fetchall()
+        return pd.DataFrame(rows, columns=["history_id", "layer", "feature_id", "action"])
+
     # writing
     def _values(self, spec: LayerSpec, rows: gpd.GeoDataFrame, columns: Sequence[str]) -> list[list]:
         values: list[list] = [encode_geometries(rows.geometry.to_numpy(), self.srs_id)]

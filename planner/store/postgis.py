@@ -475,6 +475,17 @@ class _PgSession(Session):
     def count(self, layer: str) -> int:
         return int(self.conn.execute(sql.SQL("SELECT count(*) FROM {}").format(self._table(layer))).fetchone()[0])
 
+    def last_change(self) -> int:
+        query = sql.SQL("SELECT coalesce(max(history_id), 0) FROM {}").format(self._table("history"))
+        return int(self.conn.execute(query).fetchone()[0])
+
+    def changes_since(self, history_id: int) -> pd.DataFrame:
+        query = sql.SQL(
+            "SELECT history_id, layer, feature_id, action FROM {} WHERE history_id > %s ORDER BY history_id"
+        ).format(self._table("history"))
+        rows = self.conn.execute(query, (history_id,)).fetchall()
+        return pd.DataFrame(rows, columns=["history_id", "layer", "feature_id", "action"])
+
     # writing
     def _copy(self, table: sql.Composable, spec: LayerSpec, rows: gpd.GeoDataFrame) -> None:
         """``COPY`` the rows (geometry and every column of ``spec``) into ``table``, in batches."""

@@ -1,0 +1,35 @@
+"""The app ``planner serve`` runs in each worker process: parks and tokens from the environment it sets."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+
+from planner.api.app import create_app
+from planner.api.auth import load_tokens
+
+__all__ = ["app", "stores_from"]
+
+
+def stores_from(parks: list[str]) -> list:
+    """Open each park: a ``.gpkg`` path, a ``postgresql://…?park=`` URL, or a database URL (all its parks)."""
+    from planner.store import open_store
+    from planner.store.postgis import is_postgis_uri, list_parks
+
+    stores = []
+    for location in parks:
+        if is_postgis_uri(location) and "park=" not in location:
+            stores += [open_store(f"{location}{'&' if '?' in location else '?'}park={p}") for p in list_parks(location)]
+        else:
+            stores.append(open_store(location))
+    if not stores:
+        raise FileNotFoundError("no park found in " + ", ".join(parks))
+    return stores
+
+
+def app() -> FastAPI:
+    """Build the app for one worker (uvicorn calls this factory in each process)."""
+    parks = [p for p in os.environ.get("PLANNER_SERVE_PARKS", "").split("\n") if p]
+    tokens = load_tokens(os.environ.get("PLANNER_SERVE_TOKENS") or None)
+    return create_app(stores_from(parks), tokens=tokens)

@@ -1,0 +1,97 @@
+"""What the server keeps of each park between requests, and how it stays current.
+
+A :class:`ParkState` holds the park's parcels in memory (with their WGS84 geometry for
+answers) and the store's change stamp (the newest history row). Before answering it
+reads the stamp — one index lookup — and, if the stamp moved, re-reads only the
+features the history says changed (a full reload when many did). So every answer
+reflects every committed write, by this server or any other writer, and a quiet park
+costs no reading at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.store.base import ParkStore
+
+__all__ = ["ParkState"]
+
+_FULL_RELOAD_SHARE = 0.2
+"""Re-read everything when more than this share of the parcels changed."""
+
+
+@dataclass
+class ParkState:
+    """One park the server answers for: its store and what is cached of it."""
+
+    store: ParkStore
+    park_id: str = ""
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    stamp: int = -1
+    parcels: gpd.GeoDataFrame | None = None
+    derived: dict[str, Any] = field(default_factory=dict)
+    """Things computed from the whole park (site index, maps, infra layers), dropped when it changes."""
+    reloads: int = 0
+
+    def __post_init__(self) -> None:
+        self.park_id = self.park_id or self.store.config().park_id
+
+    def current(self) -> gpd.GeoDataFrame:
+        """The parcels as stored now (sorted by ``parcel_id``, index ``parcel_id``)."""
+        with self.lock:
+            stamp = self.store.change_stamp()
+            if self.parcels is None:
+                self._reload(stamp)
+            elif stamp != self.stamp:
+                self._refresh(stamp)
+            return self.parcels
+
+    def cached(self, key: str, build):
+        """A park-wide derived value, built once per state of the park."""
+        with self.lock:
+            self.current()
+            if key not in self.derived:
+                self.derived[key] = build()
+            return self.derived[key]
+
+    def _reload(self, stamp: int) -> None:
+        parcels = self.store.read_parcels()
+        self.parcels = self._prepare(parcels)
+        self.stamp = stamp
+        self.derived.clear()
+        self.reloads += 1
+
+    def _refresh(self, stamp: int) -> None:
+        changes = self.store.changes_since(self.stamp)
+        if changes.empty:  # the stamp moved but the rows it names are gone: be safe
+            self._reload(stamp)
+            return
+        newest = int(changes["history_id"].max())
+        parcels_changed = changes[changes["layer"] == "parcels"]["feature_id"].dropna().unique()
+        others = set(changes["layer"]) - {"parcels"}
+        if len(parcels_changed) > _FULL_RELOAD_SHARE * max(len(self.parcels), 1):
+            self._reload(newest)
+            return
+        if len(parcels_changed):
+            fresh = self.store.read_parcels(parcel_ids=list(parcels_changed))
+            kept = self.parcels.drop(index=[i for i in parcels_changed if i in self.parcels.index])
+            merged = pd.concat([kept, self._prepare(fresh)]) if len(fresh) else kept
+            self.parcels = gpd.GeoDataFrame(merged.sort_index(), geometry="geometry", crs=self.parcels.crs)
+        if len(parcels_changed) or others:
+            self.derived.clear()
+        self.stamp = newest
+
+    @staticmethod
+    def _prepare(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        frame = parcels.set_index("parcel_id", drop=False).sort_index()
+        frame.index.name = None
+        return frame
+
+    def positions(self, mask: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(mask)

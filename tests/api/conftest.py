@@ -1,0 +1,87 @@
+"""A real HTTP server (uvicorn in a thread) over the demo park, on GeoPackage and on PostGIS."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import pytest
+import requests
+import uvicorn
+
+from planner.api import Token, create_app
+from planner.store import open_store
+from planner.store.copy import copy_park
+
+TOKENS = {
+    "editor-token-0123456789": Token("张工", "editor"),
+    "editor-token-abcdefghij": Token("李工", "editor"),
+    "viewer-token-0123456789": Token("王科长", "viewer"),
+}
+EDITOR = {"Authorization": "Bearer editor-token-0123456789"}
+EDITOR2 = {"Authorization": "Bearer editor-token-abcdefghij"}
+VIEWER = {"Authorization": "Bearer viewer-token-0123456789"}
+
+
+@dataclass
+class Served:
+    url: str
+    store: object
+    backend: str
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.url + path, timeout=60, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        return requests.patch(self.url + path, timeout=120, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return requests.post(self.url + path, timeout=120, **kwargs)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(app) -> tuple[str, uvicorn.Server, threading.Thread]:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def park_copy(backend: str, demo_park, tmp_path, request):
+    """The demo park copied as it is: to a GeoPackage beside its DEM, or into the test database."""
+    if backend == "gpkg":
+        target = tmp_path / "park.gpkg"
+        shutil.copy(demo_park.path, target)
+        shutil.copy(demo_park.dem_path, tmp_path / "dem.tif")
+        return open_store(target)
+    url = request.getfixturevalue("postgis_url")
+    return copy_park(demo_park.path, url, overwrite=True, folder=demo_park.path.parent)
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def api(backend, demo_park, tmp_path, request):
+    """A fresh copy of the demo park served over HTTP (each test may write to it)."""
+    store = park_copy(backend, demo_park, tmp_path, request)
+    url, server, thread = serve(create_app(store, tokens=TOKENS, max_body_bytes=200_000))
+    yield Served(url, store, backend)
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
