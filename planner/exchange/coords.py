@@ -71,6 +71,7 @@ def check_coordinates(
     roads: gpd.GeoDataFrame | None = None,
     swap_axes: bool = False,
     from_gcj02: bool = False,
+    not_gcj02: bool = False,
     accept_fixes: bool = False,
 ) -> CoordinateCheck:
     """Check and, where asked, fix the coordinates of ``frame`` (CRS as the file states it).
@@ -90,6 +91,8 @@ def check_coordinates(
         Swap x and y before anything else (lat/lon or northing/easting given first).
     from_gcj02
         The lon/lat are GCJ-02: move them to WGS84/CGCS2000.
+    not_gcj02
+        The coordinates are not GCJ-02: skip the comparison with the roads.
     accept_fixes
         Apply the fix each finding proposes (reported as a repair) instead of refusing.
     """
@@ -210,7 +213,7 @@ def check_coordinates(
     if from_gcj02:
         frame, moved = _from_gcj02(frame)
         note("repair", f"moved from GCJ-02 (web-map coordinates) to CGCS2000/WGS84, by {moved:,.0f} m (median)")
-    elif roads is not None and len(roads):
+    elif roads is not None and len(roads) and not not_gcj02:
         as_is, fixed = gcj02_distances(frame, roads)
         if np.isfinite(as_is) and fixed <= GCJ02_RATIO * as_is and as_is - fixed >= GCJ02_MIN_GAIN_M:
             message = (
