@@ -158,7 +158,7 @@ def import_file(
     problems: list[Problem] = []
 
     def refuse(extra: list[Problem] | None = None) -> ValidationError:
-        return ValidationError([*problems, *(extra or [])], what=what)
+        return ValidationError(_unique([*problems, *(extra or [])]), what=what)
 
     target = target_layer(layer) if layer else None
     if not path.is_file():
@@ -261,7 +261,9 @@ def import_file(
                     check_store.close()
         for report in reports.values():
             problems += report.problems
-        return ImportReport(path, park, False, read, reports, problems, time.perf_counter() - started, dry_run=True)
+        return ImportReport(
+            path, park, False, read, reports, _unique(problems), time.perf_counter() - started, dry_run=True
+        )
     if store is None:
         store = create_park(park, config)
         created = True
@@ -279,7 +281,19 @@ def import_file(
         raise
     for report in reports.values():
         problems += report.problems
-    return ImportReport(path, park, created, read, reports, problems, time.perf_counter() - started)
+    return ImportReport(path, park, created, read, reports, _unique(problems), time.perf_counter() - started)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Each finding once: a duplicate id is flagged on every row that has it, with the same words."""
+    seen: set[tuple] = set()
+    out = []
+    for p in problems:
+        key = (p.severity, p.feature, p.parcel_id, p.field, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def _what(layer: str) -> str:
