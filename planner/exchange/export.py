@@ -177,7 +177,7 @@ def _export(
         write_geojson(frame, out, decimals=_GEOJSON_DECIMALS)
         return ExportReport(out, len(frame), f"EPSG:{WGS84}", notes)
     if fmt == "txt":
-        write_txt(frame, out, crs_epsg=config.crs_epsg, produced_on=produced_on)
+        write_txt(frame, out, crs_epsg=config.crs_epsg, produced_on=produced_on, notes=notes)
         return ExportReport(out, len(frame), f"EPSG:{gk_epsg(zone=zone, prefixed=True)}", notes)
     epsg = CGCS2000 if crs == "4490" else gk_epsg(zone=zone, prefixed=True)
     frame = frame.to_crs(epsg)

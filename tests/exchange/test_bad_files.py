@@ -529,6 +529,7 @@ def test_gcj02_is_detected_against_the_park_roads(tmp_path, demo_park):
     park = tmp_path / "park.gpkg"
     shutil.copy(demo_park.path, park)
     store = open_store(park)
+    stored = store.read_parcels().set_index("parcel_id")
     parcels = store.read_parcels().head(40)[["parcel_id", "status", "geometry"]]
     shifted = parcels.to_crs(4326)
     shifted["geometry"] = shapely.transform(
@@ -553,6 +554,14 @@ def test_gcj02_is_detected_against_the_park_roads(tmp_path, demo_park):
     pyogrio.write_dataframe(parcels.to_crs(4326), plain, driver="GeoJSON")
     report = import_file(park, plain)
     assert not any("GCJ-02" in p.message for p in report.problems)
+    # the files had only id, status and shape: every other column of the 40 parcels is as it was (areas follow shapes)
+    after = store.read_parcels().set_index("parcel_id").loc[stored.index]
+    from planner.parcels.schema import FIELD_BY_NAME
+
+    kept = [c for c in stored.columns if c in FIELD_BY_NAME and FIELD_BY_NAME[c].origin in ("input", "derived")]
+    for column in [c for c in kept if c != "geometry"]:
+        a, b = stored[column], after[column]
+        assert ((a.isna() & b.isna()) | (a.astype(object) == b.astype(object))).all(), column
 
 
 def test_the_catalogue_is_at_least_twenty_kinds():
