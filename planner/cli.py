@@ -566,6 +566,12 @@ def import_(
         bool,
         typer.Option("--from-gcj02", help="坐标为 GCJ-02（高德/腾讯）/ Coordinates are GCJ-02 (Gaode/Tencent maps)."),
     ] = False,
+    not_gcj02: Annotated[
+        bool,
+        typer.Option(
+            "--not-gcj02", help="坐标不是 GCJ-02，跳过检测 / The coordinates are not GCJ-02: skip the GCJ-02 check."
+        ),
+    ] = False,
     swap_axes: Annotated[
         bool, typer.Option("--swap-axes", help="交换 x、y / Swap x and y (lat/lon or northing/easting given first).")
     ] = False,
@@ -622,6 +628,7 @@ def import_(
             encoding=encoding,
             mapping=mapping,
             from_gcj02=from_gcj02,
+            not_gcj02=not_gcj02,
             swap_axes=swap_axes,
             accept_fixes=accept_fixes,
             capacity_kva=capacity_kva,
@@ -672,6 +679,17 @@ def import_(
             *(str(getattr(w, k)) if w else "—" for k in ("inserted", "updated", "unchanged", "deleted")),
         )
     console.print(table)
+    changes = result.changes()
+    if len(changes):
+        shown = 20
+        lines = [f"  {row.layer} {row.feature_id}: {row.columns}" for row in changes.head(shown).itertuples()]
+        more = (
+            [_t(language, f"  另有 {len(changes) - shown} 个要素", f"  and {len(changes) - shown} more")]
+            if len(changes) > shown
+            else []
+        )
+        title = _t(language, "更新的要素及变化的字段：", "Updated features and the columns that changed:")
+        console.print("\n".join([title, *lines, *more]), markup=False)
     if result.problems:
         console.print(
             _problem_table(result.problems, language, title=_t(language, "修复与提示", "Repairs and warnings"))

@@ -36,6 +36,7 @@ __all__ = [
     "drop_z",
     "dtype_of",
     "empty_frame",
+    "feature_ids",
     "flag",
     "parse_date",
 ]
@@ -313,6 +314,11 @@ def check_columns(
             ),
         )
     return out, problems
+
+
+def feature_ids(df: pd.DataFrame, id_column: str) -> np.ndarray:
+    """Ids as the text they are stored as, ``None`` where missing or blank (vectorised)."""
+    return _ids(df, id_column)
 
 
 def _ids(df: pd.DataFrame, id_column: str) -> np.ndarray:

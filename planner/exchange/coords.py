@@ -10,8 +10,12 @@ message that says what the coordinates look like and how to fix it:
 - projected metres labelled as geographic degrees;
 - a Gauss–Krüger easting with a zone prefix the CRS does not have, or without one it has;
 - coordinates outside China;
+- a CRS that cannot be brought to CGCS2000 accurately: a local (engineering) CRS, or a
+  datum other than CGCS2000/WGS84 (Xi'an 1980, Beijing 1954 need local parameters);
 - GCJ-02 offsets (web maps of Gaode/Tencent): detected by comparing the features with
-  the park's road network where there is one; otherwise by the explicit ``from_gcj02``.
+  the park's road network where there is one (features within the network's extent
+  that lie much nearer the roads once shifted back, by no more than the shift can
+  explain); otherwise by the explicit ``from_gcj02``; ``not_gcj02`` skips the check.
 
 A fix is applied when asked for (``accept_fixes``, or the explicit option the message
 names), and then reported as a repair; otherwise the finding refuses the import.
@@ -19,6 +23,7 @@ names), and then reported as a repair; otherwise the finding refuses the import.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -40,7 +45,7 @@ from planner.crs import (
 )
 from planner.errors import Problem
 
-__all__ = ["CoordinateCheck", "check_coordinates", "gcj02_distances"]
+__all__ = ["CoordinateCheck", "check_coordinates", "crs_problem", "gcj02_distances"]
 
 _PREFIX = 1_000_000.0
 _NORTHING = (250_000.0, 6_200_000.0)  # 2.3°N to 56°N, metres from the equator
@@ -48,6 +53,8 @@ _EASTING = (50_000.0, 950_000.0)  # within a 3- or 6-degree zone, false easting 
 GCJ02_RATIO = 0.5
 """Shifted back from GCJ-02, features must sit at most this fraction of their distance to the roads."""
 GCJ02_MIN_GAIN_M = 20.0
+GCJ02_INSIDE = 0.5
+"""At least this share of the features' points must lie within the road network's extent to judge GCJ-02 by it."""
 _SAMPLE = 4000
 
 
@@ -71,6 +78,7 @@ def check_coordinates(
     roads: gpd.GeoDataFrame | None = None,
     swap_axes: bool = False,
     from_gcj02: bool = False,
+    not_gcj02: bool = False,
     accept_fixes: bool = False,
 ) -> CoordinateCheck:
     """Check and, where asked, fix the coordinates of ``frame`` (CRS as the file states it).
@@ -90,6 +98,8 @@ def check_coordinates(
         Swap x and y before anything else (lat/lon or northing/easting given first).
     from_gcj02
         The lon/lat are GCJ-02: move them to WGS84/CGCS2000.
+    not_gcj02
+        The coordinates are not GCJ-02: skip the comparison with the roads.
     accept_fixes
         Apply the fix each finding proposes (reported as a repair) instead of refusing.
     """
@@ -120,6 +130,10 @@ def check_coordinates(
             note("error", f"{message}; rerun with {fix} (or --accept-fixes to take this fix)")
 
     crs = pyproj.CRS(frame.crs) if frame.crs is not None else None
+    problem = crs_problem(crs) if crs is not None else None
+    if problem is not None:
+        note("error", problem)
+        return CoordinateCheck(frame, problems)
     if crs is None:
         guess = _guess(x, y, park_epsg)
         if guess is None:
@@ -193,6 +207,30 @@ def check_coordinates(
                     None,
                     True,
                 )
+            elif prefixed:
+                prefixes = np.unique(np.floor(xy[:, 0] / _PREFIX).astype(int))
+                other = [int(k) for k in prefixes if k != zone]
+                if len(prefixes) > 1:
+                    note(
+                        "error",
+                        f"the eastings carry different zone prefixes {', '.join(map(str, prefixes))}; EPSG:{epsg} "
+                        f"is zone {zone}: split the file by zone and import each part with its zone's --crs",
+                    )
+                elif other and FIRST_ZONE <= other[0] <= LAST_ZONE:
+                    fixed = gk_epsg(zone=other[0], prefixed=True)
+                    propose(
+                        f"the eastings carry the zone prefix {other[0]} (x {x:,.1f}) but EPSG:{epsg} is zone {zone} "
+                        f"(prefix {zone})",
+                        f"--crs {fixed}",
+                        fixed,
+                        False,
+                    )
+                elif other:
+                    note(
+                        "error",
+                        f"the eastings (x {x:,.1f}) carry the prefix {other[0]}, which is no zone of China "
+                        f"({FIRST_ZONE}–{LAST_ZONE}), but EPSG:{epsg} is zone {zone}; are X and Y swapped?",
+                    )
     if any(p.severity == "error" for p in problems):
         return CoordinateCheck(frame, problems)
     # the CRS is settled: the features must lie in China
@@ -210,12 +248,19 @@ def check_coordinates(
     if from_gcj02:
         frame, moved = _from_gcj02(frame)
         note("repair", f"moved from GCJ-02 (web-map coordinates) to CGCS2000/WGS84, by {moved:,.0f} m (median)")
-    elif roads is not None and len(roads):
-        as_is, fixed = gcj02_distances(frame, roads)
-        if np.isfinite(as_is) and fixed <= GCJ02_RATIO * as_is and as_is - fixed >= GCJ02_MIN_GAIN_M:
+    elif roads is not None and len(roads) and not not_gcj02:
+        as_is, fixed, shift, inside = _gcj02_evidence(frame, roads)
+        if (
+            np.isfinite(as_is)
+            and fixed <= GCJ02_RATIO * as_is
+            and as_is - fixed >= GCJ02_MIN_GAIN_M
+            and as_is <= shift / (1.0 - GCJ02_RATIO)  # a shift of `shift` m cannot explain more
+            and inside >= GCJ02_INSIDE
+        ):
             message = (
                 f"the features look like GCJ-02 web-map coordinates: their points lie {as_is:,.0f} m (median) from "
-                f"the park's roads, and {fixed:,.0f} m once shifted back from GCJ-02"
+                f"the park's roads, and {fixed:,.0f} m once shifted back from GCJ-02 (by {shift:,.0f} m); "
+                "if they are not GCJ-02, rerun with --not-gcj02"
             )
             if accept_fixes:
                 frame, moved = _from_gcj02(frame)
@@ -292,6 +337,73 @@ def _from_gcj02(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, float]:
     dist = pyproj.Geod(ellps="GRS80").inv(xy[:, 0], xy[:, 1], to[:, 0], to[:, 1])[2]
     out = lonlat.set_geometry(gpd.GeoSeries(moved_geoms, index=frame.index, crs=CGCS2000))
     return out, float(np.median(dist)) if len(dist) else 0.0
+
+
+def _gcj02_evidence(frame: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """Median distance (m) to the roads as is and shifted back from GCJ-02, the median shift (m), and the share
+    of the features' points that lie within the road network's extent (its convex hull)."""
+    lon, lat = _lon_lat(frame)
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[keep], lat[keep]
+    lines = roads.geometry.to_numpy()
+    lines = lines[~shapely.is_missing(lines) & ~shapely.is_empty(lines)]
+    if not len(lon) or not len(lines):
+        return float("nan"), float("nan"), float("nan"), 0.0
+    to_park = transformer(f"EPSG:{CGCS2000}", pyproj.CRS(roads.crs).to_wkt())
+    tree = shapely.STRtree(lines)
+    px, py = to_park.transform(lon, lat)
+    bx, by = to_park.transform(*gcj02_to_wgs84(lon, lat))
+    as_is = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)[1]
+    fixed = tree.query_nearest(shapely.points(bx, by), return_distance=True, all_matches=False)[1]
+    hull = shapely.convex_hull(shapely.geometrycollections(lines))
+    inside = shapely.contains_xy(hull, np.asarray(px), np.asarray(py))
+    shift = np.hypot(np.asarray(bx) - px, np.asarray(by) - py)
+    return float(np.median(as_is)), float(np.median(fixed)), float(np.median(shift)), float(inside.mean())
+
+
+def crs_problem(crs: pyproj.CRS) -> str | None:
+    """Why features in ``crs`` cannot be brought to CGCS2000 accurately, or ``None``.
+
+    A local (engineering) CRS, 独立坐标系, has no datum to transform from; a datum other
+    than CGCS2000 or WGS84 (Xi'an 1980, Beijing 1954, …) has no accurate transformation in
+    PROJ for China (tens of metres off) and needs the local parameters first.
+    """
+    base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
+    geodetic = base.geodetic_crs
+    if geodetic is None or base.is_engineering:
+        return (
+            f"the file's CRS ({crs.name}) is a local (engineering) CRS, 独立坐标系, with no datum: it cannot be "
+            "transformed to CGCS2000; give the file's real CRS with --crs, or convert it to CGCS2000 with the "
+            "local parameters first"
+        )
+    datum = geodetic.datum.name if geodetic.datum is not None else ""
+    ellipsoid = geodetic.ellipsoid.name if geodetic.ellipsoid is not None else ""
+    if not (_DATUMS_OK.search(datum) or (datum.lower().startswith("unknown") and _ELLIPSOIDS_OK.search(ellipsoid))):
+        known = next((text for pattern, text in _DATUM_NAMES if pattern.search(datum)), datum or ellipsoid)
+        return (
+            f"the file's CRS ({crs.name}) is on the {known} datum, not CGCS2000 or WGS84; its transformation "
+            "to CGCS2000 is off by tens of metres without the local parameters: convert the file to CGCS2000 "
+            "(with the 七参数/四参数 of the area) first, or give the right CRS with --crs if the .prj is wrong"
+        )
+    try:
+        transformer(crs.to_wkt(), f"EPSG:{CGCS2000}")
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError) as exc:
+        return (
+            f"the file's CRS ({crs.name}) cannot be transformed to CGCS2000 ({' '.join(str(exc).split())}); "
+            "give the file's CRS with --crs"
+        )
+    return None
+
+
+_DATUMS_OK = re.compile(
+    r"china.?2000|cgcs.?2000|china geodetic coordinate system 2000|wgs.?(19)?84|world geodetic system 1984", re.I
+)
+_ELLIPSOIDS_OK = re.compile(r"grs.?(19)?80|cgcs.?2000|wgs.?(19)?84", re.I)
+_DATUM_NAMES = (
+    (re.compile(r"xi.?an.?1980|xian_1980", re.I), "Xi'an 1980 (西安80)"),
+    (re.compile(r"beijing.?1954", re.I), "Beijing 1954 (北京54)"),
+    (re.compile(r"new.?beijing", re.I), "New Beijing (新北京54)"),
+)
 
 
 def gcj02_distances(frame: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> tuple[float, float]:

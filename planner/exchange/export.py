@@ -14,6 +14,9 @@ not exported.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,9 +26,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from planner.config import ParkConfig
 from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
-from planner.errors import FilterError
+from planner.errors import FilterError, StoreError
 from planner.exchange.mapping import SHAPEFILE_ENCODING, shapefile_names
+from planner.exchange.readers import is_park_store
 from planner.exchange.txt import write_txt
 from planner.parcels.query import filter_parcels
 from planner.parcels.schema import FIELDS
@@ -97,7 +102,10 @@ def export_parcels(
     Raises
     ------
     FilterError
-        A filter value is not allowed, or no parcel meets the filters (nothing is written).
+        A filter value is not allowed, no parcel meets the filters, or ``ready``/``idle``
+        is asked for in a park whose readiness/idle land was never computed (nothing is written).
+    StoreError
+        ``out`` is the park's own store, or another park store (nothing is written).
     """
     if fmt not in EXPORT_FORMATS:
         msg = f"`fmt` was {fmt!r} but is expected to be one of {', '.join(EXPORT_FORMATS)}"
@@ -105,12 +113,63 @@ def export_parcels(
     if crs not in ("4490", "gk"):
         msg = f"`crs` was {crs!r} but is expected to be 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger with zone prefix)"
         raise ValueError(msg)
+    out = Path(out)
+    _refuse_park_store(store, out)
+    metadata = store.metadata()
+    for key, stamp, what, command in (
+        ("ready", "readiness_at", "readiness (熟地/生地)", "planner readiness"),
+        ("idle", "idle_as_of", "idle land (闲置土地)", "planner idle"),
+    ):
+        if filters.get(key) is not None and stamp not in metadata:
+            raise FilterError(
+                f"{what} was never computed for this park, so `{key}` cannot select parcels; "
+                f"run `{command}` first. Nothing was written"
+            )
     config = store.config()
     parcels = filter_parcels(store.read_parcels(), **filters)  # type: ignore[arg-type]
     if parcels.empty:
         raise FilterError("no parcel meets the filters; nothing was written")
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    # written beside `out` first, then moved over it: a failed export leaves no half file
+    work = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
+    try:
+        report = _export(store, config, parcels, fmt, work / out.name, crs=crs, produced_on=produced_on)
+        _remove(out)
+        for part in work.iterdir():
+            os.replace(part, out.parent / part.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report.path = out
+    return report
+
+
+def _refuse_park_store(store: ParkStore, out: Path) -> None:
+    """Exporting onto the park's own file, or onto any park store, would destroy it."""
+    targets = [out.with_suffix(s) for s in _SHAPEFILE_PARTS] if out.suffix.lower() == ".shp" else [out]
+    own = Path(store.uri).resolve() if store.folder is not None else None
+    for target in targets:
+        if own is not None and target.resolve() == own:
+            raise StoreError(
+                f"--out {out} is the park's own store {own.name}; exporting onto it would destroy the park. "
+                "Nothing was written; give another --out"
+            )
+        if target.is_file() and is_park_store(target):
+            raise StoreError(
+                f"--out {out} is a park store; exporting onto it would destroy that park. "
+                "Nothing was written; give another --out"
+            )
+
+
+def _export(
+    store: ParkStore,
+    config: ParkConfig,
+    parcels: gpd.GeoDataFrame,
+    fmt: str,
+    out: Path,
+    *,
+    crs: str,
+    produced_on: date | None,
+) -> ExportReport:
     frame = parcels[[*export_columns(), "geometry"]].reset_index(drop=True)
     zone, _ = zone_of_epsg(config.crs_epsg)
     notes: list[str] = []
@@ -118,7 +177,7 @@ def export_parcels(
         write_geojson(frame, out, decimals=_GEOJSON_DECIMALS)
         return ExportReport(out, len(frame), f"EPSG:{WGS84}", notes)
     if fmt == "txt":
-        write_txt(frame, out, crs_epsg=config.crs_epsg, produced_on=produced_on)
+        write_txt(frame, out, crs_epsg=config.crs_epsg, produced_on=produced_on, notes=notes)
         return ExportReport(out, len(frame), f"EPSG:{gk_epsg(zone=zone, prefixed=True)}", notes)
     epsg = CGCS2000 if crs == "4490" else gk_epsg(zone=zone, prefixed=True)
     frame = frame.to_crs(epsg)
@@ -133,7 +192,6 @@ def export_parcels(
             frame[column] = frame[column].astype("float64")
     if fmt == "gpkg":
         names = {c: by_name[c].label("zh") for c in export_columns()}
-        _remove(out)
         pyogrio.write_dataframe(frame.rename(columns=names), out, layer="宗地", driver="GPKG")
         return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
     names = shapefile_names(FIELDS)
@@ -148,7 +206,6 @@ def export_parcels(
                 f"({_SHP_TEXT_BYTES} bytes) and were cut; the GeoPackage export keeps them whole"
             )
             frame[column] = text.where(~long, text.map(lambda v: _cut_bytes(v)))
-    _remove(out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GDAL warns about the column width it chose; the values fit
         pyogrio.write_dataframe(
@@ -166,8 +223,11 @@ def _cut_bytes(value: str) -> str:
     return value
 
 
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
 def _remove(path: Path) -> None:
     """An old export at ``path`` (and a Shapefile's sidecars) is replaced, not appended to."""
-    suffixes = (".shp", ".shx", ".dbf", ".prj", ".cpg") if path.suffix.lower() == ".shp" else (path.suffix,)
+    suffixes = _SHAPEFILE_PARTS if path.suffix.lower() == ".shp" else (path.suffix,)
     for suffix in suffixes:
         path.with_suffix(suffix).unlink(missing_ok=True)

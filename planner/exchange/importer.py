@@ -30,8 +30,9 @@ from planner.exchange.mapping import FieldMapping, apply_mapping, load_mapping
 from planner.exchange.osm import is_osm_power, is_osm_roads, power_sources, read_osm, road_lines_from_highways
 from planner.exchange.readers import FORMATS, file_problem, format_of, geometry_kinds, read_vector
 from planner.exchange.txt import read_txt
+from planner.fields import feature_ids
 from planner.infra.layers import NETWORKS
-from planner.store import LAYERS, ParkStore, WriteReport, create_park, open_store
+from planner.store import LAYERS, LayerSpec, ParkStore, WriteReport, create_park, open_store
 
 __all__ = ["LAYER_NAMES", "ImportReport", "import_file", "target_layer"]
 
@@ -61,6 +62,15 @@ class ImportReport:
     def by_severity(self, severity: str) -> list[Problem]:
         return [p for p in self.problems if p.severity == severity]
 
+    def changes(self) -> pd.DataFrame:
+        """Each updated feature and the columns that changed: layer, feature_id, columns."""
+        rows = [
+            (layer, fid, ", ".join(columns))
+            for layer, report in self.layers.items()
+            for fid, columns in report.changes.items()
+        ]
+        return pd.DataFrame(rows, columns=["layer", "feature_id", "columns"])
+
     def table(self) -> pd.DataFrame:
         """The problems as a table: severity, feature, id, input row, field, message."""
         return pd.DataFrame(
@@ -89,6 +99,7 @@ def import_file(
     encoding: str | None = None,
     mapping: str | Path | FieldMapping | None = None,
     from_gcj02: bool = False,
+    not_gcj02: bool = False,
     swap_axes: bool = False,
     accept_fixes: bool = False,
     capacity_kva: float | None = None,
@@ -119,15 +130,20 @@ def import_file(
         Text encoding of a Shapefile or TXT file (``gbk``, ``utf-8``).
     mapping
         A field-mapping file (JSON/YAML) or :class:`FieldMapping`.
-    from_gcj02, swap_axes, accept_fixes
-        Coordinate fixes (see :func:`planner.exchange.coords.check_coordinates`).
+    from_gcj02, not_gcj02, swap_axes, accept_fixes
+        Coordinate fixes and overrides (see :func:`planner.exchange.coords.check_coordinates`).
     capacity_kva
         Capacity assumed for substations whose source states none (OpenStreetMap).
     mode
         ``upsert`` (default): add new features and update those with the same id;
-        ``replace``: the imported layers become the file's features.
+        ``replace``: the imported layers become the file's features. A feature already
+        in the park keeps its stored values of the columns the file does not have
+        (a TXT updates geometry, name, land use and declared area, nothing else); the
+        ``planned`` status assumed for a file without ``status`` goes to new parcels only.
+        Columns the planner derives (readiness, idle land) are never taken from a file.
     dry_run
-        Check everything, write nothing.
+        Check everything the import would check, with the same write rolled back: nothing
+        is written, and the report's counts say what the import would do.
 
     Raises
     ------
@@ -142,7 +158,7 @@ def import_file(
     problems: list[Problem] = []
 
     def refuse(extra: list[Problem] | None = None) -> ValidationError:
-        return ValidationError([*problems, *(extra or [])], what=what)
+        return ValidationError(_unique([*problems, *(extra or [])]), what=what)
 
     target = target_layer(layer) if layer else None
     if not path.is_file():
@@ -168,32 +184,27 @@ def import_file(
     if any(p.severity == "error" for p in problems):
         raise refuse()
     roads = store.read_layer("road_lines") if store is not None else None
+    given_crs: pyproj.CRS | None = None
+    if crs is not None:
+        try:
+            given_crs = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
+        except (pyproj.exceptions.CRSError, ValueError) as exc:
+            raise refuse([file_problem(path, f"--crs {crs!r} is not a CRS pyproj knows ({exc})")]) from None
+    precision = _precision_m(fmt, frames)
     checked: dict[str, gpd.GeoDataFrame] = {}
     for name, frame in frames.items():
         spec = LAYERS[name]
         frame = _clean_geometries(frame, spec.id_column, fmt, problems)
         frame, found = apply_mapping(frame, spec.fields, field_mapping, what=_what(name))
         problems += found
-        if name == "parcels" and "status" not in frame.columns:
-            frame["status"] = "planned"
-            problems.append(
-                file_problem(
-                    path,
-                    "has no supply status (`status`): every parcel imported as planned (规划); "
-                    "give another with a mapping file's defaults",
-                    severity="repair",
-                )
-            )
-        if crs is not None:
-            try:
-                given = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
-            except (pyproj.exceptions.CRSError, ValueError) as exc:
-                raise refuse([file_problem(path, f"--crs {crs!r} is not a CRS pyproj knows ({exc})")]) from None
-            if frame.crs is not None and pyproj.CRS(frame.crs) != given:
+        from_defaults = set(frame.attrs.get("defaults_only", ()))
+        frame = _drop_derived(frame, spec, path, problems)
+        if given_crs is not None:
+            if frame.crs is not None and pyproj.CRS(frame.crs) != given_crs:
                 problems.append(
                     file_problem(path, f"its CRS ({pyproj.CRS(frame.crs).name}) replaced by --crs {crs}", "repair")
                 )
-            frame = frame.set_crs(given, allow_override=True)
+            frame = frame.set_crs(given_crs, allow_override=True)
         check = check_coordinates(
             frame,
             name=path.name,
@@ -201,10 +212,33 @@ def import_file(
             roads=roads if fmt != "OSM" and name != "sources" else None,
             swap_axes=swap_axes,
             from_gcj02=from_gcj02,
+            not_gcj02=not_gcj02,
             accept_fixes=accept_fixes,
         )
         problems += check.problems
-        checked[name] = check.frame
+        if not check.ok:
+            continue
+        frame = check.frame
+        supplied = {c for c in frame.columns if c != frame.geometry.name and c not in from_defaults}
+        stored = _stored_rows(store, name, frame)
+        frame, old = _keep_stored(frame, spec, stored, supplied, path, problems)
+        if name == "parcels" and "status" not in supplied | from_defaults:
+            new = ~old
+            if "status" not in frame.columns:
+                frame["status"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+            planned = new & frame["status"].isna().to_numpy(dtype=bool)
+            frame.loc[planned, "status"] = "planned"
+            if planned.any():
+                kept = " (parcels already in the park keep theirs)" if old.any() else ""
+                problems.append(
+                    file_problem(
+                        path,
+                        f"has no supply status (`status`): {int(planned.sum())} new parcel(s) imported as planned "
+                        f"(规划){kept}; give another with a mapping file's defaults",
+                        severity="repair",
+                    )
+                )
+        checked[name] = _same_within_precision(frame, spec, stored, old, precision, fmt, path, problems)
     if any(p.severity == "error" for p in problems):
         raise refuse()
 
@@ -218,11 +252,18 @@ def import_file(
     if dry_run:
         with tempfile.TemporaryDirectory() as tmp:
             check_store = store or create_park(Path(tmp) / "park.gpkg", config)
-            found = [p for name, frame in checked.items() for p in check_store.check_layer(name, frame)[1]]
-            if any(p.severity == "error" for p in found):
-                raise refuse(found)
-        problems += found
-        return ImportReport(path, park, False, read, {}, problems, time.perf_counter() - started, dry_run=True)
+            try:
+                reports = check_store.write_layers(checked, by=by, mode=mode, dry_run=True)
+            except ValidationError as exc:
+                raise refuse(exc.problems) from None
+            finally:
+                if store is None:
+                    check_store.close()
+        for report in reports.values():
+            problems += report.problems
+        return ImportReport(
+            path, park, False, read, reports, _unique(problems), time.perf_counter() - started, dry_run=True
+        )
     if store is None:
         store = create_park(park, config)
         created = True
@@ -240,7 +281,19 @@ def import_file(
         raise
     for report in reports.values():
         problems += report.problems
-    return ImportReport(path, park, created, read, reports, problems, time.perf_counter() - started)
+    return ImportReport(path, park, created, read, reports, _unique(problems), time.perf_counter() - started)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Each finding once: a duplicate id is flagged on every row that has it, with the same words."""
+    seen: set[tuple] = set()
+    out = []
+    for p in problems:
+        key = (p.severity, p.feature, p.parcel_id, p.field, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def _what(layer: str) -> str:
@@ -265,6 +318,11 @@ def _read(
             return {}
         txt = read_txt(path, encoding=encoding)
         problems += txt.problems
+        try:
+            step = float(txt.header.get("精度", "0.001"))
+        except ValueError:
+            step = 0.001
+        txt.parcels.attrs["precision_m"] = min(max(step, 0.001), 0.1) if np.isfinite(step) else 0.001
         return {"parcels": txt.parcels}
     if fmt == "OSM":
         layers, found = read_osm(path, capacity_kva=capacity_kva)
@@ -393,3 +451,168 @@ def _new_park_config(
         given = frames["parcels"]["park_id"].dropna().astype(str).unique()
         park_id = str(given[0]) if len(given) == 1 else None  # the park the parcels say they belong to
     return ParkConfig(park_id=park_id or park.stem, name=park_name or park.stem, crs_epsg=gk_epsg(lon))
+
+
+_GEOJSON_PRECISION_M = 2e-3
+"""What the 8 decimals of a degree the GeoJSON export writes keep (≤ 1.1 mm per vertex, rounded)."""
+_FLOAT_RTOL = 1e-9
+"""Numbers within this relative difference of the stored ones are the stored ones (a .dbf keeps ~15 digits)."""
+
+
+def _precision_m(fmt: str, frames: dict[str, gpd.GeoDataFrame]) -> float | None:
+    """How far (m) the format may move a vertex of an unchanged feature: GeoJSON's decimals, a TXT's 精度."""
+    if fmt == "GeoJSON":
+        return _GEOJSON_PRECISION_M
+    if fmt == "TXT" and "parcels" in frames:
+        return float(frames["parcels"].attrs.get("precision_m", 0.001))
+    return None
+
+
+def _drop_derived(frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path, problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Columns the planner derives (readiness, idle land) are its own: left out of an import, each reported once."""
+    derived = [c for c in frame.columns if c in spec.by_name and spec.by_name[c].origin == "derived"]
+    for column in derived:
+        group = spec.by_name[column].group
+        command = {"readiness": "planner readiness", "idle": "planner idle"}.get(group, "the planner's analyses")
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                column,
+                f"`{column}` is derived by the planner ({group}); the file's values were not imported "
+                f"({command} computes them)",
+                feature=f"file {path.name!r}",
+            )
+        )
+    return frame.drop(columns=derived) if derived else frame
+
+
+def _ids_of(frame: pd.DataFrame, key: str) -> pd.Series:
+    """The ids as the store keeps them (text; None where missing), aligned with ``frame``."""
+    if key not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return pd.Series(feature_ids(frame, key), index=frame.index, dtype=object)
+
+
+def _stored_rows(store: ParkStore | None, name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The stored features that have the ids of ``frame``, indexed by id (``None`` without a park)."""
+    key = LAYERS[name].id_column
+    if store is None or key not in frame.columns:
+        return None
+    ids = _ids_of(frame, key).dropna().unique().tolist()
+    if not ids:
+        return None
+    stored = store.read_layer(name, ids=ids)
+    return stored.set_index(key, drop=False) if len(stored) else None
+
+
+def _keep_stored(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    stored: gpd.GeoDataFrame | None,
+    supplied: set[str],
+    path: Path,
+    problems: list[Problem],
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Features already in the park keep their stored values of the columns the file does not supply.
+
+    The store writes a row as it is given; an import supplies only the file's columns (after
+    mapping), so the others are taken from the stored row here. A column only a mapping
+    default fills keeps the default for new features only. Returns the frame and which rows
+    are already stored.
+    """
+    key = spec.id_column
+    if stored is None:
+        return frame, np.zeros(len(frame), dtype=bool)
+    ids = _ids_of(frame, key)
+    old = ids.isin(stored.index).to_numpy(dtype=bool)
+    if not old.any():
+        return frame, old
+    keep = [
+        c
+        for c in spec.columns
+        if c not in supplied and c not in (key, "park_id") and spec.by_name[c].origin in ("input", "derived")
+    ]
+    frame = frame.copy()
+    for column in keep:
+        values = stored[column].reindex(ids.where(old).to_numpy())
+        values = pd.Series(values.array, index=frame.index)
+        if column in frame.columns:  # filled by a mapping default: that is for new features
+            frame[column] = frame[column].astype(object).where(~old, values.astype(object))
+        else:
+            frame[column] = values
+    shown = [c for c in keep if spec.by_name[c].origin == "input"]
+    if shown:
+        what = "parcel" if key == "parcel_id" else "feature"
+        listed = ", ".join(f"`{c}`" for c in shown[:12]) + (f" and {len(shown) - 12} more" if len(shown) > 12 else "")
+        problems.append(
+            file_problem(
+                path,
+                f"{int(old.sum())} {what}(s) already in the park keep their stored values of the columns "
+                f"the file does not have: {listed}",
+                severity="repair",
+            )
+        )
+    return frame, old
+
+
+def _same_within_precision(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    stored: gpd.GeoDataFrame | None,
+    old: np.ndarray,
+    precision: float | None,
+    fmt: str,
+    path: Path,
+    problems: list[Problem],
+) -> gpd.GeoDataFrame:
+    """Stored features the file repeats within its format's precision are given back unchanged.
+
+    A shape whose vertices all lie within ``precision`` of the stored ones (GeoJSON's
+    decimals, a TXT's 精度) takes the stored shape, and a number within a relative 1e-9
+    of the stored one (a .dbf keeps about 15 digits) the stored number, so that re-importing
+    an unchanged export is no edit. The store's own tolerance for edits stays 0.1 mm.
+    """
+    if stored is None or not old.any():
+        return frame
+    key = spec.id_column
+    ids = _ids_of(frame, key).where(old).to_numpy()
+    rows = np.flatnonzero(old)
+    before = stored.loc[ids[rows]]
+    frame = frame.copy()
+    if precision is not None and frame.crs is not None:
+        mine = frame.geometry.iloc[rows].to_crs(stored.crs).to_numpy()
+        theirs = before.geometry.to_numpy()
+        both = ~shapely.is_missing(mine) & ~shapely.is_missing(theirs)
+        near = np.zeros(len(rows), dtype=bool)
+        with np.errstate(all="ignore"):
+            near[both] = shapely.hausdorff_distance(mine[both], theirs[both]) <= precision
+            near[both] &= shapely.get_num_geometries(mine[both]) == shapely.get_num_geometries(theirs[both])
+            near[both] &= shapely.get_num_interior_rings(mine[both]) == shapely.get_num_interior_rings(theirs[both])
+        if near.any():
+            back = before.geometry[near].to_crs(frame.crs).to_numpy()
+            geoms = frame.geometry.to_numpy().copy()
+            geoms[rows[near]] = back
+            frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+            problems.append(
+                file_problem(
+                    path,
+                    f"{int(near.sum())} shape(s) within {precision * 1000:g} mm of the stored ones (what {fmt} "
+                    "keeps) taken as unchanged",
+                    severity="repair",
+                )
+            )
+    for column in frame.columns:
+        f = spec.by_name.get(column)
+        if f is None or f.kind != "float" or f.origin != "input":
+            continue
+        given = pd.to_numeric(frame[column].iloc[rows], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        kept = before[column].to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(all="ignore"):
+            close = np.isfinite(given) & np.isfinite(kept) & (given != kept)
+            close &= np.abs(given - kept) <= _FLOAT_RTOL * np.abs(kept)
+        if close.any():
+            values = frame[column].astype(object).to_numpy().copy()
+            values[rows[close]] = kept[close]
+            frame[column] = values
+    return frame

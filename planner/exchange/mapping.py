@@ -12,7 +12,7 @@ Columns are recognised without a mapping file when they carry a schema name
     values:             # optional: source value → stored value, per schema column
       status: {储备地: reserved, 已出让: supplied}
     defaults:           # optional: a value for every feature where the column is missing or empty
-      status: reserved
+      status: reserved  # (a column the file lacks: for new features only; stored ones keep theirs)
 
 Columns the schema does not know are left out of the import and each is reported;
 bookkeeping columns (``version``, ``updated_at``, ``updated_by``) are the store's and
@@ -227,4 +227,7 @@ def apply_mapping(
             out[target] = out[target].astype(object).where(~empty, value)
         if filled:
             note("repair", target, f"{filled} feature(s) without `{target}` set to {value!r} (mapping default)")
-    return gpd.GeoDataFrame(out, geometry=geometry, crs=frame.crs), problems
+    result = gpd.GeoDataFrame(out, geometry=geometry, crs=frame.crs)
+    # columns only a mapping default supplies: the importer gives them to new features only
+    result.attrs["defaults_only"] = [t for t in mapping.defaults if t in schema and t not in rename.values()]
+    return result, problems

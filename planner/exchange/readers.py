@@ -21,7 +21,7 @@ import shapely
 
 from planner.errors import Problem
 
-__all__ = ["FORMATS", "ReadResult", "file_problem", "format_of", "read_vector"]
+__all__ = ["FORMATS", "ReadResult", "file_problem", "format_of", "is_park_store", "read_vector"]
 
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -133,7 +133,7 @@ def read_vector(
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     if frame.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
-    if fmt == "GeoPackage" and _is_park_store(path):
+    if fmt == "GeoPackage" and is_park_store(path):
         problems.append(file_problem(path, f"read layer {layer!r} of a park store", severity="repair"))
     return ReadResult(frame.reset_index(drop=True), fmt, problems, layer)
 
@@ -143,7 +143,7 @@ def _gdal_text(exc: Exception) -> str:
     return text[:300] or type(exc).__name__
 
 
-def _is_park_store(path: Path) -> bool:
+def is_park_store(path: Path) -> bool:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:

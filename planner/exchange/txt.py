@@ -18,8 +18,9 @@ Each parcel is one attribute line — 界址点数 (the number of point lines th
 地块面积 (hectares), 地块编号, 地块名称, 记录图形属性 (面), 图幅号, 地块用途, 地类编码,
 ending in ``@`` — then its point lines ``点号,圈号,X,Y``: X is the northing, Y the easting
 with the zone number in front (``39620000.000`` in zone 39). 圈号 1 is the outer ring,
-2, 3, … the holes (or further parts of a multi-part parcel: a ring inside an earlier one
-is a hole, one outside is another part). Each ring is closed by repeating its first
+2, 3, … the holes (or further parts of a multi-part parcel: a ring inside an outer ring
+is its hole, unless it also lies in one of that ring's holes, where it is another part — an
+island; a ring outside every other is another part). Each ring is closed by repeating its first
 point. Outer rings run clockwise, as surveyors number boundary points.
 
 :func:`read_txt` reports, per parcel, what it repaired and what it refused; it never
@@ -154,11 +155,36 @@ def read_txt(source: str | Path | bytes, *, encoding: str | None = None, name: s
     rows, found = _parse_body(lines[body + 1 :], zone, degrees)
     problems += found
     if zone is None:
-        zone = next((r["zone"] for r in rows if r.get("zone")), None)
+        by_zone: dict[int, list[str]] = {}
+        for r in rows:
+            if r.get("zone"):
+                by_zone.setdefault(r["zone"], []).append(str(r["parcel_id"]))
+        if len(by_zone) > 1:
+            listed = "; ".join(
+                f"zone {z}: {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}" for z, ids in by_zone.items()
+            )
+            return fail(
+                f"带号 is missing and the parcels' eastings carry different zone prefixes ({listed}); "
+                "a file holds one zone: split it by zone and write 带号=<zone> in each header"
+            )
+        zone = next(iter(by_zone), None)
         if zone is None:
             return fail("带号 is missing and the eastings carry no zone prefix; write 带号=<zone> in the header")
         problems.append(
             Problem("repair", None, None, f"带号 is missing; zone {zone} taken from the eastings", feature=file_feature)
+        )
+    sheets = [(str(r["parcel_id"]), r["map_sheet"]) for r in rows if r.get("map_sheet")]
+    if sheets:
+        listed = ", ".join(f"{pid} ({sheet})" for pid, sheet in sheets[:10]) + (" …" if len(sheets) > 10 else "")
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                None,
+                f"图幅号 is given for {len(sheets)} parcel(s) and was not kept: the parcel layer has no column "
+                f"for it: {listed}",
+                feature=file_feature,
+            )
         )
     if not rows and not any(p.severity == "error" for p in problems):
         return fail(f"the {_BODY} section holds no parcel")
@@ -166,6 +192,7 @@ def read_txt(source: str | Path | bytes, *, encoding: str | None = None, name: s
     geoms = [r.pop("geometry") for r in rows]
     for r in rows:
         r.pop("zone", None)
+        r.pop("map_sheet", None)
     frame = pd.DataFrame(rows, columns=["parcel_id", "name", "land_use", "declared_area_mu", "line"])
     parcels = gpd.GeoDataFrame(frame.drop(columns=["line"]), geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
     parcels.attrs["source_lines"] = frame["line"].tolist()
@@ -299,6 +326,15 @@ def _parcel(
         if len(seen) != 1:
             err("geometry", f"the eastings carry different zone prefixes {seen}; a parcel lies in one zone")
             return None, problems
+        low, high = (FIRST_ZONE, LAST_ZONE) if degrees == 3 else (13, 23)
+        if not low <= seen[0] <= high:
+            err(
+                "geometry",
+                f"line {points[0][0]}: Y {y_east[0]:,.3f} carries the zone prefix {seen[0]}, which is no "
+                f"{degrees}-degree zone of China ({low}–{high}); are X and Y swapped? X is the northing, "
+                "Y the easting with its zone prefix",
+            )
+            return None, problems
         if zone is not None and seen[0] != zone:
             err(
                 "geometry",
@@ -328,6 +364,7 @@ def _parcel(
             "declared_area_mu": None if area_ha is None else area_ha * M2_PER_HECTARE / M2_PER_MU,
             "line": line_no,
             "zone": file_zone,
+            "map_sheet": attrs[5] or None,
             "geometry": geometry,
         },
         problems,
@@ -410,19 +447,26 @@ def _rings(
 
 
 def _assemble(rings: list[np.ndarray]) -> tuple[shapely.Geometry, list[str]]:
-    """Outer rings and holes into a (Multi)Polygon: a ring inside an earlier outer ring is its hole."""
+    """Outer rings and holes into a (Multi)Polygon, by nesting parity.
+
+    A ring inside an odd number of the parcel's other rings is a hole of the innermost outer
+    ring around it; inside an even number (none, or an outer ring and one of its holes) it is
+    an outer ring: another part, e.g. an island in a hole of the first part.
+    """
     notes = []
-    parts: list[tuple[np.ndarray, list[np.ndarray]]] = []
-    for k, xy in enumerate(rings):
-        ring = shapely.linearrings(xy)
-        host = next((p for p in parts if shapely.contains(shapely.polygons(p[0]), ring)), None)
-        if host is None:
-            if shapely.is_ccw(ring):
-                notes.append(f"ring {k + 1} ran counter-clockwise; outer rings run clockwise in this format")
-            parts.append((xy, []))
-        else:
-            host[1].append(xy)
-    polygons = [shapely.polygons(outer, holes=holes or None) for outer, holes in parts]
+    lines = np.array([shapely.linearrings(xy) for xy in rings])
+    inside = shapely.contains(shapely.polygons(lines)[:, None], lines[None, :])  # [j, k]: ring k inside ring j
+    np.fill_diagonal(inside, False)
+    depth = inside.sum(axis=0)
+    outer = (depth % 2 == 0) | ~(inside & (depth % 2 == 0)[:, None]).any(axis=0)  # crossing rings: left as parts
+    holes: dict[int, list[np.ndarray]] = {int(k): [] for k in np.flatnonzero(outer)}
+    for k in np.flatnonzero(~outer):
+        hosts = np.flatnonzero(inside[:, k] & outer)
+        holes[int(hosts[np.argmax(depth[hosts])])].append(rings[k])
+    for k in np.flatnonzero(outer):
+        if shapely.is_ccw(lines[k]):
+            notes.append(f"ring {k + 1} ran counter-clockwise; outer rings run clockwise in this format")
+    polygons = [shapely.polygons(rings[k], holes=holes[k] or None) for k in holes]
     geom = polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
     return shapely.orient_polygons(geom), notes
 
@@ -436,6 +480,7 @@ def write_txt(
     producer: str = "",
     precision_m: float = 0.001,
     encoding: str = "gbk",
+    notes: list[str] | None = None,
 ) -> Path:
     """Write parcels as a boundary-coordinate TXT file (GBK by default, CRLF line ends).
 
@@ -451,6 +496,9 @@ def write_txt(
         数据产生单位.
     precision_m
         精度: coordinates are written to this step (0.001 m: millimetres).
+    notes
+        A list the changes a text needed are appended to, one per parcel and field
+        (a comma, which separates the fields of a line, written full-width; line breaks as spaces).
     """
     epsg = crs_epsg or parcels.crs.to_epsg()
     zone, _ = zone_of_epsg(epsg)
@@ -496,11 +544,20 @@ def write_txt(
         ha = area_ha[k] if area_ha is not None else shapely.area(parcels.geometry.iloc[k]) / M2_PER_HECTARE
         code = row.get("land_use")
         code = code if isinstance(code, str) else ""
+        texts = {}
+        for column, label in (("parcel_id", "地块编号"), ("name", "地块名称")):
+            value = row.get(column)
+            texts[column] = _clean(value)
+            if notes is not None and isinstance(value, str) and texts[column] != value.strip():
+                notes.append(
+                    f"parcel {row['parcel_id']!r}: {label} {value!r} written as {texts[column]!r} (a comma separates "
+                    "the fields of a TXT line: written full-width; line breaks as spaces)"
+                )
         attrs = [
             str(len(lines)),
             f"{ha:.4f}",
-            _clean(row["parcel_id"]),
-            _clean(row.get("name")),
+            texts["parcel_id"],
+            texts["name"],
             "面",
             "",
             names.get(code, ""),

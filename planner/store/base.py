@@ -28,8 +28,9 @@ import pyproj
 import shapely
 
 from planner.config import ParkConfig
+from planner.crs import CGCS2000, check_in_china, transformer
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
-from planner.fields import Field, active_geometry, coerce_types, dtype_of
+from planner.fields import Field, active_geometry, coerce_types, dtype_of, flag
 from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
 from planner.parcels.factories import FACTORY_FIELDS, check_factories
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
@@ -85,6 +86,8 @@ class WriteReport:
     unchanged: int = 0
     deleted: int = 0
     problems: list[Problem] = field(default_factory=list)
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    """For each updated feature (by id), the columns that changed (``geometry`` for its shape)."""
 
     @property
     def warnings(self) -> list[Problem]:
@@ -362,6 +365,7 @@ class ParkStore(ABC):
                 "error", None, "geometry", f"the {name} layer has no CRS; set it with `set_crs()`", feature=what
             )
             return features, [problem]
+        outside = _outside_china(features, spec.id_column, what)
         features = features.to_crs(config.crs_epsg)
         if name == "sources":
             checked, problems = check_sources(features)
@@ -375,7 +379,7 @@ class ParkStore(ABC):
         if "in_service" in checked:
             checked["in_service"] = checked["in_service"].fillna(True)
         checked = gpd.GeoDataFrame(checked[[*spec.columns, "geometry"]], geometry="geometry", crs=config.crs_epsg)
-        return checked, problems
+        return checked, outside + problems
 
     def write_layers(
         self,
@@ -384,12 +388,15 @@ class ParkStore(ABC):
         by: str,
         mode: str = "upsert",
         metadata: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
     ) -> dict[str, WriteReport]:
         """Validate several layers, then write them all in one transaction (an import).
 
         Every layer is checked before anything is written; if any record of any layer
         is refused, :class:`ValidationError` lists every problem and nothing is written.
-        ``mode`` applies to each layer (``upsert`` or ``replace``).
+        ``mode`` applies to each layer (``upsert`` or ``replace``). ``dry_run`` goes through
+        the whole write, with every check the real one makes (versions, overlaps with stored
+        parcels), and then rolls the transaction back: the reports say what the write would do.
         """
         checked: dict[str, tuple[gpd.GeoDataFrame, list[Problem]]] = {}
         problems: list[Problem] = []
@@ -403,13 +410,18 @@ class ParkStore(ABC):
             msg = f"`mode` was {mode!r} but is expected to be 'upsert' or 'replace'"
             raise ValueError(msg)
         reports: dict[str, WriteReport] = {}
-        with self._transaction(write=True) as s:
-            for name, (rows, found) in checked.items():
-                report = self._apply(s, name, rows, by=by, mode=mode)
-                report.problems = [p for p in found if p.severity != "error"]
-                reports[name] = report
-            if metadata:
-                _record_metadata(s, metadata, by)
+        try:
+            with self._transaction(write=True) as s:
+                for name, (rows, found) in checked.items():
+                    report = self._apply(s, name, rows, by=by, mode=mode)
+                    report.problems = [p for p in found if p.severity != "error"]
+                    reports[name] = report
+                if metadata:
+                    _record_metadata(s, metadata, by)
+                if dry_run:
+                    raise _RollBack
+        except _RollBack:
+            pass
         return reports
 
     def update_parcel(
@@ -545,6 +557,10 @@ class ParkStore(ABC):
                 upd["updated_by"] = by
                 s.update(name, gpd.GeoDataFrame(upd, geometry="geometry", crs=rows.crs))
                 history += _update_history(name, key, before, after, changed_cols, changed, upd["version"])
+                report.changes = {
+                    str(after[key].iloc[pos]): [c for c, mask in changed_cols.items() if mask[pos]]
+                    for pos in np.flatnonzero(changed)
+                }
             report.updated = int(changed.sum())
             report.unchanged = int((~changed).sum())
 
@@ -563,6 +579,10 @@ class ParkStore(ABC):
         return report
 
 
+class _RollBack(Exception):  # noqa: N818 - a signal, not an error
+    """Raised inside a transaction to roll a dry run back."""
+
+
 def _check_versions(rows: pd.DataFrame, stored: pd.DataFrame, key: str) -> None:
     """Refuse rows whose given ``version`` is not the stored one."""
     if "version" not in rows or rows.empty:
@@ -574,6 +594,38 @@ def _check_versions(rows: pd.DataFrame, stored: pd.DataFrame, key: str) -> None:
         conflicts = [(str(rows[key].iloc[p]), int(given.iloc[p]), int(current.iloc[p])) for p in np.flatnonzero(stale)]
         first, *more = conflicts
         raise VersionConflictError(*first, more=more)
+
+
+def _outside_china(features: gpd.GeoDataFrame, id_column: str, what: str) -> list[Problem]:
+    """An error for each feature with a vertex outside China (each feature checked, not only the layer's middle)."""
+    geoms = features.geometry.to_numpy()
+    present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    if not len(present):
+        return []
+    xy, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    try:
+        with np.errstate(all="ignore"):
+            lon, lat = transformer(pyproj.CRS(features.crs).to_wkt(), f"EPSG:{CGCS2000}").transform(xy[:, 0], xy[:, 1])
+    except pyproj.exceptions.ProjError as exc:
+        message = f"the {what}s' CRS ({pyproj.CRS(features.crs).name}) cannot be transformed to CGCS2000 ({exc})"
+        return [Problem("error", None, "geometry", message, feature=what)]
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    bad = np.isfinite(lon) & np.isfinite(lat) & ~check_in_china(lon, lat)  # NaN is the layer check's to report
+    first = np.full(len(features), -1)
+    rows = present[owner[bad]][::-1]
+    first[rows] = np.flatnonzero(bad)[::-1]  # the first vertex outside, for the message
+    return flag(
+        features,
+        first >= 0,
+        "error",
+        "geometry",
+        lambda p: (
+            f"the {what} reaches lon {lon[first[p]]:.4f}, lat {lat[first[p]]:.4f}, outside China; "
+            "is the CRS right (zone, zone prefix, axis order)?"
+        ),
+        id_column=id_column,
+        what=what,
+    )
 
 
 def _spec(name: str) -> LayerSpec:

@@ -278,6 +278,87 @@ def unknown_crs_option(tmp):
     return geojson(tmp / "ok.geojson", [feature("N0", lonlat_square())]), {"crs": "EPSG:999999"}
 
 
+def local_crs_prj(tmp):
+    path = tmp / "local.shp"
+    pyogrio.write_dataframe(parcels_4548(), path)
+    path.with_suffix(".prj").write_text(
+        'LOCAL_CS["滁州独立坐标系",LOCAL_DATUM["Local",0],UNIT["metre",1],AXIS["X",EAST],AXIS["Y",NORTH]]',
+        encoding="utf-8",
+    )
+    return path, {}
+
+
+def xian80_vector(tmp):
+    path = tmp / "xian80.gpkg"  # the same numbers on the Xi'an 1980 datum: PROJ would move them by tens of metres
+    pyogrio.write_dataframe(parcels_4548().set_crs(2384, allow_override=True), path)
+    return path, {}
+
+
+def beijing54_vector(tmp):
+    path = tmp / "beijing54.gpkg"
+    pyogrio.write_dataframe(parcels_4548().set_crs(2436, allow_override=True), path)
+    return path, {}
+
+
+def wrong_zone_prefix(tmp):
+    path = tmp / "prefix40.gpkg"  # zone-39 parcels, eastings given prefix 40, labelled zone 39 with prefix
+    frame = parcels_4548().to_crs(4527)
+    frame["geometry"] = shapely.transform(frame.geometry.to_numpy(), lambda xy: xy + np.array([1_000_000.0, 0.0]))
+    pyogrio.write_dataframe(frame, path)
+    return path, {}
+
+
+NO_ZONE = "[属性描述]\n坐标系=2000国家大地坐标系\n几度分带=3\n投影类型=高斯克吕格\n计量单位=米\n"
+
+
+def txt_mixed_prefixes(tmp):
+    other = SQUARE.replace(",3962", ",4062")
+    body = (
+        "5,1.0000,T1,地块,面,,,100101,@\n" + SQUARE + "J1,1,3571100.00,39620000.00\n"
+        "5,1.0000,T2,地块,面,,,100101,@\n" + other + "J1,1,3571100.00,40620000.00\n"
+    )
+    return txt(tmp / "zones.txt", body, NO_ZONE), {}
+
+
+def txt_swapped_without_zone(tmp):
+    swapped = "\n".join(
+        ",".join([p[0], p[1], p[3], p[2]]) for p in (line.split(",") for line in SQUARE.strip().split("\n"))
+    )
+    body = "5,1.0000,T1,地块,面,,,100101,@\n" + swapped + "\nJ1,1,39620000.00,3571100.00\n"
+    return txt(tmp / "swapped.txt", body, NO_ZONE), {}
+
+
+def road_line_outside_china(tmp):
+    roads = [
+        {
+            "type": "Feature",
+            "properties": {"line_id": f"R{k}", "road_class": "主干路"},
+            "geometry": {"type": "LineString", "coordinates": [[118.27 + k * 0.01, 32.24], [118.28 + k * 0.01, 32.24]]},
+        }
+        for k in range(3)
+    ]
+    roads.append(
+        {
+            "type": "Feature",
+            "properties": {"line_id": "R9", "road_class": "主干路"},
+            "geometry": {"type": "LineString", "coordinates": [[118.30, 32.24], [139.70, 35.69]]},  # to Tokyo
+        }
+    )
+    return geojson(tmp / "roads.geojson", roads), {"layer": "roads"}
+
+
+def source_outside_china(tmp):
+    points = [
+        {
+            "type": "Feature",
+            "properties": {"source_id": f"S{k}", "kind": "substation", "capacity_kva": 63000},
+            "geometry": {"type": "Point", "coordinates": coords},
+        }
+        for k, coords in enumerate([[118.27, 32.24], [118.28, 32.25], [151.21, -33.87]])  # the last in Sydney
+    ]
+    return geojson(tmp / "sources.geojson", points), {"layer": "sources"}
+
+
 REFUSED = [
     (truncated_geojson, "cannot be read as GeoJSON"),
     (truncated_shapefile, "is truncated: its header says 372 bytes, the file has 120"),
@@ -315,7 +396,28 @@ REFUSED = [
     (mapping_names_missing_column, "the mapping names the column `DKBH`, which the file does not have"),
     (lines_without_layer, "holds line geometries; say which layer they are for with --layer"),
     (unknown_crs_option, "--crs 'EPSG:999999' is not a CRS pyproj knows"),
+    (
+        local_crs_prj,
+        "file 'local.shp': the file's CRS (滁州独立坐标系) is a local (engineering) CRS, 独立坐标系, with no datum: "
+        "it cannot be transformed to CGCS2000; give the file's real CRS with --crs",
+    ),
+    (xian80_vector, "is on the Xi'an 1980 (西安80) datum, not CGCS2000 or WGS84"),
+    (beijing54_vector, "is on the Beijing 1954 (北京54) datum, not CGCS2000 or WGS84"),
+    (
+        wrong_zone_prefix,
+        "the eastings carry the zone prefix 40 (x 40,620,125.0) but EPSG:4527 is zone 39 (prefix 39); "
+        "rerun with --crs 4528",
+    ),
+    (
+        txt_mixed_prefixes,
+        "带号 is missing and the parcels' eastings carry different zone prefixes (zone 39: T1; zone 40: T2)",
+    ),
+    (txt_swapped_without_zone, "carries the zone prefix 3, which is no 3-degree zone of China (25–45); are X and Y"),
+    (road_line_outside_china, "road line 'R9', field `geometry`: the road line reaches lon 139.7000, lat 35.6900"),
+    (source_outside_china, "source 'S2', field `geometry`: the source reaches lon 151.2100, lat -33.8700"),
 ]
+NEEDS_STORED = {"overlaps_stored"}
+"""Refused only against what the park holds: a new park would take these files."""
 
 
 def digest(path: Path) -> str:
@@ -341,13 +443,26 @@ def test_refused_files_leave_the_park_unchanged(tmp_path, park, build, message):
     assert not list(park.parent.glob("*.gpkg-journal"))
 
 
-@pytest.mark.parametrize(("build", "message"), REFUSED[:6], ids=[b.__name__ for b, _ in REFUSED[:6]])
+NEW_PARK = [(b, m) for b, m in REFUSED if b.__name__ not in NEEDS_STORED]
+
+
+@pytest.mark.parametrize(("build", "message"), NEW_PARK, ids=[b.__name__ for b, _ in NEW_PARK])
 def test_a_refused_import_creates_no_park(tmp_path, build, message):
     path, options = build(tmp_path)
-    with pytest.raises(ValidationError, match=None):
+    with pytest.raises(ValidationError) as refused:
         import_file(tmp_path / "new.gpkg", path, **options)
-    assert not (tmp_path / "new.gpkg").exists()
-    assert not list(tmp_path.glob("*.gpkg*"))
+    assert "nothing was written" in str(refused.value)  # the words may differ: a new park has no zone, no roads
+    assert not list(tmp_path.glob("new.gpkg*"))
+
+
+@pytest.mark.parametrize(("build", "message"), REFUSED, ids=[b.__name__ for b, _ in REFUSED])
+def test_a_dry_run_refuses_what_the_import_refuses(tmp_path, park, build, message):
+    path, options = build(tmp_path)
+    before = digest(park)
+    with pytest.raises(ValidationError) as refused:
+        import_file(park, path, dry_run=True, **options)
+    assert message in str(refused.value)
+    assert digest(park) == before
 
 
 def gbk_without_cpg(tmp):
@@ -414,6 +529,7 @@ def test_gcj02_is_detected_against_the_park_roads(tmp_path, demo_park):
     park = tmp_path / "park.gpkg"
     shutil.copy(demo_park.path, park)
     store = open_store(park)
+    stored = store.read_parcels().set_index("parcel_id")
     parcels = store.read_parcels().head(40)[["parcel_id", "status", "geometry"]]
     shifted = parcels.to_crs(4326)
     shifted["geometry"] = shapely.transform(
@@ -438,6 +554,14 @@ def test_gcj02_is_detected_against_the_park_roads(tmp_path, demo_park):
     pyogrio.write_dataframe(parcels.to_crs(4326), plain, driver="GeoJSON")
     report = import_file(park, plain)
     assert not any("GCJ-02" in p.message for p in report.problems)
+    # the files had only id, status and shape: every other column of the 40 parcels is as it was (areas follow shapes)
+    after = store.read_parcels().set_index("parcel_id").loc[stored.index]
+    from planner.parcels.schema import FIELD_BY_NAME
+
+    kept = [c for c in stored.columns if c in FIELD_BY_NAME and FIELD_BY_NAME[c].origin in ("input", "derived")]
+    for column in [c for c in kept if c != "geometry"]:
+        a, b = stored[column], after[column]
+        assert ((a.isna() & b.isna()) | (a.astype(object) == b.astype(object))).all(), column
 
 
 def test_the_catalogue_is_at_least_twenty_kinds():
@@ -457,3 +581,67 @@ def test_line_import_into_a_network_and_a_refused_one(tmp_path, park):
     assert report.layers["road_lines"].inserted == 1
     assert any("'主干路' read as 'arterial'" in str(p) for p in report.problems)
     assert open_store(park).read_layer("road_lines")["road_class"].tolist() == ["arterial"]
+
+
+def test_a_genuine_parcel_beside_the_park_is_not_taken_for_gcj02(tmp_path, demo_park):
+    """200 m east of the park, shifted back from GCJ-02 it would sit on the park's roads: but it lies outside them."""
+    park = tmp_path / "park.gpkg"
+    shutil.copy(demo_park.path, park)
+    stored = open_store(park).read_parcels()
+    _, miny, maxx, maxy = stored.total_bounds
+    mid = (miny + maxy) / 2
+    beside = gpd.GeoDataFrame(
+        {"parcel_id": ["EAST-1"], "status": ["planned"]},
+        geometry=[box(maxx + 200, mid, maxx + 350, mid + 150)],
+        crs=stored.crs,
+    )
+    path = tmp_path / "beside.geojson"
+    pyogrio.write_dataframe(beside.to_crs(4326), path, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+    report = import_file(park, path)
+    assert not any("GCJ-02" in p.message for p in report.problems)
+    back = open_store(park).get_parcel("EAST-1").geometry
+    assert shapely.hausdorff_distance(back, beside.geometry.iloc[0]) < 0.05  # where it was drawn
+
+
+def test_not_gcj02_skips_the_check(tmp_path, demo_park):
+    source = open_store(demo_park.path)
+    park = tmp_path / "roads_only.gpkg"
+    from planner.store import create_park
+
+    store = create_park(park, source.config())
+    store.write_layer("road_lines", source.read_layer("road_lines"), by="t")
+    parcels = source.read_parcels().iloc[::10][["parcel_id", "status", "geometry"]].to_crs(4326)  # not neighbours
+    parcels["geometry"] = shapely.transform(
+        parcels.geometry.to_numpy(), lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+    )
+    path = tmp_path / "gaode.geojson"
+    pyogrio.write_dataframe(parcels, path, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+    with pytest.raises(ValidationError, match="if they are not GCJ-02, rerun with --not-gcj02"):
+        import_file(park, path)
+    report = import_file(park, path, not_gcj02=True)  # taken as they are
+    assert not any("GCJ-02" in p.message for p in report.problems)
+    back = store.read_parcels().set_index("parcel_id").loc[parcels["parcel_id"]]
+    moved = shapely.hausdorff_distance(back.to_crs(4326).geometry.to_numpy(), parcels.geometry.to_numpy())
+    assert moved.max() < 1e-7  # degrees: not moved
+
+
+def test_a_wrong_zone_prefix_is_fixed_when_accepted(tmp_path, park):
+    path, _ = wrong_zone_prefix(tmp_path)
+    report = import_file(park, path, accept_fixes=True)
+    assert any("fixed (--crs 4528" in p.message for p in report.problems)
+    # read in zone 40 (CM 120°E) the eastings lie 120 km east of its meridian: lon 121.27, where zone 39's prefix
+    # ignored put them 1120 km east of 117°E (lon 128.8)
+    lon = open_store(park).read_parcels().set_index("parcel_id").to_crs(4490).loc["N0"].geometry.centroid.x
+    assert lon == pytest.approx(118.2739 + 3, abs=1e-3)
+
+
+def test_txt_duplicate_ids_are_named_once(tmp_path, park):
+    body = (
+        "5,1.0000,T1,地块,面,,,100101,@\n" + SQUARE + "J1,1,3571100.00,39620000.00\n"
+        "5,1.0000,T1,地块,面,,,100101,@\n"
+        + SQUARE.replace(",3962", ",3963").replace("39630100", "39630100")
+        + "J1,1,3571100.00,39630000.00\n"
+    )
+    with pytest.raises(ValidationError) as refused:
+        import_file(park, txt(tmp_path / "dup.txt", body))
+    assert str(refused.value).count("appears 2 times") == 1

@@ -60,3 +60,14 @@ def test_bad_options_are_named(tmp_path):
     )
     out = run("export", str(park), "--to", "gpkg", "--out", str(tmp_path / "x.gpkg"), "--status", "sold")
     assert out.returncode == 1 and "`status` was 'sold'" in out.stderr
+
+
+def test_dry_run_and_not_gcj02_through_the_cli(tmp_path):
+    park = tmp_path / "park.gpkg"
+    run("import", str(park), str(DATA / "two_parcels_hole.txt"))
+    before = hashlib.sha256(park.read_bytes()).hexdigest()
+    out = run("import", str(park), str(DATA / "two_parcels_hole.txt"), "--dry-run", "--not-gcj02", "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert "Checked only (--dry-run); nothing was written." in out.stdout
+    assert "│ parcels │    2 │        0 │       0 │         2 │       0 │" in out.stdout  # what the import would do
+    assert hashlib.sha256(park.read_bytes()).hexdigest() == before

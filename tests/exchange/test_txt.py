@@ -114,3 +114,47 @@ def test_write_txt_orients_outer_rings_clockwise(tmp_path, store):
     ring = shapely.LinearRing(list(zip(east, north, strict=True)))
     assert not ring.is_ccw
     assert points[0][:2] == points[-1][:2] == ["J1", "1"]
+
+
+def test_an_island_in_a_hole_reads_back(tmp_path, store):
+    """A part inside a hole of another part: a ring inside an outer ring and inside one of its holes is a part."""
+    from tests.conftest import grid_parcels
+
+    frame = grid_parcels(1)
+    ring = box(620000, 3570000, 620100, 3570100).difference(box(620020, 3570020, 620080, 3570080))
+    island = box(620040, 3570040, 620060, 3570060)
+    frame.loc[0, "geometry"] = shapely.MultiPolygon([ring, island])
+    store.write_parcels(frame, by="t")
+    path = tmp_path / "island.txt"
+    export_parcels(store, "txt", path, produced_on=date(2026, 1, 2))
+    txt = read_txt(path)
+    assert txt.errors == []
+    back = txt.parcels.to_crs(store.crs).geometry.iloc[0]
+    assert back.is_valid
+    assert shapely.get_num_geometries(back) == 2
+    # by hand: 100 × 100 less the 60 × 60 hole, plus the 20 × 20 island
+    assert back.area == pytest.approx(10000 - 3600 + 400, abs=1e-3)
+    assert shapely.hausdorff_distance(back, store.read_parcels().geometry.iloc[0]) < 1e-3
+    report = import_file(tmp_path / "again.gpkg", path)
+    assert report.layers["parcels"].inserted == 1
+
+
+def test_map_sheet_numbers_are_reported_as_not_kept(tmp_path):
+    txt = read_txt(DATA / "two_parcels_hole.txt")  # DK-01 and DK-02 name their 图幅号
+    notes = [p.message for p in txt.problems if "图幅号" in p.message]
+    assert notes == [
+        "图幅号 is given for 2 parcel(s) and was not kept: the parcel layer has no column for it: "
+        "DK-01 (H50G040001), DK-02 (H50G040001)"
+    ]
+    assert [p.severity for p in txt.problems if "图幅号" in p.message] == ["warning"]
+
+
+def test_commas_changed_in_a_txt_export_are_reported(tmp_path, store):
+    from tests.conftest import grid_parcels
+
+    store.write_parcels(grid_parcels(2, name=["一号,地块", "二号"]), by="t")
+    report = export_parcels(store, "txt", tmp_path / "x.txt", produced_on=date(2026, 1, 2))
+    assert report.notes == [
+        "parcel 'P000': 地块名称 '一号,地块' written as '一号，地块' (a comma separates the fields of a TXT line: "
+        "written full-width; line breaks as spaces)"
+    ]

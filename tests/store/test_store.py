@@ -505,3 +505,38 @@ def test_set_metadata_alone_keeps_its_history(store):
     h = store.history(layer="park_metadata")
     assert h["changed_by"].tolist() == ["测绘院"]
     assert h["changes"].iloc[0] == {"dem_date": [None, "2026-06-30T00:00:00+00:00"]}
+
+
+def test_a_dry_run_goes_through_the_write_and_rolls_it_back(store):
+    store.write_parcels(grid_parcels(2), by="t")
+    before = snapshot(store)
+    incoming = grid_parcels(3, status=["reserved", "supplied", "planned"], holder=[None, "甲", None])
+    incoming.loc[1, "contract_date"] = "2025-01-01"
+    reports = store.write_layers({"parcels": incoming}, by="t", dry_run=True)
+    assert (reports["parcels"].inserted, reports["parcels"].updated, reports["parcels"].unchanged) == (1, 1, 1)
+    assert reports["parcels"].changes == {"P001": ["status", "holder", "contract_date"]}
+    assert snapshot(store) == before
+    # the checks the write makes against what is stored (overlaps) refuse a dry run too
+    over = grid_parcels(1).assign(parcel_id=["NEW"])
+    with pytest.raises(ValidationError, match="overlaps parcel 'P000'"):
+        store.write_layers({"parcels": over}, by="t", dry_run=True)
+    assert snapshot(store) == before
+
+
+def test_lines_and_sources_outside_china_are_refused_each_by_name(store):
+    lines = gpd.GeoDataFrame(
+        {"line_id": ["R1", "R2"], "road_class": ["arterial", "arterial"]},
+        geometry=[LineString([(118.27, 32.24), (118.28, 32.24)]), LineString([(118.27, 32.24), (139.7, 35.69)])],
+        crs=4490,
+    )
+    _, problems = store.check_layer("road_lines", lines)
+    outside = [p for p in problems if "outside China" in p.message]
+    assert [(p.parcel_id, p.field) for p in outside] == [("R2", "geometry")]
+    assert "the road line reaches lon 139.7000, lat 35.6900" in outside[0].message
+    sources = gpd.GeoDataFrame(
+        {"source_id": ["S1", "S2"], "kind": ["substation"] * 2, "capacity_kva": [63000.0] * 2},
+        geometry=[Point(118.27, 32.24), Point(2.35, 48.85)],
+        crs=4490,
+    )
+    with pytest.raises(ValidationError, match=r"source .S2., field `geometry`: the source reaches lon 2\.3500"):
+        store.write_layer("sources", sources, by="t")
