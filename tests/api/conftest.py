@@ -85,3 +85,7 @@ def api(backend, demo_park, tmp_path, request):
     server.should_exit = True
     thread.join(timeout=10)
     store.close()
+    if backend == "postgis":  # leave the test database as the other tests expect it: no park
+        from tests.store.conftest import drop_all_parks
+
+        drop_all_parks(request.getfixturevalue("postgis_url"))
