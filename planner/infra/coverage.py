@@ -5,7 +5,9 @@ For every parcel and network:
 - the **tap point**: a point *on an edge* (not a node) within the network's service
   distance of the parcel — of the stretches of edges that close, the point nearest a
   live source along the network (for a parcel fronting a main, the end of its frontage
-  toward the source);
+  toward the source); between taps equally near along the network (to
+  :data:`TIE_M`), the one on the edge laterally nearest the parcel (to :data:`TIE_M`),
+  then the first found, and on that edge the end of the stretch toward the edge's start;
 - the **lateral distance** from the parcel to that edge (``distance_m``);
 - the **network distance** from the nearest live source to the tap point, along the
   network (one multi-source Dijkstra for the whole park), and the serving source;
@@ -36,6 +38,8 @@ __all__ = ["Coverage", "demand", "network_coverage"]
 
 SEWAGE_SHARE = 0.85
 """Sewage is taken as 85% of the water a parcel uses."""
+TIE_M = 1e-6
+"""Taps this close in distance along the network (then laterally) are equally near (m)."""
 _UNIT = {"power": "kVA", "water": "m³/日", "drainage": "m³/日", "gas": "Nm³/h", "heat": "MW", "telecom": "端口"}
 _DEMAND_COLUMN = {
     "power": "power_kva_per_mu",
@@ -118,7 +122,7 @@ def network_coverage(
     length = edges["length_m"].to_numpy()[edge_i]
     u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
     via_u, via_v = dist[u] + a, dist[v] + (length - b)
-    use_u = via_u <= via_v
+    use_u = via_u <= via_v + TIE_M  # a tie between the two ends of the stretch: the one toward u
     along = np.where(use_u, via_u, via_v)
     taps = shapely.line_interpolate_point(edge_geoms[edge_i], np.where(use_u, a, b))
     pairs = pd.DataFrame(
@@ -132,9 +136,7 @@ def network_coverage(
             "tap_y": shapely.get_y(taps),
         }
     )
-    # the best tap of each parcel: reached first, then nearest along the network, then nearest laterally
-    pairs["unreached"] = ~np.isfinite(pairs["along"])
-    best = pairs.sort_values(["parcel", "unreached", "along", "lateral"]).drop_duplicates("parcel")
+    best = pairs.iloc[_best(parcel_i, pairs["along"].to_numpy(), lateral)]
 
     n = len(p)
     out = pd.DataFrame({"parcel_id": p["parcel_id"].to_numpy()})
@@ -193,6 +195,29 @@ def network_coverage(
     table["network_m"] = table["network_m"].where(np.isfinite(table["network_m"]))
     table["distance_m"] = table["distance_m"].where(np.isfinite(table["distance_m"]))  # beyond the search: unknown
     return Coverage(network.name, table, sources.set_index("source_id"))
+
+
+def _best(parcel: np.ndarray, along: np.ndarray, lateral: np.ndarray) -> np.ndarray:
+    """Row of the best pair of each parcel with pairs (``parcel`` comes grouped, in the query's order).
+
+    Reached before unreached (an unreached pair is infinitely far along the network),
+    then nearest along the network, then nearest laterally, then the first. Distances
+    within :data:`TIE_M` of the least are ties: below a micrometre the figures are
+    rounding noise of the geometry engine, which would otherwise pick between two taps
+    metres apart (a square parcel at a street corner, between the two streets).
+    """
+    if not len(parcel):
+        return np.zeros(0, dtype=np.int64)
+    new = np.r_[True, parcel[1:] != parcel[:-1]]
+    first = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    tied = along <= np.minimum.reduceat(along, first)[group] + TIE_M
+    near = np.full(len(first), np.inf)
+    np.minimum.at(near, group[tied], lateral[tied])
+    winner = np.flatnonzero(tied & (lateral <= near[group] + TIE_M))
+    chosen = np.full(len(first), len(parcel))
+    np.minimum.at(chosen, group[winner], winner)
+    return chosen
 
 
 def _stretch(
