@@ -24,6 +24,7 @@ leads to it is connected, and the reason gives the distance by road.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,6 +33,7 @@ import pandas as pd
 import shapely
 
 from planner.infra.network import Network, source_distances
+from planner.infra.stretch import ASK, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
 from planner.resources import data_path
 
 __all__ = ["Coverage", "demand", "network_coverage"]
@@ -116,27 +118,26 @@ def network_coverage(
 
     if not len(edges):  # a layer whose lines are all out of service reaches nothing
         return _nothing(network, p)
-    parcel_i, edge_i = tree.query(geoms, predicate="dwithin", distance=service_distance_m)
-    lateral = shapely.distance(edge_geoms[edge_i], geoms[parcel_i])
-    a, b = _stretch(edge_geoms[edge_i], geoms, parcel_i, service_distance_m)
+    pairs = _pairs(tree, edge_geoms, geoms, service_distance_m)
+    parcel_i, edge_i = pairs.parcel, pairs.edge
     length = edges["length_m"].to_numpy()[edge_i]
     u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
-    via_u, via_v = dist[u] + a, dist[v] + (length - b)
+    via_u, via_v = dist[u] + pairs.a, dist[v] + (length - pairs.b)
     use_u = via_u <= via_v + TIE_M  # a tie between the two ends of the stretch: the one toward u
     along = np.where(use_u, via_u, via_v)
-    taps = shapely.line_interpolate_point(edge_geoms[edge_i], np.where(use_u, a, b))
-    pairs = pd.DataFrame(
+    pick, lateral = _best(parcel_i, along, pairs.distance)
+    taps = pairs.point_at(pick, np.where(use_u[pick], pairs.a[pick], pairs.b[pick]))
+    best = pd.DataFrame(
         {
-            "parcel": parcel_i,
-            "edge": edge_i,
+            "parcel": parcel_i[pick],
+            "edge": edge_i[pick],
             "lateral": lateral,
-            "along": along,
-            "source": np.where(use_u, origin[u], origin[v]),
-            "tap_x": shapely.get_x(taps),
-            "tap_y": shapely.get_y(taps),
+            "along": along[pick],
+            "source": np.where(use_u[pick], origin[u[pick]], origin[v[pick]]),
+            "tap_x": taps[:, 0],
+            "tap_y": taps[:, 1],
         }
     )
-    best = pairs.iloc[_best(parcel_i, pairs["along"].to_numpy(), lateral)]
 
     n = len(p)
     out = pd.DataFrame({"parcel_id": p["parcel_id"].to_numpy()})
@@ -197,27 +198,116 @@ def network_coverage(
     return Coverage(network.name, table, sources.set_index("source_id"))
 
 
-def _best(parcel: np.ndarray, along: np.ndarray, lateral: np.ndarray) -> np.ndarray:
-    """Row of the best pair of each parcel with pairs (``parcel`` comes grouped, in the query's order).
+@dataclass
+class _Pairs:
+    """The parcel–edge pairs within the service distance, in the order of an STRtree ``dwithin`` query.
+
+    ``a``, ``b``: the stretch of the edge within the service distance of the parcel (m
+    from the edge's start). ``fast``: the pair was settled by the numpy kernels (a
+    straight edge and a convex parcel), else by GEOS.
+    """
+
+    parcel: np.ndarray
+    edge: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    fast: np.ndarray
+    geoms: np.ndarray
+    edge_geoms: np.ndarray
+    rings: ConvexRings
+    start: np.ndarray
+    end: np.ndarray
+
+    def distance(self, rows: np.ndarray) -> np.ndarray:
+        """Distance (m) between parcel and edge of the pairs ``rows``."""
+        out = np.empty(len(rows))
+        fast = self.fast[rows]
+        f, g = rows[fast], rows[~fast]
+        e = self.edge[f]
+        out[fast] = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[f])
+        out[~fast] = shapely.distance(self.edge_geoms[self.edge[g]], self.geoms[self.parcel[g]])
+        return out
+
+    def point_at(self, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """(x, y) of the points ``pos`` m along the edges of the pairs ``rows``."""
+        out = np.empty((len(rows), 2))
+        fast = self.fast[rows]
+        e = self.edge[rows[fast]]
+        step = self.end[e] - self.start[e]
+        share = pos[fast] / np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])  # as GEOS
+        out[fast] = self.start[e] + share[:, None] * step
+        slow = shapely.line_interpolate_point(self.edge_geoms[self.edge[rows[~fast]]], pos[~fast])
+        out[~fast] = shapely.get_coordinates(slow).reshape(-1, 2)
+        return out
+
+
+def _pairs(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray, service_distance_m: float) -> _Pairs:
+    """The pairs within the service distance and their stretches: numpy where it is sure, else GEOS.
+
+    Candidates come from the envelopes (a superset of ``tree.query(..., "dwithin")``,
+    in the same order); :func:`planner.infra.stretch.zone_stretch` settles the pairs of
+    straight edges and convex parcels; the rest, and the few it leaves open, are
+    settled as before: by the ``dwithin`` query and :func:`_stretch`.
+    """
+    d = service_distance_m
+    bounds = shapely.bounds(geoms)
+    margin = d * (1 + 1e-9) + 1e-6
+    cand_p, cand_e = tree.query(
+        shapely.box(bounds[:, 0] - margin, bounds[:, 1] - margin, bounds[:, 2] + margin, bounds[:, 3] + margin)
+    )
+    rings = convex_rings(geoms)
+    coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
+    count = np.bincount(which, minlength=len(edge_geoms))
+    last = np.cumsum(count) - 1
+    start, end = coords[last - count + 1], coords[last]
+    fast = (rings.count[cand_p] > 0) & (count[cand_e] == 2)
+    lo = np.full(len(cand_p), np.nan)
+    hi = np.full(len(cand_p), np.nan)
+    state = np.full(len(cand_p), ASK, dtype=np.int8)
+    f = np.flatnonzero(fast)
+    lo[f], hi[f], state[f] = zone_stretch(start[cand_e[f]], end[cand_e[f]], rings, cand_p[f], d)
+    ask = np.flatnonzero(state == ASK)
+    within = state == FOUND
+    if len(ask):  # the pairs numpy left open: the query as before
+        asked = np.unique(cand_p[ask])
+        got_p, got_e = tree.query(geoms[asked], predicate="dwithin", distance=d)
+        size = len(edge_geoms)
+        within[ask] = np.isin(cand_p[ask] * size + cand_e[ask], asked[got_p] * size + got_e)
+    keep = np.flatnonzero(within)
+    parcel_i, edge_i, lo, hi, state = cand_p[keep], cand_e[keep], lo[keep], hi[keep], state[keep]
+    slow = np.flatnonzero(state != FOUND)
+    if len(slow):
+        lo[slow], hi[slow] = _stretch(edge_geoms[edge_i[slow]], geoms, parcel_i[slow], d)
+    return _Pairs(parcel_i, edge_i, lo, hi, state == FOUND, geoms, edge_geoms, rings, start, end)
+
+
+def _best(
+    parcel: np.ndarray, along: np.ndarray, lateral_of: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row of the best pair of each parcel with pairs (``parcel`` comes grouped, in the query's order), and its
+    lateral distance.
 
     Reached before unreached (an unreached pair is infinitely far along the network),
     then nearest along the network, then nearest laterally, then the first. Distances
     within :data:`TIE_M` of the least are ties: below a micrometre the figures are
     rounding noise of the geometry engine, which would otherwise pick between two taps
     metres apart (a square parcel at a street corner, between the two streets).
+    ``lateral_of(rows)`` gives the lateral distances of pairs ``rows``; it is asked only
+    for the pairs tied along the network.
     """
     if not len(parcel):
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
     new = np.r_[True, parcel[1:] != parcel[:-1]]
     first = np.flatnonzero(new)
     group = np.cumsum(new) - 1
-    tied = along <= np.minimum.reduceat(along, first)[group] + TIE_M
+    tied = np.flatnonzero(along <= np.minimum.reduceat(along, first)[group] + TIE_M)
+    lateral = lateral_of(tied)
     near = np.full(len(first), np.inf)
-    np.minimum.at(near, group[tied], lateral[tied])
-    winner = np.flatnonzero(tied & (lateral <= near[group] + TIE_M))
+    np.minimum.at(near, group[tied], lateral)
+    winner = lateral <= near[group[tied]] + TIE_M
     chosen = np.full(len(first), len(parcel))
-    np.minimum.at(chosen, group[winner], winner)
-    return chosen
+    np.minimum.at(chosen, group[tied[winner]], tied[winner])
+    return chosen, lateral[np.searchsorted(tied, chosen)]
 
 
 def _stretch(

@@ -284,7 +284,9 @@ def test_taps_within_a_micrometre_are_ties_broken_laterally_then_by_order():
     # parcel 0: rows 0 and 1 tie along (row 2 is 2 µm farther), row 1 is laterally nearer;
     # parcel 1: a tie along and laterally: the first; parcel 2: unreached: the laterally nearest;
     # parcel 3: 0.3 nm apart along is a tie (rounding noise), row 8 is laterally nearer
-    np.testing.assert_array_equal(_best(parcel, along, lateral), [1, 3, 6, 8])
+    chosen, nearest = _best(parcel, along, lambda rows: lateral[rows])
+    np.testing.assert_array_equal(chosen, [1, 3, 6, 8])
+    np.testing.assert_array_equal(nearest, [20.0, 12.0, 3.0, 1.0])
 
 
 def test_a_parcel_midway_between_two_works_taps_the_end_of_its_frontage_toward_the_edge_start():
