@@ -366,34 +366,58 @@ def _reasons(
     capacity: np.ndarray,
     loads: np.ndarray,
     remaining: np.ndarray,
-) -> list[str]:
+) -> np.ndarray:
+    """The reason of each parcel's result, in Chinese: built per kind of result, each distinct figure formatted once."""
     label = network.label
     unit = _UNIT.get(network.name, "")
-    names = network.sources["name"].to_numpy()
-    texts = []
-    for failed, lateral, along, s, line_id in zip(
-        out["failed"], out["distance_m"], out["network_m"], out["source"], out["line_id"], strict=True
-    ):
-        if failed == "distance" and np.isinf(lateral):
-            texts.append(
-                f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m，超过服务距离 {service_distance_m:g} m"
-            )
-        elif failed == "distance":
-            texts.append(f"最近的{label}线路距地块 {lateral:,.0f} m，超过服务距离 {service_distance_m:g} m")
-        elif failed == "unreached":
-            texts.append(f"{label}线路（{line_id}）距地块 {lateral:,.0f} m，但未接通任何源点")
-        elif failed == "radius":
-            texts.append(
-                f"经{label}网络至{names[s]} {along / 1000:,.1f} km，超过服务半径 {service_radius_m / 1000:g} km"
-            )
-        elif failed == "capacity":
-            texts.append(
-                f"{names[s]}容量不足：负荷 {loads[s]:,.0f} / 能力 {capacity[s]:,.0f} {unit}，"
-                f"剩余 {max(remaining[s], 0):,.0f} 不够本地块"
-            )
-        elif network.name == "road":
-            texts.append(f"临路（{line_id}，{lateral:,.0f} m），经道路 {along / 1000:,.1f} km 至{names[s]}")
-        else:
-            left = "" if np.isnan(capacity[s]) else f"，剩余 {remaining[s]:,.0f} {unit}"
-            texts.append(f"{label}线路距地块 {lateral:,.0f} m，经网络 {along / 1000:,.1f} km 至{names[s]}{left}")
+    names = network.sources["name"].to_numpy().astype(str).astype(object)
+    failed = out["failed"].to_numpy()
+    lateral = out["distance_m"].to_numpy(dtype=float)
+    along = out["network_m"].to_numpy(dtype=float)
+    src = out["source"].to_numpy()
+    line_id = out["line_id"].to_numpy().astype(str).astype(object)
+    # per source: its capacity note, and what is left of it
+    full = np.array(
+        [
+            f"{n}容量不足：负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f} 不够本地块"
+            for n, load, cap, left in zip(names, loads, capacity, remaining, strict=True)
+        ],
+        dtype=object,
+    )
+    left = np.array(
+        ["" if np.isnan(cap) else f"，剩余 {rest:,.0f} {unit}" for cap, rest in zip(capacity, remaining, strict=True)],
+        dtype=object,
+    )
+    texts = np.empty(len(out), dtype=object)
+    beyond = f"，超过服务距离 {service_distance_m:g} m"
+    rows = np.flatnonzero((failed == "distance") & np.isinf(lateral))
+    texts[rows] = f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m{beyond}"
+    rows = np.flatnonzero((failed == "distance") & ~np.isinf(lateral))
+    texts[rows] = f"最近的{label}线路距地块 " + _figures(lateral[rows], ",.0f") + (" m" + beyond)
+    rows = np.flatnonzero(failed == "unreached")
+    texts[rows] = (
+        f"{label}线路（" + line_id[rows] + "）距地块 " + _figures(lateral[rows], ",.0f") + " m，但未接通任何源点"
+    )
+    rows = np.flatnonzero(failed == "radius")
+    texts[rows] = (
+        f"经{label}网络至"
+        + names[src[rows]]
+        + " "
+        + _figures(along[rows] / 1000, ",.1f")
+        + f" km，超过服务半径 {service_radius_m / 1000:g} km"
+    )
+    rows = np.flatnonzero(failed == "capacity")
+    texts[rows] = full[src[rows]]
+    rows = np.flatnonzero(failed == "")
+    far, near = _figures(along[rows] / 1000, ",.1f"), _figures(lateral[rows], ",.0f")
+    if network.name == "road":
+        texts[rows] = "临路（" + line_id[rows] + "，" + near + " m），经道路 " + far + " km 至" + names[src[rows]]
+    else:
+        texts[rows] = f"{label}线路距地块 " + near + " m，经网络 " + far + " km 至" + names[src[rows]] + left[src[rows]]
     return texts
+
+
+def _figures(values: np.ndarray, spec: str) -> np.ndarray:
+    """``format(value, spec)`` of each value as an object array, formatting each distinct value once."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array([format(v, spec) for v in distinct.tolist()], dtype=object)[inverse.ravel()]
