@@ -36,7 +36,7 @@ from planner.infra.network import Network, source_distances
 from planner.infra.stretch import ASK, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
 from planner.resources import data_path
 
-__all__ = ["Coverage", "demand", "network_coverage"]
+__all__ = ["Coverage", "ParcelShapes", "demand", "network_coverage", "parcel_shapes"]
 
 SEWAGE_SHARE = 0.85
 """Sewage is taken as 85% of the water a parcel uses."""
@@ -103,14 +103,20 @@ def network_coverage(
     service_distance_m: float,
     service_radius_m: float,
     power_factor: float = 1.0,
+    shapes: ParcelShapes | None = None,
 ) -> Coverage:
     """Tap points, distances, serving sources and capacity of ``network`` for every parcel.
 
     ``power_factor`` turns installed kVA into substation load (the park's
-    ``power_coincidence_factor``).
+    ``power_coincidence_factor``). ``shapes``: :func:`parcel_shapes` of these
+    parcels, to share between networks (computed here if not given).
     """
     p = parcels.reset_index(drop=True)
-    geoms = p.geometry.to_numpy()
+    if shapes is None:
+        shapes = parcel_shapes(p)
+    elif len(shapes.geoms) != len(p):
+        raise ValueError("`shapes` are not those of these parcels")
+    geoms = shapes.geoms
     edges = network.edges
     edge_geoms = edges.geometry.to_numpy()
     tree = shapely.STRtree(edge_geoms)
@@ -118,7 +124,7 @@ def network_coverage(
 
     if not len(edges):  # a layer whose lines are all out of service reaches nothing
         return _nothing(network, p)
-    pairs = _pairs(tree, edge_geoms, geoms, service_distance_m)
+    pairs = _pairs(tree, edge_geoms, shapes, service_distance_m)
     parcel_i, edge_i = pairs.parcel, pairs.edge
     length = edges["length_m"].to_numpy()[edge_i]
     u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
@@ -241,7 +247,27 @@ class _Pairs:
         return out
 
 
-def _pairs(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray, service_distance_m: float) -> _Pairs:
+@dataclass
+class ParcelShapes:
+    """The parcels' shapes as coverage uses them, made once for all networks by :func:`parcel_shapes`."""
+
+    geoms: np.ndarray
+    bounds: np.ndarray
+    rings: ConvexRings
+
+    def boxes(self, margin: float) -> np.ndarray:
+        """Each parcel's envelope grown by ``margin`` (m)."""
+        b = self.bounds
+        return shapely.box(b[:, 0] - margin, b[:, 1] - margin, b[:, 2] + margin, b[:, 3] + margin)
+
+
+def parcel_shapes(parcels: pd.DataFrame) -> ParcelShapes:
+    """The geometry, envelopes and (for the convex ones) corners of ``parcels``, in their order."""
+    geoms = parcels.geometry.to_numpy()
+    return ParcelShapes(geoms, shapely.bounds(geoms), convex_rings(geoms))
+
+
+def _pairs(tree: shapely.STRtree, edge_geoms: np.ndarray, shapes: ParcelShapes, service_distance_m: float) -> _Pairs:
     """The pairs within the service distance and their stretches: numpy where it is sure, else GEOS.
 
     Candidates come from the envelopes (a superset of ``tree.query(..., "dwithin")``,
@@ -250,12 +276,8 @@ def _pairs(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray, ser
     settled as before: by the ``dwithin`` query and :func:`_stretch`.
     """
     d = service_distance_m
-    bounds = shapely.bounds(geoms)
-    margin = d * (1 + 1e-9) + 1e-6
-    cand_p, cand_e = tree.query(
-        shapely.box(bounds[:, 0] - margin, bounds[:, 1] - margin, bounds[:, 2] + margin, bounds[:, 3] + margin)
-    )
-    rings = convex_rings(geoms)
+    geoms, rings = shapes.geoms, shapes.rings
+    cand_p, cand_e = tree.query(shapes.boxes(d * (1 + 1e-9) + 1e-6))
     coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
     count = np.bincount(which, minlength=len(edge_geoms))
     last = np.cumsum(count) - 1

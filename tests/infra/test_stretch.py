@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
-from planner.infra.coverage import _pairs, _stretch
+from planner.infra.coverage import _pairs, _stretch, parcel_shapes
 from planner.infra.stretch import ASK, FAR, FOUND, convex_rings, ring_distance, zone_stretch
 
 X0, Y0 = 620_000.0, 3_570_000.0  # Gauss–Krüger magnitudes, as in the parks
@@ -43,6 +44,10 @@ def agrees(segment: LineString, parcel, d: float) -> int:
         assert lo == pytest.approx(a, abs=1e-6)
         assert hi == pytest.approx(b, abs=1e-6)
     return state
+
+
+def geoms_frame(geoms: np.ndarray) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=geoms, crs=4548)
 
 
 def square(x: float, y: float, side: float):
@@ -200,7 +205,7 @@ def test_pairs_of_a_random_park_are_those_and_stretches_geos_gives(seed):
     edges = np.array(lines, dtype=object)
     geoms = np.array(parcels, dtype=object)
     tree = shapely.STRtree(edges)
-    got = _pairs(tree, edges, geoms, d)
+    got = _pairs(tree, edges, parcel_shapes(geoms_frame(geoms)), d)
     want_p, want_e = tree.query(geoms, predicate="dwithin", distance=d)
     np.testing.assert_array_equal(got.parcel, want_p)
     np.testing.assert_array_equal(got.edge, want_e)
