@@ -25,7 +25,7 @@ leads to it is connected, and the reason gives the distance by road.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -60,24 +60,32 @@ def _demand_table() -> pd.DataFrame:
     return pd.read_csv(data_path("demand_per_mu.csv"), dtype={"division": str}).set_index("division")
 
 
-def demand(parcels: pd.DataFrame, network: str, *, power_factor: float = 1.0) -> np.ndarray:
+def demand(parcels: pd.DataFrame, network: str, *, power_factor: float = 1.0, declared: bool = True) -> np.ndarray:
     """Each parcel's demand on ``network`` in the unit of its sources' capacity.
 
     The declared figure where there is one (``power_kva``; ``water_m3d``, and 85% of it
     for drainage), else the industry's default per mu times the parcel's area. Power
     is installed kVA times ``power_factor`` (demand × coincidence factor), the load a
-    substation carries.
+    substation carries. ``declared=False``: the defaults alone (what a parcel not yet
+    drawing is expected to need).
     """
+    need, expected = _demands(parcels, network, power_factor)
+    return need if declared else expected
+
+
+def _demands(parcels: pd.DataFrame, network: str, power_factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Demand as declared (else by default), and by default alone; see :func:`demand`."""
     table = _demand_table()
     column = _DEMAND_COLUMN[network]
     division = parcels["industry"].fillna("").astype(str).str[:3]
     per_mu = division.map(table[column]).fillna(table.loc["default", column]).to_numpy(dtype=float)
-    value = per_mu * parcels["area_mu"].to_numpy(dtype=float)
+    factor = {"drainage": SEWAGE_SHARE, "power": power_factor}.get(network, 1.0)
+    expected = per_mu * parcels["area_mu"].to_numpy(dtype=float) * factor
     declared = _DECLARED.get(network)
-    if declared:
-        given = parcels[declared].to_numpy(dtype=float, na_value=np.nan)
-        value = np.where(np.isnan(given), value, given)
-    return value * {"drainage": SEWAGE_SHARE, "power": power_factor}.get(network, 1.0)
+    if not declared:
+        return expected, expected
+    given = parcels[declared].to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(given), expected, given * factor), expected
 
 
 @dataclass
@@ -174,7 +182,7 @@ def network_coverage(
     in_radius = reached & (out["network_m"].to_numpy() <= service_radius_m)
     src = out["source"].to_numpy()
     consuming = p["status"].isin(_CONSUMING).to_numpy()
-    need = demand(p, network.name, power_factor=power_factor) if network.name in _DEMAND_COLUMN else np.zeros(n)
+    need, expected = _demands(p, network.name, power_factor) if network.name in _DEMAND_COLUMN else (np.zeros(n),) * 2
     loads = np.zeros(len(network.sources))
     served = in_radius & consuming & (src >= 0)
     np.add.at(loads, src[served], need[served])
@@ -182,11 +190,6 @@ def network_coverage(
     remaining = capacity - loads
     has_capacity = np.isnan(capacity)  # roads, or a capacity not stated: not limited
     # a parcel not yet drawing needs room for its expected load (per-mu default × area)
-    expected = (
-        demand(p.assign(power_kva=np.nan, water_m3d=np.nan), network.name, power_factor=power_factor)
-        if network.name in _DEMAND_COLUMN
-        else np.zeros(n)
-    )
     full = np.zeros(n, dtype=bool)
     ok = in_radius & (src >= 0)
     full[ok] = ~has_capacity[src[ok]] & (remaining[src[ok]] < expected[ok]) & ~consuming[ok]
@@ -255,10 +258,14 @@ class ParcelShapes:
     bounds: np.ndarray
     rings: ConvexRings
 
+    _boxes: dict[float, np.ndarray] = field(default_factory=dict)
+
     def boxes(self, margin: float) -> np.ndarray:
-        """Each parcel's envelope grown by ``margin`` (m)."""
-        b = self.bounds
-        return shapely.box(b[:, 0] - margin, b[:, 1] - margin, b[:, 2] + margin, b[:, 3] + margin)
+        """Each parcel's envelope grown by ``margin`` (m); made once per margin."""
+        if margin not in self._boxes:
+            b = self.bounds
+            self._boxes[margin] = shapely.box(b[:, 0] - margin, b[:, 1] - margin, b[:, 2] + margin, b[:, 3] + margin)
+        return self._boxes[margin]
 
 
 def parcel_shapes(parcels: pd.DataFrame) -> ParcelShapes:
@@ -440,6 +447,18 @@ def _reasons(
 
 
 def _figures(values: np.ndarray, spec: str) -> np.ndarray:
-    """``format(value, spec)`` of each value as an object array, formatting each distinct value once."""
-    distinct, inverse = np.unique(values, return_inverse=True)
+    """``format(value, spec)`` of each value (``spec``: ``",.0f"`` or ``",.1f"``) as an object array.
+
+    Each distinct figure is formatted once: the values are first rounded as ``format``
+    rounds them (to even on exact halves, as ``np.rint`` does); a value whose tenths may
+    sit on a half once multiplied by 10 is formatted from itself.
+    """
+    if spec == ",.0f":
+        rounded = np.rint(values)
+    else:
+        tenths = values * 10
+        with np.errstate(invalid="ignore"):  # inf: formatted from itself
+            near_half = ~(np.abs(tenths - np.floor(tenths) - 0.5) >= 1e-9 * np.maximum(1.0, np.abs(tenths)))
+        rounded = np.where(near_half, values, np.rint(tenths) / 10)
+    distinct, inverse = np.unique(rounded, return_inverse=True)
     return np.array([format(v, spec) for v in distinct.tolist()], dtype=object)[inverse.ravel()]

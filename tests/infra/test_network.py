@@ -308,3 +308,19 @@ def test_a_parcel_midway_between_two_works_taps_the_end_of_its_frontage_toward_t
     start_x = shapely.get_x(shapely.get_point(net.edges.geometry.iloc[0], 0)) - X0
     assert row["tap_x"] - X0 == pytest.approx(1000 - frontage if start_x == 0 else 1000 + frontage, abs=0.5)
     assert row["source_id"] == ("W1" if start_x == 0 else "W2")
+
+
+def test_figures_in_reasons_are_formatted_as_format_does():
+    from planner.infra.coverage import _figures
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate(
+        [
+            rng.uniform(0, 20_000, 5000),
+            np.arange(0, 3000) / 2,  # exact halves: to even
+            np.arange(0, 30000) / 20,  # halves of tenths, most not exact in binary
+            [0.05, 0.15, 0.25, 0.35, 1.45, 2.675, 1234.55, 1e6 + 0.05, np.inf],
+        ]
+    )
+    for spec in (",.0f", ",.1f"):
+        assert _figures(values, spec).tolist() == [format(v, spec) for v in values.tolist()]
