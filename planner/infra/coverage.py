@@ -127,7 +127,7 @@ def network_coverage(
     geoms = shapes.geoms
     edges = network.edges
     edge_geoms = edges.geometry.to_numpy()
-    tree = shapely.STRtree(edge_geoms)
+    tree = network.edge_tree
     dist, origin = source_distances(network)
 
     if not len(edges):  # a layer whose lines are all out of service reaches nothing

@@ -73,6 +73,11 @@ class Network:
         return g
 
     @cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        """An STRtree of the edges' geometries (in the order of ``edges``)."""
+        return shapely.STRtree(self.edges.geometry.to_numpy())
+
+    @cached_property
     def components(self) -> np.ndarray:
         """Connected-component label of each node."""
         n = len(self.nodes)
@@ -260,9 +265,7 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
         )
         return _empty_sources()
     points = mine.geometry.to_numpy()
-    found, offset = shapely.STRtree(network.edges.geometry.to_numpy()).query_nearest(
-        points, return_distance=True, all_matches=False
-    )
+    found, offset = network.edge_tree.query_nearest(points, return_distance=True, all_matches=False)
     edge = found[1]
     off = offset > SOURCE_SNAP_M
     for sid, d in zip(mine["source_id"].to_numpy()[off], offset[off], strict=True):
