@@ -297,23 +297,30 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
 
 
 def _report_pieces(network: Network, problems: list[Problem]) -> None:
-    """Pieces of the network that no live source reaches."""
+    """Pieces of the network that no live source reaches (one problem per piece, in the order of the pieces)."""
+    if not len(network.sources):
+        return
     comp = network.components
-    fed = (
-        set(comp[network.edges["u"].to_numpy()[network.sources["edge"].to_numpy()]]) if len(network.sources) else set()
-    )
-    edge_comp = comp[network.edges["u"].to_numpy()]
-    for c in np.unique(edge_comp):
-        if c in fed or not len(network.sources):
-            continue
-        piece = network.edges[edge_comp == c]
-        ids = sorted(set(piece["line_id"]))
+    u = network.edges["u"].to_numpy()
+    fed = comp[u[network.sources["edge"].to_numpy()]]
+    edge_comp = comp[u]
+    cut = np.flatnonzero(~np.isin(edge_comp, fed))
+    if not len(cut):
+        return
+    # the cut-off edges grouped by piece, each group in the edges' order (its length sums as pandas would)
+    cut = cut[np.argsort(edge_comp[cut], kind="stable")]
+    sorted_comp = edge_comp[cut]
+    bounds = np.append(np.flatnonzero(np.r_[True, sorted_comp[1:] != sorted_comp[:-1]]), len(cut))
+    line_ids = network.edges["line_id"].to_numpy()[cut]
+    lengths = network.edges["length_m"].to_numpy()[cut]
+    for start, stop in itertools.pairwise(bounds):
+        ids = sorted(set(line_ids[start:stop].tolist()))
         problems.append(
             Problem(
                 "warning",
                 None,
                 None,
-                f"{len(ids)} line(s) of {piece['length_m'].sum() / 1000:,.2f} km are cut off from every source: "
+                f"{len(ids)} line(s) of {lengths[start:stop].sum() / 1000:,.2f} km are cut off from every source: "
                 f"{', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}",
                 feature=f"{network.name} network",
             )
