@@ -109,6 +109,12 @@ def naive_seconds(net, parcels: gpd.GeoDataFrame, sample: int) -> float:
     return (time.perf_counter() - start) / sample
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished worker processes (s)."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=100_000)
@@ -123,11 +129,13 @@ def main() -> None:
         crs_epsg=4545,
         networks={n: {"service_distance_m": 40.0, "service_radius_m": 1e7} for n in NETWORK_ITEMS},
     )
+    cpu_start = _cpu_seconds()
     start = time.perf_counter()
     runs = park_coverage(parcels, layers, sources, config.networks, workers=args.workers)
     build_and_cover = time.perf_counter() - start
     result = compute_readiness(parcels, config, {net: run.coverage.table for net, run in runs.items()})
     total = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu_start
     road_edges = runs["road"].edges
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -140,8 +148,8 @@ def main() -> None:
         f"{sum(run.edges for run in runs.values()):,}"
     )
     print(
-        f"graphs + coverage of 7 networks: {build_and_cover:.2f} s; readiness total: {total:.2f} s; "
-        f"ready parcels {int(result.table['ready'].sum()):,}"
+        f"graphs + coverage of 7 networks: {build_and_cover:.2f} s; readiness total: {total:.2f} s "
+        f"({cpu:.2f} s of CPU in all processes); ready parcels {int(result.table['ready'].sum()):,}"
     )
     print(
         f"naive (one networkx Dijkstra per parcel, {args.sample} sampled, extrapolated to 7 networks): "
