@@ -132,7 +132,8 @@ def network_coverage(
 
     if not len(edges):  # a layer whose lines are all out of service reaches nothing
         return _nothing(network, p)
-    pairs = _pairs(tree, edge_geoms, shapes, service_distance_m)
+    ends = _Along(dist, edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy())
+    pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends)
     parcel_i, edge_i = pairs.parcel, pairs.edge
     length = edges["length_m"].to_numpy()[edge_i]
     u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
@@ -274,13 +275,42 @@ def parcel_shapes(parcels: pd.DataFrame) -> ParcelShapes:
     return ParcelShapes(geoms, shapely.bounds(geoms), convex_rings(geoms))
 
 
-def _pairs(tree: shapely.STRtree, edge_geoms: np.ndarray, shapes: ParcelShapes, service_distance_m: float) -> _Pairs:
+@dataclass
+class _Along:
+    """Distances along the network per edge: from the nearest live source to each end (``dist`` per node)."""
+
+    dist: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    length: np.ndarray
+
+    def bound(self, edge: np.ndarray) -> np.ndarray:
+        """No point of these edges is nearer a source than this."""
+        return np.minimum(self.dist[self.u[edge]], self.dist[self.v[edge]])
+
+    def nearest(self, edge: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The nearer end of the stretches [a, b] of these edges, along the network."""
+        return np.minimum(self.dist[self.u[edge]] + a, self.dist[self.v[edge]] + (self.length[edge] - b))
+
+
+def _pairs(
+    tree: shapely.STRtree,
+    edge_geoms: np.ndarray,
+    shapes: ParcelShapes,
+    service_distance_m: float,
+    along: _Along | None = None,
+) -> _Pairs:
     """The pairs within the service distance and their stretches: numpy where it is sure, else GEOS.
 
     Candidates come from the envelopes (a superset of ``tree.query(..., "dwithin")``,
     in the same order); :func:`planner.infra.stretch.zone_stretch` settles the pairs of
     straight edges and convex parcels; the rest, and the few it leaves open, are
     settled as before: by the ``dwithin`` query and :func:`_stretch`.
+
+    With ``along``, only the pairs that may be a parcel's best are kept: each parcel's
+    candidate on the edge nearest a source is settled first, and a candidate whose edge
+    is farther from every source than that pair's tap (by more than :data:`TIE_M`) can
+    neither be the best nor tie with it, so it is dropped unsettled.
     """
     d = service_distance_m
     geoms, rings = shapes.geoms, shapes.rings
@@ -293,10 +323,30 @@ def _pairs(tree: shapely.STRtree, edge_geoms: np.ndarray, shapes: ParcelShapes, 
     lo = np.full(len(cand_p), np.nan)
     hi = np.full(len(cand_p), np.nan)
     state = np.full(len(cand_p), ASK, dtype=np.int8)
-    f = np.flatnonzero(fast)
-    lo[f], hi[f], state[f] = zone_stretch(start[cand_e[f]], end[cand_e[f]], rings, cand_p[f], d)
-    ask = np.flatnonzero(state == ASK)
-    within = state == FOUND
+
+    def settle(rows: np.ndarray) -> None:
+        lo[rows], hi[rows], state[rows] = zone_stretch(start[cand_e[rows]], end[cand_e[rows]], rings, cand_p[rows], d)
+
+    wanted = np.ones(len(cand_p), dtype=bool)
+    todo = fast.copy()
+    if along is not None and len(cand_p):
+        new = np.r_[True, cand_p[1:] != cand_p[:-1]]  # candidates come grouped by parcel
+        first = np.flatnonzero(new)
+        group = np.cumsum(new) - 1
+        bound = along.bound(cand_e)
+        lowest = np.flatnonzero(bound == np.minimum.reduceat(bound, first)[group])
+        probe = lowest[np.r_[True, group[lowest[1:]] != group[lowest[:-1]]]]  # each parcel's first such
+        probe = probe[fast[probe]]
+        settle(probe)
+        todo[probe] = False
+        sure = probe[state[probe] == FOUND]
+        limit = np.full(len(first), np.inf)
+        limit[group[sure]] = along.nearest(cand_e[sure], lo[sure], hi[sure]) + 2 * TIE_M
+        wanted = bound <= limit[group]
+        todo &= wanted
+    settle(np.flatnonzero(todo))
+    ask = np.flatnonzero((state == ASK) & wanted)
+    within = (state == FOUND) & wanted
     if len(ask):  # the pairs numpy left open: the query as before
         asked = np.unique(cand_p[ask])
         got_p, got_e = tree.query(geoms[asked], predicate="dwithin", distance=d)

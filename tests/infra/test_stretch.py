@@ -218,3 +218,87 @@ def test_pairs_of_a_random_park_are_those_and_stretches_geos_gives(seed):
     np.testing.assert_allclose(
         taps, shapely.get_coordinates(shapely.line_interpolate_point(edges[want_e], (a + b) / 2)), atol=1e-6
     )
+
+
+def _coverage_both_ways(monkeypatch, network, parcels, **settings):
+    """Coverage as computed, and with nothing dropped before it is settled."""
+    import planner.infra.coverage as coverage
+
+    pruned = coverage.network_coverage(network, parcels, **settings)
+    with monkeypatch.context() as m:
+        m.setattr(coverage._Along, "bound", lambda self, edge: np.full(len(edge), -np.inf))
+        whole = coverage.network_coverage(network, parcels, **settings)
+    return pruned, whole
+
+
+def test_dropping_pairs_that_cannot_win_changes_nothing_in_the_demo_park(demo_park, monkeypatch):
+    import pandas as pd
+
+    from planner.infra.network import build_network
+    from planner.parcels.schema import NETWORK_ITEMS
+    from planner.store import open_store
+
+    store = open_store(demo_park.path)
+    config, parcels, sources = store.config(), store.read_parcels(), store.read_layer("sources")
+    for net in NETWORK_ITEMS:
+        network = build_network(net, store.read_layer(f"{net}_lines"), sources)
+        pruned, whole = _coverage_both_ways(monkeypatch, network, parcels, **config.networks[net])
+        pd.testing.assert_frame_equal(pruned.table, whole.table)
+        pd.testing.assert_frame_equal(pruned.sources, whole.sources)
+
+
+# monkeypatch is undone after each example (monkeypatch.context), so sharing the fixture is safe
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_dropping_pairs_that_cannot_win_changes_nothing_in_random_parks(seed, monkeypatch):
+    import geopandas as gpd
+    import pandas as pd
+
+    from planner.infra.network import build_network
+    from planner.parcels.validation import validate_parcels
+
+    rng = np.random.default_rng(seed)
+    step = float(rng.choice([60.0, 100.0, 150.0]))
+    ticks = np.arange(0, 7) * step
+    lines = [LineString([(X0 + x, Y0), (X0 + x, Y0 + ticks[-1])]) for x in ticks]
+    lines += [LineString([(X0, Y0 + y), (X0 + ticks[-1], Y0 + y)]) for y in ticks]
+    lines += [LineString(X0 + rng.uniform(0, ticks[-1], (3, 2)) * [1, 1] + [0, Y0 - X0])]  # a bent one
+    keep = rng.random(len(lines)) < 0.8
+    frame = gpd.GeoDataFrame(
+        {"line_id": [f"L{i}" for i in range(int(keep.sum()))]}, geometry=list(np.array(lines)[keep]), crs=4548
+    )
+    picks = rng.choice(len(ticks), (2, 2))
+    sources = gpd.GeoDataFrame(
+        {
+            "source_id": ["S0", "S1"],
+            "network": "water",
+            "kind": "waterworks",
+            "name": ["S0", "S1"],
+            "capacity_m3d": [1e6, 1e6],
+            "in_service": True,
+        },
+        geometry=[Point(X0 + ticks[a], Y0 + ticks[b] * 0) for a, b in picks],
+        crs=4548,
+    )
+    network = build_network("water", frame, sources)
+    shapes = []
+    for i in range(20):
+        x, y = rng.uniform(0, ticks[-1] - 20, 2)
+        w, h = rng.uniform(5, step, 2)
+        shape = box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+        if i % 4 == 1:
+            shape = shapely.affinity.rotate(shape, float(rng.uniform(0, 90)))
+        shapes.append(shape)
+    shapes = [g for i, g in enumerate(shapes) if not any(g.intersects(o) for o in shapes[:i])]
+    parcels = validate_parcels(
+        gpd.GeoDataFrame(
+            {"parcel_id": [f"P{i}" for i in range(len(shapes))], "status": "reserved"}, geometry=shapes, crs=4548
+        ),
+        crs_epsg=4548,
+        park_id="T1",
+    ).parcels
+    d = float(rng.choice([20.0, 40.0, 60.0]))
+    pruned, whole = _coverage_both_ways(
+        monkeypatch, network, parcels, service_distance_m=d, service_radius_m=float(rng.choice([300.0, 5000.0]))
+    )
+    pd.testing.assert_frame_equal(pruned.table, whole.table)
