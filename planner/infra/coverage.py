@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 from planner.infra.network import Network, source_distances
-from planner.infra.stretch import ASK, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
+from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
 from planner.resources import data_path
 
 __all__ = ["Coverage", "ParcelShapes", "demand", "network_coverage", "parcel_shapes"]
@@ -42,6 +42,7 @@ SEWAGE_SHARE = 0.85
 """Sewage is taken as 85% of the water a parcel uses."""
 TIE_M = 1e-6
 """Taps this close in distance along the network (then laterally) are equally near (m)."""
+_TOL_M = 1e-7  # distances this close to the service distance are left to GEOS
 _UNIT = {"power": "kVA", "water": "m³/日", "drainage": "m³/日", "gas": "Nm³/h", "heat": "MW", "telecom": "端口"}
 _DEMAND_COLUMN = {
     "power": "power_kva_per_mu",
@@ -141,6 +142,7 @@ def network_coverage(
     use_u = via_u <= via_v + TIE_M  # a tie between the two ends of the stretch: the one toward u
     along = np.where(use_u, via_u, via_v)
     pick, lateral = _best(parcel_i, along, pairs.distance)
+    pairs.settle(pick)  # unreached: a tie at infinity, so the tap is the start of the stretch
     taps = pairs.point_at(pick, np.where(use_u[pick], pairs.a[pick], pairs.b[pick]))
     best = pd.DataFrame(
         {
@@ -227,6 +229,25 @@ class _Pairs:
     rings: ConvexRings
     start: np.ndarray
     end: np.ndarray
+    later: np.ndarray
+    """Pairs of parcels no source reaches, whose stretch (0, 0 until then) is made by :meth:`settle` if chosen."""
+    service_distance_m: float
+
+    def settle(self, rows: np.ndarray) -> None:
+        """Make the stretches of the pairs ``rows`` that were left for later."""
+        rows = rows[self.later[rows]]
+        if not len(rows):
+            return
+        e, p = self.edge[rows], self.parcel[rows]
+        lo, hi, state = zone_stretch(self.start[e], self.end[e], self.rings, p, self.service_distance_m)
+        self.a[rows], self.b[rows] = lo, hi
+        open_ = state != FOUND  # within d (by the distance) yet not clear-cut for numpy: GEOS
+        self.fast[rows[open_]] = False
+        if open_.any():
+            self.a[rows[open_]], self.b[rows[open_]] = _stretch(
+                self.edge_geoms[e[open_]], self.geoms, p[open_], self.service_distance_m
+            )
+        self.later[rows] = False
 
     def distance(self, rows: np.ndarray) -> np.ndarray:
         """Distance (m) between parcel and edge of the pairs ``rows``."""
@@ -329,14 +350,16 @@ def _pairs(
 
     wanted = np.ones(len(cand_p), dtype=bool)
     todo = fast.copy()
+    later = np.zeros(len(cand_p), dtype=bool)  # unreached: the stretch is needed only if the pair is chosen
     if along is not None and len(cand_p):
         new = np.r_[True, cand_p[1:] != cand_p[:-1]]  # candidates come grouped by parcel
         first = np.flatnonzero(new)
         group = np.cumsum(new) - 1
         bound = along.bound(cand_e)
-        lowest = np.flatnonzero(bound == np.minimum.reduceat(bound, first)[group])
+        least = np.minimum.reduceat(bound, first)
+        lowest = np.flatnonzero(bound == least[group])
         probe = lowest[np.r_[True, group[lowest[1:]] != group[lowest[:-1]]]]  # each parcel's first such
-        probe = probe[fast[probe]]
+        probe = probe[fast[probe] & np.isfinite(bound[probe])]
         settle(probe)
         todo[probe] = False
         sure = probe[state[probe] == FOUND]
@@ -344,6 +367,15 @@ def _pairs(
         limit[group[sure]] = along.nearest(cand_e[sure], lo[sure], hi[sure]) + 2 * TIE_M
         wanted = bound <= limit[group]
         todo &= wanted
+        # a parcel no source reaches: its pairs tie at infinity and the lateral distance decides, so within d
+        # or not is settled by the distance alone, and the stretch later for the chosen pair
+        later = fast & (least[group] == np.inf)
+        todo &= ~later
+        rows = np.flatnonzero(later)
+        gap = ring_distance(start[cand_e[rows]], end[cand_e[rows]], rings, cand_p[rows]) - d
+        state[rows] = np.where(gap < -_TOL_M, FOUND, np.where(gap > _TOL_M, FAR, ASK))
+        lo[rows[state[rows] == FOUND]] = 0.0
+        hi[rows[state[rows] == FOUND]] = 0.0
     settle(np.flatnonzero(todo))
     ask = np.flatnonzero((state == ASK) & wanted)
     within = (state == FOUND) & wanted
@@ -354,10 +386,11 @@ def _pairs(
         within[ask] = np.isin(cand_p[ask] * size + cand_e[ask], asked[got_p] * size + got_e)
     keep = np.flatnonzero(within)
     parcel_i, edge_i, lo, hi, state = cand_p[keep], cand_e[keep], lo[keep], hi[keep], state[keep]
+    later = later[keep] & (state == FOUND)
     slow = np.flatnonzero(state != FOUND)
     if len(slow):
         lo[slow], hi[slow] = _stretch(edge_geoms[edge_i[slow]], geoms, parcel_i[slow], d)
-    return _Pairs(parcel_i, edge_i, lo, hi, state == FOUND, geoms, edge_geoms, rings, start, end)
+    return _Pairs(parcel_i, edge_i, lo, hi, state == FOUND, geoms, edge_geoms, rings, start, end, later, d)
 
 
 def _best(
