@@ -22,8 +22,8 @@ import pandas as pd
 import shapely
 
 from planner.config import ParkConfig
-from planner.infra.coverage import network_coverage
 from planner.infra.network import build_network
+from planner.infra.park import park_coverage
 from planner.parcels.readiness import compute_readiness
 from planner.parcels.schema import NETWORK_ITEMS
 from planner.parcels.validation import validate_parcels
@@ -109,10 +109,17 @@ def naive_seconds(net, parcels: gpd.GeoDataFrame, sample: int) -> float:
     return (time.perf_counter() - start) / sample
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished worker processes (s)."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=20, help="parcels timed the naive way")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     args = parser.parse_args()
     parcels, layers, sources = synthetic(args.parcels)
     parcels = validate_parcels(parcels, crs_epsg=4545, park_id="BENCH").parcels
@@ -122,33 +129,36 @@ def main() -> None:
         crs_epsg=4545,
         networks={n: {"service_distance_m": 40.0, "service_radius_m": 1e7} for n in NETWORK_ITEMS},
     )
+    cpu_start = _cpu_seconds()
     start = time.perf_counter()
-    tables, built = {}, {}
-    for net in NETWORK_ITEMS:
-        network = build_network(net, layers[net], sources)
-        built[net] = network
-        settings = config.networks[net]
-        tables[net] = network_coverage(network, parcels, **settings).table
+    runs = park_coverage(parcels, layers, sources, config.networks, workers=args.workers)
     build_and_cover = time.perf_counter() - start
-    result = compute_readiness(parcels, config, tables)
+    result = compute_readiness(parcels, config, {net: run.coverage.table for net, run in runs.items()})
     total = time.perf_counter() - start
-    road_edges = len(built["road"].edges)
+    cpu = _cpu_seconds() - cpu_start
+    road_edges = runs["road"].edges
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # the naive way walks the graphs: build the two it is timed on again (not part of the run)
+    built = {net: build_network(net, layers[net], sources) for net in ("road", "water")}
     per_parcel = np.mean([naive_seconds(built[n], parcels, args.sample) for n in ("road", "water")])
     naive_total = per_parcel * len(parcels) * len(NETWORK_ITEMS)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"parcels {len(parcels):,}; road edges {road_edges:,}; edges in all networks "
-        f"{sum(len(b.edges) for b in built.values()):,}"
+        f"{sum(run.edges for run in runs.values()):,}"
     )
     print(
-        f"graphs + coverage of 7 networks: {build_and_cover:.2f} s; readiness total: {total:.2f} s; "
-        f"ready parcels {int(result.table['ready'].sum()):,}"
+        f"graphs + coverage of 7 networks: {build_and_cover:.2f} s; readiness total: {total:.2f} s "
+        f"({cpu:.2f} s of CPU in all processes); ready parcels {int(result.table['ready'].sum()):,}"
     )
     print(
         f"naive (one networkx Dijkstra per parcel, {args.sample} sampled, extrapolated to 7 networks): "
         f"{naive_total:,.0f} s ({per_parcel * 1000:.1f} ms per parcel and network)"
     )
-    print(f"ratio: {naive_total / total:,.0f}× faster; peak resident memory {peak:,.0f} MiB")
+    print(
+        f"ratio: {naive_total / total:,.0f}× faster; peak resident memory {peak:,.0f} MiB"
+        + (f" (each worker process at most {worker_peak:,.0f} MiB)" if worker_peak else "")
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ For every parcel and network:
 - the **tap point**: a point *on an edge* (not a node) within the network's service
   distance of the parcel — of the stretches of edges that close, the point nearest a
   live source along the network (for a parcel fronting a main, the end of its frontage
-  toward the source);
+  toward the source); between taps equally near along the network (to
+  :data:`TIE_M`), the one on the edge laterally nearest the parcel (to :data:`TIE_M`),
+  then the first found, and on that edge the end of the stretch toward the edge's start;
 - the **lateral distance** from the parcel to that edge (``distance_m``);
 - the **network distance** from the nearest live source to the tap point, along the
   network (one multi-source Dijkstra for the whole park), and the serving source;
@@ -22,7 +24,8 @@ leads to it is connected, and the reason gives the distance by road.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -30,12 +33,16 @@ import pandas as pd
 import shapely
 
 from planner.infra.network import Network, source_distances
+from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
 from planner.resources import data_path
 
-__all__ = ["Coverage", "demand", "network_coverage"]
+__all__ = ["Coverage", "ParcelShapes", "demand", "network_coverage", "parcel_shapes"]
 
 SEWAGE_SHARE = 0.85
 """Sewage is taken as 85% of the water a parcel uses."""
+TIE_M = 1e-6
+"""Taps this close in distance along the network (then laterally) are equally near (m)."""
+_TOL_M = 1e-7  # distances this close to the service distance are left to GEOS
 _UNIT = {"power": "kVA", "water": "m³/日", "drainage": "m³/日", "gas": "Nm³/h", "heat": "MW", "telecom": "端口"}
 _DEMAND_COLUMN = {
     "power": "power_kva_per_mu",
@@ -54,24 +61,32 @@ def _demand_table() -> pd.DataFrame:
     return pd.read_csv(data_path("demand_per_mu.csv"), dtype={"division": str}).set_index("division")
 
 
-def demand(parcels: pd.DataFrame, network: str, *, power_factor: float = 1.0) -> np.ndarray:
+def demand(parcels: pd.DataFrame, network: str, *, power_factor: float = 1.0, declared: bool = True) -> np.ndarray:
     """Each parcel's demand on ``network`` in the unit of its sources' capacity.
 
     The declared figure where there is one (``power_kva``; ``water_m3d``, and 85% of it
     for drainage), else the industry's default per mu times the parcel's area. Power
     is installed kVA times ``power_factor`` (demand × coincidence factor), the load a
-    substation carries.
+    substation carries. ``declared=False``: the defaults alone (what a parcel not yet
+    drawing is expected to need).
     """
+    need, expected = _demands(parcels, network, power_factor)
+    return need if declared else expected
+
+
+def _demands(parcels: pd.DataFrame, network: str, power_factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Demand as declared (else by default), and by default alone; see :func:`demand`."""
     table = _demand_table()
     column = _DEMAND_COLUMN[network]
     division = parcels["industry"].fillna("").astype(str).str[:3]
     per_mu = division.map(table[column]).fillna(table.loc["default", column]).to_numpy(dtype=float)
-    value = per_mu * parcels["area_mu"].to_numpy(dtype=float)
+    factor = {"drainage": SEWAGE_SHARE, "power": power_factor}.get(network, 1.0)
+    expected = per_mu * parcels["area_mu"].to_numpy(dtype=float) * factor
     declared = _DECLARED.get(network)
-    if declared:
-        given = parcels[declared].to_numpy(dtype=float, na_value=np.nan)
-        value = np.where(np.isnan(given), value, given)
-    return value * {"drainage": SEWAGE_SHARE, "power": power_factor}.get(network, 1.0)
+    if not declared:
+        return expected, expected
+    given = parcels[declared].to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(given), expected, given * factor), expected
 
 
 @dataclass
@@ -97,44 +112,49 @@ def network_coverage(
     service_distance_m: float,
     service_radius_m: float,
     power_factor: float = 1.0,
+    shapes: ParcelShapes | None = None,
 ) -> Coverage:
     """Tap points, distances, serving sources and capacity of ``network`` for every parcel.
 
     ``power_factor`` turns installed kVA into substation load (the park's
-    ``power_coincidence_factor``).
+    ``power_coincidence_factor``). ``shapes``: :func:`parcel_shapes` of these
+    parcels, to share between networks (computed here if not given).
     """
     p = parcels.reset_index(drop=True)
-    geoms = p.geometry.to_numpy()
+    if shapes is None:
+        shapes = parcel_shapes(p)
+    elif len(shapes.geoms) != len(p):
+        raise ValueError("`shapes` are not those of these parcels")
+    geoms = shapes.geoms
     edges = network.edges
     edge_geoms = edges.geometry.to_numpy()
-    tree = shapely.STRtree(edge_geoms)
+    tree = network.edge_tree
     dist, origin = source_distances(network)
 
     if not len(edges):  # a layer whose lines are all out of service reaches nothing
         return _nothing(network, p)
-    parcel_i, edge_i = tree.query(geoms, predicate="dwithin", distance=service_distance_m)
-    lateral = shapely.distance(edge_geoms[edge_i], geoms[parcel_i])
-    a, b = _stretch(edge_geoms[edge_i], geoms, parcel_i, service_distance_m)
+    ends = _Along(dist, edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy())
+    pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends)
+    parcel_i, edge_i = pairs.parcel, pairs.edge
     length = edges["length_m"].to_numpy()[edge_i]
     u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
-    via_u, via_v = dist[u] + a, dist[v] + (length - b)
-    use_u = via_u <= via_v
+    via_u, via_v = dist[u] + pairs.a, dist[v] + (length - pairs.b)
+    use_u = via_u <= via_v + TIE_M  # a tie between the two ends of the stretch: the one toward u
     along = np.where(use_u, via_u, via_v)
-    taps = shapely.line_interpolate_point(edge_geoms[edge_i], np.where(use_u, a, b))
-    pairs = pd.DataFrame(
+    pick, lateral = _best(parcel_i, along, pairs.distance)
+    pairs.settle(pick)  # unreached: a tie at infinity, so the tap is the start of the stretch
+    taps = pairs.point_at(pick, np.where(use_u[pick], pairs.a[pick], pairs.b[pick]))
+    best = pd.DataFrame(
         {
-            "parcel": parcel_i,
-            "edge": edge_i,
+            "parcel": parcel_i[pick],
+            "edge": edge_i[pick],
             "lateral": lateral,
-            "along": along,
-            "source": np.where(use_u, origin[u], origin[v]),
-            "tap_x": shapely.get_x(taps),
-            "tap_y": shapely.get_y(taps),
+            "along": along[pick],
+            "source": np.where(use_u[pick], origin[u[pick]], origin[v[pick]]),
+            "tap_x": taps[:, 0],
+            "tap_y": taps[:, 1],
         }
     )
-    # the best tap of each parcel: reached first, then nearest along the network, then nearest laterally
-    pairs["unreached"] = ~np.isfinite(pairs["along"])
-    best = pairs.sort_values(["parcel", "unreached", "along", "lateral"]).drop_duplicates("parcel")
 
     n = len(p)
     out = pd.DataFrame({"parcel_id": p["parcel_id"].to_numpy()})
@@ -165,7 +185,7 @@ def network_coverage(
     in_radius = reached & (out["network_m"].to_numpy() <= service_radius_m)
     src = out["source"].to_numpy()
     consuming = p["status"].isin(_CONSUMING).to_numpy()
-    need = demand(p, network.name, power_factor=power_factor) if network.name in _DEMAND_COLUMN else np.zeros(n)
+    need, expected = _demands(p, network.name, power_factor) if network.name in _DEMAND_COLUMN else (np.zeros(n),) * 2
     loads = np.zeros(len(network.sources))
     served = in_radius & consuming & (src >= 0)
     np.add.at(loads, src[served], need[served])
@@ -173,11 +193,6 @@ def network_coverage(
     remaining = capacity - loads
     has_capacity = np.isnan(capacity)  # roads, or a capacity not stated: not limited
     # a parcel not yet drawing needs room for its expected load (per-mu default × area)
-    expected = (
-        demand(p.assign(power_kva=np.nan, water_m3d=np.nan), network.name, power_factor=power_factor)
-        if network.name in _DEMAND_COLUMN
-        else np.zeros(n)
-    )
     full = np.zeros(n, dtype=bool)
     ok = in_radius & (src >= 0)
     full[ok] = ~has_capacity[src[ok]] & (remaining[src[ok]] < expected[ok]) & ~consuming[ok]
@@ -193,6 +208,218 @@ def network_coverage(
     table["network_m"] = table["network_m"].where(np.isfinite(table["network_m"]))
     table["distance_m"] = table["distance_m"].where(np.isfinite(table["distance_m"]))  # beyond the search: unknown
     return Coverage(network.name, table, sources.set_index("source_id"))
+
+
+@dataclass
+class _Pairs:
+    """The parcel–edge pairs within the service distance, in the order of an STRtree ``dwithin`` query.
+
+    ``a``, ``b``: the stretch of the edge within the service distance of the parcel (m
+    from the edge's start). ``fast``: the pair was settled by the numpy kernels (a
+    straight edge and a convex parcel), else by GEOS.
+    """
+
+    parcel: np.ndarray
+    edge: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    fast: np.ndarray
+    geoms: np.ndarray
+    edge_geoms: np.ndarray
+    rings: ConvexRings
+    start: np.ndarray
+    end: np.ndarray
+    later: np.ndarray
+    """Pairs of parcels no source reaches, whose stretch (0, 0 until then) is made by :meth:`settle` if chosen."""
+    service_distance_m: float
+
+    def settle(self, rows: np.ndarray) -> None:
+        """Make the stretches of the pairs ``rows`` that were left for later."""
+        rows = rows[self.later[rows]]
+        if not len(rows):
+            return
+        e, p = self.edge[rows], self.parcel[rows]
+        lo, hi, state = zone_stretch(self.start[e], self.end[e], self.rings, p, self.service_distance_m)
+        self.a[rows], self.b[rows] = lo, hi
+        open_ = state != FOUND  # within d (by the distance) yet not clear-cut for numpy: GEOS
+        self.fast[rows[open_]] = False
+        if open_.any():
+            self.a[rows[open_]], self.b[rows[open_]] = _stretch(
+                self.edge_geoms[e[open_]], self.geoms, p[open_], self.service_distance_m
+            )
+        self.later[rows] = False
+
+    def distance(self, rows: np.ndarray) -> np.ndarray:
+        """Distance (m) between parcel and edge of the pairs ``rows``."""
+        out = np.empty(len(rows))
+        fast = self.fast[rows]
+        f, g = rows[fast], rows[~fast]
+        e = self.edge[f]
+        out[fast] = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[f])
+        out[~fast] = shapely.distance(self.edge_geoms[self.edge[g]], self.geoms[self.parcel[g]])
+        return out
+
+    def point_at(self, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """(x, y) of the points ``pos`` m along the edges of the pairs ``rows``."""
+        out = np.empty((len(rows), 2))
+        fast = self.fast[rows]
+        e = self.edge[rows[fast]]
+        step = self.end[e] - self.start[e]
+        share = pos[fast] / np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])  # as GEOS
+        out[fast] = self.start[e] + share[:, None] * step
+        slow = shapely.line_interpolate_point(self.edge_geoms[self.edge[rows[~fast]]], pos[~fast])
+        out[~fast] = shapely.get_coordinates(slow).reshape(-1, 2)
+        return out
+
+
+@dataclass
+class ParcelShapes:
+    """The parcels' shapes as coverage uses them, made once for all networks by :func:`parcel_shapes`."""
+
+    geoms: np.ndarray
+    bounds: np.ndarray
+    rings: ConvexRings
+
+    _boxes: dict[float, np.ndarray] = field(default_factory=dict)
+
+    def boxes(self, margin: float) -> np.ndarray:
+        """Each parcel's envelope grown by ``margin`` (m); made once per margin."""
+        if margin not in self._boxes:
+            b = self.bounds
+            self._boxes[margin] = shapely.box(b[:, 0] - margin, b[:, 1] - margin, b[:, 2] + margin, b[:, 3] + margin)
+        return self._boxes[margin]
+
+
+def parcel_shapes(parcels: pd.DataFrame) -> ParcelShapes:
+    """The geometry, envelopes and (for the convex ones) corners of ``parcels``, in their order."""
+    geoms = parcels.geometry.to_numpy()
+    return ParcelShapes(geoms, shapely.bounds(geoms), convex_rings(geoms))
+
+
+@dataclass
+class _Along:
+    """Distances along the network per edge: from the nearest live source to each end (``dist`` per node)."""
+
+    dist: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    length: np.ndarray
+
+    def bound(self, edge: np.ndarray) -> np.ndarray:
+        """No point of these edges is nearer a source than this."""
+        return np.minimum(self.dist[self.u[edge]], self.dist[self.v[edge]])
+
+    def nearest(self, edge: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The nearer end of the stretches [a, b] of these edges, along the network."""
+        return np.minimum(self.dist[self.u[edge]] + a, self.dist[self.v[edge]] + (self.length[edge] - b))
+
+
+def _pairs(
+    tree: shapely.STRtree,
+    edge_geoms: np.ndarray,
+    shapes: ParcelShapes,
+    service_distance_m: float,
+    along: _Along | None = None,
+) -> _Pairs:
+    """The pairs within the service distance and their stretches: numpy where it is sure, else GEOS.
+
+    Candidates come from the envelopes (a superset of ``tree.query(..., "dwithin")``,
+    in the same order); :func:`planner.infra.stretch.zone_stretch` settles the pairs of
+    straight edges and convex parcels; the rest, and the few it leaves open, are
+    settled as before: by the ``dwithin`` query and :func:`_stretch`.
+
+    With ``along``, only the pairs that may be a parcel's best are kept: each parcel's
+    candidate on the edge nearest a source is settled first, and a candidate whose edge
+    is farther from every source than that pair's tap (by more than :data:`TIE_M`) can
+    neither be the best nor tie with it, so it is dropped unsettled.
+    """
+    d = service_distance_m
+    geoms, rings = shapes.geoms, shapes.rings
+    cand_p, cand_e = tree.query(shapes.boxes(d * (1 + 1e-9) + 1e-6))
+    coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
+    count = np.bincount(which, minlength=len(edge_geoms))
+    last = np.cumsum(count) - 1
+    start, end = coords[last - count + 1], coords[last]
+    fast = (rings.count[cand_p] > 0) & (count[cand_e] == 2)
+    lo = np.full(len(cand_p), np.nan)
+    hi = np.full(len(cand_p), np.nan)
+    state = np.full(len(cand_p), ASK, dtype=np.int8)
+
+    def settle(rows: np.ndarray) -> None:
+        lo[rows], hi[rows], state[rows] = zone_stretch(start[cand_e[rows]], end[cand_e[rows]], rings, cand_p[rows], d)
+
+    wanted = np.ones(len(cand_p), dtype=bool)
+    todo = fast.copy()
+    later = np.zeros(len(cand_p), dtype=bool)  # unreached: the stretch is needed only if the pair is chosen
+    if along is not None and len(cand_p):
+        new = np.r_[True, cand_p[1:] != cand_p[:-1]]  # candidates come grouped by parcel
+        first = np.flatnonzero(new)
+        group = np.cumsum(new) - 1
+        bound = along.bound(cand_e)
+        least = np.minimum.reduceat(bound, first)
+        lowest = np.flatnonzero(bound == least[group])
+        probe = lowest[np.r_[True, group[lowest[1:]] != group[lowest[:-1]]]]  # each parcel's first such
+        probe = probe[fast[probe] & np.isfinite(bound[probe])]
+        settle(probe)
+        todo[probe] = False
+        sure = probe[state[probe] == FOUND]
+        limit = np.full(len(first), np.inf)
+        limit[group[sure]] = along.nearest(cand_e[sure], lo[sure], hi[sure]) + 2 * TIE_M
+        wanted = bound <= limit[group]
+        todo &= wanted
+        # a parcel no source reaches: its pairs tie at infinity and the lateral distance decides, so within d
+        # or not is settled by the distance alone, and the stretch later for the chosen pair
+        later = fast & (least[group] == np.inf)
+        todo &= ~later
+        rows = np.flatnonzero(later)
+        gap = ring_distance(start[cand_e[rows]], end[cand_e[rows]], rings, cand_p[rows]) - d
+        state[rows] = np.where(gap < -_TOL_M, FOUND, np.where(gap > _TOL_M, FAR, ASK))
+        lo[rows[state[rows] == FOUND]] = 0.0
+        hi[rows[state[rows] == FOUND]] = 0.0
+    settle(np.flatnonzero(todo))
+    ask = np.flatnonzero((state == ASK) & wanted)
+    within = (state == FOUND) & wanted
+    if len(ask):  # the pairs numpy left open: the query as before
+        asked = np.unique(cand_p[ask])
+        got_p, got_e = tree.query(geoms[asked], predicate="dwithin", distance=d)
+        size = len(edge_geoms)
+        within[ask] = np.isin(cand_p[ask] * size + cand_e[ask], asked[got_p] * size + got_e)
+    keep = np.flatnonzero(within)
+    parcel_i, edge_i, lo, hi, state = cand_p[keep], cand_e[keep], lo[keep], hi[keep], state[keep]
+    later = later[keep] & (state == FOUND)
+    slow = np.flatnonzero(state != FOUND)
+    if len(slow):
+        lo[slow], hi[slow] = _stretch(edge_geoms[edge_i[slow]], geoms, parcel_i[slow], d)
+    return _Pairs(parcel_i, edge_i, lo, hi, state == FOUND, geoms, edge_geoms, rings, start, end, later, d)
+
+
+def _best(
+    parcel: np.ndarray, along: np.ndarray, lateral_of: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row of the best pair of each parcel with pairs (``parcel`` comes grouped, in the query's order), and its
+    lateral distance.
+
+    Reached before unreached (an unreached pair is infinitely far along the network),
+    then nearest along the network, then nearest laterally, then the first. Distances
+    within :data:`TIE_M` of the least are ties: below a micrometre the figures are
+    rounding noise of the geometry engine, which would otherwise pick between two taps
+    metres apart (a square parcel at a street corner, between the two streets).
+    ``lateral_of(rows)`` gives the lateral distances of pairs ``rows``; it is asked only
+    for the pairs tied along the network.
+    """
+    if not len(parcel):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    new = np.r_[True, parcel[1:] != parcel[:-1]]
+    first = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    tied = np.flatnonzero(along <= np.minimum.reduceat(along, first)[group] + TIE_M)
+    lateral = lateral_of(tied)
+    near = np.full(len(first), np.inf)
+    np.minimum.at(near, group[tied], lateral)
+    winner = lateral <= near[group[tied]] + TIE_M
+    chosen = np.full(len(first), len(parcel))
+    np.minimum.at(chosen, group[tied[winner]], tied[winner])
+    return chosen, lateral[np.searchsorted(tied, chosen)]
 
 
 def _stretch(
@@ -251,34 +478,70 @@ def _reasons(
     capacity: np.ndarray,
     loads: np.ndarray,
     remaining: np.ndarray,
-) -> list[str]:
+) -> np.ndarray:
+    """The reason of each parcel's result, in Chinese: built per kind of result, each distinct figure formatted once."""
     label = network.label
     unit = _UNIT.get(network.name, "")
-    names = network.sources["name"].to_numpy()
-    texts = []
-    for failed, lateral, along, s, line_id in zip(
-        out["failed"], out["distance_m"], out["network_m"], out["source"], out["line_id"], strict=True
-    ):
-        if failed == "distance" and np.isinf(lateral):
-            texts.append(
-                f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m，超过服务距离 {service_distance_m:g} m"
-            )
-        elif failed == "distance":
-            texts.append(f"最近的{label}线路距地块 {lateral:,.0f} m，超过服务距离 {service_distance_m:g} m")
-        elif failed == "unreached":
-            texts.append(f"{label}线路（{line_id}）距地块 {lateral:,.0f} m，但未接通任何源点")
-        elif failed == "radius":
-            texts.append(
-                f"经{label}网络至{names[s]} {along / 1000:,.1f} km，超过服务半径 {service_radius_m / 1000:g} km"
-            )
-        elif failed == "capacity":
-            texts.append(
-                f"{names[s]}容量不足：负荷 {loads[s]:,.0f} / 能力 {capacity[s]:,.0f} {unit}，"
-                f"剩余 {max(remaining[s], 0):,.0f} 不够本地块"
-            )
-        elif network.name == "road":
-            texts.append(f"临路（{line_id}，{lateral:,.0f} m），经道路 {along / 1000:,.1f} km 至{names[s]}")
-        else:
-            left = "" if np.isnan(capacity[s]) else f"，剩余 {remaining[s]:,.0f} {unit}"
-            texts.append(f"{label}线路距地块 {lateral:,.0f} m，经网络 {along / 1000:,.1f} km 至{names[s]}{left}")
+    names = network.sources["name"].to_numpy().astype(str).astype(object)
+    failed = out["failed"].to_numpy()
+    lateral = out["distance_m"].to_numpy(dtype=float)
+    along = out["network_m"].to_numpy(dtype=float)
+    src = out["source"].to_numpy()
+    line_id = out["line_id"].to_numpy().astype(str).astype(object)
+    # per source: its capacity note, and what is left of it
+    full = np.array(
+        [
+            f"{n}容量不足：负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f} 不够本地块"
+            for n, load, cap, left in zip(names, loads, capacity, remaining, strict=True)
+        ],
+        dtype=object,
+    )
+    left = np.array(
+        ["" if np.isnan(cap) else f"，剩余 {rest:,.0f} {unit}" for cap, rest in zip(capacity, remaining, strict=True)],
+        dtype=object,
+    )
+    texts = np.empty(len(out), dtype=object)
+    beyond = f"，超过服务距离 {service_distance_m:g} m"
+    rows = np.flatnonzero((failed == "distance") & np.isinf(lateral))
+    texts[rows] = f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m{beyond}"
+    rows = np.flatnonzero((failed == "distance") & ~np.isinf(lateral))
+    texts[rows] = f"最近的{label}线路距地块 " + _figures(lateral[rows], ",.0f") + (" m" + beyond)
+    rows = np.flatnonzero(failed == "unreached")
+    texts[rows] = (
+        f"{label}线路（" + line_id[rows] + "）距地块 " + _figures(lateral[rows], ",.0f") + " m，但未接通任何源点"
+    )
+    rows = np.flatnonzero(failed == "radius")
+    texts[rows] = (
+        f"经{label}网络至"
+        + names[src[rows]]
+        + " "
+        + _figures(along[rows] / 1000, ",.1f")
+        + f" km，超过服务半径 {service_radius_m / 1000:g} km"
+    )
+    rows = np.flatnonzero(failed == "capacity")
+    texts[rows] = full[src[rows]]
+    rows = np.flatnonzero(failed == "")
+    far, near = _figures(along[rows] / 1000, ",.1f"), _figures(lateral[rows], ",.0f")
+    if network.name == "road":
+        texts[rows] = "临路（" + line_id[rows] + "，" + near + " m），经道路 " + far + " km 至" + names[src[rows]]
+    else:
+        texts[rows] = f"{label}线路距地块 " + near + " m，经网络 " + far + " km 至" + names[src[rows]] + left[src[rows]]
     return texts
+
+
+def _figures(values: np.ndarray, spec: str) -> np.ndarray:
+    """``format(value, spec)`` of each value (``spec``: ``",.0f"`` or ``",.1f"``) as an object array.
+
+    Each distinct figure is formatted once: the values are first rounded as ``format``
+    rounds them (to even on exact halves, as ``np.rint`` does); a value whose tenths may
+    sit on a half once multiplied by 10 is formatted from itself.
+    """
+    if spec == ",.0f":
+        rounded = np.rint(values)
+    else:
+        tenths = values * 10
+        with np.errstate(invalid="ignore"):  # inf: formatted from itself
+            near_half = ~(np.abs(tenths - np.floor(tenths) - 0.5) >= 1e-9 * np.maximum(1.0, np.abs(tenths)))
+        rounded = np.where(near_half, values, np.rint(tenths) / 10)
+    distinct, inverse = np.unique(rounded, return_inverse=True)
+    return np.array([format(v, spec) for v in distinct.tolist()], dtype=object)[inverse.ravel()]

@@ -73,6 +73,11 @@ class Network:
         return g
 
     @cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        """An STRtree of the edges' geometries (in the order of ``edges``)."""
+        return shapely.STRtree(self.edges.geometry.to_numpy())
+
+    @cached_property
     def components(self) -> np.ndarray:
         """Connected-component label of each node."""
         n = len(self.nodes)
@@ -132,13 +137,19 @@ def build_network(
     noded = shapely.get_parts(shapely.union_all(np.concatenate([geoms, connectors]), grid_size=_GRID_M))
     noded = noded[shapely.length(noded) > 0]
     segments = _split_at(_open_rings(noded), _source_points(name, sources))
-    middles = shapely.line_interpolate_point(segments, 0.5, normalized=True)
+    coords, which = shapely.get_coordinates(segments, return_index=True)
+    count = np.bincount(which, minlength=len(segments))
+    last = np.cumsum(count) - 1
+    starts, ends = coords[last - count + 1], coords[last]
+    middles = np.empty(len(segments), dtype=object)
+    straight = count == 2  # most segments: the middle of the two ends
+    middles[straight] = shapely.points((starts[straight] + ends[straight]) / 2)
+    middles[~straight] = shapely.line_interpolate_point(segments[~straight], 0.5, normalized=True)
     owner = _owners(geoms, middles)
-    starts = shapely.get_coordinates(shapely.get_point(segments, 0))
-    ends = shapely.get_coordinates(shapely.get_point(segments, -1))
     keys = np.round(np.vstack([starts, ends]), 3)
-    nodes, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    # nodes sorted by x, then y (as np.unique(keys, axis=0), several times faster)
+    unique, inverse = np.unique(keys[:, 0] + 1j * keys[:, 1], return_inverse=True)
+    nodes = np.column_stack([unique.real, unique.imag])
     u, v = inverse[: len(segments)], inverse[len(segments) :]
     edges = gpd.GeoDataFrame(
         {"line_id": line_ids[owner], "u": u, "v": v, "length_m": shapely.length(segments)},
@@ -254,9 +265,7 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
         )
         return _empty_sources()
     points = mine.geometry.to_numpy()
-    found, offset = shapely.STRtree(network.edges.geometry.to_numpy()).query_nearest(
-        points, return_distance=True, all_matches=False
-    )
+    found, offset = network.edge_tree.query_nearest(points, return_distance=True, all_matches=False)
     edge = found[1]
     off = offset > SOURCE_SNAP_M
     for sid, d in zip(mine["source_id"].to_numpy()[off], offset[off], strict=True):
@@ -288,23 +297,30 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
 
 
 def _report_pieces(network: Network, problems: list[Problem]) -> None:
-    """Pieces of the network that no live source reaches."""
+    """Pieces of the network that no live source reaches (one problem per piece, in the order of the pieces)."""
+    if not len(network.sources):
+        return
     comp = network.components
-    fed = (
-        set(comp[network.edges["u"].to_numpy()[network.sources["edge"].to_numpy()]]) if len(network.sources) else set()
-    )
-    edge_comp = comp[network.edges["u"].to_numpy()]
-    for c in np.unique(edge_comp):
-        if c in fed or not len(network.sources):
-            continue
-        piece = network.edges[edge_comp == c]
-        ids = sorted(set(piece["line_id"]))
+    u = network.edges["u"].to_numpy()
+    fed = comp[u[network.sources["edge"].to_numpy()]]
+    edge_comp = comp[u]
+    cut = np.flatnonzero(~np.isin(edge_comp, fed))
+    if not len(cut):
+        return
+    # the cut-off edges grouped by piece, each group in the edges' order (its length sums as pandas would)
+    cut = cut[np.argsort(edge_comp[cut], kind="stable")]
+    sorted_comp = edge_comp[cut]
+    bounds = np.append(np.flatnonzero(np.r_[True, sorted_comp[1:] != sorted_comp[:-1]]), len(cut))
+    line_ids = network.edges["line_id"].to_numpy()[cut]
+    lengths = network.edges["length_m"].to_numpy()[cut]
+    for start, stop in itertools.pairwise(bounds):
+        ids = sorted(set(line_ids[start:stop].tolist()))
         problems.append(
             Problem(
                 "warning",
                 None,
                 None,
-                f"{len(ids)} line(s) of {piece['length_m'].sum() / 1000:,.2f} km are cut off from every source: "
+                f"{len(ids)} line(s) of {lengths[start:stop].sum() / 1000:,.2f} km are cut off from every source: "
                 f"{', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}",
                 feature=f"{network.name} network",
             )

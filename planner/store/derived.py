@@ -9,9 +9,9 @@ from datetime import date
 import pandas as pd
 
 from planner.errors import Problem
-from planner.infra.coverage import Coverage, network_coverage
+from planner.infra.coverage import Coverage
 from planner.infra.layers import line_layer
-from planner.infra.network import build_network
+from planner.infra.park import park_coverage
 from planner.infra.terrain import parcel_terrain
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness
@@ -58,7 +58,8 @@ def update_readiness(
     """Compute 七通一平 readiness from the park's networks and DEM and write it back in one transaction.
 
     Each network with lines in service is modelled (:mod:`planner.infra.network`,
-    :mod:`planner.infra.coverage`); the DEM named in the configuration (relative to
+    :mod:`planner.infra.coverage`; a big park's networks in several processes, see
+    :func:`planner.infra.park.park_coverage`); the DEM named in the configuration (relative to
     the store's folder) gives the leveling; the metadata key ``dem_date`` says when it
     was taken (records declaring a parcel leveled after that date prevail).
     ``progress`` is called with the name of each step. The time is kept in the park's
@@ -71,11 +72,18 @@ def update_readiness(
     problems: list[Problem] = []
     coverage: dict[str, Coverage] = {}
     tables: dict[str, pd.DataFrame | None] = {}
-    for net in NETWORK_ITEMS:
-        step(net)
-        lines = store.read_layer(line_layer(net))
-        network = build_network(net, lines, sources)
-        if network is None:
+    settings = {net: config.networks[net] for net in NETWORK_ITEMS}
+    lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
+    runs = park_coverage(
+        parcels,
+        lines,
+        sources,
+        settings,
+        power_factor=config.threshold("power_coincidence_factor"),
+        progress=step,
+    )
+    for net, network in runs.items():
+        if network.coverage is None:
             problems.append(
                 Problem(
                     "warning",
@@ -88,16 +96,8 @@ def update_readiness(
             tables[net] = None
             continue
         problems += network.problems
-        settings = config.networks[net]
-        cov = network_coverage(
-            network,
-            parcels,
-            service_distance_m=settings["service_distance_m"],
-            service_radius_m=settings["service_radius_m"],
-            power_factor=config.threshold("power_coincidence_factor"),
-        )
-        coverage[net] = cov
-        tables[net] = cov.table
+        coverage[net] = network.coverage
+        tables[net] = network.coverage.table
     step("terrain")
     terrain = None
     dem_date = None

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString, Point, box
 
 from planner.infra.coverage import network_coverage
@@ -256,3 +257,70 @@ def test_a_layer_with_no_line_in_service_reaches_nothing():
     cov = network_coverage(net, parcels((500, 10, 100)), **W).table.loc["P0"]
     assert not cov["connected"]
     assert cov["reason"] == "没有在用的燃气线路"
+
+
+def test_a_parcel_symmetric_between_two_streets_taps_one_of_them():
+    # a diagonal main from the works at (-1000, -1000) to a corner at (0, 0), where two streets leave, east and
+    # north; a square parcel 100-200 × 100-200 lies symmetric between them. Both taps are 100 − √(120² − 100²)
+    # = 33.67 m from the corner, 1000·√2 + 33.67 = 1447.88 m from the works, 100 m from the parcel: equally near.
+    net = build_network(
+        "water",
+        lines([(-1000, -1000), (0, 0)], [(0, 0), (1000, 0)], [(0, 0), (0, 1000)], ids=["M", "E", "N"]),
+        sources(("WW", "water", "waterworks", -1000, -1000, "capacity_m3d", 1e4)),
+    )
+    row = network_coverage(net, parcels((100, 100, 100)), service_distance_m=120, service_radius_m=5000).table.loc["P0"]
+    assert row["network_m"] == pytest.approx(1000 * 2**0.5 + 100 - (120**2 - 100**2) ** 0.5, abs=0.5)
+    assert row["distance_m"] == pytest.approx(100.0, abs=1e-6)
+    taps = {"E": (X0 + 33.67, Y0), "N": (X0, Y0 + 33.67)}
+    assert (row["tap_x"], row["tap_y"]) == pytest.approx(taps[row["line_id"]], abs=0.5)
+
+
+def test_taps_within_a_micrometre_are_ties_broken_laterally_then_by_order():
+    from planner.infra.coverage import TIE_M, _best
+
+    parcel = np.array([0, 0, 0, 1, 1, 2, 2, 2, 3, 3])
+    along = np.array([10.0, 10.0 + 0.5 * TIE_M, 10.0 + 2 * TIE_M, 7.0, 7.0, np.inf, np.inf, np.inf, 5.0 + 0.3e-9, 5.0])
+    lateral = np.array([30.0, 20.0, 5.0, 12.0, 12.0 + 0.5 * TIE_M, 9.0, 3.0, 4.0, 1.0, 2.0])
+    # parcel 0: rows 0 and 1 tie along (row 2 is 2 µm farther), row 1 is laterally nearer;
+    # parcel 1: a tie along and laterally: the first; parcel 2: unreached: the laterally nearest;
+    # parcel 3: 0.3 nm apart along is a tie (rounding noise), row 8 is laterally nearer
+    chosen, nearest = _best(parcel, along, lambda rows: lateral[rows])
+    np.testing.assert_array_equal(chosen, [1, 3, 6, 8])
+    np.testing.assert_array_equal(nearest, [20.0, 12.0, 3.0, 1.0])
+
+
+def test_a_parcel_midway_between_two_works_taps_the_end_of_its_frontage_toward_the_edge_start():
+    # one main 0–2000 with a works at each end; the parcel 950–1050 × 30–130 is midway: its frontage within 60 m
+    # runs from 1000 − 50 − √(60² − 30²) = 898.04 to 1101.96, 898.04 m from either works — a tie; the tap goes to
+    # the end toward the edge's start, and the works there serves it
+    net = build_network(
+        "water",
+        lines([(0, 0), (2000, 0)]),
+        sources(
+            ("W1", "water", "waterworks", 0, 0, "capacity_m3d", 1e4),
+            ("W2", "water", "waterworks", 2000, 0, "capacity_m3d", 1e4),
+        ),
+    )
+    assert len(net.edges) == 1
+    row = network_coverage(net, parcels((950, 30, 100)), **W).table.loc["P0"]
+    frontage = 50 + (60**2 - 30**2) ** 0.5
+    assert row["network_m"] == pytest.approx(1000 - frontage, abs=0.5)
+    start_x = shapely.get_x(shapely.get_point(net.edges.geometry.iloc[0], 0)) - X0
+    assert row["tap_x"] - X0 == pytest.approx(1000 - frontage if start_x == 0 else 1000 + frontage, abs=0.5)
+    assert row["source_id"] == ("W1" if start_x == 0 else "W2")
+
+
+def test_figures_in_reasons_are_formatted_as_format_does():
+    from planner.infra.coverage import _figures
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate(
+        [
+            rng.uniform(0, 20_000, 5000),
+            np.arange(0, 3000) / 2,  # exact halves: to even
+            np.arange(0, 30000) / 20,  # halves of tenths, most not exact in binary
+            [0.05, 0.15, 0.25, 0.35, 1.45, 2.675, 1234.55, 1e6 + 0.05, np.inf],
+        ]
+    )
+    for spec in (",.0f", ",.1f"):
+        assert _figures(values, spec).tolist() == [format(v, spec) for v in values.tolist()]
