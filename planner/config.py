@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -36,6 +37,9 @@ CHECKLIST_PRESETS: Mapping[str, tuple[str, ...]] = {
     "七通一平": ("road", "water", "drainage", "power", "telecom", "gas", "heat", "leveled"),
 }
 """Common checklists. 九通一平 adds cable TV and broadband, which have no network layer yet."""
+
+_PARK_ID = re.compile(r"[^\W_][\w.-]{0,63}")
+"""A park id: a letter or digit, then letters, digits, '_', '-', '.' (no '/', quotes or markup)."""
 
 MAX_LEADING_INDUSTRIES = 3
 """A park declares at most three leading industries (主导产业); more is a warning."""
@@ -146,8 +150,12 @@ class ParkConfig:
 
     def validate(self) -> list[str]:
         """Raise :class:`ConfigError` on a bad value; return warnings (also issued)."""
-        if not isinstance(self.park_id, str) or not self.park_id.strip():
-            raise ConfigError(f"`park_id` must be a non-empty text, got {self.park_id!r}")
+        if not isinstance(self.park_id, str) or not _PARK_ID.fullmatch(self.park_id):
+            msg = (
+                f"`park_id` {self.park_id!r} is not allowed; use 1–64 letters (Chinese too), digits, '_', '-' or '.', "
+                "starting with a letter or digit (it names files and database schemas)"
+            )
+            raise ConfigError(msg)
         if not isinstance(self.name, str):
             raise ConfigError(f"`name` must be a text, got {self.name!r}")
         if not isinstance(self.crs_epsg, int) or isinstance(self.crs_epsg, bool):

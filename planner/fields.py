@@ -234,9 +234,23 @@ def check_columns(
         raw = out[name]
         given = _given(raw)
         shown = raw.astype(object).to_numpy()
+        if raw.dtype == object and len(raw):  # a list or an object (from JSON) is no single value
+            compound = np.fromiter((isinstance(v, dict | list | tuple | set) for v in shown), bool, len(shown))
+            if compound.any():
+                add(
+                    compound,
+                    "error",
+                    name,
+                    lambda p, f=f: f"a {type(shown[p]).__name__} is not a single value; give one {f.kind} value",
+                )
+                raw = raw.where(~compound, None)
+                given = given & ~compound
         if f.kind == "str":
             parsed = _texts(raw.where(given))
             parsed = parsed.where(parsed != "", None)
+            nul = parsed.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+            add(nul, "error", name, "the text contains a NUL character (\\x00), which no store can keep; remove it")
+            parsed = parsed.where(~nul, None)
             given = parsed.notna()
             if f.allowed is not None:
                 codes, bad, repaired = _choices(parsed, f.allowed)

@@ -139,3 +139,13 @@ def test_checklist_names():
 
     assert checklist_name(CHECKLIST_PRESETS["五通一平"]) == "五通一平"
     assert checklist_name(("road", "power")) == "园区清单"
+
+
+@pytest.mark.parametrize("park_id", ["../x", "a b", "<script>", "_x", "", "x" * 65, "P</script>"])
+def test_a_park_id_cannot_hold_paths_spaces_or_markup(park_id):
+    with pytest.raises(ConfigError, match="is not allowed; use 1–64 letters"):
+        ParkConfig(park_id=park_id, name="x", crs_epsg=4548)
+
+
+def test_a_park_id_may_be_chinese():
+    assert ParkConfig(park_id="示范园区-1", name="x", crs_epsg=4548).park_id == "示范园区-1"

@@ -11,6 +11,7 @@ have created is not left behind). What was repaired, assumed or left out is repo
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -450,7 +451,8 @@ def _new_park_config(
     if park_id is None and "parcels" in frames and "park_id" in frames["parcels"]:
         given = frames["parcels"]["park_id"].dropna().astype(str).unique()
         park_id = str(given[0]) if len(given) == 1 else None  # the park the parcels say they belong to
-    return ParkConfig(park_id=park_id or park.stem, name=park_name or park.stem, crs_epsg=gk_epsg(lon))
+    fallback = re.sub(r"[^\w.-]", "_", park.stem).lstrip("_.-") or "park"  # a file name may hold spaces
+    return ParkConfig(park_id=park_id or fallback, name=park_name or park.stem, crs_epsg=gk_epsg(lon))
 
 
 _GEOJSON_PRECISION_M = 2e-3

@@ -306,7 +306,7 @@ def test_text_with_a_nul_character_is_refused_by_name(store):
     with pytest.raises(ValidationError) as info:
         store.write_parcels(grid_parcels(3, name=["ok", "a\x00b", None]), by="b")
     assert [str(p) for p in info.value.errors] == [
-        "parcel 'P001', field `name`: the text holds a NUL character (\\x00), which PostgreSQL cannot store; remove it"
+        "parcel 'P001', field `name`: the text contains a NUL character (\\x00), which no store can keep; remove it"
     ]
     assert snapshot(store) == before
 

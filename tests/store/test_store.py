@@ -540,3 +540,13 @@ def test_lines_and_sources_outside_china_are_refused_each_by_name(store):
     )
     with pytest.raises(ValidationError, match=r"source .S2., field `geometry`: the source reaches lon 2\.3500"):
         store.write_layer("sources", sources, by="t")
+
+
+def test_a_list_or_an_object_is_no_single_value(store):
+    before = snapshot(store)
+    frame = grid_parcels(2, name=[{"zh": "甲"}, ["a", "b"]])
+    with pytest.raises(ValidationError) as info:
+        store.write_parcels(frame, by="test")
+    assert [(p.parcel_id, p.field) for p in info.value.errors] == [("P000", "name"), ("P001", "name")]
+    assert "a dict is not a single value" in info.value.errors[0].message
+    assert snapshot(store) == before
