@@ -34,12 +34,12 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.siting
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check planner tests bench
-	$(BIN)/ruff format --check planner tests bench
+	$(BIN)/ruff check planner tests bench notebooks
+	$(BIN)/ruff format --check planner tests bench notebooks
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format planner tests bench
-	$(BIN)/ruff check --fix planner tests bench
+	$(BIN)/ruff format planner tests bench notebooks
+	$(BIN)/ruff check --fix planner tests bench notebooks
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache test-artifacts
