@@ -5,7 +5,8 @@
 Parks of about ``PER_PARK`` parcels sit on a jittered grid over 114.6°E–119.4°E,
 29.6°N–34.4°N (an Anhui-sized province), so they fall in three CGCS2000 3-degree
 Gauss–Krüger zones (38, 39 and 40: central meridians 114°, 117° and 120°E). Each park
-is laid out in its own zone and stored in it, as a park store keeps it:
+is laid out and stored in the zone of its centre, as a park store keeps it (a park by a
+zone's edge reaches a little over it, as real parks do):
 
 - shapes as in :func:`bench.siting.synthetic_park`: columns 200 m deep of adjoining
   rectangular parcels of 10–400 亩 (log-normal about 40 亩), here back to back in pairs
@@ -236,13 +237,12 @@ def _shapes(n: int, lon: float, lat: float, epsg: int, rng: np.random.Generator)
     row_y = np.concatenate([[0.0], np.cumsum(row_h)[:-1]])
     in_row = np.arange(ncols) % per_row
     col_x = (in_row // 2) * pair_w + (in_row % 2) * DEPTH_M
-    width = min(per_row, ncols) // 2 * pair_w
-    x0, y0 = transformer(f"EPSG:{CGCS2000}", f"EPSG:{epsg}").transform(lon, lat)
-    x0 -= width / 2
-    y0 -= row_h.sum() / 2
-    x = x0 + col_x[col]
-    y = y0 + row_y[row[col]]
-    return shapely.box(x, y + y_lo, x + DEPTH_M, y + y_hi)
+    x = col_x[col]
+    y = row_y[row[col]]
+    east, north = transformer(f"EPSG:{CGCS2000}", f"EPSG:{epsg}").transform(lon, lat)
+    x0 = east - (x.min() + x.max() + DEPTH_M) / 2  # the park's extent centred on (lon, lat)
+    y0 = north - (y_lo.min() + (y + y_hi).max()) / 2
+    return shapely.box(x0 + x, y0 + y + y_lo, x0 + x + DEPTH_M, y0 + y + y_hi)
 
 
 def main() -> None:
