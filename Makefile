@@ -1,11 +1,13 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   creates .venv, installs the planner, builds the demo park (ARGS are passed on)
 #   make test   creates .venv with the dev extras and runs the whole test suite
+#   make bench  runs the benchmarks (BENCH_ARGS="--quick" for small sizes, or names: "store siting")
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test bench lint format clean
 
@@ -28,18 +30,15 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.store
-	$(BIN)/python -m bench.land
-	$(BIN)/python -m bench.readiness
-	$(BIN)/python -m bench.siting
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check planner tests bench
-	$(BIN)/ruff format --check planner tests bench
+	$(BIN)/ruff check planner tests bench notebooks
+	$(BIN)/ruff format --check planner tests bench notebooks
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format planner tests bench
-	$(BIN)/ruff check --fix planner tests bench
+	$(BIN)/ruff format planner tests bench notebooks
+	$(BIN)/ruff check --fix planner tests bench notebooks
 
 clean:
 	rm -rf $(VENV) data/demo .pytest_cache test-artifacts
