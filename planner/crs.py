@@ -146,7 +146,7 @@ def equal_area_crs(lon: float, lat: float) -> pyproj.CRS:
     )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)  # a province: about two per park (its zone, with and without prefix)
 def transformer(src: int | str, dst: int | str) -> pyproj.Transformer:
     """A cached ``pyproj.Transformer`` from ``src`` to ``dst`` in x=lon/easting order."""
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
