@@ -18,11 +18,11 @@ Gauss–Krüger zone). Two paths compute the same tables, keyed by ``park_id`` a
 
 How the Dask path splits the work (:func:`province_frame`):
 
-1. The parcels of all parks become one dask-geopandas frame, spatially shuffled by the
-   Hilbert distance of their centres in CGCS2000 lon/lat (EPSG:4490, used only for the
-   order): a partition holds the parcels of one neighbourhood, of one park or a few.
-   Each parcel keeps its shape in its park's CRS, so every figure is computed on the
-   same coordinates as on one machine.
+1. The parcels of all parks become one dask-geopandas frame in the order of the Hilbert
+   distance of their centres in CGCS2000 lon/lat (EPSG:4490, used only for the order),
+   cut into partitions along it: a partition holds the parcels of one neighbourhood, of
+   one park or a few. Each parcel keeps its shape in its park's CRS, so every figure is
+   computed on the same coordinates as on one machine.
 2. Per park and network, one task builds the network and runs the one multi-source
    Dijkstra from its sources (:func:`planner.infra.network.source_distances`): a
    parcel's distance along the network depends on the whole connected network back to
@@ -243,11 +243,12 @@ def province_frame(province: Province, partitions: int | None = None) -> Any:
         frames.append(gpd.GeoDataFrame(f, geometry=shapely.points(lon, lat), crs=ORDER_CRS))
     frame = pd.concat(frames, ignore_index=True)
     n = partitions or max(1, math.ceil(len(frame) / PARCELS_PER_PARTITION))
+    # the parcels are here already: their order along the curve is one sort, and the partitions are cut
+    # from it without a shuffle (what spatial_shuffle(by="hilbert") makes of parcels read by the workers)
+    frame.index = pd.Index(frame.geometry.hilbert_distance(), name="hilbert_distance")
+    frame = frame.sort_index(kind="stable")
     with _dask_settings():
-        ddf = dask_geopandas.from_geopandas(frame, npartitions=min(n, max(len(frame), 1)))
-        if n > 1:
-            ddf = ddf.spatial_shuffle(by="hilbert", npartitions=n, calculate_partitions=False)
-    return ddf
+        return dask_geopandas.from_geopandas(frame, npartitions=min(n, max(len(frame), 1)), sort=True)
 
 
 @contextmanager
