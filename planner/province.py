@@ -51,7 +51,9 @@ order of the park's edges (:mod:`planner.infra.coverage`), the same in any piece
 
 from __future__ import annotations
 
+import itertools
 import math
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -226,7 +228,9 @@ def province_frame(province: Province, partitions: int | None = None) -> Any:
     its position among the park's parcels. Default: one partition per
     :data:`PARCELS_PER_PARTITION` parcels.
     """
+    import dask.dataframe as dd
     import dask_geopandas
+    from dask import delayed
 
     frames = []
     for park in province.parks:
@@ -247,8 +251,17 @@ def province_frame(province: Province, partitions: int | None = None) -> Any:
     # from it without a shuffle (what spatial_shuffle(by="hilbert") makes of parcels read by the workers)
     frame.index = pd.Index(frame.geometry.hilbert_distance(), name="hilbert_distance")
     frame = frame.sort_index(kind="stable")
+    n = min(n, max(len(frame), 1))
+    # cut at equal counts, never inside a run of equal distances (so the divisions hold)
+    cuts = [0, *np.searchsorted(frame.index.to_numpy(), frame.index.to_numpy()[np.arange(1, n) * len(frame) // n])]
+    cuts = sorted({*cuts, len(frame)})
+    chunks = [frame.iloc[a:b] for a, b in itertools.pairwise(cuts) if b > a] or [frame]
+    divisions = [*(c.index[0] for c in chunks), chunks[-1].index[-1]] if len(frame) else [None, None]
+    token = uuid.uuid4().hex  # the chunks are named, not hashed: hashing the parcels takes longer than the work
+    parts = [delayed(c, name=f"province-parcels-{token}-{i}") for i, c in enumerate(chunks)]
     with _dask_settings():
-        return dask_geopandas.from_geopandas(frame, npartitions=min(n, max(len(frame), 1)), sort=True)
+        ddf = dd.from_delayed(parts, meta=frame.iloc[:0], divisions=divisions, verify_meta=False)
+    return dask_geopandas.from_dask_dataframe(ddf) if not isinstance(ddf, dask_geopandas.GeoDataFrame) else ddf
 
 
 @contextmanager
