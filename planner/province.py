@@ -119,7 +119,9 @@ class ParkData:
     ``parcels``: the parcel layer as the store reads it, in the park's CRS
     (``config.crs_epsg``); ``lines``: line layer by network name (a network without a
     layer: readiness uses the declared values); ``dem``: a GeoTIFF in the park's CRS,
-    readable by every worker.
+    readable by every worker. (A DEM cell belongs to the parcel its centre falls in; a
+    centre exactly on the edge between two parcels of different partitions would count
+    for both on Dask, for one on one machine. The tests compare provinces without DEMs.)
     """
 
     config: ParkConfig
