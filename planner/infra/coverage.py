@@ -7,7 +7,8 @@ For every parcel and network:
   live source along the network (for a parcel fronting a main, the end of its frontage
   toward the source); between taps equally near along the network (to
   :data:`TIE_M`), the one on the edge laterally nearest the parcel (to :data:`TIE_M`),
-  then the first found, and on that edge the end of the stretch toward the edge's start;
+  then the edge first in the network's order, and on that edge the end of the stretch
+  toward the edge's start;
 - the **lateral distance** from the parcel to that edge (``distance_m``);
 - the **network distance** from the nearest live source to the tap point, along the
   network (one multi-source Dijkstra for the whole park), and the serving source;
@@ -36,7 +37,17 @@ from planner.infra.network import Network, source_distances
 from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
 from planner.resources import data_path
 
-__all__ = ["Coverage", "ParcelShapes", "demand", "network_coverage", "parcel_shapes"]
+__all__ = [
+    "Coverage",
+    "ParcelShapes",
+    "add_loads",
+    "demand",
+    "network_coverage",
+    "network_taps",
+    "parcel_shapes",
+    "served_coverage",
+    "source_loads",
+]
 
 SEWAGE_SHARE = 0.85
 """Sewage is taken as 85% of the water a parcel uses."""
@@ -119,6 +130,45 @@ def network_coverage(
     ``power_factor`` turns installed kVA into substation load (the park's
     ``power_coincidence_factor``). ``shapes``: :func:`parcel_shapes` of these
     parcels, to share between networks (computed here if not given).
+
+    Three steps, each of which :mod:`planner.province` also runs on its own, a piece
+    of the park at a time: :func:`network_taps` (per parcel), :func:`source_loads`
+    (a sum over the park's parcels) and :func:`served_coverage` (per parcel again).
+    """
+    p = parcels.reset_index(drop=True)
+    if not len(network.edges):  # a layer whose lines are all out of service reaches nothing
+        return _nothing(network, p)
+    taps = network_taps(network, p, service_distance_m=service_distance_m, shapes=shapes)
+    loads = source_loads(network, p, taps, service_radius_m=service_radius_m, power_factor=power_factor)
+    return served_coverage(
+        network,
+        p,
+        taps,
+        loads,
+        service_distance_m=service_distance_m,
+        service_radius_m=service_radius_m,
+        power_factor=power_factor,
+    )
+
+
+def network_taps(
+    network: Network,
+    parcels: pd.DataFrame,
+    *,
+    service_distance_m: float,
+    shapes: ParcelShapes | None = None,
+    distances: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Each parcel's tap point, lateral and network distance and serving source (row of ``network.sources``).
+
+    One row per parcel, in their order: ``parcel_id``, ``distance_m`` (``inf`` beyond
+    20 service distances), ``network_m`` (``inf`` where unreached), ``source`` (``-1``
+    where none), ``line_id``, ``tap_x``, ``tap_y`` and ``near`` (an edge lies within
+    the service distance). ``distances``: :func:`planner.infra.network.source_distances`
+    of the network (computed here if not given); :mod:`planner.province` gives those of
+    the whole park's network with ``network`` holding only the edges near these parcels.
+    A parcel's figures depend only on the edges within 20 service distances of it and on
+    those distances. Between equally good taps, the edge first in ``network.edges``.
     """
     p = parcels.reset_index(drop=True)
     if shapes is None:
@@ -129,32 +179,7 @@ def network_coverage(
     edges = network.edges
     edge_geoms = edges.geometry.to_numpy()
     tree = network.edge_tree
-    dist, origin = source_distances(network)
-
-    if not len(edges):  # a layer whose lines are all out of service reaches nothing
-        return _nothing(network, p)
-    ends = _Along(dist, edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy())
-    pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends)
-    parcel_i, edge_i = pairs.parcel, pairs.edge
-    length = edges["length_m"].to_numpy()[edge_i]
-    u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
-    via_u, via_v = dist[u] + pairs.a, dist[v] + (length - pairs.b)
-    use_u = via_u <= via_v + TIE_M  # a tie between the two ends of the stretch: the one toward u
-    along = np.where(use_u, via_u, via_v)
-    pick, lateral = _best(parcel_i, along, pairs.distance)
-    pairs.settle(pick)  # unreached: a tie at infinity, so the tap is the start of the stretch
-    taps = pairs.point_at(pick, np.where(use_u[pick], pairs.a[pick], pairs.b[pick]))
-    best = pd.DataFrame(
-        {
-            "parcel": parcel_i[pick],
-            "edge": edge_i[pick],
-            "lateral": lateral,
-            "along": along[pick],
-            "source": np.where(use_u[pick], origin[u[pick]], origin[v[pick]]),
-            "tap_x": taps[:, 0],
-            "tap_y": taps[:, 1],
-        }
-    )
+    dist, origin = source_distances(network) if distances is None else distances
 
     n = len(p)
     out = pd.DataFrame({"parcel_id": p["parcel_id"].to_numpy()})
@@ -164,36 +189,112 @@ def network_coverage(
     out["line_id"] = None
     out["tap_x"] = np.nan
     out["tap_y"] = np.nan
-    idx = best["parcel"].to_numpy()
-    out.loc[idx, "distance_m"] = best["lateral"].to_numpy()
-    out.loc[idx, "network_m"] = best["along"].to_numpy()
-    out.loc[idx, "source"] = best["source"].to_numpy()
-    out.loc[idx, "line_id"] = edges["line_id"].to_numpy()[best["edge"].to_numpy()]
-    out.loc[idx, "tap_x"] = best["tap_x"].to_numpy()
-    out.loc[idx, "tap_y"] = best["tap_y"].to_numpy()
     near = np.zeros(n, dtype=bool)
-    near[idx] = True
+    if len(edges):
+        ends = _Along(dist, edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy())
+        pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends)
+        parcel_i, edge_i = pairs.parcel, pairs.edge
+        length = edges["length_m"].to_numpy()[edge_i]
+        u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
+        via_u, via_v = dist[u] + pairs.a, dist[v] + (length - pairs.b)
+        use_u = via_u <= via_v + TIE_M  # a tie between the two ends of the stretch: the one toward u
+        along = np.where(use_u, via_u, via_v)
+        pick, lateral = _best(parcel_i, along, pairs.distance)
+        pairs.settle(pick)  # unreached: a tie at infinity, so the tap is the start of the stretch
+        taps = pairs.point_at(pick, np.where(use_u[pick], pairs.a[pick], pairs.b[pick]))
+        idx = parcel_i[pick]
+        out.loc[idx, "distance_m"] = lateral
+        out.loc[idx, "network_m"] = along[pick]
+        out.loc[idx, "source"] = np.where(use_u[pick], origin[u[pick]], origin[v[pick]])
+        out.loc[idx, "line_id"] = edges["line_id"].to_numpy()[edge_i[pick]]
+        out.loc[idx, "tap_x"] = taps[:, 0]
+        out.loc[idx, "tap_y"] = taps[:, 1]
+        near[idx] = True
     if (~near).any():  # how far the network is from the others
         far = np.flatnonzero(~near)
-        # how far, up to 20 service distances (beyond, "more than" is all a planner needs)
-        reach = 20 * service_distance_m
-        (found, _), d = tree.query_nearest(geoms[far], return_distance=True, all_matches=False, max_distance=reach)
         out.loc[far, "distance_m"] = np.inf
-        out.loc[far[found], "distance_m"] = d
+        if len(edges):
+            # how far, up to 20 service distances (beyond, "more than" is all a planner needs)
+            reach = 20 * service_distance_m
+            (found, _), d = tree.query_nearest(geoms[far], return_distance=True, all_matches=False, max_distance=reach)
+            out.loc[far[found], "distance_m"] = d
+    out["near"] = near
+    return out
 
+
+def source_loads(
+    network: Network,
+    parcels: pd.DataFrame,
+    taps: pd.DataFrame,
+    *,
+    service_radius_m: float,
+    power_factor: float = 1.0,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
+    """The load on each source (row of ``network.sources``): the demand of the consuming parcels it serves.
+
+    ``taps``: :func:`network_taps` of ``parcels``. ``rows``, given, is each parcel's
+    position among all the park's parcels, and the result is instead ``(position,
+    source, demand)`` of each parcel that loads a source: pieces of a park add up to the
+    same figures as the whole park with :func:`add_loads`.
+    """
+    need, _ = _need(network, parcels, power_factor)
+    along = taps["network_m"].to_numpy(dtype=float)
+    in_radius = taps["near"].to_numpy(dtype=bool) & np.isfinite(along) & (along <= service_radius_m)
+    src = taps["source"].to_numpy()
+    served = np.flatnonzero(in_radius & parcels["status"].isin(_CONSUMING).to_numpy() & (src >= 0))
+    if rows is not None:
+        return np.column_stack([np.asarray(rows, dtype=float)[served], src[served], need[served]])
+    loads = np.zeros(len(network.sources))
+    np.add.at(loads, src[served], need[served])
+    return loads
+
+
+def add_loads(pieces: list[np.ndarray], sources: int) -> np.ndarray:
+    """The loads of ``sources`` sources from the ``(position, source, demand)`` pieces of :func:`source_loads`.
+
+    Added in the order of the parcels' positions, as :func:`source_loads` adds them for
+    the whole park, so the sums are the same to the last bit.
+    """
+    loads = np.zeros(sources)
+    if not pieces:
+        return loads
+    rows = np.concatenate(pieces)
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    np.add.at(loads, rows[:, 1].astype(np.int64), rows[:, 2])
+    return loads
+
+
+def _need(network: Network, p: pd.DataFrame, power_factor: float) -> tuple[np.ndarray, np.ndarray]:
+    if network.name in _DEMAND_COLUMN:
+        return _demands(p, network.name, power_factor)
+    return np.zeros(len(p)), np.zeros(len(p))
+
+
+def served_coverage(
+    network: Network,
+    parcels: pd.DataFrame,
+    taps: pd.DataFrame,
+    loads: np.ndarray,
+    *,
+    service_distance_m: float,
+    service_radius_m: float,
+    power_factor: float = 1.0,
+) -> Coverage:
+    """The coverage of ``parcels`` from their :func:`network_taps` and the park's :func:`source_loads`."""
+    p = parcels.reset_index(drop=True)
+    out = taps.drop(columns=["near"])
+    near = taps["near"].to_numpy(dtype=bool)
     reached = near & np.isfinite(out["network_m"].to_numpy())
     in_radius = reached & (out["network_m"].to_numpy() <= service_radius_m)
     src = out["source"].to_numpy()
     consuming = p["status"].isin(_CONSUMING).to_numpy()
-    need, expected = _demands(p, network.name, power_factor) if network.name in _DEMAND_COLUMN else (np.zeros(n),) * 2
-    loads = np.zeros(len(network.sources))
-    served = in_radius & consuming & (src >= 0)
-    np.add.at(loads, src[served], need[served])
+    _, expected = _need(network, p, power_factor)
     capacity = network.sources["capacity"].to_numpy(dtype=float)
     remaining = capacity - loads
     has_capacity = np.isnan(capacity)  # roads, or a capacity not stated: not limited
     # a parcel not yet drawing needs room for its expected load (per-mu default × area)
-    full = np.zeros(n, dtype=bool)
+    full = np.zeros(len(p), dtype=bool)
     ok = in_radius & (src >= 0)
     full[ok] = ~has_capacity[src[ok]] & (remaining[src[ok]] < expected[ok]) & ~consuming[ok]
     out["connected"] = in_radius & ~full
@@ -323,10 +424,11 @@ def _pairs(
 ) -> _Pairs:
     """The pairs within the service distance and their stretches: numpy where it is sure, else GEOS.
 
-    Candidates come from the envelopes (a superset of ``tree.query(..., "dwithin")``,
-    in the same order); :func:`planner.infra.stretch.zone_stretch` settles the pairs of
-    straight edges and convex parcels; the rest, and the few it leaves open, are
-    settled as before: by the ``dwithin`` query and :func:`_stretch`.
+    Candidates come from the envelopes (a superset of ``tree.query(..., "dwithin")``),
+    grouped by parcel and each parcel's in the order of the edges;
+    :func:`planner.infra.stretch.zone_stretch` settles the pairs of straight edges and
+    convex parcels; the rest, and the few it leaves open, are settled as before: by the
+    ``dwithin`` query and :func:`_stretch`.
 
     With ``along``, only the pairs that may be a parcel's best are kept: each parcel's
     candidate on the edge nearest a source is settled first, and a candidate whose edge
@@ -336,6 +438,10 @@ def _pairs(
     d = service_distance_m
     geoms, rings = shapes.geoms, shapes.rings
     cand_p, cand_e = tree.query(shapes.boxes(d * (1 + 1e-9) + 1e-6))
+    # each parcel's candidates in the order of the edges, not of the tree: the same pairs come in the same order
+    # from a tree of only some of the edges (planner.province), so ties fall the same way
+    order = np.argsort(cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e, kind="stable")
+    cand_p, cand_e = cand_p[order], cand_e[order]
     coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
     count = np.bincount(which, minlength=len(edge_geoms))
     last = np.cumsum(count) - 1
