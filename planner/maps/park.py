@@ -237,6 +237,9 @@ window.plannerPopup = function (q) {
 """Builds a parcel's popup from :func:`parcel_properties` (both languages; the page shows one)."""
 
 TILES_JS = """
+// VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 no longer has; 1.9 keeps the map from
+// handling a click on a canvas by itself (the canvas is marked _leaflet_disable_events), so nothing is needed
+if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function () {}; }
 window.plannerFeatureQuery = function (f, tile) {
   var D = window.plannerDict, given = function (v) { return v === undefined ? null : v; };
   var it = D.checklist.map(function (item) {
