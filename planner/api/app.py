@@ -245,6 +245,7 @@ def create_app(
         ),
     )
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
+    app.state.parks = parks  # the ParkState of each park, for benchmarks and operators' scripts
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):

@@ -264,15 +264,20 @@ window.plannerTileStyles = {
     fillOpacity: 0.8, color: '#333333', weight: 0.8, opacity: 1} : []; }
 };
 window.plannerTileLayer = function (map, url, parcelUrl, kind) {
+  // a crowded tile's features are groups of parcels that look alike (no parcel_id; ``parcels`` counts them)
+  var groups = 0;
   var layer = L.vectorGrid.protobuf(url, {
     rendererFactory: L.canvas.tile, interactive: true, maxZoom: 22, vectorTileLayerStyles: {parcels: window.plannerTileStyles[kind]},
-    getFeatureId: function (f) { return f.properties.parcel_id; }
+    getFeatureId: function (f) { return f.properties.parcel_id !== undefined ? 'p:' + f.properties.parcel_id : 'g:' + (groups++); }
   });
   layer.plannerKind = kind;
-  layer.plannerDrawn = function () {
-    var ids = {};
-    for (var key in layer._vectorTiles) { for (var id in layer._vectorTiles[key]._features) { ids[id] = true; } }
-    return Object.keys(ids).length;
+  layer.plannerDrawn = function () {  // parcels drawn: each parcel once, however many tiles it is on
+    var ids = {}, grouped = 0;
+    for (var key in layer._vectorTiles) {
+      var fs = layer._vectorTiles[key]._features;
+      for (var id in fs) { if (id.charAt(0) === 'p') { ids[id] = true; } else { grouped += fs[id].feature.properties.parcels || 0; } }
+    }
+    return Object.keys(ids).length + grouped;
   };
   layer.on('load', function () {
     if (kind === 'parcels' && window.plannerFirstDraw === undefined) {
@@ -284,6 +289,12 @@ window.plannerTileLayer = function (map, url, parcelUrl, kind) {
   layer.on('click', function (e) {
     var q = e.layer.properties, esc = function (t) { return String(t).replace(/[&<>"]/g, function (c) {
       return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]; }); };
+    if (q.parcel_id === undefined) {
+      L.popup({maxWidth: 300}).setLatLng(e.latlng).setContent('<div class="planner-popup">' +
+        '<span class="zh">此处宗地过密，请放大后点击单宗地查看详情</span>' +
+        '<span class="en">Parcels are too dense here: zoom in and click one for its details</span></div>').openOn(map);
+      return;
+    }
     var head = '<div class="planner-popup"><b>' + esc(q.parcel_id) + '</b> ' +
       Number(q.area_mu).toLocaleString('zh-CN', {maximumFractionDigits: 1}) + ' 亩<br>';
     var popup = L.popup({maxWidth: 460}).setLatLng(e.latlng)
@@ -520,8 +531,25 @@ def _common(data: MapData, *, basemap: str, tianditu_key: str | None, lang: str,
             (s, w), (n, e) = bounds
             (w, e), (s, n) = wgs84_to_gcj02(np.array([w, e]), np.array([s, n]))
             bounds = [[float(s), float(w)], [float(n), float(e)]]
-        m.fit_bounds(bounds)
+        _FitBounds(bounds).add_to(m)
     return m, notes, gcj
+
+
+class _FitBounds(folium.MacroElement):
+    """Fit the view to the park at once: an animated zoom would have tile layers fetch the tiles of the
+    starting zoom first (then throw them away)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds | tojson }}, {animate: false});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self.bounds = bounds
 
 
 def readiness_map(

@@ -42,6 +42,7 @@ __all__ = [
     "EXTENT",
     "LAYER",
     "MAX_ZOOM",
+    "MERGE_ABOVE",
     "SIMPLIFY",
     "ParcelTiles",
     "lonlat_to_world",
@@ -62,6 +63,10 @@ MAX_LAT = 85.0511287798066
 """Web Mercator's edge: latitudes beyond are clamped."""
 
 _KEYS = ("parcel_id", "fill", "area_mu", "status", "ready", "idle_rule", "eval_class")
+_MERGED_KEYS = ("fill", "idle_rule", "eval_class")
+MERGE_ABOVE = 2000
+"""A tile showing more parcels than this (a park seen whole, each parcel a few pixels) carries one feature per
+look instead of one per parcel: a browser draws it many times faster, and a click there asks to zoom in."""
 _POLYGON = 3  # GeomType.POLYGON
 _MOVE_TO, _LINE_TO, _CLOSE_PATH = 1, 2, 7
 
@@ -111,10 +116,13 @@ class ParcelTiles:
         properties: pd.DataFrame,
         *,
         cache_bytes: int = 64 * 2**20,
+        merge_above: int = MERGE_ABOVE,
     ):
         self.world = world
         self.properties = properties.reset_index(drop=True)
         self.tree = shapely.STRtree(world)
+        self.merge_above = merge_above
+        self.centres = shapely.get_coordinates(shapely.centroid(world)) if len(world) else np.empty((0, 2))
         self.cache_bytes = cache_bytes
         self._cache: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self._cached_bytes = 0
@@ -130,6 +138,7 @@ class ParcelTiles:
         eval_class: pd.Series | None = None,
         gcj: bool = False,
         cache_bytes: int = 64 * 2**20,
+        merge_above: int = MERGE_ABOVE,
     ) -> ParcelTiles:
         """From stored parcels (any CRS; the park's Gauss–Krüger as read). ``eval_class`` by ``parcel_id``.
 
@@ -158,7 +167,7 @@ class ParcelTiles:
             }
         )
         props = props.astype(object).where(props.notna(), None)
-        return cls(np.asarray(world, dtype=object), props, cache_bytes=cache_bytes)
+        return cls(np.asarray(world, dtype=object), props, cache_bytes=cache_bytes, merge_above=merge_above)
 
     def __len__(self) -> int:
         return len(self.world)
@@ -234,11 +243,38 @@ class ParcelTiles:
             return b""
         # which features still have a polygon (owner is sorted: get_parts keeps the order)
         features = np.unique(owner)
+        if len(features) > self.merge_above:
+            return self._merged(z, x, y, found, parts, owner, features)
         geometry, geometry_lengths = _geometry_commands(parts, owner, features)
         rows = self.properties.iloc[found[features]]
-        keys, values, tags, tag_lengths = _tags(rows)
+        keys, values, tags, tag_lengths = _tags(rows, _KEYS)
         ids = found[features].astype(np.uint64) + 1
         return _tile(ids, geometry, geometry_lengths, tags, tag_lengths, keys, values)
+
+    def _merged(self, z, x, y, found, parts, owner, features) -> bytes:
+        """A crowded tile: one multipolygon feature per look (fill, idle rule, per-mu class), no parcel ids.
+
+        ``parcels`` counts the group's parcels whose centre lies in this tile (not its buffer), so the
+        counts of all tiles add up to the parcels drawn.
+        """
+        rows = self.properties.iloc[found[features]]
+        combined = np.zeros(len(rows), dtype=np.int64)
+        for key in _MERGED_KEYS:  # one number per combination of the look's values
+            codes, uniques = pd.factorize(rows[key].to_numpy(dtype=object), use_na_sentinel=False)
+            combined = combined * (len(uniques) + 1) + codes
+        _, group = np.unique(combined, return_inverse=True)
+        part_group = group[np.searchsorted(features, owner)]
+        order = np.argsort(part_group, kind="stable")
+        groups = np.unique(group)
+        geometry, geometry_lengths = _geometry_commands(parts[order], part_group[order], groups)
+        n = 2**z
+        u, v = self.centres[found[features]].T
+        inside = (np.floor(u * n) == x) & (np.floor(v * n) == y)
+        first = np.unique(group, return_index=True)[1]
+        merged = rows.iloc[first][list(_MERGED_KEYS)].reset_index(drop=True)
+        merged["parcels"] = np.bincount(group, weights=inside, minlength=len(groups)).astype(float)
+        keys, values, tags, tag_lengths = _tags(merged, (*_MERGED_KEYS, "parcels"))
+        return _tile(None, geometry, geometry_lengths, tags, tag_lengths, keys, values)
 
 
 # -- protobuf ----------------------------------------------------------------------------------------------
@@ -348,12 +384,12 @@ def _values(uniques: np.ndarray) -> list[bytes]:
     return [b"\x19" + doubles[8 * k : 8 * k + 8] for k in range(len(uniques))]
 
 
-def _tags(rows: pd.DataFrame) -> tuple[list[str], list[bytes], bytes, np.ndarray]:
+def _tags(rows: pd.DataFrame, names: tuple[str, ...]) -> tuple[list[str], list[bytes], bytes, np.ndarray]:
     """Keys, values (each once per tile) and each feature's packed tags (pairs of key and value indices)."""
     keys: list[str] = []
     values: list[bytes] = []
     codes = []
-    for key in _KEYS:
+    for key in names:
         column = rows[key].to_numpy(dtype=object)
         present = np.array([v is not None for v in column], dtype=bool)
         if not present.any():
@@ -379,7 +415,7 @@ def _tags(rows: pd.DataFrame) -> tuple[list[str], list[bytes], bytes, np.ndarray
 
 
 def _tile(
-    ids: np.ndarray,
+    ids: np.ndarray | None,
     geometry: bytes,
     geometry_lengths: np.ndarray,
     tags: bytes,
@@ -393,10 +429,23 @@ def _tile(
         end = np.cumsum(lengths).tolist()
         return [data[a:b] for a, b in zip([0, *end[:-1]], end, strict=True)]
 
-    id_bytes, id_lengths = _varints(ids)
+    if ids is None:  # features without ids (merged groups)
+        id_bytes, id_lengths = b"", np.zeros(len(geometry_lengths), dtype=np.int64)
+    else:
+        id_bytes, id_lengths = _varints(ids)
     tag_prefix, tag_prefix_lengths = _varints(tag_lengths)
     geometry_prefix, geometry_prefix_lengths = _varints(geometry_lengths)
-    body = 1 + id_lengths + 1 + tag_prefix_lengths + tag_lengths + 2 + 1 + geometry_prefix_lengths + geometry_lengths
+    body = (
+        (id_lengths > 0)
+        + id_lengths
+        + 1
+        + tag_prefix_lengths
+        + tag_lengths
+        + 2
+        + 1
+        + geometry_prefix_lengths
+        + geometry_lengths
+    )
     frame, frame_lengths = _varints(body)
     feature_parts = zip(
         slices(frame, frame_lengths),
@@ -410,7 +459,8 @@ def _tile(
     # feature: 2 (layer.features) · id (1) · tags (2, packed) · type (3) = POLYGON · geometry (4, packed)
     out = [_field(1, LAYER.encode("utf-8"))]
     out += [
-        b"\x12" + f + b"\x08" + i + b"\x12" + tp + t + b"\x18\x03\x22" + gp + g for f, i, tp, t, gp, g in feature_parts
+        b"\x12" + f + (b"\x08" + i if i else b"") + b"\x12" + tp + t + b"\x18\x03\x22" + gp + g
+        for f, i, tp, t, gp, g in feature_parts
     ]
     out += [_field(3, key.encode("utf-8")) for key in keys]
     out += [b"\x22" + bytes((len(v),)) + v if len(v) < 128 else _field(4, v) for v in values]

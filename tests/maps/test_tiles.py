@@ -225,3 +225,24 @@ def test_polygon_orientation_in_the_source_does_not_matter():
     fx, fy = tile_xy(*TO_LONLAT.transform(X0, Y0), 16)
     (f,) = features(ParcelTiles.from_parcels(frame).tile(16, int(fx), int(fy)))
     assert signed_area(f["rings"][0]) > 0
+
+
+def test_a_crowded_tile_carries_one_feature_per_look_with_its_parcel_count():
+    frame = parcels(6, ready=[True, True, False, False, True, None], missing=[None, None, "gas", "gas", None, None])
+    z = 13  # a tile is about 4 km here: the six parcels (650 m in all) are on one or two tiles
+    lon, lat = TO_LONLAT.transform(X0, Y0)
+    fx, fy = tile_xy(lon, lat, z)
+    plain = features(ParcelTiles.from_parcels(frame).tile(z, int(fx), int(fy)))
+    merged = ParcelTiles.from_parcels(frame, merge_above=3).tile(z, int(fx), int(fy))
+    got = features(merged)
+    looks = {f["properties"]["fill"]: f for f in got}
+    assert set(looks) == {READY_COLOR, "#a6d96a", UNKNOWN_COLOR} and len(got) == 3
+    assert all(f["id"] is None and "parcel_id" not in f["properties"] for f in got)
+    counts = {fill: f["properties"]["parcels"] for fill, f in looks.items()}
+    shown = Counter(f["properties"]["fill"] for f in plain)  # the same tile, one feature per parcel
+    assert counts == {fill: float(k) for fill, k in shown.items()} == {READY_COLOR: 3.0, "#a6d96a": 2.0,
+                                                                      UNKNOWN_COLOR: 1.0}  # fmt: skip
+    # the same rings, only grouped: each parcel's square is there
+    assert sorted(len(f["rings"]) for f in got) == [1, 2, 3]
+    plain_rings = sorted(tuple(r) for f in plain for r in f["rings"])
+    assert sorted(tuple(r) for f in got for r in f["rings"]) == plain_rings
