@@ -32,6 +32,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.land
 	$(BIN)/python -m bench.readiness
 	$(BIN)/python -m bench.siting
+	$(BIN)/python -m bench.maps
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check planner tests bench

@@ -65,8 +65,12 @@ MAX_LAT = 85.0511287798066
 _KEYS = ("parcel_id", "fill", "area_mu", "status", "ready", "idle_rule", "eval_class")
 _MERGED_KEYS = ("fill", "idle_rule", "eval_class")
 MERGE_ABOVE = 2000
-"""A tile showing more parcels than this (a park seen whole, each parcel a few pixels) carries one feature per
-look instead of one per parcel: a browser draws it many times faster, and a click there asks to zoom in."""
+"""A tile showing more parcels than this (a park seen whole, each parcel a few pixels) carries features of up
+to :data:`MERGE_CHUNK` parcels that look alike instead of one per parcel, and a click there asks to zoom in."""
+MERGE_CHUNK = 64
+"""Parcels in one merged feature. Measured at 100,000 parcels (the first view, 66,994 parcels drawn): one
+feature per parcel 1.75 s, per 16 parcels 1.0 s, per 64 0.93 s, per 256 1.65 s, one per look 5.5 s — a
+canvas fills a path of thousands of rings slowly."""
 _POLYGON = 3  # GeomType.POLYGON
 _MOVE_TO, _LINE_TO, _CLOSE_PATH = 1, 2, 7
 
@@ -252,7 +256,7 @@ class ParcelTiles:
         return _tile(ids, geometry, geometry_lengths, tags, tag_lengths, keys, values)
 
     def _merged(self, z, x, y, found, parts, owner, features) -> bytes:
-        """A crowded tile: one multipolygon feature per look (fill, idle rule, per-mu class), no parcel ids.
+        """A crowded tile: multipolygons of up to 64 parcels of one look (fill, idle rule, per-mu class), no ids.
 
         ``parcels`` counts the group's parcels whose centre lies in this tile (not its buffer), so the
         counts of all tiles add up to the parcels drawn.
@@ -262,7 +266,13 @@ class ParcelTiles:
         for key in _MERGED_KEYS:  # one number per combination of the look's values
             codes, uniques = pd.factorize(rows[key].to_numpy(dtype=object), use_na_sentinel=False)
             combined = combined * (len(uniques) + 1) + codes
-        _, group = np.unique(combined, return_inverse=True)
+        _, look = np.unique(combined, return_inverse=True)
+        # at most MERGE_CHUNK parcels a feature: one path of thousands of rings draws slowly on a canvas
+        order = np.argsort(look, kind="stable")
+        rank = np.empty(len(look), dtype=np.int64)
+        starts = np.searchsorted(look[order], look[order])
+        rank[order] = np.arange(len(look)) - starts
+        _, group = np.unique(look * (len(look) + 1) + rank // MERGE_CHUNK, return_inverse=True)
         part_group = group[np.searchsorted(features, owner)]
         order = np.argsort(part_group, kind="stable")
         groups = np.unique(group)

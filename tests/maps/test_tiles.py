@@ -246,3 +246,14 @@ def test_a_crowded_tile_carries_one_feature_per_look_with_its_parcel_count():
     assert sorted(len(f["rings"]) for f in got) == [1, 2, 3]
     plain_rings = sorted(tuple(r) for f in plain for r in f["rings"])
     assert sorted(tuple(r) for f in got for r in f["rings"]) == plain_rings
+
+
+def test_merged_features_hold_at_most_64_parcels():
+    frame = parcels(150)  # one look: all grey, all reserved; 16.5 km of 100 m squares
+    z = 11
+    fx, fy = tile_xy(*TO_LONLAT.transform(X0 + 75 * 110, Y0), z)  # the row's middle
+    plain = features(ParcelTiles.from_parcels(frame).tile(z, int(fx), int(fy)))
+    got = features(ParcelTiles.from_parcels(frame, merge_above=3).tile(z, int(fx), int(fy)))
+    assert len(plain) > 64 * 2
+    assert [len(f["rings"]) for f in got] == [64] * (len(plain) // 64) + ([len(plain) % 64] if len(plain) % 64 else [])
+    assert sum(f["properties"]["parcels"] for f in got) <= len(plain)
