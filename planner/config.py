@@ -96,6 +96,8 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "siting_adjacent_max_m": 1.0,
     "siting_adjacent_min_shared_m": 20.0,
     "siting_group_max_parcels": 3.0,
+    # maps: above this many parcels the park map draws them from vector tiles, not inline GeoJSON
+    "map_max_inline_parcels": 5000.0,
 }
 
 SITING_WEIGHTS = tuple(k for k in DEFAULT_THRESHOLDS if k.startswith("siting_weight_"))
@@ -221,6 +223,9 @@ class ParkConfig:
         if self.threshold("siting_group_max_parcels") not in (1.0, 2.0, 3.0):
             value = self.threshold("siting_group_max_parcels")
             raise ConfigError(f"`thresholds.siting_group_max_parcels` must be 1, 2 or 3, got {value:g}")
+        inline = self.threshold("map_max_inline_parcels")
+        if inline != int(inline):
+            raise ConfigError(f"`thresholds.map_max_inline_parcels` must be a whole number of parcels, got {inline:g}")
         floors = [self.threshold(f"eval_class_{c}_min_score") for c in "abc"]
         if not floors[0] >= floors[1] >= floors[2]:
             raise ConfigError(

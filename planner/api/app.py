@@ -233,6 +233,7 @@ def create_app(
             raise ConfigError(f"two stores hold park {state.park_id!r}; serve each park once")
         parks[state.park_id] = state
     tokens = dict(tokens or {})
+    from planner.api.tiles_route import add_tile_routes  # here: it imports this module's ApiError
 
     app = FastAPI(
         responses=_ERROR_RESPONSES,
@@ -244,6 +245,7 @@ def create_app(
         ),
     )
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
+    app.state.parks = parks  # the ParkState of each park, for benchmarks and operators' scripts
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
@@ -640,18 +642,25 @@ def create_app(
         media = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "txt": TXT_MEDIA}
         return FileResponse(files / name, filename=name, media_type=media[fmt.value], background=cleanup)
 
+    add_tile_routes(app, _park, _token)
+
     @app.get("/", response_class=HTMLResponse, summary="交互地图 / The interactive map")
     def home(
         park: Annotated[str | None, Query()] = None,
         lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
         basemap: Annotated[str, Query(pattern="^(osm|tianditu|gaode|none)$")] = "osm",
     ) -> HTMLResponse:
+        from urllib.parse import quote
+
         from planner.maps import MapData, readiness_map, render_html
 
         state = _park(park)
+        # large parks draw their parcels from /tiles (URLs relative to the page, so a proxy's prefix is kept)
+        at = f"park={quote(state.park_id, safe='')}"
+        urls = {"tiles_url": f"tiles/{{z}}/{{x}}/{{y}}.mvt?{at}", "parcel_url": f"parcels/{{id}}?{at}"}
         html = state.cached(
             f"map:{lang}:{basemap}",
-            lambda: render_html(readiness_map(MapData.from_store(state.store), basemap=basemap, lang=lang)),
+            lambda: render_html(readiness_map(MapData.from_store(state.store), basemap=basemap, lang=lang, **urls)),
         )
         return HTMLResponse(html)
 

@@ -236,6 +236,85 @@ window.plannerPopup = function (q) {
 """
 """Builds a parcel's popup from :func:`parcel_properties` (both languages; the page shows one)."""
 
+TILES_JS = """
+// VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 no longer has; 1.9 keeps the map from
+// handling a click on a canvas by itself (the canvas is marked _leaflet_disable_events), so nothing is needed
+if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function () {}; }
+window.plannerFeatureQuery = function (f, tile) {
+  var D = window.plannerDict, given = function (v) { return v === undefined ? null : v; };
+  var it = D.checklist.map(function (item) {
+    var held = given(f[item]);
+    if (held === null) { held = given(f['declared_' + item]); }
+    var d = given(f[item + '_distance_m']);
+    var reason = item === 'leveled' ? (f.relief_m === null || f.relief_m === undefined ? null :
+      '高差 relief ' + Number(f.relief_m).toFixed(1) + ' m') : given(f[item + '_reason']);
+    return [held, d === null ? null : Math.round(d), reason || null];
+  });
+  var round = function (x, k) { return x === null || x === undefined ? null : Math.round(x * Math.pow(10, k)) / Math.pow(10, k); };
+  return {p: f.parcel_id, n: given(f.name), a: round(f.area_mu, 2), m2: round(f.area_m2, 0), s: given(f.status),
+    lu: given(f.land_use), z: given(f.zone_industries), h: given(f.holder), r: given(f.ready), it: it,
+    idle: f.idle_rule ? [f.idle_rule, given(f.idle_since), round(f.idle_fee_wan, 1), given(f.reclaim_from)] : null,
+    ec: (tile && tile.eval_class) || null};
+};
+window.plannerTileStyles = {
+  parcels: function (q) { return {fill: true, fillColor: q.fill, fillOpacity: 0.7, color: '#333333', weight: 0.8, opacity: 1}; },
+  idle: function (q) { return q.idle_rule ? {fill: true, fillColor: (window.plannerIdleColors[q.idle_rule] || '#7b3294'),
+    fillOpacity: 0.8, color: '#4a1486', weight: 2.5, opacity: 1} : []; },
+  evaluation: function (q) { return q.eval_class ? {fill: true, fillColor: window.plannerClassColors[q.eval_class],
+    fillOpacity: 0.8, color: '#333333', weight: 0.8, opacity: 1} : []; }
+};
+window.plannerTileLayer = function (map, url, parcelUrl, kind) {
+  // a crowded tile's features are groups of parcels that look alike (no parcel_id; ``parcels`` counts them)
+  var groups = 0;
+  var layer = L.vectorGrid.protobuf(url, {
+    rendererFactory: L.canvas.tile, interactive: true, maxZoom: 22, vectorTileLayerStyles: {parcels: window.plannerTileStyles[kind]},
+    getFeatureId: function (f) { return f.properties.parcel_id !== undefined ? 'p:' + f.properties.parcel_id : 'g:' + (groups++); }
+  });
+  layer.plannerKind = kind;
+  layer.plannerDrawn = function () {  // parcels drawn: each parcel once, however many tiles it is on
+    var ids = {}, grouped = 0;
+    for (var key in layer._vectorTiles) {
+      var fs = layer._vectorTiles[key]._features;
+      for (var id in fs) { if (id.charAt(0) === 'p') { ids[id] = true; } else { grouped += fs[id].feature.properties.parcels || 0; } }
+    }
+    return Object.keys(ids).length + grouped;
+  };
+  layer.on('load', function () {
+    if (kind === 'parcels' && window.plannerFirstDraw === undefined) {
+      requestAnimationFrame(function () { requestAnimationFrame(function () {
+        if (window.plannerFirstDraw === undefined) { window.plannerFirstDraw = performance.now(); }
+      }); });
+    }
+  });
+  layer.on('click', function (e) {
+    var q = e.layer.properties, esc = function (t) { return String(t).replace(/[&<>"]/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]; }); };
+    if (q.parcel_id === undefined) {
+      L.popup({maxWidth: 300}).setLatLng(e.latlng).setContent('<div class="planner-popup">' +
+        '<span class="zh">此处宗地过密，请放大后点击单宗地查看详情</span>' +
+        '<span class="en">Parcels are too dense here: zoom in and click one for its details</span></div>').openOn(map);
+      return;
+    }
+    var head = '<div class="planner-popup"><b>' + esc(q.parcel_id) + '</b> ' +
+      Number(q.area_mu).toLocaleString('zh-CN', {maximumFractionDigits: 1}) + ' 亩<br>';
+    var popup = L.popup({maxWidth: 460}).setLatLng(e.latlng)
+      .setContent(head + (parcelUrl ? '<span class="zh">正在读取…</span><span class="en">loading…</span>' : '') + '</div>')
+      .openOn(map);
+    if (!parcelUrl) { return; }
+    fetch(parcelUrl.replace('{id}', encodeURIComponent(q.parcel_id)), {headers: {Accept: 'application/geo+json'}})
+      .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
+      .then(function (f) { popup.setContent(window.plannerPopup(window.plannerFeatureQuery(f.properties, q))); })
+      .catch(function (err) {
+        popup.setContent(head + '<span class="zh">详情读取失败（' + esc(err.message) + '）</span>' +
+          '<span class="en">could not load the details (' + esc(err.message) + ')</span></div>');
+      });
+  });
+  return layer;
+};
+"""
+"""Draws parcels from the API's vector tiles (VectorGrid on canvas); a click fetches ``GET /parcels/{id}``
+and builds the same popup as the inline maps (:data:`POPUP_JS`) from the Feature's properties."""
+
 
 def _dictionary(checklist: tuple[str, ...]) -> dict:
     return {
@@ -315,6 +394,42 @@ def _polygons(
 
 def _layer_name(zh: str, en: str) -> str:
     return f"{zh} / {en}"
+
+
+class _TileParcels(folium.map.Layer):
+    """Parcels drawn from vector tiles (``window.plannerTileLayer``): ``kind`` parcels, idle or evaluation."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.plannerTileLayer({{ this._parent.get_name() }}, {{ this.url | tojson }},
+            {{ this.parcel_url | tojson }}, {{ this.kind | tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, parcel_url: str | None, kind: str, *, name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "TileParcels"
+        self.url, self.parcel_url, self.kind = url, parcel_url, kind
+
+
+class _FirstDraw(folium.MacroElement):
+    """``window.plannerFirstDraw``: ``performance.now()`` once the inline layers are painted (for benchmarks)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        requestAnimationFrame(function () { requestAnimationFrame(function () {
+          if (window.plannerFirstDraw === undefined) { window.plannerFirstDraw = performance.now(); }
+        }); });
+        {% endmacro %}
+        """
+    )
+
+
+def _with_query(url: str, extra: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{extra}"
 
 
 def _network_layers(m: folium.Map, data: MapData, gcj: bool, lang: str) -> dict[str, object]:
@@ -403,6 +518,9 @@ def _common(data: MapData, *, basemap: str, tianditu_key: str | None, lang: str,
         ),
         name="planner_popup_js",
     )
+    if vector_tiles:
+        colours = f"window.plannerIdleColors = {inline_json(IDLE_COLORS)}; window.plannerClassColors = {inline_json(CLASS_COLORS)};"
+        m.get_root().header.add_child(folium.Element(f"<script>{colours}{TILES_JS}</script>"), name="planner_tiles_js")
     notes = list(data.notes)
     gcj = _basemap(m, basemap, tianditu_key, notes)
     if lang == "en":
@@ -413,8 +531,25 @@ def _common(data: MapData, *, basemap: str, tianditu_key: str | None, lang: str,
             (s, w), (n, e) = bounds
             (w, e), (s, n) = wgs84_to_gcj02(np.array([w, e]), np.array([s, n]))
             bounds = [[float(s), float(w)], [float(n), float(e)]]
-        m.fit_bounds(bounds)
+        _FitBounds(bounds).add_to(m)
     return m, notes, gcj
+
+
+class _FitBounds(folium.MacroElement):
+    """Fit the view to the park at once: an animated zoom would have tile layers fetch the tiles of the
+    starting zoom first (then throw them away)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds | tojson }}, {animate: false});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self.bounds = bounds
 
 
 def readiness_map(
@@ -423,13 +558,32 @@ def readiness_map(
     basemap: str = "osm",
     tianditu_key: str | None = None,
     lang: str = "zh",
+    tiles_url: str | None = None,
+    parcel_url: str | None = None,
+    max_inline_parcels: int | None = None,
 ) -> folium.Map:
-    """The park map: parcels by readiness, and the layers a planner toggles."""
-    m, notes, gcj = _common(data, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
+    """The park map: parcels by readiness, and the layers a planner toggles.
+
+    A park of more than ``max_inline_parcels`` parcels (default: the park's threshold
+    ``map_max_inline_parcels``, 5,000) draws its parcels, idle land and per-mu classes from
+    the vector tiles at ``tiles_url`` (a template with ``{z}/{x}/{y}``, e.g. the API's
+    ``tiles/{z}/{x}/{y}.mvt?park=…``; ``gcj=true`` is added for Gaode), and a click on a
+    parcel fetches its details from ``parcel_url`` (``{id}`` is replaced) for the popup.
+    Without ``tiles_url`` such a park's map draws no parcels and says why in its notes.
+    """
     p = data.parcels
+    limit = int(data.config.threshold("map_max_inline_parcels") if max_inline_parcels is None else max_inline_parcels)
+    if limit < 0:
+        raise ValueError(f"`max_inline_parcels` must be 0 or more, got {limit}")
+    tiled = len(p) > limit
+    m, notes, gcj = _common(
+        data, basemap=basemap, tianditu_key=tianditu_key, lang=lang, vector_tiles=tiled and tiles_url is not None
+    )
     layers: dict[str, object] = {}
     checklist = data.config.checklist
-    if len(p):
+    if tiled:
+        layers |= _tiled_parcel_layers(m, data, notes, limit, tiles_url, parcel_url, gcj)
+    elif len(p):
         fill = readiness_color(p["ready"], p["missing"])
         _share_parcels(m, parcel_properties(p, checklist))
         popups = list(range(len(p)))
@@ -515,8 +669,72 @@ def readiness_map(
     folium.LayerControl(collapsed=False).add_to(m)
     if notes:
         Notes(notes).add_to(m)
-    Registry(layers, {"kind": "readiness", "parcels": len(p), "park": data.config.park_id}).add_to(m)
+    meta = {"kind": "readiness", "parcels": len(p), "park": data.config.park_id,
+            "drawn": "tiles" if tiled and tiles_url else "none" if tiled else "inline"}  # fmt: skip
+    Registry(layers, meta).add_to(m)
+    if not (tiled and tiles_url):
+        _FirstDraw().add_to(m)
     return m
+
+
+def _tiled_parcel_layers(
+    m: folium.Map,
+    data: MapData,
+    notes: list[tuple[str, str]],
+    limit: int,
+    tiles_url: str | None,
+    parcel_url: str | None,
+    gcj: bool,
+) -> dict[str, object]:
+    """A large park's parcels: from vector tiles (parcels, idle land, per-mu classes), or a note saying why not."""
+    p = data.parcels
+    if tiles_url is None:
+        notes.append((f"园区有 {len(p):,} 宗地，超过地图内嵌上限 {limit:,} 宗：本图不画宗地（否则文件过大）。"
+                      "请用 planner serve 打开地图（按矢量瓦片绘制），或调高阈值 map_max_inline_parcels",
+                      f"The park has {len(p):,} parcels, over the map's inline limit of {limit:,}: this map draws no "
+                      "parcels (the file would be too large). Open the map with `planner serve` (drawn from vector "
+                      "tiles), or raise the threshold map_max_inline_parcels"))  # fmt: skip
+        return {}
+    for key in ("{z}", "{x}", "{y}"):
+        if key not in tiles_url:
+            raise ValueError(f"`tiles_url` {tiles_url!r} lacks {key}; e.g. 'tiles/{{z}}/{{x}}/{{y}}.mvt?park=P1'")
+    if parcel_url is not None and "{id}" not in parcel_url:
+        raise ValueError(f"`parcel_url` {parcel_url!r} lacks {{id}}; e.g. 'parcels/{{id}}?park=P1'")
+    url = _with_query(tiles_url, "gcj=true") if gcj else tiles_url
+    layers: dict[str, object] = {}
+    layer = _TileParcels(url, parcel_url, "parcels", name=_layer_name("宗地七通一平", "parcels by readiness"))
+    layer.add_to(m)
+    layers["parcels"] = layer
+    if p["idle_rule"].notna().any():
+        layer = _TileParcels(url, parcel_url, "idle", name=_layer_name("闲置土地", "idle land"), show=False)
+        layer.add_to(m)
+        layers["idle"] = layer
+    else:
+        notes.append(("没有闲置土地", "No idle land"))
+    if p["eval_class"].notna().any():
+        name = _layer_name("亩均评价", "per-mu classes")
+        layer = _TileParcels(url, parcel_url, "evaluation", name=name, show=False)
+        layer.add_to(m)
+        layers["evaluation"] = layer
+    ids = set(data.disagree["parcel_id"]) if len(data.disagree) else set()
+    differ = p["parcel_id"].isin(ids).to_numpy()
+    if differ.sum() > limit:
+        notes.append((f"登记与计算不符的宗地有 {int(differ.sum()):,} 宗，超过内嵌上限，未画出",
+                      f"{int(differ.sum()):,} parcels whose records disagree with the networks: over the inline "
+                      "limit, not drawn"))  # fmt: skip
+    elif differ.any():
+        sub = p[differ]
+        _share_parcels(m, parcel_properties(sub, data.config.checklist))
+        items = data.disagree.groupby("parcel_id")["item"].agg(lambda s: "、".join(CHECKLIST_ITEMS[i][0] for i in s))
+        layer = _polygons(
+            _layer_name("登记与计算不符", "records disagree with networks"), sub,
+            fill=np.full(len(sub), "#ffffff", dtype=object), parcels=list(range(len(sub))),
+            tips=[f"{pid}：{items.get(pid, '')}" for pid in sub["parcel_id"]],
+            gcj=gcj, css="disagree", show=False, weight=2.5, color="#d7191c", dash="5 4", fill_opacity=0.15,
+        )  # fmt: skip
+        layer.add_to(m)
+        layers["disagree"] = layer
+    return layers
 
 
 def investment_map(

@@ -1,0 +1,71 @@
+"""A large park's map in a real headless Chromium: parcels drawn from the API's vector tiles, a popup on click."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+
+import geopandas as gpd
+import pytest
+
+from planner.api import create_app
+from planner.store import open_store
+from tests.api.conftest import serve
+from tests.maps.conftest import artifact
+from tests.maps.test_browser import expected_colours
+
+
+@pytest.fixture
+def served(demo_park, tmp_path):
+    """A copy of the demo park whose inline limit is 10 parcels, so its map at / is tiled; served by uvicorn."""
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    shutil.copy(demo_park.dem_path, tmp_path / "dem.tif")
+    store = open_store(tmp_path / "park.gpkg")
+    config = store.config()
+    store.set_config(config.with_changes(thresholds={**config.thresholds, "map_max_inline_parcels": 10}), by="test")
+    url, server, thread = serve(create_app(store))
+    yield url, store
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+def test_a_large_parks_map_draws_every_parcel_from_tiles_and_opens_a_popup(page, served):
+    url, store = served
+    tiles = []
+    page.on("response", lambda r: tiles.append(r.status) if ".mvt" in r.url else None)
+    page.goto(url + "/?basemap=none")
+    page.wait_for_function("() => window.plannerFirstDraw !== undefined", timeout=60_000)
+    assert page.evaluate("window.plannerMeta.drawn") == "tiles"
+    assert page.eval_on_selector_all("path.parcel", "els => els.length") == 0  # no inline parcels
+    parcels = store.read_parcels()
+    assert page.evaluate("window.plannerLayers.parcels.plannerDrawn()") == len(parcels) == 414
+    assert tiles and set(tiles) <= {200, 204}
+    # the colour each drawn feature was given, read from VectorGrid's own registry of drawn features
+    drawn = page.evaluate(
+        """() => { const out = {}; const layer = window.plannerLayers.parcels;
+        for (const key in layer._vectorTiles) { const fs = layer._vectorTiles[key]._features;
+          for (const id in fs) { out[id] = fs[id].feature.options.fillColor; } }
+        return out; }"""
+    )
+    assert Counter(drawn.values()) == expected_colours(parcels)
+    # a click on the largest ready parcel, where the page puts it: its popup, built from GET /parcels/{id}
+    ready = parcels[parcels["ready"].fillna(False).astype(bool)].sort_values("area_m2").iloc[-1]
+    point = gpd.GeoSeries([ready.geometry.representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
+    xy = page.evaluate(
+        "([lat, lon]) => { const p = window.plannerMap.latLngToContainerPoint([lat, lon]);"
+        " const r = window.plannerMap.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",
+        [point.y, point.x],
+    )
+    page.mouse.click(*xy)
+    page.wait_for_selector(".leaflet-popup-content table", timeout=10_000)  # the full popup, once fetched
+    popup = page.inner_text(".leaflet-popup-content")
+    assert ready["parcel_id"] in popup
+    assert "熟地" in popup and "通给水" in popup and f"{ready['area_mu']:,.1f} 亩" in popup
+    page.screenshot(path=artifact("readiness-map-tiles.png"))
+    # idle land from the same tiles: the 5 idle parcels of the demo
+    page.click(".leaflet-control-layers-overlays label:has-text('闲置土地') input")
+    page.wait_for_function("() => window.plannerLayers.idle.plannerDrawn() > 0", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.plannerLayers.idle.plannerDrawn()") == int(parcels["idle_rule"].notna().sum()) == 5
+    assert page.errors == []
