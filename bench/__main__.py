@@ -62,6 +62,8 @@ BENCHMARKS = (
     Benchmark("api", (), ()),
     Benchmark("maps", (), ()),
     Benchmark("copy_park", ("--parcels", "10000", "100000"), ("--parcels", "10000"), default=False),
+    # minutes at full size (a province of 200,000 parcels three ways): only when named
+    Benchmark("province", (), ("--parcels", "20000", "--parks", "4", "--workers", "2"), default=False),
 )
 BY_NAME = {b.name: b for b in BENCHMARKS}
 
