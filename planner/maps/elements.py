@@ -204,4 +204,4 @@ class Registry(MacroElement):
     def __init__(self, layers: dict[str, object], meta: dict):
         super().__init__()
         self.layers = [(name, layer.get_name()) for name, layer in layers.items()]
-        self.meta = json.dumps(meta, ensure_ascii=False)
+        self.meta = inline_json(meta)  # a park id or project name must not end the script

@@ -342,7 +342,11 @@ _BIND = JsCode(
         var q = feature.properties.q;
         if (feature.properties.qi !== undefined) { q = window.plannerParcels[feature.properties.qi]; }
         layer.bindPopup(q ? function () { return window.plannerPopup(q); } : feature.properties.popup, {maxWidth: 460});
-        if (feature.properties.tip) { layer.bindTooltip(feature.properties.tip, {sticky: true}); }
+        if (feature.properties.tip) {  // tooltips are plain text: names come from imports and edits
+          var tip = document.createElement('span');
+          tip.textContent = feature.properties.tip;
+          layer.bindTooltip(tip, {sticky: true});
+        }
     }"""
 )
 
@@ -441,13 +445,13 @@ def _network_layers(m: folium.Map, data: MapData, gcj: bool, lang: str) -> dict[
         service = frame["in_service"].fillna(True).astype(bool).to_numpy()
         klass = frame["road_class"].astype(object).where(frame["road_class"].notna(), "").to_numpy()
         tips = [
-            f"{html.escape(str(i))} {html.escape(str(n or ''))}" + ("" if s else "（规划/停用 planned or disused）")
+            f"{i} {n or ''}" + ("" if s else "（规划/停用 planned or disused）")
             for i, n, s in zip(frame["line_id"], frame["name"], service, strict=True)
         ]
         collection = _collection(
             frame,
             {
-                "popup": [f'<div class="planner-popup">{t}</div>' for t in tips],
+                "popup": [f'<div class="planner-popup">{html.escape(t)}</div>' for t in tips],
                 "tip": tips,
                 "service": service,
                 "weight": [ROAD_WEIGHTS.get(k, 2) if net == "road" else 2.5 for k in klass],

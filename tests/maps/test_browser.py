@@ -152,3 +152,19 @@ def test_a_park_without_readiness_or_layers_or_a_basemap_key_still_draws_with_no
     notes = page.inner_text("#planner-notes")
     assert "尚未计算七通一平" in notes and "天地图需要密钥" in notes and "没有给水管线图层" in notes
     assert page.errors == []
+
+
+def test_names_with_markup_are_shown_as_text_never_run(page, tmp_path, config):
+    store = create_park(tmp_path / "x.gpkg", config)
+    evil = '<img src=x onerror="window.__xss=1">'
+    store.write_parcels(grid_parcels(2, name=[evil, "</script><script>window.__xss=2</script>"]), by="test")
+    data = MapData.from_store(store)
+    data.parcels["name"] = [evil, "</script><script>window.__xss=2</script>"]
+    path = save_map(readiness_map(data, basemap="none"), tmp_path / "evil.html")
+    open_map(page, path, "parcel")
+    for element in page.query_selector_all("path.parcel"):
+        element.hover()
+        element.click()
+    assert page.evaluate("() => window.__xss === undefined")
+    assert evil in page.inner_text(".leaflet-tooltip-pane") or evil in page.inner_text(".leaflet-popup-content")
+    assert page.errors == []
