@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
+from planner.api.rows import Rows
+from planner.parcels.query import FilterColumns
 from planner.store.base import ParkStore
 
-__all__ = ["ParkState"]
+__all__ = ["ParkState", "Snapshot"]
 
 _FULL_RELOAD_SHARE = 0.2
 """Re-read everything when more than this share of the parcels changed."""
@@ -38,6 +39,8 @@ class ParkState:
     derived: dict[str, Any] = field(default_factory=dict)
     """Things computed from the whole park (site index, maps, infra layers), dropped when it changes."""
     reloads: int = 0
+    kept: Snapshot | None = None
+    """What :meth:`snapshot` made of :attr:`parcels`."""
 
     def __post_init__(self) -> None:
         self.park_id = self.park_id or self.store.config().park_id
@@ -93,5 +96,20 @@ class ParkState:
         frame.index.name = None
         return frame
 
-    def positions(self, mask: np.ndarray) -> np.ndarray:
-        return np.flatnonzero(mask)
+    def snapshot(self) -> Snapshot:
+        """The parcels as stored now, with their filter columns and answer columns (made once per state)."""
+        with self.lock:
+            parcels = self.current()
+            if self.kept is None or self.kept.parcels is not parcels:
+                self.kept = Snapshot(parcels, FilterColumns(parcels), Rows(parcels))
+            return self.kept
+
+
+class Snapshot(NamedTuple):
+    """The parcels of one state of the park, and what is made of them once for every request."""
+
+    parcels: gpd.GeoDataFrame
+    filters: FilterColumns
+    """The columns the filters test, as numpy arrays."""
+    rows: Rows
+    """The columns as numpy arrays, ready to turn a page of positions into GeoJSON."""
