@@ -24,6 +24,7 @@ from planner.crs import transformer
 
 __all__ = ["Rows", "geojson_geometries", "plain"]
 
+_MULTIPOLYGON = 6  # shapely.GeometryType.MULTIPOLYGON
 _MASKED = (pd.arrays.BooleanArray, pd.arrays.IntegerArray, pd.arrays.FloatingArray)
 
 
@@ -136,7 +137,21 @@ def geojson_geometries(geoms: np.ndarray, crs_epsg: int | None) -> list[dict | N
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
     geoms = _grid_7(geoms)  # before orienting: snapping may rewrite the rings
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    if len(geoms) and (shapely.get_type_id(geoms) == _MULTIPOLYGON).all() and not shapely.is_empty(geoms).any():
+        return _multipolygons(geoms)  # parcels: the same objects, without writing and parsing GeoJSON text
     return [None if g is None or g.is_empty else json.loads(shapely.to_geojson(g)) for g in geoms]
+
+
+def _multipolygons(geoms: np.ndarray) -> list[dict]:
+    """GeoJSON objects of non-empty multipolygons from their coordinate arrays (the values ``to_geojson`` writes)."""
+    _, coords, (rings, polygons, parts) = shapely.to_ragged_array(geoms)
+    xy = coords.tolist()
+    ring_lists = [xy[a:b] for a, b in zip(rings[:-1].tolist(), rings[1:].tolist(), strict=True)]
+    polygon_lists = [ring_lists[a:b] for a, b in zip(polygons[:-1].tolist(), polygons[1:].tolist(), strict=True)]
+    return [
+        {"type": "MultiPolygon", "coordinates": polygon_lists[a:b]}
+        for a, b in zip(parts[:-1].tolist(), parts[1:].tolist(), strict=True)
+    ]
 
 
 def _grid_7(geoms: np.ndarray) -> np.ndarray:
