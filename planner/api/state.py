@@ -1,11 +1,14 @@
 """What the server keeps of each park between requests, and how it stays current.
 
-A :class:`ParkState` holds the park's parcels in memory (with their WGS84 geometry for
-answers) and the store's change stamp (the newest history row). Before answering it
-reads the stamp — one index lookup — and, if the stamp moved, re-reads only the
-features the history says changed (a full reload when many did). So every answer
-reflects every committed write, by this server or any other writer, and a quiet park
-costs no reading at all.
+A :class:`ParkState` holds the park's parcels in memory and the store's change stamp
+(the newest history row). Before answering it reads the stamp — one index lookup, one
+statement — and, if the stamp moved, re-reads only the features the history says
+changed (a full reload when many did). So every answer reflects every committed write,
+by this server or any other writer, and a quiet park costs no reading at all.
+
+For each state of the parcels it also keeps, once, their columns as numpy arrays
+(:meth:`ParkState.snapshot`): the ones the filters test, and the ones answers are made
+of, so a request over a million parcels compares arrays and converts only its page.
 """
 
 from __future__ import annotations
