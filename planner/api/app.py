@@ -10,18 +10,15 @@ field and what is allowed — never a 500 with a stack trace. Writes need a toke
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from collections.abc import Mapping, Sequence
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from fastapi import Body, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
@@ -32,8 +29,9 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from planner import __version__
 from planner.api.auth import Token, find_token
-from planner.api.state import ParkState
-from planner.crs import transformer
+from planner.api.rows import Rows
+from planner.api.rows import plain as _plain
+from planner.api.state import ParkState, Snapshot
 from planner.errors import (
     ConfigError,
     FilterError,
@@ -163,47 +161,13 @@ _ERROR_RESPONSES = {
 # --- JSON and GeoJSON ----------------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-ready value: NaN/NA/NaT → None, timestamps → ISO text, numpy → Python."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if not math.isfinite(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, pd.Timestamp):
-        if value.tzinfo is None and value == value.normalize():
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    columns = [c for c in frame.columns if c != "geometry"]
-    values = [frame[c].astype(object).to_numpy() for c in columns]
-    return [{c: _plain(v[i]) for c, v in zip(columns, values, strict=True)} for i in range(len(frame))]
-
-
-def _geometries_wgs84(frame: gpd.GeoDataFrame) -> list[dict | None]:
-    """RFC 7946 geometries: lon/lat on WGS84 (CGCS2000 differs by centimetres), right-hand rule, 7 decimals."""
-    geoms = frame.geometry.to_numpy()
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        to = transformer(frame.crs.to_epsg(), 4326)
-        geoms = shapely.transform(geoms, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
-    geoms = shapely.set_precision(geoms, 1e-7)  # before orienting: snapping may rewrite the rings
-    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
-    return [None if g is None or g.is_empty else json.loads(shapely.to_geojson(g)) for g in geoms]
-
-
-def _collection(frame: gpd.GeoDataFrame, **members: Any) -> dict[str, Any]:
+def _collection(frame: gpd.GeoDataFrame | Rows, at: np.ndarray | None = None, **members: Any) -> dict[str, Any]:
+    """A FeatureCollection of ``frame``'s rows (those at positions ``at`` of kept :class:`Rows`)."""
+    rows = frame if isinstance(frame, Rows) else Rows(frame)
     features = [
         {"type": "Feature", "id": props.get("parcel_id") or props.get("line_id") or props.get("source_id"),
          "geometry": geom, "properties": props}
-        for props, geom in zip(_records(frame), _geometries_wgs84(frame), strict=True)
+        for props, geom in zip(rows.records(at), rows.geometries(at), strict=True)
     ]  # fmt: skip
     return {"type": "FeatureCollection", **members, "features": features}
 
@@ -336,16 +300,21 @@ def create_app(
         box = gpd.GeoSeries([shapely.box(w, s, e, n).segmentize(0.01)], crs=4326).to_crs(crs_epsg)
         return tuple(float(v) for v in box.total_bounds)
 
-    def _select(state: ParkState, **filters: Any) -> gpd.GeoDataFrame:
-        parcels = state.current()
+    def _matches(state: ParkState, **filters: Any) -> tuple[Snapshot, np.ndarray]:
+        """The park's parcels now and the positions (in ``parcel_id`` order) of those that meet ``filters``."""
+        now = state.snapshot()
         bbox = _bbox(filters.pop("bbox", None), state.store.config().crs_epsg) if filters.get("bbox") else None
         filters.pop("bbox", None)
         try:
-            mask = parcel_filter_mask(parcels, bbox=bbox, **filters)
+            mask = parcel_filter_mask(now.parcels, bbox=bbox, columns=now.filters, **filters)
         except FilterError as exc:
             field = str(exc).split("`")[1] if "`" in str(exc) else None
             raise ApiError(400, str(exc), field=field) from None
-        return parcels[mask]
+        return now, np.flatnonzero(mask)
+
+    def _select(state: ParkState, **filters: Any) -> gpd.GeoDataFrame:
+        now, positions = _matches(state, **filters)
+        return now.parcels.iloc[positions]
 
     # -- routes ---------------------------------------------------------------------------------------------
 
@@ -375,20 +344,22 @@ def create_app(
         if min_area_mu is not None and max_area_mu is not None and max_area_mu < min_area_mu:
             raise ApiError(400, f"`max_area_mu` {max_area_mu:g} is below `min_area_mu` {min_area_mu:g}",
                            field="max_area_mu")  # fmt: skip
-        found = _select(
+        now, found = _matches(
             state, ready=ready, min_area_mu=min_area_mu, max_area_mu=max_area_mu,
             status=status.value if status else None, industry=industry, land_use=land_use, idle=idle, bbox=bbox,
         )  # fmt: skip
         key = sort.lstrip("-")
-        if key != "parcel_id" or sort.startswith("-"):
-            found = found.sort_values([key, "parcel_id"], ascending=[not sort.startswith("-"), True], kind="stable")
-        page = found.iloc[offset : offset + limit]
+        if key != "parcel_id" or sort.startswith("-"):  # sort the keys of the matches only, then take the page
+            keys = now.parcels[list(dict.fromkeys([key, "parcel_id"]))].iloc[found].set_axis(found)
+            keys = keys.sort_values([key, "parcel_id"], ascending=[not sort.startswith("-"), True], kind="stable")
+            found = keys.index.to_numpy()
+        page = found[offset : offset + limit]
         members: dict[str, Any] = {"park": state.park_id, "numberMatched": len(found), "numberReturned": len(page)}
         if offset + limit < len(found):
             members["next"] = {"offset": offset + limit, "limit": limit}
         if labels:
             members["labels"] = _labels("zh")
-        return GeoJSONResponse(_collection(page, **members))
+        return GeoJSONResponse(_collection(now.rows, page, **members))
 
     @app.get("/parcels/{parcel_id}", response_class=GeoJSONResponse, summary="一宗地 / One parcel (GeoJSON Feature)")
     def parcel(

@@ -1,26 +1,30 @@
 """What the server keeps of each park between requests, and how it stays current.
 
-A :class:`ParkState` holds the park's parcels in memory (with their WGS84 geometry for
-answers) and the store's change stamp (the newest history row). Before answering it
-reads the stamp — one index lookup — and, if the stamp moved, re-reads only the
-features the history says changed (a full reload when many did). So every answer
-reflects every committed write, by this server or any other writer, and a quiet park
-costs no reading at all.
+A :class:`ParkState` holds the park's parcels in memory and the store's change stamp
+(the newest history row). Before answering it reads the stamp — one index lookup, one
+statement — and, if the stamp moved, re-reads only the features the history says
+changed (a full reload when many did). So every answer reflects every committed write,
+by this server or any other writer, and a quiet park costs no reading at all.
+
+For each state of the parcels it also keeps, once, their columns as numpy arrays
+(:meth:`ParkState.snapshot`): the ones the filters test, and the ones answers are made
+of, so a request over a million parcels compares arrays and converts only its page.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
+from planner.api.rows import Rows
+from planner.parcels.query import FilterColumns
 from planner.store.base import ParkStore
 
-__all__ = ["ParkState"]
+__all__ = ["ParkState", "Snapshot"]
 
 _FULL_RELOAD_SHARE = 0.2
 """Re-read everything when more than this share of the parcels changed."""
@@ -38,6 +42,8 @@ class ParkState:
     derived: dict[str, Any] = field(default_factory=dict)
     """Things computed from the whole park (site index, maps, infra layers), dropped when it changes."""
     reloads: int = 0
+    kept: Snapshot | None = None
+    """What :meth:`snapshot` made of :attr:`parcels`."""
 
     def __post_init__(self) -> None:
         self.park_id = self.park_id or self.store.config().park_id
@@ -93,5 +99,20 @@ class ParkState:
         frame.index.name = None
         return frame
 
-    def positions(self, mask: np.ndarray) -> np.ndarray:
-        return np.flatnonzero(mask)
+    def snapshot(self) -> Snapshot:
+        """The parcels as stored now, with their filter columns and answer columns (made once per state)."""
+        with self.lock:
+            parcels = self.current()
+            if self.kept is None or self.kept.parcels is not parcels:
+                self.kept = Snapshot(parcels, FilterColumns(parcels), Rows(parcels))
+            return self.kept
+
+
+class Snapshot(NamedTuple):
+    """The parcels of one state of the park, and what is made of them once for every request."""
+
+    parcels: gpd.GeoDataFrame
+    filters: FilterColumns
+    """The columns the filters test, as numpy arrays."""
+    rows: Rows
+    """The columns as numpy arrays, ready to turn a page of positions into GeoJSON."""

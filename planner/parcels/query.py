@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from planner.errors import FilterError
@@ -25,7 +26,46 @@ from planner.fields import allowed_text
 from planner.parcels.codes import industry_code_problem, land_use_codes
 from planner.parcels.schema import STATUSES
 
-__all__ = ["filter_parcels", "parcel_filter_mask"]
+__all__ = ["FilterColumns", "filter_parcels", "parcel_filter_mask"]
+
+
+class FilterColumns:
+    """The columns the filters test, as numpy arrays made once for a parcel frame and kept.
+
+    A server that answers many requests over the same parcels keeps one of these beside
+    them (and a new one when the parcels change), so a request over a million parcels
+    compares arrays instead of converting pandas columns. Each array is made on first use.
+    """
+
+    def __init__(self, parcels: pd.DataFrame) -> None:
+        self.parcels = parcels
+        self._arrays: dict[str, np.ndarray] = {}
+        self._statuses: tuple[np.ndarray, pd.Index] | None = None
+
+    def _array(self, name: str, make) -> np.ndarray:
+        if name not in self._arrays:
+            self._arrays[name] = make()
+        return self._arrays[name]
+
+    def area_mu(self) -> np.ndarray:
+        """``area_mu`` as floats (NaN where missing)."""
+        return self._array("area_mu", lambda: self.parcels["area_mu"].to_numpy(dtype=float, na_value=np.nan))
+
+    def ready(self) -> np.ndarray:
+        """Ready land (熟地); a parcel whose readiness was never computed is not."""
+        return self._array("ready", lambda: self.parcels["ready"].astype("boolean").fillna(False).to_numpy(dtype=bool))
+
+    def idle(self) -> np.ndarray:
+        """Classified idle (``idle_rule`` set)."""
+        return self._array("idle", lambda: self.parcels["idle_rule"].notna().to_numpy(dtype=bool))
+
+    def status_in(self, codes: Sequence[str]) -> np.ndarray:
+        """Whether the status is one of ``codes``: the column factorised once, then compared as integers."""
+        if self._statuses is None:
+            self._statuses = pd.factorize(self.parcels["status"])
+        positions, uniques = self._statuses
+        wanted = np.flatnonzero(uniques.isin(list(codes)))
+        return np.isin(positions, wanted)
 
 
 def filter_parcels(
@@ -95,27 +135,33 @@ def parcel_filter_mask(
     land_use: str | None = None,
     idle: bool | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    columns: FilterColumns | None = None,
 ) -> np.ndarray:
-    """Boolean mask of :func:`filter_parcels` (same arguments)."""
+    """Boolean mask of :func:`filter_parcels` (same arguments).
+
+    ``columns``: the :class:`FilterColumns` of ``parcels`` kept from an earlier call, if any.
+    """
+    if columns is None:
+        columns = FilterColumns(parcels)
+    elif columns.parcels is not parcels:
+        raise ValueError("`columns` were made for another parcel frame")
     keep = np.ones(len(parcels), dtype=bool)
     for name, value in (("min_area_mu", min_area_mu), ("max_area_mu", max_area_mu)):
         if value is not None and (not np.isfinite(value) or value < 0):
             raise FilterError(f"`{name}` was {value} but must be a number of mu (亩) ≥ 0")
     if min_area_mu is not None and max_area_mu is not None and max_area_mu < min_area_mu:
         raise FilterError(f"`max_area_mu` {max_area_mu:g} is below `min_area_mu` {min_area_mu:g}: no parcel can match")
-    area = parcels["area_mu"].to_numpy(dtype=float, na_value=np.nan)
+    area = columns.area_mu() if min_area_mu is not None or max_area_mu is not None else None
     if min_area_mu is not None:
         keep &= area >= min_area_mu
     if max_area_mu is not None:
         keep &= area <= max_area_mu
     if ready is not None:
-        is_ready = parcels["ready"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        keep &= is_ready == bool(ready)
+        keep &= columns.ready() == bool(ready)
     if idle is not None:
-        is_idle = parcels["idle_rule"].notna().to_numpy(dtype=bool)
-        keep &= is_idle == bool(idle)
+        keep &= columns.idle() == bool(idle)
     if status is not None:
-        keep &= parcels["status"].isin(_statuses(status)).to_numpy(dtype=bool)
+        keep &= columns.status_in(_statuses(status))
     if industry is not None:
         keep &= _industry_mask(parcels, industry)
     if land_use is not None:

@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -179,6 +180,9 @@ class GeoPackageStore(ParkStore):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.uri = str(self.path)
+        self._stamp_lock = threading.Lock()
+        self._stamp_conn: sqlite3.Connection | None = None
+        self._stamp_file: tuple[int, int] | None = None
         if not self.path.is_file():
             raise StoreError(f"no park store at {self.path}; create one with `planner demo` or create_park()")
         try:
@@ -214,6 +218,45 @@ class GeoPackageStore(ParkStore):
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    def change_stamp(self) -> int:
+        """As :meth:`ParkStore.change_stamp`, on a connection kept open for it: a server asks before every answer.
+
+        One statement, so one read transaction of its own (it sees every committed write); the
+        connection is opened again if the file was replaced, and holds no lock between calls.
+        """
+        with self._stamp_lock:
+            try:
+                info = os.stat(self.path)
+                if self._stamp_conn is None or self._stamp_file != (info.st_dev, info.st_ino):
+                    self._close_stamp()
+                    self._stamp_conn = sqlite3.connect(
+                        self.path, timeout=_LOCK_TIMEOUT_S, isolation_level=None, check_same_thread=False
+                    )
+                    self._stamp_file = (info.st_dev, info.st_ino)
+                rows = self._stamp_conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchall()
+            except (OSError, sqlite3.Error) as exc:
+                self._close_stamp()
+                raise StoreError(f"reading {self.path} failed ({exc})") from None
+        return int(rows[0][0])
+
+    def _close_stamp(self) -> None:
+        if self._stamp_conn is not None:
+            self._stamp_conn.close()
+        self._stamp_conn = self._stamp_file = None
+
+    def close(self) -> None:
+        with self._stamp_lock:
+            self._close_stamp()
+
+    def __getstate__(self) -> dict[str, Any]:  # a copy in another process opens its own connection
+        state = self.__dict__.copy()
+        state.update(_stamp_lock=None, _stamp_conn=None, _stamp_file=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._stamp_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT_S, isolation_level=None)

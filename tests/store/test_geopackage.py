@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -255,3 +256,28 @@ def test_attribute_tables_have_integer_primary_keys(store):
             assert pk[0][1] == "INTEGER"
     finally:
         conn.close()
+
+
+def test_the_change_stamp_sees_other_writers_holds_no_lock_and_follows_a_replaced_file(tmp_path, config):
+    path = tmp_path / "p.gpkg"
+    reader = create_park(path, config)
+    writer = open_store(path)
+    before = reader.change_stamp()  # opens the connection the stamp is read on, and keeps it
+    writer.write_parcels(grid_parcels(2), by="a")
+    seen = reader.change_stamp()
+    assert seen > before and seen == writer.change_stamp()
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)  # a lock left by the kept connection fails this
+    conn.execute("BEGIN EXCLUSIVE")
+    conn.execute("ROLLBACK")
+    conn.close()
+    other = create_park(tmp_path / "q.gpkg", config)
+    other.write_parcels(grid_parcels(6), by="b")
+    other.update_parcel(other.read_parcels()["parcel_id"].iloc[0], {"holder": "某公司"}, version=1, by="b")
+    replaced = other.change_stamp()
+    assert replaced != seen
+    Path(tmp_path / "q.gpkg").replace(path)  # the park file replaced under a server: the stamp is the new file's
+    assert reader.change_stamp() == replaced
+    copy = pickle.loads(pickle.dumps(reader))
+    assert copy.change_stamp() == replaced
+    reader.close()
+    assert reader.change_stamp() == replaced  # opened again after close()

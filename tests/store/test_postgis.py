@@ -152,6 +152,18 @@ def test_a_bbox_read_can_use_the_gist_index(store):
     assert store.read_parcels(bbox=(X0, Y0, X0 + 50, Y0 + 50))["parcel_id"].tolist() == ["P000"]
 
 
+def test_ready_land_by_size_is_counted_from_the_partial_index(store):
+    """``ready AND area_mu >= x`` (GET /parcels?ready=true&min_area_mu=x in SQL) reads the ready rows' index."""
+    store.write_parcels(grid_parcels(5), by="a")
+    query = f'SELECT count(*) FROM "{store.schema}".parcels WHERE ready AND area_mu >= %s'
+    with pg_connect(store) as conn, conn.transaction():
+        conn.execute(f'UPDATE "{store.schema}".parcels SET ready = (parcel_id IN (%s, %s))', ("P001", "P003"))
+        conn.execute("SET LOCAL enable_seqscan = off")  # a 5-row table would be scanned otherwise
+        plan = " ".join(r[0] for r in conn.execute("EXPLAIN " + query, (10.0,)).fetchall())
+        assert conn.execute(query, (0.0,)).fetchone() == (2,)
+    assert "parcels_ready_area_mu" in plan
+
+
 def test_geometries_are_stored_with_the_park_srid(store):
     store.write_parcels(grid_parcels(2), by="a")
     store.write_layer("sources", _source(), by="a")

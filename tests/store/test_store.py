@@ -550,3 +550,20 @@ def test_a_list_or_an_object_is_no_single_value(store):
     assert [(p.parcel_id, p.field) for p in info.value.errors] == [("P000", "name"), ("P001", "name")]
     assert "a dict is not a single value" in info.value.errors[0].message
     assert snapshot(store) == before
+
+
+def test_the_change_stamp_moves_with_every_write_of_any_writer(store, park_uri):
+    from planner.store import open_store
+
+    other = open_store(park_uri)  # another writer, with a connection of its own
+    try:
+        first = store.change_stamp()
+        other.write_parcels(grid_parcels(3), by="b")
+        second = store.change_stamp()
+        assert second > first and second == other.change_stamp()
+        other.update_parcel("P001", {"holder": "某公司"}, version=1, by="b")
+        third = store.change_stamp()
+        assert third > second and third == other.change_stamp() == store.change_stamp()
+        assert store.changes_since(second)["feature_id"].tolist() == ["P001"]
+    finally:
+        other.close()
