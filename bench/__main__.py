@@ -59,7 +59,7 @@ BENCHMARKS = (
         ("--parcels", "100000", "--assign-parcels", "10000", "--projects", "20", "--repeat", "3"),
     ),
     # written on other branches: run with their own defaults (and --quick where they take it)
-    Benchmark("api", (), ("--parcels", "20000", "--requests", "20"), default=False),  # needs PostGIS
+    Benchmark("api", (), ("--parcels", "20000", "--requests", "50"), default=False),  # needs PostGIS
     Benchmark("maps", (), ()),
     Benchmark("copy_park", ("--parcels", "10000", "100000"), ("--parcels", "10000"), default=False),
     # minutes at full size (a province of 200,000 parcels three ways): only when named
