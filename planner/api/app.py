@@ -11,6 +11,7 @@ field and what is allowed — never a 500 with a stack trace. Writes need a toke
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from enum import Enum
@@ -19,6 +20,7 @@ from typing import Annotated, Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from fastapi import Body, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
@@ -32,6 +34,7 @@ from planner.api.auth import Token, find_token
 from planner.api.rows import Rows
 from planner.api.rows import plain as _plain
 from planner.api.state import ParkState, Snapshot
+from planner.crs import zone_of_epsg
 from planner.errors import (
     ConfigError,
     FilterError,
@@ -43,8 +46,8 @@ from planner.errors import (
 )
 from planner.infra.layers import NETWORKS, line_layer
 from planner.parcels.query import parcel_filter_mask
+from planner.parcels.schema import CHECKLIST_ITEMS, STATUSES, label
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
-from planner.parcels.schema import STATUSES, label
 from planner.store.base import ParkStore
 
 __all__ = ["create_app"]
@@ -280,9 +283,8 @@ def create_app(
             )
         return token
 
-    def _bbox(text: str | None, crs_epsg: int) -> tuple[float, float, float, float] | None:
-        if text is None:
-            return None
+    def _bbox(text: str | None, crs_epsg: int):
+        """The WGS84 box as a polygon in the park's zone, clipped to where the zone is valid (None: nothing there)."""
         parts = text.split(",")
         try:
             values = [float(p) for p in parts]
@@ -297,20 +299,39 @@ def create_app(
         if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
             raise ApiError(400, f"`bbox` {text!r} is not in degrees: longitudes −180…180, latitudes −90…90",
                            field="bbox")  # fmt: skip
-        box = gpd.GeoSeries([shapely.box(w, s, e, n).segmentize(0.01)], crs=4326).to_crs(crs_epsg)
-        return tuple(float(v) for v in box.total_bounds)
+        centre = 3.0 * zone_of_epsg(crs_epsg)[0]  # a park lies within its zone: ±3° of the central meridian is ample
+        w, e, s, n = max(w, centre - 3), min(e, centre + 3), max(s, 0.0), min(n, 60.0)
+        if w > e or s > n:
+            return None
+        return gpd.GeoSeries([shapely.box(w, s, e, n).segmentize(0.01)], crs=4326).to_crs(crs_epsg).iloc[0]
 
     def _matches(state: ParkState, **filters: Any) -> tuple[Snapshot, np.ndarray]:
         """The park's parcels now and the positions (in ``parcel_id`` order) of those that meet ``filters``."""
         now = state.snapshot()
-        bbox = _bbox(filters.pop("bbox", None), state.store.config().crs_epsg) if filters.get("bbox") else None
-        filters.pop("bbox", None)
+        text = filters.pop("bbox", None)
+        area = _bbox(text, state.store.config().crs_epsg) if text else None
+        if filters.get("ready") is not None:
+            _require_readiness(state)
         try:
-            mask = parcel_filter_mask(now.parcels, bbox=bbox, columns=now.filters, **filters)
+            mask = parcel_filter_mask(
+                now.parcels, bbox=area.bounds if area is not None else None, columns=now.filters, **filters
+            )
         except FilterError as exc:
             field = str(exc).split("`")[1] if "`" in str(exc) else None
             raise ApiError(400, str(exc), field=field) from None
-        return now, np.flatnonzero(mask)
+        found = np.flatnonzero(mask)
+        if text and area is None:
+            return now, found[:0]
+        if area is not None and len(found):  # the box's bounds found candidates; the box itself decides
+            inside = shapely.intersects(now.parcels.geometry.to_numpy()[found], area)
+            found = found[inside]
+        return now, found
+
+    def _require_readiness(state: ParkState) -> None:
+        """Refuse a readiness filter while readiness was never computed, or predates a change it depends on."""
+        verdict = state.cached("readiness_state", lambda: _readiness_state(state.store))
+        if verdict:
+            raise ApiError(409, verdict, field="ready")
 
     def _select(state: ParkState, **filters: Any) -> gpd.GeoDataFrame:
         now, positions = _matches(state, **filters)
@@ -395,8 +416,8 @@ def create_app(
         state = _park(park)
         version = changes.pop("version", None)
         if if_match is not None:
-            text = if_match.strip().strip('"').removeprefix("W/").strip('"')
-            if not text.isdigit():
+            text = if_match.strip().removeprefix("W/").strip('"')
+            if not re.fullmatch(r"[0-9]{1,18}", text):
                 raise ApiError(
                     400, f'`If-Match` was {if_match!r}; send the parcel\'s version, e.g. "3"', field="If-Match"
                 )
@@ -412,13 +433,13 @@ def create_app(
                            field=unknown[0])  # fmt: skip
         if not changes:
             raise ApiError(400, "the body names no column to change", field="body")
-        with state.lock:
-            if parcel_id not in state.current().index:
-                raise ApiError(404, f"no parcel {parcel_id!r} in park {state.park_id!r}", field="parcel_id")
-            row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
-            notes = [str(p) for p in row.attrs.get("problems", [])]
-            notes += _recompute(state.store, token.user)
-            fresh = state.current().loc[[parcel_id]]
+        if parcel_id not in state.current().index:
+            raise ApiError(404, f"no parcel {parcel_id!r} in park {state.park_id!r}", field="parcel_id")
+        row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
+        # the edit is committed: from here on the answer is 200, whatever the recomputation meets
+        notes = [str(p) for p in row.attrs.get("problems", [])]
+        notes += _recompute(state.store, token.user, set(changes))
+        fresh = state.current().loc[[parcel_id]]
         feature = _collection(fresh)["features"][0]
         feature["notes"] = notes
         return JSONResponse(feature, headers={"ETag": f'"{int(fresh["version"].iloc[0])}"'})
@@ -465,15 +486,19 @@ def create_app(
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         from planner.parcels.evaluation import evaluate
-        from planner.parcels.indicators import park_indicators
+        from planner.parcels.indicators import INDICATORS, NATIONAL_2019, park_indicators
 
         _token(authorization, "viewer")
         state = _park(park)
 
         def build() -> dict[str, Any]:
             parcels = state.current()
-            table = park_indicators(parcels)
-            indicators = [{k: _plain(v) for k, v in row.items()} | {"key": key} for key, row in table.iterrows()]
+            row = park_indicators(parcels).iloc[0]
+            indicators = [
+                {"key": i.name, "label": i.label_zh, "label_en": i.label_en, "value": _plain(row[i.name]),
+                 "national_2019": _plain(NATIONAL_2019.get(i.name)), "formula": i.formula}
+                for i in INDICATORS
+            ]  # fmt: skip
             ready = parcels["ready"].astype("boolean").fillna(False).to_numpy(dtype=bool)
             counts = parcels["status"].value_counts()
             return {
@@ -620,11 +645,13 @@ def create_app(
         park: Annotated[str | None, Query()] = None,
         lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
         basemap: Annotated[str, Query(pattern="^(osm|tianditu|gaode|none)$")] = "osm",
+        authorization: Annotated[str | None, Header()] = None,
     ) -> HTMLResponse:
         from urllib.parse import quote
 
         from planner.maps import MapData, readiness_map, render_html
 
+        _token(authorization, "viewer")  # the map shows every parcel: as closed as /parcels
         state = _park(park)
         # large parks draw their parcels from /tiles (URLs relative to the page, so a proxy's prefix is kept)
         at = f"park={quote(state.park_id, safe='')}"
@@ -643,6 +670,23 @@ def create_app(
     return app
 
 
+def _readiness_state(store: ParkStore) -> str:
+    """Why stored readiness cannot answer (empty text: it can): never computed, or older than a change it uses."""
+    at = store.metadata().get("readiness_at")
+    if at is None:
+        return "七通一平 has not been computed in this park: run `planner readiness` (readiness not computed)"
+    computed = pd.Timestamp(at)
+    layers = ["park_config", "sources", *(line_layer(n) for n in NETWORKS)]
+    for layer in layers:
+        history = store.history(layer=layer)
+        if len(history) and history["changed_at"].max() > computed:
+            return (
+                f"the {layer} layer changed after readiness was computed ({at}): run `planner readiness` "
+                "again before asking for ready land (readiness is stale)"
+            )
+    return ""
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
@@ -651,20 +695,40 @@ def _jsonable(value: Any) -> Any:
     return _plain(value)
 
 
-def _recompute(store: ParkStore, user: str) -> list[str]:
-    """After an edit: readiness and idle land again, as the park last computed them (same as-of date)."""
+_READINESS_INPUTS = {f"declared_{item}" for item in CHECKLIST_ITEMS} | {"status", "industry", "power_kva", "water_m3d"}
+"""Columns readiness depends on (the declared values, and what sets a parcel's load on its sources)."""
+_IDLE_INPUTS = {
+    "status", "supply_mode", "contract_date", "agreed_start_date", "actual_start_date", "agreed_completion_date",
+    "halted_since", "land_price_wan", "investment_total_wan", "investment_actual_wan", "developed_area_m2",
+    "delay_cause",
+}  # fmt: skip
+"""Columns the idle-land rules read."""
+
+
+def _recompute(store: ParkStore, user: str, changed: set[str]) -> list[str]:
+    """After a committed edit: readiness and idle land again where the edit touched what they read.
+
+    As the park last computed them (idle land as of the same date). Never raises: the edit
+    stands, and a recomputation that cannot be made now is said in a note.
+    """
     from planner.store.derived import update_idle, update_readiness
 
     notes = []
     meta = store.metadata()
-    for attempt in range(2):
-        try:
-            if "readiness_at" in meta:
-                update_readiness(store, by=user)
-            if "idle_as_of" in meta:
-                update_idle(store, meta["idle_as_of"], by=user)
-            return notes
-        except VersionConflictError:
-            if attempt:
-                notes.append("另一编辑同时修改了园区，七通一平与闲置土地将在下次计算时更新")
+    steps = []
+    if "readiness_at" in meta and changed & _READINESS_INPUTS:
+        steps.append(("七通一平", lambda: update_readiness(store, by=user)))
+    if "idle_as_of" in meta and changed & _IDLE_INPUTS:
+        steps.append(("闲置土地", lambda: update_idle(store, meta["idle_as_of"], by=user)))
+    for name, step in steps:
+        for attempt in range(2):
+            try:
+                step()
+                break
+            except VersionConflictError:
+                if attempt:
+                    notes.append(f"另一编辑同时修改了园区：{name}未能重算，请稍后运行 planner readiness / planner idle")
+            except PlannerError as exc:
+                notes.append(f"{name}未能重算（{type(exc).__name__}: {exc}）；修改已保存")
+                break
     return notes

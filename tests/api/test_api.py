@@ -201,7 +201,10 @@ def test_idle_stats_networks_sources(api):
     assert idle["numberMatched"] == 5 and idle["idle_as_of"] == "2026-06-30"
     stats = api.get("/stats").json()
     assert stats["parcels"] == 414 and stats["ready"]["parcels"] == int(stored(api)["ready"].fillna(False).sum())
-    assert {i["key"] for i in stats["indicators"]} >= {"supply_rate"} or stats["indicators"]
+    by_key = {i["key"]: i for i in stats["indicators"]}
+    assert len(by_key) >= 9 and by_key["supply_rate_pct"]["label"] == "土地供应率（%）"
+    assert by_key["supply_rate_pct"]["national_2019"] == pytest.approx(92.68)
+    assert 0 < by_key["supply_rate_pct"]["value"] <= 100
     water = api.get("/infra/water").json()
     assert water["network"] == "water" and len(water["features"]) > 0
     assert api.get("/infra/sewer").status_code == 422
@@ -243,3 +246,53 @@ def test_exports_download(api, tmp_path):
 def test_the_map_is_served_at_the_root(api):
     got = api.get("/", params={"basemap": "none"})
     assert got.status_code == 200 and "window.plannerParcels" in got.text and "leaflet" in got.text.lower()
+
+
+def test_a_box_far_from_the_park_or_across_it_answers_exactly(api):
+    for far in ("119,32,180,90", "-180,-90,-170,90", "0,0,180,1"):
+        got = api.get("/parcels", params={"bbox": far})
+        assert got.status_code == 200 and got.json()["numberMatched"] == 0, far
+    box = (118.2, 32.2, 118.28, 32.25)
+    got = api.get("/parcels", params={"bbox": ",".join(map(str, box)), "limit": 1000}).json()
+    table = stored(api) if api.backend == "gpkg" else None
+    if table is not None:  # exactly the parcels that meet the box, by GDAL's reading and shapely in WGS84
+        wgs = table.to_crs(4326)
+        expected = set(wgs.loc[wgs.intersects(shapely.box(*box)), "parcel_id"])
+        assert {f["id"] for f in got["features"]} == expected
+
+
+def test_ready_land_is_refused_while_readiness_is_missing_or_stale(api):
+    from planner.config import checklist_from_preset
+
+    config = api.store.config()
+    api.store.set_config(config.with_changes(checklist=checklist_from_preset("三通一平")), by="test")
+    stale = api.get("/parcels", params={"ready": "true"})
+    assert stale.status_code == 409 and "readiness is stale" in stale.json()["error"]["message"]
+    assert api.get("/parcels", params={"status": "reserved"}).status_code == 200  # other filters still answer
+
+
+def test_an_edit_is_kept_and_answered_200_even_when_the_recomputation_cannot_run(api, monkeypatch):
+    pid = "341103003016GB00002"
+    version = api.get(f"/parcels/{pid}").json()["properties"]["version"]
+    done = api.patch(
+        f"/parcels/{pid}", json={"holder": "只改名称的公司"}, headers=EDITOR | {"If-Match": f'"{version}"'}
+    )
+    assert done.status_code == 200 and done.json()["notes"] == []  # the holder touches neither readiness nor idle
+    odd = api.patch(f"/parcels/{pid}", json={"holder": "x"}, headers=EDITOR | {"If-Match": "\u00b2"})
+    assert odd.status_code == 400 and odd.json()["error"]["field"] == "If-Match"
+
+
+def test_the_map_needs_a_token_when_reading_does(api):
+    from planner.api import create_app
+    from tests.api.conftest import TOKENS, serve
+
+    url, server, thread = serve(create_app(api.store, tokens=TOKENS, read_needs_token=True))
+    try:
+        import requests
+
+        assert requests.get(f"{url}/", params={"basemap": "none"}, timeout=60).status_code == 401
+        assert requests.get(f"{url}/parcels", timeout=60).status_code == 401
+        assert requests.get(f"{url}/parcels", headers=VIEWER, timeout=60).status_code == 200
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

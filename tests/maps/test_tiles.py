@@ -180,7 +180,7 @@ def test_above_the_limit_without_tiles_the_map_says_so_and_stays_small(data):
     html = render_html(readiness_map(data, basemap="none", max_inline_parcels=10))
     assert "超过地图内嵌上限 10 宗" in html and "inline limit of 10: this map draws no parcels" in html
     assert "window.plannerParcels = " not in html and len(html) < len(inline) / 2
-    assert '"drawn": "none"' in html
+    assert '"drawn":"none"' in html
 
 
 def test_above_the_limit_with_tiles_the_parcels_come_from_the_tiles(data):
