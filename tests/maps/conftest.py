@@ -55,3 +55,17 @@ def page(browser):
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def click_parcel(page, parcels, parcel_id: str) -> None:
+    """Click the parcel where the page itself draws it (its point inside, through the map's own projection)."""
+    import geopandas as gpd
+
+    row = parcels.loc[parcels["parcel_id"] == parcel_id].iloc[0]
+    point = gpd.GeoSeries([row.geometry.representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
+    xy = page.evaluate(
+        "([lat, lon]) => { const p = window.plannerMap.latLngToContainerPoint([lat, lon]);"
+        " const r = window.plannerMap.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",
+        [point.y, point.x],
+    )
+    page.mouse.click(*xy)

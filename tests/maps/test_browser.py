@@ -16,7 +16,7 @@ from planner.resources import data_path
 from planner.siting import SiteIndex, load_projects, match
 from planner.store import create_park, open_store
 from tests.conftest import grid_parcels
-from tests.maps.conftest import artifact
+from tests.maps.conftest import artifact, click_parcel
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +63,7 @@ def test_the_readiness_map_draws_every_parcel_in_its_colour_and_opens_a_popup(pa
     assert drawn[READY_COLOR] == int(parcels["ready"].fillna(False).astype(bool).sum()) > 0
     # click the largest ready parcel where the page itself puts it on the screen
     ready = parcels[parcels["ready"].fillna(False).astype(bool)].sort_values("area_m2").iloc[-1]
-    point = gpd.GeoSeries([ready.geometry.representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
-    xy = page.evaluate(
-        "([lat, lon]) => { const p = window.plannerMap.latLngToContainerPoint([lat, lon]);"
-        " const r = window.plannerMap.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",
-        [point.y, point.x],
-    )
-    page.mouse.click(*xy)
+    click_parcel(page, parcels, ready["parcel_id"])
     page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
     popup = page.inner_text(".leaflet-popup-content")
     assert ready["parcel_id"] in popup

@@ -5,13 +5,12 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 
-import geopandas as gpd
 import pytest
 
 from planner.api import create_app
 from planner.store import open_store
 from tests.api.conftest import serve
-from tests.maps.conftest import artifact
+from tests.maps.conftest import artifact, click_parcel
 from tests.maps.test_browser import expected_colours
 
 
@@ -51,13 +50,7 @@ def test_a_large_parks_map_draws_every_parcel_from_tiles_and_opens_a_popup(page,
     assert Counter(drawn.values()) == expected_colours(parcels)
     # a click on the largest ready parcel, where the page puts it: its popup, built from GET /parcels/{id}
     ready = parcels[parcels["ready"].fillna(False).astype(bool)].sort_values("area_m2").iloc[-1]
-    point = gpd.GeoSeries([ready.geometry.representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
-    xy = page.evaluate(
-        "([lat, lon]) => { const p = window.plannerMap.latLngToContainerPoint([lat, lon]);"
-        " const r = window.plannerMap.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",
-        [point.y, point.x],
-    )
-    page.mouse.click(*xy)
+    click_parcel(page, parcels, ready["parcel_id"])
     page.wait_for_selector(".leaflet-popup-content table", timeout=10_000)  # the full popup, once fetched
     popup = page.inner_text(".leaflet-popup-content")
     assert ready["parcel_id"] in popup
