@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from planner.siting.match import MatchResult, _fits, _room, _score, match, remaining_at
+from planner.siting.match import MatchResult, _fits, _room, _score, match
 from planner.siting.project import Project
 from planner.siting.rules import AREA_RULES, RuleContext, rules_for
 from planner.siting.site import SiteIndex
@@ -96,7 +96,7 @@ class _Options:
 
 def _options(index: SiteIndex, projects: Sequence[Project], matches: dict[str, MatchResult], top: int) -> _Options:
     project, score, members, rows = [], [], [], []
-    lefts = {net: remaining_at(index, net) for net in index.sources}
+    lefts = {net: index.remaining_at(net) for net in index.sources}
     source: dict[str, list[int]] = {net: [] for net in index.sources}
     load: dict[str, list[float]] = {net: [] for net in index.sources}
     for p, proj in enumerate(projects):
@@ -279,9 +279,3 @@ def recheck(index: SiteIndex, assignment: Assignment) -> list[str]:
         if load > table.remaining[src] + 1e-6:
             problems.append(f"{table.names[src]}：新增负荷 {load:,.0f} 超过剩余容量 {table.remaining[src]:,.0f}")
     return problems
-
-
-def frame_of(assignment: Assignment) -> pd.DataFrame:
-    """One row per project: its parcels, area and score (empty parcels where it got none)."""
-    rows = assignment.to_dict()["assignments"]
-    return pd.DataFrame(rows)

@@ -327,7 +327,7 @@ def _score(ctx: RuleContext, members: list[tuple[int, ...]]) -> pd.DataFrame:
     cap_value = np.full(len(members), np.inf)  # headroom after the project, as a multiple of its demand
     known = False
     for net in index.sources:
-        left = remaining_at(index, net)
+        left = index.remaining_at(net)
         if left is None:
             continue
         known = True
@@ -383,11 +383,6 @@ def _score(ctx: RuleContext, members: list[tuple[int, ...]]) -> pd.DataFrame:
     table = table.sort_values(["score", "area_mu"], ascending=[False, True], kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
-
-
-def remaining_at(index: SiteIndex, net: str) -> np.ndarray | None:
-    """Capacity left at each parcel's serving source on ``net`` (see :meth:`SiteIndex.remaining_at`)."""
-    return index.remaining_at(net)
 
 
 def _near_misses(ctx: RuleContext, rules: list[Rule], fails: np.ndarray) -> list[dict[str, Any]]:
