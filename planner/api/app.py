@@ -530,7 +530,7 @@ def create_app(
         def build():
             from planner.maps.data import MapData
 
-            data = MapData.from_store(state.store)
+            data = MapData.from_store(state.store, run=_readiness_run(state))
             return _collection(data.sources, park=state.park_id)
 
         return GeoJSONResponse(state.cached("sources", build))
@@ -658,14 +658,24 @@ def create_app(
         urls = {"tiles_url": f"tiles/{{z}}/{{x}}/{{y}}.mvt?{at}", "parcel_url": f"parcels/{{id}}?{at}"}
         html = state.cached(
             f"map:{lang}:{basemap}",
-            lambda: render_html(readiness_map(MapData.from_store(state.store), basemap=basemap, lang=lang, **urls)),
+            lambda: render_html(
+                readiness_map(
+                    MapData.from_store(state.store, run=_readiness_run(state)), basemap=basemap, lang=lang, **urls
+                )
+            ),
         )
         return HTMLResponse(html)
 
     def _site_index(state: ParkState):
         from planner.siting import SiteIndex
 
-        return state.cached("site_index", lambda: SiteIndex.from_store(state.store))
+        return state.cached("site_index", lambda: SiteIndex.from_store(state.store, run=_readiness_run(state)))
+
+    def _readiness_run(state: ParkState):
+        """The network model of the park as it is now, made once for the map, the sources and siting."""
+        from planner.store.derived import update_readiness
+
+        return state.cached("readiness_run", lambda: update_readiness(state.store, by="api", write=False))
 
     return app
 

@@ -36,9 +36,10 @@ class MapData:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def from_store(cls, store, *, model_networks: bool = True) -> MapData:
+    def from_store(cls, store, *, model_networks: bool = True, run=None) -> MapData:
         """Read a park store. With ``model_networks``, the sources' loads and the disagreements come from
-        the network model (:func:`planner.store.derived.update_readiness` without writing)."""
+        the network model (:func:`planner.store.derived.update_readiness` without writing), or from
+        ``run``, a :class:`~planner.store.derived.ReadinessRun` the caller already made of this store."""
         config = store.config()
         parcels = store.read_parcels()
         lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
@@ -52,9 +53,10 @@ class MapData:
             notes.append(("尚未计算七通一平：宗地显示为灰色（运行 planner readiness）",
                           "Readiness not computed yet: parcels are grey (run `planner readiness`)"))  # fmt: skip
         if model_networks and len(parcels):
-            from planner.store.derived import update_readiness
+            if run is None:
+                from planner.store.derived import update_readiness
 
-            run = update_readiness(store, by="map", write=False)
+                run = update_readiness(store, by="map", write=False)
             disagree = run.readiness.disagreements
             for cov in run.coverage.values():
                 table = cov.sources

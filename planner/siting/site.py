@@ -223,11 +223,15 @@ class SiteIndex:
         )
 
     @classmethod
-    def from_store(cls, store: object, *, progress=None) -> SiteIndex:
-        """Index a park store: its parcels, readiness computed afresh from its networks, its standard factories."""
-        from planner.store.derived import update_readiness  # siting reads stores; stores never import siting
+    def from_store(cls, store: object, *, progress=None, run=None) -> SiteIndex:
+        """Index a park store: its parcels, readiness computed afresh from its networks, its standard factories.
 
-        run = update_readiness(store, by="siting", write=False, progress=progress)
+        ``run``: a :class:`~planner.store.derived.ReadinessRun` already made of this store, to use instead.
+        """
+        if run is None:
+            from planner.store.derived import update_readiness  # siting reads stores; stores never import siting
+
+            run = update_readiness(store, by="siting", write=False, progress=progress)
         parcels = store.read_parcels()
         table = run.readiness.table.reindex(parcels["parcel_id"])
         for column in table.columns:
