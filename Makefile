@@ -35,6 +35,7 @@ bench: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check planner tests bench notebooks
 	$(BIN)/ruff format --check planner tests bench notebooks
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format planner tests bench notebooks

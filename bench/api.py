@@ -45,9 +45,9 @@ from psycopg import sql
 
 from bench.siting import PER_COLUMN, synthetic_park
 from bench.siting import config as park_config
-from planner.parcels.schema import CHECKLIST_ITEMS
 from planner.store import copy_park, create_park, open_store
 from planner.store.postgis import list_parks, redact
+from planner.vocab import CHECKLIST_ITEMS
 
 SERVER = os.environ.get("PLANNER_TEST_POSTGIS_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "planner_bench_api"

@@ -42,7 +42,7 @@ GOAL_BYTES, GOAL_S = 5_000_000, 3.0
 
 
 def make_park(n: int, folder: Path, *, inline_limit: int):
-    from planner.store.derived import update_readiness
+    from planner.analysis import update_readiness
 
     config = ParkConfig(park_id=f"BENCH{n}", name=f"基准园区 {n:,} 宗", crs_epsg=4548)
     config = config.with_changes(thresholds={**config.thresholds, "map_max_inline_parcels": inline_limit})

@@ -24,7 +24,6 @@ import pandas as pd
 import shapely
 
 from planner.config import CHECKLIST_PRESETS, ParkConfig
-from planner.parcels.schema import NETWORK_ITEMS
 from planner.parcels.validation import validate_parcels
 from planner.province import (
     ParkData,
@@ -37,6 +36,7 @@ from planner.province import (
     province_idle,
     province_readiness,
 )
+from planner.vocab import NETWORK_ITEMS
 
 STEP = 120.0
 ZONES = (4547, 4548, 4549)  # CGCS2000 3-degree Gauss–Krüger, central meridians 114°, 117°, 120°E

@@ -25,8 +25,8 @@ from planner.config import ParkConfig
 from planner.infra.network import build_network
 from planner.infra.park import park_coverage
 from planner.parcels.readiness import compute_readiness
-from planner.parcels.schema import NETWORK_ITEMS
 from planner.parcels.validation import validate_parcels
+from planner.vocab import NETWORK_ITEMS
 
 X0, Y0 = 520_000.0, 3_500_000.0
 STEP = 120.0

@@ -26,10 +26,10 @@ import shapely
 from bench.store import timed
 from planner.config import LeadingIndustry, ParkConfig
 from planner.infra.coverage import Coverage
-from planner.parcels.schema import CHECKLIST_ITEMS
 from planner.siting import SiteIndex, assign, greedy, match, parse_project
 from planner.siting.rules import RuleContext, rules_for
 from planner.siting.site import CAPACITY_NETWORKS
+from planner.vocab import CHECKLIST_ITEMS
 
 ZONES = np.array(["C39,C40", "C36,C384", "C34,C35", "C26,C30", "C27", ""], dtype=object)
 ZONE_INDUSTRY = np.array(["C3982", "C3670", "C3421", "C2651", "C2720", "C3311"], dtype=object)

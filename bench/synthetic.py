@@ -34,8 +34,8 @@ import pandas as pd
 import shapely
 
 from planner.crs import CGCS2000, gk_epsg, gk_zone, transformer
-from planner.parcels.schema import CHECKLIST_ITEMS
 from planner.units import M2_PER_MU
+from planner.vocab import CHECKLIST_ITEMS
 
 __all__ = ["PER_PARK", "SIZES", "Park", "Province", "province", "validated"]
 

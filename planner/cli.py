@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from planner import __version__
+from planner.analysis import freshness
 from planner.errors import PlannerError
-from planner.infra.layers import NETWORKS
-from planner.parcels.schema import STATUSES
+from planner.vocab import NETWORKS, STATUSES
 
 app = typer.Typer(
     name="planner",
@@ -174,8 +174,8 @@ def idle(
 
     Classify idle land under the 2012 rules and write the idle columns back.
     """
-    from planner.parcels.schema import DELAY_CAUSES, IDLE_RULES
-    from planner.store.derived import update_idle
+    from planner.analysis import update_idle
+    from planner.vocab import DELAY_CAUSES, IDLE_RULES
 
     language = _lang(lang)
     day = _day(as_of)
@@ -282,9 +282,10 @@ def stats(
     """
     import json
 
-    from planner.parcels.evaluation import CLASSES, consistency_checks, evaluate
+    from planner.parcels.evaluation import consistency_checks, evaluate
     from planner.parcels.idle import classify_idle
     from planner.parcels.indicators import INDICATORS, NATIONAL_2019, park_indicators
+    from planner.vocab import EVAL_CLASSES
 
     language = _lang(lang)
     store = _open(park, language)
@@ -339,7 +340,7 @@ def stats(
     console.print(
         _t(language, "亩均效益评价：", "Per-mu evaluation: ")
         + _t(language, "，", ", ").join(
-            f"{c} {CLASSES[c][0 if language == 'zh' else 1]} {n}" for c, n in counts.items()
+            f"{c} {EVAL_CLASSES[c][0 if language == 'zh' else 1]} {n}" for c, n in counts.items()
         )
         + _t(
             language,
@@ -375,8 +376,8 @@ def readiness(
     """
     from rich.progress import Progress
 
-    from planner.parcels.schema import CHECKLIST_ITEMS
-    from planner.store.derived import update_readiness
+    from planner.analysis import update_readiness
+    from planner.vocab import CHECKLIST_ITEMS
 
     language = _lang(lang)
     store = _open(park, language)
@@ -448,7 +449,7 @@ def ready(
 
     List the ready parcels (熟地), optionally by size in mu and status.
     """
-    from planner.parcels.schema import STATUSES
+    from planner.vocab import STATUSES
 
     language = _lang(lang)
     if status is not None and status not in STATUSES:
@@ -457,14 +458,9 @@ def ready(
         raise typer.BadParameter(f"the range {min_mu}–{max_mu} mu is empty or negative", param_hint="--min-mu/--max-mu")
     store = _open(park, language)
     parcels = store.read_parcels()
-    if "readiness_at" not in store.metadata():
-        err_console.print(
-            _t(
-                language,
-                "尚未计算七通一平：先运行 planner readiness",
-                "readiness not computed yet: run `planner readiness` first",
-            )
-        )
+    state = freshness(store, "readiness")
+    if not state.current:
+        err_console.print(state.message(language))
         raise typer.Exit(1)
     from planner.parcels.query import filter_parcels
 

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from planner.codes import industry_code_problem
 from planner.crs import is_gk_epsg, zone_of_epsg
 from planner.errors import ConfigError
-from planner.parcels.codes import industry_code_problem
-from planner.parcels.schema import CHECKLIST_ITEMS, NETWORK_ITEMS
+from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
 
 __all__ = [
     "CHECKLIST_PRESETS",

@@ -48,11 +48,11 @@ import shapely
 from affine import Affine
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 
+from planner.analysis import update_idle, update_readiness
 from planner.config import LeadingIndustry, ParkConfig
 from planner.crs import CGCS2000, gk_epsg, transformer
 from planner.infra.layers import line_layer
 from planner.store import GeoPackageStore, create_park
-from planner.store.derived import update_idle, update_readiness
 from planner.units import M2_PER_MU
 
 __all__ = ["DEFAULT_SEED", "DemoPark", "build_demo", "demo_config", "standard_factories"]

@@ -18,6 +18,7 @@ __all__ = [
     "ParcelNotFoundError",
     "PlannerError",
     "Problem",
+    "StaleResultError",
     "StoreError",
     "StoreLockedError",
     "ValidationError",
@@ -164,3 +165,7 @@ class VersionConflictError(PlannerError, RuntimeError):
         if more:
             text += f" ({len(more)} more parcel(s) changed meanwhile: {', '.join(repr(m[0]) for m in more[:10])})"
         super().__init__(text)
+
+
+class StaleResultError(PlannerError, RuntimeError):
+    """A derived result (readiness, idle land) was asked for while it is missing or older than an input it reads."""

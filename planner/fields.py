@@ -20,12 +20,12 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem
+from planner.vocab import Choices
 
 __all__ = [
     "KINDS",
     "ORIGINS",
     "UNITS",
-    "Choices",
     "Field",
     "active_geometry",
     "allowed_text",
@@ -40,9 +40,6 @@ __all__ = [
     "flag",
     "parse_date",
 ]
-
-Choices = Mapping[str, tuple[str, str]]
-"""Allowed codes, each with its Chinese and English label."""
 
 UNITS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {

@@ -82,7 +82,7 @@ from planner.infra.terrain import parcel_terrain
 from planner.parcels.evaluation import evaluate
 from planner.parcels.idle import classify_idle
 from planner.parcels.readiness import READINESS_COLUMNS, compute_readiness
-from planner.parcels.schema import NETWORK_ITEMS
+from planner.vocab import NETWORK_ITEMS
 
 __all__ = [
     "HALO_SERVICE_DISTANCES",

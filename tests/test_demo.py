@@ -14,9 +14,9 @@ import scipy.sparse
 import scipy.sparse.csgraph
 import shapely
 
+from planner.codes import industry_admits
 from planner.crs import transformer
 from planner.demo import build_demo
-from planner.parcels.codes import industry_admits
 from planner.parcels.validation import validate_parcels
 from planner.store import open_store
 from tests.conftest import AS_OF

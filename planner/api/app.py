@@ -20,7 +20,6 @@ from typing import Annotated, Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from fastapi import Body, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
@@ -30,6 +29,7 @@ from starlette.background import BackgroundTask
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from planner import __version__
+from planner.analysis import freshness, recompute_after_edit, update_readiness
 from planner.api.auth import Token, find_token
 from planner.api.rows import Rows
 from planner.api.rows import plain as _plain
@@ -40,15 +40,17 @@ from planner.errors import (
     FilterError,
     ParcelNotFoundError,
     PlannerError,
+    StaleResultError,
     StoreLockedError,
     ValidationError,
     VersionConflictError,
 )
-from planner.infra.layers import NETWORKS, line_layer
+from planner.infra.layers import line_layer
 from planner.parcels.query import parcel_filter_mask
-from planner.parcels.schema import CHECKLIST_ITEMS, STATUSES, label
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
+from planner.parcels.schema import label
 from planner.store.base import ParkStore
+from planner.vocab import NETWORKS, STATUSES
 
 __all__ = ["create_app"]
 
@@ -243,6 +245,8 @@ def create_app(
             return _error(404, str(exc))
         if isinstance(exc, VersionConflictError):
             return _error(409, str(exc), field="If-Match", headers={"ETag": f'"{exc.current}"'})
+        if isinstance(exc, StaleResultError):
+            return _error(409, str(exc))
         if isinstance(exc, StoreLockedError):
             return _error(503, f"{exc}; try again", headers={"Retry-After": "2"})
         if isinstance(exc, ValidationError):
@@ -329,9 +333,9 @@ def create_app(
 
     def _require_readiness(state: ParkState) -> None:
         """Refuse a readiness filter while readiness was never computed, or predates a change it depends on."""
-        verdict = state.cached("readiness_state", lambda: _readiness_state(state.store))
-        if verdict:
-            raise ApiError(409, verdict, field="ready")
+        verdict = state.cached("readiness_state", lambda: freshness(state.store, "readiness"))
+        if not verdict.current:
+            raise ApiError(409, verdict.message(), field="ready")
 
     def _select(state: ParkState, **filters: Any) -> gpd.GeoDataFrame:
         now, positions = _matches(state, **filters)
@@ -438,7 +442,7 @@ def create_app(
         row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
         # the edit is committed: from here on the answer is 200, whatever the recomputation meets
         notes = [str(p) for p in row.attrs.get("problems", [])]
-        notes += _recompute(state.store, token.user, set(changes))
+        notes += recompute_after_edit(state.store, token.user, set(changes))
         fresh = state.current().loc[[parcel_id]]
         feature = _collection(fresh)["features"][0]
         feature["notes"] = notes
@@ -673,28 +677,9 @@ def create_app(
 
     def _readiness_run(state: ParkState):
         """The network model of the park as it is now, made once for the map, the sources and siting."""
-        from planner.store.derived import update_readiness
-
         return state.cached("readiness_run", lambda: update_readiness(state.store, by="api", write=False))
 
     return app
-
-
-def _readiness_state(store: ParkStore) -> str:
-    """Why stored readiness cannot answer (empty text: it can): never computed, or older than a change it uses."""
-    at = store.metadata().get("readiness_at")
-    if at is None:
-        return "七通一平 has not been computed in this park: run `planner readiness` (readiness not computed)"
-    computed = pd.Timestamp(at)
-    layers = ["park_config", "sources", *(line_layer(n) for n in NETWORKS)]
-    for layer in layers:
-        history = store.history(layer=layer)
-        if len(history) and history["changed_at"].max() > computed:
-            return (
-                f"the {layer} layer changed after readiness was computed ({at}): run `planner readiness` "
-                "again before asking for ready land (readiness is stale)"
-            )
-    return ""
 
 
 def _jsonable(value: Any) -> Any:
@@ -703,42 +688,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return _plain(value)
-
-
-_READINESS_INPUTS = {f"declared_{item}" for item in CHECKLIST_ITEMS} | {"status", "industry", "power_kva", "water_m3d"}
-"""Columns readiness depends on (the declared values, and what sets a parcel's load on its sources)."""
-_IDLE_INPUTS = {
-    "status", "supply_mode", "contract_date", "agreed_start_date", "actual_start_date", "agreed_completion_date",
-    "halted_since", "land_price_wan", "investment_total_wan", "investment_actual_wan", "developed_area_m2",
-    "delay_cause",
-}  # fmt: skip
-"""Columns the idle-land rules read."""
-
-
-def _recompute(store: ParkStore, user: str, changed: set[str]) -> list[str]:
-    """After a committed edit: readiness and idle land again where the edit touched what they read.
-
-    As the park last computed them (idle land as of the same date). Never raises: the edit
-    stands, and a recomputation that cannot be made now is said in a note.
-    """
-    from planner.store.derived import update_idle, update_readiness
-
-    notes = []
-    meta = store.metadata()
-    steps = []
-    if "readiness_at" in meta and changed & _READINESS_INPUTS:
-        steps.append(("七通一平", lambda: update_readiness(store, by=user)))
-    if "idle_as_of" in meta and changed & _IDLE_INPUTS:
-        steps.append(("闲置土地", lambda: update_idle(store, meta["idle_as_of"], by=user)))
-    for name, step in steps:
-        for attempt in range(2):
-            try:
-                step()
-                break
-            except VersionConflictError:
-                if attempt:
-                    notes.append(f"另一编辑同时修改了园区：{name}未能重算，请稍后运行 planner readiness / planner idle")
-            except PlannerError as exc:
-                notes.append(f"{name}未能重算（{type(exc).__name__}: {exc}）；修改已保存")
-                break
-    return notes

@@ -26,9 +26,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from planner.analysis import freshness
 from planner.config import ParkConfig
 from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
-from planner.errors import FilterError, StoreError
+from planner.errors import FilterError, StaleResultError, StoreError
 from planner.exchange.mapping import SHAPEFILE_ENCODING, shapefile_names
 from planner.exchange.readers import is_park_store
 from planner.exchange.txt import write_txt
@@ -102,8 +103,10 @@ def export_parcels(
     Raises
     ------
     FilterError
-        A filter value is not allowed, no parcel meets the filters, or ``ready``/``idle``
-        is asked for in a park whose readiness/idle land was never computed (nothing is written).
+        A filter value is not allowed, or no parcel meets the filters (nothing is written).
+    StaleResultError
+        ``ready``/``idle`` is asked for in a park whose readiness/idle land was never
+        computed, or whose readiness is older than a change of its inputs (nothing is written).
     StoreError
         ``out`` is the park's own store, or another park store (nothing is written).
     """
@@ -115,16 +118,12 @@ def export_parcels(
         raise ValueError(msg)
     out = Path(out)
     _refuse_park_store(store, out)
-    metadata = store.metadata()
-    for key, stamp, what, command in (
-        ("ready", "readiness_at", "readiness (熟地/生地)", "planner readiness"),
-        ("idle", "idle_as_of", "idle land (闲置土地)", "planner idle"),
-    ):
-        if filters.get(key) is not None and stamp not in metadata:
-            raise FilterError(
-                f"{what} was never computed for this park, so `{key}` cannot select parcels; "
-                f"run `{command}` first. Nothing was written"
-            )
+    for key, result in (("ready", "readiness"), ("idle", "idle")):
+        if filters.get(key) is not None:
+            state = freshness(store, result)
+            if not state.current:
+                msg = f"{state.message()}; `{key}` cannot select parcels. Nothing was written"
+                raise StaleResultError(msg)
     config = store.config()
     parcels = filter_parcels(store.read_parcels(), **filters)  # type: ignore[arg-type]
     if parcels.empty:

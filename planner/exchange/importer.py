@@ -32,8 +32,8 @@ from planner.exchange.osm import is_osm_power, is_osm_roads, power_sources, read
 from planner.exchange.readers import FORMATS, file_problem, format_of, geometry_kinds, read_vector
 from planner.exchange.txt import read_txt
 from planner.fields import feature_ids
-from planner.infra.layers import NETWORKS
 from planner.store import LAYERS, LayerSpec, ParkStore, WriteReport, create_park, open_store
+from planner.vocab import NETWORKS
 
 __all__ = ["LAYER_NAMES", "ImportReport", "import_file", "target_layer"]
 

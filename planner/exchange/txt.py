@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.codes import land_use_codes
 from planner.crs import FIRST_ZONE, LAST_ZONE, gk_epsg, zone_of_epsg
 from planner.errors import Problem
-from planner.parcels.codes import land_use_codes
 from planner.units import M2_PER_HECTARE, M2_PER_MU
 
 __all__ = ["TxtParcels", "read_txt", "txt_crs", "write_txt"]

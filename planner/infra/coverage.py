@@ -36,6 +36,7 @@ import shapely
 from planner.infra.network import Network, source_distances
 from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
 from planner.resources import data_path
+from planner.vocab import CAPACITY_UNITS
 
 __all__ = [
     "Coverage",
@@ -54,7 +55,6 @@ SEWAGE_SHARE = 0.85
 TIE_M = 1e-6
 """Taps this close in distance along the network (then laterally) are equally near (m)."""
 _TOL_M = 1e-7  # distances this close to the service distance are left to GEOS
-_UNIT = {"power": "kVA", "water": "m³/日", "drainage": "m³/日", "gas": "Nm³/h", "heat": "MW", "telecom": "端口"}
 _DEMAND_COLUMN = {
     "power": "power_kva_per_mu",
     "water": "water_m3d_per_mu",
@@ -587,7 +587,7 @@ def _reasons(
 ) -> np.ndarray:
     """The reason of each parcel's result, in Chinese: built per kind of result, each distinct figure formatted once."""
     label = network.label
-    unit = _UNIT.get(network.name, "")
+    unit = CAPACITY_UNITS[network.name][0] if network.name in CAPACITY_UNITS else ""
     names = network.sources["name"].to_numpy().astype(str).astype(object)
     failed = out["failed"].to_numpy()
     lateral = out["distance_m"].to_numpy(dtype=float)

@@ -19,80 +19,16 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem
-from planner.fields import Choices, Field, allowed_text, check_columns, check_geometry, drop_z, dtype_of, flag
-from planner.parcels.schema import NETWORK_ITEMS
+from planner.fields import Field, allowed_text, check_columns, check_geometry, drop_z, dtype_of, flag
+from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS, ROAD_CLASSES, SOURCE_KINDS
 
 __all__ = [
-    "CAPACITY_COLUMN",
     "LINE_FIELDS",
-    "NETWORKS",
-    "ROAD_CLASSES",
     "SOURCE_FIELDS",
-    "SOURCE_KINDS",
     "check_lines",
     "check_sources",
     "line_layer",
 ]
-
-NETWORKS: Choices = MappingProxyType(
-    {
-        "road": ("道路", "road"),
-        "water": ("给水", "water supply"),
-        "drainage": ("排水", "drainage"),
-        "power": ("电力", "power"),
-        "telecom": ("通信", "telecom"),
-        "gas": ("燃气", "gas"),
-        "heat": ("热力", "heat"),
-    }
-)
-assert tuple(NETWORKS) == NETWORK_ITEMS
-
-SOURCE_KINDS: Choices = MappingProxyType(
-    {
-        "gateway": ("高速出入口", "highway gateway"),
-        "substation": ("变电站", "substation"),
-        "waterworks": ("水厂", "waterworks"),
-        "sewage_plant": ("污水处理厂", "sewage plant"),
-        "gas_station": ("燃气门站", "gas station"),
-        "telecom_exchange": ("通信局所", "telecom exchange"),
-        "heat_plant": ("热源厂", "heat plant"),
-    }
-)
-
-NETWORK_OF_KIND: Mapping[str, str] = MappingProxyType(
-    {
-        "gateway": "road",
-        "substation": "power",
-        "waterworks": "water",
-        "sewage_plant": "drainage",
-        "gas_station": "gas",
-        "telecom_exchange": "telecom",
-        "heat_plant": "heat",
-    }
-)
-
-CAPACITY_COLUMN: Mapping[str, str | None] = MappingProxyType(
-    {
-        "road": None,
-        "power": "capacity_kva",
-        "water": "capacity_m3d",
-        "drainage": "capacity_m3d",
-        "gas": "capacity_nm3h",
-        "heat": "capacity_mw",
-        "telecom": "capacity_ports",
-    }
-)
-"""The column that holds a source's capacity, by network (roads have none)."""
-
-ROAD_CLASSES: Choices = MappingProxyType(
-    {
-        "highway": ("高速公路", "highway"),
-        "arterial": ("主干路", "arterial road"),
-        "secondary": ("次干路", "secondary road"),
-        "branch": ("支路", "branch road"),
-        "link": ("连接线", "link road"),
-    }
-)
 
 _GROUPS = {"identity": ("标识", "identity"), "network": ("管网", "network"), "edits": ("编辑", "edits")}
 

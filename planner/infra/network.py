@@ -28,7 +28,7 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
-from planner.infra.layers import CAPACITY_COLUMN, NETWORKS
+from planner.vocab import CAPACITY_COLUMN, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances"]
 

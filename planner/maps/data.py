@@ -8,10 +8,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.analysis import update_readiness
 from planner.config import ParkConfig
 from planner.infra.layers import line_layer
 from planner.parcels.evaluation import evaluate
-from planner.parcels.schema import NETWORK_ITEMS
+from planner.vocab import NETWORK_ITEMS, network_label
 
 __all__ = ["MapData"]
 
@@ -38,8 +39,8 @@ class MapData:
     @classmethod
     def from_store(cls, store, *, model_networks: bool = True, run=None) -> MapData:
         """Read a park store. With ``model_networks``, the sources' loads and the disagreements come from
-        the network model (:func:`planner.store.derived.update_readiness` without writing), or from
-        ``run``, a :class:`~planner.store.derived.ReadinessRun` the caller already made of this store."""
+        the network model (:func:`planner.analysis.update_readiness` without writing), or from
+        ``run``, a :class:`~planner.analysis.ReadinessRun` the caller already made of this store."""
         config = store.config()
         parcels = store.read_parcels()
         lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
@@ -54,8 +55,6 @@ class MapData:
                           "Readiness not computed yet: parcels are grey (run `planner readiness`)"))  # fmt: skip
         if model_networks and len(parcels):
             if run is None:
-                from planner.store.derived import update_readiness
-
                 run = update_readiness(store, by="map", write=False)
             disagree = run.readiness.disagreements
             for cov in run.coverage.values():
@@ -75,7 +74,7 @@ class MapData:
             notes.append(("园区还没有宗地", "The park has no parcels yet"))
         for net, frame in lines.items():
             if frame.empty:
-                notes.append((f"没有{_NET_ZH[net]}管线图层", f"No {net} lines in the park"))
+                notes.append((f"没有{network_label(net)}管线图层", f"No {net} lines in the park"))
         return cls(config, parcels, lines, sources, factories, disagree, metadata, notes)
 
     def centre(self) -> tuple[float, float]:
@@ -95,14 +94,3 @@ class MapData:
             return None
         w, s, e, n = self.parcels.to_crs(4326).total_bounds
         return [[float(s), float(w)], [float(n), float(e)]]
-
-
-_NET_ZH = {
-    "road": "道路",
-    "water": "给水",
-    "drainage": "排水",
-    "power": "电力",
-    "telecom": "通信",
-    "gas": "燃气",
-    "heat": "热力",
-}

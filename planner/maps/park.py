@@ -28,10 +28,9 @@ from folium.utilities import JsCode
 from jinja2 import Template
 
 from planner.crs import wgs84_to_gcj02
-from planner.infra.layers import NETWORKS, SOURCE_KINDS
 from planner.maps.data import MapData
 from planner.maps.elements import Legend, Notes, Registry, bilingual, inline_json, offline_map
-from planner.parcels.schema import CHECKLIST_ITEMS, STATUSES
+from planner.vocab import CAPACITY_UNITS, CHECKLIST_ITEMS, EVAL_CLASSES, IDLE_RULES, NETWORKS, SOURCE_KINDS, STATUSES
 
 __all__ = [
     "BASEMAPS",
@@ -61,11 +60,6 @@ NET_COLORS = {
 IDLE_COLORS = {"not_started": "#7b3294", "halted": "#c2a5cf"}
 CLASS_COLORS = {"A": "#1a9850", "B": "#91cf60", "C": "#fee08b", "D": "#d73027"}
 ROAD_WEIGHTS = {"highway": 6, "arterial": 4, "secondary": 3, "branch": 2, "link": 3}
-UNITS = {"power": "kVA", "water": "m³/日", "drainage": "m³/日", "gas": "Nm³/h", "heat": "MW", "telecom": "端口"}
-_UNITS_EN = {"power": "kVA", "water": "m³/d", "drainage": "m³/d", "gas": "Nm³/h", "heat": "MW", "telecom": "ports"}
-_IDLE = {"not_started": ("未按期开工", "not started on time"), "halted": ("开工后中止", "halted after starting")}
-_CLASS = {"A": ("A 优先发展", "A priority"), "B": ("B 提升发展", "B improve"), "C": ("C 调整转型", "C transform"),
-          "D": ("D 整治淘汰", "D rectify")}  # fmt: skip
 
 
 def readiness_color(ready: pd.Series, missing: pd.Series) -> np.ndarray:
@@ -322,13 +316,13 @@ def _dictionary(checklist: tuple[str, ...]) -> dict:
         "landUse": {k: list(v) for k, v in _land_use_names().items()},
         "items": {k: list(v) for k, v in CHECKLIST_ITEMS.items()},
         "checklist": list(checklist),
-        "idle": {k: list(v) for k, v in _IDLE.items()},
-        "classes": {k: list(v) for k, v in _CLASS.items()},
+        "idle": {k: list(v) for k, v in IDLE_RULES.items()},
+        "classes": {k: [f"{k} {zh}", f"{k} {en}"] for k, (zh, en) in EVAL_CLASSES.items()},
     }
 
 
 def _land_use_names() -> dict[str, tuple[str, str]]:
-    from planner.parcels.codes import land_use_codes
+    from planner.codes import land_use_codes
 
     table = land_use_codes()
     return {code: (row.name_zh, row.name_en) for code, row in table.iterrows()}
@@ -480,7 +474,7 @@ def _network_layers(m: folium.Map, data: MapData, gcj: bool, lang: str) -> dict[
             ["network", "kind", "source_id", "name", "capacity", "load", "remaining"]
         ].itertuples(index=False):
             kind_zh, kind_en = SOURCE_KINDS.get(kind, (kind, kind))
-            unit = bilingual(UNITS.get(net, ""), _UNITS_EN.get(net, ""))
+            unit = bilingual(*CAPACITY_UNITS[net]) if net in CAPACITY_UNITS else ""
             lines = [f"<b>{html.escape(str(name or sid))}</b> {bilingual(kind_zh, kind_en)}"]
             if pd.notna(cap):
                 lines.append(f"{bilingual('能力', 'capacity')} {cap:,.0f} {unit}")
@@ -755,7 +749,7 @@ def investment_map(
     offer = p[(p["status"] == "reserved") & p["ready"].fillna(False).astype(bool)]
     leading = data.config.leading_industries
     palette = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00"]
-    from planner.parcels.codes import industry_admits, split_codes
+    from planner.codes import industry_admits, split_codes
 
     def industry_of(zone: object) -> int:
         codes = split_codes(zone) if isinstance(zone, str) else []

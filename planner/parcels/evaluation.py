@@ -33,15 +33,10 @@ from planner.errors import Problem
 from planner.fields import flag
 from planner.parcels.validation import DECLARED_AREA_TOLERANCE
 from planner.resources import data_path
+from planner.vocab import EVAL_CLASSES
 
-__all__ = ["CLASSES", "EvaluationResult", "consistency_checks", "evaluate", "far_minimum", "is_industrial"]
+__all__ = ["EvaluationResult", "consistency_checks", "evaluate", "far_minimum", "is_industrial"]
 
-CLASSES = {
-    "A": ("优先发展", "priority development"),
-    "B": ("提升发展", "upgrade"),
-    "C": ("调整转型", "restructure"),
-    "D": ("整治淘汰", "rectify or phase out"),
-}
 _INDUSTRIAL_PREFIXES = ("1001", "1101")
 _RATIO_LIMIT = 5.0  # consistency: more than 5× off the median of comparable parcels
 
@@ -79,7 +74,7 @@ class EvaluationResult:
     def counts(self) -> dict[str, int]:
         """Number of parcels in each class, A to D."""
         counts = self.table["eval_class"].value_counts()
-        return {c: int(counts.get(c, 0)) for c in CLASSES}
+        return {c: int(counts.get(c, 0)) for c in EVAL_CLASSES}
 
 
 def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
@@ -161,7 +156,7 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
             "low_efficiency": low[sel],
         }
     )
-    table["class_zh"] = table["eval_class"].map(lambda c: CLASSES[c][0])
+    table["class_zh"] = table["eval_class"].map(lambda c: EVAL_CLASSES[c][0])
     bench = {k: v[1] for k, v in benchmarks.items()}
     rows_ = list(table.itertuples())
     for lang in ("zh", "en"):
@@ -222,7 +217,7 @@ def _explain(row: object, bench: dict, pos: int, lang: str) -> str:
         parts.append(t["far_free"].format(v=row.far))
     if not np.isfinite(row.far):
         parts.append(t["no_far"])
-    label = CLASSES[row.eval_class][0 if lang == "zh" else 1]
+    label = EVAL_CLASSES[row.eval_class][0 if lang == "zh" else 1]
     tail = t["tail"].format(score=row.score, cls=row.eval_class, label=label) + (t["low"] if row.low_efficiency else "")
     return t["sep"].join([*parts, tail])
 

@@ -34,7 +34,7 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag
-from planner.parcels.schema import DELAY_CAUSES
+from planner.vocab import DELAY_CAUSES
 
 __all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
 

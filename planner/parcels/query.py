@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.codes import industry_code_problem, land_use_codes
 from planner.errors import FilterError
 from planner.fields import allowed_text
-from planner.parcels.codes import industry_code_problem, land_use_codes
-from planner.parcels.schema import STATUSES
+from planner.vocab import STATUSES
 
 __all__ = ["FilterColumns", "filter_parcels", "parcel_filter_mask"]
 

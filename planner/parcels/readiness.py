@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.config import ParkConfig
-from planner.parcels.schema import CHECKLIST_ITEMS, NETWORK_ITEMS
+from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
 
 __all__ = ["READINESS_COLUMNS", "ReadinessResult", "compute_readiness"]
 

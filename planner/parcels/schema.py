@@ -22,19 +22,21 @@ from types import MappingProxyType
 import geopandas as gpd
 import pandas as pd
 
-from planner.fields import Choices, Field, allowed_text, dictionary_table, empty_frame
+from planner.fields import Field, allowed_text, dictionary_table, empty_frame
 from planner.fields import coerce_types as _coerce
+from planner.vocab import (
+    CHECKLIST_ITEMS,
+    DELAY_CAUSES,
+    IDLE_RULES,
+    NETWORK_ITEMS,
+    STATUSES,
+    SUPPLY_MODES,
+)
 
 __all__ = [
-    "CHECKLIST_ITEMS",
-    "DELAY_CAUSES",
     "FIELDS",
     "FIELD_BY_NAME",
     "GROUPS",
-    "IDLE_RULES",
-    "NETWORK_ITEMS",
-    "STATUSES",
-    "SUPPLY_MODES",
     "Field",
     "allowed_text",
     "coerce_types",
@@ -44,54 +46,6 @@ __all__ = [
     "label",
 ]
 
-
-def _choices(**items: tuple[str, str]) -> Choices:
-    return MappingProxyType(dict(items))
-
-
-STATUSES: Choices = _choices(
-    planned=("规划", "planned"),
-    reserved=("储备", "reserved (banked, can be supplied)"),
-    supplied=("已供", "supplied"),
-    under_construction=("在建", "under construction"),
-    in_production=("投产", "in production"),
-)
-"""Land-supply lifecycle, in order: 规划 → 储备 → 已供 → 在建 → 投产."""
-
-SUPPLY_MODES: Choices = _choices(
-    grant=("出让", "grant (paid transfer of the use right)"),
-    allocation=("划拨", "allocation"),
-    lease=("租赁", "lease"),
-)
-
-DELAY_CAUSES: Choices = _choices(
-    land_not_delivered=("未按约定交付土地", "land not delivered as agreed"),
-    plan_revised=("规划依法修改", "land-use or urban plan revised"),
-    policy_change=("国家政策调整", "national policy change of planning or building conditions"),
-    petition=("群众信访事项", "unresolved petitions about the land"),
-    military_or_heritage=("军事管制、文物保护", "military control or cultural-relic protection"),
-    other_government=("政府其他行为", "other action of the government or its departments"),
-)
-"""Government-caused delays of 闲置土地处置办法 (2012) art. 8; they exclude fee and reclamation."""
-
-IDLE_RULES: Choices = _choices(
-    not_started=("超期未动工", "not started one full year after the agreed start date"),
-    halted=("开发不足且中止", "started, under 1/3 developed or 25% invested, halted one full year"),
-)
-
-NETWORK_ITEMS: tuple[str, ...] = ("road", "water", "drainage", "power", "telecom", "gas", "heat")
-"""The seven connections of 七通一平, each with a network layer."""
-
-CHECKLIST_ITEMS: Choices = _choices(
-    road=("通路", "road"),
-    water=("通给水", "water supply"),
-    drainage=("通排水", "drainage"),
-    power=("通电", "power"),
-    telecom=("通电信", "telecom"),
-    gas=("通燃气", "gas"),
-    heat=("通热力", "heat"),
-    leveled=("场地平整", "site leveled"),
-)
 
 GROUPS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {

@@ -35,12 +35,13 @@ import pandas as pd
 import pyproj
 import shapely
 
+from planner.codes import industry_code_problem, land_use_codes, split_codes
 from planner.crs import CGCS2000, central_meridian, check_in_china, transformer, zone_of_epsg
 from planner.errors import Problem, ValidationError
 from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag
 from planner.parcels.area import compute_areas
-from planner.parcels.codes import industry_code_problem, land_use_codes, split_codes
-from planner.parcels.schema import FIELD_BY_NAME, FIELDS, STATUSES, coerce_types
+from planner.parcels.schema import FIELD_BY_NAME, FIELDS, coerce_types
+from planner.vocab import STATUSES
 
 __all__ = ["DECLARED_AREA_TOLERANCE", "OVERLAP_ERROR_M2", "ParcelCheck", "overlaps", "validate_parcels"]
 

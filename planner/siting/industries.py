@@ -24,13 +24,10 @@ from functools import lru_cache
 
 import pandas as pd
 
-from planner.parcels.codes import industry_code_problem
+from planner.codes import industry_code_problem
 from planner.resources import data_path
 
-__all__ = ["LAND_CLASSES", "Industry", "catalogue", "industry", "land_class_of_use"]
-
-LAND_CLASSES = ("M1", "M2", "M3", "W1", "W2", "W3")
-"""Industrial (M) and logistics (W) land classes, lightest first within each family."""
+__all__ = ["Industry", "catalogue", "industry", "land_class_of_use"]
 
 _USE_CLASS = {
     "100101": "M1",

@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.parcels.schema import CHECKLIST_ITEMS
 from planner.siting.project import Project
 from planner.siting.rules import (
     AREA_RULES,
@@ -45,6 +44,7 @@ from planner.siting.rules import (
     rules_for,
 )
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
+from planner.vocab import CHECKLIST_ITEMS, network_label
 
 __all__ = ["CRITERIA", "MatchResult", "match"]
 
@@ -211,7 +211,7 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
         )
     for net in CAPACITY_NETWORKS:
         if net not in index.sources:
-            notes.append(f"园区无{_NET_ZH[net]}管网模型：{_NET_ZH[net]}容量未核实")
+            notes.append(f"园区无{network_label(net)}管网模型：{network_label(net)}容量未核实")
     if "rail" in project.needs:
         notes.append("项目需要铁路专用线：园区未建铁路图层，请人工核实候选地块的接轨条件")
     if groups:
@@ -229,9 +229,6 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
         standard_factory=_standard_factory(ctx, passes, names),
         notes=notes,
     )
-
-
-_NET_ZH = {"power": "电力", "water": "给水", "drainage": "排水"}
 
 
 def _weights(index: SiteIndex) -> dict[str, float]:

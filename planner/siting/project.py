@@ -23,8 +23,8 @@ from typing import Any
 
 from planner.errors import Problem, ValidationError
 from planner.fields import parse_date
-from planner.parcels.schema import CHECKLIST_ITEMS
-from planner.siting.industries import LAND_CLASSES, Industry, industry
+from planner.siting.industries import Industry, industry
+from planner.vocab import CHECKLIST_ITEMS, LAND_CLASSES
 
 __all__ = ["NEEDS", "Project", "ProjectError", "load_projects", "parse_project", "parse_projects"]
 

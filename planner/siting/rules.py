@@ -15,18 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.codes import industry_admits
 from planner.infra.coverage import SEWAGE_SHARE, demand
-from planner.parcels.codes import industry_admits
-from planner.parcels.schema import CHECKLIST_ITEMS, STATUSES
 from planner.siting.project import Project
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
+from planner.vocab import CHECKLIST_ITEMS, STATUSES, capacity_unit
 
 __all__ = ["BASE_NEEDS", "RULE_LABELS", "Rule", "RuleContext", "explain", "needed_items", "rules_for"]
 
 BASE_NEEDS = ("road", "water", "drainage", "power", "telecom", "leveled")
 """Checklist items every industrial project needs; gas and heat only where its industry or the project says so."""
 
-_UNIT = {"power": "kVA", "water": "m³/日", "drainage": "m³/日"}
 _SOURCE_ZH = {"power": "供电", "water": "供水", "drainage": "污水处理"}
 
 
@@ -320,7 +319,7 @@ def explain(ctx: RuleContext, rule: str, at: np.ndarray) -> list[str]:
     if rule.startswith("capacity_"):
         net = rule.removeprefix("capacity_")
         table, pos, load = ix.sources[net], ix.source[net][at], ctx.load_for(net, ix.area_mu[at])
-        unit = _UNIT[net]
+        unit = capacity_unit(net)
         return [
             f"{table.names[s]}剩余 {max(table.remaining[s], 0):,.0f} {unit}，不足本项目的 {q:,.0f} {unit}"
             if s >= 0

@@ -19,11 +19,12 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from planner.analysis import update_readiness
+from planner.codes import split_codes
 from planner.config import ParkConfig
 from planner.infra.coverage import Coverage
-from planner.parcels.codes import split_codes
-from planner.parcels.schema import CHECKLIST_ITEMS, NETWORK_ITEMS
 from planner.siting.industries import land_class_of_use
+from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
 
 __all__ = ["CAPACITY_NETWORKS", "SiteIndex"]
 
@@ -226,11 +227,9 @@ class SiteIndex:
     def from_store(cls, store: object, *, progress=None, run=None) -> SiteIndex:
         """Index a park store: its parcels, readiness computed afresh from its networks, its standard factories.
 
-        ``run``: a :class:`~planner.store.derived.ReadinessRun` already made of this store, to use instead.
+        ``run``: a :class:`~planner.analysis.ReadinessRun` already made of this store, to use instead.
         """
         if run is None:
-            from planner.store.derived import update_readiness  # siting reads stores; stores never import siting
-
             run = update_readiness(store, by="siting", write=False, progress=progress)
         parcels = store.read_parcels()
         table = run.readiness.table.reindex(parcels["parcel_id"])

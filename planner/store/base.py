@@ -31,10 +31,11 @@ from planner.config import ParkConfig
 from planner.crs import CGCS2000, check_in_china, transformer
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
 from planner.fields import Field, active_geometry, coerce_types, dtype_of, flag
-from planner.infra.layers import LINE_FIELDS, NETWORKS, SOURCE_FIELDS, check_lines, check_sources, line_layer
+from planner.infra.layers import LINE_FIELDS, SOURCE_FIELDS, check_lines, check_sources, line_layer
 from planner.parcels.factories import FACTORY_FIELDS, check_factories
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.validation import overlaps, validate_parcels
+from planner.vocab import NETWORKS
 
 __all__ = ["LAYERS", "LayerSpec", "ParkStore", "Session", "WriteReport", "layer_frame"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.errors import FilterError, StoreError
+from planner.errors import FilterError, StaleResultError, StoreError
 from planner.exchange import export, export_parcels
 from planner.store import open_store
 from tests.conftest import grid_parcels
@@ -80,13 +80,13 @@ def test_a_failed_export_leaves_the_old_file_and_no_half_file(tmp_path, park, mo
     ("filters", "message"),
     [
         ({"ready": True}, "readiness (熟地/生地) was never computed for this park"),
-        ({"ready": False}, "run `planner readiness` first"),
+        ({"ready": False}, "run `planner readiness` (readiness not computed)"),
         ({"idle": True}, "idle land (闲置土地) was never computed for this park"),
-        ({"idle": False}, "run `planner idle` first"),
+        ({"idle": False}, "run `planner idle` (idle not computed)"),
     ],
 )
 def test_ready_and_idle_filters_need_the_analysis(tmp_path, park, filters, message):
-    with pytest.raises(FilterError, match=re.escape(message)):
+    with pytest.raises(StaleResultError, match=re.escape(message)):
         export_parcels(open_store(park), "geojson", tmp_path / "x.geojson", **filters)
     assert not (tmp_path / "x.geojson").exists()
 

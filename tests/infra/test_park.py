@@ -8,8 +8,8 @@ from planner.infra.coverage import network_coverage
 from planner.infra.layers import line_layer
 from planner.infra.network import build_network
 from planner.infra.park import park_coverage
-from planner.parcels.schema import NETWORK_ITEMS
 from planner.store import open_store
+from planner.vocab import NETWORK_ITEMS
 
 
 def test_processes_give_the_results_of_one_network_after_the_other(demo_park):

@@ -237,8 +237,8 @@ def test_dropping_pairs_that_cannot_win_changes_nothing_in_the_demo_park(demo_pa
     import pandas as pd
 
     from planner.infra.network import build_network
-    from planner.parcels.schema import NETWORK_ITEMS
     from planner.store import open_store
+    from planner.vocab import NETWORK_ITEMS
 
     store = open_store(demo_park.path)
     config, parcels, sources = store.config(), store.read_parcels(), store.read_layer("sources")

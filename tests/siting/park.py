@@ -7,9 +7,9 @@ import pandas as pd
 from shapely.geometry import box
 
 from planner.config import ParkConfig
-from planner.parcels.schema import CHECKLIST_ITEMS
 from planner.parcels.validation import validate_parcels
 from planner.siting.site import SiteIndex
+from planner.vocab import CHECKLIST_ITEMS
 from tests.conftest import GK, X0, Y0
 
 M2_PER_MU = 10000 / 15

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.parcels.codes import industry_admits, split_codes
+from planner.codes import industry_admits, split_codes
 from planner.resources import data_path
 from planner.siting import SiteIndex, assign, greedy, load_projects, match
 from planner.siting.rules import needed_items

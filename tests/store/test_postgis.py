@@ -18,10 +18,10 @@ from geopandas.testing import assert_geodataframe_equal
 from psycopg import sql
 from shapely.geometry import Point, box
 
+from planner.analysis import update_idle, update_readiness
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError, ValidationError, VersionConflictError
 from planner.store import LAYERS, PostGISStore, copy_park, create_park, open_store
-from planner.store.derived import update_idle, update_readiness
 from planner.store.postgis import drop_park, list_parks, redact
 from tests.conftest import GK, X0, Y0, grid_parcels
 from tests.store.conftest import full_parcels, pg_connect, snapshot

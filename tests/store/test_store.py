@@ -452,7 +452,7 @@ def test_metadata_is_set_with_the_write_or_not_at_all(store):
 
 
 def test_a_substation_upgrade_and_a_new_main_change_readiness(demo_store):
-    from planner.store.derived import update_readiness
+    from planner.analysis import update_readiness
 
     store = demo_store
     before = store.read_parcels().set_index("parcel_id")
@@ -482,7 +482,7 @@ def test_a_substation_upgrade_and_a_new_main_change_readiness(demo_store):
 
 
 def test_a_record_leveled_after_the_dem_counts_but_an_unrelated_edit_does_not(demo_store):
-    from planner.store.derived import update_readiness
+    from planner.analysis import update_readiness
 
     store = demo_store
     p = store.read_parcels().set_index("parcel_id")

@@ -1,6 +1,6 @@
 import pytest
 
-from planner.parcels.codes import industry_admits, industry_code_problem, land_use_codes, split_codes
+from planner.codes import industry_admits, industry_code_problem, land_use_codes, split_codes
 
 
 @pytest.mark.parametrize("code", ["C13", "C43", "C36", "C367", "C3670", "G59", "G5920", "D4420", "A01", "T97"])

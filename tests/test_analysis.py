@@ -1,0 +1,81 @@
+"""One answer to "is stored readiness current?", asked from the library, the API, the CLI and the exports."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from planner.analysis import freshness
+from planner.api import create_app
+from planner.errors import StaleResultError
+from planner.exchange.export import export_parcels
+from planner.store import open_store
+from tests.api.conftest import serve
+from tests.test_cli import run
+
+
+@pytest.fixture
+def stale_park(tmp_path, demo_park):
+    """A copy of the demo park whose gas main moved 5 m after readiness was computed."""
+    target = tmp_path / "park.gpkg"
+    shutil.copy(demo_park.path, target)
+    shutil.copy(demo_park.dem_path, tmp_path / "dem.tif")
+    store = open_store(target)
+    assert freshness(store).current  # the demo computes readiness last
+    lines = store.read_layer("gas_lines")
+    lines.geometry = lines.geometry.translate(xoff=5.0)
+    store.write_layer("gas_lines", lines, by="test", mode="replace")
+    return target
+
+
+def test_fresh_and_never_computed(tmp_path, demo_park, store):
+    fresh = freshness(open_store(demo_park.path))
+    assert fresh.current and fresh.changed is None and fresh.message() == ""
+    never = freshness(store)
+    assert not never.current and never.computed_at is None
+    assert never.message() == (
+        "readiness (熟地/生地) was never computed for this park: run `planner readiness` (readiness not computed)"
+    )
+    assert never.message("zh") == "尚未计算七通一平：先运行 planner readiness"
+    with pytest.raises(StaleResultError, match="readiness not computed"):
+        never.require()
+    assert freshness(store, "idle").message() == (
+        "idle land (闲置土地) was never computed for this park: run `planner idle` (idle not computed)"
+    )
+    with pytest.raises(ValueError, match="`result` was 'ready' but is expected to be one of readiness, idle"):
+        freshness(store, "ready")  # type: ignore[arg-type]
+
+
+def test_a_network_changed_after_readiness_gets_one_answer_everywhere(stale_park, tmp_path):
+    store = open_store(stale_park)
+    state = freshness(store)
+    assert not state.current and state.changed == "gas_lines"
+    expected = state.message()
+    assert expected.startswith("the gas_lines layer changed after readiness was computed (")
+    assert expected.endswith("(readiness is stale)")
+
+    # the exports
+    with pytest.raises(StaleResultError) as refused:
+        export_parcels(store, "geojson", tmp_path / "ready.geojson", ready=True)
+    assert str(refused.value).startswith(expected)
+    assert not (tmp_path / "ready.geojson").exists()
+
+    # the CLI, in both languages
+    en = run("ready", str(stale_park), "--lang", "en")
+    assert en.returncode == 1 and expected in " ".join(en.stderr.split())
+    zh = run("ready", str(stale_park), "--lang", "zh")
+    assert zh.returncode == 1 and state.message("zh") in " ".join(zh.stderr.split())
+
+    # the API
+    url, server, thread = serve(create_app(store))
+    try:
+        import requests
+
+        answer = requests.get(url + "/parcels", params={"ready": "true"}, timeout=60)
+        assert answer.status_code == 409
+        assert answer.json()["error"]["message"] == expected
+        assert requests.get(url + "/parcels", params={"status": "reserved"}, timeout=60).status_code == 200
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
