@@ -250,7 +250,7 @@ def two_layers(tmp):
 
 def truncated_osm(tmp):
     path = tmp / "cut.osm"
-    data = (Path(__file__).resolve().parents[3] / "shared" / "realdata" / "shanghai_center.osm").read_bytes()
+    data = (Path(__file__).resolve().parents[1] / "data" / "osm" / "shanghai_center.osm").read_bytes()
     path.write_bytes(data[:200_000])
     return path, {}
 

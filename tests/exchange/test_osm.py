@@ -19,10 +19,9 @@ from planner.exchange.osm import HIGHWAY_CLASSES
 from planner.infra.network import build_network
 from planner.store import open_store
 
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[1] / "data" / "osm"
 OSM = REALDATA / "shanghai_center.osm"
 POWER = REALDATA / "power_shanghai_center.geojson"
-pytestmark = pytest.mark.skipif(not OSM.is_file(), reason="../shared/realdata is not here")
 
 
 @pytest.fixture(scope="module")
