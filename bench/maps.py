@@ -98,7 +98,7 @@ def open_map(browser, url: str) -> dict:
 
 def tile_times(state, zoom: int, bounds) -> tuple[int, float, float, int]:
     """Cut the tiles covering the park at ``zoom`` with a fresh index: count, total s, slowest s, bytes."""
-    from planner.api.tiles_route import parcel_tiles
+    from planner.api.routes.tiles import parcel_tiles
     from planner.maps.tiles import lonlat_to_world
 
     state.derived.pop("tiles:wgs84", None)

@@ -37,26 +37,12 @@ MAX_FUNCTION_LINES = 80
 DATA_TABLES = {"planner.parcels.schema:_fields", "planner.store.gpkg_format:core_tables_sql"}
 """Functions that are data tables (the parcel field dictionary, the GeoPackage's SQL), exempt from the length limit."""
 
-KNOWN_LONG_MODULES: set[str] = {
-    "planner.api.app", "planner.cli", "planner.exchange.importer", "planner.infra.coverage",
-    "planner.maps.park", "planner.store.base", "planner.store.postgis",
-}  # fmt: skip
-"""Modules over the limit that are still to be split (the work of issue 13; emptied as each is split)."""
-KNOWN_LONG_FUNCTIONS: set[str] = {
-    "planner.api.app:create_app", "planner.cli:idle", "planner.cli:import_", "planner.cli:match_command",
-    "planner.cli:stats", "planner.config:validate", "planner.exchange.coords:check_coordinates",
-    "planner.exchange.importer:import_file", "planner.exchange.mapping:apply_mapping", "planner.exchange.osm:read_osm",
-    "planner.exchange.txt:_parcel", "planner.exchange.txt:read_txt", "planner.exchange.txt:write_txt",
-    "planner.fields:check_columns", "planner.infra.coverage:_pairs", "planner.maps.park:readiness_map",
-    "planner.parcels.evaluation:evaluate", "planner.parcels.idle:classify_idle",
-    "planner.parcels.readiness:compute_readiness", "planner.siting.project:parse_project", "planner.siting.site:build",
-}  # fmt: skip
-"""Functions over the limit that are still to be split (emptied as each is split)."""
-KNOWN_CYCLES: list[list[str]] = [
-    ["planner.api.app", "planner.api.tiles_route"],
-    ["planner.store", "planner.store.copy"],
-]
-"""Import cycles still to be broken (emptied as each is)."""
+KNOWN_LONG_MODULES: set[str] = set()
+"""Modules over the limit that are still to be split (empty: none)."""
+KNOWN_LONG_FUNCTIONS: set[str] = set()
+"""Functions over the limit that are still to be split (empty: none)."""
+KNOWN_CYCLES: list[list[str]] = []
+"""Import cycles still to be broken (empty: none)."""
 
 
 def _modules() -> dict[str, Path]:

@@ -31,6 +31,7 @@ class Token:
     role: str
 
     def may(self, role: str) -> bool:
+        """Whether the token's role is ``role`` or above it."""
         return ROLES.index(self.role) >= ROLES.index(role)
 
     def __repr__(self) -> str:  # a token's holder, never the secret
@@ -41,14 +42,15 @@ def _check(entries: Mapping[str, Mapping[str, str]], where: str) -> dict[str, To
     out = {}
     for k, (secret, value) in enumerate(entries.items(), start=1):
         if not isinstance(value, Mapping) or not isinstance(value.get("user"), str) or not value.get("user"):
-            raise ConfigError(f"{where}: entry {k} needs a `user` name (the token itself is not shown)")
+            msg = f"{where}: entry {k} needs a `user` name (the token itself is not shown)"
+            raise ConfigError(msg)
         role = value.get("role")
         if role not in ROLES:
-            raise ConfigError(
-                f"{where}: entry {k} (user {value['user']!r}) has role {role!r}; allowed: {', '.join(ROLES)}"
-            )
+            msg = f"{where}: entry {k} (user {value['user']!r}) has role {role!r}; allowed: {', '.join(ROLES)}"
+            raise ConfigError(msg)
         if len(secret) < 16:
-            raise ConfigError(f"{where}: entry {k} (user {value['user']!r}) has a token under 16 characters")
+            msg = f"{where}: entry {k} (user {value['user']!r}) has a token under 16 characters"
+            raise ConfigError(msg)
         out[secret] = Token(value["user"], role)
     return out
 
@@ -60,16 +62,19 @@ def load_tokens(path: str | Path | None = None, *, environ: Mapping[str, str] | 
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"tokens file {str(path)!r} cannot be read as JSON: {type(exc).__name__}") from None
+            msg = f"tokens file {str(path)!r} cannot be read as JSON: {type(exc).__name__}"
+            raise ConfigError(msg) from None
         if not isinstance(data, Mapping):
-            raise ConfigError(f"tokens file {str(path)!r} must hold an object of token → {{user, role}}")
+            msg = f"tokens file {str(path)!r} must hold an object of token → {{user, role}}"
+            raise ConfigError(msg)
         tokens |= _check(data, f"tokens file {str(path)!r}")
     text = (environ if environ is not None else os.environ).get("PLANNER_API_TOKENS", "")
     entries = {}
     for k, part in enumerate(p for p in text.split(",") if p.strip()):
         pieces = part.strip().split(":")
         if len(pieces) != 3:
-            raise ConfigError(f"PLANNER_API_TOKENS entry {k + 1} must be token:user:role")
+            msg = f"PLANNER_API_TOKENS entry {k + 1} must be token:user:role"
+            raise ConfigError(msg)
         entries[pieces[0]] = {"user": pieces[1], "role": pieces[2]}
     tokens |= _check(entries, "PLANNER_API_TOKENS")
     return tokens

@@ -142,7 +142,7 @@ def geojson_geometries(geoms: np.ndarray, crs_epsg: int | None) -> list[dict | N
     return [None if g is None or g.is_empty else json.loads(shapely.to_geojson(g)) for g in geoms]
 
 
-def _multipolygons(geoms: np.ndarray) -> list[dict]:
+def _multipolygons(geoms: np.ndarray) -> list[dict | None]:
     """GeoJSON objects of non-empty multipolygons from their coordinate arrays (the values ``to_geojson`` writes)."""
     _, coords, (rings, polygons, parts) = shapely.to_ragged_array(geoms)
     xy = coords.tolist()

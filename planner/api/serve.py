@@ -8,23 +8,24 @@ from fastapi import FastAPI
 
 from planner.api.app import create_app
 from planner.api.auth import load_tokens
+from planner.store import open_store
+from planner.store.base import ParkStore
+from planner.store.postgis import is_postgis_uri, list_parks
 
 __all__ = ["app", "stores_from"]
 
 
-def stores_from(parks: list[str]) -> list:
+def stores_from(parks: list[str]) -> list[ParkStore]:
     """Open each park: a ``.gpkg`` path, a ``postgresql://…?park=`` URL, or a database URL (all its parks)."""
-    from planner.store import open_store
-    from planner.store.postgis import is_postgis_uri, list_parks
-
-    stores = []
+    stores: list[ParkStore] = []
     for location in parks:
         if is_postgis_uri(location) and "park=" not in location:
             stores += [open_store(f"{location}{'&' if '?' in location else '?'}park={p}") for p in list_parks(location)]
         else:
             stores.append(open_store(location))
     if not stores:
-        raise FileNotFoundError("no park found in " + ", ".join(parks))
+        msg = "no park found in " + ", ".join(parks)
+        raise FileNotFoundError(msg)
     return stores
 
 

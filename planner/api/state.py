@@ -14,8 +14,9 @@ of, so a request over a million parcels compares arrays and converts only its pa
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -25,6 +26,8 @@ from planner.parcels.query import FilterColumns
 from planner.store.base import ParkStore
 
 __all__ = ["ParkState", "Snapshot"]
+
+T = TypeVar("T")
 
 _FULL_RELOAD_SHARE = 0.2
 """Re-read everything when more than this share of the parcels changed."""
@@ -55,11 +58,11 @@ class ParkState:
             if self.parcels is None:
                 self._reload(stamp)
             elif stamp != self.stamp:
-                self._refresh(stamp)
+                self._refresh(self.parcels, stamp)
             return self.parcels
 
-    def cached(self, key: str, build):
-        """A park-wide derived value, built once per state of the park."""
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """A park-wide derived value, built once per state of the park (``key`` names what ``build`` makes)."""
         with self.lock:
             self.current()
             if key not in self.derived:
@@ -73,7 +76,8 @@ class ParkState:
         self.derived.clear()
         self.reloads += 1
 
-    def _refresh(self, stamp: int) -> None:
+    def _refresh(self, parcels: gpd.GeoDataFrame, stamp: int) -> None:
+        """Re-read what changed since :attr:`stamp` into ``parcels`` (the kept ones), or everything if much did."""
         changes = self.store.changes_since(self.stamp)
         if changes.empty:  # the stamp moved but the rows it names are gone: be safe
             self._reload(stamp)
@@ -81,14 +85,14 @@ class ParkState:
         newest = int(changes["history_id"].max())
         parcels_changed = changes[changes["layer"] == "parcels"]["feature_id"].dropna().unique()
         others = set(changes["layer"]) - {"parcels"}
-        if len(parcels_changed) > _FULL_RELOAD_SHARE * max(len(self.parcels), 1):
+        if len(parcels_changed) > _FULL_RELOAD_SHARE * max(len(parcels), 1):
             self._reload(newest)
             return
         if len(parcels_changed):
             fresh = self.store.read_parcels(parcel_ids=list(parcels_changed))
-            kept = self.parcels.drop(index=[i for i in parcels_changed if i in self.parcels.index])
+            kept = parcels.drop(index=[i for i in parcels_changed if i in parcels.index])
             merged = pd.concat([kept, self._prepare(fresh)]) if len(fresh) else kept
-            self.parcels = gpd.GeoDataFrame(merged.sort_index(), geometry="geometry", crs=self.parcels.crs)
+            self.parcels = gpd.GeoDataFrame(merged.sort_index(), geometry="geometry", crs=parcels.crs)
         if len(parcels_changed) or others:
             self.derived.clear()
         self.stamp = newest

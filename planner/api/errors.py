@@ -1,0 +1,226 @@
+"""The API's refusals: one error body, one table from the planner's errors to HTTP statuses, and their handlers.
+
+Every refusal answers ``{"error": {"status", "message", "field", "problems"?}}`` — the
+message names the field and what is allowed, and never carries a stack trace:
+
+- :class:`ApiError`, raised by the routes and their dependencies (a bad ``bbox``, an unknown
+  park, a missing token …);
+- the planner's own errors, answered by :data:`DEFAULT_STATUS_CODES` (the most specific class
+  of the exception wins: its method resolution order is walked against the table), with the
+  header or the list of problems some of them carry;
+- FastAPI's request validation (422, each problem with its field), and anything else (500,
+  naming only the error's class).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from planner.errors import (
+    ConfigError,
+    FilterError,
+    ParcelNotFoundError,
+    PlannerError,
+    StaleResultError,
+    StoreLockedError,
+    ValidationError,
+    VersionConflictError,
+)
+
+__all__ = [
+    "DEFAULT_STATUS_CODES",
+    "ERROR_RESPONSES",
+    "ApiError",
+    "ErrorAnswer",
+    "add_exception_handlers",
+    "api_error_of",
+    "error_response",
+    "invalid_request",
+]
+
+
+class ApiError(Exception):
+    """A refused request: HTTP status, the field it concerns, the message (and the problems of a 422)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        problems: list[dict[str, Any]] | None = None,
+    ):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+        self.headers = dict(headers or {})
+        self.problems = problems
+
+
+def error_response(
+    status: int,
+    message: str,
+    *,
+    field: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    problems: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    """The error body ``{"error": {"status", "message", "field", "problems"?}}`` with its status and headers."""
+    error: dict[str, Any] = {"status": status, "message": message, "field": field}
+    if problems is not None:
+        error["problems"] = problems
+    return JSONResponse({"error": error}, status_code=status, headers=dict(headers) if headers else None)
+
+
+# --- the planner's errors ---------------------------------------------------------------------------------------
+
+
+def _nothing_more(exc: Exception) -> dict[str, Any]:
+    """No header, field or problems: the status and the error's message say it all."""
+    return {}
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """How the API answers one class of the planner's errors: its status, and what else it tells the client."""
+
+    status: int
+    details: Callable[[Any], dict[str, Any]] = _nothing_more
+    """Keyword arguments of :class:`ApiError` beyond the status and the message (``field``, ``headers``, …)."""
+
+
+def _version_conflict(exc: VersionConflictError) -> dict[str, Any]:
+    """The version the parcel is at now, as the ETag to base the edit on."""
+    return {"field": "If-Match", "headers": {"ETag": f'"{exc.current}"'}}
+
+
+def _store_locked(exc: StoreLockedError) -> dict[str, Any]:
+    """Another writer holds the park: try again shortly."""
+    return {"message": f"{exc}; try again", "headers": {"Retry-After": "2"}}
+
+
+def _refused(exc: ValidationError) -> dict[str, Any]:
+    """Every problem of a record refused by validation; the first one's field."""
+    problems = [p.as_dict() for p in exc.errors]
+    return {"field": problems[0]["field"] if problems else None, "problems": problems}
+
+
+DEFAULT_STATUS_CODES: dict[type[Exception], ErrorAnswer] = {
+    ParcelNotFoundError: ErrorAnswer(404),
+    VersionConflictError: ErrorAnswer(409, _version_conflict),
+    StaleResultError: ErrorAnswer(409),
+    StoreLockedError: ErrorAnswer(503, _store_locked),
+    ValidationError: ErrorAnswer(422, _refused),
+    FilterError: ErrorAnswer(400),
+    ConfigError: ErrorAnswer(400),
+    ValueError: ErrorAnswer(400),  # a planner error that is also a ValueError (CRSError …): a value not allowed
+}
+"""The answer to each of the planner's errors; any other :class:`~planner.errors.PlannerError` is a 500."""
+
+
+def api_error_of(exc: PlannerError, status_codes: Mapping[type[Exception], ErrorAnswer]) -> ApiError:
+    """The refusal answering ``exc``: the entry of its most specific class in ``status_codes``, else a 500."""
+    for cls in type(exc).__mro__:
+        answer = status_codes.get(cls)
+        if answer is not None:
+            details = {"message": str(exc)} | answer.details(exc)
+            return ApiError(answer.status, **details)
+    return ApiError(500, f"the park store failed: {type(exc).__name__}")
+
+
+# --- FastAPI's validation ---------------------------------------------------------------------------------------
+
+
+def _problem(err: Mapping[str, Any]) -> dict[str, Any]:
+    """One problem FastAPI found in a request: the field (without its location) and what is wrong with it."""
+    where = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body", "header")]
+    name = ".".join(where) or None
+    text = err.get("msg", "invalid value")
+    allowed = err.get("ctx", {}).get("expected")
+    if allowed:
+        text += f"; allowed: {allowed}"
+    given = err.get("input")
+    if given is not None and not isinstance(given, dict | list):
+        text += f" (got {str(given)[:80]!r})"
+    return {"field": name, "message": text}
+
+
+def invalid_request(exc: RequestValidationError) -> ApiError:
+    """The 422 of a request FastAPI refused, naming the first problem's field and listing every problem."""
+    problems = [_problem(err) for err in exc.errors()]
+    first = problems[0] if problems else {"field": None, "message": "invalid request"}
+    return ApiError(422, f"`{first['field']}`: {first['message']}", field=first["field"], problems=problems)
+
+
+# --- the handlers -----------------------------------------------------------------------------------------------
+
+
+def _respond(error: ApiError) -> JSONResponse:
+    return error_response(
+        error.status, error.message, field=error.field, headers=error.headers, problems=error.problems
+    )
+
+
+def add_exception_handlers(
+    app: FastAPI, status_codes: Mapping[type[Exception], ErrorAnswer] = DEFAULT_STATUS_CODES
+) -> None:
+    """Answer every refusal with the error body: :class:`ApiError`, validation, the planner's errors, the rest."""
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _respond(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _respond(invalid_request(exc))
+
+    @app.exception_handler(PlannerError)
+    async def planner_error(request: Request, exc: PlannerError) -> JSONResponse:
+        return _respond(api_error_of(exc, status_codes))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:  # never a stack trace to the client
+        return error_response(
+            500, f"internal error ({type(exc).__name__}); the request changed nothing it could not finish"
+        )
+
+
+# --- the OpenAPI document ---------------------------------------------------------------------------------------
+
+_ERROR_BODY = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "integer"},
+                "message": {"type": "string"},
+                "field": {"type": ["string", "null"]},
+                "problems": {"type": "array"},
+            },
+            "required": ["status", "message"],
+        }
+    },
+    "required": ["error"],
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {"application/json": {"schema": _ERROR_BODY}}}
+    for status, text in (
+        (400, "a filter or value not allowed (the message names the field and what is allowed)"),
+        (401, "a token is needed"),
+        (403, "the token's role may not do this"),
+        (404, "no such parcel or park"),
+        (409, "the parcel changed since the version the edit was based on, or a result not computed yet"),
+        (413, "the request body is too large"),
+        (422, "a value of the wrong type or out of range, or a record refused by validation"),
+        (428, "an edit without the version it is based on (If-Match)"),
+        (503, "the park is busy with another write; try again"),
+    )
+}
+"""The error answers every operation may give, in the OpenAPI document."""

@@ -1,0 +1,168 @@
+"""``/parcels``: the parcels by filters, one parcel with its version, an editor's edit, and who changed what.
+
+An edit needs an editor's token and the version it is based on (``If-Match``, the parcel's
+ETag); a parcel changed meanwhile answers 409. Once the edit is committed the answer is
+200, with notes of whatever readiness and idle land met when they were run again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import geopandas as gpd
+from fastapi import APIRouter, Body, Depends, Header, Query
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+
+from planner.analysis import recompute_after_edit
+from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, matches, parcel_filters, viewer
+from planner.api.errors import ApiError
+from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
+from planner.api.rows import plain
+from planner.api.state import ParkState
+from planner.parcels.schema import FIELDS as PARCEL_FIELDS
+from planner.parcels.schema import label
+
+__all__ = ["router"]
+
+_EDITABLE = {f.name for f in PARCEL_FIELDS if f.origin == "input" and f.kind != "geometry"} - {"parcel_id", "park_id"}
+_VERSION = re.compile(r"[0-9]{1,18}")
+
+router = APIRouter()
+
+ParcelId = Annotated[str, PathParam(max_length=64)]
+
+
+def _labels(lang: str) -> dict[str, str]:
+    """The label of each parcel column in ``lang``."""
+    return {f.name: label(f.name, lang) for f in PARCEL_FIELDS if f.kind != "geometry"}
+
+
+def _require_parcel(state: ParkState, parcel_id: str) -> gpd.GeoDataFrame:
+    """The park's parcels now; 404 if they hold no parcel ``parcel_id``."""
+    parcels = state.current()
+    if parcel_id not in parcels.index:
+        msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
+        raise ApiError(404, msg, field="parcel_id")
+    return parcels
+
+
+@router.get(
+    "/parcels",
+    response_class=GeoJSONResponse,
+    summary="宗地查询 / Parcels by filters (GeoJSON)",
+    dependencies=[Depends(viewer)],
+)
+def parcels(
+    filters: Annotated[ParcelFilters, Depends(parcel_filters)],
+    state: Park,
+    bbox: Annotated[str | None, Query(max_length=200, description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    sort: Annotated[str, Query(pattern=r"^-?(parcel_id|area_mu|name|status|updated_at)$")] = "parcel_id",
+    labels: Annotated[bool, Query(description="add the Chinese labels of the columns")] = False,
+) -> GeoJSONResponse:
+    """The parcels that meet the filters, a page at a time, sorted by ``sort`` (``-`` first: descending)."""
+    low, high = filters.min_area_mu, filters.max_area_mu
+    if low is not None and high is not None and high < low:
+        msg = f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}"
+        raise ApiError(400, msg, field="max_area_mu")
+    now, found = matches(state, filters, bbox)
+    key = sort.lstrip("-")
+    if key != "parcel_id" or sort.startswith("-"):  # sort the keys of the matches only, then take the page
+        keys = now.parcels[list(dict.fromkeys([key, "parcel_id"]))].iloc[found].set_axis(found)
+        keys = keys.sort_values([key, "parcel_id"], ascending=[not sort.startswith("-"), True], kind="stable")
+        found = keys.index.to_numpy()
+    page = found[offset : offset + limit]
+    members: dict[str, Any] = {"park": state.park_id, "numberMatched": len(found), "numberReturned": len(page)}
+    if offset + limit < len(found):
+        members["next"] = {"offset": offset + limit, "limit": limit}
+    if labels:
+        members["labels"] = _labels("zh")
+    return GeoJSONResponse(feature_collection(now.rows, page, **members))
+
+
+@router.get(
+    "/parcels/{parcel_id}",
+    response_class=GeoJSONResponse,
+    summary="一宗地 / One parcel (GeoJSON Feature)",
+    dependencies=[Depends(viewer)],
+)
+def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
+    """One parcel as a GeoJSON Feature, its version as the ETag."""
+    row = _require_parcel(state, parcel_id).loc[[parcel_id]]
+    feature = feature_collection(row)["features"][0]
+    version = int(row["version"].iloc[0])
+    return GeoJSONResponse(feature, headers={"ETag": f'"{version}"'})
+
+
+def _based_on(if_match: str | None, version: object) -> int:
+    """The version an edit is based on: the ``If-Match`` header's, else the body's ``version``."""
+    if if_match is not None:
+        text = if_match.strip().removeprefix("W/").strip('"')
+        if not _VERSION.fullmatch(text):
+            msg = f'`If-Match` was {if_match!r}; send the parcel\'s version, e.g. "3"'
+            raise ApiError(400, msg, field="If-Match")
+        version = int(text)
+    if version is None:
+        msg = 'send the version the edit is based on: header `If-Match: "<version>"` (the ETag of GET /parcels/{id})'
+        raise ApiError(428, msg, field="If-Match")
+    if isinstance(version, bool) or not isinstance(version, int):
+        msg = f"`version` must be a whole number, got {version!r}"
+        raise ApiError(400, msg, field="version")
+    return version
+
+
+def _check_changes(changes: dict[str, Any]) -> None:
+    """Refuse an edit of a column that cannot be edited here, or one that changes nothing."""
+    unknown = sorted(set(changes) - _EDITABLE)
+    if unknown:
+        msg = f"column(s) {unknown} cannot be edited here; editable: {', '.join(sorted(_EDITABLE))}"
+        raise ApiError(400, msg, field=unknown[0])
+    if not changes:
+        msg = "the body names no column to change"
+        raise ApiError(400, msg, field="body")
+
+
+@router.patch(
+    "/parcels/{parcel_id}",
+    response_class=GeoJSONResponse,
+    summary="修改宗地 / Edit a parcel (editor token, If-Match version)",
+)
+def edit_parcel(
+    token: Editor,
+    state: Park,
+    parcel_id: ParcelId,
+    changes: Annotated[dict[str, Any], Body(description='columns to change, e.g. {"status": "supplied"}')],
+    if_match: Annotated[str | None, Header(description="the version the edit is based on (the parcel's ETag)")] = None,
+) -> JSONResponse:
+    """Change a parcel's columns, then run readiness and idle land again where the change touches their inputs."""
+    version = _based_on(if_match, changes.pop("version", None))
+    _check_changes(changes)
+    _require_parcel(state, parcel_id)
+    row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
+    # the edit is committed: from here on the answer is 200, whatever the recomputation meets
+    notes = [str(p) for p in row.attrs.get("problems", [])]
+    notes += recompute_after_edit(state.store, token.user, set(changes))
+    fresh = state.current().loc[[parcel_id]]
+    feature = feature_collection(fresh)["features"][0]
+    feature["notes"] = notes
+    return JSONResponse(feature, headers={"ETag": f'"{int(fresh["version"].iloc[0])}"'})
+
+
+@router.get(
+    "/parcels/{parcel_id}/history",
+    summary="宗地变更记录 / Who changed what",
+    dependencies=[Depends(viewer)],
+)
+def parcel_history(parcel_id: ParcelId, state: Park) -> dict[str, Any]:
+    """Every change of the parcel: when, by whom, what (old and new values), and the version it made."""
+    _require_parcel(state, parcel_id)
+    history = state.store.history(layer="parcels", feature_id=parcel_id)
+    rows = [
+        {"changed_at": plain(r.changed_at), "changed_by": r.changed_by, "action": r.action,
+         "version": plain(r.version), "changes": jsonable(r.changes)}
+        for r in history.itertuples(index=False)
+    ]  # fmt: skip
+    return {"parcel_id": parcel_id, "park": state.park_id, "history": rows}

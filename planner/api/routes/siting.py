@@ -1,0 +1,45 @@
+"""``/siting``: where a project fits in the park (``match``), and several projects assigned at once (``assign``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+
+from planner.api.deps import MAX_LIMIT, Park, readiness_run, viewer
+from planner.api.state import ParkState
+from planner.siting import SiteIndex, assign, greedy, match, parse_project, parse_projects
+
+__all__ = ["router", "site_index"]
+
+router = APIRouter(dependencies=[Depends(viewer)])
+
+
+def site_index(state: ParkState) -> SiteIndex:
+    """The park's land and networks indexed for siting (made once per state of the park)."""
+    return state.cached("site_index", lambda: SiteIndex.from_store(state.store, run=readiness_run(state)))
+
+
+@router.post("/siting/match", summary="项目选址 / Match a project to the park's land")
+def siting_match(
+    project: Annotated[dict[str, Any], Body(description="a project record (see the README)")],
+    state: Park,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+) -> dict[str, Any]:
+    """The parcels that fit the project, best first, and why the others do not (422 names a bad field)."""
+    record = parse_project(project)  # ProjectError → 422 with each field
+    return match(site_index(state), record).to_dict(limit=limit, rejected=True)
+
+
+@router.post("/siting/assign", summary="多项目分配 / Assign several projects exactly")
+def siting_assign(
+    projects: Annotated[list[dict[str, Any]], Body(min_length=1, max_length=200, description="project records")],
+    state: Park,
+    top: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """The best assignment of the projects to parcels, one parcel each, with the greedy total to compare."""
+    batch = parse_projects(projects)
+    index = site_index(state)
+    out = assign(index, batch, top=top).to_dict()
+    out["greedy_total_score"] = round(greedy(index, batch, top=top).total_score, 4)
+    return out
