@@ -25,9 +25,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from planner.siting.match import MatchResult, _fits, _room, _score, match
+from planner.siting.match import MatchResult, _room, _score, match
 from planner.siting.project import Project
-from planner.siting.rules import AREA_RULES, RuleContext, rules_for
+from planner.siting.rules import AREA_RULES, RuleContext, area_fits, rules_for
 from planner.siting.site import SiteIndex
 
 __all__ = ["Assignment", "assign", "greedy", "recheck"]
@@ -253,7 +253,7 @@ def recheck(index: SiteIndex, assignment: Assignment) -> list[str]:
             failed = [
                 n for n, ok in tests.items() if n not in AREA_RULES and not n.startswith("capacity_") and not ok.all()
             ]
-            if not _fits(ctx, np.array([area]))[0]:
+            if not area_fits(ctx, np.array([area]))[0]:
                 failed.append("area")
             if not _room(ctx, members[None, :], np.array([area]))[0]:
                 failed.append("capacity")

@@ -39,6 +39,7 @@ from planner.siting.rules import (
     RULE_LABELS,
     Rule,
     RuleContext,
+    area_fits,
     explain,
     in_leading_industry,
     rules_for,
@@ -272,7 +273,7 @@ def _groups(ctx: RuleContext, passes: np.ndarray, names: list[str]) -> list[tupl
     groups: list[tuple[int, ...]] = []
     for members in found:
         area = index.area_mu[members].sum(axis=1)
-        fits = _fits(ctx, area) & _room(ctx, members, area)
+        fits = area_fits(ctx, area) & _room(ctx, members, area)
         groups += [tuple(int(i) for i in row) for row in members[fits]]
     return groups
 
@@ -286,18 +287,6 @@ def _room(ctx: RuleContext, members: np.ndarray, area_mu: np.ndarray) -> np.ndar
             continue
         best = left[members].max(axis=1)
         ok &= (best == -np.inf) | (best >= ctx.load_for(net, area_mu) - 1e-9)  # −inf: the network serves none
-    return ok
-
-
-def _fits(ctx: RuleContext, area_mu: np.ndarray) -> np.ndarray:
-    """The area rules (range and per-mu floors) on a combined area."""
-    pr = ctx.project
-    ok = (area_mu >= ctx.lo_mu - 1e-9) & (area_mu <= ctx.hi_mu + 1e-9)
-    ok &= pr.investment_wan >= ctx.floor("investment_intensity_min_wan_per_mu") * area_mu - 1e-9
-    if pr.output_wan is not None:
-        ok &= pr.output_wan >= ctx.floor("output_min_wan_per_mu") * area_mu - 1e-9
-    if pr.tax_wan is not None:
-        ok &= pr.tax_wan >= ctx.floor("tax_min_wan_per_mu") * area_mu - 1e-9
     return ok
 
 

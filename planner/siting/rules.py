@@ -16,12 +16,22 @@ import numpy as np
 import pandas as pd
 
 from planner.codes import industry_admits
-from planner.infra.coverage import SEWAGE_SHARE, demand
+from planner.infra.demand import SEWAGE_SHARE, demand
 from planner.siting.project import Project
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
 from planner.vocab import CHECKLIST_ITEMS, STATUSES, capacity_unit
 
-__all__ = ["BASE_NEEDS", "RULE_LABELS", "Rule", "RuleContext", "explain", "needed_items", "rules_for"]
+__all__ = [
+    "AREA_RULES",
+    "BASE_NEEDS",
+    "RULE_LABELS",
+    "Rule",
+    "RuleContext",
+    "area_fits",
+    "explain",
+    "needed_items",
+    "rules_for",
+]
 
 BASE_NEEDS = ("road", "water", "drainage", "power", "telecom", "leveled")
 """Checklist items every industrial project needs; gas and heat only where its industry or the project says so."""
@@ -163,52 +173,73 @@ def zoning(ctx: RuleContext) -> np.ndarray:
     return admits & (ctx.index.zoned() | leading_ok)
 
 
-def area_min(ctx: RuleContext) -> np.ndarray:
+def area_min(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """The parcel is at least the project's land need (the range's minimum; for "about N 亩", N less a margin).
 
     Source: 节约集约利用土地规定 (国土资源部令第61号, 2014; 2019 revised): land is supplied by
     the project's approved need; the margin is ``siting_area_under_fraction``.
     """
-    return ctx.index.area_mu >= ctx.lo_mu - 1e-9
+    return _area(ctx, area_mu) >= ctx.lo_mu - 1e-9
 
 
-def area_max(ctx: RuleContext) -> np.ndarray:
+def area_max(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """The parcel is no larger than the project's land need (the range's maximum, or N plus a margin).
 
     Source: 节约集约利用土地规定 (2014; 2019 revised) — no more land than the project needs;
     the margin is ``siting_area_over_fraction``.
     """
-    return ctx.index.area_mu <= ctx.hi_mu + 1e-9
+    return _area(ctx, area_mu) <= ctx.hi_mu + 1e-9
 
 
-def investment_intensity(ctx: RuleContext) -> np.ndarray:
+def investment_intensity(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """Fixed investment per mu on the parcel is at least the park's floor (``investment_intensity_min_wan_per_mu``).
 
     Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号; 2023 revision), 投资强度; the
     park sets the floor. A parcel so large that the project falls under it fails.
     """
-    return ctx.project.investment_wan >= ctx.floor("investment_intensity_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+    area = _area(ctx, area_mu)
+    return ctx.project.investment_wan >= ctx.floor("investment_intensity_min_wan_per_mu") * area - 1e-9
 
 
-def output_per_mu(ctx: RuleContext) -> np.ndarray:
+def output_per_mu(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """Expected output per mu at least the park's floor (``output_min_wan_per_mu``); not checked without ``output_wan``.
 
     Source: the 亩均效益 / 标准地 rules of the provinces (e.g. 浙江省 "标准地" 2018): parks set
     output and tax floors per mu in the land-supply conditions.
     """
+    area = _area(ctx, area_mu)
     if ctx.project.output_wan is None:
-        return np.ones(len(ctx.index), dtype=bool)
-    return ctx.project.output_wan >= ctx.floor("output_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+        return np.ones(area.shape, dtype=bool)
+    return ctx.project.output_wan >= ctx.floor("output_min_wan_per_mu") * area - 1e-9
 
 
-def tax_per_mu(ctx: RuleContext) -> np.ndarray:
+def tax_per_mu(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """Expected tax per mu at least the park's floor (``tax_min_wan_per_mu``); not checked without ``tax_wan``.
 
     Source: as :func:`output_per_mu` (标准地 conditions, e.g. ≥ 20 万元 tax per mu).
     """
+    area = _area(ctx, area_mu)
     if ctx.project.tax_wan is None:
-        return np.ones(len(ctx.index), dtype=bool)
-    return ctx.project.tax_wan >= ctx.floor("tax_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+        return np.ones(area.shape, dtype=bool)
+    return ctx.project.tax_wan >= ctx.floor("tax_min_wan_per_mu") * area - 1e-9
+
+
+def _area(ctx: RuleContext, area_mu: np.ndarray | None) -> np.ndarray:
+    """The areas an area rule judges: ``area_mu`` where given (a combined group's), else every parcel's."""
+    return ctx.index.area_mu if area_mu is None else np.asarray(area_mu, dtype=float)
+
+
+_AREA_TESTS = (area_min, area_max, investment_intensity, output_per_mu, tax_per_mu)
+AREA_RULES = tuple(test.__name__ for test in _AREA_TESTS)
+"""Rules that depend on the area taken: for a combined group they are checked on the group's area."""
+
+
+def area_fits(ctx: RuleContext, area_mu: np.ndarray) -> np.ndarray:
+    """Whether each area of ``area_mu`` (a combined group's) passes every rule of :data:`AREA_RULES`."""
+    ok = np.ones(np.shape(area_mu), dtype=bool)
+    for test in _AREA_TESTS:
+        ok &= test(ctx, area_mu)
+    return ok
 
 
 def _ready(item: str) -> Callable[[RuleContext], np.ndarray]:
@@ -261,8 +292,6 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
 
 _FIXED = (standard_factory, available, land_class, zoning, area_min, area_max)
 _FLOORS = (investment_intensity, output_per_mu, tax_per_mu)
-AREA_RULES = ("area_min", "area_max", "investment_intensity", "output_per_mu", "tax_per_mu")
-"""Rules that depend on the area taken: for a combined group they are checked on the group's area."""
 
 
 def rules_for(index: SiteIndex, project: Project) -> list[Rule]:
