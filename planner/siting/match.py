@@ -86,6 +86,7 @@ class MatchResult:
 
     @property
     def rule_names(self) -> list[str]:
+        """The names of the rules, in the order they were checked."""
         return [r.name for r in self.rules]
 
     def rejected(self, *, reasons: bool = True) -> pd.DataFrame:
@@ -149,7 +150,8 @@ class MatchResult:
     def to_frame(self, *, limit: int | None = None) -> gpd.GeoDataFrame:
         """Candidates (numbered; a group as one feature) and rejected parcels with their first failed rule."""
         if self.index.geometry is None:
-            raise ValueError("the park was indexed without geometry; build the SiteIndex from a GeoDataFrame")
+            msg = "the park was indexed without geometry; build the SiteIndex from a GeoDataFrame"
+            raise ValueError(msg)
         geoms = self.index.geometry
         rows = self.candidates if limit is None else self.candidates.head(limit)
         shapes = [shapely.union_all(geoms[list(m)]) for m in rows["members"]]
@@ -202,21 +204,6 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
     groups = _groups(ctx, passes, names)
     members = [(int(i),) for i in singles] + groups
     candidates = _score(ctx, members)
-    notes = list(project.notes)
-    leading = in_leading_industry(index, project)
-    if index.config.leading_industries:
-        notes.append(
-            f"项目属于园区主导产业：{'、'.join(leading)}"
-            if leading
-            else f"项目不属于园区主导产业（{'、'.join(li.name_zh for li in index.config.leading_industries)}）"
-        )
-    for net in CAPACITY_NETWORKS:
-        if net not in index.sources:
-            notes.append(f"园区无{network_label(net)}管网模型：{network_label(net)}容量未核实")
-    if "rail" in project.needs:
-        notes.append("项目需要铁路专用线：园区未建铁路图层，请人工核实候选地块的接轨条件")
-    if groups:
-        notes.append(f"另有 {len(groups)} 组相邻地块单宗面积不足、合并后满足面积要求")
     return MatchResult(
         project=project,
         index=index,
@@ -228,8 +215,30 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
         counts=counts,
         near_misses=_near_misses(ctx, rules, fails),
         standard_factory=_standard_factory(ctx, passes, names),
-        notes=notes,
+        notes=_notes(index, project, groups),
     )
+
+
+def _notes(index: SiteIndex, project: Project, groups: list[tuple[int, ...]]) -> list[str]:
+    """What an officer should know beside the candidates: the project's own notes, leading industry, what is unknown."""
+    notes = list(project.notes)
+    leading = in_leading_industry(index, project)
+    if index.config.leading_industries:
+        notes.append(
+            f"项目属于园区主导产业：{'、'.join(leading)}"
+            if leading
+            else f"项目不属于园区主导产业（{'、'.join(li.name_zh for li in index.config.leading_industries)}）"
+        )
+    notes.extend(
+        f"园区无{network_label(net)}管网模型：{network_label(net)}容量未核实"
+        for net in CAPACITY_NETWORKS
+        if net not in index.sources
+    )
+    if "rail" in project.needs:
+        notes.append("项目需要铁路专用线：园区未建铁路图层，请人工核实候选地块的接轨条件")
+    if groups:
+        notes.append(f"另有 {len(groups)} 组相邻地块单宗面积不足、合并后满足面积要求")
+    return notes
 
 
 def _weights(index: SiteIndex) -> dict[str, float]:
