@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.infra.demand import CONSUMING, add_loads, demand, network_demand, source_loads
+from planner.infra.demand import add_loads, demand, network_demand, source_loads
 from planner.infra.network import Network
 from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
-from planner.vocab import CAPACITY_UNITS
+from planner.vocab import CAPACITY_UNITS, STARTED_STATUSES
 
 __all__ = [
     "Coverage",
@@ -111,7 +111,7 @@ def served_coverage(
     reached = near & np.isfinite(out["network_m"].to_numpy())
     in_radius = reached & (out["network_m"].to_numpy() <= service_radius_m)
     src = out["source"].to_numpy()
-    consuming = p["status"].isin(CONSUMING).to_numpy()
+    consuming = p["status"].isin(STARTED_STATUSES).to_numpy()
     _, expected = network_demand(network, p, power_factor)
     capacity = network.sources["capacity"].to_numpy(dtype=float)
     remaining = capacity - loads

@@ -15,13 +15,12 @@ import pandas as pd
 
 from planner.infra.network import Network
 from planner.resources import data_path
+from planner.vocab import STARTED_STATUSES
 
-__all__ = ["CONSUMING", "SEWAGE_SHARE", "add_loads", "demand", "network_demand", "source_loads"]
+__all__ = ["SEWAGE_SHARE", "add_loads", "demand", "network_demand", "source_loads"]
 
 SEWAGE_SHARE = 0.85
 """Sewage is taken as 85% of the water a parcel uses."""
-CONSUMING = ("under_construction", "in_production")
-"""Statuses of the parcels that load their sources: being built on, or producing."""
 _DEMAND_COLUMN = {
     "power": "power_kva_per_mu",
     "water": "water_m3d_per_mu",
@@ -86,7 +85,7 @@ def source_loads(
     along = taps["network_m"].to_numpy(dtype=float)
     in_radius = taps["near"].to_numpy(dtype=bool) & np.isfinite(along) & (along <= service_radius_m)
     src = taps["source"].to_numpy()
-    served = np.flatnonzero(in_radius & parcels["status"].isin(CONSUMING).to_numpy() & (src >= 0))
+    served = np.flatnonzero(in_radius & parcels["status"].isin(STARTED_STATUSES).to_numpy() & (src >= 0))
     if rows is not None:
         return np.column_stack([np.asarray(rows, dtype=float)[served], src[served], need[served]])
     loads = np.zeros(len(network.sources))

@@ -35,14 +35,12 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag, problem_rows
-from planner.vocab import DELAY_CAUSES
+from planner.vocab import DELAY_CAUSES, STARTED_STATUSES, SUPPLIED_STATUSES
 
 __all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
 
 IDLE_COLUMNS = ("idle_rule", "idle_since", "idle_fee_wan", "reclaim_from")
 """The parcel columns this module derives (DESIGN.md, The parcel layer: idle)."""
-
-_SUPPLIED = ("supplied", "under_construction", "in_production")
 
 
 def period_end(start: pd.Series | pd.Timestamp, *, years: float) -> pd.Series | pd.Timestamp:
@@ -108,7 +106,7 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
     day = pd.Timestamp(as_of).normalize()
     rules = _IdleRules.of(config)
     p = parcels.reset_index(drop=True)
-    supplied = p["status"].isin(_SUPPLIED).to_numpy()
+    supplied = p["status"].isin(SUPPLIED_STATUSES).to_numpy()
     problems = _check_records(p, supplied)
     errors = [q for q in problems if q.severity == "error"]
     judged = supplied & ~np.isin(np.arange(len(p)), problem_rows(errors))
@@ -282,7 +280,7 @@ def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
         ((halted < started).fillna(False), "halted_since", "the halt date is before the actual start date"),
         (halted.notna() & started.isna(), "halted_since", "a halt date without an actual start date"),
         (
-            p["status"].isin(["under_construction", "in_production"]) & started.isna(),
+            p["status"].isin(STARTED_STATUSES) & started.isna(),
             "actual_start_date",
             "the parcel is under construction or producing but has no actual start date",
         ),

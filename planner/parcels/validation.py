@@ -43,7 +43,7 @@ from planner.errors import Problem, ValidationError
 from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag, problem_rows
 from planner.parcels.area import compute_areas
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, coerce_types
-from planner.vocab import STATUSES
+from planner.vocab import STARTED_STATUSES, STATUSES, SUPPLIED_STATUSES
 
 __all__ = ["DECLARED_AREA_TOLERANCE", "OVERLAP_ERROR_M2", "ParcelCheck", "overlaps", "validate_parcels"]
 
@@ -54,7 +54,6 @@ OVERLAP_ERROR_M2 = 1.0
 _AREA_SLACK_M2 = 1.0  # recorded building and developed areas are rounded; a square metre over is not an error
 _ZONE_HALF_WIDTH_DEG = 1.5
 _ZONE_SLACK_DEG = 0.5
-_SUPPLIED = ("supplied", "under_construction", "in_production")
 
 
 @dataclass
@@ -430,7 +429,7 @@ def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
 
 def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
     status = out["status"]
-    supplied = status.isin(_SUPPLIED)
+    supplied = status.isin(SUPPLIED_STATUSES)
     checks = [
         (supplied & out["contract_date"].isna(), "contract_date", "the parcel is {status} but has no contract date"),
         (
@@ -439,7 +438,7 @@ def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
             "the parcel is {status} but has a contract date; is it supplied?",
         ),
         (
-            status.isin(["under_construction", "in_production"]) & out["actual_start_date"].isna(),
+            status.isin(STARTED_STATUSES) & out["actual_start_date"].isna(),
             "actual_start_date",
             "the parcel is {status} but has no actual start date",
         ),

@@ -26,7 +26,7 @@ from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.infra.coverage import Coverage
 from planner.siting.industries import land_class_of_use
-from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
+from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS, STARTED_STATUSES
 
 if TYPE_CHECKING:
     from planner.store import ParkStore
@@ -35,8 +35,6 @@ __all__ = ["CAPACITY_NETWORKS", "SiteIndex"]
 
 CAPACITY_NETWORKS = ("power", "water", "drainage")
 """Networks whose sources' remaining capacity a project's demand is checked against."""
-
-_CONSUMING = ("under_construction", "in_production")
 
 
 @dataclass
@@ -192,7 +190,7 @@ class SiteIndex:
             zone_key=zone_key,
             zones=[tuple(split_codes(text)) for text in zone_values],
             division=industry.str[:3].to_numpy(dtype=object),
-            consuming=np.isin(status, _CONSUMING),
+            consuming=np.isin(status, STARTED_STATUSES),
             x=x,
             y=y,
             held=held,
