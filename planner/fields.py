@@ -65,7 +65,7 @@ UNITS: Mapping[str, tuple[str, str]] = MappingProxyType(
 KINDS = ("str", "float", "int", "bool", "date", "datetime", "geometry")
 ORIGINS = ("input", "computed", "derived", "managed")
 
-_DTYPES = {
+_DTYPES: Mapping[str, str | type] = {
     "str": object,
     "float": "float64",
     "int": "Int64",
@@ -122,7 +122,7 @@ class Field:
         return text
 
 
-def dtype_of(kind: str) -> object:
+def dtype_of(kind: str) -> str | type:
     """The canonical pandas dtype of a field kind (``"float"`` → ``float64``)."""
     return _DTYPES[kind]
 
