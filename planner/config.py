@@ -131,7 +131,7 @@ class ParkConfig:
 
     ``crs_epsg`` is the park's storage CRS, a CGCS2000 3-degree Gauss–Krüger
     code without zone prefix (EPSG:4534–4554). ``checklist`` lists the items of
-    :data:`planner.parcels.schema.CHECKLIST_ITEMS` a parcel needs to be 熟地.
+    :data:`planner.vocab.CHECKLIST_ITEMS` a parcel needs to be 熟地.
     """
 
     park_id: str
@@ -152,85 +152,13 @@ class ParkConfig:
 
     def validate(self) -> list[str]:
         """Raise :class:`ConfigError` on a bad value; return warnings (also issued)."""
-        if not isinstance(self.park_id, str) or not _PARK_ID.fullmatch(self.park_id):
-            msg = (
-                f"`park_id` {self.park_id!r} is not allowed; use 1–64 letters (Chinese too), digits, '_', '-' or '.', "
-                "starting with a letter or digit (it names files and database schemas)"
-            )
-            raise ConfigError(msg)
-        if not isinstance(self.name, str):
-            raise ConfigError(f"`name` must be a text, got {self.name!r}")
-        if not isinstance(self.crs_epsg, int) or isinstance(self.crs_epsg, bool):
-            raise ConfigError(f"`crs_epsg` must be an EPSG number, got {self.crs_epsg!r}")
-        if not is_gk_epsg(self.crs_epsg) or zone_of_epsg(self.crs_epsg)[1]:
-            msg = (
-                f"`crs_epsg` {self.crs_epsg} is not allowed; a park is stored in CGCS2000 3-degree "
-                "Gauss–Krüger without zone prefix, EPSG:4534–4554 (planner.crs.gk_epsg(lon))"
-            )
-            raise ConfigError(msg)
-        unknown = [item for item in self.checklist if item not in CHECKLIST_ITEMS]
-        if unknown or not self.checklist:
-            msg = (
-                f"`checklist` item(s) {unknown} not allowed; allowed: {', '.join(CHECKLIST_ITEMS)}"
-                if unknown
-                else "`checklist` must not be empty"
-            )
-            raise ConfigError(msg)
-        if len(set(self.checklist)) != len(self.checklist):
-            raise ConfigError(f"`checklist` repeats an item: {list(self.checklist)}")
-        for key, value in self.thresholds.items():
-            if key not in DEFAULT_THRESHOLDS:
-                msg = f"`thresholds.{key}` is not a known threshold; known: {', '.join(DEFAULT_THRESHOLDS)}"
-                raise ConfigError(msg)
-            if not _nonnegative(value):
-                raise ConfigError(f"`thresholds.{key}` must be a number ≥ 0, got {value!r}")
-        for net, values in self.networks.items():
-            if net not in NETWORK_ITEMS:
-                raise ConfigError(f"`networks.{net}` is not a network; allowed: {', '.join(NETWORK_ITEMS)}")
-            for key, value in values.items():
-                if key not in ("service_distance_m", "service_radius_m"):
-                    raise ConfigError(
-                        f"`networks.{net}.{key}` is not known; allowed: service_distance_m, service_radius_m"
-                    )
-                if not _nonnegative(value):
-                    raise ConfigError(f"`networks.{net}.{key}` must be a number of metres ≥ 0, got {value!r}")
-        names = set()
-        for industry in self.leading_industries:
-            if not isinstance(industry, LeadingIndustry):
-                raise ConfigError(f"a leading industry must be a name with codes, got {industry!r}")
-            if not industry.name_zh or industry.name_zh in names:
-                raise ConfigError(f"leading industry name {industry.name_zh!r} is empty or repeated")
-            names.add(industry.name_zh)
-            if not industry.codes:
-                raise ConfigError(f"leading industry {industry.name_zh!r} lists no industry codes")
-            for code in industry.codes:
-                problem = industry_code_problem(code) if isinstance(code, str) else f"{code!r} is not a code"
-                if problem:
-                    raise ConfigError(f"leading industry {industry.name_zh!r}: {problem}")
-        for key in ("idle_after_years", "reclaim_after_years"):
-            value = self.threshold(key)
-            if value < 1 or value != int(value):
-                raise ConfigError(f"`thresholds.{key}` must be a whole number of years ≥ 1, got {value:g}")
-        weights = [
-            self.threshold(k)
-            for k in ("eval_weight_tax", "eval_weight_output", "eval_weight_energy", "eval_weight_far")
-        ]
-        if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
-            raise ConfigError(f"`thresholds.eval_weight_*` must add up to 1, got {sum(weights):g}")
-        siting = sum(self.threshold(k) for k in SITING_WEIGHTS)
-        if not math.isclose(siting, 1.0, abs_tol=1e-9):
-            raise ConfigError(f"`thresholds.siting_weight_*` must add up to 1, got {siting:g}")
-        if self.threshold("siting_group_max_parcels") not in (1.0, 2.0, 3.0):
-            value = self.threshold("siting_group_max_parcels")
-            raise ConfigError(f"`thresholds.siting_group_max_parcels` must be 1, 2 or 3, got {value:g}")
-        inline = self.threshold("map_max_inline_parcels")
-        if inline != int(inline):
-            raise ConfigError(f"`thresholds.map_max_inline_parcels` must be a whole number of parcels, got {inline:g}")
-        floors = [self.threshold(f"eval_class_{c}_min_score") for c in "abc"]
-        if not floors[0] >= floors[1] >= floors[2]:
-            raise ConfigError(
-                f"class floors must fall from A to C, got A {floors[0]:g}, B {floors[1]:g}, C {floors[2]:g}"
-            )
+        self._check_identity()
+        self._check_checklist()
+        self._check_thresholds()
+        self._check_networks()
+        self._check_leading_industries()
+        self._check_periods_and_weights()
+        self._check_scores()
         notes = []
         if len(self.leading_industries) > MAX_LEADING_INDUSTRIES:
             notes.append(
@@ -241,10 +169,124 @@ class ParkConfig:
             warnings.warn(note, UserWarning, stacklevel=3)
         return notes
 
+    def _check_identity(self) -> None:
+        """The park id, its name and its storage CRS."""
+        if not isinstance(self.park_id, str) or not _PARK_ID.fullmatch(self.park_id):
+            msg = (
+                f"`park_id` {self.park_id!r} is not allowed; use 1–64 letters (Chinese too), digits, '_', '-' or '.', "
+                "starting with a letter or digit (it names files and database schemas)"
+            )
+            raise ConfigError(msg)
+        if not isinstance(self.name, str):
+            msg = f"`name` must be a text, got {self.name!r}"
+            raise ConfigError(msg)
+        if not isinstance(self.crs_epsg, int) or isinstance(self.crs_epsg, bool):
+            msg = f"`crs_epsg` must be an EPSG number, got {self.crs_epsg!r}"
+            raise ConfigError(msg)
+        if not is_gk_epsg(self.crs_epsg) or zone_of_epsg(self.crs_epsg)[1]:
+            msg = (
+                f"`crs_epsg` {self.crs_epsg} is not allowed; a park is stored in CGCS2000 3-degree "
+                "Gauss–Krüger without zone prefix, EPSG:4534–4554 (planner.crs.gk_epsg(lon))"
+            )
+            raise ConfigError(msg)
+
+    def _check_checklist(self) -> None:
+        """The checklist: known items, at least one, none twice."""
+        unknown = [item for item in self.checklist if item not in CHECKLIST_ITEMS]
+        if unknown or not self.checklist:
+            msg = (
+                f"`checklist` item(s) {unknown} not allowed; allowed: {', '.join(CHECKLIST_ITEMS)}"
+                if unknown
+                else "`checklist` must not be empty"
+            )
+            raise ConfigError(msg)
+        if len(set(self.checklist)) != len(self.checklist):
+            msg = f"`checklist` repeats an item: {list(self.checklist)}"
+            raise ConfigError(msg)
+
+    def _check_thresholds(self) -> None:
+        """Each threshold given is a known one and a number ≥ 0."""
+        for key, value in self.thresholds.items():
+            if key not in DEFAULT_THRESHOLDS:
+                msg = f"`thresholds.{key}` is not a known threshold; known: {', '.join(DEFAULT_THRESHOLDS)}"
+                raise ConfigError(msg)
+            if not _nonnegative(value):
+                msg = f"`thresholds.{key}` must be a number ≥ 0, got {value!r}"
+                raise ConfigError(msg)
+
+    def _check_networks(self) -> None:
+        """Each network's settings: a known network, known settings, metres ≥ 0."""
+        for net, values in self.networks.items():
+            if net not in NETWORK_ITEMS:
+                msg = f"`networks.{net}` is not a network; allowed: {', '.join(NETWORK_ITEMS)}"
+                raise ConfigError(msg)
+            for key, value in values.items():
+                if key not in ("service_distance_m", "service_radius_m"):
+                    msg = f"`networks.{net}.{key}` is not known; allowed: service_distance_m, service_radius_m"
+                    raise ConfigError(msg)
+                if not _nonnegative(value):
+                    msg = f"`networks.{net}.{key}` must be a number of metres ≥ 0, got {value!r}"
+                    raise ConfigError(msg)
+
+    def _check_leading_industries(self) -> None:
+        """Each leading industry: a name of its own and valid GB/T 4754 codes."""
+        names = set()
+        for industry in self.leading_industries:
+            if not isinstance(industry, LeadingIndustry):
+                msg = f"a leading industry must be a name with codes, got {industry!r}"
+                raise ConfigError(msg)
+            if not industry.name_zh or industry.name_zh in names:
+                msg = f"leading industry name {industry.name_zh!r} is empty or repeated"
+                raise ConfigError(msg)
+            names.add(industry.name_zh)
+            if not industry.codes:
+                msg = f"leading industry {industry.name_zh!r} lists no industry codes"
+                raise ConfigError(msg)
+            for code in industry.codes:
+                problem = industry_code_problem(code) if isinstance(code, str) else f"{code!r} is not a code"
+                if problem:
+                    msg = f"leading industry {industry.name_zh!r}: {problem}"
+                    raise ConfigError(msg)
+
+    def _check_periods_and_weights(self) -> None:
+        """Idle-land periods in whole years; the evaluation's and the siting score's weights adding up to 1."""
+        for key in ("idle_after_years", "reclaim_after_years"):
+            value = self.threshold(key)
+            if value < 1 or value != int(value):
+                msg = f"`thresholds.{key}` must be a whole number of years ≥ 1, got {value:g}"
+                raise ConfigError(msg)
+        weights = [
+            self.threshold(k)
+            for k in ("eval_weight_tax", "eval_weight_output", "eval_weight_energy", "eval_weight_far")
+        ]
+        if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
+            msg = f"`thresholds.eval_weight_*` must add up to 1, got {sum(weights):g}"
+            raise ConfigError(msg)
+        siting = sum(self.threshold(k) for k in SITING_WEIGHTS)
+        if not math.isclose(siting, 1.0, abs_tol=1e-9):
+            msg = f"`thresholds.siting_weight_*` must add up to 1, got {siting:g}"
+            raise ConfigError(msg)
+
+    def _check_scores(self) -> None:
+        """Counts that must be whole (parcels in a group, parcels drawn inline) and class floors falling A to C."""
+        if self.threshold("siting_group_max_parcels") not in (1.0, 2.0, 3.0):
+            value = self.threshold("siting_group_max_parcels")
+            msg = f"`thresholds.siting_group_max_parcels` must be 1, 2 or 3, got {value:g}"
+            raise ConfigError(msg)
+        inline = self.threshold("map_max_inline_parcels")
+        if inline != int(inline):
+            msg = f"`thresholds.map_max_inline_parcels` must be a whole number of parcels, got {inline:g}"
+            raise ConfigError(msg)
+        floors = [self.threshold(f"eval_class_{c}_min_score") for c in "abc"]
+        if not floors[0] >= floors[1] >= floors[2]:
+            msg = f"class floors must fall from A to C, got A {floors[0]:g}, B {floors[1]:g}, C {floors[2]:g}"
+            raise ConfigError(msg)
+
     def threshold(self, key: str) -> float:
         """A threshold, the park's value or the national default."""
         if key not in DEFAULT_THRESHOLDS:
-            raise ConfigError(f"`{key}` is not a known threshold; known: {', '.join(DEFAULT_THRESHOLDS)}")
+            msg = f"`{key}` is not a known threshold; known: {', '.join(DEFAULT_THRESHOLDS)}"
+            raise ConfigError(msg)
         return float(self.thresholds.get(key, DEFAULT_THRESHOLDS[key]))
 
     def with_changes(self, **changes: Any) -> ParkConfig:
@@ -252,6 +294,7 @@ class ParkConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
+        """The configuration as JSON-ready values, every threshold included (the park's or the default)."""
         data = asdict(self)
         data["checklist"] = list(self.checklist)
         data["leading_industries"] = [
@@ -262,6 +305,7 @@ class ParkConfig:
         return data
 
     def to_json(self) -> str:
+        """The configuration as JSON text (:meth:`to_dict`), keys sorted."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
 
     @classmethod
@@ -280,10 +324,12 @@ class ParkConfig:
         }
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"unknown configuration key(s) {unknown}; allowed: {', '.join(sorted(known))}")
+            msg = f"unknown configuration key(s) {unknown}; allowed: {', '.join(sorted(known))}"
+            raise ConfigError(msg)
         missing = [k for k in ("park_id", "name", "crs_epsg") if k not in data]
         if missing:
-            raise ConfigError(f"configuration lacks {missing}")
+            msg = f"configuration lacks {missing}"
+            raise ConfigError(msg)
         kwargs = dict(data)
         checklist = kwargs.get("checklist") or CHECKLIST_PRESETS["七通一平"]
         kwargs["checklist"] = checklist_from_preset(checklist) if isinstance(checklist, str) else tuple(checklist)
@@ -302,28 +348,34 @@ class ParkConfig:
         nets = {k: dict(v) for k, v in _NETWORK_DEFAULTS.items()}
         given_nets = kwargs.get("networks") or {}
         if not isinstance(given_nets, Mapping):
-            raise ConfigError(f"`networks` must be an object by network name, got {given_nets!r}")
+            msg = f"`networks` must be an object by network name, got {given_nets!r}"
+            raise ConfigError(msg)
         for net, values in given_nets.items():
             if values is not None and not isinstance(values, Mapping):
-                raise ConfigError(f"`networks.{net}` must be an object, got {values!r}")
+                msg = f"`networks.{net}` must be an object, got {values!r}"
+                raise ConfigError(msg)
             nets.setdefault(net, {}).update(values or {})
         kwargs["networks"] = nets
         thresholds = kwargs.get("thresholds") or {}
         if not isinstance(thresholds, Mapping):
-            raise ConfigError(f"`thresholds` must be an object, got {thresholds!r}")
+            msg = f"`thresholds` must be an object, got {thresholds!r}"
+            raise ConfigError(msg)
         kwargs["thresholds"] = {**DEFAULT_THRESHOLDS, **thresholds}
         try:
             kwargs["crs_epsg"] = int(kwargs["crs_epsg"])
         except (TypeError, ValueError):
-            raise ConfigError(f"`crs_epsg` must be an EPSG number, got {kwargs['crs_epsg']!r}") from None
+            msg = f"`crs_epsg` must be an EPSG number, got {kwargs['crs_epsg']!r}"
+            raise ConfigError(msg) from None
         return cls(**kwargs)
 
     @classmethod
     def from_json(cls, text: str) -> ParkConfig:
+        """Build from JSON text (:meth:`from_dict`)."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"park configuration is not valid JSON: {exc}") from None
+            msg = f"park configuration is not valid JSON: {exc}"
+            raise ConfigError(msg) from None
         return cls.from_dict(data)
 
 

@@ -73,6 +73,7 @@ class Problem:
 
     @property
     def feature_id(self) -> str | None:
+        """The id of the feature (a parcel, a line, a source, …) the problem is about."""
         return self.parcel_id
 
     def where(self) -> str:
@@ -102,6 +103,7 @@ class Problem:
         return hash(tuple(self.as_dict().values()))
 
     def as_dict(self) -> dict[str, Any]:
+        """The problem as JSON-ready values (severity, feature, parcel_id, row, field, message)."""
         return {
             "severity": self.severity,
             "feature": self.feature,
@@ -127,6 +129,7 @@ class ValidationError(PlannerError, ValueError):
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems of severity ``error`` (those that refused the input)."""
         return [p for p in self.problems if p.severity == "error"]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from types import MappingProxyType
 
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.errors import Problem
+from planner.errors import Problem, ValidationError
 from planner.vocab import Choices
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "feature_ids",
     "flag",
     "parse_date",
+    "problem_rows",
 ]
 
 UNITS: Mapping[str, tuple[str, str]] = MappingProxyType(
@@ -63,7 +65,7 @@ UNITS: Mapping[str, tuple[str, str]] = MappingProxyType(
 KINDS = ("str", "float", "int", "bool", "date", "datetime", "geometry")
 ORIGINS = ("input", "computed", "derived", "managed")
 
-_DTYPES = {
+_DTYPES: Mapping[str, str | type] = {
     "str": object,
     "float": "float64",
     "int": "Int64",
@@ -120,7 +122,7 @@ class Field:
         return text
 
 
-def dtype_of(kind: str) -> object:
+def dtype_of(kind: str) -> str | type:
     """The canonical pandas dtype of a field kind (``"float"`` → ``float64``)."""
     return _DTYPES[kind]
 
@@ -200,131 +202,154 @@ def check_columns(
     and set to missing in the returned frame; allowed values given by their
     Chinese label are turned into their code (``repair``).
     """
-    problems: list[Problem] = []
+    found = _Found(df, id_column, what)
     out = df.copy()
     geometry_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df else None
-
-    def add(mask: np.ndarray | pd.Series, severity: str, field: str, message: str | Callable[[int], str]) -> None:
-        problems.extend(flag(df, mask, severity, field, message, id_column=id_column, what=what))
-
-    known = set(fields)
     inputs = ", ".join(f.name for f in fields.values() if f.origin == "input")
-    for col in [c for c in df.columns if c not in known and c != geometry_name]:
-        problems.append(
-            Problem(
-                "error",
-                None,
-                str(col),
-                f"`{col}` is not a column of the {what} layer; rename it to "
-                f"one of the schema's columns ({inputs}) or drop it",
-                feature=what,
-            )
+    for col in [c for c in df.columns if c not in fields and c != geometry_name]:
+        message = (
+            f"`{col}` is not a column of the {what} layer; rename it to "
+            f"one of the schema's columns ({inputs}) or drop it"
         )
-
+        found.problems.append(Problem("error", None, str(col), message, feature=what))
     for name, f in fields.items():
         if f.kind == "geometry":
             continue
         if name not in out.columns:
             if f.required:
-                problems.append(Problem("error", None, name, f"the required column `{name}` is missing", feature=what))
+                found.problems.append(
+                    Problem("error", None, name, f"the required column `{name}` is missing", feature=what)
+                )
             continue
-        raw = out[name]
-        given = _given(raw)
-        shown = raw.astype(object).to_numpy()
-        if raw.dtype == object and len(raw):  # a list or an object (from JSON) is no single value
-            compound = np.fromiter((isinstance(v, dict | list | tuple | set) for v in shown), bool, len(shown))
-            if compound.any():
-                add(
-                    compound,
-                    "error",
-                    name,
-                    lambda p, f=f: f"a {type(shown[p]).__name__} is not a single value; give one {f.kind} value",
-                )
-                raw = raw.where(~compound, None)
-                given = given & ~compound
-        if f.kind == "str":
-            parsed = _texts(raw.where(given))
-            parsed = parsed.where(parsed != "", None)
-            nul = parsed.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
-            add(nul, "error", name, "the text contains a NUL character (\\x00), which no store can keep; remove it")
-            parsed = parsed.where(~nul, None)
-            given = parsed.notna()
-            if f.allowed is not None:
-                codes, bad, repaired = _choices(parsed, f.allowed)
-                before = parsed.to_numpy(dtype=object)
-                after = codes.to_numpy(dtype=object)
-                add(repaired, "repair", name, lambda p, b=before, a=after: f"{b[p]!r} read as {a[p]!r}")
-                add(
-                    bad,
-                    "error",
-                    name,
-                    lambda p, f=f: f"{shown[p]!r} is not allowed; allowed: {allowed_text(f.allowed)}",
-                )
-                parsed = _objects(codes).where(~bad, None)
-            out[name] = parsed
-        elif f.kind in ("float", "int"):
-            numbers = pd.to_numeric(raw.astype(object).where(given, None).map(_number_text), errors="coerce")
-            numbers = numbers.astype("float64")
-            values = numbers.to_numpy()
-            add(given & numbers.isna(), "error", name, lambda p: f"{shown[p]!r} is not a number")
-            infinite = np.isinf(values)
-            add(infinite, "error", name, "the value is infinite")
-            numbers[infinite] = np.nan
-            if f.kind == "int":
-                fractional = (numbers.notna() & (numbers != np.round(numbers))).to_numpy()
-                add(fractional, "error", name, lambda p: f"{values[p]} is not a whole number")
-                numbers[fractional] = np.nan
-            if f.min_value is not None:
-                low = (numbers < f.min_value).to_numpy()
-                add(
-                    low,
-                    "error",
-                    name,
-                    lambda p, f=f: (
-                        f"{values[p]:g} is below the least allowed value {f.min_value:g}"
-                        + (" (it cannot be negative)" if f.min_value == 0 else "")
-                    ),
-                )
-                numbers[low] = np.nan
-            out[name] = numbers.astype(_DTYPES[f.kind])
-        elif f.kind == "bool":
-            text = _texts(raw.where(given)).str.lower()
-            parsed = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-            parsed[text.isin(_TRUE).to_numpy()] = True
-            parsed[text.isin(_FALSE).to_numpy()] = False
-            add(
-                given & parsed.isna(),
-                "error",
-                name,
-                lambda p: f"{shown[p]!r} is not a yes/no value; use true/false (是/否)",
-            )
-            out[name] = parsed
-        elif f.kind in ("date", "datetime"):
-            parsed = _parse_dates(raw.where(given, None), utc=f.kind == "datetime")
-            add(
-                given & parsed.isna(),
-                "error",
-                name,
-                lambda p: f"{shown[p]!r} is not a date between {_FIRST_YEAR} and {_LAST_YEAR}; write it as YYYY-MM-DD",
-            )
-            out[name] = parsed
-        if f.required:
-            add(~given.to_numpy(dtype=bool), "error", name, "a value is required")
-
+        out[name] = _check_field(out[name], f, found)
     if id_column in out.columns:
-        ids = pd.Series(_ids(out, id_column))
-        dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
-        rows_of = pd.Series(np.arange(len(ids)))[dup].groupby(ids[dup].to_numpy()).apply(list).to_dict()
-        add(
-            dup,
+        _check_unique_ids(out, id_column, found)
+    return out, found.problems
+
+
+@dataclass
+class _Found:
+    """The problems :func:`check_columns` finds, each naming the feature of ``df`` by its id."""
+
+    df: pd.DataFrame
+    id_column: str
+    what: str
+    problems: list[Problem] = dataclass_field(default_factory=list)
+
+    def add(self, mask: np.ndarray | pd.Series, severity: str, field: str, message: str | Callable[[int], str]) -> None:
+        """One problem for each row where ``mask`` holds."""
+        self.problems.extend(flag(self.df, mask, severity, field, message, id_column=self.id_column, what=self.what))
+
+
+def _check_field(raw: pd.Series, f: Field, found: _Found) -> pd.Series:
+    """One column parsed to the field's kind; the values refused are reported and left missing."""
+    given = _given(raw)
+    shown = raw.astype(object).to_numpy()
+    if raw.dtype == object and len(raw):  # a list or an object (from JSON) is no single value
+        compound = np.fromiter((isinstance(v, dict | list | tuple | set) for v in shown), bool, len(shown))
+        if compound.any():
+            found.add(
+                compound,
+                "error",
+                f.name,
+                lambda p: f"a {type(shown[p]).__name__} is not a single value; give one {f.kind} value",
+            )
+            raw = raw.where(~compound, None)
+            given = given & ~compound
+    if f.kind == "str":
+        parsed, given = _check_text(raw, given, shown, f, found)
+    elif f.kind in ("float", "int"):
+        parsed = _check_number(raw, given, shown, f, found)
+    elif f.kind == "bool":
+        parsed = _check_bool(raw, given, shown, f, found)
+    else:  # date, datetime
+        parsed = _parse_dates(raw.where(given, None), utc=f.kind == "datetime")
+        found.add(
+            given & parsed.isna(),
             "error",
-            id_column,
-            lambda p: (
-                f"{id_column} {ids[p]!r} appears {len(rows_of[ids[p]])} times "
-                f"(input rows {', '.join(map(str, rows_of[ids[p]]))}); ids must be unique"
-            ),
+            f.name,
+            lambda p: f"{shown[p]!r} is not a date between {_FIRST_YEAR} and {_LAST_YEAR}; write it as YYYY-MM-DD",
         )
-    return out, problems
+    if f.required:
+        found.add(~given.to_numpy(dtype=bool), "error", f.name, "a value is required")
+    return parsed
+
+
+def _check_text(
+    raw: pd.Series, given: pd.Series, shown: np.ndarray, f: Field, found: _Found
+) -> tuple[pd.Series, pd.Series]:
+    """A text column: NUL characters refused, Chinese labels of allowed values read as their codes.
+
+    Returns the parsed column and which values are given (an empty text is not).
+    """
+    parsed = _texts(raw.where(given))
+    parsed = parsed.where(parsed != "", None)
+    nul = parsed.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+    found.add(nul, "error", f.name, "the text contains a NUL character (\\x00), which no store can keep; remove it")
+    parsed = parsed.where(~nul, None)
+    given = parsed.notna()
+    allowed = f.allowed
+    if allowed is not None:
+        codes, bad, repaired = _choices(parsed, allowed)
+        before = parsed.to_numpy(dtype=object)
+        after = codes.to_numpy(dtype=object)
+        found.add(repaired, "repair", f.name, lambda p: f"{before[p]!r} read as {after[p]!r}")
+        found.add(bad, "error", f.name, lambda p: f"{shown[p]!r} is not allowed; allowed: {allowed_text(allowed)}")
+        parsed = _objects(codes).where(~bad, None)
+    return parsed, given
+
+
+def _check_number(raw: pd.Series, given: pd.Series, shown: np.ndarray, f: Field, found: _Found) -> pd.Series:
+    """A number column: text that is no number, infinities, fractions of an integer and values below the least."""
+    numbers = pd.to_numeric(raw.astype(object).where(given, None).map(_number_text), errors="coerce")
+    numbers = numbers.astype("float64")
+    values = numbers.to_numpy()
+    found.add(given & numbers.isna(), "error", f.name, lambda p: f"{shown[p]!r} is not a number")
+    infinite = np.isinf(values)
+    found.add(infinite, "error", f.name, "the value is infinite")
+    numbers[infinite] = np.nan
+    if f.kind == "int":
+        fractional = (numbers.notna() & (numbers != np.round(numbers))).to_numpy()
+        found.add(fractional, "error", f.name, lambda p: f"{values[p]} is not a whole number")
+        numbers[fractional] = np.nan
+    least = f.min_value
+    if least is not None:
+        low = (numbers < least).to_numpy()
+        hint = " (it cannot be negative)" if least == 0 else ""
+        found.add(low, "error", f.name, lambda p: f"{values[p]:g} is below the least allowed value {least:g}{hint}")
+        numbers[low] = np.nan
+    return numbers.astype(_DTYPES[f.kind])
+
+
+def _check_bool(raw: pd.Series, given: pd.Series, shown: np.ndarray, f: Field, found: _Found) -> pd.Series:
+    """A yes/no column: ``true``/``false`` and their Chinese and short forms (``是``/``否``, ``y``/``n``)."""
+    text = _texts(raw.where(given)).str.lower()
+    parsed = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    parsed[text.isin(_TRUE).to_numpy()] = True
+    parsed[text.isin(_FALSE).to_numpy()] = False
+    found.add(
+        given & parsed.isna(),
+        "error",
+        f.name,
+        lambda p: f"{shown[p]!r} is not a yes/no value; use true/false (是/否)",
+    )
+    return parsed
+
+
+def _check_unique_ids(out: pd.DataFrame, id_column: str, found: _Found) -> None:
+    """Ids that appear more than once, each reported with the input rows that share it."""
+    ids = pd.Series(_ids(out, id_column))
+    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+    rows_of = pd.Series(np.arange(len(ids)))[dup].groupby(ids[dup].to_numpy()).apply(list).to_dict()
+    found.add(
+        dup,
+        "error",
+        id_column,
+        lambda p: (
+            f"{id_column} {ids[p]!r} appears {len(rows_of[ids[p]])} times "
+            f"(input rows {', '.join(map(str, rows_of[ids[p]]))}); ids must be unique"
+        ),
+    )
 
 
 def feature_ids(df: pd.DataFrame, id_column: str) -> np.ndarray:
@@ -464,6 +489,11 @@ def flag(
     ]
 
 
+def problem_rows(problems: Iterable[Problem]) -> np.ndarray:
+    """The input rows (positions) of ``problems``, for those that name one."""
+    return np.array([p.row for p in problems if p.row is not None], dtype=np.int64)
+
+
 def check_geometry(
     df: gpd.GeoDataFrame,
     id_column: str,
@@ -522,8 +552,6 @@ def active_geometry(df: object, *, what: str) -> gpd.GeoDataFrame:
     ValidationError
         If ``df`` is not a GeoDataFrame or has no active geometry column.
     """
-    from planner.errors import ValidationError
-
     if not isinstance(df, gpd.GeoDataFrame) or df._geometry_column_name not in df.columns:
         problem = Problem(
             "error",
@@ -533,6 +561,7 @@ def active_geometry(df: object, *, what: str) -> gpd.GeoDataFrame:
             feature=what,
         )
         raise ValidationError([problem], what=f"{what} input")
-    if df.geometry.name != "geometry":
-        df = df.rename_geometry("geometry")
-    return df.reset_index(drop=True)
+    frame: gpd.GeoDataFrame = df
+    if frame.geometry.name != "geometry":
+        frame = frame.rename_geometry("geometry")
+    return frame.reset_index(drop=True)

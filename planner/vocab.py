@@ -27,7 +27,9 @@ __all__ = [
     "NETWORK_OF_KIND",
     "ROAD_CLASSES",
     "SOURCE_KINDS",
+    "STARTED_STATUSES",
     "STATUSES",
+    "SUPPLIED_STATUSES",
     "SUPPLY_MODES",
     "Choices",
     "capacity_unit",
@@ -52,6 +54,12 @@ STATUSES: Choices = _choices(
     in_production=("投产", "in production"),
 )
 """Land-supply lifecycle, in order: 规划 → 储备 → 已供 → 在建 → 投产."""
+
+SUPPLIED_STATUSES: tuple[str, ...] = ("supplied", "under_construction", "in_production")
+"""Statuses of supplied land (已供, 在建, 投产): it has a holder and a contract, and may fall idle."""
+
+STARTED_STATUSES: tuple[str, ...] = ("under_construction", "in_production")
+"""Statuses of land started on (在建, 投产): it has an actual start date and draws on the networks."""
 
 SUPPLY_MODES: Choices = _choices(
     grant=("出让", "grant (paid transfer of the use right)"),

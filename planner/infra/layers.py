@@ -10,7 +10,7 @@ of its network, in the column that names the unit (``capacity_kva``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import geopandas as gpd
@@ -161,7 +161,7 @@ def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Pro
     fed = np.array([NETWORK_OF_KIND.get(k) if isinstance(k, str) else None for k in kind], dtype=object)
     mismatch = known & (fed != net)
 
-    def report(mask: np.ndarray, field: str, message) -> None:
+    def report(mask: np.ndarray, field: str, message: str | Callable[[int], str]) -> None:
         problems.extend(flag(sources, mask, "error", field, message, id_column="source_id", what="source"))
 
     report(
@@ -175,7 +175,7 @@ def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Pro
         report(
             wrong,
             column,
-            lambda p, column=column: (
+            lambda p: (
                 f"a {net[p]} source states its capacity in `{CAPACITY_COLUMN[net[p]] or 'no column'}`, not `{column}`"
             ),
         )
@@ -184,6 +184,6 @@ def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Pro
         report(
             lacking,
             column,
-            lambda p, column=column: f"a {kind[p]} ({SOURCE_KINDS[kind[p]][0]}) needs its capacity in `{column}`",
+            lambda p: f"a {kind[p]} ({SOURCE_KINDS[kind[p]][0]}) needs its capacity in `{column}`",
         )
     return sources, problems

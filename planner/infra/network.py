@@ -58,6 +58,7 @@ class Network:
 
     @property
     def label(self) -> str:
+        """The network's Chinese name (``给水``)."""
         return NETWORKS[self.name][0]
 
     @cached_property
@@ -82,7 +83,8 @@ class Network:
         """Connected-component label of each node."""
         n = len(self.nodes)
         matrix = scipy.sparse.coo_matrix((np.ones(len(self.edges)), (self.edges["u"], self.edges["v"])), shape=(n, n))
-        return scipy.sparse.csgraph.connected_components(matrix, directed=False)[1]
+        labels: np.ndarray = scipy.sparse.csgraph.connected_components(matrix, directed=False)[1]
+        return labels
 
 
 def build_network(
@@ -179,8 +181,9 @@ def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:
     mine = sources[sources["network"] == name]
     if "in_service" in mine:
         mine = mine[mine["in_service"].fillna(True).astype(bool)]
-    points = mine.geometry.to_numpy()
-    return points[~shapely.is_missing(points)]
+    points: np.ndarray = mine.geometry.to_numpy()
+    present: np.ndarray = points[~shapely.is_missing(points)]
+    return present
 
 
 def _split_at(segments: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -231,7 +234,10 @@ def _connectors(geoms: np.ndarray, snap_m: float) -> np.ndarray:
         return np.array([], dtype=object)
     e, g = e[gap], g[gap]
     targets = shapely.line_interpolate_point(geoms[g], shapely.line_locate_point(geoms[g], ends[e]))
-    return shapely.linestrings(np.stack([shapely.get_coordinates(ends[e]), shapely.get_coordinates(targets)], axis=1))
+    links: np.ndarray = shapely.linestrings(
+        np.stack([shapely.get_coordinates(ends[e]), shapely.get_coordinates(targets)], axis=1)
+    )
+    return links
 
 
 def _empty_sources() -> pd.DataFrame:

@@ -3,7 +3,7 @@
 The networks are independent of one another, so a big park has them worked out in
 several processes (one per core, at most one per network); the results are the same
 as one after the other. What every network needs of the parcels' shapes
-(:func:`planner.infra.coverage.parcel_shapes`) is made once, before the processes start.
+(:func:`planner.infra.taps.parcel_shapes`) is made once, before the processes start.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem
-from planner.infra.coverage import Coverage, ParcelShapes, network_coverage, parcel_shapes
+from planner.infra.coverage import Coverage, network_coverage
 from planner.infra.network import build_network
+from planner.infra.taps import ParcelShapes, parcel_shapes
 
 __all__ = ["PARALLEL_PARCELS", "NetworkRun", "park_coverage"]
 
@@ -67,17 +68,16 @@ class _Job:
         return NetworkRun(name, network.problems, len(network.edges), coverage)
 
 
-_WORKER_JOB: _Job | None = None
+_WORKER: dict[str, _Job] = {}
+"""The job of this worker process, under ``"job"``: set once as the process starts, by :func:`_start`."""
 
 
 def _start(job: _Job) -> None:
-    global _WORKER_JOB  # the job of this worker process
-    _WORKER_JOB = job
+    _WORKER["job"] = job
 
 
 def _run(name: str) -> NetworkRun:
-    assert _WORKER_JOB is not None
-    return _WORKER_JOB.run(name)
+    return _WORKER["job"].run(name)
 
 
 def park_coverage(

@@ -1,6 +1,6 @@
 """Numpy kernels for straight edges near convex parcels, in place of GEOS calls per pair.
 
-:func:`planner.infra.coverage.network_coverage` needs, for every parcel–edge pair,
+:func:`planner.infra.taps.network_taps` needs, for every parcel–edge pair,
 whether the edge passes within the service distance ``d`` of the parcel, the stretch of
 the edge inside the parcel's service zone, and (for the chosen pairs) their distance.
 With GEOS that is a distance test, a buffer, an intersection and projections per pair —

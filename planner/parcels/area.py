@@ -72,7 +72,8 @@ def ellipsoid_area_m2(geometry: gpd.GeoSeries) -> np.ndarray:
     together.
     """
     if geometry.crs is None:
-        raise CRSError("`geometry` must have a CRS to compute ellipsoidal areas")
+        msg = "`geometry` must have a CRS to compute ellipsoidal areas"
+        raise CRSError(msg)
     values = geometry.to_numpy()
     present = ~shapely.is_missing(values) & ~shapely.is_empty(values)
     out = np.full(len(values), np.nan)

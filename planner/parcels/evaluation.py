@@ -22,15 +22,17 @@ Chinese and English naming each value, its benchmark and the class.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import Problem
-from planner.fields import flag
+from planner.fields import flag, problem_rows
 from planner.parcels.validation import DECLARED_AREA_TOLERANCE
 from planner.resources import data_path
 from planner.vocab import EVAL_CLASSES
@@ -40,10 +42,13 @@ __all__ = ["EvaluationResult", "consistency_checks", "evaluate", "far_minimum", 
 _INDUSTRIAL_PREFIXES = ("1001", "1101")
 _RATIO_LIMIT = 5.0  # consistency: more than 5× off the median of comparable parcels
 
+Benchmark = float | np.ndarray
+"""A benchmark: one figure for every parcel, or one per parcel (the FAR minimum of its industry)."""
+
 
 def is_industrial(land_use: pd.Series) -> np.ndarray:
     """Industrial land (100101/100102/100103) and logistics-warehousing land (1101xx)."""
-    return land_use.fillna("").astype(str).str.startswith(_INDUSTRIAL_PREFIXES).to_numpy()
+    return np.asarray(land_use.fillna("").astype(str).str.startswith(_INDUSTRIAL_PREFIXES), dtype=bool)
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +61,7 @@ def _far_table() -> dict[str, float]:
 def far_minimum(industry: pd.Series) -> np.ndarray:
     """Minimum floor-area ratio of each industry's division (C3670 → C36 → 0.7); NaN where none is set."""
     division = industry.fillna("").astype(str).str[:3]
-    return division.map(_far_table()).to_numpy(dtype=float, na_value=np.nan)
+    return np.asarray(division.map(_far_table()).to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
 @dataclass
@@ -81,12 +86,56 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     """Evaluate producing industrial parcels per mu and class them A–D (see the module notes)."""
     p = parcels.reset_index(drop=True)
     producing = (p["status"] == "in_production").to_numpy() & is_industrial(p["land_use"])
-    area_mu = p["area_mu"].to_numpy(dtype=float)
+    problems = _unjudged(p, producing)
+    rows = np.flatnonzero(producing & ~np.isin(np.arange(len(p)), problem_rows(problems)))
+    figures = _indicators(p)
+    benchmarks: dict[str, tuple[np.ndarray, Benchmark, float]] = {
+        "tax": (figures["tax_per_mu_wan"], config.threshold("tax_min_wan_per_mu"), config.threshold("eval_weight_tax")),
+        "output": (
+            figures["output_per_mu_wan"],
+            config.threshold("output_min_wan_per_mu"),
+            config.threshold("eval_weight_output"),
+        ),
+        "energy": (
+            figures["output_per_tce_wan"],
+            config.threshold("eval_output_per_tce_benchmark_wan"),
+            config.threshold("eval_weight_energy"),
+        ),
+        "far": (figures["far"], figures["far_min"], config.threshold("eval_weight_far")),
+    }
+    score = _score(benchmarks, config.threshold("eval_score_cap"), len(p))
+    floors = [config.threshold(f"eval_class_{c}_min_score") for c in "abc"]
+    cls = np.select([score >= floors[0], score >= floors[1], score >= floors[2]], ["A", "B", "C"], "D")
+    low_far = np.isfinite(figures["far_min"]) & (figures["far"] < figures["far_min"])
+    low = (cls == "D") | low_far
+
+    table = pd.DataFrame(
+        {
+            "parcel_id": p["parcel_id"].to_numpy()[rows],
+            "holder": p["holder"].to_numpy()[rows],
+            "industry": p["industry"].to_numpy()[rows],
+            "area_mu": p["area_mu"].to_numpy(dtype=float)[rows],
+            **{name: values[rows] for name, values in figures.items()},
+            "score": score[rows],
+            "eval_class": cls[rows],
+            "low_efficiency": low[rows],
+        }
+    )
+    table["class_zh"] = table["eval_class"].map(lambda c: EVAL_CLASSES[c][0])
+    bench = {k: v[1] for k, v in benchmarks.items()}
+    records = list(table.itertuples())
+    for lang in ("zh", "en"):
+        table[f"explanation_{lang}"] = [
+            _explain(row, bench, int(pos), lang) for row, pos in zip(records, rows, strict=True)
+        ]
+    return EvaluationResult(table.set_index("parcel_id"), problems)
+
+
+def _unjudged(p: pd.DataFrame, producing: np.ndarray) -> list[Problem]:
+    """Producing parcels that cannot be evaluated: no annual tax or output, or a negative one."""
     tax = p["tax_wan"].to_numpy(dtype=float, na_value=np.nan)
     output = p["output_wan"].to_numpy(dtype=float, na_value=np.nan)
-    energy = p["energy_tce"].to_numpy(dtype=float, na_value=np.nan)
-    floor = p["floor_area_m2"].to_numpy(dtype=float, na_value=np.nan)
-    problems = [
+    return [
         *flag(
             p,
             producing & np.isnan(tax),
@@ -104,27 +153,29 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
         *flag(p, producing & ~np.isnan(tax) & (tax < 0), "error", "tax_wan", "the annual tax is negative"),
         *flag(p, producing & ~np.isnan(output) & (output < 0), "error", "output_wan", "the annual output is negative"),
     ]
-    rows = producing & ~np.isin(np.arange(len(p)), [q.row for q in problems])
 
+
+def _indicators(p: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The four indicators of every parcel and its industry's FAR minimum (NaN where they cannot be computed)."""
+    area_mu = p["area_mu"].to_numpy(dtype=float)
+    tax = p["tax_wan"].to_numpy(dtype=float, na_value=np.nan)
+    output = p["output_wan"].to_numpy(dtype=float, na_value=np.nan)
+    energy = p["energy_tce"].to_numpy(dtype=float, na_value=np.nan)
+    floor = p["floor_area_m2"].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        tax_mu = tax / area_mu
-        output_mu = output / area_mu
-        per_tce = np.where(energy > 0, output / energy, np.nan)
-        far = floor / p["area_m2"].to_numpy(dtype=float)
-    far_min = far_minimum(p["industry"])
-    cap = config.threshold("eval_score_cap")
-    benchmarks = {
-        "tax": (tax_mu, config.threshold("tax_min_wan_per_mu"), config.threshold("eval_weight_tax")),
-        "output": (output_mu, config.threshold("output_min_wan_per_mu"), config.threshold("eval_weight_output")),
-        "energy": (
-            per_tce,
-            config.threshold("eval_output_per_tce_benchmark_wan"),
-            config.threshold("eval_weight_energy"),
-        ),
-        "far": (far, far_min, config.threshold("eval_weight_far")),
-    }
-    weighted = np.zeros(len(p))
-    weights = np.zeros(len(p))
+        return {
+            "tax_per_mu_wan": tax / area_mu,
+            "output_per_mu_wan": output / area_mu,
+            "output_per_tce_wan": np.where(energy > 0, output / energy, np.nan),
+            "far": floor / p["area_m2"].to_numpy(dtype=float),
+            "far_min": far_minimum(p["industry"]),
+        }
+
+
+def _score(benchmarks: Mapping[str, tuple[np.ndarray, Benchmark, float]], cap: float, n: int) -> np.ndarray:
+    """The composite score of ``n`` parcels: ``100 · Σ wᵢ·scoreᵢ / Σ wᵢ`` over the indicators that can be computed."""
+    weighted = np.zeros(n)
+    weights = np.zeros(n)
     for key, (value, benchmark, weight) in benchmarks.items():
         with np.errstate(divide="ignore", invalid="ignore"):
             # the FAR minimum is a floor to meet, not a target to beat: its score stops at 1
@@ -133,38 +184,12 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
         weighted += np.where(ok, weight * s, 0.0)
         weights += np.where(ok, weight, 0.0)
     with np.errstate(invalid="ignore"):
-        score = 100.0 * weighted / weights
-    floors = [config.threshold(f"eval_class_{c}_min_score") for c in "abc"]
-    cls = np.select([score >= floors[0], score >= floors[1], score >= floors[2]], ["A", "B", "C"], "D")
-    low_far = np.isfinite(far_min) & (far < far_min)
-    low = (cls == "D") | low_far
-
-    sel = np.flatnonzero(rows)
-    table = pd.DataFrame(
-        {
-            "parcel_id": p["parcel_id"].to_numpy()[sel],
-            "holder": p["holder"].to_numpy()[sel],
-            "industry": p["industry"].to_numpy()[sel],
-            "area_mu": area_mu[sel],
-            "tax_per_mu_wan": tax_mu[sel],
-            "output_per_mu_wan": output_mu[sel],
-            "output_per_tce_wan": per_tce[sel],
-            "far": far[sel],
-            "far_min": far_min[sel],
-            "score": score[sel],
-            "eval_class": cls[sel],
-            "low_efficiency": low[sel],
-        }
-    )
-    table["class_zh"] = table["eval_class"].map(lambda c: EVAL_CLASSES[c][0])
-    bench = {k: v[1] for k, v in benchmarks.items()}
-    rows_ = list(table.itertuples())
-    for lang in ("zh", "en"):
-        table[f"explanation_{lang}"] = [_explain(row, bench, pos, lang) for row, pos in zip(rows_, sel, strict=True)]
-    return EvaluationResult(table.set_index("parcel_id"), problems)
+        score: np.ndarray = 100.0 * weighted / weights
+    return score
 
 
-def _benchmark(bench: object, pos: int) -> float:
+def _benchmark(bench: Benchmark, pos: int) -> float:
+    """The benchmark of the parcel at position ``pos``."""
     return float(bench[pos]) if isinstance(bench, np.ndarray) else float(bench)
 
 
@@ -200,7 +225,21 @@ _TEXT = {
 }
 
 
-def _explain(row: object, bench: dict, pos: int, lang: str) -> str:
+class _EvaluationRow(Protocol):
+    """A row of :attr:`EvaluationResult.table` (as ``itertuples`` gives it), as :func:`_explain` reads it."""
+
+    industry: str | None
+    tax_per_mu_wan: float
+    output_per_mu_wan: float
+    output_per_tce_wan: float
+    far: float
+    far_min: float
+    score: float
+    eval_class: str
+    low_efficiency: bool
+
+
+def _explain(row: _EvaluationRow, bench: Mapping[str, Benchmark], pos: int, lang: str) -> str:
     """One enterprise's evaluation in words: each value with its benchmark, then the class."""
     t = _TEXT[lang]
     parts = [

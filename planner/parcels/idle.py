@@ -27,21 +27,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import Problem
-from planner.fields import flag
-from planner.vocab import DELAY_CAUSES
+from planner.fields import flag, problem_rows
+from planner.vocab import DELAY_CAUSES, STARTED_STATUSES, SUPPLIED_STATUSES
 
 __all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
 
 IDLE_COLUMNS = ("idle_rule", "idle_since", "idle_fee_wan", "reclaim_from")
 """The parcel columns this module derives (DESIGN.md, The parcel layer: idle)."""
-
-_SUPPLIED = ("supplied", "under_construction", "in_production")
 
 
 def period_end(start: pd.Series | pd.Timestamp, *, years: float) -> pd.Series | pd.Timestamp:
@@ -105,37 +104,110 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
         reported and counted, its fee unknown.
     """
     day = pd.Timestamp(as_of).normalize()
-    idle_years = config.threshold("idle_after_years")
-    reclaim_years = config.threshold("reclaim_after_years")
-    fee_rate = config.threshold("idle_fee_rate")
-    developed_min = config.threshold("idle_developed_fraction")
-    invested_min = config.threshold("idle_investment_fraction")
-
+    rules = _IdleRules.of(config)
     p = parcels.reset_index(drop=True)
-    n = len(p)
-    supplied = p["status"].isin(_SUPPLIED).to_numpy()
-    agreed = p["agreed_start_date"]
-    started = p["actual_start_date"]
-    halted = p["halted_since"]
+    supplied = p["status"].isin(SUPPLIED_STATUSES).to_numpy()
     problems = _check_records(p, supplied)
-    judged = supplied & ~np.isin(np.arange(n), [q.row for q in problems if q.severity == "error"])
+    errors = [q for q in problems if q.severity == "error"]
+    judged = supplied & ~np.isin(np.arange(len(p)), problem_rows(errors))
+    late, resumed, due1 = _not_started(p, judged, day, rules)
+    not_started = late & ~resumed
+    halted, due2, unknown = _halted(p, judged, day, rules, not_started)
+    problems += unknown
 
-    # rule 1: not started one full year after the agreed start date
-    due1 = period_end(agreed, years=idle_years) + pd.Timedelta(days=1)
-    started_by_then = started.notna() & (started < due1)
-    rule1 = judged & agreed.notna().to_numpy() & (due1 <= day).to_numpy() & ~started_by_then.to_numpy()
-    resumed = rule1 & started.notna().to_numpy() & (started <= day).to_numpy()
+    idle = not_started | halted
+    rule = np.full(len(p), None, dtype=object)
+    rule[halted] = "halted"
+    rule[not_started] = "not_started"
+    reference = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
+    reference[late] = p["agreed_start_date"][late]
+    reference[halted] = p["halted_since"][halted]
+    since = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
+    since[late] = due1[late]
+    since[halted] = due2[halted]
+    fees = _Fees.of(p, idle, rules)
+    problems += fees.problems
+    reclaim = period_end(reference, years=rules.reclaim_years) + pd.Timedelta(days=1)
+    reclaim = reclaim.where(fees.holder_caused, pd.NaT)
 
-    # rule 2: started, under 1/3 developed or under 25% invested, halted one full year
+    table = pd.DataFrame(
+        {
+            "parcel_id": p["parcel_id"],
+            "idle_rule": pd.Series(rule, index=p.index, dtype=object),
+            "idle_since": since.where(idle, pd.NaT),
+            "idle_fee_wan": np.where(idle, fees.fee_wan, np.nan),
+            "reclaim_from": reclaim.where(idle, pd.NaT),
+            "idle_days": pd.array(np.where(idle, (day - since).dt.days, None), dtype="Int64"),
+            "reference_date": reference.where(idle | resumed, pd.NaT),
+            "government_cause": pd.Series(fees.government_cause, index=p.index, dtype=object),
+            "resumed_on": p["actual_start_date"].where(resumed, pd.NaT),
+        }
+    )
+    notes = np.full((len(p), 2), "", dtype=object)
+    explained = np.flatnonzero(idle | resumed)  # words only where there is something to say
+    for pos, row in zip(explained, table.iloc[explained].itertuples(), strict=True):
+        notes[pos] = _note(row, day, rules)
+    table["note_zh"], table["note_en"] = notes[:, 0], notes[:, 1]
+    return IdleResult(day, table.set_index("parcel_id"), problems)
+
+
+@dataclass(frozen=True)
+class _IdleRules:
+    """The park's thresholds of the idle-land rules (``idle_after_years`` and the rest)."""
+
+    idle_years: float
+    reclaim_years: float
+    fee_rate: float
+    developed_min: float
+    invested_min: float
+
+    @classmethod
+    def of(cls, config: ParkConfig) -> _IdleRules:
+        """The thresholds of ``config``."""
+        return cls(
+            idle_years=config.threshold("idle_after_years"),
+            reclaim_years=config.threshold("reclaim_after_years"),
+            fee_rate=config.threshold("idle_fee_rate"),
+            developed_min=config.threshold("idle_developed_fraction"),
+            invested_min=config.threshold("idle_investment_fraction"),
+        )
+
+
+def _not_started(
+    p: pd.DataFrame, judged: np.ndarray, day: pd.Timestamp, rules: _IdleRules
+) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Rule 1: not started one full year after the agreed start date.
+
+    Returns the parcels the rule holds for, those of them started since (no longer
+    idle), and for every parcel the first day it would be idle.
+    """
+    agreed, started = p["agreed_start_date"], p["actual_start_date"]
+    due = period_end(agreed, years=rules.idle_years) + pd.Timedelta(days=1)
+    started_by_then = started.notna() & (started < due)
+    late = judged & agreed.notna().to_numpy() & (due <= day).to_numpy() & ~started_by_then.to_numpy()
+    resumed = late & started.notna().to_numpy() & (started <= day).to_numpy()
+    return late, resumed, due
+
+
+def _halted(
+    p: pd.DataFrame, judged: np.ndarray, day: pd.Timestamp, rules: _IdleRules, not_started: np.ndarray
+) -> tuple[np.ndarray, pd.Series, list[Problem]]:
+    """Rule 2: started, under 1/3 developed or under 25% invested, and halted one full year.
+
+    Returns the parcels the rule holds for (not those idle by rule 1), for every parcel
+    the first day it would be idle, and a warning for each parcel halted long enough
+    whose records cannot tell how far it was developed or invested.
+    """
+    started, halted = p["actual_start_date"], p["halted_since"]
     area = p["area_m2"].to_numpy(dtype=float)
     developed = p["developed_area_m2"].to_numpy(dtype=float, na_value=np.nan)
     invested = p["investment_actual_wan"].to_numpy(dtype=float, na_value=np.nan)
     total = p["investment_total_wan"].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        little_developed = developed < developed_min * area
-        little_invested = invested < invested_min * total
-    due2 = period_end(halted, years=idle_years) + pd.Timedelta(days=1)
-    halted_long = judged & started.notna().to_numpy() & halted.notna().to_numpy() & (due2 <= day).to_numpy()
+        little_developed = developed < rules.developed_min * area
+        little_invested = invested < rules.invested_min * total
+    due = period_end(halted, years=rules.idle_years) + pd.Timedelta(days=1)
+    halted_long = judged & started.notna().to_numpy() & halted.notna().to_numpy() & (due <= day).to_numpy()
     unknown = halted_long & (np.isnan(developed) | np.isnan(area)) & (np.isnan(invested) | np.isnan(total))
     unknown |= (
         halted_long
@@ -147,6 +219,7 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
         "developed_area_m2",
         np.where(np.isnan(invested), "investment_actual_wan", "investment_total_wan"),
     )
+    problems: list[Problem] = []
     for column in ("developed_area_m2", "investment_actual_wan", "investment_total_wan"):
         problems += flag(
             p,
@@ -154,60 +227,46 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
             "warning",
             column,
             (
-                f"halted for over {idle_years:g} year(s), but `{column}` is missing: whether the parcel is under "
-                f"{developed_min:.3g} developed or {invested_min:.0%} invested cannot be told"
+                f"halted for over {rules.idle_years:g} year(s), but `{column}` is missing: whether the parcel is under "
+                f"{rules.developed_min:.3g} developed or {rules.invested_min:.0%} invested cannot be told"
             ),
         )
-    rule2 = halted_long & (little_developed | little_invested) & ~unknown & ~(rule1 & ~resumed)
+    rule = halted_long & (little_developed | little_invested) & ~unknown & ~not_started
+    return rule, due, problems
 
-    rule = np.where(rule1 & ~resumed, "not_started", np.where(rule2, "halted", None))
-    idle = rule != None  # noqa: E711 - elementwise on an object array
-    reference = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
-    reference[rule1] = agreed[rule1]
-    reference[rule2] = halted[rule2]
-    since = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
-    since[rule1] = due1[rule1]
-    since[rule2] = due2[rule2]
-    reclaim = period_end(reference, years=reclaim_years) + pd.Timedelta(days=1)
 
-    cause = p["delay_cause"].astype(object).where(p["delay_cause"].notna(), None).to_numpy()
-    government = idle & pd.notna(cause)
-    price = p["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
-    holder_caused = idle & ~government
-    no_price = holder_caused & np.isnan(price)
-    problems += flag(
-        p,
-        no_price,
-        "error",
-        "land_price_wan",
-        (
-            "the parcel is idle, but no land price is recorded: the idle-land fee "
-            f"({fee_rate:.0%} of the land price) cannot be computed"
-        ),
-    )
-    fee = np.round(np.where(holder_caused, fee_rate * price, np.where(government, 0.0, np.nan)), 4)  # 1 yuan
-    reclaim = reclaim.where(holder_caused, pd.NaT)
+@dataclass
+class _Fees:
+    """Who caused each idle parcel's idleness and the idle-land fee it owes (art. 8, art. 14)."""
 
-    table = pd.DataFrame(
-        {
-            "parcel_id": p["parcel_id"],
-            "idle_rule": pd.Series(rule, index=p.index, dtype=object),
-            "idle_since": since.where(idle, pd.NaT),
-            "idle_fee_wan": np.where(idle, fee, np.nan),
-            "reclaim_from": reclaim.where(idle, pd.NaT),
-            "idle_days": pd.array(np.where(idle, (day - since).dt.days, None), dtype="Int64"),
-            "reference_date": reference.where(idle | resumed, pd.NaT),
-            "government_cause": pd.Series(np.where(government, cause, None), index=p.index, dtype=object),
-            "resumed_on": started.where(resumed, pd.NaT),
-        }
-    )
-    notes = np.full((n, 2), "", dtype=object)
-    explained = np.flatnonzero(idle | resumed)  # words only where there is something to say
-    rules = {"idle": idle_years, "reclaim": reclaim_years, "developed": developed_min, "invested": invested_min}
-    for pos, row in zip(explained, table.iloc[explained].itertuples(), strict=True):
-        notes[pos] = _note(row, day, rules)
-    table["note_zh"], table["note_en"] = notes[:, 0], notes[:, 1]
-    return IdleResult(day, table.set_index("parcel_id"), problems)
+    government_cause: np.ndarray
+    """The government-caused reason (``delay_cause``) of an idle parcel, else ``None``."""
+    holder_caused: np.ndarray
+    fee_wan: np.ndarray
+    """The fee: the rate times the land price for holder-caused idle land, 0 for government-caused, else NaN."""
+    problems: list[Problem]
+
+    @classmethod
+    def of(cls, p: pd.DataFrame, idle: np.ndarray, rules: _IdleRules) -> _Fees:
+        """The fees of the parcels ``idle``; an idle parcel without a land price is reported, its fee unknown."""
+        cause = p["delay_cause"].astype(object).where(p["delay_cause"].notna(), None).to_numpy()
+        government = idle & pd.notna(cause)
+        price = p["land_price_wan"].to_numpy(dtype=float, na_value=np.nan)
+        holder_caused = idle & ~government
+        problems = flag(
+            p,
+            holder_caused & np.isnan(price),
+            "error",
+            "land_price_wan",
+            (
+                "the parcel is idle, but no land price is recorded: the idle-land fee "
+                f"({rules.fee_rate:.0%} of the land price) cannot be computed"
+            ),
+        )
+        fee = np.round(np.where(holder_caused, rules.fee_rate * price, np.where(government, 0.0, np.nan)), 4)  # 1 yuan
+        shown = cause.copy()
+        shown[~government] = None
+        return cls(shown, holder_caused, fee, problems)
 
 
 def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
@@ -221,7 +280,7 @@ def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
         ((halted < started).fillna(False), "halted_since", "the halt date is before the actual start date"),
         (halted.notna() & started.isna(), "halted_since", "a halt date without an actual start date"),
         (
-            p["status"].isin(["under_construction", "in_production"]) & started.isna(),
+            p["status"].isin(STARTED_STATUSES) & started.isna(),
             "actual_start_date",
             "the parcel is under construction or producing but has no actual start date",
         ),
@@ -248,9 +307,21 @@ def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
     return problems
 
 
-def _note(row: object, day: pd.Timestamp, rules: dict[str, float]) -> tuple[str, str]:
+class _IdleRow(Protocol):
+    """A row of :attr:`IdleResult.table` (as ``itertuples`` gives it), as :func:`_note` reads it."""
+
+    idle_rule: str | None
+    idle_since: pd.Timestamp
+    idle_fee_wan: float
+    reclaim_from: pd.Timestamp
+    reference_date: pd.Timestamp
+    government_cause: str | None
+    resumed_on: pd.Timestamp
+
+
+def _note(row: _IdleRow, day: pd.Timestamp, rules: _IdleRules) -> tuple[str, str]:
     """Chinese and English explanation of one parcel's classification, in the park's own terms."""
-    years, reclaim = f"{rules['idle']:g}", f"{rules['reclaim']:g}"
+    years, reclaim = f"{rules.idle_years:g}", f"{rules.reclaim_years:g}"
     rule = row.idle_rule
     if rule is None and pd.isna(row.resumed_on):
         return "", ""
@@ -263,14 +334,14 @@ def _note(row: object, day: pd.Timestamp, rules: dict[str, float]) -> tuple[str,
     base_zh = (
         f"约定动工日 {row.reference_date:%Y-%m-%d} 起满{years}年未动工"
         if rule == "not_started"
-        else f"{row.reference_date:%Y-%m-%d} 起中止开发建设满{years}年，开发面积不足{rules['developed']:.3g}"
-        f"或投资不足{rules['invested']:.0%}"
+        else f"{row.reference_date:%Y-%m-%d} 起中止开发建设满{years}年，开发面积不足{rules.developed_min:.3g}"
+        f"或投资不足{rules.invested_min:.0%}"
     )
     base_en = (
         f"not started {years} year(s) after {row.reference_date:%Y-%m-%d}"
         if rule == "not_started"
-        else f"halted {years} year(s) from {row.reference_date:%Y-%m-%d}, under {rules['developed']:.3g} developed "
-        f"or {rules['invested']:.0%} invested"
+        else f"halted {years} year(s) from {row.reference_date:%Y-%m-%d}, under {rules.developed_min:.3g} developed "
+        f"or {rules.invested_min:.0%} invested"
     )
     since = f"{row.idle_since:%Y-%m-%d}"
     if row.government_cause:

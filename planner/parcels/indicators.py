@@ -24,11 +24,11 @@ import pandas as pd
 
 from planner.parcels.evaluation import is_industrial
 from planner.units import M2_PER_HECTARE, M2_PER_MU
+from planner.vocab import SUPPLIED_STATUSES
 
 __all__ = ["INDICATORS", "NATIONAL_2019", "Indicator", "park_indicators"]
 
-_AVAILABLE = ("reserved", "supplied", "under_construction", "in_production")
-_SUPPLIED = ("supplied", "under_construction", "in_production")
+_AVAILABLE = ("reserved", *SUPPLIED_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def _indicators(p: pd.DataFrame) -> dict[str, float]:
     area = p["area_m2"].to_numpy(dtype=float)
     status = p["status"]
     available = status.isin(_AVAILABLE).to_numpy()
-    supplied = status.isin(_SUPPLIED).to_numpy()
+    supplied = status.isin(SUPPLIED_STATUSES).to_numpy()
     built = (status == "in_production").to_numpy()
     industrial = is_industrial(p["land_use"]) & built
     idle = p["_idle"].to_numpy(dtype=bool) & supplied

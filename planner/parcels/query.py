@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypedDict, Unpack
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +27,7 @@ from planner.errors import FilterError
 from planner.fields import allowed_text
 from planner.vocab import STATUSES
 
-__all__ = ["FilterColumns", "filter_parcels", "parcel_filter_mask"]
+__all__ = ["FILTERS", "FilterColumns", "ParcelFilters", "filter_parcels", "parcel_filter_mask"]
 
 
 class FilterColumns:
@@ -42,7 +43,7 @@ class FilterColumns:
         self._arrays: dict[str, np.ndarray] = {}
         self._statuses: tuple[np.ndarray, pd.Index] | None = None
 
-    def _array(self, name: str, make) -> np.ndarray:
+    def _array(self, name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
         if name not in self._arrays:
             self._arrays[name] = make()
         return self._arrays[name]
@@ -68,18 +69,24 @@ class FilterColumns:
         return np.isin(positions, wanted)
 
 
-def filter_parcels(
-    parcels: gpd.GeoDataFrame,
-    *,
-    ready: bool | None = None,
-    min_area_mu: float | None = None,
-    max_area_mu: float | None = None,
-    status: str | Sequence[str] | None = None,
-    industry: str | None = None,
-    land_use: str | None = None,
-    idle: bool | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
-) -> gpd.GeoDataFrame:
+class ParcelFilters(TypedDict, total=False):
+    """The filters of :func:`filter_parcels` by name; each may be left out (or ``None``) for "any"."""
+
+    ready: bool | None
+    min_area_mu: float | None
+    max_area_mu: float | None
+    status: str | Sequence[str] | None
+    industry: str | None
+    land_use: str | None
+    idle: bool | None
+    bbox: tuple[float, float, float, float] | None
+
+
+FILTERS: tuple[str, ...] = tuple(ParcelFilters.__annotations__)
+"""The names of the filters, in the order :func:`parcel_filter_mask` applies them."""
+
+
+def filter_parcels(parcels: gpd.GeoDataFrame, **filters: Unpack[ParcelFilters]) -> gpd.GeoDataFrame:
     """The parcels that meet every filter given (``None`` means "any").
 
     Parameters
@@ -108,72 +115,72 @@ def filter_parcels(
     ------
     FilterError
         A filter value that is not allowed; the message names the filter and what is allowed.
+    TypeError
+        A filter that does not exist.
     """
-    return parcels[
-        parcel_filter_mask(
-            parcels,
-            ready=ready,
-            min_area_mu=min_area_mu,
-            max_area_mu=max_area_mu,
-            status=status,
-            industry=industry,
-            land_use=land_use,
-            idle=idle,
-            bbox=bbox,
-        )
-    ]
+    return parcels[parcel_filter_mask(parcels, **filters)]
 
 
 def parcel_filter_mask(
-    parcels: gpd.GeoDataFrame,
-    *,
-    ready: bool | None = None,
-    min_area_mu: float | None = None,
-    max_area_mu: float | None = None,
-    status: str | Sequence[str] | None = None,
-    industry: str | None = None,
-    land_use: str | None = None,
-    idle: bool | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
-    columns: FilterColumns | None = None,
+    parcels: gpd.GeoDataFrame, *, columns: FilterColumns | None = None, **filters: Unpack[ParcelFilters]
 ) -> np.ndarray:
     """Boolean mask of :func:`filter_parcels` (same arguments).
 
     ``columns``: the :class:`FilterColumns` of ``parcels`` kept from an earlier call, if any.
     """
+    unknown = [name for name in filters if name not in FILTERS]
+    if unknown:
+        msg = f"unknown filter(s) {', '.join(unknown)}; the filters are {', '.join(FILTERS)}"
+        raise TypeError(msg)
     if columns is None:
         columns = FilterColumns(parcels)
     elif columns.parcels is not parcels:
-        raise ValueError("`columns` were made for another parcel frame")
-    keep = np.ones(len(parcels), dtype=bool)
-    for name, value in (("min_area_mu", min_area_mu), ("max_area_mu", max_area_mu)):
-        if value is not None and (not np.isfinite(value) or value < 0):
-            raise FilterError(f"`{name}` was {value} but must be a number of mu (亩) ≥ 0")
-    if min_area_mu is not None and max_area_mu is not None and max_area_mu < min_area_mu:
-        raise FilterError(f"`max_area_mu` {max_area_mu:g} is below `min_area_mu` {min_area_mu:g}: no parcel can match")
-    area = columns.area_mu() if min_area_mu is not None or max_area_mu is not None else None
-    if min_area_mu is not None:
-        keep &= area >= min_area_mu
-    if max_area_mu is not None:
-        keep &= area <= max_area_mu
+        msg = "`columns` were made for another parcel frame"
+        raise ValueError(msg)
+    keep = _area_mask(columns, filters.get("min_area_mu"), filters.get("max_area_mu"))
+    ready, idle, status = filters.get("ready"), filters.get("idle"), filters.get("status")
     if ready is not None:
         keep &= columns.ready() == bool(ready)
     if idle is not None:
         keep &= columns.idle() == bool(idle)
     if status is not None:
         keep &= columns.status_in(_statuses(status))
+    industry, land_use, bbox = filters.get("industry"), filters.get("land_use"), filters.get("bbox")
     if industry is not None:
         keep &= _industry_mask(parcels, industry)
     if land_use is not None:
         code = _land_use_code(land_use)
         keep &= parcels["land_use"].astype("string").str.startswith(code).fillna(False).to_numpy(dtype=bool)
     if bbox is not None:
-        if len(bbox) != 4 or not bbox[0] <= bbox[2] or not bbox[1] <= bbox[3]:
-            raise FilterError(f"`bbox` was {bbox!r} but must be (minx, miny, maxx, maxy) with min ≤ max")
-        hit = np.zeros(len(parcels), dtype=bool)
-        hit[parcels.sindex.query(shapely.box(*bbox), predicate="intersects")] = True
-        keep &= hit
+        keep &= _bbox_mask(parcels, bbox)
     return keep
+
+
+def _area_mask(columns: FilterColumns, min_area_mu: float | None, max_area_mu: float | None) -> np.ndarray:
+    """The parcels within the bounds on ``area_mu``; bounds that are no number of mu ≥ 0, or cross, refused."""
+    for name, value in (("min_area_mu", min_area_mu), ("max_area_mu", max_area_mu)):
+        if value is not None and (not np.isfinite(value) or value < 0):
+            msg = f"`{name}` was {value} but must be a number of mu (亩) ≥ 0"
+            raise FilterError(msg)
+    if min_area_mu is not None and max_area_mu is not None and max_area_mu < min_area_mu:
+        msg = f"`max_area_mu` {max_area_mu:g} is below `min_area_mu` {min_area_mu:g}: no parcel can match"
+        raise FilterError(msg)
+    keep = np.ones(len(columns.parcels), dtype=bool)
+    if min_area_mu is not None:
+        keep &= columns.area_mu() >= min_area_mu
+    if max_area_mu is not None:
+        keep &= columns.area_mu() <= max_area_mu
+    return keep
+
+
+def _bbox_mask(parcels: gpd.GeoDataFrame, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    """The parcels that meet the box ``(minx, miny, maxx, maxy)``, found with the spatial index."""
+    if len(bbox) != 4 or not bbox[0] <= bbox[2] or not bbox[1] <= bbox[3]:
+        msg = f"`bbox` was {bbox!r} but must be (minx, miny, maxx, maxy) with min ≤ max"
+        raise FilterError(msg)
+    hit = np.zeros(len(parcels), dtype=bool)
+    hit[parcels.sindex.query(shapely.box(*bbox), predicate="intersects")] = True
+    return hit
 
 
 def _statuses(status: str | Sequence[str]) -> list[str]:
@@ -183,7 +190,8 @@ def _statuses(status: str | Sequence[str]) -> list[str]:
     for value in values:
         code = by_label.get(value, value)
         if code not in STATUSES:
-            raise FilterError(f"`status` was {value!r} but is expected to be one of {allowed_text(STATUSES)}")
+            msg = f"`status` was {value!r} but is expected to be one of {allowed_text(STATUSES)}"
+            raise FilterError(msg)
         out.append(code)
     return out
 
@@ -192,7 +200,8 @@ def _industry_mask(parcels: gpd.GeoDataFrame, industry: str) -> np.ndarray:
     code = industry.strip().upper()
     problem = industry_code_problem(code)
     if problem:
-        raise FilterError(f"`industry` was {industry!r}: {problem}")
+        msg = f"`industry` was {industry!r}: {problem}"
+        raise FilterError(msg)
     held = parcels["industry"].astype("string").str.startswith(code).fillna(False).to_numpy(dtype=bool)
     # a zone code admits ``code`` when it is one of the code's prefixes of three or more characters
     prefixes = "|".join(re.escape(code[:k]) for k in range(3, len(code) + 1))
@@ -203,7 +212,8 @@ def _industry_mask(parcels: gpd.GeoDataFrame, industry: str) -> np.ndarray:
         .fillna(False)
         .to_numpy(dtype=bool)
     )
-    return held | zoned
+    mask: np.ndarray = held | zoned
+    return mask
 
 
 def _land_use_code(land_use: str) -> str:
@@ -213,7 +223,7 @@ def _land_use_code(land_use: str) -> str:
         return value
     by_name = {name: code for code, name in codes["name_zh"].items()}
     if value in by_name:
-        return by_name[value]
+        return str(by_name[value])
     msg = (
         f"`land_use` was {land_use!r} but is expected to be a 用地用海分类 code or name, e.g. 1001 (工业用地), "
         "100101 (一类工业用地); see data/land_use_codes.csv"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ class ReadinessResult:
 
     @property
     def ready(self) -> pd.Index:
+        """The ids of the ready parcels (熟地)."""
         return self.table.index[self.table["ready"].fillna(False).to_numpy(dtype=bool)]
 
 
@@ -79,59 +81,14 @@ def compute_readiness(
     """
     p = parcels.set_index("parcel_id", drop=False)
     ids = p.index
+    items = {item: _network_item(p, item, coverage.get(item)) for item in NETWORK_ITEMS}
+    items["leveled"] = _leveled(p, config, terrain, dem_date=dem_date, leveled_on=leveled_on)
     out = pd.DataFrame(index=ids)
-    used: dict[str, str] = {}
-    rows = []
-    for item in NETWORK_ITEMS:
-        declared = p[f"declared_{item}"].astype("boolean")
-        cov = coverage.get(item)
-        if cov is None:
-            out[item] = pd.array([pd.NA] * len(p), dtype="boolean")
-            out[f"{item}_distance_m"] = np.nan
-            said = declared.map({True: "登记为已通", False: "登记为未通"}).fillna("无登记").astype(str)
-            out[f"{item}_reason"] = ("[登记] 无" + CHECKLIST_ITEMS[item][0][1:] + "管网图层，" + said).to_numpy()
-            used[item] = "declared"
-            continue
-        cov = cov.reindex(ids)
-        derived = cov["connected"].astype("boolean")
-        out[item] = derived.to_numpy()
-        out[f"{item}_distance_m"] = cov["distance_m"].to_numpy(dtype=float)
-        out[f"{item}_reason"] = ("[计算] " + cov["reason"].fillna("").astype(str)).to_numpy()
-        used[item] = "derived"
-        rows.append(_disagree(ids, item, declared, derived, out[f"{item}_reason"]))
-
-    declared_level = p["declared_leveled"].astype("boolean")
-    if terrain is not None:
-        t = terrain.reindex(ids)
-        # a slope the DEM cannot give (cells beside nodata) does not fail a flat parcel
-        flat = (t["relief_m"] <= config.threshold("leveled_relief_max_m")) & (
-            (t["slope_pct"] <= config.threshold("leveled_slope_max_pct")) | t["slope_pct"].isna()
-        )
-        derived_level = pd.Series(flat.to_numpy(), index=ids, dtype="boolean").where(t["relief_m"].notna())
-        if dem_date is not None and leveled_on is not None:
-            since = pd.to_datetime(leveled_on.reindex(ids), utc=True).dt.tz_localize(None)
-            taken = pd.Timestamp(dem_date)
-            taken = taken.tz_convert(None) if taken.tzinfo else taken
-            after = (since > taken).fillna(False).to_numpy(dtype=bool)
-            derived_level = derived_level.where(~(declared_level.fillna(False).to_numpy(dtype=bool) & after), True)
-        out["leveled"] = derived_level.to_numpy()
-        out["relief_m"] = t["relief_m"].to_numpy(dtype=float)
-        out["earthwork_m3"] = t["earthwork_m3"].to_numpy(dtype=float)
-        used["leveled"] = "derived"
-        rows.append(_disagree(ids, "leveled", declared_level, derived_level, pd.Series("", index=ids)))
-        # parcels the DEM does not cover (off it, or smaller than a cell): their records decide
-        level_used = derived_level.fillna(declared_level)
-    else:
-        out["leveled"] = pd.array([pd.NA] * len(p), dtype="boolean")
-        out["relief_m"] = np.nan
-        out["earthwork_m3"] = np.nan
-        used["leveled"] = "declared"
-        level_used = declared_level
-
-    value_of = {item: (out[item] if used[item] == "derived" else p[f"declared_{item}"]) for item in NETWORK_ITEMS}
-    value_of["leveled"] = level_used
+    for found in items.values():
+        for column, values in found.columns.items():
+            out[column] = values
     holds = {
-        item: pd.Series(value_of[item], index=ids).astype("boolean").fillna(False).to_numpy(dtype=bool)
+        item: pd.Series(items[item].value, index=ids).astype("boolean").fillna(False).to_numpy(dtype=bool)
         for item in config.checklist
     }
     ok = np.logical_and.reduce(list(holds.values()))
@@ -140,15 +97,89 @@ def compute_readiness(
     for item, value in holds.items():
         missing = missing.where(value, missing + np.where(missing == "", "", ",") + item)
     out["missing"] = pd.Series(np.where(missing == "", None, missing), index=ids, dtype=object)
+    rows = [found.disagreements for found in items.values() if found.disagreements is not None]
     disagreements = (
         pd.concat(rows, ignore_index=True)
         if rows
         else pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
     )
-    return ReadinessResult(out, disagreements, used)
+    return ReadinessResult(out, disagreements, {item: found.used for item, found in items.items()})
 
 
-def _disagree(ids: pd.Index, item: str, declared: pd.Series, derived: pd.Series, reason: pd.Series) -> pd.DataFrame:
+@dataclass
+class _Item:
+    """One checklist item of every parcel: its derived columns, the value readiness uses, and where they disagree."""
+
+    columns: dict[str, Any]
+    """The derived parcel columns of the item (``power``, ``power_distance_m``, ``power_reason``), in order."""
+    used: str
+    """``derived`` or ``declared``."""
+    value: pd.Series
+    disagreements: pd.DataFrame | None = None
+
+
+def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> _Item:
+    """A network's item: derived from its coverage where the park has the network, declared otherwise."""
+    declared = p[f"declared_{item}"].astype("boolean")
+    if coverage is None:
+        said = declared.map({True: "登记为已通", False: "登记为未通"}).fillna("无登记").astype(str)
+        columns = {
+            item: pd.array([pd.NA] * len(p), dtype="boolean"),
+            f"{item}_distance_m": np.nan,
+            f"{item}_reason": ("[登记] 无" + CHECKLIST_ITEMS[item][0][1:] + "管网图层，" + said).to_numpy(),
+        }
+        return _Item(columns, "declared", p[f"declared_{item}"])
+    cov = coverage.reindex(p.index)
+    derived = cov["connected"].astype("boolean")
+    reason = ("[计算] " + cov["reason"].fillna("").astype(str)).to_numpy()
+    columns = {
+        item: derived.to_numpy(),
+        f"{item}_distance_m": cov["distance_m"].to_numpy(dtype=float),
+        f"{item}_reason": reason,
+    }
+    return _Item(columns, "derived", derived, _disagree(p.index, item, declared, derived, reason))
+
+
+def _leveled(
+    p: pd.DataFrame,
+    config: ParkConfig,
+    terrain: pd.DataFrame | None,
+    *,
+    dem_date: pd.Timestamp | None,
+    leveled_on: pd.Series | None,
+) -> _Item:
+    """Site leveling: derived from the DEM's relief and slope where the DEM covers the parcel, declared otherwise."""
+    declared = p["declared_leveled"].astype("boolean")
+    if terrain is None:
+        columns = {"leveled": pd.array([pd.NA] * len(p), dtype="boolean"), "relief_m": np.nan, "earthwork_m3": np.nan}
+        return _Item(columns, "declared", declared)
+    ids = p.index
+    t = terrain.reindex(ids)
+    # a slope the DEM cannot give (cells beside nodata) does not fail a flat parcel
+    flat = (t["relief_m"] <= config.threshold("leveled_relief_max_m")) & (
+        (t["slope_pct"] <= config.threshold("leveled_slope_max_pct")) | t["slope_pct"].isna()
+    )
+    derived = pd.Series(flat.to_numpy(), index=ids, dtype="boolean").where(t["relief_m"].notna())
+    if dem_date is not None and leveled_on is not None:
+        since = pd.to_datetime(leveled_on.reindex(ids), utc=True).dt.tz_localize(None)
+        taken = pd.Timestamp(dem_date)
+        taken = taken.tz_convert(None) if taken.tzinfo else taken
+        after = (since > taken).fillna(False).to_numpy(dtype=bool)
+        derived = derived.where(~(declared.fillna(False).to_numpy(dtype=bool) & after), True)
+    columns = {
+        "leveled": derived.to_numpy(),
+        "relief_m": t["relief_m"].to_numpy(dtype=float),
+        "earthwork_m3": t["earthwork_m3"].to_numpy(dtype=float),
+    }
+    disagreements = _disagree(ids, "leveled", declared, derived, pd.Series("", index=ids))
+    # parcels the DEM does not cover (off it, or smaller than a cell): their records decide
+    return _Item(columns, "derived", derived.fillna(declared), disagreements)
+
+
+def _disagree(
+    ids: pd.Index, item: str, declared: pd.Series, derived: pd.Series, reason: pd.Series | np.ndarray
+) -> pd.DataFrame:
+    """The parcels whose declared and derived values of ``item`` are both known and differ."""
     both = declared.notna().to_numpy() & derived.notna().to_numpy()
     differ = both & (declared.fillna(False).to_numpy(dtype=bool) != derived.fillna(False).to_numpy(dtype=bool))
     return pd.DataFrame(

@@ -62,7 +62,6 @@ GROUPS: Mapping[str, tuple[str, str]] = MappingProxyType(
 
 
 def _fields() -> list[Field]:
-    money = {"unit": "wan_yuan", "min_value": 0.0}
     fields = [
         # identity
         Field(
@@ -160,17 +159,26 @@ def _fields() -> list[Field]:
         Field("actual_start_date", "date", "supply", "实际动工日期", "actual start date"),
         Field("agreed_completion_date", "date", "supply", "约定竣工日期", "agreed completion date"),
         Field("halted_since", "date", "supply", "停工日期", "halted since"),
-        Field("land_price_wan", "float", "supply", "土地价款", "land price", **money),
+        Field("land_price_wan", "float", "supply", "土地价款", "land price", unit="wan_yuan", min_value=0.0),
         Field(
             "investment_total_wan",
             "float",
             "supply",
             "总投资额",
             "total investment",
-            **money,
+            unit="wan_yuan",
+            min_value=0.0,
             description="Total investment excluding land price and taxes (闲置土地处置办法 art. 2).",
         ),
-        Field("investment_actual_wan", "float", "supply", "已完成投资额", "investment made", **money),
+        Field(
+            "investment_actual_wan",
+            "float",
+            "supply",
+            "已完成投资额",
+            "investment made",
+            unit="wan_yuan",
+            min_value=0.0,
+        ),
         Field("developed_area_m2", "float", "supply", "已开发面积", "developed area", unit="m2", min_value=0.0),
         Field(
             "delay_cause",
@@ -234,13 +242,22 @@ def _fields() -> list[Field]:
         # idle
         Field("idle_rule", "str", "idle", "闲置情形", "idle rule", allowed=IDLE_RULES, origin="derived"),
         Field("idle_since", "date", "idle", "闲置起算日", "idle since", origin="derived"),
-        Field("idle_fee_wan", "float", "idle", "土地闲置费", "idle-land fee", origin="derived", **money),
+        Field(
+            "idle_fee_wan",
+            "float",
+            "idle",
+            "土地闲置费",
+            "idle-land fee",
+            origin="derived",
+            unit="wan_yuan",
+            min_value=0.0,
+        ),
         Field("reclaim_from", "date", "idle", "可无偿收回日期", "reclaimable from", origin="derived"),
         # performance
         Field("floor_area_m2", "float", "performance", "建筑面积", "floor area", unit="m2", min_value=0.0),
         Field("footprint_m2", "float", "performance", "建筑基底面积", "building footprint", unit="m2", min_value=0.0),
-        Field("output_wan", "float", "performance", "年产值", "annual output", **money),
-        Field("tax_wan", "float", "performance", "年税收", "annual tax", **money),
+        Field("output_wan", "float", "performance", "年产值", "annual output", unit="wan_yuan", min_value=0.0),
+        Field("tax_wan", "float", "performance", "年税收", "annual tax", unit="wan_yuan", min_value=0.0),
         Field("energy_tce", "float", "performance", "年综合能耗", "annual energy use", unit="tce", min_value=0.0),
         Field("power_kva", "float", "performance", "用电负荷", "power demand", unit="kva", min_value=0.0),
         Field("water_m3d", "float", "performance", "用水量", "water demand", unit="m3/d", min_value=0.0),

@@ -27,7 +27,9 @@ Rules checked, beyond types and allowed values (:mod:`planner.fields`):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -38,10 +40,10 @@ import shapely
 from planner.codes import industry_code_problem, land_use_codes, split_codes
 from planner.crs import CGCS2000, central_meridian, check_in_china, transformer, zone_of_epsg
 from planner.errors import Problem, ValidationError
-from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag
+from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag, problem_rows
 from planner.parcels.area import compute_areas
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, coerce_types
-from planner.vocab import STATUSES
+from planner.vocab import STARTED_STATUSES, STATUSES, SUPPLIED_STATUSES
 
 __all__ = ["DECLARED_AREA_TOLERANCE", "OVERLAP_ERROR_M2", "ParcelCheck", "overlaps", "validate_parcels"]
 
@@ -52,7 +54,6 @@ OVERLAP_ERROR_M2 = 1.0
 _AREA_SLACK_M2 = 1.0  # recorded building and developed areas are rounded; a square metre over is not an error
 _ZONE_HALF_WIDTH_DEG = 1.5
 _ZONE_SLACK_DEG = 0.5
-_SUPPLIED = ("supplied", "under_construction", "in_production")
 
 
 @dataclass
@@ -63,22 +64,27 @@ class ParcelCheck:
     problems: list[Problem] = field(default_factory=list)
 
     def by_severity(self, severity: str) -> list[Problem]:
+        """The problems of one severity: ``error``, ``warning`` or ``repair``."""
         return [p for p in self.problems if p.severity == severity]
 
     @property
     def errors(self) -> list[Problem]:
+        """The errors: the parcels are refused while there is one."""
         return self.by_severity("error")
 
     @property
     def warnings(self) -> list[Problem]:
+        """The warnings: stored, but worth a look."""
         return self.by_severity("warning")
 
     @property
     def repairs(self) -> list[Problem]:
+        """The repairs: input changed, and the change reported."""
         return self.by_severity("repair")
 
     @property
     def ok(self) -> bool:
+        """No error: the parcels can be written."""
         return not self.errors
 
     def raise_for_errors(self) -> None:
@@ -131,7 +137,7 @@ def validate_parcels(
             out[f.name] = pd.Series([None] * len(out), index=out.index, dtype=dtype_of(f.kind))
     problems += check_geometry(out, "parcel_id", allowed=_POLYGONAL, type_text="Polygon or MultiPolygon", what="parcel")
     bad_geometry = np.zeros(len(out), dtype=bool)
-    bad_geometry[[p.row for p in problems if p.field == "geometry" and p.severity == "error"]] = True
+    bad_geometry[problem_rows(p for p in problems if p.field == "geometry" and p.severity == "error")] = True
     out, z_repairs = drop_z(out, "parcel_id", what="parcel")
     problems += z_repairs
     geoms = out.geometry.to_numpy().copy()
@@ -292,7 +298,11 @@ def _check_park(out: gpd.GeoDataFrame, park_id: str | None, *, report_fill: bool
     return problems
 
 
-def _land_use_verdict(value: str) -> tuple[str | None, str | None, str | None]:
+Verdict = tuple[str | None, str | None, str | None]
+"""What to store of a code, the note of a repair, the error (each ``None`` where there is none)."""
+
+
+def _land_use_verdict(value: str) -> Verdict:
     """(code to store, repair note, error) for one land-use value."""
     codes = land_use_codes()
     if value in codes.index:
@@ -310,7 +320,7 @@ def _land_use_verdict(value: str) -> tuple[str | None, str | None, str | None]:
     )
 
 
-def _industry_verdict(value: str, *, single: bool) -> tuple[str | None, str | None, str | None]:
+def _industry_verdict(value: str, *, single: bool) -> Verdict:
     """(codes to store, repair note, error) for one industry or zoning value."""
     parts = split_codes(value)
     if not parts:
@@ -324,21 +334,24 @@ def _industry_verdict(value: str, *, single: bool) -> tuple[str | None, str | No
     return normal, (f"{value!r} written as {normal!r}" if normal != value else None), None
 
 
+_JUDGES: Mapping[str, Callable[[str], Verdict]] = {
+    "land_use": _land_use_verdict,
+    "industry": partial(_industry_verdict, single=True),
+    "zone_industries": partial(_industry_verdict, single=False),
+}
+"""How each code column's values are judged."""
+
+
 def _check_codes(out: gpd.GeoDataFrame) -> list[Problem]:
     """Land-use and industry codes, judged once per distinct value and reported per parcel."""
     problems: list[Problem] = []
-    judges = {
-        "land_use": _land_use_verdict,
-        "industry": lambda v: _industry_verdict(v, single=True),
-        "zone_industries": lambda v: _industry_verdict(v, single=False),
-    }
-    for name, judge in judges.items():
+    for name, judge in _JUDGES.items():
         values = out[name]
         verdicts = {v: judge(v) for v in pd.unique(values.dropna())}
-        stored = values.map(lambda v, verdicts=verdicts: verdicts[v][0] if v in verdicts else None)
+        stored = values.map(lambda v: verdicts[v][0] if v in verdicts else None)
         for severity, k in (("repair", 1), ("error", 2)):
-            notes = values.map(lambda v, k=k, verdicts=verdicts: verdicts[v][k] if v in verdicts else None)
-            problems += flag(out, notes.notna().to_numpy(), severity, name, lambda p, notes=notes: notes.iloc[p])
+            notes = values.map(lambda v: verdicts[v][k] if v in verdicts else None)
+            problems += flag(out, notes.notna().to_numpy(), severity, name, lambda p: notes.iloc[p])
         out[name] = stored.astype(object).where(stored.notna(), None)
     return problems
 
@@ -354,8 +367,9 @@ def _replace_computed(out: gpd.GeoDataFrame, areas: pd.DataFrame) -> list[Proble
             differs,
             "repair",
             name,
-            lambda p, g=given, c=computed: (
-                f"{g[p]:.6g} from the input replaced by the computed {c[p]:.6g} (areas come from the geometry)"
+            lambda p: (
+                f"{given[p]:.6g} from the input replaced by the computed {computed[p]:.6g} "
+                "(areas come from the geometry)"
             ),
         )
     declared = out["declared_area_mu"].to_numpy(dtype=float)
@@ -400,7 +414,7 @@ def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
             wrong,
             "error",
             later,
-            lambda p, a=a, b=b, text=text: text.format(a=a.iloc[p].date(), b=b.iloc[p].date()),
+            lambda p: text.format(a=a.iloc[p].date(), b=b.iloc[p].date()),
         )
     orphan = (out["halted_since"].notna() & out["actual_start_date"].isna()).to_numpy(dtype=bool)
     problems += flag(
@@ -415,7 +429,7 @@ def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
 
 def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
     status = out["status"]
-    supplied = status.isin(_SUPPLIED)
+    supplied = status.isin(SUPPLIED_STATUSES)
     checks = [
         (supplied & out["contract_date"].isna(), "contract_date", "the parcel is {status} but has no contract date"),
         (
@@ -424,7 +438,7 @@ def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
             "the parcel is {status} but has a contract date; is it supplied?",
         ),
         (
-            status.isin(["under_construction", "in_production"]) & out["actual_start_date"].isna(),
+            status.isin(STARTED_STATUSES) & out["actual_start_date"].isna(),
             "actual_start_date",
             "the parcel is {status} but has no actual start date",
         ),
@@ -438,14 +452,14 @@ def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
             mask.fillna(False).to_numpy(dtype=bool),
             "warning",
             column,
-            lambda p, text=text: text.format(status=f"{codes[p]} ({STATUSES[codes[p]][0]})"),
+            lambda p: text.format(status=f"{codes[p]} ({STATUSES[codes[p]][0]})"),
         )
     return problems
 
 
 def _check_quantities(out: gpd.GeoDataFrame) -> list[Problem]:
     def values(name: str) -> np.ndarray:
-        return out[name].to_numpy(dtype=float, na_value=np.nan)
+        return np.asarray(out[name].to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
     area, footprint, floor = values("area_m2"), values("footprint_m2"), values("floor_area_m2")
     developed = values("developed_area_m2")
@@ -487,7 +501,8 @@ def _check_overlaps(out: gpd.GeoDataFrame) -> list[Problem]:
     geoms = out.geometry.to_numpy()
     usable = ~shapely.is_missing(geoms) & shapely.is_valid(geoms)
     ids = out["parcel_id"].to_numpy(dtype=object)
-    valid = np.where(usable, geoms, None)  # invalid shapes are refused already; GEOS cannot relate them
+    valid = geoms.copy()
+    valid[~usable] = None  # invalid shapes are refused already; GEOS cannot relate them
     return overlaps(valid, ids, valid, ids, within=True)
 
 

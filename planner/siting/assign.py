@@ -25,9 +25,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from planner.siting.match import MatchResult, _fits, _room, _score, match
+from planner.siting.match import MatchResult, _room, _score, match
 from planner.siting.project import Project
-from planner.siting.rules import AREA_RULES, RuleContext, rules_for
+from planner.siting.rules import AREA_RULES, RuleContext, area_fits, rules_for
 from planner.siting.site import SiteIndex
 
 __all__ = ["Assignment", "assign", "greedy", "recheck"]
@@ -47,6 +47,7 @@ class Assignment:
     """What :func:`recheck` found wrong (empty: the assignment holds)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """The assignment as JSON-ready values: each project's parcels and score, or why it got none."""
         assignments = []
         for project in self.projects:
             pick = self.chosen[project.name]
@@ -73,12 +74,14 @@ class Assignment:
     def _why_none(self, project: Project) -> str:
         result = self.matches[project.name]
         if result.standard_factory is not None:
-            return result.standard_factory["message"]
+            message: str = result.standard_factory["message"]
+            return message
         if result.candidates.empty:
             return "没有满足全部供地条件的地块"
         return "候选地块已分配给总分更高的其他项目，或电力/水源容量不足以同时满足"
 
     def parcels_of(self) -> dict[str, tuple[str, ...]]:
+        """The parcels each assigned project gets, by project name."""
         return {name: tuple(pick["parcel_ids"]) for name, pick in self.chosen.items() if pick is not None}
 
 
@@ -134,7 +137,8 @@ def _matches(index: SiteIndex, projects: Sequence[Project]) -> dict[str, MatchRe
     names = [p.name for p in projects]
     if len(set(names)) != len(names):
         repeated = ", ".join(sorted({n for n in names if names.count(n) > 1}))
-        raise ValueError(f"every project needs its own name; repeated: {repeated}")
+        msg = f"every project needs its own name; repeated: {repeated}"
+        raise ValueError(msg)
     return {p.name: match(index, p) for p in projects}
 
 
@@ -245,37 +249,55 @@ def recheck(index: SiteIndex, assignment: Assignment) -> list[str]:
             problems.append(f"{project.name}：地块 {','.join(ids)} 不在园区中")
             continue
         ctx = RuleContext.of(index, project)
-        tests = {rule.name: rule.test(ctx)[members] for rule in rules_for(index, project)}
-        area = float(index.area_mu[members].sum())
-        if len(members) == 1:
-            failed = [name for name, ok in tests.items() if not ok.all()]
-        else:
-            failed = [
-                n for n, ok in tests.items() if n not in AREA_RULES and not n.startswith("capacity_") and not ok.all()
-            ]
-            if not _fits(ctx, np.array([area]))[0]:
-                failed.append("area")
-            if not _room(ctx, members[None, :], np.array([area]))[0]:
-                failed.append("capacity")
-        if failed:
-            problems.append(f"{project.name}：地块 {','.join(ids)} 不满足 {', '.join(failed)}")
-        score = float(_score(ctx, [tuple(int(i) for i in members)])["score"].iloc[0])
-        if abs(score - pick["score"]) > 1e-9:
-            problems.append(f"{project.name}：得分 {pick['score']:.4f} 与复核得分 {score:.4f} 不符")
+        problems += _recheck_project(ctx, ids, members, pick["score"])
         for i in members:
             if i in seen:
                 problems.append(f"地块 {index.ids[i]} 同时分配给 {seen[i]} 和 {project.name}")
             seen[int(i)] = project.name
-        for net in index.sources:
-            left = index.remaining_at(net)
-            if left is None:
-                continue
-            best = int(members[int(np.argmax(left[members]))])
-            src = int(index.source[net][best])
-            if src >= 0 and not np.isnan(index.sources[net].capacity[src]):
-                added[(net, src)] = added.get((net, src), 0.0) + float(ctx.load_for(net, np.array([area]))[0])
+        for (net, src), load in _loads_added(ctx, members).items():
+            added[(net, src)] = added.get((net, src), 0.0) + load
     for (net, src), load in added.items():
         table = index.sources[net]
         if load > table.remaining[src] + 1e-6:
             problems.append(f"{table.names[src]}：新增负荷 {load:,.0f} 超过剩余容量 {table.remaining[src]:,.0f}")
     return problems
+
+
+def _recheck_project(ctx: RuleContext, ids: tuple[str, ...], members: np.ndarray, score: float) -> list[str]:
+    """The rules the parcels ``ids`` (at ``members``) fail for the project, and a score that differs from ``score``."""
+    index, project = ctx.index, ctx.project
+    tests = {rule.name: rule.test(ctx)[members] for rule in rules_for(index, project)}
+    area = float(index.area_mu[members].sum())
+    if len(members) == 1:
+        failed = [name for name, ok in tests.items() if not ok.all()]
+    else:
+        failed = [
+            n for n, ok in tests.items() if n not in AREA_RULES and not n.startswith("capacity_") and not ok.all()
+        ]
+        if not area_fits(ctx, np.array([area]))[0]:
+            failed.append("area")
+        if not _room(ctx, members[None, :], np.array([area]))[0]:
+            failed.append("capacity")
+    problems = []
+    if failed:
+        problems.append(f"{project.name}：地块 {','.join(ids)} 不满足 {', '.join(failed)}")
+    again = float(_score(ctx, [tuple(int(i) for i in members)])["score"].iloc[0])
+    if abs(again - score) > 1e-9:
+        problems.append(f"{project.name}：得分 {score:.4f} 与复核得分 {again:.4f} 不符")
+    return problems
+
+
+def _loads_added(ctx: RuleContext, members: np.ndarray) -> dict[tuple[str, int], float]:
+    """The load a project puts on each limited source: where the member with most room on each network connects."""
+    index = ctx.index
+    area = float(index.area_mu[members].sum())
+    added: dict[tuple[str, int], float] = {}
+    for net in index.sources:
+        left = index.remaining_at(net)
+        if left is None:
+            continue
+        best = int(members[int(np.argmax(left[members]))])
+        src = int(index.source[net][best])
+        if src >= 0 and not np.isnan(index.sources[net].capacity[src]):
+            added[(net, src)] = float(ctx.load_for(net, np.array([area]))[0])
+    return added

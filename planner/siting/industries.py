@@ -55,6 +55,7 @@ class Industry:
 
     @property
     def division(self) -> str:
+        """The GB/T 4754 division of the industry (``C36``)."""
         return self.code[:3]
 
 

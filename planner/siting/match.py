@@ -39,6 +39,7 @@ from planner.siting.rules import (
     RULE_LABELS,
     Rule,
     RuleContext,
+    area_fits,
     explain,
     in_leading_industry,
     rules_for,
@@ -85,6 +86,7 @@ class MatchResult:
 
     @property
     def rule_names(self) -> list[str]:
+        """The names of the rules, in the order they were checked."""
         return [r.name for r in self.rules]
 
     def rejected(self, *, reasons: bool = True) -> pd.DataFrame:
@@ -148,7 +150,8 @@ class MatchResult:
     def to_frame(self, *, limit: int | None = None) -> gpd.GeoDataFrame:
         """Candidates (numbered; a group as one feature) and rejected parcels with their first failed rule."""
         if self.index.geometry is None:
-            raise ValueError("the park was indexed without geometry; build the SiteIndex from a GeoDataFrame")
+            msg = "the park was indexed without geometry; build the SiteIndex from a GeoDataFrame"
+            raise ValueError(msg)
         geoms = self.index.geometry
         rows = self.candidates if limit is None else self.candidates.head(limit)
         shapes = [shapely.union_all(geoms[list(m)]) for m in rows["members"]]
@@ -201,21 +204,6 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
     groups = _groups(ctx, passes, names)
     members = [(int(i),) for i in singles] + groups
     candidates = _score(ctx, members)
-    notes = list(project.notes)
-    leading = in_leading_industry(index, project)
-    if index.config.leading_industries:
-        notes.append(
-            f"项目属于园区主导产业：{'、'.join(leading)}"
-            if leading
-            else f"项目不属于园区主导产业（{'、'.join(li.name_zh for li in index.config.leading_industries)}）"
-        )
-    for net in CAPACITY_NETWORKS:
-        if net not in index.sources:
-            notes.append(f"园区无{network_label(net)}管网模型：{network_label(net)}容量未核实")
-    if "rail" in project.needs:
-        notes.append("项目需要铁路专用线：园区未建铁路图层，请人工核实候选地块的接轨条件")
-    if groups:
-        notes.append(f"另有 {len(groups)} 组相邻地块单宗面积不足、合并后满足面积要求")
     return MatchResult(
         project=project,
         index=index,
@@ -227,8 +215,30 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
         counts=counts,
         near_misses=_near_misses(ctx, rules, fails),
         standard_factory=_standard_factory(ctx, passes, names),
-        notes=notes,
+        notes=_notes(index, project, groups),
     )
+
+
+def _notes(index: SiteIndex, project: Project, groups: list[tuple[int, ...]]) -> list[str]:
+    """What an officer should know beside the candidates: the project's own notes, leading industry, what is unknown."""
+    notes = list(project.notes)
+    leading = in_leading_industry(index, project)
+    if index.config.leading_industries:
+        notes.append(
+            f"项目属于园区主导产业：{'、'.join(leading)}"
+            if leading
+            else f"项目不属于园区主导产业（{'、'.join(li.name_zh for li in index.config.leading_industries)}）"
+        )
+    notes.extend(
+        f"园区无{network_label(net)}管网模型：{network_label(net)}容量未核实"
+        for net in CAPACITY_NETWORKS
+        if net not in index.sources
+    )
+    if "rail" in project.needs:
+        notes.append("项目需要铁路专用线：园区未建铁路图层，请人工核实候选地块的接轨条件")
+    if groups:
+        notes.append(f"另有 {len(groups)} 组相邻地块单宗面积不足、合并后满足面积要求")
+    return notes
 
 
 def _weights(index: SiteIndex) -> dict[str, float]:
@@ -272,7 +282,7 @@ def _groups(ctx: RuleContext, passes: np.ndarray, names: list[str]) -> list[tupl
     groups: list[tuple[int, ...]] = []
     for members in found:
         area = index.area_mu[members].sum(axis=1)
-        fits = _fits(ctx, area) & _room(ctx, members, area)
+        fits = area_fits(ctx, area) & _room(ctx, members, area)
         groups += [tuple(int(i) for i in row) for row in members[fits]]
     return groups
 
@@ -286,18 +296,6 @@ def _room(ctx: RuleContext, members: np.ndarray, area_mu: np.ndarray) -> np.ndar
             continue
         best = left[members].max(axis=1)
         ok &= (best == -np.inf) | (best >= ctx.load_for(net, area_mu) - 1e-9)  # −inf: the network serves none
-    return ok
-
-
-def _fits(ctx: RuleContext, area_mu: np.ndarray) -> np.ndarray:
-    """The area rules (range and per-mu floors) on a combined area."""
-    pr = ctx.project
-    ok = (area_mu >= ctx.lo_mu - 1e-9) & (area_mu <= ctx.hi_mu + 1e-9)
-    ok &= pr.investment_wan >= ctx.floor("investment_intensity_min_wan_per_mu") * area_mu - 1e-9
-    if pr.output_wan is not None:
-        ok &= pr.output_wan >= ctx.floor("output_min_wan_per_mu") * area_mu - 1e-9
-    if pr.tax_wan is not None:
-        ok &= pr.tax_wan >= ctx.floor("tax_min_wan_per_mu") * area_mu - 1e-9
     return ok
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -101,6 +101,7 @@ class Project:
 
     @property
     def code(self) -> str:
+        """The project's GB/T 4754-2017 industry code (``C3670``)."""
         return self.industry.code
 
     def as_dict(self) -> dict[str, Any]:
@@ -125,7 +126,11 @@ class Project:
         }
 
 
-def _number(value: Any, name: str, unit: str, error: Any, *, positive: bool = False) -> float:
+_Report = Callable[[str, str], None]
+"""How a check reports a bad field: ``error(field, message)``."""
+
+
+def _number(value: Any, name: str, unit: str, error: _Report, *, positive: bool = False) -> float:
     """A finite number ≥ 0 (> 0 with ``positive``), or NaN after reporting the field through ``error``."""
     if isinstance(value, str) and _UNIT_IN_TEXT.search(value):
         error(name, f"must be a plain number of {unit}, got {value!r}; write the number alone in {unit}")
@@ -152,87 +157,21 @@ def parse_project(data: Mapping[str, Any], *, row: int | None = None) -> Project
     def error(name: str, message: str) -> None:
         problems.append(Problem("error", pid, name, message, row=row, feature="project"))
 
-    for key in data:
-        if key in _UNIT_HINTS:
-            error(key, f"is not a project field; write {_UNIT_HINTS[key]}")
-        elif key not in FIELDS:
-            error(key, f"is not a project field; allowed: {', '.join(FIELDS)}")
-    for key in _REQUIRED:
-        if key not in data or data[key] is None:
-            error(key, "is required")
-    name = data.get("name")
-    if "name" in data and (not isinstance(name, str) or not name.strip()):
-        error("name", f"must be a non-empty text, got {name!r}")
-
-    found: Industry | None = None
-    code = data.get("industry")
-    if isinstance(code, str):
-        try:
-            found = industry(code.strip().upper())
-        except ValueError as exc:
-            error("industry", str(exc))
-    elif code is not None:
-        error("industry", f"must be a GB/T 4754-2017 code such as 'C36' or 'C3670', got {code!r}")
-
-    lo = hi = math.nan
-    land = data.get("land_mu")
-    if isinstance(land, list | tuple):
-        if len(land) != 2:
-            error("land_mu", f"a range must be [min, max] in 亩, got {list(land)!r}")
-        else:
-            lo = _number(land[0], "land_mu", "亩", error, positive=True)
-            hi = _number(land[1], "land_mu", "亩", error, positive=True)
-            if lo > hi:
-                error("land_mu", f"the range's min {lo:g} is more than its max {hi:g} 亩; write [min, max]")
-    elif land is not None:
-        lo = hi = _number(land, "land_mu", "亩", error, positive=True)
-
+    _check_keys(data, error)
+    found = _industry_of(data.get("industry"), error)
+    lo, hi = _land_range(data.get("land_mu"), error)
     investment = (
         _number(data["investment_wan"], "investment_wan", "万元", error)
         if data.get("investment_wan") is not None
         else math.nan
     )
     optional: dict[str, float | None] = {}
-    for key, unit in (
-        ("output_wan", "万元 per year"),
-        ("tax_wan", "万元 per year"),
-        ("power_kva", "kVA"),
-        ("water_m3d", "m³ per day"),
-        ("floor_area_m2", "m²"),
-    ):
+    for key, unit in _OPTIONAL_FIGURES.items():
         value = data.get(key)
         optional[key] = None if value is None else _number(value, key, unit, error)
-
-    needs = data.get("needs") or []
-    if isinstance(needs, str):
-        needs = [needs]
-    if not isinstance(needs, list | tuple) or not all(isinstance(n, str) for n in needs):
-        error("needs", f"must be a list of {', '.join(NEEDS)}, got {needs!r}")
-        needs = []
-    unknown = [n for n in needs if n not in NEEDS]
-    if unknown:
-        error("needs", f"{unknown} not allowed; allowed: {', '.join(NEEDS)}")
-
-    start = None
-    if data.get("earliest_start") is not None:
-        try:
-            start = parse_date(data["earliest_start"])
-        except ValueError as exc:
-            error("earliest_start", f"{exc}; write a date such as 2027-03-01")
-    land_class = data.get("land_class") or ""
-    if land_class and land_class not in LAND_CLASSES:
-        error("land_class", f"{land_class!r} not allowed; allowed: {', '.join(LAND_CLASSES)}")
-    if (
-        found is not None
-        and land_class in LAND_CLASSES
-        and (land_class[0] != found.land_class[0] or land_class < found.land_class)
-    ):
-        heavier = [c for c in LAND_CLASSES if c[0] == found.land_class[0] and c >= found.land_class]
-        error(
-            "land_class",
-            f"{land_class!r} is lighter than or outside {found.land_class}, which {found.code} needs "
-            f"(a project never goes on lighter land); allowed: {', '.join(heavier)}",
-        )
+    needs = _needs(data.get("needs"), error)
+    start = _earliest_start(data.get("earliest_start"), error)
+    land_class = _land_class(data.get("land_class") or "", found, error)
     if problems:
         raise ProjectError(problems, what=who)
 
@@ -245,7 +184,7 @@ def parse_project(data: Mapping[str, Any], *, row: int | None = None) -> Project
         )
     target = lo if lo == hi else (lo + hi) / 2  # "about N 亩": the park's thresholds widen it when matching
     return Project(
-        name=str(name).strip(),
+        name=str(data.get("name")).strip(),
         industry=found,
         land_min_mu=lo,
         land_max_mu=hi,
@@ -261,6 +200,102 @@ def parse_project(data: Mapping[str, Any], *, row: int | None = None) -> Project
         floor_area_m2=optional["floor_area_m2"],
         notes=tuple(notes),
     )
+
+
+_OPTIONAL_FIGURES = {
+    "output_wan": "万元 per year",
+    "tax_wan": "万元 per year",
+    "power_kva": "kVA",
+    "water_m3d": "m³ per day",
+    "floor_area_m2": "m²",
+}
+"""The figures a project may state, with their units."""
+
+
+def _check_keys(data: Mapping[str, Any], error: _Report) -> None:
+    """Fields that are no project field (with the one meant where the unit gives it away), missing ones, the name."""
+    for key in data:
+        if key in _UNIT_HINTS:
+            error(key, f"is not a project field; write {_UNIT_HINTS[key]}")
+        elif key not in FIELDS:
+            error(key, f"is not a project field; allowed: {', '.join(FIELDS)}")
+    for key in _REQUIRED:
+        if key not in data or data[key] is None:
+            error(key, "is required")
+    name = data.get("name")
+    if "name" in data and (not isinstance(name, str) or not name.strip()):
+        error("name", f"must be a non-empty text, got {name!r}")
+
+
+def _industry_of(code: Any, error: _Report) -> Industry | None:
+    """The industry of a GB/T 4754-2017 code (``None`` where it is missing or not known)."""
+    if isinstance(code, str):
+        try:
+            return industry(code.strip().upper())
+        except ValueError as exc:
+            error("industry", str(exc))
+    elif code is not None:
+        error("industry", f"must be a GB/T 4754-2017 code such as 'C36' or 'C3670', got {code!r}")
+    return None
+
+
+def _land_range(land: Any, error: _Report) -> tuple[float, float]:
+    """The land need in 亩: ``[min, max]``, or one figure as both (NaN where missing or bad)."""
+    lo = hi = math.nan
+    if isinstance(land, list | tuple):
+        if len(land) != 2:
+            error("land_mu", f"a range must be [min, max] in 亩, got {list(land)!r}")
+        else:
+            lo = _number(land[0], "land_mu", "亩", error, positive=True)
+            hi = _number(land[1], "land_mu", "亩", error, positive=True)
+            if lo > hi:
+                error("land_mu", f"the range's min {lo:g} is more than its max {hi:g} 亩; write [min, max]")
+    elif land is not None:
+        lo = hi = _number(land, "land_mu", "亩", error, positive=True)
+    return lo, hi
+
+
+def _needs(needs: Any, error: _Report) -> list[str]:
+    """What the project says it needs, of :data:`NEEDS` (one text or a list)."""
+    needs = needs or []
+    if isinstance(needs, str):
+        needs = [needs]
+    if not isinstance(needs, list | tuple) or not all(isinstance(n, str) for n in needs):
+        error("needs", f"must be a list of {', '.join(NEEDS)}, got {needs!r}")
+        return []
+    unknown = [n for n in needs if n not in NEEDS]
+    if unknown:
+        error("needs", f"{unknown} not allowed; allowed: {', '.join(NEEDS)}")
+    return list(needs)
+
+
+def _earliest_start(value: Any, error: _Report) -> date | None:
+    """The earliest start date, written year first."""
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        error("earliest_start", f"{exc}; write a date such as 2027-03-01")
+    return None
+
+
+def _land_class(land_class: Any, found: Industry | None, error: _Report) -> str:
+    """The land class asked for: a known one, and never lighter than the industry's (``""``: the industry's)."""
+    if land_class and land_class not in LAND_CLASSES:
+        error("land_class", f"{land_class!r} not allowed; allowed: {', '.join(LAND_CLASSES)}")
+    if (
+        found is not None
+        and land_class in LAND_CLASSES
+        and (land_class[0] != found.land_class[0] or land_class < found.land_class)
+    ):
+        heavier = [c for c in LAND_CLASSES if c[0] == found.land_class[0] and c >= found.land_class]
+        error(
+            "land_class",
+            f"{land_class!r} is lighter than or outside {found.land_class}, which {found.code} needs "
+            f"(a project never goes on lighter land); allowed: {', '.join(heavier)}",
+        )
+    return land_class if isinstance(land_class, str) else ""
 
 
 def parse_projects(data: Any) -> list[Project]:
@@ -287,7 +322,8 @@ def load_projects(path: str | Path) -> list[Project]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise FileNotFoundError(f"project file {str(path)!r} does not exist") from None
+        msg = f"project file {str(path)!r} does not exist"
+        raise FileNotFoundError(msg) from None
     except OSError as exc:
         problem = Problem("error", None, None, f"cannot be read: {exc.strerror or exc}", feature=str(path))
         raise ProjectError([problem], what="project file") from None

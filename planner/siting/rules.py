@@ -16,12 +16,22 @@ import numpy as np
 import pandas as pd
 
 from planner.codes import industry_admits
-from planner.infra.coverage import SEWAGE_SHARE, demand
+from planner.infra.demand import SEWAGE_SHARE, demand
 from planner.siting.project import Project
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
 from planner.vocab import CHECKLIST_ITEMS, STATUSES, capacity_unit
 
-__all__ = ["BASE_NEEDS", "RULE_LABELS", "Rule", "RuleContext", "explain", "needed_items", "rules_for"]
+__all__ = [
+    "AREA_RULES",
+    "BASE_NEEDS",
+    "RULE_LABELS",
+    "Rule",
+    "RuleContext",
+    "area_fits",
+    "explain",
+    "needed_items",
+    "rules_for",
+]
 
 BASE_NEEDS = ("road", "water", "drainage", "power", "telecom", "leveled")
 """Checklist items every industrial project needs; gas and heat only where its industry or the project says so."""
@@ -54,6 +64,7 @@ class RuleContext:
 
     @classmethod
     def of(cls, index: SiteIndex, project: Project) -> RuleContext:
+        """The context of ``project`` in the park of ``index``: its land range and its loads."""
         config = index.config
         if project.land_min_mu == project.land_max_mu:  # "about N 亩"
             lo = project.target_mu * (1 - config.threshold("siting_area_under_fraction"))
@@ -64,6 +75,7 @@ class RuleContext:
         return cls(index, project, lo, hi, stated, per_mu)
 
     def floor(self, key: str) -> float:
+        """A threshold of the park (its floors of investment, output and tax per mu, …)."""
         return self.index.config.threshold(key)
 
     def load_for(self, net: str, area_mu: np.ndarray) -> np.ndarray:
@@ -148,7 +160,8 @@ def land_class(ctx: RuleContext) -> np.ndarray:
     and DESIGN.md: a project may use land of its class or a heavier one, never a lighter one.
     """
     need = ctx.project.land_class
-    return (ctx.index.class_family == need[0]) & (ctx.index.class_level >= int(need[1]))
+    fits: np.ndarray = (ctx.index.class_family == need[0]) & (ctx.index.class_level >= int(need[1]))
+    return fits
 
 
 def zoning(ctx: RuleContext) -> np.ndarray:
@@ -163,52 +176,73 @@ def zoning(ctx: RuleContext) -> np.ndarray:
     return admits & (ctx.index.zoned() | leading_ok)
 
 
-def area_min(ctx: RuleContext) -> np.ndarray:
+def area_min(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """The parcel is at least the project's land need (the range's minimum; for "about N 亩", N less a margin).
 
     Source: 节约集约利用土地规定 (国土资源部令第61号, 2014; 2019 revised): land is supplied by
     the project's approved need; the margin is ``siting_area_under_fraction``.
     """
-    return ctx.index.area_mu >= ctx.lo_mu - 1e-9
+    return _area(ctx, area_mu) >= ctx.lo_mu - 1e-9
 
 
-def area_max(ctx: RuleContext) -> np.ndarray:
+def area_max(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """The parcel is no larger than the project's land need (the range's maximum, or N plus a margin).
 
     Source: 节约集约利用土地规定 (2014; 2019 revised) — no more land than the project needs;
     the margin is ``siting_area_over_fraction``.
     """
-    return ctx.index.area_mu <= ctx.hi_mu + 1e-9
+    return _area(ctx, area_mu) <= ctx.hi_mu + 1e-9
 
 
-def investment_intensity(ctx: RuleContext) -> np.ndarray:
+def investment_intensity(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """Fixed investment per mu on the parcel is at least the park's floor (``investment_intensity_min_wan_per_mu``).
 
     Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号; 2023 revision), 投资强度; the
     park sets the floor. A parcel so large that the project falls under it fails.
     """
-    return ctx.project.investment_wan >= ctx.floor("investment_intensity_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+    area = _area(ctx, area_mu)
+    return ctx.project.investment_wan >= ctx.floor("investment_intensity_min_wan_per_mu") * area - 1e-9
 
 
-def output_per_mu(ctx: RuleContext) -> np.ndarray:
+def output_per_mu(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """Expected output per mu at least the park's floor (``output_min_wan_per_mu``); not checked without ``output_wan``.
 
     Source: the 亩均效益 / 标准地 rules of the provinces (e.g. 浙江省 "标准地" 2018): parks set
     output and tax floors per mu in the land-supply conditions.
     """
+    area = _area(ctx, area_mu)
     if ctx.project.output_wan is None:
-        return np.ones(len(ctx.index), dtype=bool)
-    return ctx.project.output_wan >= ctx.floor("output_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+        return np.ones(area.shape, dtype=bool)
+    return ctx.project.output_wan >= ctx.floor("output_min_wan_per_mu") * area - 1e-9
 
 
-def tax_per_mu(ctx: RuleContext) -> np.ndarray:
+def tax_per_mu(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
     """Expected tax per mu at least the park's floor (``tax_min_wan_per_mu``); not checked without ``tax_wan``.
 
     Source: as :func:`output_per_mu` (标准地 conditions, e.g. ≥ 20 万元 tax per mu).
     """
+    area = _area(ctx, area_mu)
     if ctx.project.tax_wan is None:
-        return np.ones(len(ctx.index), dtype=bool)
-    return ctx.project.tax_wan >= ctx.floor("tax_min_wan_per_mu") * ctx.index.area_mu - 1e-9
+        return np.ones(area.shape, dtype=bool)
+    return ctx.project.tax_wan >= ctx.floor("tax_min_wan_per_mu") * area - 1e-9
+
+
+def _area(ctx: RuleContext, area_mu: np.ndarray | None) -> np.ndarray:
+    """The areas an area rule judges: ``area_mu`` where given (a combined group's), else every parcel's."""
+    return ctx.index.area_mu if area_mu is None else np.asarray(area_mu, dtype=float)
+
+
+_AREA_TESTS = (area_min, area_max, investment_intensity, output_per_mu, tax_per_mu)
+AREA_RULES = tuple(test.__name__ for test in _AREA_TESTS)
+"""Rules that depend on the area taken: for a combined group they are checked on the group's area."""
+
+
+def area_fits(ctx: RuleContext, area_mu: np.ndarray) -> np.ndarray:
+    """Whether each area of ``area_mu`` (a combined group's) passes every rule of :data:`AREA_RULES`."""
+    ok = np.ones(np.shape(area_mu), dtype=bool)
+    for test in _AREA_TESTS:
+        ok &= test(ctx, area_mu)
+    return ok
 
 
 def _ready(item: str) -> Callable[[RuleContext], np.ndarray]:
@@ -233,7 +267,8 @@ def _capacity(net: str) -> Callable[[RuleContext], np.ndarray]:
             return np.ones(len(ctx.index), dtype=bool)
         # a parcel the network does not serve (−inf) fails the readiness rule, not this one
         load = ctx.load_for(net, ctx.index.area_mu)
-        return (left == -np.inf) | (left >= load - 1e-9)
+        room: np.ndarray = (left == -np.inf) | (left >= load - 1e-9)
+        return room
 
     test.__doc__ = f"""The {net} source serving the parcel has capacity left for the project's demand.
 
@@ -261,13 +296,11 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
 
 _FIXED = (standard_factory, available, land_class, zoning, area_min, area_max)
 _FLOORS = (investment_intensity, output_per_mu, tax_per_mu)
-AREA_RULES = ("area_min", "area_max", "investment_intensity", "output_per_mu", "tax_per_mu")
-"""Rules that depend on the area taken: for a combined group they are checked on the group's area."""
 
 
 def rules_for(index: SiteIndex, project: Project) -> list[Rule]:
     """The rules for ``project`` in the order they are checked."""
-    funcs: list[tuple[str, Callable]] = [(f.__name__, f) for f in (*_FIXED, *_FLOORS)]
+    funcs: list[tuple[str, Callable[[RuleContext], np.ndarray]]] = [(f.__name__, f) for f in (*_FIXED, *_FLOORS)]
     funcs += [(f"ready_{item}", _ready(item)) for item in needed_items(index, project)]
     funcs += [(f"capacity_{net}", _capacity(net)) for net in CAPACITY_NETWORKS]
     return [Rule(name, *RULE_LABELS[name], test) for name, test in funcs]
@@ -275,58 +308,100 @@ def rules_for(index: SiteIndex, project: Project) -> list[Rule]:
 
 def explain(ctx: RuleContext, rule: str, at: np.ndarray) -> list[str]:
     """Why the parcels at positions ``at`` fail ``rule``, in Chinese, with their figures."""
-    ix, pr = ctx.index, ctx.project
-    area = ix.area_mu[at]
-    if rule == "standard_factory":
-        limit = ctx.floor("standard_factory_below_wan")
-        return [f"项目投资 {pr.investment_wan:,.0f} 万元，低于单独供地门槛 {limit:,.0f} 万元：宜入驻标准厂房"] * len(at)
-    if rule == "available":
-        return [f"地块状态为{STATUSES.get(s, (s,))[0]}，只有储备地可供应" for s in ix.status[at]]
-    if rule == "land_class":
-        return [
-            f"地块为{_class_zh(c)}，项目需要{_class_zh(pr.land_class)}或更重的同类用地"
-            if c
-            else f"地块不是工业或物流仓储用地，项目需要{_class_zh(pr.land_class)}"
-            for c in ix.land_class[at]
-        ]
-    if rule == "zoning":
-        zones = [ix.zones[k] for k in ix.zone_key[at]]
-        leading = "、".join(li.name_zh for li in ix.config.leading_industries)
-        return [
-            f"地块准入产业为 {'、'.join(z)}，不含 {pr.code}（{pr.industry.name_zh}）"
-            if z
-            else f"{pr.code}（{pr.industry.name_zh}）不属于园区主导产业（{leading}），地块无单独准入规定"
-            for z in zones
-        ]
-    if rule == "area_min":
-        return [f"面积 {a:,.1f} 亩，小于需求下限 {ctx.lo_mu:,.1f} 亩" for a in area]
-    if rule == "area_max":
-        return [f"面积 {a:,.1f} 亩，大于需求上限 {ctx.hi_mu:,.1f} 亩" for a in area]
-    per_mu = {
-        "investment_intensity": (pr.investment_wan, "investment_intensity_min_wan_per_mu", "投资强度"),
-        "output_per_mu": (pr.output_wan, "output_min_wan_per_mu", "亩均产出"),
-        "tax_per_mu": (pr.tax_wan, "tax_min_wan_per_mu", "亩均税收"),
-    }
-    if rule in per_mu:
-        total, key, name = per_mu[rule]
-        floor = ctx.floor(key)
-        return [f"{name} {total / a:,.1f} 万元/亩，低于园区下限 {floor:,.0f} 万元/亩（地块相对项目过大）" for a in area]
+    if rule in _WHY:
+        return _WHY[rule](ctx, at)
+    if rule in _PER_MU:
+        return _why_per_mu(ctx, rule, at)
     if rule.startswith("ready_"):
-        item = rule.removeprefix("ready_")
-        texts = ix.reason[item][at]
-        label = CHECKLIST_ITEMS[item][0]
-        return [f"{label}未满足：{t}" if isinstance(t, str) and t else f"{label}未满足" for t in texts]
+        return _why_not_ready(ctx, rule.removeprefix("ready_"), at)
     if rule.startswith("capacity_"):
-        net = rule.removeprefix("capacity_")
-        table, pos, load = ix.sources[net], ix.source[net][at], ctx.load_for(net, ix.area_mu[at])
-        unit = capacity_unit(net)
-        return [
-            f"{table.names[s]}剩余 {max(table.remaining[s], 0):,.0f} {unit}，不足本项目的 {q:,.0f} {unit}"
-            if s >= 0
-            else f"没有接通的{_SOURCE_ZH[net]}源点"
-            for s, q in zip(pos, load, strict=True)
-        ]
-    raise KeyError(f"unknown rule {rule!r}; known: {', '.join(RULE_LABELS)}")
+        return _why_no_capacity(ctx, rule.removeprefix("capacity_"), at)
+    msg = f"unknown rule {rule!r}; known: {', '.join(RULE_LABELS)}"
+    raise KeyError(msg)
+
+
+def _why_standard_factory(ctx: RuleContext, at: np.ndarray) -> list[str]:
+    limit = ctx.floor("standard_factory_below_wan")
+    text = f"项目投资 {ctx.project.investment_wan:,.0f} 万元，低于单独供地门槛 {limit:,.0f} 万元：宜入驻标准厂房"
+    return [text] * len(at)
+
+
+def _why_not_available(ctx: RuleContext, at: np.ndarray) -> list[str]:
+    return [f"地块状态为{STATUSES.get(s, (s,))[0]}，只有储备地可供应" for s in ctx.index.status[at]]
+
+
+def _why_land_class(ctx: RuleContext, at: np.ndarray) -> list[str]:
+    need = ctx.project.land_class
+    return [
+        f"地块为{_class_zh(c)}，项目需要{_class_zh(need)}或更重的同类用地"
+        if c
+        else f"地块不是工业或物流仓储用地，项目需要{_class_zh(need)}"
+        for c in ctx.index.land_class[at]
+    ]
+
+
+def _why_zoning(ctx: RuleContext, at: np.ndarray) -> list[str]:
+    ix, pr = ctx.index, ctx.project
+    zones = [ix.zones[k] for k in ix.zone_key[at]]
+    leading = "、".join(li.name_zh for li in ix.config.leading_industries)
+    return [
+        f"地块准入产业为 {'、'.join(z)}，不含 {pr.code}（{pr.industry.name_zh}）"
+        if z
+        else f"{pr.code}（{pr.industry.name_zh}）不属于园区主导产业（{leading}），地块无单独准入规定"
+        for z in zones
+    ]
+
+
+def _why_too_small(ctx: RuleContext, at: np.ndarray) -> list[str]:
+    return [f"面积 {a:,.1f} 亩，小于需求下限 {ctx.lo_mu:,.1f} 亩" for a in ctx.index.area_mu[at]]
+
+
+def _why_too_large(ctx: RuleContext, at: np.ndarray) -> list[str]:
+    return [f"面积 {a:,.1f} 亩，大于需求上限 {ctx.hi_mu:,.1f} 亩" for a in ctx.index.area_mu[at]]
+
+
+_WHY: dict[str, Callable[[RuleContext, np.ndarray], list[str]]] = {
+    "standard_factory": _why_standard_factory,
+    "available": _why_not_available,
+    "land_class": _why_land_class,
+    "zoning": _why_zoning,
+    "area_min": _why_too_small,
+    "area_max": _why_too_large,
+}
+_PER_MU = {
+    "investment_intensity": ("investment_wan", "investment_intensity_min_wan_per_mu", "投资强度"),
+    "output_per_mu": ("output_wan", "output_min_wan_per_mu", "亩均产出"),
+    "tax_per_mu": ("tax_wan", "tax_min_wan_per_mu", "亩均税收"),
+}
+"""For each per-mu rule: the project's figure, the park's floor and the Chinese name of the indicator."""
+
+
+def _why_per_mu(ctx: RuleContext, rule: str, at: np.ndarray) -> list[str]:
+    figure, key, name = _PER_MU[rule]
+    total = getattr(ctx.project, figure)
+    floor = ctx.floor(key)
+    return [
+        f"{name} {total / a:,.1f} 万元/亩，低于园区下限 {floor:,.0f} 万元/亩（地块相对项目过大）"
+        for a in ctx.index.area_mu[at]
+    ]
+
+
+def _why_not_ready(ctx: RuleContext, item: str, at: np.ndarray) -> list[str]:
+    texts = ctx.index.reason[item][at]
+    label = CHECKLIST_ITEMS[item][0]
+    return [f"{label}未满足：{t}" if isinstance(t, str) and t else f"{label}未满足" for t in texts]
+
+
+def _why_no_capacity(ctx: RuleContext, net: str, at: np.ndarray) -> list[str]:
+    ix = ctx.index
+    table, pos, load = ix.sources[net], ix.source[net][at], ctx.load_for(net, ix.area_mu[at])
+    unit = capacity_unit(net)
+    return [
+        f"{table.names[s]}剩余 {max(table.remaining[s], 0):,.0f} {unit}，不足本项目的 {q:,.0f} {unit}"
+        if s >= 0
+        else f"没有接通的{_SOURCE_ZH[net]}源点"
+        for s, q in zip(pos, load, strict=True)
+    ]
 
 
 def _class_zh(code: str) -> str:

@@ -10,8 +10,9 @@ the industry-chain criterion); and the standard factories with free floor area.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -19,19 +20,21 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from planner.analysis import update_readiness
+from planner.analysis import ReadinessRun, update_readiness
 from planner.codes import split_codes
 from planner.config import ParkConfig
+from planner.errors import Problem
 from planner.infra.coverage import Coverage
 from planner.siting.industries import land_class_of_use
-from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
+from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS, STARTED_STATUSES
+
+if TYPE_CHECKING:
+    from planner.store import ParkStore
 
 __all__ = ["CAPACITY_NETWORKS", "SiteIndex"]
 
 CAPACITY_NETWORKS = ("power", "water", "drainage")
 """Networks whose sources' remaining capacity a project's demand is checked against."""
-
-_CONSUMING = ("under_construction", "in_production")
 
 
 @dataclass
@@ -42,6 +45,17 @@ class SourceTable:
     names: np.ndarray
     capacity: np.ndarray
     remaining: np.ndarray
+
+    @classmethod
+    def of(cls, coverage: Coverage) -> SourceTable:
+        """The sources of a network's coverage."""
+        table = coverage.sources
+        return cls(
+            ids=table.index.to_numpy(dtype=object),
+            names=table["name"].astype(object).fillna("").to_numpy(),
+            capacity=table["capacity"].to_numpy(dtype=float, na_value=np.nan),
+            remaining=table["remaining"].to_numpy(dtype=float, na_value=np.nan),
+        )
 
 
 @dataclass
@@ -75,23 +89,22 @@ class SiteIndex:
     """Adjacent pairs ``(i, j)``, ``i < j``, among available (reserved) parcels."""
     factories: pd.DataFrame = field(default_factory=pd.DataFrame)
     geometry: np.ndarray | None = None
-    problems: list = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     """What building the index found (networks without lines, no DEM, …)."""
-    available: np.ndarray = field(default=None, repr=False)
+    available: np.ndarray = field(init=False, repr=False)
     """Reserved (储备) parcels: the land that can be supplied."""
-    class_family: np.ndarray = field(default=None, repr=False)
+    class_family: np.ndarray = field(init=False, repr=False)
     """Land-class family of each parcel: ``M`` or ``W``, else ``""``; ``class_level`` its 1–3 (0: none)."""
-    class_level: np.ndarray = field(default=None, repr=False)
-    _trees: dict = field(default_factory=dict, repr=False)
-    _zoning: dict = field(default_factory=dict, repr=False)
+    class_level: np.ndarray = field(init=False, repr=False)
+    _trees: dict[str, cKDTree] = field(default_factory=dict, repr=False)
+    _zoning: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _remaining: dict[str, np.ndarray | None] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.available is None:
-            self.available = self.status == "reserved"
+        self.available = self.status == "reserved"
         codes = pd.Series(self.land_class, dtype=object).fillna("")
         self.class_family = codes.str[:1].to_numpy(dtype=object)
         self.class_level = pd.to_numeric(codes.str[1:], errors="coerce").fillna(0).to_numpy(dtype=np.int8)
-        self._remaining: dict[str, np.ndarray | None] = {}
         where = self.consuming & np.isfinite(self.x) & np.isfinite(self.y)
         for division in pd.unique(self.division[where]):
             if division:
@@ -133,69 +146,39 @@ class SiteIndex:
         Without a network's coverage its sources' capacity is unknown and not checked.
         """
         p = parcels.reset_index(drop=True)
-        n = len(p)
         for column in ("zone_industries", "industry", "earthwork_m3"):  # optional: absent means unknown
             if column not in p:
                 p[column] = None
         ids = p["parcel_id"].astype(object).to_numpy()
         zone_text = p["zone_industries"].astype(object).where(p["zone_industries"].notna(), "").astype(str)
         zone_key, zone_values = pd.factorize(zone_text.to_numpy())
-        zones = [tuple(split_codes(text)) for text in zone_values]
         industry = p["industry"].astype(object).where(p["industry"].notna(), "").astype(str)
-        held, reason = {}, {}
-        for item in CHECKLIST_ITEMS:
-            derived = p[item] if item in p else pd.Series(pd.NA, index=p.index)
-            declared = p[f"declared_{item}"]
-            value = derived.astype("boolean").fillna(declared.astype("boolean"))
-            held[item] = value.fillna(False).to_numpy(dtype=bool)
-            text = p[f"{item}_reason"] if f"{item}_reason" in p else pd.Series(None, index=p.index, dtype=object)
-            reason[item] = text.astype(object).to_numpy()
+        held, reason = _checklist_items(p)
         coverage = coverage or {}
-        source_pos: dict[str, np.ndarray] = {}
         sources: dict[str, SourceTable] = {}
+        source_pos: dict[str, np.ndarray] = {}
         for net in CAPACITY_NETWORKS:
             cov = coverage.get(net)
-            if cov is None:
-                continue
-            table = cov.sources
-            sources[net] = SourceTable(
-                ids=table.index.to_numpy(dtype=object),
-                names=table["name"].astype(object).fillna("").to_numpy(),
-                capacity=table["capacity"].to_numpy(dtype=float, na_value=np.nan),
-                remaining=table["remaining"].to_numpy(dtype=float, na_value=np.nan),
-            )
-            # the network reaches the parcel; whether its source has room is the project's own demand to decide
-            failed = cov.table["failed"].reindex(ids)
-            reach = (cov.table["connected"].reindex(ids).fillna(False).astype(bool) | (failed == "capacity")).to_numpy()
-            held[net] = reach
-            serving = cov.table["source_id"].reindex(ids).where(reach)
-            source_pos[net] = pd.Index(table.index).get_indexer(serving.to_numpy(dtype=object))
+            if cov is not None:
+                sources[net] = SourceTable.of(cov)
+                held[net], source_pos[net] = _served(cov, ids)
         road = coverage.get("road")
         road_m = (
             road.table["network_m"].reindex(ids).to_numpy(dtype=float, na_value=np.nan)
             if road is not None
-            else np.full(n, np.nan)
+            else np.full(len(p), np.nan)
         )
-        geoms = p.geometry.to_numpy() if isinstance(p, gpd.GeoDataFrame) else None
-        if geoms is not None:
-            centre = shapely.point_on_surface(geoms)  # missing or empty geometry: NaN, never a shifted row
-            x, y = shapely.get_x(centre), shapely.get_y(centre)
-        elif {"x", "y"} <= set(p.columns):
-            x, y = p["x"].to_numpy(dtype=float), p["y"].to_numpy(dtype=float)
-        else:
-            msg = "parcels need a geometry (a GeoDataFrame) or the columns x and y of a point inside each parcel"
-            raise ValueError(msg)
+        geoms, x, y = _centres(p)
         status = p["status"].astype(object).to_numpy()
-        available = status == "reserved"
         pairs = (
             _adjacent(
                 geoms,
-                available,
+                status == "reserved",
                 config.threshold("siting_adjacent_max_m"),
                 config.threshold("siting_adjacent_min_shared_m"),
             )
             if geoms is not None
-            else None
+            else np.zeros((0, 2), dtype=np.int64)
         )
         return cls(
             config=config,
@@ -205,9 +188,9 @@ class SiteIndex:
             status=status,
             land_class=land_class_of_use(p["land_use"]).to_numpy(),
             zone_key=zone_key,
-            zones=zones,
+            zones=[tuple(split_codes(text)) for text in zone_values],
             division=industry.str[:3].to_numpy(dtype=object),
-            consuming=np.isin(status, _CONSUMING),
+            consuming=np.isin(status, STARTED_STATUSES),
             x=x,
             y=y,
             held=held,
@@ -215,16 +198,20 @@ class SiteIndex:
             source=source_pos,
             sources=sources,
             road_m=road_m,
-            earthwork_m3=p["earthwork_m3"].to_numpy(dtype=float, na_value=np.nan)
-            if "earthwork_m3" in p
-            else np.full(n, np.nan),
-            pairs=pairs if pairs is not None else np.zeros((0, 2), dtype=np.int64),
+            earthwork_m3=p["earthwork_m3"].to_numpy(dtype=float, na_value=np.nan),
+            pairs=pairs,
             factories=factories if factories is not None else pd.DataFrame(),
             geometry=geoms,
         )
 
     @classmethod
-    def from_store(cls, store: object, *, progress=None, run=None) -> SiteIndex:
+    def from_store(
+        cls,
+        store: ParkStore,
+        *,
+        progress: Callable[[str], None] | None = None,
+        run: ReadinessRun | None = None,
+    ) -> SiteIndex:
         """Index a park store: its parcels, readiness computed afresh from its networks, its standard factories.
 
         ``run``: a :class:`~planner.analysis.ReadinessRun` already made of this store, to use instead.
@@ -256,7 +243,8 @@ class SiteIndex:
                 counts[known] += np.asarray(tree.query_ball_point(points[known], r=radius_m, return_length=True))
         # a producing parcel of the chain does not count itself
         own = self.consuming[at] & np.isin(self.division[at], list(divisions))
-        return counts - own
+        chain: np.ndarray = counts - own
+        return chain
 
     def zoning_admits(self, code: str) -> np.ndarray:
         """For each parcel, whether its zoning admits ``code`` (a parcel zoned ``C36`` admits ``C3670``).
@@ -276,6 +264,44 @@ class SiteIndex:
         return has[self.zone_key] if len(has) else np.zeros(len(self), dtype=bool)
 
 
+def _checklist_items(p: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each checklist item's value as readiness uses it (derived, else declared; unknown: not held), and its reason."""
+    held: dict[str, np.ndarray] = {}
+    reason: dict[str, np.ndarray] = {}
+    for item in CHECKLIST_ITEMS:
+        derived = p[item] if item in p else pd.Series(pd.NA, index=p.index)
+        declared = p[f"declared_{item}"]
+        value = derived.astype("boolean").fillna(declared.astype("boolean"))
+        held[item] = value.fillna(False).to_numpy(dtype=bool)
+        text = p[f"{item}_reason"] if f"{item}_reason" in p else pd.Series(None, index=p.index, dtype=object)
+        reason[item] = text.astype(object).to_numpy()
+    return held, reason
+
+
+def _served(coverage: Coverage, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which parcels the network reaches, and the position of each one's serving source (−1: none).
+
+    The network reaches the parcel; whether its source has room is the project's own demand to decide.
+    """
+    table = coverage.table
+    failed = table["failed"].reindex(ids)
+    reach = (table["connected"].reindex(ids).fillna(False).astype(bool) | (failed == "capacity")).to_numpy()
+    serving = table["source_id"].reindex(ids).where(reach)
+    return reach, pd.Index(coverage.sources.index).get_indexer(serving.to_numpy(dtype=object))
+
+
+def _centres(p: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """The parcels' geometries (``None`` without) and a point inside each: from the geometry, else columns x, y."""
+    if isinstance(p, gpd.GeoDataFrame):
+        geoms: np.ndarray = p.geometry.to_numpy()
+        centre = shapely.point_on_surface(geoms)  # missing or empty geometry: NaN, never a shifted row
+        return geoms, shapely.get_x(centre), shapely.get_y(centre)
+    if {"x", "y"} <= set(p.columns):
+        return None, p["x"].to_numpy(dtype=float), p["y"].to_numpy(dtype=float)
+    msg = "parcels need a geometry (a GeoDataFrame) or the columns x and y of a point inside each parcel"
+    raise ValueError(msg)
+
+
 def _adjacent(geoms: np.ndarray, available: np.ndarray, within_m: float, shared_m: float) -> np.ndarray:
     """Pairs of available parcels that share at least ``shared_m`` of boundary (within ``within_m`` of each other).
 
@@ -290,7 +316,8 @@ def _adjacent(geoms: np.ndarray, available: np.ndarray, within_m: float, shared_
     a, b = where[a[keep]], where[b[keep]]
     shared = shapely.length(shapely.intersection(shapely.boundary(geoms[a]), shapely.buffer(geoms[b], within_m)))
     ok = shared >= shared_m
-    return np.column_stack([a[ok], b[ok]]).astype(np.int64)
+    pairs: np.ndarray = np.column_stack([a[ok], b[ok]]).astype(np.int64)
+    return pairs
 
 
 assert set(CAPACITY_NETWORKS) <= set(NETWORK_ITEMS)

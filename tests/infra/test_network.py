@@ -276,7 +276,7 @@ def test_a_parcel_symmetric_between_two_streets_taps_one_of_them():
 
 
 def test_taps_within_a_micrometre_are_ties_broken_laterally_then_by_order():
-    from planner.infra.coverage import TIE_M, _best
+    from planner.infra.taps import TIE_M, _best
 
     parcel = np.array([0, 0, 0, 1, 1, 2, 2, 2, 3, 3])
     along = np.array([10.0, 10.0 + 0.5 * TIE_M, 10.0 + 2 * TIE_M, 7.0, 7.0, np.inf, np.inf, np.inf, 5.0 + 0.3e-9, 5.0])

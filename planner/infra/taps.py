@@ -1,0 +1,404 @@
+"""Where each parcel taps a network: the point on an edge, its lateral distance and its distance along the network.
+
+For every parcel and network the **tap point** is a point *on an edge* (not a node)
+within the network's service distance of the parcel — of the stretches of edges that
+close, the point nearest a live source along the network (for a parcel fronting a main,
+the end of its frontage toward the source); between taps equally near along the network
+(to :data:`TIE_M`), the one on the edge laterally nearest the parcel (to :data:`TIE_M`),
+then the edge first in the network's order, and on that edge the end of the stretch
+toward the edge's start. With it come the **lateral distance** from the parcel to that
+edge and the **network distance** from the nearest live source to the tap point (one
+multi-source Dijkstra for the whole park), and the serving source.
+
+The parcel–edge pairs within the service distance are found from the envelopes and
+settled by the numpy kernels of :mod:`planner.infra.stretch` where they are sure (a
+straight edge and a convex parcel), else by GEOS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.infra.network import Network, source_distances
+from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
+
+__all__ = ["TIE_M", "ParcelShapes", "network_taps", "parcel_shapes"]
+
+TIE_M = 1e-6
+"""Taps this close in distance along the network (then laterally) are equally near (m)."""
+_TOL_M = 1e-7  # distances this close to the service distance are left to GEOS
+
+
+def network_taps(
+    network: Network,
+    parcels: pd.DataFrame,
+    *,
+    service_distance_m: float,
+    shapes: ParcelShapes | None = None,
+    distances: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Each parcel's tap point, lateral and network distance and serving source (row of ``network.sources``).
+
+    One row per parcel, in their order: ``parcel_id``, ``distance_m`` (``inf`` beyond
+    20 service distances), ``network_m`` (``inf`` where unreached), ``source`` (``-1``
+    where none), ``line_id``, ``tap_x``, ``tap_y`` and ``near`` (an edge lies within
+    the service distance). ``distances``: :func:`planner.infra.network.source_distances`
+    of the network (computed here if not given); :mod:`planner.province` gives those of
+    the whole park's network with ``network`` holding only the edges near these parcels.
+    A parcel's figures depend only on the edges within 20 service distances of it and on
+    those distances. Between equally good taps, the edge first in ``network.edges``.
+    """
+    p = parcels.reset_index(drop=True)
+    if shapes is None:
+        shapes = parcel_shapes(p)
+    elif len(shapes.geoms) != len(p):
+        msg = "`shapes` are not those of these parcels"
+        raise ValueError(msg)
+    geoms = shapes.geoms
+    edges = network.edges
+    edge_geoms = edges.geometry.to_numpy()
+    tree = network.edge_tree
+    dist, origin = source_distances(network) if distances is None else distances
+
+    n = len(p)
+    out = pd.DataFrame({"parcel_id": p["parcel_id"].to_numpy()})
+    out["distance_m"] = np.nan
+    out["network_m"] = np.inf
+    out["source"] = -1
+    out["line_id"] = None
+    out["tap_x"] = np.nan
+    out["tap_y"] = np.nan
+    near = np.zeros(n, dtype=bool)
+    if len(edges):
+        ends = _Along(dist, edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy())
+        pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends)
+        parcel_i, edge_i = pairs.parcel, pairs.edge
+        length = edges["length_m"].to_numpy()[edge_i]
+        u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
+        via_u, via_v = dist[u] + pairs.a, dist[v] + (length - pairs.b)
+        use_u = via_u <= via_v + TIE_M  # a tie between the two ends of the stretch: the one toward u
+        along = np.where(use_u, via_u, via_v)
+        pick, lateral = _best(parcel_i, along, pairs.distance)
+        pairs.settle(pick)  # unreached: a tie at infinity, so the tap is the start of the stretch
+        taps = pairs.point_at(pick, np.where(use_u[pick], pairs.a[pick], pairs.b[pick]))
+        idx = parcel_i[pick]
+        out.loc[idx, "distance_m"] = lateral
+        out.loc[idx, "network_m"] = along[pick]
+        out.loc[idx, "source"] = np.where(use_u[pick], origin[u[pick]], origin[v[pick]])
+        out.loc[idx, "line_id"] = edges["line_id"].to_numpy()[edge_i[pick]]
+        out.loc[idx, "tap_x"] = taps[:, 0]
+        out.loc[idx, "tap_y"] = taps[:, 1]
+        near[idx] = True
+    if (~near).any():  # how far the network is from the others
+        far = np.flatnonzero(~near)
+        out.loc[far, "distance_m"] = np.inf
+        if len(edges):
+            # how far, up to 20 service distances (beyond, "more than" is all a planner needs)
+            reach = 20 * service_distance_m
+            (found, _), d = tree.query_nearest(geoms[far], return_distance=True, all_matches=False, max_distance=reach)
+            out.loc[far[found], "distance_m"] = d
+    out["near"] = near
+    return out
+
+
+@dataclass
+class ParcelShapes:
+    """The parcels' shapes as coverage uses them, made once for all networks by :func:`parcel_shapes`."""
+
+    geoms: np.ndarray
+    bounds: np.ndarray
+    rings: ConvexRings
+
+    _boxes: dict[float, np.ndarray] = field(default_factory=dict)
+
+    def boxes(self, margin: float) -> np.ndarray:
+        """Each parcel's envelope grown by ``margin`` (m); made once per margin."""
+        if margin not in self._boxes:
+            b = self.bounds
+            self._boxes[margin] = shapely.box(b[:, 0] - margin, b[:, 1] - margin, b[:, 2] + margin, b[:, 3] + margin)
+        return self._boxes[margin]
+
+
+def parcel_shapes(parcels: pd.DataFrame) -> ParcelShapes:
+    """The geometry, envelopes and (for the convex ones) corners of ``parcels``, in their order."""
+    geoms = parcels.geometry.to_numpy()
+    return ParcelShapes(geoms, shapely.bounds(geoms), convex_rings(geoms))
+
+
+@dataclass
+class _Along:
+    """Distances along the network per edge: from the nearest live source to each end (``dist`` per node)."""
+
+    dist: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    length: np.ndarray
+
+    def bound(self, edge: np.ndarray) -> np.ndarray:
+        """No point of these edges is nearer a source than this."""
+        least: np.ndarray = np.minimum(self.dist[self.u[edge]], self.dist[self.v[edge]])
+        return least
+
+    def nearest(self, edge: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The nearer end of the stretches [a, b] of these edges, along the network."""
+        nearer: np.ndarray = np.minimum(self.dist[self.u[edge]] + a, self.dist[self.v[edge]] + (self.length[edge] - b))
+        return nearer
+
+
+@dataclass
+class _Pairs:
+    """The parcel–edge pairs within the service distance, in the order of an STRtree ``dwithin`` query.
+
+    ``a``, ``b``: the stretch of the edge within the service distance of the parcel (m
+    from the edge's start). ``fast``: the pair was settled by the numpy kernels (a
+    straight edge and a convex parcel), else by GEOS.
+    """
+
+    parcel: np.ndarray
+    edge: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    fast: np.ndarray
+    geoms: np.ndarray
+    edge_geoms: np.ndarray
+    rings: ConvexRings
+    start: np.ndarray
+    end: np.ndarray
+    later: np.ndarray
+    """Pairs of parcels no source reaches, whose stretch (0, 0 until then) is made by :meth:`settle` if chosen."""
+    service_distance_m: float
+
+    def settle(self, rows: np.ndarray) -> None:
+        """Make the stretches of the pairs ``rows`` that were left for later."""
+        rows = rows[self.later[rows]]
+        if not len(rows):
+            return
+        e, p = self.edge[rows], self.parcel[rows]
+        lo, hi, state = zone_stretch(self.start[e], self.end[e], self.rings, p, self.service_distance_m)
+        self.a[rows], self.b[rows] = lo, hi
+        open_ = state != FOUND  # within d (by the distance) yet not clear-cut for numpy: GEOS
+        self.fast[rows[open_]] = False
+        if open_.any():
+            self.a[rows[open_]], self.b[rows[open_]] = _stretch(
+                self.edge_geoms[e[open_]], self.geoms, p[open_], self.service_distance_m
+            )
+        self.later[rows] = False
+
+    def distance(self, rows: np.ndarray) -> np.ndarray:
+        """Distance (m) between parcel and edge of the pairs ``rows``."""
+        out = np.empty(len(rows))
+        fast = self.fast[rows]
+        f, g = rows[fast], rows[~fast]
+        e = self.edge[f]
+        out[fast] = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[f])
+        out[~fast] = shapely.distance(self.edge_geoms[self.edge[g]], self.geoms[self.parcel[g]])
+        return out
+
+    def point_at(self, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """(x, y) of the points ``pos`` m along the edges of the pairs ``rows``."""
+        out = np.empty((len(rows), 2))
+        fast = self.fast[rows]
+        e = self.edge[rows[fast]]
+        step = self.end[e] - self.start[e]
+        share = pos[fast] / np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])  # as GEOS
+        out[fast] = self.start[e] + share[:, None] * step
+        slow = shapely.line_interpolate_point(self.edge_geoms[self.edge[rows[~fast]]], pos[~fast])
+        out[~fast] = shapely.get_coordinates(slow).reshape(-1, 2)
+        return out
+
+
+def _pairs(
+    tree: shapely.STRtree,
+    edge_geoms: np.ndarray,
+    shapes: ParcelShapes,
+    service_distance_m: float,
+    along: _Along | None = None,
+) -> _Pairs:
+    """The pairs within the service distance and their stretches: numpy where it is sure, else GEOS.
+
+    Candidates come from the envelopes (a superset of ``tree.query(..., "dwithin")``),
+    grouped by parcel and each parcel's in the order of the edges;
+    :func:`planner.infra.stretch.zone_stretch` settles the pairs of straight edges and
+    convex parcels; the rest, and the few it leaves open, are settled as before: by the
+    ``dwithin`` query and :func:`_stretch`.
+
+    With ``along``, only the pairs that may be a parcel's best are kept: each parcel's
+    candidate on the edge nearest a source is settled first, and a candidate whose edge
+    is farther from every source than that pair's tap (by more than :data:`TIE_M`) can
+    neither be the best nor tie with it, so it is dropped unsettled.
+    """
+    d = service_distance_m
+    geoms = shapes.geoms
+    cand = _Candidates.of(tree, edge_geoms, shapes, d)
+    wanted = np.ones(len(cand.parcel), dtype=bool)
+    todo = cand.fast.copy()
+    later = np.zeros(len(cand.parcel), dtype=bool)  # unreached: the stretch is needed only if the pair is chosen
+    if along is not None and len(cand.parcel):
+        probe, wanted, later = cand.prune(along)
+        todo[probe] = False
+        todo &= wanted & ~later
+    cand.settle(np.flatnonzero(todo))
+    keep = np.flatnonzero(cand.within(tree, geoms, wanted))
+    parcel_i, edge_i = cand.parcel[keep], cand.edge[keep]
+    lo, hi, state = cand.lo[keep], cand.hi[keep], cand.state[keep]
+    later = later[keep] & (state == FOUND)
+    slow = np.flatnonzero(state != FOUND)
+    if len(slow):
+        lo[slow], hi[slow] = _stretch(edge_geoms[edge_i[slow]], geoms, parcel_i[slow], d)
+    return _Pairs(
+        parcel_i, edge_i, lo, hi, state == FOUND, geoms, edge_geoms, shapes.rings, cand.start, cand.end, later, d
+    )
+
+
+@dataclass
+class _Candidates:
+    """The parcel–edge pairs whose envelopes meet, and what is known so far of each one's stretch.
+
+    ``lo``, ``hi``: the stretch (NaN until settled); ``state``: ``FOUND`` (within the
+    service distance, stretch known), ``FAR`` (beyond it) or ``ASK`` (not yet known, or
+    left to GEOS). ``start``, ``end``: the first and last point of every edge.
+    """
+
+    parcel: np.ndarray
+    edge: np.ndarray
+    edge_geoms: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    fast: np.ndarray
+    """The pair can be settled by the numpy kernels: a straight edge and a convex parcel."""
+    rings: ConvexRings
+    service_distance_m: float
+    lo: np.ndarray
+    hi: np.ndarray
+    state: np.ndarray
+
+    @classmethod
+    def of(
+        cls, tree: shapely.STRtree, edge_geoms: np.ndarray, shapes: ParcelShapes, service_distance_m: float
+    ) -> _Candidates:
+        """The candidates of ``shapes`` among the edges of ``tree``, grouped by parcel, each parcel's by edge."""
+        d = service_distance_m
+        cand_p, cand_e = tree.query(shapes.boxes(d * (1 + 1e-9) + 1e-6))
+        # each parcel's candidates in the order of the edges, not of the tree: the same pairs come in the same order
+        # from a tree of only some of the edges (planner.province), so ties fall the same way
+        order = np.argsort(cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e, kind="stable")
+        cand_p, cand_e = cand_p[order], cand_e[order]
+        coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
+        count = np.bincount(which, minlength=len(edge_geoms))
+        last = np.cumsum(count) - 1
+        start, end = coords[last - count + 1], coords[last]
+        fast = (shapes.rings.count[cand_p] > 0) & (count[cand_e] == 2)
+        n = len(cand_p)
+        unknown = np.full(n, np.nan)
+        state = np.full(n, ASK, dtype=np.int8)
+        return cls(cand_p, cand_e, edge_geoms, start, end, fast, shapes.rings, d, unknown, unknown.copy(), state)
+
+    def settle(self, rows: np.ndarray) -> None:
+        """Settle the pairs ``rows`` with the numpy kernels (:func:`planner.infra.stretch.zone_stretch`)."""
+        e = self.edge[rows]
+        self.lo[rows], self.hi[rows], self.state[rows] = zone_stretch(
+            self.start[e], self.end[e], self.rings, self.parcel[rows], self.service_distance_m
+        )
+
+    def prune(self, along: _Along) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs that may be their parcel's best along the network, and those of parcels no source reaches.
+
+        Each parcel's candidate on the edge nearest a source (its probe) is settled first;
+        a candidate whose edge is farther from every source than the probe's tap can
+        neither win nor tie. The pairs of a parcel no source reaches tie at infinity: the
+        lateral distance decides, so whether they are within the service distance is
+        settled here by the distance alone, and their stretch later, for the chosen pair.
+        Returns the probes, the pairs wanted, and those left for later.
+        """
+        new = np.r_[True, self.parcel[1:] != self.parcel[:-1]]  # candidates come grouped by parcel
+        first = np.flatnonzero(new)
+        group = np.cumsum(new) - 1
+        bound = along.bound(self.edge)
+        least = np.minimum.reduceat(bound, first)
+        lowest = np.flatnonzero(bound == least[group])
+        probe = lowest[np.r_[True, group[lowest[1:]] != group[lowest[:-1]]]]  # each parcel's first such
+        probe = probe[self.fast[probe] & np.isfinite(bound[probe])]
+        self.settle(probe)
+        sure = probe[self.state[probe] == FOUND]
+        limit = np.full(len(first), np.inf)
+        limit[group[sure]] = along.nearest(self.edge[sure], self.lo[sure], self.hi[sure]) + 2 * TIE_M
+        wanted = bound <= limit[group]
+        later = self.fast & (least[group] == np.inf)
+        rows = np.flatnonzero(later)
+        e = self.edge[rows]
+        gap = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[rows]) - self.service_distance_m
+        self.state[rows] = np.where(gap < -_TOL_M, FOUND, np.where(gap > _TOL_M, FAR, ASK))
+        self.lo[rows[self.state[rows] == FOUND]] = 0.0
+        self.hi[rows[self.state[rows] == FOUND]] = 0.0
+        return probe, wanted, later
+
+    def within(self, tree: shapely.STRtree, geoms: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        """Which pairs ``wanted`` are within the service distance; those numpy left open, by the ``dwithin`` query."""
+        ask = np.flatnonzero((self.state == ASK) & wanted)
+        within: np.ndarray = (self.state == FOUND) & wanted
+        if len(ask):  # the pairs numpy left open: the query as before
+            asked = np.unique(self.parcel[ask])
+            got_p, got_e = tree.query(geoms[asked], predicate="dwithin", distance=self.service_distance_m)
+            size = len(self.edge_geoms)
+            within[ask] = np.isin(self.parcel[ask] * size + self.edge[ask], asked[got_p] * size + got_e)
+        return within
+
+
+def _best(
+    parcel: np.ndarray, along: np.ndarray, lateral_of: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row of the best pair of each parcel with pairs (``parcel`` comes grouped, in the query's order), and its
+    lateral distance.
+
+    Reached before unreached (an unreached pair is infinitely far along the network),
+    then nearest along the network, then nearest laterally, then the first. Distances
+    within :data:`TIE_M` of the least are ties: below a micrometre the figures are
+    rounding noise of the geometry engine, which would otherwise pick between two taps
+    metres apart (a square parcel at a street corner, between the two streets).
+    ``lateral_of(rows)`` gives the lateral distances of pairs ``rows``; it is asked only
+    for the pairs tied along the network.
+    """
+    if not len(parcel):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    new = np.r_[True, parcel[1:] != parcel[:-1]]
+    first = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    tied = np.flatnonzero(along <= np.minimum.reduceat(along, first)[group] + TIE_M)
+    lateral = lateral_of(tied)
+    near = np.full(len(first), np.inf)
+    np.minimum.at(near, group[tied], lateral)
+    winner = lateral <= near[group[tied]] + TIE_M
+    chosen = np.full(len(first), len(parcel))
+    np.minimum.at(chosen, group[tied[winner]], tied[winner])
+    return chosen, lateral[np.searchsorted(tied, chosen)]
+
+
+def _stretch(
+    edge_geoms: np.ndarray, geoms: np.ndarray, parcel_i: np.ndarray, service_distance_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where along each edge (m from its ``u`` end) its stretch within the service distance of the parcel lies.
+
+    Any point of that stretch can take the parcel's service connection; the tap goes to
+    the end nearer a source. The zone is the parcel buffered by the service distance
+    (a polygon just inside the true circle arcs, so a tap is never beyond reach).
+    """
+    k = len(parcel_i)
+    if not k:
+        return np.zeros(0), np.zeros(0)
+    used = np.unique(parcel_i)
+    zones = np.empty(len(geoms), dtype=object)
+    zones[used] = shapely.buffer(geoms[used], service_distance_m, quad_segs=16)
+    inside = shapely.intersection(edge_geoms, zones[parcel_i])
+    coords, owner = shapely.get_coordinates(inside, return_index=True)
+    pos = shapely.line_locate_point(edge_geoms[owner], shapely.points(coords))
+    frame = pd.DataFrame({"owner": owner, "pos": pos}).groupby("owner")["pos"].agg(["min", "max"]).reindex(range(k))
+    # a stretch too thin for the polygon zone: the nearest point
+    nearest = shapely.line_locate_point(
+        edge_geoms, shapely.get_point(shapely.shortest_line(edge_geoms, geoms[parcel_i]), 0)
+    )
+    return frame["min"].fillna(pd.Series(nearest)).to_numpy(), frame["max"].fillna(pd.Series(nearest)).to_numpy()
