@@ -87,8 +87,7 @@ def summary_line(bench: Benchmark) -> str:
     """The first line of the benchmark's docstring."""
     spec = importlib.util.find_spec(f"bench.{bench.name}")
     text = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
-    doc = text.split('"""')[1].strip().splitlines()[0] if text.count('"""') >= 2 else ""
-    return doc
+    return text.split('"""')[1].strip().splitlines()[0] if text.count('"""') >= 2 else ""
 
 
 def machine() -> list[str]:

@@ -303,7 +303,7 @@ def run(gpkg: Path, location: str, repeat: int) -> None:
     pg = open_store(location)
     schema = pg.schema
     table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
-    url = location.split("?")[0]
+    url = location.split("?", maxsplit=1)[0]
     pg.close()
 
     with psycopg.connect(url, autocommit=True) as conn:  # as autovacuum does after a bulk load: statistics, and

@@ -40,7 +40,7 @@ def synthetic_parcels(n: int, seed: int = 1) -> gpd.GeoDataFrame:
     geoms = shapely.box(x, y, x + w, y + h)
     status = rng.choice(["planned", "reserved", "supplied", "under_construction", "in_production"], n)
     supplied = np.isin(status, ["supplied", "under_construction", "in_production"])
-    frame = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "parcel_id": [f"B{k:07d}" for k in i],
             "name": [f"{k}号地块" for k in i],
@@ -59,7 +59,6 @@ def synthetic_parcels(n: int, seed: int = 1) -> gpd.GeoDataFrame:
         geometry=geoms,
         crs=4548,
     )
-    return frame
 
 
 def timed(fn: Callable[[], object], repeat: int) -> float:

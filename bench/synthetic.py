@@ -176,7 +176,7 @@ def _park(
     def when(values: pd.DatetimeIndex, mask: np.ndarray) -> pd.Series:
         return pd.Series(values).where(mask).reset_index(drop=True)
 
-    frame = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "parcel_id": [f"{park_id}-{first + i:07d}" for i in range(n)],
             "park_id": park_id,
@@ -210,7 +210,6 @@ def _park(
         geometry=geoms,
         crs=epsg,
     )
-    return frame
 
 
 def _shapes(n: int, lon: float, lat: float, epsg: int, rng: np.random.Generator) -> np.ndarray:

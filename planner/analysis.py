@@ -29,7 +29,7 @@ from planner.infra.park import park_coverage
 from planner.infra.terrain import parcel_terrain
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness
-from planner.store.base import ParkStore, WriteReport
+from planner.store import ParkStore, WriteReport
 from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "READINESS_INPUTS",
     "Freshness",
     "ReadinessRun",
+    "Result",
     "freshness",
     "recompute_after_edit",
     "update_idle",
@@ -61,6 +62,7 @@ READINESS_LAYERS = ("park_config", "sources", *(line_layer(net) for net in NETWO
 """Layers whose change makes stored readiness stale."""
 
 Result = Literal["readiness", "idle"]
+"""The stored results :func:`freshness` answers for."""
 _RESULTS: dict[str, tuple[str, str, str, str]] = {
     # result: metadata key, Chinese name, English name, the command that computes it
     "readiness": ("readiness_at", "七通一平", "readiness (熟地/生地)", "planner readiness"),

@@ -59,6 +59,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import geopandas as gpd
@@ -77,7 +78,7 @@ from planner.infra.coverage import (
     source_loads,
 )
 from planner.infra.network import Network, build_network, source_distances
-from planner.infra.park import park_coverage
+from planner.infra.park import NetworkRun, park_coverage
 from planner.infra.terrain import parcel_terrain
 from planner.parcels.evaluation import evaluate
 from planner.parcels.idle import classify_idle
@@ -132,9 +133,11 @@ class ParkData:
 
     @property
     def park_id(self) -> str:
+        """The park's id, from its configuration."""
         return self.config.park_id
 
     def network_settings(self) -> dict[str, Mapping[str, float]]:
+        """The service distance and radius of each network the park has lines of."""
         return {net: self.config.networks[net] for net in self.lines}
 
 
@@ -164,6 +167,7 @@ class Province:
 
     @property
     def configs(self) -> dict[str, ParkConfig]:
+        """Each park's configuration, by park id."""
         return {park.park_id: park.config for park in self.parks}
 
     def keys(self) -> pd.MultiIndex:
@@ -190,9 +194,14 @@ def park_readiness(park: ParkData) -> pd.DataFrame:
         park.network_settings(),
         power_factor=config.threshold("power_coincidence_factor"),
     )
-    tables = {net: (runs[net].coverage.table if net in runs and runs[net].coverage else None) for net in NETWORK_ITEMS}
+    tables = {net: _coverage_table(runs.get(net)) for net in NETWORK_ITEMS}
     terrain = parcel_terrain(park.parcels, park.dem) if park.dem is not None else None
     return _keyed(compute_readiness(park.parcels, config, tables, terrain).table[list(READINESS_COLUMNS)], park)
+
+
+def _coverage_table(run: NetworkRun | None) -> pd.DataFrame | None:
+    """A network's coverage table, or ``None`` where the park has no line of it in service."""
+    return run.coverage.table if run is not None and run.coverage is not None else None
 
 
 def local_readiness(province: Province) -> pd.DataFrame:
@@ -230,10 +239,7 @@ def province_frame(province: Province, partitions: int | None = None) -> Any:
     its position among the park's parcels. Default: one partition per
     :data:`PARCELS_PER_PARTITION` parcels.
     """
-    import dask.dataframe as dd
-    import dask_geopandas
-    from dask import delayed
-
+    dask = _dask()
     frames = []
     for park in province.parks:
         p = park.parcels.reset_index(drop=True)
@@ -260,16 +266,30 @@ def province_frame(province: Province, partitions: int | None = None) -> Any:
     chunks = [frame.iloc[a:b] for a, b in itertools.pairwise(cuts) if b > a] or [frame]
     divisions = [*(c.index[0] for c in chunks), chunks[-1].index[-1]] if len(frame) else [None, None]
     token = uuid.uuid4().hex  # the chunks are named, not hashed: hashing the parcels takes longer than the work
-    parts = [delayed(c, name=f"province-parcels-{token}-{i}") for i, c in enumerate(chunks)]
+    parts = [dask.delayed(c, name=f"province-parcels-{token}-{i}") for i, c in enumerate(chunks)]
     with _dask_settings():
-        ddf = dd.from_delayed(parts, meta=frame.iloc[:0], divisions=divisions, verify_meta=False)
-    return dask_geopandas.from_dask_dataframe(ddf) if not isinstance(ddf, dask_geopandas.GeoDataFrame) else ddf
+        ddf = dask.dataframe.from_delayed(parts, meta=frame.iloc[:0], divisions=tuple(divisions), verify_meta=False)
+    geo = _dask_geopandas()
+    return geo.from_dask_dataframe(ddf) if not isinstance(ddf, geo.GeoDataFrame) else ddf
+
+
+def _dask() -> ModuleType:
+    """``dask`` with ``dask.dataframe``: the optional ``scale`` extra, imported when the Dask path runs."""
+    import dask.dataframe  # noqa: PLC0415 - the optional `scale` extra; the single-machine path runs without it
+
+    return dask
+
+
+def _dask_geopandas() -> ModuleType:
+    """``dask_geopandas``: the optional ``scale`` extra, imported when the Dask path runs."""
+    import dask_geopandas  # noqa: PLC0415 - the optional `scale` extra; the single-machine path runs without it
+
+    return dask_geopandas
 
 
 @contextmanager
 def _dask_settings() -> Iterator[None]:
-    import dask
-
+    dask = _dask()
     # object columns (the parcels' shapes) stay objects; shuffles by tasks, which carry any Python object
     with dask.config.set({"dataframe.convert-string": False, "dataframe.shuffle.method": "tasks"}):
         yield
@@ -279,20 +299,18 @@ def _dask_settings() -> Iterator[None]:
 def _scheduler(client: Any) -> Iterator[Any]:
     """A ``distributed.Client`` (connected to ``client`` when it is an address), or ``None`` for the local threads."""
     if isinstance(client, str):
-        from distributed import Client
+        import distributed  # noqa: PLC0415 - the optional `scale` extra; only a scheduler address needs it
 
-        with Client(client) as connected:
+        with distributed.Client(client) as connected:
             yield connected
     else:
         yield client
 
 
 def _compute(client: Any, *things: Any) -> tuple:
-    import dask
-
     with _dask_settings():
         if client is None:
-            return dask.compute(*things, scheduler="threads")
+            return _dask().compute(*things, scheduler="threads")
         return tuple(client.gather(client.compute(list(things))))
 
 
@@ -305,8 +323,7 @@ def _per_partition(
     province: Province, client: Any, partitions: int | None, work: Callable[..., pd.DataFrame], *args: Any
 ) -> pd.DataFrame:
     """``work(partition, configs, *args)`` on each partition, the tables put together in the province's order."""
-    from dask import delayed
-
+    delayed = _dask().delayed
     with _scheduler(client) as c, _dask_settings():
         ddf = province_frame(province, partitions)
         configs = province.configs
@@ -454,15 +471,22 @@ def _readiness_part(
             if piece.network is None:
                 continue
             settings = config.networks[name]
-            kwargs = {
-                "service_distance_m": settings["service_distance_m"],
-                "service_radius_m": settings["service_radius_m"],
-                "power_factor": config.threshold("power_coincidence_factor"),
-            }
+            distance, radius = settings["service_distance_m"], settings["service_radius_m"]
+            factor = config.threshold("power_coincidence_factor")
             if not piece.edges:  # no line in service: nothing is reached
-                coverage[name] = network_coverage(piece.network, parcels, **kwargs).table
+                coverage[name] = network_coverage(
+                    piece.network, parcels, service_distance_m=distance, service_radius_m=radius, power_factor=factor
+                ).table
                 continue
-            cov = served_coverage(piece.network, parcels, taps[park_id, name][0], loads[park_id][name], **kwargs)
+            cov = served_coverage(
+                piece.network,
+                parcels,
+                taps[park_id, name][0],
+                loads[park_id][name],
+                service_distance_m=distance,
+                service_radius_m=radius,
+                power_factor=factor,
+            )
             coverage[name] = cov.table
         dem = dems.get(park_id)
         terrain = parcel_terrain(parcels, dem) if dem is not None else None
@@ -486,8 +510,7 @@ def province_readiness(
     how far around a partition its park's edges are kept (:func:`halo_m`; less gives
     other results, which the tests show).
     """
-    from dask import delayed
-
+    delayed = _dask().delayed
     with _scheduler(client) as c, _dask_settings():
         ddf = _persist(c, province_frame(province, partitions))
         parts = ddf.to_delayed()

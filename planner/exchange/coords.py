@@ -67,7 +67,42 @@ class CoordinateCheck:
 
     @property
     def ok(self) -> bool:
+        """No finding refuses the frame."""
         return not any(p.severity == "error" for p in self.problems)
+
+
+class _Findings:
+    """The frame as the checks go (fixes applied where accepted) and what they found."""
+
+    def __init__(self, frame: gpd.GeoDataFrame, name: str, *, accept_fixes: bool) -> None:
+        self.frame = frame
+        self.feature = f"file {name!r}"
+        self.accept_fixes = accept_fixes
+        self.problems: list[Problem] = []
+
+    def note(self, severity: str, message: str) -> None:
+        """A finding about the whole file."""
+        self.problems.append(Problem(severity, None, None, message, feature=self.feature))
+
+    def propose(self, message: str, fix: str, epsg: int | None, swap: bool) -> None:
+        """A finding with an unambiguous fix: applied with ``accept_fixes``, else it refuses the file."""
+        if not self.accept_fixes:
+            self.note("error", f"{message}; rerun with {fix} (or --accept-fixes to take this fix)")
+            return
+        if swap:
+            self.frame = _swap(self.frame)
+        if epsg is not None:
+            self.frame = self.frame.set_crs(epsg, allow_override=True)
+        self.note("repair", f"{message}; fixed ({fix}, accepted with --accept-fixes)")
+
+    @property
+    def refused(self) -> bool:
+        """Whether a finding refuses the file."""
+        return any(p.severity == "error" for p in self.problems)
+
+    def result(self) -> CoordinateCheck:
+        """The frame as it now is, and the findings."""
+        return CoordinateCheck(self.frame, self.problems)
 
 
 def check_coordinates(
@@ -103,171 +138,193 @@ def check_coordinates(
     accept_fixes
         Apply the fix each finding proposes (reported as a repair) instead of refusing.
     """
-    feature = f"file {name!r}"
-    problems: list[Problem] = []
-
-    def note(severity: str, message: str) -> None:
-        problems.append(Problem(severity, None, None, message, feature=feature))
-
+    found = _Findings(frame, name, accept_fixes=accept_fixes)
     xy = _coordinates(frame)
     if not len(xy):
-        return CoordinateCheck(frame, problems)
+        return found.result()
     if swap_axes:
-        frame = _swap(frame)
+        found.frame = _swap(found.frame)
         xy = xy[:, ::-1]
-        note("repair", "x and y swapped, as asked (--swap-axes)")
+        found.note("repair", "x and y swapped, as asked (--swap-axes)")
     x, y = float(np.median(xy[:, 0])), float(np.median(xy[:, 1]))
-
-    def propose(message: str, fix: str, epsg: int | None, swap: bool) -> None:
-        nonlocal frame
-        if accept_fixes:
-            if swap:
-                frame = _swap(frame)
-            if epsg is not None:
-                frame = frame.set_crs(epsg, allow_override=True)
-            note("repair", f"{message}; fixed ({fix}, accepted with --accept-fixes)")
-        else:
-            note("error", f"{message}; rerun with {fix} (or --accept-fixes to take this fix)")
-
-    crs = pyproj.CRS(frame.crs) if frame.crs is not None else None
+    crs = pyproj.CRS(found.frame.crs) if found.frame.crs is not None else None
     problem = crs_problem(crs) if crs is not None else None
     if problem is not None:
-        note("error", problem)
-        return CoordinateCheck(frame, problems)
+        found.note("error", problem)
+        return found.result()
     if crs is None:
-        guess = _guess(x, y, park_epsg)
-        if guess is None:
-            note(
-                "error",
-                f"the file has no CRS (a Shapefile without .prj?) and its coordinates (x {x:,.3f}, y {y:,.3f}) "
-                "fit no CRS used in China; give it with --crs (4490 for CGCS2000 lon/lat, 4527 for zone 39 "
-                "with prefix, …)",
-            )
-            return CoordinateCheck(frame, problems)
-        epsg, swap, text = guess
-        propose(
-            f"the file has no CRS (a Shapefile without .prj?); its coordinates look like {text}",
-            _fix_text(epsg, swap),
-            epsg,
-            swap,
-        )
+        _check_without_crs(found, x, y, park_epsg)
     elif crs.is_geographic:
-        if not check_in_china(x, y) and check_in_china(y, x):
-            propose(
-                f"the coordinates look like lat/lon swapped: lon {x:.6f}, lat {y:.6f} lies outside China, "
-                f"lon {y:.6f}, lat {x:.6f} inside",
-                "--swap-axes",
-                None,
-                True,
-            )
-        elif abs(x) > 180 or abs(y) > 90:
-            guess = _guess(x, y, park_epsg)
-            text = f"the CRS says degrees (lon/lat) but the coordinates are metres (x {x:,.1f}, y {y:,.1f})"
-            if guess is None or guess[0] == CGCS2000:
-                note("error", f"{text}; give the right CRS with --crs")
-            else:
-                epsg, swap, what = guess
-                propose(f"{text}; they look like {what}", _fix_text(epsg, swap), epsg, swap)
-        elif not check_in_china(x, y):
-            note("error", f"the features lie outside China (around lon {x:.4f}, lat {y:.4f}); is the CRS right?")
+        _check_degrees(found, x, y, park_epsg)
     else:
-        epsg = crs.to_epsg()
-        if epsg is not None and is_gk_epsg(epsg):
-            zone, prefixed = zone_of_epsg(epsg)
-            if not prefixed and x >= FIRST_ZONE * _PREFIX:
-                prefix = int(x // _PREFIX)
-                if FIRST_ZONE <= prefix <= LAST_ZONE:
-                    fixed = gk_epsg(zone=prefix, prefixed=True)
-                    propose(
-                        f"the eastings carry the zone prefix {prefix} (x {x:,.1f}) but EPSG:{epsg} has none",
-                        f"--crs {fixed}",
-                        fixed,
-                        False,
-                    )
-            elif not prefixed and _NORTHING[0] <= x <= _NORTHING[1] and _EASTING[0] <= y <= _EASTING[1]:
-                propose(
-                    f"x {x:,.1f} looks like a northing and y {y:,.1f} like an easting: X and Y are swapped "
-                    "(surveyors write the northing first)",
-                    "--swap-axes",
-                    None,
-                    True,
-                )
-            elif prefixed and _EASTING[0] <= x <= _EASTING[1]:
-                fixed = gk_epsg(zone=zone, prefixed=False)
-                propose(
-                    f"the eastings have no zone prefix (x {x:,.1f}) but EPSG:{epsg} expects zone {zone}'s prefix",
-                    f"--crs {fixed}",
-                    fixed,
-                    False,
-                )
-            elif prefixed and y >= FIRST_ZONE * _PREFIX and _NORTHING[0] <= x <= _NORTHING[1]:
-                propose(
-                    f"x {x:,.1f} looks like a northing and y {y:,.1f} like a prefixed easting: X and Y are swapped",
-                    "--swap-axes",
-                    None,
-                    True,
-                )
-            elif prefixed:
-                prefixes = np.unique(np.floor(xy[:, 0] / _PREFIX).astype(int))
-                other = [int(k) for k in prefixes if k != zone]
-                if len(prefixes) > 1:
-                    note(
-                        "error",
-                        f"the eastings carry different zone prefixes {', '.join(map(str, prefixes))}; EPSG:{epsg} "
-                        f"is zone {zone}: split the file by zone and import each part with its zone's --crs",
-                    )
-                elif other and FIRST_ZONE <= other[0] <= LAST_ZONE:
-                    fixed = gk_epsg(zone=other[0], prefixed=True)
-                    propose(
-                        f"the eastings carry the zone prefix {other[0]} (x {x:,.1f}) but EPSG:{epsg} is zone {zone} "
-                        f"(prefix {zone})",
-                        f"--crs {fixed}",
-                        fixed,
-                        False,
-                    )
-                elif other:
-                    note(
-                        "error",
-                        f"the eastings (x {x:,.1f}) carry the prefix {other[0]}, which is no zone of China "
-                        f"({FIRST_ZONE}–{LAST_ZONE}), but EPSG:{epsg} is zone {zone}; are X and Y swapped?",
-                    )
-    if any(p.severity == "error" for p in problems):
-        return CoordinateCheck(frame, problems)
+        _check_gauss_kruger(found, crs.to_epsg(), xy, x, y)
     # the CRS is settled: the features must lie in China
-    lon, lat = _lon_lat(frame)
-    if not len(lon) or not np.isfinite(lon).any():
-        return CoordinateCheck(frame, problems)
-    mlon, mlat = float(np.nanmedian(lon)), float(np.nanmedian(lat))
-    if not check_in_china(mlon, mlat):
-        note(
-            "error",
-            f"in {frame.crs.name if frame.crs else 'its CRS'} the features fall around lon {mlon:.4f}, lat {mlat:.4f}, "
-            "outside China; is the CRS right (zone, zone prefix, axis order)?",
-        )
-        return CoordinateCheck(frame, problems)
+    if found.refused or not _check_in_china(found):
+        return found.result()
     if from_gcj02:
-        frame, moved = _from_gcj02(frame)
-        note("repair", f"moved from GCJ-02 (web-map coordinates) to CGCS2000/WGS84, by {moved:,.0f} m (median)")
+        found.frame, moved = _from_gcj02(found.frame)
+        found.note("repair", f"moved from GCJ-02 (web-map coordinates) to CGCS2000/WGS84, by {moved:,.0f} m (median)")
     elif roads is not None and len(roads) and not not_gcj02:
-        as_is, fixed, shift, inside = _gcj02_evidence(frame, roads)
-        if (
-            np.isfinite(as_is)
-            and fixed <= GCJ02_RATIO * as_is
-            and as_is - fixed >= GCJ02_MIN_GAIN_M
-            and as_is <= shift / (1.0 - GCJ02_RATIO)  # a shift of `shift` m cannot explain more
-            and inside >= GCJ02_INSIDE
-        ):
-            message = (
-                f"the features look like GCJ-02 web-map coordinates: their points lie {as_is:,.0f} m (median) from "
-                f"the park's roads, and {fixed:,.0f} m once shifted back from GCJ-02 (by {shift:,.0f} m); "
-                "if they are not GCJ-02, rerun with --not-gcj02"
+        _check_gcj02(found, roads)
+    return found.result()
+
+
+def _in_china(lon: float, lat: float) -> bool:
+    return bool(check_in_china(np.asarray(lon), np.asarray(lat)))
+
+
+def _check_without_crs(found: _Findings, x: float, y: float, park_epsg: int | None) -> None:
+    """A file without CRS: the CRS its coordinates fit, proposed."""
+    guess = _guess(x, y, park_epsg)
+    if guess is None:
+        found.note(
+            "error",
+            f"the file has no CRS (a Shapefile without .prj?) and its coordinates (x {x:,.3f}, y {y:,.3f}) "
+            "fit no CRS used in China; give it with --crs (4490 for CGCS2000 lon/lat, 4527 for zone 39 "
+            "with prefix, …)",
+        )
+        return
+    epsg, swap, text = guess
+    found.propose(
+        f"the file has no CRS (a Shapefile without .prj?); its coordinates look like {text}",
+        _fix_text(epsg, swap),
+        epsg,
+        swap,
+    )
+
+
+def _check_degrees(found: _Findings, x: float, y: float, park_epsg: int | None) -> None:
+    """A geographic CRS: lat/lon swapped, metres labelled as degrees, or a place outside China."""
+    if not _in_china(x, y) and _in_china(y, x):
+        found.propose(
+            f"the coordinates look like lat/lon swapped: lon {x:.6f}, lat {y:.6f} lies outside China, "
+            f"lon {y:.6f}, lat {x:.6f} inside",
+            "--swap-axes",
+            None,
+            True,
+        )
+    elif abs(x) > 180 or abs(y) > 90:
+        guess = _guess(x, y, park_epsg)
+        text = f"the CRS says degrees (lon/lat) but the coordinates are metres (x {x:,.1f}, y {y:,.1f})"
+        if guess is None or guess[0] == CGCS2000:
+            found.note("error", f"{text}; give the right CRS with --crs")
+        else:
+            epsg, swap, what = guess
+            found.propose(f"{text}; they look like {what}", _fix_text(epsg, swap), epsg, swap)
+    elif not _in_china(x, y):
+        found.note("error", f"the features lie outside China (around lon {x:.4f}, lat {y:.4f}); is the CRS right?")
+
+
+def _check_gauss_kruger(found: _Findings, epsg: int | None, xy: np.ndarray, x: float, y: float) -> None:
+    """A Gauss–Krüger CRS: a zone prefix the eastings have and the CRS not (or the other way), or X and Y swapped."""
+    if epsg is None or not is_gk_epsg(epsg):
+        return
+    zone, prefixed = zone_of_epsg(epsg)
+    if prefixed:
+        _check_prefixed(found, epsg, zone, xy, x, y)
+        return
+    if x >= FIRST_ZONE * _PREFIX:
+        prefix = int(x // _PREFIX)
+        if FIRST_ZONE <= prefix <= LAST_ZONE:
+            fixed = gk_epsg(zone=prefix, prefixed=True)
+            found.propose(
+                f"the eastings carry the zone prefix {prefix} (x {x:,.1f}) but EPSG:{epsg} has none",
+                f"--crs {fixed}",
+                fixed,
+                False,
             )
-            if accept_fixes:
-                frame, moved = _from_gcj02(frame)
-                note("repair", f"{message}; moved to CGCS2000/WGS84 by {moved:,.0f} m (accepted with --accept-fixes)")
-            else:
-                note("error", f"{message}; rerun with --from-gcj02 (or --accept-fixes to take this fix)")
-    return CoordinateCheck(frame, problems)
+    elif _NORTHING[0] <= x <= _NORTHING[1] and _EASTING[0] <= y <= _EASTING[1]:
+        found.propose(
+            f"x {x:,.1f} looks like a northing and y {y:,.1f} like an easting: X and Y are swapped "
+            "(surveyors write the northing first)",
+            "--swap-axes",
+            None,
+            True,
+        )
+
+
+def _check_prefixed(found: _Findings, epsg: int, zone: int, xy: np.ndarray, x: float, y: float) -> None:
+    """A Gauss–Krüger CRS with zone prefix: eastings without it, of another zone, or X and Y swapped."""
+    if _EASTING[0] <= x <= _EASTING[1]:
+        fixed = gk_epsg(zone=zone, prefixed=False)
+        found.propose(
+            f"the eastings have no zone prefix (x {x:,.1f}) but EPSG:{epsg} expects zone {zone}'s prefix",
+            f"--crs {fixed}",
+            fixed,
+            False,
+        )
+        return
+    if y >= FIRST_ZONE * _PREFIX and _NORTHING[0] <= x <= _NORTHING[1]:
+        found.propose(
+            f"x {x:,.1f} looks like a northing and y {y:,.1f} like a prefixed easting: X and Y are swapped",
+            "--swap-axes",
+            None,
+            True,
+        )
+        return
+    prefixes = np.unique(np.floor(xy[:, 0] / _PREFIX).astype(int))
+    other = [int(k) for k in prefixes if k != zone]
+    if len(prefixes) > 1:
+        found.note(
+            "error",
+            f"the eastings carry different zone prefixes {', '.join(map(str, prefixes))}; EPSG:{epsg} "
+            f"is zone {zone}: split the file by zone and import each part with its zone's --crs",
+        )
+    elif other and FIRST_ZONE <= other[0] <= LAST_ZONE:
+        fixed = gk_epsg(zone=other[0], prefixed=True)
+        found.propose(
+            f"the eastings carry the zone prefix {other[0]} (x {x:,.1f}) but EPSG:{epsg} is zone {zone} "
+            f"(prefix {zone})",
+            f"--crs {fixed}",
+            fixed,
+            False,
+        )
+    elif other:
+        found.note(
+            "error",
+            f"the eastings (x {x:,.1f}) carry the prefix {other[0]}, which is no zone of China "
+            f"({FIRST_ZONE}–{LAST_ZONE}), but EPSG:{epsg} is zone {zone}; are X and Y swapped?",
+        )
+
+
+def _check_in_china(found: _Findings) -> bool:
+    """Whether the features, in their settled CRS, lie in China (else a finding says where they fall)."""
+    lon, lat = _lon_lat(found.frame)
+    if not len(lon) or not np.isfinite(lon).any():
+        return False
+    mlon, mlat = float(np.nanmedian(lon)), float(np.nanmedian(lat))
+    if _in_china(mlon, mlat):
+        return True
+    crs = found.frame.crs
+    found.note(
+        "error",
+        f"in {crs.name if crs else 'its CRS'} the features fall around lon {mlon:.4f}, lat {mlat:.4f}, "
+        "outside China; is the CRS right (zone, zone prefix, axis order)?",
+    )
+    return False
+
+
+def _check_gcj02(found: _Findings, roads: gpd.GeoDataFrame) -> None:
+    """GCJ-02 offsets, told by the park's roads: the features lie much nearer them once shifted back."""
+    as_is, fixed, shift, inside = _gcj02_evidence(found.frame, roads)
+    if not (
+        np.isfinite(as_is)
+        and fixed <= GCJ02_RATIO * as_is
+        and as_is - fixed >= GCJ02_MIN_GAIN_M
+        and as_is <= shift / (1.0 - GCJ02_RATIO)  # a shift of `shift` m cannot explain more
+        and inside >= GCJ02_INSIDE
+    ):
+        return
+    message = (
+        f"the features look like GCJ-02 web-map coordinates: their points lie {as_is:,.0f} m (median) from "
+        f"the park's roads, and {fixed:,.0f} m once shifted back from GCJ-02 (by {shift:,.0f} m); "
+        "if they are not GCJ-02, rerun with --not-gcj02"
+    )
+    if found.accept_fixes:
+        found.frame, moved = _from_gcj02(found.frame)
+        found.note("repair", f"{message}; moved to CGCS2000/WGS84 by {moved:,.0f} m (accepted with --accept-fixes)")
+    else:
+        found.note("error", f"{message}; rerun with --from-gcj02 (or --accept-fixes to take this fix)")
 
 
 def _fix_text(epsg: int | None, swap: bool) -> str:
@@ -277,9 +334,9 @@ def _fix_text(epsg: int | None, swap: bool) -> str:
 
 def _guess(x: float, y: float, park_epsg: int | None) -> tuple[int, bool, str] | None:
     """(EPSG, swap, description) of the CRS coordinates around ``(x, y)`` most likely are in."""
-    if check_in_china(x, y):
+    if _in_china(x, y):
         return CGCS2000, False, f"lon/lat degrees in China (lon {x:.4f}, lat {y:.4f}): CGCS2000, EPSG:{CGCS2000}"
-    if check_in_china(y, x):
+    if _in_china(y, x):
         return CGCS2000, True, f"lat/lon degrees, latitude first (lat {x:.4f}, lon {y:.4f})"
     for (e, n), swap in (((x, y), False), ((y, x), True)):
         if not _NORTHING[0] <= n <= _NORTHING[1]:

@@ -26,13 +26,13 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from planner.analysis import freshness
+from planner.analysis import Result, freshness
 from planner.config import ParkConfig
 from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
 from planner.errors import FilterError, StaleResultError, StoreError
 from planner.exchange.mapping import SHAPEFILE_ENCODING, shapefile_names
 from planner.exchange.readers import is_park_store
-from planner.exchange.txt import write_txt
+from planner.exchange.txt_write import write_txt
 from planner.parcels.query import filter_parcels
 from planner.parcels.schema import FIELDS
 from planner.store import ParkStore
@@ -118,7 +118,8 @@ def export_parcels(
         raise ValueError(msg)
     out = Path(out)
     _refuse_park_store(store, out)
-    for key, result in (("ready", "readiness"), ("idle", "idle")):
+    checks: tuple[tuple[str, Result], ...] = (("ready", "readiness"), ("idle", "idle"))
+    for key, result in checks:
         if filters.get(key) is not None:
             state = freshness(store, result)
             if not state.current:
@@ -127,7 +128,8 @@ def export_parcels(
     config = store.config()
     parcels = filter_parcels(store.read_parcels(), **filters)  # type: ignore[arg-type]
     if parcels.empty:
-        raise FilterError("no parcel meets the filters; nothing was written")
+        msg = "no parcel meets the filters; nothing was written"
+        raise FilterError(msg)
     out.parent.mkdir(parents=True, exist_ok=True)
     # written beside `out` first, then moved over it: a failed export leaves no half file
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
@@ -148,15 +150,17 @@ def _refuse_park_store(store: ParkStore, out: Path) -> None:
     own = Path(store.uri).resolve() if store.folder is not None else None
     for target in targets:
         if own is not None and target.resolve() == own:
-            raise StoreError(
+            msg = (
                 f"--out {out} is the park's own store {own.name}; exporting onto it would destroy the park. "
                 "Nothing was written; give another --out"
             )
+            raise StoreError(msg)
         if target.is_file() and is_park_store(target):
-            raise StoreError(
+            msg = (
                 f"--out {out} is a park store; exporting onto it would destroy that park. "
                 "Nothing was written; give another --out"
             )
+            raise StoreError(msg)
 
 
 def _export(
@@ -204,7 +208,7 @@ def _export(
                 f"{int(long.sum())} value(s) of `{column}` are longer than a Shapefile text field "
                 f"({_SHP_TEXT_BYTES} bytes) and were cut; the GeoPackage export keeps them whole"
             )
-            frame[column] = text.where(~long, text.map(lambda v: _cut_bytes(v)))
+            frame[column] = text.where(~long, text.map(_cut_bytes))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GDAL warns about the column width it chose; the values fit
         pyogrio.write_dataframe(

@@ -1,12 +1,13 @@
 """Importing a file into a park: read, map columns, check coordinates, validate, write once.
 
-:func:`import_file` reads any format of :data:`~planner.exchange.readers.FORMATS`,
-maps its columns onto the layer's schema, checks its coordinates
-(:mod:`planner.exchange.coords`), validates every feature with the store's own checks,
-and writes all layers in one transaction. Nothing is written unless everything
-passes: a refused import raises :class:`~planner.errors.ValidationError` listing each
-problem by feature and field, and leaves the park as it was (a park the import would
-have created is not left behind). What was repaired, assumed or left out is reported.
+:func:`import_file` reads any format of :data:`~planner.exchange.readers.FORMATS`
+(:mod:`planner.exchange.file_layers`), maps its columns onto the layer's schema
+(:mod:`planner.exchange.mapping`), checks its coordinates (:mod:`planner.exchange.coords`),
+merges it with what the park holds (:mod:`planner.exchange.merge`), validates every feature
+with the store's own checks, and writes all layers in one transaction. Nothing is written
+unless everything passes: a refused import raises :class:`~planner.errors.ValidationError`
+listing each problem by feature and field, and leaves the park as it was (a park the import
+would have created is not left behind). What was repaired, assumed or left out is reported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import geopandas as gpd
 import numpy as np
@@ -27,15 +29,15 @@ from planner.config import ParkConfig
 from planner.crs import CGCS2000, gk_epsg, transformer
 from planner.errors import CRSError, Problem, ValidationError
 from planner.exchange.coords import check_coordinates
+from planner.exchange.file_layers import read_file_layers
 from planner.exchange.mapping import FieldMapping, apply_mapping, load_mapping
-from planner.exchange.osm import is_osm_power, is_osm_roads, power_sources, read_osm, road_lines_from_highways
-from planner.exchange.readers import FORMATS, file_problem, format_of, geometry_kinds, read_vector
-from planner.exchange.txt import read_txt
-from planner.fields import feature_ids
-from planner.store import LAYERS, LayerSpec, ParkStore, WriteReport, create_park, open_store
+from planner.exchange.merge import drop_derived, keep_stored, precision_m, same_within_precision, stored_rows
+from planner.exchange.readers import FORMATS, file_problem, format_of
+from planner.fields import flag
+from planner.store import LAYERS, ParkStore, WriteReport, create_park, open_store
 from planner.vocab import NETWORKS
 
-__all__ = ["LAYER_NAMES", "ImportReport", "import_file", "target_layer"]
+__all__ = ["LAYER_NAMES", "ImportOptions", "ImportReport", "import_file", "target_layer"]
 
 LAYER_NAMES: dict[str, str] = {
     "parcels": "parcels",
@@ -45,6 +47,26 @@ LAYER_NAMES: dict[str, str] = {
     **{f"{net}_lines": f"{net}_lines" for net in NETWORKS},
 }
 """Names ``--layer`` accepts → the store layer."""
+
+
+class ImportOptions(TypedDict, total=False):
+    """The keyword options of :func:`import_file` (described there); each may be left out."""
+
+    layer: str | None
+    source_layer: str | None
+    crs: str | int | None
+    encoding: str | None
+    mapping: str | Path | FieldMapping | None
+    from_gcj02: bool
+    not_gcj02: bool
+    swap_axes: bool
+    accept_fixes: bool
+    capacity_kva: float | None
+    mode: str
+    park_id: str | None
+    park_name: str | None
+    by: str
+    dry_run: bool
 
 
 @dataclass
@@ -61,6 +83,7 @@ class ImportReport:
     dry_run: bool = False
 
     def by_severity(self, severity: str) -> list[Problem]:
+        """The problems of one severity: ``error``, ``warning`` or ``repair``."""
         return [p for p in self.problems if p.severity == severity]
 
     def changes(self) -> pd.DataFrame:
@@ -90,27 +113,10 @@ def target_layer(name: str) -> str:
         raise ValueError(msg) from None
 
 
-def import_file(
-    park: str | Path,
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    source_layer: str | None = None,
-    crs: str | int | None = None,
-    encoding: str | None = None,
-    mapping: str | Path | FieldMapping | None = None,
-    from_gcj02: bool = False,
-    not_gcj02: bool = False,
-    swap_axes: bool = False,
-    accept_fixes: bool = False,
-    capacity_kva: float | None = None,
-    mode: str = "upsert",
-    park_id: str | None = None,
-    park_name: str | None = None,
-    by: str = "planner import",
-    dry_run: bool = False,
-) -> ImportReport:
+def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOptions]) -> ImportReport:
     """Import a file into the park at ``park`` (created if it does not exist).
+
+    The options are keywords (:class:`ImportOptions`), each described here.
 
     Parameters
     ----------
@@ -153,136 +159,224 @@ def import_file(
     StoreError
         The park cannot be opened or written.
     """
+    unknown = sorted(set(options) - ImportOptions.__optional_keys__)
+    if unknown:
+        msg = f"import_file() got an unexpected keyword argument {unknown[0]!r}"
+        raise TypeError(msg)
     started = time.perf_counter()
-    park, path = Path(park), Path(path)
-    what = f"import of {path.name}"
-    problems: list[Problem] = []
+    run = _Import(Path(park), Path(path), options)
+    checked = run.checked_layers()
+    report = run.write(checked)
+    report.seconds = time.perf_counter() - started
+    return report
 
-    def refuse(extra: list[Problem] | None = None) -> ValidationError:
-        return ValidationError(_unique([*problems, *(extra or [])]), what=what)
 
-    target = target_layer(layer) if layer else None
-    if not path.is_file():
-        raise refuse([file_problem(path, "does not exist" if not path.exists() else "is not a file")])
-    fmt = format_of(path)
-    if fmt is None:
-        allowed = ", ".join(sorted(FORMATS))
-        raise refuse([file_problem(path, f"is not a format the planner imports (by its suffix); allowed: {allowed}")])
-    if path.stat().st_size == 0:
-        raise refuse([file_problem(path, "is empty (0 bytes)")])
-    store: ParkStore | None = open_store(park) if park.exists() else None
-    config = store.config() if store is not None else None
-    field_mapping: FieldMapping | None
-    if isinstance(mapping, FieldMapping) or mapping is None:
-        field_mapping = mapping
-    else:
+class _Import:
+    """One import: the file, the park (if it exists), the options, and every problem found on the way."""
+
+    def __init__(self, park: Path, path: Path, options: ImportOptions) -> None:
+        self.park, self.path, self.options = park, path, options
+        self.problems: list[Problem] = []
+        layer = options.get("layer")
+        self.target = target_layer(layer) if layer else None
+        self.fmt = self._format()
+        self.store: ParkStore | None = open_store(park) if park.exists() else None
+        self.config = self.store.config() if self.store is not None else None
+        self.mapping = self._mapping()
+
+    def refuse(self, extra: list[Problem] | None = None) -> ValidationError:
+        """The error that refuses the import, with every problem found so far (and ``extra``)."""
+        return ValidationError(_unique([*self.problems, *(extra or [])]), what=f"import of {self.path.name}")
+
+    def _refuse_on_errors(self) -> None:
+        if any(p.severity == "error" for p in self.problems):
+            raise self.refuse()
+
+    def _format(self) -> str:
+        """The file's format; refused if it is missing, empty or of a format the planner does not import."""
+        path = self.path
+        if not path.is_file():
+            raise self.refuse([file_problem(path, "does not exist" if not path.exists() else "is not a file")])
+        fmt = format_of(path)
+        if fmt is None:
+            allowed = ", ".join(sorted(FORMATS))
+            raise self.refuse(
+                [file_problem(path, f"is not a format the planner imports (by its suffix); allowed: {allowed}")]
+            )
+        if path.stat().st_size == 0:
+            raise self.refuse([file_problem(path, "is empty (0 bytes)")])
+        return fmt
+
+    def _mapping(self) -> FieldMapping | None:
+        """The field mapping given, or read from its file (refused if the file has a problem)."""
+        mapping = self.options.get("mapping")
+        if isinstance(mapping, FieldMapping) or mapping is None:
+            return mapping
         field_mapping, found = load_mapping(Path(mapping))
-        problems += found
+        self.problems += found
         if found:
-            raise refuse()
+            raise self.refuse()
+        return field_mapping
 
-    frames = _read(path, fmt, target, source_layer, encoding, capacity_kva, problems)
-    if any(p.severity == "error" for p in problems):
-        raise refuse()
-    roads = store.read_layer("road_lines") if store is not None else None
-    given_crs: pyproj.CRS | None = None
-    if crs is not None:
+    def _given_crs(self) -> pyproj.CRS | None:
+        """The CRS given with ``--crs``, overriding the file's."""
+        crs = self.options.get("crs")
+        if crs is None:
+            return None
         try:
-            given_crs = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
+            return pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
         except (pyproj.exceptions.CRSError, ValueError) as exc:
-            raise refuse([file_problem(path, f"--crs {crs!r} is not a CRS pyproj knows ({exc})")]) from None
-    precision = _precision_m(fmt, frames)
-    checked: dict[str, gpd.GeoDataFrame] = {}
-    for name, frame in frames.items():
-        spec = LAYERS[name]
-        frame = _clean_geometries(frame, spec.id_column, fmt, problems)
-        frame, found = apply_mapping(frame, spec.fields, field_mapping, what=_what(name))
-        problems += found
+            raise self.refuse([file_problem(self.path, f"--crs {crs!r} is not a CRS pyproj knows ({exc})")]) from None
+
+    def checked_layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer of the file, read, mapped, with its coordinates checked and merged with the park's rows."""
+        options = self.options
+        frames = read_file_layers(
+            self.path,
+            self.fmt,
+            self.target,
+            source_layer=options.get("source_layer"),
+            encoding=options.get("encoding"),
+            capacity_kva=options.get("capacity_kva"),
+            problems=self.problems,
+        )
+        self._refuse_on_errors()
+        roads = self.store.read_layer("road_lines") if self.store is not None else None
+        given_crs = self._given_crs()
+        precision = precision_m(self.fmt, frames)
+        checked: dict[str, gpd.GeoDataFrame] = {}
+        for name, frame in frames.items():
+            layer = self._checked_layer(name, frame, given_crs, roads, precision)
+            if layer is not None:
+                checked[name] = layer
+        self._refuse_on_errors()
+        return checked
+
+    def _checked_layer(
+        self,
+        name: str,
+        frame: gpd.GeoDataFrame,
+        given_crs: pyproj.CRS | None,
+        roads: gpd.GeoDataFrame | None,
+        precision: float | None,
+    ) -> gpd.GeoDataFrame | None:
+        """One layer of the file ready to write, or ``None`` if its coordinates are refused."""
+        spec, path, options = LAYERS[name], self.path, self.options
+        frame = _clean_geometries(frame, spec.id_column, self.fmt, self.problems)
+        frame, found = apply_mapping(frame, spec.fields, self.mapping, what=_what(name))
+        self.problems += found
         from_defaults = set(frame.attrs.get("defaults_only", ()))
-        frame = _drop_derived(frame, spec, path, problems)
+        frame = drop_derived(frame, spec, path, self.problems)
         if given_crs is not None:
-            if frame.crs is not None and pyproj.CRS(frame.crs) != given_crs:
-                problems.append(
-                    file_problem(path, f"its CRS ({pyproj.CRS(frame.crs).name}) replaced by --crs {crs}", "repair")
-                )
-            frame = frame.set_crs(given_crs, allow_override=True)
+            frame = self._override_crs(frame, given_crs)
         check = check_coordinates(
             frame,
             name=path.name,
-            park_epsg=config.crs_epsg if config else None,
-            roads=roads if fmt != "OSM" and name != "sources" else None,
-            swap_axes=swap_axes,
-            from_gcj02=from_gcj02,
-            not_gcj02=not_gcj02,
-            accept_fixes=accept_fixes,
+            park_epsg=self.config.crs_epsg if self.config else None,
+            roads=roads if self.fmt != "OSM" and name != "sources" else None,
+            swap_axes=options.get("swap_axes", False),
+            from_gcj02=options.get("from_gcj02", False),
+            not_gcj02=options.get("not_gcj02", False),
+            accept_fixes=options.get("accept_fixes", False),
         )
-        problems += check.problems
+        self.problems += check.problems
         if not check.ok:
-            continue
+            return None
         frame = check.frame
         supplied = {c for c in frame.columns if c != frame.geometry.name and c not in from_defaults}
-        stored = _stored_rows(store, name, frame)
-        frame, old = _keep_stored(frame, spec, stored, supplied, path, problems)
+        stored = stored_rows(self.store, name, frame)
+        frame, old = keep_stored(frame, spec, stored, supplied, path, self.problems)
         if name == "parcels" and "status" not in supplied | from_defaults:
-            new = ~old
-            if "status" not in frame.columns:
-                frame["status"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-            planned = new & frame["status"].isna().to_numpy(dtype=bool)
-            frame.loc[planned, "status"] = "planned"
-            if planned.any():
-                kept = " (parcels already in the park keep theirs)" if old.any() else ""
-                problems.append(
-                    file_problem(
-                        path,
-                        f"has no supply status (`status`): {int(planned.sum())} new parcel(s) imported as planned "
-                        f"(规划){kept}; give another with a mapping file's defaults",
-                        severity="repair",
-                    )
-                )
-        checked[name] = _same_within_precision(frame, spec, stored, old, precision, fmt, path, problems)
-    if any(p.severity == "error" for p in problems):
-        raise refuse()
+            frame = self._planned_status(frame, old)
+        return same_within_precision(frame, spec, stored, old, precision, self.fmt, path, self.problems)
 
-    created = False
-    if store is None:
+    def _override_crs(self, frame: gpd.GeoDataFrame, given_crs: pyproj.CRS) -> gpd.GeoDataFrame:
+        """The frame in the CRS given with ``--crs`` (reported where it replaces the file's own)."""
+        if frame.crs is not None and pyproj.CRS(frame.crs) != given_crs:
+            self.problems.append(
+                file_problem(
+                    self.path,
+                    f"its CRS ({pyproj.CRS(frame.crs).name}) replaced by --crs {self.options.get('crs')}",
+                    "repair",
+                )
+            )
+        return frame.set_crs(given_crs, allow_override=True)
+
+    def _planned_status(self, frame: gpd.GeoDataFrame, old: np.ndarray) -> gpd.GeoDataFrame:
+        """A file without ``status``: its new parcels are ``planned`` (those in the park keep theirs)."""
+        new = ~old
+        if "status" not in frame.columns:
+            frame["status"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        planned = new & frame["status"].isna().to_numpy(dtype=bool)
+        frame.loc[planned, "status"] = "planned"
+        if planned.any():
+            kept = " (parcels already in the park keep theirs)" if old.any() else ""
+            self.problems.append(
+                file_problem(
+                    self.path,
+                    f"has no supply status (`status`): {int(planned.sum())} new parcel(s) imported as planned "
+                    f"(规划){kept}; give another with a mapping file's defaults",
+                    severity="repair",
+                )
+            )
+        return frame
+
+    def _park_config(self, checked: dict[str, gpd.GeoDataFrame]) -> ParkConfig:
+        """The park's configuration, or a new park's (its zone from the data)."""
+        if self.config is not None:
+            return self.config
         try:
-            config = _new_park_config(park, checked, park_id, park_name)
+            return _new_park_config(self.park, checked, self.options.get("park_id"), self.options.get("park_name"))
         except CRSError as exc:
-            raise refuse([file_problem(path, str(exc))]) from None
-    read = {name: len(frame) for name, frame in checked.items()}
-    if dry_run:
+            raise self.refuse([file_problem(self.path, str(exc))]) from None
+
+    def write(self, checked: dict[str, gpd.GeoDataFrame]) -> ImportReport:
+        """Write every layer in one transaction (or, for a dry run, write and roll back); the report."""
+        config = self._park_config(checked)
+        read = {name: len(frame) for name, frame in checked.items()}
+        mode, by = self.options.get("mode", "upsert"), self.options.get("by", "planner import")
+        if self.options.get("dry_run", False):
+            reports = self._dry_run(checked, config, mode, by)
+            return self._report(read, reports, created=False, dry_run=True)
+        created = self.store is None
+        store = self.store if self.store is not None else create_park(self.park, config)
+        try:
+            reports = store.write_layers(checked, by=by, mode=mode)
+        except ValidationError as exc:
+            if created:
+                self._discard(store)
+            raise self.refuse(exc.problems) from None
+        except BaseException:
+            if created:
+                self._discard(store)
+            raise
+        return self._report(read, reports, created=created, dry_run=False)
+
+    def _dry_run(
+        self, checked: dict[str, gpd.GeoDataFrame], config: ParkConfig, mode: str, by: str
+    ) -> dict[str, WriteReport]:
+        """The write, with every check the real one makes, rolled back (in a scratch park if there is none)."""
         with tempfile.TemporaryDirectory() as tmp:
-            check_store = store or create_park(Path(tmp) / "park.gpkg", config)
+            check_store = self.store or create_park(Path(tmp) / "park.gpkg", config)
             try:
-                reports = check_store.write_layers(checked, by=by, mode=mode, dry_run=True)
+                return check_store.write_layers(checked, by=by, mode=mode, dry_run=True)
             except ValidationError as exc:
-                raise refuse(exc.problems) from None
+                raise self.refuse(exc.problems) from None
             finally:
-                if store is None:
+                if self.store is None:
                     check_store.close()
+
+    def _discard(self, store: ParkStore) -> None:
+        """Remove the park this import created: a refused import leaves nothing behind."""
+        store.close()
+        self.park.unlink(missing_ok=True)
+
+    def _report(
+        self, read: dict[str, int], reports: dict[str, WriteReport], *, created: bool, dry_run: bool
+    ) -> ImportReport:
         for report in reports.values():
-            problems += report.problems
-        return ImportReport(
-            path, park, False, read, reports, _unique(problems), time.perf_counter() - started, dry_run=True
-        )
-    if store is None:
-        store = create_park(park, config)
-        created = True
-    try:
-        reports = store.write_layers(checked, by=by, mode=mode)
-    except ValidationError as exc:
-        if created:
-            store.close()
-            park.unlink(missing_ok=True)
-        raise refuse(exc.problems) from None
-    except BaseException:
-        if created:
-            store.close()
-            park.unlink(missing_ok=True)
-        raise
-    for report in reports.values():
-        problems += report.problems
-    return ImportReport(path, park, created, read, reports, _unique(problems), time.perf_counter() - started)
+            self.problems += report.problems
+        return ImportReport(self.path, self.park, created, read, reports, _unique(self.problems), dry_run=dry_run)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -298,96 +392,14 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 
 def _what(layer: str) -> str:
+    """What a feature of ``layer`` is called in messages: parcel, source, road line …"""
     return (
         "parcel" if layer == "parcels" else "source" if layer == "sources" else f"{layer.removesuffix('_lines')} line"
     )
 
 
-def _read(
-    path: Path,
-    fmt: str,
-    target: str | None,
-    source_layer: str | None,
-    encoding: str | None,
-    capacity_kva: float | None,
-    problems: list[Problem],
-) -> dict[str, gpd.GeoDataFrame]:
-    """The file's features by store layer, with OSM tags and TXT fields already on the schema."""
-    if fmt == "TXT":
-        if target not in (None, "parcels"):
-            problems.append(file_problem(path, f"a boundary-coordinate TXT holds parcels, not {target}"))
-            return {}
-        txt = read_txt(path, encoding=encoding)
-        problems += txt.problems
-        try:
-            step = float(txt.header.get("精度", "0.001"))
-        except ValueError:
-            step = 0.001
-        txt.parcels.attrs["precision_m"] = min(max(step, 0.001), 0.1) if np.isfinite(step) else 0.001
-        return {"parcels": txt.parcels}
-    if fmt == "OSM":
-        layers, found = read_osm(path, capacity_kva=capacity_kva)
-        if target is not None:
-            left = [n for n in layers if n != target]
-            if left:
-                problems.append(
-                    file_problem(path, f"only {target} imported (--layer); left out: {', '.join(left)}", "warning")
-                )
-            found = [p for p in found if p.field != "capacity_kva" or target == "sources"]
-            layers = {n: f for n, f in layers.items() if n == target}
-            if not layers:
-                found.append(file_problem(path, f"holds no features for the {target} layer"))
-        problems += found
-        return layers
-    result = read_vector(path, layer=source_layer, encoding=encoding, prefer_layer=target or "parcels")
-    problems += result.problems
-    if any(p.severity == "error" for p in result.problems):
-        return {}
-    frame = result.frame
-    if not len(frame):
-        problems.append(file_problem(path, f"layer {result.layer!r} holds no features"))
-        return {}
-    kinds = geometry_kinds(frame)
-    if target is None:
-        if is_osm_power(frame):
-            target = "sources"
-        elif is_osm_roads(frame):
-            target = "road_lines"
-        elif kinds <= {"polygon"} or ("polygon" in kinds and "parcel_id" in frame.columns):
-            target = "parcels"
-        elif kinds == {"point"}:
-            target = "sources"
-        else:
-            problems.append(
-                file_problem(
-                    path,
-                    f"holds {' and '.join(sorted(kinds)) or 'no'} geometries; say which layer they are for with "
-                    "--layer (parcels, roads, water, drainage, power, telecom, gas, heat, sources)",
-                )
-            )
-            return {}
-    ids = _ids(frame, path)
-    if target == "road_lines" and is_osm_roads(frame) and "road_class" not in frame.columns:
-        frame, found = road_lines_from_highways(frame, ids=ids, what=f"file {path.name!r}")
-        problems += found
-    elif target == "sources" and is_osm_power(frame):
-        frame, found = power_sources(frame, ids=ids, capacity_kva=capacity_kva, what=f"file {path.name!r}")
-        problems += found
-    return {target: frame}
-
-
-def _ids(frame: gpd.GeoDataFrame, path: Path) -> pd.Series:
-    """Feature ids for OSM-derived files: their OSM id, else the file name and the feature number."""
-    for column in ("osm_id", "@id", "id"):
-        if column in frame.columns and frame[column].notna().all():
-            return frame[column].astype(str).str.replace("/", "-")
-    return pd.Series([f"{path.stem}-{k + 1}" for k in range(len(frame))], index=frame.index)
-
-
 def _clean_geometries(frame: gpd.GeoDataFrame, id_column: str, fmt: str, problems: list[Problem]) -> gpd.GeoDataFrame:
     """Repeated points removed and, for GeoJSON, clockwise exterior rings reoriented; each reported per feature."""
-    from planner.fields import flag
-
     geoms = frame.geometry.to_numpy()
     usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
@@ -446,175 +458,11 @@ def _new_park_config(
         lon, _ = transformer(pyproj.CRS(frame.crs).to_wkt(), f"EPSG:{CGCS2000}").transform(xy[:, 0], xy[:, 1])
         lons.append(np.asarray(lon))
     if not lons or not np.concatenate(lons).size:
-        raise CRSError("the file has no coordinates to choose the park's Gauss–Krüger zone from")
+        msg = "the file has no coordinates to choose the park's Gauss–Krüger zone from"
+        raise CRSError(msg)
     lon = float(np.nanmedian(np.concatenate(lons)))
     if park_id is None and "parcels" in frames and "park_id" in frames["parcels"]:
         given = frames["parcels"]["park_id"].dropna().astype(str).unique()
         park_id = str(given[0]) if len(given) == 1 else None  # the park the parcels say they belong to
     fallback = re.sub(r"[^\w.-]", "_", park.stem).lstrip("_.-") or "park"  # a file name may hold spaces
     return ParkConfig(park_id=park_id or fallback, name=park_name or park.stem, crs_epsg=gk_epsg(lon))
-
-
-_GEOJSON_PRECISION_M = 2e-3
-"""What the 8 decimals of a degree the GeoJSON export writes keep (≤ 1.1 mm per vertex, rounded)."""
-_FLOAT_RTOL = 1e-9
-"""Numbers within this relative difference of the stored ones are the stored ones (a .dbf keeps ~15 digits)."""
-
-
-def _precision_m(fmt: str, frames: dict[str, gpd.GeoDataFrame]) -> float | None:
-    """How far (m) the format may move a vertex of an unchanged feature: GeoJSON's decimals, a TXT's 精度."""
-    if fmt == "GeoJSON":
-        return _GEOJSON_PRECISION_M
-    if fmt == "TXT" and "parcels" in frames:
-        return float(frames["parcels"].attrs.get("precision_m", 0.001))
-    return None
-
-
-def _drop_derived(frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path, problems: list[Problem]) -> gpd.GeoDataFrame:
-    """Columns the planner derives (readiness, idle land) are its own: left out of an import, each reported once."""
-    derived = [c for c in frame.columns if c in spec.by_name and spec.by_name[c].origin == "derived"]
-    for column in derived:
-        group = spec.by_name[column].group
-        command = {"readiness": "planner readiness", "idle": "planner idle"}.get(group, "the planner's analyses")
-        problems.append(
-            Problem(
-                "warning",
-                None,
-                column,
-                f"`{column}` is derived by the planner ({group}); the file's values were not imported "
-                f"({command} computes them)",
-                feature=f"file {path.name!r}",
-            )
-        )
-    return frame.drop(columns=derived) if derived else frame
-
-
-def _ids_of(frame: pd.DataFrame, key: str) -> pd.Series:
-    """The ids as the store keeps them (text; None where missing), aligned with ``frame``."""
-    if key not in frame.columns:
-        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return pd.Series(feature_ids(frame, key), index=frame.index, dtype=object)
-
-
-def _stored_rows(store: ParkStore | None, name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
-    """The stored features that have the ids of ``frame``, indexed by id (``None`` without a park)."""
-    key = LAYERS[name].id_column
-    if store is None or key not in frame.columns:
-        return None
-    ids = _ids_of(frame, key).dropna().unique().tolist()
-    if not ids:
-        return None
-    stored = store.read_layer(name, ids=ids)
-    return stored.set_index(key, drop=False) if len(stored) else None
-
-
-def _keep_stored(
-    frame: gpd.GeoDataFrame,
-    spec: LayerSpec,
-    stored: gpd.GeoDataFrame | None,
-    supplied: set[str],
-    path: Path,
-    problems: list[Problem],
-) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """Features already in the park keep their stored values of the columns the file does not supply.
-
-    The store writes a row as it is given; an import supplies only the file's columns (after
-    mapping), so the others are taken from the stored row here. A column only a mapping
-    default fills keeps the default for new features only. Returns the frame and which rows
-    are already stored.
-    """
-    key = spec.id_column
-    if stored is None:
-        return frame, np.zeros(len(frame), dtype=bool)
-    ids = _ids_of(frame, key)
-    old = ids.isin(stored.index).to_numpy(dtype=bool)
-    if not old.any():
-        return frame, old
-    keep = [
-        c
-        for c in spec.columns
-        if c not in supplied and c not in (key, "park_id") and spec.by_name[c].origin in ("input", "derived")
-    ]
-    frame = frame.copy()
-    for column in keep:
-        values = stored[column].reindex(ids.where(old).to_numpy())
-        values = pd.Series(values.array, index=frame.index)
-        if column in frame.columns:  # filled by a mapping default: that is for new features
-            frame[column] = frame[column].astype(object).where(~old, values.astype(object))
-        else:
-            frame[column] = values
-    shown = [c for c in keep if spec.by_name[c].origin == "input"]
-    if shown:
-        what = "parcel" if key == "parcel_id" else "feature"
-        listed = ", ".join(f"`{c}`" for c in shown[:12]) + (f" and {len(shown) - 12} more" if len(shown) > 12 else "")
-        problems.append(
-            file_problem(
-                path,
-                f"{int(old.sum())} {what}(s) already in the park keep their stored values of the columns "
-                f"the file does not have: {listed}",
-                severity="repair",
-            )
-        )
-    return frame, old
-
-
-def _same_within_precision(
-    frame: gpd.GeoDataFrame,
-    spec: LayerSpec,
-    stored: gpd.GeoDataFrame | None,
-    old: np.ndarray,
-    precision: float | None,
-    fmt: str,
-    path: Path,
-    problems: list[Problem],
-) -> gpd.GeoDataFrame:
-    """Stored features the file repeats within its format's precision are given back unchanged.
-
-    A shape whose vertices all lie within ``precision`` of the stored ones (GeoJSON's
-    decimals, a TXT's 精度) takes the stored shape, and a number within a relative 1e-9
-    of the stored one (a .dbf keeps about 15 digits) the stored number, so that re-importing
-    an unchanged export is no edit. The store's own tolerance for edits stays 0.1 mm.
-    """
-    if stored is None or not old.any():
-        return frame
-    key = spec.id_column
-    ids = _ids_of(frame, key).where(old).to_numpy()
-    rows = np.flatnonzero(old)
-    before = stored.loc[ids[rows]]
-    frame = frame.copy()
-    if precision is not None and frame.crs is not None:
-        mine = frame.geometry.iloc[rows].to_crs(stored.crs).to_numpy()
-        theirs = before.geometry.to_numpy()
-        both = ~shapely.is_missing(mine) & ~shapely.is_missing(theirs)
-        near = np.zeros(len(rows), dtype=bool)
-        with np.errstate(all="ignore"):
-            near[both] = shapely.hausdorff_distance(mine[both], theirs[both]) <= precision
-            near[both] &= shapely.get_num_geometries(mine[both]) == shapely.get_num_geometries(theirs[both])
-            near[both] &= shapely.get_num_interior_rings(mine[both]) == shapely.get_num_interior_rings(theirs[both])
-        if near.any():
-            back = before.geometry[near].to_crs(frame.crs).to_numpy()
-            geoms = frame.geometry.to_numpy().copy()
-            geoms[rows[near]] = back
-            frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-            problems.append(
-                file_problem(
-                    path,
-                    f"{int(near.sum())} shape(s) within {precision * 1000:g} mm of the stored ones (what {fmt} "
-                    "keeps) taken as unchanged",
-                    severity="repair",
-                )
-            )
-    for column in frame.columns:
-        f = spec.by_name.get(column)
-        if f is None or f.kind != "float" or f.origin != "input":
-            continue
-        given = pd.to_numeric(frame[column].iloc[rows], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        kept = before[column].to_numpy(dtype=float, na_value=np.nan)
-        with np.errstate(all="ignore"):
-            close = np.isfinite(given) & np.isfinite(kept) & (given != kept)
-            close &= np.abs(given - kept) <= _FLOAT_RTOL * np.abs(kept)
-        if close.any():
-            values = frame[column].astype(object).to_numpy().copy()
-            values[rows[close]] = kept[close]
-            frame[column] = values
-    return frame

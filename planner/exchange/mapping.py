@@ -28,6 +28,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import yaml
 
 from planner.errors import Problem
 from planner.fields import Field
@@ -59,12 +60,7 @@ def load_mapping(path: Path) -> tuple[FieldMapping | None, list[Problem]]:
         return bad("does not exist")
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
+        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
     except Exception as exc:  # YAML and JSON raise different types; both are named
         return bad(f"cannot be parsed: {' '.join(str(exc).split())[:200]}")
     if not isinstance(data, dict):
@@ -145,6 +141,20 @@ def known_names(fields: Iterable[Field]) -> dict[str, str]:
     return out
 
 
+_BOOKKEEPING = ("version", "updated_at", "updated_by")
+
+
+class _Notes:
+    """What the mapping found, each naming the layer (``what``) and the column."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.problems: list[Problem] = []
+
+    def __call__(self, severity: str, column: str | None, msg: str) -> None:
+        self.problems.append(Problem(severity, None, column, msg, feature=self.what))
+
+
 def apply_mapping(
     frame: gpd.GeoDataFrame,
     fields: Iterable[Field],
@@ -155,13 +165,34 @@ def apply_mapping(
     """Rename the columns of ``frame`` onto the schema of ``fields``; leave out and report the rest."""
     fields = list(fields)
     schema = {f.name: f for f in fields if f.kind != "geometry"}
-    names = known_names(fields)
-    problems: list[Problem] = []
-
-    def note(severity: str, column: str | None, msg: str) -> None:
-        problems.append(Problem(severity, None, column, msg, feature=what))
-
+    note = _Notes(what)
     mapping = mapping or FieldMapping()
+    geometry = frame.geometry.name
+    rename = _renames(frame, schema, known_names(fields), mapping, note)
+    dropped = [c for c in frame.columns if c != geometry and c not in rename]
+    out = frame[[*rename, geometry]].rename(columns=rename)
+    for column in dropped:
+        if column in _BOOKKEEPING:
+            note("warning", str(column), f"`{column}` is kept by the store; the file's values were not imported")
+        else:
+            note(
+                "warning",
+                str(column),
+                f"`{column}` is not a column of the {what} layer and was not imported; "
+                "map it with a field-mapping file (--mapping) to keep it",
+            )
+    _translate_values(out, mapping, note)
+    _fill_defaults(out, schema, mapping, note)
+    result = gpd.GeoDataFrame(out, geometry=geometry, crs=frame.crs)
+    # columns only a mapping default supplies: the importer gives them to new features only
+    result.attrs["defaults_only"] = [t for t in mapping.defaults if t in schema and t not in rename.values()]
+    return result, note.problems
+
+
+def _renames(
+    frame: gpd.GeoDataFrame, schema: dict[str, Field], names: dict[str, str], mapping: FieldMapping, note: _Notes
+) -> dict[str, str]:
+    """Source column → schema column: the mapping file's first, then the names the schema recognises."""
     geometry = frame.geometry.name
     rename: dict[str, str] = {}
     for source, target in mapping.columns.items():
@@ -169,7 +200,7 @@ def apply_mapping(
             note(
                 "error",
                 source,
-                f"the mapping sends `{source}` to `{target}`, which is not a column of the {what} "
+                f"the mapping sends `{source}` to `{target}`, which is not a column of the {note.what} "
                 f"layer; allowed: {', '.join(schema)}",
             )
         elif source not in frame.columns:
@@ -182,27 +213,18 @@ def apply_mapping(
         else:
             rename[source] = target
     for column in frame.columns:
-        if column == geometry or column in rename:
-            continue
-        target = names.get(str(column))
-        if target is not None:
-            rename[column] = target
+        known = names.get(str(column))
+        if column != geometry and column not in rename and known is not None:
+            rename[column] = known
     targets = pd.Series(list(rename.values()))
     for target in targets[targets.duplicated()].unique():
         sources = [s for s, t in rename.items() if t == target]
         note("error", target, f"columns {', '.join(map(repr, sources))} all map to `{target}`; keep one")
-    dropped = [c for c in frame.columns if c != geometry and c not in rename]
-    out = frame[[*rename, geometry]].rename(columns=rename)
-    for column in dropped:
-        if column in ("version", "updated_at", "updated_by"):
-            note("warning", str(column), f"`{column}` is kept by the store; the file's values were not imported")
-        else:
-            note(
-                "warning",
-                str(column),
-                f"`{column}` is not a column of the {what} layer and was not imported; "
-                "map it with a field-mapping file (--mapping) to keep it",
-            )
+    return rename
+
+
+def _translate_values(out: pd.DataFrame, mapping: FieldMapping, note: _Notes) -> None:
+    """Source values → stored values, per column, as the mapping's ``values`` say (in place)."""
     for target, table in mapping.values.items():
         if target not in out.columns:
             note("error", target, f"the mapping has values for `{target}`, which the import has no column for")
@@ -212,10 +234,16 @@ def apply_mapping(
         if hit.any():
             out[target] = text.where(~hit, text.map(table))
             note("repair", target, f"{int(hit.sum())} value(s) translated by the mapping file")
+
+
+def _fill_defaults(out: pd.DataFrame, schema: dict[str, Field], mapping: FieldMapping, note: _Notes) -> None:
+    """The mapping's ``defaults`` where a column is missing or empty (in place)."""
     for target, value in mapping.defaults.items():
         if target not in schema:
             note(
-                "error", target, f"the mapping has a default for `{target}`, which is not a column of the {what} layer"
+                "error",
+                target,
+                f"the mapping has a default for `{target}`, which is not a column of the {note.what} layer",
             )
             continue
         if target not in out.columns:
@@ -227,7 +255,3 @@ def apply_mapping(
             out[target] = out[target].astype(object).where(~empty, value)
         if filled:
             note("repair", target, f"{filled} feature(s) without `{target}` set to {value!r} (mapping default)")
-    result = gpd.GeoDataFrame(out, geometry=geometry, crs=frame.crs)
-    # columns only a mapping default supplies: the importer gives them to new features only
-    result.attrs["defaults_only"] = [t for t in mapping.defaults if t in schema and t not in rename.values()]
-    return result, problems

@@ -121,7 +121,6 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
         Notes on what was left out (per kind) and on assumed capacities.
     """
     feature = f"file {path.name!r}"
-    problems: list[Problem] = []
     if path.suffix.lower() == ".osm":
         tail = path.read_bytes()[-256:].rstrip()
         if not tail.endswith(b"</osm>"):
@@ -136,57 +135,98 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
     except Exception as exc:  # GDAL's OSM errors vary; the file is named with them
         text = " ".join(str(exc).split())[:300]
         return {}, [Problem("error", None, None, f"cannot be read as OpenStreetMap: {text}", feature=feature)]
+    problems: list[Problem] = []
     out: dict[str, gpd.GeoDataFrame] = {}
     roads, found = road_lines_from_highways(lines, ids="osm-w" + lines["osm_id"].astype(str), what=feature)
     problems += found
     if len(roads):
         out["road_lines"] = roads
-    power = _tag(lines, "power")
-    is_line = power.isin(_POWER_LINES).to_numpy()
-    if is_line.any():
-        pl = lines[is_line]
-        out["power_lines"] = gpd.GeoDataFrame(
-            {
-                "line_id": ("osm-w" + pl["osm_id"].astype(str)).to_numpy(),
-                "name": _tag(pl, "name").to_numpy(),
-                "voltage_kv": _max_kv(_tag(pl, "voltage")).to_numpy(),
-                "in_service": True,
-            },
-            geometry=pl.geometry.to_numpy(),
-            crs=4326,
-        )
-    area_ids = (
-        np.where(
-            areas["osm_way_id"].notna(),
-            "osm-w" + areas["osm_way_id"].astype(str),
-            "osm-r" + areas["osm_id"].astype(str),
-        )
-        if len(areas)
-        else np.array([], dtype=object)
-    )
-    industrial = (_tag(areas, "landuse") == "industrial").to_numpy()
-    if industrial.any():
-        ind = areas[industrial]
-        out["parcels"] = gpd.GeoDataFrame(
-            {
-                "parcel_id": area_ids[industrial],
-                "name": _tag(ind, "name").to_numpy(),
-                "land_use": "1001",
-                "status": "planned",
-            },
-            geometry=ind.geometry.to_numpy(),
-            crs=4326,
-        )
+    power = _power_lines(lines)
+    if power is not None:
+        out["power_lines"] = power
+    area_ids = _area_ids(areas)
+    parcels = _industrial_parcels(areas, area_ids)
+    if parcels is not None:
+        out["parcels"] = parcels
         problems.append(
             Problem(
                 "repair",
                 None,
                 "status",
-                f"{int(industrial.sum())} landuse=industrial area(s) imported as candidate parcels: status planned "
+                f"{len(parcels)} landuse=industrial area(s) imported as candidate parcels: status planned "
                 "(规划), land use 1001 (工业用地)",
                 feature=feature,
             )
         )
+    sources, found = _sources(points, areas, area_ids, capacity_kva, feature)
+    problems += found
+    if sources is not None:
+        out["sources"] = sources
+    if not out:
+        problems.append(
+            Problem(
+                "error",
+                None,
+                None,
+                "holds no roads, industrial land or power features the planner imports",
+                feature=feature,
+            )
+        )
+    return out, problems
+
+
+def _power_lines(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """Ways tagged ``power=line|minor_line|cable`` as power lines (``None``: there are none)."""
+    is_line = _tag(lines, "power").isin(_POWER_LINES).to_numpy()
+    if not is_line.any():
+        return None
+    pl = lines[is_line]
+    return gpd.GeoDataFrame(
+        {
+            "line_id": ("osm-w" + pl["osm_id"].astype(str)).to_numpy(),
+            "name": _tag(pl, "name").to_numpy(),
+            "voltage_kv": _max_kv(_tag(pl, "voltage")).to_numpy(),
+            "in_service": True,
+        },
+        geometry=pl.geometry.to_numpy(),
+        crs=4326,
+    )
+
+
+def _area_ids(areas: gpd.GeoDataFrame) -> np.ndarray:
+    """The ids of areas: ``osm-w<id>`` for a closed way, ``osm-r<id>`` for a multipolygon relation."""
+    if not len(areas):
+        return np.array([], dtype=object)
+    return np.where(
+        areas["osm_way_id"].notna(),
+        "osm-w" + areas["osm_way_id"].astype(str),
+        "osm-r" + areas["osm_id"].astype(str),
+    )
+
+
+def _industrial_parcels(areas: gpd.GeoDataFrame, area_ids: np.ndarray) -> gpd.GeoDataFrame | None:
+    """``landuse=industrial`` areas as candidate parcels: planned, land use 1001 (``None``: there are none)."""
+    industrial = (_tag(areas, "landuse") == "industrial").to_numpy()
+    if not industrial.any():
+        return None
+    ind = areas[industrial]
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": area_ids[industrial],
+            "name": _tag(ind, "name").to_numpy(),
+            "land_use": "1001",
+            "status": "planned",
+        },
+        geometry=ind.geometry.to_numpy(),
+        crs=4326,
+    )
+
+
+def _sources(
+    points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, area_ids: np.ndarray, capacity_kva: float | None, what: str
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Substations (nodes and areas) and motorway junctions (road gateways) as sources."""
+    problems: list[Problem] = []
     sources = []
     sub_points = points[(_tag(points, "power") == "substation").to_numpy()]
     sub_areas = areas[(_tag(areas, "power") == "substation").to_numpy()]
@@ -199,13 +239,12 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
         ignore_index=True,
     )
     if len(subs):
-        frame, found = power_sources(
+        frame, problems = power_sources(
             gpd.GeoDataFrame(subs, geometry="geometry", crs=4326),
             ids=subs["_id"],
             capacity_kva=capacity_kva,
-            what=feature,
+            what=what,
         )
-        problems += found
         sources.append(frame)
     junctions = points[(_tag(points, "highway") == "motorway_junction").to_numpy()]
     if len(junctions):
@@ -221,19 +260,7 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
                 crs=4326,
             )
         )
-    if sources:
-        out["sources"] = pd.concat(sources, ignore_index=True)
-    if not out:
-        problems.append(
-            Problem(
-                "error",
-                None,
-                None,
-                "holds no roads, industrial land or power features the planner imports",
-                feature=feature,
-            )
-        )
-    return out, problems
+    return (pd.concat(sources, ignore_index=True) if sources else None), problems
 
 
 def road_lines_from_highways(
@@ -277,17 +304,16 @@ def power_sources(
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Substations as power sources (a polygon becomes a point inside it); other power kinds counted."""
     power = _tag(frame, "power")
-    problems = []
-    for value, count in power[power != "substation"].value_counts().items():
-        problems.append(
-            Problem(
-                "warning",
-                None,
-                "power",
-                f"{count} feature(s) with power={value} left out: only substations feed the power network",
-                feature=what,
-            )
+    problems = [
+        Problem(
+            "warning",
+            None,
+            "power",
+            f"{count} feature(s) with power={value} left out: only substations feed the power network",
+            feature=what,
         )
+        for value, count in power[power != "substation"].value_counts().items()
+    ]
     subs = frame[(power == "substation").to_numpy()]
     keep_ids = pd.Series(ids).to_numpy()[(power == "substation").to_numpy()]
     geoms = subs.geometry.to_numpy()

@@ -144,6 +144,7 @@ def _gdal_text(exc: Exception) -> str:
 
 
 def is_park_store(path: Path) -> bool:
+    """Whether ``path`` is a park store: a GeoPackage (SQLite file) with a ``park_config`` table."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -156,44 +157,59 @@ def is_park_store(path: Path) -> bool:
 
 def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, list[Problem]]:
     """The encoding to read a Shapefile's text in, checked against the ``.dbf`` bytes."""
+    found = _dbf_text(path)
+    if isinstance(found, Problem):
+        return encoding, [found]
+    data, text = found
+    stated, why = _stated_encoding(path, data, encoding)
+    if not stated:
+        return _guessed_encoding(path, text)
+    if _decodes(text, stated):
+        return stated, []
+    other = next((e for e in ("UTF-8", "GBK") if e.lower() != stated.lower() and _decodes(text, e)), None)
+    hint = f"; it reads as {other}: give --encoding {other.lower()} (or fix the .cpg)" if other else ""
+    return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{hint}")]
+
+
+def _dbf_text(path: Path) -> tuple[bytes, bytes] | Problem:
+    """The ``.dbf`` beside a ``.shp``, and its text (field names and records); a problem if either is cut short."""
     shp = path.read_bytes()
     if len(shp) < 100:
-        return encoding, [file_problem(path, f"is truncated: a .shp has a 100-byte header, the file has {len(shp)}")]
+        return file_problem(path, f"is truncated: a .shp has a 100-byte header, the file has {len(shp)}")
     declared = int.from_bytes(shp[24:28], "big") * 2  # file length in 16-bit words
     if len(shp) < declared:
-        message = f"is truncated: its header says {declared} bytes, the file has {len(shp)}"
-        return encoding, [file_problem(path, message)]
+        return file_problem(path, f"is truncated: its header says {declared} bytes, the file has {len(shp)}")
     dbf = _sidecar(path, ".dbf")
     if dbf is None:
-        return encoding, [file_problem(path, "has no .dbf beside it; a Shapefile needs its .shp, .shx and .dbf")]
+        return file_problem(path, "has no .dbf beside it; a Shapefile needs its .shp, .shx and .dbf")
     data = dbf.read_bytes()
     if len(data) < 32:
-        return encoding, [file_problem(path, f"{dbf.name} is truncated ({len(data)} bytes); the attributes are lost")]
+        return file_problem(path, f"{dbf.name} is truncated ({len(data)} bytes); the attributes are lost")
     header_len = int.from_bytes(data[8:10], "little")
     records, record_len = int.from_bytes(data[4:8], "little"), int.from_bytes(data[10:12], "little")
     if len(data) < header_len + records * record_len:
         size = header_len + records * record_len
-        message = f"{dbf.name} is truncated: its header says {size} bytes, it has {len(data)}"
-        return encoding, [file_problem(path, message)]
+        return file_problem(path, f"{dbf.name} is truncated: its header says {size} bytes, it has {len(data)}")
     # field names (11 bytes at the start of each 32-byte descriptor) and the records
     names = b"".join(data[k : k + 11].rstrip(b"\x00") for k in range(32, max(32, header_len - 1), 32))
-    text = names + data[header_len:]
+    return data, names + data[header_len:]
+
+
+def _stated_encoding(path: Path, data: bytes, encoding: str | None) -> tuple[str | None, str]:
+    """The encoding the user, the ``.cpg`` or the ``.dbf``'s language driver byte states, and who states it."""
     cpg = _sidecar(path, ".cpg")
     if encoding:
-        stated, why = encoding, "--encoding"
-    elif cpg is not None:
+        return encoding, "--encoding"
+    if cpg is not None:
         raw = cpg.read_text(errors="replace").strip()
-        stated, why = _CPG.get(raw.lower(), raw), f"its .cpg ({raw})"
-    elif data[29] in _LDID:
-        stated, why = _LDID[data[29]], f"the .dbf's language driver byte ({data[29]:#04x})"
-    else:
-        stated, why = None, ""
-    if stated:
-        if _decodes(text, stated):
-            return stated, []
-        other = next((e for e in ("UTF-8", "GBK") if e.lower() != stated.lower() and _decodes(text, e)), None)
-        hint = f"; it reads as {other}: give --encoding {other.lower()} (or fix the .cpg)" if other else ""
-        return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{hint}")]
+        return _CPG.get(raw.lower(), raw), f"its .cpg ({raw})"
+    if data[29] in _LDID:
+        return _LDID[data[29]], f"the .dbf's language driver byte ({data[29]:#04x})"
+    return None, ""
+
+
+def _guessed_encoding(path: Path, text: bytes) -> tuple[str | None, list[Problem]]:
+    """The encoding of a Shapefile that states none: ASCII needs none; else UTF-8 or GBK, whichever decodes."""
     if _decodes(text, "ascii"):
         return None, []
     for candidate in ("UTF-8", "GBK"):

@@ -33,7 +33,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,15 +40,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.codes import land_use_codes
-from planner.crs import FIRST_ZONE, LAST_ZONE, gk_epsg, zone_of_epsg
+from planner.crs import FIRST_ZONE, LAST_ZONE, gk_epsg
 from planner.errors import Problem
 from planner.units import M2_PER_HECTARE, M2_PER_MU
 
-__all__ = ["TxtParcels", "read_txt", "txt_crs", "write_txt"]
+__all__ = ["BODY_SECTION", "HEADER_SECTION", "TxtParcels", "read_txt", "txt_crs"]
 
-_HEADER = "[属性描述]"
-_BODY = "[地块坐标]"
+HEADER_SECTION = "[属性描述]"
+"""The header section: ``key=value`` lines (坐标系, 带号, 精度 …)."""
+BODY_SECTION = "[地块坐标]"
+"""The parcels section: each parcel's attribute line and point lines."""
 _CGCS2000_NAMES = ("2000国家大地坐标系", "CGCS2000", "2000坐标系", "国家2000坐标系", "2000中国大地坐标系")
 _PREFIX = 1_000_000.0
 _WHAT = "parcel"
@@ -65,6 +65,7 @@ class TxtParcels:
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems that refuse a parcel or the file."""
         return [p for p in self.problems if p.severity == "error"]
 
 
@@ -83,19 +84,23 @@ def txt_crs(zone: int, *, degrees: int = 3) -> str:
     )
 
 
-def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str | None, str | None, Problem | None]:
-    """(text, encoding used, error)."""
+class _BadFileError(Exception):
+    """A finding that refuses the whole file (its message names what is wrong)."""
+
+
+def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
+    """The text and the encoding it was read in (the one given, else UTF-8 and then GBK)."""
     tried = [encoding] if encoding else ["utf-8-sig", "gbk"]
     for enc in tried:
         try:
-            return data.decode(enc), enc, None
+            return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             continue
     if encoding:
         msg = f"the file is not valid {encoding} text; try --encoding gbk or --encoding utf-8"
     else:
         msg = "the file is neither UTF-8 nor GBK text; give its encoding with --encoding"
-    return None, None, Problem("error", None, None, msg, feature=f"file {name!r}")
+    raise _BadFileError(msg)
 
 
 def read_txt(source: str | Path | bytes, *, encoding: str | None = None, name: str | None = None) -> TxtParcels:
@@ -122,73 +127,87 @@ def read_txt(source: str | Path | bytes, *, encoding: str | None = None, name: s
         path = Path(source)
         data, name = path.read_bytes(), name or path.name
     file_feature = f"file {name!r}"
-    text, used, problem = _decode(data, encoding, name)
-    empty = gpd.GeoDataFrame({"parcel_id": []}, geometry=gpd.GeoSeries([]))
-    if problem:
-        return TxtParcels(empty, {}, [problem])
     problems: list[Problem] = []
-    if used == "gbk" and not encoding:
-        problems.append(Problem("repair", None, None, "the file is not UTF-8; read as GBK", feature=file_feature))
+    try:
+        text, used = _decode(data, encoding)
+        if used == "gbk" and not encoding:
+            problems.append(Problem("repair", None, None, "the file is not UTF-8; read as GBK", feature=file_feature))
+        header, body = _sections(text)
+        degrees, zone = _check_header(header)
+        rows, found = _parse_body(body, zone, degrees)
+        problems += found
+        if zone is None:
+            zone = _zone_of_eastings(rows)
+            message = f"带号 is missing; zone {zone} taken from the eastings"
+            problems.append(Problem("repair", None, None, message, feature=file_feature))
+        problems += _map_sheets(rows, file_feature)
+        if not rows and not any(p.severity == "error" for p in problems):
+            msg = f"the {BODY_SECTION} section holds no parcel"
+            raise _BadFileError(msg)
+    except _BadFileError as exc:
+        refused = Problem("error", None, None, str(exc), feature=file_feature)
+        return TxtParcels(gpd.GeoDataFrame({"parcel_id": []}, geometry=gpd.GeoSeries([])), {}, [*problems, refused])
+    return TxtParcels(_parcel_frame(rows, txt_crs(zone, degrees=degrees)), header, problems)
+
+
+def _sections(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    """The header's keys and values, and the numbered lines of the body (empty lines left out)."""
     lines = [(k + 1, line.strip()) for k, line in enumerate(text.splitlines())]
     lines = [(k, line) for k, line in lines if line]
-
-    def fail(msg: str) -> TxtParcels:
-        return TxtParcels(empty, {}, [*problems, Problem("error", None, None, msg, feature=file_feature)])
-
-    heads = [k for k, (_, line) in enumerate(lines) if line in (_HEADER, _BODY)]
+    heads = [k for k, (_, line) in enumerate(lines) if line in (HEADER_SECTION, BODY_SECTION)]
     names = [lines[k][1] for k in heads]
-    if _BODY not in names:
-        return fail(f"no {_BODY} section: this is not a boundary-coordinate TXT (报部格式) file")
-    if _HEADER not in names or names.index(_HEADER) > names.index(_BODY):
-        return fail(f"no {_HEADER} section before {_BODY}; the file must say its 坐标系, 带号 and units")
-    start, body = heads[names.index(_HEADER)], heads[names.index(_BODY)]
+    if BODY_SECTION not in names:
+        msg = f"no {BODY_SECTION} section: this is not a boundary-coordinate TXT (报部格式) file"
+        raise _BadFileError(msg)
+    if HEADER_SECTION not in names or names.index(HEADER_SECTION) > names.index(BODY_SECTION):
+        msg = f"no {HEADER_SECTION} section before {BODY_SECTION}; the file must say its 坐标系, 带号 and units"
+        raise _BadFileError(msg)
+    start, body = heads[names.index(HEADER_SECTION)], heads[names.index(BODY_SECTION)]
     header: dict[str, str] = {}
     for line_no, line in lines[start + 1 : body]:
         key, sep, value = line.partition("=")
         if not sep:
-            return fail(f"line {line_no}: {line!r} in {_HEADER} is not a key=value line")
+            msg = f"line {line_no}: {line!r} in {HEADER_SECTION} is not a key=value line"
+            raise _BadFileError(msg)
         header[key.strip()] = value.strip()
-    zone_degrees, error = _check_header(header)
-    if error:
-        return fail(error)
-    degrees, zone = zone_degrees
-    rows, found = _parse_body(lines[body + 1 :], zone, degrees)
-    problems += found
-    if zone is None:
-        by_zone: dict[int, list[str]] = {}
-        for r in rows:
-            if r.get("zone"):
-                by_zone.setdefault(r["zone"], []).append(str(r["parcel_id"]))
-        if len(by_zone) > 1:
-            listed = "; ".join(
-                f"zone {z}: {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}" for z, ids in by_zone.items()
-            )
-            return fail(
-                f"带号 is missing and the parcels' eastings carry different zone prefixes ({listed}); "
-                "a file holds one zone: split it by zone and write 带号=<zone> in each header"
-            )
-        zone = next(iter(by_zone), None)
-        if zone is None:
-            return fail("带号 is missing and the eastings carry no zone prefix; write 带号=<zone> in the header")
-        problems.append(
-            Problem("repair", None, None, f"带号 is missing; zone {zone} taken from the eastings", feature=file_feature)
+    return header, lines[body + 1 :]
+
+
+def _zone_of_eastings(rows: list[dict]) -> int:
+    """The zone of a file whose header gives no 带号: the one prefix its parcels' eastings carry."""
+    by_zone: dict[int, list[str]] = {}
+    for r in rows:
+        if r.get("zone"):
+            by_zone.setdefault(r["zone"], []).append(str(r["parcel_id"]))
+    if len(by_zone) > 1:
+        listed = "; ".join(
+            f"zone {z}: {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}" for z, ids in by_zone.items()
         )
+        msg = (
+            f"带号 is missing and the parcels' eastings carry different zone prefixes ({listed}); "
+            "a file holds one zone: split it by zone and write 带号=<zone> in each header"
+        )
+        raise _BadFileError(msg)
+    if not by_zone:
+        msg = "带号 is missing and the eastings carry no zone prefix; write 带号=<zone> in the header"
+        raise _BadFileError(msg)
+    return next(iter(by_zone))
+
+
+def _map_sheets(rows: list[dict], file_feature: str) -> list[Problem]:
+    """A warning naming the parcels whose 图幅号 is not kept (the parcel layer has no column for it)."""
     sheets = [(str(r["parcel_id"]), r["map_sheet"]) for r in rows if r.get("map_sheet")]
-    if sheets:
-        listed = ", ".join(f"{pid} ({sheet})" for pid, sheet in sheets[:10]) + (" …" if len(sheets) > 10 else "")
-        problems.append(
-            Problem(
-                "warning",
-                None,
-                None,
-                f"图幅号 is given for {len(sheets)} parcel(s) and was not kept: the parcel layer has no column "
-                f"for it: {listed}",
-                feature=file_feature,
-            )
-        )
-    if not rows and not any(p.severity == "error" for p in problems):
-        return fail(f"the {_BODY} section holds no parcel")
-    crs = txt_crs(zone, degrees=degrees)
+    if not sheets:
+        return []
+    listed = ", ".join(f"{pid} ({sheet})" for pid, sheet in sheets[:10]) + (" …" if len(sheets) > 10 else "")
+    message = (
+        f"图幅号 is given for {len(sheets)} parcel(s) and was not kept: the parcel layer has no column for it: {listed}"
+    )
+    return [Problem("warning", None, None, message, feature=file_feature)]
+
+
+def _parcel_frame(rows: list[dict], crs: str) -> gpd.GeoDataFrame:
+    """The parcels read, in the file's CRS; ``attrs["source_lines"]`` holds each one's line in the file."""
     geoms = [r.pop("geometry") for r in rows]
     for r in rows:
         r.pop("zone", None)
@@ -196,37 +215,49 @@ def read_txt(source: str | Path | bytes, *, encoding: str | None = None, name: s
     frame = pd.DataFrame(rows, columns=["parcel_id", "name", "land_use", "declared_area_mu", "line"])
     parcels = gpd.GeoDataFrame(frame.drop(columns=["line"]), geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
     parcels.attrs["source_lines"] = frame["line"].tolist()
-    return TxtParcels(parcels, header, problems)
+    return parcels
 
 
-def _check_header(header: Mapping[str, str]) -> tuple[tuple[int, int | None], str | None]:
+def _check_header(header: Mapping[str, str]) -> tuple[int, int | None]:
+    """The zone width (3 or 6 degrees) and the zone (``None`` where 带号 is not given) of a header it accepts."""
     system = header.get("坐标系", "")
     if not any(n.lower() in system.lower() for n in _CGCS2000_NAMES):
         shown = system or "(missing)"
-        return (3, None), (
+        msg = (
             f"坐标系={shown} is not supported: only 2000国家大地坐标系 (CGCS2000) is; "
             "convert the file to CGCS2000 first (Xi'an 1980 and Beijing 1954 need local parameters)"
         )
+        raise _BadFileError(msg)
     projection = header.get("投影类型", "高斯克吕格")
     if projection.replace("-", "").replace("–", "") not in ("高斯克吕格", "高斯-克吕格", "GaussKruger", "高斯投影"):
-        return (3, None), f"投影类型={projection} is not supported; expected 高斯克吕格"
+        msg = f"投影类型={projection} is not supported; expected 高斯克吕格"
+        raise _BadFileError(msg)
     unit = header.get("计量单位", "米")
     if unit not in ("米", "m", "M"):
-        return (3, None), f"计量单位={unit} is not supported; coordinates must be in metres (米)"
+        msg = f"计量单位={unit} is not supported; coordinates must be in metres (米)"
+        raise _BadFileError(msg)
     degrees_text = header.get("几度分带", "3")
     if degrees_text not in ("3", "6"):
-        return (3, None), f"几度分带={degrees_text} is not allowed; use 3 or 6"
+        msg = f"几度分带={degrees_text} is not allowed; use 3 or 6"
+        raise _BadFileError(msg)
     degrees = int(degrees_text)
     zone_text = header.get("带号", "").strip()
     if not zone_text:
-        return (degrees, None), None
+        return degrees, None
     if not zone_text.isdigit():
-        return (degrees, None), f"带号={zone_text} is not a zone number"
+        msg = f"带号={zone_text} is not a zone number"
+        raise _BadFileError(msg)
     zone = int(zone_text)
-    low, high = (FIRST_ZONE, LAST_ZONE) if degrees == 3 else (13, 23)
+    low, high = _zones(degrees)
     if not low <= zone <= high:
-        return (degrees, None), f"带号={zone} is not a {degrees}-degree zone of China; allowed: {low}–{high}"
-    return (degrees, zone), None
+        msg = f"带号={zone} is not a {degrees}-degree zone of China; allowed: {low}–{high}"
+        raise _BadFileError(msg)
+    return degrees, zone
+
+
+def _zones(degrees: int) -> tuple[int, int]:
+    """The first and last zone of China in 3- or 6-degree zones."""
+    return (FIRST_ZONE, LAST_ZONE) if degrees == 3 else (13, 23)
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -265,97 +296,50 @@ def _parse_body(lines: list[tuple[int, str]], zone: int | None, degrees: int) ->
     return rows, problems
 
 
+class _ParcelNotes:
+    """What was found in one parcel's lines: errors refuse the parcel, repairs are reported."""
+
+    def __init__(self, index: int, pid: str | None) -> None:
+        self.index, self.pid = index, pid
+        self.problems: list[Problem] = []
+
+    def err(self, fieldname: str | None, msg: str) -> None:
+        """An error: the parcel is refused."""
+        self.problems.append(Problem("error", self.pid, fieldname, msg, row=self.index, feature=_WHAT))
+
+    def fix(self, fieldname: str | None, msg: str) -> None:
+        """A repair the reader made."""
+        self.problems.append(Problem("repair", self.pid, fieldname, msg, row=self.index, feature=_WHAT))
+
+
 def _parcel(
     index: int, line_no: int, attrs: list[str], points: list[tuple[int, list[str]]], zone: int | None, degrees: int
 ) -> tuple[dict | None, list[Problem]]:
-    problems: list[Problem] = []
+    """One parcel from its attribute line and point lines (geometry in prefixed GK metres), or ``None`` if refused."""
     attrs = attrs + [""] * (8 - len(attrs))
     pid = attrs[2] or None
-
-    def err(fieldname: str | None, msg: str) -> None:
-        problems.append(Problem("error", pid, fieldname, msg, row=index, feature=_WHAT))
-
-    def fix(fieldname: str | None, msg: str) -> None:
-        problems.append(Problem("repair", pid, fieldname, msg, row=index, feature=_WHAT))
-
+    notes = _ParcelNotes(index, pid)
     if pid is None:
-        err("parcel_id", f"line {line_no}: 地块编号 (the third field) is empty")
-    count_text, area_text, kind = attrs[0], attrs[1], attrs[4]
-    declared_count = int(count_text) if count_text.isdigit() else None
-    if declared_count is None:
-        err("geometry", f"line {line_no}: 界址点数 {count_text!r} is not a whole number")
-    area_ha = float(area_text) if _NUMBER.match(area_text) else None
-    if area_text and area_ha is None:
-        err("declared_area_mu", f"line {line_no}: 地块面积 {area_text!r} is not a number of hectares")
-    if kind and kind != "面":
-        err("geometry", f"line {line_no}: 记录图形属性 is {kind!r}; only 面 (a polygon parcel) can be imported")
+        notes.err("parcel_id", f"line {line_no}: 地块编号 (the third field) is empty")
+    declared_count, area_ha = _attribute_numbers(attrs, line_no, notes)
     if not points:
-        err("geometry", f"line {line_no}: the parcel has no point lines")
-        return None, problems
-    bad = [(n, p) for n, p in points if len(p) != 4 or not (_NUMBER.match(p[2]) and _NUMBER.match(p[3]))]
-    for n, p in bad[:3]:
-        err("geometry", f"line {n}: {','.join(p)!r} is not a point line 点号,圈号,X,Y with numbers X and Y")
-    rings_text = [p[1] for _, p in points if len(p) == 4]
-    if bad:
-        return None, problems
-    if not all(r.isdigit() and int(r) >= 1 for r in rings_text):
-        err("geometry", f"line {line_no}: 圈号 must be whole numbers 1, 2, …; got {sorted(set(rings_text))}")
-        return None, problems
-    labels = [p[0] for _, p in points]
-    ring_no = np.array([int(p[1]) for _, p in points])
-    x_north = np.array([float(p[2]) for _, p in points])
-    y_east = np.array([float(p[3]) for _, p in points])
-    distinct = len({(a, b) for a, b in zip(x_north, y_east, strict=True)})
-    if declared_count is not None and declared_count not in (len(points), distinct):
-        err(
-            "geometry",
-            f"line {line_no}: 界址点数 says {declared_count} points, but {len(points)} point lines follow "
-            f"({distinct} distinct points)",
-        )
-    if ring_no[0] != 1:
-        err("geometry", f"line {points[0][0]}: the first ring must be 圈号 1 (the outer ring), not {ring_no[0]}")
-    # the zone: from the eastings' prefix, checked against 带号
-    prefixes = np.floor(y_east / _PREFIX).astype(int)
-    has_prefix = y_east >= _PREFIX
-    if has_prefix.any() and not has_prefix.all():
-        err("geometry", "some eastings carry a zone prefix and some do not; write every Y with its zone prefix")
-        return None, problems
-    file_zone = zone
-    if has_prefix.all():
-        seen = sorted(set(prefixes.tolist()))
-        if len(seen) != 1:
-            err("geometry", f"the eastings carry different zone prefixes {seen}; a parcel lies in one zone")
-            return None, problems
-        low, high = (FIRST_ZONE, LAST_ZONE) if degrees == 3 else (13, 23)
-        if not low <= seen[0] <= high:
-            err(
-                "geometry",
-                f"line {points[0][0]}: Y {y_east[0]:,.3f} carries the zone prefix {seen[0]}, which is no "
-                f"{degrees}-degree zone of China ({low}–{high}); are X and Y swapped? X is the northing, "
-                "Y the easting with its zone prefix",
-            )
-            return None, problems
-        if zone is not None and seen[0] != zone:
-            err(
-                "geometry",
-                f"the eastings carry zone prefix {seen[0]} but the header says 带号={zone}; "
-                "one of them is wrong (is Y the easting and X the northing?)",
-            )
-            return None, problems
-        file_zone = seen[0]
-    else:
-        if zone is None:
-            err("geometry", "the eastings carry no zone prefix and the header gives no 带号")
-            return None, problems
-        y_east = y_east + zone * _PREFIX
-        fix("geometry", f"eastings without zone prefix: zone {zone} (带号) put in front")
+        notes.err("geometry", f"line {line_no}: the parcel has no point lines")
+        return None, notes.problems
+    parsed = _point_columns(points, line_no, declared_count, notes)
+    if parsed is None:
+        return None, notes.problems
+    labels, ring_no, x_north, y_east = parsed
+    placed = _prefixed_eastings(y_east, points, zone, degrees, notes)
+    if placed is None:
+        return None, notes.problems
+    y_east, file_zone = placed
     rings, found = _rings(index, pid, labels, points, ring_no, x_north, y_east)
-    problems += found
+    notes.problems += found
     if rings is None:
-        return None, problems
-    geometry, notes = _assemble(rings)
-    for note in notes:
-        fix("geometry", note)
+        return None, notes.problems
+    geometry, fixes = _assemble(rings)
+    for fix in fixes:
+        notes.fix("geometry", fix)
     return (
         {
             "parcel_id": pid,
@@ -367,8 +351,89 @@ def _parcel(
             "map_sheet": attrs[5] or None,
             "geometry": geometry,
         },
-        problems,
+        notes.problems,
     )
+
+
+def _attribute_numbers(attrs: list[str], line_no: int, notes: _ParcelNotes) -> tuple[int | None, float | None]:
+    """界址点数 and 地块面积 (hectares) of an attribute line; and 记录图形属性 must be 面."""
+    count_text, area_text, kind = attrs[0], attrs[1], attrs[4]
+    declared_count = int(count_text) if count_text.isdigit() else None
+    if declared_count is None:
+        notes.err("geometry", f"line {line_no}: 界址点数 {count_text!r} is not a whole number")
+    area_ha = float(area_text) if _NUMBER.match(area_text) else None
+    if area_text and area_ha is None:
+        notes.err("declared_area_mu", f"line {line_no}: 地块面积 {area_text!r} is not a number of hectares")
+    if kind and kind != "面":
+        notes.err("geometry", f"line {line_no}: 记录图形属性 is {kind!r}; only 面 (a polygon parcel) can be imported")
+    return declared_count, area_ha
+
+
+def _point_columns(
+    points: list[tuple[int, list[str]]], line_no: int, declared_count: int | None, notes: _ParcelNotes
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None:
+    """点号, 圈号, X (northing) and Y (easting) of the point lines; ``None`` if a line is no point line."""
+    bad = [(n, p) for n, p in points if len(p) != 4 or not (_NUMBER.match(p[2]) and _NUMBER.match(p[3]))]
+    for n, p in bad[:3]:
+        notes.err("geometry", f"line {n}: {','.join(p)!r} is not a point line 点号,圈号,X,Y with numbers X and Y")
+    rings_text = [p[1] for _, p in points if len(p) == 4]
+    if bad:
+        return None
+    if not all(r.isdigit() and int(r) >= 1 for r in rings_text):
+        notes.err("geometry", f"line {line_no}: 圈号 must be whole numbers 1, 2, …; got {sorted(set(rings_text))}")
+        return None
+    labels = [p[0] for _, p in points]
+    ring_no = np.array([int(p[1]) for _, p in points])
+    x_north = np.array([float(p[2]) for _, p in points])
+    y_east = np.array([float(p[3]) for _, p in points])
+    distinct = len({(a, b) for a, b in zip(x_north, y_east, strict=True)})
+    if declared_count is not None and declared_count not in (len(points), distinct):
+        notes.err(
+            "geometry",
+            f"line {line_no}: 界址点数 says {declared_count} points, but {len(points)} point lines follow "
+            f"({distinct} distinct points)",
+        )
+    if ring_no[0] != 1:
+        notes.err("geometry", f"line {points[0][0]}: the first ring must be 圈号 1 (the outer ring), not {ring_no[0]}")
+    return labels, ring_no, x_north, y_east
+
+
+def _prefixed_eastings(
+    y_east: np.ndarray, points: list[tuple[int, list[str]]], zone: int | None, degrees: int, notes: _ParcelNotes
+) -> tuple[np.ndarray, int] | None:
+    """The eastings with their zone prefix, and the zone; checked against 带号 (``None``: refused)."""
+    prefixes = np.floor(y_east / _PREFIX).astype(int)
+    has_prefix = y_east >= _PREFIX
+    if has_prefix.any() and not has_prefix.all():
+        notes.err("geometry", "some eastings carry a zone prefix and some do not; write every Y with its zone prefix")
+        return None
+    if not has_prefix.all():
+        if zone is None:
+            notes.err("geometry", "the eastings carry no zone prefix and the header gives no 带号")
+            return None
+        notes.fix("geometry", f"eastings without zone prefix: zone {zone} (带号) put in front")
+        return y_east + zone * _PREFIX, zone
+    seen = sorted(set(prefixes.tolist()))
+    if len(seen) != 1:
+        notes.err("geometry", f"the eastings carry different zone prefixes {seen}; a parcel lies in one zone")
+        return None
+    low, high = _zones(degrees)
+    if not low <= seen[0] <= high:
+        notes.err(
+            "geometry",
+            f"line {points[0][0]}: Y {y_east[0]:,.3f} carries the zone prefix {seen[0]}, which is no "
+            f"{degrees}-degree zone of China ({low}–{high}); are X and Y swapped? X is the northing, "
+            "Y the easting with its zone prefix",
+        )
+        return None
+    if zone is not None and seen[0] != zone:
+        notes.err(
+            "geometry",
+            f"the eastings carry zone prefix {seen[0]} but the header says 带号={zone}; "
+            "one of them is wrong (is Y the easting and X the northing?)",
+        )
+        return None
+    return y_east, seen[0]
 
 
 def _rings(
@@ -453,7 +518,6 @@ def _assemble(rings: list[np.ndarray]) -> tuple[shapely.Geometry, list[str]]:
     ring around it; inside an even number (none, or an outer ring and one of its holes) it is
     an outer ring: another part, e.g. an island in a hole of the first part.
     """
-    notes = []
     lines = np.array([shapely.linearrings(xy) for xy in rings])
     inside = shapely.contains(shapely.polygons(lines)[:, None], lines[None, :])  # [j, k]: ring k inside ring j
     np.fill_diagonal(inside, False)
@@ -463,117 +527,11 @@ def _assemble(rings: list[np.ndarray]) -> tuple[shapely.Geometry, list[str]]:
     for k in np.flatnonzero(~outer):
         hosts = np.flatnonzero(inside[:, k] & outer)
         holes[int(hosts[np.argmax(depth[hosts])])].append(rings[k])
-    for k in np.flatnonzero(outer):
-        if shapely.is_ccw(lines[k]):
-            notes.append(f"ring {k + 1} ran counter-clockwise; outer rings run clockwise in this format")
+    notes = [
+        f"ring {k + 1} ran counter-clockwise; outer rings run clockwise in this format"
+        for k in np.flatnonzero(outer)
+        if shapely.is_ccw(lines[k])
+    ]
     polygons = [shapely.polygons(rings[k], holes=holes[k] or None) for k in holes]
     geom = polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
     return shapely.orient_polygons(geom), notes
-
-
-def write_txt(
-    parcels: gpd.GeoDataFrame,
-    path: str | Path,
-    *,
-    crs_epsg: int | None = None,
-    produced_on: date | None = None,
-    producer: str = "",
-    precision_m: float = 0.001,
-    encoding: str = "gbk",
-    notes: list[str] | None = None,
-) -> Path:
-    """Write parcels as a boundary-coordinate TXT file (GBK by default, CRLF line ends).
-
-    Parameters
-    ----------
-    parcels
-        Parcels in the park's Gauss–Krüger CRS (as the store returns them).
-    crs_epsg
-        The park's storage CRS; by default that of ``parcels``.
-    produced_on
-        数据产生日期 (default today).
-    producer
-        数据产生单位.
-    precision_m
-        精度: coordinates are written to this step (0.001 m: millimetres).
-    notes
-        A list the changes a text needed are appended to, one per parcel and field
-        (a comma, which separates the fields of a line, written full-width; line breaks as spaces).
-    """
-    epsg = crs_epsg or parcels.crs.to_epsg()
-    zone, _ = zone_of_epsg(epsg)
-    out_crs = gk_epsg(zone=zone, prefixed=True)
-    frame = parcels.to_crs(out_crs)
-    decimals = max(0, -int(np.floor(np.log10(precision_m) + 1e-9)))
-    names = land_use_codes()["name_zh"].to_dict()
-    head = [
-        _HEADER,
-        "格式版本号=1.01版本",
-        f"数据产生单位={producer}",
-        f"数据产生日期={(produced_on or date.today()).isoformat()}",
-        "坐标系=2000国家大地坐标系",
-        "几度分带=3",
-        "投影类型=高斯克吕格",
-        "计量单位=米",
-        f"带号={zone}",
-        f"精度={precision_m:g}",
-        "转换参数=,,,,,,",
-        _BODY,
-    ]
-    body: list[str] = []
-    area_ha = parcels["area_m2"].to_numpy(dtype=float) / M2_PER_HECTARE if "area_m2" in parcels else None
-    geoms = frame.geometry.to_numpy()
-    for k, geom in enumerate(geoms):
-        geom = shapely.orient_polygons(geom, exterior_cw=True)
-        polygons = shapely.get_parts(geom)
-        lines: list[str] = []
-        ring_no = 0
-        point_no = 0
-        for polygon in polygons:
-            holes = shapely.get_interior_ring(polygon, range(shapely.get_num_interior_rings(polygon)))
-            rings = [shapely.get_exterior_ring(polygon), *holes]
-            for ring in rings:
-                ring_no += 1
-                xy = shapely.get_coordinates(ring)[:-1]
-                first = point_no + 1
-                for x, y in xy:
-                    point_no += 1
-                    lines.append(f"J{point_no},{ring_no},{y:.{decimals}f},{x:.{decimals}f}")
-                lines.append(f"J{first},{ring_no},{xy[0, 1]:.{decimals}f},{xy[0, 0]:.{decimals}f}")
-        row = parcels.iloc[k]
-        ha = area_ha[k] if area_ha is not None else shapely.area(parcels.geometry.iloc[k]) / M2_PER_HECTARE
-        code = row.get("land_use")
-        code = code if isinstance(code, str) else ""
-        texts = {}
-        for column, label in (("parcel_id", "地块编号"), ("name", "地块名称")):
-            value = row.get(column)
-            texts[column] = _clean(value)
-            if notes is not None and isinstance(value, str) and texts[column] != value.strip():
-                notes.append(
-                    f"parcel {row['parcel_id']!r}: {label} {value!r} written as {texts[column]!r} (a comma separates "
-                    "the fields of a TXT line: written full-width; line breaks as spaces)"
-                )
-        attrs = [
-            str(len(lines)),
-            f"{ha:.4f}",
-            texts["parcel_id"],
-            texts["name"],
-            "面",
-            "",
-            names.get(code, ""),
-            code,
-            "@",
-        ]
-        body.append(",".join(attrs))
-        body += lines
-    text = "\r\n".join([*head, *body]) + "\r\n"
-    path = Path(path)
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def _clean(value: object) -> str:
-    """A text field for a comma-separated line: full-width commas, no line breaks."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return str(value).replace(",", "，").replace("\r", " ").replace("\n", " ").strip()

@@ -2,7 +2,8 @@
 
 from planner.maps.data import MapData
 from planner.maps.elements import render_html, save_map
-from planner.maps.park import BASEMAPS, investment_map, readiness_map, siting_map, write_maps
+from planner.maps.page import BASEMAPS
+from planner.maps.park import investment_map, readiness_map, siting_map, write_maps
 
 __all__ = [
     "BASEMAPS",

@@ -12,14 +12,25 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-__all__ = ["Legend", "Notes", "Registry", "bilingual", "inline_json", "offline_map", "render_html", "save_map"]
+__all__ = [
+    "Legend",
+    "Notes",
+    "Registry",
+    "bilingual",
+    "inline_json",
+    "offline_map",
+    "page_root",
+    "render_html",
+    "save_map",
+]
 
 _STATIC = Path(__file__).resolve().parent / "static"
 
@@ -45,12 +56,21 @@ def _asset(name: str) -> str:
     return (_STATIC / name).read_text(encoding="utf-8")
 
 
+def page_root(m: folium.Map) -> Figure:
+    """The page a map is drawn on (its ``header`` and ``html`` take the page's own scripts and styles)."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        msg = f"the map is not on a page of its own (its root is a {type(root).__name__})"
+        raise TypeError(msg)
+    return root
+
+
 def offline_map(*, location: tuple[float, float], zoom_start: int = 14, vector_tiles: bool = False) -> folium.Map:
     """A folium map whose Leaflet is inlined (no CDN): it draws with no network."""
     m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True, prefer_canvas=False)
     m.default_js = []
     m.default_css = []
-    header = m.get_root().header
+    header = page_root(m).header
     header.add_child(Element(f"<style>{_asset('leaflet.css')}</style>"), name="leaflet_css")
     header.add_child(Element(f"<style>{_CSS}</style>"), name="planner_css")
     header.add_child(Element(f"<script>{_asset('leaflet.js')}</script>"), name="leaflet_js")
@@ -201,7 +221,7 @@ class Registry(MacroElement):
         """
     )
 
-    def __init__(self, layers: dict[str, object], meta: dict):
+    def __init__(self, layers: Mapping[str, Element], meta: dict):
         super().__init__()
         self.layers = [(name, layer.get_name()) for name, layer in layers.items()]
         self.meta = inline_json(meta)  # a park id or project name must not end the script

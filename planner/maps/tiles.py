@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 
 from planner.crs import wgs84_to_gcj02
+from planner.maps.style import readiness_color
 
 __all__ = [
     "BUFFER",
@@ -100,11 +101,13 @@ def tile_bounds_lonlat(z: int, x: int, y: int) -> tuple[float, float, float, flo
 def check_tile(z: int, x: int, y: int) -> None:
     """Raise ``ValueError`` naming the coordinate that is outside the tile grid."""
     if not 0 <= z <= MAX_ZOOM:
-        raise ValueError(f"`z` was {z}; zoom levels 0…{MAX_ZOOM} are served")
+        msg = f"`z` was {z}; zoom levels 0…{MAX_ZOOM} are served"
+        raise ValueError(msg)
     n = 2**z
     for name, value in (("x", x), ("y", y)):
         if not 0 <= value < n:
-            raise ValueError(f"`{name}` was {value}; at zoom {z} it must be 0…{n - 1}")
+            msg = f"`{name}` was {value}; at zoom {z} it must be 0…{n - 1}"
+            raise ValueError(msg)
 
 
 class ParcelTiles:
@@ -148,8 +151,6 @@ class ParcelTiles:
 
         With ``gcj`` the parcels are shifted to GCJ-02 (for Gaode's basemap), as the inline maps do.
         """
-        from planner.maps.park import readiness_color
-
         p = parcels.reset_index(drop=True)
         geoms = p.geometry.to_crs(4326).to_numpy() if len(p) else np.array([], dtype=object)
         if gcj and len(p):
@@ -292,7 +293,10 @@ class ParcelTiles:
 
 def _varint_lengths(values: np.ndarray) -> np.ndarray:
     v = values.astype(np.uint64)
-    return 1 + sum((v >= np.uint64(1 << (7 * k))).astype(np.int64) for k in range(1, 10))
+    lengths = np.ones(v.shape, dtype=np.int64)
+    for k in range(1, 10):
+        lengths += v >= np.uint64(1 << (7 * k))
+    return lengths
 
 
 def _varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:

@@ -1,20 +1,17 @@
 """Where a park lives: a GeoPackage file (embedded default) or a PostGIS database; one interface for both.
 
 A location is a ``.gpkg`` path or a ``postgresql://user@host:port/database?park=<park_id>`` URL.
+The store keeps a park and knows no rules: the analyses that read and write it live above it
+(:mod:`planner.analysis`).
 """
 
-from __future__ import annotations
-
-import os
-from pathlib import Path
-
-from planner.config import ParkConfig
-from planner.errors import StoreError
-from planner.store.base import LAYERS, LayerSpec, ParkStore, WriteReport
+from planner.store.base import ParkStore
+from planner.store.changes import WriteReport
 from planner.store.copy import copy_park
 from planner.store.geopackage import GeoPackageStore
-from planner.store.geopackage import create_park as _create_gpkg
-from planner.store.postgis import PostGISStore, is_postgis_uri, redact
+from planner.store.layers import LAYERS, LayerSpec
+from planner.store.location import create_park, open_store
+from planner.store.postgis import PostGISStore
 
 __all__ = [
     "LAYERS",
@@ -27,29 +24,3 @@ __all__ = [
     "create_park",
     "open_store",
 ]
-
-
-def open_store(uri: str | os.PathLike[str], *, folder: str | os.PathLike[str] | None = None) -> ParkStore:
-    """Open a park store by its location: a ``.gpkg`` path or a ``postgresql://…?park=<park_id>`` URL.
-
-    ``folder`` is where a PostGIS park's files lie (the DEM its configuration names);
-    a GeoPackage's folder is the one it lies in.
-    """
-    text = str(uri)
-    if is_postgis_uri(text):
-        return PostGISStore(text, folder=folder)
-    if Path(text).suffix.lower() != ".gpkg":
-        raise StoreError(
-            f"cannot tell the store type of {redact(text)!r}; a GeoPackage park store ends in .gpkg, "
-            "a PostGIS one starts with postgresql://"
-        )
-    return GeoPackageStore(text)
-
-
-def create_park(uri: str | os.PathLike[str], config: ParkConfig, *, overwrite: bool = False) -> ParkStore:
-    """Create a new, empty park at ``uri``: a ``.gpkg`` path or a ``postgresql://`` URL (see :func:`open_store`)."""
-    if is_postgis_uri(uri):
-        from planner.store.postgis import create_park as _create_postgis
-
-        return _create_postgis(str(uri), config, overwrite=overwrite)
-    return _create_gpkg(uri, config, overwrite=overwrite)

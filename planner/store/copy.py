@@ -6,7 +6,10 @@ import contextlib
 import os
 from pathlib import Path
 
-from planner.store.base import LAYERS, ParkStore
+from planner.store.base import ParkStore
+from planner.store.layers import LAYERS
+from planner.store.location import create_park, open_store
+from planner.store.postgis import PostGISStore, drop_park
 
 __all__ = ["copy_park"]
 
@@ -37,8 +40,6 @@ def copy_park(
     folder
         For a PostGIS destination: where the park's files (the DEM) lie.
     """
-    from planner.store import create_park, open_store
-
     source = src if isinstance(src, ParkStore) else open_store(src)
     with source._transaction(write=False) as s:
         config = s.read_config()
@@ -65,8 +66,6 @@ def copy_park(
 
 def _discard(store: ParkStore) -> None:
     """Remove a store that was just created (best effort: the error that made the copy fail matters more)."""
-    from planner.store.postgis import PostGISStore, drop_park
-
     with contextlib.suppress(Exception):
         if isinstance(store, PostGISStore):
             drop_park(store.location)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
-from planner.store.base import LAYERS, LayerSpec, ParkStore, Session, layer_frame
+from planner.store.base import ParkStore
 from planner.store.gpkg_format import (
     APPLICATION_ID,
     USER_VERSION,
@@ -39,6 +39,8 @@ from planner.store.gpkg_format import (
     feature_table_sql,
     register_functions,
 )
+from planner.store.layers import LAYERS, LayerSpec, layer_frame
+from planner.store.session import Session
 
 __all__ = ["GeoPackageStore", "create_park"]
 
@@ -67,9 +69,11 @@ def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: 
     """
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
-        raise StoreError(f"a park store is a .gpkg file; got {str(path)!r}")
+        msg = f"a park store is a .gpkg file; got {str(path)!r}"
+        raise StoreError(msg)
     if path.exists() and not overwrite:
-        raise StoreError(f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it")
+        msg = f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it"
+        raise StoreError(msg)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".gpkg.part", dir=path.parent)
     os.close(fd)
@@ -184,7 +188,8 @@ class GeoPackageStore(ParkStore):
         self._stamp_conn: sqlite3.Connection | None = None
         self._stamp_file: tuple[int, int] | None = None
         if not self.path.is_file():
-            raise StoreError(f"no park store at {self.path}; create one with `planner demo` or create_park()")
+            msg = f"no park store at {self.path}; create one with `planner demo` or create_park()"
+            raise StoreError(msg)
         try:
             # read-write, so that SQLite rolls back a hot journal left by a writer that died
             conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True)
@@ -194,12 +199,15 @@ class GeoPackageStore(ParkStore):
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a GeoPackage (SQLite says: {exc})") from None
+            msg = f"{self.path} is not a GeoPackage (SQLite says: {exc})"
+            raise StoreError(msg) from None
         if app_id != APPLICATION_ID:
-            raise StoreError(f"{self.path} is not a GeoPackage (application_id {app_id:#x})")
+            msg = f"{self.path} is not a GeoPackage (application_id {app_id:#x})"
+            raise StoreError(msg)
         missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - tables - set(_ADDED_LAYERS))
         if missing:
-            raise StoreError(f"{self.path} is a GeoPackage but not a park store: it lacks {', '.join(missing)}")
+            msg = f"{self.path} is a GeoPackage but not a park store: it lacks {', '.join(missing)}"
+            raise StoreError(msg)
         self._srs_id = self.config().crs_epsg
         added = [name for name in _ADDED_LAYERS if name not in tables]
         if added:  # a park made by an earlier version: add the layers it lacks, empty, in one transaction
@@ -211,12 +219,14 @@ class GeoPackageStore(ParkStore):
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 conn.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: cannot add the layer(s) {', '.join(added)}: {exc}") from None
+                msg = f"{self.path}: cannot add the layer(s) {', '.join(added)}: {exc}"
+                raise StoreError(msg) from None
             finally:
                 conn.close()
 
     @property
     def folder(self) -> Path:
+        """The folder the GeoPackage lies in (where the DEM lies)."""
         return self.path.parent
 
     def change_stamp(self) -> int:
@@ -237,7 +247,8 @@ class GeoPackageStore(ParkStore):
                 rows = self._stamp_conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchall()
             except (OSError, sqlite3.Error) as exc:
                 self._close_stamp()
-                raise StoreError(f"reading {self.path} failed ({exc})") from None
+                msg = f"reading {self.path} failed ({exc})"
+                raise StoreError(msg) from None
         return int(rows[0][0])
 
     def _close_stamp(self) -> None:
@@ -246,6 +257,7 @@ class GeoPackageStore(ParkStore):
         self._stamp_conn = self._stamp_file = None
 
     def close(self) -> None:
+        """Close the connection kept for :meth:`change_stamp`."""
         with self._stamp_lock:
             self._close_stamp()
 
@@ -270,7 +282,8 @@ class GeoPackageStore(ParkStore):
             try:
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             except sqlite3.OperationalError as exc:
-                raise StoreLockedError(f"{self.path} is locked by another writer ({exc}); try again") from None
+                msg = f"{self.path} is locked by another writer ({exc}); try again"
+                raise StoreLockedError(msg) from None
             session = _GpkgSession(conn, getattr(self, "_srs_id", None))
             try:
                 yield session
@@ -284,12 +297,13 @@ class GeoPackageStore(ParkStore):
                 raise
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreLockedError(
-                    f"{self.path} is locked by another writer ({exc}); nothing was written"
-                ) from None
-            raise StoreError(f"writing {self.path} failed ({exc}); nothing was written") from None
+                msg = f"{self.path} is locked by another writer ({exc}); nothing was written"
+                raise StoreLockedError(msg) from None
+            msg = f"writing {self.path} failed ({exc}); nothing was written"
+            raise StoreError(msg) from None
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"writing {self.path} failed ({exc}); nothing was written") from None
+            msg = f"writing {self.path} failed ({exc}); nothing was written"
+            raise StoreError(msg) from None
         finally:
             conn.close()
 
@@ -352,6 +366,9 @@ class _GpkgSession(Session):
 
     # writing
     def _values(self, spec: LayerSpec, rows: gpd.GeoDataFrame, columns: Sequence[str]) -> list[list]:
+        if self.srs_id is None:  # only the first read of a store (its configuration) comes before its CRS is known
+            msg = "a GeoPackage park store writes rows only once it knows its CRS"
+            raise StoreError(msg)
         values: list[list] = [encode_geometries(rows.geometry.to_numpy(), self.srs_id)]
         values += [_sql_column(rows[c], spec.by_name[c].kind) for c in columns]
         return values

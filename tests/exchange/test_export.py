@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.errors import FilterError, StaleResultError, StoreError
+from planner.errors import StaleResultError, StoreError
 from planner.exchange import export, export_parcels
 from planner.store import open_store
 from tests.conftest import grid_parcels

@@ -11,7 +11,7 @@ import pytest
 from planner.crs import wgs84_to_gcj02
 from planner.maps import MapData, investment_map, readiness_map, siting_map
 from planner.maps.elements import save_map
-from planner.maps.park import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
+from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
 from planner.resources import data_path
 from planner.siting import SiteIndex, load_projects, match
 from planner.store import create_park, open_store

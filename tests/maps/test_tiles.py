@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from planner.maps import MapData, readiness_map, render_html
-from planner.maps.park import READY_COLOR, UNKNOWN_COLOR
+from planner.maps.style import READY_COLOR, UNKNOWN_COLOR
 from planner.maps.tiles import BUFFER, EXTENT, ParcelTiles
 from planner.store import open_store
 from tests.conftest import GK, X0, Y0, grid_parcels

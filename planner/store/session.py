@@ -1,0 +1,82 @@
+"""What a backend supplies: the reads and writes of one transaction, in canonical dtypes.
+
+:class:`~planner.store.base.ParkStore` does everything else (validation, versions,
+history) on top of a :class:`Session`; a new backend implements these methods and
+nothing more.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from planner.config import ParkConfig
+
+__all__ = ["Session"]
+
+
+class Session(ABC):
+    """The reads and writes of one transaction, in canonical dtypes."""
+
+    @abstractmethod
+    def select(
+        self,
+        layer: str,
+        *,
+        ids: Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Rows of ``layer`` (all, or those with the given ids, or meeting the bbox in the park CRS)."""
+
+    @abstractmethod
+    def insert(self, layer: str, rows: gpd.GeoDataFrame) -> None:
+        """Add ``rows`` (new ids) to ``layer``."""
+
+    @abstractmethod
+    def update(self, layer: str, rows: gpd.GeoDataFrame) -> None:
+        """Replace the stored rows that have the ids of ``rows``."""
+
+    @abstractmethod
+    def delete(self, layer: str, ids: Sequence[str]) -> None:
+        """Remove the rows of ``layer`` with these ids."""
+
+    @abstractmethod
+    def add_history(self, records: pd.DataFrame) -> None:
+        """Append history rows: changed_at, changed_by, layer, feature_id, action, version, changes (JSON)."""
+
+    @abstractmethod
+    def read_config(self) -> ParkConfig:
+        """The park's configuration."""
+
+    @abstractmethod
+    def write_config(self, config: ParkConfig) -> None:
+        """Replace the park's configuration."""
+
+    @abstractmethod
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
+        """History rows, oldest first; ``changes`` parsed from JSON, or kept as its text (``parse=False``)."""
+
+    @abstractmethod
+    def read_metadata(self) -> dict[str, Any]:
+        """The park's metadata keys and their (JSON) values."""
+
+    @abstractmethod
+    def write_metadata(self, values: Mapping[str, Any]) -> None:
+        """Set metadata keys (JSON values); other keys stay."""
+
+    @abstractmethod
+    def count(self, layer: str) -> int:
+        """The number of rows in ``layer``."""
+
+    @abstractmethod
+    def last_change(self) -> int:
+        """The id of the newest history row (0 for none): every write adds one, so it moves on every change."""
+
+    @abstractmethod
+    def changes_since(self, history_id: int) -> pd.DataFrame:
+        """``history_id``, ``layer``, ``feature_id``, ``action`` of the history rows newer than ``history_id``."""
