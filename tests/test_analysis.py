@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from planner.analysis import freshness
+from planner.analysis import freshness, land_indicators, update_idle
 from planner.api import create_app
 from planner.errors import StaleResultError
 from planner.exchange.export import export_parcels
 from planner.store import open_store
 from tests.api.conftest import serve
+from tests.conftest import grid_parcels
 from tests.test_cli import run
 
 
@@ -79,3 +82,32 @@ def test_a_network_changed_after_readiness_gets_one_answer_everywhere(stale_park
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_land_indicators_judge_idle_land_as_stored_or_as_of_a_date(store):
+    parcels = grid_parcels(  # 1 ha each; P000 is idle from 2021-07-01, P001 from 2022-12-02
+        3,
+        status=["supplied", "supplied", "reserved"],
+        holder=["甲", "乙", None],
+        contract_date=["2020-01-01", "2021-01-01", None],
+        agreed_start_date=["2020-06-30", "2021-12-01", None],
+        land_price_wan=[100.0, 100.0, None],
+    )
+    store.write_parcels(parcels, by="test")
+    never = land_indicators(store)
+    assert never.idle_as_of is None
+    assert np.isnan(never.of_park("T1")["idle_area_ha"]) and np.isnan(never.of_park("T1")["idle_land_rate_pct"])
+    assert never.of_park("T1")["supply_rate_pct"] == pytest.approx(200 / 3)  # the rest stands without idle land
+
+    judged = land_indicators(store, as_of="2022-01-01")
+    assert judged.idle_as_of == "2022-01-01"
+    assert judged.of_park("T1")[["idle_area_ha", "idle_land_rate_pct"]].tolist() == pytest.approx([1.0, 50.0])
+    assert "idle_as_of" not in store.metadata()  # judged, not written
+    assert judged.of_park("T9").name == "ALL"  # a park the table has no row for: all parks
+
+    update_idle(store, "2022-01-01", by="test")
+    stored = land_indicators(store)
+    assert stored.idle_as_of == "2022-01-01"
+    pd.testing.assert_frame_equal(stored.table, judged.table)
+    later = land_indicators(store, store.read_parcels(), as_of="2023-01-01")
+    assert later.of_park("T1")["idle_land_rate_pct"] == pytest.approx(100.0)

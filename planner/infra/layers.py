@@ -20,7 +20,7 @@ import shapely
 
 from planner.errors import Problem
 from planner.fields import Field, allowed_text, check_columns, check_geometry, drop_z, dtype_of, flag
-from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS, ROAD_CLASSES, SOURCE_KINDS
+from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS, ROAD_CLASSES, SOURCE_KINDS, capacity_unit
 
 __all__ = [
     "LINE_FIELDS",
@@ -28,6 +28,7 @@ __all__ = [
     "check_lines",
     "check_sources",
     "line_layer",
+    "source_capacity",
 ]
 
 _GROUPS = {"identity": ("标识", "identity"), "network": ("管网", "network"), "edits": ("编辑", "edits")}
@@ -187,3 +188,24 @@ def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Pro
             lambda p: f"a {kind[p]} ({SOURCE_KINDS[kind[p]][0]}) needs its capacity in `{column}`",
         )
     return sources, problems
+
+
+def source_capacity(sources: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Each source's capacity, read from the column of its network, and the unit it is in.
+
+    One row per source (same index as ``sources``): ``capacity`` (NaN where none is stated,
+    and for road gateways) and ``unit`` (in ``lang``, ``zh`` or ``en``; empty for roads).
+
+    >>> sources = pd.DataFrame({"network": ["power", "road"], "capacity_kva": [40000.0, None]})
+    >>> source_capacity(sources, "en").to_dict("records")
+    [{'capacity': 40000.0, 'unit': 'kVA'}, {'capacity': nan, 'unit': ''}]
+    """
+    capacity = pd.Series(np.nan, index=sources.index, dtype=float)
+    unit = pd.Series("", index=sources.index, dtype=object)
+    for network, column in CAPACITY_COLUMN.items():
+        mine = (sources["network"] == network).to_numpy()
+        if column is None or not mine.any():
+            continue
+        capacity[mine] = sources.loc[mine, column].to_numpy(dtype=float, na_value=np.nan)
+        unit[mine] = capacity_unit(network, lang)
+    return pd.DataFrame({"capacity": capacity, "unit": unit})

@@ -81,6 +81,11 @@ class EvaluationResult:
         counts = self.table["eval_class"].value_counts()
         return {c: int(counts.get(c, 0)) for c in EVAL_CLASSES}
 
+    def to_frame(self, lang: str = "zh") -> pd.DataFrame:
+        """The evaluation to read in ``lang`` (``zh`` or ``en``): :attr:`table`, its explanation as ``explanation``."""
+        shown, hidden = ("zh", "en") if lang == "zh" else ("en", "zh")
+        return self.table.drop(columns=f"explanation_{hidden}").rename(columns={f"explanation_{shown}": "explanation"})
+
 
 def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     """Evaluate producing industrial parcels per mu and class them A–D (see the module notes)."""

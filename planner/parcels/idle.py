@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag, problem_rows
 from planner.vocab import DELAY_CAUSES, STARTED_STATUSES, SUPPLIED_STATUSES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
 
@@ -79,6 +82,33 @@ class IdleResult:
     def idle(self) -> pd.DataFrame:
         """The parcels idle as of the date."""
         return self.table[self.table["idle_rule"].notna()]
+
+    def to_frame(self, parcels: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+        """The idle parcels as rows to read: the classification, its note in ``lang``, and who holds how much land.
+
+        ``parcels`` is the parcel layer the classification was made on. One row per idle
+        parcel (index ``parcel_id``): the columns of :attr:`table` with the note in ``lang``
+        (``zh`` or ``en``) as ``note``, then the parcel's ``name``, ``holder``, ``area_mu``
+        and ``land_price_wan``.
+        """
+        note, other = ("note_zh", "note_en") if lang == "zh" else ("note_en", "note_zh")
+        rows = self.idle.drop(columns=other).rename(columns={note: "note"})
+        return rows.join(parcels.set_index("parcel_id")[["name", "holder", "area_mu", "land_price_wan"]])
+
+    def to_geoframe(self, parcels: gpd.GeoDataFrame, lang: str = "zh") -> gpd.GeoDataFrame:
+        """The idle parcels as features (for GeoJSON): the parcel's shape and records, its idle columns and note.
+
+        ``parcels`` is the parcel layer the classification was made on. Rows in the order of
+        ``parcels``, with ``parcel_id``, ``name``, ``holder``, ``area_mu``, ``area_m2``,
+        ``status``, the idle columns of this classification, ``delay_cause``, the geometry,
+        ``idle_days`` and ``note`` (in ``lang``, ``zh`` or ``en``).
+        """
+        note = "note_zh" if lang == "zh" else "note_en"
+        idle = self.idle[[*IDLE_COLUMNS, "idle_days", note]].rename(columns={note: "note"})
+        found = parcels[parcels["parcel_id"].isin(idle.index)].drop(columns=list(IDLE_COLUMNS), errors="ignore")
+        out = found.merge(idle, left_on="parcel_id", right_index=True)
+        columns = ["parcel_id", "name", "holder", "area_mu", "area_m2", "status", *IDLE_COLUMNS, "delay_cause"]
+        return out[[*columns, "geometry", "idle_days", "note"]]
 
 
 def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, config: ParkConfig) -> IdleResult:

@@ -12,7 +12,7 @@ where the pipe never arrives.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,26 @@ class ReadinessResult:
     def ready(self) -> pd.Index:
         """The ids of the ready parcels (熟地)."""
         return self.table.index[self.table["ready"].fillna(False).to_numpy(dtype=bool)]
+
+    def by_item(self, parcels: pd.DataFrame, checklist: Sequence[str]) -> pd.DataFrame:
+        """How each checklist item stands: the value readiness used, and how many parcels hold it and fail it.
+
+        ``parcels`` is the parcel layer readiness was computed on (it holds the declared values).
+        One row per item of ``checklist`` (index ``item``): ``used`` (``derived`` or
+        ``declared``), ``holds`` and ``fails`` (parcels whose used value is true; the rest,
+        an unknown value included; a parcel the DEM cannot judge fails ``leveled`` here, though
+        readiness takes its record) and ``disagree`` (parcels whose records disagree with the
+        network model).
+        """
+        disagree = self.disagreements["item"].value_counts()
+        rows = []
+        for item in checklist:
+            used = self.used[item]
+            values = (self.table[item] if used == "derived" else parcels[f"declared_{item}"]).astype("boolean")
+            values = values.fillna(False)
+            holds = int(values.sum())
+            rows.append((item, used, holds, len(values) - holds, int(disagree.get(item, 0))))
+        return pd.DataFrame(rows, columns=["item", "used", "holds", "fails", "disagree"]).set_index("item")
 
 
 def compute_readiness(

@@ -20,9 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.siting.match import MatchResult, _room, _score, match
@@ -83,6 +85,33 @@ class Assignment:
     def parcels_of(self) -> dict[str, tuple[str, ...]]:
         """The parcels each assigned project gets, by project name."""
         return {name: tuple(pick["parcel_ids"]) for name, pick in self.chosen.items() if pick is not None}
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """The placed projects as features, in the order given: one row per project that got land.
+
+        Columns ``project`` (its name), ``industry`` (its GB/T 4754 code), ``parcel_ids``
+        (comma-separated), ``area_mu``, ``score`` (0–1), and as geometry the union of the
+        parcels, in the park's CRS (``None`` where the index holds no shapes).
+        """
+        rows: list[dict[str, Any]] = []
+        shapes: list[shapely.Geometry | None] = []
+        for project in self.projects:
+            pick = self.chosen[project.name]
+            if pick is None:
+                continue
+            rows.append(
+                {
+                    "project": project.name,
+                    "industry": project.code,
+                    "parcel_ids": ",".join(pick["parcel_ids"]),
+                    "area_mu": round(pick["area_mu"], 2),
+                    "score": round(pick["score"], 4),
+                }
+            )
+            geometry = self.matches[project.name].index.geometry  # None: an index of points without shapes
+            shapes.append(None if geometry is None else shapely.union_all(geometry[list(pick["members"])]))
+        crs = next((m.index.config.crs_epsg for m in self.matches.values()), None)
+        return gpd.GeoDataFrame(rows, geometry=shapes, crs=crs)
 
 
 @dataclass

@@ -154,3 +154,15 @@ def test_a_parcel_without_floor_area_is_not_scored_on_far():
     assert "无建筑面积数据，不计容积率得分" in row["explanation_zh"]
     assert "达标" not in row["explanation_zh"]
     assert not row["low_efficiency"]
+
+
+def test_the_evaluation_reads_in_one_language():
+    p = producing(tax_wan=[300.0], output_wan=[6000.0], floor_area_m2=[10000.0], footprint_m2=[4000.0])
+    result = evaluate(p, CONFIG)
+    zh, en = result.to_frame("zh"), result.to_frame("en")
+    assert zh.loc["P000", "explanation"] == result.table.loc["P000", "explanation_zh"]
+    assert en.loc["P000", "explanation"] == result.table.loc["P000", "explanation_en"]
+    assert "无能耗数据，不计能耗得分" in zh.loc["P000", "explanation"]
+    for frame in (zh, en):
+        assert not {"explanation_zh", "explanation_en"} & set(frame.columns)
+        assert len(frame.columns) == len(result.table.columns) - 1

@@ -232,3 +232,40 @@ def test_a_missing_figure_is_named_by_its_own_column():
     [problem] = result.problems
     assert (problem.parcel_id, problem.field) == ("P000", "investment_actual_wan")
     assert "`investment_actual_wan` is missing" in problem.message
+
+
+def test_the_idle_rows_name_the_holder_and_keep_the_note_in_one_language():
+    p = parcels(
+        contract_date=["2024-01-10", "2024-01-10"],
+        agreed_start_date=["2024-06-30", "2025-06-30"],
+        holder=["甲公司", "乙公司"],
+        name=["一号地块", "二号地块"],
+    )
+    result = classify(p, "2025-07-01")
+    rows = result.to_frame(p, "en")
+    assert rows.index.tolist() == ["P000"]  # P001 has a year left
+    row = rows.loc["P000"]
+    assert (row["name"], row["holder"], row["land_price_wan"]) == ("一号地块", "甲公司", 1000.0)
+    assert row["area_mu"] == pytest.approx(15.0)  # 10,000 m²
+    assert row["note"] == result.table.loc["P000", "note_en"]
+    assert row["note"].startswith("not started 1 year(s) after 2024-06-30")
+    assert "note_zh" not in rows and "note_en" not in rows
+    assert rows.columns[-4:].tolist() == ["name", "holder", "area_mu", "land_price_wan"]
+    assert result.to_frame(p, "zh").loc["P000", "note"] == result.table.loc["P000", "note_zh"]
+
+
+def test_the_idle_features_carry_the_classification_not_the_stored_columns():
+    p = parcels(contract_date=["2024-01-10", "2024-01-10"], agreed_start_date=["2024-06-30", "2025-06-30"])
+    assert p["idle_rule"].isna().all()  # never written back
+    features = classify(p, "2025-07-01").to_geoframe(p)
+    assert features.columns.tolist() == [
+        "parcel_id", "name", "holder", "area_mu", "area_m2", "status", "idle_rule", "idle_since", "idle_fee_wan",
+        "reclaim_from", "delay_cause", "geometry", "idle_days", "note",
+    ]  # fmt: skip
+    assert features["parcel_id"].tolist() == ["P000"]
+    row = features.iloc[0]
+    assert (row["idle_rule"], row["idle_since"], row["idle_days"]) == ("not_started", pd.Timestamp("2025-07-01"), 0)
+    assert row["idle_fee_wan"] == pytest.approx(200.0)
+    assert row["note"].startswith("约定动工日 2024-06-30 起满1年未动工")
+    assert features.crs == p.crs
+    assert row["geometry"].equals(p.geometry.iloc[0])

@@ -91,3 +91,15 @@ def test_a_parcel_the_dem_cannot_judge_falls_back_on_its_record():
     assert t["leveled"].tolist()[0]
     assert t["ready"].tolist() == [True, True, False]
     assert t["missing"].tolist() == [None, None, "leveled"]
+
+
+def test_by_item_counts_the_value_readiness_used():
+    p = parcels(**{key: [True, True, None] for key in ITEMS}, leveled=[True, True, True])
+    cov = {item: coverage([True, True, True]) for item in ITEMS}
+    cov["water"] = coverage([True, False, True])  # P001's records say water, the model says not
+    cov["gas"] = None  # no gas layer: the records decide
+    counts = compute_readiness(p, CONFIG, cov).by_item(p, ["water", "gas", "leveled"])
+    assert counts.index.tolist() == ["water", "gas", "leveled"]
+    assert counts.loc["water"].tolist() == ["derived", 2, 1, 1]  # used, holds, fails, disagree
+    assert counts.loc["gas"].tolist() == ["declared", 2, 1, 0]  # P002's unknown record fails
+    assert counts.loc["leveled"].tolist() == ["declared", 3, 0, 0]  # no DEM

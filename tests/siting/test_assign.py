@@ -100,3 +100,20 @@ def test_recheck_finds_a_parcel_given_twice_and_an_overloaded_source(tmp_path):
     found = recheck(index, exact)
     assert "地块 P1 同时分配给" in found[0]
     assert found[1] == "园区变电站：新增负荷 180 超过剩余容量 100"
+
+
+def test_the_assignment_as_features_shows_each_placed_project_on_its_land():
+    shapes = [rect(0, 100), rect(500, 60)]
+    index = site(shapes)
+    a = project(name="A", land_mu=[55, 110], investment_wan=30000)
+    b = project(name="B", land_mu=[90, 110], investment_wan=30000)
+    exact = assign(index, parse_projects([a, b]))
+    frame = exact.to_frame()
+    assert frame.columns.tolist() == ["project", "industry", "parcel_ids", "area_mu", "score", "geometry"]
+    assert frame[["project", "industry", "parcel_ids"]].values.tolist() == [["A", "C3670", "P1"], ["B", "C3670", "P0"]]
+    assert frame["area_mu"].tolist() == pytest.approx([60.0, 100.0])
+    assert frame["score"].tolist() == [round(exact.chosen[n]["score"], 4) for n in ("A", "B")]
+    assert frame.geometry.iloc[0].equals(shapes[1]) and frame.geometry.iloc[1].equals(shapes[0])
+    assert frame.crs.to_epsg() == index.config.crs_epsg
+    # greedy places A on P0 and leaves B without land: B has no row
+    assert greedy(index, parse_projects([a, b])).to_frame()["project"].tolist() == ["A"]

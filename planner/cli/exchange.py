@@ -1,0 +1,322 @@
+"""The exchange commands: ``import`` (files into a park, checked first) and ``export`` (parcels for GIS and the bureau).
+
+Both are the library's (:mod:`planner.exchange`); these commands check their options, print
+what was read, written or refused, and the problems found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, tr
+from planner.errors import PlannerError, Problem, ValidationError
+from planner.exchange.export import EXPORT_FORMATS, export_parcels
+from planner.exchange.importer import ImportReport, import_file, target_layer
+
+__all__ = ["export", "import_"]
+
+# the options of `planner import`
+_File = Annotated[Path, typer.Argument(help="要导入的文件 / The file to import (GeoJSON, GPKG, SHP, FGB, OSM, TXT).")]
+_Layer = Annotated[
+    str | None,
+    typer.Option(
+        "--layer",
+        help="目标图层 / Target layer: parcels, roads, water, drainage, power, telecom, gas, heat, sources "
+        "(default: from the data).",
+    ),
+]
+_SourceLayer = Annotated[
+    str | None, typer.Option("--source-layer", help="读取文件中的图层 / The file's layer to read (GeoPackage).")
+]
+_ImportCrs = Annotated[
+    str | None,
+    typer.Option("--crs", help="文件坐标系，如 4490、4527 / The file's CRS (overrides .prj), e.g. 4490, 4527."),
+]
+_Encoding = Annotated[
+    str | None, typer.Option("--encoding", help="文本编码 gbk 或 utf-8 / Text encoding of SHP or TXT (gbk, utf-8).")
+]
+_Mapping = Annotated[
+    Path | None, typer.Option("--mapping", help="字段对照文件 JSON/YAML / Field-mapping file (JSON or YAML).")
+]
+_FromGcj02 = Annotated[
+    bool, typer.Option("--from-gcj02", help="坐标为 GCJ-02（高德/腾讯）/ Coordinates are GCJ-02 (Gaode/Tencent maps).")
+]
+_NotGcj02 = Annotated[
+    bool,
+    typer.Option(
+        "--not-gcj02", help="坐标不是 GCJ-02，跳过检测 / The coordinates are not GCJ-02: skip the GCJ-02 check."
+    ),
+]
+_SwapAxes = Annotated[
+    bool, typer.Option("--swap-axes", help="交换 x、y / Swap x and y (lat/lon or northing/easting given first).")
+]
+_AcceptFixes = Annotated[
+    bool, typer.Option("--accept-fixes", help="采用建议的坐标修正 / Apply the coordinate fixes the checks propose.")
+]
+_CapacityKva = Annotated[
+    float | None,
+    typer.Option(
+        "--capacity-kva", help="未注明容量的变电站按此容量 / Capacity (kVA) assumed for substations without one."
+    ),
+]
+_Replace = Annotated[
+    bool, typer.Option("--replace", help="以文件内容替换图层 / Replace the layer(s) instead of adding and updating.")
+]
+_ParkId = Annotated[str | None, typer.Option("--park-id", help="新建园区的编号 / Id of a park the import creates.")]
+_ParkName = Annotated[
+    str | None, typer.Option("--park-name", help="新建园区的名称 / Name of a park the import creates.")
+]
+_DryRun = Annotated[bool, typer.Option("--dry-run", help="只检查不写入 / Check only; write nothing.")]
+_Report = Annotated[Path | None, typer.Option("--report", help="问题清单另存 CSV / Write every problem found as CSV.")]
+_ImportBy = Annotated[str, typer.Option("--by", help="操作人 / Who imports (kept in the history).")]
+
+# the options of `planner export`
+_To = Annotated[str, typer.Option("--to", help="格式 geojson、gpkg、shp、txt / Format: geojson, gpkg, shp or txt.")]
+_Out = Annotated[Path, typer.Option("--out", help="输出文件 / The file to write.")]
+_ExportCrs = Annotated[
+    str | None,
+    typer.Option(
+        "--crs",
+        help="gpkg/shp 坐标系：4490（经纬度）或 gk（带带号的高斯-克吕格）/ CRS of gpkg and shp: 4490 or gk.",
+    ),
+]
+_Ready = Annotated[
+    bool | None, typer.Option("--ready/--not-ready", help="只导出熟地/生地 / Only ready (熟地) or raw (生地) land.")
+]
+_MinMu = Annotated[float | None, typer.Option("--min-mu", help="最小面积（亩）/ Least area in mu.")]
+_MaxMu = Annotated[float | None, typer.Option("--max-mu", help="最大面积（亩）/ Largest area in mu.")]
+_Status = Annotated[str | None, typer.Option("--status", help="供地状态 / Supply status, e.g. reserved.")]
+_Industry = Annotated[str | None, typer.Option("--industry", help="行业代码 / GB/T 4754 code, e.g. C36.")]
+_LandUse = Annotated[str | None, typer.Option("--land-use", help="用地分类代码 / Land-use code, e.g. 1001.")]
+_Idle = Annotated[
+    bool | None, typer.Option("--idle/--not-idle", help="只导出闲置/非闲置土地 / Only idle or not idle land.")
+]
+
+_SEVERITY = {
+    "error": ("拒绝", "refused", "red"),
+    "warning": ("提示", "warning", "yellow"),
+    "repair": ("修复", "repaired", "cyan"),
+}
+"""How each severity of a problem is named and coloured."""
+
+
+def import_(  # noqa: PLR0913 - a typer command takes each of its command-line options as a parameter
+    park: ParkArg,
+    file: _File,
+    layer: _Layer = None,
+    source_layer: _SourceLayer = None,
+    crs: _ImportCrs = None,
+    encoding: _Encoding = None,
+    mapping: _Mapping = None,
+    from_gcj02: _FromGcj02 = False,
+    not_gcj02: _NotGcj02 = False,
+    swap_axes: _SwapAxes = False,
+    accept_fixes: _AcceptFixes = False,
+    capacity_kva: _CapacityKva = None,
+    replace: _Replace = False,
+    park_id: _ParkId = None,
+    park_name: _ParkName = None,
+    dry_run: _DryRun = False,
+    report: _Report = None,
+    by: _ImportBy = "planner import",
+    lang: LangOption = None,
+) -> None:
+    """导入宗地、路网、管网或源点（GeoJSON、GeoPackage、Shapefile、FlatGeobuf、OSM、报部TXT）。
+
+    Import parcels, roads, networks or sources; validated first, written in one transaction.
+    """
+    language = language_of(lang)
+    _check_import_options(layer, capacity_kva)
+    try:
+        result = import_file(
+            park,
+            file,
+            layer=layer,
+            source_layer=source_layer,
+            crs=crs,
+            encoding=encoding,
+            mapping=mapping,
+            from_gcj02=from_gcj02,
+            not_gcj02=not_gcj02,
+            swap_axes=swap_axes,
+            accept_fixes=accept_fixes,
+            capacity_kva=capacity_kva,
+            mode="replace" if replace else "upsert",
+            park_id=park_id,
+            park_name=park_name,
+            by=by,
+            dry_run=dry_run,
+        )
+    except ValidationError as exc:
+        _refuse(exc, file, report, language)
+    except PlannerError as exc:
+        fail(exc, language)
+    _print_import(result, file, language)
+    if report:
+        _write_report(result.problems, report)
+    if dry_run:
+        console.print(tr(language, "仅检查（--dry-run），未写入。", "Checked only (--dry-run); nothing was written."))
+    else:
+        console.print(
+            tr(
+                language,
+                f"{'已新建园区并' if result.created else '已'}写入 {park}（{result.seconds:.1f} 秒）",
+                f"{'Created the park and wrote' if result.created else 'Wrote'} {park} ({result.seconds:.1f} s)",
+            )
+        )
+
+
+def _check_import_options(layer: str | None, capacity_kva: float | None) -> None:
+    """Refuse a layer that does not exist and a capacity that is none, before reading the file."""
+    if layer is not None:
+        try:
+            target_layer(layer)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--layer") from None
+    if capacity_kva is not None and capacity_kva <= 0:
+        msg = f"{capacity_kva:g} kVA is not a capacity; give a number above 0"
+        raise typer.BadParameter(msg, param_hint="--capacity-kva")
+
+
+def _refuse(exc: ValidationError, file: Path, report: Path | None, language: str) -> NoReturn:
+    """A refused import: every problem in a table (and the report), then the refusal as the error."""
+    title = tr(language, f"导入 {file.name}：问题", f"Import of {file.name}: problems")
+    console.print(_problem_table(exc.problems, language, title=title))
+    if report:
+        _write_report(exc.problems, report)
+    refused = tr(
+        language,
+        f"导入被拒绝：{len(exc.errors)} 个错误，未写入任何数据，园区保持原样",
+        f"import refused: {len(exc.errors)} error(s); nothing was written, the park is as it was",
+    )
+    fail(Exception(refused), language)
+
+
+def _print_import(result: ImportReport, file: Path, language: str) -> None:
+    """What the import read and wrote per layer, the features it changed, and its repairs and warnings."""
+    table = Table(title=tr(language, f"导入 {file.name}", f"Import of {file.name}"))
+    heads = (("图层", "layer"), ("读入", "read"), ("新增", "inserted"), ("更新", "updated"), ("未变", "unchanged"))
+    for zh, en in (*heads, ("删除", "deleted")):
+        table.add_column(tr(language, zh, en), justify="left" if en == "layer" else "right")
+    for name, count in result.read.items():
+        w = result.layers.get(name)
+        table.add_row(
+            name,
+            str(count),
+            *(str(getattr(w, k)) if w else "—" for k in ("inserted", "updated", "unchanged", "deleted")),
+        )
+    console.print(table)
+    changes = result.changes()
+    if len(changes):
+        shown = 20
+        lines = [f"  {row.layer} {row.feature_id}: {row.columns}" for row in changes.head(shown).itertuples()]
+        more = (
+            [tr(language, f"  另有 {len(changes) - shown} 个要素", f"  and {len(changes) - shown} more")]
+            if len(changes) > shown
+            else []
+        )
+        title = tr(language, "更新的要素及变化的字段：", "Updated features and the columns that changed:")
+        console.print("\n".join([title, *lines, *more]), markup=False)
+    if result.problems:
+        console.print(
+            _problem_table(result.problems, language, title=tr(language, "修复与提示", "Repairs and warnings"))
+        )
+
+
+def _problem_table(problems: Sequence[Problem], lang: str, *, title: str, limit: int = 50) -> Table:
+    """The problems, errors first, each naming its feature and field (the first ``limit`` of them)."""
+    table = Table(title=title, show_lines=False)
+    for zh, en in (("类别", "kind"), ("要素", "feature"), ("字段", "field"), ("说明", "message")):
+        table.add_column(tr(lang, zh, en), overflow="fold")
+    order = {"error": 0, "warning": 1, "repair": 2}
+    for p in sorted(problems, key=lambda p: order.get(p.severity, 3))[:limit]:
+        zh, en, colour = _SEVERITY.get(p.severity, (p.severity, p.severity, "white"))
+        if p.parcel_id is not None:
+            who = f"{p.feature} {p.parcel_id}"
+        elif p.row is not None:
+            who = f"{p.feature} #{p.row}"
+        else:
+            who = p.feature
+        table.add_row(f"[{colour}]{tr(lang, zh, en)}[/{colour}]", who, p.field or "", p.message)
+    if len(problems) > limit:
+        table.caption = tr(
+            lang,
+            f"另有 {len(problems) - limit} 条，用 --report 导出全部",
+            f"{len(problems) - limit} more; --report writes them all",
+        )
+    return table
+
+
+def _write_report(problems: Sequence[Problem], path: Path) -> None:
+    """Every problem as a CSV row: severity, feature, its id or row, field, message."""
+    columns = ["severity", "feature", "parcel_id", "row", "field", "message"]
+    frame = pd.DataFrame([p.as_dict() for p in problems], columns=columns).rename(columns={"parcel_id": "feature_id"})
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def export(  # noqa: PLR0913 - a typer command takes each of its command-line options as a parameter
+    park: ParkArg,
+    to: _To,
+    out: _Out,
+    crs: _ExportCrs = None,
+    ready_only: _Ready = None,
+    min_mu: _MinMu = None,
+    max_mu: _MaxMu = None,
+    status: _Status = None,
+    industry: _Industry = None,
+    land_use: _LandUse = None,
+    idle_only: _Idle = None,
+    lang: LangOption = None,
+) -> None:
+    """导出宗地：GeoJSON（WGS84）、GeoPackage/Shapefile（CGCS2000，中文字段）、报部TXT。
+
+    Export parcels: RFC 7946 GeoJSON, or CGCS2000 GeoPackage, Shapefile and TXT for the land bureau.
+    """
+    language = language_of(lang)
+    _check_export_options(to, crs)
+    store = open_park(park, language)
+    try:
+        result = export_parcels(
+            store,
+            to,
+            out,
+            crs=crs or "4490",
+            ready=ready_only,
+            min_area_mu=min_mu,
+            max_area_mu=max_mu,
+            status=status,
+            industry=industry,
+            land_use=land_use,
+            idle=idle_only,
+        )
+    except PlannerError as exc:
+        fail(exc, language)
+    for note in result.notes:
+        console.print(f"[yellow]{note}[/yellow]")
+    console.print(
+        tr(
+            language,
+            f"已导出 {result.parcels} 宗地 → {result.path}（{result.crs}）",
+            f"Exported {result.parcels} parcels to {result.path} ({result.crs})",
+        )
+    )
+
+
+def _check_export_options(to: str, crs: str | None) -> None:
+    """Refuse an unknown format, and a CRS for a format whose CRS is fixed or one that is not allowed."""
+    if to not in EXPORT_FORMATS:
+        msg = f"'{to}' is not an export format; allowed: {', '.join(EXPORT_FORMATS)}"
+        raise typer.BadParameter(msg, param_hint="--to")
+    if crs is not None and to in ("geojson", "txt"):
+        fixed = "WGS84 (RFC 7946)" if to == "geojson" else "Gauss–Krüger with zone prefix (报部格式)"
+        msg = f"{to} is always {fixed}; --crs is for gpkg and shp"
+        raise typer.BadParameter(msg, param_hint="--crs")
+    if crs is not None and crs not in ("4490", "gk"):
+        msg = f"'{crs}' is not allowed; use 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger)"
+        raise typer.BadParameter(msg, param_hint="--crs")

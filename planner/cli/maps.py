@@ -1,0 +1,62 @@
+"""The ``map`` command: the interactive maps (readiness, investment, siting) as offline HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, tr
+from planner.cli.siting import read_projects, site_index
+from planner.errors import PlannerError
+from planner.maps import BASEMAPS, MapData, write_maps
+from planner.siting import MatchResult, match
+
+__all__ = ["map_command"]
+
+
+def map_command(
+    park: ParkArg,
+    out: Annotated[Path, typer.Option("--out", help="输出目录 / Folder for the HTML maps.")] = Path("maps"),
+    project: Annotated[
+        Path | None, typer.Option("--project", help="另绘该项目的选址图 / Also draw the siting map of this project.")
+    ] = None,
+    min_mu: Annotated[
+        float, typer.Option("--min-mu", min=0, help="招商地图最小面积（亩）/ Least area on the investment map.")
+    ] = 0.0,
+    basemap: Annotated[
+        str,
+        typer.Option(
+            "--basemap", help="底图 osm | tianditu | gaode | none / Basemap (Gaode shifts overlays to GCJ-02)."
+        ),
+    ] = "osm",
+    tianditu_key: Annotated[
+        str | None, typer.Option("--tianditu-key", envvar="PLANNER_TIANDITU_KEY", help="天地图密钥 / Tianditu key.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """绘制交互地图（七通一平、招商地图、项目选址），离线可用的 HTML。
+
+    Draw the interactive maps (readiness with its layers, investment map, siting) as offline HTML.
+    """
+    language = language_of(lang)
+    if basemap not in BASEMAPS:
+        msg = f"'{basemap}' is not a basemap; allowed: {', '.join(BASEMAPS)}"
+        raise typer.BadParameter(msg, param_hint="--basemap")
+    results: list[MatchResult] = []
+    if project is not None:
+        projects = read_projects(project, language)
+        index = site_index(park, language)
+        results = [match(index, p) for p in projects]
+    store = open_park(park, language)
+    with console.status(tr(language, "正在绘制地图…", "Drawing the maps…")):
+        try:
+            written = write_maps(
+                MapData.from_store(store), out, results=results, min_mu=min_mu, basemap=basemap,
+                tianditu_key=tianditu_key, lang=language,
+            )  # fmt: skip
+        except (PlannerError, OSError) as exc:
+            fail(exc, language)
+    for path in written:
+        console.print(f"{tr(language, '已写入', 'Wrote')} {path} ({path.stat().st_size / 1e6:,.1f} MB)")

@@ -1,0 +1,321 @@
+"""The parcel commands: ``readiness`` (七通一平), ``idle`` (闲置土地), ``ready`` (熟地) and ``stats`` (indicators).
+
+Each runs the library (:mod:`planner.analysis`, :mod:`planner.parcels`) and prints what it
+found; the tables and files they write are the library's frames.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from planner.analysis import ReadinessRun, freshness, land_indicators, update_idle, update_readiness
+from planner.cli.common import (
+    AsOfOption,
+    LangOption,
+    ParkArg,
+    console,
+    err_console,
+    fail,
+    language_of,
+    open_park,
+    parse_date,
+    parse_day,
+    print_problems,
+    print_written,
+    tr,
+)
+from planner.config import ParkConfig
+from planner.errors import PlannerError
+from planner.exchange.export import write_geojson
+from planner.parcels.evaluation import EvaluationResult, consistency_checks, evaluate
+from planner.parcels.indicators import INDICATORS, NATIONAL_2019
+from planner.parcels.query import filter_parcels
+from planner.store import ParkStore
+from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, EVAL_CLASSES, IDLE_RULES, STATUSES
+
+__all__ = ["idle", "readiness", "ready", "stats"]
+
+
+def readiness(
+    park: ParkArg,
+    by: Annotated[str, typer.Option("--by", help="操作人 / Who runs it (kept in the history).")] = "planner readiness",
+    lang: LangOption = None,
+) -> None:
+    """按路网、管网与高程计算七通一平（熟地/生地）并写回宗地图层。
+
+    Compute 七通一平 readiness from the networks and the DEM and write it back.
+    """
+    language = language_of(lang)
+    store = open_park(park, language)
+    run = _update_readiness(store, by, language)
+    config = store.config()
+    parcels = store.read_parcels()
+    table = Table(title=tr(language, "七通一平（按园区清单）", "Readiness by checklist item"))
+    for zh, en in (
+        ("项目", "item"),
+        ("依据", "from"),
+        ("满足", "holds"),
+        ("不满足", "fails"),
+        ("登记不符", "records disagree"),
+    ):
+        table.add_column(tr(language, zh, en))
+    for item, row in run.readiness.by_item(parcels, config.checklist).iterrows():
+        table.add_row(
+            CHECKLIST_ITEMS[str(item)][0 if language == "zh" else 1],
+            tr(language, "计算" if row["used"] == "derived" else "登记", row["used"]),
+            str(row["holds"]),
+            str(row["fails"]),
+            str(row["disagree"]),
+        )
+    console.print(table)
+    ready = parcels[parcels["ready"].fillna(False).astype(bool)]
+    console.print(
+        tr(
+            language,
+            f"熟地 {len(ready)} 宗，{ready['area_mu'].sum():,.1f} 亩；生地 {len(parcels) - len(ready)} 宗",
+            f"ready land: {len(ready)} parcels, {ready['area_mu'].sum():,.1f} mu; raw: {len(parcels) - len(ready)}",
+        )
+    )
+    for cov in run.coverage.values():
+        for sid, row in cov.sources.iterrows():
+            if row["capacity"] == row["capacity"]:
+                console.print(
+                    f"  {row['name']} ({sid}): {tr(language, '负荷', 'load')} {row['load']:,.0f} / "
+                    f"{row['capacity']:,.0f}, {tr(language, '剩余', 'left')} {row['remaining']:,.0f}"
+                )
+    print_problems(run.problems, language)
+
+
+def _update_readiness(store: ParkStore, by: str, language: str) -> ReadinessRun:
+    """Run readiness with a progress bar, one step per network, then the terrain and the verdict."""
+    steps = [*CHECKLIST_ITEMS.keys(), "terrain", "readiness"]
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(tr(language, "计算七通一平", "Computing readiness"), total=len(steps))
+
+        def advance(name: str) -> None:
+            bar.update(task, advance=1, description=name)
+
+        try:
+            return update_readiness(store, by=by, progress=advance)
+        except PlannerError as exc:
+            fail(exc, language)
+
+
+def idle(
+    park: ParkArg,
+    as_of: AsOfOption = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="另存 CSV / Also write a CSV file.")] = None,
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="另存 GeoJSON（WGS84）/ Also write RFC 7946 GeoJSON.")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="操作人 / Who runs it (kept in the history).")] = "planner idle",
+    lang: LangOption = None,
+) -> None:
+    """认定闲置土地（2012年《闲置土地处置办法》）并写回宗地图层。
+
+    Classify idle land under the 2012 rules and write the idle columns back.
+    """
+    language = language_of(lang)
+    day = parse_day(as_of)
+    store = open_park(park, language)
+    try:
+        result, report = update_idle(store, day, by=by)
+    except PlannerError as exc:
+        fail(exc, language)
+    parcels = store.read_parcels()
+    rows = result.to_frame(parcels, language)
+    console.print(_idle_table(rows, day, language))
+    area, fees = rows["area_mu"].sum(), rows["idle_fee_wan"].sum()
+    console.print(
+        tr(
+            language,
+            f"闲置 {len(rows)} 宗，{area:,.1f} 亩；应征闲置费 {fees:,.1f} 万元；已写回 {report.updated} 宗",
+            f"{len(rows)} idle parcels, {area:,.1f} mu; idle-land fees {fees:,.1f} 万元; "
+            f"{report.updated} parcels updated",
+        )
+    )
+    print_problems(result.problems, language)
+    if csv:
+        rows.to_csv(csv, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    if geojson:
+        write_geojson(result.to_geoframe(parcels, language), geojson)
+    print_written(language, csv, geojson)
+
+
+def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
+    """The idle parcels: holder, area, which rule, since when, the fee, when reclaimable, a government cause."""
+    table = Table(title=tr(language, f"闲置土地（截至 {day}）", f"Idle land as of {day}"))
+    heads = (
+        ("宗地代码", "parcel"),
+        ("使用权人", "holder"),
+        ("面积（亩）", "mu"),
+        ("情形", "rule"),
+        ("闲置起算", "idle since"),
+        ("天数", "days"),
+        ("闲置费（万元）", "fee (万元)"),
+        ("可无偿收回", "reclaimable from"),
+        ("政府原因", "government cause"),
+    )
+    for zh, en in heads:
+        table.add_column(tr(language, zh, en), overflow="fold")
+    i = 0 if language == "zh" else 1
+    for pid, row in rows.iterrows():
+        table.add_row(
+            str(pid),
+            row["holder"] or "",
+            f"{row['area_mu']:,.1f}",
+            IDLE_RULES[row["idle_rule"]][0] if language == "zh" else row["idle_rule"].replace("_", " "),
+            f"{row['idle_since']:%Y-%m-%d}",
+            str(row["idle_days"]),
+            "—" if pd.isna(row["idle_fee_wan"]) else f"{row['idle_fee_wan']:,.1f}",
+            "—" if pd.isna(row["reclaim_from"]) else f"{row['reclaim_from']:%Y-%m-%d}",
+            DELAY_CAUSES[row["government_cause"]][i] if row["government_cause"] else "",
+        )
+    return table
+
+
+def ready(
+    park: ParkArg,
+    min_mu: Annotated[float, typer.Option("--min-mu", help="最小面积（亩）/ Least area in mu.")] = 0.0,
+    max_mu: Annotated[float | None, typer.Option("--max-mu", help="最大面积（亩）/ Largest area in mu.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="供地状态，如 reserved / Supply status, e.g. reserved.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """列出熟地（七通一平均满足）。
+
+    List the ready parcels (熟地), optionally by size in mu and status.
+    """
+    language = language_of(lang)
+    if status is not None and status not in STATUSES:
+        msg = f"'{status}' is not a status; allowed: {', '.join(STATUSES)}"
+        raise typer.BadParameter(msg, param_hint="--status")
+    if min_mu < 0 or (max_mu is not None and max_mu < min_mu):
+        msg = f"the range {min_mu}–{max_mu} mu is empty or negative"
+        raise typer.BadParameter(msg, param_hint="--min-mu/--max-mu")
+    store = open_park(park, language)
+    parcels = store.read_parcels()
+    state = freshness(store, "readiness")
+    if not state.current:
+        err_console.print(state.message(language))
+        raise typer.Exit(1)
+    rows = filter_parcels(parcels, ready=True, min_area_mu=min_mu, max_area_mu=max_mu, status=status)
+    rows = rows.sort_values("area_mu", ascending=False)
+    table = Table(title=tr(language, f"熟地 ≥ {min_mu:g} 亩", f"Ready land ≥ {min_mu:g} mu"))
+    heads = (("宗地代码", "parcel"), ("名称", "name"), ("面积（亩）", "mu"), ("状态", "status"), ("用地", "land use"))
+    for zh, en in (*heads, ("准入产业", "zoning")):
+        table.add_column(tr(language, zh, en), overflow="fold")
+    for _, row in rows.iterrows():
+        table.add_row(
+            row["parcel_id"],
+            row["name"] or "",
+            f"{row['area_mu']:,.1f}",
+            STATUSES[row["status"]][0 if language == "zh" else 1],
+            row["land_use"] or "",
+            row["zone_industries"] or "",
+        )
+    console.print(table)
+    console.print(
+        tr(
+            language,
+            f"共 {len(rows)} 宗，{rows['area_mu'].sum():,.1f} 亩",
+            f"{len(rows)} parcels, {rows['area_mu'].sum():,.1f} mu",
+        )
+    )
+
+
+def stats(
+    park: ParkArg,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="按此日期认定闲置，默认用已写回的结果 / Judge idle land as of this date "
+            "(default: the stored idle columns).",
+        ),
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="指标另存 CSV / Write the indicators as CSV.")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="指标另存 JSON / Write them as JSON.")] = None,
+    evaluation: Annotated[
+        Path | None,
+        typer.Option("--evaluation", help="亩均评价明细 CSV / Write the per-enterprise evaluation as CSV."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """园区土地集约利用指标、亩均效益评价与数据一致性检查。
+
+    Park land indicators, the per-mu evaluation and consistency checks.
+    """
+    language = language_of(lang)
+    store = open_park(park, language)
+    parcels = store.read_parcels()
+    config = store.config()
+    indicators = land_indicators(store, parcels, as_of=parse_date(as_of))
+    row = indicators.of_park(config.park_id)
+    console.print(_indicator_table(row, config, indicators.idle_as_of, language))
+    lacking = {k: int(row[f"industrial_lacking_{k}"]) for k in ("floor_area", "investment", "tax")}
+    if any(lacking.values()):
+        console.print(
+            tr(
+                language,
+                "注：已建工业用地中缺少数据的宗数（相应指标偏低）：",
+                "Note: built industrial parcels lacking figures (the indicators are understated): ",
+            )
+            + ", ".join(f"{k} {v}" for k, v in lacking.items() if v)
+        )
+    evaluated = evaluate(parcels, config)
+    _print_evaluation(evaluated, language)
+    print_problems(evaluated.problems + consistency_checks(parcels), language)
+    if csv:
+        indicators.table.to_csv(csv, encoding="utf-8-sig")
+    if json_file:
+        parks = json.loads(indicators.table.to_json(orient="index"))
+        payload = {"idle_as_of": indicators.idle_as_of, "parks": parks, "evaluation": evaluated.counts()}
+        json_file.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    if evaluation:
+        evaluated.to_frame(language).to_csv(evaluation, encoding="utf-8-sig")
+    print_written(language, csv, json_file, evaluation)
+
+
+def _indicator_table(row: pd.Series, config: ParkConfig, basis: str | None, language: str) -> Table:
+    """The park's indicators beside the national figures of 2019."""
+    table = Table(
+        title=tr(
+            language,
+            f"{config.name} 土地集约利用指标（闲置认定：{basis or '未认定'}）",
+            f"{config.name_en or config.name}: land indicators (idle as of {basis or 'never classified'})",
+        )
+    )
+    for zh, en in (("指标", "indicator"), ("本园区", "park"), ("全国开发区2019", "national 2019")):
+        table.add_column(tr(language, zh, en), overflow="fold")
+    for ind in INDICATORS:
+        value = row[ind.name]
+        national = NATIONAL_2019.get(ind.name)
+        table.add_row(
+            ind.label_zh if language == "zh" else ind.label_en,
+            "—" if pd.isna(value) else f"{value:,.2f}",
+            "" if national is None else f"{national:,.2f}",
+        )
+    return table
+
+
+def _print_evaluation(evaluated: EvaluationResult, language: str) -> None:
+    """One line: parcels per class A to D, and the low-efficiency land."""
+    low = int(evaluated.table["low_efficiency"].sum())
+    classes = tr(language, "，", ", ").join(
+        f"{c} {EVAL_CLASSES[c][0 if language == 'zh' else 1]} {n}" for c, n in evaluated.counts().items()
+    )
+    console.print(
+        tr(language, "亩均效益评价：", "Per-mu evaluation: ")
+        + classes
+        + tr(language, f"；低效用地 {low} 宗", f"; low-efficiency land: {low} parcels")
+    )
