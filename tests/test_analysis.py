@@ -111,3 +111,12 @@ def test_land_indicators_judge_idle_land_as_stored_or_as_of_a_date(store):
     pd.testing.assert_frame_equal(stored.table, judged.table)
     later = land_indicators(store, store.read_parcels(), as_of="2023-01-01")
     assert later.of_park("T1")["idle_land_rate_pct"] == pytest.approx(100.0)
+
+
+def test_the_map_says_when_its_colours_are_stale(stale_park):
+    from planner.maps.data import MapData
+
+    store = open_store(stale_park)
+    notes = MapData.from_store(store, model_networks=False).notes
+    state = freshness(store)
+    assert (state.message("zh"), state.message("en")) in notes

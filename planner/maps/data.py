@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.analysis import update_readiness
+from planner.analysis import freshness, update_readiness
 from planner.config import ParkConfig
 from planner.infra.layers import line_layer
 from planner.parcels.evaluation import evaluate
@@ -50,9 +50,12 @@ class MapData:
         notes: list[tuple[str, str]] = []
         disagree = pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
         sources = sources.assign(capacity=np.nan, load=np.nan, remaining=np.nan)
-        if "readiness_at" not in metadata:
+        stored = freshness(store, "readiness")
+        if stored.computed_at is None:
             notes.append(("尚未计算七通一平：宗地显示为灰色（运行 planner readiness）",
                           "Readiness not computed yet: parcels are grey (run `planner readiness`)"))  # fmt: skip
+        elif not stored.current:  # the colours show stored readiness: say it is out of date, and why
+            notes.append((stored.message("zh"), stored.message("en")))
         if model_networks and len(parcels):
             if run is None:
                 run = update_readiness(store, by="map", write=False)
