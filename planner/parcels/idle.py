@@ -15,12 +15,16 @@ Article 8: delays caused by the government (land not delivered as agreed, plan o
 policy changes, …; ``delay_cause``) are recorded and excluded from fee and
 reclamation. The park configuration may change the years, fractions and rate.
 
-Periods are counted as the Civil Code counts them (民法典 arts. 201–202): the start
-day is not counted; a period in years ends on the corresponding day of the last
-year, or on the last day of that month where there is none (a start on 29 February).
-Land agreed to start on 2024-06-30 therefore has until 2025-06-30 and is idle from
-2025-07-01. (Art. 203, which moves a last day falling on a public holiday, is not
-applied: it needs the State Council's holiday calendar.)
+Periods are counted as the Civil Code counts them (民法典 arts. 201–203,
+:mod:`planner.parcels.periods`): the start day is not counted; a period in years ends
+on the corresponding day of the last year, or on the last day of that month where
+there is none (a start on 29 February); a last day on a weekend or public holiday
+moves to the next working day (make-up working days 调休上班 count as working days).
+Land agreed to start on 2024-06-30 has until Monday 2025-06-30 and is idle from
+2025-07-01; land agreed to start on 2024-06-29 too, its last day Sunday 2025-06-29
+moving to the Monday. The holidays are the State Council's notices for the years the
+calendar holds; beyond them only weekends move a last day, and the parcel's row
+(``weekends_only``), its note and a warning say so.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag, problem_rows
+from planner.parcels.periods import holiday_calendar, period_end, period_ends
 from planner.vocab import DELAY_CAUSES, STARTED_STATUSES, SUPPLIED_STATUSES
 
 if TYPE_CHECKING:
@@ -44,24 +49,6 @@ __all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
 
 IDLE_COLUMNS = ("idle_rule", "idle_since", "idle_fee_wan", "reclaim_from")
 """The parcel columns this module derives (DESIGN.md, The parcel layer: idle)."""
-
-
-def period_end(start: pd.Series | pd.Timestamp, *, years: float) -> pd.Series | pd.Timestamp:
-    """Last day of a period of ``years`` that starts on ``start`` (民法典 arts. 201–202).
-
-    The start day is not counted; the period ends on the corresponding day ``years``
-    later, or on the month's last day where there is no corresponding day.
-
-    >>> period_end(pd.Timestamp("2024-06-30"), years=1)
-    Timestamp('2025-06-30 00:00:00')
-    >>> period_end(pd.Timestamp("2024-02-29"), years=1)
-    Timestamp('2025-02-28 00:00:00')
-    """
-    whole = int(years)
-    if whole != years:
-        msg = f"`years` was {years} but periods are counted in whole years"
-        raise ValueError(msg)
-    return start + pd.DateOffset(years=whole)
 
 
 @dataclass
@@ -140,9 +127,9 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
     problems = _check_records(p, supplied)
     errors = [q for q in problems if q.severity == "error"]
     judged = supplied & ~np.isin(np.arange(len(p)), problem_rows(errors))
-    late, resumed, due1 = _not_started(p, judged, day, rules)
+    late, resumed, (due1, moot1) = _not_started(p, judged, day, rules)
     not_started = late & ~resumed
-    halted, due2, unknown = _halted(p, judged, day, rules, not_started)
+    halted, (due2, moot2), unknown = _halted(p, judged, day, rules, not_started)
     problems += unknown
 
     idle = not_started | halted
@@ -157,8 +144,10 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
     since[halted] = due2[halted]
     fees = _Fees.of(p, idle, rules)
     problems += fees.problems
-    reclaim = period_end(reference, years=rules.reclaim_years) + pd.Timedelta(days=1)
+    reclaim, moot3 = _first_idle_day(reference, rules.reclaim_years)
     reclaim = reclaim.where(fees.holder_caused, pd.NaT)
+    weekends_only = (late & moot1) | (halted & moot2) | (idle & fees.holder_caused & moot3)
+    problems += _weekends_only_warnings(p, weekends_only)
 
     table = pd.DataFrame(
         {
@@ -171,6 +160,7 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
             "reference_date": reference.where(idle | resumed, pd.NaT),
             "government_cause": pd.Series(fees.government_cause, index=p.index, dtype=object),
             "resumed_on": p["actual_start_date"].where(resumed, pd.NaT),
+            "weekends_only": weekends_only & (idle | resumed),
         }
     )
     notes = np.full((len(p), 2), "", dtype=object)
@@ -203,25 +193,51 @@ class _IdleRules:
         )
 
 
+def _first_idle_day(start: pd.Series, years: float) -> tuple[pd.Series, np.ndarray]:
+    """The day after a period of ``years`` from ``start`` ends (民法典 arts. 201–203); where weekends alone counted."""
+    ends = period_ends(start, years=years)
+    return ends.last_day + pd.Timedelta(days=1), ends.weekends_only
+
+
+def _weekends_only_warnings(p: pd.DataFrame, where: np.ndarray) -> list[Problem]:
+    """A warning for each parcel whose dates were moved (art. 203) knowing only the weekends of their year."""
+    calendar = holiday_calendar()
+    return flag(
+        p,
+        where,
+        "warning",
+        "idle_since",
+        (
+            "a period of this parcel ends in a year without a State Council holiday notice in the planner's "
+            f"calendar ({calendar.describe('en')}): its last day was moved past weekends only "
+            "(民法典 art. 203); check it against the notice once published"
+        ),
+    )
+
+
+_Due = tuple[pd.Series, np.ndarray]
+"""The first day a parcel would be idle, and where only weekends were known to count it."""
+
+
 def _not_started(
     p: pd.DataFrame, judged: np.ndarray, day: pd.Timestamp, rules: _IdleRules
-) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+) -> tuple[np.ndarray, np.ndarray, _Due]:
     """Rule 1: not started one full year after the agreed start date.
 
     Returns the parcels the rule holds for, those of them started since (no longer
     idle), and for every parcel the first day it would be idle.
     """
     agreed, started = p["agreed_start_date"], p["actual_start_date"]
-    due = period_end(agreed, years=rules.idle_years) + pd.Timedelta(days=1)
+    due, moot = _first_idle_day(agreed, rules.idle_years)
     started_by_then = started.notna() & (started < due)
     late = judged & agreed.notna().to_numpy() & (due <= day).to_numpy() & ~started_by_then.to_numpy()
     resumed = late & started.notna().to_numpy() & (started <= day).to_numpy()
-    return late, resumed, due
+    return late, resumed, (due, moot)
 
 
 def _halted(
     p: pd.DataFrame, judged: np.ndarray, day: pd.Timestamp, rules: _IdleRules, not_started: np.ndarray
-) -> tuple[np.ndarray, pd.Series, list[Problem]]:
+) -> tuple[np.ndarray, _Due, list[Problem]]:
     """Rule 2: started, under 1/3 developed or under 25% invested, and halted one full year.
 
     Returns the parcels the rule holds for (not those idle by rule 1), for every parcel
@@ -236,7 +252,7 @@ def _halted(
     with np.errstate(invalid="ignore", divide="ignore"):
         little_developed = developed < rules.developed_min * area
         little_invested = invested < rules.invested_min * total
-    due = period_end(halted, years=rules.idle_years) + pd.Timedelta(days=1)
+    due, moot = _first_idle_day(halted, rules.idle_years)
     halted_long = judged & started.notna().to_numpy() & halted.notna().to_numpy() & (due <= day).to_numpy()
     unknown = halted_long & (np.isnan(developed) | np.isnan(area)) & (np.isnan(invested) | np.isnan(total))
     unknown |= (
@@ -262,7 +278,7 @@ def _halted(
             ),
         )
     rule = halted_long & (little_developed | little_invested) & ~unknown & ~not_started
-    return rule, due, problems
+    return rule, (due, moot), problems
 
 
 @dataclass
@@ -347,9 +363,20 @@ class _IdleRow(Protocol):
     reference_date: pd.Timestamp
     government_cause: str | None
     resumed_on: pd.Timestamp
+    weekends_only: bool
 
 
 def _note(row: _IdleRow, day: pd.Timestamp, rules: _IdleRules) -> tuple[str, str]:
+    """Chinese and English explanation of one parcel's classification, and of a date counted on weekends only."""
+    zh, en = _words(row, day, rules)
+    if row.weekends_only and zh:
+        calendar = holiday_calendar()
+        zh += f"（期间末日超出{calendar.describe('zh')}，仅按周末顺延，待当年安排公布后核对）"
+        en += f" (a last day beyond the {calendar.describe('en')}: moved past weekends only, to be checked)"
+    return zh, en
+
+
+def _words(row: _IdleRow, day: pd.Timestamp, rules: _IdleRules) -> tuple[str, str]:
     """Chinese and English explanation of one parcel's classification, in the park's own terms."""
     years, reclaim = f"{rules.idle_years:g}", f"{rules.reclaim_years:g}"
     rule = row.idle_rule

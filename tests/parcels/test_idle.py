@@ -1,8 +1,10 @@
 """Idle land under the 2012 rules, with periods counted as the Civil Code counts them.
 
 Every expected date below is worked out by hand: a period starting on day D ends on
-the same day one year later (the last day of February for 29 February), and the land
-is idle from the day after.
+the same day one year later (the last day of February for 29 February), moved to the
+next working day when that day is a weekend or public holiday (民法典 art. 203; the
+cases of that rule are in ``test_idle_calendar.py``), and the land is idle from the
+day after. The dates here are chosen to end on working days.
 """
 
 from __future__ import annotations
@@ -52,11 +54,11 @@ def test_the_issues_example_2024_06_30_is_idle_on_2025_07_01():
 
 @pytest.mark.parametrize(
     ("days_after", "idle"),
-    [(364, False), (365, False), (366, True)],  # 2025-01-01 + 365 days = 2026-01-01, the last day
+    [(364, False), (365, False), (366, True)],  # 2025-03-03 + 365 days = Tuesday 2026-03-03, the last day
 )
 def test_364_365_366_days_in_a_common_year(days_after, idle):
-    p = parcels(contract_date=["2024-12-01"], agreed_start_date=["2025-01-01"])
-    as_of = pd.Timestamp("2025-01-01") + pd.Timedelta(days=days_after)
+    p = parcels(contract_date=["2024-12-01"], agreed_start_date=["2025-03-03"])
+    as_of = pd.Timestamp("2025-03-03") + pd.Timedelta(days=days_after)
     assert (not classify(p, as_of).idle.empty) == idle
 
 
@@ -108,11 +110,13 @@ def test_idle_and_then_resumed():
 
 
 def test_two_years_makes_it_reclaimable():
-    p = parcels(contract_date=["2022-01-10"], agreed_start_date=["2022-06-30"])
-    row = classify(p, "2024-07-01").table.loc["P000"]
-    assert row["reclaim_from"] == pd.Timestamp("2024-07-01")
+    # two years from 2022-06-28 end on Friday 2024-06-28 (one year on Wednesday 2023-06-28)
+    p = parcels(contract_date=["2022-01-10"], agreed_start_date=["2022-06-28"])
+    row = classify(p, "2024-06-29").table.loc["P000"]
+    assert row["idle_since"] == pd.Timestamp("2023-06-29")
+    assert row["reclaim_from"] == pd.Timestamp("2024-06-29")
     assert "已满2年" in row["note_zh"]
-    assert "reclaimable without compensation since 2024-07-01" in row["note_en"]
+    assert "reclaimable without compensation since 2024-06-29" in row["note_en"]
 
 
 def test_a_government_caused_delay_is_idle_but_pays_no_fee_and_is_not_reclaimed():
