@@ -16,13 +16,15 @@ the maps, the exports, the API and the CLI, which all ask it the same questions:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+import geopandas as gpd
 import pandas as pd
 
+from planner.config import ParkConfig
 from planner.errors import PlannerError, Problem, StaleResultError, VersionConflictError
 from planner.infra.coverage import Coverage
 from planner.infra.layers import line_layer
@@ -39,10 +41,13 @@ __all__ = [
     "READINESS_INPUTS",
     "Freshness",
     "LandIndicators",
+    "ReadinessInputs",
     "ReadinessRun",
     "Result",
     "freshness",
     "land_indicators",
+    "readiness_inputs",
+    "readiness_of",
     "recompute_after_edit",
     "update_idle",
     "update_readiness",
@@ -101,41 +106,89 @@ class ReadinessRun:
     report: WriteReport | None = None
 
 
-def update_readiness(
-    store: ParkStore,
-    *,
-    by: str,
-    progress: Callable[[str], None] | None = None,
-    write: bool = True,
-) -> ReadinessRun:
-    """Compute 七通一平 readiness from the park's networks and DEM and write it back in one transaction.
+@dataclass
+class ReadinessInputs:
+    """What readiness reads of a park: configuration, parcels, sources, each network's lines and the terrain.
 
-    Each network with lines in service is modelled (:mod:`planner.infra.network`,
-    :mod:`planner.infra.coverage`; a big park's networks in several processes, see
-    :func:`planner.infra.park.park_coverage`); the DEM named in the configuration (relative to
-    the store's folder) gives the leveling; the metadata key ``dem_date`` says when it
+    :func:`readiness_inputs` reads them from a store; :func:`readiness_of` runs the network
+    model and the checklist on them. A scenario (:mod:`planner.buildout`) changes a copy of
+    them — lines put in service, sources upgraded, parcels leveled — and runs the same model.
+    """
+
+    config: ParkConfig
+    parcels: gpd.GeoDataFrame
+    sources: gpd.GeoDataFrame
+    lines: dict[str, gpd.GeoDataFrame]
+    terrain: pd.DataFrame | None = None
+    """Relief, slope and earthwork of each parcel from the DEM (:func:`~planner.infra.terrain.parcel_terrain`)."""
+    dem_date: pd.Timestamp | None = None
+    leveled_on: pd.Series | None = None
+    """When each parcel's record came to declare it leveled (by ``parcel_id``), for records newer than the DEM."""
+    problems: list[Problem] = field(default_factory=list)
+
+
+def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None = None) -> ReadinessInputs:
+    """Read what readiness needs of the park in ``store``; the DEM named in its configuration gives the terrain.
+
+    The DEM path is relative to the store's folder; the metadata key ``dem_date`` says when it
     was taken (records declaring a parcel leveled after that date prevail).
-    ``progress`` is called with the name of each step. The time is kept in the park's
-    metadata as ``readiness_at``.
     """
     step = progress or (lambda _name: None)
     config = store.config()
     parcels = store.read_parcels()
-    sources = store.read_layer("sources")
-    problems: list[Problem] = []
+    inputs = ReadinessInputs(
+        config, parcels, store.read_layer("sources"), {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
+    )
+    step("terrain")
+    if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
+        inputs.terrain = parcel_terrain(parcels, store.folder / config.dem)
+        recorded = store.metadata().get("dem_date")  # unknown: records cannot be newer than the DEM
+        inputs.dem_date = pd.Timestamp(recorded) if recorded else None
+    else:
+        inputs.problems.append(
+            Problem("warning", None, None, "no DEM: leveling uses the declared values", feature="terrain")
+        )
+    if inputs.dem_date is not None:
+        inputs.leveled_on = _declared_true_since(store, "declared_leveled")
+    return inputs
+
+
+def readiness_of(
+    inputs: ReadinessInputs,
+    *,
+    progress: Callable[[str], None] | None = None,
+    reuse: Mapping[str, Coverage | None] | None = None,
+) -> ReadinessRun:
+    """七通一平 readiness of the park ``inputs`` describe: each network modelled, then the checklist.
+
+    Each network with lines in service is modelled (:mod:`planner.infra.network`,
+    :mod:`planner.infra.coverage`; a big park's networks in several processes, see
+    :func:`planner.infra.park.park_coverage`). ``reuse``: the coverage of networks known
+    not to have changed (``None`` for a network without lines), taken as it is.
+    """
+    step = progress or (lambda _name: None)
+    config = inputs.config
+    reuse = reuse or {}
+    problems: list[Problem] = list(inputs.problems)
     coverage: dict[str, Coverage] = {}
     tables: dict[str, pd.DataFrame | None] = {}
     settings = {net: config.networks[net] for net in NETWORK_ITEMS}
-    lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
     runs = park_coverage(
-        parcels,
-        lines,
-        sources,
+        inputs.parcels,
+        {net: lines for net, lines in inputs.lines.items() if net not in reuse},
+        inputs.sources,
         settings,
         power_factor=config.threshold("power_coincidence_factor"),
         progress=step,
     )
-    for net, network in runs.items():
+    for net in NETWORK_ITEMS:
+        if net in reuse:
+            known = reuse[net]
+            tables[net] = None if known is None else known.table
+            if known is not None:
+                coverage[net] = known
+            continue
+        network = runs[net]
         if network.coverage is None:
             problems.append(
                 Problem(
@@ -151,21 +204,36 @@ def update_readiness(
         problems += network.problems
         coverage[net] = network.coverage
         tables[net] = network.coverage.table
-    step("terrain")
-    terrain = None
-    dem_date = None
-    if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
-        terrain = parcel_terrain(parcels, store.folder / config.dem)
-        recorded = store.metadata().get("dem_date")  # unknown: records cannot be newer than the DEM
-        dem_date = pd.Timestamp(recorded) if recorded else None
-    else:
-        problems.append(Problem("warning", None, None, "no DEM: leveling uses the declared values", feature="terrain"))
     step("readiness")
-    leveled_on = _declared_true_since(store, "declared_leveled") if dem_date is not None else None
-    result = compute_readiness(parcels, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on)
-    run = ReadinessRun(result, coverage, problems)
+    result = compute_readiness(
+        inputs.parcels,
+        config,
+        tables,
+        inputs.terrain,
+        dem_date=inputs.dem_date,
+        leveled_on=inputs.leveled_on,
+    )
+    return ReadinessRun(result, coverage, problems)
+
+
+def update_readiness(
+    store: ParkStore,
+    *,
+    by: str,
+    progress: Callable[[str], None] | None = None,
+    write: bool = True,
+) -> ReadinessRun:
+    """Compute 七通一平 readiness from the park's networks and DEM and write it back in one transaction.
+
+    :func:`readiness_inputs` then :func:`readiness_of`. ``progress`` is called with the name
+    of each step. The time is kept in the park's metadata as ``readiness_at``. With
+    ``write=False`` nothing is written: the network model of the park as it is now.
+    """
+    inputs = readiness_inputs(store, progress=progress)
+    run = readiness_of(inputs, progress=progress)
     if write:
-        table = result.table.reindex(parcels["parcel_id"])
+        parcels = inputs.parcels
+        table = run.readiness.table.reindex(parcels["parcel_id"])
         for column in READINESS_COLUMNS:
             parcels[column] = table[column].to_numpy()
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")

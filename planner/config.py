@@ -146,6 +146,8 @@ class ParkConfig:
     )
     dem: str | None = None
     """Path of the park's DEM GeoTIFF, relative to the store's folder."""
+    unit_costs: Mapping[str, float] = field(default_factory=dict)
+    """The park's own unit costs (万元 per unit), ``<network>:<class>`` → cost, over ``data/unit_costs.csv``."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -156,6 +158,7 @@ class ParkConfig:
         self._check_checklist()
         self._check_thresholds()
         self._check_networks()
+        self._check_unit_costs()
         self._check_leading_industries()
         self._check_periods_and_weights()
         self._check_scores()
@@ -227,6 +230,23 @@ class ParkConfig:
                 if not _nonnegative(value):
                     msg = f"`networks.{net}.{key}` must be a number of metres ≥ 0, got {value!r}"
                     raise ConfigError(msg)
+
+    def _check_unit_costs(self) -> None:
+        """Each unit cost: a key ``<network or leveled>:<class>`` (``water:DN300``) and a number of 万元 ≥ 0."""
+        if not isinstance(self.unit_costs, Mapping):
+            msg = f"`unit_costs` must be an object of `<network>:<class>` keys, got {self.unit_costs!r}"
+            raise ConfigError(msg)
+        for key, value in self.unit_costs.items():
+            item, _, size = str(key).partition(":")
+            if item not in CHECKLIST_ITEMS or not size:
+                msg = (
+                    f"`unit_costs.{key}` is not allowed; write `<network>:<class>` (e.g. water:DN300, "
+                    f"power:expansion, leveled:default) with a network of {', '.join(CHECKLIST_ITEMS)}"
+                )
+                raise ConfigError(msg)
+            if not _nonnegative(value):
+                msg = f"`unit_costs.{key}` must be a number of 万元 ≥ 0, got {value!r}"
+                raise ConfigError(msg)
 
     def _check_leading_industries(self) -> None:
         """Each leading industry: a name of its own and valid GB/T 4754 codes."""
@@ -302,6 +322,7 @@ class ParkConfig:
         ]
         data["thresholds"] = {**DEFAULT_THRESHOLDS, **self.thresholds}
         data["networks"] = {k: dict(v) for k, v in self.networks.items()}
+        data["unit_costs"] = dict(self.unit_costs)
         return data
 
     def to_json(self) -> str:
@@ -321,6 +342,7 @@ class ParkConfig:
             "thresholds",
             "networks",
             "dem",
+            "unit_costs",
         }
         unknown = sorted(set(data) - known)
         if unknown:
@@ -361,6 +383,7 @@ class ParkConfig:
             msg = f"`thresholds` must be an object, got {thresholds!r}"
             raise ConfigError(msg)
         kwargs["thresholds"] = {**DEFAULT_THRESHOLDS, **thresholds}
+        kwargs["unit_costs"] = kwargs.get("unit_costs") or {}
         try:
             kwargs["crs_epsg"] = int(kwargs["crs_epsg"])
         except (TypeError, ValueError):

@@ -23,6 +23,7 @@ __all__ = [
     "StoreLockedError",
     "ValidationError",
     "VersionConflictError",
+    "WorkError",
 ]
 
 
@@ -40,6 +41,14 @@ class ConfigError(PlannerError, ValueError):
 
 class FilterError(PlannerError, ValueError):
     """A filter value (status, area range, industry, …) that is not allowed."""
+
+
+class WorkError(PlannerError, ValueError):
+    """A work (工程) or a build-out plan's input that is not allowed; the message names the work and the field."""
+
+    def __init__(self, message: str, *, work_id: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.work_id, self.field = work_id, field
 
 
 class Problem:

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem, ValidationError
+from planner.inputs import PLAUSIBLE, bad_text, flag_fault, is_flag, text_fault
 from planner.vocab import Choices
 
 __all__ = [
@@ -84,7 +85,8 @@ class Field:
 
     ``unit`` is a key of :data:`UNITS` (the name carries it too: ``area_mu``);
     ``allowed`` maps each allowed code to its Chinese and English labels;
-    ``min_value`` is the least allowed number (0 for money and quantities).
+    ``min_value`` is the least allowed number (0 for money and quantities), ``max_value`` the
+    largest (by default the plausible bound of the unit, :data:`planner.inputs.PLAUSIBLE`).
     ``origin`` says where values come from: ``input`` (records), ``computed``
     (always computed by the planner, input replaced), ``derived`` (written by an
     analysis), ``managed`` (store bookkeeping).
@@ -98,6 +100,7 @@ class Field:
     unit: str | None = None
     allowed: Choices | None = None
     min_value: float | None = None
+    max_value: float | None = None
     origin: str = "input"
     description: str = ""
     required: bool = False
@@ -112,6 +115,20 @@ class Field:
         if self.unit is not None and self.unit not in UNITS:
             msg = f"field {self.name}: unit {self.unit!r} is not one of {sorted(UNITS)}"
             raise ValueError(msg)
+
+    @property
+    def most(self) -> float | None:
+        """The largest value an input may give: ``max_value``, else the plausible bound of the unit."""
+        if self.max_value is not None:
+            return self.max_value
+        return PLAUSIBLE[self.unit].most if self.unit is not None and self.unit in PLAUSIBLE else None
+
+    def allowed_range(self) -> str:
+        """The numbers allowed, for messages: ``0 to 10,000,000 kVA (10,000 MVA, …)``."""
+        unit = f" {UNITS[self.unit][1]}" if self.unit else ""
+        plausible = PLAUSIBLE.get(self.unit or "")
+        why = f" ({plausible.why})" if self.max_value is None and plausible is not None else ""
+        return f"{self.min_value or 0:,g} to {self.most:,.0f}{unit}{why}"
 
     def label(self, lang: str = "zh") -> str:
         """The column's label, with its unit, in Chinese (``zh``) or English (``en``)."""
@@ -151,6 +168,7 @@ def dictionary_table(fields: Iterable[Field], groups: Mapping[str, tuple[str, st
                 "unit": UNITS[f.unit][i] if f.unit else "",
                 "allowed": allowed,
                 "min_value": f.min_value,
+                "max_value": f.most,
                 "group": groups[f.group][i],
                 "origin": f.origin,
                 "description": f.description,
@@ -243,8 +261,9 @@ class _Found:
 
 def _check_field(raw: pd.Series, f: Field, found: _Found) -> pd.Series:
     """One column parsed to the field's kind; the values refused are reported and left missing."""
-    given = _given(raw)
     shown = raw.astype(object).to_numpy()
+    raw = _refuse_unstorable(raw, shown, f, found)
+    given = _given(raw)
     if raw.dtype == object and len(raw):  # a list or an object (from JSON) is no single value
         compound = np.fromiter((isinstance(v, dict | list | tuple | set) for v in shown), bool, len(shown))
         if compound.any():
@@ -275,18 +294,24 @@ def _check_field(raw: pd.Series, f: Field, found: _Found) -> pd.Series:
     return parsed
 
 
+def _refuse_unstorable(raw: pd.Series, shown: np.ndarray, f: Field, found: _Found) -> pd.Series:
+    """Text with a NUL or a lone surrogate, and yes/no values for a field that is not yes/no: refused, left missing."""
+    bad = bad_text(raw)
+    found.add(bad, "error", f.name, lambda p: str(text_fault(shown[p])))
+    flags = is_flag(raw) if f.kind != "bool" else np.zeros(len(raw), dtype=bool)
+    found.add(flags, "error", f.name, lambda p: flag_fault(shown[p], f.kind))
+    return raw.astype(object).where(~(bad | flags), None) if bad.any() or flags.any() else raw
+
+
 def _check_text(
     raw: pd.Series, given: pd.Series, shown: np.ndarray, f: Field, found: _Found
 ) -> tuple[pd.Series, pd.Series]:
-    """A text column: NUL characters refused, Chinese labels of allowed values read as their codes.
+    """A text column: Chinese labels of allowed values read as their codes (NUL was refused before).
 
     Returns the parsed column and which values are given (an empty text is not).
     """
     parsed = _texts(raw.where(given))
     parsed = parsed.where(parsed != "", None)
-    nul = parsed.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
-    found.add(nul, "error", f.name, "the text contains a NUL character (\\x00), which no store can keep; remove it")
-    parsed = parsed.where(~nul, None)
     given = parsed.notna()
     allowed = f.allowed
     if allowed is not None:
@@ -318,6 +343,11 @@ def _check_number(raw: pd.Series, given: pd.Series, shown: np.ndarray, f: Field,
         hint = " (it cannot be negative)" if least == 0 else ""
         found.add(low, "error", f.name, lambda p: f"{values[p]:g} is below the least allowed value {least:g}{hint}")
         numbers[low] = np.nan
+    most = f.most if f.origin == "input" else None
+    if most is not None:  # computed and derived values are the planner's own, not input
+        high = (numbers > most).to_numpy()
+        found.add(high, "error", f.name, lambda p: f"{values[p]:g} is not plausible; allowed: {f.allowed_range()}")
+        numbers[high] = np.nan
     return numbers.astype(_DTYPES[f.kind])
 
 

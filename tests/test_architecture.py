@@ -18,13 +18,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "planner"
 
 LAYERS: dict[str, int] = {
     # base: the words, units, errors and reference systems every layer shares
-    "__init__": 0, "errors": 0, "units": 0, "resources": 0, "vocab": 0,
+    "__init__": 0, "errors": 0, "units": 0, "resources": 0, "vocab": 0, "inputs": 0,
     "crs": 1, "codes": 1, "fields": 1,
     "config": 2,
     "parcels": 3, "infra": 3,
     "store": 4,
     "analysis": 5, "province": 5,
-    "exchange": 6, "siting": 6,
+    "exchange": 6, "siting": 6, "buildout": 6,
     "maps": 7, "demo": 7,
     "api": 8,
     "cli": 9,

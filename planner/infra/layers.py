@@ -55,6 +55,24 @@ LINE_FIELDS: tuple[Field, ...] = (
         "in service",
         description="False for planned or disused lines; they carry nothing.",
     ),
+    Field(
+        "planned_date",
+        "date",
+        "network",
+        "计划建成日期",
+        "planned completion",
+        description="For a planned line (in_service false): when it is to be built.",
+    ),
+    Field(
+        "cost_wan",
+        "float",
+        "network",
+        "投资估算",
+        "cost estimate",
+        unit="wan_yuan",
+        min_value=0.0,
+        description="For a planned line: its estimated cost; without it the unit costs of data/unit_costs.csv apply.",
+    ),
     *_EDIT_FIELDS,
 )
 

@@ -30,7 +30,7 @@ import shapely.ops
 from planner.errors import Problem
 from planner.vocab import CAPACITY_COLUMN, NETWORKS
 
-__all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances"]
+__all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
 
 SNAP_M = 1.0
 """A line ending this close to another line is joined to it (m)."""
@@ -349,10 +349,20 @@ def source_distances(network: Network) -> tuple[np.ndarray, np.ndarray]:
     node joined to the two ends of the edge it is tied to, at its position along it.
     Unreached nodes get ``inf`` and source ``-1``.
     """
+    dist, source, _ = source_tree(network)
+    return dist, source
+
+
+def source_tree(network: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`source_distances` and the shortest-path tree: each node's predecessor toward its source.
+
+    The predecessor is a node of the network, or ``-1`` where the node is the tie point's
+    neighbour (the path starts at the source there) or is unreached.
+    """
     n = len(network.nodes)
     s = len(network.sources)
     if s == 0:
-        return np.full(n, np.inf), np.full(n, -1)
+        return np.full(n, np.inf), np.full(n, -1), np.full(n, -1)
     e = network.edges
     src_edge = network.sources["edge"].to_numpy()
     pos = network.sources["pos_m"].to_numpy(dtype=float)
@@ -362,8 +372,9 @@ def source_distances(network: Network) -> tuple[np.ndarray, np.ndarray]:
     cols = np.concatenate([e["v"].to_numpy(), e["u"].to_numpy()[src_edge], e["v"].to_numpy()[src_edge]])
     weights = np.maximum(np.concatenate([e["length_m"].to_numpy(), pos, length - pos]), _EPS)
     matrix = _undirected(rows, cols, weights, n + s)
-    dist, _, origin = scipy.sparse.csgraph.dijkstra(
+    dist, pred, origin = scipy.sparse.csgraph.dijkstra(
         matrix, directed=False, indices=virtual, min_only=True, return_predecessors=True
     )
     source = np.where(origin[:n] >= 0, origin[:n] - n, -1)
-    return dist[:n], source
+    before = pred[:n]
+    return dist[:n], source, np.where((before >= 0) & (before < n), before, -1)

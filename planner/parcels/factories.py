@@ -22,7 +22,7 @@ FACTORY_FIELDS: tuple[Field, ...] = (
     Field("name", "str", "identity", "名称", "name"),
     Field("geometry", "geometry", "identity", "占地轮廓", "footprint", required=True),
     Field("parcel_id", "str", "identity", "所在宗地", "parcel"),
-    Field("floors", "int", "building", "层数", "floors", min_value=1),
+    Field("floors", "int", "building", "层数", "floors", min_value=1, max_value=200),  # the tallest: 163
     Field("floor_area_m2", "float", "building", "建筑面积", "floor area", unit="m2", min_value=0.0, required=True),
     Field(
         "free_floor_area_m2",

@@ -28,6 +28,7 @@ from planner.crs import CGCS2000, check_in_china, transformer
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
 from planner.fields import active_geometry, dtype_of, flag
 from planner.infra.layers import check_lines, check_sources
+from planner.inputs import not_finite
 from planner.parcels.factories import check_factories
 from planner.parcels.validation import validate_parcels
 from planner.store.changes import WriteReport, apply_rows, history_frame, record_metadata
@@ -316,11 +317,16 @@ class ParkStore(ABC):
             or (k in spec.by_name and spec.by_name[k].origin == "computed")
         ]
         unknown = [k for k in changes if k not in spec.by_name]
-        if unknown or not_editable:
+        not_finite_values = [k for k, v in changes.items() if not_finite(v) and k not in unknown]
+        if unknown or not_editable or not_finite_values:
             problems = [Problem("error", parcel_id, k, f"`{k}` is not a parcel column") for k in unknown]
             problems += [
                 Problem("error", parcel_id, k, f"`{k}` cannot be edited: it is kept by the planner")
                 for k in not_editable
+            ]
+            problems += [
+                Problem("error", parcel_id, k, f"{changes[k]!r} is no value (JSON NaN/Infinity); send null to clear it")
+                for k in not_finite_values
             ]
             raise ValidationError(problems)
         config = self.config()

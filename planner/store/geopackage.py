@@ -29,6 +29,7 @@ import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
+from planner.fields import Field
 from planner.store.base import ParkStore
 from planner.store.gpkg_format import (
     APPLICATION_ID,
@@ -148,22 +149,32 @@ def _create_feature_table(conn: sqlite3.Connection, spec: LayerSpec, srs_id: int
         (spec.name, _GEOM, "gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only"),
     )
     for f in spec.fields:
-        if f.kind == "geometry":
-            continue
-        constraint = None
-        if f.allowed:
-            constraint = f"{spec.name}_{f.name}_values"
-            for code, (zh, en) in f.allowed.items():
-                conn.execute(
-                    "INSERT OR IGNORE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, "
-                    "description) VALUES (?, 'enum', ?, ?)",
-                    (constraint, code, f"{zh} / {en}"),
-                )
-        conn.execute(
-            "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) "
-            "VALUES (?,?,?,?,?,?)",
-            (spec.name, f.name, f.name, f.label("zh"), f"{f.label('en')}. {f.description}".strip(), constraint),
-        )
+        if f.kind != "geometry":
+            _describe_column(conn, spec, f)
+
+
+def _describe_column(conn: sqlite3.Connection, spec: LayerSpec, f: Field) -> None:
+    """The column's Chinese title, English description and allowed codes (``gpkg_data_columns``), as QGIS reads them."""
+    constraint = None
+    if f.allowed:
+        constraint = f"{spec.name}_{f.name}_values"
+        for code, (zh, en) in f.allowed.items():
+            conn.execute(
+                "INSERT OR IGNORE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, "
+                "description) VALUES (?, 'enum', ?, ?)",
+                (constraint, code, f"{zh} / {en}"),
+            )
+    conn.execute(
+        "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) "
+        "VALUES (?,?,?,?,?,?)",
+        (spec.name, f.name, f.name, f.label("zh"), f"{f.label('en')}. {f.description}".strip(), constraint),
+    )
+
+
+def _missing_columns(conn: sqlite3.Connection, spec: LayerSpec) -> list[Field]:
+    """The fields of ``spec`` its table lacks (columns added to the layer after the park was made)."""
+    present = {row[1] for row in conn.execute(f'PRAGMA table_info("{spec.name}")')}
+    return [f for f in spec.fields if f.kind != "geometry" and f.name not in present]
 
 
 def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
@@ -209,20 +220,35 @@ class GeoPackageStore(ParkStore):
             msg = f"{self.path} is a GeoPackage but not a park store: it lacks {', '.join(missing)}"
             raise StoreError(msg)
         self._srs_id = self.config().crs_epsg
+        self._upgrade(tables)
+
+    def _upgrade(self, tables: set[str]) -> None:
+        """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction."""
         added = [name for name in _ADDED_LAYERS if name not in tables]
-        if added:  # a park made by an earlier version: add the layers it lacks, empty, in one transaction
-            conn = self._connect()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for name in added:
-                    _create_feature_table(conn, LAYERS[name], self._srs_id)
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
+        conn = self._connect()
+        try:
+            columns = {
+                name: _missing_columns(conn, LAYERS[name]) for name in LAYERS if name in tables and name not in added
+            }
+            columns = {name: missing for name, missing in columns.items() if missing}
+            if not added and not columns:
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            for name in added:
+                _create_feature_table(conn, LAYERS[name], self._srs_id)
+            for name, missing in columns.items():
+                for f in missing:
+                    conn.execute(f'ALTER TABLE "{name}" ADD COLUMN "{f.name}" {_SQL_TYPES[f.kind]}')
+                    _describe_column(conn, LAYERS[name], f)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
-                msg = f"{self.path}: cannot add the layer(s) {', '.join(added)}: {exc}"
-                raise StoreError(msg) from None
-            finally:
-                conn.close()
+            what = ", ".join([*added, *(f"{n}.{f.name}" for n, m in columns.items() for f in m)])
+            msg = f"{self.path}: cannot add the layer(s) or column(s) {what}: {exc}"
+            raise StoreError(msg) from None
+        finally:
+            conn.close()
 
     @property
     def folder(self) -> Path:

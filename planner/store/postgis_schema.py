@@ -14,9 +14,10 @@ import psycopg
 from psycopg import sql
 
 from planner.config import ParkConfig
+from planner.fields import Field
 from planner.store.layers import LAYERS, LayerSpec
 
-__all__ = ["GEOM", "schema_ddl", "write_config_rows"]
+__all__ = ["GEOM", "add_column_ddl", "schema_ddl", "write_config_rows"]
 
 _SQL_TYPES = {
     "str": "text",
@@ -83,13 +84,28 @@ def _feature_table_ddl(s: sql.Identifier, spec: LayerSpec, srid: int) -> list[sq
         ),
         sql.SQL("COMMENT ON TABLE {}.{} IS {}").format(s, t, sql.Literal(f"{spec.title_zh} / {spec.title_en}")),
     ]
-    for f in spec.fields:
-        name = GEOM if f.kind == "geometry" else f.name
-        text = f"{f.label('zh')} / {f.label('en')}" + (f". {f.description}" if f.description else "")
-        if f.allowed:
-            text += "; allowed: " + ", ".join(f"{code} ({zh})" for code, (zh, _) in f.allowed.items())
-        out.append(sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(s, t, sql.Identifier(name), sql.Literal(text)))
+    out += [_column_comment(s, spec, f) for f in spec.fields]
     return out
+
+
+def _column_comment(s: sql.Identifier, spec: LayerSpec, f: Field) -> sql.Composable:
+    """The column's Chinese and English labels, description and allowed codes, as a comment."""
+    name = GEOM if f.kind == "geometry" else f.name
+    text = f"{f.label('zh')} / {f.label('en')}" + (f". {f.description}" if f.description else "")
+    if f.allowed:
+        text += "; allowed: " + ", ".join(f"{code} ({zh})" for code, (zh, _) in f.allowed.items())
+    return sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(
+        s, sql.Identifier(spec.name), sql.Identifier(name), sql.Literal(text)
+    )
+
+
+def add_column_ddl(schema: str, spec: LayerSpec, f: Field) -> sql.Composed:
+    """A column added to a layer after the park was made: the column, empty, and its comment."""
+    s = sql.Identifier(schema)
+    add = sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(
+        s, sql.Identifier(spec.name), sql.Identifier(f.name), sql.SQL(_SQL_TYPES[f.kind])
+    )
+    return sql.SQL(";\n").join([add, _column_comment(s, spec, f)])
 
 
 def write_config_rows(conn: psycopg.Connection, schema: str, config: ParkConfig) -> None:

@@ -89,3 +89,24 @@ def api(backend, demo_park, tmp_path, request):
         from tests.store.conftest import drop_all_parks
 
         drop_all_parks(request.getfixturevalue("postgis_url"))
+
+
+@pytest.fixture
+def small_api(backend, tmp_path, request):
+    """Six hand-made parcels served over HTTP, on a fresh GeoPackage or in the test database."""
+    from planner.config import ParkConfig
+    from planner.store import create_park
+    from tests.conftest import GK, grid_parcels
+
+    location = tmp_path / "park.gpkg" if backend == "gpkg" else request.getfixturevalue("postgis_url")
+    store = create_park(location, ParkConfig(park_id="T1", name="测试园区", crs_epsg=GK))
+    store.write_parcels(grid_parcels(6, power_kva=[100.0] * 6, land_price_wan=[500.0] * 6), by="setup")
+    url, server, thread = serve(create_app(store, tokens=TOKENS, max_body_bytes=200_000))
+    yield Served(url, store, backend)
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+    if backend == "postgis":
+        from tests.store.conftest import drop_all_parks
+
+        drop_all_parks(request.getfixturevalue("postgis_url"))

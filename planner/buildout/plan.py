@@ -1,0 +1,355 @@
+"""The build-out plan: which works to build, in which year and quarter, so that the most land becomes 熟地.
+
+:func:`make_plan` gathers the works (planned lines drawn in the park's layers, given upgrades,
+candidate extensions along the roads, upgrades and leveling proposed where needed), reads
+off the network model what each target parcel needs (:mod:`planner.buildout.model`),
+chooses under the budget (:mod:`planner.buildout.solve`), and verifies the choice by
+construction: the works are applied to the layers and readiness is run by the same model
+(:func:`~planner.buildout.scenario.scenario_readiness`). ``newly_ready`` is what that run
+finds — exactly what ``planner readiness`` finds on the park written by :func:`apply_to_store`.
+
+Within a year the works are built prerequisites first, the cheapest completions first, and
+spread over its four quarters by their cumulative cost; a parcel is ready in the quarter its
+last work is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.analysis import ReadinessInputs, ReadinessRun, readiness_of
+from planner.buildout.candidates import candidate_lines
+from planner.buildout.costs import UnitCosts
+from planner.buildout.model import Needs, parcel_needs
+from planner.buildout.scenario import Scenario, scenario_readiness
+from planner.buildout.solve import Choice, choose
+from planner.buildout.works import WORK_KINDS, drawn_works, given_works, work_frame
+from planner.errors import Problem, WorkError
+from planner.vocab import CHECKLIST_ITEMS, NETWORKS
+
+__all__ = ["Plan", "PlanOptions", "default_targets", "land_price_per_mu", "make_plan"]
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What a plan is asked: the budget (万元), over how many years, from when, and how.
+
+    ``budget_wan``: the whole budget; ``budget_per_year_wan``: the most spent in a year
+    (default ``budget_wan / years``); unspent budget carries over to the next year.
+    ``revenue``: 滚动开发 — land revenue of newly ready land (``price_per_mu_wan``, default the
+    park's median granted price per 亩, times ``revenue_share``) pays for later years' works.
+    ``exact_limit``, ``time_limit_s``: when HiGHS solves exactly, and for how long.
+    """
+
+    budget_wan: float
+    years: int = 1
+    budget_per_year_wan: float | None = None
+    start: date | None = None
+    revenue: bool = False
+    price_per_mu_wan: float | None = None
+    revenue_share: float = 1.0
+    candidates: bool = True
+    exact_limit: int = 20_000
+    time_limit_s: float = 60.0
+
+    def check(self) -> None:
+        """Raise :class:`~planner.errors.WorkError` naming the option that is not allowed."""
+        for name in ("budget_wan", "budget_per_year_wan", "price_per_mu_wan"):
+            value = getattr(self, name)
+            if value is None and name != "budget_wan":
+                continue
+            if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value) or value <= 0:
+                msg = f"`{name}` must be a number of 万元 > 0, got {value!r}"
+                raise WorkError(msg, field=name)
+        if not isinstance(self.years, int) or not 1 <= self.years <= 30:
+            msg = f"`years` must be a whole number from 1 to 30, got {self.years!r}"
+            raise WorkError(msg, field="years")
+        if not 0 < self.revenue_share <= 1:
+            msg = f"`revenue_share` must be above 0 and at most 1, got {self.revenue_share!r}"
+            raise WorkError(msg, field="revenue_share")
+
+    def budgets(self) -> np.ndarray:
+        """The budget available up to the end of each year (cumulative, 万元)."""
+        per_year = self.budget_per_year_wan or self.budget_wan / self.years
+        return np.minimum(self.budget_wan, per_year * np.arange(1, self.years + 1))
+
+
+@dataclass
+class Plan:
+    """A build-out plan: the works chosen in order, the land they make ready, verified on the network model."""
+
+    options: PlanOptions
+    works: pd.DataFrame
+    """The works chosen, in order: year, quarter, completion date, cost, length, the parcels each completes."""
+    newly_ready: list[str]
+    """The parcels the plan makes 熟地, as readiness on the park with the works built finds them."""
+    forecast: pd.DataFrame
+    choice: Choice
+    greedy: Choice
+    needs: Needs
+    scenario: Scenario
+    price_per_mu_wan: float | None
+    problems: list[Problem] = field(default_factory=list)
+    projects: Mapping[str, list[str]] = field(default_factory=dict)
+    """Pipeline projects by parcel: which projects each target parcel would serve."""
+    chosen: gpd.GeoDataFrame | None = None
+    """The works chosen with their geometry (the works table's rows)."""
+
+    @property
+    def cost_wan(self) -> float:
+        """What the works chosen cost."""
+        return float(self.works["cost_wan"].sum()) if len(self.works) else 0.0
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The plan as JSON-ready values: works, ``newly_ready``, the forecast by quarter, method and gap."""
+        area = self.scenario.before.readiness.table.index
+        parcels_area = self._area()
+        ready_mu = float(parcels_area.reindex(self.newly_ready).sum())
+        return {
+            "budget_wan": self.options.budget_wan,
+            "years": self.options.years,
+            "budget_per_year_wan": self.options.budget_per_year_wan,
+            "method": self.choice.method,
+            "gap": None if self.choice.gap is None else round(self.choice.gap, 6),
+            "objective": round(self.choice.objective, 4),
+            "bound": None if self.choice.bound is None else round(self.choice.bound, 4),
+            "greedy_objective": round(self.greedy.objective, 4),
+            "cost_wan": round(self.cost_wan, 2),
+            "newly_ready_area_mu": round(ready_mu, 2),
+            "wan_per_mu": round(self.cost_wan / ready_mu, 2) if ready_mu > 0 else None,
+            "price_per_mu_wan": self.price_per_mu_wan,
+            "works": [_plain_row(r) for r in self._labelled(lang).to_dict("records")],
+            "newly_ready": list(self.newly_ready),
+            "promised_not_verified": sorted(set(self._modelled()) - set(self.newly_ready)),
+            "no_longer_ready": list(self.scenario.no_longer_ready),
+            "blocked": int(self.needs.blocked["parcel_id"].nunique()) if len(self.needs.blocked) else 0,
+            "forecast": [_plain_row(r) for r in self.forecast.to_dict("records")],
+            "problems": [p.as_dict() for p in self.problems],
+            "parcels": len(area),
+        }
+
+    def _area(self) -> pd.Series:
+        parcels = self.scenario.before.readiness.table.index
+        return (
+            self.needs.targets.index.to_series()
+            .map(dict(zip(self.needs.targets.index, self.needs.area_mu, strict=True)))
+            .reindex(parcels)
+            .fillna(0.0)
+        )
+
+    def _modelled(self) -> list[str]:
+        return self.needs.targets.index[self.choice.ready_year > 0].tolist()
+
+    def _labelled(self, lang: str) -> pd.DataFrame:
+        out = self.works.copy()
+        i = 0 if lang == "zh" else 1
+        out["kind_label"] = out["kind"].map(lambda k: WORK_KINDS[k][i])
+        out["network_label"] = out["network"].map(lambda n: (NETWORKS.get(n) or CHECKLIST_ITEMS[n])[i])
+        return out
+
+
+def _plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, float | np.floating):
+            out[key] = None if not np.isfinite(value) else round(float(value), 2)
+        elif isinstance(value, np.integer):
+            out[key] = int(value)
+        elif isinstance(value, pd.Timestamp):
+            out[key] = None if pd.isna(value) else value.date().isoformat()
+        elif value is pd.NaT or (not isinstance(value, list | str) and pd.isna(value)):
+            out[key] = None
+        else:
+            out[key] = value
+    return out
+
+
+def default_targets(parcels: pd.DataFrame) -> pd.Series:
+    """The land a plan makes ready by default: reserved land (储备), weighted by its area in 亩."""
+    reserved = parcels[parcels["status"] == "reserved"]
+    return pd.Series(reserved["area_mu"].to_numpy(dtype=float), index=reserved["parcel_id"].to_numpy())
+
+
+def land_price_per_mu(parcels: pd.DataFrame) -> float:
+    """The park's land price per 亩 (万元): the median over granted parcels with a price (出让, ``land_price_wan``).
+
+    Raises
+    ------
+    WorkError
+        If no granted parcel records a price.
+    """
+    granted = parcels[(parcels["supply_mode"] == "grant") & (parcels["land_price_wan"].astype(float) > 0)]
+    if not len(granted):
+        msg = "no granted parcel records a `land_price_wan`: give the land price per 亩 (`price_per_mu_wan`)"
+        raise WorkError(msg, field="price_per_mu_wan")
+    return float((granted["land_price_wan"].astype(float) / granted["area_mu"].astype(float)).median())
+
+
+def make_plan(
+    inputs: ReadinessInputs,
+    options: PlanOptions,
+    *,
+    targets: pd.Series | None = None,
+    given: Sequence[Mapping[str, Any]] = (),
+    before: ReadinessRun | None = None,
+    projects: Mapping[str, list[str]] | None = None,
+) -> Plan:
+    """Plan the works that make the most ``targets`` land ready within the budget, verified on the network model.
+
+    ``targets``: weight of each parcel to make ready (by ``parcel_id``; default
+    :func:`default_targets`); ``given``: source upgrades of a works file
+    (:func:`~planner.buildout.works.given_works`); ``before``: readiness as the park is
+    (computed if not given); ``projects``: for pipeline targets, the projects each parcel serves.
+    """
+    options.check()
+    costs = UnitCosts.load(inputs.config.unit_costs)
+    before = before or readiness_of(inputs)
+    crs = inputs.parcels.crs
+    drawn, problems = drawn_works(inputs.lines, costs)
+    frames = [drawn, given_works(list(given), inputs.sources, costs, crs)]
+    if options.candidates:
+        frames.append(candidate_lines(inputs.lines, costs))
+    frames = [f for f in frames if len(f)]
+    works = work_frame(pd.concat(frames, ignore_index=True).to_dict("records"), crs) if frames else work_frame([], crs)
+    problems += _date_order(works)
+    weights = default_targets(inputs.parcels) if targets is None else targets
+    needs = parcel_needs(inputs, before, works, weights, costs)
+    price = None
+    if options.revenue:
+        price = options.price_per_mu_wan or land_price_per_mu(inputs.parcels)
+    revenue = (price or 0.0) * options.revenue_share
+    choice, fast = choose(
+        needs, options.budgets(), revenue_per_mu=revenue, exact_limit=options.exact_limit,
+        time_limit_s=options.time_limit_s,
+    )  # fmt: skip
+    chosen = needs.works[choice.built_year > 0]
+    scenario = scenario_readiness(inputs, chosen, before)
+    start = pd.Timestamp(options.start or date.today())
+    table, forecast = _schedule(needs, choice, start, set(scenario.newly_ready), projects or {})
+    return Plan(options, table, scenario.newly_ready, forecast, choice, fast, needs, scenario, price, problems,
+                dict(projects or {}), chosen)  # fmt: skip
+
+
+def _date_order(works: pd.DataFrame) -> list[Problem]:
+    """Works planned before the work they need: their dates are out of order."""
+    dated = works.set_index(works["work_id"].astype(str))["planned_date"]
+    out = []
+    for work_id, need, when in zip(works["work_id"], works["requires"], works["planned_date"], strict=True):
+        if need is None or pd.isna(when) or pd.isna(dated.get(need, pd.NaT)):
+            continue
+        if when < dated[need]:
+            out.append(Problem("warning", str(work_id), "planned_date",
+                               f"planned for {when.date()}, before the work it needs ({need}, {dated[need].date()})",
+                               feature="work"))  # fmt: skip
+    return out
+
+
+def _schedule(
+    needs: Needs, choice: Choice, start: pd.Timestamp, verified: set[str], projects: Mapping[str, list[str]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The works chosen in order with their quarter and the parcels each completes; the forecast by quarter."""
+    works = needs.works
+    built = choice.built_year
+    rows = np.flatnonzero(built > 0)
+    depth = _depth(needs.requires)
+    order = rows[np.lexsort((works["cost_wan"].to_numpy()[rows], depth[rows], built[rows]))]
+    quarter = np.zeros(len(works), dtype=int)
+    for year in np.unique(built[order]):
+        mine = order[built[order] == year]
+        spend = np.cumsum(works["cost_wan"].to_numpy(dtype=float)[mine])
+        share = spend / spend[-1] if spend[-1] > 0 else np.ones(len(mine))
+        quarter[mine] = (year - 1) * 4 + np.clip(np.ceil(share * 4 - 1e-9), 1, 4).astype(int)
+    done = _completes(needs, choice, quarter)
+    ids = needs.targets.index.to_numpy()
+    area = needs.area_mu
+    table = works.iloc[order].drop(columns="geometry").reset_index(drop=True)
+    table.insert(0, "order", np.arange(1, len(order) + 1))
+    table["year"] = built[order]
+    table["quarter"] = [_label(start, q) for q in quarter[order]]
+    table["completed"] = [_end(start, q).date().isoformat() for q in quarter[order]]
+    made = [ids[(done == w) & np.isin(ids, list(verified))] for w in order]
+    table["parcels"] = [list(m) for m in made]
+    table["area_mu"] = [float(area[np.isin(ids, m)].sum()) for m in made]
+    table["wan_per_mu"] = [c / a if a > 0 else np.nan for c, a in zip(table["cost_wan"], table["area_mu"], strict=True)]
+    table["projects"] = [sorted({p for pid in m for p in projects.get(pid, [])}) for m in made]
+    keep = ["order", "work_id", "kind", "network", "name", "origin", "cost_wan", "cost_basis", "length_m",
+            "size_class", "source_id", "capacity_added", "parcel_id", "requires", "year", "quarter", "completed",
+            "planned_date", "parcels", "area_mu", "wan_per_mu", "projects"]  # fmt: skip
+    return table[keep], _forecast(done, quarter, ids, area, verified, start, choice.built_year.max(initial=0))
+
+
+def _completes(needs: Needs, choice: Choice, quarter: np.ndarray) -> np.ndarray:
+    """For each target, the work whose completion makes it ready (the last one it waits for), ``-1`` if none."""
+    built = choice.built_year > 0
+    done = np.full(len(needs.targets), -1)
+    finish = np.where(built, quarter, np.iinfo(np.int64).max)
+    # each clause is met by its first finished option (with its chain, finished no later: built before it)
+    chain_end = finish.copy()
+    for level in _levels(needs.requires)[1:]:
+        chain_end[level] = np.maximum(chain_end[level], chain_end[needs.requires[level]])
+    clause_done = np.full(len(needs.clause_parcel), np.iinfo(np.int64).max)
+    np.minimum.at(clause_done, needs.option_clause, chain_end[needs.option_work])
+    best = {}
+    for c, w in zip(needs.option_clause, needs.option_work, strict=True):
+        if chain_end[w] == clause_done[c] and c not in best:
+            best[c] = w
+    latest = np.full(len(needs.targets), -1, dtype=np.int64)
+    for c, p in enumerate(needs.clause_parcel):
+        if c in best and clause_done[c] >= latest[p] and choice.ready_year[p] > 0:
+            latest[p] = clause_done[c]
+            done[p] = best[c]
+    return done
+
+
+def _levels(requires: np.ndarray) -> list[np.ndarray]:
+    depth = _depth(requires)
+    return [np.flatnonzero(depth == d) for d in range(int(depth.max(initial=0)) + 1)]
+
+
+def _depth(requires: np.ndarray) -> np.ndarray:
+    depth = np.zeros(len(requires), dtype=int)
+    up = requires.copy()
+    while (up >= 0).any():
+        depth[up >= 0] += 1
+        up = np.where(up >= 0, requires[np.maximum(up, 0)], -1)
+    return depth
+
+
+def _label(start: pd.Timestamp, q: int) -> str:
+    first = start.year * 4 + (start.quarter - 1) + (q - 1)
+    return f"{first // 4}Q{first % 4 + 1}"
+
+
+def _end(start: pd.Timestamp, q: int) -> pd.Timestamp:
+    first = start.year * 4 + (start.quarter - 1) + (q - 1)
+    return pd.Timestamp(year=first // 4, month=(first % 4) * 3 + 3, day=1) + pd.offsets.MonthEnd(0)
+
+
+def _forecast(
+    done: np.ndarray,
+    quarter: np.ndarray,
+    ids: np.ndarray,
+    area: np.ndarray,
+    verified: set[str],
+    start: pd.Timestamp,
+    years: int,
+) -> pd.DataFrame:
+    """Ready land by quarter (熟地供应计划): parcels and 亩 made ready in each quarter, and the running total."""
+    ok = (done >= 0) & np.isin(ids, list(verified))
+    q = np.where(ok, quarter[np.maximum(done, 0)], 0)
+    rows = []
+    total = 0.0
+    for k in range(1, 4 * max(years, 1) + 1):
+        mine = q == k
+        total += float(area[mine].sum())
+        rows.append({"quarter": _label(start, k), "end": _end(start, k).date().isoformat(),
+                     "parcels": int(mine.sum()), "area_mu": float(area[mine].sum()),
+                     "cumulative_mu": total})  # fmt: skip
+    return pd.DataFrame(rows)

@@ -1,0 +1,108 @@
+"""What any input value must be before a layer's own checks, on every path (API, import, library).
+
+Text holds characters only: no NUL (``\\x00``), which neither SQLite's C API nor PostgreSQL
+can keep, and no lone surrogate (``\\ud800``…``\\udfff``, half of a UTF-16 pair), which is
+no character and cannot be written as UTF-8. A yes/no value is not text or a number
+(``holder: true`` is refused, never stored as ``"True"``). A number is finite, and within the
+plausible range of its unit (:data:`PLAUSIBLE`): a 10^21 kVA load is a typing error, not a
+factory. These are refused with the field named, never silently changed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PLAUSIBLE", "Plausible", "bad_text", "flag_fault", "is_flag", "not_finite", "text_fault"]
+
+
+class Plausible(tuple[float, str]):
+    """The largest plausible value of a unit, and why: ``Plausible((1e7, "…"))``."""
+
+    __slots__ = ()
+
+    @property
+    def most(self) -> float:
+        """The largest value allowed."""
+        return self[0]
+
+    @property
+    def why(self) -> str:
+        """What the bound is measured against, for messages and the field dictionary."""
+        return self[1]
+
+
+PLAUSIBLE: Mapping[str, Plausible] = MappingProxyType(
+    {
+        "m2": Plausible((1e8, "100 km², larger than any park")),
+        "mu": Plausible((150_000.0, "100 km² (150,000 亩), larger than any park")),
+        "wan_yuan": Plausible((1e8, "1 万亿元 (10^12 yuan), more than any single project or enterprise")),
+        "kva": Plausible((1e7, "10,000 MVA, more than the largest 1000 kV substation (about 6,000 MVA)")),
+        "kv": Plausible((1100.0, "1100 kV, the highest transmission voltage in service (UHV DC)")),
+        "m3/d": Plausible((1e7, "10 million m³/day, more than a megacity's whole water supply")),
+        "nm3/h": Plausible((1e7, "10 million Nm³/h, more than a national trunk pipeline")),
+        "mw": Plausible((1e5, "100,000 MW, more than the largest power station (22,500 MW)")),
+        "ports": Plausible((1e7, "10 million ports, more than a city's telecom exchanges")),
+        "mm": Plausible((1e4, "10,000 mm, wider than the widest pipe or tunnel")),
+        "m": Plausible((1e5, "100 km, longer than any distance inside a park")),
+        "m3": Plausible((1e9, "10^9 m³ of earth, more than any park's leveling")),
+        "tce": Plausible((1e8, "10^8 t of standard coal a year, more than the largest steel group")),
+        "kn/m2": Plausible((1000.0, "1000 kN/m², far above any floor load (industrial floors carry 5–50)")),
+    }
+)
+"""The largest plausible value of each unit (by the unit keys of :data:`planner.fields.UNITS`).
+
+Generous on purpose: a bound refuses slips of the keyboard or of a unit (W for kW, 元 for
+万元, a number with exponent 21), never a real park's value.
+"""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_fault(text: str) -> str | None:
+    """Why ``text`` cannot be stored (a NUL or a lone surrogate, with its position), or None."""
+    if "\x00" in text:
+        return "the text contains a NUL character (\\x00), which no store can keep; remove it"
+    found = _SURROGATE.search(text)
+    if found:
+        code = f"U+{ord(found.group()):04X}"
+        return (
+            f"the text contains a lone surrogate ({code}) at position {found.start()}, half of a UTF-16 pair "
+            "and no character; send the text as valid Unicode (UTF-8)"
+        )
+    return None
+
+
+def bad_text(values: pd.Series) -> np.ndarray:
+    """Where ``values`` (any dtype) holds text with a NUL or a lone surrogate."""
+    if not len(values) or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter((isinstance(v, str) and text_fault(v) is not None for v in values.to_numpy(dtype=object)),
+                       bool, len(values))  # fmt: skip
+
+
+def is_flag(values: pd.Series) -> np.ndarray:
+    """Where ``values`` holds a yes/no value (Python, NumPy or pandas boolean)."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.notna().to_numpy(dtype=bool)
+    if values.dtype != object or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter((isinstance(v, bool | np.bool_) for v in values.to_numpy(dtype=object)), bool, len(values))
+
+
+_KIND_TEXT = {"str": "text", "float": "a number", "int": "a whole number", "date": "a date", "datetime": "a time"}
+
+
+def flag_fault(value: object, kind: str) -> str:
+    """Why a yes/no ``value`` cannot be a field of ``kind`` (``"str"``, ``"float"`` …)."""
+    return f"{value!r} is a yes/no value, not {_KIND_TEXT.get(kind, kind)}; give {_KIND_TEXT.get(kind, kind)}"
+
+
+def not_finite(value: object) -> bool:
+    """Whether ``value`` is a float NaN or infinity (JSON ``NaN``/``Infinity``), which no field may be set to."""
+    return isinstance(value, float | np.floating) and not math.isfinite(float(value))
