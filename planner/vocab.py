@@ -1,8 +1,8 @@
 """The words every layer of the planner shares, each written once.
 
 Checklist items of 七通一平, the networks with their labels and capacity units, the source
-kinds, the land-supply statuses and modes, the causes of government-caused delay, the
-idle-land rules, the per-mu classes and the industrial land classes. Each vocabulary maps
+kinds, the land-supply statuses and modes, the causes of delay of art. 8 (the government, force majeure),
+the idle-land rules, the per-mu classes and the industrial land classes. Each vocabulary maps
 a stored code to its Chinese and English label: ``STATUSES["reserved"][0] == "储备"``.
 
 This module sits at the bottom of the package (it imports nothing of the planner), so the
@@ -74,8 +74,14 @@ DELAY_CAUSES: Choices = _choices(
     petition=("群众信访事项", "unresolved petitions about the land"),
     military_or_heritage=("军事管制、文物保护", "military control or cultural-relic protection"),
     other_government=("政府其他行为", "other action of the government or its departments"),
+    force_majeure=("不可抗力", "force majeure: natural disaster and the like"),
 )
-"""Government-caused delays of 闲置土地处置办法 (2012) art. 8; they exclude fee and reclamation."""
+"""Causes of delay of 闲置土地处置办法 (2012) art. 8: the government's (¶1, items 1–6) and force majeure (¶2).
+
+Art. 8 ¶2 (因自然灾害等不可抗力导致土地闲置的，依照前款规定办理) treats force majeure as ¶1
+treats the government's causes: the land is still idle land, disposed of under arts. 12–13,
+with no idle-land fee and no reclamation without compensation (art. 14 applies 除本办法第八条规定情形外).
+"""
 
 IDLE_RULES: Choices = _choices(
     not_started=("超期未动工", "not started one full year after the agreed start date"),

@@ -151,7 +151,7 @@ def idle(
 
 
 def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
-    """The idle parcels: holder, area, which rule, since when, the fee, when reclaimable, a government cause."""
+    """The idle parcels: holder, area, which rule, since when, the fee, when reclaimable, an art. 8 cause."""
     table = Table(title=tr(language, f"闲置土地（截至 {day}）", f"Idle land as of {day}"))
     heads = (
         ("宗地代码", "parcel"),
@@ -162,7 +162,7 @@ def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
         ("天数", "days"),
         ("闲置费（万元）", "fee (万元)"),
         ("可无偿收回", "reclaimable from"),
-        ("政府原因", "government cause"),
+        ("闲置原因（第八条）", "cause (art. 8)"),
     )
     for zh, en in heads:
         table.add_column(tr(language, zh, en), overflow="fold")
@@ -177,7 +177,7 @@ def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
             str(row["idle_days"]),
             "—" if pd.isna(row["idle_fee_wan"]) else f"{row['idle_fee_wan']:,.1f}",
             "—" if pd.isna(row["reclaim_from"]) else f"{row['reclaim_from']:%Y-%m-%d}",
-            DELAY_CAUSES[row["government_cause"]][i] if row["government_cause"] else "",
+            DELAY_CAUSES[row["delay_cause"]][i] if row["delay_cause"] else "",
         )
     return table
 

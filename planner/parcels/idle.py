@@ -11,9 +11,12 @@ Article 2 makes supplied state land idle when
 
 Article 14: holder-caused idle land pays an idle-land fee of 20% of the land price
 once idle (one year), and may be reclaimed without compensation after two years.
-Article 8: delays caused by the government (land not delivered as agreed, plan or
-policy changes, …; ``delay_cause``) are recorded and excluded from fee and
-reclamation. The park configuration may change the years, fractions and rate.
+Article 8: delays caused by the government (¶1: land not delivered as agreed, plan or
+policy changes, …) or by force majeure (¶2: 因自然灾害等不可抗力导致土地闲置的，依照前款
+规定办理; ``delay_cause`` ``force_majeure``) are recorded: the land is still idle land, to be
+disposed of under arts. 12–13, but pays no fee and is not reclaimed without compensation
+(art. 14 applies 除本办法第八条规定情形外). The park configuration may change the years,
+fractions and rate.
 
 Periods are counted as the Civil Code counts them (民法典 arts. 201–203,
 :mod:`planner.parcels.periods`): the start day is not counted; a period in years ends
@@ -58,7 +61,7 @@ class IdleResult:
     ``table`` has one row per parcel (index ``parcel_id``) with the DESIGN columns
     ``idle_rule``, ``idle_since``, ``idle_fee_wan``, ``reclaim_from`` and, to explain
     them, ``idle_days``, ``reference_date`` (the date the period ran from),
-    ``government_cause``, ``resumed_on`` and ``note_zh`` / ``note_en``.
+    ``delay_cause`` (the art. 8 cause), ``resumed_on`` and ``note_zh`` / ``note_en``.
     """
 
     as_of: pd.Timestamp
@@ -158,7 +161,7 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
             "reclaim_from": reclaim.where(idle, pd.NaT),
             "idle_days": pd.array(np.where(idle, (day - since).dt.days, None), dtype="Int64"),
             "reference_date": reference.where(idle | resumed, pd.NaT),
-            "government_cause": pd.Series(fees.government_cause, index=p.index, dtype=object),
+            "delay_cause": pd.Series(fees.delay_cause, index=p.index, dtype=object),
             "resumed_on": p["actual_start_date"].where(resumed, pd.NaT),
             "weekends_only": weekends_only & (idle | resumed),
         }
@@ -285,11 +288,11 @@ def _halted(
 class _Fees:
     """Who caused each idle parcel's idleness and the idle-land fee it owes (art. 8, art. 14)."""
 
-    government_cause: np.ndarray
-    """The government-caused reason (``delay_cause``) of an idle parcel, else ``None``."""
+    delay_cause: np.ndarray
+    """The art. 8 cause (``delay_cause``: the government's or force majeure) of an idle parcel, else ``None``."""
     holder_caused: np.ndarray
     fee_wan: np.ndarray
-    """The fee: the rate times the land price for holder-caused idle land, 0 for government-caused, else NaN."""
+    """The fee: the rate times the land price for holder-caused idle land, 0 for an art. 8 cause, else NaN."""
     problems: list[Problem]
 
     @classmethod
@@ -361,7 +364,7 @@ class _IdleRow(Protocol):
     idle_fee_wan: float
     reclaim_from: pd.Timestamp
     reference_date: pd.Timestamp
-    government_cause: str | None
+    delay_cause: str | None
     resumed_on: pd.Timestamp
     weekends_only: bool
 
@@ -401,11 +404,18 @@ def _words(row: _IdleRow, day: pd.Timestamp, rules: _IdleRules) -> tuple[str, st
         f"or {rules.invested_min:.0%} invested"
     )
     since = f"{row.idle_since:%Y-%m-%d}"
-    if row.government_cause:
-        zh_cause, en_cause = DELAY_CAUSES[row.government_cause]
+    if row.delay_cause:
+        zh_cause, en_cause = DELAY_CAUSES[row.delay_cause]
+        if row.delay_cause == "force_majeure":
+            zh_cause, en_cause = (
+                "不可抗力（自然灾害等），依第八条第二款",
+                "force majeure (natural disaster and the like)",
+            )
+        else:
+            zh_cause, en_cause = f"政府原因（{zh_cause}）", f"government-caused ({en_cause})"
         return (
-            f"{base_zh}，自 {since} 起闲置；政府原因（{zh_cause}），不征闲置费、不无偿收回，应协商处置",
-            f"{base_en}; idle since {since}; government-caused ({en_cause}): no fee, no reclamation",
+            f"{base_zh}，自 {since} 起闲置；{zh_cause}，不征闲置费、不无偿收回，应协商处置",
+            f"{base_en}; idle since {since}; {en_cause}: no fee, no reclamation (art. 8)",
         )
     fee = "未记录土地价款" if np.isnan(row.idle_fee_wan) else f"闲置费 {row.idle_fee_wan:,.1f} 万元"
     fee_en = "no land price recorded" if np.isnan(row.idle_fee_wan) else f"idle-land fee {row.idle_fee_wan:,.1f} 万元"

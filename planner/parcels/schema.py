@@ -184,10 +184,13 @@ def _fields() -> list[Field]:
             "delay_cause",
             "str",
             "supply",
-            "政府原因",
-            "government-caused delay",
+            "闲置原因",
+            "cause of delay (art. 8)",
             allowed=DELAY_CAUSES,
-            description="A government-caused reason for delay (闲置土地处置办法 art. 8), or empty.",
+            description=(
+                "A cause of delay of 闲置土地处置办法 art. 8: the government's (¶1) or force majeure (¶2); "
+                "empty when the holder caused it."
+            ),
         ),
     ]
     for item in NETWORK_ITEMS:

@@ -125,7 +125,7 @@ def test_a_government_caused_delay_is_idle_but_pays_no_fee_and_is_not_reclaimed(
     assert row["idle_rule"] == "not_started"
     assert row["idle_fee_wan"] == 0.0
     assert pd.isna(row["reclaim_from"])
-    assert row["government_cause"] == "land_not_delivered"
+    assert row["delay_cause"] == "land_not_delivered"
     assert "政府原因（未按约定交付土地），不征闲置费、不无偿收回" in row["note_zh"]
 
 
