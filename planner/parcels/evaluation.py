@@ -35,6 +35,7 @@ from planner.errors import Problem
 from planner.fields import flag, problem_rows
 from planner.parcels.validation import DECLARED_AREA_TOLERANCE
 from planner.resources import data_path
+from planner.units import figures
 from planner.vocab import EVAL_CLASSES
 
 __all__ = ["EvaluationResult", "consistency_checks", "evaluate", "far_minimum", "is_industrial"]
@@ -204,7 +205,7 @@ _TEXT = {
         "output": "亩均产值 {v:,.0f} 万元/亩（基准 {b:g}）",
         "energy": "单位能耗产值 {v:,.1f} 万元/吨标煤（基准 {b:g}）",
         "no_energy": "无能耗数据，不计能耗得分",
-        "far": "容积率 {v:.2f}（{d} 行业下限 {b:g}，{verdict}）",
+        "far": "容积率 {v}（{d} 行业下限 {b}，{verdict}）",
         "far_low": "低于行业下限",
         "far_ok": "达标",
         "far_free": "容积率 {v:.2f}（行业无下限）",
@@ -218,7 +219,7 @@ _TEXT = {
         "output": "output {v:,.0f} 万元/mu (benchmark {b:g})",
         "energy": "output per tce {v:,.1f} 万元 (benchmark {b:g})",
         "no_energy": "no energy data, energy not scored",
-        "far": "FAR {v:.2f} (minimum {b:g} for {d}, {verdict})",
+        "far": "FAR {v} (minimum {b} for {d}, {verdict})",
         "far_low": "below it",
         "far_ok": "met",
         "far_free": "FAR {v:.2f} (no minimum for the industry)",
@@ -256,7 +257,8 @@ def _explain(row: _EvaluationRow, bench: Mapping[str, Benchmark], pos: int, lang
     ]
     if np.isfinite(row.far_min) and np.isfinite(row.far):
         verdict = t["far_low"] if row.far < row.far_min else t["far_ok"]
-        parts.append(t["far"].format(v=row.far, b=row.far_min, d=str(row.industry)[:3], verdict=verdict))
+        shown, minimum = figures(row.far, row.far_min, decimals=2)
+        parts.append(t["far"].format(v=shown, b=minimum, d=str(row.industry)[:3], verdict=verdict))
     elif np.isfinite(row.far):
         parts.append(t["far_free"].format(v=row.far))
     if not np.isfinite(row.far):

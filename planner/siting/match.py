@@ -43,6 +43,7 @@ from planner.siting.rules import (
     explain,
     in_leading_industry,
     rules_for,
+    standard_factory_text,
 )
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
 from planner.vocab import CHECKLIST_ITEMS, network_label
@@ -417,10 +418,7 @@ def _standard_factory(ctx: RuleContext, passes: np.ndarray, names: list[str]) ->
         return None
     factories = ctx.index.factories
     advice: dict[str, Any] = {
-        "message": (
-            f"项目投资 {ctx.project.investment_wan:,.0f} 万元，低于单独供地门槛 {limit:,.0f} 万元，"
-            "按规定不单独供地，宜入驻标准厂房"
-        ),
+        "message": standard_factory_text(ctx),
         "factories": [],
     }
     if factories is None or factories.empty:

@@ -19,6 +19,7 @@ from planner.codes import industry_admits
 from planner.infra.demand import SEWAGE_SHARE, demand
 from planner.siting.project import Project
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
+from planner.units import figures
 from planner.vocab import CHECKLIST_ITEMS, STATUSES, capacity_unit
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "explain",
     "needed_items",
     "rules_for",
+    "standard_factory_text",
 ]
 
 BASE_NEEDS = ("road", "water", "drainage", "power", "telecom", "leveled")
@@ -136,9 +138,11 @@ def in_leading_industry(index: SiteIndex, project: Project) -> list[str]:
 def standard_factory(ctx: RuleContext) -> np.ndarray:
     """A project under the park's investment floor gets no parcel of its own (``standard_factory_below_wan``).
 
-    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号) and the provinces' rules built on it:
-    small projects (commonly under 5000 万元 fixed investment) are not supplied separate land
-    but placed in standard factories (标准厂房) — DESIGN.md, Rules from regulation.
+    Source: a park's (or province's) own rule, not a national one. The national text,
+    工业项目建设用地控制指标 (国土资发〔2008〕24号) art. 五, sends projects suited to multi-storey
+    standard factories (适合多层标准厂房生产的工业项目) to them and supplies them no separate land
+    in principle, but names no amount; parks commonly draw the line at 5000 万元 of fixed
+    investment, the default here. The message says it is the park's rule (园区规定).
     """
     ok = ctx.project.investment_wan >= ctx.floor("standard_factory_below_wan")
     return np.full(len(ctx.index), ok)
@@ -280,7 +284,10 @@ def _capacity(net: str) -> Callable[[RuleContext], np.ndarray]:
 
 
 RULE_LABELS: dict[str, tuple[str, str]] = {
-    "standard_factory": ("投资额不足单独供地", "investment under the separate-parcel floor"),
+    "standard_factory": (
+        "投资额低于园区单独供地门槛（园区规定）",
+        "investment under the park's separate-parcel floor (a park rule)",
+    ),
     "available": ("非储备可供地", "not available (not reserved)"),
     "land_class": ("用地类别不符", "land class not compatible"),
     "zoning": ("产业准入不符", "industry not admitted"),
@@ -320,10 +327,17 @@ def explain(ctx: RuleContext, rule: str, at: np.ndarray) -> list[str]:
     raise KeyError(msg)
 
 
+def standard_factory_text(ctx: RuleContext) -> str:
+    """Why a project under the park's separate-parcel floor gets no parcel: the park's rule, with its figures."""
+    shown, limit = figures(ctx.project.investment_wan, ctx.floor("standard_factory_below_wan"), decimals=0)
+    return (
+        f"项目投资 {shown} 万元，低于园区规定的单独供地门槛 {limit} 万元（园区规定；国家控制指标要求"
+        "适合多层标准厂房的项目进入标准厂房、原则上不单独供地，未定金额）：宜入驻标准厂房"
+    )
+
+
 def _why_standard_factory(ctx: RuleContext, at: np.ndarray) -> list[str]:
-    limit = ctx.floor("standard_factory_below_wan")
-    text = f"项目投资 {ctx.project.investment_wan:,.0f} 万元，低于单独供地门槛 {limit:,.0f} 万元：宜入驻标准厂房"
-    return [text] * len(at)
+    return [standard_factory_text(ctx)] * len(at)
 
 
 def _why_not_available(ctx: RuleContext, at: np.ndarray) -> list[str]:
@@ -380,10 +394,11 @@ def _why_per_mu(ctx: RuleContext, rule: str, at: np.ndarray) -> list[str]:
     figure, key, name = _PER_MU[rule]
     total = getattr(ctx.project, figure)
     floor = ctx.floor(key)
-    return [
-        f"{name} {total / a:,.1f} 万元/亩，低于园区下限 {floor:,.0f} 万元/亩（地块相对项目过大）"
-        for a in ctx.index.area_mu[at]
-    ]
+    texts = []
+    for a in ctx.index.area_mu[at]:
+        shown, limit = figures(total / a, floor)
+        texts.append(f"{name} {shown} 万元/亩，低于园区下限 {limit} 万元/亩（地块相对项目过大）")
+    return texts
 
 
 def _why_not_ready(ctx: RuleContext, item: str, at: np.ndarray) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from planner.config import LeadingIndustry
 from planner.siting.match import match
 from planner.siting.project import parse_project
-from planner.siting.rules import RuleContext, needed_items, rules_for
+from planner.siting.rules import RULE_LABELS, RuleContext, explain, needed_items, rules_for
 from tests.siting.park import config, project, rect, site
 
 
@@ -81,6 +81,30 @@ def test_per_mu_floors_cap_the_parcel_size():
     assert verdict(index, project(land_mu=[80, 130]), "tax_per_mu") == [True, True, True]
 
 
+def test_a_failing_value_is_never_shown_as_its_floor():
+    """工业项目建设用地控制指标 (2008) 投资强度 at the park's floor (250 万元/亩): exactly the floor passes,
+    a hair under fails, and the message shows enough decimals to tell the two apart."""
+    index = site([rect(0, 100.0)])
+    assert verdict(index, project(investment_wan=25000), "investment_intensity") == [True]
+    record = project(investment_wan=24999)
+    assert verdict(index, record, "investment_intensity") == [False]
+    ctx = RuleContext.of(index, parse_project(record))
+    assert explain(ctx, "investment_intensity", np.array([0])) == [
+        "投资强度 249.99 万元/亩，低于园区下限 250 万元/亩（地块相对项目过大）"
+    ]
+    tiny = RuleContext.of(index, parse_project(project(investment_wan=24999.9)))
+    assert explain(tiny, "investment_intensity", np.array([0]))[0].startswith("投资强度 249.999 万元/亩")
+
+
+def test_the_5000_wan_rule_is_the_parks_own():
+    """The national text (国土资发〔2008〕24号 art. 五) names no amount: the message calls it the park's rule."""
+    ctx = RuleContext.of(site([rect(0, 100.0)]), parse_project(project(investment_wan=4999.6)))
+    (text,) = explain(ctx, "standard_factory", np.array([0]))
+    assert text.startswith("项目投资 4,999.6 万元，低于园区规定的单独供地门槛 5,000 万元（园区规定")
+    assert "按规定" not in text
+    assert "园区规定" in RULE_LABELS["standard_factory"][0]
+
+
 def test_needs_from_the_checklist_the_industry_and_the_project():
     index = site(row(1))
     names = lambda record: needed_items(index, parse_project(record))  # noqa: E731
@@ -126,7 +150,8 @@ def test_a_project_under_the_floor_gets_standard_factories_not_land():
     assert r.candidates.empty
     # F2 has too little free area; F1 stands on M1 land (lighter than M2); F4's parcel is zoned for C39
     assert [f["factory_id"] for f in r.standard_factory["factories"]] == ["F3"]
-    assert "低于单独供地门槛 5,000 万元" in r.standard_factory["message"]
+    assert "项目投资 4,999 万元，低于园区规定的单独供地门槛 5,000 万元（园区规定" in r.standard_factory["message"]
+    assert "按规定" not in r.standard_factory["message"]
     assert match(index, parse_project(project(investment_wan=5000))).standard_factory is None
 
 
