@@ -54,15 +54,29 @@ def is_industrial(land_use: pd.Series) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _far_table() -> dict[str, float]:
+    """The 2008 minimum FAR by GB/T 4754-2017 code: divisions, and the groups the 2008 table sets apart."""
     table = pd.read_csv(data_path("manufacturing_divisions.csv"), dtype={"code_2017": str})
-    table = table.dropna(subset=["far_min_2008"])
-    return dict(zip(table["code_2017"], table["far_min_2008"].astype(float), strict=True))
+    groups = pd.read_csv(data_path("far_min_2008_groups.csv"), dtype={"code_2017": str})
+    rows = pd.concat([table, groups]).dropna(subset=["far_min_2008"])
+    return dict(zip(rows["code_2017"], rows["far_min_2008"].astype(float), strict=True))
 
 
 def far_minimum(industry: pd.Series) -> np.ndarray:
-    """Minimum floor-area ratio of each industry's division (C3670 → C36 → 0.7); NaN where none is set."""
-    division = industry.fillna("").astype(str).str[:3]
-    return np.asarray(division.map(_far_table()).to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    """Minimum floor-area ratio of each industry: its group's where the 2008 table sets one, else its division's.
+
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号), 表2 容积率控制指标, by GB/T 4754-2002
+    division. 2002's 29 橡胶制品业 (≥ 0.8) and 30 塑料制品业 (≥ 1.0) are one 2017 division, C29:
+    C291 takes 0.8 and C292 1.0 (``data/far_min_2008_groups.csv``); a code given only as
+    ``C29`` takes the lower, 0.8. NaN where no minimum is set.
+
+    >>> far_minimum(pd.Series(["C2927", "C2911", "C29", "C3670", "G5920", None])).tolist()
+    [1.0, 0.8, 0.8, 0.7, nan, nan]
+    """
+    codes = industry.fillna("").astype(str)
+    table = _far_table()
+    group = codes.str[:4].map(table)
+    division = codes.str[:3].map(table)
+    return np.asarray(group.fillna(division).to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
 @dataclass

@@ -44,6 +44,7 @@ from planner.siting.rules import (
     in_leading_industry,
     rules_for,
     standard_factory_text,
+    unchecked_controls,
 )
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
 from planner.vocab import CHECKLIST_ITEMS, network_label
@@ -222,7 +223,7 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
 
 def _notes(index: SiteIndex, project: Project, groups: list[tuple[int, ...]]) -> list[str]:
     """What an officer should know beside the candidates: the project's own notes, leading industry, what is unknown."""
-    notes = list(project.notes)
+    notes = [*project.notes, *unchecked_controls(project)]
     leading = in_leading_industry(index, project)
     if index.config.leading_industries:
         notes.append(
