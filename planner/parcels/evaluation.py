@@ -6,8 +6,13 @@ Each producing industrial parcel gets four indicators:
 - ``output_per_mu_wan`` = ``output_wan / area_mu`` (亩均产值, 万元/亩);
 - ``output_per_tce_wan`` = ``output_wan / energy_tce`` (单位能耗产值, 万元/吨标准煤);
 - ``far`` = ``floor_area_m2 / area_m2`` (容积率), against ``far_min``, the minimum of
-  the industry's GB/T 4754 division in the 2008 land-supply control indicators
-  (``data/manufacturing_divisions.csv``).
+  the industry's GB/T 4754 division (or group, C291/C292) in the 2008 land-supply control
+  indicators (``data/manufacturing_divisions.csv``, ``data/far_min_2008_groups.csv``).
+
+Beside the score, ``building_coverage_pct`` = ``footprint_m2 / area_m2`` is checked against
+``building_coverage_min`` (建筑系数 ≥ 30%, 国土资发〔2008〕24号 art. 四(三)) where the footprint
+is recorded; the parcel layer holds no administration or green land, so the 7% and 20%
+caps are said to be unchecked.
 
 Each indicator scores ``min(value / benchmark, cap)`` (the FAR minimum is a floor to
 meet, so its score stops at 1); the benchmarks are the park's
@@ -142,7 +147,8 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
         }
     )
     table["class_zh"] = table["eval_class"].map(lambda c: EVAL_CLASSES[c][0])
-    bench = {k: v[1] for k, v in benchmarks.items()}
+    bench: dict[str, Benchmark] = {k: v[1] for k, v in benchmarks.items()}
+    bench["coverage"] = 100 * config.threshold("building_coverage_min")
     records = list(table.itertuples())
     for lang in ("zh", "en"):
         table[f"explanation_{lang}"] = [
@@ -182,6 +188,7 @@ def _indicators(p: pd.DataFrame) -> dict[str, np.ndarray]:
     output = p["output_wan"].to_numpy(dtype=float, na_value=np.nan)
     energy = p["energy_tce"].to_numpy(dtype=float, na_value=np.nan)
     floor = p["floor_area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    footprint = p["footprint_m2"].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "tax_per_mu_wan": tax / area_mu,
@@ -189,6 +196,7 @@ def _indicators(p: pd.DataFrame) -> dict[str, np.ndarray]:
             "output_per_tce_wan": np.where(energy > 0, output / energy, np.nan),
             "far": floor / p["area_m2"].to_numpy(dtype=float),
             "far_min": far_minimum(p["industry"]),
+            "building_coverage_pct": 100 * footprint / p["area_m2"].to_numpy(dtype=float),
         }
 
 
@@ -224,6 +232,10 @@ _TEXT = {
         "far_ok": "达标",
         "far_free": "容积率 {v:.2f}（行业无下限）",
         "no_far": "无建筑面积数据，不计容积率得分",
+        "coverage": "建筑系数 {v}%（下限 {b}%，{verdict}）",
+        "coverage_low": "低于下限",
+        "no_coverage": "无建筑基底面积数据，未核验建筑系数",
+        "unchecked": "宗地图层无行政办公及生活服务设施用地、绿地数据，未核验7%、20%上限",
         "tail": "综合得分 {score:.1f} → {cls} 类 {label}",
         "low": "；列为低效用地",
         "sep": "；",
@@ -238,6 +250,10 @@ _TEXT = {
         "far_ok": "met",
         "far_free": "FAR {v:.2f} (no minimum for the industry)",
         "no_far": "no floor area recorded, FAR not scored",
+        "coverage": "building coverage {v}% (minimum {b}%, {verdict})",
+        "coverage_low": "below it",
+        "no_coverage": "no footprint recorded, building coverage not checked",
+        "unchecked": "the parcel layer has no admin/living or green land: the 7% and 20% caps not checked",
         "tail": "score {score:.1f} → class {cls} ({label})",
         "low": "; low-efficiency land",
         "sep": "; ",
@@ -254,6 +270,7 @@ class _EvaluationRow(Protocol):
     output_per_tce_wan: float
     far: float
     far_min: float
+    building_coverage_pct: float
     score: float
     eval_class: str
     low_efficiency: bool
@@ -277,6 +294,13 @@ def _explain(row: _EvaluationRow, bench: Mapping[str, Benchmark], pos: int, lang
         parts.append(t["far_free"].format(v=row.far))
     if not np.isfinite(row.far):
         parts.append(t["no_far"])
+    if np.isfinite(row.building_coverage_pct):
+        low = row.building_coverage_pct < _benchmark(bench["coverage"], pos)
+        shown, minimum = figures(row.building_coverage_pct, _benchmark(bench["coverage"], pos))
+        parts.append(t["coverage"].format(v=shown, b=minimum, verdict=t["coverage_low"] if low else t["far_ok"]))
+    else:
+        parts.append(t["no_coverage"])
+    parts.append(t["unchecked"])
     label = EVAL_CLASSES[row.eval_class][0 if lang == "zh" else 1]
     tail = t["tail"].format(score=row.score, cls=row.eval_class, label=label) + (t["low"] if row.low_efficiency else "")
     return t["sep"].join([*parts, tail])
