@@ -1,6 +1,7 @@
 """Code lists the parcel layer checks against.
 
-- ``land_use``: the 用地用海分类 codes of ``data/land_use_codes.csv``.
+- ``land_use``: the 用地用海分类 codes of ``data/land_use_codes.csv``; the land of
+  工矿仓储用地 (GB/T 21010-2017 class 06) is :func:`is_industrial_storage`.
 - ``industry`` and ``zone_industries``: GB/T 4754-2017 codes written with their
   section letter: ``C36`` (division 大类), ``C367`` (group 中类), ``C3670``
   (class 小类). A code is valid when its two-digit division lies in its
@@ -13,17 +14,25 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from planner.resources import data_path
 
 __all__ = [
+    "INDUSTRIAL_STORAGE_PREFIXES",
     "industry_admits",
     "industry_code_problem",
     "industry_sections",
+    "is_industrial_storage",
     "land_use_codes",
     "split_codes",
 ]
+
+INDUSTRIAL_STORAGE_PREFIXES = ("10", "11")
+"""用地用海分类 codes of 工矿仓储用地: ``10`` 工矿用地 (1001 工业, 1002 采矿, 1003 盐田) and ``11``
+仓储用地 (1101 物流仓储, 1102 储备库), the land of GB/T 21010-2017 class 06 工矿仓储用地
+(0601 工业, 0602 采矿, 0603 盐田, 0604 仓储)."""
 
 _INDUSTRY_RE = re.compile(r"^([A-T])(\d{2})(\d{1,2})?$")
 _SEPARATORS = re.compile(r"[,，、;；\s]+")
@@ -34,6 +43,21 @@ def land_use_codes() -> pd.DataFrame:
     """The land-use code table, indexed by code (a string: ``"100101"``)."""
     table = pd.read_csv(data_path("land_use_codes.csv"), dtype=str, keep_default_na=False)
     return table.set_index("code")
+
+
+def is_industrial_storage(land_use: pd.Series) -> np.ndarray:
+    """Whether each land-use code is 工矿仓储用地 (industrial, mining and storage land).
+
+    Source: GB/T 21010-2017 土地利用现状分类, class 06 工矿仓储用地 (工业、采矿、盐田、仓储),
+    the class the development-zone evaluation (开发区土地集约利用评价规程, 2014) takes for
+    工业用地率 and the industrial floor-area ratio; in 用地用海分类 (2023) it is 10 工矿用地 and
+    11 仓储用地, so 储备库 (1102) and 采矿 (1002) are in it. A code that is only ``1`` is not.
+
+    >>> is_industrial_storage(pd.Series(["100102", "1002", "1102", "110101", "0901", None])).tolist()
+    [True, True, True, True, False, False]
+    """
+    codes = land_use.astype(object).where(land_use.notna(), "").astype(str)
+    return np.asarray(codes.str.startswith(INDUSTRIAL_STORAGE_PREFIXES), dtype=bool)
 
 
 @lru_cache(maxsize=1)

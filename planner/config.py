@@ -55,6 +55,8 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "building_coverage_min": 0.30,
     "admin_living_share_max": 0.07,
     "green_ratio_max": 0.20,
+    # the park's region class in 表1 of the 2008 indicators (一类–七类 by land grade; 0: not set)
+    "investment_region_class": 0.0,
     # park floors per mu (common local rules; parks set their own)
     "investment_intensity_min_wan_per_mu": 250.0,
     "output_min_wan_per_mu": 400.0,
@@ -289,6 +291,10 @@ class ParkConfig:
 
     def _check_scores(self) -> None:
         """Counts that must be whole (parcels in a group, parcels drawn inline) and class floors falling A to C."""
+        region = self.threshold("investment_region_class")
+        if region not in (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0):
+            msg = f"`thresholds.investment_region_class` must be 1–7 (一类–七类) or 0 (not set), got {region:g}"
+            raise ConfigError(msg)
         if self.threshold("siting_group_max_parcels") not in (1.0, 2.0, 3.0):
             value = self.threshold("siting_group_max_parcels")
             msg = f"`thresholds.siting_group_max_parcels` must be 1, 2 or 3, got {value:g}"

@@ -21,6 +21,7 @@ __all__ = [
     "M2_PER_HECTARE",
     "M2_PER_MU",
     "MU_PER_HECTARE",
+    "figures",
     "hectare_to_m2",
     "hectare_to_mu",
     "m2_to_hectare",
@@ -65,3 +66,35 @@ def mu_to_hectare(area_mu: Number) -> Number:
 def hectare_to_mu(area_ha: Number) -> Number:
     """Hectares to mu (亩)."""
     return area_ha * MU_PER_HECTARE
+
+
+def figures(value: float, limit: float, *, decimals: int = 1) -> tuple[str, str]:
+    """``value`` and ``limit`` as texts that never show a value different from its limit as the limit.
+
+    The limit is written as it is set (``250``, ``0.8``, ``5,000``); the value with
+    ``decimals`` decimals, or as many more as it takes (up to 6) for it not to read as
+    the limit — a failing 249.99 is not shown as 250.0 beside a floor of 250.
+
+    >>> figures(249.99, 250)
+    ('249.99', '250')
+    >>> figures(4999.6, 5000, decimals=0)
+    ('4,999.6', '5,000')
+    >>> figures(0.79, 0.8, decimals=2)
+    ('0.79', '0.8')
+    >>> figures(260.0, 250)
+    ('260.0', '250')
+    """
+    shown_limit = _plain(limit)
+    for d in range(decimals, 7):
+        text = f"{value:,.{d}f}"
+        if value == limit or float(text.replace(",", "")) != float(shown_limit.replace(",", "")):
+            return text, shown_limit
+    return f"{value:,.6f}", shown_limit
+
+
+def _plain(number: float) -> str:
+    """A set figure with the decimals it has (up to 6): ``250``, ``0.8``, ``5,000``, ``1.25``."""
+    for d in range(7):
+        if round(number, d) == round(number, 6):
+            return f"{number:,.{d}f}"
+    return f"{number:,.6f}"

@@ -24,6 +24,7 @@ __all__ = [
     "LAND_CLASSES",
     "NETWORKS",
     "NETWORK_ITEMS",
+    "NETWORK_LAYERS",
     "NETWORK_OF_KIND",
     "ROAD_CLASSES",
     "SOURCE_KINDS",
@@ -127,6 +128,17 @@ NETWORKS: Choices = _choices(
     heat=("热力", "heat"),
 )
 """The networks by their layer names (``road`` → ``road_lines``), with the labels of their lines."""
+
+NETWORK_LAYERS: Choices = _choices(
+    road=("道路图层", "road layer"),
+    water=("给水管网图层", "water-supply network layer"),
+    drainage=("排水管网图层", "drainage network layer"),
+    power=("电力线路图层", "power-line layer"),
+    telecom=("通信线路图层", "telecom-line layer"),
+    gas=("燃气管网图层", "gas network layer"),
+    heat=("热力管网图层", "heat network layer"),
+)
+"""Each network's line layer by what it holds — roads, pipes (管网) or lines (线路) — as a reason names it."""
 
 SOURCE_KINDS: Choices = _choices(
     gateway=("高速出入口", "highway gateway"),

@@ -148,9 +148,22 @@ def test_stats_prints_and_writes_indicators_and_the_evaluation(park_copy, tmp_pa
     assert pd.read_csv(csv, encoding="utf-8-sig")["park_id"].tolist() == ["CZ-DEMO", "ALL"]
     evaluation = pd.read_csv(ev, encoding="utf-8-sig")
     assert evaluation["explanation"].str.contains("综合得分").all()
+    assert "全国国家级开发区2019监测" in out.stdout
     english = run("stats", str(park_copy), "--as-of", "2027-12-31", "--lang", "en")
     assert "land development rate (%)" in english.stdout
     assert "idle as of 2027-12-31" in english.stdout
+
+
+def test_stats_explain_shows_each_formula_with_its_figures_and_source(park_copy):
+    out = run("stats", str(park_copy), "--explain")
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "指标的计算与依据" in text
+    assert "分子: 已达到供地条件的土地面积（已供应，及已收储且三通一平） = " in text
+    assert "分母: 园区土地面积（宗地合计） = " in text
+    assert "依据: 开发区土地集约利用评价规程（2014年度试行）：土地开发率" in text
+    english = run("stats", str(park_copy), "--explain", "--lang", "en")
+    assert "numerator: area available for supply" in english.stdout
 
 
 def test_idle_and_stats_name_a_missing_park(tmp_path):

@@ -1,6 +1,7 @@
+import pandas as pd
 import pytest
 
-from planner.codes import industry_admits, industry_code_problem, land_use_codes, split_codes
+from planner.codes import industry_admits, industry_code_problem, is_industrial_storage, land_use_codes, split_codes
 
 
 @pytest.mark.parametrize("code", ["C13", "C43", "C36", "C367", "C3670", "G59", "G5920", "D4420", "A01", "T97"])
@@ -46,3 +47,12 @@ def test_land_use_table_has_the_industrial_classes():
     assert table.loc["1101", "name_zh"] == "物流仓储用地"
     assert table.loc["0701", "name_zh"] == "城镇住宅用地"  # leading zero kept
     assert table.index.is_unique
+
+
+def test_industrial_storage_land_is_gbt21010_class_06():
+    """GB/T 21010-2017 06 工矿仓储用地 = 工业, 采矿, 盐田, 仓储: 用地用海 10xx and 11xx, 储备库 1102 included."""
+    table = land_use_codes()
+    inside = [c for c in table.index if is_industrial_storage(pd.Series([c]))[0]]
+    assert inside == ["10", "1001", "100101", "100102", "100103", "1002", "1003", "11", "1101", "110101", "110102",
+                      "110103", "1102"]  # fmt: skip
+    assert not is_industrial_storage(pd.Series(["1201", "0901", "", None])).any()

@@ -149,3 +149,11 @@ def test_a_park_id_cannot_hold_paths_spaces_or_markup(park_id):
 
 def test_a_park_id_may_be_chinese():
     assert ParkConfig(park_id="示范园区-1", name="x", crs_epsg=4548).park_id == "示范园区-1"
+
+
+@pytest.mark.parametrize("region", [8.0, 2.5])
+def test_region_class_is_one_to_seven_or_unset(region):
+    """国土资发〔2008〕24号 表1 has seven region classes (一类–七类); 0 means the park names none."""
+    with pytest.raises(ConfigError, match=r"investment_region_class` must be 1–7"):
+        ParkConfig(park_id="P", name="园", crs_epsg=4548, thresholds={"investment_region_class": region})
+    assert ParkConfig(park_id="P", name="园", crs_epsg=4548).threshold("investment_region_class") == 0

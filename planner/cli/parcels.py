@@ -36,7 +36,7 @@ from planner.config import ParkConfig
 from planner.errors import PlannerError
 from planner.exchange.export import write_geojson
 from planner.parcels.evaluation import EvaluationResult, consistency_checks, evaluate
-from planner.parcels.indicators import INDICATORS, NATIONAL_2019
+from planner.parcels.indicators import INDICATORS, NATIONAL_2019, NATIONAL_2019_LABEL, explain
 from planner.parcels.query import filter_parcels
 from planner.store import ParkStore
 from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, EVAL_CLASSES, IDLE_RULES, STATUSES
@@ -249,6 +249,13 @@ def stats(
         Path | None,
         typer.Option("--evaluation", help="亩均评价明细 CSV / Write the per-enterprise evaluation as CSV."),
     ] = None,
+    explain_: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="列出每项指标的公式、分子分母数值与依据 / Show each indicator's formula, figures and source.",
+        ),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """园区土地集约利用指标、亩均效益评价与数据一致性检查。
@@ -262,6 +269,8 @@ def stats(
     indicators = land_indicators(store, parcels, as_of=parse_date(as_of))
     row = indicators.of_park(config.park_id)
     console.print(_indicator_table(row, config, indicators.idle_as_of, language))
+    if explain_:
+        _print_explanation(row, language)
     lacking = {k: int(row[f"industrial_lacking_{k}"]) for k in ("floor_area", "investment", "tax")}
     if any(lacking.values()):
         console.print(
@@ -295,7 +304,7 @@ def _indicator_table(row: pd.Series, config: ParkConfig, basis: str | None, lang
             f"{config.name_en or config.name}: land indicators (idle as of {basis or 'never classified'})",
         )
     )
-    for zh, en in (("指标", "indicator"), ("本园区", "park"), ("全国开发区2019", "national 2019")):
+    for zh, en in (("指标", "indicator"), ("本园区", "park"), NATIONAL_2019_LABEL):
         table.add_column(tr(language, zh, en), overflow="fold")
     for ind in INDICATORS:
         value = row[ind.name]
@@ -306,6 +315,16 @@ def _indicator_table(row: pd.Series, config: ParkConfig, basis: str | None, lang
             "" if national is None else f"{national:,.2f}",
         )
     return table
+
+
+def _print_explanation(row: pd.Series, language: str) -> None:
+    """Each indicator's formula, the figures it divides and its source, one block per indicator."""
+    console.print(tr(language, "指标的计算与依据：", "How each indicator is computed, and its source:"))
+    names = (("公式", "formula"), ("分子", "numerator"), ("分母", "denominator"), ("依据", "source"))
+    for line in explain(row, language).itertuples(index=False):
+        console.print(f"{line.indicator} = {line.value}", markup=False, highlight=False)
+        for (zh, en), text in zip(names, (line.formula, line.numerator, line.denominator, line.source), strict=True):
+            console.print(f"  {tr(language, zh, en)}: {text}", markup=False, highlight=False)
 
 
 def _print_evaluation(evaluated: EvaluationResult, language: str) -> None:

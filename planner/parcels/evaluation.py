@@ -6,8 +6,13 @@ Each producing industrial parcel gets four indicators:
 - ``output_per_mu_wan`` = ``output_wan / area_mu`` (亩均产值, 万元/亩);
 - ``output_per_tce_wan`` = ``output_wan / energy_tce`` (单位能耗产值, 万元/吨标准煤);
 - ``far`` = ``floor_area_m2 / area_m2`` (容积率), against ``far_min``, the minimum of
-  the industry's GB/T 4754 division in the 2008 land-supply control indicators
-  (``data/manufacturing_divisions.csv``).
+  the industry's GB/T 4754 division (or group, C291/C292) in the 2008 land-supply control
+  indicators (``data/manufacturing_divisions.csv``, ``data/far_min_2008_groups.csv``).
+
+Beside the score, ``building_coverage_pct`` = ``footprint_m2 / area_m2`` is checked against
+``building_coverage_min`` (建筑系数 ≥ 30%, 国土资发〔2008〕24号 art. 四(三)) where the footprint
+is recorded; the parcel layer holds no administration or green land, so the 7% and 20%
+caps are said to be unchecked.
 
 Each indicator scores ``min(value / benchmark, cap)`` (the FAR minimum is a floor to
 meet, so its score stops at 1); the benchmarks are the park's
@@ -35,6 +40,7 @@ from planner.errors import Problem
 from planner.fields import flag, problem_rows
 from planner.parcels.validation import DECLARED_AREA_TOLERANCE
 from planner.resources import data_path
+from planner.units import figures
 from planner.vocab import EVAL_CLASSES
 
 __all__ = ["EvaluationResult", "consistency_checks", "evaluate", "far_minimum", "is_industrial"]
@@ -53,15 +59,29 @@ def is_industrial(land_use: pd.Series) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _far_table() -> dict[str, float]:
+    """The 2008 minimum FAR by GB/T 4754-2017 code: divisions, and the groups the 2008 table sets apart."""
     table = pd.read_csv(data_path("manufacturing_divisions.csv"), dtype={"code_2017": str})
-    table = table.dropna(subset=["far_min_2008"])
-    return dict(zip(table["code_2017"], table["far_min_2008"].astype(float), strict=True))
+    groups = pd.read_csv(data_path("far_min_2008_groups.csv"), dtype={"code_2017": str})
+    rows = pd.concat([table, groups]).dropna(subset=["far_min_2008"])
+    return dict(zip(rows["code_2017"], rows["far_min_2008"].astype(float), strict=True))
 
 
 def far_minimum(industry: pd.Series) -> np.ndarray:
-    """Minimum floor-area ratio of each industry's division (C3670 → C36 → 0.7); NaN where none is set."""
-    division = industry.fillna("").astype(str).str[:3]
-    return np.asarray(division.map(_far_table()).to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    """Minimum floor-area ratio of each industry: its group's where the 2008 table sets one, else its division's.
+
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号), 表2 容积率控制指标, by GB/T 4754-2002
+    division. 2002's 29 橡胶制品业 (≥ 0.8) and 30 塑料制品业 (≥ 1.0) are one 2017 division, C29:
+    C291 takes 0.8 and C292 1.0 (``data/far_min_2008_groups.csv``); a code given only as
+    ``C29`` takes the lower, 0.8. NaN where no minimum is set.
+
+    >>> far_minimum(pd.Series(["C2927", "C2911", "C29", "C3670", "G5920", None])).tolist()
+    [1.0, 0.8, 0.8, 0.7, nan, nan]
+    """
+    codes = industry.fillna("").astype(str)
+    table = _far_table()
+    group = codes.str[:4].map(table)
+    division = codes.str[:3].map(table)
+    return np.asarray(group.fillna(division).to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
 @dataclass
@@ -127,7 +147,8 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
         }
     )
     table["class_zh"] = table["eval_class"].map(lambda c: EVAL_CLASSES[c][0])
-    bench = {k: v[1] for k, v in benchmarks.items()}
+    bench: dict[str, Benchmark] = {k: v[1] for k, v in benchmarks.items()}
+    bench["coverage"] = 100 * config.threshold("building_coverage_min")
     records = list(table.itertuples())
     for lang in ("zh", "en"):
         table[f"explanation_{lang}"] = [
@@ -167,6 +188,7 @@ def _indicators(p: pd.DataFrame) -> dict[str, np.ndarray]:
     output = p["output_wan"].to_numpy(dtype=float, na_value=np.nan)
     energy = p["energy_tce"].to_numpy(dtype=float, na_value=np.nan)
     floor = p["floor_area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    footprint = p["footprint_m2"].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "tax_per_mu_wan": tax / area_mu,
@@ -174,6 +196,7 @@ def _indicators(p: pd.DataFrame) -> dict[str, np.ndarray]:
             "output_per_tce_wan": np.where(energy > 0, output / energy, np.nan),
             "far": floor / p["area_m2"].to_numpy(dtype=float),
             "far_min": far_minimum(p["industry"]),
+            "building_coverage_pct": 100 * footprint / p["area_m2"].to_numpy(dtype=float),
         }
 
 
@@ -204,11 +227,15 @@ _TEXT = {
         "output": "亩均产值 {v:,.0f} 万元/亩（基准 {b:g}）",
         "energy": "单位能耗产值 {v:,.1f} 万元/吨标煤（基准 {b:g}）",
         "no_energy": "无能耗数据，不计能耗得分",
-        "far": "容积率 {v:.2f}（{d} 行业下限 {b:g}，{verdict}）",
+        "far": "容积率 {v}（{d} 行业下限 {b}，{verdict}）",
         "far_low": "低于行业下限",
         "far_ok": "达标",
         "far_free": "容积率 {v:.2f}（行业无下限）",
         "no_far": "无建筑面积数据，不计容积率得分",
+        "coverage": "建筑系数 {v}%（下限 {b}%，{verdict}）",
+        "coverage_low": "低于下限",
+        "no_coverage": "无建筑基底面积数据，未核验建筑系数",
+        "unchecked": "宗地图层无行政办公及生活服务设施用地、绿地数据，未核验7%、20%上限",
         "tail": "综合得分 {score:.1f} → {cls} 类 {label}",
         "low": "；列为低效用地",
         "sep": "；",
@@ -218,11 +245,15 @@ _TEXT = {
         "output": "output {v:,.0f} 万元/mu (benchmark {b:g})",
         "energy": "output per tce {v:,.1f} 万元 (benchmark {b:g})",
         "no_energy": "no energy data, energy not scored",
-        "far": "FAR {v:.2f} (minimum {b:g} for {d}, {verdict})",
+        "far": "FAR {v} (minimum {b} for {d}, {verdict})",
         "far_low": "below it",
         "far_ok": "met",
         "far_free": "FAR {v:.2f} (no minimum for the industry)",
         "no_far": "no floor area recorded, FAR not scored",
+        "coverage": "building coverage {v}% (minimum {b}%, {verdict})",
+        "coverage_low": "below it",
+        "no_coverage": "no footprint recorded, building coverage not checked",
+        "unchecked": "the parcel layer has no admin/living or green land: the 7% and 20% caps not checked",
         "tail": "score {score:.1f} → class {cls} ({label})",
         "low": "; low-efficiency land",
         "sep": "; ",
@@ -239,6 +270,7 @@ class _EvaluationRow(Protocol):
     output_per_tce_wan: float
     far: float
     far_min: float
+    building_coverage_pct: float
     score: float
     eval_class: str
     low_efficiency: bool
@@ -256,11 +288,19 @@ def _explain(row: _EvaluationRow, bench: Mapping[str, Benchmark], pos: int, lang
     ]
     if np.isfinite(row.far_min) and np.isfinite(row.far):
         verdict = t["far_low"] if row.far < row.far_min else t["far_ok"]
-        parts.append(t["far"].format(v=row.far, b=row.far_min, d=str(row.industry)[:3], verdict=verdict))
+        shown, minimum = figures(row.far, row.far_min, decimals=2)
+        parts.append(t["far"].format(v=shown, b=minimum, d=str(row.industry)[:3], verdict=verdict))
     elif np.isfinite(row.far):
         parts.append(t["far_free"].format(v=row.far))
     if not np.isfinite(row.far):
         parts.append(t["no_far"])
+    if np.isfinite(row.building_coverage_pct):
+        low = row.building_coverage_pct < _benchmark(bench["coverage"], pos)
+        shown, minimum = figures(row.building_coverage_pct, _benchmark(bench["coverage"], pos))
+        parts.append(t["coverage"].format(v=shown, b=minimum, verdict=t["coverage_low"] if low else t["far_ok"]))
+    else:
+        parts.append(t["no_coverage"])
+    parts.append(t["unchecked"])
     label = EVAL_CLASSES[row.eval_class][0 if lang == "zh" else 1]
     tail = t["tail"].format(score=row.score, cls=row.eval_class, label=label) + (t["low"] if row.low_efficiency else "")
     return t["sep"].join([*parts, tail])

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from planner.config import ParkConfig
-from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
+from planner.vocab import NETWORK_ITEMS, NETWORK_LAYERS
 
 __all__ = ["READINESS_COLUMNS", "ReadinessResult", "compute_readiness"]
 
@@ -146,7 +146,7 @@ def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> 
         columns = {
             item: pd.array([pd.NA] * len(p), dtype="boolean"),
             f"{item}_distance_m": np.nan,
-            f"{item}_reason": ("[登记] 无" + CHECKLIST_ITEMS[item][0][1:] + "管网图层，" + said).to_numpy(),
+            f"{item}_reason": ("[登记] 无" + NETWORK_LAYERS[item][0] + "，" + said).to_numpy(),
         }
         return _Item(columns, "declared", p[f"declared_{item}"])
     cov = coverage.reindex(p.index)

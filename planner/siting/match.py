@@ -43,6 +43,8 @@ from planner.siting.rules import (
     explain,
     in_leading_industry,
     rules_for,
+    standard_factory_text,
+    unchecked_controls,
 )
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
 from planner.vocab import CHECKLIST_ITEMS, network_label
@@ -221,7 +223,7 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
 
 def _notes(index: SiteIndex, project: Project, groups: list[tuple[int, ...]]) -> list[str]:
     """What an officer should know beside the candidates: the project's own notes, leading industry, what is unknown."""
-    notes = list(project.notes)
+    notes = [*project.notes, *unchecked_controls(project)]
     leading = in_leading_industry(index, project)
     if index.config.leading_industries:
         notes.append(
@@ -417,10 +419,7 @@ def _standard_factory(ctx: RuleContext, passes: np.ndarray, names: list[str]) ->
         return None
     factories = ctx.index.factories
     advice: dict[str, Any] = {
-        "message": (
-            f"项目投资 {ctx.project.investment_wan:,.0f} 万元，低于单独供地门槛 {limit:,.0f} 万元，"
-            "按规定不单独供地，宜入驻标准厂房"
-        ),
+        "message": standard_factory_text(ctx),
         "factories": [],
     }
     if factories is None or factories.empty:

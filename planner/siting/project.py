@@ -44,6 +44,9 @@ FIELDS = (
     "earliest_start",
     "land_class",
     "floor_area_m2",
+    "building_coverage_pct",
+    "admin_share_pct",
+    "green_ratio_pct",
 )
 _REQUIRED = ("name", "industry", "land_mu", "investment_wan")
 # fields people write in another unit, and what to write instead
@@ -96,6 +99,12 @@ class Project:
     earliest_start: date | None = None
     land_class: str = ""
     floor_area_m2: float | None = None
+    building_coverage_pct: float | None = None
+    """Planned building coverage (建筑系数), % of the project's land."""
+    admin_share_pct: float | None = None
+    """Planned administration and living-service land (行政办公及生活服务设施用地), % of the project's land."""
+    green_ratio_pct: float | None = None
+    """Planned green ratio (绿地率), % of the project's land."""
     notes: tuple[str, ...] = field(default=())
     """Warnings: plausible but odd values (e.g. very little power for the land)."""
 
@@ -123,6 +132,9 @@ class Project:
             "earliest_start": self.earliest_start.isoformat() if self.earliest_start else None,
             "land_class": self.land_class,
             "floor_area_m2": self.floor_area_m2,
+            "building_coverage_pct": self.building_coverage_pct,
+            "admin_share_pct": self.admin_share_pct,
+            "green_ratio_pct": self.green_ratio_pct,
         }
 
 
@@ -169,6 +181,8 @@ def parse_project(data: Mapping[str, Any], *, row: int | None = None) -> Project
     for key, unit in _OPTIONAL_FIGURES.items():
         value = data.get(key)
         optional[key] = None if value is None else _number(value, key, unit, error)
+        if key.endswith("_pct") and (optional[key] or 0) > 100:
+            error(key, f"must be a share of the land from 0 to 100 (%), got {value!r}")
     needs = _needs(data.get("needs"), error)
     start = _earliest_start(data.get("earliest_start"), error)
     land_class = _land_class(data.get("land_class") or "", found, error)
@@ -198,6 +212,9 @@ def parse_project(data: Mapping[str, Any], *, row: int | None = None) -> Project
         earliest_start=start,
         land_class=land_class or found.land_class,
         floor_area_m2=optional["floor_area_m2"],
+        building_coverage_pct=optional["building_coverage_pct"],
+        admin_share_pct=optional["admin_share_pct"],
+        green_ratio_pct=optional["green_ratio_pct"],
         notes=tuple(notes),
     )
 
@@ -208,6 +225,9 @@ _OPTIONAL_FIGURES = {
     "power_kva": "kVA",
     "water_m3d": "m³ per day",
     "floor_area_m2": "m²",
+    "building_coverage_pct": "% of the land",
+    "admin_share_pct": "% of the land",
+    "green_ratio_pct": "% of the land",
 }
 """The figures a project may state, with their units."""
 

@@ -17,8 +17,11 @@ import pandas as pd
 
 from planner.codes import industry_admits
 from planner.infra.demand import SEWAGE_SHARE, demand
+from planner.parcels.evaluation import far_minimum
+from planner.siting.controls import investment_floor
 from planner.siting.project import Project
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
+from planner.units import M2_PER_MU, figures
 from planner.vocab import CHECKLIST_ITEMS, STATUSES, capacity_unit
 
 __all__ = [
@@ -31,6 +34,8 @@ __all__ = [
     "explain",
     "needed_items",
     "rules_for",
+    "standard_factory_text",
+    "unchecked_controls",
 ]
 
 BASE_NEEDS = ("road", "water", "drainage", "power", "telecom", "leveled")
@@ -136,9 +141,11 @@ def in_leading_industry(index: SiteIndex, project: Project) -> list[str]:
 def standard_factory(ctx: RuleContext) -> np.ndarray:
     """A project under the park's investment floor gets no parcel of its own (``standard_factory_below_wan``).
 
-    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号) and the provinces' rules built on it:
-    small projects (commonly under 5000 万元 fixed investment) are not supplied separate land
-    but placed in standard factories (标准厂房) — DESIGN.md, Rules from regulation.
+    Source: a park's (or province's) own rule, not a national one. The national text,
+    工业项目建设用地控制指标 (国土资发〔2008〕24号) art. 五, sends projects suited to multi-storey
+    standard factories (适合多层标准厂房生产的工业项目) to them and supplies them no separate land
+    in principle, but names no amount; parks commonly draw the line at 5000 万元 of fixed
+    investment, the default here. The message says it is the park's rule (园区规定).
     """
     ok = ctx.project.investment_wan >= ctx.floor("standard_factory_below_wan")
     return np.full(len(ctx.index), ok)
@@ -195,13 +202,80 @@ def area_max(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
 
 
 def investment_intensity(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
-    """Fixed investment per mu on the parcel is at least the park's floor (``investment_intensity_min_wan_per_mu``).
+    """Fixed investment per mu on the parcel is at least the floor of :func:`investment_floor`.
 
-    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号; 2023 revision), 投资强度; the
-    park sets the floor. A parcel so large that the project falls under it fails.
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号) art. 四(一) and 表1, 投资强度 by region
+    class and industry, where the park names its class; the park's own floor
+    (``investment_intensity_min_wan_per_mu``) otherwise or where it is stricter. A parcel
+    so large that the project falls under it fails.
     """
     area = _area(ctx, area_mu)
-    return ctx.project.investment_wan >= ctx.floor("investment_intensity_min_wan_per_mu") * area - 1e-9
+    floor = investment_floor(ctx.project.code, ctx.index.config).wan_per_mu
+    return ctx.project.investment_wan >= floor * area - 1e-9
+
+
+def far_planned(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
+    """The project's planned floor area on the parcel gives at least its industry's minimum FAR.
+
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号) art. 四(二) and 表2 容积率控制指标 (e.g.
+    塑料制品业 C292 ≥ 1.0, 橡胶制品业 C291 ≥ 0.8). Not checked without ``floor_area_m2``.
+    """
+    area = _area(ctx, area_mu)
+    minimum = float(far_minimum(pd.Series([ctx.project.code]))[0])
+    if ctx.project.floor_area_m2 is None or not np.isfinite(minimum):
+        return np.ones(area.shape, dtype=bool)
+    ok: np.ndarray = ctx.project.floor_area_m2 >= minimum * area * M2_PER_MU - 1e-6
+    return ok
+
+
+def building_coverage(ctx: RuleContext) -> np.ndarray:
+    """The planned building coverage (建筑系数) is at least ``building_coverage_min`` (30%).
+
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号) art. 四(三): 建筑系数应不低于 30%.
+    Not checked without ``building_coverage_pct`` (the match notes say so).
+    """
+    value = ctx.project.building_coverage_pct
+    ok = value is None or value >= 100 * ctx.floor("building_coverage_min") - 1e-9
+    return np.full(len(ctx.index), ok)
+
+
+def admin_share(ctx: RuleContext) -> np.ndarray:
+    """Administration and living-service land is at most ``admin_living_share_max`` (7%) of the project's land.
+
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号) art. 四(四): 行政办公及生活服务设施用地面积
+    不得超过工业项目总用地面积的 7%. Not checked without ``admin_share_pct``.
+    """
+    value = ctx.project.admin_share_pct
+    ok = value is None or value <= 100 * ctx.floor("admin_living_share_max") + 1e-9
+    return np.full(len(ctx.index), ok)
+
+
+def green_ratio(ctx: RuleContext) -> np.ndarray:
+    """The planned green ratio (绿地率) is at most ``green_ratio_max`` (20%).
+
+    Source: 工业项目建设用地控制指标 (国土资发〔2008〕24号), 控制指标应用说明: 工业企业内部一般不得安排
+    绿地，因生产工艺等特殊要求需要安排的，绿地率不得超过 20%. Not checked without ``green_ratio_pct``.
+    """
+    value = ctx.project.green_ratio_pct
+    ok = value is None or value <= 100 * ctx.floor("green_ratio_max") + 1e-9
+    return np.full(len(ctx.index), ok)
+
+
+_CONTROL_FIELDS = {
+    "floor_area_m2": "容积率（按计划建筑面积）",
+    "building_coverage_pct": "建筑系数 ≥ 30%",
+    "admin_share_pct": "行政办公及生活服务设施用地 ≤ 7%",
+    "green_ratio_pct": "绿地率 ≤ 20%",
+}
+
+
+def unchecked_controls(project: Project) -> list[str]:
+    """The 2008 control indicators not checked because the project does not state its planned figure."""
+    return [
+        f"项目未提供 {name}，未核验{label}（工业项目建设用地控制指标，国土资发〔2008〕24号）"
+        for name, label in _CONTROL_FIELDS.items()
+        if getattr(project, name) is None
+    ]
 
 
 def output_per_mu(ctx: RuleContext, area_mu: np.ndarray | None = None) -> np.ndarray:
@@ -232,7 +306,7 @@ def _area(ctx: RuleContext, area_mu: np.ndarray | None) -> np.ndarray:
     return ctx.index.area_mu if area_mu is None else np.asarray(area_mu, dtype=float)
 
 
-_AREA_TESTS = (area_min, area_max, investment_intensity, output_per_mu, tax_per_mu)
+_AREA_TESTS = (area_min, area_max, investment_intensity, far_planned, output_per_mu, tax_per_mu)
 AREA_RULES = tuple(test.__name__ for test in _AREA_TESTS)
 """Rules that depend on the area taken: for a combined group they are checked on the group's area."""
 
@@ -280,7 +354,10 @@ def _capacity(net: str) -> Callable[[RuleContext], np.ndarray]:
 
 
 RULE_LABELS: dict[str, tuple[str, str]] = {
-    "standard_factory": ("投资额不足单独供地", "investment under the separate-parcel floor"),
+    "standard_factory": (
+        "投资额低于园区单独供地门槛（园区规定）",
+        "investment under the park's separate-parcel floor (a park rule)",
+    ),
     "available": ("非储备可供地", "not available (not reserved)"),
     "land_class": ("用地类别不符", "land class not compatible"),
     "zoning": ("产业准入不符", "industry not admitted"),
@@ -289,13 +366,17 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "investment_intensity": ("投资强度不达标", "investment intensity under the floor"),
     "output_per_mu": ("亩均产出不达标", "output per mu under the floor"),
     "tax_per_mu": ("亩均税收不达标", "tax per mu under the floor"),
+    "far_planned": ("计划容积率低于行业下限", "planned FAR under the industry's minimum"),
+    "building_coverage": ("建筑系数低于30%", "building coverage under 30%"),
+    "admin_share": ("行政办公及生活服务设施用地超过7%", "administration and living land over 7%"),
+    "green_ratio": ("绿地率超过20%", "green ratio over 20%"),
     **{f"ready_{i}": (f"未{CHECKLIST_ITEMS[i][0]}", f"no {CHECKLIST_ITEMS[i][1]}") for i in CHECKLIST_ITEMS},
     **{f"capacity_{n}": (f"{_SOURCE_ZH[n]}容量不足", f"{n} capacity short") for n in CAPACITY_NETWORKS},
 }
 """Chinese and English labels of every rule, by name."""
 
 _FIXED = (standard_factory, available, land_class, zoning, area_min, area_max)
-_FLOORS = (investment_intensity, output_per_mu, tax_per_mu)
+_FLOORS = (investment_intensity, far_planned, output_per_mu, tax_per_mu, building_coverage, admin_share, green_ratio)
 
 
 def rules_for(index: SiteIndex, project: Project) -> list[Rule]:
@@ -320,10 +401,17 @@ def explain(ctx: RuleContext, rule: str, at: np.ndarray) -> list[str]:
     raise KeyError(msg)
 
 
+def standard_factory_text(ctx: RuleContext) -> str:
+    """Why a project under the park's separate-parcel floor gets no parcel: the park's rule, with its figures."""
+    shown, limit = figures(ctx.project.investment_wan, ctx.floor("standard_factory_below_wan"), decimals=0)
+    return (
+        f"项目投资 {shown} 万元，低于园区规定的单独供地门槛 {limit} 万元（园区规定；国家控制指标要求"
+        "适合多层标准厂房的项目进入标准厂房、原则上不单独供地，未定金额）：宜入驻标准厂房"
+    )
+
+
 def _why_standard_factory(ctx: RuleContext, at: np.ndarray) -> list[str]:
-    limit = ctx.floor("standard_factory_below_wan")
-    text = f"项目投资 {ctx.project.investment_wan:,.0f} 万元，低于单独供地门槛 {limit:,.0f} 万元：宜入驻标准厂房"
-    return [text] * len(at)
+    return [standard_factory_text(ctx)] * len(at)
 
 
 def _why_not_available(ctx: RuleContext, at: np.ndarray) -> list[str]:
@@ -360,7 +448,29 @@ def _why_too_large(ctx: RuleContext, at: np.ndarray) -> list[str]:
     return [f"面积 {a:,.1f} 亩，大于需求上限 {ctx.hi_mu:,.1f} 亩" for a in ctx.index.area_mu[at]]
 
 
+def _why_far(ctx: RuleContext, at: np.ndarray) -> list[str]:
+    minimum = float(far_minimum(pd.Series([ctx.project.code]))[0])
+    floor_m2 = float(ctx.project.floor_area_m2 or 0.0)
+    texts = []
+    for a in ctx.index.area_mu[at]:
+        shown, limit = figures(floor_m2 / (a * M2_PER_MU), minimum, decimals=2)
+        texts.append(f"计划容积率 {shown}，低于 {ctx.project.code} 的下限 {limit}（2008年控制指标表2）")
+    return texts
+
+
+def _why_ratio(name: str, field: str, key: str, word: str) -> Callable[[RuleContext, np.ndarray], list[str]]:
+    def why(ctx: RuleContext, at: np.ndarray) -> list[str]:
+        shown, limit = figures(float(getattr(ctx.project, field)), 100 * ctx.floor(key))
+        return [f"{name} {shown}%，{word} {limit}%（2008年控制指标）"] * len(at)
+
+    return why
+
+
 _WHY: dict[str, Callable[[RuleContext, np.ndarray], list[str]]] = {
+    "far_planned": _why_far,
+    "building_coverage": _why_ratio("建筑系数", "building_coverage_pct", "building_coverage_min", "低于下限"),
+    "admin_share": _why_ratio("行政办公及生活服务设施用地", "admin_share_pct", "admin_living_share_max", "超过上限"),
+    "green_ratio": _why_ratio("绿地率", "green_ratio_pct", "green_ratio_max", "超过上限"),
     "standard_factory": _why_standard_factory,
     "available": _why_not_available,
     "land_class": _why_land_class,
@@ -379,11 +489,15 @@ _PER_MU = {
 def _why_per_mu(ctx: RuleContext, rule: str, at: np.ndarray) -> list[str]:
     figure, key, name = _PER_MU[rule]
     total = getattr(ctx.project, figure)
-    floor = ctx.floor(key)
-    return [
-        f"{name} {total / a:,.1f} 万元/亩，低于园区下限 {floor:,.0f} 万元/亩（地块相对项目过大）"
-        for a in ctx.index.area_mu[at]
-    ]
+    floor, which = ctx.floor(key), "园区下限"
+    if rule == "investment_intensity":
+        found = investment_floor(ctx.project.code, ctx.index.config)
+        floor, which = found.wan_per_mu, found.rule_zh
+    texts = []
+    for a in ctx.index.area_mu[at]:
+        shown, limit = figures(total / a, floor)
+        texts.append(f"{name} {shown} 万元/亩，低于{which} {limit} 万元/亩（地块相对项目过大）")
+    return texts
 
 
 def _why_not_ready(ctx: RuleContext, item: str, at: np.ndarray) -> list[str]:

@@ -61,7 +61,8 @@ def test_scores_and_classes_by_hand():
     np.testing.assert_allclose(t["far"], [1.0, 1.0, 0.5, 1.0, 2.0])
     assert t.loc["P002", "explanation_zh"] == (
         "亩均税收 10.0 万元/亩（基准 20）；亩均产值 200 万元/亩（基准 400）；单位能耗产值 5.0 万元/吨标煤（基准 5）；"
-        "容积率 0.50（C34 行业下限 0.7，低于行业下限）；综合得分 60.7 → C 类 调整转型；列为低效用地"
+        "容积率 0.50（C34 行业下限 0.7，低于行业下限）；建筑系数 40.0%（下限 30%，达标）；"
+        "宗地图层无行政办公及生活服务设施用地、绿地数据，未核验7%、20%上限；综合得分 60.7 → C 类 调整转型；列为低效用地"
     )
     assert t.loc["P003", "explanation_en"].endswith("score 25.0 → class D (rectify or phase out); low-efficiency land")
 
@@ -154,6 +155,22 @@ def test_a_parcel_without_floor_area_is_not_scored_on_far():
     assert "无建筑面积数据，不计容积率得分" in row["explanation_zh"]
     assert "达标" not in row["explanation_zh"]
     assert not row["low_efficiency"]
+
+
+def test_building_coverage_of_producing_parcels_at_the_floor():
+    """国土资发〔2008〕24号 art. 四(三): 建筑系数 ≥ 30% — 3,000 m² of footprint on 10,000 m² meets it, 2,999 m² not."""
+    p = producing(
+        tax_wan=[300.0, 300.0, 300.0],
+        output_wan=[6000.0] * 3,
+        floor_area_m2=[10000.0] * 3,
+        footprint_m2=[3000.0, 2999.0, None],
+    )
+    t = evaluate(p, CONFIG).table
+    np.testing.assert_allclose(t["building_coverage_pct"].iloc[:2], [30.0, 29.99])
+    assert "建筑系数 30.0%（下限 30%，达标）" in t.loc["P000", "explanation_zh"]
+    assert "建筑系数 29.99%（下限 30%，低于下限）" in t.loc["P001", "explanation_zh"]
+    assert "无建筑基底面积数据，未核验建筑系数" in t.loc["P002", "explanation_zh"]
+    assert "the 7% and 20% caps not checked" in t.loc["P000", "explanation_en"]
 
 
 def test_the_evaluation_reads_in_one_language():

@@ -40,6 +40,12 @@ def test_derived_where_a_network_exists_declared_otherwise():
     assert t.loc["P001", "water_reason"] == "[计算] 最近的给水线路距地块 90 m，超过服务距离 60 m"
     assert t.loc["P000", "gas_reason"] == "[登记] 无燃气管网图层，登记为已通"
     assert t.loc["P002", "gas_reason"] == "[登记] 无燃气管网图层，无登记"
+    # the layer a reason names is the one the network is drawn in: roads, power lines, telecom lines
+    no_layers = compute_readiness(p, CONFIG, {}).table
+    assert no_layers.loc["P000", "road_reason"] == "[登记] 无道路图层，登记为已通"
+    assert no_layers.loc["P000", "power_reason"] == "[登记] 无电力线路图层，登记为已通"
+    assert no_layers.loc["P000", "telecom_reason"] == "[登记] 无通信线路图层，登记为已通"
+    assert no_layers.loc["P000", "water_reason"] == "[登记] 无给水管网图层，登记为已通"
     assert t["gas"].isna().all()  # nothing derived without a network
     assert t["water_distance_m"].tolist() == [10.0, 20.0, 30.0]
     d = result.disagreements

@@ -111,3 +111,14 @@ def test_a_project_may_not_ask_for_lighter_land_than_its_industry_needs():
 def test_a_folder_given_as_a_project_file_is_named(tmp_path):
     with pytest.raises(ProjectError, match="cannot be read"):
         load_projects(tmp_path)
+
+
+def test_control_shares_are_percent_of_the_land():
+    from planner.siting.project import ProjectError, parse_project
+    from tests.siting.park import project
+
+    p = parse_project(project(building_coverage_pct=45.0, admin_share_pct=6.5, green_ratio_pct=0.0))
+    assert (p.building_coverage_pct, p.admin_share_pct, p.green_ratio_pct) == (45.0, 6.5, 0.0)
+    assert p.as_dict()["admin_share_pct"] == 6.5
+    with pytest.raises(ProjectError, match=r"admin_share_pct.*from 0 to 100"):
+        parse_project(project(admin_share_pct=120.0))
