@@ -218,9 +218,9 @@ def make_plan(
         frames.append(candidate_lines(inputs.lines, costs))
     frames = [f for f in frames if len(f)]
     works = work_frame(pd.concat(frames, ignore_index=True).to_dict("records"), crs) if frames else work_frame([], crs)
-    problems += _date_order(works)
     weights = default_targets(inputs.parcels) if targets is None else targets
     needs = parcel_needs(inputs, before, works, weights, costs)
+    problems += _date_order(needs.works)
     price = None
     if options.revenue:
         price = options.price_per_mu_wan or land_price_per_mu(inputs.parcels)
