@@ -101,6 +101,8 @@ class Plan:
     """Pipeline projects by parcel: which projects each target parcel would serve."""
     chosen: gpd.GeoDataFrame | None = None
     """The works chosen with their geometry (the works table's rows)."""
+    area_mu: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    """Every parcel's area (亩), by ``parcel_id``."""
 
     @property
     def cost_wan(self) -> float:
@@ -110,8 +112,7 @@ class Plan:
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         """The plan as JSON-ready values: works, ``newly_ready``, the forecast by quarter, method and gap."""
         area = self.scenario.before.readiness.table.index
-        parcels_area = self._area()
-        ready_mu = float(parcels_area.reindex(self.newly_ready).sum())
+        ready_mu = float(self.area_mu.reindex(self.newly_ready).sum())
         return {
             "budget_wan": self.options.budget_wan,
             "years": self.options.years,
@@ -134,15 +135,6 @@ class Plan:
             "problems": [p.as_dict() for p in self.problems],
             "parcels": len(area),
         }
-
-    def _area(self) -> pd.Series:
-        parcels = self.scenario.before.readiness.table.index
-        return (
-            self.needs.targets.index.to_series()
-            .map(dict(zip(self.needs.targets.index, self.needs.area_mu, strict=True)))
-            .reindex(parcels)
-            .fillna(0.0)
-        )
 
     def _modelled(self) -> list[str]:
         return self.needs.targets.index[self.choice.ready_year > 0].tolist()
@@ -233,8 +225,9 @@ def make_plan(
     scenario = scenario_readiness(inputs, chosen, before)
     start = pd.Timestamp(options.start or date.today())
     table, forecast = _schedule(needs, choice, start, set(scenario.newly_ready), projects or {})
+    area = pd.Series(inputs.parcels["area_mu"].to_numpy(dtype=float), index=inputs.parcels["parcel_id"].to_numpy())
     return Plan(options, table, scenario.newly_ready, forecast, choice, fast, needs, scenario, price, problems,
-                dict(projects or {}), chosen)  # fmt: skip
+                dict(projects or {}), chosen, area)  # fmt: skip
 
 
 def _date_order(works: pd.DataFrame) -> list[Problem]:

@@ -68,12 +68,18 @@ def test_a_planned_line_touching_no_network_is_named(tmp_path):
         {"road": [TRUNK, line("LOST", (2000, 500), (2300, 500), in_service=False, cost_wan=9.0)]},
         [GATEWAY],
     )
-    works, problems = drawn_works(inputs_of(store).lines, UnitCosts.load())
-    assert works.empty
+    inputs = inputs_of(store)
+    _, problems = drawn_works(inputs.lines, UnitCosts.load())
     assert [str(p) for p in problems] == [
         "work 'LOST', field `geometry`: the planned road line touches no other road line (none within 1 m): "
-        "built, it would carry nothing; draw it to meet the network"
+        "built alone, it would carry nothing; draw it to meet the network (a plan links it only through "
+        "candidate extensions)"
     ]
+    assert [p.severity for p in problems] == ["warning"]
+    with pytest.raises(WorkError, match="work 'LOST', field `geometry`"):
+        drawn_works(inputs.lines, UnitCosts.load(), strict=True)
+    plan = make_plan(inputs, PlanOptions(budget_wan=100))
+    assert plan.works.empty  # unreachable: never chosen
 
 
 def test_a_works_file_names_the_work_and_field_at_fault(tmp_path):
