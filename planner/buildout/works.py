@@ -29,14 +29,7 @@ from planner.errors import Problem, WorkError
 from planner.infra.network import SNAP_M
 from planner.vocab import CAPACITY_COLUMN, CHECKLIST_ITEMS, NETWORK_ITEMS
 
-__all__ = ["WORK_COLUMNS", "WORK_KINDS", "drawn_works", "empty_works", "given_works", "leveling_works", "work_frame"]
-
-WORK_KINDS: Mapping[str, tuple[str, str]] = {
-    "line": ("管线/道路", "line"),
-    "upgrade": ("源点扩容", "source upgrade"),
-    "leveling": ("场地平整", "leveling"),
-}
-"""The kinds of works, with their Chinese and English labels."""
+__all__ = ["WORK_COLUMNS", "drawn_works", "empty_works", "given_works", "leveling_works", "work_frame"]
 
 WORK_COLUMNS: Mapping[str, str] = {
     "work_id": "object",
