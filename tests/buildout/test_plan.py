@@ -85,3 +85,45 @@ def test_the_plan_is_verified_on_the_park_with_its_works_built(tmp_path):
 def test_a_budget_of_zero_or_less_is_refused(tmp_path, budget, message):
     with pytest.raises(WorkError, match=message.replace("(", r"\(")):
         plan_of(knapsack_park(tmp_path / "k.gpkg"), budget)
+
+
+def test_land_revenue_pays_for_later_years(tmp_path):
+    """滚动开发 at 1 万元/亩: year 1 builds one 5 万元 spur (8 亩 ready); its 8 万元 of land revenue with year 2's
+    5 万元 pays for the other two spurs (11 万元): all 26 亩 ready by year 2, against 16 亩 without revenue."""
+    store = knapsack_park(tmp_path / "k.gpkg")
+    options = {"years": 2, "budget_per_year_wan": 5}
+    without = plan_of(store, 10, **options)
+    assert without.choice.objective == pytest.approx(16.0, rel=1e-6)
+    rolling = plan_of(store, 10, revenue=True, price_per_mu_wan=1.0, **options)
+    assert rolling.choice.objective == pytest.approx(26.0, rel=1e-6)
+    assert sorted(rolling.newly_ready) == ["A", "B", "C"]
+    spent = rolling.works.groupby("year")["cost_wan"].sum()
+    assert spent[1] <= 5.0 and spent.sum() == pytest.approx(16.0)
+    assert rolling.to_dict()["price_per_mu_wan"] == 1.0
+
+
+def test_the_land_price_comes_from_the_park_records(tmp_path):
+    """No granted parcel with a price: the plan asks for one, naming the field."""
+    with pytest.raises(WorkError, match="`price_per_mu_wan`"):
+        plan_of(knapsack_park(tmp_path / "k.gpkg"), 10, years=2, revenue=True)
+
+
+def test_leveling_is_a_work_costed_from_the_earthwork(tmp_path):
+    """A parcel on the road but 5 m of relief (not level, over 2 m): leveling its 10,000 m³ at 25 元/m³
+    (data/unit_costs.csv) costs 25 万元; 30 万元 levels it and it becomes 熟地."""
+    import pandas as pd
+
+    from tests.buildout.park import GATEWAY, TRUNK, parcel, write_park
+
+    store = write_park(tmp_path / "l.gpkg", [parcel("H", 100, 10, 10)], {"road": [TRUNK]}, [GATEWAY],
+                       checklist=("road", "leveled"))  # fmt: skip
+    inputs = inputs_of(store)
+    inputs.terrain = pd.DataFrame(
+        {"relief_m": [5.0], "slope_pct": [4.0], "earthwork_m3": [10_000.0]}, index=pd.Index(["H"], name="parcel_id")
+    )
+    inputs.dem_date = pd.Timestamp("2026-01-01", tz="UTC")
+    plan = make_plan(inputs, PlanOptions(budget_wan=30, candidates=False))
+    assert plan.works["work_id"].tolist() == ["leveling-H"]
+    assert plan.works["cost_wan"].tolist() == [pytest.approx(25.0)]
+    assert plan.newly_ready == ["H"]
+    assert make_plan(inputs, PlanOptions(budget_wan=24, candidates=False)).newly_ready == []
