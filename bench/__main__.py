@@ -58,6 +58,11 @@ BENCHMARKS = (
         (),
         ("--parcels", "100000", "--assign-parcels", "10000", "--projects", "20", "--repeat", "3"),
     ),
+    Benchmark(
+        "buildout",
+        ("--parcels", "100000", "--exact-parcels", "2000"),
+        ("--parcels", "5000", "--exact-parcels", "400", "--budget-wan", "5000"),
+    ),
     # written on other branches: run with their own defaults (and --quick where they take it)
     Benchmark("api", (), ("--parcels", "20000", "--requests", "50"), default=False),  # needs PostGIS
     Benchmark("maps", (), ()),

@@ -32,6 +32,7 @@ __all__ = [
     "STATUSES",
     "SUPPLIED_STATUSES",
     "SUPPLY_MODES",
+    "WORK_KINDS",
     "Choices",
     "capacity_unit",
     "network_label",
@@ -185,6 +186,13 @@ CAPACITY_UNITS: Choices = _choices(
     telecom=("端口", "ports"),
 )
 """The unit a network's capacity and loads are stated in (Chinese, English); roads have none."""
+
+WORK_KINDS: Choices = _choices(
+    line=("管线/道路", "line"),
+    upgrade=("源点扩容", "source upgrade"),
+    leveling=("场地平整", "leveling"),
+)
+"""The kinds of works (工程) of a build-out plan: a planned line of any network, a source upgrade, leveling."""
 
 ROAD_CLASSES: Choices = _choices(
     highway=("高速公路", "highway"),

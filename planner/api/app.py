@@ -22,7 +22,7 @@ from starlette.types import ASGIApp
 from planner import __version__
 from planner.api.auth import Token
 from planner.api.errors import ERROR_RESPONSES, add_exception_handlers, error_response
-from planner.api.routes import export, idle, infra, page, parcels, siting, stats, tiles
+from planner.api.routes import export, idle, infra, page, parcels, plan, siting, stats, tiles
 from planner.api.state import ParkState
 from planner.errors import ConfigError
 from planner.store.base import ParkStore
@@ -33,8 +33,8 @@ _DESCRIPTION = (
     "宗地、七通一平、闲置土地、统计、管网、招商选址与成果导出。Parcels, readiness (七通一平), idle land, "
     "statistics, networks, siting and exports for Chinese industrial parks. GeoJSON is RFC 7946 (WGS84)."
 )
-_ROUTERS = (parcels.router, idle.router, stats.router, infra.router, siting.router, export.router, tiles.router,
-            page.router)  # fmt: skip
+_ROUTERS = (parcels.router, idle.router, stats.router, infra.router, siting.router, plan.router, export.router,
+            tiles.router, page.router)  # fmt: skip
 
 
 class _BodyLimit(BaseHTTPMiddleware):

@@ -80,7 +80,7 @@ def candidate_lines(
         for k in range(quarters.shape[1]):
             found, _ = tree.query(quarters[:, k], predicate="dwithin", distance=carry_m)
             near[np.unique(found), k] = True
-        bare = np.flatnonzero(near.sum(axis=1) < 2)
+        bare = np.flatnonzero(~near.all(axis=1))
         if not len(bare):
             continue
         frames.append(

@@ -30,11 +30,11 @@ from planner.buildout.costs import UnitCosts
 from planner.buildout.model import Needs, parcel_needs
 from planner.buildout.scenario import Scenario, scenario_readiness
 from planner.buildout.solve import Choice, choose
-from planner.buildout.works import WORK_KINDS, drawn_works, given_works, work_frame
+from planner.buildout.works import drawn_works, given_works, work_frame
 from planner.errors import Problem, WorkError
-from planner.vocab import CHECKLIST_ITEMS, NETWORKS
+from planner.vocab import CHECKLIST_ITEMS, NETWORKS, WORK_KINDS
 
-__all__ = ["Plan", "PlanOptions", "default_targets", "land_price_per_mu", "make_plan"]
+__all__ = ["Plan", "PlanOptions", "default_targets", "land_price_per_mu", "make_plan", "plan_needs"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,9 @@ class PlanOptions:
         if not isinstance(self.years, int) or not 1 <= self.years <= 30:
             msg = f"`years` must be a whole number from 1 to 30, got {self.years!r}"
             raise WorkError(msg, field="years")
+        if self.start is not None and not date(1990, 1, 1) <= self.start <= date(2100, 12, 31):
+            msg = f"`start` must be a date from 1990 to 2100, got {self.start.isoformat()}"
+            raise WorkError(msg, field="start")
         if not 0 < self.revenue_share <= 1:
             msg = f"`revenue_share` must be above 0 and at most 1, got {self.revenue_share!r}"
             raise WorkError(msg, field="revenue_share")
@@ -101,6 +104,8 @@ class Plan:
     """Pipeline projects by parcel: which projects each target parcel would serve."""
     chosen: gpd.GeoDataFrame | None = None
     """The works chosen with their geometry (the works table's rows)."""
+    area_mu: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    """Every parcel's area (亩), by ``parcel_id``."""
 
     @property
     def cost_wan(self) -> float:
@@ -110,8 +115,7 @@ class Plan:
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         """The plan as JSON-ready values: works, ``newly_ready``, the forecast by quarter, method and gap."""
         area = self.scenario.before.readiness.table.index
-        parcels_area = self._area()
-        ready_mu = float(parcels_area.reindex(self.newly_ready).sum())
+        ready_mu = float(self.area_mu.reindex(self.newly_ready).sum())
         return {
             "budget_wan": self.options.budget_wan,
             "years": self.options.years,
@@ -134,15 +138,6 @@ class Plan:
             "problems": [p.as_dict() for p in self.problems],
             "parcels": len(area),
         }
-
-    def _area(self) -> pd.Series:
-        parcels = self.scenario.before.readiness.table.index
-        return (
-            self.needs.targets.index.to_series()
-            .map(dict(zip(self.needs.targets.index, self.needs.area_mu, strict=True)))
-            .reindex(parcels)
-            .fillna(0.0)
-        )
 
     def _modelled(self) -> list[str]:
         return self.needs.targets.index[self.choice.ready_year > 0].tolist()
@@ -192,6 +187,33 @@ def land_price_per_mu(parcels: pd.DataFrame) -> float:
     return float((granted["land_price_wan"].astype(float) / granted["area_mu"].astype(float)).median())
 
 
+def plan_needs(
+    inputs: ReadinessInputs,
+    before: ReadinessRun,
+    *,
+    targets: pd.Series | None = None,
+    given: Sequence[Mapping[str, Any]] = (),
+    candidates: bool = True,
+) -> tuple[Needs, list[Problem]]:
+    """The works (drawn, ``given``, and with ``candidates`` proposed along the roads) and what each target needs.
+
+    The part of a plan that does not depend on the budget: worked out once, it serves plans
+    of any budget (:func:`make_plan`'s ``prepared``). ``targets``: weight of each parcel to make
+    ready (by ``parcel_id``; default :func:`default_targets`).
+    """
+    costs = UnitCosts.load(inputs.config.unit_costs)
+    crs = inputs.parcels.crs
+    drawn, problems = drawn_works(inputs.lines, costs)
+    frames = [drawn, given_works(list(given), inputs.sources, costs, crs)]
+    if candidates:
+        frames.append(candidate_lines(inputs.lines, costs))
+    frames = [f for f in frames if len(f)]
+    works = work_frame(pd.concat(frames, ignore_index=True).to_dict("records"), crs) if frames else work_frame([], crs)
+    weights = default_targets(inputs.parcels) if targets is None else targets
+    needs = parcel_needs(inputs, before, works, weights, costs)
+    return needs, problems + _date_order(needs.works)
+
+
 def make_plan(
     inputs: ReadinessInputs,
     options: PlanOptions,
@@ -200,27 +222,21 @@ def make_plan(
     given: Sequence[Mapping[str, Any]] = (),
     before: ReadinessRun | None = None,
     projects: Mapping[str, list[str]] | None = None,
+    prepared: tuple[Needs, list[Problem]] | None = None,
 ) -> Plan:
     """Plan the works that make the most ``targets`` land ready within the budget, verified on the network model.
 
     ``targets``: weight of each parcel to make ready (by ``parcel_id``; default
     :func:`default_targets`); ``given``: source upgrades of a works file
     (:func:`~planner.buildout.works.given_works`); ``before``: readiness as the park is
-    (computed if not given); ``projects``: for pipeline targets, the projects each parcel serves.
+    (computed if not given); ``projects``: for pipeline targets, the projects each parcel serves;
+    ``prepared``: :func:`plan_needs` of the same park, targets and works, already worked out.
     """
     options.check()
-    costs = UnitCosts.load(inputs.config.unit_costs)
     before = before or readiness_of(inputs)
-    crs = inputs.parcels.crs
-    drawn, problems = drawn_works(inputs.lines, costs)
-    frames = [drawn, given_works(list(given), inputs.sources, costs, crs)]
-    if options.candidates:
-        frames.append(candidate_lines(inputs.lines, costs))
-    frames = [f for f in frames if len(f)]
-    works = work_frame(pd.concat(frames, ignore_index=True).to_dict("records"), crs) if frames else work_frame([], crs)
-    problems += _date_order(works)
-    weights = default_targets(inputs.parcels) if targets is None else targets
-    needs = parcel_needs(inputs, before, works, weights, costs)
+    needs, problems = prepared or plan_needs(
+        inputs, before, targets=targets, given=given, candidates=options.candidates
+    )
     price = None
     if options.revenue:
         price = options.price_per_mu_wan or land_price_per_mu(inputs.parcels)
@@ -233,8 +249,9 @@ def make_plan(
     scenario = scenario_readiness(inputs, chosen, before)
     start = pd.Timestamp(options.start or date.today())
     table, forecast = _schedule(needs, choice, start, set(scenario.newly_ready), projects or {})
-    return Plan(options, table, scenario.newly_ready, forecast, choice, fast, needs, scenario, price, problems,
-                dict(projects or {}), chosen)  # fmt: skip
+    area = pd.Series(inputs.parcels["area_mu"].to_numpy(dtype=float), index=inputs.parcels["parcel_id"].to_numpy())
+    return Plan(options, table, scenario.newly_ready, forecast, choice, fast, needs, scenario, price, list(problems),
+                dict(projects or {}), chosen, area)  # fmt: skip
 
 
 def _date_order(works: pd.DataFrame) -> list[Problem]:

@@ -29,14 +29,7 @@ from planner.errors import Problem, WorkError
 from planner.infra.network import SNAP_M
 from planner.vocab import CAPACITY_COLUMN, CHECKLIST_ITEMS, NETWORK_ITEMS
 
-__all__ = ["WORK_COLUMNS", "WORK_KINDS", "drawn_works", "empty_works", "given_works", "leveling_works", "work_frame"]
-
-WORK_KINDS: Mapping[str, tuple[str, str]] = {
-    "line": ("管线/道路", "line"),
-    "upgrade": ("源点扩容", "source upgrade"),
-    "leveling": ("场地平整", "leveling"),
-}
-"""The kinds of works, with their Chinese and English labels."""
+__all__ = ["WORK_COLUMNS", "drawn_works", "empty_works", "given_works", "leveling_works", "work_frame"]
 
 WORK_COLUMNS: Mapping[str, str] = {
     "work_id": "object",
@@ -87,8 +80,9 @@ def drawn_works(
 
     A line's ``cost_wan`` prevails; else its length times the unit cost of its size class.
     A planned line that touches no other line of its network (within :data:`~planner.infra.network.SNAP_M`)
-    could never carry anything: it is reported and left out, as is a line whose cost cannot be
-    found. ``strict``: raise :class:`~planner.errors.WorkError` on the first such problem instead.
+    carries nothing built alone: it is reported (a plan may still link it through candidate
+    extensions); a line whose cost cannot be found is reported and left out. ``strict``: raise
+    :class:`~planner.errors.WorkError` on the first such problem instead.
     """
     frames, problems = [], []
     crs = None
@@ -127,17 +121,15 @@ def drawn_works(
                 "geometry": geoms,
             }
         )
-        others = layer.geometry.to_numpy()[~planned]
-        planned_geoms = geoms
-        alone = _touching_nothing(planned_geoms, others)
+        alone = _touching_nothing(geoms, layer.geometry.to_numpy()[~planned])
         bad = [
             *_problems(frame, np.isnan(cost), "cost_wan", _no_cost(net)),
-            *_problems(frame, alone, "geometry", _alone(net)),
+            *_problems(frame, alone, "geometry", _alone(net), severity="warning"),
         ]
         if bad and strict:
             raise WorkError(str(bad[0]), work_id=bad[0].parcel_id, field=bad[0].field)
         problems += bad
-        frames.append(frame[~(np.isnan(cost) | alone)])
+        frames.append(frame[~np.isnan(cost)])
     if not frames:
         return empty_works(crs), problems
     return work_frame(pd.concat(frames, ignore_index=True).to_dict("records"), crs), problems
@@ -152,8 +144,8 @@ def _no_cost(net: str) -> str:
 
 def _alone(net: str) -> str:
     return (
-        f"the planned {net} line touches no other {net} line (none within {SNAP_M:g} m): built, it would carry "
-        "nothing; draw it to meet the network"
+        f"the planned {net} line touches no other {net} line (none within {SNAP_M:g} m): built alone, it would "
+        "carry nothing; draw it to meet the network (a plan links it only through candidate extensions)"
     )
 
 
@@ -167,8 +159,10 @@ def _touching_nothing(planned: np.ndarray, others: np.ndarray) -> np.ndarray:
     return ~touched
 
 
-def _problems(frame: pd.DataFrame, mask: np.ndarray, field: str, message: str) -> list[Problem]:
-    return [Problem("error", str(w), field, message, feature="work") for w in frame["work_id"].to_numpy()[mask]]
+def _problems(
+    frame: pd.DataFrame, mask: np.ndarray, field: str, message: str, *, severity: str = "error"
+) -> list[Problem]:
+    return [Problem(severity, str(w), field, message, feature="work") for w in frame["work_id"].to_numpy()[mask]]
 
 
 _GIVEN_FIELDS = ("work_id", "kind", "source_id", "capacity_added", "cost_wan", "planned_date", "name")

@@ -4,6 +4,7 @@
 - :mod:`~planner.cli.parcels`: ``idle``, ``stats``, ``readiness``, ``ready``;
 - :mod:`~planner.cli.exchange`: ``import``, ``export``;
 - :mod:`~planner.cli.siting`: ``match``, ``assign``;
+- :mod:`~planner.cli.plan`: ``plan`` (the build-out plan);
 - :mod:`~planner.cli.maps`: ``map``;
 - :mod:`~planner.cli.serve`: ``serve``;
 - :mod:`~planner.cli.common`: what they share (language, consoles, opening a park, errors).
@@ -19,7 +20,7 @@ from typing import Annotated
 import typer
 
 from planner import __version__
-from planner.cli import demo, exchange, maps, parcels, serve, siting
+from planner.cli import demo, exchange, maps, parcels, plan, serve, siting
 from planner.cli.common import console
 
 __all__ = ["app"]
@@ -63,5 +64,6 @@ app.command("import")(exchange.import_)
 app.command("export")(exchange.export)
 app.command(name="match")(siting.match_command)
 app.command(name="assign")(siting.assign_command)
+app.command(name="plan")(plan.plan_command)
 app.command(name="map")(maps.map_command)
 app.command()(serve.serve)
