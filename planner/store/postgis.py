@@ -57,6 +57,7 @@ from psycopg import sql
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
 from planner.store.base import ParkStore
+from planner.store.failures import plainly
 from planner.store.layers import LAYERS
 from planner.store.postgis_schema import schema_ddl, write_config_rows
 from planner.store.postgis_session import PostGISSession, scalar
@@ -344,7 +345,7 @@ class PostGISStore(ParkStore):
             try:
                 return int(scalar(self._connection(), query))
             except psycopg.Error as exc:
-                msg = f"reading {self.uri} failed ({_message(exc)})"
+                msg = f"reading {self.uri} failed ({plainly(_message(exc))})"
                 raise StoreError(msg) from None
 
     def close(self) -> None:
@@ -372,5 +373,5 @@ class PostGISStore(ParkStore):
             except psycopg.Error as exc:
                 what = "writing" if write else "reading"
                 tail = "; nothing was written" if write else ""
-                msg = f"{what} {self.uri} failed ({_message(exc)}){tail}"
+                msg = f"{what} {self.uri} failed ({plainly(_message(exc))}){tail}"
                 raise StoreError(msg) from None
