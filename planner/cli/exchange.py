@@ -168,8 +168,8 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
         console.print(
             tr(
                 language,
-                f"{'已新建园区并' if result.created else '已'}写入 {park}（{result.seconds:.1f} 秒）",
-                f"{'Created the park and wrote' if result.created else 'Wrote'} {park} ({result.seconds:.1f} s)",
+                f"{'已新建园区并' if result.created else '已'}写入 {result.park}（{result.seconds:.1f} 秒）",
+                f"{'Created the park and wrote' if result.created else 'Wrote'} {result.park} ({result.seconds:.1f} s)",
             )
         )
 
