@@ -17,7 +17,7 @@ from pathlib import Path
 
 from planner.errors import ConfigError
 
-__all__ = ["ROLES", "Token", "load_tokens"]
+__all__ = ["ROLES", "Token", "find_secret", "find_token", "load_tokens"]
 
 ROLES = ("viewer", "editor", "admin")
 """Roles in rising order: an editor may do what a viewer may, an admin what an editor may."""
@@ -84,7 +84,14 @@ def find_token(tokens: Mapping[str, Token], header: str | None) -> Token | None:
     """The token an ``Authorization: Bearer …`` header names (compared in constant time), or None."""
     if not header or not header.startswith("Bearer "):
         return None
-    given = header.removeprefix("Bearer ").strip().encode()
+    return find_secret(tokens, header.removeprefix("Bearer ").strip())
+
+
+def find_secret(tokens: Mapping[str, Token], secret_given: str | None) -> Token | None:
+    """The token whose secret is ``secret_given`` (compared in constant time with every one), or None."""
+    if not secret_given:
+        return None
+    given = secret_given.encode("utf-8", "surrogateescape")
     for secret, token in tokens.items():
         if hmac.compare_digest(secret.encode(), given):
             return token

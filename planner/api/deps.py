@@ -22,10 +22,11 @@ from typing import Annotated, TypedDict
 import geopandas as gpd
 import numpy as np
 import shapely
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from planner.analysis import ReadinessRun, freshness, update_readiness
-from planner.api.auth import Token, find_token
+from planner.api.auth import Token, find_secret
 from planner.api.errors import ApiError
 from planner.api.state import ParkState, Snapshot
 from planner.crs import zone_of_epsg
@@ -74,9 +75,19 @@ def park_state(
     return parks[park]
 
 
-def _bearer(request: Request, authorization: str | None, role: str) -> Token:
+bearer = HTTPBearer(
+    auto_error=False,  # a missing token is ours to refuse, in the one error shape
+    scheme_name="token",
+    description="令牌 / API token: `Authorization: Bearer <token>` (writes need an editor's; reads a viewer's "
+    "when the server runs with `--read-token`)",
+)
+"""The bearer scheme, declared in the OpenAPI document (so /docs has *Authorize*)."""
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def _bearer(request: Request, credentials: HTTPAuthorizationCredentials | None, role: str) -> Token:
     """The token the request sends, if it may act as ``role``; 401 without a known token, 403 for a lower role."""
-    token = find_token(request.app.state.tokens, authorization)
+    token = find_secret(request.app.state.tokens, credentials.credentials if credentials else None)
     if token is None:
         msg = "a token is needed: send `Authorization: Bearer <token>`"
         raise ApiError(401, msg, field="Authorization", headers={"WWW-Authenticate": "Bearer"})
@@ -86,16 +97,16 @@ def _bearer(request: Request, authorization: str | None, role: str) -> Token:
     return token
 
 
-def viewer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Token | None:
+def viewer(request: Request, credentials: Credentials) -> Token | None:
     """The reader's token when reading needs one (``read_needs_token``), else None: anyone may read."""
     if not request.app.state.read_needs_token:
         return None
-    return _bearer(request, authorization, "viewer")
+    return _bearer(request, credentials, "viewer")
 
 
-def editor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Token:
+def editor(request: Request, credentials: Credentials) -> Token:
     """The token of an editor (or an admin): writes always need one."""
-    return _bearer(request, authorization, "editor")
+    return _bearer(request, credentials, "editor")
 
 
 Park = Annotated[ParkState, Depends(park_state)]

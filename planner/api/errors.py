@@ -8,12 +8,20 @@ message names the field and what is allowed, and never carries a stack trace:
 - the planner's own errors, answered by :data:`DEFAULT_STATUS_CODES` (the most specific class
   of the exception wins: its method resolution order is walked against the table), with the
   header or the list of problems some of them carry;
+- the framework's own refusals (a body that is no JSON in UTF-8, an unknown path 404, a method
+  the path does not allow 405 with every method it does in ``Allow``);
 - FastAPI's request validation (422, each problem with its field), and anything else (500,
   naming only the error's class).
+
+A store that cannot be read or written (a read-only or full disk, a lock held too long, a lost
+database connection) answers 503 with the store's own words — the ones the CLI prints — and
+is logged on the ``planner.api`` logger, as every 500 is (with its traceback, for the operator).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +29,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as FrameworkError
+from starlette.routing import Match
 
 from planner.errors import (
     ConfigError,
@@ -28,6 +38,7 @@ from planner.errors import (
     ParcelNotFoundError,
     PlannerError,
     StaleResultError,
+    StoreError,
     StoreLockedError,
     ValidationError,
     VersionConflictError,
@@ -39,10 +50,24 @@ __all__ = [
     "ApiError",
     "ErrorAnswer",
     "add_exception_handlers",
+    "allowed_methods",
     "api_error_of",
     "error_response",
+    "framework_refusal",
     "invalid_request",
 ]
+
+
+log = logging.getLogger("planner.api")
+"""Where the API says what failed on the server's side (503 and 500), for the operator."""
+
+
+class _ErrorJSON(JSONResponse):
+    """The error body as JSON; text that cannot be UTF-8 (a lone surrogate echoed back) is ``\\u``-escaped."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
 
 
 class ApiError(Exception):
@@ -75,7 +100,7 @@ def error_response(
     error: dict[str, Any] = {"status": status, "message": message, "field": field}
     if problems is not None:
         error["problems"] = problems
-    return JSONResponse({"error": error}, status_code=status, headers=dict(headers) if headers else None)
+    return _ErrorJSON({"error": error}, status_code=status, headers=dict(headers) if headers else None)
 
 
 # --- the planner's errors ---------------------------------------------------------------------------------------
@@ -105,6 +130,11 @@ def _store_locked(exc: StoreLockedError) -> dict[str, Any]:
     return {"message": f"{exc}; try again", "headers": {"Retry-After": "2"}}
 
 
+def _store_failed(exc: StoreError) -> dict[str, Any]:
+    """The store cannot be read or written now (disk, lock, connection): its own words, and when to try again."""
+    return {"headers": {"Retry-After": "30"}}
+
+
 def _refused(exc: ValidationError) -> dict[str, Any]:
     """Every problem of a record refused by validation; the first one's field."""
     problems = [p.as_dict() for p in exc.errors]
@@ -116,6 +146,7 @@ DEFAULT_STATUS_CODES: dict[type[Exception], ErrorAnswer] = {
     VersionConflictError: ErrorAnswer(409, _version_conflict),
     StaleResultError: ErrorAnswer(409),
     StoreLockedError: ErrorAnswer(503, _store_locked),
+    StoreError: ErrorAnswer(503, _store_failed),
     ValidationError: ErrorAnswer(422, _refused),
     FilterError: ErrorAnswer(400),
     ConfigError: ErrorAnswer(400),
@@ -180,15 +211,54 @@ def add_exception_handlers(
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _respond(invalid_request(exc))
 
+    @app.exception_handler(FrameworkError)
+    async def framework_error(request: Request, exc: FrameworkError) -> JSONResponse:
+        return _respond(framework_refusal(request, exc))
+
     @app.exception_handler(PlannerError)
     async def planner_error(request: Request, exc: PlannerError) -> JSONResponse:
-        return _respond(api_error_of(exc, status_codes))
+        error = api_error_of(exc, status_codes)
+        if error.status >= 500:
+            log.error("%s %s answered %d: %s", request.method, request.url.path, error.status, error.message)
+        return _respond(error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:  # never a stack trace to the client
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return error_response(
             500, f"internal error ({type(exc).__name__}); the request changed nothing it could not finish"
         )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path (``GET, HEAD, PATCH``)."""
+    methods: set[str] = set()
+    scope = {**request.scope, "method": ""}
+    routes = list(request.app.router.routes)
+    while routes:  # included routers hold their routes in turn (FastAPI ≥ 0.150 behind `original_router`)
+        route = routes.pop()
+        inner = getattr(route, "routes", None) or getattr(getattr(route, "original_router", None), "routes", None)
+        if inner:
+            routes += list(inner)
+        elif route.matches(scope)[0] is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return sorted(methods, key=lambda m: order.index(m) if m in order else len(order))
+
+
+def framework_refusal(request: Request, exc: FrameworkError) -> ApiError:
+    """The framework's own refusal (no route, a method not allowed, a body that is not JSON) in the one shape."""
+    path = request.url.path
+    if exc.status_code == 404:
+        return ApiError(404, f"no resource at {path!r}; the routes are listed at /docs", field="path")
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        msg = f"{request.method} is not allowed on {path!r}; allowed: {', '.join(allowed)}"
+        return ApiError(405, msg, field="method", headers={"Allow": ", ".join(allowed)})
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        msg = "the request body is not JSON text in UTF-8 (RFC 8259); send a JSON object"
+        return ApiError(400, msg, field="body")
+    return ApiError(exc.status_code, str(exc.detail), headers=exc.headers)
 
 
 # --- the OpenAPI document ---------------------------------------------------------------------------------------
@@ -220,7 +290,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (413, "the request body is too large"),
         (422, "a value of the wrong type or out of range, or a record refused by validation"),
         (428, "an edit without the version it is based on (If-Match)"),
-        (503, "the park is busy with another write; try again"),
+        (405, "the method is not allowed on this path (`Allow` lists those that are)"),
+        (503, "the park is busy with another write, or its store cannot be read or written now; try again"),
     )
 }
 """The error answers every operation may give, in the OpenAPI document."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import pandas as pd
+import pyogrio.errors
 import typer
 from rich.table import Table
 
@@ -18,6 +19,7 @@ from planner.cli.common import LangOption, ParkArg, console, fail, language_of, 
 from planner.errors import PlannerError, Problem, ValidationError
 from planner.exchange.export import EXPORT_FORMATS, export_parcels
 from planner.exchange.importer import ImportReport, import_file, target_layer
+from planner.store.failures import plainly, why_unwritable
 
 __all__ = ["export", "import_"]
 
@@ -166,8 +168,8 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
         console.print(
             tr(
                 language,
-                f"{'已新建园区并' if result.created else '已'}写入 {park}（{result.seconds:.1f} 秒）",
-                f"{'Created the park and wrote' if result.created else 'Wrote'} {park} ({result.seconds:.1f} s)",
+                f"{'已新建园区并' if result.created else '已'}写入 {result.park}（{result.seconds:.1f} 秒）",
+                f"{'Created the park and wrote' if result.created else 'Wrote'} {result.park} ({result.seconds:.1f} s)",
             )
         )
 
@@ -297,6 +299,10 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
         )
     except PlannerError as exc:
         fail(exc, language)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:  # a full or read-only disk
+        out.unlink(missing_ok=True)  # a file cut short is no export
+        cause = why_unwritable(out.parent) or plainly(exc)
+        fail(Exception(tr(language, f"无法写入 {out}：{cause}", f"cannot write {out}: {cause}")), language)
     for note in result.notes:
         console.print(f"[yellow]{note}[/yellow]")
     console.print(

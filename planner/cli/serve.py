@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
 
 from planner.api.auth import load_tokens
-from planner.api.serve import stores_from
-from planner.cli.common import LangOption, console, fail, language_of, tr
-from planner.errors import PlannerError
+from planner.api.serve import READ_TOKEN_ENV, stores_from
+from planner.cli.common import LangOption, console, err_console, fail, language_of, tr
+from planner.errors import ConfigError, PlannerError
+from planner.store.postgis import is_postgis_uri
 
 __all__ = ["run_server", "serve"]
 
@@ -21,7 +23,9 @@ def serve(
     parks: Annotated[
         list[str],
         typer.Argument(
-            help="园区 GeoPackage 或 postgresql://… / Park GeoPackages or a postgresql:// URL (all its parks)."
+            help="园区 GeoPackage 或 postgresql://…（密码请放在 PGPASSWORD、~/.pgpass 或服务文件中）/ Park "
+            "GeoPackages or a postgresql:// URL (all its parks); keep its password in PGPASSWORD, ~/.pgpass or a "
+            "service file (postgresql://?service=NAME), not on the command line."
         ),
     ],
     host: Annotated[str, typer.Option("--host", help="监听地址 / Address to listen on.")] = "127.0.0.1",
@@ -33,16 +37,33 @@ def serve(
             "--tokens", help="令牌文件 JSON（另可用 PLANNER_API_TOKENS）/ Tokens file (or PLANNER_API_TOKENS)."
         ),
     ] = None,
+    read_token: Annotated[
+        bool,
+        typer.Option(
+            "--read-token", help="读取也需令牌（查看者及以上）/ Reads need a token too (a viewer's or above)."
+        ),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """启动 HTTP 服务与地图（/ 为地图，/docs 为接口文档）。
 
     Serve the HTTP API and the map (/ is the map, /docs the API documentation).
     """
-    run_server(parks, host=host, port=port, workers=workers, tokens=tokens, language=language_of(lang))
+    run_server(
+        parks, host=host, port=port, workers=workers, tokens=tokens, language=language_of(lang), read_token=read_token
+    )
 
 
-def run_server(parks: list[str], *, host: str, port: int, workers: int, tokens: Path | None, language: str) -> None:
+def run_server(
+    parks: list[str],
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    tokens: Path | None,
+    language: str,
+    read_token: bool = False,
+) -> None:
     """Check the parks and the tokens open, say where the map is, and serve until stopped (Ctrl+C).
 
     The worker processes find the parks and the tokens file in the environment
@@ -51,19 +72,38 @@ def run_server(parks: list[str], *, host: str, port: int, workers: int, tokens: 
     """
     try:
         found = load_tokens(tokens)
+        if read_token and not any(t.may("viewer") for t in found.values()):
+            msg = tr(
+                language,
+                "--read-token 需要至少一个令牌（--tokens 或 PLANNER_API_TOKENS），否则无人能读取",
+                "--read-token needs at least one token (--tokens or PLANNER_API_TOKENS), or no one could read",
+            )
+            raise ConfigError(msg)
         stores = stores_from(parks)
     except (PlannerError, OSError) as exc:
         fail(exc, language)
+    if any(is_postgis_uri(p) and (urlsplit(p).password or "password=" in urlsplit(p).query) for p in parks):
+        err_console.print(
+            tr(
+                language,
+                "[yellow]注意：地址中的密码会出现在进程列表中；请改用 PGPASSWORD、~/.pgpass 或服务文件[/yellow]",
+                "[yellow]Note: a password in the URL shows in process listings; use PGPASSWORD, ~/.pgpass or a "
+                "service file instead[/yellow]",
+            )
+        )
     names = ", ".join(s.config().park_id for s in stores)
     url = f"http://{host}:{port}/"
     console.print(
         tr(
             language,
-            f"园区 {names}；{len(found)} 个令牌；地图 {url} ，接口文档 {url}docs（Ctrl+C 停止）",
-            f"parks {names}; {len(found)} token(s); map at {url}, API docs at {url}docs (Ctrl+C stops)",
+            f"园区 {names}；{len(found)} 个令牌{'，读取需令牌' if read_token else ''}；地图 {url} ，"
+            f"接口文档 {url}docs（Ctrl+C 停止）",
+            f"parks {names}; {len(found)} token(s){', reads need one' if read_token else ''}; map at {url}, "
+            f"API docs at {url}docs (Ctrl+C stops)",
         )
     )
     os.environ["PLANNER_SERVE_PARKS"] = "\n".join(parks)
     if tokens is not None:
         os.environ["PLANNER_SERVE_TOKENS"] = str(tokens)
+    os.environ[READ_TOKEN_ENV] = "1" if read_token else "0"
     uvicorn.run("planner.api.serve:app", host=host, port=port, workers=workers, log_level="warning", factory=True)

@@ -35,6 +35,7 @@ from planner.exchange.merge import drop_derived, keep_stored, precision_m, same_
 from planner.exchange.readers import FORMATS, file_problem, format_of
 from planner.fields import flag
 from planner.store import LAYERS, ParkStore, WriteReport, create_park, open_store
+from planner.store.postgis import is_postgis_uri, redact
 from planner.vocab import NETWORKS
 
 __all__ = ["LAYER_NAMES", "ImportOptions", "ImportReport", "import_file", "target_layer"]
@@ -74,7 +75,8 @@ class ImportReport:
     """What an import did: features read and written per layer, and what was repaired or left out."""
 
     source: Path
-    park: Path
+    park: Path | str
+    """The park GeoPackage, or the PostGIS location with its password shown as ``***``."""
     created: bool
     read: dict[str, int]
     layers: dict[str, WriteReport] = field(default_factory=dict)
@@ -121,8 +123,10 @@ def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOpti
     Parameters
     ----------
     park
-        The park GeoPackage. If it does not exist, a park is created in the
-        Gauss–Krüger zone of the data (``park_id`` and ``park_name`` default to its name).
+        The park GeoPackage, or a PostGIS park ``postgresql://…?park=<park_id>`` (its password
+        best in ``PGPASSWORD``, ``~/.pgpass`` or a service file). If the GeoPackage does not
+        exist, a park is created in the Gauss–Krüger zone of the data (``park_id`` and
+        ``park_name`` default to its name); a PostGIS park must exist.
     path
         GeoJSON, GeoPackage, Shapefile, FlatGeobuf, OSM (.osm/.pbf) or boundary-coordinate TXT.
     layer
@@ -164,9 +168,13 @@ def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOpti
         msg = f"import_file() got an unexpected keyword argument {unknown[0]!r}"
         raise TypeError(msg)
     started = time.perf_counter()
-    run = _Import(Path(park), Path(path), options)
-    checked = run.checked_layers()
-    report = run.write(checked)
+    run = _Import(park, Path(path), options)
+    try:
+        checked = run.checked_layers()
+        report = run.write(checked)
+    finally:
+        if run.store is not None:
+            run.store.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -174,13 +182,16 @@ def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOpti
 class _Import:
     """One import: the file, the park (if it exists), the options, and every problem found on the way."""
 
-    def __init__(self, park: Path, path: Path, options: ImportOptions) -> None:
-        self.park, self.path, self.options = park, path, options
+    def __init__(self, park: str | Path, path: Path, options: ImportOptions) -> None:
+        postgis = is_postgis_uri(park)  # a URL stays text: a Path would fold its '//' and show its password
+        self.park: Path = Path(park) if not postgis else Path()
+        self.path, self.options = path, options
         self.problems: list[Problem] = []
         layer = options.get("layer")
         self.target = target_layer(layer) if layer else None
         self.fmt = self._format()
-        self.store: ParkStore | None = open_store(park) if park.exists() else None
+        self.store: ParkStore | None = open_store(park) if postgis or self.park.exists() else None
+        self.shown: Path | str = redact(str(park)) if postgis else self.park
         self.config = self.store.config() if self.store is not None else None
         self.mapping = self._mapping()
 
@@ -376,7 +387,7 @@ class _Import:
     ) -> ImportReport:
         for report in reports.values():
             self.problems += report.problems
-        return ImportReport(self.path, self.park, created, read, reports, _unique(self.problems), dry_run=dry_run)
+        return ImportReport(self.path, self.shown, created, read, reports, _unique(self.problems), dry_run=dry_run)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

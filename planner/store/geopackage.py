@@ -31,6 +31,7 @@ from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
 from planner.fields import Field
 from planner.store.base import ParkStore
+from planner.store.failures import plainly
 from planner.store.gpkg_format import (
     APPLICATION_ID,
     USER_VERSION,
@@ -325,10 +326,10 @@ class GeoPackageStore(ParkStore):
             if "locked" in str(exc) or "busy" in str(exc):
                 msg = f"{self.path} is locked by another writer ({exc}); nothing was written"
                 raise StoreLockedError(msg) from None
-            msg = f"writing {self.path} failed ({exc}); nothing was written"
+            msg = f"{'writing' if write else 'reading'} {self.path} failed ({plainly(exc)}); nothing was written"
             raise StoreError(msg) from None
         except sqlite3.DatabaseError as exc:
-            msg = f"writing {self.path} failed ({exc}); nothing was written"
+            msg = f"{'writing' if write else 'reading'} {self.path} failed ({plainly(exc)}); nothing was written"
             raise StoreError(msg) from None
         finally:
             conn.close()

@@ -49,7 +49,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -57,6 +57,7 @@ from psycopg import sql
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
 from planner.store.base import ParkStore
+from planner.store.failures import plainly
 from planner.store.layers import LAYERS
 from planner.store.postgis_schema import add_column_ddl, schema_ddl, write_config_rows
 from planner.store.postgis_session import PostGISSession, scalar
@@ -74,6 +75,11 @@ def is_postgis_uri(uri: str | os.PathLike[str]) -> bool:
     return str(uri).startswith(_SCHEMES)
 
 
+def _unsplit(scheme: str, netloc: str, path: str, query: str) -> str:
+    """A URL from its parts, always with ``//`` (``postgresql:///db``, ``postgresql://?service=x``: libpq's forms)."""
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
 def redact(uri: str) -> str:
     """``uri`` with its password (in the user part or a ``password=`` parameter) replaced by ``***``."""
     parts = urlsplit(uri)
@@ -84,7 +90,7 @@ def redact(uri: str) -> str:
             userinfo = userinfo.split(":", 1)[0] + ":***"
         netloc = f"{userinfo}@{host}"
     query = [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), parts.fragment))
+    return _unsplit(parts.scheme, netloc, parts.path, urlencode(query, safe="*"))
 
 
 def _split_uri(uri: str) -> tuple[str, str | None]:
@@ -98,9 +104,7 @@ def _split_uri(uri: str) -> tuple[str, str | None]:
     if len(parks) > 1:
         msg = f"{redact(uri)!r} names more than one park; give one `park=` parameter"
         raise StoreError(msg)
-    conninfo = urlunsplit(
-        (parts.scheme, parts.netloc, parts.path, urlencode([(k, v) for k, v in query if k != "park"]), "")
-    )
+    conninfo = _unsplit(parts.scheme, parts.netloc, parts.path, urlencode([(k, v) for k, v in query if k != "park"]))
     return conninfo, (parks[0] if parks else None)
 
 
@@ -108,7 +112,7 @@ def _with_park(uri: str, park_id: str) -> str:
     conninfo, _ = _split_uri(uri)
     parts = urlsplit(conninfo)
     query = [*parse_qsl(parts.query, keep_blank_values=True), ("park", park_id)]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return _unsplit(parts.scheme, parts.netloc, parts.path, urlencode(query))
 
 
 def _message(exc: psycopg.Error) -> str:
@@ -365,7 +369,7 @@ class PostGISStore(ParkStore):
             try:
                 return int(scalar(self._connection(), query))
             except psycopg.Error as exc:
-                msg = f"reading {self.uri} failed ({_message(exc)})"
+                msg = f"reading {self.uri} failed ({plainly(_message(exc))})"
                 raise StoreError(msg) from None
 
     def close(self) -> None:
@@ -393,5 +397,5 @@ class PostGISStore(ParkStore):
             except psycopg.Error as exc:
                 what = "writing" if write else "reading"
                 tail = "; nothing was written" if write else ""
-                msg = f"{what} {self.uri} failed ({_message(exc)}){tail}"
+                msg = f"{what} {self.uri} failed ({plainly(_message(exc))}){tail}"
                 raise StoreError(msg) from None

@@ -77,8 +77,6 @@ def test_an_import_refuses_a_flag_as_text_and_an_implausible_load(store, tmp_pat
         ]}),
         encoding="utf-8",
     )  # fmt: skip
-    if not hasattr(store, "path"):
-        pytest.skip("importing into a PostGIS park by its URL comes with the import fixes")
     before = snapshot(store)
     park = store.path if hasattr(store, "path") else store.location
     with pytest.raises(ValidationError) as info:
