@@ -4,9 +4,12 @@
   工矿仓储用地 (GB/T 21010-2017 class 06) is :func:`is_industrial_storage`.
 - ``industry`` and ``zone_industries``: GB/T 4754-2017 codes written with their
   section letter: ``C36`` (division 大类), ``C367`` (group 中类), ``C3670``
-  (class 小类). A code is valid when its two-digit division lies in its
-  section's range (``data/industry_sections.csv``: C is 13–43). A zone code
-  admits every code that starts with it, so ``C36`` admits ``C3670``.
+  (class 小类). A code is valid when its two-digit division lies in its section's range
+  (``data/industry_sections.csv``: C is 13–43) and, where the full classification is
+  shipped (``data/gbt4754_2017.csv``: every section, division, group and class, with
+  ``code,level,name_zh``), when it is in it at the level it is given: ``C3699`` is
+  refused, for C36 has no group 369. A zone code admits every code that starts with it,
+  so ``C36`` admits ``C3670``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ __all__ = [
     "INDUSTRIAL_STORAGE_PREFIXES",
     "industry_admits",
     "industry_code_problem",
+    "industry_codes",
     "industry_sections",
     "is_industrial_storage",
     "land_use_codes",
@@ -67,8 +71,25 @@ def industry_sections() -> pd.DataFrame:
     return table.set_index("section")
 
 
+@lru_cache(maxsize=1)
+def industry_codes() -> pd.DataFrame | None:
+    """GB/T 4754-2017 to the class level, indexed by code with section letter: ``level`` and ``name_zh``.
+
+    ``None`` where ``data/gbt4754_2017.csv`` is not shipped: codes are then checked to the division only.
+    """
+    try:
+        path = data_path("gbt4754_2017.csv")
+    except FileNotFoundError:
+        return None
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return table.set_index("code")
+
+
 def industry_code_problem(code: str) -> str | None:
     """Why ``code`` is not a GB/T 4754-2017 code with section letter, or ``None`` if it is.
+
+    Checked to the level given: a class (``C3670``) must be a class of the classification,
+    a group (``C367``) a group; the message names the nearest valid codes.
 
     >>> industry_code_problem("C3670") is None
     True
@@ -88,7 +109,24 @@ def industry_code_problem(code: str) -> str | None:
             f"division {division:02d} is not in section {section} "
             f"({row.name_en} has divisions {row.first_division:02d}–{row.last_division:02d})"
         )
-    return None
+    table = industry_codes()
+    if table is None or code in table.index:
+        return None
+    return _unknown_code(code, table)
+
+
+_LEVELS = {3: "division", 4: "group", 5: "class"}
+
+
+def _unknown_code(code: str, table: pd.DataFrame) -> str:
+    """The message for a well-formed code the classification lacks: what is missing, and the nearest codes."""
+    parent = next(code[:n] for n in range(len(code) - 1, 0, -1) if code[:n] in table.index)
+    missing = code[: len(parent) + 1]
+    same_level = table.index[table["level"] == _LEVELS[len(code)]]
+    siblings = [c for c in same_level if c.startswith(parent)] or [c for c in same_level if c[0] == code[0]]
+    nearest = sorted(siblings, key=lambda c: (abs(int(c[1:]) - int(code[1:])), c))[:3]
+    what = f"{parent} {table.loc[parent, 'name_zh']} has no {_LEVELS[len(missing)]} {missing}"
+    return f"{code!r} is not a {_LEVELS[len(code)]} of GB/T 4754-2017: {what}; nearest valid: {', '.join(nearest)}"
 
 
 def split_codes(text: str) -> list[str]:

@@ -73,6 +73,13 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "eval_class_a_min_score": 100.0,
     "eval_class_b_min_score": 80.0,
     "eval_class_c_min_score": 50.0,
+    # per-mu evaluation by rank quotas instead of absolute scores (1: A the top share, D the bottom share)
+    "eval_rank_quotas": 0.0,
+    "eval_rank_a_share": 0.20,
+    "eval_rank_d_share": 0.05,
+    # logistics land (1101xx) is scored against its own floors per mu (0: the park sets none, not scored)
+    "eval_logistics_tax_min_wan_per_mu": 0.0,
+    "eval_logistics_output_min_wan_per_mu": 0.0,
     # power load on a substation: installed kVA × demand and coincidence factors (需要系数 × 同时系数)
     "power_coincidence_factor": 0.45,
     # site leveling (场地平整)
@@ -291,6 +298,14 @@ class ParkConfig:
 
     def _check_scores(self) -> None:
         """Counts that must be whole (parcels in a group, parcels drawn inline) and class floors falling A to C."""
+        if self.threshold("eval_rank_quotas") not in (0.0, 1.0):
+            quotas = self.threshold("eval_rank_quotas")
+            msg = f"`thresholds.eval_rank_quotas` must be 0 (absolute scores) or 1 (rank quotas), got {quotas:g}"
+            raise ConfigError(msg)
+        shares = self.threshold("eval_rank_a_share") + self.threshold("eval_rank_d_share")
+        if shares > 1:
+            msg = f"`thresholds.eval_rank_a_share` and `eval_rank_d_share` must add up to at most 1, got {shares:g}"
+            raise ConfigError(msg)
         region = self.threshold("investment_region_class")
         if region not in (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0):
             msg = f"`thresholds.investment_region_class` must be 1–7 (一类–七类) or 0 (not set), got {region:g}"

@@ -157,3 +157,12 @@ def test_region_class_is_one_to_seven_or_unset(region):
     with pytest.raises(ConfigError, match=r"investment_region_class` must be 1–7"):
         ParkConfig(park_id="P", name="园", crs_epsg=4548, thresholds={"investment_region_class": region})
     assert ParkConfig(park_id="P", name="园", crs_epsg=4548).threshold("investment_region_class") == 0
+
+
+def test_rank_quotas_are_a_switch_with_shares_that_fit():
+    with pytest.raises(ConfigError, match="eval_rank_quotas` must be 0"):
+        ParkConfig(park_id="P", name="园", crs_epsg=4548, thresholds={"eval_rank_quotas": 2.0})
+    with pytest.raises(ConfigError, match="add up to at most 1"):
+        ParkConfig(
+            park_id="P", name="园", crs_epsg=4548, thresholds={"eval_rank_a_share": 0.8, "eval_rank_d_share": 0.3}
+        )

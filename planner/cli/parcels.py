@@ -334,7 +334,11 @@ def _print_evaluation(evaluated: EvaluationResult, language: str) -> None:
         f"{c} {EVAL_CLASSES[c][0 if language == 'zh' else 1]} {n}" for c, n in evaluated.counts().items()
     )
     console.print(
-        tr(language, "亩均效益评价：", "Per-mu evaluation: ")
+        tr(
+            language,
+            f"亩均效益评价（{evaluated.method_text('zh')}）：",
+            f"Per-mu evaluation ({evaluated.method_text('en')}): ",
+        )
         + classes
         + tr(language, f"；低效用地 {low} 宗", f"; low-efficiency land: {low} parcels")
     )

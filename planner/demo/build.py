@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from planner.analysis import update_idle, update_readiness
-from planner.config import ParkConfig
+from planner.config import DEFAULT_THRESHOLDS, ParkConfig
 from planner.crs import gk_epsg
 from planner.demo.districts import LEADING, district_of
 from planner.demo.factories import standard_factories
@@ -55,7 +55,11 @@ class DemoPark:
 
 
 def demo_config() -> ParkConfig:
-    """The demo park's configuration: 七通一平, three leading industries, national thresholds."""
+    """The demo park's configuration: 七通一平, three leading industries, national thresholds.
+
+    Its logistics land is evaluated against floors of its own (10 万元 tax and 200 万元 revenue
+    per mu, figures made up for the demo): the national rules set none.
+    """
     return ParkConfig(
         park_id=PARK_ID,
         name="示范产业园（滁州）",
@@ -63,6 +67,11 @@ def demo_config() -> ParkConfig:
         crs_epsg=gk_epsg(ORIGIN_LON),
         leading_industries=LEADING,
         dem="dem.tif",
+        thresholds={
+            **DEFAULT_THRESHOLDS,
+            "eval_logistics_tax_min_wan_per_mu": 10.0,
+            "eval_logistics_output_min_wan_per_mu": 200.0,
+        },
     )
 
 

@@ -95,6 +95,14 @@ class EvaluationResult:
 
     table: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    method: str = "absolute"
+    """How the classes were set: ``absolute`` (score floors) or ``rank_quotas`` (shares of the ranking)."""
+
+    def method_text(self, lang: str = "zh") -> str:
+        """Which classing rule applied, in words."""
+        zh = {"absolute": "按综合得分绝对值分类", "rank_quotas": "按排名配额分类（A类为前列、D类为末位）"}
+        en = {"absolute": "classed by absolute score floors", "rank_quotas": "classed by rank quotas (A top, D bottom)"}
+        return (zh if lang == "zh" else en)[self.method]
 
     def counts(self) -> dict[str, int]:
         """Number of parcels in each class, A to D."""
@@ -111,26 +119,13 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     """Evaluate producing industrial parcels per mu and class them A–D (see the module notes)."""
     p = parcels.reset_index(drop=True)
     producing = (p["status"] == "in_production").to_numpy() & is_industrial(p["land_use"])
-    problems = _unjudged(p, producing)
+    logistics = _is_logistics(p["land_use"])
+    problems = _unjudged(p, producing) + _logistics_unscored(p, producing & logistics, config)
     rows = np.flatnonzero(producing & ~np.isin(np.arange(len(p)), problem_rows(problems)))
     figures = _indicators(p)
-    benchmarks: dict[str, tuple[np.ndarray, Benchmark, float]] = {
-        "tax": (figures["tax_per_mu_wan"], config.threshold("tax_min_wan_per_mu"), config.threshold("eval_weight_tax")),
-        "output": (
-            figures["output_per_mu_wan"],
-            config.threshold("output_min_wan_per_mu"),
-            config.threshold("eval_weight_output"),
-        ),
-        "energy": (
-            figures["output_per_tce_wan"],
-            config.threshold("eval_output_per_tce_benchmark_wan"),
-            config.threshold("eval_weight_energy"),
-        ),
-        "far": (figures["far"], figures["far_min"], config.threshold("eval_weight_far")),
-    }
+    benchmarks = _benchmarks(figures, logistics, config)
     score = _score(benchmarks, config.threshold("eval_score_cap"), len(p))
-    floors = [config.threshold(f"eval_class_{c}_min_score") for c in "abc"]
-    cls = np.select([score >= floors[0], score >= floors[1], score >= floors[2]], ["A", "B", "C"], "D")
+    cls, method = _classes(score, rows, config)
     low_far = np.isfinite(figures["far_min"]) & (figures["far"] < figures["far_min"])
     low = (cls == "D") | low_far
 
@@ -152,9 +147,89 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     records = list(table.itertuples())
     for lang in ("zh", "en"):
         table[f"explanation_{lang}"] = [
-            _explain(row, bench, int(pos), lang) for row, pos in zip(records, rows, strict=True)
+            _explain(row, bench, int(pos), lang, method) for row, pos in zip(records, rows, strict=True)
         ]
-    return EvaluationResult(table.set_index("parcel_id"), problems)
+    return EvaluationResult(table.set_index("parcel_id"), problems, method)
+
+
+def _is_logistics(land_use: pd.Series) -> np.ndarray:
+    """Logistics and warehousing land (物流仓储用地, 1101xx)."""
+    return np.asarray(land_use.fillna("").astype(str).str.startswith("1101"), dtype=bool)
+
+
+def _benchmarks(
+    figures: Mapping[str, np.ndarray], logistics: np.ndarray, config: ParkConfig
+) -> dict[str, tuple[np.ndarray, Benchmark, float]]:
+    """Each indicator's values, benchmark (per parcel: logistics land has its own floors) and weight.
+
+    Logistics land is scored against the park's logistics floors per mu
+    (``eval_logistics_*``), not the manufacturing ones; output per tce and the 2008 FAR
+    minimum are manufacturing benchmarks and do not apply to it (left out, not missing).
+    """
+
+    def per_parcel(manufacturing: float, logistic: float) -> np.ndarray:
+        return np.where(logistics, logistic if logistic > 0 else np.nan, manufacturing)
+
+    return {
+        "tax": (
+            figures["tax_per_mu_wan"],
+            per_parcel(config.threshold("tax_min_wan_per_mu"), config.threshold("eval_logistics_tax_min_wan_per_mu")),
+            config.threshold("eval_weight_tax"),
+        ),
+        "output": (
+            figures["output_per_mu_wan"],
+            per_parcel(
+                config.threshold("output_min_wan_per_mu"), config.threshold("eval_logistics_output_min_wan_per_mu")
+            ),
+            config.threshold("eval_weight_output"),
+        ),
+        "energy": (
+            figures["output_per_tce_wan"],
+            np.where(logistics, np.nan, config.threshold("eval_output_per_tce_benchmark_wan")),
+            config.threshold("eval_weight_energy"),
+        ),
+        "far": (figures["far"], np.where(logistics, np.nan, figures["far_min"]), config.threshold("eval_weight_far")),
+    }
+
+
+def _logistics_unscored(p: pd.DataFrame, rows: np.ndarray, config: ParkConfig) -> list[Problem]:
+    """Producing logistics parcels, where the park sets no logistics floors: they are not scored."""
+    if (
+        config.threshold("eval_logistics_tax_min_wan_per_mu") > 0
+        and config.threshold("eval_logistics_output_min_wan_per_mu") > 0
+    ):
+        return []
+    return flag(
+        p,
+        rows,
+        "warning",
+        "land_use",
+        "logistics land is not scored against manufacturing floors and the park sets no logistics floors "
+        "(thresholds eval_logistics_tax_min_wan_per_mu, eval_logistics_output_min_wan_per_mu): not evaluated",
+    )
+
+
+def _classes(score: np.ndarray, rows: np.ndarray, config: ParkConfig) -> tuple[np.ndarray, str]:
+    """The class of every parcel, by absolute score floors or by rank quotas among ``rows``, and which method applied.
+
+    Rank quotas (some provinces' 亩均评价, e.g. A the top 20%, D the bottom 5%): the evaluated
+    parcels are ranked by score (ties by position); the top ``eval_rank_a_share`` are A, the
+    bottom ``eval_rank_d_share`` D (each share of the count, rounded down), the rest B or C by
+    the B floor. Absolute scores: A, B, C by their floors, D below.
+    """
+    floors = [config.threshold(f"eval_class_{c}_min_score") for c in "abc"]
+    cls = np.select([score >= floors[0], score >= floors[1], score >= floors[2]], ["A", "B", "C"], "D")
+    if config.threshold("eval_rank_quotas") == 0:
+        return cls, "absolute"
+    a_share, d_share = config.threshold("eval_rank_a_share"), config.threshold("eval_rank_d_share")
+    n = len(rows)
+    order = rows[np.argsort(-np.nan_to_num(score[rows], nan=-np.inf), kind="stable")]
+    n_a, n_d = int(np.floor(a_share * n + 1e-9)), int(np.floor(d_share * n + 1e-9))
+    ranked = np.where(score >= floors[1], "B", "C").astype(cls.dtype)
+    ranked[order[:n_a]] = "A"
+    if n_d:
+        ranked[order[n - n_d :]] = "D"
+    return ranked, "rank_quotas"
 
 
 def _unjudged(p: pd.DataFrame, producing: np.ndarray) -> list[Problem]:
@@ -201,16 +276,22 @@ def _indicators(p: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def _score(benchmarks: Mapping[str, tuple[np.ndarray, Benchmark, float]], cap: float, n: int) -> np.ndarray:
-    """The composite score of ``n`` parcels: ``100 · Σ wᵢ·scoreᵢ / Σ wᵢ`` over the indicators that can be computed."""
+    """The composite score of ``n`` parcels: ``100 · Σ wᵢ·scoreᵢ / Σ wᵢ`` over the indicators that apply.
+
+    An indicator applies where its benchmark is set; a missing figure there scores 0 (it
+    is counted as missing, not left out to re-weight the rest). Where no benchmark is set
+    (an industry without a 2008 FAR minimum, logistics land's energy) it is left out.
+    """
     weighted = np.zeros(n)
     weights = np.zeros(n)
     for key, (value, benchmark, weight) in benchmarks.items():
+        bench = np.broadcast_to(np.asarray(benchmark, dtype=float), (n,))
         with np.errstate(divide="ignore", invalid="ignore"):
             # the FAR minimum is a floor to meet, not a target to beat: its score stops at 1
-            s = np.minimum(value / benchmark, 1.0 if key == "far" else cap)
-        ok = np.isfinite(s)
-        weighted += np.where(ok, weight * s, 0.0)
-        weights += np.where(ok, weight, 0.0)
+            s = np.minimum(value / bench, 1.0 if key == "far" else cap)
+        applies = np.isfinite(bench) & (bench > 0)
+        weighted += np.where(applies & np.isfinite(s), weight * s, 0.0)
+        weights += np.where(applies, weight, 0.0)
     with np.errstate(invalid="ignore"):
         score: np.ndarray = 100.0 * weighted / weights
     return score
@@ -226,36 +307,38 @@ _TEXT = {
         "tax": "亩均税收 {v:,.1f} 万元/亩（基准 {b:g}）",
         "output": "亩均产值 {v:,.0f} 万元/亩（基准 {b:g}）",
         "energy": "单位能耗产值 {v:,.1f} 万元/吨标煤（基准 {b:g}）",
-        "no_energy": "无能耗数据，不计能耗得分",
+        "no_energy": "无能耗数据，能耗得分按缺项计0分",
         "far": "容积率 {v}（{d} 行业下限 {b}，{verdict}）",
         "far_low": "低于行业下限",
         "far_ok": "达标",
         "far_free": "容积率 {v:.2f}（行业无下限）",
-        "no_far": "无建筑面积数据，不计容积率得分",
+        "no_far": "无建筑面积数据，容积率得分按缺项计0分",
         "coverage": "建筑系数 {v}%（下限 {b}%，{verdict}）",
         "coverage_low": "低于下限",
         "no_coverage": "无建筑基底面积数据，未核验建筑系数",
         "unchecked": "宗地图层无行政办公及生活服务设施用地、绿地数据，未核验7%、20%上限",
         "tail": "综合得分 {score:.1f} → {cls} 类 {label}",
         "low": "；列为低效用地",
+        "by_rank": "（按排名配额）",
         "sep": "；",
     },
     "en": {
         "tax": "tax {v:,.1f} 万元/mu (benchmark {b:g})",
         "output": "output {v:,.0f} 万元/mu (benchmark {b:g})",
         "energy": "output per tce {v:,.1f} 万元 (benchmark {b:g})",
-        "no_energy": "no energy data, energy not scored",
+        "no_energy": "no energy data, energy scored 0 as missing",
         "far": "FAR {v} (minimum {b} for {d}, {verdict})",
         "far_low": "below it",
         "far_ok": "met",
         "far_free": "FAR {v:.2f} (no minimum for the industry)",
-        "no_far": "no floor area recorded, FAR not scored",
+        "no_far": "no floor area recorded, FAR scored 0 as missing",
         "coverage": "building coverage {v}% (minimum {b}%, {verdict})",
         "coverage_low": "below it",
         "no_coverage": "no footprint recorded, building coverage not checked",
         "unchecked": "the parcel layer has no admin/living or green land: the 7% and 20% caps not checked",
         "tail": "score {score:.1f} → class {cls} ({label})",
         "low": "; low-efficiency land",
+        "by_rank": " (by rank quotas)",
         "sep": "; ",
     },
 }
@@ -276,23 +359,26 @@ class _EvaluationRow(Protocol):
     low_efficiency: bool
 
 
-def _explain(row: _EvaluationRow, bench: Mapping[str, Benchmark], pos: int, lang: str) -> str:
+def _explain(row: _EvaluationRow, bench: Mapping[str, Benchmark], pos: int, lang: str, method: str = "absolute") -> str:
     """One enterprise's evaluation in words: each value with its benchmark, then the class."""
     t = _TEXT[lang]
     parts = [
         t["tax"].format(v=row.tax_per_mu_wan, b=_benchmark(bench["tax"], pos)),
         t["output"].format(v=row.output_per_mu_wan, b=_benchmark(bench["output"], pos)),
-        t["energy"].format(v=row.output_per_tce_wan, b=_benchmark(bench["energy"], pos))
-        if np.isfinite(row.output_per_tce_wan)
-        else t["no_energy"],
     ]
+    if np.isfinite(_benchmark(bench["energy"], pos)):
+        parts.append(
+            t["energy"].format(v=row.output_per_tce_wan, b=_benchmark(bench["energy"], pos))
+            if np.isfinite(row.output_per_tce_wan)
+            else t["no_energy"]
+        )
     if np.isfinite(row.far_min) and np.isfinite(row.far):
         verdict = t["far_low"] if row.far < row.far_min else t["far_ok"]
         shown, minimum = figures(row.far, row.far_min, decimals=2)
         parts.append(t["far"].format(v=shown, b=minimum, d=str(row.industry)[:3], verdict=verdict))
     elif np.isfinite(row.far):
         parts.append(t["far_free"].format(v=row.far))
-    if not np.isfinite(row.far):
+    if not np.isfinite(row.far) and np.isfinite(_benchmark(bench["far"], pos)):
         parts.append(t["no_far"])
     if np.isfinite(row.building_coverage_pct):
         low = row.building_coverage_pct < _benchmark(bench["coverage"], pos)
@@ -302,7 +388,8 @@ def _explain(row: _EvaluationRow, bench: Mapping[str, Benchmark], pos: int, lang
         parts.append(t["no_coverage"])
     parts.append(t["unchecked"])
     label = EVAL_CLASSES[row.eval_class][0 if lang == "zh" else 1]
-    tail = t["tail"].format(score=row.score, cls=row.eval_class, label=label) + (t["low"] if row.low_efficiency else "")
+    tail = t["tail"].format(score=row.score, cls=row.eval_class, label=label)
+    tail += (t["by_rank"] if method == "rank_quotas" else "") + (t["low"] if row.low_efficiency else "")
     return t["sep"].join([*parts, tail])
 
 

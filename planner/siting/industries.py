@@ -11,7 +11,7 @@ R&D divisions — each with:
 - the networks beyond the usual ones it needs (``gas``, ``heat``);
 - the divisions or classes of its industry chain (上下游), for the neighbour criterion.
 
-A code not in the table takes the row of its longest listed prefix: ``C3672``
+A code not in the table takes the row of its longest listed prefix: ``C3660``
 (a group's class) takes ``C36``. The land classes of divisions follow
 ``../shared/reference/manufacturing_divisions.csv`` (a planning judgement a project
 may override with its own ``land_class``).
@@ -76,7 +76,7 @@ def industry(code: str) -> Industry:
     Raises ``ValueError`` naming the code when it is not a GB/T 4754-2017 code or no
     prefix of it is listed.
 
-    >>> industry("C3672").land_class, industry("C3672").listed_as
+    >>> industry("C3660").land_class, industry("C3660").listed_as
     ('M2', 'C36')
     """
     problem = industry_code_problem(code)

@@ -67,27 +67,58 @@ def test_scores_and_classes_by_hand():
     assert t.loc["P003", "explanation_en"].endswith("score 25.0 → class D (rectify or phase out); low-efficiency land")
 
 
-def test_missing_energy_is_left_out_and_the_weights_renormalised():
+def test_missing_energy_counts_as_missing():
+    """Missing energy data scores 0 on energy (weight 0.15) instead of re-weighting the rest: 45 + 25 + 15 = 85."""
     p = producing(tax_wan=[300.0], output_wan=[6000.0], floor_area_m2=[10000.0], footprint_m2=[4000.0])
     t = evaluate(p, CONFIG).table
-    assert t.loc["P000", "score"] == pytest.approx(100.0)
-    assert "无能耗数据，不计能耗得分" in t.loc["P000", "explanation_zh"]
+    assert t.loc["P000", "score"] == pytest.approx(85.0)
+    assert t.loc["P000", "eval_class"] == "B"  # with energy data at its benchmark it would be an A (100)
+    assert "无能耗数据，能耗得分按缺项计0分" in t.loc["P000", "explanation_zh"]
 
 
 def test_an_industry_without_a_far_minimum_is_not_scored_on_far():
-    p = producing(
-        industry=["G5920"],
-        land_use=["110101"],
-        tax_wan=[150.0],
-        output_wan=[3000.0],
-        energy_tce=[600.0],
-        floor_area_m2=[2000.0],
-        footprint_m2=[2000.0],
-    )
+    """C43 has no 2008 FAR minimum: FAR does not apply and the rest is weighted (0.45·0.5 + 0.25·0.5 + 0.15)/0.85."""
+    p = producing(industry=["C4310"], tax_wan=[150.0], output_wan=[3000.0], energy_tce=[600.0], floor_area_m2=[2000.0])
     row = evaluate(p, CONFIG).table.loc["P000"]
-    # (0.45·0.5 + 0.25·0.5 + 0.15·1) / 0.85 = 0.5882…
     assert row["score"] == pytest.approx(100 * 0.5 / 0.85)
-    assert not row["low_efficiency"]
+
+
+def test_logistics_land_is_scored_against_logistics_floors():
+    """Logistics land (1101xx) is not held to manufacturing floors: without the park's logistics floors it is not
+    scored (a warning says so); with them (tax 10, output 100 万元/亩) tax 10/10 and output 200/100 (capped 1.2)
+    weigh (0.45·1 + 0.25·1.2) / 0.70 — energy per tce and the 2008 FAR minimum do not apply to it."""
+    record = {"industry": ["G5920"], "land_use": ["110101"], "tax_wan": [150.0], "output_wan": [3000.0],
+              "energy_tce": [600.0], "floor_area_m2": [2000.0], "footprint_m2": [2000.0]}  # fmt: skip
+    p = producing(**record)
+    default = evaluate(p, CONFIG)
+    assert default.table.empty
+    (warning,) = default.problems
+    assert warning.field == "land_use" and "not scored against manufacturing floors" in warning.message
+    park = CONFIG.with_changes(
+        thresholds={"eval_logistics_tax_min_wan_per_mu": 10.0, "eval_logistics_output_min_wan_per_mu": 100.0}
+    )
+    row = evaluate(p, park).table.loc["P000"]
+    assert row["score"] == pytest.approx(100 * 0.75 / 0.70)
+    assert row["eval_class"] == "A"
+    assert "能耗" not in row["explanation_zh"]
+
+
+def test_rank_quotas_class_the_top_fifth_a_and_the_bottom_twentieth_d():
+    """Rank quotas (A the top 20%, D the bottom 5%): of 20 parcels 4 are A and 1 is D; the rest B (≥ 80) or C."""
+    n = 20
+    tax = [float(20 * 15 * (1 - 0.04 * i)) for i in range(n)]  # tax per mu 20, 19.2, … falling by 0.8
+    p = producing(tax_wan=tax, output_wan=[6000.0] * n, energy_tce=[1200.0] * n, floor_area_m2=[10000.0] * n)
+    park = CONFIG.with_changes(thresholds={"eval_rank_quotas": 1.0})
+    result = evaluate(p, park)
+    cls = result.table["eval_class"].tolist()
+    # score 100 − 45·0.04·i: ≥ 80 while i ≤ 11
+    assert cls == ["A"] * 4 + ["B"] * 8 + ["C"] * 7 + ["D"]
+    assert result.method == "rank_quotas"
+    assert result.method_text() == "按排名配额分类（A类为前列、D类为末位）"
+    assert result.table["explanation_zh"].str.contains("（按排名配额）").all()
+    absolute = evaluate(p, CONFIG)
+    assert absolute.method == "absolute"
+    assert absolute.table["eval_class"].tolist() == ["A"] + ["B"] * 11 + ["C"] * 8
 
 
 def test_park_thresholds_change_the_classes():
@@ -151,8 +182,8 @@ def test_output_without_energy_and_investment_without_floor_area():
 def test_a_parcel_without_floor_area_is_not_scored_on_far():
     p = producing(tax_wan=[300.0], output_wan=[6000.0], energy_tce=[1200.0])
     row = evaluate(p, CONFIG).table.loc["P000"]
-    assert row["score"] == pytest.approx(100.0)  # tax, output and energy at their benchmarks
-    assert "无建筑面积数据，不计容积率得分" in row["explanation_zh"]
+    assert row["score"] == pytest.approx(85.0)  # tax, output and energy at their benchmarks; FAR missing scores 0
+    assert "无建筑面积数据，容积率得分按缺项计0分" in row["explanation_zh"]
     assert "达标" not in row["explanation_zh"]
     assert not row["low_efficiency"]
 
@@ -179,7 +210,7 @@ def test_the_evaluation_reads_in_one_language():
     zh, en = result.to_frame("zh"), result.to_frame("en")
     assert zh.loc["P000", "explanation"] == result.table.loc["P000", "explanation_zh"]
     assert en.loc["P000", "explanation"] == result.table.loc["P000", "explanation_en"]
-    assert "无能耗数据，不计能耗得分" in zh.loc["P000", "explanation"]
+    assert "无能耗数据，能耗得分按缺项计0分" in zh.loc["P000", "explanation"]
     for frame in (zh, en):
         assert not {"explanation_zh", "explanation_en"} & set(frame.columns)
         assert len(frame.columns) == len(result.table.columns) - 1

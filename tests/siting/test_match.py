@@ -75,7 +75,7 @@ def test_chain_neighbours_are_counted_within_the_radius():
     index = site(
         shapes,
         status=["reserved", "in_production", "in_production", "in_production"],
-        industry=[None, "C3360", "C3670", "C1310"],
+        industry=[None, "C3360", "C3670", "C1311"],
     )
     r = match(index, parse_project(project(land_mu=100)))
     # C33 is in C3670's chain; the C3670 neighbour is too far (centres 1,500 m apart); food is no kin

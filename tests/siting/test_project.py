@@ -22,10 +22,10 @@ def test_a_valid_project_is_read_with_its_catalogue_entry():
 
 
 def test_a_class_not_listed_takes_its_division_row():
-    p = parse_project(project(industry="C3672"))
+    p = parse_project(project(industry="C3660"))
     assert p.industry.listed_as == "C36"
     assert p.land_class == "M2"
-    assert p.industry.name_zh == "汽车制造业（C3672）"
+    assert p.industry.name_zh == "汽车制造业（C3660）"
 
 
 def test_a_project_may_override_the_land_class():

@@ -43,7 +43,7 @@ def test_land_class_same_or_heavier_of_the_same_family():
 
 
 def test_zoning_by_prefix_and_by_leading_industries_where_a_parcel_has_none():
-    zones = ["C36", "C3670", "C3672", "C39,C40", None]
+    zones = ["C36", "C3670", "C3660", "C39,C40", None]
     plain = site(row(5), zone_industries=zones)
     assert verdict(plain, project(industry="C3670"), "zoning") == [True, True, False, False, True]
     led = config(leading_industries=(LeadingIndustry("电子信息", ("C39",)),))
