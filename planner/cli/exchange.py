@@ -17,7 +17,7 @@ from rich.table import Table
 from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, tr
 from planner.errors import PlannerError, Problem, ValidationError
 from planner.exchange.export import EXPORT_FORMATS, export_parcels
-from planner.exchange.importer import ImportReport, import_file, target_layer
+from planner.exchange.importer import LEFT_OUT, ImportReport, import_file, target_layer
 
 __all__ = ["export", "import_"]
 
@@ -73,6 +73,14 @@ _ParkName = Annotated[
     str | None, typer.Option("--park-name", help="新建园区的名称 / Name of a park the import creates.")
 ]
 _DryRun = Annotated[bool, typer.Option("--dry-run", help="只检查不写入 / Check only; write nothing.")]
+_Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="全部或全不：任一要素无法导入即拒绝整个文件 / All or nothing: refuse the whole file if any feature "
+        "cannot be imported (by default it is left out and listed, and the rest goes in).",
+    ),
+]
 _Report = Annotated[Path | None, typer.Option("--report", help="问题清单另存 CSV / Write every problem found as CSV.")]
 _ImportBy = Annotated[str, typer.Option("--by", help="操作人 / Who imports (kept in the history).")]
 
@@ -100,6 +108,7 @@ _Idle = Annotated[
 
 _SEVERITY = {
     "error": ("拒绝", "refused", "red"),
+    LEFT_OUT: ("未导入", "left out", "magenta"),
     "warning": ("提示", "warning", "yellow"),
     "repair": ("修复", "repaired", "cyan"),
 }
@@ -123,6 +132,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     park_id: _ParkId = None,
     park_name: _ParkName = None,
     dry_run: _DryRun = False,
+    strict: _Strict = False,
     report: _Report = None,
     by: _ImportBy = "planner import",
     lang: LangOption = None,
@@ -130,6 +140,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     """导入宗地、路网、管网或源点（GeoJSON、GeoPackage、Shapefile、FlatGeobuf、OSM、报部TXT）。
 
     Import parcels, roads, networks or sources; validated first, written in one transaction.
+    Features that cannot be imported are left out and listed (--strict: all or nothing).
     """
     language = language_of(lang)
     _check_import_options(layer, capacity_kva)
@@ -152,6 +163,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
             park_name=park_name,
             by=by,
             dry_run=dry_run,
+            strict=strict,
         )
     except ValidationError as exc:
         _refuse(exc, file, report, language)
@@ -201,17 +213,27 @@ def _refuse(exc: ValidationError, file: Path, report: Path | None, language: str
 def _print_import(result: ImportReport, file: Path, language: str) -> None:
     """What the import read and wrote per layer, the features it changed, and its repairs and warnings."""
     table = Table(title=tr(language, f"导入 {file.name}", f"Import of {file.name}"))
-    heads = (("图层", "layer"), ("读入", "read"), ("新增", "inserted"), ("更新", "updated"), ("未变", "unchanged"))
-    for zh, en in (*heads, ("删除", "deleted")):
+    heads = (("图层", "layer"), ("读入", "read"), ("未导入", "left out"), ("新增", "inserted"), ("更新", "updated"))
+    for zh, en in (*heads, ("未变", "unchanged"), ("删除", "deleted")):
         table.add_column(tr(language, zh, en), justify="left" if en == "layer" else "right")
+    left = result.left_out_counts()
     for name, count in result.read.items():
         w = result.layers.get(name)
         table.add_row(
             name,
             str(count),
+            str(left.get(name, 0)),
             *(str(getattr(w, k)) if w else "—" for k in ("inserted", "updated", "unchanged", "deleted")),
         )
     console.print(table)
+    if result.left_out:
+        title = tr(
+            language,
+            f"未导入的要素（{len(result.left_out)}）：其余已导入；改正后再导入，--strict 则整个文件不导入",
+            f"Features left out ({len(result.left_out)}): the rest went in; correct them and import again "
+            "(--strict refuses the whole file instead)",
+        )
+        console.print(_problem_table(result.left_out, language, title=title))
     changes = result.changes()
     if len(changes):
         shown = 20
@@ -223,10 +245,9 @@ def _print_import(result: ImportReport, file: Path, language: str) -> None:
         )
         title = tr(language, "更新的要素及变化的字段：", "Updated features and the columns that changed:")
         console.print("\n".join([title, *lines, *more]), markup=False)
-    if result.problems:
-        console.print(
-            _problem_table(result.problems, language, title=tr(language, "修复与提示", "Repairs and warnings"))
-        )
+    others = [p for p in result.problems if p.severity != LEFT_OUT]
+    if others:
+        console.print(_problem_table(others, language, title=tr(language, "修复与提示", "Repairs and warnings")))
 
 
 def _problem_table(problems: Sequence[Problem], lang: str, *, title: str, limit: int = 50) -> Table:
@@ -234,7 +255,7 @@ def _problem_table(problems: Sequence[Problem], lang: str, *, title: str, limit:
     table = Table(title=title, show_lines=False)
     for zh, en in (("类别", "kind"), ("要素", "feature"), ("字段", "field"), ("说明", "message")):
         table.add_column(tr(lang, zh, en), overflow="fold")
-    order = {"error": 0, "warning": 1, "repair": 2}
+    order = {"error": 0, LEFT_OUT: 1, "warning": 2, "repair": 3}
     for p in sorted(problems, key=lambda p: order.get(p.severity, 3))[:limit]:
         zh, en, colour = _SEVERITY.get(p.severity, (p.severity, p.severity, "white"))
         if p.parcel_id is not None:

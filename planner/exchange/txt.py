@@ -340,6 +340,8 @@ def _parcel(
     geometry, fixes = _assemble(rings)
     for fix in fixes:
         notes.fix("geometry", fix)
+    if any(p.severity == "error" for p in notes.problems):
+        return None, notes.problems  # a parcel with an error is not read (an import leaves it out)
     return (
         {
             "parcel_id": pid,
