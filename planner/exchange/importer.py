@@ -36,6 +36,18 @@ from planner.config import ParkConfig
 from planner.crs import CGCS2000, gk_epsg, transformer
 from planner.errors import CRSError, Problem, ValidationError
 from planner.exchange.coords import check_coordinates
+from planner.exchange.features import (
+    LEFT_OUT,
+    LEFT_OUT_NOTE,
+    as_error,
+    clean_geometries,
+    layer_of,
+    left_out_counts,
+    names_a_feature,
+    unique,
+    unusable_geometries,
+    what_of,
+)
 from planner.exchange.file_layers import UNREADABLE, read_file_layers
 from planner.exchange.mapping import FieldMapping, apply_mapping, load_mapping
 from planner.exchange.merge import drop_derived, keep_stored, precision_m, same_within_precision, stored_rows
@@ -47,8 +59,6 @@ from planner.vocab import NETWORKS
 
 __all__ = ["LAYER_NAMES", "LEFT_OUT", "ImportOptions", "ImportReport", "import_file", "target_layer"]
 
-LEFT_OUT = "left out"
-"""The severity of a feature the import left out (it could not be read or was refused) while the rest went in."""
 _ATTEMPTS = 3
 """How often the write is tried again without the features the store refused (each try drops them all)."""
 
@@ -103,7 +113,7 @@ class ImportReport:
 
     def left_out_counts(self) -> dict[str, int]:
         """How many features of each layer were left out (one may be left out for several reasons)."""
-        return _left_out_counts(self.problems)
+        return left_out_counts(self.problems)
 
     def by_severity(self, severity: str) -> list[Problem]:
         """The problems of one severity: ``left out``, ``warning`` or ``repair``."""
@@ -218,8 +228,8 @@ class _Import:
 
         A feature that would have been left out is, with the whole file refused, one of its errors.
         """
-        problems = [_as_error(p) for p in [*self.problems, *(extra or [])]]
-        return ValidationError(_unique(problems), what=f"import of {self.path.name}")
+        problems = [as_error(p) for p in [*self.problems, *(extra or [])]]
+        return ValidationError(unique(problems), what=f"import of {self.path.name}")
 
     def _refuse_on_errors(self) -> None:
         if any(p.severity == "error" for p in self.problems):
@@ -294,7 +304,7 @@ class _Import:
 
         ``row`` is the feature's row in the file, where the problem knows only its place in a layer.
         """
-        if self.strict or problem.severity != "error" or not _names_a_feature(problem):
+        if self.strict or problem.severity != "error" or not names_a_feature(problem):
             if row is None:
                 return problem
             return Problem(
@@ -308,7 +318,7 @@ class _Import:
             LEFT_OUT,
             problem.parcel_id,
             problem.field,
-            f"{message}{_LEFT_OUT_NOTE}",
+            f"{message}{LEFT_OUT_NOTE}",
             row=problem.row if row is None else row,
             feature=problem.feature,
         )
@@ -330,8 +340,8 @@ class _Import:
         """One layer of the file ready to write, or ``None`` if its coordinates are refused."""
         spec, path, options = LAYERS[name], self.path, self.options
         unreadable = dict(frame.attrs.get(UNREADABLE, {}))
-        frame = _clean_geometries(frame, spec.id_column, self.fmt, self.problems)
-        frame, found = apply_mapping(frame, spec.fields, self.mapping, what=_what(name))
+        frame = clean_geometries(frame, spec.id_column, self.fmt, self.problems)
+        frame, found = apply_mapping(frame, spec.fields, self.mapping, what=what_of(name))
         self.problems += found
         frame = self._without_unusable(name, frame, unreadable)
         from_defaults = set(frame.attrs.get("defaults_only", ()))
@@ -365,7 +375,7 @@ class _Import:
 
     def _without_unusable(self, name: str, frame: gpd.GeoDataFrame, unreadable: dict[int, str]) -> gpd.GeoDataFrame:
         """The frame without the features whose geometry cannot be used, each reported by id (left out or refused)."""
-        reasons = _unusable_geometries(frame, unreadable)
+        reasons = unusable_geometries(frame, unreadable)
         if not reasons:
             return frame
         bad = np.zeros(len(frame), dtype=bool)
@@ -377,7 +387,7 @@ class _Import:
             "geometry",
             lambda p: reasons[p],
             id_column=LAYERS[name].id_column,
-            what=_what(name),
+            what=what_of(name),
         )
         rows = frame.index.to_numpy()
         self.problems += [self._left_out(p, row=int(rows[p.row])) for p in found if p.row is not None]
@@ -466,7 +476,7 @@ class _Import:
         refused: dict[str, set[int]] = {}
         whole = self.strict
         for p in errors:
-            name = _layer_of(p.feature)
+            name = layer_of(p.feature)
             if name not in checked or p.row is None or p.field == LAYERS[name].id_column:
                 whole = True
                 break
@@ -481,7 +491,7 @@ class _Import:
             self.problems += [
                 self._left_out(p, row=int(rows[p.row]))
                 for p in errors
-                if p.row is not None and _layer_of(p.feature) == name
+                if p.row is not None and layer_of(p.feature) == name
             ]
             kept = frame[~bad].reset_index(drop=True)
             self.file_rows[name] = rows[~bad]
@@ -498,7 +508,7 @@ class _Import:
         left: dict[str, set[str]] = {}
         for p in self.problems:
             if p.severity == LEFT_OUT and p.parcel_id is not None:
-                left.setdefault(_layer_of(p.feature), set()).add(str(p.parcel_id))
+                left.setdefault(layer_of(p.feature), set()).add(str(p.parcel_id))
         for name, ids in left.items():
             key = LAYERS[name].id_column
             stored = store.read_layer(name, ids=sorted(ids))
@@ -533,150 +543,11 @@ class _Import:
     ) -> ImportReport:
         for report in reports.values():
             self.problems += report.problems
-        left = _left_out_counts(self.problems)
+        left = left_out_counts(self.problems)
         read = {name: len(frame) + left.get(name, 0) for name, frame in checked.items()}
         for name, count in left.items():
             read.setdefault(name, count)
-        return ImportReport(self.path, self.park, created, read, reports, _unique(self.problems), dry_run=dry_run)
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    """Each finding once: a duplicate id is flagged on every row that has it, with the same words."""
-    seen: set[tuple] = set()
-    out = []
-    for p in problems:
-        key = (p.severity, p.feature, p.parcel_id, p.field, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
-
-
-def _left_out_counts(problems: list[Problem]) -> dict[str, int]:
-    """How many features of each layer the problems leave out (each once, by id, else by row)."""
-    seen = {
-        (_layer_of(p.feature), p.parcel_id if p.parcel_id is not None else f"#{p.row}")
-        for p in problems
-        if p.severity == LEFT_OUT
-    }
-    counts: dict[str, int] = {}
-    for layer, _ in seen:
-        counts[layer] = counts.get(layer, 0) + 1
-    return counts
-
-
-_LEFT_OUT_NOTE = " — left out of the import; correct it in the file and import it again"
-
-
-def _as_error(problem: Problem) -> Problem:
-    """A left-out feature as an error of a refused file (other problems as they are)."""
-    if problem.severity != LEFT_OUT:
-        return problem
-    message = problem.message.removesuffix(_LEFT_OUT_NOTE)
-    return Problem("error", problem.parcel_id, problem.field, message, row=problem.row, feature=problem.feature)
-
-
-def _names_a_feature(problem: Problem) -> bool:
-    """Whether a problem is about one feature of the file (by id or row), not the file, a column or the mapping."""
-    return (problem.parcel_id is not None or problem.row is not None) and not problem.feature.startswith(
-        ("file", "mapping file")
-    )
-
-
-def _layer_of(what: str) -> str:
-    """The store layer of a feature called ``what`` in messages (the inverse of :func:`_what`)."""
-    if what == "parcel":
-        return "parcels"
-    if what == "source":
-        return "sources"
-    if what == "standard factory":
-        return "factories"
-    line = what.removesuffix(" line")
-    return "road_lines" if line == "road" else f"{line}_lines"
-
-
-def _unusable_geometries(frame: gpd.GeoDataFrame, unreadable: dict[int, str]) -> dict[int, str]:
-    """Position → why, for the features whose geometry cannot be used or repaired.
-
-    Those GEOS could not build (``unreadable``, from the reader), those with NaN or infinite
-    coordinates, and polygons with a ring of fewer than 3 distinct points.
-    """
-    index = {label: pos for pos, label in enumerate(frame.index)}
-    reasons = {index[row]: why for row, why in unreadable.items() if row in index}
-    geoms = frame.geometry.to_numpy()
-    present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
-    if not len(present):
-        return reasons
-    coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
-    for pos in np.unique(present[owner[~np.isfinite(coords).all(axis=1)]]):
-        reasons.setdefault(int(pos), "the geometry has NaN or infinite coordinates")
-    polygonal = present[np.isin(shapely.get_type_id(geoms[present]), [3, 6])]
-    parts, part_owner = shapely.get_parts(geoms[polygonal], return_index=True)
-    rings, ring_owner = shapely.get_rings(parts, return_index=True)
-    counts = shapely.get_num_coordinates(rings)
-    first = np.r_[0, np.flatnonzero(np.diff(ring_owner)) + 1] if len(rings) else np.array([], dtype=int)
-    number = np.arange(len(rings)) - np.repeat(first, np.diff(np.r_[first, len(rings)])) + 1
-    for k in np.flatnonzero(counts < 4):
-        pos = int(polygonal[part_owner[ring_owner[k]]])
-        distinct = max(int(counts[k]) - 1, 0)
-        reasons.setdefault(
-            pos,
-            f"ring {number[k]} has {distinct} distinct point(s); a ring needs at least 3 "
-            "(and the first repeated at the end)",
-        )
-    return reasons
-
-
-def _what(layer: str) -> str:
-    """What a feature of ``layer`` is called in messages: parcel, source, road line …"""
-    return (
-        "parcel" if layer == "parcels" else "source" if layer == "sources" else f"{layer.removesuffix('_lines')} line"
-    )
-
-
-def _clean_geometries(frame: gpd.GeoDataFrame, id_column: str, fmt: str, problems: list[Problem]) -> gpd.GeoDataFrame:
-    """Repeated points removed and, for GeoJSON, clockwise exterior rings reoriented; each reported per feature."""
-    geoms = frame.geometry.to_numpy()
-    usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
-    usable[np.unique(owner[~np.isfinite(coords).all(axis=1)])] = False  # NaN is the validator's to report
-    what = "parcel" if id_column == "parcel_id" else "feature"
-    out = geoms.copy()
-    before = shapely.get_num_coordinates(geoms[usable])
-    cleaned = shapely.remove_repeated_points(geoms[usable], tolerance=0.0)
-    after = shapely.get_num_coordinates(cleaned)
-    repeated = np.zeros(len(frame), dtype=bool)
-    repeated[np.flatnonzero(usable)[after < before]] = True
-    removed = np.zeros(len(frame), dtype=int)
-    removed[usable] = before - after
-    out[usable] = cleaned
-    problems += flag(
-        frame,
-        repeated,
-        "repair",
-        "geometry",
-        lambda p: (
-            f"{removed[p]} repeated point(s) removed (a point the same as the one before, e.g. a doubled closing point)"
-        ),
-        id_column=id_column,
-        what=what,
-    )
-    polygonal = usable & np.isin(shapely.get_type_id(out), [3, 6])
-    if fmt == "GeoJSON" and polygonal.any():
-        oriented = shapely.orient_polygons(out[polygonal])
-        turned = np.zeros(len(frame), dtype=bool)
-        turned[np.flatnonzero(polygonal)] = ~shapely.equals_exact(oriented, out[polygonal], tolerance=0.0)
-        problems += flag(
-            frame,
-            turned,
-            "repair",
-            "geometry",
-            "ring orientation: RFC 7946 GeoJSON wants exterior rings counter-clockwise and holes clockwise; reoriented",
-            id_column=id_column,
-            what=what,
-        )
-        out[polygonal] = oriented
-    return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
+        return ImportReport(self.path, self.park, created, read, reports, unique(self.problems), dry_run=dry_run)
 
 
 def _new_park_config(

@@ -1,0 +1,171 @@
+"""What an import keeps and what it leaves out, feature by feature.
+
+A feature whose geometry cannot be read or repaired, or that the store refuses, is left out
+of an import (severity :data:`LEFT_OUT`) while the rest goes in; these helpers tell such
+problems from those about the whole file, name the layer a problem is about, count what was
+left out, and clean the geometries an import can repair (repeated points, GeoJSON ring order).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from planner.errors import Problem
+from planner.fields import flag
+
+__all__ = [
+    "LEFT_OUT",
+    "LEFT_OUT_NOTE",
+    "as_error",
+    "clean_geometries",
+    "layer_of",
+    "left_out_counts",
+    "names_a_feature",
+    "unique",
+    "unusable_geometries",
+    "what_of",
+]
+
+LEFT_OUT = "left out"
+"""The severity of a feature the import left out (it could not be read or was refused) while the rest went in."""
+
+
+def unique(problems: list[Problem]) -> list[Problem]:
+    """Each finding once: a duplicate id is flagged on every row that has it, with the same words."""
+    seen: set[tuple] = set()
+    out = []
+    for p in problems:
+        key = (p.severity, p.feature, p.parcel_id, p.field, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def left_out_counts(problems: list[Problem]) -> dict[str, int]:
+    """How many features of each layer the problems leave out (each once, by id, else by row)."""
+    seen = {
+        (layer_of(p.feature), p.parcel_id if p.parcel_id is not None else f"#{p.row}")
+        for p in problems
+        if p.severity == LEFT_OUT
+    }
+    counts: dict[str, int] = {}
+    for layer, _ in seen:
+        counts[layer] = counts.get(layer, 0) + 1
+    return counts
+
+
+LEFT_OUT_NOTE = " — left out of the import; correct it in the file and import it again"
+
+
+def as_error(problem: Problem) -> Problem:
+    """A left-out feature as an error of a refused file (other problems as they are)."""
+    if problem.severity != LEFT_OUT:
+        return problem
+    message = problem.message.removesuffix(LEFT_OUT_NOTE)
+    return Problem("error", problem.parcel_id, problem.field, message, row=problem.row, feature=problem.feature)
+
+
+def names_a_feature(problem: Problem) -> bool:
+    """Whether a problem is about one feature of the file (by id or row), not the file, a column or the mapping."""
+    return (problem.parcel_id is not None or problem.row is not None) and not problem.feature.startswith(
+        ("file", "mapping file")
+    )
+
+
+def layer_of(what: str) -> str:
+    """The store layer of a feature called ``what`` in messages (the inverse of :func:`_what`)."""
+    if what == "parcel":
+        return "parcels"
+    if what == "source":
+        return "sources"
+    if what == "standard factory":
+        return "factories"
+    line = what.removesuffix(" line")
+    return "road_lines" if line == "road" else f"{line}_lines"
+
+
+def unusable_geometries(frame: gpd.GeoDataFrame, unreadable: dict[int, str]) -> dict[int, str]:
+    """Position → why, for the features whose geometry cannot be used or repaired.
+
+    Those GEOS could not build (``unreadable``, from the reader), those with NaN or infinite
+    coordinates, and polygons with a ring of fewer than 3 distinct points.
+    """
+    index = {label: pos for pos, label in enumerate(frame.index)}
+    reasons = {index[row]: why for row, why in unreadable.items() if row in index}
+    geoms = frame.geometry.to_numpy()
+    present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    if not len(present):
+        return reasons
+    coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    for pos in np.unique(present[owner[~np.isfinite(coords).all(axis=1)]]):
+        reasons.setdefault(int(pos), "the geometry has NaN or infinite coordinates")
+    polygonal = present[np.isin(shapely.get_type_id(geoms[present]), [3, 6])]
+    parts, part_owner = shapely.get_parts(geoms[polygonal], return_index=True)
+    rings, ring_owner = shapely.get_rings(parts, return_index=True)
+    counts = shapely.get_num_coordinates(rings)
+    first = np.r_[0, np.flatnonzero(np.diff(ring_owner)) + 1] if len(rings) else np.array([], dtype=int)
+    number = np.arange(len(rings)) - np.repeat(first, np.diff(np.r_[first, len(rings)])) + 1
+    for k in np.flatnonzero(counts < 4):
+        pos = int(polygonal[part_owner[ring_owner[k]]])
+        distinct = max(int(counts[k]) - 1, 0)
+        reasons.setdefault(
+            pos,
+            f"ring {number[k]} has {distinct} distinct point(s); a ring needs at least 3 "
+            "(and the first repeated at the end)",
+        )
+    return reasons
+
+
+def what_of(layer: str) -> str:
+    """What a feature of ``layer`` is called in messages: parcel, source, road line …"""
+    return (
+        "parcel" if layer == "parcels" else "source" if layer == "sources" else f"{layer.removesuffix('_lines')} line"
+    )
+
+
+def clean_geometries(frame: gpd.GeoDataFrame, id_column: str, fmt: str, problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Repeated points removed and, for GeoJSON, clockwise exterior rings reoriented; each reported per feature."""
+    geoms = frame.geometry.to_numpy()
+    usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    usable[np.unique(owner[~np.isfinite(coords).all(axis=1)])] = False  # NaN is the validator's to report
+    what = "parcel" if id_column == "parcel_id" else "feature"
+    out = geoms.copy()
+    before = shapely.get_num_coordinates(geoms[usable])
+    cleaned = shapely.remove_repeated_points(geoms[usable], tolerance=0.0)
+    after = shapely.get_num_coordinates(cleaned)
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[np.flatnonzero(usable)[after < before]] = True
+    removed = np.zeros(len(frame), dtype=int)
+    removed[usable] = before - after
+    out[usable] = cleaned
+    problems += flag(
+        frame,
+        repeated,
+        "repair",
+        "geometry",
+        lambda p: (
+            f"{removed[p]} repeated point(s) removed (a point the same as the one before, e.g. a doubled closing point)"
+        ),
+        id_column=id_column,
+        what=what,
+    )
+    polygonal = usable & np.isin(shapely.get_type_id(out), [3, 6])
+    if fmt == "GeoJSON" and polygonal.any():
+        oriented = shapely.orient_polygons(out[polygonal])
+        turned = np.zeros(len(frame), dtype=bool)
+        turned[np.flatnonzero(polygonal)] = ~shapely.equals_exact(oriented, out[polygonal], tolerance=0.0)
+        problems += flag(
+            frame,
+            turned,
+            "repair",
+            "geometry",
+            "ring orientation: RFC 7946 GeoJSON wants exterior rings counter-clockwise and holes clockwise; reoriented",
+            id_column=id_column,
+            what=what,
+        )
+        out[polygonal] = oriented
+    return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
