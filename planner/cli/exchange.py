@@ -42,7 +42,13 @@ _Encoding = Annotated[
     str | None, typer.Option("--encoding", help="文本编码 gbk 或 utf-8 / Text encoding of SHP or TXT (gbk, utf-8).")
 ]
 _Mapping = Annotated[
-    Path | None, typer.Option("--mapping", help="字段对照文件 JSON/YAML / Field-mapping file (JSON or YAML).")
+    Path | None,
+    typer.Option(
+        "--mapping",
+        help="字段对照文件 JSON/YAML：columns、values、defaults，格式与完整示例见 README.md「Field-mapping files」/ "
+        "Field-mapping file (JSON or YAML): columns, values, defaults; its format, with a full example, is in "
+        "README.md, section 'Field-mapping files (--mapping)'.",
+    ),
 ]
 _FromGcj02 = Annotated[
     bool, typer.Option("--from-gcj02", help="坐标为 GCJ-02（高德/腾讯）/ Coordinates are GCJ-02 (Gaode/Tencent maps).")
@@ -141,6 +147,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
 
     Import parcels, roads, networks or sources; validated first, written in one transaction.
     Features that cannot be imported are left out and listed (--strict: all or nothing).
+    Columns of other names: a field-mapping file (--mapping), see README.md "Field-mapping files".
     """
     language = language_of(lang)
     _check_import_options(layer, capacity_kva)
