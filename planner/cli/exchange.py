@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, tr
+from planner.codes import LAND_USE_SYSTEMS
 from planner.errors import PlannerError, Problem, ValidationError
 from planner.exchange.export import EXPORT_FORMATS, export_parcels
 from planner.exchange.importer import LEFT_OUT, ImportReport, import_file, target_layer
@@ -79,6 +80,14 @@ _ParkName = Annotated[
     str | None, typer.Option("--park-name", help="新建园区的名称 / Name of a park the import creates.")
 ]
 _DryRun = Annotated[bool, typer.Option("--dry-run", help="只检查不写入 / Check only; write nothing.")]
+_LandUseCodes = Annotated[
+    str,
+    typer.Option(
+        "--land-use-codes",
+        help="地类编码体系：auto（按编码判断）、2023（用地用海分类）、gb21010（三调/土地利用现状分类）/ Land-use codes "
+        "of the file: auto (told from the codes; GB/T 21010-2017 codes such as 0601 are converted), 2023 or gb21010.",
+    ),
+]
 _Strict = Annotated[
     bool,
     typer.Option(
@@ -112,6 +121,15 @@ _Idle = Annotated[
     bool | None, typer.Option("--idle/--not-idle", help="只导出闲置/非闲置土地 / Only idle or not idle land.")
 ]
 
+_ExportLandUseCodes = Annotated[
+    str,
+    typer.Option(
+        "--land-use-codes",
+        help="地类编码：2023（用地用海分类）或 gb21010（三调/土地利用现状分类）/ "
+        "Land-use codes written: 2023 or gb21010.",
+    ),
+]
+
 _SEVERITY = {
     "error": ("拒绝", "refused", "red"),
     LEFT_OUT: ("未导入", "left out", "magenta"),
@@ -139,6 +157,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     park_name: _ParkName = None,
     dry_run: _DryRun = False,
     strict: _Strict = False,
+    land_use_codes: _LandUseCodes = "auto",
     report: _Report = None,
     by: _ImportBy = "planner import",
     lang: LangOption = None,
@@ -151,6 +170,9 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     """
     language = language_of(lang)
     _check_import_options(layer, capacity_kva)
+    if land_use_codes not in LAND_USE_SYSTEMS:
+        msg = f"'{land_use_codes}' is not allowed; use {', '.join(LAND_USE_SYSTEMS)}"
+        raise typer.BadParameter(msg, param_hint="--land-use-codes")
     try:
         result = import_file(
             park,
@@ -171,6 +193,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
             by=by,
             dry_run=dry_run,
             strict=strict,
+            land_use_codes=land_use_codes,
         )
     except ValidationError as exc:
         _refuse(exc, file, report, language)
@@ -300,6 +323,7 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
     industry: _Industry = None,
     land_use: _LandUse = None,
     idle_only: _Idle = None,
+    land_use_codes: _ExportLandUseCodes = "2023",
     lang: LangOption = None,
 ) -> None:
     """导出宗地：GeoJSON（WGS84）、GeoPackage/Shapefile（CGCS2000，中文字段）、报部TXT。
@@ -308,6 +332,9 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
     """
     language = language_of(lang)
     _check_export_options(to, crs)
+    if land_use_codes not in ("2023", "gb21010"):
+        msg = f"'{land_use_codes}' is not allowed; use 2023 or gb21010"
+        raise typer.BadParameter(msg, param_hint="--land-use-codes")
     store = open_park(park, language)
     try:
         result = export_parcels(
@@ -322,6 +349,7 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
             industry=industry,
             land_use=land_use,
             idle=idle_only,
+            land_use_codes=land_use_codes,
         )
     except PlannerError as exc:
         fail(exc, language)

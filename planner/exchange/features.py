@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from planner.codes import gb21010_codes, gb21010_to_2023, land_use_codes
 from planner.errors import Problem
 from planner.fields import flag
 
@@ -20,6 +21,7 @@ __all__ = [
     "LEFT_OUT_NOTE",
     "as_error",
     "clean_geometries",
+    "convert_land_use",
     "layer_of",
     "left_out_counts",
     "names_a_feature",
@@ -169,3 +171,64 @@ def clean_geometries(frame: gpd.GeoDataFrame, id_column: str, fmt: str, problems
         )
         out[polygonal] = oriented
     return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
+
+
+def convert_land_use(
+    frame: gpd.GeoDataFrame, system: str, file: str
+) -> tuple[gpd.GeoDataFrame, list[Problem], list[Problem]]:
+    """Parcels' GB/T 21010-2017 (三调) land-use codes in 用地用海分类 (2023), by ``data/land_use_gb21010.csv``.
+
+    Returns the frame, the notes on the file (each conversion with its count; codes of both
+    systems read as 用地用海分类), and an error per parcel whose code the crosswalk cannot convert.
+    """
+    if "land_use" not in frame.columns:
+        return frame, [], []
+    conversion = gb21010_to_2023(frame["land_use"], system)
+    if not conversion.converted and not conversion.unconverted.any():
+        return frame, [], []
+    gb, ours = gb21010_codes(), land_use_codes()
+    frame = frame.copy()
+    frame["land_use"] = conversion.values
+    notes = []
+    for code, (new, count) in conversion.converted.items():
+        unstated = (
+            "; the class (一/二/三类工业用地, 100101–100103) is not stated: confirm it before supplying the land"
+            if new == "1001"
+            else ""
+        )
+        notes.append(
+            Problem(
+                "repair",
+                None,
+                "land_use",
+                f"GB/T 21010-2017 (三调) code {code!r} {gb.loc[code, 'gb21010_name']} converted to 用地用海分类 "
+                f"{new} {ours.loc[new, 'name_zh']} for {count} parcel(s) (crosswalk data/land_use_gb21010.csv)"
+                + unstated,
+                feature=file,
+            )
+        )
+    if conversion.kept_as_2023:
+        listed = ", ".join(conversion.kept_as_2023)
+        notes.append(
+            Problem(
+                "warning",
+                None,
+                "land_use",
+                f"the file mixes GB/T 21010-2017 and 用地用海分类 codes; {listed} (codes of both) were read as "
+                "用地用海分类: give --land-use-codes gb21010 to read every code as GB/T 21010",
+                feature=file,
+            )
+        )
+    text = frame["land_use"].astype("string").str.strip()
+    errors = flag(
+        frame,
+        conversion.unconverted,
+        "error",
+        "land_use",
+        lambda p: (
+            f"GB/T 21010-2017 (三调) code {text.iloc[p]!r} ({gb.loc[str(text.iloc[p]), 'gb21010_name']}) has no "
+            "one-to-one 用地用海分类 code in the crosswalk data/land_use_gb21010.csv; give its 用地用海分类 code "
+            f"with a mapping file (values: land_use: {{{str(text.iloc[p])!r}: <code>}})"
+        ),
+    )
+    return frame, notes, errors

@@ -41,6 +41,7 @@ from planner.exchange.features import (
     LEFT_OUT_NOTE,
     as_error,
     clean_geometries,
+    convert_land_use,
     layer_of,
     left_out_counts,
     names_a_feature,
@@ -91,6 +92,7 @@ class ImportOptions(TypedDict, total=False):
     by: str
     dry_run: bool
     strict: bool
+    land_use_codes: str
 
 
 @dataclass
@@ -184,6 +186,9 @@ def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOpti
     dry_run
         Check everything the import would check, with the same write rolled back: nothing
         is written, and the report's counts say what the import would do.
+    land_use_codes
+        How the parcels' land-use codes are read: ``auto`` (default; GB/T 21010-2017 codes such
+        as ``0601`` are converted to 用地用海分类, each conversion reported), ``2023`` or ``gb21010``.
     strict
         All or nothing: a feature that cannot be read or is refused refuses the whole file
         (by default it is left out, listed in :attr:`ImportReport.left_out`, and the rest goes in).
@@ -344,6 +349,12 @@ class _Import:
         frame, found = apply_mapping(frame, spec.fields, self.mapping, what=what_of(name))
         self.problems += found
         frame = self._without_unusable(name, frame, unreadable)
+        if name == "parcels":
+            frame, notes, errors = convert_land_use(frame, options.get("land_use_codes", "auto"), f"file {path.name!r}")
+            self.problems += notes
+            rows = frame.index.to_numpy()
+            self.problems += [self._left_out(p, row=int(rows[p.row])) for p in errors if p.row is not None]
+            frame = frame[~np.isin(np.arange(len(frame)), [p.row for p in errors if p.row is not None])]
         from_defaults = set(frame.attrs.get("defaults_only", ()))
         frame = drop_derived(frame, spec, path, self.problems)
         if given_crs is not None:
