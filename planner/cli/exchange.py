@@ -88,6 +88,14 @@ _LandUseCodes = Annotated[
         "of the file: auto (told from the codes; GB/T 21010-2017 codes such as 0601 are converted), 2023 or gb21010.",
     ),
 ]
+_MakeIds = Annotated[
+    str | None,
+    typer.Option(
+        "--make-ids",
+        help="无编号时按“前缀+顺序号”编号（如 DK001），重复的线编号加 -1、-2 / "
+        "Make ids: PREFIX and the feature's order (DK001) where the file has none; repeated line ids get -1, -2.",
+    ),
+]
 _Strict = Annotated[
     bool,
     typer.Option(
@@ -158,6 +166,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     dry_run: _DryRun = False,
     strict: _Strict = False,
     land_use_codes: _LandUseCodes = "auto",
+    make_ids: _MakeIds = None,
     report: _Report = None,
     by: _ImportBy = "planner import",
     lang: LangOption = None,
@@ -194,6 +203,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
             dry_run=dry_run,
             strict=strict,
             land_use_codes=land_use_codes,
+            make_ids=make_ids,
         )
     except ValidationError as exc:
         _refuse(exc, file, report, language)

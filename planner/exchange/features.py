@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from planner.codes import gb21010_codes, gb21010_to_2023, land_use_codes
 from planner.errors import Problem
-from planner.fields import flag
+from planner.fields import feature_ids, flag
 
 __all__ = [
     "LEFT_OUT",
@@ -25,6 +26,7 @@ __all__ = [
     "layer_of",
     "left_out_counts",
     "names_a_feature",
+    "settle_ids",
     "unique",
     "unusable_geometries",
     "what_of",
@@ -232,3 +234,78 @@ def convert_land_use(
         ),
     )
     return frame, notes, errors
+
+
+def settle_ids(
+    frame: gpd.GeoDataFrame, id_column: str, prefix: str | None, *, lines: bool, file: str
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Ids where a file has none, and line ids a file repeats, made with ``--make-ids PREFIX``; or the refusal.
+
+    Without ``prefix`` a file lacking its id column, or a line layer repeating ids, is refused
+    with the option named. With it, a feature without id gets ``PREFIX`` and its order in the
+    file, zero-padded (``DK001``), and a repeated line id (an OpenStreetMap way split by
+    clipping) gets ``-1``, ``-2`` … in file order; both are reported.
+    """
+    ids = pd.Series(feature_ids(frame, id_column) if id_column in frame else [None] * len(frame), index=frame.index)
+    missing = ids.isna().to_numpy()
+    repeated = (ids.notna() & ids.duplicated(keep=False)).to_numpy() if lines else np.zeros(len(frame), dtype=bool)
+    found: list[Problem] = []
+    if prefix is None:
+        if id_column not in frame.columns:
+            found.append(
+                Problem(
+                    "error",
+                    None,
+                    id_column,
+                    f"the file has no id column (`{id_column}`); name its id column with a mapping file "
+                    f"(--mapping, columns: {{<column>: {id_column}}}), or make ids with --make-ids PREFIX "
+                    "(PREFIX and the feature's order in the file: DK001, DK002, …)",
+                    feature=file,
+                )
+            )
+        if repeated.any():
+            shown = ", ".join(map(repr, pd.unique(ids[repeated])[:10]))
+            found.append(
+                Problem(
+                    "error",
+                    None,
+                    id_column,
+                    f"{int(repeated.sum())} lines share {len(pd.unique(ids[repeated]))} id(s) ({shown}; a way split by "
+                    "clipping repeats its id); give --make-ids PREFIX to number them -1, -2, … in file order",
+                    feature=file,
+                )
+            )
+        return frame, found
+    frame = frame.copy()
+    rows = frame.index.to_numpy()
+    width = max(3, len(str(int(rows.max()) + 1))) if len(rows) else 3
+    made = ids.copy().astype(object)
+    if missing.any():
+        made[missing] = [f"{prefix}{row + 1:0{width}d}" for row in rows[missing]]
+        found.append(
+            Problem(
+                "repair",
+                None,
+                id_column,
+                f"{int(missing.sum())} feature(s) without `{id_column}` given ids {made[missing].iloc[0]} … "
+                f"(--make-ids {prefix}: the prefix and the feature's order in the file)",
+                feature=file,
+            )
+        )
+    if repeated.any():
+        number = ids[repeated].groupby(ids[repeated]).cumcount() + 1
+        made[repeated] = ids[repeated].astype(str) + "-" + number.astype(str)
+        groups = ids[repeated].value_counts()
+        found.append(
+            Problem(
+                "repair",
+                None,
+                id_column,
+                f"{len(groups)} repeated line id(s) numbered in file order (--make-ids): "
+                + ", ".join(f"{i!r} ×{n} → {i}-1 … {i}-{n}" for i, n in groups.head(5).items())
+                + (" …" if len(groups) > 5 else ""),
+                feature=file,
+            )
+        )
+    frame[id_column] = made.to_numpy(dtype=object)
+    return frame, found

@@ -45,6 +45,7 @@ from planner.exchange.features import (
     layer_of,
     left_out_counts,
     names_a_feature,
+    settle_ids,
     unique,
     unusable_geometries,
     what_of,
@@ -93,6 +94,7 @@ class ImportOptions(TypedDict, total=False):
     dry_run: bool
     strict: bool
     land_use_codes: str
+    make_ids: str | None
 
 
 @dataclass
@@ -186,6 +188,10 @@ def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOpti
     dry_run
         Check everything the import would check, with the same write rolled back: nothing
         is written, and the report's counts say what the import would do.
+    make_ids
+        A prefix: features without id get it and their order in the file (``DK001``), and
+        line ids the file repeats get ``-1``, ``-2`` … (both reported). Without it such a
+        file is refused, the refusal naming this option.
     land_use_codes
         How the parcels' land-use codes are read: ``auto`` (default; GB/T 21010-2017 codes such
         as ``0601`` are converted to 用地用海分类, each conversion reported), ``2023`` or ``gb21010``.
@@ -349,6 +355,10 @@ class _Import:
         frame, found = apply_mapping(frame, spec.fields, self.mapping, what=what_of(name))
         self.problems += found
         frame = self._without_unusable(name, frame, unreadable)
+        frame, found = settle_ids(
+            frame, spec.id_column, options.get("make_ids"), lines=name.endswith("_lines"), file=f"file {path.name!r}"
+        )
+        self.problems += found
         if name == "parcels":
             frame, notes, errors = convert_land_use(frame, options.get("land_use_codes", "auto"), f"file {path.name!r}")
             self.problems += notes

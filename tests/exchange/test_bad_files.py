@@ -388,7 +388,7 @@ REFUSED = [
     (empty_file, "is empty (0 bytes)"),
     (not_geodata, "cannot be read as GeoJSON"),
     (unsupported_format, "is not a format the planner imports"),
-    (missing_id_column, "the required column `parcel_id` is missing"),
+    (missing_id_column, "the file has no id column (`parcel_id`); name its id column with a mapping file"),
     (overlaps_stored, "overlaps parcel 'P000' by 2500.00 m²"),
     (two_layers, "holds 2 layers (a, b); say which to read with --source-layer"),
     (truncated_osm, "is truncated: the OSM XML does not end with </osm>"),
