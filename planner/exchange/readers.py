@@ -221,11 +221,44 @@ def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, l
     stated, why = _stated_encoding(path, data, encoding)
     if not stated:
         return _guessed_encoding(path, text)
+    stated = _SUPERSET.get(stated.lower(), stated)
     if _decodes(text, stated):
         return stated, []
-    other = next((e for e in ("UTF-8", "GBK") if e.lower() != stated.lower() and _decodes(text, e)), None)
+    other = next((e for e in ("UTF-8", "GBK", "GB18030") if e.lower() != stated.lower() and _decodes(text, e)), None)
     hint = f"; it reads as {other}: give --encoding {other.lower()} (or fix the .cpg)" if other else ""
-    return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{hint}")]
+    where = _first_bad_byte(data, stated)
+    return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{where}{hint}")]
+
+
+_SUPERSET = {"gbk": "GB18030", "gb2312": "GB18030", "cp936": "GB18030", "936": "GB18030"}
+"""GBK is read as GB18030, its superset: every GBK file reads the same, and text beyond GBK (m³) reads too."""
+
+
+def _first_bad_byte(data: bytes, encoding: str) -> str:
+    """Where the first byte that does not decode sits in a ``.dbf``: its record (1-based) and field."""
+    header_len = int.from_bytes(data[8:10], "little")
+    record_len = int.from_bytes(data[10:12], "little")
+    fields: list[tuple[str, int, int]] = []  # name, start within the record, length
+    start = 1  # the deletion flag
+    for k in range(32, header_len - 1, 32):
+        if data[k] == 0x0D:
+            break
+        name = data[k : k + 11].split(b"\x00")[0].decode("latin-1")
+        fields.append((name, start, data[k + 16]))
+        start += data[k + 16]
+    if not record_len:
+        return ""
+    records = (len(data) - header_len) // record_len
+    for r in range(records):
+        base = header_len + r * record_len
+        for name, offset, length in fields:
+            raw = data[base + offset : base + offset + length]
+            try:
+                raw.decode(encoding)
+            except (UnicodeDecodeError, LookupError) as exc:
+                bad = raw[exc.start] if isinstance(exc, UnicodeDecodeError) else 0
+                return f" (first bad byte 0x{bad:02X} in record {r + 1}, field {name!r})"
+    return ""
 
 
 def _dbf_text(path: Path) -> tuple[bytes, bytes] | Problem:

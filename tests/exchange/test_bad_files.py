@@ -364,7 +364,8 @@ REFUSED = [
     (truncated_shapefile, "is truncated: its header says 372 bytes, the file has 120"),
     (
         wrong_encoding,
-        "text is not valid UTF-8, the encoding its .cpg (UTF-8) states; it reads as GBK: give --encoding gbk",
+        "text is not valid UTF-8, the encoding its .cpg (UTF-8) states (first bad byte 0xBA in record 1, field "
+        "'name'); it reads as GBK: give --encoding gbk",
     ),
     (no_prj, "the file has no CRS (a Shapefile without .prj?); its coordinates look like lon/lat degrees in China"),
     (self_intersection, "the geometry is invalid: Self-intersection"),
@@ -807,3 +808,20 @@ def test_txt_duplicate_ids_are_named_once(tmp_path, park):
     with pytest.raises(ValidationError) as refused:
         import_file(park, txt(tmp_path / "dup.txt", body))
     assert str(refused.value).count("appears 2 times") == 1
+
+
+def test_encoding_gbk_reads_the_planners_own_gb18030_shapefile(tmp_path, park):
+    """The Shapefile export is GB18030 (GBK for every GBK character, 4 bytes for the rest, as ³); --encoding gbk reads
+    it as GB18030, its superset, so the name comes back whole."""
+    from planner.exchange import export_parcels
+
+    store = open_store(park)
+    frame = parcels_4548(1, name=["热力站 5m³/h 一号"])
+    store.write_parcels(frame, by="t")
+    with pytest.raises(UnicodeEncodeError):
+        "³".encode("gbk")  # not a GBK character: the file holds GB18030 4-byte text
+    out = tmp_path / "gb18030.shp"
+    export_parcels(store, "shp", out)
+    new = tmp_path / "new.gpkg"
+    import_file(new, out, encoding="gbk", accept_fixes=True)
+    assert open_store(new).get_parcel("N0")["name"] == "热力站 5m³/h 一号"
