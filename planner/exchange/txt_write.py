@@ -74,8 +74,8 @@ def write_txt(
         BODY_SECTION,
     ]
     body: list[str] = []
-    # the area of the boundary as written (coordinates at the file's 精度): read back and written again, the
-    # same coordinates give the same area line (the stored area, of unrounded vertices, may differ in its 4th decimal)
+    # 地块面积 is the area of the boundary as written (coordinates at the file's 精度): read back and written again,
+    # the same coordinates give the same area line (the stored area, of unrounded vertices, may differ a little)
     written = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
     area_ha = shapely.area(written) / M2_PER_HECTARE
     for k, geom in enumerate(frame.geometry.to_numpy()):
