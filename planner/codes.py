@@ -1,7 +1,9 @@
 """Code lists the parcel layer checks against.
 
 - ``land_use``: the 用地用海分类 codes of ``data/land_use_codes.csv``; the land of
-  工矿仓储用地 (GB/T 21010-2017 class 06) is :func:`is_industrial_storage`.
+  工矿仓储用地 (GB/T 21010-2017 class 06) is :func:`is_industrial_storage`; files of the land
+  bureau carry GB/T 21010-2017 (三调, 土地利用现状分类) codes, converted by the crosswalk
+  ``data/land_use_gb21010.csv`` (:func:`gb21010_to_2023`).
 - ``industry`` and ``zone_industries``: GB/T 4754-2017 codes written with their
   section letter: ``C36`` (division 大类), ``C367`` (group 中类), ``C3670``
   (class 小类). A code is valid when its two-digit division lies in its section's range
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -24,6 +27,10 @@ from planner.resources import data_path
 
 __all__ = [
     "INDUSTRIAL_STORAGE_PREFIXES",
+    "LAND_USE_SYSTEMS",
+    "CodeConversion",
+    "gb21010_codes",
+    "gb21010_to_2023",
     "industry_admits",
     "industry_code_problem",
     "industry_codes",
@@ -31,6 +38,7 @@ __all__ = [
     "is_industrial_storage",
     "land_use_codes",
     "split_codes",
+    "to_gb21010",
 ]
 
 INDUSTRIAL_STORAGE_PREFIXES = ("10", "11")
@@ -145,3 +153,93 @@ def industry_admits(zone_code: str, code: str) -> bool:
     (True, False, False)
     """
     return len(zone_code) >= 3 and code.startswith(zone_code)
+
+
+LAND_USE_SYSTEMS = ("auto", "2023", "gb21010")
+"""How a file's land-use codes are read: told from the codes, 用地用海分类 (2023), or GB/T 21010-2017."""
+
+
+@lru_cache(maxsize=1)
+def gb21010_codes() -> pd.DataFrame:
+    """The GB/T 21010-2017 second-level classes, indexed by code, with the 用地用海分类 code each converts to.
+
+    ``code_2023`` is empty where the crosswalk has no one-to-one row the planner ships.
+    """
+    table = pd.read_csv(data_path("land_use_gb21010.csv"), dtype=str, keep_default_na=False)
+    return table.set_index("gb21010_code")
+
+
+@dataclass
+class CodeConversion:
+    """Land-use codes after conversion: the values, what was converted, and what could not be."""
+
+    values: pd.Series
+    converted: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """GB/T 21010 code → (用地用海分类 code, number of features)."""
+    unconverted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Features whose GB/T 21010 code has no 用地用海分类 code in the crosswalk."""
+    kept_as_2023: list[str] = field(default_factory=list)
+    """Codes of a mixed file that are codes of both systems, read as 用地用海分类."""
+
+
+def gb21010_to_2023(values: pd.Series, system: str = "auto") -> CodeConversion:
+    """Land-use codes in 用地用海分类 (2023): GB/T 21010-2017 codes converted by the crosswalk.
+
+    ``system`` ``"2023"`` converts nothing; ``"gb21010"`` reads every code as GB/T 21010
+    (``1001`` is then 铁路用地, converted to 1201); ``"auto"`` converts when the file
+    holds codes that are GB/T 21010 codes and not 用地用海分类 ones (``0601``): every
+    code if all are GB/T 21010 codes, else only those (codes of both systems are then
+    read as 用地用海分类, and listed in ``kept_as_2023``).
+
+    >>> c = gb21010_to_2023(pd.Series(["0601", "0604", "1001"]))
+    >>> c.values.tolist(), c.converted["1001"]
+    (['1001', '11', '1201'], ('1201', 1))
+    >>> gb21010_to_2023(pd.Series(["1001", "100101"])).values.tolist()
+    ['1001', '100101']
+    """
+    if system not in LAND_USE_SYSTEMS:
+        msg = f"`land_use_codes` was {system!r} but is expected to be one of {', '.join(LAND_USE_SYSTEMS)}"
+        raise ValueError(msg)
+    text = values.astype("string").str.strip()
+    present = (text.notna() & text.ne("")).fillna(False).astype(bool)
+    codes = set(text[present].unique())
+    gb = gb21010_codes()
+    ours = set(land_use_codes().index)
+    in_gb = {c for c in codes if c in gb.index}
+    if system == "2023" or (system == "auto" and not (in_gb - ours)):
+        return CodeConversion(values, unconverted=np.zeros(len(values), dtype=bool))
+    whole = system == "gb21010" or in_gb == codes
+    convert = in_gb if whole else in_gb - ours
+    kept = [] if whole else sorted(in_gb & ours)
+    table = gb.loc[sorted(convert), "code_2023"]
+    targets = table[table != ""]
+    hit = present & text.isin(list(targets.index)).fillna(False).astype(bool)
+    missing = (present & text.isin(list(table[table == ""].index)).fillna(False).astype(bool)).to_numpy()
+    out = values.astype(object).where(~hit, text.map(targets).astype(object))
+    counts = text[hit].value_counts()
+    converted = {str(c): (str(targets[c]), int(n)) for c, n in counts.items()}
+    return CodeConversion(out, converted, missing, kept)
+
+
+def to_gb21010(values: pd.Series) -> tuple[pd.Series, list[str]]:
+    """用地用海分类 codes as GB/T 21010-2017 codes (for the land bureau), by the crosswalk read backwards.
+
+    A code takes the GB/T 21010 class of its longest prefix in the crosswalk: ``100102``
+    (二类工业用地) is ``0601`` 工业用地, ``110101`` is ``0604`` 仓储用地. Codes without one
+    are left empty and returned, so that the caller can say so.
+
+    >>> out, missing = to_gb21010(pd.Series(["100102", "110101", "1201", "1207", None]))
+    >>> out.tolist(), missing
+    (['0601', '0604', '1001', None, None], ['1207'])
+    """
+    table = gb21010_codes()
+    back = {row.code_2023: code for code, row in table[table["code_2023"] != ""].iterrows()}
+    text = values.astype("string").str.strip()
+    lookup: dict[str, str | None] = {}
+    for code in text.dropna().unique():
+        prefixes = [code[:k] for k in range(len(code), 1, -1)]
+        lookup[str(code)] = next((back[c] for c in prefixes if c in back), None)
+    out = text.map(lookup).astype(object)
+    out = out.where(out.notna(), None)
+    missing = sorted(c for c, v in lookup.items() if v is None and c)
+    return out, missing

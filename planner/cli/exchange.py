@@ -16,9 +16,10 @@ import typer
 from rich.table import Table
 
 from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, tr
+from planner.codes import LAND_USE_SYSTEMS
 from planner.errors import PlannerError, Problem, ValidationError
 from planner.exchange.export import EXPORT_FORMATS, export_parcels
-from planner.exchange.importer import ImportReport, import_file, target_layer
+from planner.exchange.importer import LEFT_OUT, ImportReport, import_file, target_layer
 from planner.store.failures import plainly, why_unwritable
 
 __all__ = ["export", "import_"]
@@ -44,7 +45,13 @@ _Encoding = Annotated[
     str | None, typer.Option("--encoding", help="文本编码 gbk 或 utf-8 / Text encoding of SHP or TXT (gbk, utf-8).")
 ]
 _Mapping = Annotated[
-    Path | None, typer.Option("--mapping", help="字段对照文件 JSON/YAML / Field-mapping file (JSON or YAML).")
+    Path | None,
+    typer.Option(
+        "--mapping",
+        help="字段对照文件 JSON/YAML：columns、values、defaults，格式与完整示例见 README.md「Field-mapping files」/ "
+        "Field-mapping file (JSON or YAML): columns, values, defaults; its format, with a full example, is in "
+        "README.md, section 'Field-mapping files (--mapping)'.",
+    ),
 ]
 _FromGcj02 = Annotated[
     bool, typer.Option("--from-gcj02", help="坐标为 GCJ-02（高德/腾讯）/ Coordinates are GCJ-02 (Gaode/Tencent maps).")
@@ -75,6 +82,30 @@ _ParkName = Annotated[
     str | None, typer.Option("--park-name", help="新建园区的名称 / Name of a park the import creates.")
 ]
 _DryRun = Annotated[bool, typer.Option("--dry-run", help="只检查不写入 / Check only; write nothing.")]
+_LandUseCodes = Annotated[
+    str,
+    typer.Option(
+        "--land-use-codes",
+        help="地类编码体系：auto（按编码判断）、2023（用地用海分类）、gb21010（三调/土地利用现状分类）/ Land-use codes "
+        "of the file: auto (told from the codes; GB/T 21010-2017 codes such as 0601 are converted), 2023 or gb21010.",
+    ),
+]
+_MakeIds = Annotated[
+    str | None,
+    typer.Option(
+        "--make-ids",
+        help="无编号时按“前缀+顺序号”编号（如 DK001），重复的线编号加 -1、-2 / "
+        "Make ids: PREFIX and the feature's order (DK001) where the file has none; repeated line ids get -1, -2.",
+    ),
+]
+_Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="全部或全不：任一要素无法导入即拒绝整个文件 / All or nothing: refuse the whole file if any feature "
+        "cannot be imported (by default it is left out and listed, and the rest goes in).",
+    ),
+]
 _Report = Annotated[Path | None, typer.Option("--report", help="问题清单另存 CSV / Write every problem found as CSV.")]
 _ImportBy = Annotated[str, typer.Option("--by", help="操作人 / Who imports (kept in the history).")]
 
@@ -100,8 +131,18 @@ _Idle = Annotated[
     bool | None, typer.Option("--idle/--not-idle", help="只导出闲置/非闲置土地 / Only idle or not idle land.")
 ]
 
+_ExportLandUseCodes = Annotated[
+    str,
+    typer.Option(
+        "--land-use-codes",
+        help="地类编码：2023（用地用海分类）或 gb21010（三调/土地利用现状分类）/ "
+        "Land-use codes written: 2023 or gb21010.",
+    ),
+]
+
 _SEVERITY = {
     "error": ("拒绝", "refused", "red"),
+    LEFT_OUT: ("未导入", "left out", "magenta"),
     "warning": ("提示", "warning", "yellow"),
     "repair": ("修复", "repaired", "cyan"),
 }
@@ -125,6 +166,9 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     park_id: _ParkId = None,
     park_name: _ParkName = None,
     dry_run: _DryRun = False,
+    strict: _Strict = False,
+    land_use_codes: _LandUseCodes = "auto",
+    make_ids: _MakeIds = None,
     report: _Report = None,
     by: _ImportBy = "planner import",
     lang: LangOption = None,
@@ -132,9 +176,14 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     """导入宗地、路网、管网或源点（GeoJSON、GeoPackage、Shapefile、FlatGeobuf、OSM、报部TXT）。
 
     Import parcels, roads, networks or sources; validated first, written in one transaction.
+    Features that cannot be imported are left out and listed (--strict: all or nothing).
+    Columns of other names: a field-mapping file (--mapping), see README.md "Field-mapping files".
     """
     language = language_of(lang)
     _check_import_options(layer, capacity_kva)
+    if land_use_codes not in LAND_USE_SYSTEMS:
+        msg = f"'{land_use_codes}' is not allowed; use {', '.join(LAND_USE_SYSTEMS)}"
+        raise typer.BadParameter(msg, param_hint="--land-use-codes")
     try:
         result = import_file(
             park,
@@ -154,6 +203,9 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
             park_name=park_name,
             by=by,
             dry_run=dry_run,
+            strict=strict,
+            land_use_codes=land_use_codes,
+            make_ids=make_ids,
         )
     except ValidationError as exc:
         _refuse(exc, file, report, language)
@@ -203,17 +255,27 @@ def _refuse(exc: ValidationError, file: Path, report: Path | None, language: str
 def _print_import(result: ImportReport, file: Path, language: str) -> None:
     """What the import read and wrote per layer, the features it changed, and its repairs and warnings."""
     table = Table(title=tr(language, f"导入 {file.name}", f"Import of {file.name}"))
-    heads = (("图层", "layer"), ("读入", "read"), ("新增", "inserted"), ("更新", "updated"), ("未变", "unchanged"))
-    for zh, en in (*heads, ("删除", "deleted")):
+    heads = (("图层", "layer"), ("读入", "read"), ("未导入", "left out"), ("新增", "inserted"), ("更新", "updated"))
+    for zh, en in (*heads, ("未变", "unchanged"), ("删除", "deleted")):
         table.add_column(tr(language, zh, en), justify="left" if en == "layer" else "right")
+    left = result.left_out_counts()
     for name, count in result.read.items():
         w = result.layers.get(name)
         table.add_row(
             name,
             str(count),
+            str(left.get(name, 0)),
             *(str(getattr(w, k)) if w else "—" for k in ("inserted", "updated", "unchanged", "deleted")),
         )
     console.print(table)
+    if result.left_out:
+        title = tr(
+            language,
+            f"未导入的要素（{len(result.left_out)}）：其余已导入；改正后再导入，--strict 则整个文件不导入",
+            f"Features left out ({len(result.left_out)}): the rest went in; correct them and import again "
+            "(--strict refuses the whole file instead)",
+        )
+        console.print(_problem_table(result.left_out, language, title=title))
     changes = result.changes()
     if len(changes):
         shown = 20
@@ -225,10 +287,9 @@ def _print_import(result: ImportReport, file: Path, language: str) -> None:
         )
         title = tr(language, "更新的要素及变化的字段：", "Updated features and the columns that changed:")
         console.print("\n".join([title, *lines, *more]), markup=False)
-    if result.problems:
-        console.print(
-            _problem_table(result.problems, language, title=tr(language, "修复与提示", "Repairs and warnings"))
-        )
+    others = [p for p in result.problems if p.severity != LEFT_OUT]
+    if others:
+        console.print(_problem_table(others, language, title=tr(language, "修复与提示", "Repairs and warnings")))
 
 
 def _problem_table(problems: Sequence[Problem], lang: str, *, title: str, limit: int = 50) -> Table:
@@ -236,7 +297,7 @@ def _problem_table(problems: Sequence[Problem], lang: str, *, title: str, limit:
     table = Table(title=title, show_lines=False)
     for zh, en in (("类别", "kind"), ("要素", "feature"), ("字段", "field"), ("说明", "message")):
         table.add_column(tr(lang, zh, en), overflow="fold")
-    order = {"error": 0, "warning": 1, "repair": 2}
+    order = {"error": 0, LEFT_OUT: 1, "warning": 2, "repair": 3}
     for p in sorted(problems, key=lambda p: order.get(p.severity, 3))[:limit]:
         zh, en, colour = _SEVERITY.get(p.severity, (p.severity, p.severity, "white"))
         if p.parcel_id is not None:
@@ -274,6 +335,7 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
     industry: _Industry = None,
     land_use: _LandUse = None,
     idle_only: _Idle = None,
+    land_use_codes: _ExportLandUseCodes = "2023",
     lang: LangOption = None,
 ) -> None:
     """导出宗地：GeoJSON（WGS84）、GeoPackage/Shapefile（CGCS2000，中文字段）、报部TXT。
@@ -282,6 +344,9 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
     """
     language = language_of(lang)
     _check_export_options(to, crs)
+    if land_use_codes not in ("2023", "gb21010"):
+        msg = f"'{land_use_codes}' is not allowed; use 2023 or gb21010"
+        raise typer.BadParameter(msg, param_hint="--land-use-codes")
     store = open_park(park, language)
     try:
         result = export_parcels(
@@ -296,6 +361,7 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
             industry=industry,
             land_use=land_use,
             idle=idle_only,
+            land_use_codes=land_use_codes,
         )
     except PlannerError as exc:
         fail(exc, language)

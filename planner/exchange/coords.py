@@ -64,6 +64,8 @@ class CoordinateCheck:
 
     frame: gpd.GeoDataFrame
     problems: list[Problem]
+    outside_china: bool = False
+    """The features lie wholly outside China: the file is refused by its location before anything else."""
 
     @property
     def ok(self) -> bool:
@@ -79,6 +81,7 @@ class _Findings:
         self.feature = f"file {name!r}"
         self.accept_fixes = accept_fixes
         self.problems: list[Problem] = []
+        self.outside_china = False
 
     def note(self, severity: str, message: str) -> None:
         """A finding about the whole file."""
@@ -102,7 +105,7 @@ class _Findings:
 
     def result(self) -> CoordinateCheck:
         """The frame as it now is, and the findings."""
-        return CoordinateCheck(self.frame, self.problems)
+        return CoordinateCheck(self.frame, self.problems, self.outside_china)
 
 
 def check_coordinates(
@@ -212,7 +215,7 @@ def _check_degrees(found: _Findings, x: float, y: float, park_epsg: int | None) 
             epsg, swap, what = guess
             found.propose(f"{text}; they look like {what}", _fix_text(epsg, swap), epsg, swap)
     elif not _in_china(x, y):
-        found.note("error", f"the features lie outside China (around lon {x:.4f}, lat {y:.4f}); is the CRS right?")
+        _note_outside(found, x, y)
 
 
 def _check_gauss_kruger(found: _Findings, epsg: int | None, xy: np.ndarray, x: float, y: float) -> None:
@@ -295,13 +298,33 @@ def _check_in_china(found: _Findings) -> bool:
     mlon, mlat = float(np.nanmedian(lon)), float(np.nanmedian(lat))
     if _in_china(mlon, mlat):
         return True
+    _note_outside(found, mlon, mlat)
+    return False
+
+
+def _note_outside(found: _Findings, mlon: float, mlat: float) -> None:
+    """The features lie (mostly or wholly) outside China: said with where they fall and what to check."""
+    lon, lat = _lon_lat(found.frame)
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[keep], lat[keep]
+    inside = check_in_china(lon, lat) if len(lon) else np.zeros(0, dtype=bool)
     crs = found.frame.crs
+    where = f"in {crs.name if crs else 'its CRS'} the features fall around lon {mlon:.4f}, lat {mlat:.4f}"
+    if not inside.any():
+        found.outside_china = True
+        span = f" (lon {lon.min():.4f} to {lon.max():.4f}, lat {lat.min():.4f} to {lat.max():.4f})" if len(lon) else ""
+        found.note(
+            "error",
+            f"the file lies wholly outside China: {where}{span}, and none of its points lies in China; the "
+            "planner imports parks in China. If the coordinates are right, the file is not of a park in China; "
+            "if not, give the file's CRS with --crs (or --swap-axes for swapped axes)",
+        )
+        return
     found.note(
         "error",
-        f"in {crs.name if crs else 'its CRS'} the features fall around lon {mlon:.4f}, lat {mlat:.4f}, "
-        "outside China; is the CRS right (zone, zone prefix, axis order)?",
+        f"{where}, outside China, and only {inside.mean():.0%} of their points lie in China; is the CRS right "
+        "(zone, zone prefix, axis order)? give it with --crs",
     )
-    return False
 
 
 def _check_gcj02(found: _Findings, roads: gpd.GeoDataFrame) -> None:

@@ -27,6 +27,7 @@ import pandas as pd
 import pyogrio
 
 from planner.analysis import Result, freshness
+from planner.codes import to_gb21010
 from planner.config import ParkConfig
 from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
 from planner.errors import FilterError, StaleResultError, StoreError
@@ -84,6 +85,7 @@ def export_parcels(
     *,
     crs: str = "4490",
     produced_on: date | None = None,
+    land_use_codes: str = "2023",
     **filters: object,
 ) -> ExportReport:
     """Export the park's parcels that meet ``filters`` (those of :func:`~planner.parcels.query.filter_parcels`).
@@ -99,6 +101,10 @@ def export_parcels(
         Gauss–Krüger zone with zone prefix). GeoJSON is always WGS84, TXT always ``gk``.
     produced_on
         数据产生日期 of a TXT file (default today).
+    land_use_codes
+        ``2023`` (用地用海分类, as stored) or ``gb21010``: GB/T 21010-2017 (三调) codes, by the
+        crosswalk ``data/land_use_gb21010.csv`` read backwards (a code without one is left
+        empty, and the report says which).
 
     Raises
     ------
@@ -112,6 +118,9 @@ def export_parcels(
     """
     if fmt not in EXPORT_FORMATS:
         msg = f"`fmt` was {fmt!r} but is expected to be one of {', '.join(EXPORT_FORMATS)}"
+        raise ValueError(msg)
+    if land_use_codes not in ("2023", "gb21010"):
+        msg = f"`land_use_codes` was {land_use_codes!r} but is expected to be 2023 or gb21010"
         raise ValueError(msg)
     if crs not in ("4490", "gk"):
         msg = f"`crs` was {crs!r} but is expected to be 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger with zone prefix)"
@@ -134,7 +143,11 @@ def export_parcels(
     # written beside `out` first, then moved over it: a failed export leaves no half file
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
     try:
+        if land_use_codes == "gb21010":
+            parcels, note = _in_gb21010(parcels)
         report = _export(store, config, parcels, fmt, work / out.name, crs=crs, produced_on=produced_on)
+        if land_use_codes == "gb21010":
+            report.notes.insert(0, note)
         _remove(out)
         for part in work.iterdir():
             os.replace(part, out.parent / part.name)
@@ -142,6 +155,22 @@ def export_parcels(
         shutil.rmtree(work, ignore_errors=True)
     report.path = out
     return report
+
+
+def _in_gb21010(parcels: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
+    """The parcels with GB/T 21010-2017 land-use codes, and what the conversion did."""
+    parcels = parcels.copy()
+    stored = parcels["land_use"]
+    parcels["land_use"], missing = to_gb21010(stored)
+    note = "land_use written as GB/T 21010-2017 (三调) codes (crosswalk data/land_use_gb21010.csv)"
+    if missing:
+        lost = stored.astype("string").str.strip().isin(missing).fillna(False).astype(bool)
+        ids = ", ".join(parcels.loc[lost.to_numpy(), "parcel_id"].astype(str).head(10))
+        note += (
+            f"; {int(lost.sum())} parcel(s) left without a code, their 用地用海分类 code having no GB/T 21010 class "
+            f"in the crosswalk ({', '.join(missing)}): {ids}"
+        )
+    return parcels, note
 
 
 def _refuse_park_store(store: ParkStore, out: Path) -> None:

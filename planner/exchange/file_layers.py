@@ -18,7 +18,10 @@ from planner.exchange.osm import is_osm_power, is_osm_roads, power_sources, read
 from planner.exchange.readers import file_problem, geometry_kinds, read_vector
 from planner.exchange.txt import read_txt
 
-__all__ = ["read_file_layers"]
+__all__ = ["UNREADABLE", "read_file_layers"]
+
+UNREADABLE = "unreadable"
+"""The key of a frame's ``attrs`` holding ``{row: why}`` for its rows whose geometry could not be built."""
 
 _TXT_PRECISION_M = (0.001, 0.1)
 """The range a TXT's 精度 is taken in (m); 0.001 m where it states none or no number."""
@@ -54,13 +57,25 @@ def read_file_layers(
     target = target or _layer_of(frame, path, problems)
     if target is None:
         return {}
+    osm_roads = target == "road_lines" and is_osm_roads(frame) and "road_class" not in frame.columns
+    osm_power = target == "sources" and is_osm_power(frame)
+    if not (osm_roads or osm_power):
+        frame.attrs[UNREADABLE] = result.unreadable  # named by their id once the columns are mapped
+        return {target: frame}
     ids = _ids(frame, path)
-    if target == "road_lines" and is_osm_roads(frame) and "road_class" not in frame.columns:
+    if result.unreadable:  # an OSM-derived file names its features by their OSM ids
+        rows = sorted(result.unreadable)
+        what = "road line" if osm_roads else "source"
+        problems += [
+            Problem("error", str(ids.iloc[k]), "geometry", result.unreadable[k], row=k, feature=what) for k in rows
+        ]
+        keep = ~frame.index.isin(rows)
+        frame, ids = frame[keep].reset_index(drop=True), ids[keep].reset_index(drop=True)
+    if osm_roads:
         frame, found = road_lines_from_highways(frame, ids=ids, what=f"file {path.name!r}")
-        problems += found
-    elif target == "sources" and is_osm_power(frame):
+    else:
         frame, found = power_sources(frame, ids=ids, capacity_kva=capacity_kva, what=f"file {path.name!r}")
-        problems += found
+    problems += found
     return {target: frame}
 
 

@@ -4,10 +4,17 @@
 (:mod:`planner.exchange.file_layers`), maps its columns onto the layer's schema
 (:mod:`planner.exchange.mapping`), checks its coordinates (:mod:`planner.exchange.coords`),
 merges it with what the park holds (:mod:`planner.exchange.merge`), validates every feature
-with the store's own checks, and writes all layers in one transaction. Nothing is written
-unless everything passes: a refused import raises :class:`~planner.errors.ValidationError`
-listing each problem by feature and field, and leaves the park as it was (a park the import
-would have created is not left behind). What was repaired, assumed or left out is reported.
+with the store's own checks, and writes all layers in one transaction.
+
+An import keeps what is good: a feature that cannot be read or repaired (a ring of 2 points,
+an unclosed ring, NaN coordinates, a value the store refuses) is left out and listed with its
+id (an OpenStreetMap feature by its type and id) and why, and the rest goes in. Only what
+concerns the whole file refuses it: it cannot be read, it lies wholly outside China (said
+first), its CRS is wrong, a layer or column is missing, its ids are missing or repeated, or
+nothing in it could be imported. ``strict=True`` refuses the whole file for any one feature.
+A refused import raises :class:`~planner.errors.ValidationError` listing each problem by
+feature and field, and leaves the park as it was (a park the import would have created is not
+left behind). What was repaired, assumed or left out is reported.
 """
 
 from __future__ import annotations
@@ -29,16 +36,34 @@ from planner.config import ParkConfig
 from planner.crs import CGCS2000, gk_epsg, transformer
 from planner.errors import CRSError, Problem, ValidationError
 from planner.exchange.coords import check_coordinates
-from planner.exchange.file_layers import read_file_layers
+from planner.exchange.features import (
+    LEFT_OUT,
+    LEFT_OUT_NOTE,
+    as_error,
+    clean_geometries,
+    convert_land_use,
+    layer_of,
+    left_out_counts,
+    names_a_feature,
+    settle_ids,
+    unique,
+    unusable_geometries,
+    what_of,
+)
+from planner.exchange.file_layers import UNREADABLE, read_file_layers
 from planner.exchange.mapping import FieldMapping, apply_mapping, load_mapping
 from planner.exchange.merge import drop_derived, keep_stored, precision_m, same_within_precision, stored_rows
+from planner.exchange.osm import osm_name
 from planner.exchange.readers import FORMATS, file_problem, format_of
 from planner.fields import flag
 from planner.store import LAYERS, ParkStore, WriteReport, create_park, open_store
 from planner.store.postgis import is_postgis_uri, redact
 from planner.vocab import NETWORKS
 
-__all__ = ["LAYER_NAMES", "ImportOptions", "ImportReport", "import_file", "target_layer"]
+__all__ = ["LAYER_NAMES", "LEFT_OUT", "ImportOptions", "ImportReport", "import_file", "target_layer"]
+
+_ATTEMPTS = 3
+"""How often the write is tried again without the features the store refused (each try drops them all)."""
 
 LAYER_NAMES: dict[str, str] = {
     "parcels": "parcels",
@@ -68,6 +93,9 @@ class ImportOptions(TypedDict, total=False):
     park_name: str | None
     by: str
     dry_run: bool
+    strict: bool
+    land_use_codes: str
+    make_ids: str | None
 
 
 @dataclass
@@ -84,8 +112,17 @@ class ImportReport:
     seconds: float = 0.0
     dry_run: bool = False
 
+    @property
+    def left_out(self) -> list[Problem]:
+        """The features left out (each named by id, or input row, with why), while the rest went in."""
+        return self.by_severity(LEFT_OUT)
+
+    def left_out_counts(self) -> dict[str, int]:
+        """How many features of each layer were left out (one may be left out for several reasons)."""
+        return left_out_counts(self.problems)
+
     def by_severity(self, severity: str) -> list[Problem]:
-        """The problems of one severity: ``error``, ``warning`` or ``repair``."""
+        """The problems of one severity: ``left out``, ``warning`` or ``repair``."""
         return [p for p in self.problems if p.severity == severity]
 
     def changes(self) -> pd.DataFrame:
@@ -155,6 +192,16 @@ def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOpti
     dry_run
         Check everything the import would check, with the same write rolled back: nothing
         is written, and the report's counts say what the import would do.
+    make_ids
+        A prefix: features without id get it and their order in the file (``DK001``), and
+        line ids the file repeats get ``-1``, ``-2`` … (both reported). Without it such a
+        file is refused, the refusal naming this option.
+    land_use_codes
+        How the parcels' land-use codes are read: ``auto`` (default; GB/T 21010-2017 codes such
+        as ``0601`` are converted to 用地用海分类, each conversion reported), ``2023`` or ``gb21010``.
+    strict
+        All or nothing: a feature that cannot be read or is refused refuses the whole file
+        (by default it is left out, listed in :attr:`ImportReport.left_out`, and the rest goes in).
 
     Raises
     ------
@@ -186,7 +233,10 @@ class _Import:
         postgis = is_postgis_uri(park)  # a URL stays text: a Path would fold its '//' and show its password
         self.park: Path = Path(park) if not postgis else Path()
         self.path, self.options = path, options
+        self.strict = bool(options.get("strict", False))
         self.problems: list[Problem] = []
+        self.file_rows: dict[str, np.ndarray] = {}
+        """Per layer, the file's row of each feature handed to the store (to name what it refuses)."""
         layer = options.get("layer")
         self.target = target_layer(layer) if layer else None
         self.fmt = self._format()
@@ -196,8 +246,12 @@ class _Import:
         self.mapping = self._mapping()
 
     def refuse(self, extra: list[Problem] | None = None) -> ValidationError:
-        """The error that refuses the import, with every problem found so far (and ``extra``)."""
-        return ValidationError(_unique([*self.problems, *(extra or [])]), what=f"import of {self.path.name}")
+        """The error that refuses the import, with every problem found so far (and ``extra``).
+
+        A feature that would have been left out is, with the whole file refused, one of its errors.
+        """
+        problems = [as_error(p) for p in [*self.problems, *(extra or [])]]
+        return ValidationError(unique(problems), what=f"import of {self.path.name}")
 
     def _refuse_on_errors(self) -> None:
         if any(p.severity == "error" for p in self.problems):
@@ -251,6 +305,7 @@ class _Import:
             capacity_kva=options.get("capacity_kva"),
             problems=self.problems,
         )
+        self.problems = [self._left_out(p) for p in self.problems]  # features the reader could not take
         self._refuse_on_errors()
         roads = self.store.read_layer("road_lines") if self.store is not None else None
         given_crs = self._given_crs()
@@ -258,10 +313,43 @@ class _Import:
         checked: dict[str, gpd.GeoDataFrame] = {}
         for name, frame in frames.items():
             layer = self._checked_layer(name, frame, given_crs, roads, precision)
-            if layer is not None:
-                checked[name] = layer
+            if layer is not None and len(layer):
+                self.file_rows[name] = layer.index.to_numpy()
+                checked[name] = layer.reset_index(drop=True)
         self._refuse_on_errors()
+        if not checked:
+            raise self._nothing_left()
         return checked
+
+    def _left_out(self, problem: Problem, row: int | None = None) -> Problem:
+        """An error about one feature as that feature left out (the rest goes in); an error still if strict.
+
+        ``row`` is the feature's row in the file, where the problem knows only its place in a layer.
+        """
+        if self.strict or problem.severity != "error" or not names_a_feature(problem):
+            if row is None:
+                return problem
+            return Problem(
+                problem.severity, problem.parcel_id, problem.field, problem.message, row=row, feature=problem.feature
+            )
+        message = problem.message
+        fid = problem.parcel_id or ""
+        if fid.startswith("osm-") and not message.startswith("OSM "):
+            message = f"{osm_name(fid)}: {message}"
+        return Problem(
+            LEFT_OUT,
+            problem.parcel_id,
+            problem.field,
+            f"{message}{LEFT_OUT_NOTE}",
+            row=problem.row if row is None else row,
+            feature=problem.feature,
+        )
+
+    def _nothing_left(self) -> ValidationError:
+        """The refusal of a file none of whose features could be imported: each named, with why."""
+        return self.refuse(
+            [file_problem(self.path, "holds no feature that could be imported; each is listed with why")]
+        )
 
     def _checked_layer(
         self,
@@ -273,9 +361,21 @@ class _Import:
     ) -> gpd.GeoDataFrame | None:
         """One layer of the file ready to write, or ``None`` if its coordinates are refused."""
         spec, path, options = LAYERS[name], self.path, self.options
-        frame = _clean_geometries(frame, spec.id_column, self.fmt, self.problems)
-        frame, found = apply_mapping(frame, spec.fields, self.mapping, what=_what(name))
+        unreadable = dict(frame.attrs.get(UNREADABLE, {}))
+        frame = clean_geometries(frame, spec.id_column, self.fmt, self.problems)
+        frame, found = apply_mapping(frame, spec.fields, self.mapping, what=what_of(name))
         self.problems += found
+        frame = self._without_unusable(name, frame, unreadable)
+        frame, found = settle_ids(
+            frame, spec.id_column, options.get("make_ids"), lines=name.endswith("_lines"), file=f"file {path.name!r}"
+        )
+        self.problems += found
+        if name == "parcels":
+            frame, notes, errors = convert_land_use(frame, options.get("land_use_codes", "auto"), f"file {path.name!r}")
+            self.problems += notes
+            rows = frame.index.to_numpy()
+            self.problems += [self._left_out(p, row=int(rows[p.row])) for p in errors if p.row is not None]
+            frame = frame[~np.isin(np.arange(len(frame)), [p.row for p in errors if p.row is not None])]
         from_defaults = set(frame.attrs.get("defaults_only", ()))
         frame = drop_derived(frame, spec, path, self.problems)
         if given_crs is not None:
@@ -290,6 +390,10 @@ class _Import:
             not_gcj02=options.get("not_gcj02", False),
             accept_fixes=options.get("accept_fixes", False),
         )
+        if check.outside_china:  # said first, and alone: nothing else about the file matters
+            raise ValidationError(
+                [p for p in check.problems if p.severity == "error"], what=f"import of {self.path.name}"
+            )
         self.problems += check.problems
         if not check.ok:
             return None
@@ -300,6 +404,26 @@ class _Import:
         if name == "parcels" and "status" not in supplied | from_defaults:
             frame = self._planned_status(frame, old)
         return same_within_precision(frame, spec, stored, old, precision, self.fmt, path, self.problems)
+
+    def _without_unusable(self, name: str, frame: gpd.GeoDataFrame, unreadable: dict[int, str]) -> gpd.GeoDataFrame:
+        """The frame without the features whose geometry cannot be used, each reported by id (left out or refused)."""
+        reasons = unusable_geometries(frame, unreadable)
+        if not reasons:
+            return frame
+        bad = np.zeros(len(frame), dtype=bool)
+        bad[list(reasons)] = True
+        found = flag(
+            frame,
+            bad,
+            "error",
+            "geometry",
+            lambda p: reasons[p],
+            id_column=LAYERS[name].id_column,
+            what=what_of(name),
+        )
+        rows = frame.index.to_numpy()
+        self.problems += [self._left_out(p, row=int(rows[p.row])) for p in found if p.row is not None]
+        return frame[~bad]
 
     def _override_crs(self, frame: gpd.GeoDataFrame, given_crs: pyproj.CRS) -> gpd.GeoDataFrame:
         """The frame in the CRS given with ``--crs`` (reported where it replaces the file's own)."""
@@ -344,35 +468,99 @@ class _Import:
     def write(self, checked: dict[str, gpd.GeoDataFrame]) -> ImportReport:
         """Write every layer in one transaction (or, for a dry run, write and roll back); the report."""
         config = self._park_config(checked)
-        read = {name: len(frame) for name, frame in checked.items()}
         mode, by = self.options.get("mode", "upsert"), self.options.get("by", "planner import")
         if self.options.get("dry_run", False):
-            reports = self._dry_run(checked, config, mode, by)
-            return self._report(read, reports, created=False, dry_run=True)
+            reports, checked = self._dry_run(checked, config, mode, by)
+            return self._report(checked, reports, created=False, dry_run=True)
         created = self.store is None
+        if mode == "replace" and self.store is not None:
+            self._refuse_deleting(self.store)
         store = self.store if self.store is not None else create_park(self.park, config)
         try:
-            reports = store.write_layers(checked, by=by, mode=mode)
-        except ValidationError as exc:
-            if created:
-                self._discard(store)
-            raise self.refuse(exc.problems) from None
+            reports, checked = self._write_keeping_good(store, checked, mode=mode, by=by, dry_run=False)
         except BaseException:
             if created:
                 self._discard(store)
             raise
-        return self._report(read, reports, created=created, dry_run=False)
+        return self._report(checked, reports, created=created, dry_run=False)
+
+    def _write_keeping_good(
+        self, store: ParkStore, checked: dict[str, gpd.GeoDataFrame], *, mode: str, by: str, dry_run: bool
+    ) -> tuple[dict[str, WriteReport], dict[str, gpd.GeoDataFrame]]:
+        """The write, tried again without the features the store refuses (unless strict); the reports and layers."""
+        for _ in range(_ATTEMPTS):
+            try:
+                return store.write_layers(checked, by=by, mode=mode, dry_run=dry_run), checked
+            except ValidationError as exc:
+                checked = self._without_refused(store, checked, exc.problems, mode)
+        raise self.refuse()
+
+    def _without_refused(
+        self, store: ParkStore, checked: dict[str, gpd.GeoDataFrame], problems: list[Problem], mode: str
+    ) -> dict[str, gpd.GeoDataFrame]:
+        """The layers without the features the store refused, each left out and reported.
+
+        The whole import is refused instead if strict, if an error names no feature (or a
+        feature's id: missing or repeated ids are the file's), if ``replace`` would delete
+        a stored feature the file holds but could not give, or if nothing is left.
+        """
+        errors = [p for p in problems if p.severity == "error"]
+        refused: dict[str, set[int]] = {}
+        whole = self.strict
+        for p in errors:
+            name = layer_of(p.feature)
+            if name not in checked or p.row is None or p.field == LAYERS[name].id_column:
+                whole = True
+                break
+            refused.setdefault(name, set()).add(p.row)
+        if whole:
+            raise self.refuse(problems)
+        out: dict[str, gpd.GeoDataFrame] = {}
+        for name, frame in checked.items():
+            bad = np.zeros(len(frame), dtype=bool)
+            bad[sorted(refused.get(name, ()))] = True
+            rows = self.file_rows[name]
+            self.problems += [
+                self._left_out(p, row=int(rows[p.row]))
+                for p in errors
+                if p.row is not None and layer_of(p.feature) == name
+            ]
+            kept = frame[~bad].reset_index(drop=True)
+            self.file_rows[name] = rows[~bad]
+            if len(kept):
+                out[name] = kept
+        if mode == "replace":
+            self._refuse_deleting(store)
+        if not out:
+            raise self._nothing_left()
+        return out
+
+    def _refuse_deleting(self, store: ParkStore) -> None:
+        """Refuse a ``replace`` that would delete stored features the file holds but could not give."""
+        left: dict[str, set[str]] = {}
+        for p in self.problems:
+            if p.severity == LEFT_OUT and p.parcel_id is not None:
+                left.setdefault(layer_of(p.feature), set()).add(str(p.parcel_id))
+        for name, ids in left.items():
+            key = LAYERS[name].id_column
+            stored = store.read_layer(name, ids=sorted(ids))
+            if not len(stored):
+                continue
+            held = ", ".join(map(repr, stored[key].astype(str).tolist()[:10]))
+            message = (
+                f"--replace would delete {len(stored)} stored feature(s) that the file holds but could not give "
+                f"({held}); correct them in the file, or import without --replace"
+            )
+            raise self.refuse([file_problem(self.path, message)])
 
     def _dry_run(
         self, checked: dict[str, gpd.GeoDataFrame], config: ParkConfig, mode: str, by: str
-    ) -> dict[str, WriteReport]:
+    ) -> tuple[dict[str, WriteReport], dict[str, gpd.GeoDataFrame]]:
         """The write, with every check the real one makes, rolled back (in a scratch park if there is none)."""
         with tempfile.TemporaryDirectory() as tmp:
             check_store = self.store or create_park(Path(tmp) / "park.gpkg", config)
             try:
-                return check_store.write_layers(checked, by=by, mode=mode, dry_run=True)
-            except ValidationError as exc:
-                raise self.refuse(exc.problems) from None
+                return self._write_keeping_good(check_store, checked, mode=mode, by=by, dry_run=True)
             finally:
                 if self.store is None:
                     check_store.close()
@@ -383,75 +571,15 @@ class _Import:
         self.park.unlink(missing_ok=True)
 
     def _report(
-        self, read: dict[str, int], reports: dict[str, WriteReport], *, created: bool, dry_run: bool
+        self, checked: dict[str, gpd.GeoDataFrame], reports: dict[str, WriteReport], *, created: bool, dry_run: bool
     ) -> ImportReport:
         for report in reports.values():
             self.problems += report.problems
-        return ImportReport(self.path, self.shown, created, read, reports, _unique(self.problems), dry_run=dry_run)
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    """Each finding once: a duplicate id is flagged on every row that has it, with the same words."""
-    seen: set[tuple] = set()
-    out = []
-    for p in problems:
-        key = (p.severity, p.feature, p.parcel_id, p.field, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
-
-
-def _what(layer: str) -> str:
-    """What a feature of ``layer`` is called in messages: parcel, source, road line …"""
-    return (
-        "parcel" if layer == "parcels" else "source" if layer == "sources" else f"{layer.removesuffix('_lines')} line"
-    )
-
-
-def _clean_geometries(frame: gpd.GeoDataFrame, id_column: str, fmt: str, problems: list[Problem]) -> gpd.GeoDataFrame:
-    """Repeated points removed and, for GeoJSON, clockwise exterior rings reoriented; each reported per feature."""
-    geoms = frame.geometry.to_numpy()
-    usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
-    usable[np.unique(owner[~np.isfinite(coords).all(axis=1)])] = False  # NaN is the validator's to report
-    what = "parcel" if id_column == "parcel_id" else "feature"
-    out = geoms.copy()
-    before = shapely.get_num_coordinates(geoms[usable])
-    cleaned = shapely.remove_repeated_points(geoms[usable], tolerance=0.0)
-    after = shapely.get_num_coordinates(cleaned)
-    repeated = np.zeros(len(frame), dtype=bool)
-    repeated[np.flatnonzero(usable)[after < before]] = True
-    removed = np.zeros(len(frame), dtype=int)
-    removed[usable] = before - after
-    out[usable] = cleaned
-    problems += flag(
-        frame,
-        repeated,
-        "repair",
-        "geometry",
-        lambda p: (
-            f"{removed[p]} repeated point(s) removed (a point the same as the one before, e.g. a doubled closing point)"
-        ),
-        id_column=id_column,
-        what=what,
-    )
-    polygonal = usable & np.isin(shapely.get_type_id(out), [3, 6])
-    if fmt == "GeoJSON" and polygonal.any():
-        oriented = shapely.orient_polygons(out[polygonal])
-        turned = np.zeros(len(frame), dtype=bool)
-        turned[np.flatnonzero(polygonal)] = ~shapely.equals_exact(oriented, out[polygonal], tolerance=0.0)
-        problems += flag(
-            frame,
-            turned,
-            "repair",
-            "geometry",
-            "ring orientation: RFC 7946 GeoJSON wants exterior rings counter-clockwise and holes clockwise; reoriented",
-            id_column=id_column,
-            what=what,
-        )
-        out[polygonal] = oriented
-    return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
+        left = left_out_counts(self.problems)
+        read = {name: len(frame) + left.get(name, 0) for name, frame in checked.items()}
+        for name, count in left.items():
+            read.setdefault(name, count)
+        return ImportReport(self.path, self.shown, created, read, reports, unique(self.problems), dry_run=dry_run)
 
 
 def _new_park_config(

@@ -22,11 +22,12 @@ are left out too.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -224,16 +225,72 @@ def _renames(
 
 
 def _translate_values(out: pd.DataFrame, mapping: FieldMapping, note: _Notes) -> None:
-    """Source values → stored values, per column, as the mapping's ``values`` say (in place)."""
-    for target, table in mapping.values.items():
+    """Source values → stored values, per column, as the mapping's ``values`` say (in place).
+
+    A table is keyed by the schema column or by the source column the mapping sends to it.
+    Text is matched as text (``"0601"`` is not ``"601"``); a number in an integer or float
+    column is matched by its value, so ``3``, ``3.0`` and a key written ``"3"`` or ``3.0``
+    are one value. Values the table does not hold are kept as they are and reported.
+    """
+    for key, table in mapping.values.items():
+        target = key if key in out.columns else mapping.columns.get(key, key)
         if target not in out.columns:
-            note("error", target, f"the mapping has values for `{target}`, which the import has no column for")
+            note("error", key, f"the mapping has values for `{key}`, which the import has no column for")
             continue
-        text = out[target].astype(object)
-        hit = text.isin(list(table))
+        values = out[target].astype(object)
+        numbers = {n: v for k, v in table.items() if (n := _number(k)) is not None}
+        mapped = [_lookup(v, table, numbers) for v in values]
+        hit = pd.Series([m is not _MISSING for m in mapped], index=out.index)
+        given = values.notna() & values.astype(str).str.strip().ne("")
         if hit.any():
-            out[target] = text.where(~hit, text.map(table))
+            out[target] = values.where(~hit, pd.Series(mapped, index=out.index, dtype=object))
             note("repair", target, f"{int(hit.sum())} value(s) translated by the mapping file")
+        missed = values[given & ~hit]
+        if len(missed):
+            counts = missed.map(_shown).value_counts()
+            listed = ", ".join(f"{v} ({n})" for v, n in counts.head(10).items()) + (" …" if len(counts) > 10 else "")
+            note(
+                "warning",
+                target,
+                f"{len(missed)} value(s) of `{target}` are not in the mapping's `values` table and were kept as "
+                f"they are: {listed}; add them to the table to translate them",
+            )
+
+
+_MISSING = object()
+
+
+def _number(value: object) -> float | None:
+    """A key or value as a number, where it is one (``"3"``, ``3``, ``3.0`` → 3.0); ``None`` otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value) if np.isfinite(value) else None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _lookup(value: object, table: Mapping[str, object], numbers: Mapping[float, object]) -> object:
+    """The stored value a source value maps to, or ``_MISSING``: text by its text, a number by its value."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return _MISSING
+    if isinstance(value, str):
+        return table.get(value, table.get(value.strip(), _MISSING))
+    number = _number(value)
+    if number is not None:
+        return numbers.get(number, _MISSING)
+    return table.get(str(value), _MISSING)
+
+
+def _shown(value: object) -> str:
+    """A source value as a message shows it (``3`` for an integral float)."""
+    number = _number(value) if not isinstance(value, str) else None
+    if number is not None and number.is_integer():
+        return str(int(number))
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _fill_defaults(out: pd.DataFrame, schema: dict[str, Field], mapping: FieldMapping, note: _Notes) -> None:

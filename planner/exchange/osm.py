@@ -22,22 +22,22 @@ Ids are ``osm-n<id>`` (nodes), ``osm-w<id>`` (ways), ``osm-r<id>`` (relations).
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from planner.errors import Problem
+from planner.exchange.readers import read_frame
 
 __all__ = [
     "HIGHWAY_CLASSES",
     "SKIPPED_HIGHWAYS",
     "is_osm_power",
     "is_osm_roads",
+    "osm_name",
     "power_sources",
     "read_osm",
     "road_lines_from_highways",
@@ -103,11 +103,38 @@ def _max_kv(voltage: pd.Series) -> pd.Series:
     return (volts.groupby(level=0).max() / 1000.0).reindex(voltage.index)
 
 
-def _read(path: Path, layer: str) -> gpd.GeoDataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        frame = pyogrio.read_dataframe(path, layer=layer)
-    return frame.set_crs(4326, allow_override=True)
+def _read(path: Path, layer: str) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
+    """One layer of GDAL's OSM driver, and ``{row: why}`` for the features whose geometry cannot be built."""
+    frame, unreadable = read_frame(path, layer=layer)
+    return frame.set_crs(4326, allow_override=True), unreadable
+
+
+def osm_name(feature_id: str) -> str:
+    """An OSM feature as OpenStreetMap names it: ``osm-w123`` → ``OSM way 123``."""
+    kinds = {"osm-n": "node", "osm-w": "way", "osm-r": "relation"}
+    kind = kinds.get(feature_id[:5])
+    return f"OSM {kind} {feature_id[5:]}" if kind else feature_id
+
+
+_LAYER_WHAT = {"parcels": "parcel", "road_lines": "road line", "power_lines": "power line", "sources": "source"}
+_LAYER_ID = {"parcels": "parcel_id", "road_lines": "line_id", "power_lines": "line_id", "sources": "source_id"}
+
+
+def _unreadable(out: dict[str, gpd.GeoDataFrame], reasons: dict[str, str]) -> list[Problem]:
+    """Features of ``out`` whose geometry could not be built: each an error naming its OSM id, and taken out."""
+    problems = []
+    for name, frame in list(out.items()):
+        missing = shapely.is_missing(frame.geometry.to_numpy())
+        if not missing.any():
+            continue
+        ids = frame[_LAYER_ID[name]].astype(str).to_numpy()
+        for fid in ids[missing]:
+            why = reasons.get(fid, "GDAL gave it no geometry")
+            problems.append(Problem("error", fid, "geometry", f"{osm_name(fid)}: {why}", feature=_LAYER_WHAT[name]))
+        out[name] = frame[~missing].reset_index(drop=True)
+        if not len(out[name]):
+            del out[name]
+    return problems
 
 
 def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
@@ -129,9 +156,9 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
             )
             return {}, [problem]
     try:
-        lines = _read(path, "lines")
-        points = _read(path, "points")
-        areas = _read(path, "multipolygons")
+        lines, bad_lines = _read(path, "lines")
+        points, bad_points = _read(path, "points")
+        areas, bad_areas = _read(path, "multipolygons")
     except Exception as exc:  # GDAL's OSM errors vary; the file is named with them
         text = " ".join(str(exc).split())[:300]
         return {}, [Problem("error", None, None, f"cannot be read as OpenStreetMap: {text}", feature=feature)]
@@ -148,21 +175,27 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
     parcels = _industrial_parcels(areas, area_ids)
     if parcels is not None:
         out["parcels"] = parcels
+    sources, found = _sources(points, areas, area_ids, capacity_kva, feature)
+    problems += found
+    if sources is not None:
+        out["sources"] = sources
+    reasons = {f"osm-w{lines['osm_id'].iloc[k]}": why for k, why in bad_lines.items()}
+    reasons |= {f"osm-n{points['osm_id'].iloc[k]}": why for k, why in bad_points.items()}
+    reasons |= {str(area_ids[k]): why for k, why in bad_areas.items()}
+    unreadable = _unreadable(out, reasons)
+    problems += unreadable
+    if "parcels" in out:
         problems.append(
             Problem(
                 "repair",
                 None,
                 "status",
-                f"{len(parcels)} landuse=industrial area(s) imported as candidate parcels: status planned "
+                f"{len(out['parcels'])} landuse=industrial area(s) read as candidate parcels: status planned "
                 "(规划), land use 1001 (工业用地)",
                 feature=feature,
             )
         )
-    sources, found = _sources(points, areas, area_ids, capacity_kva, feature)
-    problems += found
-    if sources is not None:
-        out["sources"] = sources
-    if not out:
+    if not out and not unreadable:
         problems.append(
             Problem(
                 "error",

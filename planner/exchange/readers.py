@@ -9,6 +9,7 @@ read as mojibake.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import warnings
 from dataclasses import dataclass, field
@@ -17,11 +18,22 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pyogrio
+import pyogrio.raw
 import shapely
+import shapely.errors
 
 from planner.errors import Problem
 
-__all__ = ["FORMATS", "ReadResult", "file_problem", "format_of", "is_park_store", "read_vector"]
+__all__ = [
+    "FORMATS",
+    "ReadResult",
+    "file_problem",
+    "format_of",
+    "is_park_store",
+    "read_frame",
+    "read_vector",
+    "unreadable_reason",
+]
 
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -59,6 +71,8 @@ class ReadResult:
     format: str
     problems: list[Problem] = field(default_factory=list)
     layer: str | None = None
+    unreadable: dict[int, str] = field(default_factory=dict)
+    """Row → why its geometry cannot be read (a ring of 2 points, an unclosed ring); the row has no geometry."""
 
 
 def file_problem(path: Path, message: str, severity: str = "error") -> Problem:
@@ -122,9 +136,7 @@ def read_vector(
         problems.append(file_problem(path, f"has no layer {layer!r}; its layers: {', '.join(names)}"))
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # GDAL warnings become our problems below
-            frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, fid_as_index=False)
+        frame, unreadable = read_frame(path, layer=layer, encoding=encoding)
     except Exception as exc:
         problems.append(file_problem(path, f"cannot be read as {fmt}: {_gdal_text(exc)}"))
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
@@ -135,7 +147,52 @@ def read_vector(
         frame = frame.rename_geometry("geometry")
     if fmt == "GeoPackage" and is_park_store(path):
         problems.append(file_problem(path, f"read layer {layer!r} of a park store", severity="repair"))
-    return ReadResult(frame.reset_index(drop=True), fmt, problems, layer)
+    return ReadResult(frame.reset_index(drop=True), fmt, problems, layer, unreadable)
+
+
+def read_frame(
+    path: Path, *, layer: str | None, encoding: str | None = None
+) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
+    """One layer of a file, where a feature whose geometry cannot be built comes back without one, with the reason.
+
+    GDAL hands on what a file holds; GEOS refuses to build some of it (a ring of 2
+    points, a ring that is not closed), and one such feature would otherwise stop the
+    whole file. Those rows get no geometry here, and ``{row: why}`` says which and why.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL's warnings (e.g. "Non closed ring detected") become reasons below
+        frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, fid_as_index=False, on_invalid="ignore")
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        return frame, {}
+    missing = np.flatnonzero(shapely.is_missing(frame.geometry.to_numpy()))
+    if not len(missing):
+        return frame, {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wkb = pyogrio.raw.read(path, layer=layer, encoding=encoding, columns=[])[2]
+    reasons: dict[int, str] = {}
+    for row in missing:
+        if row < len(wkb) and wkb[row] is not None:
+            reasons[int(row)] = unreadable_reason(wkb[row])
+    return frame, reasons
+
+
+def unreadable_reason(wkb: bytes) -> str:
+    """Why GEOS cannot build a geometry, in a planner's words (``""`` if it can)."""
+    try:
+        shapely.from_wkb(wkb)
+    except shapely.errors.GEOSException as exc:
+        text = " ".join(str(exc).split())
+    else:
+        return ""
+    if "closed linestring" in text:
+        return "a ring is not closed: its last point is not its first (a ring repeats its first point at the end)"
+    count = re.search(r"LinearRing found (\d+)", text)
+    if count:
+        return f"a ring of {count.group(1)} point(s): a ring needs at least 4 (3 distinct points, then the first again)"
+    if "point array must contain" in text:
+        return "a line of 1 point: a line needs at least 2"
+    return f"its geometry cannot be built ({text[:200]})"
 
 
 def _gdal_text(exc: Exception) -> str:
@@ -164,11 +221,44 @@ def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, l
     stated, why = _stated_encoding(path, data, encoding)
     if not stated:
         return _guessed_encoding(path, text)
+    stated = _SUPERSET.get(stated.lower(), stated)
     if _decodes(text, stated):
         return stated, []
-    other = next((e for e in ("UTF-8", "GBK") if e.lower() != stated.lower() and _decodes(text, e)), None)
+    other = next((e for e in ("UTF-8", "GBK", "GB18030") if e.lower() != stated.lower() and _decodes(text, e)), None)
     hint = f"; it reads as {other}: give --encoding {other.lower()} (or fix the .cpg)" if other else ""
-    return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{hint}")]
+    where = _first_bad_byte(data, stated)
+    return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{where}{hint}")]
+
+
+_SUPERSET = {"gbk": "GB18030", "gb2312": "GB18030", "cp936": "GB18030", "936": "GB18030"}
+"""GBK is read as GB18030, its superset: every GBK file reads the same, and text beyond GBK (m³) reads too."""
+
+
+def _first_bad_byte(data: bytes, encoding: str) -> str:
+    """Where the first byte that does not decode sits in a ``.dbf``: its record (1-based) and field."""
+    header_len = int.from_bytes(data[8:10], "little")
+    record_len = int.from_bytes(data[10:12], "little")
+    fields: list[tuple[str, int, int]] = []  # name, start within the record, length
+    start = 1  # the deletion flag
+    for k in range(32, header_len - 1, 32):
+        if data[k] == 0x0D:
+            break
+        name = data[k : k + 11].split(b"\x00")[0].decode("latin-1")
+        fields.append((name, start, data[k + 16]))
+        start += data[k + 16]
+    if not record_len:
+        return ""
+    records = (len(data) - header_len) // record_len
+    for r in range(records):
+        base = header_len + r * record_len
+        for name, offset, length in fields:
+            raw = data[base + offset : base + offset + length]
+            try:
+                raw.decode(encoding)
+            except (UnicodeDecodeError, LookupError) as exc:
+                bad = raw[exc.start] if isinstance(exc, UnicodeDecodeError) else 0
+                return f" (first bad byte 0x{bad:02X} in record {r + 1}, field {name!r})"
+    return ""
 
 
 def _dbf_text(path: Path) -> tuple[bytes, bytes] | Problem:

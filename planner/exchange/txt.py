@@ -90,7 +90,8 @@ class _BadFileError(Exception):
 
 def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
     """The text and the encoding it was read in (the one given, else UTF-8 and then GBK)."""
-    tried = [encoding] if encoding else ["utf-8-sig", "gbk"]
+    superset = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030"}  # GBK read as its superset GB18030
+    tried = [superset.get(encoding.lower(), encoding)] if encoding else ["utf-8-sig", "gbk"]
     for enc in tried:
         try:
             return data.decode(enc), enc
@@ -340,6 +341,8 @@ def _parcel(
     geometry, fixes = _assemble(rings)
     for fix in fixes:
         notes.fix("geometry", fix)
+    if any(p.severity == "error" for p in notes.problems):
+        return None, notes.problems  # a parcel with an error is not read (an import leaves it out)
     return (
         {
             "parcel_id": pid,

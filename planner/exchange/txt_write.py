@@ -74,12 +74,14 @@ def write_txt(
         BODY_SECTION,
     ]
     body: list[str] = []
-    area_ha = parcels["area_m2"].to_numpy(dtype=float) / M2_PER_HECTARE if "area_m2" in parcels else None
+    # 地块面积 is the area of the boundary as written (coordinates at the file's 精度): read back and written again,
+    # the same coordinates give the same area line (the stored area, of unrounded vertices, may differ a little)
+    written = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
+    area_ha = shapely.area(written) / M2_PER_HECTARE
     for k, geom in enumerate(frame.geometry.to_numpy()):
         lines = _point_lines(geom, decimals)
         row = parcels.iloc[k]
-        ha = area_ha[k] if area_ha is not None else shapely.area(parcels.geometry.iloc[k]) / M2_PER_HECTARE
-        body.append(_attribute_line(row, len(lines), ha, names, notes))
+        body.append(_attribute_line(row, len(lines), float(area_ha[k]), names, notes))
         body += lines
     text = "\r\n".join([*head, *body]) + "\r\n"
     path = Path(path)

@@ -30,6 +30,7 @@ from planner.resources import data_path
 __all__ = ["Industry", "catalogue", "industry", "land_class_of_use"]
 
 _USE_CLASS = {
+    "1001": "M",  # 工业用地 of unstated class (level 2, e.g. from 三调 0601): admitted, its class to be confirmed
     "100101": "M1",
     "100102": "M2",
     "100103": "M3",

@@ -45,6 +45,7 @@ from planner.siting.rules import (
     rules_for,
     standard_factory_text,
     unchecked_controls,
+    unstated_class_notes,
 )
 from planner.siting.site import CAPACITY_NETWORKS, SiteIndex
 from planner.vocab import CHECKLIST_ITEMS, network_label
@@ -217,7 +218,7 @@ def match(index: SiteIndex, project: Project, *, exclude: np.ndarray | None = No
         counts=counts,
         near_misses=_near_misses(ctx, rules, fails),
         standard_factory=_standard_factory(ctx, passes, names),
-        notes=_notes(index, project, groups),
+        notes=_notes(index, project, groups) + unstated_class_notes(ctx, singles),
     )
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "rules_for",
     "standard_factory_text",
     "unchecked_controls",
+    "unstated_class_notes",
 ]
 
 BASE_NEEDS = ("road", "water", "drainage", "power", "telecom", "leveled")
@@ -165,10 +166,27 @@ def land_class(ctx: RuleContext) -> np.ndarray:
 
     Source: GB 50137-2011 城市用地分类与规划建设用地标准 (一/二/三类工业用地 M1–M3, 物流仓储 W1–W3)
     and DESIGN.md: a project may use land of its class or a heavier one, never a lighter one.
+    Industrial land of unstated class (the level-2 code 1001 工业用地, as 三调 0601 converts) is
+    admitted for any industrial project; :func:`unstated_class_notes` says its class must be
+    confirmed before the land is supplied.
     """
     need = ctx.project.land_class
     fits: np.ndarray = (ctx.index.class_family == need[0]) & (ctx.index.class_level >= int(need[1]))
+    if need[0] == "M":
+        fits |= (ctx.index.class_family == "M") & (ctx.index.class_level == 0)
     return fits
+
+
+def unstated_class_notes(ctx: RuleContext, candidates: np.ndarray) -> list[str]:
+    """A note naming the candidate parcels of industrial land whose class (一/二/三类) is not stated."""
+    at = candidates[(ctx.index.class_family[candidates] == "M") & (ctx.index.class_level[candidates] == 0)]
+    if not len(at):
+        return []
+    ids = "、".join(str(i) for i in ctx.index.ids[at][:10]) + ("等" if len(at) > 10 else "")
+    return [
+        f"{len(at)} 宗候选地块为工业用地（1001）但未注明一/二/三类（{ids}）：供地前须核实用地类别是否满足项目所需"
+        f"{_class_zh(ctx.project.land_class)}"
+    ]
 
 
 def zoning(ctx: RuleContext) -> np.ndarray:
@@ -520,4 +538,6 @@ def _why_no_capacity(ctx: RuleContext, net: str, at: np.ndarray) -> list[str]:
 
 def _class_zh(code: str) -> str:
     names = {"M": "类工业用地", "W": "类物流仓储用地"}
+    if code == "M":
+        return "工业用地（1001，未注明一/二/三类）"
     return f"{'一二三'[int(code[1]) - 1]}{names[code[0]]}（{code}）" if len(code) == 2 else "未细分的用地"

@@ -364,17 +364,17 @@ REFUSED = [
     (truncated_shapefile, "is truncated: its header says 372 bytes, the file has 120"),
     (
         wrong_encoding,
-        "text is not valid UTF-8, the encoding its .cpg (UTF-8) states; it reads as GBK: give --encoding gbk",
+        "text is not valid UTF-8, the encoding its .cpg (UTF-8) states (first bad byte 0xBA in record 1, field "
+        "'name'); it reads as GBK: give --encoding gbk",
     ),
     (no_prj, "the file has no CRS (a Shapefile without .prj?); its coordinates look like lon/lat degrees in China"),
-    (mixed_geometry, "a parcel must be a Polygon or MultiPolygon, not a LineString"),
     (self_intersection, "the geometry is invalid: Self-intersection"),
     (empty_geometry, "the geometry is empty"),
     (duplicate_ids, "parcel_id 'N0' appears 2 times (input rows 0, 1); ids must be unique"),
     (nan_coordinates, "the geometry has NaN or infinite coordinates"),
     (swapped_axes, "the coordinates look like lat/lon swapped"),
     (projected_as_geographic, "the CRS says degrees (lon/lat) but the coordinates are metres"),
-    (outside_china, "outside China"),
+    (outside_china, "the file lies wholly outside China: in WGS 84 the features fall around lon 2.3500"),
     (
         zone_prefix_not_in_crs,
         "the eastings carry the zone prefix 39 (x 39,620,125.0) but EPSG:4548 has none; rerun with --crs 4527",
@@ -389,7 +389,7 @@ REFUSED = [
     (empty_file, "is empty (0 bytes)"),
     (not_geodata, "cannot be read as GeoJSON"),
     (unsupported_format, "is not a format the planner imports"),
-    (missing_id_column, "the required column `parcel_id` is missing"),
+    (missing_id_column, "the file has no id column (`parcel_id`); name its id column with a mapping file"),
     (overlaps_stored, "overlaps parcel 'P000' by 2500.00 m²"),
     (two_layers, "holds 2 layers (a, b); say which to read with --source-layer"),
     (truncated_osm, "is truncated: the OSM XML does not end with </osm>"),
@@ -413,7 +413,6 @@ REFUSED = [
         "带号 is missing and the parcels' eastings carry different zone prefixes (zone 39: T1; zone 40: T2)",
     ),
     (txt_swapped_without_zone, "carries the zone prefix 3, which is no 3-degree zone of China (25–45); are X and Y"),
-    (road_line_outside_china, "road line 'R9', field `geometry`: the road line reaches lon 139.7000, lat 35.6900"),
     (source_outside_china, "source 'S2', field `geometry`: the source reaches lon 151.2100, lat -33.8700"),
 ]
 NEEDS_STORED = {"overlaps_stored"}
@@ -565,8 +564,172 @@ def test_gcj02_is_detected_against_the_park_roads(tmp_path, demo_park):
 
 
 def test_the_catalogue_is_at_least_twenty_kinds():
-    assert len(REFUSED) + len(REPAIRED) >= 20
-    assert len({b.__name__ for b, _ in REFUSED + REPAIRED}) == len(REFUSED) + len(REPAIRED)
+    cases = [b.__name__ for b, _ in REFUSED + REPAIRED] + [b.__name__ for b, *_ in KEPT]
+    assert len(cases) >= 20
+    assert len(set(cases)) == len(cases)
+
+
+# --- files whose good features go in, and whose bad ones are left out, each named with why --------------------
+def broken_rings_geojson(tmp):
+    a, b, c, d = [118.27, 32.245], [118.271, 32.245], [118.271, 32.246], [118.27, 32.246]
+    return geojson(
+        tmp / "rings.geojson",
+        [
+            feature("N0", lonlat_square()),
+            feature("N1", [[a, b, a]]),  # a ring of 2 points: GEOS builds it, and it is not a polygon
+            feature("N2", [[a, b, c, d]]),  # not closed: GEOS cannot build it at all
+            feature("N3", lonlat_square(lon=118.275)),
+        ],
+    ), {}
+
+
+def nan_among_good(tmp):
+    path = tmp / "nan2.gpkg"
+    frame = parcels_4548(3)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        frame.loc[1, "geometry"] = Polygon([(X0, NORTH), (np.nan, NORTH), (X0 + 100, NORTH + 100), (X0, NORTH)])
+    pyogrio.write_dataframe(frame, path)
+    return path, {}
+
+
+def txt_one_unclosed(tmp):
+    other = SQUARE.replace(",3962", ",3963")
+    body = (
+        "5,1.0000,T1,地块,面,,,100101,@\n" + SQUARE + "J1,1,3571100.00,39620000.00\n"
+        "4,1.0000,T2,地块,面,,,100101,@\n" + other
+    )
+    return txt(tmp / "one_open.txt", body), {}
+
+
+def one_bad_status(tmp):
+    return geojson(
+        tmp / "status2.geojson",
+        [feature("N0", lonlat_square()), feature("N1", lonlat_square(lon=118.275), status="sold")],
+    ), {}
+
+
+def one_overlaps_stored(tmp):
+    path = tmp / "overlap2.gpkg"
+    frame = parcels_4548(2)
+    frame.loc[1, "geometry"] = box(X0 + 50, Y0 + 50, X0 + 150, Y0 + 150)  # over stored P000
+    pyogrio.write_dataframe(frame, path)
+    return path, {}
+
+
+KEPT = [
+    # (builder, layer, ids that go in, {id left out: why})
+    (mixed_geometry, "parcels", {"N0"}, {"N1": "a parcel must be a Polygon or MultiPolygon, not a LineString"}),
+    (
+        road_line_outside_china,
+        "road_lines",
+        {"R0", "R1", "R2"},
+        {"R9": "the road line reaches lon 139.7000, lat 35.6900, outside China"},
+    ),
+    (
+        broken_rings_geojson,
+        "parcels",
+        {"N0", "N3"},
+        {
+            "N1": "ring 1 has 2 distinct point(s); a ring needs at least 3",
+            "N2": "a ring is not closed: its last point is not its first",
+        },
+    ),
+    (nan_among_good, "parcels", {"N0", "N2"}, {"N1": "the geometry has NaN or infinite coordinates"}),
+    (txt_one_unclosed, "parcels", {"T1"}, {"T2": "ring 1 is not closed: its last point J4 (line 19)"}),
+    (one_bad_status, "parcels", {"N0"}, {"N1": "'sold' is not allowed; allowed: planned (规划)"}),
+    (one_overlaps_stored, "parcels", {"N0"}, {"N1": "overlaps parcel 'P00"}),
+]
+
+
+@pytest.mark.parametrize(("build", "layer", "good", "bad"), KEPT, ids=[k[0].__name__ for k in KEPT])
+def test_the_good_goes_in_and_the_bad_is_left_out_by_id(tmp_path, park, build, layer, good, bad):
+    path, options = build(tmp_path)
+    before = {str(i) for i in open_store(park).read_layer(layer).iloc[:, 0]}
+    report = import_file(park, path, **options)
+    stored = open_store(park).read_layer(layer)
+    key = {"parcels": "parcel_id", "road_lines": "line_id"}[layer]
+    assert set(stored[key]) - before == good
+    left = {p.feature_id: p for p in report.left_out}
+    assert set(left) == set(bad)
+    for fid, why in bad.items():
+        assert why in left[fid].message, left[fid].message
+        assert left[fid].field in ("geometry", "status")
+        assert "left out of the import; correct it in the file and import it again" in left[fid].message
+    assert report.left_out_counts() == {layer: len(bad)}
+    assert report.read[layer] == len(good) + len(bad)
+
+
+@pytest.mark.parametrize(("build", "layer", "good", "bad"), KEPT, ids=[k[0].__name__ for k in KEPT])
+def test_strict_keeps_all_or_nothing(tmp_path, park, build, layer, good, bad):
+    path, options = build(tmp_path)
+    before = digest(park)
+    with pytest.raises(ValidationError) as refused:
+        import_file(park, path, strict=True, **options)
+    text = str(refused.value)
+    assert "nothing was written" in text
+    for fid, why in bad.items():
+        assert repr(fid) in text and why in text, text
+    assert "left out" not in text
+    assert digest(park) == before
+    with pytest.raises(ValidationError):
+        import_file(park, path, strict=True, dry_run=True, **options)
+    assert digest(park) == before
+
+
+def test_a_dry_run_counts_what_would_be_left_out(tmp_path, park):
+    path, _ = broken_rings_geojson(tmp_path)
+    before = digest(park)
+    report = import_file(park, path, dry_run=True)
+    assert report.layers["parcels"].inserted == 2
+    assert {p.feature_id for p in report.left_out} == {"N1", "N2"}
+    assert digest(park) == before
+
+
+def test_replace_refuses_to_delete_what_it_could_not_read(tmp_path, park):
+    """--replace makes the layer the file's features: one the park holds but the file cannot give is not deleted."""
+    frame = grid_parcels(3)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        frame.loc[2, "geometry"] = Polygon([(X0, Y0), (np.nan, Y0), (X0 + 100, Y0 + 100), (X0, Y0)])
+    path = tmp_path / "replace.gpkg"
+    pyogrio.write_dataframe(frame, path)
+    before = digest(park)
+    with pytest.raises(ValidationError) as refused:
+        import_file(park, path, mode="replace")
+    assert "--replace would delete 1 stored feature(s) that the file holds but could not give ('P002')" in str(
+        refused.value
+    )
+    assert digest(park) == before
+
+
+def test_a_file_with_no_good_feature_is_refused_naming_each(tmp_path, park):
+    a, b = [118.27, 32.245], [118.271, 32.245]
+    path = geojson(tmp_path / "allbad.geojson", [feature("N1", [[a, b, a]]), feature("N2", [[a, b]])])
+    before = digest(park)
+    with pytest.raises(ValidationError) as refused:
+        import_file(park, path)
+    text = str(refused.value)
+    assert "holds no feature that could be imported" in text
+    assert "parcel 'N1', field `geometry`: ring 1 has 2 distinct point(s)" in text
+    assert "parcel 'N2', field `geometry`: a ring is not closed" in text
+    assert digest(park) == before
+
+
+def test_wholly_outside_china_is_said_first_and_alone(tmp_path, park):
+    """A file of Paris with a broken ring: refused by its location, not by the ring."""
+    a, b = [2.35, 48.85], [2.351, 48.85]
+    path = geojson(
+        tmp_path / "paris2.geojson",
+        [feature("N0", lonlat_square(2.35, 48.85)), feature("N1", [[a, b, a]]), feature("N2", [[a, b]])],
+    )
+    before = digest(park)
+    with pytest.raises(ValidationError) as refused:
+        import_file(park, path)
+    assert len(refused.value.errors) == 1
+    assert "the file lies wholly outside China" in str(refused.value)
+    assert "none of its points lies in China" in str(refused.value)
+    assert digest(park) == before
 
 
 def test_line_import_into_a_network_and_a_refused_one(tmp_path, park):
@@ -645,3 +808,20 @@ def test_txt_duplicate_ids_are_named_once(tmp_path, park):
     with pytest.raises(ValidationError) as refused:
         import_file(park, txt(tmp_path / "dup.txt", body))
     assert str(refused.value).count("appears 2 times") == 1
+
+
+def test_encoding_gbk_reads_the_planners_own_gb18030_shapefile(tmp_path, park):
+    """The Shapefile export is GB18030 (GBK for every GBK character, 4 bytes for the rest, as ³); --encoding gbk reads
+    it as GB18030, its superset, so the name comes back whole."""
+    from planner.exchange import export_parcels
+
+    store = open_store(park)
+    frame = parcels_4548(1, name=["热力站 5m³/h 一号"])
+    store.write_parcels(frame, by="t")
+    with pytest.raises(UnicodeEncodeError):
+        "³".encode("gbk")  # not a GBK character: the file holds GB18030 4-byte text
+    out = tmp_path / "gb18030.shp"
+    export_parcels(store, "shp", out)
+    new = tmp_path / "new.gpkg"
+    import_file(new, out, encoding="gbk", accept_fixes=True)
+    assert open_store(new).get_parcel("N0")["name"] == "热力站 5m³/h 一号"

@@ -38,12 +38,27 @@ def test_a_refused_import_names_the_problem_and_leaves_the_park(tmp_path):
     before = hashlib.sha256(park.read_bytes()).hexdigest()
     bad = tmp_path / "bad.txt"
     bad.write_bytes((DATA / "two_parcels_hole.txt").read_bytes().replace(b"10,0.9600", b"11,0.9600"))
-    out = run("import", str(park), str(bad), "--lang", "en")
+    out = run("import", str(park), str(bad), "--strict", "--lang", "en")
     assert out.returncode == 1
     text = " ".join(out.stdout.replace("│", " ").split())
     assert "界址点数 says 11 points, but 10 point lines follow" in text
     assert "import refused: 1 error(s); nothing was written, the park is as it was" in " ".join(out.stderr.split())
     assert hashlib.sha256(park.read_bytes()).hexdigest() == before
+
+
+def test_a_bad_feature_is_left_out_and_listed(tmp_path):
+    park = tmp_path / "park.gpkg"
+    run("import", str(park), str(DATA / "two_parcels_hole.txt"))
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes((DATA / "two_parcels_hole.txt").read_bytes().replace(b"10,0.9600", b"11,0.9600"))
+    out = run("import", str(park), str(bad), "--lang", "en", "--report", str(tmp_path / "r.csv"))
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.replace("│", " ").split())
+    assert "Features left out (1): the rest went in; correct them and import again" in text
+    assert "parcels 2 1 0 0 1 0" in text  # read 2, left out 1, unchanged 1
+    assert "界址点数 says 11 points, but 10 point lines follow" in text
+    report = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+    assert "left out,parcel," in report
 
 
 def test_bad_options_are_named(tmp_path):
@@ -69,5 +84,6 @@ def test_dry_run_and_not_gcj02_through_the_cli(tmp_path):
     out = run("import", str(park), str(DATA / "two_parcels_hole.txt"), "--dry-run", "--not-gcj02", "--lang", "en")
     assert out.returncode == 0, out.stderr
     assert "Checked only (--dry-run); nothing was written." in out.stdout
-    assert "│ parcels │    2 │        0 │       0 │         2 │       0 │" in out.stdout  # what the import would do
+    row = " ".join(out.stdout.split("│ parcels ", 1)[1].split("\n", 1)[0].replace("│", " ").split())
+    assert row == "2 0 0 0 2 0"  # read, left out, inserted, updated, unchanged, deleted: what the import would do
     assert hashlib.sha256(park.read_bytes()).hexdigest() == before

@@ -113,3 +113,102 @@ def test_real_substations_need_a_capacity(tmp_path, park):
     assert len(named) == 7
     assert sorted(sources["voltage_kv"].dropna().tolist()) == [110.0] + [220.0] * 5 + [500.0] * 2
     assert sum("63,000 kVA assumed" in p.message for p in report.problems) == 27
+
+
+BROKEN = """  <way id="999000001">
+    <nd ref="62906029"/>
+    <nd ref="62906029"/>
+    <tag k="landuse" v="industrial"/>
+  </way>
+  <way id="999000002">
+    <nd ref="62906029"/>
+    <nd ref="62906030"/>
+    <nd ref="62906029"/>
+    <tag k="landuse" v="industrial"/>
+    <tag k="name" v="两点厂"/>
+  </way>
+  <way id="999000003">
+    <nd ref="62906029"/>
+    <nd ref="62906030"/>
+    <nd ref="62917024"/>
+    <nd ref="62906029"/>
+    <tag k="landuse" v="industrial"/>
+    <tag k="name" v="三角厂"/>
+  </way>
+"""
+"""Three industrial areas added to the real extract: a ring of one point (GEOS cannot build it), a ring of 2 points
+(GEOS builds it; it encloses nothing) and a good triangle."""
+
+
+@pytest.fixture(scope="module")
+def broken_osm(tmp_path_factory):
+    path = tmp_path_factory.mktemp("broken") / "shanghai_broken.osm"
+    text = OSM.read_text(encoding="utf-8")
+    assert text.rstrip().endswith("</osm>")
+    path.write_text(text.rstrip().removesuffix("</osm>") + BROKEN + "</osm>\n", encoding="utf-8")
+    return path
+
+
+def _gdal_counts(path: Path) -> dict[str, int]:
+    """What GDAL reads from the file, independently of the importer: roads the planner models, industrial areas."""
+    import warnings
+
+    import pyogrio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lines = pyogrio.read_dataframe(path, layer="lines", read_geometry=False)
+        areas = pyogrio.read_dataframe(path, layer="multipolygons", read_geometry=False)
+    return {
+        "roads": int(lines["highway"].isin(list(HIGHWAY_CLASSES)).sum()),
+        "industrial": int((areas["landuse"] == "industrial").sum()),
+    }
+
+
+def test_an_extract_with_broken_rings_keeps_its_good_features(tmp_path, broken_osm):
+    gdal = _gdal_counts(broken_osm)
+    assert gdal == {"roads": 4701, "industrial": 3}
+    park = tmp_path / "park.gpkg"
+    report = import_file(park, broken_osm, park_id="SH-CENTER")
+    store = open_store(park)
+    assert len(store.read_layer("road_lines")) == report.layers["road_lines"].inserted == gdal["roads"]
+    parcels = store.read_parcels()
+    assert parcels["parcel_id"].tolist() == ["osm-w999000003"]
+    assert parcels["name"].tolist() == ["三角厂"]
+    assert report.read == {"road_lines": gdal["roads"], "parcels": gdal["industrial"]}
+    assert report.left_out_counts() == {"parcels": 2}
+    left = {p.feature_id: p for p in report.left_out}
+    assert set(left) == {"osm-w999000001", "osm-w999000002"}
+    assert left["osm-w999000001"].message.startswith("OSM way 999000001: a ring of 2 point(s)")
+    assert left["osm-w999000002"].message.startswith("OSM way 999000002: ring 1 has 2 distinct point(s)")
+    assert all(p.field == "geometry" for p in left.values())
+    assert any("2 landuse=industrial area(s) read as candidate parcels" in p.message for p in report.problems)
+
+
+def test_strict_refuses_the_broken_extract_and_leaves_the_park(tmp_path, broken_osm):
+    from planner.errors import ValidationError
+
+    park = tmp_path / "park.gpkg"
+    with pytest.raises(ValidationError) as refused:
+        import_file(park, broken_osm, strict=True)
+    text = str(refused.value)
+    assert "parcel 'osm-w999000001', field `geometry`: OSM way 999000001: a ring of 2 point(s)" in text
+    assert not park.exists()
+
+
+def test_the_extract_moved_out_of_china_is_refused_by_its_location(tmp_path):
+    """The same town moved to the Pacific (lon + 60°): refused for where it lies, before anything else."""
+    text = OSM.read_text(encoding="utf-8")
+    import re
+
+    moved = re.sub(r'lon="(1\d\d)\.', lambda m: f'lon="{int(m.group(1)) + 60 - 360}.', text)
+    path = tmp_path / "pacific.osm"
+    path.write_text(moved.rstrip().removesuffix("</osm>") + BROKEN + "</osm>\n", encoding="utf-8")
+    from planner.errors import ValidationError
+
+    park = tmp_path / "park.gpkg"
+    with pytest.raises(ValidationError) as refused:
+        import_file(park, path)
+    assert len(refused.value.errors) == 1
+    assert "the file lies wholly outside China" in str(refused.value)
+    assert not park.exists()

@@ -158,3 +158,51 @@ def test_commas_changed_in_a_txt_export_are_reported(tmp_path, store):
         "parcel 'P000': 地块名称 '一号,地块' written as '一号，地块' (a comma separates the fields of a TXT line: "
         "written full-width; line breaks as spaces)"
     ]
+
+
+def test_area_lines_survive_export_import_export(tmp_path):
+    """The 地块面积 written is the area of the boundary as written (coordinates at the file's 精度), so a TXT
+    exported, imported into a new park and exported again is the same bytes, area lines included (22.6263 ha
+    must not come back as 22.6262). Parcels with sub-millimetre vertices, so that rounding moves their areas."""
+    import numpy as np
+    from shapely.geometry import Polygon
+
+    from planner.config import ParkConfig
+    from planner.exchange import export_parcels, import_file
+    from planner.store import create_park
+
+    rng = np.random.default_rng(19)
+    x0, y0 = 620_000.0, 3_570_000.0
+    polys = []
+    for k in range(200):
+        cx, cy = x0 + (k % 20) * 600.0, y0 + (k // 20) * 600.0
+        corners = np.array([[0, 0], [475, 0], [475, 476], [0, 476]], dtype=float) + rng.uniform(-20, 20, (4, 2))
+        polys.append(Polygon(corners + np.array([cx, cy])))
+    import geopandas as gpd
+
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": [f"A{k:03d}" for k in range(200)], "status": "reserved", "land_use": "100101"},
+        geometry=polys,
+        crs=4548,
+    )
+    first = create_park(tmp_path / "a.gpkg", ParkConfig(park_id="A", name="甲", crs_epsg=4548))
+    first.write_parcels(parcels, by="t")
+    day = date(2026, 6, 30)
+    export_parcels(first, "txt", tmp_path / "one.txt", produced_on=day)
+    import_file(tmp_path / "b.gpkg", tmp_path / "one.txt", park_id="B")
+    second = open_store(tmp_path / "b.gpkg")
+    export_parcels(second, "txt", tmp_path / "two.txt", produced_on=day)
+    one, two = (tmp_path / "one.txt").read_bytes(), (tmp_path / "two.txt").read_bytes()
+    assert one == two
+
+
+def test_encoding_gbk_reads_gb18030_text():
+    """--encoding gbk reads a TXT as GB18030, GBK's superset: a name with ³ (not in GBK) comes through."""
+    body = (
+        "[属性描述]\n坐标系=2000国家大地坐标系\n几度分带=3\n投影类型=高斯克吕格\n计量单位=米\n带号=39\n[地块坐标]\n"
+        "5,1.0000,T1,泵站3m³,面,,,100101,@\nJ1,1,3571100.000,39620000.000\nJ2,1,3571100.000,39620100.000\n"
+        "J3,1,3571000.000,39620100.000\nJ4,1,3571000.000,39620000.000\nJ1,1,3571100.000,39620000.000\n"
+    )
+    txt = read_txt(body.encode("gb18030"), encoding="gbk", name="gb18030.txt")
+    assert not txt.errors, [str(p) for p in txt.errors]
+    assert txt.parcels["name"].tolist() == ["泵站3m³"]

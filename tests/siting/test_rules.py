@@ -33,12 +33,13 @@ def test_only_reserved_land_is_available():
 def test_land_class_same_or_heavier_of_the_same_family():
     uses = ["100101", "100102", "100103", "110101", "0701", "1001"]
     index = site(row(6), land_use=uses)
-    # M2 project: M2 and M3 yes; M1 lighter; logistics, housing and unclassified industrial land no
-    assert verdict(index, project(industry="C3670"), "land_class") == [False, True, True, False, False, False]
+    # M2 project: M2 and M3 yes; M1 lighter; logistics and housing no; industrial land of unstated class (1001)
+    # is admitted for any industrial project, its class to be confirmed (issue 19)
+    assert verdict(index, project(industry="C3670"), "land_class") == [False, True, True, False, False, True]
     # M3 chemicals never on M1/M2
-    assert verdict(index, project(industry="C2651"), "land_class") == [False, False, True, False, False, False]
+    assert verdict(index, project(industry="C2651"), "land_class") == [False, False, True, False, False, True]
     # M1 electronics anywhere industrial; warehousing (G59, W1) only on logistics land
-    assert verdict(index, project(industry="C3973"), "land_class") == [True, True, True, False, False, False]
+    assert verdict(index, project(industry="C3973"), "land_class") == [True, True, True, False, False, True]
     assert verdict(index, project(industry="G59"), "land_class") == [False, False, False, True, False, False]
 
 
