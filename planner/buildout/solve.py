@@ -209,7 +209,7 @@ def greedy(needs: Needs, budgets: np.ndarray, *, revenue_per_mu: float = 0.0, tr
     weight = needs.targets.to_numpy(dtype=float)
     built_year = np.zeros(n_w, dtype=int)
     ready_year = np.zeros(n_p, dtype=int)
-    order = _depth_order(needs.requires)
+    order = needs.levels()
     index = _Index.of(needs)
     spent = 0.0
     for year, budget in enumerate(budgets, start=1):
@@ -274,16 +274,6 @@ class _Index:
                 chosen.add(w)
                 w = int(requires[w])
         return np.array(sorted(chosen), dtype=int)
-
-
-def _depth_order(requires: np.ndarray) -> list[np.ndarray]:
-    """The works by depth in the forest of prerequisites: roots first."""
-    depth = np.zeros(len(requires), dtype=int)
-    up = requires.copy()
-    while (up >= 0).any():
-        depth[up >= 0] += 1
-        up = np.where(up >= 0, requires[np.maximum(up, 0)], -1)
-    return [np.flatnonzero(depth == d) for d in range(int(depth.max(initial=0)) + 1)]
 
 
 def _chain_costs(cost: np.ndarray, requires: np.ndarray, built: np.ndarray, order: list[np.ndarray]) -> np.ndarray:
