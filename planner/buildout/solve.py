@@ -27,7 +27,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.buildout.model import Needs
 
-__all__ = ["EARLY", "Choice", "choose", "greedy", "relaxation_bound"]
+__all__ = ["EARLY", "Choice", "cheapest_bundles", "choose", "greedy", "relaxation_bound"]
 
 EARLY = 1e-3
 """The weight, relative to a parcel's own, of each year it is ready before the plan's last."""
@@ -282,3 +282,14 @@ def _chain_costs(cost: np.ndarray, requires: np.ndarray, built: np.ndarray, orde
     for level in order[1:]:
         chain[level] += chain[requires[level]]
     return chain
+
+
+def cheapest_bundles(needs: Needs) -> list[np.ndarray]:
+    """For each target, the works that make it ready from the park as it is.
+
+    Per clause its cheapest work, with its prerequisites (as :func:`greedy` prices a target).
+    """
+    built = np.zeros(len(needs.works), dtype=bool)
+    chain = _chain_costs(needs.works["cost_wan"].to_numpy(dtype=float), needs.requires, built, needs.levels())
+    index = _Index.of(needs)
+    return [index.bundle(p, chain, built) for p in range(len(needs.targets))]
