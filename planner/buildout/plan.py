@@ -23,6 +23,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from planner.analysis import ReadinessInputs, ReadinessRun, readiness_of
 from planner.buildout.candidates import candidate_lines
@@ -116,6 +118,7 @@ class Plan:
         """The plan as JSON-ready values: works, ``newly_ready``, the forecast by quarter, method and gap."""
         area = self.scenario.before.readiness.table.index
         ready_mu = float(self.area_mu.reindex(self.newly_ready).sum())
+        shapes = self._geometry()
         return {
             "budget_wan": self.options.budget_wan,
             "years": self.options.years,
@@ -129,7 +132,10 @@ class Plan:
             "newly_ready_area_mu": round(ready_mu, 2),
             "wan_per_mu": round(self.cost_wan / ready_mu, 2) if ready_mu > 0 else None,
             "price_per_mu_wan": self.price_per_mu_wan,
-            "works": [_plain_row(r) for r in self._labelled(lang).to_dict("records")],
+            "works": [
+                {**_plain_row(r), "geometry": shapes.get(str(r["work_id"]))}
+                for r in self._labelled(lang).to_dict("records")
+            ],
             "newly_ready": list(self.newly_ready),
             "promised_not_verified": sorted(set(self._modelled()) - set(self.newly_ready)),
             "no_longer_ready": list(self.scenario.no_longer_ready),
@@ -138,6 +144,14 @@ class Plan:
             "problems": [p.as_dict() for p in self.problems],
             "parcels": len(area),
         }
+
+    def _geometry(self) -> dict[str, Any]:
+        """Each chosen work's geometry as GeoJSON in WGS84 lon/lat (for ``planner map --plan``), by ``work_id``."""
+        if self.chosen is None or not len(self.chosen) or self.chosen.crs is None:
+            return {}
+        geoms = self.chosen.to_crs(4326).geometry
+        return {str(w): (None if g is None or g.is_empty else shapely.geometry.mapping(shapely.set_precision(g, 1e-6)))
+                for w, g in zip(self.chosen["work_id"], geoms, strict=True)}  # fmt: skip
 
     def _modelled(self) -> list[str]:
         return self.needs.targets.index[self.choice.ready_year > 0].tolist()
