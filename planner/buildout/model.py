@@ -64,6 +64,20 @@ class Needs:
         req = self.works["requires"]
         self.requires = np.where(req.notna(), position.reindex(req.astype(str)).fillna(-1).to_numpy(), -1).astype(int)
 
+    def depth(self) -> np.ndarray:
+        """How many prerequisites lie before each work (0: it needs none)."""
+        depth = np.zeros(len(self.requires), dtype=int)
+        up = self.requires.copy()
+        while (up >= 0).any():
+            depth[up >= 0] += 1
+            up = np.where(up >= 0, self.requires[np.maximum(up, 0)], -1)
+        return depth
+
+    def levels(self) -> list[np.ndarray]:
+        """The works (rows) by :meth:`depth`: those needing none first, then those needing one of them, …"""
+        depth = self.depth()
+        return [np.flatnonzero(depth == d) for d in range(int(depth.max(initial=0)) + 1)]
+
     def ready_with(self, built: np.ndarray) -> np.ndarray:
         """Which targets are ready with the works ``built`` (a mask over ``works``, closed under prerequisites)."""
         met = np.zeros(len(self.clause_parcel), dtype=bool)

@@ -23,6 +23,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from planner.analysis import ReadinessInputs, ReadinessRun, readiness_of
 from planner.buildout.candidates import candidate_lines
@@ -116,6 +118,7 @@ class Plan:
         """The plan as JSON-ready values: works, ``newly_ready``, the forecast by quarter, method and gap."""
         area = self.scenario.before.readiness.table.index
         ready_mu = float(self.area_mu.reindex(self.newly_ready).sum())
+        shapes = self._geometry()
         return {
             "budget_wan": self.options.budget_wan,
             "years": self.options.years,
@@ -129,7 +132,10 @@ class Plan:
             "newly_ready_area_mu": round(ready_mu, 2),
             "wan_per_mu": round(self.cost_wan / ready_mu, 2) if ready_mu > 0 else None,
             "price_per_mu_wan": self.price_per_mu_wan,
-            "works": [_plain_row(r) for r in self._labelled(lang).to_dict("records")],
+            "works": [
+                {**_plain_row(r), "geometry": shapes.get(str(r["work_id"]))}
+                for r in self._labelled(lang).to_dict("records")
+            ],
             "newly_ready": list(self.newly_ready),
             "promised_not_verified": sorted(set(self._modelled()) - set(self.newly_ready)),
             "no_longer_ready": list(self.scenario.no_longer_ready),
@@ -138,6 +144,14 @@ class Plan:
             "problems": [p.as_dict() for p in self.problems],
             "parcels": len(area),
         }
+
+    def _geometry(self) -> dict[str, Any]:
+        """Each chosen work's geometry as GeoJSON in WGS84 lon/lat (for ``planner map --plan``), by ``work_id``."""
+        if self.chosen is None or not len(self.chosen) or self.chosen.crs is None:
+            return {}
+        geoms = self.chosen.to_crs(4326).geometry
+        return {str(w): (None if g is None or g.is_empty else shapely.geometry.mapping(shapely.set_precision(g, 1e-6)))
+                for w, g in zip(self.chosen["work_id"], geoms, strict=True)}  # fmt: skip
 
     def _modelled(self) -> list[str]:
         return self.needs.targets.index[self.choice.ready_year > 0].tolist()
@@ -275,7 +289,7 @@ def _schedule(
     works = needs.works
     built = choice.built_year
     rows = np.flatnonzero(built > 0)
-    depth = _depth(needs.requires)
+    depth = needs.depth()
     order = rows[np.lexsort((works["cost_wan"].to_numpy()[rows], depth[rows], built[rows]))]
     quarter = np.zeros(len(works), dtype=int)
     for year in np.unique(built[order]):
@@ -291,9 +305,11 @@ def _schedule(
     table["year"] = built[order]
     table["quarter"] = [_label(start, q) for q in quarter[order]]
     table["completed"] = [_end(start, q).date().isoformat() for q in quarter[order]]
-    made = [ids[(done == w) & np.isin(ids, list(verified))] for w in order]
-    table["parcels"] = [list(m) for m in made]
-    table["area_mu"] = [float(area[np.isin(ids, m)].sum()) for m in made]
+    ok = (done >= 0) & np.isin(ids, list(verified))
+    by_work = pd.DataFrame({"work": done[ok], "parcel": ids[ok], "area": area[ok]}).groupby("work")
+    made = [list(by_work.get_group(w)["parcel"]) if w in by_work.groups else [] for w in order]
+    table["parcels"] = made
+    table["area_mu"] = by_work["area"].sum().reindex(order).fillna(0.0).to_numpy()
     table["wan_per_mu"] = [c / a if a > 0 else np.nan for c, a in zip(table["cost_wan"], table["area_mu"], strict=True)]
     table["projects"] = [sorted({p for pid in m for p in projects.get(pid, [])}) for m in made]
     keep = ["order", "work_id", "kind", "network", "name", "origin", "cost_wan", "cost_basis", "length_m",
@@ -303,40 +319,29 @@ def _schedule(
 
 
 def _completes(needs: Needs, choice: Choice, quarter: np.ndarray) -> np.ndarray:
-    """For each target, the work whose completion makes it ready (the last one it waits for), ``-1`` if none."""
-    built = choice.built_year > 0
-    done = np.full(len(needs.targets), -1)
-    finish = np.where(built, quarter, np.iinfo(np.int64).max)
-    # each clause is met by its first finished option (with its chain, finished no later: built before it)
-    chain_end = finish.copy()
-    for level in _levels(needs.requires)[1:]:
+    """For each target, the work whose completion makes it ready (the last one it waits for), ``-1`` if none.
+
+    A clause is met when its first option is done with its prerequisites (built before it);
+    the target is ready when its last clause is met.
+    """
+    never = np.iinfo(np.int64).max
+    chain_end = np.where(choice.built_year > 0, quarter, never).astype(np.int64)
+    for level in needs.levels()[1:]:
         chain_end[level] = np.maximum(chain_end[level], chain_end[needs.requires[level]])
-    clause_done = np.full(len(needs.clause_parcel), np.iinfo(np.int64).max)
-    np.minimum.at(clause_done, needs.option_clause, chain_end[needs.option_work])
-    best = {}
-    for c, w in zip(needs.option_clause, needs.option_work, strict=True):
-        if chain_end[w] == clause_done[c] and c not in best:
-            best[c] = w
-    latest = np.full(len(needs.targets), -1, dtype=np.int64)
-    for c, p in enumerate(needs.clause_parcel):
-        if c in best and clause_done[c] >= latest[p] and choice.ready_year[p] > 0:
-            latest[p] = clause_done[c]
-            done[p] = best[c]
+    options = pd.DataFrame(
+        {"clause": needs.option_clause, "work": needs.option_work, "end": chain_end[needs.option_work]}
+    )
+    first = options.sort_values(["clause", "end"], kind="stable").drop_duplicates("clause")
+    clauses = pd.DataFrame(
+        {"parcel": needs.clause_parcel[first["clause"].to_numpy()], "end": first["end"].to_numpy(),
+         "work": first["work"].to_numpy()}
+    )  # fmt: skip
+    last = clauses.sort_values(["parcel", "end"], kind="stable").drop_duplicates("parcel", keep="last")
+    met = last[last["end"] < never]
+    done = np.full(len(needs.targets), -1)
+    done[met["parcel"].to_numpy()] = met["work"].to_numpy()
+    done[choice.ready_year == 0] = -1
     return done
-
-
-def _levels(requires: np.ndarray) -> list[np.ndarray]:
-    depth = _depth(requires)
-    return [np.flatnonzero(depth == d) for d in range(int(depth.max(initial=0)) + 1)]
-
-
-def _depth(requires: np.ndarray) -> np.ndarray:
-    depth = np.zeros(len(requires), dtype=int)
-    up = requires.copy()
-    while (up >= 0).any():
-        depth[up >= 0] += 1
-        up = np.where(up >= 0, requires[np.maximum(up, 0)], -1)
-    return depth
 
 
 def _label(start: pd.Timestamp, q: int) -> str:

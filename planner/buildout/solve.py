@@ -27,7 +27,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.buildout.model import Needs
 
-__all__ = ["EARLY", "Choice", "choose", "greedy", "relaxation_bound"]
+__all__ = ["EARLY", "Choice", "cheapest_bundles", "choose", "greedy", "relaxation_bound"]
 
 EARLY = 1e-3
 """The weight, relative to a parcel's own, of each year it is ready before the plan's last."""
@@ -209,7 +209,7 @@ def greedy(needs: Needs, budgets: np.ndarray, *, revenue_per_mu: float = 0.0, tr
     weight = needs.targets.to_numpy(dtype=float)
     built_year = np.zeros(n_w, dtype=int)
     ready_year = np.zeros(n_p, dtype=int)
-    order = _depth_order(needs.requires)
+    order = needs.levels()
     index = _Index.of(needs)
     spent = 0.0
     for year, budget in enumerate(budgets, start=1):
@@ -276,19 +276,20 @@ class _Index:
         return np.array(sorted(chosen), dtype=int)
 
 
-def _depth_order(requires: np.ndarray) -> list[np.ndarray]:
-    """The works by depth in the forest of prerequisites: roots first."""
-    depth = np.zeros(len(requires), dtype=int)
-    up = requires.copy()
-    while (up >= 0).any():
-        depth[up >= 0] += 1
-        up = np.where(up >= 0, requires[np.maximum(up, 0)], -1)
-    return [np.flatnonzero(depth == d) for d in range(int(depth.max(initial=0)) + 1)]
-
-
 def _chain_costs(cost: np.ndarray, requires: np.ndarray, built: np.ndarray, order: list[np.ndarray]) -> np.ndarray:
     """What building each work costs now: itself and its prerequisites not yet built."""
     chain = np.where(built, 0.0, cost)
     for level in order[1:]:
         chain[level] += chain[requires[level]]
     return chain
+
+
+def cheapest_bundles(needs: Needs) -> list[np.ndarray]:
+    """For each target, the works that make it ready from the park as it is.
+
+    Per clause its cheapest work, with its prerequisites (as :func:`greedy` prices a target).
+    """
+    built = np.zeros(len(needs.works), dtype=bool)
+    chain = _chain_costs(needs.works["cost_wan"].to_numpy(dtype=float), needs.requires, built, needs.levels())
+    index = _Index.of(needs)
+    return [index.bundle(p, chain, built) for p in range(len(needs.targets))]

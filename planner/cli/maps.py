@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,6 +35,12 @@ def map_command(
     tianditu_key: Annotated[
         str | None, typer.Option("--tianditu-key", envvar="PLANNER_TIANDITU_KEY", help="天地图密钥 / Tianditu key.")
     ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan", help="在七通一平图上绘出建设计划（planner plan --json）/ Draw a build-out plan's works."
+        ),
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """绘制交互地图（七通一平、招商地图、项目选址），离线可用的 HTML。
@@ -44,6 +51,7 @@ def map_command(
     if basemap not in BASEMAPS:
         msg = f"'{basemap}' is not a basemap; allowed: {', '.join(BASEMAPS)}"
         raise typer.BadParameter(msg, param_hint="--basemap")
+    drawn_plan = _read_plan(plan, language) if plan is not None else None
     results: list[MatchResult] = []
     if project is not None:
         projects = read_projects(project, language)
@@ -54,9 +62,23 @@ def map_command(
         try:
             written = write_maps(
                 MapData.from_store(store), out, results=results, min_mu=min_mu, basemap=basemap,
-                tianditu_key=tianditu_key, lang=language,
+                tianditu_key=tianditu_key, lang=language, plan=drawn_plan,
             )  # fmt: skip
         except (PlannerError, OSError) as exc:
             fail(exc, language)
     for path in written:
         console.print(f"{tr(language, '已写入', 'Wrote')} {path} ({path.stat().st_size / 1e6:,.1f} MB)")
+
+
+def _read_plan(path: Path, language: str) -> dict[str, Any]:
+    """A build-out plan written by ``planner plan --json``, or fail naming the file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        fail(ValueError(tr(language, f"无法读取计划文件 {path}：{exc}", f"cannot read the plan file {path}: {exc}")),
+             language)  # fmt: skip
+    if not isinstance(data, dict) or not isinstance(data.get("works"), list):
+        wrong = tr(language, f"{path} 不是建设计划（planner plan --json）的 JSON：缺少 works",
+                   f"{path} is not a plan written by `planner plan --json`: no `works` list")  # fmt: skip
+        fail(ValueError(wrong), language)
+    return data

@@ -13,6 +13,8 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from planner.analysis import ReadinessInputs, ReadinessRun, readiness_inputs, readiness_of
+from planner.buildout.unlock import Unlock, unlocking_works
 from planner.cli.common import (
     LangOption,
     ParkArg,
@@ -30,6 +32,7 @@ from planner.errors import PlannerError
 from planner.exchange.export import write_geojson
 from planner.siting import MatchResult, Project, SiteIndex, assign, greedy, load_projects, match
 from planner.siting.match import CRITERIA
+from planner.siting.pipeline import pipeline_land
 from planner.siting.rules import RULE_LABELS
 
 __all__ = ["assign_command", "match_command", "read_projects", "site_index"]
@@ -62,6 +65,10 @@ def match_command(
         Path | None,
         typer.Option("--geojson", help="候选与淘汰地块另存 GeoJSON / Write candidates and rejects as GeoJSON."),
     ] = None,
+    candidates: Annotated[
+        bool,
+        typer.Option("--candidates/--drawn-only", help="无地时沿路考虑候选延伸 / Propose extensions along the roads."),
+    ] = True,
     lang: LangOption = None,
 ) -> None:
     """为一个招商项目匹配可供熟地，按得分排序并说明理由。
@@ -79,13 +86,41 @@ def match_command(
             f"{project} holds {len(projects)} projects ({names}); use `planner assign` for several",
         )
         fail(ValueError(several), language)
-    result = match(site_index(park, language), projects[0])
+    store = open_park(park, language)
+    with console.status(tr(language, "正在读取园区并核算七通一平…", "Reading the park and its readiness…")):
+        try:
+            inputs = readiness_inputs(store)
+            before = readiness_of(inputs)
+            index = SiteIndex.from_store(store, run=before)
+        except PlannerError as exc:
+            fail(exc, language)
+    result = match(index, projects[0])
     _print_match(result, limit, language)
+    unlocks = _unlocks(inputs, before, index, result, candidates, language)
     if json_file:
-        write_json(result.to_dict(), json_file)
+        write_json({**result.to_dict(), "unlock": [u.to_dict(language) for u in unlocks]}, json_file)
     if geojson:
         write_geojson(result.to_frame(), geojson)
     print_written(language, json_file, geojson)
+
+
+def _unlocks(
+    inputs: ReadinessInputs, before: ReadinessRun, index: SiteIndex, result: MatchResult, candidates: bool, lang: str
+) -> list[Unlock]:
+    """With no land today: which works would give the project land, and at what cost (printed)."""
+    if not result.candidates.empty:
+        return []
+    targets, _ = pipeline_land(index, [result.project])
+    try:
+        unlocks = unlocking_works(inputs, before, targets, candidates=candidates)
+    except PlannerError as exc:
+        fail(exc, lang)
+    if unlocks:
+        console.print(tr(lang, "[bold]建设以下工程后可供地：[/bold]", "[bold]Works that would give it land:[/bold]"))
+    for u in unlocks:
+        console.print(f"[green]•[/green] {u.message(lang)}")
+        console.print(f"    {', '.join(u.parcel_ids[:10])}")
+    return unlocks
 
 
 def _print_match(result: MatchResult, limit: int, language: str) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
 from branca.element import Element
 from folium.utilities import JsCode
 from jinja2 import Template
@@ -32,7 +35,10 @@ from planner.maps.style import (
     IDLE_COLORS,
     NET_COLORS,
     PARCEL,
+    PLAN_DASH,
     ROAD_WEIGHTS,
+    UNLOCKED,
+    UNLOCKED_FILL,
     PolygonStyle,
     readiness_color,
 )
@@ -352,6 +358,52 @@ def _line_layer(net: str, frame: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
         },
         on_each_feature=_BIND,
     )
+
+
+def plan_layers(m: folium.Map, data: MapData, plan: Mapping[str, Any], gcj: bool) -> tuple[Layers, list]:
+    """A build-out plan (``planner plan --json``): its works dashed in their network's colour, the parcels they unlock.
+
+    Returns the layers and the legend rows (colour, Chinese, English). Works without a
+    geometry (none recorded) are left out; parcels not in the park are left out.
+    """
+    works = [w for w in plan.get("works", []) if isinstance(w, Mapping) and w.get("geometry")]
+    layers: Layers = {}
+    rows: list[tuple[str, str, str]] = []
+    if works:
+        frame = gpd.GeoDataFrame(
+            geometry=[shapely.geometry.shape(w["geometry"]) for w in works], crs=4326
+        )  # fmt: skip
+        nets = [str(w.get("network")) for w in works]
+        tips = [" ".join(str(v) for v in (f"#{w.get('order', '')}", w.get("work_id"), w.get("name"), w.get("quarter"),
+                                          f"{fmt(w.get('cost_wan'))} 万元") if v) for w in works]  # fmt: skip
+        collection = _collection(frame, {"popup": [f'<div class="planner-popup">{html.escape(t)}</div>' for t in tips],
+                                         "tip": tips, "color": [NET_COLORS.get(n, "#000000") for n in nets],
+                                         "net": nets}, gcj)  # fmt: skip
+        layer = folium.GeoJson(
+            collection, name=layer_name("计划工程", "planned works"),
+            style_function=lambda f: {"color": f["properties"]["color"], "weight": 4, "opacity": 0.95,
+                                      "dashArray": PLAN_DASH, "className": f"plan-work work-{f['properties']['net']}"},
+            on_each_feature=_BIND,
+        )  # fmt: skip
+        layer.add_to(m)
+        layers["plan:works"] = layer
+        rows += [(NET_COLORS[n], f"计划工程：{NETWORKS[n][0]}（虚线）", f"planned works: {NETWORKS[n][1]} (dashed)")
+                 for n in dict.fromkeys(nets) if n in NETWORKS]  # fmt: skip
+    p = data.parcels
+    unlocked = p[p["parcel_id"].isin([str(i) for i in plan.get("newly_ready", [])])]
+    if len(unlocked):
+        layer = polygons(
+            layer_name("计划建成后成为熟地", "made ready by the plan"), unlocked,
+            fill=np.full(len(unlocked), UNLOCKED_FILL, dtype=object),
+            tips=[f"{i} {a:,.1f} 亩" for i, a in zip(unlocked["parcel_id"], unlocked["area_mu"], strict=True)],
+            popups=[f'<div class="planner-popup"><b>{html.escape(str(i))}</b> {a:,.1f} 亩</div>'
+                    for i, a in zip(unlocked["parcel_id"], unlocked["area_mu"], strict=True)],
+            style=UNLOCKED, gcj=gcj,
+        )  # fmt: skip
+        layer.add_to(m)
+        layers["plan:unlocked"] = layer
+        rows.append((UNLOCKED_FILL, "计划建成后成为熟地", "made ready by the plan"))
+    return layers, rows
 
 
 def _source_layer(src: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:

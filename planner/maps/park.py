@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -34,6 +35,7 @@ from planner.maps.layers import (
     layer_name,
     network_layers,
     offer_layer,
+    plan_layers,
     polygons,
     share_parcels,
     tiled_parcel_layers,
@@ -61,8 +63,12 @@ def readiness_map(
     tiles_url: str | None = None,
     parcel_url: str | None = None,
     max_inline_parcels: int | None = None,
+    plan: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """The park map: parcels by readiness, and the layers a planner toggles.
+
+    With ``plan`` (a build-out plan's JSON, ``planner plan --json``) its works are drawn
+    dashed in their network's colour and the parcels they make ready highlighted, in the legend.
 
     A park of more than ``max_inline_parcels`` parcels (default: the park's threshold
     ``map_max_inline_parcels``, 5,000) draws its parcels, idle land and per-mu classes from
@@ -87,7 +93,12 @@ def readiness_map(
         layers |= inline_parcel_layers(m, data, notes, gcj)
     layers |= network_layers(m, data, gcj)
     layers |= factory_layers(m, data, gcj)
-    Legend(("七通一平", "readiness"), READINESS_LEGEND).add_to(m)
+    legend = list(READINESS_LEGEND)
+    if plan is not None:
+        added, rows = plan_layers(m, data, plan, gcj)
+        layers |= added
+        legend += rows
+    Legend(("七通一平", "readiness"), legend).add_to(m)
     meta = {"kind": "readiness", "parcels": len(p), "park": data.config.park_id,
             "drawn": "tiles" if tiled and tiles_url else "none" if tiled else "inline"}  # fmt: skip
     finish_map(m, layers, notes, meta)
@@ -218,11 +229,13 @@ def write_maps(
     basemap: str = "osm",
     tianditu_key: str | None = None,
     lang: str = "zh",
+    plan: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write ``readiness.html``, ``investment.html`` and one ``siting-<n>.html`` per match result into ``folder``."""
+    """Write ``readiness.html`` (with ``plan``'s works), ``investment.html`` and one ``siting-<n>.html`` per result."""
     folder = Path(folder)
+    ready = readiness_map(data, basemap=basemap, tianditu_key=tianditu_key, lang=lang, plan=plan)
     written = [
-        save_map(readiness_map(data, basemap=basemap, tianditu_key=tianditu_key, lang=lang), folder / "readiness.html"),
+        save_map(ready, folder / "readiness.html"),
         save_map(
             investment_map(data, min_mu=min_mu, basemap=basemap, tianditu_key=tianditu_key, lang=lang),
             folder / "investment.html",

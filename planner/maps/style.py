@@ -87,3 +87,6 @@ DISAGREE = PolygonStyle("disagree", show=False, weight=2.5, color="#d7191c", das
 FACTORY = PolygonStyle("factory", show=False, weight=1.5, color="#08519c", fill_opacity=0.8)
 REJECTED = PolygonStyle("rejected", weight=0.6, color="#777777", fill_opacity=0.6)
 CANDIDATE = PolygonStyle("candidate", weight=2.5, color="#00441b", fill_opacity=0.85)
+UNLOCKED = PolygonStyle("unlocked", weight=3.0, color="#ffd700", fill_opacity=0.5)
+UNLOCKED_FILL = "#fff3a0"
+PLAN_DASH = "10 6"

@@ -104,3 +104,22 @@ def two_network_park(path):
 
 def inputs_of(store):
     return readiness_inputs(store)
+
+
+def gas_park(path):
+    """Three parcels beside the road waiting for the gas main along 纬三路, and a fourth beyond its end.
+
+    The gas main is in service from the gas station to x = 200; the planned 纬三路燃气管线
+    (G-2, 200→1400, 1.2 km, 180 万元) passes F1, F2, F3 (15 亩 each, x 400, 700, 1000); FAR (15 亩,
+    x 1700) also needs its extension G-3 (1400→1900, 0.5 km, 80 万元), which needs G-2. So the
+    cheapest answer is G-2 alone, 3 parcels, 45 亩, 180 万元; the next G-2 and G-3, 4 parcels,
+    60 亩, 1.7 km, 260 万元. The parcels are 二类工业用地 (M2), for siting.
+    """
+    parcels = [dict(parcel(pid, x, 15, 15), land_use="100102")
+               for pid, x in (("F1", 400), ("F2", 700), ("F3", 1000), ("FAR", 1700))]  # fmt: skip
+    main = dict(line("G-2", (200, -8), (1400, -8), in_service=False, cost_wan=180.0), name="纬三路燃气管线")
+    east = dict(line("G-3", (1400, -8), (1900, -8), in_service=False, cost_wan=80.0), name="纬三路燃气管线东延")
+    gas = [line("G-1", (0, -8), (200, -8)), main, east]
+    lines = {"road": [line("TRUNK", (0, 0), (2000, 0))], "gas": gas}
+    sources = [GATEWAY, source("GS", "gas_station", "gas", 0, -8, capacity_nm3h=100000.0)]
+    return write_park(path, parcels, lines, sources, checklist=("road", "gas"))

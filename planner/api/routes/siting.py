@@ -6,9 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
+from planner.analysis import readiness_inputs
 from planner.api.deps import MAX_LIMIT, Park, readiness_run, viewer
 from planner.api.state import ParkState
+from planner.buildout.unlock import unlocking_works
 from planner.siting import SiteIndex, assign, greedy, match, parse_project, parse_projects
+from planner.siting.pipeline import pipeline_land
 
 __all__ = ["router", "site_index"]
 
@@ -25,10 +28,22 @@ def siting_match(
     project: Annotated[dict[str, Any], Body(description="a project record (see the README)")],
     state: Park,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> dict[str, Any]:
-    """The parcels that fit the project, best first, and why the others do not (422 names a bad field)."""
+    """The parcels that fit the project, best first, and why the others do not (422 names a bad field).
+
+    With none today, ``unlock`` lists which works would give it land and at what cost, cheapest first.
+    """
     record = parse_project(project)  # ProjectError → 422 with each field
-    return match(site_index(state), record).to_dict(limit=limit, rejected=True)
+    index = site_index(state)
+    result = match(index, record)
+    out = result.to_dict(limit=limit, rejected=True)
+    out["unlock"] = []
+    if result.candidates.empty:  # no land today: which works would give it land, and at what cost
+        inputs = state.cached("readiness_inputs", lambda: readiness_inputs(state.store))
+        targets, _ = pipeline_land(index, [record])
+        out["unlock"] = [u.to_dict(lang) for u in unlocking_works(inputs, readiness_run(state), targets)]
+    return out
 
 
 @router.post("/siting/assign", summary="多项目分配 / Assign several projects exactly")
