@@ -146,7 +146,10 @@ class ParkStore(ABC):
             return s.last_change()
 
     def changes_since(self, history_id: int) -> pd.DataFrame:
-        """Which features changed after history row ``history_id`` (its ``layer``, ``feature_id``, ``action``)."""
+        """Which features changed after history row ``history_id``: ``layer``, ``feature_id``, ``action``, ``changes``.
+
+        ``changes`` is the history's JSON text (the old and new value of each changed column).
+        """
         with self._transaction(write=False) as s:
             return s.changes_since(int(history_id))
 

@@ -360,10 +360,11 @@ class _GpkgSession(Session):
 
     def changes_since(self, history_id: int) -> pd.DataFrame:
         rows = self.conn.execute(
-            "SELECT history_id, layer, feature_id, action FROM history WHERE history_id > ? ORDER BY history_id",
+            "SELECT history_id, layer, feature_id, action, changes FROM history WHERE history_id > ? "
+            "ORDER BY history_id",
             (history_id,),
         ).fetchall()
-        return pd.DataFrame(rows, columns=["history_id", "layer", "feature_id", "action"])
+        return pd.DataFrame(rows, columns=["history_id", "layer", "feature_id", "action", "changes"])
 
     # writing
     def _values(self, spec: LayerSpec, rows: gpd.GeoDataFrame, columns: Sequence[str]) -> list[list]:

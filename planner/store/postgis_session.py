@@ -95,12 +95,13 @@ class PostGISSession(Session):
         return int(scalar(self.conn, query))
 
     def changes_since(self, history_id: int) -> pd.DataFrame:
-        """The history rows newer than ``history_id``: id, layer, feature id, action."""
+        """The history rows newer than ``history_id``: id, layer, feature id, action, changes (JSON text)."""
         query = sql.SQL(
-            "SELECT history_id, layer, feature_id, action FROM {} WHERE history_id > %s ORDER BY history_id"
+            "SELECT history_id, layer, feature_id, action, changes::text FROM {} WHERE history_id > %s "
+            "ORDER BY history_id"
         ).format(self._table("history"))
         rows = self.conn.execute(query, (history_id,)).fetchall()
-        return pd.DataFrame(rows, columns=["history_id", "layer", "feature_id", "action"])
+        return pd.DataFrame(rows, columns=["history_id", "layer", "feature_id", "action", "changes"])
 
     # writing
     def _copy(self, table: sql.Composable, spec: LayerSpec, rows: gpd.GeoDataFrame) -> None:

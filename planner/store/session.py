@@ -79,4 +79,9 @@ class Session(ABC):
 
     @abstractmethod
     def changes_since(self, history_id: int) -> pd.DataFrame:
-        """``history_id``, ``layer``, ``feature_id``, ``action`` of the history rows newer than ``history_id``."""
+        """The history rows after ``history_id``: its id, ``layer``, ``feature_id``, ``action``, ``changes`` (JSON).
+
+        The history id is the park's change stamp: every write adds its rows in the same
+        transaction as the change, and writers of a park go one at a time, so a result that
+        records the stamp it read its inputs at finds here every change made since.
+        """
