@@ -274,7 +274,7 @@ def freshness(store: ParkStore, result: Result = "readiness") -> Freshness:
 def _changed_since(store: ParkStore, result: Result, at: str, stamp: int) -> Freshness:
     """The first change after history row ``stamp`` that touches an input of ``result``, as its freshness."""
     columns, layers = _INPUTS[result]
-    changes = store.changes_since(stamp)
+    changes = store.changes_since(stamp, with_changes=True)
     touched = changes[changes["layer"].isin(layers)]
     if len(touched):
         return Freshness(result, at, str(touched["layer"].iloc[0]))
