@@ -16,6 +16,7 @@ the maps, the exports, the API and the CLI, which all ask it the same questions:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -70,6 +71,9 @@ IDLE_INPUTS = frozenset(
 READINESS_LAYERS = ("park_config", "sources", *(line_layer(net) for net in NETWORK_ITEMS))
 """Layers whose change makes stored readiness stale."""
 
+IDLE_LAYERS = ("park_config",)
+"""Layers whose change makes stored idle land stale (the configuration holds the park's idle rules)."""
+
 Result = Literal["readiness", "idle"]
 """The stored results :func:`freshness` answers for."""
 _RESULTS: dict[str, tuple[str, str, str, str]] = {
@@ -77,6 +81,9 @@ _RESULTS: dict[str, tuple[str, str, str, str]] = {
     "readiness": ("readiness_at", "七通一平", "readiness (熟地/生地)", "planner readiness"),
     "idle": ("idle_as_of", "闲置土地", "idle land (闲置土地)", "planner idle"),
 }
+_STAMP_KEYS = {"readiness": "readiness_stamp", "idle": "idle_stamp"}
+"""The metadata key of the change stamp (history id) each result's inputs were read at."""
+_INPUTS = {"readiness": (READINESS_INPUTS, READINESS_LAYERS), "idle": (IDLE_INPUTS, IDLE_LAYERS)}
 
 
 def update_idle(store: ParkStore, as_of: date | str | pd.Timestamp, *, by: str) -> tuple[IdleResult, WriteReport]:
@@ -87,12 +94,14 @@ def update_idle(store: ParkStore, as_of: date | str | pd.Timestamp, *, by: str) 
     in the park's metadata as ``idle_as_of``, all in one transaction. Rows carry the
     version they were read at, so an edit made meanwhile refuses the write.
     """
+    stamp = store.change_stamp()  # before reading: any change after it shows in freshness()
     parcels = store.read_parcels()
     result = classify_idle(parcels, as_of, store.config())
     table = result.table.reindex(parcels["parcel_id"])
     for column in IDLE_COLUMNS:
         parcels[column] = table[column].to_numpy()
-    report = store.write_parcels(parcels, by=by, metadata={"idle_as_of": result.as_of.date().isoformat()})
+    metadata = {"idle_as_of": result.as_of.date().isoformat(), _STAMP_KEYS["idle"]: stamp}
+    report = store.write_parcels(parcels, by=by, metadata=metadata)
     return result, report
 
 
@@ -229,6 +238,7 @@ def update_readiness(
     of each step. The time is kept in the park's metadata as ``readiness_at``. With
     ``write=False`` nothing is written: the network model of the park as it is now.
     """
+    inputs_at = store.change_stamp()  # before reading: any change after it shows in freshness()
     inputs = readiness_inputs(store, progress=progress)
     run = readiness_of(inputs, progress=progress)
     if write:
@@ -237,7 +247,8 @@ def update_readiness(
         for column in READINESS_COLUMNS:
             parcels[column] = table[column].to_numpy()
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-        run.report = store.write_parcels(parcels, by=by, metadata={"readiness_at": stamp})
+        metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at}
+        run.report = store.write_parcels(parcels, by=by, metadata=metadata)
     return run
 
 
@@ -267,6 +278,8 @@ class Freshness:
     """When it was computed (readiness) or the date it is as of (idle land); None: never computed."""
     changed: str | None = None
     """The input layer that changed after it was computed, if one did."""
+    detail: str = ""
+    """Which feature and column of it changed (``parcel 'P001': power_kva``), where known."""
 
     @property
     def current(self) -> bool:
@@ -281,10 +294,12 @@ class Freshness:
                 return f"尚未计算{zh}：先运行 {command}"
             return f"{en} was never computed for this park: run `{command}` ({self.result} not computed)"
         if self.changed is not None:
+            what = f"（{self.detail}）" if self.detail else ""
             if lang == "zh":
-                return f"{self.changed} 图层在{zh}计算（{self.computed_at}）之后有改动：请重新运行 {command}"
+                return f"{self.changed} 图层{what}在{zh}计算（{self.computed_at}）之后有改动：请重新运行 {command}"
+            what = f" ({self.detail})" if self.detail else ""
             return (
-                f"the {self.changed} layer changed after {self.result} was computed ({self.computed_at}): "
+                f"the {self.changed} layer{what} changed after {self.result} was computed ({self.computed_at}): "
                 f"run `{command}` again before asking for it ({self.result} is stale)"
             )
         return ""
@@ -298,15 +313,22 @@ class Freshness:
 def freshness(store: ParkStore, result: Result = "readiness") -> Freshness:
     """Can the stored ``result`` (``readiness`` or ``idle``) answer as current?
 
-    Readiness is stale when the configuration, the sources or a network's lines changed
-    after it was computed (by any writer: the store's history says when). Idle land is
-    classified as of a date and is current once classified.
+    A result records the park's change stamp (the newest history id) it read its inputs at,
+    in the same transaction as it is written; every edit adds its history rows in the same
+    transaction as the edit. So the result is stale when a history row after its stamp
+    touches an input: the configuration, the sources or a network's lines (readiness), or a
+    parcel inserted, deleted, or updated in a column the result reads (:data:`READINESS_INPUTS`,
+    :data:`IDLE_INPUTS`) — by any writer, even one that died before recomputing. A park
+    computed before stamps were kept is judged by time (readiness) or is current (idle land).
     """
     if result not in _RESULTS:
         msg = f"`result` was {result!r} but is expected to be one of {', '.join(_RESULTS)}"
         raise ValueError(msg)
-    key = _RESULTS[result][0]
-    at = store.metadata().get(key)
+    meta = store.metadata()
+    at = meta.get(_RESULTS[result][0])
+    stamp = meta.get(_STAMP_KEYS[result])
+    if at is not None and stamp is not None:
+        return _changed_since(store, result, at, int(stamp))
     if at is None or result == "idle":
         return Freshness(result, at)
     computed = pd.Timestamp(at)
@@ -314,6 +336,24 @@ def freshness(store: ParkStore, result: Result = "readiness") -> Freshness:
         history = store.history(layer=layer)
         if len(history) and history["changed_at"].max() > computed:
             return Freshness(result, at, layer)
+    return Freshness(result, at)
+
+
+def _changed_since(store: ParkStore, result: Result, at: str, stamp: int) -> Freshness:
+    """The first change after history row ``stamp`` that touches an input of ``result``, as its freshness."""
+    columns, layers = _INPUTS[result]
+    changes = store.changes_since(stamp, with_changes=True)
+    touched = changes[changes["layer"].isin(layers)]
+    if len(touched):
+        return Freshness(result, at, str(touched["layer"].iloc[0]))
+    parcels = changes[changes["layer"] == "parcels"]
+    for row in parcels.itertuples(index=False):  # the changes since the result: few, not the park's rows
+        if row.action != "update":
+            done = {"insert": "inserted", "delete": "deleted"}.get(str(row.action), str(row.action))
+            return Freshness(result, at, "parcels", f"parcel {row.feature_id!r} {done}")
+        hit = sorted(set(json.loads(row.changes)) & columns)
+        if hit:
+            return Freshness(result, at, "parcels", f"parcel {row.feature_id!r}: {', '.join(hit)}")
     return Freshness(result, at)
 
 

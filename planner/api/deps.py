@@ -46,6 +46,7 @@ __all__ = [
     "park_state",
     "parse_bbox",
     "readiness_run",
+    "require_idle",
     "require_readiness",
     "select",
     "viewer",
@@ -217,12 +218,21 @@ def require_readiness(state: ParkState) -> None:
         raise ApiError(409, verdict.message(), field="ready")
 
 
+def require_idle(state: ParkState) -> None:
+    """Refuse an idle-land filter (409) once stored idle land predates a change of what it reads."""
+    verdict = state.cached("idle_state", lambda: freshness(state.store, "idle"))
+    if verdict.computed_at is not None and not verdict.current:  # never classified: no parcel is idle, as before
+        raise ApiError(409, verdict.message(), field="idle")
+
+
 def matches(state: ParkState, filters: ParcelFilters, bbox: str | None = None) -> tuple[Snapshot, np.ndarray]:
     """The park's parcels now and the positions (in ``parcel_id`` order) of those that meet ``filters`` and ``bbox``."""
     now = state.snapshot()
     area = parse_bbox(bbox, state.store.config().crs_epsg) if bbox else None
     if filters.ready is not None:
         require_readiness(state)
+    if filters.idle is not None:
+        require_idle(state)
     try:
         mask = parcel_filter_mask(
             now.parcels, bbox=area.bounds if area is not None else None, columns=now.filters, **filters.given()

@@ -145,10 +145,13 @@ class ParkStore(ABC):
         with self._transaction(write=False) as s:
             return s.last_change()
 
-    def changes_since(self, history_id: int) -> pd.DataFrame:
-        """Which features changed after history row ``history_id`` (its ``layer``, ``feature_id``, ``action``)."""
+    def changes_since(self, history_id: int, *, with_changes: bool = False) -> pd.DataFrame:
+        """Which features changed after history row ``history_id``: ``layer``, ``feature_id``, ``action``, ``changes``.
+
+        ``with_changes`` adds ``changes``, the history's JSON text (the old and new value of each changed column).
+        """
         with self._transaction(write=False) as s:
-            return s.changes_since(int(history_id))
+            return s.changes_since(int(history_id), with_changes=with_changes)
 
     def counts(self) -> dict[str, int]:
         """Number of features in each layer."""

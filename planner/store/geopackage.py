@@ -384,12 +384,12 @@ class _GpkgSession(Session):
     def last_change(self) -> int:
         return int(self.conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()[0])
 
-    def changes_since(self, history_id: int) -> pd.DataFrame:
+    def changes_since(self, history_id: int, *, with_changes: bool = False) -> pd.DataFrame:
+        columns = ["history_id", "layer", "feature_id", "action", *(["changes"] if with_changes else [])]
         rows = self.conn.execute(
-            "SELECT history_id, layer, feature_id, action FROM history WHERE history_id > ? ORDER BY history_id",
-            (history_id,),
+            f"SELECT {', '.join(columns)} FROM history WHERE history_id > ? ORDER BY history_id", (history_id,)
         ).fetchall()
-        return pd.DataFrame(rows, columns=["history_id", "layer", "feature_id", "action"])
+        return pd.DataFrame(rows, columns=columns)
 
     # writing
     def _values(self, spec: LayerSpec, rows: gpd.GeoDataFrame, columns: Sequence[str]) -> list[list]:

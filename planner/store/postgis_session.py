@@ -94,13 +94,15 @@ class PostGISSession(Session):
         query = sql.SQL("SELECT coalesce(max(history_id), 0) FROM {}").format(self._table("history"))
         return int(scalar(self.conn, query))
 
-    def changes_since(self, history_id: int) -> pd.DataFrame:
-        """The history rows newer than ``history_id``: id, layer, feature id, action."""
-        query = sql.SQL(
-            "SELECT history_id, layer, feature_id, action FROM {} WHERE history_id > %s ORDER BY history_id"
-        ).format(self._table("history"))
+    def changes_since(self, history_id: int, *, with_changes: bool = False) -> pd.DataFrame:
+        """The history rows newer than ``history_id``: id, layer, feature id, action (and changes, JSON text)."""
+        columns = ["history_id", "layer", "feature_id", "action"]
+        template = sql.SQL(
+            "SELECT history_id, layer, feature_id, action{} FROM {} WHERE history_id > %s ORDER BY history_id"
+        )
+        query = template.format(sql.SQL(", changes::text" if with_changes else ""), self._table("history"))
         rows = self.conn.execute(query, (history_id,)).fetchall()
-        return pd.DataFrame(rows, columns=["history_id", "layer", "feature_id", "action"])
+        return pd.DataFrame(rows, columns=[*columns, *(["changes"] if with_changes else [])])
 
     # writing
     def _copy(self, table: sql.Composable, spec: LayerSpec, rows: gpd.GeoDataFrame) -> None:

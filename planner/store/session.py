@@ -78,5 +78,10 @@ class Session(ABC):
         """The id of the newest history row (0 for none): every write adds one, so it moves on every change."""
 
     @abstractmethod
-    def changes_since(self, history_id: int) -> pd.DataFrame:
-        """``history_id``, ``layer``, ``feature_id``, ``action`` of the history rows newer than ``history_id``."""
+    def changes_since(self, history_id: int, *, with_changes: bool = False) -> pd.DataFrame:
+        """The history rows after ``history_id``: id, ``layer``, ``feature_id``, ``action`` (``changes``, JSON text).
+
+        The history id is the park's change stamp: every write adds its rows in the same
+        transaction as the change, and writers of a park go one at a time, so a result that
+        records the stamp it read its inputs at finds here every change made since.
+        """

@@ -1,0 +1,46 @@
+"""Derived data that knows it is stale, on both backends: an edit committed without its recomputation.
+
+A server killed between committing an edit of a readiness or idle input and running the
+analysis again leaves the edit stored and the result as it was. The edit's history row is its
+change stamp, written in the same transaction; the result records the stamp it read its
+inputs at. So the API answers 409 for ``ready`` / ``idle`` filters until the result is
+computed again — never a stale 200 — and an edit of a column the result does not read
+(``holder``) leaves it current.
+"""
+
+from __future__ import annotations
+
+from planner.analysis import freshness, update_idle, update_readiness
+
+
+def test_an_edit_without_its_recomputation_is_never_served_as_current(small_api):
+    store = small_api.store
+    update_readiness(store, by="setup")
+    assert small_api.get("/parcels", params={"ready": "false"}).status_code == 200
+    version = int(store.get_parcel("P001")["version"])
+    store.update_parcel("P001", {"holder": "某公司"}, version=version, by="另一客户端")  # not an input of readiness
+    assert freshness(store, "readiness").current
+    assert small_api.get("/parcels", params={"ready": "false"}).status_code == 200
+    store.update_parcel("P001", {"power_kva": 5000.0}, version=version + 1, by="另一客户端")  # then the server "died"
+    verdict = freshness(store, "readiness")
+    assert not verdict.current and verdict.changed == "parcels" and "P001" in verdict.detail
+    stale = small_api.get("/parcels", params={"ready": "false"})
+    assert stale.status_code == 409, stale.text
+    error = stale.json()["error"]
+    assert error["field"] == "ready" and "parcel 'P001': power_kva" in error["message"] and "stale" in error["message"]
+    update_readiness(store, by="recompute")  # the next run makes it current again
+    assert small_api.get("/parcels", params={"ready": "false"}).status_code == 200
+
+
+def test_idle_land_is_stale_after_an_edit_of_what_it_reads(small_api):
+    store = small_api.store
+    update_idle(store, "2026-06-30", by="setup")
+    assert small_api.get("/parcels", params={"idle": "false"}).status_code == 200
+    version = int(store.get_parcel("P002")["version"])
+    store.update_parcel("P002", {"status": "supplied", "agreed_start_date": "2024-01-01"}, version=version, by="x")
+    stale = small_api.get("/parcels", params={"idle": "true"})
+    assert stale.status_code == 409 and stale.json()["error"]["field"] == "idle", stale.text
+    assert "agreed_start_date, status" in stale.json()["error"]["message"]
+    update_idle(store, "2026-06-30", by="recompute")
+    fresh = small_api.get("/parcels", params={"idle": "true"})
+    assert fresh.status_code == 200 and [f["id"] for f in fresh.json()["features"]] == ["P002"]  # not started 2 years
