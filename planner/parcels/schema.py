@@ -244,7 +244,24 @@ def _fields() -> list[Field]:
         ),
         # idle
         Field("idle_rule", "str", "idle", "闲置情形", "idle rule", allowed=IDLE_RULES, origin="derived"),
-        Field("idle_since", "date", "idle", "闲置起算日", "idle since", origin="derived"),
+        Field(
+            "idle_since",
+            "date",
+            "idle",
+            "闲置起始日",
+            "first idle day",
+            origin="derived",
+            description="The first day the land is idle: the day after the one-year period ends (art. 2).",
+        ),
+        Field(
+            "idle_until",
+            "date",
+            "idle",
+            "闲置截止日",
+            "last idle day",
+            origin="derived",
+            description="Land idle and started since: its last idle day (the day before the start); its fee is owed.",
+        ),
         Field(
             "idle_fee_wan",
             "float",

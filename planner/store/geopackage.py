@@ -29,6 +29,7 @@ import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
+from planner.fields import Field
 from planner.store.base import ParkStore
 from planner.store.gpkg_format import (
     APPLICATION_ID,
@@ -148,22 +149,36 @@ def _create_feature_table(conn: sqlite3.Connection, spec: LayerSpec, srs_id: int
         (spec.name, _GEOM, "gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only"),
     )
     for f in spec.fields:
-        if f.kind == "geometry":
-            continue
-        constraint = None
-        if f.allowed:
-            constraint = f"{spec.name}_{f.name}_values"
-            for code, (zh, en) in f.allowed.items():
-                conn.execute(
-                    "INSERT OR IGNORE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, "
-                    "description) VALUES (?, 'enum', ?, ?)",
-                    (constraint, code, f"{zh} / {en}"),
-                )
-        conn.execute(
-            "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) "
-            "VALUES (?,?,?,?,?,?)",
-            (spec.name, f.name, f.name, f.label("zh"), f"{f.label('en')}. {f.description}".strip(), constraint),
-        )
+        if f.kind != "geometry":
+            _describe_column(conn, spec, f)
+
+
+def _describe_column(conn: sqlite3.Connection, spec: LayerSpec, f: Field) -> None:
+    """The column's Chinese title and description (``gpkg_data_columns``) and its allowed codes, an enum constraint."""
+    constraint = None
+    if f.allowed:
+        constraint = f"{spec.name}_{f.name}_values"
+        for code, (zh, en) in f.allowed.items():
+            conn.execute(
+                "INSERT OR IGNORE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, "
+                "description) VALUES (?, 'enum', ?, ?)",
+                (constraint, code, f"{zh} / {en}"),
+            )
+    conn.execute(
+        "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, "
+        "constraint_name) VALUES (?,?,?,?,?,?)",
+        (spec.name, f.name, f.name, f.label("zh"), f"{f.label('en')}. {f.description}".strip(), constraint),
+    )
+
+
+def _missing_columns(conn: sqlite3.Connection) -> list[tuple[LayerSpec, Field]]:
+    """Columns of the layers that a park made by an earlier version lacks."""
+    missing = []
+    for spec in LAYERS.values():
+        have = {r[1] for r in conn.execute(f'PRAGMA table_info("{spec.name}")')}
+        if have:  # a layer missing altogether is made whole by _ADDED_LAYERS
+            missing += [(spec, f) for f in spec.fields if f.kind != "geometry" and f.name not in have]
+    return missing
 
 
 def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
@@ -209,20 +224,34 @@ class GeoPackageStore(ParkStore):
             msg = f"{self.path} is a GeoPackage but not a park store: it lacks {', '.join(missing)}"
             raise StoreError(msg)
         self._srs_id = self.config().crs_epsg
-        added = [name for name in _ADDED_LAYERS if name not in tables]
-        if added:  # a park made by an earlier version: add the layers it lacks, empty, in one transaction
-            conn = self._connect()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for name in added:
-                    _create_feature_table(conn, LAYERS[name], self._srs_id)
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
+        self._upgrade([name for name in _ADDED_LAYERS if name not in tables])
+
+    def _upgrade(self, added: list[str]) -> None:
+        """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction.
+
+        Columns are only ever added (``ALTER TABLE … ADD COLUMN``), so an earlier version still
+        reads the file: it names the columns it knows.
+        """
+        conn = self._connect()
+        try:
+            columns = _missing_columns(conn)
+            if not added and not columns:
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            for name in added:
+                _create_feature_table(conn, LAYERS[name], self._srs_id)
+            for spec, f in columns:
+                conn.execute(f'ALTER TABLE "{spec.name}" ADD COLUMN "{f.name}" {_SQL_TYPES[f.kind]}')
+                _describe_column(conn, spec, f)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
-                msg = f"{self.path}: cannot add the layer(s) {', '.join(added)}: {exc}"
-                raise StoreError(msg) from None
-            finally:
-                conn.close()
+            what = ", ".join([*added, *(f"{spec.name}.{f.name}" for spec, f in columns)])
+            msg = f"{self.path}: cannot add the layer(s) or column(s) {what} of this version: {exc}"
+            raise StoreError(msg) from None
+        finally:
+            conn.close()
 
     @property
     def folder(self) -> Path:

@@ -58,7 +58,7 @@ from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
 from planner.store.base import ParkStore
 from planner.store.layers import LAYERS
-from planner.store.postgis_schema import schema_ddl, write_config_rows
+from planner.store.postgis_schema import add_columns_ddl, missing_columns, schema_ddl, write_config_rows
 from planner.store.postgis_session import PostGISSession, scalar
 from planner.store.session import Session
 
@@ -315,6 +315,21 @@ class PostGISStore(ParkStore):
         if missing:
             msg = f"park {park!r} in {shown_db} lacks the table(s) {', '.join(missing)}"
             raise StoreError(msg)
+        self._upgrade(conn, shown_db)
+
+    def _upgrade(self, conn: psycopg.Connection, shown_db: str) -> None:
+        """A park made by an earlier version: add the columns it lacks, empty, in one transaction (under the lock)."""
+        try:
+            if not missing_columns(conn, self.schema):
+                return
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
+                columns = missing_columns(conn, self.schema)  # another opener may have added them meanwhile
+                if columns:
+                    conn.execute(add_columns_ddl(self.schema, columns))
+        except psycopg.Error as exc:
+            msg = f"park {self.park_id!r} in {shown_db}: cannot add the columns of this version: {_message(exc)}"
+            raise StoreError(msg) from None
 
     def __repr__(self) -> str:
         return f"PostGISStore({self.uri!r})"
