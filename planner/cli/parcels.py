@@ -39,7 +39,7 @@ from planner.parcels.evaluation import EvaluationResult, consistency_checks, eva
 from planner.parcels.indicators import INDICATORS, NATIONAL_2019
 from planner.parcels.query import filter_parcels
 from planner.store import ParkStore
-from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, EVAL_CLASSES, IDLE_RULES, STATUSES
+from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, DISPOSAL_STAGES, EVAL_CLASSES, IDLE_RULES, STATUSES
 
 __all__ = ["idle", "readiness", "ready", "stats"]
 
@@ -165,6 +165,7 @@ def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
         ("闲置费（万元）", "fee (万元)"),
         ("可无偿收回", "reclaimable from"),
         ("闲置原因（第八条）", "cause (art. 8)"),
+        ("处置阶段", "stage"),
     )
     for zh, en in heads:
         table.add_column(tr(language, zh, en), overflow="fold")
@@ -180,6 +181,7 @@ def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
             "—" if pd.isna(row["idle_fee_wan"]) else f"{row['idle_fee_wan']:,.1f}",
             "—" if pd.isna(row["reclaim_from"]) else f"{row['reclaim_from']:%Y-%m-%d}",
             DELAY_CAUSES[row["delay_cause"]][i] if row["delay_cause"] else "",
+            DISPOSAL_STAGES[row["disposal_stage"]][i] if row["disposal_stage"] else "",
         )
     return table
 

@@ -42,6 +42,7 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag, problem_rows
+from planner.parcels.disposal import CLOSING, RESTARTING, disposal_stages
 from planner.parcels.periods import holiday_calendar, period_end, period_ends
 from planner.vocab import DELAY_CAUSES, STARTED_STATUSES, SUPPLIED_STATUSES
 
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
 
-IDLE_COLUMNS = ("idle_rule", "idle_since", "idle_until", "idle_fee_wan", "reclaim_from")
+IDLE_COLUMNS = ("idle_rule", "idle_since", "idle_until", "idle_fee_wan", "reclaim_from", "disposal_stage")
 """The parcel columns this module derives (DESIGN.md, The parcel layer: idle).
 
 ``idle_rule`` is set while the land is idle; ``idle_since`` is the first idle day; land that
@@ -136,11 +137,12 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
     """
     day = pd.Timestamp(as_of).normalize()
     rules = _IdleRules.of(config)
-    p = parcels.reset_index(drop=True)
+    records = parcels.reset_index(drop=True)
+    p, closed, problems = _as_disposed(records, day)
     supplied = p["status"].isin(SUPPLIED_STATUSES).to_numpy()
-    problems = _check_records(p, supplied)
+    problems += _check_records(p, supplied)
     errors = [q for q in problems if q.severity == "error"]
-    judged = supplied & ~np.isin(np.arange(len(p)), problem_rows(errors))
+    judged = supplied & ~closed & ~np.isin(np.arange(len(p)), problem_rows(errors))
     late, resumed, (due1, moot1) = _not_started(p, judged, day, rules)
     not_started = late & ~resumed
     halted, (due2, moot2), unknown = _halted(p, judged, day, rules, not_started)
@@ -180,12 +182,61 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
             "weekends_only": weekends_only & (idle | resumed),
         }
     )
-    notes = np.full((len(p), 2), "", dtype=object)
-    explained = np.flatnonzero(idle | resumed)  # words only where there is something to say
+    table["disposal_stage"] = disposal_stages(records, table, day)
+    problems += _overpaid(records, table)
+    table["note_zh"], table["note_en"] = _notes(table, np.flatnonzero(idle | resumed), day, rules)
+    return IdleResult(day, table.set_index("parcel_id"), problems)
+
+
+def _notes(table: pd.DataFrame, explained: np.ndarray, day: pd.Timestamp, rules: _IdleRules) -> np.ndarray:
+    """The Chinese and English notes of the rows ``explained`` (words only where there is something to say)."""
+    notes = np.full((len(table), 2), "", dtype=object)
     for pos, row in zip(explained, table.iloc[explained].itertuples(), strict=True):
         notes[pos] = _note(row, day, rules)
-    table["note_zh"], table["note_en"] = notes[:, 0], notes[:, 1]
-    return IdleResult(day, table.set_index("parcel_id"), problems)
+    return notes.T
+
+
+def _as_disposed(p: pd.DataFrame, day: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+    """The records as the disposals decided by ``day`` left them (闲置土地处置办法 arts. 12–14).
+
+    A disposal that sets a new start date (extend, adjust, temporary use: art. 12 ¶2, 动工开发
+    时间按照新约定、规定的时间重新起算) makes ``restart_date`` the agreed start date, and a halt
+    before it a halt from it: the rules of art. 2 run again from there. A disposal that takes
+    the land from the holder (paid reclaim, swap, reclamation) closes the case: the parcel is
+    not judged idle after it, and a warning asks for its status to be brought up to date.
+    """
+    decided = np.asarray((p["disposal_date"] <= day).fillna(False), dtype=bool)
+    restarted = decided & p["disposal"].isin(RESTARTING).to_numpy() & p["restart_date"].notna().to_numpy()
+    closed = decided & p["disposal"].isin(CLOSING).to_numpy()
+    out = p.copy()
+    if restarted.any():
+        out.loc[restarted, "agreed_start_date"] = p.loc[restarted, "restart_date"]
+        halted = restarted & p["halted_since"].notna().to_numpy()
+        out.loc[halted, "halted_since"] = p.loc[halted, ["halted_since", "restart_date"]].max(axis=1)
+    problems = flag(
+        p,
+        closed & p["status"].isin(SUPPLIED_STATUSES).to_numpy(),
+        "warning",
+        "status",
+        lambda i: (
+            f"the disposal {p['disposal'].iloc[i]!r} of {p['disposal_date'].iloc[i]:%Y-%m-%d} took the land from "
+            "the holder, but it is still recorded as supplied: set its status (reserved) and holder"
+        ),
+    )
+    return out, closed, problems
+
+
+def _overpaid(p: pd.DataFrame, table: pd.DataFrame) -> list[Problem]:
+    """A warning where the fee paid exceeds the fee owed (art. 14 (一): 20% of the land price, none for art. 8)."""
+    paid = p["idle_fee_paid_wan"].to_numpy(dtype=float, na_value=np.nan)
+    owed = table["idle_fee_wan"].fillna(0.0).to_numpy(dtype=float)
+    return flag(
+        p,
+        paid - owed > 0.005,
+        "warning",
+        "idle_fee_paid_wan",
+        lambda i: f"{paid[i]:,.2f} 万元 paid, more than the {owed[i]:,.2f} 万元 owed",
+    )
 
 
 @dataclass(frozen=True)

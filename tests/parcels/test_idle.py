@@ -267,7 +267,7 @@ def test_the_idle_features_carry_the_classification_not_the_stored_columns():
     features = classify(p, "2025-07-01").to_geoframe(p)
     assert features.columns.tolist() == [
         "parcel_id", "name", "holder", "area_mu", "area_m2", "status", "idle_rule", "idle_since", "idle_until",
-        "idle_fee_wan", "reclaim_from", "delay_cause", "geometry", "idle_days", "note",
+        "idle_fee_wan", "reclaim_from", "disposal_stage", "delay_cause", "geometry", "idle_days", "note",
     ]  # fmt: skip
     assert features["parcel_id"].tolist() == ["P000"]
     row = features.iloc[0]

@@ -15,8 +15,18 @@ from planner.store import GeoPackageStore, open_store
 from tests.conftest import grid_parcels
 from tests.store.conftest import pg_connect
 
-ADDED = ("idle_until",)
-"""The parcel columns added after parks were first made (idle land that started since, issue 16)."""
+ADDED = (
+    "idle_until",
+    "disposal_stage",
+    "idle_notice_date",
+    "idle_determined_date",
+    "disposal",
+    "disposal_date",
+    "restart_date",
+    "temporary_use_until",
+    "idle_fee_paid_wan",
+)
+"""The parcel columns added after parks were first made (idle land started since, the disposal record: issue 16)."""
 
 
 def _drop_columns(store, columns) -> None:
