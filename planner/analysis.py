@@ -31,6 +31,7 @@ from planner.infra.coverage import Coverage
 from planner.infra.layers import line_layer
 from planner.infra.park import park_coverage
 from planner.infra.terrain import parcel_terrain
+from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.indicators import park_indicators
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness
@@ -63,10 +64,10 @@ IDLE_INPUTS = frozenset(
     {
         "status", "supply_mode", "contract_date", "agreed_start_date", "actual_start_date", "agreed_completion_date",
         "halted_since", "land_price_wan", "investment_total_wan", "investment_actual_wan", "developed_area_m2",
-        "delay_cause",
+        "delay_cause", *RECORD_COLUMNS,
     }
 )  # fmt: skip
-"""Parcel columns the idle-land rules read."""
+"""Parcel columns the idle-land rules read (the disposal record too: it sets the stage and may restart the rules)."""
 
 READINESS_LAYERS = ("park_config", "sources", *(line_layer(net) for net in NETWORK_ITEMS))
 """Layers whose change makes stored readiness stale."""
@@ -89,8 +90,9 @@ _INPUTS = {"readiness": (READINESS_INPUTS, READINESS_LAYERS), "idle": (IDLE_INPU
 def update_idle(store: ParkStore, as_of: date | str | pd.Timestamp, *, by: str) -> tuple[IdleResult, WriteReport]:
     """Classify the park's idle land as of ``as_of`` and write the idle columns back.
 
-    The columns ``idle_rule``, ``idle_since``, ``idle_fee_wan``, ``reclaim_from`` are
-    set for every parcel (cleared where a parcel is not idle), and the date is kept
+    The columns of :data:`~planner.parcels.idle.IDLE_COLUMNS` (the rule, the first and last
+    idle days, the fee, the reclamation date, the disposal stage) are set for every parcel
+    (cleared where they do not apply), and the date is kept
     in the park's metadata as ``idle_as_of``, all in one transaction. Rows carry the
     version they were read at, so an edit made meanwhile refuses the write.
     """

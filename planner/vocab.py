@@ -19,6 +19,8 @@ __all__ = [
     "CAPACITY_UNITS",
     "CHECKLIST_ITEMS",
     "DELAY_CAUSES",
+    "DISPOSALS",
+    "DISPOSAL_STAGES",
     "EVAL_CLASSES",
     "IDLE_RULES",
     "LAND_CLASSES",
@@ -90,6 +92,30 @@ IDLE_RULES: Choices = _choices(
     halted=("开发不足且中止", "started, under 1/3 developed or 25% invested, halted one full year"),
 )
 """The two kinds of idle land of 闲置土地处置办法 (2012) art. 2."""
+
+DISPOSALS: Choices = _choices(
+    extend=("延长动工开发期限", "start deadline extended (at most one year, art. 12 (一))"),
+    adjust=("调整土地用途、规划条件", "land use or planning conditions adjusted (art. 12 (二))"),
+    temporary_use=("政府安排临时使用", "temporary use arranged by the government (at most two years, art. 12 (三))"),
+    paid_reclaim=("协议有偿收回", "use right taken back for payment by agreement (art. 12 (四))"),
+    swap=("置换土地", "land swapped (art. 12 (五))"),
+    levy_fee=("征缴土地闲置费", "idle-land fee levied (art. 14 (一))"),
+    reclaim=("无偿收回", "use right taken back without compensation (art. 14 (二))"),
+)
+"""Disposals of idle land, 闲置土地处置办法 (2012) arts. 12 and 14: a parcel's ``disposal``."""
+
+DISPOSAL_STAGES: Choices = _choices(
+    to_investigate=("待调查", "idle by the rules; no investigation notice recorded (art. 5)"),
+    investigating=("调查中", "investigation notice issued; not yet determined (arts. 5–7)"),
+    determined=("已认定待处置", "determined idle (闲置土地认定书, art. 9); no disposal recorded"),
+    fee_due=("闲置费未缴清", "idle-land fee owed and not fully paid (art. 14 (一))"),
+    fee_paid=("已缴闲置费", "idle-land fee paid; still idle, reclaimable after two years (art. 14)"),
+    in_disposal=("处置实施中", "a disposal of art. 12 under way; its new start date or term not yet passed"),
+    overdue=("处置期满未动工", "the new start date or term set by the disposal passed without a start (art. 12)"),
+    reclaimable=("可无偿收回", "idle two full years, holder-caused: reclaimable without compensation (art. 14 (二))"),
+    closed=("已结案", "reclaimed or swapped, or started with nothing owed"),
+)
+"""Where a parcel stands in the idle-land procedure of 闲置土地处置办法 (2012) arts. 5–14."""
 
 EVAL_CLASSES: Choices = _choices(
     A=("优先发展", "priority development"),

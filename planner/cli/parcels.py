@@ -39,7 +39,7 @@ from planner.parcels.evaluation import EvaluationResult, consistency_checks, eva
 from planner.parcels.indicators import INDICATORS, NATIONAL_2019, NATIONAL_2019_LABEL, explain
 from planner.parcels.query import filter_parcels
 from planner.store import ParkStore
-from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, EVAL_CLASSES, IDLE_RULES, STATUSES
+from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, DISPOSAL_STAGES, EVAL_CLASSES, IDLE_RULES, STATUSES
 
 __all__ = ["idle", "readiness", "ready", "stats"]
 
@@ -133,13 +133,15 @@ def idle(
     parcels = store.read_parcels()
     rows = result.to_frame(parcels, language)
     console.print(_idle_table(rows, day, language))
-    area, fees = rows["area_mu"].sum(), rows["idle_fee_wan"].sum()
+    idle_now = rows[rows["idle_rule"].notna()]
+    area, fees, started = idle_now["area_mu"].sum(), rows["idle_fee_wan"].sum(), len(rows) - len(idle_now)
     console.print(
         tr(
             language,
-            f"闲置 {len(rows)} 宗，{area:,.1f} 亩；应征闲置费 {fees:,.1f} 万元；已写回 {report.updated} 宗",
-            f"{len(rows)} idle parcels, {area:,.1f} mu; idle-land fees {fees:,.1f} 万元; "
-            f"{report.updated} parcels updated",
+            f"闲置 {len(idle_now)} 宗，{area:,.1f} 亩；曾闲置已动工 {started} 宗；应征闲置费 {fees:,.1f} 万元；"
+            f"已写回 {report.updated} 宗",
+            f"{len(idle_now)} idle parcels, {area:,.1f} mu; {started} idle before and started since; "
+            f"idle-land fees {fees:,.1f} 万元; {report.updated} parcels updated",
         )
     )
     print_problems(result.problems, language)
@@ -158,11 +160,12 @@ def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
         ("使用权人", "holder"),
         ("面积（亩）", "mu"),
         ("情形", "rule"),
-        ("闲置起算", "idle since"),
+        ("闲置起始日", "first idle day"),
         ("天数", "days"),
         ("闲置费（万元）", "fee (万元)"),
         ("可无偿收回", "reclaimable from"),
         ("闲置原因（第八条）", "cause (art. 8)"),
+        ("处置阶段", "stage"),
     )
     for zh, en in heads:
         table.add_column(tr(language, zh, en), overflow="fold")
@@ -172,14 +175,22 @@ def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
             str(pid),
             row["holder"] or "",
             f"{row['area_mu']:,.1f}",
-            IDLE_RULES[row["idle_rule"]][0] if language == "zh" else row["idle_rule"].replace("_", " "),
+            _rule_cell(row["idle_rule"], row["idle_until"], language),
             f"{row['idle_since']:%Y-%m-%d}",
             str(row["idle_days"]),
             "—" if pd.isna(row["idle_fee_wan"]) else f"{row['idle_fee_wan']:,.1f}",
             "—" if pd.isna(row["reclaim_from"]) else f"{row['reclaim_from']:%Y-%m-%d}",
             DELAY_CAUSES[row["delay_cause"]][i] if row["delay_cause"] else "",
+            DISPOSAL_STAGES[row["disposal_stage"]][i] if row["disposal_stage"] else "",
         )
     return table
+
+
+def _rule_cell(rule: str | None, until: pd.Timestamp, language: str) -> str:
+    """The art. 2 rule of idle land, or, for land started since, until when it was idle."""
+    if rule is None:
+        return tr(language, f"已动工（闲置至 {until:%Y-%m-%d}）", f"started (idle until {until:%Y-%m-%d})")
+    return IDLE_RULES[rule][0] if language == "zh" else rule.replace("_", " ")
 
 
 def ready(

@@ -42,6 +42,7 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag, problem_rows
+from planner.parcels.disposal import CLOSING, RESTARTING, disposal_stages
 from planner.parcels.periods import holiday_calendar, period_end, period_ends
 from planner.vocab import DELAY_CAUSES, STARTED_STATUSES, SUPPLIED_STATUSES
 
@@ -50,8 +51,13 @@ if TYPE_CHECKING:
 
 __all__ = ["IDLE_COLUMNS", "IdleResult", "classify_idle", "period_end"]
 
-IDLE_COLUMNS = ("idle_rule", "idle_since", "idle_fee_wan", "reclaim_from")
-"""The parcel columns this module derives (DESIGN.md, The parcel layer: idle)."""
+IDLE_COLUMNS = ("idle_rule", "idle_since", "idle_until", "idle_fee_wan", "reclaim_from", "disposal_stage")
+"""The parcel columns this module derives (DESIGN.md, The parcel layer: idle).
+
+``idle_rule`` is set while the land is idle; ``idle_since`` is the first idle day; land that
+was idle and has since started keeps ``idle_since``, its last idle day ``idle_until`` and the
+fee it owes (``idle_fee_wan``: the liability arose on the first idle day, art. 14).
+"""
 
 
 @dataclass
@@ -59,8 +65,9 @@ class IdleResult:
     """The classification of every supplied parcel as of a date, and the problems found.
 
     ``table`` has one row per parcel (index ``parcel_id``) with the DESIGN columns
-    ``idle_rule``, ``idle_since``, ``idle_fee_wan``, ``reclaim_from`` and, to explain
-    them, ``idle_days``, ``reference_date`` (the date the period ran from),
+    ``idle_rule``, ``idle_since``, ``idle_until``, ``idle_fee_wan``, ``reclaim_from`` and,
+    to explain them, ``idle_days`` (days idle before the date, or before the start of land
+    idle and since started), ``reference_date`` (the date the period ran from),
     ``delay_cause`` (the art. 8 cause), ``resumed_on`` and ``note_zh`` / ``note_en``.
     """
 
@@ -73,20 +80,25 @@ class IdleResult:
         """The parcels idle as of the date."""
         return self.table[self.table["idle_rule"].notna()]
 
+    @property
+    def listed(self) -> pd.DataFrame:
+        """The parcels idle as of the date, and those idle before it and started since (their fee still owed)."""
+        return self.table[self.table["idle_since"].notna()]
+
     def to_frame(self, parcels: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         """The idle parcels as rows to read: the classification, its note in ``lang``, and who holds how much land.
 
-        ``parcels`` is the parcel layer the classification was made on. One row per idle
-        parcel (index ``parcel_id``): the columns of :attr:`table` with the note in ``lang``
-        (``zh`` or ``en``) as ``note``, then the parcel's ``name``, ``holder``, ``area_mu``
-        and ``land_price_wan``.
+        ``parcels`` is the parcel layer the classification was made on. One row per parcel
+        of :attr:`listed` (index ``parcel_id``; ``idle_rule`` empty for land started since):
+        the columns of :attr:`table` with the note in ``lang`` (``zh`` or ``en``) as ``note``,
+        then the parcel's ``name``, ``holder``, ``area_mu`` and ``land_price_wan``.
         """
         note, other = ("note_zh", "note_en") if lang == "zh" else ("note_en", "note_zh")
-        rows = self.idle.drop(columns=other).rename(columns={note: "note"})
+        rows = self.listed.drop(columns=other).rename(columns={note: "note"})
         return rows.join(parcels.set_index("parcel_id")[["name", "holder", "area_mu", "land_price_wan"]])
 
     def to_geoframe(self, parcels: gpd.GeoDataFrame, lang: str = "zh") -> gpd.GeoDataFrame:
-        """The idle parcels as features (for GeoJSON): the parcel's shape and records, its idle columns and note.
+        """The parcels of :attr:`listed` as features (for GeoJSON): the shape and records, the idle columns and note.
 
         ``parcels`` is the parcel layer the classification was made on. Rows in the order of
         ``parcels``, with ``parcel_id``, ``name``, ``holder``, ``area_mu``, ``area_m2``,
@@ -94,7 +106,7 @@ class IdleResult:
         ``idle_days`` and ``note`` (in ``lang``, ``zh`` or ``en``).
         """
         note = "note_zh" if lang == "zh" else "note_en"
-        idle = self.idle[[*IDLE_COLUMNS, "idle_days", note]].rename(columns={note: "note"})
+        idle = self.listed[[*IDLE_COLUMNS, "idle_days", note]].rename(columns={note: "note"})
         found = parcels[parcels["parcel_id"].isin(idle.index)].drop(columns=list(IDLE_COLUMNS), errors="ignore")
         out = found.merge(idle, left_on="parcel_id", right_index=True)
         columns = ["parcel_id", "name", "holder", "area_mu", "area_m2", "status", *IDLE_COLUMNS, "delay_cause"]
@@ -125,11 +137,12 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
     """
     day = pd.Timestamp(as_of).normalize()
     rules = _IdleRules.of(config)
-    p = parcels.reset_index(drop=True)
+    records = parcels.reset_index(drop=True)
+    p, closed, problems = _as_disposed(records, day)
     supplied = p["status"].isin(SUPPLIED_STATUSES).to_numpy()
-    problems = _check_records(p, supplied)
+    problems += _check_records(p, supplied)
     errors = [q for q in problems if q.severity == "error"]
-    judged = supplied & ~np.isin(np.arange(len(p)), problem_rows(errors))
+    judged = supplied & ~closed & ~np.isin(np.arange(len(p)), problem_rows(errors))
     late, resumed, (due1, moot1) = _not_started(p, judged, day, rules)
     not_started = late & ~resumed
     halted, (due2, moot2), unknown = _halted(p, judged, day, rules, not_started)
@@ -145,33 +158,85 @@ def classify_idle(parcels: pd.DataFrame, as_of: date | str | pd.Timestamp, confi
     since = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
     since[late] = due1[late]
     since[halted] = due2[halted]
-    fees = _Fees.of(p, idle, rules)
+    fees = _Fees.of(p, idle | resumed, rules)  # the fee is owed from the first idle day (art. 14)
     problems += fees.problems
     reclaim, moot3 = _first_idle_day(reference, rules.reclaim_years)
-    reclaim = reclaim.where(fees.holder_caused, pd.NaT)
+    reclaim = reclaim.where(fees.holder_caused & idle, pd.NaT)
     weekends_only = (late & moot1) | (halted & moot2) | (idle & fees.holder_caused & moot3)
+    until = (p["actual_start_date"] - pd.Timedelta(days=1)).where(resumed, pd.NaT)
+    ended = pd.Series(day, index=p.index).where(~resumed, p["actual_start_date"])
     problems += _weekends_only_warnings(p, weekends_only)
 
     table = pd.DataFrame(
         {
             "parcel_id": p["parcel_id"],
             "idle_rule": pd.Series(rule, index=p.index, dtype=object),
-            "idle_since": since.where(idle, pd.NaT),
-            "idle_fee_wan": np.where(idle, fees.fee_wan, np.nan),
+            "idle_since": since.where(idle | resumed, pd.NaT),
+            "idle_until": until,
+            "idle_fee_wan": np.where(idle | resumed, fees.fee_wan, np.nan),
             "reclaim_from": reclaim.where(idle, pd.NaT),
-            "idle_days": pd.array(np.where(idle, (day - since).dt.days, None), dtype="Int64"),
+            "idle_days": pd.array(np.where(idle | resumed, (ended - since).dt.days, None), dtype="Int64"),
             "reference_date": reference.where(idle | resumed, pd.NaT),
             "delay_cause": pd.Series(fees.delay_cause, index=p.index, dtype=object),
             "resumed_on": p["actual_start_date"].where(resumed, pd.NaT),
             "weekends_only": weekends_only & (idle | resumed),
         }
     )
-    notes = np.full((len(p), 2), "", dtype=object)
-    explained = np.flatnonzero(idle | resumed)  # words only where there is something to say
+    table["disposal_stage"] = disposal_stages(records, table, day)
+    problems += _overpaid(records, table)
+    table["note_zh"], table["note_en"] = _notes(table, np.flatnonzero(idle | resumed), day, rules)
+    return IdleResult(day, table.set_index("parcel_id"), problems)
+
+
+def _notes(table: pd.DataFrame, explained: np.ndarray, day: pd.Timestamp, rules: _IdleRules) -> np.ndarray:
+    """The Chinese and English notes of the rows ``explained`` (words only where there is something to say)."""
+    notes = np.full((len(table), 2), "", dtype=object)
     for pos, row in zip(explained, table.iloc[explained].itertuples(), strict=True):
         notes[pos] = _note(row, day, rules)
-    table["note_zh"], table["note_en"] = notes[:, 0], notes[:, 1]
-    return IdleResult(day, table.set_index("parcel_id"), problems)
+    return notes.T
+
+
+def _as_disposed(p: pd.DataFrame, day: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+    """The records as the disposals decided by ``day`` left them (闲置土地处置办法 arts. 12–14).
+
+    A disposal that sets a new start date (extend, adjust, temporary use: art. 12 ¶2, 动工开发
+    时间按照新约定、规定的时间重新起算) makes ``restart_date`` the agreed start date, and a halt
+    before it a halt from it: the rules of art. 2 run again from there. A disposal that takes
+    the land from the holder (paid reclaim, swap, reclamation) closes the case: the parcel is
+    not judged idle after it, and a warning asks for its status to be brought up to date.
+    """
+    decided = np.asarray((p["disposal_date"] <= day).fillna(False), dtype=bool)
+    restarted = decided & p["disposal"].isin(RESTARTING).to_numpy() & p["restart_date"].notna().to_numpy()
+    closed = decided & p["disposal"].isin(CLOSING).to_numpy()
+    out = p.copy()
+    if restarted.any():
+        out.loc[restarted, "agreed_start_date"] = p.loc[restarted, "restart_date"]
+        halted = restarted & p["halted_since"].notna().to_numpy()
+        out.loc[halted, "halted_since"] = p.loc[halted, ["halted_since", "restart_date"]].max(axis=1)
+    problems = flag(
+        p,
+        closed & p["status"].isin(SUPPLIED_STATUSES).to_numpy(),
+        "warning",
+        "status",
+        lambda i: (
+            f"the disposal {p['disposal'].iloc[i]!r} of {p['disposal_date'].iloc[i]:%Y-%m-%d} took the land from "
+            "the holder, but it is still recorded as supplied: set its status (reserved) and holder"
+        ),
+    )
+    return out, closed, problems
+
+
+def _overpaid(p: pd.DataFrame, table: pd.DataFrame) -> list[Problem]:
+    """A warning where the fee paid exceeds the fee owed (art. 14 (一): 20% of the land price, none for art. 8)."""
+    paid = p["idle_fee_paid_wan"].to_numpy(dtype=float, na_value=np.nan)
+    owed = table["idle_fee_wan"].fillna(0.0).to_numpy(dtype=float)
+    return flag(
+        p,
+        paid - owed > 0.005,
+        "warning",
+        "idle_fee_paid_wan",
+        lambda i: f"{paid[i]:,.2f} 万元 paid, more than the {owed[i]:,.2f} 万元 owed",
+    )
 
 
 @dataclass(frozen=True)
@@ -277,7 +342,7 @@ def _halted(
             column,
             (
                 f"halted for over {rules.idle_years:g} year(s), but `{column}` is missing: whether the parcel is under "
-                f"{rules.developed_min:.3g} developed or {rules.invested_min:.0%} invested cannot be told"
+                f"{_share_en(rules.developed_min)} developed or {_share_en(rules.invested_min)} invested cannot be told"
             ),
         )
     rule = halted_long & (little_developed | little_invested) & ~unknown & ~not_started
@@ -361,6 +426,8 @@ class _IdleRow(Protocol):
 
     idle_rule: str | None
     idle_since: pd.Timestamp
+    idle_until: pd.Timestamp
+    idle_days: int
     idle_fee_wan: float
     reclaim_from: pd.Timestamp
     reference_date: pd.Timestamp
@@ -379,46 +446,77 @@ def _note(row: _IdleRow, day: pd.Timestamp, rules: _IdleRules) -> tuple[str, str
     return zh, en
 
 
+def _share_zh(fraction: float) -> str:
+    """A share as the regulation writes it: 三分之一 for 1/3, else a percentage (25%).
+
+    >>> _share_zh(1 / 3), _share_zh(0.25)
+    ('三分之一', '25%')
+    """
+    return "三分之一" if abs(fraction - 1 / 3) < 1e-9 else f"{fraction:.0%}"
+
+
+def _share_en(fraction: float) -> str:
+    """A share in English: one third for 1/3, else a percentage."""
+    return "one third" if abs(fraction - 1 / 3) < 1e-9 else f"{fraction:.0%}"
+
+
+def _rule_words(row: _IdleRow, rule: str, rules: _IdleRules) -> tuple[str, str]:
+    """Which rule of art. 2 held, from which date, in the regulation's words."""
+    years, since = f"{rules.idle_years:g}", f"{row.reference_date:%Y-%m-%d}"
+    if rule == "not_started":
+        return f"约定动工日 {since} 起满{years}年未动工", f"not started {years} year(s) after {since}"
+    return (
+        f"{since} 起中止开发建设满{years}年，开发面积不足建设用地总面积{_share_zh(rules.developed_min)}"
+        f"或已投资额占总投资额不足{_share_zh(rules.invested_min)}",
+        f"halted {years} year(s) from {since}, the developed area under {_share_en(rules.developed_min)} of the "
+        f"construction land or the investment made under {_share_en(rules.invested_min)} of the total",
+    )
+
+
+def _cause_words(cause: str) -> tuple[str, str]:
+    """An art. 8 cause as the notes name it (¶1 the government's, ¶2 force majeure)."""
+    zh, en = DELAY_CAUSES[cause]
+    if cause == "force_majeure":
+        return "不可抗力（自然灾害等），依第八条第二款", "force majeure (natural disaster and the like)"
+    return f"政府原因（{zh}）", f"government-caused ({en})"
+
+
+def _fee_words(fee_wan: float) -> tuple[str, str]:
+    """The idle-land fee of a holder-caused case, or why it is unknown."""
+    if np.isnan(fee_wan):
+        return "未记录土地价款", "no land price recorded"
+    return f"闲置费 {fee_wan:,.1f} 万元", f"idle-land fee {fee_wan:,.1f} 万元"
+
+
 def _words(row: _IdleRow, day: pd.Timestamp, rules: _IdleRules) -> tuple[str, str]:
-    """Chinese and English explanation of one parcel's classification, in the park's own terms."""
-    years, reclaim = f"{rules.idle_years:g}", f"{rules.reclaim_years:g}"
-    rule = row.idle_rule
-    if rule is None and pd.isna(row.resumed_on):
+    """Chinese and English explanation of one parcel's classification, in the park's own terms.
+
+    Land idle and started since keeps its idle period and the fee it owes: the liability
+    arose on the first idle day (art. 14 (一)), whatever happened after.
+    """
+    reclaim = f"{rules.reclaim_years:g}"
+    if pd.isna(row.idle_since):
         return "", ""
-    if rule is None:
-        return (
-            f"约定动工日 {row.reference_date:%Y-%m-%d} 起满{years}年未动工，{row.resumed_on:%Y-%m-%d} 已动工，不再闲置",
-            f"not started {years} year(s) after {row.reference_date:%Y-%m-%d}; started on "
-            f"{row.resumed_on:%Y-%m-%d}, no longer idle",
-        )
-    base_zh = (
-        f"约定动工日 {row.reference_date:%Y-%m-%d} 起满{years}年未动工"
-        if rule == "not_started"
-        else f"{row.reference_date:%Y-%m-%d} 起中止开发建设满{years}年，开发面积不足{rules.developed_min:.3g}"
-        f"或投资不足{rules.invested_min:.0%}"
-    )
-    base_en = (
-        f"not started {years} year(s) after {row.reference_date:%Y-%m-%d}"
-        if rule == "not_started"
-        else f"halted {years} year(s) from {row.reference_date:%Y-%m-%d}, under {rules.developed_min:.3g} developed "
-        f"or {rules.invested_min:.0%} invested"
-    )
+    base_zh, base_en = _rule_words(row, row.idle_rule or "not_started", rules)
     since = f"{row.idle_since:%Y-%m-%d}"
+    fee_zh, fee_en = _fee_words(row.idle_fee_wan)
+    if row.idle_rule is None:  # idle, and started since
+        period_zh = f"{since} 至 {row.idle_until:%Y-%m-%d} 闲置{row.idle_days}天，{row.resumed_on:%Y-%m-%d} 已动工"
+        period_en = f"idle from {since} to {row.idle_until:%Y-%m-%d} ({row.idle_days} days), started on "
+        period_en += f"{row.resumed_on:%Y-%m-%d}"
+        if row.delay_cause:
+            zh_cause, en_cause = _cause_words(row.delay_cause)
+            return (f"{base_zh}，{period_zh}；{zh_cause}，不征闲置费", f"{base_en}; {period_en}; {en_cause}: no fee")
+        return (
+            f"{base_zh}，{period_zh}；闲置满{rules.idle_years:g}年即应缴{fee_zh}（第十四条），动工后仍应缴纳",
+            f"{base_en}; {period_en}; {fee_en} owed from the first idle day (art. 14), starting does not undo it",
+        )
     if row.delay_cause:
-        zh_cause, en_cause = DELAY_CAUSES[row.delay_cause]
-        if row.delay_cause == "force_majeure":
-            zh_cause, en_cause = (
-                "不可抗力（自然灾害等），依第八条第二款",
-                "force majeure (natural disaster and the like)",
-            )
-        else:
-            zh_cause, en_cause = f"政府原因（{zh_cause}）", f"government-caused ({en_cause})"
+        zh_cause, en_cause = _cause_words(row.delay_cause)
         return (
             f"{base_zh}，自 {since} 起闲置；{zh_cause}，不征闲置费、不无偿收回，应协商处置",
             f"{base_en}; idle since {since}; {en_cause}: no fee, no reclamation (art. 8)",
         )
-    fee = "未记录土地价款" if np.isnan(row.idle_fee_wan) else f"闲置费 {row.idle_fee_wan:,.1f} 万元"
-    fee_en = "no land price recorded" if np.isnan(row.idle_fee_wan) else f"idle-land fee {row.idle_fee_wan:,.1f} 万元"
     if row.reclaim_from <= day:
         reclaim_zh = f"已满{reclaim}年，自 {row.reclaim_from:%Y-%m-%d} 起可无偿收回"
         reclaim_en = f"reclaimable without compensation since {row.reclaim_from:%Y-%m-%d}"
@@ -426,6 +524,6 @@ def _words(row: _IdleRow, day: pd.Timestamp, rules: _IdleRules) -> tuple[str, st
         reclaim_zh = f"{row.reclaim_from:%Y-%m-%d} 起可无偿收回"
         reclaim_en = f"reclaimable without compensation from {row.reclaim_from:%Y-%m-%d}"
     return (
-        f"{base_zh}，自 {since} 起闲置；{fee}；{reclaim_zh}",
+        f"{base_zh}，自 {since} 起闲置；{fee_zh}；{reclaim_zh}",
         f"{base_en}; idle since {since}; {fee_en}; {reclaim_en}",
     )

@@ -16,6 +16,8 @@ Rules checked, beyond types and allowed values (:mod:`planner.fields`):
   ``zone_industries`` GB/T 4754-2017 codes with section letter;
 - dates in order: no start (agreed or actual) before the contract, no agreed
   completion before the agreed start, no halt before the actual start;
+- the idle-land disposal record against 闲置土地处置办法 arts. 5–14
+  (:func:`planner.parcels.disposal.check_disposals`);
 - quantities: no money or area below zero; no building footprint larger than
   the parcel;
 - status against dates: supplied land has a contract; land under construction
@@ -42,6 +44,7 @@ from planner.crs import CGCS2000, central_meridian, check_in_china, transformer,
 from planner.errors import Problem, ValidationError
 from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag, problem_rows
 from planner.parcels.area import compute_areas
+from planner.parcels.disposal import check_disposals
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, coerce_types
 from planner.vocab import STARTED_STATUSES, STATUSES, SUPPLIED_STATUSES
 
@@ -156,6 +159,7 @@ def validate_parcels(
     for name in areas.columns:
         out[name] = areas[name]
     problems += _check_dates(out)
+    problems += check_disposals(out)
     problems += _check_status(out)
     problems += _check_quantities(out)
     problems += _check_overlaps(out)

@@ -155,7 +155,7 @@ def _create_feature_table(conn: sqlite3.Connection, spec: LayerSpec, srs_id: int
 
 
 def _describe_column(conn: sqlite3.Connection, spec: LayerSpec, f: Field) -> None:
-    """The column's Chinese title, English description and allowed codes (``gpkg_data_columns``), as QGIS reads them."""
+    """The column's Chinese title and description (``gpkg_data_columns``) and its allowed codes, an enum constraint."""
     constraint = None
     if f.allowed:
         constraint = f"{spec.name}_{f.name}_values"
@@ -166,16 +166,20 @@ def _describe_column(conn: sqlite3.Connection, spec: LayerSpec, f: Field) -> Non
                 (constraint, code, f"{zh} / {en}"),
             )
     conn.execute(
-        "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) "
-        "VALUES (?,?,?,?,?,?)",
+        "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, "
+        "constraint_name) VALUES (?,?,?,?,?,?)",
         (spec.name, f.name, f.name, f.label("zh"), f"{f.label('en')}. {f.description}".strip(), constraint),
     )
 
 
-def _missing_columns(conn: sqlite3.Connection, spec: LayerSpec) -> list[Field]:
-    """The fields of ``spec`` its table lacks (columns added to the layer after the park was made)."""
-    present = {row[1] for row in conn.execute(f'PRAGMA table_info("{spec.name}")')}
-    return [f for f in spec.fields if f.kind != "geometry" and f.name not in present]
+def _missing_columns(conn: sqlite3.Connection) -> list[tuple[LayerSpec, Field]]:
+    """Columns of the layers that a park made by an earlier version lacks."""
+    missing = []
+    for spec in LAYERS.values():
+        have = {r[1] for r in conn.execute(f'PRAGMA table_info("{spec.name}")')}
+        if have:  # a layer missing altogether is made whole by _ADDED_LAYERS
+            missing += [(spec, f) for f in spec.fields if f.kind != "geometry" and f.name not in have]
+    return missing
 
 
 def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
@@ -221,32 +225,31 @@ class GeoPackageStore(ParkStore):
             msg = f"{self.path} is a GeoPackage but not a park store: it lacks {', '.join(missing)}"
             raise StoreError(msg)
         self._srs_id = self.config().crs_epsg
-        self._upgrade(tables)
+        self._upgrade([name for name in _ADDED_LAYERS if name not in tables])
 
-    def _upgrade(self, tables: set[str]) -> None:
-        """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction."""
-        added = [name for name in _ADDED_LAYERS if name not in tables]
+    def _upgrade(self, added: list[str]) -> None:
+        """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction.
+
+        Columns are only ever added (``ALTER TABLE … ADD COLUMN``), so an earlier version still
+        reads the file: it names the columns it knows.
+        """
         conn = self._connect()
         try:
-            columns = {
-                name: _missing_columns(conn, LAYERS[name]) for name in LAYERS if name in tables and name not in added
-            }
-            columns = {name: missing for name, missing in columns.items() if missing}
+            columns = _missing_columns(conn)
             if not added and not columns:
                 return
             conn.execute("BEGIN IMMEDIATE")
             for name in added:
                 _create_feature_table(conn, LAYERS[name], self._srs_id)
-            for name, missing in columns.items():
-                for f in missing:
-                    conn.execute(f'ALTER TABLE "{name}" ADD COLUMN "{f.name}" {_SQL_TYPES[f.kind]}')
-                    _describe_column(conn, LAYERS[name], f)
+            for spec, f in columns:
+                conn.execute(f'ALTER TABLE "{spec.name}" ADD COLUMN "{f.name}" {_SQL_TYPES[f.kind]}')
+                _describe_column(conn, spec, f)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            what = ", ".join([*added, *(f"{n}.{f.name}" for n, m in columns.items() for f in m)])
-            msg = f"{self.path}: cannot add the layer(s) or column(s) {what}: {exc}"
+            what = ", ".join([*added, *(f"{spec.name}.{f.name}" for spec, f in columns)])
+            msg = f"{self.path}: cannot add the layer(s) or column(s) {what} of this version: {exc}"
             raise StoreError(msg) from None
         finally:
             conn.close()

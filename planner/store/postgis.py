@@ -59,7 +59,7 @@ from planner.errors import StoreError, StoreLockedError
 from planner.store.base import ParkStore
 from planner.store.failures import plainly
 from planner.store.layers import LAYERS
-from planner.store.postgis_schema import add_column_ddl, schema_ddl, write_config_rows
+from planner.store.postgis_schema import add_columns_ddl, missing_columns, schema_ddl, write_config_rows
 from planner.store.postgis_session import PostGISSession, scalar
 from planner.store.session import Session
 
@@ -319,26 +319,20 @@ class PostGISStore(ParkStore):
         if missing:
             msg = f"park {park!r} in {shown_db} lacks the table(s) {', '.join(missing)}"
             raise StoreError(msg)
-        self._add_columns(conn, shown_db)
+        self._upgrade(conn, shown_db)
 
-    def _add_columns(self, conn: psycopg.Connection, shown_db: str) -> None:
-        """A park made by an earlier version: add the columns its layers lack, empty, in one transaction."""
+    def _upgrade(self, conn: psycopg.Connection, shown_db: str) -> None:
+        """A park made by an earlier version: add the columns it lacks, empty, in one transaction (under the lock)."""
         try:
-            present = set(
-                conn.execute(
-                    "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s",
-                    (self.schema,),
-                ).fetchall()
-            )
-            missing = [(spec, f) for spec in LAYERS.values() for f in spec.fields
-                       if f.kind != "geometry" and (spec.name, f.name) not in present]  # fmt: skip
-            if missing:
-                with conn.transaction():
-                    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
-                    for spec, f in missing:
-                        conn.execute(add_column_ddl(self.schema, spec, f))
+            if not missing_columns(conn, self.schema):
+                return
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
+                columns = missing_columns(conn, self.schema)  # another opener may have added them meanwhile
+                if columns:
+                    conn.execute(add_columns_ddl(self.schema, columns))
         except psycopg.Error as exc:
-            msg = f"adding new columns to park {self.park_id!r} in {shown_db} failed: {_message(exc)}"
+            msg = f"park {self.park_id!r} in {shown_db}: cannot add the columns of this version: {_message(exc)}"
             raise StoreError(msg) from None
 
     def __repr__(self) -> str:

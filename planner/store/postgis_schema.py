@@ -17,7 +17,7 @@ from planner.config import ParkConfig
 from planner.fields import Field
 from planner.store.layers import LAYERS, LayerSpec
 
-__all__ = ["GEOM", "add_column_ddl", "schema_ddl", "write_config_rows"]
+__all__ = ["GEOM", "add_columns_ddl", "missing_columns", "schema_ddl", "write_config_rows"]
 
 _SQL_TYPES = {
     "str": "text",
@@ -84,28 +84,48 @@ def _feature_table_ddl(s: sql.Identifier, spec: LayerSpec, srid: int) -> list[sq
         ),
         sql.SQL("COMMENT ON TABLE {}.{} IS {}").format(s, t, sql.Literal(f"{spec.title_zh} / {spec.title_en}")),
     ]
-    out += [_column_comment(s, spec, f) for f in spec.fields]
+    out += [_comment(s, t, f) for f in spec.fields]
     return out
 
 
-def _column_comment(s: sql.Identifier, spec: LayerSpec, f: Field) -> sql.Composable:
-    """The column's Chinese and English labels, description and allowed codes, as a comment."""
+def _comment(s: sql.Identifier, t: sql.Identifier, f: Field) -> sql.Composable:
+    """The column's labels, description and allowed codes as its comment."""
     name = GEOM if f.kind == "geometry" else f.name
     text = f"{f.label('zh')} / {f.label('en')}" + (f". {f.description}" if f.description else "")
     if f.allowed:
         text += "; allowed: " + ", ".join(f"{code} ({zh})" for code, (zh, _) in f.allowed.items())
-    return sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(
-        s, sql.Identifier(spec.name), sql.Identifier(name), sql.Literal(text)
-    )
+    return sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(s, t, sql.Identifier(name), sql.Literal(text))
 
 
-def add_column_ddl(schema: str, spec: LayerSpec, f: Field) -> sql.Composed:
-    """A column added to a layer after the park was made: the column, empty, and its comment."""
+def missing_columns(conn: psycopg.Connection, schema: str) -> list[tuple[LayerSpec, Field]]:
+    """Columns of the layers that a park made by an earlier version lacks."""
+    rows = conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s", (schema,)
+    ).fetchall()
+    have = {(table, column) for table, column in rows}
+    tables = {table for table, _ in have}
+    return [
+        (spec, f)
+        for spec in LAYERS.values()
+        if spec.name in tables
+        for f in spec.fields
+        if f.kind != "geometry" and (spec.name, f.name) not in have
+    ]
+
+
+def add_columns_ddl(schema: str, columns: list[tuple[LayerSpec, Field]]) -> sql.Composed:
+    """One script adding ``columns`` (only ever added, so an earlier version still reads the tables) with comments."""
     s = sql.Identifier(schema)
-    add = sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(
-        s, sql.Identifier(spec.name), sql.Identifier(f.name), sql.SQL(_SQL_TYPES[f.kind])
-    )
-    return sql.SQL(";\n").join([add, _column_comment(s, spec, f)])
+    parts: list[sql.Composable] = []
+    for spec, f in columns:
+        t = sql.Identifier(spec.name)
+        parts.append(
+            sql.SQL("ALTER TABLE {}.{} ADD COLUMN IF NOT EXISTS {} {}").format(
+                s, t, sql.Identifier(f.name), sql.SQL(_SQL_TYPES[f.kind])
+            )
+        )
+        parts.append(_comment(s, t, f))
+    return sql.SQL(";\n").join(parts)
 
 
 def write_config_rows(conn: psycopg.Connection, schema: str, config: ParkConfig) -> None:

@@ -106,7 +106,10 @@ def test_idle_and_then_resumed():
     after = classify(p, "2025-09-15").table.loc["P000"]
     assert after["idle_rule"] is None
     assert after["resumed_on"] == pd.Timestamp("2025-09-15")
-    assert "已动工，不再闲置" in after["note_zh"]
+    # idle 2025-07-01 to 2025-09-14 (31 + 31 + 14 = 76 days), the fee owed since the first idle day
+    assert (after["idle_since"], after["idle_until"]) == (pd.Timestamp("2025-07-01"), pd.Timestamp("2025-09-14"))
+    assert (after["idle_days"], after["idle_fee_wan"]) == (76, 200.0)
+    assert "2025-07-01 至 2025-09-14 闲置76天，2025-09-15 已动工" in after["note_zh"]
 
 
 def test_two_years_makes_it_reclaimable():
@@ -263,8 +266,8 @@ def test_the_idle_features_carry_the_classification_not_the_stored_columns():
     assert p["idle_rule"].isna().all()  # never written back
     features = classify(p, "2025-07-01").to_geoframe(p)
     assert features.columns.tolist() == [
-        "parcel_id", "name", "holder", "area_mu", "area_m2", "status", "idle_rule", "idle_since", "idle_fee_wan",
-        "reclaim_from", "delay_cause", "geometry", "idle_days", "note",
+        "parcel_id", "name", "holder", "area_mu", "area_m2", "status", "idle_rule", "idle_since", "idle_until",
+        "idle_fee_wan", "reclaim_from", "disposal_stage", "delay_cause", "geometry", "idle_days", "note",
     ]  # fmt: skip
     assert features["parcel_id"].tolist() == ["P000"]
     row = features.iloc[0]

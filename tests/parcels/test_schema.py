@@ -14,6 +14,9 @@ DESIGN_COLUMNS = [
     *("developed_area_m2", "delay_cause"),
     *("declared_leveled", "leveled", "relief_m", "earthwork_m3", "ready", "missing"),
     *("idle_rule", "idle_since", "idle_fee_wan", "reclaim_from"),
+    # issue 16 (to be added to DESIGN.md, The parcel layer: idle): land idle and started since, the disposal record
+    *("idle_until", "disposal_stage", "idle_notice_date", "idle_determined_date", "disposal", "disposal_date"),
+    *("restart_date", "temporary_use_until", "idle_fee_paid_wan"),
     *("floor_area_m2", "footprint_m2", "output_wan", "tax_wan", "energy_tce", "power_kva", "water_m3d"),
     *("version", "updated_at", "updated_by"),
 ]

@@ -1,20 +1,28 @@
-"""``/idle``: the park's idle land (闲置土地) as last classified, with its area and the idle fees."""
+"""``/idle``: the park's idle land (闲置土地) as last classified: its area, the fees owed and paid, the procedure.
+
+Each idle parcel carries its disposal record and where it stands in the procedure
+(``disposal_stage``, its Chinese label ``disposal_stage_zh``; 闲置土地处置办法 arts. 5–14).
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 from fastapi import APIRouter, Depends
 
 from planner.api.deps import ParcelFilters, Park, select, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection
+from planner.vocab import DISPOSAL_STAGES
 
-__all__ = ["router"]
+__all__ = ["router", "stage_label"]
 
 _COLUMNS = [
-    "parcel_id", "name", "holder", "area_mu", "area_m2", "status", "idle_rule", "idle_since", "idle_fee_wan",
-    "reclaim_from", "delay_cause", "land_price_wan", "geometry",
+    "parcel_id", "name", "holder", "area_mu", "area_m2", "status", "idle_rule", "idle_since", "idle_until",
+    "idle_fee_wan", "idle_fee_paid_wan", "reclaim_from", "delay_cause", "land_price_wan", "disposal_stage",
+    "idle_notice_date", "idle_determined_date", "disposal", "disposal_date", "restart_date", "temporary_use_until",
+    "geometry",
 ]  # fmt: skip
-"""The columns an idle parcel is answered with."""
+"""The columns an idle parcel is answered with: the classification, the fee owed and paid, the disposal record."""
 
 router = APIRouter(dependencies=[Depends(viewer)])
 
@@ -29,5 +37,14 @@ def idle_land(state: Park) -> GeoJSONResponse:
     found = select(state, ParcelFilters(idle=True))
     members = {"park": state.park_id, "idle_as_of": as_of, "numberMatched": len(found),
                "area_mu": round(float(found["area_mu"].sum()), 2),
-               "idle_fee_wan": round(float(found["idle_fee_wan"].fillna(0).sum()), 2)}  # fmt: skip
-    return GeoJSONResponse(feature_collection(found[_COLUMNS], **members))
+               "idle_fee_wan": round(float(found["idle_fee_wan"].fillna(0).sum()), 2),
+               "idle_fee_paid_wan": round(float(found["idle_fee_paid_wan"].fillna(0).sum()), 2),
+               "stages": {code: labels[0] for code, labels in DISPOSAL_STAGES.items()}}  # fmt: skip
+    rows = found[_COLUMNS].copy()
+    rows.insert(len(_COLUMNS) - 1, "disposal_stage_zh", stage_label(rows["disposal_stage"]))
+    return GeoJSONResponse(feature_collection(rows, **members))
+
+
+def stage_label(stages: pd.Series) -> pd.Series:
+    """The Chinese label of each disposal stage (闲置土地处置办法 arts. 5–14), None where there is none."""
+    return stages.map(lambda code: DISPOSAL_STAGES[code][0] if isinstance(code, str) else None).astype(object)

@@ -19,6 +19,7 @@ from planner.analysis import recompute_after_edit
 from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, matches, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
+from planner.api.routes.idle import stage_label
 from planner.api.rows import plain
 from planner.api.state import ParkState
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
@@ -93,6 +94,7 @@ def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
     """One parcel as a GeoJSON Feature, its version as the ETag."""
     row = _require_parcel(state, parcel_id).loc[[parcel_id]]
     feature = feature_collection(row)["features"][0]
+    feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
     version = int(row["version"].iloc[0])
     return GeoJSONResponse(feature, headers={"ETag": f'"{version}"'})
 
