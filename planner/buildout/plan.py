@@ -36,7 +36,9 @@ from planner.buildout.works import drawn_works, given_works, work_frame
 from planner.errors import Problem, WorkError
 from planner.vocab import CHECKLIST_ITEMS, NETWORKS, WORK_KINDS
 
-__all__ = ["Plan", "PlanOptions", "default_targets", "land_price_per_mu", "make_plan", "plan_needs"]
+__all__ = [
+    "Plan", "PlanOptions", "default_targets", "demand_by_quarter", "land_price_per_mu", "make_plan", "plan_needs",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class Plan:
     """The works chosen with their geometry (the works table's rows)."""
     area_mu: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     """Every parcel's area (亩), by ``parcel_id``."""
+    demand_later_mu: float | None = None
+    """Pipeline demand (亩) wanted after the plan's last quarter (``None``: no pipeline demand given)."""
 
     @property
     def cost_wan(self) -> float:
@@ -141,6 +145,7 @@ class Plan:
             "no_longer_ready": list(self.scenario.no_longer_ready),
             "blocked": int(self.needs.blocked["parcel_id"].nunique()) if len(self.needs.blocked) else 0,
             "forecast": [_plain_row(r) for r in self.forecast.to_dict("records")],
+            "demand_later_mu": self.demand_later_mu,
             "problems": [p.as_dict() for p in self.problems],
             "parcels": len(area),
         }
@@ -237,6 +242,7 @@ def make_plan(
     before: ReadinessRun | None = None,
     projects: Mapping[str, list[str]] | None = None,
     prepared: tuple[Needs, list[Problem]] | None = None,
+    demand: Sequence[tuple[date | None, float]] = (),
 ) -> Plan:
     """Plan the works that make the most ``targets`` land ready within the budget, verified on the network model.
 
@@ -244,7 +250,9 @@ def make_plan(
     :func:`default_targets`); ``given``: source upgrades of a works file
     (:func:`~planner.buildout.works.given_works`); ``before``: readiness as the park is
     (computed if not given); ``projects``: for pipeline targets, the projects each parcel serves;
-    ``prepared``: :func:`plan_needs` of the same park, targets and works, already worked out.
+    ``prepared``: :func:`plan_needs` of the same park, targets and works, already worked out;
+    ``demand``: the pipeline's land (亩) and the date each project wants to start (``None``: now),
+    set beside the forecast by quarter (:func:`demand_by_quarter`).
     """
     options.check()
     before = before or readiness_of(inputs)
@@ -264,8 +272,33 @@ def make_plan(
     start = pd.Timestamp(options.start or date.today())
     table, forecast = _schedule(needs, choice, start, set(scenario.newly_ready), projects or {})
     area = pd.Series(inputs.parcels["area_mu"].to_numpy(dtype=float), index=inputs.parcels["parcel_id"].to_numpy())
+    later = None
+    if demand:
+        forecast, later = demand_by_quarter(forecast, demand, start)
     return Plan(options, table, scenario.newly_ready, forecast, choice, fast, needs, scenario, price, list(problems),
-                dict(projects or {}), chosen, area)  # fmt: skip
+                dict(projects or {}), chosen, area, later)  # fmt: skip
+
+
+def demand_by_quarter(
+    forecast: pd.DataFrame, demand: Sequence[tuple[date | None, float]], start: pd.Timestamp
+) -> tuple[pd.DataFrame, float]:
+    """The pipeline's demand beside the ready-land forecast: 亩 wanted in each quarter, running total, shortfall.
+
+    A project wants its land in the quarter of its start date; one with no date, or a date
+    before the plan starts, wants it in the first quarter. ``shortfall_mu``: demand so far
+    not met by land made ready so far. Returns the forecast with ``demand_mu``,
+    ``cumulative_demand_mu``, ``shortfall_mu``, and the demand after the last quarter (亩).
+    """
+    first = start.year * 4 + start.quarter - 1
+    k = np.array([0 if d is None else max(d.year * 4 + (d.month - 1) // 3 - first, 0) for d, _ in demand], dtype=int)
+    mu = np.array([float(m) for _, m in demand], dtype=float)
+    n = len(forecast)
+    wanted = np.bincount(k[k < n], weights=mu[k < n], minlength=n)
+    out = forecast.copy()
+    out["demand_mu"] = wanted
+    out["cumulative_demand_mu"] = np.cumsum(wanted)
+    out["shortfall_mu"] = np.maximum(out["cumulative_demand_mu"] - out["cumulative_mu"], 0.0)
+    return out, float(mu[k >= n].sum())
 
 
 def _date_order(works: pd.DataFrame) -> list[Problem]:

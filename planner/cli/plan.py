@@ -110,7 +110,8 @@ def _plan(store: ParkStore, options: PlanOptions, given: list[dict[str, Any]], p
     if projects is not None:
         index = SiteIndex.from_store(store, run=before)
         targets, serves = pipeline_land(index, projects)
-    return make_plan(inputs, options, targets=targets, given=given, before=before, projects=serves)
+    demand = [(p.earliest_start, p.target_mu) for p in projects or []]
+    return make_plan(inputs, options, targets=targets, given=given, before=before, projects=serves, demand=demand)
 
 
 def _read_works(path: Path, language: str) -> list[dict[str, Any]]:
@@ -166,9 +167,27 @@ def _print(result: Plan, language: str) -> None:
         )
     )
     forecast = pd.DataFrame(data["forecast"])
+    if "demand_mu" in forecast:
+        console.print(_demand_table(forecast, data["demand_later_mu"], language))
+        return
     shown = forecast[forecast["parcels"] > 0] if len(forecast) else forecast
     for row in shown.itertuples(index=False):
         console.print(f"  {row.quarter}: +{row.area_mu:,.1f} {tr(language, '亩', 'mu')} → {row.cumulative_mu:,.1f}")
+
+
+def _demand_table(forecast: pd.DataFrame, later_mu: float, language: str) -> Table:
+    """The ready land forecast by quarter beside the pipeline's demand (亩), and the shortfall."""
+    table = Table(
+        title=tr(language, "熟地供应与招商需求（按季度，亩）", "Ready land and pipeline demand by quarter (亩)"),
+        caption=tr(language, f"计划期后需求 {later_mu:,.1f} 亩", f"demand after the plan: {later_mu:,.1f} 亩"),
+    )
+    for zh, en in (("季度", "quarter"), ("新增熟地", "made ready"), ("累计熟地", "ready so far"),
+                   ("需求", "demand"), ("累计需求", "demand so far"), ("缺口", "shortfall")):  # fmt: skip
+        table.add_column(tr(language, zh, en), justify="left" if zh == "季度" else "right")
+    for row in forecast.itertuples(index=False):
+        table.add_row(row.quarter, f"{row.area_mu:,.1f}", f"{row.cumulative_mu:,.1f}", f"{row.demand_mu:,.1f}",
+                      f"{row.cumulative_demand_mu:,.1f}", f"{row.shortfall_mu:,.1f}")  # fmt: skip
+    return table
 
 
 def _method(method: str, language: str) -> str:

@@ -61,14 +61,16 @@ def _plan(state: ParkState, request: PlanQuery, projects: list[dict[str, Any]], 
     """The plan of the park as it is now (its readiness inputs read once per state of the park)."""
     inputs = state.cached("readiness_inputs", lambda: readiness_inputs(state.store))
     before = readiness_run(state)
-    targets, serves, prepared = None, None, None
+    targets, serves, prepared, demand = None, None, None, []
     if projects:
-        targets, serves = pipeline_land(site_index(state), parse_projects(projects))
+        batch = parse_projects(projects)
+        targets, serves = pipeline_land(site_index(state), batch)
+        demand = [(p.earliest_start, p.target_mu) for p in batch]
     if not projects and not works:  # the park's reserved land: what it needs is the same for every budget
         key = f"plan_needs:{request.candidates}"
         prepared = state.cached(key, lambda: plan_needs(inputs, before, candidates=request.candidates))
     plan = make_plan(inputs, request.options(), targets=targets, given=works, before=before, projects=serves,
-                     prepared=prepared)  # fmt: skip
+                     prepared=prepared, demand=demand)  # fmt: skip
     return plan.to_dict(request.lang)
 
 
