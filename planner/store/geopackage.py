@@ -8,7 +8,9 @@ as enum constraints, which QGIS shows as aliases and value lists.
 
 Writes go through :mod:`sqlite3` in one ``BEGIN IMMEDIATE`` … ``COMMIT``: a
 failure anywhere rolls the whole write back, and the file is left as it was.
-The rollback journal (not WAL) keeps the park a single file.
+The rollback journal (not WAL) keeps the park a single file. Edits by other
+clients (QGIS, GDAL, sqlite3) are versioned by triggers (:mod:`planner.store.triggers`);
+a park made before them gets them in its next write.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from planner.store.gpkg_format import (
 )
 from planner.store.layers import LAYERS, LayerSpec, layer_frame
 from planner.store.session import Session
+from planner.store.triggers import GPKG_FLAG, install_gpkg
 
 __all__ = ["GeoPackageStore", "create_park"]
 
@@ -116,6 +119,7 @@ def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: 
                     (table, "attributes", table, f"{title} / {text}"),
                 )
             _write_config_rows(conn, config)
+            install_gpkg(conn)
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -316,10 +320,14 @@ class GeoPackageStore(ParkStore):
                 raise StoreLockedError(msg) from None
             session = _GpkgSession(conn, getattr(self, "_srs_id", None))
             try:
+                if write:  # the flag that keeps the triggers off the planner's own writes (planner.store.triggers)
+                    install_gpkg(conn)
+                    conn.execute(f"INSERT OR REPLACE INTO {GPKG_FLAG} (id) VALUES (1)")
                 yield session
                 if write:
                     for layer in session.touched:
                         session.update_extent(layer)
+                    conn.execute(f"DELETE FROM {GPKG_FLAG}")
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:  # SQLite may have rolled back already (a disk error)

@@ -34,7 +34,9 @@ park go one at a time: the version check, the overlap check with stored
 parcels and the new ids of one write all see what the writer before it
 committed. Updates are also conditional (``WHERE version = <the version read>``)
 and their row count is checked, so a writer that bypasses the planner cannot
-be overwritten either. Any error rolls the whole transaction back.
+be overwritten either. Any error rolls the whole transaction back. Edits by
+other clients (QGIS, psql) are versioned by a trigger that takes the same lock
+(:mod:`planner.store.triggers`); a park made before it gets it in its next write.
 Rows go in with ``COPY`` (inserts directly; updates through a temporary table
 and one ``UPDATE … FROM``), geometries as EWKB (WKB with the SRID), and come out
 with ``ST_AsBinary`` (:mod:`planner.store.postgis_session`); the tables are made by
@@ -62,6 +64,7 @@ from planner.store.layers import LAYERS
 from planner.store.postgis_schema import add_columns_ddl, missing_columns, schema_ddl, write_config_rows
 from planner.store.postgis_session import PostGISSession, scalar
 from planner.store.session import Session
+from planner.store.triggers import PG_FLAG, install_pg, pg_triggers_sql
 
 __all__ = ["PostGISStore", "create_park", "drop_park", "is_postgis_uri", "list_parks", "redact"]
 
@@ -219,6 +222,7 @@ def create_park(uri: str, config: ParkConfig, *, overwrite: bool = False) -> Pos
                     _drop_schema(conn, config.park_id, row[0])
                 schema = _schema_name(conn, config.park_id)
                 conn.execute(schema_ddl(schema, config.crs_epsg))
+                conn.execute(pg_triggers_sql(schema, _LOCK_CLASS))
                 conn.execute(
                     "INSERT INTO planner.parks (park_id, schema_name, name, crs_epsg) VALUES (%s, %s, %s, %s)",
                     (config.park_id, schema, config.name, config.crs_epsg),
@@ -275,6 +279,7 @@ class PostGISStore(ParkStore):
         self._folder = Path(folder) if folder is not None else None
         self._lock = threading.RLock()
         self._conn: psycopg.Connection | None = None
+        self._triggers_seen = False
         conn = self._connection(shown_db)
         try:
             self._find_park(conn, park, shown_db)
@@ -382,6 +387,10 @@ class PostGISStore(ParkStore):
                     if write:
                         conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{_LOCK_TIMEOUT_S}s")))
                         conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
+                        # the flag that keeps the triggers off the planner's own writes (planner.store.triggers)
+                        conn.execute("SELECT set_config(%s, 'on', true)", (PG_FLAG,))
+                        if not self._triggers_seen:
+                            self._triggers_seen = not install_pg(conn, self.schema, _LOCK_CLASS)
                     else:
                         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     yield PostGISSession(conn, self.schema, getattr(self, "_srs_id", None))

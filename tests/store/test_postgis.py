@@ -276,7 +276,10 @@ def _wait_for_lock_waiters(conn: psycopg.Connection, n: int) -> None:
 
 
 def test_an_update_behind_the_planners_back_is_not_overwritten(store):
-    """A writer that bypasses the planner (plain SQL) bumps the version mid-transaction: the update is refused."""
+    """A writer that bypasses the planner and its triggers bumps the version mid-transaction: the update is refused.
+
+    (A plain SQL edit through the triggers waits for the planner's write lock instead; see test_external_edits.)
+    """
     store.write_parcels(grid_parcels(2), by="a")
     stale = "parcel 'P001' is at version 5, but the edit was based on version 1"
 
@@ -284,6 +287,7 @@ def test_an_update_behind_the_planners_back_is_not_overwritten(store):
         with store._transaction(write=True) as s:
             rows = s.select("parcels", ids=["P001"])
             with pg_connect(store) as other:
+                other.execute("SET planner.writing = 'on'")  # the triggers would wait for the planner's lock
                 other.execute(f"UPDATE \"{store.schema}\".parcels SET version = 5, name = 'x' WHERE parcel_id = 'P001'")
             rows["version"] = pd.array([2], dtype="Int64")
             s.update("parcels", rows)
