@@ -97,7 +97,9 @@ def test_land_indicators_judge_idle_land_as_stored_or_as_of_a_date(store):
     never = land_indicators(store)
     assert never.idle_as_of is None
     assert np.isnan(never.of_park("T1")["idle_area_ha"]) and np.isnan(never.of_park("T1")["idle_land_rate_pct"])
-    assert never.of_park("T1")["supply_rate_pct"] == pytest.approx(200 / 3)  # the rest stands without idle land
+    # the rest stands without idle land; the reserved parcel has no 三通一平, so it is not land
+    # available for supply (开发区土地集约利用评价规程): 2 ha supplied of 2 ha available
+    assert never.of_park("T1")["supply_rate_pct"] == pytest.approx(100.0)
 
     judged = land_indicators(store, as_of="2022-01-01")
     assert judged.idle_as_of == "2022-01-01"

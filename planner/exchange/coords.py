@@ -24,6 +24,7 @@ names), and then reported as a repair; otherwise the finding refuses the import.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -43,9 +44,9 @@ from planner.crs import (
     wgs84_to_gcj02,
     zone_of_epsg,
 )
-from planner.errors import Problem
+from planner.errors import CRSError, Problem
 
-__all__ = ["CoordinateCheck", "check_coordinates", "crs_problem", "gcj02_distances"]
+__all__ = ["CoordinateCheck", "check_coordinates", "crs_problem", "gcj02_distances", "middle_longitude"]
 
 _PREFIX = 1_000_000.0
 _NORTHING = (250_000.0, 6_200_000.0)  # 2.3°N to 56°N, metres from the equator
@@ -514,3 +515,21 @@ def to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = geoms.copy()
     out[present] = shapely.transform(geoms[present], lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
     return lonlat.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=CGCS2000))
+
+
+def middle_longitude(frames: Iterable[gpd.GeoDataFrame]) -> float:
+    """The median CGCS2000 longitude of the finite points of ``frames`` (to choose a new park's zone)."""
+    lons = []
+    for frame in frames:
+        geoms = frame.geometry.to_numpy()
+        present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+        if not present.any() or frame.crs is None:
+            continue
+        xy = shapely.get_coordinates(geoms[present])
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        lon, _ = transformer(pyproj.CRS(frame.crs).to_wkt(), f"EPSG:{CGCS2000}").transform(xy[:, 0], xy[:, 1])
+        lons.append(np.asarray(lon))
+    if not lons or not np.concatenate(lons).size:
+        msg = "the file has no coordinates to choose the park's Gauss–Krüger zone from"
+        raise CRSError(msg)
+    return float(np.nanmedian(np.concatenate(lons)))

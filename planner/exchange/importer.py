@@ -30,12 +30,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
 from planner.config import ParkConfig
-from planner.crs import CGCS2000, gk_epsg, transformer
+from planner.crs import gk_epsg
 from planner.errors import CRSError, Problem, ValidationError
-from planner.exchange.coords import check_coordinates
+from planner.exchange.coords import check_coordinates, middle_longitude
 from planner.exchange.features import (
     LEFT_OUT,
     LEFT_OUT_NOTE,
@@ -586,20 +585,7 @@ def _new_park_config(
     park: Path, frames: dict[str, gpd.GeoDataFrame], park_id: str | None, park_name: str | None
 ) -> ParkConfig:
     """A new park's configuration: its Gauss–Krüger zone from the data's middle longitude."""
-    lons = []
-    for frame in frames.values():
-        geoms = frame.geometry.to_numpy()
-        present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-        if not present.any() or frame.crs is None:
-            continue
-        xy = shapely.get_coordinates(geoms[present])
-        xy = xy[np.isfinite(xy).all(axis=1)]
-        lon, _ = transformer(pyproj.CRS(frame.crs).to_wkt(), f"EPSG:{CGCS2000}").transform(xy[:, 0], xy[:, 1])
-        lons.append(np.asarray(lon))
-    if not lons or not np.concatenate(lons).size:
-        msg = "the file has no coordinates to choose the park's Gauss–Krüger zone from"
-        raise CRSError(msg)
-    lon = float(np.nanmedian(np.concatenate(lons)))
+    lon = middle_longitude(frames.values())
     if park_id is None and "parcels" in frames and "park_id" in frames["parcels"]:
         given = frames["parcels"]["park_id"].dropna().astype(str).unique()
         park_id = str(given[0]) if len(given) == 1 else None  # the park the parcels say they belong to
