@@ -33,6 +33,10 @@ def _drop_columns(store, columns) -> None:
     """Make the store look as an earlier version made it: without ``columns`` in its parcel table."""
     if isinstance(store, GeoPackageStore):
         conn = sqlite3.connect(store.path)
+        for (trigger,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'planner_v%'"
+        ).fetchall():
+            conn.execute(f'DROP TRIGGER "{trigger}"')  # an earlier version made no triggers; they name every column
         for column in columns:
             conn.execute(f'ALTER TABLE parcels DROP COLUMN "{column}"')
             conn.execute("DELETE FROM gpkg_data_columns WHERE table_name = 'parcels' AND column_name = ?", (column,))
