@@ -1,12 +1,14 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   creates .venv, installs the planner, builds the demo park (ARGS are passed on)
-#   make test   creates .venv with the dev extras and runs the whole test suite
+#   make test   creates .venv with the dev extras and runs the whole test suite, one worker per core
+#               (PYTEST_WORKERS=0 runs it in one process)
 #   make bench  runs the benchmarks (BENCH_ARGS="--quick" for small sizes, or names: "store siting")
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 
 .PHONY: demo test bench lint format clean
@@ -27,7 +29,7 @@ demo: $(VENV)/.installed
 	$(BIN)/planner demo $(ARGS)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import PlannerError, Problem, StaleResultError, VersionConflictError
+from planner.failpoints import reach
 from planner.infra.coverage import Coverage
 from planner.infra.layers import line_layer
 from planner.infra.park import park_coverage
@@ -372,6 +373,8 @@ def recompute_after_edit(store: ParkStore, user: str, changed: set[str]) -> list
         steps.append(("七通一平", lambda: update_readiness(store, by=user)))
     if "idle_as_of" in meta and changed & IDLE_INPUTS:
         steps.append(("闲置土地", lambda: update_idle(store, meta["idle_as_of"], by=user)))
+    if steps:
+        reach("analysis.recompute.before")
     for name, step in steps:
         for attempt in range(2):
             try:

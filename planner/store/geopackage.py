@@ -31,6 +31,7 @@ import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
+from planner.failpoints import reach
 from planner.fields import Field
 from planner.store.base import ParkStore
 from planner.store.failures import plainly
@@ -328,7 +329,10 @@ class GeoPackageStore(ParkStore):
                     for layer in session.touched:
                         session.update_extent(layer)
                     conn.execute(f"DELETE FROM {GPKG_FLAG}")
+                    reach("store.commit.before")
                 conn.execute("COMMIT")
+                if write:
+                    reach("store.commit.after")
             except BaseException:
                 if conn.in_transaction:  # SQLite may have rolled back already (a disk error)
                     conn.execute("ROLLBACK")

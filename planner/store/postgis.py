@@ -58,6 +58,7 @@ from psycopg import sql
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
+from planner.failpoints import reach
 from planner.store.base import ParkStore
 from planner.store.failures import plainly
 from planner.store.layers import LAYERS
@@ -394,6 +395,10 @@ class PostGISStore(ParkStore):
                     else:
                         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     yield PostGISSession(conn, self.schema, getattr(self, "_srs_id", None))
+                    if write:
+                        reach("store.commit.before")
+                if write:
+                    reach("store.commit.after")
             except psycopg.errors.LockNotAvailable:
                 msg = f"park {self.park_id!r} in {self.uri} is locked by another writer; nothing was written"
                 raise StoreLockedError(msg) from None

@@ -116,7 +116,12 @@ def test_a_lost_or_read_only_database_and_a_held_lock_answer_503(small_api, capl
 
     database = small_api.store.location.split("?")[0]
     with psycopg.connect(database, autocommit=True) as admin:
-        pids = [r[0] for r in admin.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'planner'")]
+        pids = [
+            r[0]
+            for r in admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'planner' AND datname = current_database()"
+            )
+        ]
         for pid in pids:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         with caplog.at_level(logging.ERROR, logger="planner.api"):
