@@ -173,8 +173,10 @@ def _problem(err: Mapping[str, Any]) -> dict[str, Any]:
     where = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body", "header")]
     name = ".".join(where) or None
     text = err.get("msg", "invalid value")
+    if err.get("type") == "string_type" and isinstance(err.get("input"), bool):
+        text = f"{err['input']} is a yes/no value, not text"
     allowed = err.get("ctx", {}).get("expected")
-    if allowed:
+    if allowed and str(allowed) not in text:  # pydantic's message may list them already: say them once
         text += f"; allowed: {allowed}"
     given = err.get("input")
     if given is not None and not isinstance(given, dict | list):
