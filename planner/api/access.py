@@ -35,7 +35,7 @@ def _user(scope: Scope) -> str:
 
 
 class AccessLog:
-    """ASGI middleware writing the access line of each HTTP request once its answer has started."""
+    """ASGI middleware writing the access line of each HTTP request as its answer's last part is sent."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -47,20 +47,29 @@ class AccessLog:
             return
         start = time.perf_counter()
         status = 500  # an answer that never started is a failure
+        logged = False
+
+        def log() -> None:
+            nonlocal logged
+            logged = True
+            if access_log.isEnabledFor(logging.INFO):
+                took_ms = (time.perf_counter() - start) * 1000
+                path = scope.get("root_path", "") + scope.get("path", "")
+                access_log.info("%s %s %d %.1f ms user=%s", scope["method"], path, status, took_ms, _user(scope))
 
         async def noting(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body", False) and not logged:
+                log()  # before the last of the body leaves: the line is written by the time the client has it
             await send(message)
 
         try:
             await self.app(scope, receive, noting)
         finally:
-            if access_log.isEnabledFor(logging.INFO):
-                took_ms = (time.perf_counter() - start) * 1000
-                path = scope.get("root_path", "") + scope.get("path", "")
-                access_log.info("%s %s %d %.1f ms user=%s", scope["method"], path, status, took_ms, _user(scope))
+            if not logged:
+                log()
 
 
 def configure_access_log() -> None:

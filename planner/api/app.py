@@ -25,7 +25,7 @@ from planner.api.access import AccessLog
 from planner.api.auth import Token
 from planner.api.docs import add_docs
 from planner.api.errors import ERROR_RESPONSES, add_exception_handlers, error_response
-from planner.api.routes import export, idle, infra, page, parcels, plan, siting, stats, tiles
+from planner.api.routes import desk, export, idle, infra, page, parcels, plan, siting, stats, tiles
 from planner.api.state import ParkState
 from planner.errors import ConfigError
 from planner.store.base import ParkStore
@@ -36,8 +36,8 @@ _DESCRIPTION = (
     "宗地、七通一平、闲置土地、统计、管网、招商选址与成果导出。Parcels, readiness (七通一平), idle land, "
     "statistics, networks, siting and exports for Chinese industrial parks. GeoJSON is RFC 7946 (WGS84)."
 )
-_ROUTERS = (parcels.router, idle.router, stats.router, infra.router, siting.router, plan.router, export.router,
-            tiles.router, page.router)  # fmt: skip
+_ROUTERS = (desk.router, parcels.router, idle.router, stats.router, infra.router, siting.router, plan.router,
+            export.router, tiles.router, page.router)  # fmt: skip
 
 
 class _BodyLimit(BaseHTTPMiddleware):
@@ -105,6 +105,7 @@ def create_app(
     for router in _ROUTERS:
         app.include_router(router)
     add_docs(app)  # Swagger UI from the installed bundle: /docs opens with no network
+    desk.add_assets(app)  # the desk's scripts beside the map, and the charting library, served from the package
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
     app.add_middleware(AccessLog)  # outermost: every answer is logged, refusals of the body limit too
     add_exception_handlers(app)
