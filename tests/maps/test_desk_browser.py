@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+import openpyxl
 import pytest
+import requests
 
 from planner.api import create_app
 from tests.api.conftest import TOKENS, park_copy, serve
@@ -65,6 +70,7 @@ def test_an_editor_changes_a_status_and_the_table_dashboard_and_map_show_it(page
     page.wait_for_function("() => window.plannerDesk.data.status", timeout=30_000)
     counts = dict(page.evaluate("() => window.plannerDesk.data.status.rows"))
     assert page.evaluate("() => window.plannerDesk.data.classes.rows.length") > 0
+    page.mouse.move(300, 880)  # away from the layer control, which opens under the pointer
     page.screenshot(path=artifact("desk-dashboard.png"))
     _open_parcel(page, PID)
     page.select_option("#desk-edit select[name=status]", "under_construction")
@@ -91,6 +97,7 @@ def test_an_editor_changes_a_status_and_the_table_dashboard_and_map_show_it(page
     page.click("#desk-table th[data-sort=updated_at]")  # newest first
     page.wait_for_function("id => document.querySelector('#desk-table tbody tr')?.dataset.id === id", arg=PID)
     assert "在建" in page.inner_text(f"#desk-table tr[data-id='{PID}'] td.status")
+    page.mouse.move(300, 880)
     page.screenshot(path=artifact("desk-table.png"))
     # the map as served now: its popup for the parcel says 在建
     page.goto(url + "/")
@@ -131,7 +138,11 @@ def test_a_viewer_sees_no_edit_form(page, served):
     url, _ = served
     _desk(page, url, VIEWER_TOKEN)
     _open_parcel(page, PID)
-    assert "王科长" in page.inner_text("#desk-who")
+    assert "王科长" in page.inner_text("#desk-who") and "查看" in page.inner_text("#desk-who")
+    page.click("#planner-lang")  # the page's language switch: the desk follows
+    assert "viewer" in page.inner_text("#desk-who") and "查看" not in page.inner_text("#desk-who")
+    assert "supply status" in page.inner_text("#pane-parcel") and "Parcels" in page.inner_text("#desk header")
+    page.click("#planner-lang")
     assert page.locator("#desk-edit").count() == 0 and page.locator("#desk-save").count() == 0
     page.reload()
     page.wait_for_function("() => window.plannerDesk && window.plannerDesk.ready", timeout=30_000)
@@ -144,3 +155,42 @@ def test_a_viewer_sees_no_edit_form(page, served):
     signed_out.wait_for_function("() => document.querySelector('#desk-who').textContent.includes('未登录')")
     _open_parcel(signed_out, PID)
     assert signed_out.locator("#desk-edit").count() == 0
+
+
+def test_each_chart_downloads_as_png_and_its_data_as_excel(page, served):
+    url, _ = served
+    _desk(page, url)
+    page.click("#desk header button[data-pane=dash]")
+    page.wait_for_function(
+        "() => window.plannerDesk.data.idle && window.plannerDesk.data.idle.rows.length", timeout=30_000
+    )
+    with page.expect_download() as png:
+        page.click("button[data-png=idle]")
+    image = Path(png.value.path()).read_bytes()
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(image) > 5_000
+    with page.expect_download() as sheet:
+        page.click("button[data-xlsx=idle]")
+    assert sheet.value.suggested_filename == "闲置土地与闲置费.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(Path(sheet.value.path()).read_bytes()))
+    rows = list(book.active.iter_rows(values_only=True))
+    # worked out here from /idle, independently of the page: area and fees by disposal stage
+    idle = requests.get(url + "/idle", timeout=60).json()
+    by_stage: dict[str, list[float]] = {}
+    for f in idle["features"]:
+        p = f["properties"]
+        sums = by_stage.setdefault(p["disposal_stage_zh"] or "未定", [0.0, 0.0, 0.0])
+        sums[0] += p["area_mu"] or 0
+        sums[1] += p["idle_fee_wan"] or 0
+        sums[2] += p["idle_fee_paid_wan"] or 0
+    assert rows[0] == ("处置阶段", "面积（亩）", "闲置费（万元）", "已缴（万元）")
+    table = {r[0]: r[1:] for r in rows[1 : 1 + len(by_stage)]}
+    assert set(table) == set(by_stage)
+    for stage, sums in by_stage.items():
+        assert table[stage] == pytest.approx([round(v, 2) for v in sums], abs=0.006)
+    assert sum(v[0] for v in table.values()) == pytest.approx(idle["area_mu"], abs=0.02)
+    # ready land by size band: the bands add up to the ready land /stats counts
+    bands = page.evaluate("() => window.plannerDesk.data.bands.rows")
+    ready = requests.get(url + "/stats", timeout=60).json()["ready"]
+    assert sum(b[1] for b in bands) == ready["parcels"]
+    assert sum(b[2] for b in bands) == pytest.approx(ready["area_mu"], abs=0.05)
+    assert page.errors == []

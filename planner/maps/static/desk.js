@@ -73,14 +73,23 @@
       '<div class="pane" id="pane-parcel"><p>' + t("在表中或地图弹窗中选择一宗地。", "Pick a parcel in the table or a map popup.") + "</p></div>" +
       signPane() + "</div>";
     document.body.appendChild(root);
-    open.onclick = function () { root.classList.remove("closed"); };
-    $("#desk-close").onclick = function () { root.classList.add("closed"); };
+    open.onclick = function () { opened(true); };
+    $("#desk-close").onclick = function () { opened(false); };
     root.querySelectorAll("header .tabs button").forEach(function (b) {
       b.onclick = function () { show(b.getAttribute("data-pane")); };
     });
   }
+  function opened(yes) {  // the map gives the desk its room, beside it rather than under it
+    $("#desk").classList.toggle("closed", !yes);
+    $("#desk-open").style.display = yes ? "none" : "";
+    var map = window.plannerMap;
+    if (!map) { return; }
+    var box = map.getContainer();
+    box.style.width = yes ? "calc(100% - " + $("#desk").offsetWidth + "px)" : "";
+    map.invalidateSize();
+  }
   function show(name) {
-    $("#desk").classList.remove("closed");
+    if ($("#desk").classList.contains("closed")) { opened(true); }
     document.querySelectorAll("#desk header .tabs button").forEach(function (b) {
       b.classList.toggle("on", b.getAttribute("data-pane") === name);
     });
@@ -126,7 +135,7 @@
 
   // --- the parcel table ----------------------------------------------------------------------------------------
   function tablePane() {
-    var options = '<option value="">' + t("全部", "all") + "</option>";
+    var options = '<option value="">全部 / all</option>';
     var status = options + Object.keys(STATUSES).map(function (k) {
       return '<option value="' + k + '">' + STATUSES[k][0] + " / " + STATUSES[k][1] + "</option>"; }).join("");
     var yesNo = function (yes, no) { return options + '<option value="true">' + yes + '</option><option value="false">' + no + "</option>"; };
@@ -431,7 +440,7 @@
   function note(key, text) { $("#chart-" + key + " .note").innerHTML = text || ""; }
   function bars(key, categories, series, extra) {
     chart(key).setOption(Object.assign({animation: false, tooltip: {trigger: "axis"}, legend: {top: 0},
-      grid: {left: 60, right: 16, top: 30, bottom: 60}, xAxis: {type: "category", data: categories, axisLabel: {rotate: 30, fontSize: 10}},
+      grid: {left: 60, right: 40, top: 30, bottom: 70}, xAxis: {type: "category", data: categories, axisLabel: {rotate: 30, fontSize: 10}},
       yAxis: {type: "value"}, series: series.map(function (s) { return Object.assign({type: "bar"}, s); })}, extra || {}), true);
   }
   function statusChart(stats) {
