@@ -70,8 +70,11 @@ def test_an_editor_changes_a_status_and_the_table_dashboard_and_map_show_it(page
     page.wait_for_function("() => window.plannerDesk.data.status", timeout=30_000)
     counts = dict(page.evaluate("() => window.plannerDesk.data.status.rows"))
     assert page.evaluate("() => window.plannerDesk.data.classes.rows.length") > 0
-    page.mouse.move(300, 880)  # away from the layer control, which opens under the pointer
+    page.set_viewport_size({"width": 1400, "height": 2000})  # tall enough to show every chart
+    page.wait_for_function("() => Object.values(window.plannerDesk.charts).every(c => c.getWidth() > 0)")
+    page.evaluate("() => Object.values(window.plannerDesk.charts).forEach(c => c.resize())")
     page.screenshot(path=artifact("desk-dashboard.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
     _open_parcel(page, PID)
     page.select_option("#desk-edit select[name=status]", "under_construction")
     page.click("#desk-save")

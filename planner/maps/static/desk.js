@@ -454,8 +454,12 @@
       return [en() ? i.label_en : i.label, i.value, i.national_2019, Math.round(i.value / i.national_2019 * 1000) / 10];
     });
     desk.data.indicators = {columns: en() ? ["indicator", "park", "national 2019", "park / national (%)"] : ["指标", "本园区", "全国2019", "本园区/全国（%）"], rows: rows};
-    bars("indicators", rows.map(function (r) { return r[0]; }), [{name: en() ? "park / national (%)" : "本园区/全国（%）",
-      data: rows.map(function (r) { return r[3]; }), markLine: {symbol: "none", data: [{yAxis: 100}], label: {formatter: en() ? "national" : "全国"}}}]);
+    var names = rows.map(function (r) { return r[0]; }).reverse();
+    chart("indicators").setOption({animation: false, tooltip: {trigger: "axis"}, grid: {left: 210, right: 50, top: 10, bottom: 24},
+      yAxis: {type: "category", data: names, axisLabel: {fontSize: 10, width: 200, overflow: "truncate"}}, xAxis: {type: "value"},
+      series: [{type: "bar", name: desk.data.indicators.columns[3], data: rows.map(function (r) { return r[3]; }).reverse(),
+        label: {show: true, position: "right", fontSize: 10},
+        markLine: {symbol: "none", data: [{xAxis: 100}], label: {formatter: en() ? "national" : "全国"}}}]}, true);
   }
   function classChart(stats) {
     var counts = stats.evaluation || {};
