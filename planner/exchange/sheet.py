@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -26,7 +27,7 @@ from planner.codes import land_use_codes
 from planner.parcels.schema import FIELD_BY_NAME, label
 from planner.vocab import CHECKLIST_ITEMS
 
-__all__ = ["TABLE_COLUMNS", "csv_bytes", "parcel_table", "sheet_name", "xlsx_bytes"]
+__all__ = ["TABLE_COLUMNS", "csv_bytes", "parcel_table", "sheet_name", "unwritable", "xlsx_bytes"]
 
 TABLE_COLUMNS = (
     "parcel_id", "name", "holder", "status", "supply_mode", "land_use", "industry", "area_mu", "ready",
@@ -92,6 +93,26 @@ def sheet_name(title: str) -> str:
     return cleaned[:31]
 
 
+def unwritable(text: str) -> str | None:
+    """What in ``text`` no workbook can hold (a control character, a lone surrogate), described; None if nothing."""
+    bad = ILLEGAL_CHARACTERS_RE.search(text)
+    if bad:
+        return f"control character U+{ord(bad.group()):04X} cannot be written to a worksheet"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"lone surrogate U+{ord(text[exc.start]):04X} is not text"
+    return None
+
+
+def _text(value: str) -> str:
+    """Text a worksheet can hold: a character it cannot is written as U+FFFD (stored text is never refused here)."""
+    if unwritable(value) is None:
+        return value
+    cleaned = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return cleaned.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate: ?
+
+
 def _cell(value: Any) -> Any:
     """A value as openpyxl writes it: numbers and dates as such, a missing value empty, the rest as text."""
     if value is None or (not isinstance(value, str | bytes | list | tuple | dict) and pd.isna(value)):
@@ -104,7 +125,7 @@ def _cell(value: Any) -> Any:
         return value
     if hasattr(value, "item"):  # a NumPy scalar
         return value.item()
-    return str(value)
+    return _text(str(value))
 
 
 def xlsx_bytes(table: pd.DataFrame, *, title: str = "Sheet1", notes: Sequence[str] = ()) -> bytes:
@@ -112,8 +133,8 @@ def xlsx_bytes(table: pd.DataFrame, *, title: str = "Sheet1", notes: Sequence[st
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = sheet_name(title)
-    sheet.append([str(c) for c in table.columns])
+    sheet.title = sheet_name(_text(title))
+    sheet.append([_text(str(c)) for c in table.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.itertuples(index=False):
@@ -127,7 +148,7 @@ def xlsx_bytes(table: pd.DataFrame, *, title: str = "Sheet1", notes: Sequence[st
     if notes:
         sheet.append([])
         for note in notes:
-            sheet.append([note])
+            sheet.append([_text(note)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -117,3 +117,12 @@ def test_the_openapi_declares_bearer_and_typed_bodies(api):
     )
     match = spec["paths"]["/siting/match"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert match["$ref"].endswith("/Project")
+
+
+def test_text_no_workbook_can_hold_is_refused_by_place(api):
+    sheet = {"title": "图表", "columns": ["名称", "面积（亩）"], "rows": [["甲", 1.0], ["乙\x07", 2.0]]}
+    got = api.post("/sheet.xlsx", json=sheet)
+    assert got.status_code == 422, got.text
+    error = got.json()["error"]
+    assert error["field"] == "rows" and "`rows[1][0]`" in error["message"] and "U+0007" in error["message"]
+    assert api.post("/sheet.xlsx", json=sheet | {"rows": [], "title": "a\x1fb"}).json()["error"]["field"] == "title"

@@ -24,7 +24,7 @@ from planner.api.auth import find_secret
 from planner.api.deps import Credentials, ParcelFilters, Park, matches, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.state import ParkState
-from planner.exchange.sheet import csv_bytes, parcel_table, xlsx_bytes
+from planner.exchange.sheet import csv_bytes, parcel_table, unwritable, xlsx_bytes
 from planner.maps.desk import STATIC_DIR
 
 __all__ = ["ASSETS_URL", "XLSX_MEDIA", "Sheet", "add_assets", "router"]
@@ -125,6 +125,19 @@ class Sheet(BaseModel):
     notes: list[str] = Field(default_factory=list, max_length=20, description="lines written under the table")
 
 
+def _check_text(sheet: Sheet) -> None:
+    """Refuse (422, naming the place) text no workbook can hold: a control character, a lone surrogate."""
+    texts = [("title", sheet.title)] + [(f"columns[{k}]", c) for k, c in enumerate(sheet.columns)]
+    texts += [(f"notes[{k}]", n) for k, n in enumerate(sheet.notes)]
+    texts += [
+        (f"rows[{i}][{j}]", v) for i, row in enumerate(sheet.rows) for j, v in enumerate(row) if isinstance(v, str)
+    ]
+    for where, text in texts:
+        problem = unwritable(text)
+        if problem:
+            raise ApiError(422, f"`{where}`: {problem}", field=where.split("[")[0])
+
+
 @router.post(
     "/sheet.xlsx",
     summary="图表数据（Excel）/ A chart's data as Excel",
@@ -138,6 +151,7 @@ def sheet_xlsx(sheet: Sheet) -> Response:
         if len(row) != len(sheet.columns):
             msg = f"row {k + 1} has {len(row)} values; `columns` names {len(sheet.columns)}"
             raise ApiError(422, msg, field="rows")
+    _check_text(sheet)
     table = pd.DataFrame(sheet.rows, columns=sheet.columns) if sheet.rows else pd.DataFrame(columns=sheet.columns)
     return _download(xlsx_bytes(table, title=sheet.title, notes=sheet.notes), f"{sheet.title}.xlsx", XLSX_MEDIA)
 
