@@ -13,8 +13,6 @@ import pytest
 from planner.vocab import STATUSES
 from tests.api.conftest import EDITOR, VIEWER
 
-pytestmark = pytest.mark.parametrize("backend", ["gpkg"], indirect=True)
-
 
 def _book(content: bytes):
     return openpyxl.load_workbook(io.BytesIO(content)).active
