@@ -64,6 +64,10 @@ def test_the_table_refuses_what_parcels_refuses(api):
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "status"
     message = bad.json()["error"]["message"]
     assert message.count("'planned'") == 1  # the allowed values are said once
+    sort = api.get("/parcels", params={"sort": "holder"}).json()["error"]
+    assert sort["field"] == "sort" and sort["message"] == (
+        "`sort`: allowed: parcel_id, area_mu, name, status, updated_at (- first: descending) (got 'holder')"
+    )
     inverted = api.get("/parcels.csv", params={"min_area_mu": 50, "max_area_mu": 10})
     assert inverted.status_code == 400 and inverted.json()["error"]["field"] == "max_area_mu"
 

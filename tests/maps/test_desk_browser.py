@@ -109,6 +109,11 @@ def test_an_editor_changes_a_status_and_the_table_dashboard_and_map_show_it(page
     page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
     popup = page.inner_text(".leaflet-popup-content")
     assert popup and "在建" in popup and "已供" not in popup
+    # the popup opens the parcel in the desk: the signed-in editor's form and the history
+    page.click(".leaflet-popup-content .desk-open-parcel")
+    page.wait_for_selector("#desk-edit", timeout=10_000)
+    assert page.input_value("#desk-edit select[name=status]") == "under_construction"
+    assert "张工" in page.inner_text("#desk-history")
     assert page.errors == []
 
 
