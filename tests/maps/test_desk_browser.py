@@ -134,7 +134,9 @@ def test_two_editors_change_the_same_parcel_and_the_second_sees_the_conflict(bro
     conflict = second.inner_text("#desk-conflict")
     assert "张工" in conflict and "甲公司" in conflict and "1234.5" in conflict.replace(",", "")
     assert second.input_value("#desk-edit input[name=land_price_wan]") == "1234.5"  # the second's change is kept
+    assert second.input_value("#desk-edit input[name=holder]") == "甲公司"  # over the first's, now in the form
     assert store.get_parcel(PID)["holder"] == "甲公司"
+    second.screenshot(path=artifact("desk-conflict.png"))
     second.click("#desk-save")  # saved on the latest version: only the second's own field is sent
     second.wait_for_selector("#desk-saved", timeout=60_000)
     now = store.get_parcel(PID)

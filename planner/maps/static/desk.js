@@ -256,6 +256,7 @@
     if (value === false) { return t("否", "no"); }
     return esc(typeof value === "number" ? fmt(value) : value);
   }
+  function when(iso) { return esc(String(iso || "").replace("T", " ").slice(0, 16)) + (iso ? " UTC" : ""); }
   function renderParcel() {
     var s = state.parcel;
     var p = s.props;
@@ -268,7 +269,7 @@
     html += "<h4>" + t("变更记录", "History") + '</h4><ol class="history" id="desk-history">' + s.history.slice().reverse().map(function (h) {
       var changes = Object.keys(h.changes || {}).filter(function (k) { return k !== "version" && k !== "updated_at" && k !== "updated_by"; })
         .map(function (k) { var c = h.changes[k]; return esc(k) + ": " + esc(Array.isArray(c) ? c[0] : "") + " → " + esc(Array.isArray(c) ? c[1] : c); });
-      return "<li>" + esc(h.changed_at) + " · " + esc(h.changed_by) + " · v" + esc(h.version) + " · " + changes.join("; ") + "</li>";
+      return "<li>" + when(h.changed_at) + " · " + esc(h.changed_by) + " · v" + esc(h.version) + " · " + changes.join("; ") + "</li>";
     }).join("") + "</ol>";
     $("#pane-parcel").innerHTML = html;
     var form = $("#desk-edit");
@@ -319,14 +320,14 @@
   }
   function submitEdit(form) {
     var s = state.parcel;
-    var base = s.mine ? s.mine.base : s.props;  // after a conflict: what I started from, so only my own changes are sent
+    var base = s.props;  // after a conflict: the latest version, the form showing it with my changes laid over it
     var values = formValues(form);
     var changes = changedFrom(base, values);
     if (!Object.keys(changes).length) { $("#desk-edit-msg").innerHTML = t("没有修改。", "Nothing changed."); return Promise.resolve(); }
     return api("parcels/" + encodeURIComponent(s.id), {method: "PATCH", body: JSON.stringify(changes),
       headers: {"Content-Type": "application/json", "If-Match": '"' + s.version + '"'}}).then(function (r) {
       return r.json().then(function (body) {
-        if (r.status === 409) { return showConflict(base, values, changes); }
+        if (r.status === 409) { return showConflict(changes); }
         if (!r.ok) { $("#desk-edit-msg").innerHTML = '<span class="error">' + esc(errorText(body, r.status)) + "</span>"; return; }
         state.parcel.mine = null;
         state.parcel.conflict = '<p class="ok" id="desk-saved">' + t("已保存，版本 " + body.properties.version, "Saved, version " + body.properties.version) + "</p>";
@@ -334,7 +335,7 @@
       });
     });
   }
-  function showConflict(base, values, changes) {
+  function showConflict(changes) {
     var s = state.parcel;
     return openParcel(s.id).then(function () {
       var theirs = state.parcel.history.filter(function (h) { return h.version > s.version; });
@@ -343,17 +344,18 @@
         Object.keys(h.changes || {}).forEach(function (k) {
           if (k === "version" || k === "updated_at" || k === "updated_by") { return; }
           var c = h.changes[k];
-          lines.push("<li>" + esc(h.changed_by) + " · " + esc(h.changed_at) + " · " + (FIELDS[k] ? pair(FIELDS[k]) : esc(k)) + ": " +
+          lines.push("<li>" + esc(h.changed_by) + " · " + when(h.changed_at) + " · " + (FIELDS[k] ? pair(FIELDS[k]) : esc(k)) + ": " +
             shown(k, Array.isArray(c) ? c[0] : null) + " → <b>" + shown(k, Array.isArray(c) ? c[1] : c) + "</b></li>");
         });
       });
       var yours = Object.keys(changes).map(function (k) { return "<li>" + (FIELDS[k] ? pair(FIELDS[k]) : esc(k)) + ": <b>" + shown(k, changes[k]) + "</b></li>"; });
-      state.parcel.mine = {base: base, values: values};
+      state.parcel.mine = {values: changes};  // only my changes, laid over their version in the form
       state.parcel.conflict = '<div class="conflict" id="desk-conflict"><b>' +
         t("保存未成功：您编辑期间，他人已修改此宗地。", "Not saved: someone else changed this parcel while you were editing.") +
         "</b><p>" + t("对方的修改（已保存）：", "Their change (saved):") + "</p><ul>" + lines.join("") + "</ul><p>" +
         t("您的修改（未保存，仍在表单中）：", "Your change (not saved, still in the form):") + "</p><ul>" + yours.join("") + "</ul><p>" +
-        t("核对后再次点“保存”，将在最新版本上只提交您改动的字段。", "Check, then press Save again: only the fields you changed are sent, on the latest version.") +
+        t("表单已是最新版本并保留了您的修改；核对后再次点“保存”，只提交您改动的字段。",
+          "The form shows the latest version with your change kept; check, then press Save again: only your fields are sent.") +
         "</p></div>";
       renderParcel();
     });
