@@ -34,8 +34,9 @@ def _offline(context) -> None:
 def _desk(page, url: str, token: str | None = None):
     page.goto(url + "/")
     page.wait_for_function("() => window.plannerDesk && window.plannerDesk.ready", timeout=30_000)
-    page.wait_for_selector("#desk-table tbody tr", state="attached", timeout=30_000)
+    assert page.evaluate("() => window.echarts === undefined")  # nothing fetched before the desk opens
     page.click("#desk-open")
+    page.wait_for_selector("#desk-table tbody tr", timeout=30_000)
     if token:
         page.click("#desk header button[data-pane=sign]")
         page.fill("#desk-token", token)

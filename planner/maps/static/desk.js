@@ -79,8 +79,10 @@
       b.onclick = function () { show(b.getAttribute("data-pane")); };
     });
   }
+  var tableLoaded = false;
   function opened(yes) {  // the map gives the desk its room, beside it rather than under it
     $("#desk").classList.toggle("closed", !yes);
+    if (yes && !tableLoaded) { tableLoaded = true; loadTable(); }
     $("#desk-open").style.display = yes ? "none" : "";
     var map = window.plannerMap;
     if (!map) { return; }
@@ -419,7 +421,26 @@
     }).join("") + "</div>";
   }
   var loaded = false;
-  function loadDashboard() { if (!loaded) { loaded = true; return refreshDashboard(); } return Promise.resolve(); }
+  var charting = null;
+  function echartsReady() {  // ECharts (1 MB) is fetched the first time the dashboard opens, from this server
+    if (window.echarts) { return Promise.resolve(); }
+    if (!charting) {
+      charting = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = "assets/echarts.min.js";
+        script.onload = resolve;
+        script.onerror = function () { charting = null; reject(new Error("assets/echarts.min.js")); };
+        document.head.appendChild(script);
+      });
+    }
+    return charting;
+  }
+  function loadDashboard() {
+    if (loaded) { return Promise.resolve(); }
+    return echartsReady().then(function () { loaded = true; return refreshDashboard(); }, function (e) {
+      $("#desk-dash-msg").textContent = (en() ? "cannot load " : "无法加载 ") + e.message;
+    });
+  }
   function getJSON(path) {
     return api(path).then(function (r) { return r.json().then(function (b) { return {ok: r.ok, status: r.status, body: b}; }); });
   }
@@ -534,7 +555,6 @@
 
   function start() {
     build(); bindSign(); bindTable(); bindDashboard(); bindMap();
-    loadTable();
     if (state.token) { signIn(state.token); } else { whoChanged(); }
     desk.ready = true;
   }
