@@ -18,10 +18,7 @@ __all__ = ["STATIC_DIR", "with_desk"]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """The browser files shipped with the package."""
 
-_TAGS = (
-    '<link rel="stylesheet" href="assets/desk.css">'
-    '<script src="assets/desk.js" defer></script>'
-)
+_TAGS = '<link rel="stylesheet" href="assets/desk.css"><script src="assets/desk.js" defer></script>'
 
 
 def with_desk(html: str, *, park: str) -> str:
