@@ -54,4 +54,4 @@ def home(
             )
         )
 
-    return HTMLResponse(with_desk(state.cached(f"map:{lang}:{basemap}", build), park=state.park_id))
+    return HTMLResponse(state.cached(f"map:{lang}:{basemap}", lambda: with_desk(build(), park=state.park_id)))
