@@ -17,7 +17,7 @@
     land_price_wan: ["土地价款（万元）", "land price (10,000 yuan)"],
     investment_total_wan: ["总投资额（万元）", "total investment (10,000 yuan)"],
     investment_actual_wan: ["已完成投资额（万元）", "investment made (10,000 yuan)"]};
-  Object.keys(ITEMS).forEach(function (k) { FIELDS["declared_" + k] = [ITEMS[k][0] + "（申报）", ITEMS[k][1] + " (declared)"]; });
+  Object.keys(ITEMS).forEach(function (k) { FIELDS["declared_" + k] = [ITEMS[k][0] + "（登记）", ITEMS[k][1] + " (declared)"]; });
   var DATES = ["contract_date", "agreed_start_date", "actual_start_date", "agreed_completion_date"];
   var AMOUNTS = ["land_price_wan", "investment_total_wan", "investment_actual_wan"];
   var PAGE = 50;
@@ -287,7 +287,7 @@
       "<label>" + pair(FIELDS.holder) + '<input name="holder" maxlength="200" value="' + esc(p.holder || "") + '"></label>';
     DATES.forEach(function (k) { html += "<label>" + pair(FIELDS[k]) + '<input type="date" name="' + k + '" value="' + esc(p[k] || "") + '"></label>'; });
     AMOUNTS.forEach(function (k) { html += "<label>" + pair(FIELDS[k]) + '<input type="number" step="any" min="0" name="' + k + '" value="' + (p[k] == null ? "" : p[k]) + '"></label>'; });
-    html += "<fieldset><legend>" + t("七通一平（申报）", "declared 七通一平") + "</legend>" + Object.keys(ITEMS).map(function (k) {
+    html += "<fieldset><legend>" + t("七通一平（登记）", "declared 七通一平") + "</legend>" + Object.keys(ITEMS).map(function (k) {
       return '<label><input type="checkbox" name="declared_' + k + '"' + (p["declared_" + k] ? " checked" : "") + ">" + pair(ITEMS[k]) + "</label>";
     }).join("") + "</fieldset>" +
       '<div><button type="submit" id="desk-save">' + t("保存", "Save") + '</button> <span id="desk-edit-msg"></span></div></form>';
