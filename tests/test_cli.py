@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -315,7 +316,12 @@ def test_serve_answers_over_http_until_stopped(park_copy, tmp_path):
         assert health.json()["parks"] == ["CZ-DEMO"]
         ready = requests.get(f"http://127.0.0.1:{port}/parcels", params={"ready": "true", "min_area_mu": 100}).json()
         assert ready["numberMatched"] >= 1
+        me = requests.get(f"http://127.0.0.1:{port}/me", headers={"Authorization": "Bearer editor-token-0123456789"})
+        assert me.json()["user"] == "张工"
     finally:
         server.terminate()
         out, err = server.communicate(timeout=30)
     assert "1 个令牌" in out and "editor-token" not in out + err  # tokens are counted, never printed
+    # the access log on standard error: method, path, status, time, user
+    assert re.search(r"GET /me 200 [0-9.]+ ms user=张工", err), err
+    assert re.search(r"GET /parcels 200 [0-9.]+ ms user=-", err), err

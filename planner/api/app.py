@@ -5,7 +5,8 @@ Answers are JSON, or RFC 7946 GeoJSON (WGS84 lon/lat, right-hand rule, no ``crs`
 member) with every area in 亩 and m². Bad requests get a 4xx whose message names the
 field and what is allowed — never a 500 with a stack trace. Writes need a token
 (``Authorization: Bearer …``) of an editor, and the version the edit is based on
-(``If-Match``); a row changed meanwhile answers 409.
+(``If-Match``); a row changed meanwhile answers 409. ``/docs`` is Swagger UI from bundled files
+(no CDN), and every request is logged on ``planner.api.access`` (never its token).
 
 The routes live in :mod:`planner.api.routes` (one router per resource), what they share
 in :mod:`planner.api.deps`, and the answers to errors in :mod:`planner.api.errors`.
@@ -20,9 +21,11 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import ASGIApp
 
 from planner import __version__
+from planner.api.access import AccessLog
 from planner.api.auth import Token
+from planner.api.docs import add_docs
 from planner.api.errors import ERROR_RESPONSES, add_exception_handlers, error_response
-from planner.api.routes import export, idle, infra, page, parcels, plan, siting, stats, tiles
+from planner.api.routes import desk, export, idle, infra, page, parcels, plan, siting, stats, tiles
 from planner.api.state import ParkState
 from planner.errors import ConfigError
 from planner.store.base import ParkStore
@@ -33,8 +36,8 @@ _DESCRIPTION = (
     "宗地、七通一平、闲置土地、统计、管网、招商选址与成果导出。Parcels, readiness (七通一平), idle land, "
     "statistics, networks, siting and exports for Chinese industrial parks. GeoJSON is RFC 7946 (WGS84)."
 )
-_ROUTERS = (parcels.router, idle.router, stats.router, infra.router, siting.router, plan.router, export.router,
-            tiles.router, page.router)  # fmt: skip
+_ROUTERS = (desk.router, parcels.router, idle.router, stats.router, infra.router, siting.router, plan.router,
+            export.router, tiles.router, page.router)  # fmt: skip
 
 
 class _BodyLimit(BaseHTTPMiddleware):
@@ -95,12 +98,15 @@ def create_app(
     """
     parks = _park_states(stores)
     app = FastAPI(responses=ERROR_RESPONSES, title="园区规划器 API · Park planner API", version=__version__,
-                  description=_DESCRIPTION)  # fmt: skip
+                  description=_DESCRIPTION, docs_url=None, redoc_url=None)  # fmt: skip
     app.state.parks = parks  # the ParkState of each park, for the routes, benchmarks and operators' scripts
     app.state.tokens = dict(tokens or {})
     app.state.read_needs_token = read_needs_token
     for router in _ROUTERS:
         app.include_router(router)
+    add_docs(app)  # Swagger UI from the installed bundle: /docs opens with no network
+    desk.add_assets(app)  # the desk's scripts beside the map, and the charting library, served from the package
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
+    app.add_middleware(AccessLog)  # outermost: every answer is logged, refusals of the body limit too
     add_exception_handlers(app)
     return app

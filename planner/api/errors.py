@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -168,13 +169,24 @@ def api_error_of(exc: PlannerError, status_codes: Mapping[type[Exception], Error
 # --- FastAPI's validation ---------------------------------------------------------------------------------------
 
 
+_CHOICES = re.compile(r"\^(-\?)?\(([\w|]+)\)\$")
+"""A query pattern that is a choice of words (``^-?(parcel_id|area_mu)$``), whose words a refusal lists."""
+
+
 def _problem(err: Mapping[str, Any]) -> dict[str, Any]:
     """One problem FastAPI found in a request: the field (without its location) and what is wrong with it."""
     where = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body", "header")]
     name = ".".join(where) or None
     text = err.get("msg", "invalid value")
+    if err.get("type") == "string_type" and isinstance(err.get("input"), bool):
+        text = f"{err['input']} is a yes/no value, not text"
+    choices = _CHOICES.fullmatch(str(err.get("ctx", {}).get("pattern", "")))
+    if err.get("type") == "string_pattern_mismatch" and choices:  # a pattern that is a list of words: say them
+        text = f"allowed: {', '.join(choices.group(2).split('|'))}" + (
+            " (- first: descending)" if choices.group(1) else ""
+        )
     allowed = err.get("ctx", {}).get("expected")
-    if allowed:
+    if allowed and str(allowed) not in text:  # pydantic's message may list them already: say them once
         text += f"; allowed: {allowed}"
     given = err.get("input")
     if given is not None and not isinstance(given, dict | list):

@@ -12,6 +12,7 @@ import os
 
 from fastapi import FastAPI
 
+from planner.api.access import configure_access_log
 from planner.api.app import create_app
 from planner.api.auth import load_tokens
 from planner.store import open_store
@@ -38,7 +39,8 @@ def stores_from(parks: list[str]) -> list[ParkStore]:
 
 
 def app() -> FastAPI:
-    """Build the app for one worker (uvicorn calls this factory in each process)."""
+    """Build the app for one worker (uvicorn calls this factory in each process); its access log to stderr."""
+    configure_access_log()
     parks = [p for p in os.environ.get("PLANNER_SERVE_PARKS", "").split("\n") if p]
     tokens = load_tokens(os.environ.get("PLANNER_SERVE_TOKENS") or None)
     return create_app(stores_from(parks), tokens=tokens, read_needs_token=os.environ.get(READ_TOKEN_ENV) == "1")

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from planner import __version__
 from planner.api.deps import Park, readiness_run, viewer
 from planner.maps import MapData, readiness_map, render_html
+from planner.maps.desk import with_desk
 
 __all__ = ["router"]
 
@@ -53,4 +54,4 @@ def home(
             )
         )
 
-    return HTMLResponse(state.cached(f"map:{lang}:{basemap}", build))
+    return HTMLResponse(state.cached(f"map:{lang}:{basemap}", lambda: with_desk(build(), park=state.park_id)))

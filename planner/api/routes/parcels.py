@@ -16,6 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
 from planner.analysis import recompute_after_edit
+from planner.api.bodies import EDITABLE, ParcelEdit, edit_changes
 from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, matches, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
@@ -27,7 +28,7 @@ from planner.parcels.schema import label
 
 __all__ = ["router"]
 
-_EDITABLE = {f.name for f in PARCEL_FIELDS if f.origin == "input" and f.kind != "geometry"} - {"parcel_id", "park_id"}
+_EDITABLE = set(EDITABLE)
 _VERSION = re.compile(r"[0-9]{1,18}")
 
 router = APIRouter()
@@ -136,10 +137,11 @@ def edit_parcel(
     token: Editor,
     state: Park,
     parcel_id: ParcelId,
-    changes: Annotated[dict[str, Any], Body(description='columns to change, e.g. {"status": "supplied"}')],
+    body: Annotated[ParcelEdit, Body(description='columns to change, e.g. {"status": "supplied"}')],
     if_match: Annotated[str | None, Header(description="the version the edit is based on (the parcel's ETag)")] = None,
 ) -> JSONResponse:
     """Change a parcel's columns, then run readiness and idle land again where the change touches their inputs."""
+    changes = edit_changes(body)
     version = _based_on(if_match, changes.pop("version", None))
     _check_changes(changes)
     _require_parcel(state, parcel_id)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from planner.analysis import readiness_inputs
+from planner.api.bodies import Project, Upgrade
 from planner.api.deps import Park, readiness_run, viewer
 from planner.api.routes.siting import site_index
 from planner.api.state import ParkState
@@ -53,8 +54,8 @@ class PlanQuery(BaseModel):
 class PlanRequest(PlanQuery):
     """A plan's options, with a pipeline of projects whose land is weighed and source upgrades to consider."""
 
-    pipeline: list[dict[str, Any]] = Field(default_factory=list, max_length=200, description="project records")
-    works: list[dict[str, Any]] = Field(default_factory=list, max_length=1000, description="source upgrades")
+    pipeline: list[Project] = Field(default_factory=list, max_length=200, description="project records")
+    works: list[Upgrade] = Field(default_factory=list, max_length=1000, description="source upgrades")
 
 
 def _plan(state: ParkState, request: PlanQuery, projects: list[dict[str, Any]], works: list[dict[str, Any]]) -> dict:
@@ -83,4 +84,4 @@ def plan_get(state: Park, query: Annotated[PlanQuery, Query()]) -> dict[str, Any
 @router.post("/plan", summary="建设计划（含招商项目与扩容工程）/ Build-out plan for a pipeline of projects")
 def plan_post(state: Park, request: PlanRequest) -> dict[str, Any]:
     """As ``GET /plan``, weighing the land the ``pipeline`` projects need, with the ``works`` given (read-only)."""
-    return _plan(state, request, request.pipeline, request.works)
+    return _plan(state, request, [p.record() for p in request.pipeline], [w.record() for w in request.works])

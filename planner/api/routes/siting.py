@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 
 from planner.analysis import readiness_inputs
+from planner.api.bodies import Project
 from planner.api.deps import MAX_LIMIT, Park, readiness_run, viewer
 from planner.api.state import ParkState
 from planner.buildout.unlock import unlocking_works
@@ -25,7 +26,7 @@ def site_index(state: ParkState) -> SiteIndex:
 
 @router.post("/siting/match", summary="项目选址 / Match a project to the park's land")
 def siting_match(
-    project: Annotated[dict[str, Any], Body(description="a project record (see the README)")],
+    project: Annotated[Project, Body(description="a project record (see the README)")],
     state: Park,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
@@ -34,7 +35,7 @@ def siting_match(
 
     With none today, ``unlock`` lists which works would give it land and at what cost, cheapest first.
     """
-    record = parse_project(project)  # ProjectError → 422 with each field
+    record = parse_project(project.record())  # ProjectError → 422 with each field
     index = site_index(state)
     result = match(index, record)
     out = result.to_dict(limit=limit, rejected=True)
@@ -48,12 +49,12 @@ def siting_match(
 
 @router.post("/siting/assign", summary="多项目分配 / Assign several projects exactly")
 def siting_assign(
-    projects: Annotated[list[dict[str, Any]], Body(min_length=1, max_length=200, description="project records")],
+    projects: Annotated[list[Project], Body(min_length=1, max_length=200, description="project records")],
     state: Park,
     top: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The best assignment of the projects to parcels, one parcel each, with the greedy total to compare."""
-    batch = parse_projects(projects)
+    batch = parse_projects([p.record() for p in projects])
     index = site_index(state)
     out = assign(index, batch, top=top).to_dict()
     out["greedy_total_score"] = round(greedy(index, batch, top=top).total_score, 4)
