@@ -105,10 +105,19 @@ class GraphCache:
         self._kept.clear()
 
     def network(
-        self, name: str, lines: gpd.GeoDataFrame, sources: gpd.GeoDataFrame | None, *, snap_m: float = SNAP_M
+        self,
+        name: str,
+        lines: gpd.GeoDataFrame,
+        sources: gpd.GeoDataFrame | None,
+        *,
+        snap_m: float = SNAP_M,
+        fingerprint: str | None = None,
     ) -> Network | None:
-        """The graph of network ``name``: the kept one if its inputs are the same, else built (and kept)."""
-        fingerprint = network_fingerprint(name, lines, sources, snap_m=snap_m)
+        """The graph of network ``name``: the kept one if its inputs are the same, else built (and kept).
+
+        ``fingerprint``: :func:`network_fingerprint` of these inputs, if made already.
+        """
+        fingerprint = fingerprint or network_fingerprint(name, lines, sources, snap_m=snap_m)
         kept = self._kept.get(name)
         if kept is None or kept.fingerprint != fingerprint:
             if len(lines):  # a layer without lines has no graph
@@ -117,10 +126,10 @@ class GraphCache:
             self._kept[name] = kept
         return kept.network
 
-    def stale(self, name: str, lines: gpd.GeoDataFrame, sources: gpd.GeoDataFrame | None) -> bool:
-        """Whether network ``name`` would be built anew from these inputs (none kept, or other inputs)."""
+    def stale(self, name: str, fingerprint: str) -> bool:
+        """Whether network ``name`` would be built anew from inputs of this :func:`network_fingerprint`."""
         kept = self._kept.get(name)
-        return kept is None or kept.fingerprint != network_fingerprint(name, lines, sources)
+        return kept is None or kept.fingerprint != fingerprint
 
     def has_taps(self, name: str, service_distance_m: float) -> bool:
         """Whether taps of network ``name`` at this service distance are kept (a run may then tap only some)."""

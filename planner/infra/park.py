@@ -22,7 +22,7 @@ import shapely
 
 from planner.errors import Problem
 from planner.infra.coverage import Coverage, network_coverage, served_coverage, source_loads
-from planner.infra.graphs import GraphCache, KeptNetwork, shape_hashes
+from planner.infra.graphs import GraphCache, KeptNetwork, network_fingerprint, shape_hashes
 from planner.infra.network import build_network
 from planner.infra.taps import ParcelShapes, parcel_shapes
 
@@ -60,6 +60,10 @@ class _Job:
         return parcel_shapes(self.parcels)
 
     @cached_property
+    def fingerprints(self) -> dict[str, str]:
+        return {name: network_fingerprint(name, lines, self.sources) for name, lines in self.lines.items()}
+
+    @cached_property
     def hashes(self) -> np.ndarray:
         return shape_hashes(self.parcels.geometry.to_numpy())
 
@@ -82,7 +86,7 @@ class _Job:
 
     def _run_kept(self, name: str, cache: GraphCache) -> NetworkRun:
         """The run of network ``name`` with its graph and taps from ``cache`` where they are kept."""
-        network = cache.network(name, self.lines[name], self.sources)
+        network = cache.network(name, self.lines[name], self.sources, fingerprint=self.fingerprints.get(name))
         if network is None:
             return NetworkRun(name, [], 0, None)
         settings = self.settings[name]
@@ -160,7 +164,7 @@ def park_coverage(
     p = parcels.reset_index(drop=True)
     job = _Job(p, lines, sources, settings, power_factor, cache)
     names = list(lines)
-    heavy = names if cache is None else [name for name in names if cache.stale(name, lines[name], sources)]
+    heavy = names if cache is None else [name for name in names if cache.stale(name, job.fingerprints[name])]
     if workers is None:
         workers = min(len(heavy), _cores()) if len(p) >= PARALLEL_PARCELS else 1
     if workers <= 1 or len(heavy) <= 1:
