@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.infra.coverage import Coverage
 from planner.infra.network import SNAP_M, Network, build_network, source_distances
 from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
 from planner.vocab import CAPACITY_COLUMN
@@ -86,6 +87,8 @@ class KeptNetwork:
     network: Network | None
     distances: tuple[np.ndarray, np.ndarray] | None = None
     taps: dict[float, _Taps] = field(default_factory=dict)
+    coverage: tuple[str, Coverage] | None = None
+    """The last coverage, under a key of all else it depends on (:mod:`planner.infra.park`)."""
 
 
 class GraphCache:
@@ -130,6 +133,19 @@ class GraphCache:
         """Whether network ``name`` would be built anew from inputs of this :func:`network_fingerprint`."""
         kept = self._kept.get(name)
         return kept is None or kept.fingerprint != fingerprint
+
+    def coverage(self, name: str, key: str) -> Coverage | None:
+        """The kept coverage of network ``name``, if it was made under ``key`` (and the taps have not changed)."""
+        kept = self._kept.get(name)
+        if kept is None or kept.coverage is None or kept.coverage[0] != key:
+            return None
+        return kept.coverage[1]
+
+    def keep_coverage(self, name: str, key: str, coverage: Coverage) -> None:
+        """Keep the coverage of network ``name`` made under ``key``."""
+        kept = self._kept.get(name)
+        if kept is not None:
+            kept.coverage = (key, coverage)
 
     def has_taps(self, name: str, service_distance_m: float) -> bool:
         """Whether taps of network ``name`` at this service distance are kept (a run may then tap only some)."""

@@ -8,6 +8,7 @@ as one after the other. What every network needs of the parcels' shapes
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ import shapely
 
 from planner.errors import Problem
 from planner.infra.coverage import Coverage, network_coverage, served_coverage, source_loads
+from planner.infra.demand import network_demand
 from planner.infra.graphs import GraphCache, KeptNetwork, network_fingerprint, shape_hashes
 from planner.infra.network import build_network
 from planner.infra.taps import ParcelShapes, parcel_shapes
@@ -64,6 +66,12 @@ class _Job:
         return {name: network_fingerprint(name, lines, self.sources) for name, lines in self.lines.items()}
 
     @cached_property
+    def ids(self) -> bytes:
+        """The parcels' ids in their order and what they draw (status), as a hash."""
+        frame = self.parcels[["parcel_id", "status"]].astype(object)
+        return bytes(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+
+    @cached_property
     def hashes(self) -> np.ndarray:
         return shape_hashes(self.parcels.geometry.to_numpy())
 
@@ -96,9 +104,15 @@ class _Job:
             )
             return NetworkRun(name, list(network.problems), 0, coverage)
         shapes = None if cache.has_taps(name, settings["service_distance_m"]) else self.shapes
+        tapped = cache.tapped[name]
         taps = cache.taps(
             name, self.parcels, service_distance_m=settings["service_distance_m"], shapes=shapes, hashes=self.hashes
         )
+        need, expected = network_demand(network, self.parcels, self.power_factor)
+        key = _coverage_key(self.fingerprints.get(name), settings, self.power_factor, self.ids, need, expected)
+        known = cache.coverage(name, key) if cache.tapped[name] == tapped else None
+        if known is not None:  # the same taps, loads and demands: the same coverage
+            return NetworkRun(name, list(network.problems), len(network.edges), known)
         loads = source_loads(
             network, self.parcels, taps, service_radius_m=settings["service_radius_m"], power_factor=self.power_factor
         )
@@ -111,7 +125,24 @@ class _Job:
             service_radius_m=settings["service_radius_m"],
             power_factor=self.power_factor,
         )
+        cache.keep_coverage(name, key, coverage)
         return NetworkRun(name, list(network.problems), len(network.edges), coverage)
+
+
+def _coverage_key(
+    fingerprint: str | None,
+    settings: Mapping[str, float],
+    power_factor: float,
+    ids: bytes,
+    need: np.ndarray,
+    expected: np.ndarray,
+) -> str:
+    """What a network's coverage depends on besides its taps: the graph, settings, parcels, status and demands."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{fingerprint}|{sorted(settings.items())!r}|{power_factor!r}".encode())
+    for part in (ids, need.tobytes(), expected.tobytes()):
+        digest.update(part)
+    return digest.hexdigest()
 
 
 _WORKER: dict[str, _Job] = {}

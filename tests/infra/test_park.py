@@ -54,6 +54,10 @@ def test_kept_graphs_built_in_processes_are_reused_with_the_same_results(demo_pa
     first = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=2, cache=kept)
     assert dict(kept.builds) == dict.fromkeys(NETWORK_ITEMS, 1)  # built in the workers, kept in this process
     assert dict(kept.tapped) == {net: len(parcels) for net in NETWORK_ITEMS}
+    records = parcels.copy()  # an edit of the records alone: no tap, load or demand changes, so no coverage does
+    records["declared_water"] = ~records["declared_water"].astype("boolean").fillna(False)
+    same = park_coverage(records, lines, sources, settings, power_factor=factor, cache=kept)
+    assert all(same[net].coverage is first[net].coverage for net in NETWORK_ITEMS)
     moved = lines["gas"].copy()
     moved.geometry = moved.geometry.translate(xoff=5.0)
     again = park_coverage(parcels, {**lines, "gas": moved}, sources, settings, power_factor=factor, cache=kept)
