@@ -37,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import psycopg
 import pyogrio
 import requests
@@ -45,6 +46,7 @@ from psycopg import sql
 
 from bench.siting import PER_COLUMN, synthetic_park
 from bench.siting import config as park_config
+from planner.parcels.readiness import READINESS_COLUMNS, compute_readiness
 from planner.store import copy_park, create_park, open_store
 from planner.store.postgis import list_parks, redact
 from planner.vocab import CHECKLIST_ITEMS
@@ -66,19 +68,20 @@ SELECT json_build_object(
 
 
 def ready_park(n: int, seed: int = 5) -> gpd.GeoDataFrame:
-    """``n`` parcels (bench.siting's synthetic park) with derived readiness: about 20% ready (熟地)."""
+    """``n`` parcels (bench.siting's synthetic park) with readiness computed by the planner: about 20% ready (熟地).
+
+    The park has no network layer, so readiness comes from the declared values
+    (:func:`planner.parcels.readiness.compute_readiness`, as ``planner readiness`` runs it).
+    """
     frame, _ = synthetic_park(n, seed=seed)
     frame["geometry"] = _within_china(frame.geometry.to_numpy())
     rng = np.random.default_rng(seed + 1)
     serviced = rng.random(n) < 0.125  # plus the parcels whose every declared item holds: about 20% in all
-    failing = []
     for item in CHECKLIST_ITEMS:
-        held = frame[f"declared_{item}"].to_numpy() | serviced
-        frame[item] = held
-        failing.append(np.where(held, "", item))
-    frame["ready"] = np.logical_and.reduce([frame[item].to_numpy() for item in CHECKLIST_ITEMS])
-    missing = np.array([",".join(x for x in row if x) for row in zip(*failing, strict=True)], dtype=object)
-    frame["missing"] = np.where(frame["ready"].to_numpy(), None, missing)
+        frame[f"declared_{item}"] = frame[f"declared_{item}"].to_numpy() | serviced
+    table = compute_readiness(frame, park_config(), {}).table.reindex(frame["parcel_id"])
+    for column in READINESS_COLUMNS:
+        frame[column] = table[column].to_numpy()
     return frame
 
 
@@ -104,6 +107,9 @@ def build_gpkg(path: Path, n: int) -> float:
     store = create_park(path, park_config(), overwrite=True)
     t = time.perf_counter()
     store.write_parcels(frame, by="bench")
+    # readiness was computed from these very rows: recorded as of the write, so the API answers `ready=` (not a 409)
+    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
+    store.set_metadata({"readiness_at": now, "readiness_stamp": store.change_stamp()}, by="bench")
     written = time.perf_counter() - t
     store.close()
     print(

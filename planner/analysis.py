@@ -17,6 +17,7 @@ the maps, the exports, the API and the CLI, which all ask it the same questions:
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,7 @@ from planner.config import ParkConfig
 from planner.errors import PlannerError, Problem, StaleResultError, VersionConflictError
 from planner.failpoints import reach
 from planner.infra.coverage import Coverage
+from planner.infra.graphs import GraphCache
 from planner.infra.layers import line_layer
 from planner.infra.park import park_coverage
 from planner.infra.terrain import parcel_terrain
@@ -48,6 +50,7 @@ __all__ = [
     "ReadinessRun",
     "Result",
     "freshness",
+    "graph_cache",
     "land_indicators",
     "readiness_inputs",
     "readiness_of",
@@ -139,18 +142,55 @@ class ReadinessInputs:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class _Kept:
+    """What readiness keeps of one open store between runs: its graphs, and its line layers as last read."""
+
+    graphs: GraphCache = field(default_factory=GraphCache)
+    stamp: int | None = None
+    """The change stamp ``lines`` were read at (taken before reading them)."""
+    lines: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+
+_KEPT: weakref.WeakKeyDictionary[ParkStore, _Kept] = weakref.WeakKeyDictionary()
+"""Per open store object (kept as long as it is): a server's store keeps its graphs from request to request."""
+
+
+def graph_cache(store: ParkStore) -> GraphCache:
+    """The graphs readiness keeps for ``store`` between runs (:class:`~planner.infra.graphs.GraphCache`)."""
+    return _KEPT.setdefault(store, _Kept()).graphs
+
+
+def _read_lines(store: ParkStore) -> dict[str, gpd.GeoDataFrame]:
+    """Each network's line layer: read again only if a history row touched it since it was last read.
+
+    The change stamp is taken before reading, so an edit made while reading shows as a change
+    the next time. A layer no history row touched is the same layer (every edit, by any
+    client, writes its history row in its own transaction); the graph cache checks the
+    content anyway.
+    """
+    kept = _KEPT.setdefault(store, _Kept())
+    stamp = store.change_stamp()
+    same: set[str] = set()
+    if kept.stamp is not None and kept.stamp <= stamp:
+        touched = set(store.changes_since(kept.stamp)["layer"])
+        same = {net for net in kept.lines if line_layer(net) not in touched}
+    lines = {net: kept.lines[net] if net in same else store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
+    kept.stamp, kept.lines = stamp, lines
+    return lines
+
+
 def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None = None) -> ReadinessInputs:
     """Read what readiness needs of the park in ``store``; the DEM named in its configuration gives the terrain.
 
     The DEM path is relative to the store's folder; the metadata key ``dem_date`` says when it
-    was taken (records declaring a parcel leveled after that date prevail).
+    was taken (records declaring a parcel leveled after that date prevail). A line layer no
+    edit touched since the last read of this store object is not read again.
     """
     step = progress or (lambda _name: None)
     config = store.config()
     parcels = store.read_parcels()
-    inputs = ReadinessInputs(
-        config, parcels, store.read_layer("sources"), {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
-    )
+    inputs = ReadinessInputs(config, parcels, store.read_layer("sources"), _read_lines(store))
     step("terrain")
     if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
         inputs.terrain = parcel_terrain(parcels, store.folder / config.dem)
@@ -170,13 +210,15 @@ def readiness_of(
     *,
     progress: Callable[[str], None] | None = None,
     reuse: Mapping[str, Coverage | None] | None = None,
+    graphs: GraphCache | None = None,
 ) -> ReadinessRun:
     """七通一平 readiness of the park ``inputs`` describe: each network modelled, then the checklist.
 
     Each network with lines in service is modelled (:mod:`planner.infra.network`,
     :mod:`planner.infra.coverage`; a big park's networks in several processes, see
     :func:`planner.infra.park.park_coverage`). ``reuse``: the coverage of networks known
-    not to have changed (``None`` for a network without lines), taken as it is.
+    not to have changed (``None`` for a network without lines), taken as it is. ``graphs``:
+    graphs and taps kept from earlier runs, reused where their inputs are the same.
     """
     step = progress or (lambda _name: None)
     config = inputs.config
@@ -192,6 +234,7 @@ def readiness_of(
         settings,
         power_factor=config.threshold("power_coincidence_factor"),
         progress=step,
+        cache=graphs,
     )
     for net in NETWORK_ITEMS:
         if net in reuse:
@@ -239,11 +282,12 @@ def update_readiness(
 
     :func:`readiness_inputs` then :func:`readiness_of`. ``progress`` is called with the name
     of each step. The time is kept in the park's metadata as ``readiness_at``. With
-    ``write=False`` nothing is written: the network model of the park as it is now.
+    ``write=False`` nothing is written: the network model of the park as it is now. The
+    graphs and taps are kept with the store object (:func:`graph_cache`) for the next run.
     """
     inputs_at = store.change_stamp()  # before reading: any change after it shows in freshness()
     inputs = readiness_inputs(store, progress=progress)
-    run = readiness_of(inputs, progress=progress)
+    run = readiness_of(inputs, progress=progress, graphs=graph_cache(store))
     if write:
         parcels = inputs.parcels
         table = run.readiness.table.reindex(parcels["parcel_id"])

@@ -173,7 +173,7 @@ def _reasons(
     lateral = out["distance_m"].to_numpy(dtype=float)
     along = out["network_m"].to_numpy(dtype=float)
     src = out["source"].to_numpy()
-    line_id = out["line_id"].to_numpy().astype(str).astype(object)
+    line_id = np.asarray(out["line_id"].to_numpy(dtype=object, na_value="None"), dtype=object)  # no copy to text
     # per source: its capacity note, and what is left of it
     full = np.array(
         [

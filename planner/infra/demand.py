@@ -54,8 +54,12 @@ def _demands(parcels: pd.DataFrame, network: str, power_factor: float) -> tuple[
     """Demand as declared (else by default), and by default alone; see :func:`demand`."""
     table = _demand_table()
     column = _DEMAND_COLUMN[network]
-    division = parcels["industry"].fillna("").astype(str).str[:3]
-    per_mu = division.map(table[column]).fillna(table.loc["default", column]).to_numpy(dtype=float)
+    # the few distinct industries looked up once each, not a string per parcel
+    codes, industries = pd.factorize(parcels["industry"].to_numpy(dtype=object, na_value=None))
+    division = pd.Index([str(code)[:3] for code in industries], dtype=object)
+    default = float(table.loc["default", column])
+    per_industry = np.append(division.map(table[column]).to_numpy(dtype=float, na_value=np.nan), default)
+    per_mu = np.nan_to_num(per_industry[codes], nan=default)  # code -1 (no industry): the last, the default
     factor = {"drainage": SEWAGE_SHARE, "power": power_factor}.get(network, 1.0)
     expected = per_mu * parcels["area_mu"].to_numpy(dtype=float) * factor
     declared = _DECLARED.get(network)

@@ -73,6 +73,10 @@ class Network:
                 g.add_edge(int(u), int(v), length_m=float(length), line_id=line_id)
         return g
 
+    def __getstate__(self) -> dict[str, object]:
+        """Sent to another process without the tree and the ``networkx`` graph: they are quicker made again there."""
+        return {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph")}
+
     @cached_property
     def edge_tree(self) -> shapely.STRtree:
         """An STRtree of the edges' geometries (in the order of ``edges``)."""

@@ -8,18 +8,23 @@ as one after the other. What every network needs of the parcels' shapes
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from planner.errors import Problem
-from planner.infra.coverage import Coverage, network_coverage
+from planner.infra.coverage import Coverage, network_coverage, served_coverage, source_loads
+from planner.infra.demand import network_demand
+from planner.infra.graphs import GraphCache, KeptNetwork, network_fingerprint, shape_hashes
 from planner.infra.network import build_network
 from planner.infra.taps import ParcelShapes, parcel_shapes
 
@@ -46,13 +51,33 @@ class NetworkRun:
 @dataclass
 class _Job:
     parcels: pd.DataFrame
-    shapes: ParcelShapes
     lines: Mapping[str, gpd.GeoDataFrame]
     sources: gpd.GeoDataFrame | None
     settings: Mapping[str, Mapping[str, float]]
     power_factor: float
+    cache: GraphCache | None = None
+
+    @cached_property
+    def shapes(self) -> ParcelShapes:
+        return parcel_shapes(self.parcels)
+
+    @cached_property
+    def fingerprints(self) -> dict[str, str]:
+        return {name: network_fingerprint(name, lines, self.sources) for name, lines in self.lines.items()}
+
+    @cached_property
+    def ids(self) -> bytes:
+        """The parcels' ids in their order and what they draw (status), as a hash."""
+        frame = self.parcels[["parcel_id", "status"]].astype(object)
+        return bytes(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+
+    @cached_property
+    def hashes(self) -> np.ndarray:
+        return shape_hashes(self.parcels.geometry.to_numpy())
 
     def run(self, name: str) -> NetworkRun:
+        if self.cache is not None:
+            return self._run_kept(name, self.cache)
         network = build_network(name, self.lines[name], self.sources)
         if network is None:
             return NetworkRun(name, [], 0, None)
@@ -67,6 +92,58 @@ class _Job:
         )
         return NetworkRun(name, network.problems, len(network.edges), coverage)
 
+    def _run_kept(self, name: str, cache: GraphCache) -> NetworkRun:
+        """The run of network ``name`` with its graph and taps from ``cache`` where they are kept."""
+        network = cache.network(name, self.lines[name], self.sources, fingerprint=self.fingerprints.get(name))
+        if network is None:
+            return NetworkRun(name, [], 0, None)
+        settings = self.settings[name]
+        if not len(network.edges):
+            coverage = network_coverage(
+                network, self.parcels, service_distance_m=settings["service_distance_m"], service_radius_m=0.0
+            )
+            return NetworkRun(name, list(network.problems), 0, coverage)
+        shapes = None if cache.has_taps(name, settings["service_distance_m"]) else self.shapes
+        tapped = cache.tapped[name]
+        taps = cache.taps(
+            name, self.parcels, service_distance_m=settings["service_distance_m"], shapes=shapes, hashes=self.hashes
+        )
+        need, expected = network_demand(network, self.parcels, self.power_factor)
+        key = _coverage_key(self.fingerprints.get(name), settings, self.power_factor, self.ids, need, expected)
+        known = cache.coverage(name, key) if cache.tapped[name] == tapped else None
+        if known is not None:  # the same taps, loads and demands: the same coverage
+            return NetworkRun(name, list(network.problems), len(network.edges), known)
+        loads = source_loads(
+            network, self.parcels, taps, service_radius_m=settings["service_radius_m"], power_factor=self.power_factor
+        )
+        coverage = served_coverage(
+            network,
+            self.parcels,
+            taps,
+            loads,
+            service_distance_m=settings["service_distance_m"],
+            service_radius_m=settings["service_radius_m"],
+            power_factor=self.power_factor,
+        )
+        cache.keep_coverage(name, key, coverage)
+        return NetworkRun(name, list(network.problems), len(network.edges), coverage)
+
+
+def _coverage_key(
+    fingerprint: str | None,
+    settings: Mapping[str, float],
+    power_factor: float,
+    ids: bytes,
+    need: np.ndarray,
+    expected: np.ndarray,
+) -> str:
+    """What a network's coverage depends on besides its taps: the graph, settings, parcels, status and demands."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{fingerprint}|{sorted(settings.items())!r}|{power_factor!r}".encode())
+    for part in (ids, need.tobytes(), expected.tobytes()):
+        digest.update(part)
+    return digest.hexdigest()
+
 
 _WORKER: dict[str, _Job] = {}
 """The job of this worker process, under ``"job"``: set once as the process starts, by :func:`_start`."""
@@ -80,6 +157,16 @@ def _run(name: str) -> NetworkRun:
     return _WORKER["job"].run(name)
 
 
+def _run_and_send(name: str) -> tuple[NetworkRun, KeptNetwork | None, bool, int]:
+    """Run network ``name`` in a worker, and send back what its cache made of it, for the parent to keep."""
+    job = _WORKER["job"]
+    cache = job.cache
+    assert cache is not None
+    builds, tapped = cache.builds[name], cache.tapped[name]
+    run = job.run(name)
+    return run, cache.export(name), cache.builds[name] > builds, cache.tapped[name] - tapped
+
+
 def park_coverage(
     parcels: pd.DataFrame,
     lines: Mapping[str, gpd.GeoDataFrame],
@@ -89,6 +176,7 @@ def park_coverage(
     power_factor: float = 1.0,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
+    cache: GraphCache | None = None,
 ) -> dict[str, NetworkRun]:
     """Build each network of ``lines`` (by name) and its coverage of ``parcels``.
 
@@ -98,30 +186,51 @@ def park_coverage(
     network) for parks of :data:`PARALLEL_PARCELS` parcels or more, else none.
     ``progress(name)`` is called for each network in the order of ``lines``: as it
     starts when one process does all, as it is collected otherwise.
+
+    ``cache``: graphs and taps kept from earlier runs (:class:`~planner.infra.graphs.GraphCache`),
+    reused where their inputs are the same and updated with what this run makes; only the
+    networks to build anew are worked out in several processes.
     """
     step = progress or (lambda _name: None)
-    names = list(lines)
     p = parcels.reset_index(drop=True)
-    job = _Job(p, parcel_shapes(p), lines, sources, settings, power_factor)
+    job = _Job(p, lines, sources, settings, power_factor, cache)
+    names = list(lines)
+    heavy = names if cache is None else [name for name in names if cache.stale(name, job.fingerprints[name])]
     if workers is None:
-        workers = min(len(names), _cores()) if len(p) >= PARALLEL_PARCELS else 1
-    if workers <= 1 or len(names) <= 1:
+        workers = min(len(heavy), _cores()) if len(p) >= PARALLEL_PARCELS else 1
+    if workers <= 1 or len(heavy) <= 1:
         out = {}
         for name in names:
             step(name)
             out[name] = job.run(name)
         return out
+    if cache is not None:
+        job.hashes  # noqa: B018 - made once, before the processes start, and shared with them
     # fork shares the parcels and lines with the processes without copying them; elsewhere they are pickled
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     # the longest networks first, so that the processes finish together
     longest = sorted(names, key=lambda name: -float(shapely.length(lines[name].geometry.to_numpy()).sum()))
+    job.shapes  # noqa: B018 - made once, before the processes start, and shared with them
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(job,)) as pool:
-        futures = {name: pool.submit(_run, name) for name in longest}
+        if cache is None:
+            plain = {name: pool.submit(_run, name) for name in longest}
+            return {name: _stepped(plain[name].result(), step) for name in names}
+        sent = {name: pool.submit(_run_and_send, name) for name in longest if name in heavy}
         out = {}
         for name in names:
-            out[name] = futures[name].result()
+            if name in sent:
+                run, kept, built, tapped = sent[name].result()
+                cache.install(name, kept, built=built, tapped=tapped)
+                out[name] = run
+            else:  # kept: worked out in this process, while the others build
+                out[name] = job.run(name)
             step(name)
     return out
+
+
+def _stepped(run: NetworkRun, step: Callable[[str], None]) -> NetworkRun:
+    step(run.name)
+    return run
 
 
 def _cores() -> int:

@@ -70,7 +70,7 @@ class MapData:
                     values[hit] = table[column].to_numpy(dtype=float)[at]
                     sources[column] = values
         if len(parcels):
-            classes = evaluate(parcels, config).table["eval_class"]
+            classes = evaluate(parcels, config).classes["eval_class"]
             parcels["eval_class"] = parcels["parcel_id"].map(classes).astype(object)
         else:
             parcels["eval_class"] = pd.Series(dtype=object)

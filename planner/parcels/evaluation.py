@@ -21,15 +21,18 @@ floors (``tax_min_wan_per_mu``, ``output_min_wan_per_mu``,
 score is ``100 · Σ wᵢ·scoreᵢ / Σ wᵢ`` over the indicators that can be computed, and
 the class follows the park's floors: A 优先发展 (≥ 100 by default), B 提升发展 (≥ 80),
 C 调整转型 (≥ 50), D 整治淘汰. A parcel is low-efficiency land (低效用地) when it is
-class D or its FAR is under the industry minimum. Every parcel gets an explanation in
-Chinese and English naming each value, its benchmark and the class.
+class D or its FAR is under the industry minimum. Every parcel has an explanation in
+Chinese and English naming each value, its benchmark and the class, written when asked
+for, in the language asked for (:meth:`EvaluationResult.explanations`; the writer,
+vectorised, is :mod:`planner.parcels.evaluation_text`, and :func:`_explain` writes one
+parcel's the plain way).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -38,6 +41,7 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag, problem_rows
+from planner.parcels.evaluation_text import explanations
 from planner.parcels.validation import DECLARED_AREA_TOLERANCE
 from planner.resources import data_path
 from planner.units import figures
@@ -88,15 +92,20 @@ def far_minimum(industry: pd.Series) -> np.ndarray:
 class EvaluationResult:
     """The evaluation of every producing industrial parcel, and the records that could not be evaluated.
 
-    ``table`` (index ``parcel_id``): ``holder``, ``industry``, ``area_mu``, the four
-    indicators, ``far_min``, ``score``, ``eval_class``, ``class_zh``, ``low_efficiency``,
-    ``explanation_zh``, ``explanation_en``.
+    ``classes`` (index ``parcel_id``): ``holder``, ``industry``, ``area_mu``, the four
+    indicators, ``far_min``, ``score``, ``eval_class``, ``class_zh``, ``low_efficiency``.
+    The explanations are written when asked for, in the language asked for
+    (:meth:`explanations`, :meth:`to_frame`); :attr:`table` adds both languages.
     """
 
-    table: pd.DataFrame
+    classes: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     method: str = "absolute"
     """How the classes were set: ``absolute`` (score floors) or ``rank_quotas`` (shares of the ranking)."""
+    benchmarks: dict[str, np.ndarray] = field(default_factory=dict)
+    """Each row's benchmark of ``tax``, ``output``, ``energy`` and ``far`` (NaN where none applies)."""
+    coverage_min_pct: float = 30.0
+    """The park's minimum building coverage (%)."""
 
     def method_text(self, lang: str = "zh") -> str:
         """Which classing rule applied, in words."""
@@ -106,13 +115,37 @@ class EvaluationResult:
 
     def counts(self) -> dict[str, int]:
         """Number of parcels in each class, A to D."""
-        counts = self.table["eval_class"].value_counts()
+        counts = self.classes["eval_class"].value_counts()
         return {c: int(counts.get(c, 0)) for c in EVAL_CLASSES}
 
+    def explanations(self, lang: str = "zh", parcel_ids: Sequence[str] | None = None) -> pd.Series:
+        """Each parcel's evaluation in words, in ``lang`` (``zh`` or ``en``); only ``parcel_ids`` if given."""
+        if lang not in _TEXT:
+            msg = f"`lang` was {lang!r} but is expected to be one of {', '.join(_TEXT)}"
+            raise ValueError(msg)
+        rows = np.arange(len(self.classes))
+        if parcel_ids is not None:
+            rows = self.classes.index.get_indexer(pd.Index(list(parcel_ids)))
+            if (rows < 0).any():
+                unknown = [str(pid) for pid, r in zip(parcel_ids, rows, strict=True) if r < 0]
+                msg = (
+                    f"no evaluation of parcel(s) {', '.join(unknown[:5])}: "
+                    "only producing industrial parcels are evaluated"
+                )
+                raise KeyError(msg)
+        bench = {k: v[rows] for k, v in self.benchmarks.items()}
+        return explanations(
+            self.classes.iloc[rows], bench, self.coverage_min_pct, _TEXT[lang], lang=lang, method=self.method
+        )
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """:attr:`classes` with the explanation in both languages, ``explanation_zh`` and ``explanation_en``."""
+        return self.classes.assign(explanation_zh=self.explanations("zh"), explanation_en=self.explanations("en"))
+
     def to_frame(self, lang: str = "zh") -> pd.DataFrame:
-        """The evaluation to read in ``lang`` (``zh`` or ``en``): :attr:`table`, its explanation as ``explanation``."""
-        shown, hidden = ("zh", "en") if lang == "zh" else ("en", "zh")
-        return self.table.drop(columns=f"explanation_{hidden}").rename(columns={f"explanation_{shown}": "explanation"})
+        """The evaluation to read in ``lang`` (``zh`` or ``en``): :attr:`classes` and ``explanation``."""
+        return self.classes.assign(explanation=self.explanations(lang))
 
 
 def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
@@ -141,15 +174,10 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
             "low_efficiency": low[rows],
         }
     )
-    table["class_zh"] = table["eval_class"].map(lambda c: EVAL_CLASSES[c][0])
-    bench: dict[str, Benchmark] = {k: v[1] for k, v in benchmarks.items()}
-    bench["coverage"] = 100 * config.threshold("building_coverage_min")
-    records = list(table.itertuples())
-    for lang in ("zh", "en"):
-        table[f"explanation_{lang}"] = [
-            _explain(row, bench, int(pos), lang, method) for row, pos in zip(records, rows, strict=True)
-        ]
-    return EvaluationResult(table.set_index("parcel_id"), problems, method)
+    table["class_zh"] = table["eval_class"].map({c: labels[0] for c, labels in EVAL_CLASSES.items()})
+    bench = {k: np.broadcast_to(np.asarray(v[1], dtype=float), (len(p),))[rows] for k, v in benchmarks.items()}
+    coverage_pct = 100 * config.threshold("building_coverage_min")
+    return EvaluationResult(table.set_index("parcel_id"), problems, method, bench, coverage_pct)
 
 
 def _is_logistics(land_use: pd.Series) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from planner.config import ParkConfig
 from planner.vocab import NETWORK_ITEMS, NETWORK_LAYERS
@@ -113,10 +114,7 @@ def compute_readiness(
     }
     ok = np.logical_and.reduce(list(holds.values()))
     out["ready"] = pd.array(ok, dtype="boolean")
-    missing = pd.Series([""] * len(p), index=ids, dtype=object)
-    for item, value in holds.items():
-        missing = missing.where(value, missing + np.where(missing == "", "", ",") + item)
-    out["missing"] = pd.Series(np.where(missing == "", None, missing), index=ids, dtype=object)
+    out["missing"] = pd.Series(_missing(holds, len(p)), index=ids, dtype=object)
     rows = [found.disagreements for found in items.values() if found.disagreements is not None]
     disagreements = (
         pd.concat(rows, ignore_index=True)
@@ -124,6 +122,17 @@ def compute_readiness(
         else pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
     )
     return ReadinessResult(out, disagreements, {item: found.used for item, found in items.items()})
+
+
+def _missing(holds: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """The items each parcel fails, comma-separated in checklist order (None where none): one text per combination."""
+    failing = np.zeros(n, dtype=np.int64)
+    for k, value in enumerate(holds.values()):
+        failing |= (~value).astype(np.int64) << k
+    combos, inverse = np.unique(failing, return_inverse=True)
+    names = list(holds)
+    texts = [",".join(name for k, name in enumerate(names) if combo >> k & 1) or None for combo in combos.tolist()]
+    return np.array(texts, dtype=object)[inverse.ravel()]
 
 
 @dataclass
@@ -146,12 +155,12 @@ def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> 
         columns = {
             item: pd.array([pd.NA] * len(p), dtype="boolean"),
             f"{item}_distance_m": np.nan,
-            f"{item}_reason": ("[登记] 无" + NETWORK_LAYERS[item][0] + "，" + said).to_numpy(),
+            f"{item}_reason": ("[登记] 无" + NETWORK_LAYERS[item][0] + "，" + said).array,
         }
         return _Item(columns, "declared", p[f"declared_{item}"])
     cov = coverage.reindex(p.index)
     derived = cov["connected"].astype("boolean")
-    reason = ("[计算] " + cov["reason"].fillna("").astype(str)).to_numpy()
+    reason = ("[计算] " + cov["reason"].fillna("").astype(str)).array  # kept in its string array: no copy
     columns = {
         item: derived.to_numpy(),
         f"{item}_distance_m": cov["distance_m"].to_numpy(dtype=float),
@@ -197,7 +206,7 @@ def _leveled(
 
 
 def _disagree(
-    ids: pd.Index, item: str, declared: pd.Series, derived: pd.Series, reason: pd.Series | np.ndarray
+    ids: pd.Index, item: str, declared: pd.Series, derived: pd.Series, reason: pd.Series | ExtensionArray
 ) -> pd.DataFrame:
     """The parcels whose declared and derived values of ``item`` are both known and differ."""
     both = declared.notna().to_numpy() & derived.notna().to_numpy()
@@ -208,6 +217,6 @@ def _disagree(
             "item": item,
             "declared": declared.to_numpy()[differ],
             "derived": derived.to_numpy()[differ],
-            "reason": np.asarray(reason)[differ],
+            "reason": reason[differ] if isinstance(reason, ExtensionArray) else np.asarray(reason)[differ],
         }
     )

@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from planner.errors import StoreError
 from planner.store.base import ParkStore
 from planner.store.layers import LAYERS
 from planner.store.location import create_park, open_store
@@ -25,7 +29,8 @@ def copy_park(
 
     Every feature keeps its id, values, geometry, ``version``, ``updated_at`` and
     ``updated_by``; the configuration, the metadata and the whole edit history go
-    along. The source is read in one transaction (a consistent snapshot) and the
+    along (each change stamp in the metadata, such as ``readiness_stamp``, moved to the
+    ids the copy's history gives the same rows). The source is read in one transaction (a consistent snapshot) and the
     destination written in one, with ``COPY`` on PostGIS. If writing fails, the new
     park is removed again.
 
@@ -52,16 +57,40 @@ def copy_park(
             for name, rows in layers.items():
                 if len(rows):
                     t.insert(name, rows)
-            if metadata:
-                t.write_metadata(metadata)
+            before = t.last_change()
             if len(history):
                 t.add_history(history.drop(columns=["history_id"]))
+            if metadata:
+                old_ids = history["history_id"].to_numpy(dtype=np.int64)
+                t.write_metadata(_restamped(metadata, old_ids, before, t.last_change()))
     except BaseException:
         _discard(target)
         raise
     if folder is not None and hasattr(target, "_folder"):
         target._folder = Path(folder)
     return target
+
+
+def _restamped(metadata: dict[str, Any], old_ids: np.ndarray, before: int, after: int) -> dict[str, Any]:
+    """The metadata with each change stamp (a key ending in ``_stamp``: a history id) moved to the copy's ids.
+
+    The copy's history holds the same rows in the same order under ids of its own (a gap
+    in the source's ids, left by a rolled-back write, closes up), so a stamp becomes the id
+    of the copy's row that the source's row ``stamp`` became (or, if that row is gone, of
+    the last row before it): what was current stays current, and what was stale stays stale.
+    """
+    if not metadata:
+        return metadata
+    if after - before != len(old_ids):
+        msg = f"the copied history got {after - before} new ids for {len(old_ids)} rows; the copy is not consistent"
+        raise StoreError(msg)
+    out = dict(metadata)
+    order = np.sort(old_ids)
+    for key, value in metadata.items():
+        if key.endswith("_stamp") and value is not None:
+            kept = int(np.searchsorted(order, int(value), side="right"))  # source rows up to the stamp
+            out[key] = before + kept
+    return out
 
 
 def _discard(store: ParkStore) -> None:

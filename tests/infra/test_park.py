@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.infra.coverage import network_coverage
+from planner.infra.graphs import GraphCache
 from planner.infra.layers import line_layer
 from planner.infra.network import build_network
 from planner.infra.park import park_coverage
@@ -38,3 +39,32 @@ def test_processes_give_the_results_of_one_network_after_the_other(demo_park):
             assert [str(p) for p in run.problems] == [str(p) for p in network.problems]
             pd.testing.assert_frame_equal(run.coverage.table, direct.table)
             pd.testing.assert_frame_equal(run.coverage.sources, direct.sources)
+
+
+def test_kept_graphs_built_in_processes_are_reused_with_the_same_results(demo_park):
+    store = open_store(demo_park.path)
+    config = store.config()
+    parcels = store.read_parcels()
+    sources = store.read_layer("sources")
+    lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
+    settings = {net: config.networks[net] for net in NETWORK_ITEMS}
+    factor = config.threshold("power_coincidence_factor")
+    alone = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=1)
+    kept = GraphCache()
+    first = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=2, cache=kept)
+    assert dict(kept.builds) == dict.fromkeys(NETWORK_ITEMS, 1)  # built in the workers, kept in this process
+    assert dict(kept.tapped) == {net: len(parcels) for net in NETWORK_ITEMS}
+    records = parcels.copy()  # an edit of the records alone: no tap, load or demand changes, so no coverage does
+    records["declared_water"] = ~records["declared_water"].astype("boolean").fillna(False)
+    same = park_coverage(records, lines, sources, settings, power_factor=factor, cache=kept)
+    assert all(same[net].coverage is first[net].coverage for net in NETWORK_ITEMS)
+    moved = lines["gas"].copy()
+    moved.geometry = moved.geometry.translate(xoff=5.0)
+    again = park_coverage(parcels, {**lines, "gas": moved}, sources, settings, power_factor=factor, cache=kept)
+    assert dict(kept.builds) == {net: 1 + (net == "gas") for net in NETWORK_ITEMS}
+    changed = park_coverage(parcels, {**lines, "gas": moved}, sources, settings, power_factor=factor, workers=1)
+    for net in NETWORK_ITEMS:
+        pd.testing.assert_frame_equal(first[net].coverage.table, alone[net].coverage.table)
+        pd.testing.assert_frame_equal(again[net].coverage.table, changed[net].coverage.table)
+        assert [str(p) for p in again[net].problems] == [str(p) for p in changed[net].problems]
+    assert not again["gas"].coverage.table.equals(alone["gas"].coverage.table)  # the move did change gas

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from planner.config import ParkConfig
+from planner.parcels import evaluation as ev
 from planner.parcels.evaluation import consistency_checks, evaluate, far_minimum
 from planner.parcels.validation import validate_parcels
 from tests.conftest import GK, grid_parcels
@@ -214,3 +215,38 @@ def test_the_evaluation_reads_in_one_language():
     for frame in (zh, en):
         assert not {"explanation_zh", "explanation_en"} & set(frame.columns)
         assert len(frame.columns) == len(result.table.columns) - 1
+
+
+def test_explanations_written_for_all_at_once_read_as_one_parcel_at_a_time():
+    """The vectorised writer against the one-parcel writer, on figures that sit on a rounding half, read as their
+    limit when rounded (FAR 0.69999 beside 0.7, coverage 29.996% beside 30%), lack energy or floor area."""
+    rng = np.random.default_rng(7)
+    n = 60
+    tax = rng.uniform(0, 600, n).round(2)
+    tax[:4] = [0.75 * 15, 0.25 * 15, 0.35 * 15, 1.05 * 15]  # tax per mu 0.75, 0.25, 0.35, 1.05: halves
+    floor = rng.uniform(2_000, 20_000, n)
+    floor[4:8] = [6_999.9, 7_000.0, 6_999.0, np.nan]  # FAR 0.69999 (reads 0.70), 0.7, 0.6999, none
+    footprint = rng.uniform(1_000, 6_000, n)
+    footprint[8:10] = [2_999.6, np.nan]  # coverage 29.996% (reads 30.0)
+    energy = rng.uniform(100, 2_000, n)
+    energy[10:12] = np.nan
+    industry = rng.choice(["C3421", "C3670", "C4310", "C2614"], n)
+    industry[4:8] = "C3421"  # FAR minimum 0.7
+    p = producing(tax_wan=tax, output_wan=rng.uniform(100, 9_000, n), energy_tce=energy, floor_area_m2=floor,
+                  footprint_m2=footprint, industry=industry)  # fmt: skip
+    for config in (CONFIG, CONFIG.with_changes(thresholds={"eval_rank_quotas": 1.0})):
+        result = evaluate(p, config)
+        assert len(result.classes) == n
+        bench = {**result.benchmarks, "coverage": result.coverage_min_pct}
+        for lang in ("zh", "en"):
+            written = result.explanations(lang)
+            one_by_one = [
+                ev._explain(row, bench, pos, lang, result.method)
+                for pos, row in enumerate(result.classes.reset_index().itertuples())
+            ]
+            assert written.tolist() == one_by_one
+    assert "容积率 0.69999（C34 行业下限 0.7，低于行业下限）" in result.explanations("zh", ["P004"]).iloc[0]
+    assert "建筑系数 29.996%（下限 30%，低于下限）" in result.explanations("zh", ["P008"]).iloc[0]
+    assert result.to_frame("en").loc["P005", "explanation"] == result.explanations("en").loc["P005"]
+    with pytest.raises(KeyError, match="no evaluation of parcel"):
+        result.explanations("zh", ["nope"])

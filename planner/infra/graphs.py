@@ -1,0 +1,232 @@
+"""Networks kept between readiness runs: each network's noded graph, its Dijkstra and its parcels' taps.
+
+Building a network's graph (noding its lines, tying its sources) and finding every parcel's
+tap point are most of a readiness run, and most runs change neither: an edit of a parcel's
+records leaves every graph as it was, an edit of one network's lines leaves the other six.
+:class:`GraphCache` keeps, per network,
+
+- the graph (:class:`~planner.infra.network.Network`) and its distances from the sources,
+  under a fingerprint of everything :func:`~planner.infra.network.build_network` reads
+  (the lines' shapes, ids and ``in_service``, the network's sources and their capacity
+  column, the snap distance and the CRS): the same inputs give the same graph, any change
+  gives another fingerprint and a new build;
+- each parcel's tap on it (for one service distance), under the parcel's id and a hash of
+  its shape: a parcel's tap depends only on its shape and the graph, so after an edit only
+  the parcels whose shape changed (or that are new) are tapped again.
+
+The fingerprint is a hash of the content, so an edit from any client (the planner, QGIS,
+plain SQL through the triggers) and a scenario's changed copy of the lines are all seen;
+:mod:`planner.analysis` adds the store's change stamps on top, to skip reading the line
+layers that no history row touched since the last run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.infra.coverage import Coverage
+from planner.infra.network import SNAP_M, Network, build_network, source_distances
+from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
+from planner.vocab import CAPACITY_COLUMN
+
+__all__ = ["GraphCache", "KeptNetwork", "network_fingerprint", "shape_hashes"]
+
+
+def _frame_digest(frame: pd.DataFrame, columns: list[str], digest: hashlib.blake2b) -> None:
+    """Feed ``columns`` of ``frame`` (those it has) and its geometry into ``digest``, row order included."""
+    present = [c for c in columns if c in frame]
+    digest.update(repr(present).encode())
+    if present:
+        digest.update(pd.util.hash_pandas_object(frame[present].astype(object), index=False).to_numpy().tobytes())
+    digest.update(shape_hashes(frame.geometry.to_numpy()).tobytes())
+
+
+def network_fingerprint(
+    name: str, lines: gpd.GeoDataFrame, sources: gpd.GeoDataFrame | None, *, snap_m: float = SNAP_M
+) -> str:
+    """A hash of all that :func:`~planner.infra.network.build_network` reads to build network ``name``."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{name}|{snap_m!r}|{lines.crs.to_wkt() if lines.crs is not None else ''}|{len(lines)}".encode())
+    _frame_digest(lines, ["line_id", "in_service"], digest)
+    if sources is not None and len(sources):
+        mine = sources[sources["network"] == name]
+        capacity = CAPACITY_COLUMN.get(name)
+        _frame_digest(mine, ["source_id", "kind", "name", "in_service", *([capacity] if capacity else [])], digest)
+    return digest.hexdigest()
+
+
+def shape_hashes(geoms: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each shape's WKB (missing shapes hash alike)."""
+    wkb = shapely.to_wkb(geoms, hex=False)
+    wkb = np.where(pd.isna(wkb), b"", wkb)
+    hashed: np.ndarray = pd.util.hash_array(np.asarray(wkb, dtype=object), categorize=False)
+    return hashed
+
+
+@dataclass
+class _Taps:
+    """A network's taps of the parcels last asked for, by parcel id, with the hash of each parcel's shape."""
+
+    ids: pd.Index
+    shapes: np.ndarray
+    table: pd.DataFrame
+
+
+@dataclass
+class KeptNetwork:
+    """What is kept of one network: its graph (None: no lines), distances, and taps by service distance."""
+
+    fingerprint: str
+    network: Network | None
+    distances: tuple[np.ndarray, np.ndarray] | None = None
+    taps: dict[float, _Taps] = field(default_factory=dict)
+    coverage: tuple[str, Coverage] | None = None
+    """The last coverage, under a key of all else it depends on (:mod:`planner.infra.park`)."""
+
+
+class GraphCache:
+    """Each network's graph, distances and taps, kept between runs (see the module notes).
+
+    ``builds`` counts the graphs built per network (of layers with lines) and ``tapped`` the parcels whose taps
+    were found per network, so that what a run reused can be checked.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, KeptNetwork] = {}
+        self.builds: Counter[str] = Counter()
+        self.tapped: Counter[str] = Counter()
+
+    def clear(self) -> None:
+        """Forget every network."""
+        self._kept.clear()
+
+    def network(
+        self,
+        name: str,
+        lines: gpd.GeoDataFrame,
+        sources: gpd.GeoDataFrame | None,
+        *,
+        snap_m: float = SNAP_M,
+        fingerprint: str | None = None,
+    ) -> Network | None:
+        """The graph of network ``name``: the kept one if its inputs are the same, else built (and kept).
+
+        ``fingerprint``: :func:`network_fingerprint` of these inputs, if made already.
+        """
+        fingerprint = fingerprint or network_fingerprint(name, lines, sources, snap_m=snap_m)
+        kept = self._kept.get(name)
+        if kept is None or kept.fingerprint != fingerprint:
+            if len(lines):  # a layer without lines has no graph
+                self.builds[name] += 1
+            kept = KeptNetwork(fingerprint, build_network(name, lines, sources, snap_m=snap_m))
+            self._kept[name] = kept
+        return kept.network
+
+    def stale(self, name: str, fingerprint: str) -> bool:
+        """Whether network ``name`` would be built anew from inputs of this :func:`network_fingerprint`."""
+        kept = self._kept.get(name)
+        return kept is None or kept.fingerprint != fingerprint
+
+    def coverage(self, name: str, key: str) -> Coverage | None:
+        """The kept coverage of network ``name``, if it was made under ``key`` (and the taps have not changed)."""
+        kept = self._kept.get(name)
+        if kept is None or kept.coverage is None or kept.coverage[0] != key:
+            return None
+        return kept.coverage[1]
+
+    def keep_coverage(self, name: str, key: str, coverage: Coverage) -> None:
+        """Keep the coverage of network ``name`` made under ``key``."""
+        kept = self._kept.get(name)
+        if kept is not None:
+            kept.coverage = (key, coverage)
+
+    def has_taps(self, name: str, service_distance_m: float) -> bool:
+        """Whether taps of network ``name`` at this service distance are kept (a run may then tap only some)."""
+        kept = self._kept.get(name)
+        return kept is not None and service_distance_m in kept.taps
+
+    def export(self, name: str) -> KeptNetwork | None:
+        """What is kept of network ``name`` (to send from a worker process to its parent)."""
+        return self._kept.get(name)
+
+    def install(self, name: str, kept: KeptNetwork | None, *, built: bool, tapped: int) -> None:
+        """Keep what a worker process made of network ``name`` (see :meth:`export`), and count it."""
+        if kept is not None:
+            self._kept[name] = kept
+        if built:
+            self.builds[name] += 1
+        self.tapped[name] += tapped
+
+    def distances(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`~planner.infra.network.source_distances` of the kept network ``name`` (computed once)."""
+        kept = self._kept[name]
+        if kept.network is None:
+            msg = f"the {name} network has no lines"
+            raise ValueError(msg)
+        if kept.distances is None:
+            kept.distances = source_distances(kept.network)
+        return kept.distances
+
+    def taps(
+        self,
+        name: str,
+        parcels: pd.DataFrame,
+        *,
+        service_distance_m: float,
+        shapes: ParcelShapes | None = None,
+        hashes: np.ndarray | None = None,
+    ) -> pd.DataFrame:
+        """:func:`~planner.infra.taps.network_taps` of ``parcels`` on the kept network ``name``.
+
+        Only the parcels new to the network, or whose shape changed, are tapped; the others
+        take their kept taps. ``hashes``: :func:`shape_hashes` of the parcels, if made already.
+        """
+        kept = self._kept[name]
+        network = kept.network
+        if network is None:
+            msg = f"the {name} network has no lines"
+            raise ValueError(msg)
+        p = parcels.reset_index(drop=True)
+        ids = pd.Index(p["parcel_id"].to_numpy())
+        hashes = shape_hashes(p.geometry.to_numpy()) if hashes is None else hashes
+        before = kept.taps.get(service_distance_m)
+        if before is None or not ids.is_unique:
+            fresh = np.arange(len(p))
+            table = None
+        else:
+            at = before.ids.get_indexer(ids)
+            same = at >= 0
+            same[same] = before.shapes[at[same]] == hashes[same]
+            fresh = np.flatnonzero(~same)
+            table = before.table.iloc[np.where(same, at, 0)].reset_index(drop=True)
+        if len(fresh):
+            self.tapped[name] += len(fresh)
+            part = p.iloc[fresh]
+            part_shapes = shapes if shapes is not None and len(fresh) == len(p) else parcel_shapes(part)
+            found = network_taps(
+                network,
+                part,
+                service_distance_m=service_distance_m,
+                shapes=part_shapes,
+                distances=self.distances(name),
+            )
+            if table is None:
+                table = found
+            else:
+                merged = {}
+                for column in found.columns:
+                    values = table[column].to_numpy().copy()
+                    values[fresh] = found[column].to_numpy()
+                    merged[column] = pd.Series(values, dtype=table[column].dtype)
+                table = pd.DataFrame(merged)
+        assert table is not None
+        if ids.is_unique:
+            kept.taps = {service_distance_m: _Taps(ids, hashes, table)}
+        return table
