@@ -284,3 +284,46 @@ def test_readiness_is_computed_with_every_kind_of_failure(store, parcels):
     # the records disagree with the networks for some parcels
     disagree = (parcels["declared_water"].astype("boolean") != parcels["water"].astype("boolean")).fillna(False)
     assert disagree.sum() >= 3
+
+
+def test_a_fifth_of_the_reserved_land_is_ready_with_large_parcels_among_it(parcels):
+    reserved = parcels[parcels["status"] == "reserved"]
+    ready = reserved[reserved["ready"].astype(bool)]
+    assert ready["area_mu"].sum() >= 0.2 * reserved["area_mu"].sum()
+    assert (ready["area_mu"] >= 100).sum() >= 3  # "ready land over 100 mu" shows land
+    # the large reserved parcels that are not ready wait for the drawn works: the east substation is full
+    # (load 37,753 of 41,000 kVA: 3,247 left), the gas main is planned
+    waiting = reserved[(reserved["area_mu"] >= 100) & ~reserved["ready"].astype(bool)]
+    assert waiting["power_reason"].str.contains("剩余 3,247 不够本地块").any()
+    assert waiting["missing"].eq("gas").any()
+
+
+def test_planned_works_are_drawn_with_their_dates_and_costs(store):
+    gas = store.read_layer("gas_lines")
+    main = gas[~gas["in_service"].astype(bool)]
+    assert len(main) >= 1 and main["planned_date"].notna().all() and (main["cost_wan"] > 0).all()
+    # up 经七路 from 纬四路 to 纬五路 (500 m), along 纬五路 from 经五路 to 经十路 (2650 m), each run on
+    # 4 + 1 m past its ends, at 150 万元/km; each line's cost rounded to the 万元
+    assert main.geometry.length.sum() == pytest.approx(500 + 2650 + 2 * 2 * 5, abs=1.0)
+    assert sorted(main["cost_wan"]) == [76.0, 399.0]  # 510 m (a hair under in the CRS) × 0.15: 76; 2,660 m: 399
+    heat = store.read_layer("heat_lines")
+    extension = heat[~heat["in_service"].astype(bool)]
+    assert len(extension) >= 1 and extension["planned_date"].notna().all()
+    # 纬一路 and 纬二路 from 经六路 to 经七路 (500 m each), 经六路 from 纬一路 to 纬三路 (900 m), 经七路 from
+    # 纬一路 to 纬二路 (450 m): at 600 万元/km, each merged line run on 4 + 1 m past its ends
+    assert extension["cost_wan"].sum() == pytest.approx(0.6 * extension.geometry.length.sum(), abs=len(extension))
+    assert extension.geometry.length.sum() == pytest.approx(500 + 500 + 900 + 450 + 10 * len(extension), abs=1.0)
+
+
+def test_the_substation_upgrade_is_a_works_file_the_planner_reads(store):
+    import json
+
+    from planner.buildout.costs import UnitCosts
+    from planner.buildout.works import given_works
+    from planner.resources import data_path
+
+    records = json.loads(data_path("demo/works.json").read_text(encoding="utf-8"))
+    works = given_works(records, store.read_layer("sources"), UnitCosts.load(), store.config().crs_epsg)
+    row = works.iloc[0]
+    assert (row["kind"], row["source_id"], row["network"]) == ("upgrade", "SS-35-2", "power")
+    assert row["capacity_added"] == 31_500 and row["cost_wan"] == 1100

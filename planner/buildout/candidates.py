@@ -91,7 +91,7 @@ def candidate_lines(
     if not frames:
         return empty_works(crs)
     rows = pd.concat(frames, ignore_index=True)
-    return work_frame(rows.to_dict("records"), crs)
+    return work_frame(rows, crs)
 
 
 def _candidates(

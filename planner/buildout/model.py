@@ -30,7 +30,7 @@ import pandas as pd
 from planner.analysis import ReadinessInputs, ReadinessRun
 from planner.buildout.costs import UnitCosts
 from planner.buildout.scenario import apply_works, holds
-from planner.buildout.works import leveling_works, work_frame
+from planner.buildout.works import concat_works, leveling_works, work_frame
 from planner.infra.coverage import Coverage, network_coverage
 from planner.infra.demand import network_demand
 from planner.infra.network import Network, build_network, source_tree
@@ -88,13 +88,24 @@ class Needs:
 
 @dataclass
 class _Clauses:
+    """Clauses gathered item by item, as flat arrays: each clause's parcel, and each option's clause and work id."""
+
     parcel: list[np.ndarray] = field(default_factory=list)
-    options: list[list[np.ndarray]] = field(default_factory=list)
+    option_clause: list[np.ndarray] = field(default_factory=list)
+    option_work: list[np.ndarray] = field(default_factory=list)
     blocked: list[pd.DataFrame] = field(default_factory=list)
 
     def add(self, parcels: np.ndarray, options: list[np.ndarray]) -> None:
-        self.parcel.append(parcels)
-        self.options.append(options)
+        """One clause per parcel, satisfied by any of its options (work ids)."""
+        lengths = np.fromiter((len(o) for o in options), dtype=int, count=len(options))
+        works = np.concatenate([np.asarray(o, dtype=object) for o in options]) if options else np.zeros(0, dtype=object)
+        self.add_flat(parcels, np.repeat(np.arange(len(options)), lengths), works)
+
+    def add_flat(self, parcels: np.ndarray, clause: np.ndarray, works: np.ndarray) -> None:
+        """One clause per parcel; option ``k`` (work id ``works[k]``) satisfies clause ``clause[k]``."""
+        self.parcel.append(np.asarray(parcels, dtype=object))
+        self.option_clause.append(np.asarray(clause, dtype=int))
+        self.option_work.append(np.asarray(works, dtype=object))
 
     def block(self, ids: np.ndarray, item: str, reasons: np.ndarray | list[str] | str) -> None:
         if len(ids):
@@ -135,7 +146,7 @@ def parcel_needs(
         extra.append(_network_needs(inputs, before, works, item, failing, costs, clauses))
     added = [w for w in extra if len(w)]
     if added:
-        works = work_frame(pd.concat([works, *added], ignore_index=True).to_dict("records"), works.crs)
+        works = concat_works([works, *added], works.crs)
     works = _with_requires(works)
     return _needs(works, weights, inputs, clauses)
 
@@ -150,25 +161,27 @@ def _needs(works: gpd.GeoDataFrame, weights: pd.Series, inputs: ReadinessInputs,
     keep = weights[~weights.index.isin(blocked["parcel_id"])]
     position = pd.Series(np.arange(len(keep)), index=keep.index)
     row_of = pd.Series(np.arange(len(works)), index=works["work_id"].astype(str).to_numpy())
-    clause_parcel, option_clause, option_work = [], [], []
-    count = 0
-    for parcels, options in zip(clauses.parcel, clauses.options, strict=True):
-        at = position.reindex(parcels).to_numpy()
-        for p, opts in zip(at, options, strict=True):
-            if np.isnan(p):
-                continue
-            clause_parcel.append(int(p))
-            option_clause.extend([count] * len(opts))
-            option_work.extend(row_of.reindex(opts).to_numpy(dtype=int).tolist())
-            count += 1
+    sizes = np.array([len(p) for p in clauses.parcel], dtype=int)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if len(sizes) else np.zeros(0, dtype=int)
+    parcels = np.concatenate(clauses.parcel) if clauses.parcel else np.zeros(0, dtype=object)
+    clause = (
+        np.concatenate([c + o for c, o in zip(clauses.option_clause, offsets, strict=True)])
+        if clauses.parcel
+        else np.zeros(0, dtype=int)
+    )
+    work = np.concatenate(clauses.option_work) if clauses.parcel else np.zeros(0, dtype=object)
+    at = position.reindex(parcels).to_numpy(dtype=float)
+    kept = ~np.isnan(at)  # clauses of parcels that are targets (not blocked on another item)
+    renumber = np.cumsum(kept) - 1
+    used = kept[clause]
     area = inputs.parcels.set_index("parcel_id")["area_mu"].reindex(keep.index).to_numpy(dtype=float)
     return Needs(
         works,
         keep,
         area,
-        np.asarray(clause_parcel, dtype=int),
-        np.asarray(option_clause, dtype=int),
-        np.asarray(option_work, dtype=int),
+        at[kept].astype(int),
+        renumber[clause[used]].astype(int),
+        row_of.reindex(work[used].astype(str)).to_numpy(dtype=int),
         blocked,
     )
 
@@ -183,7 +196,9 @@ def _leveling(
     new = leveling_works(inputs.parcels, earth.dropna(), costs, works.crs)
     have = given | set(new["parcel_id"].astype(str))
     ok = np.array([p in have for p in failing], dtype=bool)
-    clauses.add(failing[ok], [np.array([f"leveling-{p}"]) for p in failing[ok]])
+    clauses.add_flat(
+        failing[ok], np.arange(int(ok.sum())), np.array([f"leveling-{p}" for p in failing[ok]], dtype=object)
+    )
     clauses.block(failing[~ok], "leveled", "无DEM土方量，无法估算场地平整费用")
     return new
 
@@ -215,7 +230,9 @@ def _network_needs(
         power_factor=power_factor,
     )
     tree = _Tree.of(network, mine)
-    works.loc[mine.index, "requires"] = [None if r < 0 else str(mine["work_id"].iloc[r]) for r in tree.requires]
+    work_ids = mine["work_id"].astype(str).to_numpy().astype(object)
+    if len(mine):
+        works.loc[mine.index, "requires"] = np.where(tree.requires < 0, None, work_ids[np.maximum(tree.requires, 0)])
     at = pd.Series(np.arange(len(parcels)), index=parcels["parcel_id"].to_numpy()).reindex(failing).to_numpy()
     geoms = parcels.geometry.to_numpy()[at]
     hit, edge = network.edge_tree.query(geoms, predicate="dwithin", distance=settings["service_distance_m"])
@@ -224,13 +241,15 @@ def _network_needs(
     keys = tree.key[edge]
     free = np.zeros(len(failing), dtype=bool)
     free[hit[keys < 0]] = True
-    work_ids = mine["work_id"].astype(str).to_numpy()
     options = pd.DataFrame({"p": hit[keys >= 0], "w": keys[keys >= 0]}).drop_duplicates()
-    grouped = options.groupby("p")["w"].agg(list)
+    options = options.sort_values("p", kind="stable")  # by parcel, each parcel's works in the order found
     linked = free.copy()
-    linked[grouped.index.to_numpy()] = True
+    linked[options["p"].to_numpy()] = True
     needing = np.flatnonzero(~free & linked)
-    clauses.add(failing[needing], [work_ids[np.asarray(grouped[p])] for p in needing])
+    wanted = options[~free[options["p"].to_numpy()]]
+    clauses.add_flat(
+        failing[needing], np.searchsorted(needing, wanted["p"].to_numpy()), work_ids[wanted["w"].to_numpy()]
+    )
     reasons = coverage.table["reason"].reindex(failing[~linked]).fillna("").to_numpy()
     clauses.block(failing[~linked], net, ["即使建成全部候选工程仍不能接通：" + r for r in reasons])
     room = _Room(network, parcels, coverage, inputs.sources, power_factor)

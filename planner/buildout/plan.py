@@ -227,7 +227,7 @@ def plan_needs(
     if candidates:
         frames.append(candidate_lines(inputs.lines, costs))
     frames = [f for f in frames if len(f)]
-    works = work_frame(pd.concat(frames, ignore_index=True).to_dict("records"), crs) if frames else work_frame([], crs)
+    works = work_frame(pd.concat(frames, ignore_index=True), crs) if frames else work_frame([], crs)
     weights = default_targets(inputs.parcels) if targets is None else targets
     needs = parcel_needs(inputs, before, works, weights, costs)
     return needs, problems + _date_order(needs.works)

@@ -12,6 +12,7 @@ on the networks the works touch, and says which parcels change, per item, and wh
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -21,50 +22,85 @@ import pandas as pd
 from planner.analysis import ReadinessInputs, ReadinessRun, readiness_of
 from planner.vocab import CAPACITY_COLUMN, NETWORK_ITEMS
 
-__all__ = ["Scenario", "apply_works", "changed_items", "holds", "scenario_readiness"]
+__all__ = ["Built", "Scenario", "apply_works", "build_works", "changed_items", "holds", "scenario_readiness"]
 
 
-def apply_works(inputs: ReadinessInputs, works: gpd.GeoDataFrame, *, at: pd.Timestamp | None = None) -> ReadinessInputs:
-    """A copy of ``inputs`` with ``works`` built (the inputs themselves are left as they are).
+@dataclass
+class Built:
+    """The layers as building some works leaves them (:func:`build_works`): only those the works change."""
 
-    ``at``: when leveling is recorded (default now); the DEM's date is put just before it
-    where the park records none, so that the record prevails, as it does in the copy.
+    lines: dict[str, gpd.GeoDataFrame]
+    """Each network layer a line work changes, with every line of it."""
+    sources: gpd.GeoDataFrame | None
+    """The sources with the capacity the upgrades add (``None``: no upgrade)."""
+    leveled: list[str]
+    """The parcels a leveling work levels."""
+
+
+def build_works(
+    lines: Mapping[str, gpd.GeoDataFrame],
+    sources: gpd.GeoDataFrame,
+    works: gpd.GeoDataFrame,
+    *,
+    completed: Mapping[str, str | pd.Timestamp] | None = None,
+) -> Built:
+    """The park's layers as building ``works`` leaves them: the one rule of :func:`apply_works` and the park's copy.
+
+    A planned (drawn) line is put in service, a candidate extension added to its network's
+    layer, in service, with its cost; a source gets the capacity its upgrades add; leveled
+    parcels are listed. ``completed``: the date each work is completed (``work_id`` → date),
+    kept as the line's ``planned_date`` (where not given, a drawn line keeps its own).
     """
-    out = copy.copy(inputs)
-    out.lines = dict(inputs.lines)
-    lines = works[works["kind"] == "line"]
-    for net, mine in lines.groupby("network", sort=False):
-        layer = inputs.lines[net].copy()
+    dates = {str(k): pd.Timestamp(v) for k, v in (completed or {}).items()}
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for net, mine in works[works["kind"] == "line"].groupby("network", sort=False):
+        layer = lines[str(net)].copy()
         drawn = mine[mine["origin"] == "drawn"]
         if len(drawn):
             put = layer["line_id"].astype(str).isin(drawn["line_id"].astype(str)).to_numpy()
             layer["in_service"] = layer["in_service"].astype("boolean")
             layer.loc[put, "in_service"] = True
+            if dates and "planned_date" in layer:
+                when = layer.loc[put, "line_id"].astype(str).map(dates)
+                layer.loc[put, "planned_date"] = when.where(when.notna(), layer.loc[put, "planned_date"])
         new = mine[mine["origin"] != "drawn"]
         if len(new):
-            rows = gpd.GeoDataFrame(
-                {"line_id": new["line_id"].to_numpy(), "name": new["name"].to_numpy(), "in_service": True,
-                 "cost_wan": new["cost_wan"].to_numpy(dtype=float)},
-                geometry=new.geometry.to_numpy(),
-                crs=layer.crs,
-            )  # fmt: skip
+            columns = {"line_id": new["line_id"].to_numpy(), "name": new["name"].to_numpy(), "in_service": True,
+                       "cost_wan": new["cost_wan"].to_numpy(dtype=float)}  # fmt: skip
+            if dates:
+                columns["planned_date"] = new["work_id"].astype(str).map(dates).to_numpy()
+            rows = gpd.GeoDataFrame(columns, geometry=new.geometry.to_numpy(), crs=layer.crs)
             layer = pd.concat([layer, rows], ignore_index=True)
-        out.lines[net] = gpd.GeoDataFrame(layer, geometry="geometry", crs=inputs.lines[net].crs)
+        out[str(net)] = gpd.GeoDataFrame(layer, geometry="geometry", crs=lines[str(net)].crs)
     upgrades = works[works["kind"] == "upgrade"]
+    upgraded = None
     if len(upgrades):
-        sources = inputs.sources.copy()
+        upgraded = sources.copy()
         added = upgrades.groupby("source_id")["capacity_added"].sum()
         for network, column in CAPACITY_COLUMN.items():
             if column is None:
                 continue
-            rows = (sources["network"] == network) & sources["source_id"].isin(added.index)
+            rows = (upgraded["network"] == network) & upgraded["source_id"].isin(added.index)
             if rows.any():
-                more = sources.loc[rows, "source_id"].map(added).to_numpy(dtype=float)
-                sources.loc[rows, column] = sources.loc[rows, column].astype(float).fillna(0.0).to_numpy() + more
-        out.sources = sources
-    leveled = works.loc[works["kind"] == "leveling", "parcel_id"].astype(str)
-    if len(leveled):
-        out = _leveled(out, set(leveled), at)
+                more = upgraded.loc[rows, "source_id"].map(added).to_numpy(dtype=float)
+                upgraded.loc[rows, column] = upgraded.loc[rows, column].astype(float).fillna(0.0).to_numpy() + more
+    leveled = sorted(set(works.loc[works["kind"] == "leveling", "parcel_id"].astype(str)))
+    return Built(out, upgraded, leveled)
+
+
+def apply_works(inputs: ReadinessInputs, works: gpd.GeoDataFrame, *, at: pd.Timestamp | None = None) -> ReadinessInputs:
+    """A copy of ``inputs`` with ``works`` built (:func:`build_works`; the inputs themselves are left as they are).
+
+    ``at``: when leveling is recorded (default now); the DEM's date is put just before it
+    where the park records none, so that the record prevails, as it does in the copy.
+    """
+    out = copy.copy(inputs)
+    built = build_works(inputs.lines, inputs.sources, works)
+    out.lines = {**inputs.lines, **built.lines}
+    if built.sources is not None:
+        out.sources = built.sources
+    if built.leveled:
+        out = _leveled(out, set(built.leveled), at)
     return out
 
 

@@ -12,6 +12,8 @@ reaches 纬三路: 1.2 km, about 180 万元".
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.analysis import ReadinessInputs, ReadinessRun
+from planner.analysis import ReadinessInputs, ReadinessRun, readiness_of
 from planner.buildout.plan import plan_needs
 from planner.buildout.scenario import scenario_readiness
 from planner.buildout.solve import cheapest_bundles
@@ -76,15 +78,20 @@ def unlocking_works(
     given: Sequence[Mapping[str, Any]] = (),
     candidates: bool = True,
     limit: int = 3,
+    needs: Sequence[str] = (),
 ) -> list[Unlock]:
     """The cheapest ways (at most ``limit``) to make some of ``targets`` (parcels by ``parcel_id``) ready.
 
     Each answer is one set of works — the cheapest completion of at least one target, with
     its prerequisites — and every target parcel the model run with those works built finds
     ready, cheapest first (ties: the most land first). Targets ready now are no answer.
+
+    Ready means every item of the park's whole checklist holds (熟地), and with them the
+    items the project ``needs`` beyond it (gas or heat, where the park's checklist is shorter).
     """
     if not len(targets):
         return []
+    inputs, before = _whole_checklist(inputs, before, needs)
     needs, _ = plan_needs(inputs, before, targets=targets, given=given, candidates=candidates)
     cost = needs.works["cost_wan"].to_numpy(dtype=float)
     seen: dict[tuple[int, ...], float] = {}
@@ -103,6 +110,25 @@ def unlocking_works(
         if len(out) >= limit:
             break
     return sorted(out, key=lambda u: (u.cost_wan, -u.area_mu))
+
+
+def _whole_checklist(
+    inputs: ReadinessInputs, before: ReadinessRun, needs: Sequence[str]
+) -> tuple[ReadinessInputs, ReadinessRun]:
+    """The inputs and readiness with the park's checklist and the project's ``needs`` beyond it, all required."""
+    park = inputs.config.checklist
+    extra = [i for i in needs if i not in park]
+    if not extra:
+        return inputs, before
+    unknown = [i for i in extra if i not in CHECKLIST_ITEMS]
+    if unknown:
+        msg = f"`needs` holds {', '.join(map(repr, unknown))}; allowed: {', '.join(CHECKLIST_ITEMS)}"
+        raise ValueError(msg)
+    wider = copy.copy(inputs)
+    wider.config = dataclasses.replace(
+        inputs.config, checklist=tuple(i for i in CHECKLIST_ITEMS if i in {*park, *extra})
+    )
+    return wider, readiness_of(wider, reuse=dict(before.coverage))
 
 
 def _in_order(requires: np.ndarray, rows: list[int]) -> list[int]:

@@ -29,7 +29,7 @@ from planner.errors import Problem, WorkError
 from planner.infra.network import SNAP_M
 from planner.vocab import CAPACITY_COLUMN, CHECKLIST_ITEMS, NETWORK_ITEMS
 
-__all__ = ["WORK_COLUMNS", "drawn_works", "empty_works", "given_works", "leveling_works", "work_frame"]
+__all__ = ["WORK_COLUMNS", "concat_works", "drawn_works", "empty_works", "given_works", "leveling_works", "work_frame"]
 
 WORK_COLUMNS: Mapping[str, str] = {
     "work_id": "object",
@@ -57,15 +57,20 @@ WORK_COLUMNS: Mapping[str, str] = {
 """
 
 
-def work_frame(rows: Sequence[Mapping[str, Any]], crs: Any) -> gpd.GeoDataFrame:
-    """A works table from ``rows`` (dicts of :data:`WORK_COLUMNS` and ``geometry``), every column typed."""
-    frame = pd.DataFrame(list(rows))
+def work_frame(rows: Sequence[Mapping[str, Any]] | pd.DataFrame, crs: Any) -> gpd.GeoDataFrame:
+    """A works table from ``rows`` (dicts, or a frame, of :data:`WORK_COLUMNS` and ``geometry``), every column typed."""
+    frame = rows.reset_index(drop=True) if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     for column, dtype in WORK_COLUMNS.items():
         if column not in frame:
             frame[column] = pd.Series([None] * len(frame), dtype=object)
         frame[column] = frame[column].astype(dtype)
     geometry = frame["geometry"] if "geometry" in frame else gpd.GeoSeries([None] * len(frame))
     return gpd.GeoDataFrame(frame[list(WORK_COLUMNS)], geometry=gpd.GeoSeries(geometry.to_numpy(), crs=crs), crs=crs)
+
+
+def concat_works(frames: Sequence[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
+    """The works tables ``frames`` one after the other, as one works table (every column typed)."""
+    return work_frame(pd.concat([pd.DataFrame(f) for f in frames], ignore_index=True), crs)
 
 
 def empty_works(crs: Any) -> gpd.GeoDataFrame:
@@ -132,7 +137,7 @@ def drawn_works(
         frames.append(frame[~np.isnan(cost)])
     if not frames:
         return empty_works(crs), problems
-    return work_frame(pd.concat(frames, ignore_index=True).to_dict("records"), crs), problems
+    return work_frame(pd.concat(frames, ignore_index=True), crs), problems
 
 
 def _no_cost(net: str) -> str:

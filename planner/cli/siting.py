@@ -33,7 +33,7 @@ from planner.exchange.export import write_geojson
 from planner.siting import MatchResult, Project, SiteIndex, assign, greedy, load_projects, match
 from planner.siting.match import CRITERIA
 from planner.siting.pipeline import pipeline_land
-from planner.siting.rules import RULE_LABELS
+from planner.siting.rules import RULE_LABELS, needed_items
 
 __all__ = ["assign_command", "match_command", "read_projects", "site_index"]
 
@@ -112,7 +112,9 @@ def _unlocks(
         return []
     targets, _ = pipeline_land(index, [result.project])
     try:
-        unlocks = unlocking_works(inputs, before, targets, candidates=candidates)
+        unlocks = unlocking_works(
+            inputs, before, targets, candidates=candidates, needs=needed_items(index, result.project)
+        )
     except PlannerError as exc:
         fail(exc, lang)
     if unlocks:

@@ -24,7 +24,13 @@ from planner.demo.factories import standard_factories
 from planner.demo.layout import ORIGIN_LON, Frame, Layout
 from planner.demo.networks import OFFSETS, Networks
 from planner.demo.readiness import declare_readiness
-from planner.demo.records import assign_source_parcels, declare_areas, draw_records, supply_status
+from planner.demo.records import (
+    assign_source_parcels,
+    declare_areas,
+    draw_records,
+    reserve_large_parcels,
+    supply_status,
+)
 from planner.demo.terrain import Terrain, write_dem
 from planner.infra.layers import line_layer
 from planner.store import create_park
@@ -147,6 +153,7 @@ def _parcels(
     assign_source_parcels(df, sources)
     draw_records(df, area_mu, as_of, sources, rng, config)
     declare_readiness(df, geoms, relief, networks, config, rng)
+    reserve_large_parcels(df, area_mu, relief, cu, cv, config.threshold("leveled_relief_max_m"))
     declare_areas(df, area_mu, rng)
     df = df.drop(columns=["district"])
     return gpd.GeoDataFrame(df, geometry=geoms)

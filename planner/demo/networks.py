@@ -3,8 +3,10 @@
 Six utility networks run along the roads, each fed from its source (a 110 kV and a 35 kV
 substation, a waterworks, a sewage plant, a gas station, a telecom exchange, a heat plant)
 and each reaching only part of the park: the east's 35 kV substation has little left, one
-water main is cut off from the rest, and a planned gas main is not in service yet. The road
-network is fed from the highway interchange (its gateway).
+water main is cut off from the rest. Planned works are drawn with their dates and costs: the
+gas main up 经七路 and along 纬五路 and an extension of the steam mains, neither in service yet (the
+east substation's upgrade is a works file, ``data/demo/works.json``). The road network is fed
+from the highway interchange (its gateway).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ SOURCES = (  # id, kind, name, (u, v), capacity, voltage (kV), land use, holder 
     Source(
         "SS-110-1", "substation", "经开区110kV变电站", (1330, 1250), 189_000, 110, "1303", "国网滁州供电公司", "D4420"
     ),
-    Source("SS-35-2", "substation", "东区35kV变电站", (3980, 2260), 40_000, 35, "1303", "国网滁州供电公司", "D4420"),
+    Source("SS-35-2", "substation", "东区35kV变电站", (3980, 2260), 41_000, 35, "1303", "国网滁州供电公司", "D4420"),
     Source("WW-1", "waterworks", "园区第二水厂", (260, 2250), 60_000, None, "1301", "滁州市供水有限公司", "D4610"),
     Source("SP-1", "sewage_plant", "园区污水处理厂", (4560, 2230), 40_000, None, "1302", "滁州市排水有限公司", "D4620"),
     Source("GS-1", "gas_station", "园区天然气门站", (1150, 260), 20_000, None, "1304", "滁州华润燃气有限公司", "D4511"),
@@ -83,8 +85,13 @@ _NET_WORD = {
 _PIPE_MM = {"water": (300.0, 600.0), "drainage": (800.0, 1200.0), "gas": (200.0, 300.0), "heat": (300.0, 500.0)}
 """Pipe diameters (mm) of each piped network: (mains along the roads, a source's feeder)."""
 
-HEAT_MAINS_M = 1400.0
+HEAT_MAINS_M = 2000.0
 """How far along the roads from the heat plant its steam mains are laid."""
+HEAT_PLANNED_M = 2600.0
+"""How far along the roads the planned extension of the steam mains reaches (not in service yet): in the south-west."""
+
+PLANNED = {"gas": ("2027-06-30", 150.0), "heat": ("2027-12-31", 600.0)}
+"""The planned lines of each network: their planned date and cost (万元 per km, from the park's 概算)."""
 
 
 class Networks:
@@ -99,7 +106,7 @@ class Networks:
         if net in self._lines:
             return self._lines[net]
         built, planned = _NETWORK_EDGES[net](self.layout)
-        rows = _main_rows(net, built, in_service=True) + _main_rows(net, planned, in_service=False)
+        rows = _main_rows(net, built, in_service=True) + _planned_rows(net, planned)
         lines = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry")
         for source in SOURCES:
             if source.network == net:
@@ -168,6 +175,17 @@ def _main_rows(net: str, edges: list[Edge], *, in_service: bool) -> list[dict[st
     return rows
 
 
+def _planned_rows(net: str, edges: list[Edge]) -> list[dict[str, Any]]:
+    """The planned mains of a network: not in service, with their planned date and cost (rounded to 万元)."""
+    rows = _main_rows(net, edges, in_service=False)
+    if rows:
+        day, per_km = PLANNED[net]
+        for row in rows:
+            row["planned_date"] = pd.Timestamp(day)
+            row["cost_wan"] = float(round(row["geometry"].length / 1000 * per_km))
+    return rows
+
+
 def _feeder_row(net: str, source: Source, live: shapely.Geometry) -> dict[str, Any]:
     """The line from a source to the nearest point of its network in service."""
     src = Point(source.uv)
@@ -210,13 +228,13 @@ def _edges(layout: Layout, keep: Callable[[float, float, dict[str, Any]], bool])
 
 
 def _water_edges(layout: Layout) -> tuple[list[Edge], list[Edge]]:
-    main = _edges(layout, lambda u, v, _: u <= 3300 or (v <= 950 and u <= 4300))
+    main = _edges(layout, lambda u, v, _: u <= 3300 or (v <= 1500 and u <= 4300))
     cut_off = _edges(layout, lambda u, v, _: v == 2500 and u >= 3750)  # built, never connected
     return main + cut_off, []
 
 
 def _drainage_edges(layout: Layout) -> tuple[list[Edge], list[Edge]]:
-    return _edges(layout, lambda u, v, _: u <= 3750 or v >= 2000), []
+    return _edges(layout, lambda u, v, _: u <= 3750 or v >= 2000 or (v == 1500 and u <= 4300)), []
 
 
 def _power_edges(layout: Layout) -> tuple[list[Edge], list[Edge]]:
@@ -235,15 +253,23 @@ def _telecom_edges(layout: Layout) -> tuple[list[Edge], list[Edge]]:
 
 def _gas_edges(layout: Layout) -> tuple[list[Edge], list[Edge]]:
     built = _edges(layout, lambda u, v, _: (v <= 1500 and u <= 3200) or v == 1500)
-    planned = _edges(layout, lambda u, v, _: v == 2000 and u >= 3200)
+    # the planned gas main: up 经七路 from 纬四路, then along 纬五路 east of 经五路
+    planned = _edges(layout, lambda u, v, _: (v == 2000 and u >= 2150) or (u == 3200 and 1500 < v < 2000))
     return built, planned
 
 
 def _heat_edges(layout: Layout) -> tuple[list[Edge], list[Edge]]:
     plant = next(s for s in SOURCES if s.kind == "heat_plant")
     start = layout.nearest_node(plant.uv)
-    near = nx.single_source_dijkstra_path_length(layout.graph, start, cutoff=HEAT_MAINS_M, weight="length")
-    return [(p, q, d) for p, q, d in layout.graph.edges(data=True) if p in near and q in near], []
+    near = nx.single_source_dijkstra_path_length(layout.graph, start, cutoff=HEAT_PLANNED_M, weight="length")
+    built, planned = [], []
+    for p, q, d in layout.graph.edges(data=True):
+        farther = max(near.get(p, np.inf), near.get(q, np.inf))
+        if farther <= HEAT_MAINS_M:
+            built.append((p, q, d))
+        elif farther <= HEAT_PLANNED_M and 2700 <= (p[0] + q[0]) / 2 <= 3200 and (p[1] + q[1]) / 2 <= 900:
+            planned.append((p, q, d))  # the extension south-west: 纬二路, 经六路 and 纬一路 west of 经七路
+    return built, planned
 
 
 _NETWORK_EDGES: dict[str, Callable[[Layout], tuple[list[Edge], list[Edge]]]] = {

@@ -118,6 +118,28 @@ def supply_status(cu: np.ndarray, relief: np.ndarray, rng: np.random.Generator, 
     return status
 
 
+RESERVE_MIN_MU = 100.0
+"""Planned parcels this large, flat and east of 经七路 are taken into the land reserve (收储) for major projects."""
+
+
+def reserve_large_parcels(
+    df: pd.DataFrame, area_mu: np.ndarray, relief: np.ndarray, cu: np.ndarray, cv: np.ndarray, relief_max: float
+) -> None:
+    """Planned land the park has taken into its reserve for major projects: large flat parcels in the east.
+
+    Made after every draw (planned and reserved land carry the same records, none), so the
+    rest of the park is drawn as before.
+    """
+    take = (
+        df["status"].eq("planned").to_numpy()
+        & (area_mu >= RESERVE_MIN_MU)
+        & (relief <= relief_max)
+        & (cu > 3200)
+        & (cv < 3000)
+    )
+    df.loc[take, "status"] = "reserved"
+
+
 def assign_source_parcels(df: pd.DataFrame, sources: dict[int, Source]) -> None:
     """Give each source's parcel its name, land use and holder; it is in use (投产), with no industry zoning."""
     for i, source in sources.items():

@@ -26,7 +26,7 @@ from planner.vocab import NETWORK_ITEMS, NETWORK_LAYERS
 __all__ = ["READINESS_COLUMNS", "ReadinessResult", "compute_readiness"]
 
 READINESS_COLUMNS = (
-    *(c for item in NETWORK_ITEMS for c in (item, f"{item}_distance_m", f"{item}_reason")),
+    *(c for item in NETWORK_ITEMS for c in (item, f"{item}_distance_m", f"{item}_network_m", f"{item}_reason")),
     "leveled",
     "relief_m",
     "earthwork_m3",
@@ -140,7 +140,7 @@ class _Item:
     """One checklist item of every parcel: its derived columns, the value readiness uses, and where they disagree."""
 
     columns: dict[str, Any]
-    """The derived parcel columns of the item (``power``, ``power_distance_m``, ``power_reason``), in order."""
+    """The derived parcel columns of the item (``power``, ``power_distance_m``, ``power_network_m``, …), in order."""
     used: str
     """``derived`` or ``declared``."""
     value: pd.Series
@@ -155,6 +155,7 @@ def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> 
         columns = {
             item: pd.array([pd.NA] * len(p), dtype="boolean"),
             f"{item}_distance_m": np.nan,
+            f"{item}_network_m": np.nan,
             f"{item}_reason": ("[登记] 无" + NETWORK_LAYERS[item][0] + "，" + said).array,
         }
         return _Item(columns, "declared", p[f"declared_{item}"])
@@ -164,6 +165,7 @@ def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> 
     columns = {
         item: derived.to_numpy(),
         f"{item}_distance_m": cov["distance_m"].to_numpy(dtype=float),
+        f"{item}_network_m": cov["network_m"].to_numpy(dtype=float),
         f"{item}_reason": reason,
     }
     return _Item(columns, "derived", derived, _disagree(p.index, item, declared, derived, reason))

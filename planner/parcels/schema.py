@@ -210,6 +210,17 @@ def _fields() -> list[Field]:
                 min_value=0.0,
                 origin="derived",
             ),
+            Field(
+                f"{item}_network_m",
+                "float",
+                "readiness",
+                f"{zh}网络距离",
+                f"{en} distance along the network",
+                unit="m",
+                min_value=0.0,
+                origin="derived",
+                description="Distance along the network from the serving source to the parcel's tap point.",
+            ),
             Field(f"{item}_reason", "str", "readiness", f"{zh}说明", f"{en} reason", origin="derived"),
         ]
     fields += [

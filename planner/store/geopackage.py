@@ -236,7 +236,8 @@ class GeoPackageStore(ParkStore):
         """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction.
 
         Columns are only ever added (``ALTER TABLE … ADD COLUMN``), so an earlier version still
-        reads the file: it names the columns it knows.
+        reads the file: it names the columns it knows. The edit triggers are made again for the
+        new columns (:data:`planner.store.triggers.TRIGGER_VERSION`).
         """
         conn = self._connect()
         try:
@@ -249,6 +250,8 @@ class GeoPackageStore(ParkStore):
             for spec, f in columns:
                 conn.execute(f'ALTER TABLE "{spec.name}" ADD COLUMN "{f.name}" {_SQL_TYPES[f.kind]}')
                 _describe_column(conn, spec, f)
+            if columns:  # the triggers name every column they version: made again with the new ones
+                install_gpkg(conn)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:

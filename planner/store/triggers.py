@@ -42,8 +42,11 @@ from planner.store.layers import LAYERS, LayerSpec
 
 __all__ = ["PG_FLAG", "TRIGGER_VERSION", "gpkg_triggers_sql", "install_gpkg", "install_pg", "pg_triggers_sql"]
 
-TRIGGER_VERSION = 1
-"""Part of every trigger's name: a park whose triggers are of another version gets them made again."""
+TRIGGER_VERSION = 2
+"""Part of every trigger's name: a park whose triggers are of another version gets them made again.
+
+2: the parcels' ``<item>_network_m`` columns (a GeoPackage trigger names every column it versions).
+"""
 
 GPKG_FLAG = "planner_writer"
 PG_FLAG = "planner.writing"
@@ -170,14 +173,19 @@ $fn$"""
 
 
 def pg_triggers_sql(schema: str, lock_class: int) -> sql.Composed:
-    """The trigger function of a park's schema and its trigger on every feature table (replacing older ones)."""
+    """The trigger function of a park's schema and its trigger on every feature table (replacing older ones).
+
+    Triggers of an earlier :data:`TRIGGER_VERSION` are dropped, so that an edit is never versioned twice.
+    """
     s = sql.Identifier(schema)
     parts: list[sql.Composable] = [
         sql.SQL(_PG_FUNCTION).format(schema=s, flag=sql.Literal(PG_FLAG), lock_class=sql.Literal(int(lock_class)))
     ]
     name = sql.Identifier(f"{_PREFIX}external_edit")
+    earlier = [sql.Identifier(f"planner_v{v}_external_edit") for v in range(1, TRIGGER_VERSION)]
     for spec in LAYERS.values():
         t = sql.Identifier(spec.name)
+        parts += [sql.SQL("DROP TRIGGER IF EXISTS {} ON {}.{}").format(old, s, t) for old in earlier]
         parts.append(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}.{}").format(name, s, t))
         parts.append(
             sql.SQL(

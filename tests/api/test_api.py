@@ -210,7 +210,7 @@ def test_idle_stats_networks_sources(api):
     assert api.get("/infra/sewer").status_code == 422
     sources = api.get("/infra/sources").json()
     ss = {f["properties"]["source_id"]: f["properties"] for f in sources["features"]}
-    assert ss["SS-35-2"]["capacity"] == 40_000 and ss["SS-35-2"]["remaining"] < 5_000
+    assert ss["SS-35-2"]["capacity"] == 41_000 and ss["SS-35-2"]["remaining"] < 5_000
     assert api.get("/health").json()["status"] == "ok"
 
 

@@ -59,3 +59,21 @@ def test_a_pipeline_weighs_the_land_its_projects_need(demo):
     made = {p for row in plan.works["parcels"] for p in row}
     assert made <= set(targets.index)
     assert all(set(row["projects"]) <= {p.name for p in projects} for _, row in plan.works.iterrows())
+
+
+def test_the_demo_works_file_upgrade_readies_the_large_parcel_waiting_for_power(demo, tmp_path):
+    """The east substation has 3,247 kVA left; the 222 亩 reserved parcel beside it needs more, and only power."""
+    store, inputs, before = demo
+    big = "341103004039GB00001"
+    table = before.readiness.table
+    assert table.loc[big, "missing"] == "power"
+    given = json.loads(data_path("demo/works.json").read_text(encoding="utf-8"))
+    plan = make_plan(inputs, PlanOptions(budget_wan=1500), given=given, before=before)
+    assert "SS-35-2-扩建" in set(plan.works["work_id"])
+    assert big in set(plan.newly_ready)
+    completed = dict(zip(plan.works["work_id"], plan.works["completed"], strict=True))
+    after = apply_to_store(store, plan.chosen, tmp_path / "after.gpkg", completed=completed)
+    run = update_readiness(open_store(after.uri), by="test")
+    assert set(run.readiness.ready) - set(before.readiness.ready) == set(plan.newly_ready)
+    sources = open_store(after.uri).read_layer("sources").set_index("source_id")
+    assert sources.loc["SS-35-2", "capacity_kva"] == 41_000 + 31_500

@@ -80,3 +80,40 @@ def test_the_siting_api_answers_with_the_works(tmp_path):
         == "3 parcels (45 mu) qualify after gas line 纬三路燃气管线 is built: 1.2 km, about 180 万元"
     )
     assert unlock[0]["parcel_ids"] == ["F1", "F2", "F3"] and unlock[1]["cost_wan"] == 260.0
+
+
+def test_the_answer_asks_for_the_whole_checklist_and_the_project_needs_beyond_it(tmp_path):
+    """Ready means every item: the park's whole checklist, and the project's needs where the checklist is shorter.
+
+    On gas_park the checklist is road and gas: a project that does not ask for gas still gets
+    land only after the gas main (G-2, 180 万元) — the parcels must be 熟地. A park whose checklist
+    is the road alone has every parcel ready by the road; a project asking for gas is told the
+    same works, since its parcels lack gas.
+    """
+    from planner.siting import SiteIndex, parse_project
+    from planner.siting.pipeline import pipeline_land
+    from planner.siting.rules import needed_items
+    from tests.buildout.park import GATEWAY, line, parcel, source, write_park
+
+    inputs = inputs_of(gas_park(tmp_path / "g.gpkg"))
+    no_gas = unlocking_works(inputs, readiness_of(inputs), _targets(inputs), candidates=False, needs=("road",))
+    assert [list(u.works["work_id"]) for u in no_gas] == [["G-2"], ["G-2", "G-3"]]
+
+    parcels = [dict(parcel(pid, x, 15, 15), land_use="100102")
+               for pid, x in (("F1", 400), ("F2", 700), ("F3", 1000), ("FAR", 1700))]  # fmt: skip
+    main = dict(line("G-2", (200, -8), (1400, -8), in_service=False, cost_wan=180.0), name="纬三路燃气管线")
+    lines = {"road": [line("TRUNK", (0, 0), (2000, 0))], "gas": [line("G-1", (0, -8), (200, -8)), main]}
+    sources = [GATEWAY, source("GS", "gas_station", "gas", 0, -8, capacity_nm3h=100000.0)]
+    store = write_park(tmp_path / "road.gpkg", parcels, lines, sources, checklist=("road",))
+    short = inputs_of(store)
+    before = readiness_of(short)
+    assert set(before.readiness.ready) == {"F1", "F2", "F3", "FAR"}  # by the park's checklist: the road
+    project = parse_project(PROJECT)
+    index = SiteIndex.from_store(store, run=before)
+    needs = needed_items(index, project)
+    assert "gas" in needs
+    targets, _ = pipeline_land(index, [project])
+    assert unlocking_works(short, before, targets, candidates=False) == []  # the park's checklist alone: all ready
+    unlocks = unlocking_works(short, before, targets, candidates=False, needs=needs)
+    assert [list(u.works["work_id"]) for u in unlocks] == [["G-2"]]
+    assert unlocks[0].parcel_ids == ["F1", "F2", "F3"] and unlocks[0].cost_wan == 180.0

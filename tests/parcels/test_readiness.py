@@ -21,7 +21,12 @@ def parcels(**declared) -> pd.DataFrame:
 
 def coverage(connected: list[bool], reason: str = "ok") -> pd.DataFrame:
     return pd.DataFrame(
-        {"connected": connected, "distance_m": [10.0, 20.0, 30.0], "reason": [reason] * 3},
+        {
+            "connected": connected,
+            "distance_m": [10.0, 20.0, 30.0],
+            "network_m": [100.0, 200.0, 300.0],
+            "reason": [reason] * 3,
+        },
         index=pd.Index(["P000", "P001", "P002"], name="parcel_id"),
     )
 

@@ -22,7 +22,7 @@ DESIGN_COLUMNS = [
 ]
 ITEMS = ["road", "water", "drainage", "power", "telecom", "gas", "heat"]
 for _item in ITEMS:
-    DESIGN_COLUMNS += [f"declared_{_item}", _item, f"{_item}_distance_m", f"{_item}_reason"]
+    DESIGN_COLUMNS += [f"declared_{_item}", _item, f"{_item}_distance_m", f"{_item}_network_m", f"{_item}_reason"]
 
 
 def test_every_design_column_is_in_the_schema_and_nothing_else():

@@ -16,6 +16,7 @@ import pytest
 from planner.analysis import freshness, update_readiness
 from planner.store import GeoPackageStore, open_store
 from planner.store.gpkg_format import register_functions
+from planner.store.triggers import TRIGGER_VERSION
 from tests.conftest import grid_parcels, require_tool
 from tests.store.conftest import drop_all_parks, pg_connect
 
@@ -171,7 +172,7 @@ def test_postgis_park_gets_its_trigger_when_written(backend, postgis_url, config
     try:
         store.write_parcels(grid_parcels(2), by="张工")
         with pg_connect(store) as conn:
-            conn.execute(f'DROP TRIGGER planner_v1_external_edit ON "{store.schema}".parcels')
+            conn.execute(f'DROP TRIGGER planner_v{TRIGGER_VERSION}_external_edit ON "{store.schema}".parcels')
         again = open_store(store.location)
         try:
             again.set_metadata({"note": "x"}, by="张工")

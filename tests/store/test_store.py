@@ -478,7 +478,7 @@ def test_a_substation_upgrade_and_a_new_main_change_readiness(demo_store):
     after = store.read_parcels().set_index("parcel_id")
     assert after.loc[full, "power"].all()
     assert after.loc[unreached, "water"].all()
-    assert store.history(feature_id="SS-35-2")["changes"].iloc[-1]["capacity_kva"] == [40_000.0, 80_000.0]
+    assert store.history(feature_id="SS-35-2")["changes"].iloc[-1]["capacity_kva"] == [41_000.0, 80_000.0]
 
 
 def test_a_record_leveled_after_the_dem_counts_but_an_unrelated_edit_does_not(demo_store):

@@ -13,6 +13,7 @@ from planner.api.state import ParkState
 from planner.buildout.unlock import unlocking_works
 from planner.siting import SiteIndex, assign, greedy, match, parse_project, parse_projects
 from planner.siting.pipeline import pipeline_land
+from planner.siting.rules import needed_items
 
 __all__ = ["router", "site_index"]
 
@@ -43,7 +44,8 @@ def siting_match(
     if result.candidates.empty:  # no land today: which works would give it land, and at what cost
         inputs = state.cached("readiness_inputs", lambda: readiness_inputs(state.store))
         targets, _ = pipeline_land(index, [record])
-        out["unlock"] = [u.to_dict(lang) for u in unlocking_works(inputs, readiness_run(state), targets)]
+        unlocks = unlocking_works(inputs, readiness_run(state), targets, needs=needed_items(index, record))
+        out["unlock"] = [u.to_dict(lang) for u in unlocks]
     return out
 
 
