@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var desk = window.plannerDesk = window.plannerDesk || {};
-  var park = desk.park;
+  var park = (window.plannerMeta && window.plannerMeta.park) || desk.park;  // the park the page shows
   var STATUSES = {planned: ["规划", "planned"], reserved: ["储备", "reserved"], supplied: ["已供", "supplied"],
     under_construction: ["在建", "under construction"], in_production: ["投产", "in production"]};
   var ITEMS = {road: ["通路", "road"], water: ["通给水", "water"], drainage: ["通排水", "drainage"],
