@@ -205,3 +205,32 @@ def test_each_chart_downloads_as_png_and_its_data_as_excel(page, served):
     assert sum(b[1] for b in bands) == ready["parcels"]
     assert sum(b[2] for b in bands) == pytest.approx(ready["area_mu"], abs=0.05)
     assert page.errors == []
+
+
+def test_with_two_parks_the_desk_asks_for_the_pages_park(page, demo_park, tmp_path, request):
+    from planner.config import ParkConfig
+    from planner.store import create_park
+    from tests.conftest import GK, grid_parcels
+
+    demo = park_copy("gpkg", demo_park, tmp_path, request)
+    small = create_park(tmp_path / "small.gpkg", ParkConfig(park_id="T1", name="测试园区", crs_epsg=GK))
+    small.write_parcels(grid_parcels(6, land_price_wan=[500.0] * 6), by="setup")
+    url, server, thread = serve(create_app([demo, small], tokens=TOKENS))
+    try:
+        page.goto(url + "/?park=T1")
+        page.wait_for_function("() => window.plannerDesk && window.plannerDesk.ready", timeout=30_000)
+        page.click("#desk-open")
+        page.wait_for_function("() => document.querySelectorAll('#desk-table tbody tr').length === 6", timeout=30_000)
+        ids = page.eval_on_selector_all("#desk-table tbody tr", "rows => rows.map(r => r.dataset.id)")
+        assert ids == [f"P{i:03d}" for i in range(6)]
+        with page.expect_download() as sheet:
+            page.click("#desk-xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(Path(sheet.value.path()).read_bytes()))
+        assert [r[0] for r in book.active.iter_rows(min_row=2, max_row=7, values_only=True)] == ids
+        assert sheet.value.suggested_filename == "T1-宗地表.xlsx"
+        assert page.errors == []
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        demo.close()
+        small.close()
