@@ -228,6 +228,19 @@ def test_with_two_parks_the_desk_asks_for_the_pages_park(page, demo_park, tmp_pa
         book = openpyxl.load_workbook(io.BytesIO(Path(sheet.value.path()).read_bytes()))
         assert [r[0] for r in book.active.iter_rows(min_row=2, max_row=7, values_only=True)] == ids
         assert sheet.value.suggested_filename == "T1-宗地表.xlsx"
+        # only the map's view: the page zooms in on the first two parcels; the API, asked for that box, agrees
+        page.evaluate("() => window.plannerMap.setZoom(window.plannerMap.getZoom() + 2)")
+        page.check("#desk-filters input[name=view_only]")
+        page.click("#desk-filters button[type=submit]")
+        page.wait_for_function("() => document.querySelectorAll('#desk-table tbody tr').length < 6", timeout=10_000)
+        bounds = page.evaluate(
+            "() => { const b = window.plannerMap.getBounds();"
+            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+        )
+        box = ",".join(f"{v:.6f}" for v in bounds)
+        answer = requests.get(url + "/parcels", params={"park": "T1", "bbox": box}, timeout=60).json()
+        shown = page.eval_on_selector_all("#desk-table tbody tr", "rows => rows.map(r => r.dataset.id)")
+        assert shown == [f["id"] for f in answer["features"]] and 0 < len(shown) < 6
         assert page.errors == []
     finally:
         server.should_exit = True
