@@ -150,7 +150,18 @@ def test_a_viewer_sees_no_edit_form(page, served):
     _desk(page, url, VIEWER_TOKEN)
     _open_parcel(page, PID)
     assert "王科长" in page.inner_text("#desk-who") and "查看" in page.inner_text("#desk-who")
+    visible = "sel => Array.from(document.querySelectorAll(sel)).filter(e => e.offsetParent !== null).length"
+    assert (
+        page.evaluate(visible, "#desk .en") == 0 and page.evaluate(visible, "#desk .zh") > 0
+    )  # one language at a time
+    page.click("#desk header button[data-pane=table]")
+    assert page.evaluate(visible, "#desk .en") == 0 and page.evaluate(visible, "#desk-filters .zh") > 0
+    page.click("#planner-lang")
+    assert page.evaluate(visible, "#desk .zh") == 0 and page.evaluate(visible, "#desk-filters .en") > 0
+    page.click("#planner-lang")
+    page.click("#desk header button[data-pane=parcel]")
     page.click("#planner-lang")  # the page's language switch: the desk follows
+    assert page.evaluate(visible, "#desk .zh") == 0 and page.evaluate(visible, "#desk .en") > 0
     assert "viewer" in page.inner_text("#desk-who") and "查看" not in page.inner_text("#desk-who")
     assert "supply status" in page.inner_text("#pane-parcel") and "Parcels" in page.inner_text("#desk header")
     page.click("#planner-lang")
