@@ -10,20 +10,18 @@ map's first draw is not delayed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-__all__ = ["STATIC_DIR", "with_desk"]
+__all__ = ["DESK_TAGS", "STATIC_DIR", "with_desk"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """The browser files shipped with the package."""
 
-_TAGS = '<link rel="stylesheet" href="assets/desk.css"><script src="assets/desk.js" defer></script>'
+DESK_TAGS = '<link rel="stylesheet" href="assets/desk.css"><script src="assets/desk.js" defer></script>'
+"""What a served map page needs for the desk (URLs relative to the page; the park is the page's own)."""
 
 
-def with_desk(html: str, *, park: str) -> str:
-    """The map page ``html`` with the desk's scripts, for the park ``park`` (URLs relative to the page)."""
-    settings = json.dumps({"park": park}).replace("</", "<\\/")  # a park id cannot end the script
-    tags = f"<script>window.plannerDesk = {settings};</script>" + _TAGS
+def with_desk(html: str) -> str:
+    """The map page ``html`` with :data:`DESK_TAGS` before its ``</body>`` (at its end if it has none)."""
     at = html.rfind("</body>")
-    return html[:at] + tags + html[at:] if at >= 0 else html + tags
+    return html[:at] + DESK_TAGS + html[at:] if at >= 0 else html + DESK_TAGS

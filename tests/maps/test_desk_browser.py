@@ -150,7 +150,18 @@ def test_a_viewer_sees_no_edit_form(page, served):
     _desk(page, url, VIEWER_TOKEN)
     _open_parcel(page, PID)
     assert "王科长" in page.inner_text("#desk-who") and "查看" in page.inner_text("#desk-who")
+    visible = "sel => Array.from(document.querySelectorAll(sel)).filter(e => e.offsetParent !== null).length"
+    assert (
+        page.evaluate(visible, "#desk .en") == 0 and page.evaluate(visible, "#desk .zh") > 0
+    )  # one language at a time
+    page.click("#desk header button[data-pane=table]")
+    assert page.evaluate(visible, "#desk .en") == 0 and page.evaluate(visible, "#desk-filters .zh") > 0
+    page.click("#planner-lang")
+    assert page.evaluate(visible, "#desk .zh") == 0 and page.evaluate(visible, "#desk-filters .en") > 0
+    page.click("#planner-lang")
+    page.click("#desk header button[data-pane=parcel]")
     page.click("#planner-lang")  # the page's language switch: the desk follows
+    assert page.evaluate(visible, "#desk .zh") == 0 and page.evaluate(visible, "#desk .en") > 0
     assert "viewer" in page.inner_text("#desk-who") and "查看" not in page.inner_text("#desk-who")
     assert "supply status" in page.inner_text("#pane-parcel") and "Parcels" in page.inner_text("#desk header")
     page.click("#planner-lang")
@@ -205,3 +216,45 @@ def test_each_chart_downloads_as_png_and_its_data_as_excel(page, served):
     assert sum(b[1] for b in bands) == ready["parcels"]
     assert sum(b[2] for b in bands) == pytest.approx(ready["area_mu"], abs=0.05)
     assert page.errors == []
+
+
+def test_with_two_parks_the_desk_asks_for_the_pages_park(page, demo_park, tmp_path, request):
+    from planner.config import ParkConfig
+    from planner.store import create_park
+    from tests.conftest import GK, grid_parcels
+
+    demo = park_copy("gpkg", demo_park, tmp_path, request)
+    small = create_park(tmp_path / "small.gpkg", ParkConfig(park_id="T1", name="测试园区", crs_epsg=GK))
+    small.write_parcels(grid_parcels(6, land_price_wan=[500.0] * 6), by="setup")
+    url, server, thread = serve(create_app([demo, small], tokens=TOKENS))
+    try:
+        page.goto(url + "/?park=T1")
+        page.wait_for_function("() => window.plannerDesk && window.plannerDesk.ready", timeout=30_000)
+        page.click("#desk-open")
+        page.wait_for_function("() => document.querySelectorAll('#desk-table tbody tr').length === 6", timeout=30_000)
+        ids = page.eval_on_selector_all("#desk-table tbody tr", "rows => rows.map(r => r.dataset.id)")
+        assert ids == [f"P{i:03d}" for i in range(6)]
+        with page.expect_download() as sheet:
+            page.click("#desk-xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(Path(sheet.value.path()).read_bytes()))
+        assert [r[0] for r in book.active.iter_rows(min_row=2, max_row=7, values_only=True)] == ids
+        assert sheet.value.suggested_filename == "T1-宗地表.xlsx"
+        # only the map's view: the page zooms in on the first two parcels; the API, asked for that box, agrees
+        page.evaluate("() => window.plannerMap.setZoom(window.plannerMap.getZoom() + 2)")
+        page.check("#desk-filters input[name=view_only]")
+        page.click("#desk-filters button[type=submit]")
+        page.wait_for_function("() => document.querySelectorAll('#desk-table tbody tr').length < 6", timeout=10_000)
+        bounds = page.evaluate(
+            "() => { const b = window.plannerMap.getBounds();"
+            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+        )
+        box = ",".join(f"{v:.6f}" for v in bounds)
+        answer = requests.get(url + "/parcels", params={"park": "T1", "bbox": box}, timeout=60).json()
+        shown = page.eval_on_selector_all("#desk-table tbody tr", "rows => rows.map(r => r.dataset.id)")
+        assert shown == [f["id"] for f in answer["features"]] and 0 < len(shown) < 6
+        assert page.errors == []
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        demo.close()
+        small.close()

@@ -54,4 +54,4 @@ def home(
             )
         )
 
-    return HTMLResponse(state.cached(f"map:{lang}:{basemap}", lambda: with_desk(build(), park=state.park_id)))
+    return HTMLResponse(state.cached(f"map:{lang}:{basemap}", lambda: with_desk(build())))

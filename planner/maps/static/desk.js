@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var desk = window.plannerDesk = window.plannerDesk || {};
-  var park = desk.park;
+  var park = (window.plannerMeta && window.plannerMeta.park) || desk.park;  // the park the page shows
   var STATUSES = {planned: ["规划", "planned"], reserved: ["储备", "reserved"], supplied: ["已供", "supplied"],
     under_construction: ["在建", "under construction"], in_production: ["投产", "in production"]};
   var ITEMS = {road: ["通路", "road"], water: ["通给水", "water"], drainage: ["通排水", "drainage"],
@@ -149,7 +149,8 @@
       "<label>" + t("最小面积（亩）", "min area (mu)") + '<input name="min_area_mu" type="number" min="0" step="any"></label>' +
       "<label>" + t("最大面积（亩）", "max area (mu)") + '<input name="max_area_mu" type="number" min="0" step="any"></label>' +
       "<label>" + t("用地分类", "land use") + '<input name="land_use" maxlength="20" placeholder="1001"></label>' +
-      '<label>&nbsp;<button type="submit">' + t("查询", "Filter") + "</button></label></form>" +
+      '<label class="view"><span><input type="checkbox" name="view_only"> ' + t("仅地图范围", "map view only") + "</span>" +
+      '<button type="submit">' + t("查询", "Filter") + "</button></label></form>" +
       '<div class="bar"><span id="desk-count"></span><button id="desk-prev">‹</button><button id="desk-next">›</button>' +
       '<button id="desk-xlsx">' + t("导出 Excel", "Excel") + '</button><button id="desk-csv">' + t("导出 CSV", "CSV") +
       '</button><span id="desk-table-msg" class="error"></span></div>' +
@@ -161,7 +162,14 @@
   function head(key, zh, english) { return '<th data-sort="' + key + '">' + t(zh, english) + "</th>"; }
   function filterQuery() {
     var params = new URLSearchParams();
-    new FormData($("#desk-filters")).forEach(function (v, k) { if (String(v).trim() !== "") { params.set(k, String(v).trim()); } });
+    new FormData($("#desk-filters")).forEach(function (v, k) {
+      if (k !== "view_only" && String(v).trim() !== "") { params.set(k, String(v).trim()); }
+    });
+    var map = window.plannerMap;
+    if (map && $("#desk-filters").elements.view_only.checked) {  // the map's view as the bbox of GET /parcels
+      var b = map.getBounds();
+      params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); }).join(","));
+    }
     params.set("sort", state.sort);
     return params;
   }
