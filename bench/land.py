@@ -72,27 +72,33 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--province", action="store_true", help="parks across zones (bench.synthetic)")
+    parser.add_argument("--evaluation-only", action="store_true", help="only the per-mu evaluation and its peer")
     args = parser.parse_args()
     config = ParkConfig(park_id="BENCH", name="基准园区", crs_epsg=4548)
     print(f"{'parcels':>9} {'step':<40} {'median s':>9} {'baseline s':>11} {'ratio':>7}")
     for n in args.parcels:
         frame = validated(province(n)) if args.province else realistic(n)
-        idle = timed(lambda f=frame: classify_idle(f, AS_OF, config), args.repeat)
-        naive = timed(lambda f=frame: naive_not_started(f), args.repeat)
-        result = classify_idle(frame, AS_OF, config)
-        assert (result.table["idle_rule"] == "not_started").sum() == naive_not_started(frame)
+        if not args.evaluation_only:
+            idle = timed(lambda f=frame: classify_idle(f, AS_OF, config), args.repeat)
+            naive = timed(lambda f=frame: naive_not_started(f), args.repeat)
+            result = classify_idle(frame, AS_OF, config)
+            assert (result.table["idle_rule"] == "not_started").sum() == naive_not_started(frame)
+            print(
+                f"{n:>9,} {'classify idle land (both rules, notes)':<40} {idle:9.3f} {naive:11.3f} {idle / naive:7.2f}"
+            )
         ev = timed(lambda f=frame: evaluate(f, config), args.repeat)
         ev_one = timed(lambda f=frame: evaluate(f, config).to_frame("zh"), args.repeat)
         ev_both = timed(lambda f=frame: evaluate(f, config).table, args.repeat)
         before = ev + words_one_at_a_time(frame, config)
-        ind = timed(lambda f=frame: park_indicators(f), args.repeat)
-        print(f"{n:>9,} {'classify idle land (both rules, notes)':<40} {idle:9.3f} {naive:11.3f} {idle / naive:7.2f}")
         for label, seconds in (
             ("per-mu evaluation (words on demand)", ev),
             ("per-mu evaluation + words in Chinese", ev_one),
             ("per-mu evaluation + words, zh and en", ev_both),
         ):
             print(f"{n:>9,} {label:<40} {seconds:9.3f} {before:11.3f} {seconds / before:7.3f}")
+        if args.evaluation_only:
+            continue
+        ind = timed(lambda f=frame: park_indicators(f), args.repeat)
         parks = frame["park_id"].nunique()
         label = f"park indicators ({parks:,} parks)" if parks > 1 else "park indicators"
         print(f"{n:>9,} {label:<40} {ind:9.3f} {'—':>11} {'—':>7}")
