@@ -78,7 +78,7 @@ def unlocking_works(
     given: Sequence[Mapping[str, Any]] = (),
     candidates: bool = True,
     limit: int = 3,
-    needs: Sequence[str] = (),
+    required: Sequence[str] = (),
 ) -> list[Unlock]:
     """The cheapest ways (at most ``limit``) to make some of ``targets`` (parcels by ``parcel_id``) ready.
 
@@ -87,11 +87,11 @@ def unlocking_works(
     ready, cheapest first (ties: the most land first). Targets ready now are no answer.
 
     Ready means every item of the park's whole checklist holds (熟地), and with them the
-    items the project ``needs`` beyond it (gas or heat, where the park's checklist is shorter).
+    items ``required`` beyond it (the project's needs: gas or heat, where the park's checklist is shorter).
     """
     if not len(targets):
         return []
-    inputs, before = _whole_checklist(inputs, before, needs)
+    inputs, before = _whole_checklist(inputs, before, required)
     needs, _ = plan_needs(inputs, before, targets=targets, given=given, candidates=candidates)
     cost = needs.works["cost_wan"].to_numpy(dtype=float)
     seen: dict[tuple[int, ...], float] = {}
@@ -113,16 +113,16 @@ def unlocking_works(
 
 
 def _whole_checklist(
-    inputs: ReadinessInputs, before: ReadinessRun, needs: Sequence[str]
+    inputs: ReadinessInputs, before: ReadinessRun, required: Sequence[str]
 ) -> tuple[ReadinessInputs, ReadinessRun]:
-    """The inputs and readiness with the park's checklist and the project's ``needs`` beyond it, all required."""
+    """The inputs and readiness with the park's checklist and the items ``required`` beyond it, all required."""
     park = inputs.config.checklist
-    extra = [i for i in needs if i not in park]
+    extra = [i for i in required if i not in park]
     if not extra:
         return inputs, before
     unknown = [i for i in extra if i not in CHECKLIST_ITEMS]
     if unknown:
-        msg = f"`needs` holds {', '.join(map(repr, unknown))}; allowed: {', '.join(CHECKLIST_ITEMS)}"
+        msg = f"`required` holds {', '.join(map(repr, unknown))}; allowed: {', '.join(CHECKLIST_ITEMS)}"
         raise ValueError(msg)
     wider = copy.copy(inputs)
     wider.config = dataclasses.replace(

@@ -113,7 +113,7 @@ def _unlocks(
     targets, _ = pipeline_land(index, [result.project])
     try:
         unlocks = unlocking_works(
-            inputs, before, targets, candidates=candidates, needs=needed_items(index, result.project)
+            inputs, before, targets, candidates=candidates, required=needed_items(index, result.project)
         )
     except PlannerError as exc:
         fail(exc, lang)

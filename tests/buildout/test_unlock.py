@@ -96,7 +96,7 @@ def test_the_answer_asks_for_the_whole_checklist_and_the_project_needs_beyond_it
     from tests.buildout.park import GATEWAY, line, parcel, source, write_park
 
     inputs = inputs_of(gas_park(tmp_path / "g.gpkg"))
-    no_gas = unlocking_works(inputs, readiness_of(inputs), _targets(inputs), candidates=False, needs=("road",))
+    no_gas = unlocking_works(inputs, readiness_of(inputs), _targets(inputs), candidates=False, required=("road",))
     assert [list(u.works["work_id"]) for u in no_gas] == [["G-2"], ["G-2", "G-3"]]
 
     parcels = [dict(parcel(pid, x, 15, 15), land_use="100102")
@@ -114,6 +114,6 @@ def test_the_answer_asks_for_the_whole_checklist_and_the_project_needs_beyond_it
     assert "gas" in needs
     targets, _ = pipeline_land(index, [project])
     assert unlocking_works(short, before, targets, candidates=False) == []  # the park's checklist alone: all ready
-    unlocks = unlocking_works(short, before, targets, candidates=False, needs=needs)
+    unlocks = unlocking_works(short, before, targets, candidates=False, required=needs)
     assert [list(u.works["work_id"]) for u in unlocks] == [["G-2"]]
     assert unlocks[0].parcel_ids == ["F1", "F2", "F3"] and unlocks[0].cost_wan == 180.0

@@ -58,7 +58,7 @@ def test_candidates_satisfy_every_rule_by_an_independent_reading_of_the_stored_p
         assert result.candidates["score"].is_monotonic_decreasing
 
 
-def test_rankings_and_reasons_a_planner_would_accept(index, projects):
+def test_rankings_and_reasons_a_planner_would_accept(store, index, projects):
     sensors = match(index, projects["智能传感器模组项目"])
     assert len(sensors.candidates) >= 10
     assert sensors.candidates.loc[0, "single_parcel_value"] == 1  # the best is one parcel
@@ -72,9 +72,14 @@ def test_rankings_and_reasons_a_planner_would_accept(index, projects):
     assert parts.candidates.empty
     (miss,) = [m for m in parts.near_misses if m["rule"] == "capacity_power"]
     assert "东区35kV变电站剩余" in miss["reasons"][0]
-    # chemicals: only heavy-industry land will do, and none is ready
+    # chemicals: only heavy-industry land (三类工业, zoned C26) will do; the one ready parcel of 80–130 亩 is the
+    # reserved 100.9 亩 east of 经八路, since the water and sewer mains run along 纬四路 to 经九路
     chem = match(index, projects["电子化学品项目"])
-    assert chem.candidates.empty and chem.counts["land_class"] > 0
+    assert chem.counts["land_class"] > 0
+    assert [m for ms in chem.candidates["members"] for m in ms] == [391]
+    chosen = store.read_parcels().iloc[391]
+    assert (chosen["parcel_id"], chosen["land_use"], chosen["status"]) == ("341103005045GB00001", "100103", "reserved")
+    assert 80 <= chosen["area_mu"] <= 130 and chosen["ready"]
     assert any("不属于园区主导产业" in n for n in chem.notes)
     # the small project goes to the standard factories with room (SF-3 is let in full)
     small = match(index, projects["光电子器件小微项目"])

@@ -44,7 +44,7 @@ def siting_match(
     if result.candidates.empty:  # no land today: which works would give it land, and at what cost
         inputs = state.cached("readiness_inputs", lambda: readiness_inputs(state.store))
         targets, _ = pipeline_land(index, [record])
-        unlocks = unlocking_works(inputs, readiness_run(state), targets, needs=needed_items(index, record))
+        unlocks = unlocking_works(inputs, readiness_run(state), targets, required=needed_items(index, record))
         out["unlock"] = [u.to_dict(lang) for u in unlocks]
     return out
 
