@@ -125,3 +125,26 @@ def test_a_lost_database_connection_answers_503_then_the_next_request_reconnects
     assert all("Traceback" not in a.text and a.status_code in (200, 503) for a in answers)
     assert "connection to the database was lost" in answers[0].json()["error"]["message"]
     assert answers[-1].json()["numberMatched"] == 6
+
+
+def test_a_tile_answers_304_to_its_etag_until_an_edit(small_api):
+    from tests.maps.mvt import decode
+    from tests.maps.test_tiles import tile_xy
+
+    west, south = small_api.get("/parcels", params={"limit": 1}).json()["features"][0]["geometry"]["coordinates"][0][0][
+        0
+    ]
+    x, y = (int(v) for v in tile_xy(west + 1e-5, south + 1e-5, 16))
+    first = small_api.get(f"/tiles/16/{x}/{y}.mvt")
+    assert first.status_code == 200 and "P000" in {
+        f["properties"]["parcel_id"] for f in decode(first.content)["parcels"]["features"]
+    }
+    etag = first.headers["etag"]
+    again = small_api.get(f"/tiles/16/{x}/{y}.mvt", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["cache-control"] == "no-cache"
+    edit = small_api.patch("/parcels/P000", json={"status": "supplied"}, headers=EDITOR | {"If-Match": '"1"'})
+    assert edit.status_code == 200, edit.text
+    after = small_api.get(f"/tiles/16/{x}/{y}.mvt", headers={"If-None-Match": etag})
+    assert after.status_code == 200 and after.headers["etag"] != etag
+    props = {f["properties"]["parcel_id"]: f["properties"] for f in decode(after.content)["parcels"]["features"]}
+    assert props["P000"]["status"] == "supplied"
