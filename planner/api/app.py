@@ -13,12 +13,12 @@ in :mod:`planner.api.deps`, and the answers to errors in :mod:`planner.api.error
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from fastapi import FastAPI, Request, Response
-from starlette.middleware.base import BaseHTTPMiddleware
+from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from planner import __version__
 from planner.api.auth import Token
@@ -43,31 +43,62 @@ _ROUTERS = (parcels.router, idle.router, stats.router, infra.router, siting.rout
             tiles.router, page.router)  # fmt: skip
 
 
-class _BodyLimit(BaseHTTPMiddleware):
-    """Refuse request bodies over the limit (413), by their declared length or as they arrive."""
+class _BodyLimit:
+    """Refuse request bodies over the limit (413), by their declared length or as they arrive.
+
+    Plain ASGI (not Starlette's ``BaseHTTPMiddleware``, which streams every answer through a
+    task and a queue): a request without a body costs one header lookup.
+    """
 
     def __init__(self, app: ASGIApp, limit: int):
-        super().__init__(app)
+        self.app = app
         self.limit = limit
 
-    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 400/413 for a body that is too large or declares no valid length; else pass the request on."""
-        declared = request.headers.get("content-length")
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        refusal = None
         if declared is not None:
             if not declared.isdigit():
-                return error_response(400, "Content-Length must be a whole number of bytes", field="Content-Length")
-            if int(declared) > self.limit:
-                return error_response(
+                refusal = error_response(400, "Content-Length must be a whole number of bytes", field="Content-Length")
+            elif int(declared) > self.limit:
+                refusal = error_response(
                     413, f"the request body is {int(declared):,} bytes; at most {self.limit:,} are allowed"
                 )
-        elif request.method in ("POST", "PATCH", "PUT"):
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
+        elif scope["method"] in ("POST", "PATCH", "PUT"):
+            body, more = b"", True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":  # the client left
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
                 if len(body) > self.limit:
-                    return error_response(413, f"the request body is over {self.limit:,} bytes")
-            request._body = body
-        return await call_next(request)
+                    refusal = error_response(413, f"the request body is over {self.limit:,} bytes")
+                    break
+            if refusal is None:
+                receive = _replay(body, receive)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the body read already, then whatever the client sends next (its leaving)."""
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _park_states(stores: ParkStore | Sequence[ParkStore]) -> dict[str, ParkState]:
@@ -107,7 +138,7 @@ def create_app(
     app.state.read_needs_token = read_needs_token
     for router in _ROUTERS:
         app.include_router(router)
-    # gzip next to the routes, where it sees each answer whole (its size); outside _BodyLimit it would see a stream
+    # gzip next to the routes, where it sees each answer whole (its size)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=_GZIP_LEVEL)
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
     add_exception_handlers(app)

@@ -21,14 +21,24 @@ from fastapi import Request, Response
 from planner.api.deps import ParcelFilters, parse_bbox, require_idle, require_readiness
 from planner.api.errors import ApiError
 from planner.api.state import ParkState
-from planner.errors import FilterError
+from planner.errors import FilterError, StoreError
 from planner.parcels.query import normalized_filters
 from planner.store.postgis import PostGISStore
 from planner.store.postgis_query import Page, PageAsk, parcel_page
 
-__all__ = ["GEOJSON_MEDIA", "collection_etag", "database_page", "geojson_bytes", "not_modified", "served_by_database"]
+__all__ = [
+    "GEOJSON_MEDIA",
+    "collection_etag",
+    "database_page",
+    "etag_of",
+    "geojson_bytes",
+    "not_modified",
+    "served_by_database",
+]
 
 GEOJSON_MEDIA = "application/geo+json"
+_TRIES = 3
+"""Statements tried while writes keep changing the park under a page."""
 _COUNTS_KEPT = 256
 """The most filter combinations whose count is kept for one state of the park."""
 
@@ -40,7 +50,12 @@ def served_by_database(state: ParkState) -> bool:
 
 def collection_etag(state: ParkState) -> str:
     """The weak ETag of the park's collections now: its change stamp (any committed write changes it)."""
-    return f'W/"{state.sync()}"'
+    return etag_of(state.sync())
+
+
+def etag_of(stamp: int) -> str:
+    """The weak ETag of the park's collections at change stamp ``stamp``."""
+    return f'W/"{stamp}"'
 
 
 def not_modified(request: Request, etag: str) -> Response | None:
@@ -54,13 +69,19 @@ def not_modified(request: Request, etag: str) -> Response | None:
     return None
 
 
+def _crs_epsg(state: ParkState) -> int:
+    """The park's CRS (its configuration read once per state of the park, not per request)."""
+    epsg: int = state.cached("crs_epsg", lambda: state.store.config().crs_epsg, synced=True)
+    return epsg
+
+
 def _checked(state: ParkState, filters: ParcelFilters, bbox: str | None) -> tuple[Any, bytes | None, bool]:
     """The filters normalised, the box as WKB in the park's CRS, and whether the box misses the park's zone."""
-    area = parse_bbox(bbox, state.store.config().crs_epsg) if bbox else None
+    area = parse_bbox(bbox, _crs_epsg(state)) if bbox else None
     if filters.ready is not None:
-        require_readiness(state)
+        require_readiness(state, synced=True)
     if filters.idle is not None:
-        require_idle(state)
+        require_idle(state, synced=True)
     try:
         given = normalized_filters(**filters.given())
     except FilterError as exc:
@@ -72,24 +93,46 @@ def _checked(state: ParkState, filters: ParcelFilters, bbox: str | None) -> tupl
 def database_page(
     state: ParkState, filters: ParcelFilters, bbox: str | None, *, sort: str, limit: int, offset: int
 ) -> Page:
-    """The page of parcels the filters ask for, from the park's database (one statement, the count kept)."""
-    given, area_wkb, outside = _checked(state, filters, bbox)
-    if outside:  # the box lies outside the park's zone: no parcel there
-        return Page(0, 0, b"[]")
+    """The page of parcels the filters ask for, from the park's database: one statement, the count kept.
+
+    The statement also reads the change stamp in its snapshot. The checks made before it (readiness
+    current, the count kept) hold for the state the server knew; when the page shows a newer one, or
+    a check refuses, the server catches up (:meth:`ParkState.sync`) and asks again, so no answer
+    mixes two states and none is refused for a state that has passed.
+    """
     store = state.store
     if not isinstance(store, PostGISStore):
         msg = f"park {state.park_id!r} is not in a database"
         raise TypeError(msg)
-    stamp = state.sync()
-    key = "count:" + repr((stamp, sorted(given.items()), area_wkb))
-    known = state.derived.get(key)
-    ask = PageAsk(sort=sort, limit=limit, offset=offset, count=known is None)
-    page = parcel_page(store.reader(), store.schema, store.config().crs_epsg, given, area_wkb=area_wkb, ask=ask)
-    if page.matched is None and known is not None:
-        return Page(int(known), page.returned, page.features)
-    if len(state.derived) < _COUNTS_KEPT:
-        state.derived[key] = page.matched
-    return page
+    synced = state.stamp < 0
+    if synced:
+        state.sync()
+    for _ in range(_TRIES):
+        seen = state.stamp
+        try:
+            given, area_wkb, outside = _checked(state, filters, bbox)
+        except ApiError:  # refused for the state the server knew: refuse only for the park as it is now
+            if synced:
+                raise
+            state.sync()
+            synced = True
+            continue
+        if outside:  # the box lies outside the park's zone: no parcel there
+            return Page(0, 0, b"[]", seen)
+        key = "count:" + repr((seen, sorted(given.items()), area_wkb))
+        known = state.derived.get(key)
+        ask = PageAsk(sort=sort, limit=limit, offset=offset, count=known is None)
+        page = parcel_page(store.reader(), store.schema, _crs_epsg(state), given, area_wkb=area_wkb, ask=ask)
+        if page.stamp == seen:
+            if page.matched is None and known is not None:
+                return Page(int(known), page.returned, page.features, page.stamp)
+            if len(state.derived) < _COUNTS_KEPT:
+                state.derived[key] = page.matched
+            return page
+        state.sync()
+        synced = True
+    msg = f"park {state.park_id!r} changed during each of {_TRIES} tries to read a page; try again"
+    raise StoreError(msg)
 
 
 def geojson_bytes(members: dict[str, Any], features: bytes) -> bytes:

@@ -77,10 +77,14 @@ class ParkState:
             assert self.parcels is not None  # for the type checker: _refresh keeps or reloads them
             return self.parcels
 
-    def cached(self, key: str, build: Callable[[], T]) -> T:
-        """A park-wide derived value, built once per state of the park (``key`` names what ``build`` makes)."""
+    def cached(self, key: str, build: Callable[[], T], *, synced: bool = False) -> T:
+        """A park-wide derived value, built once per state of the park (``key`` names what ``build`` makes).
+
+        ``synced``: the caller has just called :meth:`sync` for this request (one stamp read per request).
+        """
         with self.lock:
-            self.sync()
+            if not synced:
+                self.sync()
             if key not in self.derived:
                 self.derived[key] = build()
             return self.derived[key]

@@ -168,7 +168,7 @@ def normalized_filters(**filters: Unpack[ParcelFilters]) -> ParcelFilters:
         msg = f"unknown filter(s) {', '.join(unknown)}; the filters are {', '.join(FILTERS)}"
         raise TypeError(msg)
     given: dict[str, object] = {k: v for k, v in filters.items() if v is not None}
-    _area_mask(FilterColumns(pd.DataFrame({"area_mu": []})), filters.get("min_area_mu"), filters.get("max_area_mu"))
+    _check_area_bounds(filters.get("min_area_mu"), filters.get("max_area_mu"))
     if "status" in given:
         given["status"] = _statuses(filters["status"])  # type: ignore[arg-type]
     if "industry" in given:
@@ -190,6 +190,17 @@ def industry_prefixes(code: str) -> list[str]:
 
 def _area_mask(columns: FilterColumns, min_area_mu: float | None, max_area_mu: float | None) -> np.ndarray:
     """The parcels within the bounds on ``area_mu``; bounds that are no number of mu ≥ 0, or cross, refused."""
+    _check_area_bounds(min_area_mu, max_area_mu)
+    keep = np.ones(len(columns.parcels), dtype=bool)
+    if min_area_mu is not None:
+        keep &= columns.area_mu() >= min_area_mu
+    if max_area_mu is not None:
+        keep &= columns.area_mu() <= max_area_mu
+    return keep
+
+
+def _check_area_bounds(min_area_mu: float | None, max_area_mu: float | None) -> None:
+    """Refuse bounds on ``area_mu`` that are no number of mu ≥ 0, or that cross."""
     for name, value in (("min_area_mu", min_area_mu), ("max_area_mu", max_area_mu)):
         if value is not None and (not np.isfinite(value) or value < 0):
             msg = f"`{name}` was {value} but must be a number of mu (亩) ≥ 0"
@@ -197,12 +208,6 @@ def _area_mask(columns: FilterColumns, min_area_mu: float | None, max_area_mu: f
     if min_area_mu is not None and max_area_mu is not None and max_area_mu < min_area_mu:
         msg = f"`max_area_mu` {max_area_mu:g} is below `min_area_mu` {min_area_mu:g}: no parcel can match"
         raise FilterError(msg)
-    keep = np.ones(len(columns.parcels), dtype=bool)
-    if min_area_mu is not None:
-        keep &= columns.area_mu() >= min_area_mu
-    if max_area_mu is not None:
-        keep &= columns.area_mu() <= max_area_mu
-    return keep
 
 
 def _bbox_mask(parcels: gpd.GeoDataFrame, bbox: tuple[float, float, float, float]) -> np.ndarray:

@@ -53,6 +53,8 @@ class Page:
     returned: int
     features: bytes
     """The page's GeoJSON features, a JSON array (UTF-8)."""
+    stamp: int = -1
+    """The park's change stamp (newest history id) in the statement's snapshot: the state the page shows."""
 
 
 def where_clause(filters: ParcelFilters, area_wkb: bytes | None, srid: int) -> tuple[sql.Composable, dict[str, Any]]:
@@ -116,8 +118,10 @@ def _property(name: str, kind: str) -> sql.Composable:
     return column
 
 
-def _page_sql(table: sql.Composable, where: sql.Composable, order: sql.Composable, count: bool) -> sql.Composed:
-    """The statement: the count (or NULL), the page's length, and its features as a JSON array."""
+def _page_sql(schema: str, where: sql.Composable, order: sql.Composable, count: bool) -> sql.Composed:
+    """The statement: the change stamp, the count (or NULL), the page's length, and its features as a JSON array."""
+    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
+    history = sql.SQL("{}.history").format(sql.Identifier(schema))
     props = sql.SQL(", ").join(
         sql.SQL("{} AS {}").format(_property(f.name, f.kind), sql.Identifier(f.name))
         for f in LAYERS["parcels"].fields
@@ -130,11 +134,26 @@ def _page_sql(table: sql.Composable, where: sql.Composable, order: sql.Composabl
     counted = sql.SQL("(SELECT count(*) FROM {} p WHERE {})").format(table, where) if count else sql.SQL("NULL::bigint")
     return sql.SQL(
         "WITH page AS (SELECT * FROM {table} p WHERE {where} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) "
-        "SELECT {counted}, (SELECT count(*) FROM page), "
+        "SELECT (SELECT coalesce(max(history_id), 0) FROM {history}), {counted}, (SELECT count(*) FROM page), "
         "coalesce((SELECT json_agg(json_build_object('type', 'Feature', 'id', page.parcel_id, "
         "'geometry', {geometry}, 'properties', (SELECT row_to_json(r) FROM (SELECT {props}) r)) "
         "ORDER BY {order}) FROM page), '[]')::text"
-    ).format(table=table, where=where, order=order, counted=counted, geometry=geometry, props=props)
+    ).format(table=table, history=history, where=where, order=order, counted=counted, geometry=geometry, props=props)
+
+
+_STATEMENTS: dict[tuple[Any, ...], bytes] = {}
+"""The text of each shape of statement (schema, which filters, box, sort, count): written once, and the same
+text each time, so psycopg prepares it after a few uses and PostgreSQL plans it once per connection."""
+
+
+def _statement(conn: psycopg.Connection, key: tuple[Any, ...], where: sql.Composable) -> bytes:
+    text = _STATEMENTS.get(key)
+    if text is None:
+        schema, sort, count = key[0], key[-2], key[-1]
+        text = _page_sql(schema, where, order_by(sort), count).as_bytes(conn)
+        if len(_STATEMENTS) < 1024:
+            _STATEMENTS[key] = text
+    return text
 
 
 def parcel_page(
@@ -152,15 +171,15 @@ def parcel_page(
     """
     ask = ask or PageAsk()
     where, params = where_clause(filters, area_wkb, srid)
-    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
-    query = _page_sql(table, where, order_by(ask.sort), ask.count)
+    shape = (schema, tuple(sorted((k, v if isinstance(v, bool) else None) for k, v in filters.items())))
+    text = _statement(conn, (*shape, area_wkb is not None, ask.sort, ask.count), where)
     try:
-        row = conn.execute(query, {**params, "limit": ask.limit, "offset": ask.offset}).fetchone()
+        row = conn.execute(text, {**params, "limit": ask.limit, "offset": ask.offset}).fetchone()
     except psycopg.Error as exc:
         msg = f"reading the parcels of schema {schema!r} failed ({plainly(exc)})"
         raise StoreError(msg) from None
     if row is None:  # an aggregate always gives a row
         msg = "the parcel query gave no row"
         raise RuntimeError(msg)
-    matched, returned, features = row
-    return Page(None if matched is None else int(matched), int(returned), features.encode())
+    stamp, matched, returned, features = row
+    return Page(None if matched is None else int(matched), int(returned), features.encode(), int(stamp))

@@ -22,6 +22,7 @@ from planner.api.collections import (
     GEOJSON_MEDIA,
     collection_etag,
     database_page,
+    etag_of,
     geojson_bytes,
     not_modified,
     served_by_database,
@@ -84,12 +85,13 @@ def parcels(
         msg = f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}"
         raise ApiError(400, msg, field="max_area_mu")
     if served_by_database(state):
-        etag = collection_etag(state)
-        unchanged = not_modified(request, etag)
-        if unchanged is not None:
-            return unchanged
+        if "if-none-match" in request.headers:  # else the page's own statement reads the stamp
+            unchanged = not_modified(request, collection_etag(state))
+            if unchanged is not None:
+                return unchanged
         page = database_page(state, filters, bbox, sort=sort, limit=limit, offset=offset)
         matched, returned, features = page.matched or 0, page.returned, page.features
+        etag = etag_of(page.stamp)
     else:
         now, found = matches(state, filters, bbox)
         etag = collection_etag(state)
