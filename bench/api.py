@@ -1,21 +1,27 @@
-"""HTTP API: ``GET /parcels?ready=true&min_area_mu=100&limit=100`` on a 1,000,000-parcel park (issue 6).
+"""HTTP API: ``GET /parcels?ready=true&min_area_mu=100&limit=100`` on a large park, beside its peers (issues 6, 17).
 
     python -m bench.api --parcels 1000000 [--requests 100] [--server postgresql://…] [--keep DIR]
+                        [--copies K] [--tipg-venv DIR]
 
 Builds a synthetic park (columns of adjoining rectangular parcels of 10–400 亩, about
 20% ready land) in a GeoPackage through the store (validation, history, versions), copies
 it into a throwaway PostGIS database with ``copy_park`` (COPY; then ``VACUUM ANALYZE``, as
-autovacuum would do after a bulk load), and serves each with
-``create_app`` under uvicorn in a process of its own, so that its memory is measured
-apart (``VmHWM`` of ``/proc/<pid>/status``). The first request loads the park (the load
-time); then ``--requests`` requests over one keep-alive connection give the median and
-95th percentile. The same query is done the two other ways, per request, on the same
-data: geopandas reading the GeoPackage (SQL with the filter, order and limit, then
-``to_crs(4326)`` and GeoJSON), and PostGIS SQL (``json_agg(ST_AsGeoJSON(…))``). The bench
-checks that all four return the same parcel ids in the same order.
+autovacuum would do after a bulk load), and serves each with ``create_app`` under uvicorn
+(httptools, uvloop) in a process of its own, so that its memory is measured apart
+(``VmRSS``/``VmHWM`` of ``/proc/<pid>/status``). The first request loads what the server
+keeps; then ``--requests`` requests over one keep-alive connection give the median and 95th
+percentile (uncompressed, and again accepting gzip), and 4 clients at once the requests per
+second. The peers, on the same data and query, each in a process of its own the same way:
+one SQL statement (``json_agg(ST_AsGeoJSON(…))``, no count) behind a small Starlette
+server (:mod:`bench.api_peers`), and tipg (OGC API Features) from ``--tipg-venv``. Without
+a server: geopandas reading the GeoPackage per request, and the SQL statement alone. The
+bench checks that every way returns the same parcel ids in the same order and that each
+``numberMatched`` is SQL's ``count(*)``.
 
-``--keep DIR`` keeps the GeoPackage in DIR and the database (``planner_bench_api``) and
-reuses them on the next run with the same ``--parcels``; without it both are removed.
+``--copies K``: the PostGIS park holds the GeoPackage's parcels K times (shifted north, made
+in SQL), for a PostGIS park larger than this machine can build through the store; the
+GeoPackage ways are then left out. ``--keep DIR`` keeps the GeoPackage in DIR and the
+database (``planner_bench_api``) and reuses them; without it both are removed.
 """
 
 from __future__ import annotations
