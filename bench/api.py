@@ -1,28 +1,33 @@
-"""HTTP API: ``GET /parcels?ready=true&min_area_mu=100&limit=100`` on a 1,000,000-parcel park (issue 6).
+"""HTTP API: ``GET /parcels?ready=true&min_area_mu=100&limit=100`` on a large park, beside its peers (issues 6, 17).
 
     python -m bench.api --parcels 1000000 [--requests 100] [--server postgresql://…] [--keep DIR]
+                        [--copies K] [--tipg-venv DIR]
 
 Builds a synthetic park (columns of adjoining rectangular parcels of 10–400 亩, about
 20% ready land) in a GeoPackage through the store (validation, history, versions), copies
 it into a throwaway PostGIS database with ``copy_park`` (COPY; then ``VACUUM ANALYZE``, as
-autovacuum would do after a bulk load), and serves each with
-``create_app`` under uvicorn in a process of its own, so that its memory is measured
-apart (``VmHWM`` of ``/proc/<pid>/status``). The first request loads the park (the load
-time); then ``--requests`` requests over one keep-alive connection give the median and
-95th percentile. The same query is done the two other ways, per request, on the same
-data: geopandas reading the GeoPackage (SQL with the filter, order and limit, then
-``to_crs(4326)`` and GeoJSON), and PostGIS SQL (``json_agg(ST_AsGeoJSON(…))``). The bench
-checks that all four return the same parcel ids in the same order.
+autovacuum would do after a bulk load), and serves each with ``create_app`` under uvicorn
+(httptools, uvloop) in a process of its own, so that its memory is measured apart
+(``VmRSS``/``VmHWM`` of ``/proc/<pid>/status``). The first request loads what the server
+keeps; then ``--requests`` requests over one keep-alive connection give the median and 95th
+percentile (uncompressed, and again accepting gzip), and 4 clients at once the requests per
+second. The peers, on the same data and query, each in a process of its own the same way:
+one SQL statement (``json_agg(ST_AsGeoJSON(…))``, no count) behind a small Starlette
+server (:mod:`bench.api_peers`), and tipg (OGC API Features) from ``--tipg-venv``. Without
+a server: geopandas reading the GeoPackage per request, and the SQL statement alone. The
+bench checks that every way returns the same parcel ids in the same order and that each
+``numberMatched`` is SQL's ``count(*)``.
 
-``--keep DIR`` keeps the GeoPackage in DIR and the database (``planner_bench_api``) and
-reuses them on the next run with the same ``--parcels``; without it both are removed.
+``--copies K``: the PostGIS park holds the GeoPackage's parcels K times (shifted north, made
+in SQL), for a PostGIS park larger than this machine can build through the store; the
+GeoPackage ways are then left out. ``--keep DIR`` keeps the GeoPackage in DIR and the
+database (``planner_bench_api``) and reuses them; without it both are removed.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import resource
 import shutil
@@ -44,11 +49,15 @@ import requests
 import shapely
 from psycopg import sql
 
+from bench.api_peers import IDENTITY, rate, tipg_command
 from bench.siting import PER_COLUMN, synthetic_park
 from bench.siting import config as park_config
 from planner.parcels.readiness import READINESS_COLUMNS, compute_readiness
 from planner.store import copy_park, create_park, open_store
+from planner.store.base import ParkStore
+from planner.store.layers import LAYERS
 from planner.store.postgis import list_parks, redact
+from planner.store.triggers import PG_FLAG
 from planner.vocab import CHECKLIST_ITEMS
 
 SERVER = os.environ.get("PLANNER_TEST_POSTGIS_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -111,11 +120,18 @@ def build_gpkg(path: Path, n: int) -> float:
     now = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
     store.set_metadata({"readiness_at": now, "readiness_stamp": store.change_stamp()}, by="bench")
     written = time.perf_counter() - t
+    mark_readiness(store)
     store.close()
     print(
         f"park: {n:,} parcels made in {made:.1f} s, written through the store (validation, history) in {written:.1f} s"
     )
     return written
+
+
+def mark_readiness(store: ParkStore) -> None:
+    """Record the synthetic park's readiness columns as computed now, at the store's state (as a run would)."""
+    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
+    store.set_metadata({"readiness_at": now, "readiness_stamp": store.change_stamp()}, by="bench")
 
 
 def database_url(server: str) -> str:
@@ -186,50 +202,65 @@ def timed_runs(fn: Callable[[], object], repeat: int) -> list[float]:
 
 
 def bench_api(location: str, repeat: int) -> dict:
-    """Start a server over ``location``, load the park with the first request, time ``repeat`` more."""
-    port = free_port()
+    """Start the planner's server over ``location``; load, time and load with 4 clients (see :func:`bench_server`)."""
+    argv = [sys.executable, "-m", "bench.api", "--serve", location, "--port", "{port}"]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")])))
-    proc = subprocess.Popen([sys.executable, "-m", "bench.api", "--serve", location, "--port", str(port)], env=env)
+    return bench_server(argv, env, "/parcels", QUERY, repeat, gzip=True)
+
+
+def bench_server(argv: list[str], env: dict, path: str, params: dict, repeat: int, *, gzip: bool = False) -> dict:
+    """Start a server (``{port}`` in ``argv``), the first request loading it, then time ``repeat`` more, then 4 clients.
+
+    Requests ask for uncompressed answers (:data:`bench.api_peers.IDENTITY`), as every way is timed on the
+    same bytes; ``gzip``: also time ``repeat`` requests that accept gzip.
+    """
+    port = free_port()
+    proc = subprocess.Popen([a.replace("{port}", str(port)) for a in argv], env=env)
     url = f"http://127.0.0.1:{port}"
+    out: dict = {}
     try:
         with requests.Session() as session:
-            for _ in range(600):
-                with contextlib.suppress(requests.ConnectionError):
-                    if session.get(url + "/health", timeout=5).ok:
-                        break
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the server over {redact(location)} exited ({proc.returncode})")
-                time.sleep(0.1)
+            session.headers.update(IDENTITY)
+            _wait_up(session, url, proc)
             started = memory_mib(proc.pid)
             t = time.perf_counter()
-            first = session.get(url + "/parcels", params=QUERY, timeout=600)
-            load = time.perf_counter() - t
+            first = session.get(url + path, params=params, timeout=600)
+            out["load_s"] = time.perf_counter() - t
             first.raise_for_status()
             loaded = memory_mib(proc.pid)
             for _ in range(5):  # warm: the connection, the caches a running server has
-                session.get(url + "/parcels", params=QUERY, timeout=60).raise_for_status()
+                session.get(url + path, params=params, timeout=60).raise_for_status()
 
-            def once() -> None:
-                got = session.get(url + "/parcels", params=QUERY, timeout=60)
+            def once(headers: dict | None = None) -> None:
+                got = session.get(url + path, params=params, headers=headers, timeout=60)
                 got.raise_for_status()
                 got.content  # noqa: B018 - the whole body, as a client reads it
 
-            runs = timed_runs(once, repeat)
-            body = session.get(url + "/parcels", params=QUERY, timeout=60).json()
+            out["runs"] = timed_runs(once, repeat)
+            if gzip:
+                out["gzip_runs"] = timed_runs(lambda: once({"Accept-Encoding": "gzip"}), repeat)
+                packed = session.get(url + path, params=params, headers={"Accept-Encoding": "gzip"}, stream=True)
+                out["gzip_bytes"] = len(packed.raw.read(decode_content=False))
+            out["rate_4"] = rate(url + path, params, clients=4, per_client=max(repeat // 2, 25))
+            out["body"] = session.get(url + path, params=params, timeout=60).json()
             after = memory_mib(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    return {
-        "runs": runs,
-        "load_s": load,
-        "ids": [f["id"] for f in body["features"]],
-        "matched": body["numberMatched"],
-        "bytes": len(first.content),
-        "rss_started": started["VmRSS"],
-        "rss_loaded": loaded["VmRSS"],
-        "peak": after["VmHWM"],
-    }
+    out.update(bytes=len(first.content), rss_started=started["VmRSS"], rss_loaded=loaded["VmRSS"])
+    out.update(rss_after=after["VmRSS"], peak=after["VmHWM"])
+    return out
+
+
+def _wait_up(session: requests.Session, url: str, proc: subprocess.Popen) -> None:
+    for _ in range(600):
+        with contextlib.suppress(requests.ConnectionError):
+            if session.get(url + "/health", timeout=5).status_code < 500:
+                return
+        if proc.poll() is not None:
+            msg = f"the server {proc.args!r} exited ({proc.returncode})"
+            raise RuntimeError(msg)
+        time.sleep(0.1)
 
 
 # --- the two other ways -----------------------------------------------------------------------------------------
@@ -277,6 +308,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100, help="timed requests per way (at least 50)")
     parser.add_argument("--server", default=SERVER, help="PostgreSQL server for the PostGIS copy")
     parser.add_argument("--keep", type=Path, help="keep the GeoPackage here and the database; reuse them")
+    parser.add_argument(
+        "--copies", type=int, default=1, help="PostGIS holds the park this many times (shifted north; PostGIS only)"
+    )
+    parser.add_argument("--tipg-venv", type=Path, help="a virtual environment with tipg, to run it as a peer")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -294,19 +329,83 @@ def main() -> None:
             print(f"park: {n:,} parcels reused from {gpkg}")
         url = ensure_database(args.server)
         location = f"{url}?park=BENCH"
-        if "BENCH" not in list_parks(url) or parcel_count(location) != n:
+        if "BENCH" not in list_parks(url) or parcel_count(location) != n * args.copies:
             t = time.perf_counter()
             copy_park(gpkg, url, overwrite=True).close()
             print(f"copied into PostGIS ({redact(url)}) with copy_park in {time.perf_counter() - t:.1f} s")
-        run(gpkg, location, repeat)
+            if args.copies > 1:
+                replicate(location, args.copies)
+        run(gpkg, location, repeat, args.tipg_venv, with_gpkg=args.copies == 1)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
             drop_database(args.server)
 
 
-def run(gpkg: Path, location: str, repeat: int) -> None:
+def replicate(location: str, copies: int) -> None:
+    """The PostGIS park made ``copies`` times as large: its parcels again, shifted north, with new ids (SQL).
+
+    For a PostGIS park larger than this machine can build through the store; edit triggers are off
+    (the planner's own flag), so the park's history and change stamp stay those of the copied park.
+    """
+    t = time.perf_counter()
+    with open_store(location) as store:
+        schema = store.schema
+    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in LAYERS["parcels"].columns if c != "parcel_id")
+    with psycopg.connect(location.split("?", maxsplit=1)[0], autocommit=True) as conn:
+        conn.execute("SELECT set_config(%s, 'on', false)", (PG_FLAG,))
+        (height,) = conn.execute(
+            sql.SQL("SELECT ST_YMax(ST_Extent(geom)) - ST_YMin(ST_Extent(geom)) FROM {}").format(table)
+        ).fetchone()
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {t} (parcel_id, geom, {c}) SELECT p.parcel_id || '-' || k, "
+                "ST_Translate(p.geom, 0, k * %s), {pc} FROM {t} p, generate_series(1, %s) k"
+            ).format(
+                t=table,
+                c=columns,
+                pc=sql.SQL(", ").join(
+                    sql.SQL("p.{}").format(sql.Identifier(c)) for c in LAYERS["parcels"].columns if c != "parcel_id"
+                ),
+            ),
+            (float(height) + 1000.0, copies - 1),
+        )
+    print(f"PostGIS park made {copies} times as large in SQL in {time.perf_counter() - t:.1f} s")
+
+
+def servers(
+    gpkg: Path, location: str, url: str, schema: str, repeat: int, tipg: Path | None, *, with_gpkg: bool = True
+) -> dict[str, dict]:
+    """Each server over the same park, in a process of its own: the API on both backends, the peer, tipg."""
+    results = {}
+    for backend, where in (("gpkg", str(gpkg)), ("postgis", location))[0 if with_gpkg else 1 :]:
+        results[backend] = bench_api(where, repeat)
+        print(f"API on {backend}: served and loaded; {repeat} requests timed, then 4 clients")
+    with psycopg.connect(url, autocommit=True) as conn:
+        query_file = gpkg.with_suffix(".peer.sql")
+        query_file.write_text(postgis_query(conn, schema))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")])))
+    peer = [sys.executable, "-m", "bench.api_peers", url, str(query_file), "{port}"]
+    results["peer"] = bench_server(peer, env, "/parcels", {}, repeat)
+    print("one-statement Starlette peer: timed")
+    if tipg is not None:
+        argv, tipg_env = tipg_command(tipg, url, schema, 0)
+        argv[argv.index("--port") + 1] = "{port}"
+        params = {"filter-lang": "cql2-text", "filter": "ready=true AND area_mu>=100", "sortby": "parcel_id",
+                  "limit": "100"}  # fmt: skip
+        results["tipg"] = bench_server(argv, tipg_env, f"/collections/{schema}.parcels/items", params, repeat)
+        print("tipg: timed")
+    return results
+
+
+def _ids(body: dict) -> list[str]:
+    return [f.get("properties", {}).get("parcel_id") or f["id"] for f in body["features"]]
+
+
+def run(gpkg: Path, location: str, repeat: int, tipg: Path | None = None, *, with_gpkg: bool = True) -> None:
     pg = open_store(location)
+    mark_readiness(pg)  # a copied park's stamps are the copy's
     schema = pg.schema
     table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
     url = location.split("?", maxsplit=1)[0]
@@ -315,25 +414,18 @@ def run(gpkg: Path, location: str, repeat: int) -> None:
     with psycopg.connect(url, autocommit=True) as conn:  # as autovacuum does after a bulk load: statistics, and
         conn.execute(sql.SQL("VACUUM ANALYZE {}").format(table))  # the visibility map of index-only scans
     load_before = os.getloadavg()[0]
-    results = {}
-    for backend, where in (("gpkg", str(gpkg)), ("postgis", location)):
-        results[backend] = bench_api(where, repeat)
-        print(f"API on {backend}: served and loaded; {repeat} requests timed")
-
-    geopandas_request(gpkg)  # warm: the file in the page cache, GDAL's driver loaded
-    gpd_runs = timed_runs(lambda: geopandas_request(gpkg), repeat)
-    gpd_text, gpd_ids = geopandas_request(gpkg)
+    results = servers(gpkg, location, url, schema, repeat, tipg, with_gpkg=with_gpkg)
+    direct: dict[str, list[float]] = {}
+    if with_gpkg:
+        geopandas_request(gpkg)  # warm: the file in the page cache, GDAL's driver loaded
+        direct["geopandas"] = timed_runs(lambda: geopandas_request(gpkg), repeat)
+        _, gpd_ids = geopandas_request(gpkg)
 
     with psycopg.connect(url, autocommit=True) as conn:
         query = postgis_query(conn, schema)
         postgis_request(conn, query)
-        sql_runs = timed_runs(lambda: postgis_request(conn, query), repeat)
-        sql_doc, sql_ids = postgis_request(conn, query)
-        count = sql.SQL("SELECT count(*) FROM {} WHERE ready AND area_mu >= 100").format(table).as_string(conn)
-        counted_runs = timed_runs(lambda: (postgis_request(conn, query), conn.execute(count).fetchone()), repeat)
-        indexed = conn.execute(
-            "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND indexname = 'parcels_ready_area_mu'", (schema,)
-        ).fetchone()[0]
+        direct["sql"] = timed_runs(lambda: postgis_request(conn, query), repeat)
+        _, sql_ids = postgis_request(conn, query)
         plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + query)]
         matched = conn.execute(
             sql.SQL("SELECT count(*) FROM {} WHERE ready AND area_mu >= 100").format(table)
@@ -342,54 +434,72 @@ def run(gpkg: Path, location: str, repeat: int) -> None:
             sql.SQL("SELECT count(*), count(*) FILTER (WHERE ready) FROM {}").format(table)
         ).fetchone()
 
-    ways = {
-        "API on GeoPackage": results["gpkg"]["ids"],
-        "API on PostGIS": results["postgis"]["ids"],
-        "geopandas per request": gpd_ids,
-        "PostGIS SQL": sql_ids,
-    }
-    first = next(iter(ways.values()))
+    ways = {name: _ids(r["body"]) for name, r in results.items()}
+    ways["PostGIS SQL"] = sql_ids
+    if with_gpkg:
+        ways["geopandas per request"] = gpd_ids
+    first = ways["postgis"]
     assert len(first) == 100, f"expected 100 parcels, got {len(first)}"
     for way, ids in ways.items():
-        assert ids == first, f"{way} returns other parcels than the API on GeoPackage"
-    for backend in ("gpkg", "postgis"):
-        assert results[backend]["matched"] == matched, (backend, results[backend]["matched"], matched)
-    assert len(json.loads(gpd_text)["features"]) == len(sql_doc["features"]) == 100
-
-    print()
-    print(f"park: {total:,} parcels, {ready:,} ready ({100 * ready / total:.1f}%), {matched:,} ready of ≥ 100 亩")
-    print(f"query: GET /parcels?ready=true&min_area_mu=100&limit=100 — {results['gpkg']['bytes']:,} bytes of GeoJSON")
-    print("answers: the same 100 parcel ids, in the same order, all four ways; numberMatched equals SQL count(*)")
-    api_gpkg, api_pg = summary(results["gpkg"]["runs"]), summary(results["postgis"]["runs"])
-    rows = [
-        ("API on GeoPackage", api_gpkg, None),
-        ("API on PostGIS", api_pg, None),
-        ("geopandas per request (GeoPackage)", summary(gpd_runs), api_gpkg[0]),
-        ("PostGIS SQL (ST_AsGeoJSON)", summary(sql_runs), api_pg[0]),
-        ("PostGIS SQL + count(*) as numberMatched", summary(counted_runs), api_pg[0]),
-    ]
-    print(f"{'way':<36} {'median ms':>10} {'p95 ms':>8} {'baseline/API':>13}")
-    for way, (median, p95), versus in rows:
-        ratio = f"{median / versus:12.1f}×" if versus else f"{'—':>13}"
-        print(f"{way:<36} {median:10.2f} {p95:8.2f} {ratio}")
-    print(f"(ratios: geopandas vs the API on GeoPackage, SQL vs the API on PostGIS; {repeat} requests each)")
-    print(
-        "the API answers numberMatched too; the page-only ways do not ("
-        + ("the partial index parcels_ready_area_mu serves the count)" if indexed else "no partial index: a scan)")
-    )
-    for backend, label in (("gpkg", "GeoPackage"), ("postgis", "PostGIS")):
-        r = results[backend]
-        print(
-            f"server on {label}: park load (first request) {r['load_s']:.1f} s; resident memory "
-            f"{r['rss_started']:,.0f} MiB started, {r['rss_loaded']:,.0f} MiB loaded, peak {r['peak']:,.0f} MiB"
-        )
-    print(f"load average (1 min) {load_before:.1f} before the API runs, {os.getloadavg()[0]:.1f} at the end")
-    goal = "met" if max(api_gpkg[0], api_pg[0]) < 20 else "NOT met"
-    print(f"goal: median under 20 ms on both backends — {goal}")
-    print("PostGIS plan (EXPLAIN ANALYZE):")
+        assert ids == first, f"{way} returns other parcels than the API on PostGIS"
+    for name in ("gpkg", "postgis", "tipg"):
+        if name in results:
+            assert results[name]["body"]["numberMatched"] == matched, (name, matched)
+    report(results, direct, (total, ready, matched), repeat)
+    print(f"load average (1 min) {load_before:.1f} before the servers ran, {os.getloadavg()[0]:.1f} at the end")
+    print("PostGIS plan of the peer's statement (EXPLAIN ANALYZE):")
     for line in plan:
         print("   ", line)
     print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+
+
+def report(results: dict[str, dict], direct: dict[str, list[float]], counts: tuple[int, int, int], repeat: int) -> None:
+    """The table: each way's median and p95, requests/s with 4 clients, its server's memory; and the goals."""
+    total, ready, matched = counts
+    print()
+    print(f"park: {total:,} parcels, {ready:,} ready ({100 * ready / total:.1f}%), {matched:,} ready of ≥ 100 亩")
+    r = results["postgis"]
+    print(
+        f"query: GET /parcels?ready=true&min_area_mu=100&limit=100 — {r['bytes']:,} bytes of GeoJSON "
+        f"({r['gzip_bytes']:,} gzipped); the same 100 parcel ids in the same order every way"
+    )
+    names = {"gpkg": "API on GeoPackage", "postgis": "API on PostGIS", "peer": "one-statement Starlette peer",
+             "tipg": "tipg (OGC API Features)"}  # fmt: skip
+    print(f"{'way':<34} {'median ms':>10} {'p95 ms':>8} {'req/s ×4':>9} {'RSS MiB':>8} {'peak MiB':>9}")
+    for key, name in names.items():
+        if key in results:
+            (median, p95), x = summary(results[key]["runs"]), results[key]
+            print(f"{name:<34} {median:10.2f} {p95:8.2f} {x['rate_4']:9.0f} {x['rss_after']:8.0f} {x['peak']:9.0f}")
+    for backend in ("gpkg", "postgis"):
+        if backend in results:
+            median, p95 = summary(results[backend]["gzip_runs"])
+            print(f"{names[backend] + ', gzip':<34} {median:10.2f} {p95:8.2f}")
+    for key, name in (("geopandas", "geopandas per request (no server)"), ("sql", "PostGIS SQL (no server)")):
+        if key not in direct:
+            continue
+        median, p95 = summary(direct[key])
+        print(f"{name:<34} {median:10.2f} {p95:8.2f}")
+    print(f"({repeat} requests each over one keep-alive connection, uncompressed unless gzip; then 4 clients)")
+    api, peer = results["postgis"], results["peer"]
+    ratio = summary(api["runs"])[0] / summary(peer["runs"])[0]
+    print(
+        f"API on PostGIS / peer: median {ratio:.2f}×, requests/s with 4 clients {api['rate_4'] / peer['rate_4']:.2f}×"
+    )
+    if "tipg" in results:
+        print(f"API on PostGIS / tipg: median {summary(api['runs'])[0] / summary(results['tipg']['runs'])[0]:.2f}×")
+    else:
+        print("tipg: not run (give --tipg-venv DIR, a virtual environment with tipg installed)")
+    print(
+        f"goals: PostGIS median ≤ peer's {'met' if ratio <= 1 else 'NOT met'}; "
+        f"≥ peer's requests/s {'met' if api['rate_4'] >= peer['rate_4'] else 'NOT met'}; "
+        f"PostGIS server peak < 1 GiB {'met' if api['peak'] < 1024 else 'NOT met'}"
+    )
+    if "gpkg" in results:
+        gpkg = results["gpkg"]
+        print(
+            f"goals: GeoPackage median < 20 ms {'met' if summary(gpkg['runs'])[0] < 20 else 'NOT met'}, "
+            f"peak < 1.5 GiB {'met' if gpkg['peak'] < 1536 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

@@ -14,11 +14,12 @@ in :mod:`planner.api.deps`, and the answers to errors in :mod:`planner.api.error
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from fastapi import FastAPI, Request, Response
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.types import ASGIApp
+from fastapi import FastAPI
+from starlette.datastructures import Headers
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from planner import __version__
 from planner.api.access import AccessLog
@@ -30,7 +31,12 @@ from planner.api.state import ParkState
 from planner.errors import ConfigError
 from planner.store.base import ParkStore
 
-__all__ = ["create_app"]
+__all__ = ["GZIP_MIN_BYTES", "create_app"]
+
+GZIP_MIN_BYTES = 1024
+"""Answers at least this large are gzipped for clients that accept it (a page of parcels: about 6× smaller)."""
+_GZIP_LEVEL = 1
+"""zlib's fastest level: most of the saving (a page of 100 parcels, 172 KB → about 30 KB) for about 1 ms."""
 
 _DESCRIPTION = (
     "宗地、七通一平、闲置土地、统计、管网、招商选址与成果导出。Parcels, readiness (七通一平), idle land, "
@@ -40,31 +46,62 @@ _ROUTERS = (desk.router, parcels.router, idle.router, stats.router, infra.router
             export.router, tiles.router, page.router)  # fmt: skip
 
 
-class _BodyLimit(BaseHTTPMiddleware):
-    """Refuse request bodies over the limit (413), by their declared length or as they arrive."""
+class _BodyLimit:
+    """Refuse request bodies over the limit (413), by their declared length or as they arrive.
+
+    Plain ASGI (not Starlette's ``BaseHTTPMiddleware``, which streams every answer through a
+    task and a queue): a request without a body costs one header lookup.
+    """
 
     def __init__(self, app: ASGIApp, limit: int):
-        super().__init__(app)
+        self.app = app
         self.limit = limit
 
-    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 400/413 for a body that is too large or declares no valid length; else pass the request on."""
-        declared = request.headers.get("content-length")
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        refusal = None
         if declared is not None:
             if not declared.isdigit():
-                return error_response(400, "Content-Length must be a whole number of bytes", field="Content-Length")
-            if int(declared) > self.limit:
-                return error_response(
+                refusal = error_response(400, "Content-Length must be a whole number of bytes", field="Content-Length")
+            elif int(declared) > self.limit:
+                refusal = error_response(
                     413, f"the request body is {int(declared):,} bytes; at most {self.limit:,} are allowed"
                 )
-        elif request.method in ("POST", "PATCH", "PUT"):
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
+        elif scope["method"] in ("POST", "PATCH", "PUT"):
+            body, more = b"", True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":  # the client left
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
                 if len(body) > self.limit:
-                    return error_response(413, f"the request body is over {self.limit:,} bytes")
-            request._body = body
-        return await call_next(request)
+                    refusal = error_response(413, f"the request body is over {self.limit:,} bytes")
+                    break
+            if refusal is None:
+                receive = _replay(body, receive)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the body read already, then whatever the client sends next (its leaving)."""
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _park_states(stores: ParkStore | Sequence[ParkStore]) -> dict[str, ParkState]:
@@ -106,6 +143,8 @@ def create_app(
         app.include_router(router)
     add_docs(app)  # Swagger UI from the installed bundle: /docs opens with no network
     desk.add_assets(app)  # the desk's scripts beside the map, and the charting library, served from the package
+    # gzip next to the routes, where it sees each answer whole (its size)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=_GZIP_LEVEL)
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
     app.add_middleware(AccessLog)  # outermost: every answer is logged, refusals of the body limit too
     add_exception_handlers(app)

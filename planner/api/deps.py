@@ -211,16 +211,16 @@ def parse_bbox(text: str, crs_epsg: int) -> shapely.Polygon | None:
     return box
 
 
-def require_readiness(state: ParkState) -> None:
+def require_readiness(state: ParkState, *, synced: bool = False) -> None:
     """Refuse a readiness filter (409) while readiness was never computed, or predates a change it depends on."""
-    verdict = state.cached("readiness_state", lambda: freshness(state.store, "readiness"))
+    verdict = state.cached("readiness_state", lambda: freshness(state.store, "readiness"), synced=synced)
     if not verdict.current:
         raise ApiError(409, verdict.message(), field="ready")
 
 
-def require_idle(state: ParkState) -> None:
+def require_idle(state: ParkState, *, synced: bool = False) -> None:
     """Refuse an idle-land filter (409) once stored idle land predates a change of what it reads."""
-    verdict = state.cached("idle_state", lambda: freshness(state.store, "idle"))
+    verdict = state.cached("idle_state", lambda: freshness(state.store, "idle"), synced=synced)
     if verdict.computed_at is not None and not verdict.current:  # never classified: no parcel is idle, as before
         raise ApiError(409, verdict.message(), field="idle")
 

@@ -51,20 +51,40 @@ class ParkState:
     def __post_init__(self) -> None:
         self.park_id = self.park_id or self.store.config().park_id
 
+    def sync(self) -> int:
+        """The store's change stamp now; what was kept of an earlier state is refreshed or dropped.
+
+        Parcels not loaded are not loaded here: the routes that answer from the database (the
+        parcel queries on PostGIS, one parcel by id) keep the server's memory independent of the park.
+        """
+        with self.lock:
+            stamp = self.store.change_stamp()
+            if stamp != self.stamp:
+                if self.parcels is not None:
+                    self._refresh(self.parcels, stamp)
+                else:
+                    self.derived.clear()
+                    self.stamp = stamp
+            return self.stamp
+
     def current(self) -> gpd.GeoDataFrame:
         """The parcels as stored now (sorted by ``parcel_id``, index ``parcel_id``)."""
         with self.lock:
-            stamp = self.store.change_stamp()
             if self.parcels is None:
-                self._reload(stamp)
-            elif stamp != self.stamp:
-                self._refresh(self.parcels, stamp)
+                self._reload(self.store.change_stamp())
+            else:
+                self.sync()
+            assert self.parcels is not None  # for the type checker: _refresh keeps or reloads them
             return self.parcels
 
-    def cached(self, key: str, build: Callable[[], T]) -> T:
-        """A park-wide derived value, built once per state of the park (``key`` names what ``build`` makes)."""
+    def cached(self, key: str, build: Callable[[], T], *, synced: bool = False) -> T:
+        """A park-wide derived value, built once per state of the park (``key`` names what ``build`` makes).
+
+        ``synced``: the caller has just called :meth:`sync` for this request (one stamp read per request).
+        """
         with self.lock:
-            self.current()
+            if not synced:
+                self.sync()
             if key not in self.derived:
                 self.derived[key] = build()
             return self.derived[key]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TypedDict, Unpack
+from typing import TypedDict, Unpack, cast
 
 import geopandas as gpd
 import numpy as np
@@ -27,7 +27,8 @@ from planner.errors import FilterError
 from planner.fields import allowed_text
 from planner.vocab import STATUSES
 
-__all__ = ["FILTERS", "FilterColumns", "ParcelFilters", "filter_parcels", "parcel_filter_mask"]
+__all__ = ["FILTERS", "FilterColumns", "ParcelFilters", "filter_parcels", "industry_prefixes", "normalized_filters",
+           "parcel_filter_mask"]  # fmt: skip
 
 
 class FilterColumns:
@@ -156,8 +157,50 @@ def parcel_filter_mask(
     return keep
 
 
+def normalized_filters(**filters: Unpack[ParcelFilters]) -> ParcelFilters:
+    """The filters given (``None`` left out), checked as :func:`filter_parcels` checks them and in canonical form.
+
+    For a backend that filters elsewhere (SQL): ``status`` becomes a list of codes, ``land_use``
+    a code, ``industry`` an upper-case code. Raises :class:`FilterError` as :func:`filter_parcels` does.
+    """
+    unknown = [name for name in filters if name not in FILTERS]
+    if unknown:
+        msg = f"unknown filter(s) {', '.join(unknown)}; the filters are {', '.join(FILTERS)}"
+        raise TypeError(msg)
+    given: dict[str, object] = {k: v for k, v in filters.items() if v is not None}
+    _check_area_bounds(filters.get("min_area_mu"), filters.get("max_area_mu"))
+    if "status" in given:
+        given["status"] = _statuses(filters["status"])  # type: ignore[arg-type]
+    if "industry" in given:
+        code = str(given["industry"]).strip().upper()
+        problem = industry_code_problem(code)
+        if problem:
+            msg = f"`industry` was {given['industry']!r}: {problem}"
+            raise FilterError(msg)
+        given["industry"] = code
+    if "land_use" in given:
+        given["land_use"] = _land_use_code(str(given["land_use"]))
+    return cast(ParcelFilters, given)
+
+
+def industry_prefixes(code: str) -> list[str]:
+    """The zone codes that admit industry ``code``: its prefixes of three or more characters."""
+    return [code[:k] for k in range(3, len(code) + 1)]
+
+
 def _area_mask(columns: FilterColumns, min_area_mu: float | None, max_area_mu: float | None) -> np.ndarray:
     """The parcels within the bounds on ``area_mu``; bounds that are no number of mu ≥ 0, or cross, refused."""
+    _check_area_bounds(min_area_mu, max_area_mu)
+    keep = np.ones(len(columns.parcels), dtype=bool)
+    if min_area_mu is not None:
+        keep &= columns.area_mu() >= min_area_mu
+    if max_area_mu is not None:
+        keep &= columns.area_mu() <= max_area_mu
+    return keep
+
+
+def _check_area_bounds(min_area_mu: float | None, max_area_mu: float | None) -> None:
+    """Refuse bounds on ``area_mu`` that are no number of mu ≥ 0, or that cross."""
     for name, value in (("min_area_mu", min_area_mu), ("max_area_mu", max_area_mu)):
         if value is not None and (not np.isfinite(value) or value < 0):
             msg = f"`{name}` was {value} but must be a number of mu (亩) ≥ 0"
@@ -165,12 +208,6 @@ def _area_mask(columns: FilterColumns, min_area_mu: float | None, max_area_mu: f
     if min_area_mu is not None and max_area_mu is not None and max_area_mu < min_area_mu:
         msg = f"`max_area_mu` {max_area_mu:g} is below `min_area_mu` {min_area_mu:g}: no parcel can match"
         raise FilterError(msg)
-    keep = np.ones(len(columns.parcels), dtype=bool)
-    if min_area_mu is not None:
-        keep &= columns.area_mu() >= min_area_mu
-    if max_area_mu is not None:
-        keep &= columns.area_mu() <= max_area_mu
-    return keep
 
 
 def _bbox_mask(parcels: gpd.GeoDataFrame, bbox: tuple[float, float, float, float]) -> np.ndarray:
@@ -204,7 +241,7 @@ def _industry_mask(parcels: gpd.GeoDataFrame, industry: str) -> np.ndarray:
         raise FilterError(msg)
     held = parcels["industry"].astype("string").str.startswith(code).fillna(False).to_numpy(dtype=bool)
     # a zone code admits ``code`` when it is one of the code's prefixes of three or more characters
-    prefixes = "|".join(re.escape(code[:k]) for k in range(3, len(code) + 1))
+    prefixes = "|".join(re.escape(p) for p in industry_prefixes(code))
     zoned = (
         parcels["zone_industries"]
         .astype("string")

@@ -280,6 +280,8 @@ class PostGISStore(ParkStore):
         self._folder = Path(folder) if folder is not None else None
         self._lock = threading.RLock()
         self._conn: psycopg.Connection | None = None
+        self._readers = threading.local()
+        self._reader_conns: list[psycopg.Connection] = []
         self._triggers_seen = False
         conn = self._connection(shown_db)
         try:
@@ -372,12 +374,29 @@ class PostGISStore(ParkStore):
                 msg = f"reading {self.uri} failed ({plainly(_message(exc))})"
                 raise StoreError(msg) from None
 
+    def reader(self) -> psycopg.Connection:
+        """This thread's own connection for single read statements (autocommit, times in UTC), made on first use.
+
+        A server answering from the database runs its queries on these, so requests in several
+        threads do not wait for each other on the store's one connection; :meth:`close` closes them.
+        """
+        conn: psycopg.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None or conn.closed or conn.broken:
+            conn = _connect(self._conninfo, self.uri)
+            self._readers.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return conn
+
     def close(self) -> None:
-        """Close the store's connection; it is opened again on the next call."""
+        """Close the store's connections; they are opened again on the next call."""
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Session]:

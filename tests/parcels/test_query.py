@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from planner.errors import FilterError
-from planner.parcels.query import filter_parcels
+from planner.parcels.query import filter_parcels, industry_prefixes, normalized_filters
 from tests.conftest import grid_parcels
 
 
@@ -101,3 +101,25 @@ def test_bad_filters_are_named(parcels, kwargs, message):
         filter_parcels(parcels, **kwargs)
     assert message in str(err.value)
     assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"status": "sold"}, "`status` was 'sold' but is expected to be one of planned (规划)"),
+        ({"min_area_mu": -1}, "`min_area_mu` was -1 but must be a number of mu (亩) ≥ 0"),
+        ({"min_area_mu": 10, "max_area_mu": 5}, "`max_area_mu` 5 is below `min_area_mu` 10"),
+        ({"industry": "C99"}, "`industry` was 'C99'"),
+        ({"land_use": "工厂"}, "`land_use` was '工厂' but is expected to be a 用地用海分类 code"),
+    ],
+)
+def test_filters_checked_for_sql_refuse_as_the_mask_does(kwargs, message):
+    with pytest.raises(FilterError) as err:
+        normalized_filters(**kwargs)
+    assert message in str(err.value)
+
+
+def test_filters_checked_for_sql_come_in_canonical_form():
+    got = normalized_filters(ready=True, status="储备", industry=" c3670 ", land_use="工业用地", idle=None)
+    assert got == {"ready": True, "status": ["reserved"], "industry": "C3670", "land_use": "1001"}
+    assert industry_prefixes("C3670") == ["C36", "C367", "C3670"]

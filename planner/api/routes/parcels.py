@@ -7,16 +7,27 @@ ETag); a parcel changed meanwhile answers 409. Once the edit is committed the an
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any
 
 import geopandas as gpd
-from fastapi import APIRouter, Body, Depends, Header, Query
+import numpy as np
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
 from planner.analysis import recompute_after_edit
 from planner.api.bodies import EDITABLE, ParcelEdit, edit_changes
+from planner.api.collections import (
+    GEOJSON_MEDIA,
+    collection_etag,
+    database_page,
+    etag_of,
+    geojson_bytes,
+    not_modified,
+    served_by_database,
+)
 from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, matches, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
@@ -42,12 +53,12 @@ def _labels(lang: str) -> dict[str, str]:
 
 
 def _require_parcel(state: ParkState, parcel_id: str) -> gpd.GeoDataFrame:
-    """The park's parcels now; 404 if they hold no parcel ``parcel_id``."""
-    parcels = state.current()
-    if parcel_id not in parcels.index:
+    """The parcel as stored now (read by its id: the park is not loaded); 404 if there is none."""
+    row = state.store.read_parcels(parcel_ids=[parcel_id])
+    if row.empty:
         msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
         raise ApiError(404, msg, field="parcel_id")
-    return parcels
+    return row.reset_index(drop=True)
 
 
 @router.get(
@@ -57,6 +68,7 @@ def _require_parcel(state: ParkState, parcel_id: str) -> gpd.GeoDataFrame:
     dependencies=[Depends(viewer)],
 )
 def parcels(
+    request: Request,
     filters: Annotated[ParcelFilters, Depends(parcel_filters)],
     state: Park,
     bbox: Annotated[str | None, Query(max_length=200, description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
@@ -64,25 +76,52 @@ def parcels(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     sort: Annotated[str, Query(pattern=r"^-?(parcel_id|area_mu|name|status|updated_at)$")] = "parcel_id",
     labels: Annotated[bool, Query(description="add the Chinese labels of the columns")] = False,
-) -> GeoJSONResponse:
-    """The parcels that meet the filters, a page at a time, sorted by ``sort`` (``-`` first: descending)."""
+) -> Response:
+    """The parcels that meet the filters, a page at a time, sorted by ``sort`` (``-`` first: descending).
+
+    The answer's weak ETag is the park's change stamp: ``If-None-Match`` with it answers 304 while nothing changed.
+    """
     low, high = filters.min_area_mu, filters.max_area_mu
     if low is not None and high is not None and high < low:
         msg = f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}"
         raise ApiError(400, msg, field="max_area_mu")
-    now, found = matches(state, filters, bbox)
-    key = sort.lstrip("-")
-    if key != "parcel_id" or sort.startswith("-"):  # sort the keys of the matches only, then take the page
-        keys = now.parcels[list(dict.fromkeys([key, "parcel_id"]))].iloc[found].set_axis(found)
-        keys = keys.sort_values([key, "parcel_id"], ascending=[not sort.startswith("-"), True], kind="stable")
-        found = keys.index.to_numpy()
-    page = found[offset : offset + limit]
-    members: dict[str, Any] = {"park": state.park_id, "numberMatched": len(found), "numberReturned": len(page)}
-    if offset + limit < len(found):
+    if served_by_database(state):
+        if "if-none-match" in request.headers:  # else the page's own statement reads the stamp
+            unchanged = not_modified(request, collection_etag(state))
+            if unchanged is not None:
+                return unchanged
+        page = database_page(state, filters, bbox, sort=sort, limit=limit, offset=offset)
+        matched, returned, features = page.matched or 0, page.returned, page.features
+        etag = etag_of(page.stamp)
+    else:
+        now, found = matches(state, filters, bbox)
+        etag = collection_etag(state)
+        unchanged = not_modified(request, etag)
+        if unchanged is not None:
+            return unchanged
+        found = _sorted(now.parcels, found, sort)
+        at = found[offset : offset + limit]
+        matched, returned = len(found), len(at)
+        features = json.dumps(
+            feature_collection(now.rows, at)["features"], ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode()
+    members: dict[str, Any] = {"park": state.park_id, "numberMatched": matched, "numberReturned": returned}
+    if offset + limit < matched:
         members["next"] = {"offset": offset + limit, "limit": limit}
     if labels:
         members["labels"] = _labels("zh")
-    return GeoJSONResponse(feature_collection(now.rows, page, **members))
+    return Response(geojson_bytes(members, features), media_type=GEOJSON_MEDIA, headers={"ETag": etag})
+
+
+def _sorted(parcels: gpd.GeoDataFrame, found: np.ndarray, sort: str) -> np.ndarray:
+    """The positions ``found`` in the order of ``sort`` (ties by ``parcel_id``; the positions are in its order)."""
+    key = sort.lstrip("-")
+    if key == "parcel_id" and not sort.startswith("-"):
+        return found
+    keys = parcels[list(dict.fromkeys([key, "parcel_id"]))].iloc[found].set_axis(found)
+    keys = keys.sort_values([key, "parcel_id"], ascending=[not sort.startswith("-"), True], kind="stable")
+    ordered: np.ndarray = keys.index.to_numpy()
+    return ordered
 
 
 @router.get(
@@ -93,7 +132,7 @@ def parcels(
 )
 def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
     """One parcel as a GeoJSON Feature, its version as the ETag."""
-    row = _require_parcel(state, parcel_id).loc[[parcel_id]]
+    row = _require_parcel(state, parcel_id)
     feature = feature_collection(row)["features"][0]
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
     version = int(row["version"].iloc[0])
@@ -149,7 +188,7 @@ def edit_parcel(
     # the edit is committed: from here on the answer is 200, whatever the recomputation meets
     notes = [str(p) for p in row.attrs.get("problems", [])]
     notes += recompute_after_edit(state.store, token.user, set(changes))
-    fresh = state.current().loc[[parcel_id]]
+    fresh = _require_parcel(state, parcel_id)
     feature = feature_collection(fresh)["features"][0]
     feature["notes"] = notes
     return JSONResponse(feature, headers={"ETag": f'"{int(fresh["version"].iloc[0])}"'})

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 
+from planner.api.collections import collection_etag, not_modified
 from planner.api.deps import Park, viewer
 from planner.api.errors import ApiError
 from planner.api.state import ParkState
@@ -48,20 +49,29 @@ def parcel_tiles(state: ParkState, *, gcj: bool = False) -> ParcelTiles:
     },
 )
 def tile(
+    request: Request,
     z: Annotated[int, PathParam(ge=0, le=MAX_ZOOM, description="zoom level")],
     x: Annotated[int, PathParam(ge=0, description="column, 0 … 2^z − 1")],
     y: Annotated[int, PathParam(ge=0, description="row from the top, 0 … 2^z − 1")],
     state: Park,
     gcj: Annotated[bool, Query(description="shift to GCJ-02 (for Gaode's basemap)")] = False,
 ) -> Response:
-    """One tile of the park's parcels (layer ``parcels``), or 204 where no parcel lies."""
+    """One tile of the park's parcels (layer ``parcels``), or 204 where no parcel lies.
+
+    Its weak ETag is the park's change stamp: a browser asking again with it gets 304 until the park changes.
+    """
     n = 2**z
     for name, value in (("x", x), ("y", y)):
         if value >= n:
             msg = f"`{name}` was {value}; at zoom {z} it must be 0 … {n - 1}"
             raise ApiError(400, msg, field=name)
+    etag = collection_etag(state)
+    headers = {"Cache-Control": "no-cache", "ETag": etag}  # edits must show at once: the browser asks each time
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        unchanged.headers["Cache-Control"] = "no-cache"
+        return unchanged
     data = parcel_tiles(state, gcj=gcj).tile(z, x, y)
-    headers = {"Cache-Control": "no-cache"}  # edits must show at once: the browser asks again each time
     if not data:
         return Response(status_code=204, headers=headers)
     return Response(data, media_type=MVT_MEDIA, headers=headers)
