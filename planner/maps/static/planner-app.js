@@ -318,7 +318,7 @@
       var div = L.DomUtil.create('div', 'planner-box planner-measure');
       div.innerHTML = '<button type="button" value="distance">' + two('测距', 'distance') + '</button> ' +
         '<button type="button" value="area">' + two('测面', 'area') + '</button> <span id="planner-measure-out"></span>';
-      out = div.querySelector('span');
+      out = div.querySelector('#planner-measure-out');
       L.DomEvent.disableClickPropagation(div);
       div.querySelectorAll('button').forEach(function (b) { b.addEventListener('click', function () { app.measure(b.value); }); });
       return div;
