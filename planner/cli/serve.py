@@ -63,7 +63,7 @@ def serve(
         try:
             TileSource(tiles)
         except ValueError as exc:
-            fail(exc, language)
+            raise typer.BadParameter(str(exc), param_hint="--tiles") from None
         os.environ[BASEMAP_TILES_ENV] = str(tiles.resolve())
     run_server(parks, host=host, port=port, workers=workers, tokens=tokens, language=language, read_token=read_token)
 

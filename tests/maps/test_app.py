@@ -103,8 +103,8 @@ def test_search_finds_a_parcel_by_code_holder_or_road_and_opens_it(page, readine
     hits = page.inner_text("#planner-search-hits")
     assert p["parcel_id"] in hits
     page.fill("#planner-search", "纬八路")
-    page.press("#planner-search", "Enter")
-    assert "纬八路" in page.inner_text(".leaflet-popup-content")
+    page.press("#planner-search", "Enter")  # the first hit: the road
+    page.wait_for_selector(".leaflet-popup-content:has-text('纬八路')")  # the parcel's popup fades out meanwhile
     road = data.lines["road"][data.lines["road"]["name"] == "纬八路"].to_crs(4326).total_bounds
     view = page.evaluate("() => { const b = window.plannerMap.getBounds(); return [b.getWest(), b.getSouth(), "
                          "b.getEast(), b.getNorth()]; }")  # fmt: skip

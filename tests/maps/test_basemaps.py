@@ -131,3 +131,14 @@ def test_the_server_serves_its_local_tiles_and_says_when_it_has_none(tmp_path, c
 )  # fmt: skip
 def test_reasons_read_in_english(zh, en):
     assert reason_en(zh) == en
+
+
+def test_planner_serve_names_a_tiles_path_that_is_not_tiles(tmp_path, demo_park):
+    from tests.test_cli import run
+
+    (tmp_path / "notes.txt").write_text("not a database", encoding="utf-8")
+    out = run("serve", str(demo_park.path), "--tiles", str(tmp_path / "notes.txt"))
+    assert out.returncode == 2
+    assert "is not an MBTiles file (SQLite with tables metadata and tiles)" in " ".join(
+        out.stderr.replace("│", " ").split()
+    )
