@@ -223,7 +223,7 @@
   app.open = function (hit) {
     if (hit.kind === 'parcel') {
       if (!app.map.hasLayer(hit.at.layer)) { app.map.addLayer(hit.at.layer); }
-      app.map.fitBounds(hit.at.part.getBounds(), {maxZoom: 17, animate: false});
+      app.map.fitBounds(hit.at.part.getBounds(), {maxZoom: 16, animate: false});
       hit.at.part.openPopup();
     } else if (hit.kind === 'road') {
       var b = hit.road[1], sw = [b[0], b[1]], ne = [b[2], b[3]];
@@ -271,7 +271,7 @@
       list.addEventListener('click', function (e) {
         var a = e.target.closest('a');
         if (!a) { return; }
-        e.preventDefault();
+        L.DomEvent.stop(e);  // the link is gone once clicked: the map must not take the click for its own (closing the popup)
         app.open(hits[+a.getAttribute('data-k')]);
         list.innerHTML = '';
       });
