@@ -88,8 +88,9 @@ _BIND = JsCode(
         if (feature.properties.qi !== undefined) { q = window.plannerParcels[feature.properties.qi]; }
         layer.bindPopup(q ? function () { return window.plannerPopup(q); } : feature.properties.popup, {maxWidth: 460});
         if (feature.properties.tip) {  // tooltips are plain text: names come from imports and edits
-          var tip = document.createElement('span');
-          tip.textContent = feature.properties.tip;
+          var tip = document.createElement('span'), text = String(feature.properties.tip), mu = / 亩$/.test(text);
+          tip.textContent = mu ? text.slice(0, -2) : text;
+          if (mu) { tip.insertAdjacentHTML('beforeend', '<span class="zh"> 亩</span><span class="en"> mu</span>'); }
           layer.bindTooltip(tip, {sticky: true});
         }
     }"""

@@ -142,3 +142,29 @@ def test_planner_serve_names_a_tiles_path_that_is_not_tiles(tmp_path, demo_park)
     assert "is not an MBTiles file (SQLite with tables metadata and tiles)" in " ".join(
         out.stderr.replace("│", " ").split()
     )
+
+
+def test_the_served_page_opens_on_its_local_mbtiles_and_asks_nothing_of_the_internet(page, tmp_path, config):
+    store = create_park(tmp_path / "park.gpkg", config)
+    store.write_parcels(grid_parcels(4), by="test")
+    tiles = mbtiles(tmp_path / "office.mbtiles", {})
+    app = create_app(store)
+    serve_local_tiles(app, str(tiles))
+    url, server, thread = serve(app)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    try:
+        page.goto(url + "/")
+        page.wait_for_function("() => window.plannerApp && window.plannerApp.basemap === 'local'", timeout=60_000)
+        page.wait_for_timeout(500)
+        wanted = sorted({tuple(int(v) for v in u.split("/basemap/")[1].split("/")) for u in asked if "/basemap/" in u})
+        assert wanted  # the page asked the server for the tiles in view (none held yet: 404)
+        with sqlite3.connect(tiles) as db:  # now the office's file holds them
+            db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", [(z, x, 2**z - 1 - y, RED) for z, x, y in wanted])
+        page.evaluate("() => window.plannerMap.eachLayer(l => { if (l.redraw && l._url) { l.redraw(); } })")
+        page.wait_for_function(f"() => document.querySelectorAll('img.leaflet-tile-loaded').length >= {len(wanted)}")
+        assert all(u.startswith(url) for u in asked), [u for u in asked if not u.startswith(url)][:3]
+        assert page.errors == []
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
