@@ -46,6 +46,7 @@ from planner.maps.layers import (
 from planner.maps.legend import data_sections, section
 from planner.maps.page import AreaFilter, FirstDraw, finish_map, start_map
 from planner.maps.popups import parcel_properties
+from planner.maps.reasons import reason_en
 from planner.maps.style import CANDIDATE, READY_COLOR, REJECTED, UNLOCKED_FILL
 from planner.siting.match import MatchResult
 from planner.siting.rules import RULE_LABELS
@@ -187,7 +188,7 @@ def siting_map(
     if len(rejected):
         pops = [
             f'<div class="planner-popup"><b>{html.escape(pid)}</b> {a:,.1f} 亩<br>'
-            f"{bilingual(*RULE_LABELS[rule])}：{html.escape(reason)}</div>"
+            f"{bilingual(*RULE_LABELS[rule])}：{bilingual(reason, reason_en(reason))}</div>"
             for pid, a, rule, reason in zip(rejected["parcel_ids"], rejected["area_mu"], rejected["rule"],
                                             rejected["reason"], strict=True)
         ]  # fmt: skip

@@ -231,4 +231,24 @@ def test_siting_ranks_do_not_overlap(page, data, store, tmp_path):
         for b in rects[i + 1 :]:
             assert a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5 or a[3] <= b[1] + 0.5 or b[3] <= a[1] + 0.5, (a, b)
     page.screenshot(path=artifact("siting-app.png"))
+    # a rejected parcel's reason, in English on the switch
+    page.click("#planner-lang")
+    page.evaluate("window.plannerLayers.rejected.getLayers()[0].openPopup()")
+    first = result.to_frame(limit=20).query("kind == 'rejected'").iloc[0]
+    assert reason_en(first["reason"]) != first["reason"]
+    assert reason_en(first["reason"]) in page.inner_text(".leaflet-popup-content")
     assert page.errors == []
+
+
+def test_the_page_reads_every_reason_as_python_does(page, readiness_html, data, store):
+    reasons = {t for c in data.parcels.columns if c.endswith("_reason") for t in data.parcels[c].dropna()}
+    index = SiteIndex.from_store(store)
+    for project in load_projects(data_path("demo/projects.json")):
+        frame = match(index, project).to_frame(limit=20)
+        reasons |= set(frame.loc[frame["kind"] == "rejected", "reason"])
+    reasons_list = sorted(reasons)
+    open_page(page, readiness_html)
+    on_page = page.evaluate("(texts) => texts.map(t => window.plannerApp.reasonEn(t))", reasons_list)
+    assert on_page == [reason_en(t) for t in reasons_list]
+    translated = [t for t in reasons_list if reason_en(t) != t]
+    assert len(translated) == len(reasons_list) > 500  # every kind of reason the demo has is known

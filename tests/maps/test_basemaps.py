@@ -127,6 +127,19 @@ def test_the_server_serves_its_local_tiles_and_says_when_it_has_none(tmp_path, c
         ("[登记] 无燃气管网图层，登记为未通", "[declared] no gas network layer, declared not connected"),
         ("高差 relief 2.5 m", "relief 2.5 m"),
         ("说明不明的理由", "说明不明的理由"),  # a reason no pattern knows is shown as stored
+        ("地块状态为已供，只有储备地可供应", "the parcel is supplied: only reserved land can be supplied"),
+        ("面积 12.5 亩，小于需求下限 30.0 亩", "area 12.5 mu, under the least area needed, 30.0 mu"),
+        ("通燃气未满足：[计算] 没有在用的燃气线路", "gas not met: [computed] no gas line in service"),
+        ("地块为一类工业用地（M1），项目需要二类工业用地（M2）或更重的同类用地",
+         "the parcel is industrial land class 1 (M1); the project needs industrial land class 2 (M2) or a heavier "
+         "class of the kind"),
+        ("亩均税收 19.0 万元/亩，低于园区下限 20 万元/亩（地块相对项目过大）",
+         "tax per mu 19.0 × 10,000 yuan/mu, under the park's floor 20 × 10,000 yuan/mu (the parcel is too large for "
+         "the project)"),
+        ("绿地率 25%，超过上限 20%（2008年控制指标）",
+         "green ratio 25%, over the cap of 20% (2008 control indicators)"),
+        ("园区第二水厂剩余 100 m³/日，不足本项目的 300 m³/日",
+         "园区第二水厂 has 100 m³/d left, less than this project's 300 m³/d"),
     ],
 )  # fmt: skip
 def test_reasons_read_in_english(zh, en):

@@ -362,7 +362,10 @@
     for (var k = 0; k < rules.length; k++) {
       var m = new RegExp('^' + rules[k][0] + '$').exec(text);
       if (m) {
-        return rules[k][1].replace(/\{(\d)\}/g, function (_, i) { var v = m[+i] || ''; return words[v] !== undefined ? words[v] : v; });
+        return rules[k][1].replace(/\{(\d)(r?)\}/g, function (_, i, r) {
+          var v = m[+i] || '';
+          return r ? app.reasonEn(v) : (Object.prototype.hasOwnProperty.call(words, v) ? words[v] : v);
+        });
       }
     }
     return text;
