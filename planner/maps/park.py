@@ -233,7 +233,7 @@ def siting_map(
     layers |= network_layers(m, data, gcj)
     extra = _road_names(m, data, gcj, layers)
     legend += data_sections(layers, data)
-    notes += [(n, n) for n in result.notes]
+    notes += [(n, reason_en(n)) for n in result.notes]
     finish_map(m, layers, notes, {"kind": "siting", "project": pr.name, "candidates": len(cands)}, legend=legend,
                extra=extra)  # fmt: skip
     return m

@@ -138,6 +138,11 @@ def test_the_server_serves_its_local_tiles_and_says_when_it_has_none(tmp_path, c
          "the project)"),
         ("绿地率 25%，超过上限 20%（2008年控制指标）",
          "green ratio 25%, over the cap of 20% (2008 control indicators)"),
+        ("另有 4 组相邻地块单宗面积不足、合并后满足面积要求",
+         "4 more groups of neighbouring parcels are each too small but large enough together"),
+        ("项目未提供 green_ratio_pct，未核验绿地率 ≤ 20%（工业项目建设用地控制指标，国土资发〔2008〕24号）",
+         "the project gives no green_ratio_pct: green ratio ≤ 20% not checked (control indicators of industrial "
+         "land, 国土资发〔2008〕24号)"),
         ("园区第二水厂剩余 100 m³/日，不足本项目的 300 m³/日",
          "园区第二水厂 has 100 m³/d left, less than this project's 300 m³/d"),
     ],
