@@ -1,8 +1,7 @@
 """The app ``planner serve`` runs in each worker process: parks and tokens from the environment it sets.
 
 ``PLANNER_SERVE_PARKS`` (one location a line), ``PLANNER_SERVE_TOKENS`` (the tokens file),
-``PLANNER_SERVE_READ_TOKEN`` (``1``: reads need a viewer's token), ``PLANNER_SERVE_BASEMAP_TILES``
-(a tile folder or MBTiles file served as the local basemap). A PostGIS location need not
+``PLANNER_SERVE_READ_TOKEN`` (``1``: reads need a viewer's token). A PostGIS location need not
 hold its password: libpq reads it from ``PGPASSWORD``, ``~/.pgpass`` (``PGPASSFILE``) or a
 service file (``postgresql://?service=<name>&park=<id>``), which keeps it out of process listings.
 """
@@ -15,15 +14,13 @@ from fastapi import FastAPI
 
 from planner.api.app import create_app
 from planner.api.auth import load_tokens
-from planner.api.routes.page import serve_local_tiles
 from planner.store import open_store
 from planner.store.base import ParkStore
 from planner.store.postgis import is_postgis_uri, list_parks, redact
 
-__all__ = ["BASEMAP_TILES_ENV", "READ_TOKEN_ENV", "app", "stores_from"]
+__all__ = ["app", "stores_from"]
 
 READ_TOKEN_ENV = "PLANNER_SERVE_READ_TOKEN"
-BASEMAP_TILES_ENV = "PLANNER_SERVE_BASEMAP_TILES"
 
 
 def stores_from(parks: list[str]) -> list[ParkStore]:
@@ -44,6 +41,4 @@ def app() -> FastAPI:
     """Build the app for one worker (uvicorn calls this factory in each process)."""
     parks = [p for p in os.environ.get("PLANNER_SERVE_PARKS", "").split("\n") if p]
     tokens = load_tokens(os.environ.get("PLANNER_SERVE_TOKENS") or None)
-    served = create_app(stores_from(parks), tokens=tokens, read_needs_token=os.environ.get(READ_TOKEN_ENV) == "1")
-    serve_local_tiles(served, os.environ.get(BASEMAP_TILES_ENV) or None)
-    return served
+    return create_app(stores_from(parks), tokens=tokens, read_needs_token=os.environ.get(READ_TOKEN_ENV) == "1")

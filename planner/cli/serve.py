@@ -11,7 +11,8 @@ import typer
 import uvicorn
 
 from planner.api.auth import load_tokens
-from planner.api.serve import BASEMAP_TILES_ENV, READ_TOKEN_ENV, stores_from
+from planner.api.routes.page import BASEMAP_TILES_ENV
+from planner.api.serve import READ_TOKEN_ENV, stores_from
 from planner.cli.common import LangOption, console, err_console, fail, language_of, tr
 from planner.errors import ConfigError, PlannerError
 from planner.maps.basemaps import TileSource

@@ -186,3 +186,18 @@ def test_the_served_page_opens_on_its_local_mbtiles_and_asks_nothing_of_the_inte
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_worker_finds_its_local_tiles_where_planner_serve_puts_them(tmp_path, config, monkeypatch):
+    from planner.api.routes.page import BASEMAP_TILES_ENV
+
+    store = create_park(tmp_path / "park.gpkg", config)
+    folder = tile_folder(tmp_path / "tiles", {(2, 1, 3): BLUE})
+    monkeypatch.setenv(BASEMAP_TILES_ENV, str(folder))  # as `planner serve --tiles` sets it for its workers
+    url, server, thread = serve(create_app(store))
+    try:
+        answer = requests.get(f"{url}/basemap/2/1/3", timeout=30)
+        assert answer.status_code == 200 and answer.content == BLUE
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

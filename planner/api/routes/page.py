@@ -5,13 +5,13 @@ A large park's map draws its parcels from ``/tiles`` and each parcel's record fr
 ``planner serve --tiles PATH`` (a tile folder or an MBTiles file) serves a basemap at
 ``/basemap/{z}/{x}/{y}`` for offices with no internet; the page then opens on it.
 
-Other parts of the app hook into the page with :data:`PAGE_EXTRAS` (HTML put before
-``</body>``, e.g. their ``<script>``); the page's script offers them ``window.plannerApp``
+Other parts of the app hook into the page's script through ``window.plannerApp``
 (``on('ready'|'open'|'basemap', fn)``, ``search(text)``, ``open(hit)``, ``setBasemap(name)``).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -24,12 +24,12 @@ from planner.api.errors import ApiError
 from planner.maps import BASEMAPS, MapData, readiness_map, render_html
 from planner.maps.basemaps import TileSource
 
-__all__ = ["PAGE_EXTRAS", "router", "serve_local_tiles"]
+__all__ = ["BASEMAP_TILES_ENV", "router", "serve_local_tiles"]
 
 router = APIRouter()
 
-PAGE_EXTRAS: list[str] = []
-"""HTML added before the page's ``</body>`` (other parts of the app: their scripts and styles)."""
+BASEMAP_TILES_ENV = "PLANNER_SERVE_BASEMAP_TILES"
+"""Where ``planner serve --tiles`` tells its workers the local basemap is (a tile folder or an MBTiles file)."""
 
 _BASEMAP_PATTERN = f"^({'|'.join(BASEMAPS)})$"
 
@@ -37,6 +37,13 @@ _BASEMAP_PATTERN = f"^({'|'.join(BASEMAPS)})$"
 def serve_local_tiles(app: FastAPI, path: str | None) -> None:
     """Serve the tile folder or MBTiles file at ``path`` as the page's local basemap (None: none)."""
     app.state.local_tiles = None if path is None else TileSource(path)
+
+
+def _local_tiles(app: FastAPI) -> TileSource | None:
+    """The app's local basemap: as set by :func:`serve_local_tiles`, else from ``PLANNER_SERVE_BASEMAP_TILES``."""
+    if not hasattr(app.state, "local_tiles"):
+        serve_local_tiles(app, os.environ.get(BASEMAP_TILES_ENV) or None)
+    return app.state.local_tiles
 
 
 @router.get("/health", summary="服务状态 / Health")
@@ -66,7 +73,7 @@ def home(
 ) -> HTMLResponse:
     """The park's readiness map in ``lang``, opening on ``basemap`` (made once per state of the park)."""
     at = f"park={quote(state.park_id, safe='')}"
-    source: TileSource | None = getattr(request.app.state, "local_tiles", None)
+    source = _local_tiles(request.app)
     if basemap == "local" and source is None:
         msg = "`basemap` was 'local' but the server has no local tiles (start it with `planner serve --tiles PATH`)"
         raise ApiError(400, msg, field="basemap")
@@ -84,10 +91,7 @@ def home(
             )
         )
 
-    page = state.cached(f"map:{lang}:{basemap}", build)
-    if PAGE_EXTRAS:
-        page = page.replace("</body>", "".join(PAGE_EXTRAS) + "</body>", 1)
-    return HTMLResponse(page)
+    return HTMLResponse(state.cached(f"map:{lang}:{basemap}", build))
 
 
 @router.get("/basemap/{z}/{x}/{y}", summary="本地底图瓦片 / Local basemap tiles", response_class=Response)
@@ -98,7 +102,7 @@ def basemap_tile(
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
     """A tile of the local basemap (``planner serve --tiles``); 404 where the server has none or lacks this tile."""
-    source: TileSource | None = getattr(request.app.state, "local_tiles", None)
+    source = _local_tiles(request.app)
     if source is None:
         raise ApiError(404, "the server has no local basemap tiles (start it with `planner serve --tiles PATH`)")
     data = source.tile(z, x, y)
