@@ -87,6 +87,16 @@ def test_the_title_names_the_park_and_the_datas_date_with_a_metric_scale(page, r
     roads = set(page.eval_on_selector_all(".planner-road-label", "els => els.map(e => e.textContent)"))
     assert roads == set(data.lines["road"]["name"].dropna())
     sources = page.eval_on_selector_all(".planner-source-label", "els => els.map(e => e.innerText)")
+    for zoom in (14, 13):  # the labels of the sources never cover one another
+        page.evaluate(f"window.plannerMap.setZoom({zoom}, {{animate: false}})")
+        page.wait_for_timeout(200)
+        rects = page.eval_on_selector_all(
+            ".planner-source-label",
+            "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })",
+        )
+        for i, a in enumerate(rects):
+            for b in rects[i + 1 :]:
+                assert a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5 or a[3] <= b[1] + 0.5 or b[3] <= a[1] + 0.5, (a, b)
     assert len(sources) == len(data.sources)
     left = data.sources.dropna(subset=["capacity"]).iloc[0]
     assert any(str(left["name"]) in s and f"剩余 {left['remaining']:,.0f}" in s for s in sources)

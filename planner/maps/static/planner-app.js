@@ -395,6 +395,26 @@
     });
   };
 
+  app.declutterLabels = function () {  // the sources' labels: one pushed below another it would cover
+    var labels = Array.prototype.slice.call(document.querySelectorAll('.planner-source-label'));
+    labels.forEach(function (el) { el.style.marginTop = ''; });
+    var placed = [];
+    labels.map(function (el) { return {el: el, r: el.getBoundingClientRect()}; })
+      .sort(function (a, b) { return a.r.top - b.r.top; })
+      .forEach(function (item) {
+        var r = item.r, top = r.top, moved = true;
+        while (moved) {
+          moved = false;
+          for (var k = 0; k < placed.length; k++) {
+            var p = placed[k];
+            if (r.left < p.right && r.right > p.left && top < p.bottom && top + r.height > p.top) { top = p.bottom + 1; moved = true; }
+          }
+        }
+        if (top !== r.top) { item.el.style.marginTop = (top - r.top) + 'px'; }
+        placed.push({left: r.left, right: r.right, top: top, bottom: top + r.height});
+      });
+  };
+
   // --- language of inputs and options ---------------------------------------------------------------------
   function relabel() {
     var en = document.body.classList.contains('lang-en');
@@ -423,6 +443,8 @@
     new MutationObserver(relabel).observe(document.body, {attributes: true, attributeFilter: ['class']});
     relabel();
     if (document.querySelector('.planner-rank')) { app.declutter(); map.on('zoomend moveend', app.declutter); }
+    app.declutterLabels();
+    map.on('zoomend overlayadd', function () { setTimeout(app.declutterLabels, 0); });
     app.emit('ready', app);
   };
 })();
