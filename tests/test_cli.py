@@ -73,7 +73,14 @@ def test_demo_in_english(tmp_path):
     ("args", "message"),
     [
         (["demo", "--as-of", "2026-13-01"], "'2026-13-01' is not a date; write it as YYYY-MM-DD"),
-        (["map", "park.gpkg", "--basemap", "bing"], "'bing' is not a basemap; allowed: osm, tianditu, gaode, none"),
+        (
+            ["map", "park.gpkg", "--basemap", "bing"],
+            "'bing' is not a basemap; allowed: none, osm, tianditu, tianditu_img, gaode, local",
+        ),
+        (
+            ["map", "park.gpkg", "--tiles", "nowhere"],
+            "is not a folder of tiles ({z}/{x}/{y}.png); an MBTiles file needs",
+        ),
         (["demo", "--lang", "fr"], "'fr' is not a language; use zh"),
         (["demo", "--seed", "many"], "Invalid value for '--seed': Input should be a valid integer"),
     ],

@@ -12,12 +12,13 @@ from planner.cli.common import LangOption, ParkArg, console, fail, language_of, 
 from planner.cli.siting import read_projects, site_index
 from planner.errors import PlannerError
 from planner.maps import BASEMAPS, MapData, write_maps
+from planner.maps.basemaps import local_tiles_of_folder
 from planner.siting import MatchResult, match
 
 __all__ = ["map_command"]
 
 
-def map_command(
+def map_command(  # noqa: PLR0913 - a typer command takes each of its command-line options as a parameter
     park: ParkArg,
     out: Annotated[Path, typer.Option("--out", help="输出目录 / Folder for the HTML maps.")] = Path("maps"),
     project: Annotated[
@@ -27,11 +28,14 @@ def map_command(
         float, typer.Option("--min-mu", min=0, help="招商地图最小面积（亩）/ Least area on the investment map.")
     ] = 0.0,
     basemap: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--basemap", help="底图 osm | tianditu | gaode | none / Basemap (Gaode shifts overlays to GCJ-02)."
+            "--basemap",
+            help="打开时的底图 none | osm | tianditu | tianditu_img | gaode | local"
+            "（默认：有 --tiles 用本地瓦片，否则无底图；页面上可切换）/ The basemap the page opens on "
+            "(default: local tiles with --tiles, else none; the page switches).",
         ),
-    ] = "osm",
+    ] = None,
     tianditu_key: Annotated[
         str | None, typer.Option("--tianditu-key", envvar="PLANNER_TIANDITU_KEY", help="天地图密钥 / Tianditu key.")
     ] = None,
@@ -41,6 +45,13 @@ def map_command(
             "--plan", help="在七通一平图上绘出建设计划（planner plan --json）/ Draw a build-out plan's works."
         ),
     ] = None,
+    tiles: Annotated[
+        Path | None,
+        typer.Option(
+            "--tiles",
+            help="本地底图瓦片目录 {z}/{x}/{y}.png（无互联网时）/ A local basemap tile folder {z}/{x}/{y}.png.",
+        ),
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """绘制交互地图（七通一平、招商地图、项目选址），离线可用的 HTML。
@@ -48,9 +59,15 @@ def map_command(
     Draw the interactive maps (readiness with its layers, investment map, siting) as offline HTML.
     """
     language = language_of(lang)
-    if basemap not in BASEMAPS:
+    if basemap is not None and basemap not in BASEMAPS:
         msg = f"'{basemap}' is not a basemap; allowed: {', '.join(BASEMAPS)}"
         raise typer.BadParameter(msg, param_hint="--basemap")
+    local = None
+    if tiles is not None:
+        try:
+            local = local_tiles_of_folder(tiles)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--tiles") from None
     drawn_plan = _read_plan(plan, language) if plan is not None else None
     results: list[MatchResult] = []
     if project is not None:
@@ -62,7 +79,7 @@ def map_command(
         try:
             written = write_maps(
                 MapData.from_store(store), out, results=results, min_mu=min_mu, basemap=basemap,
-                tianditu_key=tianditu_key, lang=language, plan=drawn_plan,
+                tianditu_key=tianditu_key, lang=language, plan=drawn_plan, local_tiles=local,
             )  # fmt: skip
         except (PlannerError, OSError) as exc:
             fail(exc, language)

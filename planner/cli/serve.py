@@ -11,9 +11,11 @@ import typer
 import uvicorn
 
 from planner.api.auth import load_tokens
+from planner.api.routes.page import BASEMAP_TILES_ENV
 from planner.api.serve import READ_TOKEN_ENV, stores_from
 from planner.cli.common import LangOption, console, err_console, fail, language_of, tr
 from planner.errors import ConfigError, PlannerError
+from planner.maps.basemaps import TileSource
 from planner.store.postgis import is_postgis_uri
 
 __all__ = ["run_server", "serve"]
@@ -43,15 +45,28 @@ def serve(
             "--read-token", help="读取也需令牌（查看者及以上）/ Reads need a token too (a viewer's or above)."
         ),
     ] = False,
+    tiles: Annotated[
+        Path | None,
+        typer.Option(
+            "--tiles",
+            help="本地底图：瓦片目录 {z}/{x}/{y}.png 或 MBTiles 文件（无互联网时）/ Local basemap: a tile "
+            "folder {z}/{x}/{y}.png or an MBTiles file (for offices with no internet).",
+        ),
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """启动 HTTP 服务与地图（/ 为地图，/docs 为接口文档）。
 
     Serve the HTTP API and the map (/ is the map, /docs the API documentation).
     """
-    run_server(
-        parks, host=host, port=port, workers=workers, tokens=tokens, language=language_of(lang), read_token=read_token
-    )
+    language = language_of(lang)
+    if tiles is not None:
+        try:
+            TileSource(tiles)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--tiles") from None
+        os.environ[BASEMAP_TILES_ENV] = str(tiles.resolve())
+    run_server(parks, host=host, port=port, workers=workers, tokens=tokens, language=language, read_token=read_token)
 
 
 def run_server(

@@ -35,6 +35,8 @@ class MapData:
     disagree: pd.DataFrame
     metadata: dict = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    as_of: str | None = None
+    """The data's date: when readiness was last computed (``YYYY-MM-DD``), for the map's title."""
 
     @classmethod
     def from_store(cls, store, *, model_networks: bool = True, run=None) -> MapData:
@@ -78,7 +80,8 @@ class MapData:
         for net, frame in lines.items():
             if frame.empty:
                 notes.append((f"没有{network_label(net)}管线图层", f"No {net} lines in the park"))
-        return cls(config, parcels, lines, sources, factories, disagree, metadata, notes)
+        as_of = str(stored.computed_at)[:10] if stored.computed_at else None
+        return cls(config, parcels, lines, sources, factories, disagree, metadata, notes, as_of)
 
     def centre(self) -> tuple[float, float]:
         """(lat, lon) of the park's centre, for the initial view."""

@@ -67,13 +67,14 @@ def page_root(m: folium.Map) -> Figure:
 
 def offline_map(*, location: tuple[float, float], zoom_start: int = 14, vector_tiles: bool = False) -> folium.Map:
     """A folium map whose Leaflet is inlined (no CDN): it draws with no network."""
-    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True, prefer_canvas=False)
+    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=False, prefer_canvas=False)
     m.default_js = []
     m.default_css = []
     header = page_root(m).header
     header.add_child(Element(f"<style>{_asset('leaflet.css')}</style>"), name="leaflet_css")
-    header.add_child(Element(f"<style>{_CSS}</style>"), name="planner_css")
+    header.add_child(Element(f"<style>{_CSS}{_asset('planner-app.css')}</style>"), name="planner_css")
     header.add_child(Element(f"<script>{_asset('leaflet.js')}</script>"), name="leaflet_js")
+    header.add_child(Element(f"<script>{_asset('planner-app.js')}</script>"), name="planner_app_js")
     if vector_tiles:
         header.add_child(
             Element(f"<script>{_asset('Leaflet.VectorGrid.bundled.min.js')}</script>"), name="vectorgrid_js"

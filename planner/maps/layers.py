@@ -88,17 +88,29 @@ _BIND = JsCode(
         if (feature.properties.qi !== undefined) { q = window.plannerParcels[feature.properties.qi]; }
         layer.bindPopup(q ? function () { return window.plannerPopup(q); } : feature.properties.popup, {maxWidth: 460});
         if (feature.properties.tip) {  // tooltips are plain text: names come from imports and edits
-          var tip = document.createElement('span');
-          tip.textContent = feature.properties.tip;
+          var tip = document.createElement('span'), text = String(feature.properties.tip), mu = / 亩$/.test(text);
+          tip.textContent = mu ? text.slice(0, -2) : text;
+          if (mu) { tip.insertAdjacentHTML('beforeend', '<span class="zh"> 亩</span><span class="en"> mu</span>'); }
           layer.bindTooltip(tip, {sticky: true});
         }
     }"""
 )
 
 
+_BIND_SOURCE = JsCode(
+    """function (feature, layer) {
+        layer.bindPopup(feature.properties.popup, {maxWidth: 460});
+        // the label is HTML made on the server with every name escaped
+        layer.bindTooltip(feature.properties.label, {permanent: true, direction: 'right', offset: [8, 0],
+                                                     className: 'planner-source-label'});
+    }"""
+)
+"""A source: its popup, and a label always shown with its name and the capacity it has left."""
+
+
 def layer_name(zh: str, en: str) -> str:
-    """A layer's name in the layer control: Chinese and English."""
-    return f"{zh} / {en}"
+    """A layer's name in the layer control: Chinese or English, as the page's language."""
+    return bilingual(zh, en)
 
 
 def share_parcels(m: folium.Map, props: dict[str, list]) -> None:
@@ -408,7 +420,7 @@ def plan_layers(m: folium.Map, data: MapData, plan: Mapping[str, Any], gcj: bool
 
 def _source_layer(src: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
     """The sources as circles by network; nearly full ones (under 10% left) faded."""
-    popups, fills, radius, opacity = [], [], [], []
+    popups, fills, radius, opacity, labels = [], [], [], [], []
     for net, kind, sid, name, cap, load, left in src[
         ["network", "kind", "source_id", "name", "capacity", "load", "remaining"]
     ].itertuples(index=False):
@@ -420,13 +432,15 @@ def _source_layer(src: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
             lines.append(f"{bilingual('负荷', 'load')} {fmt(load, ',.0f')} {unit}")
             lines.append(f"{bilingual('剩余', 'left')} {fmt(left, ',.0f')} {unit}")
         popups.append(f'<div class="planner-popup">{"<br>".join(lines)}</div>')
+        title = html.escape(str(name or sid))
+        labels.append(f"{title} {bilingual('剩余', 'left')} {fmt(left, ',.0f')} {unit}" if pd.notna(cap) else title)
         fills.append(NET_COLORS.get(net, "#777777"))
         radius.append(9 if kind in ("substation", "waterworks", "gateway") else 7)
         nearly_full = pd.notna(cap) and pd.notna(left) and cap > 0 and left / cap < 0.1
         opacity.append(0.35 if nearly_full else 0.95)
     collection = _collection(
         src,
-        {"popup": popups, "tip": [str(n or i) for i, n in zip(src["source_id"], src["name"], strict=True)],
+        {"popup": popups, "label": labels,
          "fill": fills, "radius": radius, "opacity": opacity, "net": src["network"].to_numpy()},
         gcj,
     )  # fmt: skip
@@ -440,7 +454,7 @@ def _source_layer(src: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
             "fillOpacity": f["properties"]["opacity"],
             "className": f"source source-{f['properties']['net']}",
         },
-        on_each_feature=_BIND,
+        on_each_feature=_BIND_SOURCE,
     )
 
 

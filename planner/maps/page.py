@@ -1,13 +1,16 @@
-"""The page around a map: its scripts, basemap, language and view, and the controls every map ends with.
+"""The page around a map: its scripts, basemap, language, title and view, and the controls every map ends with.
 
-Basemaps: OpenStreetMap (default), Tianditu (key from ``tianditu_key`` or
-``PLANNER_TIANDITU_KEY``), Gaode (its tiles are in GCJ-02, so every overlay is
-shifted to GCJ-02 — never the stored data), or none.
+The page switches basemaps itself (:mod:`planner.maps.basemaps`): none, OpenStreetMap,
+天地图 vector and imagery (key from ``tianditu_key``, ``PLANNER_TIANDITU_KEY`` or typed on the
+page), 高德 (GCJ-02: every overlay is shifted on the page — never the stored data) and local
+tiles. ``basemap`` is the one the page opens on; by default the local tiles when given, else
+none (a light background, not grey, with no internet).
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Mapping
 
 import folium
@@ -16,70 +19,61 @@ from branca.element import Element
 from jinja2 import Template
 
 from planner.crs import wgs84_to_gcj02
+from planner.maps.basemaps import BASEMAPS, LocalTiles
 from planner.maps.data import MapData
 from planner.maps.elements import Notes, Registry, inline_json, offline_map, page_root
 from planner.maps.popups import POPUP_JS, TILES_JS, page_dictionary
 from planner.maps.style import CLASS_COLORS, IDLE_COLORS
 
-__all__ = ["BASEMAPS", "AreaFilter", "FirstDraw", "add_basemap", "finish_map", "start_map"]
+__all__ = ["BASEMAPS", "AreaFilter", "FirstDraw", "finish_map", "start_map"]
 
-BASEMAPS = ("osm", "tianditu", "gaode", "none")
+_APPS: weakref.WeakKeyDictionary[folium.Map, dict] = weakref.WeakKeyDictionary()
+"""The page settings of each map being built (``start_map`` to ``finish_map``)."""
 
 
-def add_basemap(m: folium.Map, basemap: str, key: str | None, notes: list[tuple[str, str]]) -> bool:
-    """Add the basemap (a note where there is none); return whether overlays must be shifted to GCJ-02."""
-    if basemap not in BASEMAPS:
-        msg = f"`basemap` was {basemap!r} but is expected to be one of {', '.join(BASEMAPS)}"
+def _basemap_setup(
+    basemap: str | None, key: str | None, local: LocalTiles | None, title: tuple[str, str], as_of: str | None
+) -> dict:
+    """The page's settings: the basemap it opens on, the Tianditu key, the local tiles, the title and date."""
+    chosen = basemap or ("local" if local is not None else "none")
+    if chosen not in BASEMAPS:
+        msg = f"`basemap` was {chosen!r} but is expected to be one of {', '.join(BASEMAPS)}"
         raise ValueError(msg)
-    if basemap == "osm":
-        folium.TileLayer(
-            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            attr="© OpenStreetMap contributors",
-            name="OpenStreetMap",
-            max_zoom=19,
-        ).add_to(m)
-    elif basemap == "tianditu":
-        key = key or os.environ.get("PLANNER_TIANDITU_KEY")
-        if not key:
-            notes.append(("天地图需要密钥（tianditu_key 或 PLANNER_TIANDITU_KEY），本图不显示底图",
-                          "Tianditu needs a key (tianditu_key or PLANNER_TIANDITU_KEY): no basemap shown"))  # fmt: skip
-            return False
-        for layer, name in (("vec", "天地图矢量"), ("cva", "天地图注记")):
-            folium.TileLayer(
-                f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-                f"&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
-                f"&TILECOL={{x}}&tk={key}",
-                attr="© 天地图 Tianditu",
-                name=name,
-                subdomains="01234567",
-                max_zoom=18,
-                overlay=layer == "cva",
-            ).add_to(m)
-    elif basemap == "gaode":
-        folium.TileLayer(
-            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-            attr="© 高德地图 AutoNavi (GCJ-02; overlays shifted to match)",
-            name="高德地图",
-            subdomains="1234",
-            max_zoom=18,
-        ).add_to(m)
-        notes.append(("高德底图为 GCJ-02 坐标：图上叠加要素已相应偏移，存储数据未改动",
-                      "Gaode tiles are in GCJ-02: the overlays are shifted to match; stored data is unchanged"))  # fmt: skip
-        return True
-    else:
-        notes.append(("未加载底图", "No basemap"))
-    return False
+    if chosen == "local" and local is None:
+        msg = "`basemap` was 'local' but no local tiles were given (`tiles`: a tile folder or an MBTiles file)"
+        raise ValueError(msg)
+    return {
+        "basemap": chosen,
+        "fixed": basemap is not None,
+        "drawnGcj": chosen == "gaode",
+        "tiandituKey": key or os.environ.get("PLANNER_TIANDITU_KEY") or "",
+        "local": None if local is None else {"url": local.url, "name": local.name, "maxZoom": local.max_zoom},
+        "title": list(title),
+        "asOf": as_of,
+    }
 
 
 def start_map(
-    data: MapData, *, basemap: str, tianditu_key: str | None, lang: str, vector_tiles: bool = False
+    data: MapData,
+    *,
+    basemap: str | None,
+    tianditu_key: str | None,
+    lang: str,
+    vector_tiles: bool = False,
+    local_tiles: LocalTiles | None = None,
+    title: tuple[str, str] = ("七通一平", "readiness"),
 ) -> tuple[folium.Map, list[tuple[str, str]], bool]:
     """An offline map of the park: its scripts, basemap and language, fitted to the park.
 
-    Returns the map, the notes to show on it (the data's and the basemap's), and whether
-    overlays must be shifted to GCJ-02 (for Gaode's basemap).
+    Returns the map, the notes to show on it (the data's), and whether overlays are drawn
+    in GCJ-02 (the page opens on Gaode's basemap). ``title`` is what the map shows, after the
+    park's name.
     """
+    name = data.config.name
+    setup = _basemap_setup(basemap, tianditu_key, local_tiles, (f"{name} · {title[0]}", f"{name} · {title[1]}"),
+                           data.as_of)  # fmt: skip
     m = offline_map(location=data.centre(), zoom_start=14, vector_tiles=vector_tiles)
+    _APPS[m] = setup
     page_root(m).header.add_child(
         folium.Element(
             f"<script>window.plannerDict = {inline_json(page_dictionary(data.config.checklist))};{POPUP_JS}</script>"
@@ -93,7 +87,7 @@ def start_map(
         )
         page_root(m).header.add_child(folium.Element(f"<script>{colours}{TILES_JS}</script>"), name="planner_tiles_js")
     notes = list(data.notes)
-    gcj = add_basemap(m, basemap, tianditu_key, notes)
+    gcj = bool(setup["drawnGcj"])
     if lang == "en":
         page_root(m).html.add_child(folium.Element("<script>document.body.classList.add('lang-en');</script>"))
     bounds = data.bounds_wgs84()
@@ -124,13 +118,38 @@ class _FitBounds(folium.MacroElement):
 
 
 def finish_map(
-    m: folium.Map, layers: Mapping[str, Element], notes: list[tuple[str, str]], meta: dict[str, object]
+    m: folium.Map,
+    layers: Mapping[str, Element],
+    notes: list[tuple[str, str]],
+    meta: dict[str, object],
+    *,
+    legend: list[dict[str, str]],
+    extra: Mapping[str, object] | None = None,
 ) -> None:
-    """What every map ends with: the layer control, the notes (if any), and the layer registry for scripts."""
+    """What every map ends with: the layer control, the notes (if any), the layer registry for scripts, and the
+    page's own controls (``planner-app.js``: title, basemaps, legend of ``legend``'s sections, search, measuring,
+    print). ``extra`` adds to the page's settings (``roads`` for the search, ``parcelUrl``)."""
     folium.LayerControl(collapsed=False).add_to(m)
     if notes:
         Notes(notes).add_to(m)
     Registry(layers, meta).add_to(m)
+    _App({**_APPS.pop(m), "legend": legend, **(extra or {})}).add_to(m)
+
+
+class _App(folium.MacroElement):
+    """``plannerAppInit(map, settings)``: the page's own controls, once every layer is registered."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.plannerAppInit({{ this._parent.get_name() }}, {{ this.settings }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, settings: dict):
+        super().__init__()
+        self.settings = inline_json(settings)
 
 
 class FirstDraw(folium.MacroElement):

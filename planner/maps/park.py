@@ -26,8 +26,10 @@ import numpy as np
 
 from planner.codes import industry_admits, split_codes
 from planner.config import LeadingIndustry
+from planner.maps.basemaps import LocalTiles
 from planner.maps.data import MapData
-from planner.maps.elements import Legend, bilingual, save_map
+from planner.maps.elements import bilingual, save_map
+from planner.maps.labels import RoadLabels, road_index
 from planner.maps.layers import (
     Layers,
     factory_layers,
@@ -41,9 +43,11 @@ from planner.maps.layers import (
     tiled_parcel_layers,
     wgs84,
 )
+from planner.maps.legend import data_sections, section
 from planner.maps.page import AreaFilter, FirstDraw, finish_map, start_map
 from planner.maps.popups import parcel_properties
-from planner.maps.style import CANDIDATE, READINESS_LEGEND, READY_COLOR, REJECTED
+from planner.maps.reasons import reason_en
+from planner.maps.style import CANDIDATE, READY_COLOR, REJECTED, UNLOCKED_FILL
 from planner.siting.match import MatchResult
 from planner.siting.rules import RULE_LABELS
 
@@ -54,16 +58,17 @@ _RULE_PALETTE = ["#fbb4ae", "#b3cde3", "#ccebc5", "#decbe4", "#fed9a6", "#ffffcc
                  "#b3e2cd", "#fdcdac", "#cbd5e8", "#f4cae4", "#e6f5c9", "#fff2ae", "#f1e2cc", "#cccccc"]  # fmt: skip
 
 
-def readiness_map(
+def readiness_map(  # noqa: PLR0913 - keyword-only options of the page, each with its default
     data: MapData,
     *,
-    basemap: str = "osm",
+    basemap: str | None = None,
     tianditu_key: str | None = None,
     lang: str = "zh",
     tiles_url: str | None = None,
     parcel_url: str | None = None,
     max_inline_parcels: int | None = None,
     plan: Mapping[str, Any] | None = None,
+    local_tiles: LocalTiles | None = None,
 ) -> folium.Map:
     """The park map: parcels by readiness, and the layers a planner toggles.
 
@@ -84,8 +89,9 @@ def readiness_map(
         raise ValueError(msg)
     tiled = len(p) > limit
     m, notes, gcj = start_map(
-        data, basemap=basemap, tianditu_key=tianditu_key, lang=lang, vector_tiles=tiled and tiles_url is not None
-    )
+        data, basemap=basemap, tianditu_key=tianditu_key, lang=lang, vector_tiles=tiled and tiles_url is not None,
+        local_tiles=local_tiles,
+    )  # fmt: skip
     layers: Layers = {}
     if tiled:
         layers |= tiled_parcel_layers(m, data, notes, limit, tiles_url, parcel_url, gcj)
@@ -93,15 +99,18 @@ def readiness_map(
         layers |= inline_parcel_layers(m, data, notes, gcj)
     layers |= network_layers(m, data, gcj)
     layers |= factory_layers(m, data, gcj)
-    legend = list(READINESS_LEGEND)
+    extra = _road_names(m, data, gcj, layers)
+    legend = data_sections(layers, data)
     if plan is not None:
         added, rows = plan_layers(m, data, plan, gcj)
         layers |= added
-        legend += rows
-    Legend(("七通一平", "readiness"), legend).add_to(m)
+        for key in added:
+            kept = [r for r in rows if (key == "plan:unlocked") == (r[0] == UNLOCKED_FILL)]
+            legend.append(section(key, ("建设计划", "build-out plan"),
+                                  [("fill" if key == "plan:unlocked" else "dashed", *r) for r in kept]))  # fmt: skip
     meta = {"kind": "readiness", "parcels": len(p), "park": data.config.park_id,
             "drawn": "tiles" if tiled and tiles_url else "none" if tiled else "inline"}  # fmt: skip
-    finish_map(m, layers, notes, meta)
+    finish_map(m, layers, notes, meta, legend=legend, extra={**extra, "parcelUrl": parcel_url if tiled else None})
     if not (tiled and tiles_url):
         FirstDraw().add_to(m)
     return m
@@ -120,12 +129,14 @@ def investment_map(
     data: MapData,
     *,
     min_mu: float = 0.0,
-    basemap: str = "osm",
+    basemap: str | None = None,
     tianditu_key: str | None = None,
     lang: str = "zh",
+    local_tiles: LocalTiles | None = None,
 ) -> folium.Map:
     """招商地图: ready reserved land by leading industry, with a minimum-area filter on the page."""
-    m, notes, gcj = start_map(data, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
+    m, notes, gcj = start_map(data, basemap=basemap, tianditu_key=tianditu_key, lang=lang, local_tiles=local_tiles,
+                              title=("招商地图", "investment map"))  # fmt: skip
     p = data.parcels
     offer = p[(p["status"] == "reserved") & p["ready"].fillna(False).astype(bool)]
     leading = data.config.leading_industries
@@ -145,11 +156,13 @@ def investment_map(
         AreaFilter(layer, min_mu).add_to(m)
     else:
         notes.append(("没有可供应的熟地（储备且七通一平）", "No ready land in the reserve"))
-    Legend(
-        ("招商地图：可供熟地", "ready land by leading industry"), [(colors[k], *names[k]) for k in range(len(names))]
-    ).add_to(m)
+    legend = [section("offer", ("招商地图：可供熟地", "ready land by leading industry"),
+                      [("fill", colors[k], *names[k]) for k in range(len(names))])]  # fmt: skip
     layers |= network_layers(m, data, gcj)
-    finish_map(m, layers, notes, {"kind": "investment", "parcels": len(offer), "min_mu": min_mu})
+    extra = _road_names(m, data, gcj, layers)
+    legend += data_sections(layers, data)
+    finish_map(m, layers, notes, {"kind": "investment", "parcels": len(offer), "min_mu": min_mu}, legend=legend,
+               extra=extra)  # fmt: skip
     return m
 
 
@@ -158,12 +171,15 @@ def siting_map(
     result: MatchResult,
     *,
     limit: int = 20,
-    basemap: str = "osm",
+    basemap: str | None = None,
     tianditu_key: str | None = None,
     lang: str = "zh",
+    local_tiles: LocalTiles | None = None,
 ) -> folium.Map:
     """A project's candidates numbered by rank (groups as one), and the rejected parcels by first failed rule."""
-    m, notes, gcj = start_map(data, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
+    pr = result.project
+    m, notes, gcj = start_map(data, basemap=basemap, tianditu_key=tianditu_key, lang=lang, local_tiles=local_tiles,
+                              title=(f"选址：{pr.name}", f"siting: {pr.name}"))  # fmt: skip
     frame = result.to_frame(limit=limit)
     layers: Layers = {}
     rejected = frame[frame["kind"] == "rejected"]
@@ -172,7 +188,7 @@ def siting_map(
     if len(rejected):
         pops = [
             f'<div class="planner-popup"><b>{html.escape(pid)}</b> {a:,.1f} 亩<br>'
-            f"{bilingual(*RULE_LABELS[rule])}：{html.escape(reason)}</div>"
+            f"{bilingual(*RULE_LABELS[rule])}：{bilingual(reason, reason_en(reason))}</div>"
             for pid, a, rule, reason in zip(rejected["parcel_ids"], rejected["area_mu"], rejected["rule"],
                                             rejected["reason"], strict=True)
         ]  # fmt: skip
@@ -207,41 +223,51 @@ def siting_map(
         ranks.add_to(m)
     else:
         notes.append(("没有满足全部条件的地块", "No parcel meets every rule"))
-    rows = [
-        (READY_COLOR, "候选地块（编号为名次）", "candidate (numbered by rank)"),
-        ("#66bd63", "合并地块组", "combined group"),
-    ]
-    rows += [(color_of[r], *RULE_LABELS[r]) for r in rules]
-    p = result.project
-    Legend((f"{p.name}（{p.code}）", f"{p.name} ({p.code})"), rows).add_to(m)
+    legend = [
+        section("candidates", (f"{pr.name}（{pr.code}）", f"{pr.name} ({pr.code})"),
+                [("fill", READY_COLOR, "候选地块（编号为名次）", "candidate (numbered by rank)"),
+                 ("fill", "#66bd63", "合并地块组", "combined group")]),
+        section("rejected", ("未入选：首个不满足的条件", "rejected: first failed rule"),
+                [("fill", color_of[r], *RULE_LABELS[r]) for r in rules]),
+    ]  # fmt: skip
     layers |= network_layers(m, data, gcj)
-    notes += [(n, n) for n in result.notes]
-    finish_map(m, layers, notes, {"kind": "siting", "project": p.name, "candidates": len(cands)})
+    extra = _road_names(m, data, gcj, layers)
+    legend += data_sections(layers, data)
+    notes += [(n, reason_en(n)) for n in result.notes]
+    finish_map(m, layers, notes, {"kind": "siting", "project": pr.name, "candidates": len(cands)}, legend=legend,
+               extra=extra)  # fmt: skip
     return m
 
 
-def write_maps(
+def _road_names(m: folium.Map, data: MapData, gcj: bool, layers: Layers) -> dict[str, Any]:
+    """The road names on the map (a layer, ``labels:road``), and the roads for the page's search."""
+    labels, roads = road_index(data, gcj)
+    if labels:
+        layer = RoadLabels(labels, name=layer_name("道路名称", "road names"))
+        layer.add_to(m)
+        layers["labels:road"] = layer
+    return {"roads": roads}
+
+
+def write_maps(  # noqa: PLR0913 - keyword-only options of the pages, each with its default
     data: MapData,
     folder: str | os.PathLike[str],
     *,
     results: Sequence[MatchResult] = (),
     min_mu: float = 0.0,
-    basemap: str = "osm",
+    basemap: str | None = None,
     tianditu_key: str | None = None,
     lang: str = "zh",
     plan: Mapping[str, Any] | None = None,
+    local_tiles: LocalTiles | None = None,
 ) -> list[Path]:
     """Write ``readiness.html`` (with ``plan``'s works), ``investment.html`` and one ``siting-<n>.html`` per result."""
     folder = Path(folder)
-    ready = readiness_map(data, basemap=basemap, tianditu_key=tianditu_key, lang=lang, plan=plan)
+    page = {"basemap": basemap, "tianditu_key": tianditu_key, "lang": lang, "local_tiles": local_tiles}
     written = [
-        save_map(ready, folder / "readiness.html"),
-        save_map(
-            investment_map(data, min_mu=min_mu, basemap=basemap, tianditu_key=tianditu_key, lang=lang),
-            folder / "investment.html",
-        ),
+        save_map(readiness_map(data, plan=plan, **page), folder / "readiness.html"),  # type: ignore[arg-type]
+        save_map(investment_map(data, min_mu=min_mu, **page), folder / "investment.html"),  # type: ignore[arg-type]
     ]
     for k, result in enumerate(results, start=1):
-        page = siting_map(data, result, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
-        written.append(save_map(page, folder / f"siting-{k}.html"))
+        written.append(save_map(siting_map(data, result, **page), folder / f"siting-{k}.html"))  # type: ignore[arg-type]
     return written

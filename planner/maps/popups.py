@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner.codes import land_use_codes
+from planner.maps.reasons import REASONS
 from planner.vocab import CHECKLIST_ITEMS, EVAL_CLASSES, IDLE_RULES, STATUSES
 
 __all__ = ["POPUP_JS", "TILES_JS", "fmt", "page_dictionary", "parcel_properties"]
@@ -78,7 +79,7 @@ window.plannerPopup = function (q) {
   var two = function (pair) { return '<span class="zh">' + esc(pair[0]) + '</span><span class="en">' + esc(pair[1]) + '</span>'; };
   var row = function (label, value) { return '<tr><th>' + two(label) + '</th><td>' + value + '</td></tr>'; };
   var num = function (x, d) { return x === null ? '—' : Number(x).toLocaleString('zh-CN', {maximumFractionDigits: d}); };
-  var rows = [row(['面积', 'area'], num(q.a, 1) + ' 亩 / ' + num(q.m2, 0) + ' m²'),
+  var rows = [row(['面积', 'area'], num(q.a, 1) + two([' 亩', ' mu']) + ' / ' + num(q.m2, 0) + ' m²'),
     row(['状态', 'status'], two(D.status[q.s] || [q.s, q.s])),
     row(['用地', 'land use'], esc(q.lu || '—') + ' ' + two(D.landUse[q.lu] || ['', ''])),
     row(['准入产业', 'zoning'], esc(q.z || '—'))];
@@ -88,12 +89,12 @@ window.plannerPopup = function (q) {
   D.checklist.forEach(function (item, k) {
     var v = q.it[k] || [null, null, null], detail = [];
     if (v[1] !== null) { detail.push(num(v[1], 0) + ' m'); }
-    if (v[2]) { detail.push(esc(v[2])); }
+    if (v[2]) { detail.push(window.plannerApp ? two([v[2], window.plannerApp.reasonEn(v[2])]) : esc(v[2])); }
     rows.push(row(D.items[item], (v[0] ? '<span class="ok">✓</span> ' : '<span class="no">✗</span> ') + detail.join('；')));
   });
   if (q.idle) {
-    rows.push(row(['闲置', 'idle'], two(D.idle[q.idle[0]] || [q.idle[0], q.idle[0]]) + '，' + esc(q.idle[1] || '—') + ' 起'));
-    if (q.idle[2] !== null) { rows.push(row(['闲置费', 'idle fee'], num(q.idle[2], 1) + ' 万元')); }
+    rows.push(row(['闲置', 'idle'], two(D.idle[q.idle[0]] || [q.idle[0], q.idle[0]]) + '，' + two([(q.idle[1] || '—') + ' 起', 'since ' + (q.idle[1] || '—')])));
+    if (q.idle[2] !== null) { rows.push(row(['闲置费', 'idle fee'], num(q.idle[2], 1) + two([' 万元', ' × 10,000 yuan']))); }
     if (q.idle[3]) { rows.push(row(['可无偿收回', 'reclaimable from'], esc(q.idle[3]))); }
   }
   if (q.ec) { rows.push(row(['亩均评价', 'per-mu class'], two(D.classes[q.ec]))); }
@@ -162,7 +163,7 @@ window.plannerTileLayer = function (map, url, parcelUrl, kind) {
       return;
     }
     var head = '<div class="planner-popup"><b>' + esc(q.parcel_id) + '</b> ' +
-      Number(q.area_mu).toLocaleString('zh-CN', {maximumFractionDigits: 1}) + ' 亩<br>';
+      Number(q.area_mu).toLocaleString('zh-CN', {maximumFractionDigits: 1}) + ' <span class="zh">亩</span><span class="en">mu</span><br>';
     var popup = L.popup({maxWidth: 460}).setLatLng(e.latlng)
       .setContent(head + (parcelUrl ? '<span class="zh">正在读取…</span><span class="en">loading…</span>' : '') + '</div>')
       .openOn(map);
@@ -191,6 +192,7 @@ def page_dictionary(checklist: tuple[str, ...]) -> dict:
         "checklist": list(checklist),
         "idle": {k: list(v) for k, v in IDLE_RULES.items()},
         "classes": {k: [f"{k} {zh}", f"{k} {en}"] for k, (zh, en) in EVAL_CLASSES.items()},
+        "reasons": REASONS,
     }
 
 

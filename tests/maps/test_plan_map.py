@@ -40,7 +40,8 @@ def test_the_plan_json_carries_each_work_in_wgs84(drawn):
 
 def test_the_map_draws_the_works_dashed_and_the_parcels_they_unlock(drawn):
     plan, page = drawn
-    assert "计划工程 / planned works" in page and "计划建成后成为熟地 / made ready by the plan" in page
+    for zh, en in (("计划工程", "planned works"), ("计划建成后成为熟地", "made ready by the plan")):
+        assert re.search(f"{zh}[^,]{{0,60}}{en}", page)  # the layer's name in both languages
     assert "plan-work work-road" in page and f'"dashArray": "{PLAN_DASH}"' in page
     assert NET_COLORS["road"] in page
     assert "计划工程：道路（虚线）" in page  # the legend entry

@@ -62,3 +62,23 @@ def test_a_large_parks_map_draws_every_parcel_from_tiles_and_opens_a_popup(page,
     page.wait_for_timeout(500)
     assert page.evaluate("window.plannerLayers.idle.plannerDrawn()") == int(parcels["idle_rule"].notna().sum()) == 5
     assert page.errors == []
+
+
+def test_a_large_parks_search_finds_a_parcel_by_its_code_and_gaode_asks_for_shifted_tiles(page, served):
+    url, store = served
+    page.goto(url + "/")
+    page.wait_for_function("() => window.plannerFirstDraw !== undefined", timeout=60_000)
+    assert page.evaluate("window.plannerApp.basemap") == "none"  # no local tiles: no basemap, never grey
+    parcel = store.read_parcels().sort_values("parcel_id").iloc[100]["parcel_id"]
+    page.fill("#planner-search", parcel)
+    page.press("#planner-search", "Enter")  # not in the page: fetched from GET /parcels/{id}
+    page.wait_for_selector(".leaflet-popup-content table", timeout=10_000)
+    assert parcel in page.inner_text(".leaflet-popup-content")
+    assert "parcels" in page.eval_on_selector_all(
+        "#planner-legend section", "els => els.filter(e => e.offsetParent !== null).map(e => e.dataset.layer)"
+    )
+    page.select_option("#planner-basemap", "gaode")
+    assert page.evaluate("window.plannerLayers.parcels._url").endswith("&gcj=true")
+    page.select_option("#planner-basemap", "none")
+    assert "gcj" not in page.evaluate("window.plannerLayers.parcels._url")
+    assert page.errors == []
