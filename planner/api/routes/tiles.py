@@ -33,7 +33,7 @@ def parcel_tiles(state: ParkState, *, gcj: bool = False) -> ParcelTiles:
         parcels = state.current()
         classes = None
         if len(parcels):
-            classes = evaluate(parcels.reset_index(drop=True), state.store.config()).table["eval_class"]
+            classes = evaluate(parcels.reset_index(drop=True), state.store.config()).classes["eval_class"]
         return ParcelTiles.from_parcels(parcels, eval_class=classes, gcj=gcj)
 
     return state.cached(f"tiles:{'gcj02' if gcj else 'wgs84'}", build)
