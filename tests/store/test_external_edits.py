@@ -165,6 +165,44 @@ def test_an_existing_park_gets_the_triggers_when_written(tmp_path, config):
 
 
 @pytest.mark.parametrize("backend", ["postgis"])
+def test_a_postgis_park_with_the_previous_version_trigger_gets_this_one_in_its_place(backend, postgis_url, config):
+    """An edit is versioned once: the trigger of version 1 is dropped when this version's is made."""
+    from planner.store.postgis import create_park as pg_create
+
+    store = pg_create(postgis_url, config, overwrite=True)
+    try:
+        store.write_parcels(grid_parcels(2), by="张工")
+        schema = store.schema
+        with pg_connect(store) as conn:  # the parcels as the previous version left them: its trigger only
+            conn.execute(f'DROP TRIGGER planner_v{TRIGGER_VERSION}_external_edit ON "{schema}".parcels')
+            conn.execute(
+                f'CREATE TRIGGER planner_v1_external_edit BEFORE INSERT OR UPDATE OR DELETE ON "{schema}".parcels '
+                f"FOR EACH ROW EXECUTE FUNCTION \"{schema}\".planner_external_edit('parcel_id')"
+            )
+        again = open_store(store.location)
+        try:
+            again.set_metadata({"note": "x"}, by="张工")
+            _sql(again, "UPDATE parcels SET holder = 'Y' WHERE parcel_id = 'P001'")
+            assert int(again.get_parcel("P001")["version"]) == 2  # once, not twice
+            assert len(again.history(feature_id="P001")) == 2  # the insert and this one edit
+            with pg_connect(again) as conn:
+                names = conn.execute(
+                    "SELECT tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 'parcels' "
+                    "AND NOT g.tgisinternal",
+                    (schema,),
+                ).fetchall()
+            assert sorted(n for (n,) in names if n.startswith("planner_")) == [
+                f"planner_v{TRIGGER_VERSION}_external_edit"
+            ]
+        finally:
+            again.close()
+    finally:
+        store.close()
+        drop_all_parks(postgis_url)
+
+
+@pytest.mark.parametrize("backend", ["postgis"])
 def test_postgis_park_gets_its_trigger_when_written(backend, postgis_url, config):
     from planner.store.postgis import create_park as pg_create
 
