@@ -131,6 +131,14 @@ _Idle = Annotated[
     bool | None, typer.Option("--idle/--not-idle", help="只导出闲置/非闲置土地 / Only idle or not idle land.")
 ]
 
+_Labels = Annotated[
+    str,
+    typer.Option(
+        "--labels",
+        help="shp 取值：zh（是/否、中文名称、按意义取整，默认）或 codes（原始代码）/ "
+        "Shapefile values: zh (是/否, Chinese labels, rounded numbers; default) or codes (stored codes).",
+    ),
+]
 _ExportLandUseCodes = Annotated[
     str,
     typer.Option(
@@ -336,6 +344,7 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
     land_use: _LandUse = None,
     idle_only: _Idle = None,
     land_use_codes: _ExportLandUseCodes = "2023",
+    labels: _Labels = "zh",
     lang: LangOption = None,
 ) -> None:
     """导出宗地：GeoJSON（WGS84）、GeoPackage/Shapefile（CGCS2000，中文字段）、报部TXT。
@@ -347,6 +356,9 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
     if land_use_codes not in ("2023", "gb21010"):
         msg = f"'{land_use_codes}' is not allowed; use 2023 or gb21010"
         raise typer.BadParameter(msg, param_hint="--land-use-codes")
+    if labels not in ("zh", "codes"):
+        msg = f"'{labels}' is not allowed; use zh (Chinese labels) or codes"
+        raise typer.BadParameter(msg, param_hint="--labels")
     store = open_park(park, language)
     try:
         result = export_parcels(
@@ -362,6 +374,7 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
             land_use=land_use,
             idle=idle_only,
             land_use_codes=land_use_codes,
+            labels=labels,
         )
     except PlannerError as exc:
         fail(exc, language)
