@@ -110,7 +110,9 @@ _Report = Annotated[Path | None, typer.Option("--report", help="问题清单另�
 _ImportBy = Annotated[str, typer.Option("--by", help="操作人 / Who imports (kept in the history).")]
 
 # the options of `planner export`
-_To = Annotated[str, typer.Option("--to", help="格式 geojson、gpkg、shp、txt / Format: geojson, gpkg, shp or txt.")]
+_To = Annotated[
+    str, typer.Option("--to", help="格式 geojson、gpkg、shp、txt、csv / Format: geojson, gpkg, shp, txt or csv.")
+]
 _Out = Annotated[Path, typer.Option("--out", help="输出文件 / The file to write.")]
 _ExportCrs = Annotated[
     str | None,
@@ -135,8 +137,8 @@ _Labels = Annotated[
     str,
     typer.Option(
         "--labels",
-        help="shp 取值：zh（是/否、中文名称、按意义取整，默认）或 codes（原始代码）/ "
-        "Shapefile values: zh (是/否, Chinese labels, rounded numbers; default) or codes (stored codes).",
+        help="shp/csv 取值：zh（是/否、中文名称、按意义取整，默认）或 codes（原始代码）/ "
+        "Shapefile and CSV values: zh (是/否, Chinese labels, rounded numbers; default) or codes (stored codes).",
     ),
 ]
 _ExportLandUseCodes = Annotated[
@@ -398,8 +400,10 @@ def _check_export_options(to: str, crs: str | None) -> None:
     if to not in EXPORT_FORMATS:
         msg = f"'{to}' is not an export format; allowed: {', '.join(EXPORT_FORMATS)}"
         raise typer.BadParameter(msg, param_hint="--to")
-    if crs is not None and to in ("geojson", "txt"):
-        fixed = "WGS84 (RFC 7946)" if to == "geojson" else "Gauss–Krüger with zone prefix (报部格式)"
+    if crs is not None and to in ("geojson", "txt", "csv"):
+        fixed = {"geojson": "WGS84 (RFC 7946)", "txt": "Gauss–Krüger with zone prefix (报部格式)"}.get(
+            to, "without geometry"
+        )
         msg = f"{to} is always {fixed}; --crs is for gpkg and shp"
         raise typer.BadParameter(msg, param_hint="--crs")
     if crs is not None and crs not in ("4490", "gk"):

@@ -6,6 +6,8 @@
 - ``shp``: the same CRS choice, GB18030 text (GBK-compatible) with a ``.cpg``, short Chinese column names
   with units from a documented table (at most 10 bytes: :mod:`planner.exchange.shp_fields`), dates as
   dates, and by default labels and rounded numbers for the bureau (:mod:`planner.exchange.shp_write`);
+- ``csv``: the attributes as a table with Chinese headers and units, labels and rounded numbers,
+  UTF-8 with a BOM (:mod:`planner.exchange.csv_write`);
 - ``txt``: the boundary-coordinate TXT (:mod:`planner.exchange.txt`), Gauss–Krüger with zone prefix.
 
 Areas are the stored ones, computed in the park's Gauss–Krüger zone, with their units in
@@ -31,6 +33,7 @@ from planner.codes import to_gb21010
 from planner.config import ParkConfig
 from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
 from planner.errors import FilterError, StaleResultError, StoreError
+from planner.exchange.csv_write import write_csv
 from planner.exchange.mapping import SHAPEFILE_ENCODING
 from planner.exchange.readers import is_park_store
 from planner.exchange.shp_write import LABELS, write_shapefile
@@ -41,7 +44,7 @@ from planner.store import ParkStore
 
 __all__ = ["EXPORT_FORMATS", "ExportReport", "export_columns", "export_parcels", "write_geojson"]
 
-EXPORT_FORMATS = ("geojson", "gpkg", "shp", "txt")
+EXPORT_FORMATS = ("geojson", "gpkg", "shp", "txt", "csv")
 _SHP_TEXT_BYTES = 254
 _GEOJSON_DECIMALS = 8  # about 1 mm: shared edges of neighbours stay within the overlap noise on import
 
@@ -95,7 +98,7 @@ def export_parcels(
     Parameters
     ----------
     fmt
-        ``geojson``, ``gpkg``, ``shp`` or ``txt``.
+        ``geojson``, ``gpkg``, ``shp``, ``txt`` or ``csv``.
     out
         The file to write (a Shapefile also writes its ``.shx``, ``.dbf``, ``.prj`` and ``.cpg``).
     crs
@@ -108,7 +111,7 @@ def export_parcels(
         crosswalk ``data/land_use_gb21010.csv`` read backwards (a code without one is left
         empty, and the report says which).
     labels
-        For ``shp``: ``zh`` (the bureau's format: 是/否, coded values as their Chinese labels,
+        For ``shp`` and ``csv``: ``zh`` (the bureau's format: 是/否, coded values as their Chinese labels,
         numbers rounded to their meaning) or ``codes`` (stored codes, unrounded numbers);
         see :mod:`planner.exchange.shp_write`.
 
@@ -220,6 +223,9 @@ def _export(
     frame = parcels[[*export_columns(), "geometry"]].reset_index(drop=True)
     zone, _ = zone_of_epsg(config.crs_epsg)
     notes: list[str] = []
+    if fmt == "csv":
+        write_csv(frame, export_columns(), out, labels=labels)
+        return ExportReport(out, len(frame), "none (attributes only)", notes)
     if fmt == "geojson":
         write_geojson(frame, out, decimals=_GEOJSON_DECIMALS)
         return ExportReport(out, len(frame), f"EPSG:{WGS84}", notes)

@@ -117,3 +117,48 @@ def test_missing_items_and_ready_are_written_as_words():
     assert values["missing"].tolist() == ["通燃气、通热力", None]
     assert values["ready"].tolist() == ["生地", "熟地"]
     assert bureau_values(frame, "codes")["missing"].tolist() == ["gas,heat", None]
+
+
+def test_the_bureau_csv_has_chinese_headers_labels_and_rounded_numbers(tmp_path, bureau_park):
+    out = tmp_path / "宗地.csv"
+    export_parcels(bureau_park, "csv", out)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel in China opens it ungarbled
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype=str).set_index("宗地代码").sort_index()
+    assert table["宗地面积（亩）"].tolist() == ["2.4148"] * 3
+    assert table["宗地面积（平方米）"].tolist() == ["1609.86"] * 3
+    assert table.loc["P000", "土地价款（万元）"] == "123.46" and table.loc["P002", "土地价款（万元）"] == "0.0"
+    assert table["供地状态"].tolist() == ["投产", "储备", "已供"]
+    assert table.loc["P000", "通热力（登记）"] == "是" and table.loc["P001", "通热力（登记）"] == "否"
+    assert table.loc["P000", "合同签订日期"] == "2018-05-06"
+    assert table.loc["P000", "用地分类"].startswith("100101 ")  # the code with its name
+    assert "geometry" not in table.columns and "version" not in table.columns
+
+
+def test_the_csv_with_codes_keeps_names_codes_and_numbers(tmp_path, bureau_park):
+    out = tmp_path / "parcels.csv"
+    export_parcels(bureau_park, "csv", out, labels="codes")
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype=str).set_index("parcel_id").sort_index()
+    assert table["status"].tolist() == ["in_production", "reserved", "supplied"]
+    assert table.loc["P000", "land_price_wan"] == "123.456"
+    assert table.loc["P000", "contract_date"] == "2018-05-06"
+
+
+def test_the_cli_writes_the_bureau_formats_and_names_bad_options(tmp_path, bureau_park):
+    from tests.test_cli import run
+
+    park = bureau_park.uri
+    out = run("export", str(park), "--to", "csv", "--out", str(tmp_path / "p.csv"), "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert "供地状态" in (tmp_path / "p.csv").read_text(encoding="utf-8-sig")
+    out = run("export", str(park), "--to", "shp", "--out", str(tmp_path / "p.shp"), "--labels", "codes")
+    assert out.returncode == 0, out.stderr
+    frame = pyogrio.read_dataframe(tmp_path / "p.shp", encoding=SHAPEFILE_ENCODING)
+    assert "in_production" in set(frame["供地状态"])
+    out = run("export", str(park), "--to", "shp", "--out", str(tmp_path / "x.shp"), "--labels", "en")
+    text = " ".join(out.stderr.replace("│", " ").split())
+    assert out.returncode == 2 and "'en' is not allowed; use zh (Chinese labels) or codes" in text
+    out = run("export", str(park), "--to", "csv", "--out", str(tmp_path / "x.csv"), "--crs", "gk")
+    text = " ".join(out.stderr.replace("│", " ").split())
+    assert out.returncode == 2 and "csv is always without geometry; --crs is for gpkg and shp" in text
+    assert not (tmp_path / "x.shp").exists() and not (tmp_path / "x.csv").exists()
