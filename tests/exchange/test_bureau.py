@@ -51,6 +51,11 @@ def test_the_import_reads_the_new_names_and_the_old_cut_ones():
     known = known_names(FIELDS)
     assert known["场地平整计"] == "leveled" and known["平整计算"] == "leveled"
     assert known["宗地面积"] == "area_m2" and known["宗地面积m2"] == "area_m2"
+    # no name means one column in the old exports and another in the new ones
+    old, new = cut_shapefile_names(FIELDS), shapefile_names(FIELDS)
+    by_old, by_new = {v: k for k, v in old.items()}, {v: k for k, v in new.items()}
+    assert all(by_old[n] == by_new[n] for n in set(by_old) & set(by_new))
+    assert all(known[n] == column for column, n in new.items())
 
 
 def test_the_bureau_shapefile_read_back_with_pyogrio(tmp_path, bureau_park):
