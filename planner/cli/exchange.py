@@ -110,7 +110,9 @@ _Report = Annotated[Path | None, typer.Option("--report", help="问题清单另�
 _ImportBy = Annotated[str, typer.Option("--by", help="操作人 / Who imports (kept in the history).")]
 
 # the options of `planner export`
-_To = Annotated[str, typer.Option("--to", help="格式 geojson、gpkg、shp、txt / Format: geojson, gpkg, shp or txt.")]
+_To = Annotated[
+    str, typer.Option("--to", help="格式 geojson、gpkg、shp、txt、csv / Format: geojson, gpkg, shp, txt or csv.")
+]
 _Out = Annotated[Path, typer.Option("--out", help="输出文件 / The file to write.")]
 _ExportCrs = Annotated[
     str | None,
@@ -131,6 +133,14 @@ _Idle = Annotated[
     bool | None, typer.Option("--idle/--not-idle", help="只导出闲置/非闲置土地 / Only idle or not idle land.")
 ]
 
+_Labels = Annotated[
+    str,
+    typer.Option(
+        "--labels",
+        help="shp/csv 取值：zh（是/否、中文名称、按意义取整，默认）或 codes（原始代码）/ "
+        "Shapefile and CSV values: zh (是/否, Chinese labels, rounded numbers; default) or codes (stored codes).",
+    ),
+]
 _ExportLandUseCodes = Annotated[
     str,
     typer.Option(
@@ -336,6 +346,7 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
     land_use: _LandUse = None,
     idle_only: _Idle = None,
     land_use_codes: _ExportLandUseCodes = "2023",
+    labels: _Labels = "zh",
     lang: LangOption = None,
 ) -> None:
     """导出宗地：GeoJSON（WGS84）、GeoPackage/Shapefile（CGCS2000，中文字段）、报部TXT。
@@ -347,6 +358,9 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
     if land_use_codes not in ("2023", "gb21010"):
         msg = f"'{land_use_codes}' is not allowed; use 2023 or gb21010"
         raise typer.BadParameter(msg, param_hint="--land-use-codes")
+    if labels not in ("zh", "codes"):
+        msg = f"'{labels}' is not allowed; use zh (Chinese labels) or codes"
+        raise typer.BadParameter(msg, param_hint="--labels")
     store = open_park(park, language)
     try:
         result = export_parcels(
@@ -362,6 +376,7 @@ def export(  # noqa: PLR0913 - a typer command takes each of its command-line op
             land_use=land_use,
             idle=idle_only,
             land_use_codes=land_use_codes,
+            labels=labels,
         )
     except PlannerError as exc:
         fail(exc, language)
@@ -385,8 +400,10 @@ def _check_export_options(to: str, crs: str | None) -> None:
     if to not in EXPORT_FORMATS:
         msg = f"'{to}' is not an export format; allowed: {', '.join(EXPORT_FORMATS)}"
         raise typer.BadParameter(msg, param_hint="--to")
-    if crs is not None and to in ("geojson", "txt"):
-        fixed = "WGS84 (RFC 7946)" if to == "geojson" else "Gauss–Krüger with zone prefix (报部格式)"
+    if crs is not None and to in ("geojson", "txt", "csv"):
+        fixed = {"geojson": "WGS84 (RFC 7946)", "txt": "Gauss–Krüger with zone prefix (报部格式)"}.get(
+            to, "without geometry"
+        )
         msg = f"{to} is always {fixed}; --crs is for gpkg and shp"
         raise typer.BadParameter(msg, param_hint="--crs")
     if crs is not None and crs not in ("4490", "gk"):

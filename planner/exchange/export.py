@@ -4,7 +4,10 @@
 - ``gpkg``: CGCS2000, geographic (EPSG:4490) or Gauss–Krüger with zone prefix
   (EPSG:4513–4533), columns titled with their Chinese labels and units (``宗地面积（亩）``);
 - ``shp``: the same CRS choice, GB18030 text (GBK-compatible) with a ``.cpg``, short Chinese column names
-  (a Shapefile column name has at most 10 bytes: :func:`~planner.exchange.mapping.shapefile_names`);
+  with units from a documented table (at most 10 bytes: :mod:`planner.exchange.shp_fields`), dates as
+  dates, and by default labels and rounded numbers for the bureau (:mod:`planner.exchange.shp_write`);
+- ``csv``: the attributes as a table with Chinese headers and units, labels and rounded numbers,
+  UTF-8 with a BOM (:mod:`planner.exchange.csv_write`);
 - ``txt``: the boundary-coordinate TXT (:mod:`planner.exchange.txt`), Gauss–Krüger with zone prefix.
 
 Areas are the stored ones, computed in the park's Gauss–Krüger zone, with their units in
@@ -17,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,8 +33,10 @@ from planner.codes import to_gb21010
 from planner.config import ParkConfig
 from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
 from planner.errors import FilterError, StaleResultError, StoreError
-from planner.exchange.mapping import SHAPEFILE_ENCODING, shapefile_names
+from planner.exchange.csv_write import write_csv
+from planner.exchange.mapping import SHAPEFILE_ENCODING
 from planner.exchange.readers import is_park_store
+from planner.exchange.shp_write import LABELS, write_shapefile
 from planner.exchange.txt_write import write_txt
 from planner.parcels.query import filter_parcels
 from planner.parcels.schema import FIELDS
@@ -40,7 +44,7 @@ from planner.store import ParkStore
 
 __all__ = ["EXPORT_FORMATS", "ExportReport", "export_columns", "export_parcels", "write_geojson"]
 
-EXPORT_FORMATS = ("geojson", "gpkg", "shp", "txt")
+EXPORT_FORMATS = ("geojson", "gpkg", "shp", "txt", "csv")
 _SHP_TEXT_BYTES = 254
 _GEOJSON_DECIMALS = 8  # about 1 mm: shared edges of neighbours stay within the overlap noise on import
 
@@ -86,6 +90,7 @@ def export_parcels(
     crs: str = "4490",
     produced_on: date | None = None,
     land_use_codes: str = "2023",
+    labels: str = "zh",
     **filters: object,
 ) -> ExportReport:
     """Export the park's parcels that meet ``filters`` (those of :func:`~planner.parcels.query.filter_parcels`).
@@ -93,7 +98,7 @@ def export_parcels(
     Parameters
     ----------
     fmt
-        ``geojson``, ``gpkg``, ``shp`` or ``txt``.
+        ``geojson``, ``gpkg``, ``shp``, ``txt`` or ``csv``.
     out
         The file to write (a Shapefile also writes its ``.shx``, ``.dbf``, ``.prj`` and ``.cpg``).
     crs
@@ -105,6 +110,10 @@ def export_parcels(
         ``2023`` (用地用海分类, as stored) or ``gb21010``: GB/T 21010-2017 (三调) codes, by the
         crosswalk ``data/land_use_gb21010.csv`` read backwards (a code without one is left
         empty, and the report says which).
+    labels
+        For ``shp`` and ``csv``: ``zh`` (the bureau's format: 是/否, coded values as their Chinese labels,
+        numbers rounded to their meaning) or ``codes`` (stored codes, unrounded numbers);
+        see :mod:`planner.exchange.shp_write`.
 
     Raises
     ------
@@ -116,15 +125,7 @@ def export_parcels(
     StoreError
         ``out`` is the park's own store, or another park store (nothing is written).
     """
-    if fmt not in EXPORT_FORMATS:
-        msg = f"`fmt` was {fmt!r} but is expected to be one of {', '.join(EXPORT_FORMATS)}"
-        raise ValueError(msg)
-    if land_use_codes not in ("2023", "gb21010"):
-        msg = f"`land_use_codes` was {land_use_codes!r} but is expected to be 2023 or gb21010"
-        raise ValueError(msg)
-    if crs not in ("4490", "gk"):
-        msg = f"`crs` was {crs!r} but is expected to be 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger with zone prefix)"
-        raise ValueError(msg)
+    _check_options(fmt, crs=crs, land_use_codes=land_use_codes, labels=labels)
     out = Path(out)
     _refuse_park_store(store, out)
     checks: tuple[tuple[str, Result], ...] = (("ready", "readiness"), ("idle", "idle"))
@@ -145,7 +146,7 @@ def export_parcels(
     try:
         if land_use_codes == "gb21010":
             parcels, note = _in_gb21010(parcels)
-        report = _export(store, config, parcels, fmt, work / out.name, crs=crs, produced_on=produced_on)
+        report = _export(store, config, parcels, fmt, work / out.name, crs=crs, produced_on=produced_on, labels=labels)
         if land_use_codes == "gb21010":
             report.notes.insert(0, note)
         _remove(out)
@@ -155,6 +156,22 @@ def export_parcels(
         shutil.rmtree(work, ignore_errors=True)
     report.path = out
     return report
+
+
+def _check_options(fmt: str, *, crs: str, land_use_codes: str, labels: str) -> None:
+    """Refuse a format, CRS, code system or labels value that is not allowed."""
+    if fmt not in EXPORT_FORMATS:
+        msg = f"`fmt` was {fmt!r} but is expected to be one of {', '.join(EXPORT_FORMATS)}"
+        raise ValueError(msg)
+    if land_use_codes not in ("2023", "gb21010"):
+        msg = f"`land_use_codes` was {land_use_codes!r} but is expected to be 2023 or gb21010"
+        raise ValueError(msg)
+    if labels not in LABELS:
+        msg = f"`labels` was {labels!r} but is expected to be zh (Chinese labels) or codes"
+        raise ValueError(msg)
+    if crs not in ("4490", "gk"):
+        msg = f"`crs` was {crs!r} but is expected to be 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger with zone prefix)"
+        raise ValueError(msg)
 
 
 def _in_gb21010(parcels: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
@@ -201,10 +218,14 @@ def _export(
     *,
     crs: str,
     produced_on: date | None,
+    labels: str = "zh",
 ) -> ExportReport:
     frame = parcels[[*export_columns(), "geometry"]].reset_index(drop=True)
     zone, _ = zone_of_epsg(config.crs_epsg)
     notes: list[str] = []
+    if fmt == "csv":
+        write_csv(frame, export_columns(), out, labels=labels)
+        return ExportReport(out, len(frame), "none (attributes only)", notes)
     if fmt == "geojson":
         write_geojson(frame, out, decimals=_GEOJSON_DECIMALS)
         return ExportReport(out, len(frame), f"EPSG:{WGS84}", notes)
@@ -226,7 +247,6 @@ def _export(
         names = {c: by_name[c].label("zh") for c in export_columns()}
         pyogrio.write_dataframe(frame.rename(columns=names), out, layer="宗地", driver="GPKG")
         return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
-    names = shapefile_names(FIELDS)
     for column in export_columns():
         if by_name[column].kind != "str":
             continue
@@ -238,14 +258,7 @@ def _export(
                 f"({_SHP_TEXT_BYTES} bytes) and were cut; the GeoPackage export keeps them whole"
             )
             frame[column] = text.where(~long, text.map(_cut_bytes))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # GDAL warns about the column width it chose; the values fit
-        pyogrio.write_dataframe(
-            frame.rename(columns={c: names[c] for c in export_columns()}),
-            out,
-            driver="ESRI Shapefile",
-            encoding=SHAPEFILE_ENCODING,
-        )
+    write_shapefile(frame, out, labels=labels)
     return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
 
 

@@ -32,9 +32,11 @@ import pandas as pd
 import yaml
 
 from planner.errors import Problem
+from planner.exchange.shp_fields import SHAPEFILE_FIELDS
 from planner.fields import Field
+from planner.parcels.schema import FIELD_BY_NAME as PARCEL_FIELDS
 
-__all__ = ["FieldMapping", "apply_mapping", "known_names", "load_mapping", "shapefile_names"]
+__all__ = ["FieldMapping", "apply_mapping", "cut_shapefile_names", "known_names", "load_mapping", "shapefile_names"]
 
 _SHAPEFILE_FIELD_BYTES = 10
 SHAPEFILE_ENCODING = "GB18030"
@@ -92,13 +94,29 @@ def load_mapping(path: Path) -> tuple[FieldMapping | None, list[Problem]]:
 def shapefile_names(fields: Iterable[Field]) -> dict[str, str]:
     """Short Chinese column names for Shapefiles (at most 10 bytes, 2 per Chinese character), unique and stable.
 
-    The Chinese label without unit and brackets, cut to 10 bytes; if that name is taken,
-    the label with its unit; then a number at the end.
+    A parcel column takes its name from the documented table
+    :data:`~planner.exchange.shp_fields.SHAPEFILE_FIELDS` (whole words with their units);
+    any other column the names of :func:`cut_shapefile_names`.
 
     >>> from planner.parcels.schema import FIELDS
     >>> names = shapefile_names(FIELDS)
     >>> names["parcel_id"], names["area_m2"], names["area_mu"], names["declared_road"]
-    ('宗地代码', '宗地面积', '宗地面积亩', '通路登记')
+    ('宗地代码', '宗地面积m2', '宗地面积亩', '通路登记')
+    """
+    fields = [f for f in fields if f.kind != "geometry"]
+    cut = cut_shapefile_names(fields)
+    out: dict[str, str] = {}
+    for f in fields:
+        tabled = SHAPEFILE_FIELDS.get(f.name) if PARCEL_FIELDS.get(f.name) is f else None
+        out[f.name] = tabled if tabled is not None and tabled not in out.values() else cut[f.name]
+    return out
+
+
+def cut_shapefile_names(fields: Iterable[Field]) -> dict[str, str]:
+    """The names exports wrote before the table (still read on import): labels cut to 10 bytes.
+
+    The Chinese label without unit and brackets, cut to 10 bytes; if that name is taken,
+    the label with its unit; then a number at the end.
     """
     out: dict[str, str] = {}
     used: set[str] = set()
@@ -130,6 +148,8 @@ def known_names(fields: Iterable[Field]) -> dict[str, str]:
     fields = [f for f in fields if f.kind != "geometry"]
     out: dict[str, str] = {}
     plain_count = pd.Series([f.label_zh for f in fields]).value_counts()
+    for old, f in zip(cut_shapefile_names(fields).values(), fields, strict=True):
+        out[old] = f.name
     for short, f in zip(shapefile_names(fields).values(), fields, strict=True):
         out[short] = f.name
     for f in fields:

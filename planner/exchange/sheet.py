@@ -27,7 +27,7 @@ from planner.codes import land_use_codes
 from planner.parcels.schema import FIELD_BY_NAME, label
 from planner.vocab import CHECKLIST_ITEMS
 
-__all__ = ["TABLE_COLUMNS", "csv_bytes", "parcel_table", "sheet_name", "unwritable", "xlsx_bytes"]
+__all__ = ["TABLE_COLUMNS", "csv_bytes", "labelled_column", "parcel_table", "sheet_name", "unwritable", "xlsx_bytes"]
 
 TABLE_COLUMNS = (
     "parcel_id", "name", "holder", "status", "supply_mode", "land_use", "industry", "area_mu", "ready",
@@ -57,7 +57,7 @@ def _land_use_label(values: pd.Series, lang: str) -> pd.Series:
     return values.where(named.isna(), values.astype(str) + " " + named.astype(str)).astype(object)
 
 
-def _labelled(parcels: pd.DataFrame, name: str, lang: str) -> pd.Series:
+def labelled_column(parcels: pd.DataFrame, name: str, lang: str) -> pd.Series:
     """One column with its codes, yes/no and items as words."""
     values = parcels[name]
     spec = FIELD_BY_NAME.get(name)
@@ -83,7 +83,7 @@ def _labelled(parcels: pd.DataFrame, name: str, lang: str) -> pd.Series:
 def parcel_table(parcels: pd.DataFrame, *, lang: str = "zh", columns: Sequence[str] = TABLE_COLUMNS) -> pd.DataFrame:
     """The parcels as the desk's table: headed by label and unit, codes as labels (``lang``: ``zh`` or ``en``)."""
     frame = parcels.reset_index(drop=True) if "parcel_id" in parcels.columns else parcels.reset_index()
-    out = {label(name, lang): _labelled(frame, name, lang) for name in columns if name in frame.columns}
+    out = {label(name, lang): labelled_column(frame, name, lang) for name in columns if name in frame.columns}
     return pd.DataFrame(out)
 
 

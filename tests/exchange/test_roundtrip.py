@@ -12,6 +12,7 @@ import shapely
 from planner.exchange import export_parcels, import_file
 from planner.exchange.export import export_columns
 from planner.exchange.mapping import shapefile_names
+from planner.exchange.shp_fields import SHAPEFILE_DECIMALS
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, label
 from planner.store import open_store
 
@@ -25,12 +26,21 @@ def source(demo_park):
 
 
 @pytest.mark.parametrize(
-    ("fmt", "crs"),
-    [("geojson", "4490"), ("gpkg", "4490"), ("gpkg", "gk"), ("shp", "4490"), ("shp", "gk"), ("txt", "gk")],
+    ("fmt", "crs", "labels"),
+    [
+        ("geojson", "4490", "zh"),
+        ("gpkg", "4490", "zh"),
+        ("gpkg", "gk", "zh"),
+        ("shp", "4490", "zh"),
+        ("shp", "gk", "codes"),
+        ("txt", "gk", "zh"),
+    ],
 )
-def test_round_trip(tmp_path, source, fmt, crs):
+def test_round_trip(tmp_path, source, fmt, crs, labels):
+    """The bureau's Shapefile (labels zh) comes back as codes, its numbers as rounded; ``codes`` comes back whole."""
     out = tmp_path / f"out.{fmt}"
-    report = export_parcels(source, fmt, out, crs=crs, min_area_mu=100)
+    report = export_parcels(source, fmt, out, crs=crs, min_area_mu=100, labels=labels)
+    rounded = fmt == "shp" and labels == "zh"
     stored = source.read_parcels()
     chosen = stored[stored["area_mu"] >= 100].set_index("parcel_id")
     assert report.parcels == len(chosen) > 20
@@ -57,7 +67,10 @@ def test_round_trip(tmp_path, source, fmt, crs):
         assert sorted(dropped) == sorted(derived)
     for column in columns:
         a, b = chosen[column], back[column]
-        if FIELD_BY_NAME[column].kind == "float":
+        if FIELD_BY_NAME[column].kind == "float" and rounded:
+            decimals = SHAPEFILE_DECIMALS.get(FIELD_BY_NAME[column].unit or "", 2)
+            assert np.allclose(np.round(a.astype(float), decimals), b.astype(float), equal_nan=True, rtol=1e-12), column
+        elif FIELD_BY_NAME[column].kind == "float":
             assert np.allclose(a.astype(float), b.astype(float), equal_nan=True, rtol=1e-12), column
         else:
             same = (a.isna() & b.isna()) | (a.astype(object) == b.astype(object))
@@ -66,19 +79,44 @@ def test_round_trip(tmp_path, source, fmt, crs):
 
 @pytest.mark.parametrize(("fmt", "crs"), [("gpkg", "gk"), ("geojson", "4490"), ("shp", "gk"), ("shp", "4490")])
 def test_import_of_an_unchanged_export_changes_nothing(tmp_path, demo_park, fmt, crs):
-    """GeoJSON rounds vertices to 8 decimals of a degree and a .dbf keeps ~15 digits: within that, nothing changed."""
+    """GeoJSON rounds vertices to 8 decimals of a degree and a .dbf keeps ~15 digits: within that, nothing changed.
+
+    The Shapefile is written with ``labels="codes"`` (unrounded numbers); the bureau's rounded one is below.
+    """
     import shutil
 
     park = tmp_path / "park.gpkg"
     shutil.copy(demo_park.path, park)
     store = open_store(park)
-    export_parcels(store, fmt, tmp_path / f"all.{fmt}", crs=crs)
+    export_parcels(store, fmt, tmp_path / f"all.{fmt}", crs=crs, labels="codes")
     history = len(store.history())
     report = import_file(park, tmp_path / f"all.{fmt}")
     assert report.changes().empty, report.changes().head()
     assert report.layers["parcels"].unchanged == len(store.read_parcels())
     assert report.layers["parcels"].updated == 0
     assert len(store.history()) == history
+
+
+def test_import_of_an_unchanged_bureau_shapefile_changes_only_rounded_numbers(tmp_path, demo_park):
+    """Labels and 是/否 come back as the stored codes; only numbers with more decimals than the file keeps change."""
+    import shutil
+
+    park = tmp_path / "park.gpkg"
+    shutil.copy(demo_park.path, park)
+    store = open_store(park)
+    before = store.read_parcels().set_index("parcel_id")
+    export_parcels(store, "shp", tmp_path / "all.shp")
+    report = import_file(park, tmp_path / "all.shp")
+    assert not report.by_severity("error")
+    after = store.read_parcels().set_index("parcel_id").loc[before.index]
+    changed = {c.strip() for columns in report.changes()["columns"] for c in columns.split(",")}
+    for column in changed:
+        spec = FIELD_BY_NAME[column]
+        assert spec.kind == "float", column  # no code, date or yes/no changed through the labels
+        decimals = SHAPEFILE_DECIMALS.get(spec.unit or "", 2)
+        assert np.allclose(
+            np.round(before[column].astype(float), decimals), after[column].astype(float), equal_nan=True
+        )
 
 
 def test_geojson_is_rfc7946(tmp_path, source):
