@@ -14,6 +14,7 @@ _SPEC = re.compile(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*(.*)$")
 
 def _split(requirement: str) -> tuple[str, str]:
     name, spec = _SPEC.match(requirement).groups()
+    name = name.split("[")[0]  # extras (uvicorn[standard]) install the same package
     return re.sub(r"[-_.]+", "-", name.lower()), spec.replace(" ", "")
 
 
