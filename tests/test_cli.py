@@ -16,6 +16,7 @@ import pytest
 from shapely.geometry import shape
 
 from planner.store import open_store
+from planner.vocab import IDLE_RULES
 
 PLANNER = shutil.which("planner", path=str(Path(sys.executable).parent)) or "planner"
 
@@ -109,9 +110,17 @@ def test_idle_writes_the_columns_the_date_and_the_files(park_copy, tmp_path):
     parcels = store.read_parcels()
     idle = parcels[parcels["idle_rule"].notna()]
     assert set(idle["idle_rule"]) == {"not_started", "halted"}
-    table = pd.read_csv(csv, encoding="utf-8-sig")
-    assert sorted(table["parcel_id"]) == sorted(idle["parcel_id"])
-    assert {"idle_since", "idle_fee_wan", "reclaim_from", "note"} <= set(table.columns)
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
+    table = pd.read_csv(csv, encoding="utf-8-sig", dtype=str).set_index("宗地代码")
+    assert {"闲置起始日", "土地闲置费（万元）", "说明", "闲置期间起算日"} <= set(table.columns)
+    assert all(c.isascii() is False for c in table.columns)  # every heading in Chinese
+    now = table.loc[idle["parcel_id"]]
+    assert set(now["闲置情形"]) == {IDLE_RULES["not_started"][0], IDLE_RULES["halted"][0]}  # labels, not codes
+    fees = idle.set_index("parcel_id")["idle_fee_wan"].astype(float).round(2).fillna(-1)
+    assert now["土地闲置费（万元）"].astype(float).fillna(-1).tolist() == fees.loc[now.index].tolist()
+    assert now["土地闲置费（万元）"].str.len().max() <= len("99999.99")  # 2 decimals, not 14
+    since = idle.set_index("parcel_id")["idle_since"].dt.strftime("%Y-%m-%d")
+    assert now["闲置起始日"].tolist() == since.loc[now.index].tolist()
     data = json.loads(geojson.read_text(encoding="utf-8"))
     assert "crs" not in data  # RFC 7946
     assert len(data["features"]) == len(idle)
@@ -153,9 +162,26 @@ def test_stats_prints_and_writes_indicators_and_the_evaluation(park_copy, tmp_pa
     assert 0 < data["parks"]["CZ-DEMO"]["land_development_rate_pct"] < 100
     assert set(data["evaluation"]) == {"A", "B", "C", "D"}
     assert all(n > 0 for n in data["evaluation"].values())
-    assert pd.read_csv(csv, encoding="utf-8-sig")["park_id"].tolist() == ["CZ-DEMO", "ALL"]
-    evaluation = pd.read_csv(ev, encoding="utf-8-sig")
-    assert evaluation["explanation"].str.contains("综合得分").all()
+    table = pd.read_csv(csv, encoding="utf-8-sig", dtype=str).set_index("园区编号")
+    assert table.index.tolist() == ["CZ-DEMO", "ALL"]
+    assert all(not c.isascii() for c in table.columns)  # every heading in Chinese
+    rate = data["parks"]["CZ-DEMO"]["land_development_rate_pct"]
+    assert float(table.loc["CZ-DEMO", "土地开发率（%）"]) == round(rate, 1)
+    area = data["parks"]["CZ-DEMO"]["park_area_ha"]
+    assert float(table.loc["CZ-DEMO", "园区土地面积（宗地合计）（ha）"]) == round(area, 4)
+    evaluation = pd.read_csv(ev, encoding="utf-8-sig", dtype=str)
+    assert evaluation["评价说明"].str.contains("综合得分").all()
+    assert set(evaluation["低效用地"]) <= {"是", "否"} and set(evaluation["评价类别"]) == {"A", "B", "C", "D"}
+    area_mu = evaluation["宗地面积（亩）"]
+    assert (area_mu.str.split(".").str[1].str.len() <= 4).all()
+    assert (evaluation["亩均税收（万元/亩）"].dropna().str.split(".").str[1].str.len() <= 2).all()
+    english = run("stats", str(park_copy), "--csv", str(csv), "--lang", "en")
+    assert english.returncode == 0, english.stderr
+    assert pd.read_csv(csv, encoding="utf-8-sig").columns[:3].tolist() == [
+        "park id",
+        "parcels",
+        "park area (all parcels) (ha)",
+    ]
     assert "全国国家级开发区2019监测" in out.stdout
     english = run("stats", str(park_copy), "--as-of", "2027-12-31", "--lang", "en")
     assert "land development rate (%)" in english.stdout

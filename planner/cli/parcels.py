@@ -35,8 +35,9 @@ from planner.cli.common import (
 from planner.config import ParkConfig
 from planner.errors import PlannerError
 from planner.exchange.export import write_geojson
+from planner.exchange.table_csv import write_table_csv
 from planner.parcels.evaluation import EvaluationResult, consistency_checks, evaluate
-from planner.parcels.indicators import INDICATORS, NATIONAL_2019, NATIONAL_2019_LABEL, explain
+from planner.parcels.indicators import FIGURES, INDICATORS, NATIONAL_2019, NATIONAL_2019_LABEL, explain
 from planner.parcels.query import filter_parcels
 from planner.store import ParkStore
 from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, DISPOSAL_STAGES, EVAL_CLASSES, IDLE_RULES, STATUSES
@@ -146,7 +147,7 @@ def idle(
     )
     print_problems(result.problems, language)
     if csv:
-        rows.to_csv(csv, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        write_table_csv(rows, csv, lang=language)
     if geojson:
         write_geojson(result.to_geoframe(parcels, language), geojson)
     print_written(language, csv, geojson)
@@ -296,14 +297,20 @@ def stats(
     _print_evaluation(evaluated, language)
     print_problems(evaluated.problems + consistency_checks(parcels), language)
     if csv:
-        indicators.table.to_csv(csv, encoding="utf-8-sig")
+        write_table_csv(indicators.table, csv, lang=language, headers=_indicator_headers())
     if json_file:
         parks = json.loads(indicators.table.to_json(orient="index"))
         payload = {"idle_as_of": indicators.idle_as_of, "parks": parks, "evaluation": evaluated.counts()}
         json_file.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     if evaluation:
-        evaluated.to_frame(language).to_csv(evaluation, encoding="utf-8-sig")
+        write_table_csv(evaluated.to_frame(language), evaluation, lang=language)
     print_written(language, csv, json_file, evaluation)
+
+
+def _indicator_headers() -> dict[str, tuple[str, str]]:
+    """Headings of the indicator table's columns: each figure with its unit, each indicator by its label."""
+    headers = {f.name: (f"{f.label_zh}（{f.unit}）", f"{f.label_en} ({f.unit})") for f in FIGURES}
+    return headers | {i.name: (i.label_zh, i.label_en) for i in INDICATORS}
 
 
 def _indicator_table(row: pd.Series, config: ParkConfig, basis: str | None, language: str) -> Table:
