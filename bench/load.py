@@ -108,13 +108,13 @@ def editor(url: str, ids: list[str], stop: float, tally: Tally, seed: int) -> No
     rng = np.random.default_rng(seed)
     with requests.Session() as s:
         s.headers["Authorization"] = f"Bearer {TOKEN}"
+        step = 0
         while time.perf_counter() < stop:
+            step += 1  # every edit's value new, so that every edit is a change (and a history row)
             pid = ids[int(rng.integers(len(ids)))]
             readiness = rng.random() < 0.25
             kind = "readiness-input edit" if readiness else "plain edit"
-            body = (
-                {"power_kva": float(rng.integers(100, 5000))} if readiness else {"holder": f"企业{rng.integers(1e6)}"}
-            )
+            body = {"power_kva": 1000.0 + seed + step / 1000} if readiness else {"holder": f"企业{seed}-{step}"}
             for _ in range(5):  # a 409: read again, edit again
                 got = _request(tally, s, "GET", f"{url}/parcels/{pid}")
                 if got is None or got.status_code != 200:
