@@ -94,12 +94,14 @@ def _request(tally: Tally, session: requests.Session, method: str, url: str, **k
     """One request; None (and an error counted) on a connection error or a 5xx."""
     try:
         got = session.request(method, url, timeout=60, **kw)  # type: ignore[arg-type]
-    except requests.RequestException:
+    except requests.RequestException as exc:
         tally.count("errors")
+        tally.count(f"error {method} {type(exc).__name__}")
         return None
     tally.count("requests")
     if got.status_code >= 500:
         tally.count("errors")
+        tally.count(f"error {method} {got.status_code}")
         return None
     return got
 
@@ -221,10 +223,16 @@ def report(name: str, result: dict) -> None:
         print(f"{kind:<22} {len(v):>6} {p50:>9.1f} {p99:>9.1f}  {stat} < {limit:.0f} ms: {verdict}")
     print(f"{'conflicts (409)':<22} {counts['conflicts']:>6}")
     print(f"{'errors':<22} {counts['errors']:>6}  goal 0: {'met' if counts['errors'] == 0 else 'NOT met'}")
-    for key in sorted(k for k in counts if k.startswith(("read ", "PATCH "))):
-        print(f"{'answers ' + key:<22} {counts[key]:>6}")
+    for key in sorted(k for k in counts if k.startswith(("read ", "PATCH ", "error "))):
+        print(f"  {key:<20} {counts[key]:>6}")
     ok, rows = counts["edits ok"], result["history"]
-    agree = "agree" if ok == rows else f"DIFFER by {ok - rows}"
+    agree = (
+        "agree"
+        if ok == rows
+        else f"DIFFER: {ok - rows} lost"
+        if ok > rows
+        else f"DIFFER: {rows - ok} committed without a 200"
+    )
     print(f"history rows = successful edits: {rows} = {ok}: {agree} (goal: zero lost edits)")
 
 
