@@ -1,8 +1,9 @@
-"""The benchmark suite's synthetic province and its runner (the benchmarks themselves are not run here)."""
+"""The benchmark suite's synthetic province, its runner, and the load benchmark at its quick size on GeoPackage."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,35 @@ def test_the_runner_runs_a_benchmark_in_its_own_process(tmp_path):
     assert "10,000 parcels in 5 parks" in done.stdout
     assert "machine:" in done.stdout
     assert "synthetic  ok" in done.stdout
+
+
+def test_the_load_benchmark_prints_its_table_and_loses_no_edit(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PLANNER_TEST_POSTGIS_URL"}  # the GeoPackage only
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "GeoPackage:" in out
+    assert "PostGIS:" not in out
+    rows = {line[:22].strip(): line[22:].split() for line in out.splitlines() if line[:22].strip()}
+    for kind in ("read", "plain edit", "readiness-input edit"):
+        assert kind in rows, out
+    assert int(rows["read"][0]) > 0
+    assert rows["errors"][0] == "0", out  # no 5xx, no connection error
+    assert int(rows["conflicts (409)"][0]) >= 0
+    history = re.search(r"history rows = successful edits: (\d+) = (\d+): (\S+)", out)
+    assert history, out
+    rows_written, edits_ok = int(history[1]), int(history[2])
+    # the edits answered 200 are those timed, and each left one history row naming its column
+    assert edits_ok == int(rows["plain edit"][0]) + int(rows["readiness-input edit"][0])
+    assert edits_ok > 0
+    assert rows_written == edits_ok
+    assert history[3] == "agree"

@@ -1,0 +1,288 @@
+"""Load: N editors and N readers at once against one park over HTTP, on each backend (issue 14).
+
+    python -m bench.load [--parcels 10000] [--editors 8] [--readers 8] [--seconds 60] [--postgis URL] [--quick]
+
+Bounded and loopback only: the planner's server (``create_app`` under uvicorn, in a process
+of its own on 127.0.0.1) serves one synthetic park of ``--parcels`` parcels
+(:func:`bench.api.build_gpkg`: validated through the store, readiness computed), first from
+a GeoPackage, then, when a server is given (``--postgis`` or ``PLANNER_TEST_POSTGIS_URL``),
+from its copy in a throwaway PostGIS database. For ``--seconds``, each client in a thread of
+its own with its own ``requests.Session``:
+
+- an editor picks a parcel among the first ``--hot`` (so that editors meet), reads it
+  (``GET /parcels/{id}``: its version), and PATCHes it with ``If-Match``; one edit in four
+  changes ``power_kva`` (a readiness input: readiness is computed again), the others
+  ``holder`` (a plain edit). A 409 is a conflict: it reads the parcel again and retries.
+- a reader alternates ``GET /parcels`` with filters (status, area, ready) and
+  ``GET /parcels/{id}``.
+
+Printed: requests per second; p50/p99 of reads, plain edits and readiness-input edits;
+conflicts (409); errors (any 5xx or connection error); and "history rows = successful
+edits": the park's history rows of parcels written after the start whose changes name
+``holder`` or ``power_kva`` (read through the store), beside the number of PATCHes answered
+200. Each figure has its goal beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import requests
+from psycopg import sql
+
+from bench.api import _wait_up, build_gpkg, free_port, mark_readiness
+from planner.api.auth import Token
+from planner.store import copy_park, open_store
+
+DATABASE = "planner_bench_load"
+TOKEN = "bench-load-editor-token-0123456789"
+EDITED = ("holder", "power_kva")
+GOALS = {  # kind: (statistic, limit ms)
+    "read": ("p99", 100.0),
+    "plain edit": ("p50", 50.0),
+    "readiness-input edit": ("p50", 250.0),
+}
+READ_QUERIES = (
+    {"status": "supplied", "limit": "50"},
+    {"min_area_mu": "100", "limit": "50"},
+    {"ready": "true", "limit": "50"},
+    {"status": "planned", "max_area_mu": "80", "limit": "20"},
+)
+
+
+def serve(location: str, port: int) -> None:
+    """Run in the server process: the API over one store, one editor's token, under uvicorn."""
+    import uvicorn
+
+    from planner.api import create_app
+
+    app = create_app(open_store(location), tokens={TOKEN: Token("bench-editor", "editor")})
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+class Tally:
+    """What the clients saw: the seconds of each kind of request, conflicts, errors; thread-safe."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seconds: dict[str, list[float]] = defaultdict(list)
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def add(self, kind: str, seconds: float) -> None:
+        with self.lock:
+            self.seconds[kind].append(seconds)
+
+    def count(self, what: str) -> None:
+        with self.lock:
+            self.counts[what] += 1
+
+
+def _request(tally: Tally, session: requests.Session, method: str, url: str, **kw: object) -> requests.Response | None:
+    """One request; None (and an error counted) on a connection error or a 5xx."""
+    try:
+        got = session.request(method, url, timeout=60, **kw)  # type: ignore[arg-type]
+    except requests.RequestException as exc:
+        tally.count("errors")
+        tally.count(f"error {method} {type(exc).__name__}")
+        return None
+    tally.count("requests")
+    if got.status_code >= 500:
+        tally.count("errors")
+        tally.count(f"error {method} {got.status_code}")
+        return None
+    return got
+
+
+def editor(url: str, ids: list[str], stop: float, tally: Tally, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    with requests.Session() as s:
+        s.headers["Authorization"] = f"Bearer {TOKEN}"
+        step = 0
+        while time.perf_counter() < stop:
+            step += 1  # every edit's value new, so that every edit is a change (and a history row)
+            pid = ids[int(rng.integers(len(ids)))]
+            readiness = rng.random() < 0.25
+            kind = "readiness-input edit" if readiness else "plain edit"
+            body = {"power_kva": 1000.0 + seed + step / 1000} if readiness else {"holder": f"企业{seed}-{step}"}
+            for _ in range(5):  # a 409: read again, edit again
+                got = _request(tally, s, "GET", f"{url}/parcels/{pid}")
+                if got is None or got.status_code != 200:
+                    break
+                t = time.perf_counter()
+                answer = _request(
+                    tally, s, "PATCH", f"{url}/parcels/{pid}", json=body, headers={"If-Match": got.headers["ETag"]}
+                )
+                if answer is None:
+                    break
+                if answer.status_code == 409:
+                    tally.count("conflicts")
+                    continue
+                if answer.status_code == 200:
+                    tally.add(kind, time.perf_counter() - t)
+                    tally.count("edits ok")
+                else:
+                    tally.count(f"PATCH {answer.status_code}")
+                break
+
+
+def reader(url: str, ids: list[str], stop: float, tally: Tally, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    with requests.Session() as s:
+        k = 0
+        while time.perf_counter() < stop:
+            k += 1
+            t = time.perf_counter()
+            if k % 2:
+                got = _request(tally, s, "GET", f"{url}/parcels", params=READ_QUERIES[k // 2 % len(READ_QUERIES)])
+            else:
+                got = _request(tally, s, "GET", f"{url}/parcels/{ids[int(rng.integers(len(ids)))]}")
+            if got is None:
+                continue
+            got.content  # noqa: B018 - the whole body, as a client reads it
+            if got.status_code == 200:
+                tally.add("read", time.perf_counter() - t)
+            else:
+                tally.count(f"read {got.status_code}")
+
+
+def edit_history_rows(location: str, since: int) -> int:
+    """History rows of parcels after history row ``since`` whose changes name a column the editors edit."""
+    with open_store(location) as store:
+        rows = store.changes_since(since, with_changes=True)
+    rows = rows[rows["layer"] == "parcels"]
+    return sum(bool(set(json.loads(c) if isinstance(c, str) else c or {}) & set(EDITED)) for c in rows["changes"])
+
+
+def warm(s: requests.Session, url: str, pid: str) -> None:
+    """One edit of each kind before the clock starts (a parcel no editor picks): what the server loads at first."""
+    for body in ({"holder": "预热"}, {"power_kva": 1000.0}):
+        version = s.get(f"{url}/parcels/{pid}", timeout=600).headers["ETag"]
+        headers = {"If-Match": version, "Authorization": f"Bearer {TOKEN}"}
+        s.patch(f"{url}/parcels/{pid}", json=body, headers=headers, timeout=600).raise_for_status()
+
+
+def run_load(location: str, editors: int, readers: int, seconds: float, hot: int) -> dict:
+    """Serve ``location``, run the clients for ``seconds``; the tally and the history check."""
+    with open_store(location) as store:
+        mark_readiness(store)  # readiness as of now: `ready=` is served, not refused as stale
+        ids = sorted(store.read_parcels()["parcel_id"])
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")])))
+    argv = [sys.executable, "-m", "bench.load", "--serve", location, "--port", str(port)]
+    proc = subprocess.Popen(argv, env=env)
+    url = f"http://127.0.0.1:{port}"
+    tally = Tally()
+    try:
+        with requests.Session() as s:
+            _wait_up(s, url, proc)
+            s.get(f"{url}/parcels", params=READ_QUERIES[0], timeout=600).raise_for_status()  # load the park
+            warm(s, url, ids[-1])
+        with open_store(location) as store:
+            since = store.change_stamp()
+        start = time.perf_counter()
+        stop = start + seconds
+        with ThreadPoolExecutor(editors + readers) as pool:
+            jobs = [pool.submit(editor, url, ids[:hot], stop, tally, 10 + k) for k in range(editors)]
+            jobs += [pool.submit(reader, url, ids, stop, tally, 100 + k) for k in range(readers)]
+            for job in jobs:
+                job.result()
+        elapsed = time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return {"tally": tally, "elapsed": elapsed, "history": edit_history_rows(location, since)}
+
+
+def _ms(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values) * 1000, q)) if values else float("nan")
+
+
+def report(name: str, result: dict) -> None:
+    tally, elapsed = result["tally"], result["elapsed"]
+    counts = tally.counts
+    print(f"\n{name}: {elapsed:.1f} s, {counts['requests'] / elapsed:.1f} requests per second")
+    print(f"{'what':<22} {'n':>6} {'p50 ms':>9} {'p99 ms':>9}  goal")
+    for kind, (stat, limit) in GOALS.items():
+        v = tally.seconds.get(kind, [])
+        p50, p99 = _ms(v, 50), _ms(v, 99)
+        got = p50 if stat == "p50" else p99
+        verdict = "met" if got < limit else "NOT met"
+        print(f"{kind:<22} {len(v):>6} {p50:>9.1f} {p99:>9.1f}  {stat} < {limit:.0f} ms: {verdict}")
+    print(f"{'conflicts (409)':<22} {counts['conflicts']:>6}")
+    print(f"{'errors':<22} {counts['errors']:>6}  goal 0: {'met' if counts['errors'] == 0 else 'NOT met'}")
+    for key in sorted(k for k in counts if k.startswith(("read ", "PATCH ", "error "))):
+        print(f"  {key:<20} {counts[key]:>6}")
+    ok, rows = counts["edits ok"], result["history"]
+    agree = (
+        "agree"
+        if ok == rows
+        else f"DIFFER: {ok - rows} lost"
+        if ok > rows
+        else f"DIFFER: {rows - ok} committed without a 200"
+    )
+    print(f"history rows = successful edits: {rows} = {ok}: {agree} (goal: zero lost edits)")
+
+
+def postgis_location(gpkg: Path, server: str) -> str:
+    parts = server.split("?", maxsplit=1)[0].rsplit("/", maxsplit=1)
+    url = f"{parts[0]}/{DATABASE}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    copy_park(gpkg, url, overwrite=True).close()
+    return f"{url}?park=BENCH"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parcels", type=int, default=10_000)
+    parser.add_argument("--editors", type=int, default=8)
+    parser.add_argument("--readers", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--hot", type=int, default=200, help="editors edit the first HOT parcels (so they meet)")
+    parser.add_argument("--postgis", default=os.environ.get("PLANNER_TEST_POSTGIS_URL"), help="PostgreSQL server")
+    parser.add_argument("--quick", action="store_true", help="2 + 2 clients, 500 parcels, 8 s")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return
+    if args.quick:
+        args.parcels, args.editors, args.readers, args.seconds, args.hot = 500, 2, 2, 8.0, 50
+    print(f"{args.editors} editors + {args.readers} readers, {args.parcels:,} parcels, {args.seconds:g} s each backend")
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (the machine may be shared)")
+    folder = Path(tempfile.mkdtemp(prefix="planner-bench-load-"))
+    try:
+        gpkg = folder / "park.gpkg"
+        build_gpkg(gpkg, args.parcels)
+        backends = {"GeoPackage": str(gpkg)}
+        if args.postgis:
+            backends["PostGIS"] = postgis_location(gpkg, args.postgis)
+        for name, location in backends.items():
+            report(name, run_load(location, args.editors, args.readers, args.seconds, args.hot))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if args.postgis:
+            with psycopg.connect(args.postgis, autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+    print(f"\nload average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
