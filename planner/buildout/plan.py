@@ -34,6 +34,7 @@ from planner.buildout.scenario import Scenario, scenario_readiness
 from planner.buildout.solve import Choice, choose
 from planner.buildout.works import drawn_works, given_works, work_frame
 from planner.errors import Problem, WorkError
+from planner.inputs import PLAUSIBLE
 from planner.vocab import CHECKLIST_ITEMS, NETWORKS, WORK_KINDS
 
 __all__ = [
@@ -71,6 +72,10 @@ class PlanOptions:
                 continue
             if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value) or value <= 0:
                 msg = f"`{name}` must be a number of 万元 > 0, got {value!r}"
+                raise WorkError(msg, field=name)
+            limit, why = PLAUSIBLE["wan_yuan"]
+            if value > limit:
+                msg = f"`{name}` must be at most {limit:,.0f} 万元 ({why}), got {value:,.0f}"
                 raise WorkError(msg, field=name)
         if not isinstance(self.years, int) or not 1 <= self.years <= 30:
             msg = f"`years` must be a whole number from 1 to 30, got {self.years!r}"

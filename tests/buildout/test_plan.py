@@ -87,6 +87,17 @@ def test_a_budget_of_zero_or_less_is_refused(tmp_path, budget, message):
         plan_of(knapsack_park(tmp_path / "k.gpkg"), budget)
 
 
+@pytest.mark.parametrize(("options", "message"), [
+    ({"budget": 2e8}, "`budget_wan` must be at most 100,000,000 万元"),
+    ({"budget": 10, "revenue": True, "price_per_mu_wan": 1e300, "years": 2}, "`price_per_mu_wan` must be at most"),
+])  # fmt: skip
+def test_amounts_beyond_any_park_are_refused_before_the_solver_sees_them(tmp_path, options, message):
+    # found by the API fuzzing: 1e300 万元 per 亩 overflowed the solver's budget row to infinity
+    budget = options.pop("budget")
+    with pytest.raises(WorkError, match=message):
+        plan_of(knapsack_park(tmp_path / "k.gpkg"), budget, **options)
+
+
 def test_land_revenue_pays_for_later_years(tmp_path):
     """滚动开发 at 1 万元/亩: year 1 builds one 5 万元 spur (8 亩 ready); its 8 万元 of land revenue with year 2's
     5 万元 pays for the other two spurs (11 万元): all 26 亩 ready by year 2, against 16 亩 without revenue."""
