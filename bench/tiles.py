@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import socket
 import statistics
-import threading
 import time
 
 import geopandas as gpd
 import psycopg
 import requests
-import uvicorn
 from psycopg import sql
 
+from bench.maps import serve
 from planner.api import create_app
 from planner.maps.tiles import BUFFER, EXTENT
 from planner.store import open_store
@@ -40,19 +38,6 @@ SELECT ST_AsMVT(q, 'parcels', {extent}, 'geom') FROM (
     WHERE geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), %(srid)s)
 ) q
 """
-
-
-def serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
-    """The app under uvicorn in a thread, on a free port; its URL once it is up."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server, thread
 
 
 def tile_xy(lon: float, lat: float, z: int) -> tuple[float, float]:
