@@ -9,6 +9,8 @@ whose token it holds, so that it shows edit controls to editors only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -70,45 +72,63 @@ _Bbox = Annotated[str | None, Query(max_length=200, description="minlon,minlat,m
 _Lang = Annotated[Literal["zh", "en"], Query(description="headers and labels in Chinese or English")]
 
 
-@router.get(
-    "/parcels.xlsx",
-    summary="宗地表（Excel）/ The parcel table as Excel",
-    dependencies=[Depends(viewer)],
-    response_class=Response,
-    responses={200: {"content": {XLSX_MEDIA: {}}, "description": "the workbook"}},
-)
-def parcels_xlsx(
-    filters: Annotated[ParcelFilters, Depends(parcel_filters)],
-    state: Park,
-    sort: _Sort = "parcel_id",
-    bbox: _Bbox = None,
-    lang: _Lang = "zh",
-) -> Response:
-    """Every parcel that meets the filters of ``GET /parcels``, labelled, with units in the headers."""
-    table = parcel_table(_sorted_rows(state, filters, sort, bbox), lang=lang)
-    title = "宗地表" if lang == "zh" else "parcels"
-    notes = [f"{state.park_id} · {len(table)} {'宗' if lang == 'zh' else 'parcels'}"]
-    return _download(xlsx_bytes(table, title=title, notes=notes), f"{state.park_id}-{title}.xlsx", XLSX_MEDIA)
+@dataclass(frozen=True)
+class _TableFile:
+    """How one download of the parcel table is written: its suffix, media type, writer and what the route says."""
+
+    suffix: str
+    media: str
+    write: Callable[[pd.DataFrame, str, list[str]], bytes]
+    summary: str
+    description: str
 
 
-@router.get(
-    "/parcels.csv",
-    summary="宗地表（CSV）/ The parcel table as CSV",
-    dependencies=[Depends(viewer)],
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "the table (UTF-8 with BOM)"}},
-)
-def parcels_csv(
-    filters: Annotated[ParcelFilters, Depends(parcel_filters)],
-    state: Park,
-    sort: _Sort = "parcel_id",
-    bbox: _Bbox = None,
-    lang: _Lang = "zh",
-) -> Response:
-    """As ``/parcels.xlsx``, as CSV in UTF-8 with a byte-order mark."""
-    table = parcel_table(_sorted_rows(state, filters, sort, bbox), lang=lang)
-    name = f"{state.park_id}-{'宗地表' if lang == 'zh' else 'parcels'}.csv"
-    return _download(csv_bytes(table), name, "text/csv; charset=utf-8")
+def _write_xlsx(table: pd.DataFrame, title: str, notes: list[str]) -> bytes:
+    return xlsx_bytes(table, title=title, notes=notes)
+
+
+def _write_csv(table: pd.DataFrame, title: str, notes: list[str]) -> bytes:
+    return csv_bytes(table)
+
+
+_TABLE_FILES = (
+    _TableFile("xlsx", XLSX_MEDIA, _write_xlsx, "宗地表（Excel）/ The parcel table as Excel", "the workbook"),
+    _TableFile("csv", "text/csv; charset=utf-8", _write_csv, "宗地表（CSV）/ The parcel table as CSV",
+               "the table (UTF-8 with BOM)"),
+)  # fmt: skip
+
+
+def _table_route(kind: _TableFile) -> None:
+    """``GET /parcels.<suffix>``: every parcel that meets the filters of ``GET /parcels``, written by ``kind``."""
+
+    def download(
+        filters: Annotated[ParcelFilters, Depends(parcel_filters)],
+        state: Park,
+        sort: _Sort = "parcel_id",
+        bbox: _Bbox = None,
+        lang: _Lang = "zh",
+    ) -> Response:
+        table = parcel_table(_sorted_rows(state, filters, sort, bbox), lang=lang)
+        title = "宗地表" if lang == "zh" else "parcels"
+        notes = [f"{state.park_id} · {len(table)} {'宗' if lang == 'zh' else 'parcels'}"]
+        body = kind.write(table, title, notes)
+        return _download(body, f"{state.park_id}-{title}.{kind.suffix}", kind.media)
+
+    download.__name__ = f"parcels_{kind.suffix}"
+    download.__doc__ = (
+        "Every parcel that meets the filters of `GET /parcels` (no paging), labelled, with units in the headers."
+    )
+    router.get(
+        f"/parcels.{kind.suffix}",
+        summary=kind.summary,
+        dependencies=[Depends(viewer)],
+        response_class=Response,
+        responses={200: {"content": {kind.media.split(";")[0]: {}}, "description": kind.description}},
+    )(download)
+
+
+for _kind in _TABLE_FILES:
+    _table_route(_kind)
 
 
 Cell = str | float | int | bool | None

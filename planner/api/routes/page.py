@@ -25,12 +25,14 @@ from planner.maps import BASEMAPS, MapData, readiness_map, render_html
 from planner.maps.basemaps import TileSource
 from planner.maps.desk import with_desk
 
-__all__ = ["BASEMAP_TILES_ENV", "router", "serve_local_tiles"]
+__all__ = ["BASEMAP_ENV", "BASEMAP_TILES_ENV", "router", "serve_local_tiles"]
 
 router = APIRouter()
 
 BASEMAP_TILES_ENV = "PLANNER_SERVE_BASEMAP_TILES"
 """Where ``planner serve --tiles`` tells its workers the local basemap is (a tile folder or an MBTiles file)."""
+BASEMAP_ENV = "PLANNER_SERVE_BASEMAP"
+"""The basemap ``planner serve --basemap`` opens the page on when ``?basemap=`` does not say."""
 
 _BASEMAP_PATTERN = f"^({'|'.join(BASEMAPS)})$"
 
@@ -75,6 +77,7 @@ def home(
     """The park's readiness map in ``lang``, opening on ``basemap`` (made once per state of the park)."""
     at = f"park={quote(state.park_id, safe='')}"
     source = _local_tiles(request.app)
+    basemap = basemap or os.environ.get(BASEMAP_ENV) or None
     if basemap == "local" and source is None:
         msg = "`basemap` was 'local' but the server has no local tiles (start it with `planner serve --tiles PATH`)"
         raise ApiError(400, msg, field="basemap")
