@@ -23,8 +23,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.api.auth import find_secret
-from planner.api.deps import Credentials, ParcelFilters, Park, matches, parcel_filters, viewer
+from planner.api.deps import NEED_TOKEN, Credentials, ParcelFilters, Park, matches, parcel_filters, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.api.state import ParkState
 from planner.exchange.sheet import csv_bytes, parcel_table, unwritable, xlsx_bytes
 from planner.maps.desk import STATIC_DIR
@@ -55,7 +56,10 @@ def _sorted_rows(state: ParkState, filters: ParcelFilters, sort: str, bbox: str 
     """The parcels that meet the filters in the order ``sort`` asks (``-``: descending, ties by code)."""
     low, high = filters.min_area_mu, filters.max_area_mu
     if low is not None and high is not None and high < low:
-        msg = f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}"
+        msg = Text(
+            f"`max_area_mu` {high:g} 小于 `min_area_mu` {low:g}",
+            f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}",
+        )
         raise ApiError(400, msg, field="max_area_mu")
     now, found = matches(state, filters, bbox)
     rows = now.parcels.iloc[found]
@@ -155,7 +159,7 @@ def _check_text(sheet: Sheet) -> None:
     for where, text in texts:
         problem = unwritable(text)
         if problem:
-            raise ApiError(422, f"`{where}`: {problem}", field=where.split("[")[0])
+            raise ApiError(422, Text(f"`{where}`：{problem}", f"`{where}`: {problem}"), field=where.split("[")[0])
 
 
 @router.post(
@@ -169,7 +173,8 @@ def sheet_xlsx(sheet: Sheet) -> Response:
     """The table sent, as an Excel workbook named after its title."""
     for k, row in enumerate(sheet.rows):
         if len(row) != len(sheet.columns):
-            msg = f"row {k + 1} has {len(row)} values; `columns` names {len(sheet.columns)}"
+            msg = Text(f"第 {k + 1} 行有 {len(row)} 个值；`columns` 列出 {len(sheet.columns)} 列",
+                       f"row {k + 1} has {len(row)} values; `columns` names {len(sheet.columns)}")  # fmt: skip
             raise ApiError(422, msg, field="rows")
     _check_text(sheet)
     table = pd.DataFrame(sheet.rows, columns=sheet.columns) if sheet.rows else pd.DataFrame(columns=sheet.columns)
@@ -181,6 +186,5 @@ def me(request: Request, credentials: Credentials) -> dict[str, str | bool]:
     """The user and role of the token sent (401 without a known one), and whether it may edit."""
     token = find_secret(request.app.state.tokens, credentials.credentials if credentials else None)
     if token is None:
-        msg = "a token is needed: send `Authorization: Bearer <token>`"
-        raise ApiError(401, msg, field="Authorization", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(401, NEED_TOKEN, field="Authorization", headers={"WWW-Authenticate": "Bearer"})
     return {"user": token.user, "role": token.role, "may_edit": token.may("editor")}

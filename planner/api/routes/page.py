@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from planner import __version__
 from planner.api.deps import Park, readiness_run, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.maps import BASEMAPS, MapData, readiness_map, render_html
 from planner.maps.basemaps import TileSource
 from planner.maps.desk import with_desk
@@ -79,7 +80,10 @@ def home(
     source = _local_tiles(request.app)
     basemap = basemap or os.environ.get(BASEMAP_ENV) or None
     if basemap == "local" and source is None:
-        msg = "`basemap` was 'local' but the server has no local tiles (start it with `planner serve --tiles PATH`)"
+        msg = Text(
+            "`basemap` 为 'local'，但服务没有本地瓦片（以 `planner serve --tiles PATH` 启动）",
+            "`basemap` was 'local' but the server has no local tiles (start it with `planner serve --tiles PATH`)",
+        )
         raise ApiError(400, msg, field="basemap")
 
     def build() -> str:
@@ -108,8 +112,12 @@ def basemap_tile(
     """A tile of the local basemap (``planner serve --tiles``); 404 where the server has none or lacks this tile."""
     source = _local_tiles(request.app)
     if source is None:
-        raise ApiError(404, "the server has no local basemap tiles (start it with `planner serve --tiles PATH`)")
+        msg = Text(
+            "服务没有本地底图瓦片（以 `planner serve --tiles PATH` 启动）",
+            "the server has no local basemap tiles (start it with `planner serve --tiles PATH`)",
+        )
+        raise ApiError(404, msg)
     data = source.tile(z, x, y)
     if data is None:
-        raise ApiError(404, f"no local basemap tile {z}/{x}/{y}")
+        raise ApiError(404, Text(f"没有本地底图瓦片 {z}/{x}/{y}", f"no local basemap tile {z}/{x}/{y}"))
     return Response(data, media_type=source.media_type, headers={"Cache-Control": "public, max-age=86400"})

@@ -40,6 +40,7 @@
     options = options || {};
     var headers = Object.assign({}, options.headers || {});
     if (state.token) { headers.Authorization = "Bearer " + state.token; }
+    headers["Accept-Language"] = en() ? "en" : "zh-CN";  // the API's refusals in the page's language
     return fetch(withPark(path), Object.assign({}, options, {headers: headers}));
   }
   function errorText(body, status) {
