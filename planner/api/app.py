@@ -27,7 +27,7 @@ from planner.api.auth import Token
 from planner.api.docs import add_docs
 from planner.api.errors import ERROR_RESPONSES, add_exception_handlers, error_response
 from planner.api.messages import Text, language_of_scope
-from planner.api.routes import desk, export, idle, infra, page, parcels, plan, siting, stats, tiles
+from planner.api.routes import desk, export, idle, infra, page, parcels, plan, search, siting, stats, tiles
 from planner.api.state import ParkState
 from planner.errors import ConfigError
 from planner.store.base import ParkStore
@@ -44,7 +44,7 @@ _DESCRIPTION = (
     "statistics, networks, siting and exports for Chinese industrial parks. GeoJSON is RFC 7946 (WGS84)."
 )
 _ROUTERS = (desk.router, parcels.router, idle.router, stats.router, infra.router, siting.router, plan.router,
-            export.router, tiles.router, page.router)  # fmt: skip
+            export.router, tiles.router, search.router, page.router)  # fmt: skip
 
 
 class _BodyLimit:

@@ -95,6 +95,7 @@ def home(
                 lang=lang,
                 tiles_url=f"tiles/{{z}}/{{x}}/{{y}}.mvt?{at}",
                 parcel_url=f"parcels/{{id}}?{at}",
+                search_url=f"search?{at}",
                 local_tiles=None if source is None else source.page_tiles("basemap/{z}/{x}/{y}"),
             )
         )
