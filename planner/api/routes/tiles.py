@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 
@@ -27,15 +28,25 @@ MVT_MEDIA = "application/vnd.mapbox-vector-tile"
 router = APIRouter(dependencies=[Depends(viewer)])
 
 
+def eval_classes(state: ParkState) -> pd.Series:
+    """The per-mu class of each producing parcel (by ``parcel_id``), made once per state of the park (tiles, page)."""
+
+    def build() -> pd.Series:
+        parcels = state.current().reset_index(drop=True)
+        if not len(parcels):
+            return pd.Series(dtype=object)
+        classes: pd.Series = evaluate(parcels, state.store.config()).classes["eval_class"]
+        return classes
+
+    return state.cached("eval_class", build)
+
+
 def parcel_tiles(state: ParkState, *, gcj: bool = False) -> ParcelTiles:
     """The park's tiles as it is now (built once per state of the park, with the per-mu classes)."""
 
     def build() -> ParcelTiles:
         parcels = state.current()
-        classes = None
-        if len(parcels):
-            classes = evaluate(parcels.reset_index(drop=True), state.store.config()).classes["eval_class"]
-        return ParcelTiles.from_parcels(parcels, eval_class=classes, gcj=gcj)
+        return ParcelTiles.from_parcels(parcels, eval_class=eval_classes(state) if len(parcels) else None, gcj=gcj)
 
     return state.cached(f"tiles:{'gcj02' if gcj else 'wgs84'}", build)
 
