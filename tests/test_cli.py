@@ -93,6 +93,20 @@ def test_bad_options_are_named(tmp_path, args, message):
     assert not (tmp_path / "x" / "park.gpkg").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--basemap", "bing"], "'bing' is not a basemap; allowed: none, osm, tianditu, tianditu_img, gaode, local"),
+        (["--basemap", "local"], "'local' needs local tiles: give --tiles PATH too"),
+        (["--tiles", "nowhere"], "is neither a tile folder nor an MBTiles file"),
+    ],
+)
+def test_serve_names_a_bad_basemap_option(tmp_path, args, message):  # the options `map` declares, the same way
+    out = run("serve", str(tmp_path / "park.gpkg"), *args)
+    assert out.returncode == 2
+    assert message in " ".join(out.stderr.replace("│", " ").split())
+
+
 @pytest.fixture
 def park_copy(tmp_path, demo_park):
     target = tmp_path / "park.gpkg"

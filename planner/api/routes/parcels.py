@@ -31,6 +31,7 @@ from planner.api.collections import (
 from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, matches, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
+from planner.api.messages import Text
 from planner.api.routes.idle import stage_label
 from planner.api.rows import plain
 from planner.api.state import ParkState
@@ -56,7 +57,9 @@ def _require_parcel(state: ParkState, parcel_id: str) -> gpd.GeoDataFrame:
     """The parcel as stored now (read by its id: the park is not loaded); 404 if there is none."""
     row = state.store.read_parcels(parcel_ids=[parcel_id])
     if row.empty:
-        msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
+        msg = Text(
+            f"园区 {state.park_id!r} 中没有宗地 {parcel_id!r}", f"no parcel {parcel_id!r} in park {state.park_id!r}"
+        )
         raise ApiError(404, msg, field="parcel_id")
     return row.reset_index(drop=True)
 
@@ -83,7 +86,10 @@ def parcels(
     """
     low, high = filters.min_area_mu, filters.max_area_mu
     if low is not None and high is not None and high < low:
-        msg = f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}"
+        msg = Text(
+            f"`max_area_mu` {high:g} 小于 `min_area_mu` {low:g}",
+            f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}",
+        )
         raise ApiError(400, msg, field="max_area_mu")
     if served_by_database(state):
         if "if-none-match" in request.headers:  # else the page's own statement reads the stamp
@@ -144,14 +150,18 @@ def _based_on(if_match: str | None, version: object) -> int:
     if if_match is not None:
         text = if_match.strip().removeprefix("W/").strip('"')
         if not _VERSION.fullmatch(text):
-            msg = f'`If-Match` was {if_match!r}; send the parcel\'s version, e.g. "3"'
+            msg = Text(f'`If-Match` 为 {if_match!r}；请发送宗地的版本号，如 "3"',
+                       f'`If-Match` was {if_match!r}; send the parcel\'s version, e.g. "3"')  # fmt: skip
             raise ApiError(400, msg, field="If-Match")
         version = int(text)
     if version is None:
-        msg = 'send the version the edit is based on: header `If-Match: "<version>"` (the ETag of GET /parcels/{id})'
+        msg = Text(
+            '请发送此次修改所依据的版本：请求头 `If-Match: "<版本>"`（GET /parcels/{id} 的 ETag）',
+            'send the version the edit is based on: header `If-Match: "<version>"` (the ETag of GET /parcels/{id})',
+        )
         raise ApiError(428, msg, field="If-Match")
     if isinstance(version, bool) or not isinstance(version, int):
-        msg = f"`version` must be a whole number, got {version!r}"
+        msg = Text(f"`version` 须为整数，收到 {version!r}", f"`version` must be a whole number, got {version!r}")
         raise ApiError(400, msg, field="version")
     return version
 
@@ -160,10 +170,12 @@ def _check_changes(changes: dict[str, Any]) -> None:
     """Refuse an edit of a column that cannot be edited here, or one that changes nothing."""
     unknown = sorted(set(changes) - _EDITABLE)
     if unknown:
-        msg = f"column(s) {unknown} cannot be edited here; editable: {', '.join(sorted(_EDITABLE))}"
+        editable = ", ".join(sorted(_EDITABLE))
+        msg = Text(f"字段 {unknown} 不能在此修改；可修改：{editable}",
+                   f"column(s) {unknown} cannot be edited here; editable: {editable}")  # fmt: skip
         raise ApiError(400, msg, field=unknown[0])
     if not changes:
-        msg = "the body names no column to change"
+        msg = Text("请求体没有给出要修改的字段", "the body names no column to change")
         raise ApiError(400, msg, field="body")
 
 

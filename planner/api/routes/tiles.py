@@ -15,6 +15,7 @@ from fastapi import Path as PathParam
 from planner.api.collections import collection_etag, not_modified
 from planner.api.deps import Park, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.api.state import ParkState
 from planner.maps.tiles import MAX_ZOOM, ParcelTiles
 from planner.parcels.evaluation import evaluate
@@ -63,7 +64,10 @@ def tile(
     n = 2**z
     for name, value in (("x", x), ("y", y)):
         if value >= n:
-            msg = f"`{name}` was {value}; at zoom {z} it must be 0 … {n - 1}"
+            msg = Text(
+                f"`{name}` 为 {value}；第 {z} 级须为 0 … {n - 1}",
+                f"`{name}` was {value}; at zoom {z} it must be 0 … {n - 1}",
+            )
             raise ApiError(400, msg, field=name)
     etag = collection_etag(state)
     headers = {"Cache-Control": "no-cache", "ETag": etag}  # edits must show at once: the browser asks each time
