@@ -48,7 +48,8 @@ SHAPEFILE_FIELDS: dict[str, str] = {
     "disposal_stage": "处置阶段", "idle_notice_date": "调查通知日", "idle_determined_date": "闲置认定日",
     "disposal": "处置方式", "disposal_date": "处置决定日", "restart_date": "重新动工日",
     "temporary_use_until": "临时使用至", "idle_fee_paid_wan": "已缴费万元",
-    "floor_area_m2": "建筑面积m2", "footprint_m2": "基底面积m2", "output_wan": "产值万元", "tax_wan": "税收万元",
+    "floor_area_m2": "建筑面积m2", "footprint_m2": "基底面积m2", "admin_share_pct": "行政生活%",
+    "green_ratio_pct": "绿地率%", "output_wan": "产值万元", "tax_wan": "税收万元",
     "energy_tce": "能耗吨标煤", "power_kva": "负荷kVA", "water_m3d": "日用水m3",
 }
 # fmt: on
