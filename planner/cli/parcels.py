@@ -21,6 +21,7 @@ from planner.cli.common import (
     AsOfOption,
     LangOption,
     ParkArg,
+    check_outputs,
     console,
     err_console,
     fail,
@@ -32,10 +33,11 @@ from planner.cli.common import (
     print_written,
     tr,
 )
+from planner.cli.sheets import ready_xlsx, write_sheets
 from planner.config import ParkConfig
 from planner.errors import PlannerError
 from planner.exchange.export import write_geojson
-from planner.exchange.table_csv import write_table_csv
+from planner.exchange.table_csv import SheetSpec, write_table_csv
 from planner.parcels.evaluation import EvaluationResult, consistency_checks, evaluate
 from planner.parcels.indicators import FIGURES, INDICATORS, NATIONAL_2019, NATIONAL_2019_LABEL, explain
 from planner.parcels.query import filter_parcels
@@ -118,6 +120,9 @@ def idle(
         Path | None, typer.Option("--geojson", help="另存 GeoJSON（WGS84）/ Also write RFC 7946 GeoJSON.")
     ] = None,
     by: Annotated[str, typer.Option("--by", help="操作人 / Who runs it (kept in the history).")] = "planner idle",
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="结果另存 Excel / Write the result as an Excel workbook.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """认定闲置土地（2012年《闲置土地处置办法》）并写回宗地图层。
@@ -125,6 +130,7 @@ def idle(
     Classify idle land under the 2012 rules and write the idle columns back.
     """
     language = language_of(lang)
+    check_outputs(language, csv, geojson, xlsx)
     day = parse_day(as_of)
     store = open_park(park, language)
     try:
@@ -150,7 +156,10 @@ def idle(
         write_table_csv(rows, csv, lang=language)
     if geojson:
         write_geojson(result.to_geoframe(parcels, language), geojson)
-    print_written(language, csv, geojson)
+    if xlsx:
+        title = tr(language, f"闲置土地（截至 {day}）", f"idle land as of {day}")
+        write_sheets([SheetSpec(title, rows)], xlsx, language)
+    print_written(language, csv, geojson, xlsx)
 
 
 def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
@@ -201,6 +210,9 @@ def ready(
     status: Annotated[
         str | None, typer.Option("--status", help="供地状态，如 reserved / Supply status, e.g. reserved.")
     ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="结果另存 Excel / Write the result as an Excel workbook.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """列出熟地（七通一平均满足）。
@@ -214,6 +226,7 @@ def ready(
     if min_mu < 0 or (max_mu is not None and max_mu < min_mu):
         msg = f"the range {min_mu}–{max_mu} mu is empty or negative"
         raise typer.BadParameter(msg, param_hint="--min-mu/--max-mu")
+    check_outputs(language, xlsx)
     store = open_park(park, language)
     parcels = store.read_parcels()
     state = freshness(store, "readiness")
@@ -243,6 +256,9 @@ def ready(
             f"{len(rows)} parcels, {rows['area_mu'].sum():,.1f} mu",
         )
     )
+    if xlsx:
+        ready_xlsx(rows, xlsx, language, title=tr(language, f"熟地 ≥ {min_mu:g} 亩", f"ready land ≥ {min_mu:g} mu"))
+        print_written(language, xlsx)
 
 
 def stats(
@@ -268,6 +284,9 @@ def stats(
             help="列出每项指标的公式、分子分母数值与依据 / Show each indicator's formula, figures and source.",
         ),
     ] = False,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="结果另存 Excel / Write the result as an Excel workbook.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """园区土地集约利用指标、亩均效益评价与数据一致性检查。
@@ -275,6 +294,7 @@ def stats(
     Park land indicators, the per-mu evaluation and consistency checks.
     """
     language = language_of(lang)
+    check_outputs(language, csv, json_file, evaluation, xlsx)
     store = open_park(park, language)
     parcels = store.read_parcels()
     config = store.config()
@@ -304,7 +324,13 @@ def stats(
         json_file.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     if evaluation:
         write_table_csv(evaluated.to_frame(language), evaluation, lang=language)
-    print_written(language, csv, json_file, evaluation)
+    if xlsx:
+        sheets = [
+            SheetSpec(tr(language, "土地集约利用指标", "land indicators"), indicators.table, _indicator_headers()),
+            SheetSpec(tr(language, "亩均效益评价", "per-mu evaluation"), evaluated.to_frame(language)),
+        ]
+        write_sheets(sheets, xlsx, language)
+    print_written(language, csv, json_file, evaluation, xlsx)
 
 
 def _indicator_headers() -> dict[str, tuple[str, str]]:
