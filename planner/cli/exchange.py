@@ -30,8 +30,8 @@ _Layer = Annotated[
     str | None,
     typer.Option(
         "--layer",
-        help="目标图层 / Target layer: parcels, roads, water, drainage, power, telecom, gas, heat, sources "
-        "(default: from the data).",
+        help="目标图层 / Target layer: parcels, roads, water, drainage, power, telecom, gas, heat, sources, "
+        "boundary (园区四至) (default: from the data).",
     ),
 ]
 _SourceLayer = Annotated[

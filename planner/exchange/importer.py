@@ -67,6 +67,7 @@ _ATTEMPTS = 3
 LAYER_NAMES: dict[str, str] = {
     "parcels": "parcels",
     "sources": "sources",
+    "boundary": "boundary",
     **{net: f"{net}_lines" for net in NETWORKS},
     "roads": "road_lines",
     **{f"{net}_lines": f"{net}_lines" for net in NETWORKS},
@@ -146,7 +147,7 @@ def target_layer(name: str) -> str:
     try:
         return LAYER_NAMES[name]
     except KeyError:
-        allowed = "parcels, roads, " + ", ".join(n for n in NETWORKS if n != "road") + ", sources"
+        allowed = "parcels, roads, " + ", ".join(n for n in NETWORKS if n != "road") + ", sources, boundary"
         msg = f"`layer` was {name!r} but is expected to be one of {allowed}"
         raise ValueError(msg) from None
 
@@ -167,7 +168,8 @@ def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOpti
         GeoJSON, GeoPackage, Shapefile, FlatGeobuf, OSM (.osm/.pbf) or boundary-coordinate TXT.
     layer
         Target layer: ``parcels``, ``roads`` (or any network: ``water``, ``power``, …),
-        ``sources``. By default from the data: polygons are parcels, points sources, an
+        ``sources``, ``boundary`` (the park boundary, 园区四至: polygons). By default from
+        the data: polygons are parcels, points sources, an
         OSM file fills every layer it has data for.
     source_layer
         The layer of a GeoPackage file to read.
@@ -365,6 +367,8 @@ class _Import:
         frame, found = apply_mapping(frame, spec.fields, self.mapping, what=what_of(name))
         self.problems += found
         frame = self._without_unusable(name, frame, unreadable)
+        if name == "boundary" and "boundary_id" not in frame.columns:  # a boundary file seldom numbers its parts
+            frame["boundary_id"] = [f"boundary-{k + 1}" for k in range(len(frame))]
         frame, found = settle_ids(
             frame, spec.id_column, options.get("make_ids"), lines=name.endswith("_lines"), file=f"file {path.name!r}"
         )
