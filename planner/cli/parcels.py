@@ -42,7 +42,15 @@ from planner.parcels.evaluation import EvaluationResult, consistency_checks, eva
 from planner.parcels.indicators import FIGURES, INDICATORS, NATIONAL_2019, NATIONAL_2019_LABEL, explain
 from planner.parcels.query import filter_parcels
 from planner.store import ParkStore
-from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, DISPOSAL_STAGES, EVAL_CLASSES, IDLE_RULES, STATUSES
+from planner.vocab import (
+    CHECKLIST_ITEMS,
+    DELAY_CAUSES,
+    DISPOSAL_STAGES,
+    EVAL_CLASSES,
+    IDLE_RULES,
+    ROAD_CLASSES,
+    STATUSES,
+)
 
 __all__ = ["idle", "readiness", "ready", "stats"]
 
@@ -50,17 +58,26 @@ __all__ = ["idle", "readiness", "ready", "stats"]
 def readiness(
     park: ParkArg,
     by: Annotated[str, typer.Option("--by", help="操作人 / Who runs it (kept in the history).")] = "planner readiness",
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="以 JSON 输出结果与推断的出入口 / Print the result and inferred gateways as JSON."),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """按路网、管网与高程计算七通一平（熟地/生地）并写回宗地图层。
 
-    Compute 七通一平 readiness from the networks and the DEM and write it back.
+    Compute 七通一平 readiness from the networks and the DEM and write it back. Where the road
+    network declares no gateway, gateways are inferred where the main roads cross the park
+    boundary (imported with --layer boundary, else the parcels' concave hull) and listed.
     """
     language = language_of(lang)
     store = open_park(park, language)
     run = _update_readiness(store, by, language)
     config = store.config()
     parcels = store.read_parcels()
+    if as_json:
+        typer.echo(json.dumps(_readiness_json(run, parcels, store.crs), ensure_ascii=False, indent=2))
+        return
     table = Table(title=tr(language, "七通一平（按园区清单）", "Readiness by checklist item"))
     for zh, en in (
         ("项目", "item"),
@@ -94,7 +111,51 @@ def readiness(
                     f"  {row['name']} ({sid}): {tr(language, '负荷', 'load')} {row['load']:,.0f} / "
                     f"{row['capacity']:,.0f}, {tr(language, '剩余', 'left')} {row['remaining']:,.0f}"
                 )
+    _print_gateways(run, language)
     print_problems(run.problems, language)
+
+
+def _print_gateways(run: ReadinessRun, language: str) -> None:
+    """The road gateways inferred on the park boundary, with their roads."""
+    if run.gateways is None or not len(run.gateways):
+        return
+    table = Table(title=tr(language, "推断的道路出入口（未登记出入口）", "Road gateways inferred (none declared)"))
+    for zh, en in (("编号", "id"), ("道路", "roads"), ("等级", "class"), ("线路", "lines")):
+        table.add_column(tr(language, zh, en))
+    for sid, roads, klass, lines in run.gateways[["source_id", "roads", "road_class", "line_ids"]].itertuples(
+        index=False
+    ):
+        label = ROAD_CLASSES[klass][0 if language == "zh" else 1] if isinstance(klass, str) else ""
+        table.add_row(str(sid), str(roads), label, str(lines))
+    console.print(table)
+
+
+def _readiness_json(run: ReadinessRun, parcels: pd.DataFrame, crs: object) -> dict:
+    """The readiness run as JSON: ready land, each inferred gateway (lon/lat) with its roads, and the problems."""
+    ready = parcels[parcels["ready"].fillna(False).astype(bool)]
+    gateways = []
+    if run.gateways is not None and len(run.gateways):
+        lonlat = run.gateways.to_crs(4326)
+        for row, point in zip(run.gateways.itertuples(index=False), lonlat.geometry, strict=True):
+            gateways.append(
+                {
+                    "source_id": row.source_id,
+                    "name": row.name,
+                    "roads": row.roads.split("、"),
+                    "line_ids": row.line_ids.split(", "),
+                    "road_class": row.road_class,
+                    "inferred": True,
+                    "lon": round(point.x, 7),
+                    "lat": round(point.y, 7),
+                }
+            )
+    return {
+        "parcels": len(parcels),
+        "ready_parcels": len(ready),
+        "ready_area_mu": round(float(ready["area_mu"].sum()), 4),
+        "gateways": gateways,
+        "problems": [p.as_dict() for p in run.problems],
+    }
 
 
 def _update_readiness(store: ParkStore, by: str, language: str) -> ReadinessRun:

@@ -44,6 +44,7 @@ FORMATS = {
     ".osm": "OSM",
     ".pbf": "OSM",
     ".txt": "TXT",
+    ".dxf": "DXF",
 }
 """File formats by suffix."""
 

@@ -28,7 +28,7 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
-from planner.vocab import CAPACITY_COLUMN, NETWORKS
+from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
 
@@ -269,7 +269,8 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
                 "warning",
                 None,
                 None,
-                f"the {name} network ({NETWORKS[name][0]}) has no live source: nothing it reaches is connected",
+                f"the {name} network ({NETWORKS[name][0]}) has no live source: nothing it reaches is connected; "
+                + _how_to_add_source(name),
                 feature=f"{name} network",
             )
         )
@@ -303,6 +304,18 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
             "pos_m": shapely.line_locate_point(geoms, points[keep]),
             "offset_m": offset[keep],
         }
+    )
+
+
+def _how_to_add_source(network: str) -> str:
+    """The command that adds a source to ``network`` (for roads, also the boundary that lets gateways be inferred)."""
+    kind = next(k for k, n in NETWORK_OF_KIND.items() if n == network)
+    add = f"add one with `planner import PARK sources.geojson --layer sources` (network {network}, kind {kind})"
+    if network != "road":
+        return add
+    return (
+        f"{add}, or import the park boundary with `planner import PARK boundary.geojson --layer boundary` and run "
+        "`planner readiness` again: gateways are then inferred where the main roads cross it"
     )
 
 

@@ -213,7 +213,7 @@ def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
     )
 
 
-_ADDED_LAYERS = ("factories",)
+_ADDED_LAYERS = ("factories", "boundary")
 """Layers added after the first release: a park without them is upgraded when opened."""
 
 
