@@ -41,7 +41,7 @@ from planner.parcels.boundary import park_boundary
 from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.indicators import park_indicators
-from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness
+from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness, readiness_kept
 from planner.store import ParkStore, WriteReport
 from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
 
@@ -331,14 +331,24 @@ def readiness_of(
         coverage[net] = network.coverage
         tables[net] = network.coverage.table
     step("readiness")
-    result = compute_readiness(
-        inputs.parcels,
-        config,
-        tables,
-        inputs.terrain,
-        dem_date=inputs.dem_date,
-        leveled_on=inputs.leveled_on,
-    )
+    if graphs is None:
+        result = compute_readiness(
+            inputs.parcels, config, tables, inputs.terrain, dem_date=inputs.dem_date, leveled_on=inputs.leveled_on
+        )
+    else:  # worked out again only for the rows whose inputs changed since the last run with these graphs
+        tagged = {
+            net: None if table is None else (table, coverage[net].serial, coverage[net].since)
+            for net, table in tables.items()
+        }
+        result, graphs.readiness = readiness_kept(
+            graphs.readiness,
+            inputs.parcels,
+            config,
+            tagged,
+            inputs.terrain,
+            dem_date=inputs.dem_date,
+            leveled_on=inputs.leveled_on,
+        )
     return ReadinessRun(result, coverage, problems, gateways=inputs.gateways)
 
 
@@ -364,12 +374,30 @@ def update_readiness(
     if write:
         parcels = inputs.parcels
         table = run.readiness.table.reindex(parcels["parcel_id"])
+        changed = np.zeros(len(parcels), dtype=bool)
         for column in READINESS_COLUMNS:
+            changed |= _differs(parcels[column], table[column])
             parcels[column] = table[column].to_numpy()
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
         metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at}
-        run.report = store.write_parcels(parcels, by=by, metadata=metadata)
+        # only the rows whose derived columns changed: the others are stored as they would be written
+        if changed.any():
+            run.report = store.write_parcels(parcels[changed], by=by, metadata=metadata)
+        else:
+            store.set_metadata(metadata, by=by)
+            run.report = WriteReport("parcels")
+        run.report.unchanged += int((~changed).sum())
     return run
+
+
+def _differs(stored: pd.Series, new: pd.Series) -> np.ndarray:
+    """Element-wise "not the same value" (two missing values are the same), as the store compares rows."""
+    a_na, b_na = stored.isna().to_numpy(dtype=bool), new.isna().to_numpy(dtype=bool)
+    out: np.ndarray = a_na != b_na
+    both = ~a_na & ~b_na
+    if both.any():
+        out[both] = stored.to_numpy(dtype=object)[both] != new.to_numpy(dtype=object)[both]
+    return out
 
 
 def _declared_true_since(store: ParkStore, column: str) -> pd.Series:
