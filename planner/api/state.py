@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from planner.api.rows import Rows
+from planner.api.tilecache import TileCache
 from planner.parcels.query import FilterColumns
 from planner.store.base import ParkStore
 
@@ -47,6 +48,8 @@ class ParkState:
     reloads: int = 0
     kept: Snapshot | None = None
     """What :meth:`snapshot` made of :attr:`parcels`."""
+    tiles: TileCache = field(default_factory=TileCache)
+    """The vector tiles cut so far, by (z, x, y, shift, change stamp)."""
 
     def __post_init__(self) -> None:
         self.park_id = self.park_id or self.store.config().park_id
