@@ -117,8 +117,21 @@ class ParkState:
             merged = pd.concat([kept, self._prepare(fresh)]) if len(fresh) else kept
             self.parcels = gpd.GeoDataFrame(merged.sort_index(), geometry="geometry", crs=parcels.crs)
         if len(parcels_changed) or others:
-            self.derived.clear()
+            self._follow([str(i) for i in parcels_changed])
         self.stamp = newest
+
+    def _follow(self, changed: list[str]) -> None:
+        """Drop what was derived of the earlier state, but for the values that follow edits themselves.
+
+        A value with a ``refresh(parcels, changed_ids)`` method (the tile index) is given the parcels now
+        and the ids that changed, and kept if it says it is current again.
+        """
+        following = {k: v for k, v in self.derived.items() if callable(getattr(v, "refresh", None))}
+        self.derived.clear()
+        assert self.parcels is not None
+        for key, value in following.items():
+            if value.refresh(self.parcels, changed):
+                self.derived[key] = value
 
     @staticmethod
     def _prepare(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

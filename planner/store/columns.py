@@ -101,4 +101,3 @@ def _geopackage(store: GeoPackageStore, names: list[str], bounds: bool) -> tuple
         raise StoreError(msg) from None
     rows.sort(key=lambda r: r[0])  # parcel_id by code point, as Python and PostGIS (COLLATE "C") sort
     return int(stamp), rows
-

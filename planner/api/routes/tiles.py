@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
+import geopandas as gpd
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 
@@ -22,27 +24,65 @@ from planner.api.state import ParkState
 from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.tiles import MAX_ZOOM, ParcelTiles
 from planner.parcels.evaluation import evaluate
+from planner.store.base import ParkStore
 from planner.store.postgis import PostGISStore
 
-__all__ = ["MVT_MEDIA", "parcel_tiles", "router", "tile_source"]
+__all__ = ["MVT_MEDIA", "ParkTiles", "parcel_tiles", "router", "tile_source"]
 
 MVT_MEDIA = "application/vnd.mapbox-vector-tile"
 
 router = APIRouter(dependencies=[Depends(viewer)])
 
 
+class ParkTiles(ParcelTiles):
+    """The encoder's tiles of a park held by the server, following its edits (see :meth:`refresh`)."""
+
+    store: ParkStore
+    gcj: bool
+    classes: pd.Series
+
+    @classmethod
+    def of(cls, store: ParkStore, parcels: gpd.GeoDataFrame, *, gcj: bool = False) -> ParkTiles:
+        """The tiles of ``parcels`` (the park as stored now), with their per-mu classes."""
+        classes = _classes(store, parcels)
+        tiles = cls.from_parcels(parcels, eval_class=classes, gcj=gcj)
+        tiles.store, tiles.gcj, tiles.classes = store, gcj, classes
+        return tiles
+
+    def refresh(self, parcels: gpd.GeoDataFrame, changed: list[str]) -> bool:
+        """Follow a change of the park: the parcels changed, and those whose per-mu class changed with it.
+
+        The classes are worked out again for the whole park (a rank quota, the park's thresholds, may move
+        any parcel's); only the entries of the parcels whose shape or properties changed are replaced.
+        """
+        classes = _classes(self.store, parcels)
+        old = self.classes.reindex(parcels.index)
+        new = classes.reindex(parcels.index)
+        moved = parcels.index[~((old == new) | (old.isna() & new.isna())).to_numpy(dtype=bool)]
+        ids = set(changed) | set(moved)
+        present = [i for i in parcels.index if i in ids]
+        gone = [i for i in changed if i not in parcels.index]
+        self.update(parcels.loc[present], removed=gone, eval_class=classes, gcj=self.gcj)
+        self.classes = classes
+        return True
+
+
+def _classes(store: ParkStore, parcels: gpd.GeoDataFrame) -> pd.Series:
+    """The per-mu class of each evaluated parcel, by ``parcel_id``."""
+    if not len(parcels):
+        return pd.Series(dtype=object)
+    classes: pd.Series = evaluate(parcels.reset_index(drop=True), store.config()).classes["eval_class"]
+    return classes.astype(object)
+
+
 def parcel_tiles(state: ParkState, *, gcj: bool = False, synced: bool = False) -> ParcelTiles:
-    """The park's tiles as it is now (built once per state of the park, with the per-mu classes).
+    """The park's tiles as it is now (built once, then following the park's edits, with the per-mu classes).
 
     ``synced``: the caller has just read the change stamp for this request.
     """
 
     def build() -> ParcelTiles:
-        parcels = state.current()
-        classes = None
-        if len(parcels):
-            classes = evaluate(parcels.reset_index(drop=True), state.store.config()).classes["eval_class"]
-        return ParcelTiles.from_parcels(parcels, eval_class=classes, gcj=gcj)
+        return ParkTiles.of(state.store, state.current(), gcj=gcj)
 
     return state.cached(f"tiles:{'gcj02' if gcj else 'wgs84'}", build, synced=synced)
 
