@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from planner.api.rows import Rows
+from planner.api.tilecache import TileCache
 from planner.parcels.query import FilterColumns
 from planner.store.base import ParkStore
 
@@ -47,6 +48,8 @@ class ParkState:
     reloads: int = 0
     kept: Snapshot | None = None
     """What :meth:`snapshot` made of :attr:`parcels`."""
+    tiles: TileCache = field(default_factory=TileCache)
+    """The vector tiles cut so far, by (z, x, y, shift, change stamp)."""
 
     def __post_init__(self) -> None:
         self.park_id = self.park_id or self.store.config().park_id
@@ -114,8 +117,21 @@ class ParkState:
             merged = pd.concat([kept, self._prepare(fresh)]) if len(fresh) else kept
             self.parcels = gpd.GeoDataFrame(merged.sort_index(), geometry="geometry", crs=parcels.crs)
         if len(parcels_changed) or others:
-            self.derived.clear()
+            self._follow([str(i) for i in parcels_changed])
         self.stamp = newest
+
+    def _follow(self, changed: list[str]) -> None:
+        """Drop what was derived of the earlier state, but for the values that follow edits themselves.
+
+        A value with a ``refresh(parcels, changed_ids)`` method (the tile index) is given the parcels now
+        and the ids that changed, and kept if it says it is current again.
+        """
+        following = {k: v for k, v in self.derived.items() if callable(getattr(v, "refresh", None))}
+        self.derived.clear()
+        assert self.parcels is not None
+        for key, value in following.items():
+            if value.refresh(self.parcels, changed):
+                self.derived[key] = value
 
     @staticmethod
     def _prepare(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -25,13 +25,15 @@ from planner.store.failures import plainly, why_unwritable
 __all__ = ["export", "import_"]
 
 # the options of `planner import`
-_File = Annotated[Path, typer.Argument(help="要导入的文件 / The file to import (GeoJSON, GPKG, SHP, FGB, OSM, TXT).")]
+_File = Annotated[
+    Path, typer.Argument(help="要导入的文件 / The file to import (GeoJSON, GPKG, SHP, FGB, OSM, TXT, DXF).")
+]
 _Layer = Annotated[
     str | None,
     typer.Option(
         "--layer",
-        help="目标图层 / Target layer: parcels, roads, water, drainage, power, telecom, gas, heat, sources "
-        "(default: from the data).",
+        help="目标图层 / Target layer: parcels, roads, water, drainage, power, telecom, gas, heat, sources, "
+        "boundary (园区四至) (default: from the data).",
     ),
 ]
 _SourceLayer = Annotated[
@@ -39,7 +41,11 @@ _SourceLayer = Annotated[
 ]
 _ImportCrs = Annotated[
     str | None,
-    typer.Option("--crs", help="文件坐标系，如 4490、4527 / The file's CRS (overrides .prj), e.g. 4490, 4527."),
+    typer.Option(
+        "--crs",
+        help="文件坐标系，如 4490、4527；DXF 为3度带带号或其EPSG / The file's CRS (overrides .prj), e.g. 4490, 4527; "
+        "for a DXF the 3-degree Gauss–Krüger zone (39) or its EPSG code.",
+    ),
 ]
 _Encoding = Annotated[
     str | None, typer.Option("--encoding", help="文本编码 gbk 或 utf-8 / Text encoding of SHP or TXT (gbk, utf-8).")
@@ -104,6 +110,17 @@ _Strict = Annotated[
         "--strict",
         help="全部或全不：任一要素无法导入即拒绝整个文件 / All or nothing: refuse the whole file if any feature "
         "cannot be imported (by default it is left out and listed, and the rest goes in).",
+    ),
+]
+_CadLayer = Annotated[
+    str | None,
+    typer.Option("--cad-layer", help="DXF 中读取的 CAD 图层 / The CAD layer of a DXF drawing to read (e.g. 宗地)."),
+]
+_IdFromText = Annotated[
+    bool,
+    typer.Option(
+        "--id-from-text",
+        help="以多边形内的文字（TEXT/MTEXT）为宗地编号 / A DXF parcel's id is the text inside its polygon.",
     ),
 ]
 _Report = Annotated[Path | None, typer.Option("--report", help="问题清单另存 CSV / Write every problem found as CSV.")]
@@ -179,6 +196,8 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     strict: _Strict = False,
     land_use_codes: _LandUseCodes = "auto",
     make_ids: _MakeIds = None,
+    cad_layer: _CadLayer = None,
+    id_from_text: _IdFromText = False,
     report: _Report = None,
     by: _ImportBy = "planner import",
     lang: LangOption = None,
@@ -216,6 +235,8 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
             strict=strict,
             land_use_codes=land_use_codes,
             make_ids=make_ids,
+            cad_layer=cad_layer,
+            id_from_text=id_from_text,
         )
     except ValidationError as exc:
         _refuse(exc, file, report, language)

@@ -2,7 +2,8 @@
 
 - ``geojson``: WGS84 lon/lat, right-hand rule, no ``crs`` member, the schema's column names;
 - ``gpkg``: CGCS2000, geographic (EPSG:4490) or Gauss–Krüger with zone prefix
-  (EPSG:4513–4533), columns titled with their Chinese labels and units (``宗地面积（亩）``);
+  (EPSG:4513–4533), columns titled with their Chinese labels and units (``宗地面积（亩）``), field
+  domains, Date fields and QGIS default styles, as GeoPackage 1.3 (:mod:`planner.exchange.gpkg_write`);
 - ``shp``: the same CRS choice, GB18030 text (GBK-compatible) with a ``.cpg``, short Chinese column names
   with units from a documented table (at most 10 bytes: :mod:`planner.exchange.shp_fields`), dates as
   dates, and by default labels and rounded numbers for the bureau (:mod:`planner.exchange.shp_write`);
@@ -34,6 +35,7 @@ from planner.config import ParkConfig
 from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
 from planner.errors import FilterError, StaleResultError, StoreError
 from planner.exchange.csv_write import write_csv
+from planner.exchange.gpkg_write import write_geopackage
 from planner.exchange.mapping import SHAPEFILE_ENCODING
 from planner.exchange.readers import is_park_store
 from planner.exchange.shp_write import LABELS, write_shapefile
@@ -146,7 +148,8 @@ def export_parcels(
     try:
         if land_use_codes == "gb21010":
             parcels, note = _in_gb21010(parcels)
-        report = _export(store, config, parcels, fmt, work / out.name, crs=crs, produced_on=produced_on, labels=labels)
+        options = {"crs": crs, "labels": labels, "land_use_codes": land_use_codes}
+        report = _export(config, parcels, fmt, work / out.name, produced_on=produced_on, **options)
         if land_use_codes == "gb21010":
             report.notes.insert(0, note)
         _remove(out)
@@ -210,7 +213,6 @@ def _refuse_park_store(store: ParkStore, out: Path) -> None:
 
 
 def _export(
-    store: ParkStore,
     config: ParkConfig,
     parcels: gpd.GeoDataFrame,
     fmt: str,
@@ -219,6 +221,7 @@ def _export(
     crs: str,
     produced_on: date | None,
     labels: str = "zh",
+    land_use_codes: str = "2023",
 ) -> ExportReport:
     frame = parcels[[*export_columns(), "geometry"]].reset_index(drop=True)
     zone, _ = zone_of_epsg(config.crs_epsg)
@@ -234,6 +237,9 @@ def _export(
         return ExportReport(out, len(frame), f"EPSG:{gk_epsg(zone=zone, prefixed=True)}", notes)
     epsg = CGCS2000 if crs == "4490" else gk_epsg(zone=zone, prefixed=True)
     frame = frame.to_crs(epsg)
+    if fmt == "gpkg":
+        write_geopackage(frame, out, land_use=land_use_codes)
+        return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
     by_name = {f.name: f for f in FIELDS}
     for column in frame.columns:
         f = by_name.get(column)
@@ -243,10 +249,6 @@ def _export(
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
         elif f.kind == "int":
             frame[column] = frame[column].astype("float64")
-    if fmt == "gpkg":
-        names = {c: by_name[c].label("zh") for c in export_columns()}
-        pyogrio.write_dataframe(frame.rename(columns=names), out, layer="宗地", driver="GPKG")
-        return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
     for column in export_columns():
         if by_name[column].kind != "str":
             continue

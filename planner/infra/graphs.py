@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +37,7 @@ from planner.infra.network import SNAP_M, Network, build_network, source_distanc
 from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
 from planner.vocab import CAPACITY_COLUMN
 
-__all__ = ["GraphCache", "KeptNetwork", "network_fingerprint", "shape_hashes"]
+__all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "shape_hashes"]
 
 
 def _frame_digest(frame: pd.DataFrame, columns: list[str], digest: hashlib.blake2b) -> None:
@@ -87,8 +88,26 @@ class KeptNetwork:
     network: Network | None
     distances: tuple[np.ndarray, np.ndarray] | None = None
     taps: dict[float, _Taps] = field(default_factory=dict)
-    coverage: tuple[str, Coverage] | None = None
-    """The last coverage, under a key of all else it depends on (:mod:`planner.infra.park`)."""
+    served: Served | None = None
+    """The last coverage and what it was made from (:mod:`planner.infra.park`)."""
+
+
+@dataclass
+class Served:
+    """A network's last coverage and its inputs row by row, from which the next is worked out for the rows that changed.
+
+    ``key``: all that applies to every row alike (graph, settings, power factor); ``ids``:
+    the parcels in their order; ``need``, ``expected``, ``consuming``: each parcel's demand
+    as declared and by default, and whether it draws already; ``loads``: each source's load.
+    """
+
+    key: str
+    ids: np.ndarray
+    need: np.ndarray
+    expected: np.ndarray
+    consuming: np.ndarray
+    loads: np.ndarray
+    coverage: Coverage | None = None
 
 
 class GraphCache:
@@ -102,10 +121,15 @@ class GraphCache:
         self._kept: dict[str, KeptNetwork] = {}
         self.builds: Counter[str] = Counter()
         self.tapped: Counter[str] = Counter()
+        self.readiness: Any = None
+        """What :mod:`planner.analysis` keeps of the last readiness worked out with these graphs."""
+        self.fresh: dict[str, np.ndarray | None] = {}
+        """Per network, the rows (positions) its last :meth:`taps` tapped anew (None: every row, or a new table)."""
 
     def clear(self) -> None:
         """Forget every network."""
         self._kept.clear()
+        self.readiness = None
 
     def network(
         self,
@@ -134,18 +158,16 @@ class GraphCache:
         kept = self._kept.get(name)
         return kept is None or kept.fingerprint != fingerprint
 
-    def coverage(self, name: str, key: str) -> Coverage | None:
-        """The kept coverage of network ``name``, if it was made under ``key`` (and the taps have not changed)."""
+    def served(self, name: str) -> Served | None:
+        """The last coverage of network ``name`` and its inputs, if kept."""
         kept = self._kept.get(name)
-        if kept is None or kept.coverage is None or kept.coverage[0] != key:
-            return None
-        return kept.coverage[1]
+        return None if kept is None else kept.served
 
-    def keep_coverage(self, name: str, key: str, coverage: Coverage) -> None:
-        """Keep the coverage of network ``name`` made under ``key``."""
+    def keep_served(self, name: str, served: Served) -> None:
+        """Keep the last coverage of network ``name`` and its inputs."""
         kept = self._kept.get(name)
         if kept is not None:
-            kept.coverage = (key, coverage)
+            kept.served = served
 
     def has_taps(self, name: str, service_distance_m: float) -> bool:
         """Whether taps of network ``name`` at this service distance are kept (a run may then tap only some)."""
@@ -197,6 +219,7 @@ class GraphCache:
         ids = pd.Index(p["parcel_id"].to_numpy())
         hashes = shape_hashes(p.geometry.to_numpy()) if hashes is None else hashes
         before = kept.taps.get(service_distance_m)
+        self.fresh[name] = None
         if before is None or not ids.is_unique:
             fresh = np.arange(len(p))
             table = None
@@ -206,7 +229,7 @@ class GraphCache:
             same[same] = before.shapes[at[same]] == hashes[same]
             fresh = np.flatnonzero(~same)
             table = before.table.iloc[np.where(same, at, 0)].reset_index(drop=True)
-        if len(fresh):
+        if len(fresh) or table is None:  # a park without parcels (roads imported first) gets an empty table
             self.tapped[name] += len(fresh)
             part = p.iloc[fresh]
             part_shapes = shapes if shapes is not None and len(fresh) == len(p) else parcel_shapes(part)
@@ -227,6 +250,8 @@ class GraphCache:
                     merged[column] = pd.Series(values, dtype=table[column].dtype)
                 table = pd.DataFrame(merged)
         assert table is not None
+        if before is not None and ids.is_unique and before.ids.equals(ids):
+            self.fresh[name] = fresh  # the same parcels in the same order: the other rows are the kept ones
         if ids.is_unique:
             kept.taps = {service_distance_m: _Taps(ids, hashes, table)}
         return table

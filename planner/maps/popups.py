@@ -13,6 +13,7 @@ import pandas as pd
 
 from planner.codes import land_use_codes
 from planner.maps.reasons import REASONS
+from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
 from planner.vocab import CHECKLIST_ITEMS, DISPOSAL_STAGES, EVAL_CLASSES, IDLE_RULES, STATUSES
 
 __all__ = ["POPUP_JS", "TILES_JS", "fmt", "page_dictionary", "parcel_properties"]
@@ -103,13 +104,6 @@ window.plannerPopup = function (q) {
   if (q.ec) { rows.push(row(['亩均评价', 'per-mu class'], two(D.classes[q.ec]))); }
   return '<div class="planner-popup"><b>' + esc(q.p) + '</b> ' + esc(q.n || '') + '<table>' + rows.join('') + '</table></div>';
 };
-"""
-"""Builds a parcel's popup from :func:`parcel_properties` (both languages; the page shows one)."""
-
-TILES_JS = """
-// VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 no longer has; 1.9 keeps the map from
-// handling a click on a canvas by itself (the canvas is marked _leaflet_disable_events), so nothing is needed
-if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function () {}; }
 window.plannerFeatureQuery = function (f, tile) {
   var D = window.plannerDict, given = function (v) { return v === undefined ? null : v; };
   var it = D.checklist.map(function (item) {
@@ -126,6 +120,21 @@ window.plannerFeatureQuery = function (f, tile) {
     idle: f.idle_rule ? [f.idle_rule, given(f.idle_since), round(f.idle_fee_wan, 1), given(f.reclaim_from)] : null,
     ec: (tile && tile.eval_class) || null, ds: given(f.disposal_stage)};
 };
+window.plannerReadinessColor = function (ready, missing) {  // as planner.maps.style.readiness_color
+  var C = window.plannerDict.colors, n = String(missing || '').split(',').filter(function (x) { return x; }).length;
+  if (ready === null || ready === undefined) { return C.unknown; }
+  if (ready) { return C.ready; }
+  return C.missing[n <= 1 ? 0 : n === 2 ? 1 : n <= 4 ? 2 : 3];
+};
+"""
+"""Builds a parcel's popup from :func:`parcel_properties` (both languages; the page shows one), the same details
+from a GeoJSON Feature's properties (``plannerFeatureQuery``: a tile's parcel, a parcel just edited), and the
+readiness colour of a parcel (``plannerReadinessColor``)."""
+
+TILES_JS = """
+// VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 no longer has; 1.9 keeps the map from
+// handling a click on a canvas by itself (the canvas is marked _leaflet_disable_events), so nothing is needed
+if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function () {}; }
 window.plannerTileStyles = {
   parcels: function (q) { return {fill: true, fillColor: q.fill, fillOpacity: 0.7, color: '#333333', weight: 0.8, opacity: 1}; },
   idle: function (q) { return q.idle_rule ? {fill: true, fillColor: (window.plannerIdleColors[q.idle_rule] || '#7b3294'),
@@ -198,6 +207,7 @@ def page_dictionary(checklist: tuple[str, ...]) -> dict:
         "stages": {k: list(v) for k, v in DISPOSAL_STAGES.items()},
         "classes": {k: [f"{k} {zh}", f"{k} {en}"] for k, (zh, en) in EVAL_CLASSES.items()},
         "reasons": REASONS,
+        "colors": {"ready": READY_COLOR, "missing": list(MISSING_COLORS), "unknown": UNKNOWN_COLOR},
     }
 
 

@@ -29,6 +29,7 @@ from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationE
 from planner.fields import active_geometry, dtype_of, flag
 from planner.infra.layers import check_lines, check_sources
 from planner.inputs import not_finite
+from planner.parcels.boundary import check_boundary
 from planner.parcels.factories import check_factories
 from planner.parcels.validation import validate_parcels
 from planner.store.changes import WriteReport, apply_rows, history_frame, record_metadata
@@ -200,7 +201,7 @@ class ParkStore(ABC):
     def write_layer(self, name: str, features: gpd.GeoDataFrame, *, by: str, mode: str | None = None) -> WriteReport:
         """Validate and write a layer in one transaction.
 
-        For an infrastructure layer (lines of a network, ``sources``, ``factories``) the default
+        For an infrastructure layer (lines of a network, ``sources``, ``factories``, ``boundary``) the default
         ``mode`` is ``replace``: the layer becomes ``features``. For ``parcels`` this
         is :meth:`write_parcels`, whose default is ``upsert``.
         """
@@ -224,7 +225,9 @@ class ParkStore(ABC):
         if name == "parcels":
             check = validate_parcels(features, crs_epsg=config.crs_epsg, park_id=config.park_id)
             return check.parcels, check.problems
-        what = {"sources": "source", "factories": "standard factory"}.get(name, f"{name.removesuffix('_lines')} line")
+        what = {"sources": "source", "factories": "standard factory", "boundary": "park boundary"}.get(
+            name, f"{name.removesuffix('_lines')} line"
+        )
         features = active_geometry(features, what=what)
         if features.crs is None:
             problem = Problem(
@@ -237,6 +240,8 @@ class ParkStore(ABC):
             checked, problems = check_sources(features)
         elif name == "factories":
             checked, problems = check_factories(features)
+        elif name == "boundary":
+            checked, problems = check_boundary(features)
         else:
             checked, problems = check_lines(features, name.removesuffix("_lines"))
         for f in spec.fields:

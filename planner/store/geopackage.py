@@ -44,6 +44,8 @@ from planner.store.gpkg_format import (
     feature_table_sql,
     register_functions,
 )
+from planner.store.gpkg_schema import column_docs, write_column_docs
+from planner.store.gpkg_styles import parcel_styles, write_layer_styles
 from planner.store.layers import LAYERS, LayerSpec, layer_frame
 from planner.store.session import Session
 from planner.store.triggers import GPKG_FLAG, install_gpkg
@@ -120,6 +122,7 @@ def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: 
                     (table, "attributes", table, f"{title} / {text}"),
                 )
             _write_config_rows(conn, config)
+            _style_parcels(conn)
             install_gpkg(conn)
             conn.execute("COMMIT")
         finally:
@@ -160,21 +163,36 @@ def _create_feature_table(conn: sqlite3.Connection, spec: LayerSpec, srs_id: int
 
 
 def _describe_column(conn: sqlite3.Connection, spec: LayerSpec, f: Field) -> None:
-    """The column's Chinese title and description (``gpkg_data_columns``) and its allowed codes, an enum constraint."""
-    constraint = None
-    if f.allowed:
-        constraint = f"{spec.name}_{f.name}_values"
-        for code, (zh, en) in f.allowed.items():
-            conn.execute(
-                "INSERT OR IGNORE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, "
-                "description) VALUES (?, 'enum', ?, ?)",
-                (constraint, code, f"{zh} / {en}"),
-            )
-    conn.execute(
-        "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, "
-        "constraint_name) VALUES (?,?,?,?,?,?)",
-        (spec.name, f.name, f.name, f.label("zh"), f"{f.label('en')}. {f.description}".strip(), constraint),
-    )
+    """The column's Chinese title and description (``gpkg_data_columns``) and its domain (:mod:`.gpkg_schema`)."""
+    write_column_docs(conn, spec.name, column_docs([f]), prefix=spec.name)
+
+
+def _style_parcels(conn: sqlite3.Connection) -> None:
+    """The parcels' QGIS default styles (:mod:`.gpkg_styles`), their columns titled in Chinese."""
+    spec = LAYERS["parcels"]
+    columns = {c: c for c in ("ready", "missing", "idle_rule", "parcel_id")}
+    aliases = {f.name: f.label("zh") for f in spec.fields if f.kind != "geometry"}
+    write_layer_styles(conn, spec.name, _GEOM, parcel_styles(columns, aliases))
+
+
+def _described_before(conn: sqlite3.Connection) -> bool:
+    """A park made before its columns had domains for land use, yes/no and ranges, and before its styles."""
+    styled = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'layer_styles'").fetchone()
+    land_use = conn.execute(
+        "SELECT constraint_name FROM gpkg_data_columns WHERE table_name = 'parcels' AND column_name = 'land_use'"
+    ).fetchone()
+    return styled is None or land_use is None or land_use[0] is None
+
+
+def _describe_again(conn: sqlite3.Connection) -> None:
+    """Every column's title and domain written again, and the styles: a park made by an earlier version."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for spec in LAYERS.values():
+        if spec.name in tables:
+            have = {r[1] for r in conn.execute(f'PRAGMA table_info("{spec.name}")')}
+            fields = [f for f in spec.fields if f.name in have]
+            write_column_docs(conn, spec.name, column_docs(fields), prefix=spec.name)
+    _style_parcels(conn)
 
 
 def _missing_columns(conn: sqlite3.Connection) -> list[tuple[LayerSpec, Field]]:
@@ -195,7 +213,7 @@ def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
     )
 
 
-_ADDED_LAYERS = ("factories",)
+_ADDED_LAYERS = ("factories", "boundary")
 """Layers added after the first release: a park without them is upgraded when opened."""
 
 
@@ -242,9 +260,12 @@ class GeoPackageStore(ParkStore):
         conn = self._connect()
         try:
             columns = _missing_columns(conn)
-            if not added and not columns:
+            describe = _described_before(conn)
+            if not added and not columns and not describe:
                 return
             conn.execute("BEGIN IMMEDIATE")
+            if describe:
+                _describe_again(conn)
             for name in added:
                 _create_feature_table(conn, LAYERS[name], self._srs_id)
             for spec, f in columns:

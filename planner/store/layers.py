@@ -17,6 +17,7 @@ import pandas as pd
 
 from planner.fields import Field, coerce_types, dtype_of
 from planner.infra.layers import LINE_FIELDS, SOURCE_FIELDS, line_layer
+from planner.parcels.boundary import BOUNDARY_FIELDS
 from planner.parcels.factories import FACTORY_FIELDS
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.vocab import NETWORKS
@@ -54,6 +55,9 @@ def _layers() -> Mapping[str, LayerSpec]:
     specs["sources"] = LayerSpec("sources", SOURCE_FIELDS, "source_id", "POINT", "源点设施", "sources")
     specs["factories"] = LayerSpec(
         "factories", FACTORY_FIELDS, "factory_id", "MULTIPOLYGON", "标准厂房", "standard factories"
+    )
+    specs["boundary"] = LayerSpec(
+        "boundary", BOUNDARY_FIELDS, "boundary_id", "MULTIPOLYGON", "园区范围", "park boundary"
     )
     return MappingProxyType(specs)
 

@@ -62,7 +62,14 @@ from planner.failpoints import reach
 from planner.store.base import ParkStore
 from planner.store.failures import plainly
 from planner.store.layers import LAYERS
-from planner.store.postgis_schema import add_columns_ddl, missing_columns, schema_ddl, write_config_rows
+from planner.store.postgis_schema import (
+    ADDED_LAYERS,
+    add_columns_ddl,
+    add_layers_ddl,
+    missing_columns,
+    schema_ddl,
+    write_config_rows,
+)
 from planner.store.postgis_session import PostGISSession, scalar
 from planner.store.session import Session
 from planner.store.triggers import PG_FLAG, install_pg, pg_triggers_sql
@@ -323,20 +330,35 @@ class PostGISStore(ParkStore):
         except psycopg.Error as exc:
             msg = f"reading {shown_db} failed: {_message(exc)}"
             raise StoreError(msg) from None
-        missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - found)
+        missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - found - set(ADDED_LAYERS))
         if missing:
             msg = f"park {park!r} in {shown_db} lacks the table(s) {', '.join(missing)}"
             raise StoreError(msg)
-        self._upgrade(conn, shown_db)
+        self._upgrade(conn, shown_db, [name for name in ADDED_LAYERS if name not in found])
 
-    def _upgrade(self, conn: psycopg.Connection, shown_db: str) -> None:
-        """A park made by an earlier version: add the columns it lacks, empty, in one transaction (under the lock)."""
+    def _upgrade(self, conn: psycopg.Connection, shown_db: str, added: list[str]) -> None:
+        """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction
+        (under the lock)."""
         try:
-            if not missing_columns(conn, self.schema):
+            if not added and not missing_columns(conn, self.schema):
                 return
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
-                columns = missing_columns(conn, self.schema)  # another opener may have added them meanwhile
+                have = {
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (self.schema,)
+                    )
+                }
+                added = [name for name in added if name not in have]  # another opener may have added them meanwhile
+                if added:
+                    srid = conn.execute(
+                        sql.SQL("SELECT value FROM {}.park_config WHERE key = 'crs_epsg'").format(
+                            sql.Identifier(self.schema)
+                        )
+                    ).fetchone()
+                    conn.execute(add_layers_ddl(self.schema, added, int(srid[0]) if srid else 4490))
+                columns = missing_columns(conn, self.schema)
                 if columns:
                     conn.execute(add_columns_ddl(self.schema, columns))
         except psycopg.Error as exc:

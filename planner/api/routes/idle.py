@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends
 from planner.api.deps import ParcelFilters, Park, select, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection
+from planner.api.messages import Text
 from planner.vocab import DISPOSAL_STAGES
 
 __all__ = ["router", "stage_label"]
@@ -32,7 +33,10 @@ def idle_land(state: Park) -> GeoJSONResponse:
     """The idle parcels as of the last classification; 409 while idle land was never classified."""
     as_of = state.store.metadata().get("idle_as_of")
     if as_of is None:
-        msg = "idle land has not been classified in this park yet: run `planner idle`"
+        msg = Text(
+            "本园区尚未认定闲置土地：先运行 `planner idle`",
+            "idle land has not been classified in this park yet: run `planner idle`",
+        )
         raise ApiError(409, msg, field="idle")
     found = select(state, ParcelFilters(idle=True))
     members = {"park": state.park_id, "idle_as_of": as_of, "numberMatched": len(found),

@@ -21,16 +21,19 @@ from fastapi.responses import HTMLResponse, Response
 from planner import __version__
 from planner.api.deps import Park, readiness_run, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.maps import BASEMAPS, MapData, readiness_map, render_html
 from planner.maps.basemaps import TileSource
 from planner.maps.desk import with_desk
 
-__all__ = ["BASEMAP_TILES_ENV", "router", "serve_local_tiles"]
+__all__ = ["BASEMAP_ENV", "BASEMAP_TILES_ENV", "router", "serve_local_tiles"]
 
 router = APIRouter()
 
 BASEMAP_TILES_ENV = "PLANNER_SERVE_BASEMAP_TILES"
 """Where ``planner serve --tiles`` tells its workers the local basemap is (a tile folder or an MBTiles file)."""
+BASEMAP_ENV = "PLANNER_SERVE_BASEMAP"
+"""The basemap ``planner serve --basemap`` opens the page on when ``?basemap=`` does not say."""
 
 _BASEMAP_PATTERN = f"^({'|'.join(BASEMAPS)})$"
 
@@ -75,8 +78,12 @@ def home(
     """The park's readiness map in ``lang``, opening on ``basemap`` (made once per state of the park)."""
     at = f"park={quote(state.park_id, safe='')}"
     source = _local_tiles(request.app)
+    basemap = basemap or os.environ.get(BASEMAP_ENV) or None
     if basemap == "local" and source is None:
-        msg = "`basemap` was 'local' but the server has no local tiles (start it with `planner serve --tiles PATH`)"
+        msg = Text(
+            "`basemap` 为 'local'，但服务没有本地瓦片（以 `planner serve --tiles PATH` 启动）",
+            "`basemap` was 'local' but the server has no local tiles (start it with `planner serve --tiles PATH`)",
+        )
         raise ApiError(400, msg, field="basemap")
 
     def build() -> str:
@@ -88,6 +95,7 @@ def home(
                 lang=lang,
                 tiles_url=f"tiles/{{z}}/{{x}}/{{y}}.mvt?{at}",
                 parcel_url=f"parcels/{{id}}?{at}",
+                search_url=f"search?{at}",
                 local_tiles=None if source is None else source.page_tiles("basemap/{z}/{x}/{y}"),
             )
         )
@@ -105,8 +113,12 @@ def basemap_tile(
     """A tile of the local basemap (``planner serve --tiles``); 404 where the server has none or lacks this tile."""
     source = _local_tiles(request.app)
     if source is None:
-        raise ApiError(404, "the server has no local basemap tiles (start it with `planner serve --tiles PATH`)")
+        msg = Text(
+            "服务没有本地底图瓦片（以 `planner serve --tiles PATH` 启动）",
+            "the server has no local basemap tiles (start it with `planner serve --tiles PATH`)",
+        )
+        raise ApiError(404, msg)
     data = source.tile(z, x, y)
     if data is None:
-        raise ApiError(404, f"no local basemap tile {z}/{x}/{y}")
+        raise ApiError(404, Text(f"没有本地底图瓦片 {z}/{x}/{y}", f"no local basemap tile {z}/{x}/{y}"))
     return Response(data, media_type=source.media_type, headers={"Cache-Control": "public, max-age=86400"})
