@@ -170,7 +170,7 @@ def test_stats_prints_and_writes_indicators_and_the_evaluation(park_copy, tmp_pa
     out = run("stats", str(park_copy), "--json", str(js), "--csv", str(csv), "--evaluation", str(ev))
     assert out.returncode == 0, out.stderr
     assert "土地开发率（%）" in out.stdout
-    assert "亩均效益评价（按综合得分绝对值分类）" in out.stdout
+    assert "亩均效益评价（通用方法（亩均税收、亩均产值、单位能耗产值、容积率），按综合得分绝对值分类）" in out.stdout
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["idle_as_of"] == "2026-06-30"
     assert 0 < data["parks"]["CZ-DEMO"]["land_development_rate_pct"] < 100

@@ -47,6 +47,8 @@ HEADERS: dict[str, tuple[str, str]] = {
     "eval_class": ("评价类别", "class"),
     "class_zh": ("评价类别名称", "class name"),
     "low_efficiency": ("低效用地", "low efficiency"),
+    "firm_class": ("企业类别代码", "firm class"),
+    "firm_class_zh": ("企业类别", "firm class name"),
     "admin_over_cap": ("行政办公及生活服务设施用地超上限", "administration and living land over its cap"),
     "green_over_cap": ("绿地率超上限", "green ratio over its cap"),
     "unchecked": ("未核验指标", "indicators not checked"),

@@ -16,6 +16,12 @@ against ``admin_living_share_max`` (行政办公及生活服务设施用地 ≤ 
 its ``green_ratio_pct`` against ``green_ratio_max`` (绿地率 ≤ 20%, 应用说明). A figure on its cap
 meets it; one not recorded is listed as unchecked (``unchecked``, and in the explanation).
 
+The park's configuration chooses the method: the national one above (the default), or
+Zhejiang's (``eval_method_zhejiang`` = 1, :mod:`planner.parcels.evaluation_zj`), where large
+firms (规上) are scored on tax, output and energy per mu and small firms on tax per mu only;
+``firm_class`` says which each parcel was scored as, and the result names the method
+(:attr:`EvaluationResult.scheme`).
+
 Each indicator scores ``min(value / benchmark, cap)`` (the FAR minimum is a floor to
 meet, so its score stops at 1); the benchmarks are the park's
 floors (``tax_min_wan_per_mu``, ``output_min_wan_per_mu``,
@@ -44,6 +50,7 @@ from planner.errors import Problem
 from planner.fields import flag, problem_rows
 from planner.parcels.evaluation_text import TEXTS as _TEXT
 from planner.parcels.evaluation_text import explanations
+from planner.parcels.evaluation_zj import FIRM_CLASSES, firm_classes, zhejiang_score
 from planner.parcels.validation import DECLARED_AREA_TOLERANCE
 from planner.resources import data_path
 from planner.vocab import EVAL_CLASSES
@@ -107,12 +114,26 @@ class EvaluationResult:
     """Each row's benchmark of ``tax``, ``output``, ``energy`` and ``far`` (NaN where none applies)."""
     coverage_min_pct: float = 30.0
     """The park's minimum building coverage (%)."""
+    scheme: str = "national"
+    """Which evaluation method scored the parcels: ``national`` or ``zhejiang`` (亩均论英雄, large and small firms)."""
 
     def method_text(self, lang: str = "zh") -> str:
-        """Which classing rule applied, in words."""
+        """Which evaluation method and which classing rule applied, in words."""
         zh = {"absolute": "按综合得分绝对值分类", "rank_quotas": "按排名配额分类（A类为前列、D类为末位）"}
         en = {"absolute": "classed by absolute score floors", "rank_quotas": "classed by rank quotas (A top, D bottom)"}
-        return (zh if lang == "zh" else en)[self.method]
+        schemes = {
+            "national": (
+                "通用方法（亩均税收、亩均产值、单位能耗产值、容积率）",
+                "the default method (tax, output, energy, FAR)",
+            ),
+            "zhejiang": (
+                "浙江亩均论英雄方法（规上企业多指标、规下企业仅亩均税收）",
+                "Zhejiang's method (large firms on several indicators, small firms on tax per mu)",
+            ),
+        }[self.scheme]
+        if lang == "zh":
+            return f"{schemes[0]}，{zh[self.method]}"
+        return f"{schemes[1]}, {en[self.method]}"
 
     def counts(self) -> dict[str, int]:
         """Number of parcels in each class, A to D."""
@@ -158,7 +179,14 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     rows = np.flatnonzero(producing & ~np.isin(np.arange(len(p)), problem_rows(problems)))
     figures = _indicators(p)
     benchmarks = _benchmarks(figures, logistics, config)
-    score = _score(benchmarks, config.threshold("eval_score_cap"), len(p))
+    scheme = "zhejiang" if config.threshold("eval_method_zhejiang") == 1 else "national"
+    firm = np.full(len(p), None, dtype=object)
+    if scheme == "zhejiang":
+        firm = firm_classes(p, config)
+        score, applied = zhejiang_score(benchmarks, firm == "large", config)
+        benchmarks = {k: (v[0], applied[k], v[2]) for k, v in benchmarks.items()}
+    else:
+        score = _score(benchmarks, config.threshold("eval_score_cap"), len(p))
     cls, method = _classes(score, rows, config)
     low_far = np.isfinite(figures["far_min"]) & (figures["far"] < figures["far_min"])
     low = (cls == "D") | low_far
@@ -173,9 +201,11 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
             "score": score[rows],
             "eval_class": cls[rows],
             "low_efficiency": low[rows],
+            "firm_class": firm[rows],
         }
     )
     table["class_zh"] = table["eval_class"].map({c: labels[0] for c, labels in EVAL_CLASSES.items()})
+    table["firm_class_zh"] = table["firm_class"].map({c: labels[0] for c, labels in FIRM_CLASSES.items()})
     caps = {  # % as set (100 × 0.07 is 7.000000000000001 in binary)
         "admin": round(100 * config.threshold("admin_living_share_max"), 9),
         "green": round(100 * config.threshold("green_ratio_max"), 9),
@@ -184,7 +214,7 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     bench = {k: np.broadcast_to(np.asarray(v[1], dtype=float), (len(p),))[rows] for k, v in benchmarks.items()}
     bench |= {k: np.full(len(rows), v) for k, v in caps.items()}
     coverage_pct = 100 * config.threshold("building_coverage_min")
-    return EvaluationResult(table.set_index("parcel_id"), problems, method, bench, coverage_pct)
+    return EvaluationResult(table.set_index("parcel_id"), problems, method, bench, coverage_pct, scheme)
 
 
 _CAPPED = (("admin_share_pct", "admin", "admin_over_cap"), ("green_ratio_pct", "green", "green_over_cap"))

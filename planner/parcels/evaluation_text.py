@@ -29,6 +29,8 @@ Benchmark = float | np.ndarray
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "zh": {
+        "large": "规上企业，按亩均税收、亩均产值、单位能耗产值评价",
+        "small": "规下企业，仅按亩均税收评价",
         "tax": "亩均税收 {v:,.1f} 万元/亩（基准 {b:g}）",
         "output": "亩均产值 {v:,.0f} 万元/亩（基准 {b:g}）",
         "energy": "单位能耗产值 {v:,.1f} 万元/吨标煤（基准 {b:g}）",
@@ -52,6 +54,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "sep": "；",
     },
     "en": {
+        "large": "large firm, scored on tax, output and output per tce",
+        "small": "small firm, scored on tax per mu only",
         "tax": "tax {v:,.1f} 万元/mu (benchmark {b:g})",
         "output": "output {v:,.0f} 万元/mu (benchmark {b:g})",
         "energy": "output per tce {v:,.1f} 万元 (benchmark {b:g})",
@@ -233,7 +237,9 @@ def explanations(
     t = texts
     tax, output = bench["tax"], bench["output"]
     energy = bench["energy"]
+    firm = table["firm_class"].to_numpy(dtype=object) if "firm_class" in table else np.full(n, None, dtype=object)
     parts = [
+        _where(firm == "large", t["large"], _where(firm == "small", t["small"], None)),
         _fill(
             t["tax"],
             {"v": _formatted(table["tax_per_mu_wan"].to_numpy(dtype=float), ",.1f"), "b": _formatted(tax, "g")},
@@ -282,6 +288,7 @@ class _EvaluationRow(Protocol):
     score: float
     eval_class: str
     low_efficiency: bool
+    firm_class: str | None
 
 
 def explain_one(
@@ -289,7 +296,8 @@ def explain_one(
 ) -> str:
     """One enterprise's evaluation in words, the plain way: each value with its benchmark, then the class."""
     t = TEXTS[lang]
-    parts = [t["tax"].format(v=row.tax_per_mu_wan, b=_benchmark(bench["tax"], pos))]
+    parts = [t[row.firm_class]] if row.firm_class in ("large", "small") else []
+    parts.append(t["tax"].format(v=row.tax_per_mu_wan, b=_benchmark(bench["tax"], pos)))
     if np.isfinite(_benchmark(bench["output"], pos)):
         parts.append(t["output"].format(v=row.output_per_mu_wan, b=_benchmark(bench["output"], pos)))
     if np.isfinite(_benchmark(bench["energy"], pos)):

@@ -116,7 +116,10 @@ def test_rank_quotas_class_the_top_fifth_a_and_the_bottom_twentieth_d():
     # score 100 − 45·0.04·i: ≥ 80 while i ≤ 11
     assert cls == ["A"] * 4 + ["B"] * 8 + ["C"] * 7 + ["D"]
     assert result.method == "rank_quotas"
-    assert result.method_text() == "按排名配额分类（A类为前列、D类为末位）"
+    assert (
+        result.method_text()
+        == "通用方法（亩均税收、亩均产值、单位能耗产值、容积率），按排名配额分类（A类为前列、D类为末位）"
+    )
     assert result.table["explanation_zh"].str.contains("（按排名配额）").all()
     absolute = evaluate(p, CONFIG)
     assert absolute.method == "absolute"
@@ -241,7 +244,8 @@ def test_explanations_written_for_all_at_once_read_as_one_parcel_at_a_time():
     green[15:17] = [20.00004, np.nan]
     p = producing(tax_wan=tax, output_wan=rng.uniform(100, 9_000, n), energy_tce=energy, floor_area_m2=floor,
                   footprint_m2=footprint, industry=industry, admin_share_pct=admin, green_ratio_pct=green)  # fmt: skip
-    for config in (CONFIG, CONFIG.with_changes(thresholds={"eval_rank_quotas": 1.0})):
+    zhejiang = CONFIG.with_changes(thresholds={"eval_method_zhejiang": 1.0})
+    for config in (CONFIG, CONFIG.with_changes(thresholds={"eval_rank_quotas": 1.0}), zhejiang):
         result = evaluate(p, config)
         assert len(result.classes) == n
         bench = {**result.benchmarks, "coverage": result.coverage_min_pct}
