@@ -17,6 +17,7 @@ the maps, the exports, the API and the CLI, which all ask it the same questions:
 from __future__ import annotations
 
 import json
+import re
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -495,6 +496,10 @@ def _changed_since(store: ParkStore, result: Result, at: str, stamp: int) -> Fre
     if len(touched):
         return Freshness(result, at, str(touched["layer"].iloc[0]))
     parcels = changes[changes["layer"] == "parcels"]
+    # only rows that are no update, or whose JSON names an input column, are read further (a result's own write
+    # after its stamp — readiness's derived columns of every parcel — is not parsed row by row)
+    named = parcels["changes"].fillna("").str.contains("|".join(re.escape(f'"{c}"') for c in sorted(columns)))
+    parcels = parcels[(parcels["action"] != "update").to_numpy() | named.to_numpy(dtype=bool)]
     for row in parcels.itertuples(index=False):  # the changes since the result: few, not the park's rows
         if row.action != "update":
             done = {"insert": "inserted", "delete": "deleted"}.get(str(row.action), str(row.action))

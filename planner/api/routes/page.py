@@ -19,14 +19,17 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from planner import __version__
+from planner.analysis import freshness
 from planner.api.deps import Park, readiness_run, viewer
 from planner.api.errors import ApiError
 from planner.api.messages import Text
+from planner.api.routes.tiles import eval_classes
+from planner.api.state import ParkState
 from planner.maps import BASEMAPS, MapData, readiness_map, render_html
 from planner.maps.basemaps import TileSource
 from planner.maps.desk import with_desk
 
-__all__ = ["BASEMAP_ENV", "BASEMAP_TILES_ENV", "router", "serve_local_tiles"]
+__all__ = ["BASEMAP_ENV", "BASEMAP_TILES_ENV", "page_data", "router", "serve_local_tiles"]
 
 router = APIRouter()
 
@@ -48,6 +51,23 @@ def _local_tiles(app: FastAPI) -> TileSource | None:
     if not hasattr(app.state, "local_tiles"):
         serve_local_tiles(app, os.environ.get(BASEMAP_TILES_ENV) or None)
     return app.state.local_tiles
+
+
+def page_data(state: ParkState) -> MapData:
+    """What the page at ``/`` shows of the park, from what the server keeps where it can.
+
+    The parcels are the server's own (the tiles are cut from the same frame), and so are
+    the per-mu classes and the freshness of readiness. A tiled page (a large park) takes the
+    disagreements from the stored declared and derived columns; the network model runs only
+    where the page needs it: an inline page, or the sources' loads of a park that has sources.
+    """
+    store = state.store
+    parcels = state.current().reset_index(drop=True)
+    tiled = len(parcels) > int(store.config().threshold("map_max_inline_parcels"))
+    model = not tiled or store.counts()["sources"] > 0
+    stored = state.cached("readiness_state", lambda: freshness(store, "readiness"))
+    return MapData.from_store(store, run=readiness_run(state) if model else None, model_networks=model,
+                              parcels=parcels, stored=stored, eval_class=eval_classes(state))  # fmt: skip
 
 
 @router.get("/health", summary="服务状态 / Health")
@@ -87,7 +107,7 @@ def home(
         raise ApiError(400, msg, field="basemap")
 
     def build() -> str:
-        data = MapData.from_store(state.store, run=readiness_run(state))
+        data = page_data(state)
         return render_html(
             readiness_map(
                 data,

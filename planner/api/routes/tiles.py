@@ -76,6 +76,11 @@ def _classes(store: ParkStore, parcels: gpd.GeoDataFrame) -> pd.Series:
     return classes.astype(object)
 
 
+def eval_classes(state: ParkState) -> pd.Series:
+    """The per-mu class of each producing parcel (by ``parcel_id``), made once per state of the park (the page)."""
+    return state.cached("eval_class", lambda: _classes(state.store, state.current()))
+
+
 def parcel_tiles(state: ParkState, *, gcj: bool = False, synced: bool = False) -> ParcelTiles:
     """The park's tiles as it is now (built once, then following the park's edits, with the per-mu classes).
 
