@@ -56,15 +56,18 @@ def _fill(parent: ET.Element, name: str, rgb: str, alpha: str = "255") -> None:
     symbol = ET.SubElement(parent, "symbol", type="fill", name=name, alpha="1", clip_to_extent="1", force_rhr="0")
     layer = ET.SubElement(symbol, "layer", {"class": "SimpleFill", "enabled": "1", "locked": "0", "pass": "0"})
     options = ET.SubElement(layer, "Option", type="Map")
-    for key, value in (
+    props = (
         ("color", f"{rgb},{alpha}"),
         ("outline_color", "35,35,35,255"),
         ("outline_style", "solid"),
         ("outline_width", "0.2"),
         ("outline_width_unit", "MM"),
         ("style", "solid"),
-    ):
+    )
+    for key, value in props:
         ET.SubElement(options, "Option", name=key, type="QString", value=value)
+    for key, value in props:  # as QGIS up to 3.26 also writes them, for the readers that look for <prop>
+        ET.SubElement(layer, "prop", k=key, v=value)
 
 
 def _categorized(root: ET.Element, attr: str, classes: Sequence[tuple[str, str, str]]) -> None:
@@ -90,7 +93,7 @@ def _labels(root: ET.Element, field: str) -> None:
     """Each parcel labelled with ``field`` (its 宗地代码), from 1:10,000 in."""
     labeling = ET.SubElement(root, "labeling", type="simple")
     settings = ET.SubElement(labeling, "settings", calloutType="simple")
-    ET.SubElement(
+    style = ET.SubElement(
         settings,
         "text-style",
         fieldName=field,
@@ -103,7 +106,7 @@ def _labels(root: ET.Element, field: str) -> None:
         namedStyle="Regular",
         multilineAlign="3",
     )
-    buffer = ET.SubElement(settings, "text-buffer")
+    buffer = ET.SubElement(style, "text-buffer")
     buffer.attrib.update(bufferDraw="1", bufferSize="0.8", bufferSizeUnits="MM", bufferColor="255,255,255,255")
     ET.SubElement(settings, "placement", placement="1", placementFlags="10", offsetType="0", priority="5")
     ET.SubElement(

@@ -68,6 +68,10 @@ def _check(styles: dict, *, ready: str, missing: str, idle_rule: str, parcel_id:
     for root in (readiness, idle):
         assert root.get("labelsEnabled") == "1"
         assert root.find("labeling/settings/text-style").get("fieldName") == parcel_id
+        assert root.find("labeling/settings/text-style/text-buffer").get("bufferDraw") == "1"
+        for layer in root.iter("layer"):  # each fill's colour as an Option and as a prop, as QGIS 3.22 writes it
+            option = layer.find("Option/Option[@name='color']").get("value")
+            assert layer.find("prop[@k='color']").get("v") == option
 
 
 def test_the_park_store_opens_styled(store):
