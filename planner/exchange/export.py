@@ -38,7 +38,7 @@ from planner.exchange.csv_write import write_csv
 from planner.exchange.gpkg_write import write_geopackage
 from planner.exchange.mapping import SHAPEFILE_ENCODING
 from planner.exchange.readers import is_park_store
-from planner.exchange.shp_write import LABELS, write_shapefile
+from planner.exchange.shp_write import LABELS, shapefile_style, write_shapefile
 from planner.exchange.txt_write import write_txt
 from planner.parcels.query import filter_parcels
 from planner.parcels.schema import FIELDS
@@ -261,6 +261,8 @@ def _export(
             )
             frame[column] = text.where(~long, text.map(_cut_bytes))
     write_shapefile(frame, out, labels=labels)
+    if labels == "zh":  # QGIS opens a file layer with the .qml of its name as its default style
+        out.with_suffix(".qml").write_text(shapefile_style(), encoding="utf-8")
     return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
 
 
@@ -270,7 +272,7 @@ def _cut_bytes(value: str) -> str:
     return value
 
 
-_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qml")
 
 
 def _remove(path: Path) -> None:

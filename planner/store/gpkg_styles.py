@@ -12,6 +12,8 @@ QGIS looks for a table ``layer_styles`` (``f_table_catalog``, ``f_table_schema``
 
 Both label each parcel with its 宗地代码 (from 1:10,000 in) and give every column its Chinese
 title as an alias (QGIS 3.22 with GDAL 3.6 does not read the titles of ``gpkg_data_columns``).
+The bureau's Shapefile, which holds labels (熟地/生地, 通燃气、通热力, 超期未动工), gets the
+default style as a ``.qml`` beside it, which QGIS loads as a file layer's default style.
 The QML is QGIS's style XML, written with :mod:`xml.etree.ElementTree`.
 """
 
@@ -24,7 +26,14 @@ from dataclasses import dataclass
 
 from planner.vocab import IDLE_RULES
 
-__all__ = ["IDLE_COLORS", "READINESS_CLASSES", "LayerStyle", "parcel_styles", "write_layer_styles"]
+__all__ = [
+    "IDLE_COLORS",
+    "READINESS_CLASSES",
+    "LayerStyle",
+    "parcel_styles",
+    "readiness_expression",
+    "write_layer_styles",
+]
 
 READINESS_CLASSES: tuple[tuple[str, str, str], ...] = (
     ("熟地", "26,150,65", "ready"),
@@ -56,15 +65,18 @@ def _fill(parent: ET.Element, name: str, rgb: str, alpha: str = "255") -> None:
     symbol = ET.SubElement(parent, "symbol", type="fill", name=name, alpha="1", clip_to_extent="1", force_rhr="0")
     layer = ET.SubElement(symbol, "layer", {"class": "SimpleFill", "enabled": "1", "locked": "0", "pass": "0"})
     options = ET.SubElement(layer, "Option", type="Map")
-    for key, value in (
+    props = (
         ("color", f"{rgb},{alpha}"),
         ("outline_color", "35,35,35,255"),
         ("outline_style", "solid"),
         ("outline_width", "0.2"),
         ("outline_width_unit", "MM"),
         ("style", "solid"),
-    ):
+    )
+    for key, value in props:
         ET.SubElement(options, "Option", name=key, type="QString", value=value)
+    for key, value in props:  # as QGIS up to 3.26 also writes them, for the readers that look for <prop>
+        ET.SubElement(layer, "prop", k=key, v=value)
 
 
 def _categorized(root: ET.Element, attr: str, classes: Sequence[tuple[str, str, str]]) -> None:
@@ -90,7 +102,7 @@ def _labels(root: ET.Element, field: str) -> None:
     """Each parcel labelled with ``field`` (its 宗地代码), from 1:10,000 in."""
     labeling = ET.SubElement(root, "labeling", type="simple")
     settings = ET.SubElement(labeling, "settings", calloutType="simple")
-    ET.SubElement(
+    style = ET.SubElement(
         settings,
         "text-style",
         fieldName=field,
@@ -103,7 +115,7 @@ def _labels(root: ET.Element, field: str) -> None:
         namedStyle="Regular",
         multilineAlign="3",
     )
-    buffer = ET.SubElement(settings, "text-buffer")
+    buffer = ET.SubElement(style, "text-buffer")
     buffer.attrib.update(bufferDraw="1", bufferSize="0.8", bufferSizeUnits="MM", bufferColor="255,255,255,255")
     ET.SubElement(settings, "placement", placement="1", placementFlags="10", offsetType="0", priority="5")
     ET.SubElement(
@@ -140,27 +152,41 @@ def _quoted(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def readiness_expression(ready: str, missing: str) -> str:
-    """The QGIS expression giving each parcel its readiness category (a value of :data:`READINESS_CLASSES`)."""
-    r, n = _quoted(ready), f"coalesce(array_length(string_to_array({_quoted(missing)}, ',')), 0)"
+def readiness_expression(ready: str, missing: str, *, labelled: bool = False) -> str:
+    """The QGIS expression giving each parcel its readiness category (a value of :data:`READINESS_CLASSES`).
+
+    ``labelled``: the file holds 熟地/生地 and the items' names joined by ``、`` (the bureau's Shapefile),
+    not a boolean and codes joined by commas.
+    """
+    r = _quoted(ready)
+    ready_test = f"{r} = '熟地'" if labelled else r
+    separator = "、" if labelled else ","
+    n = f"coalesce(array_length(string_to_array({_quoted(missing)}, '{separator}')), 0)"
     names = [value for value, _, _ in READINESS_CLASSES]
     return (
-        f"CASE WHEN {r} IS NULL THEN '{names[5]}' WHEN {r} THEN '{names[0]}' WHEN {n} <= 1 THEN '{names[1]}' "
+        f"CASE WHEN {r} IS NULL THEN '{names[5]}' WHEN {ready_test} THEN '{names[0]}' WHEN {n} <= 1 THEN '{names[1]}' "
         f"WHEN {n} = 2 THEN '{names[2]}' WHEN {n} <= 4 THEN '{names[3]}' ELSE '{names[4]}' END"
     )
 
 
-def parcel_styles(columns: Mapping[str, str], aliases: Mapping[str, str]) -> list[LayerStyle]:
+def parcel_styles(
+    columns: Mapping[str, str], aliases: Mapping[str, str], *, labelled: bool = False
+) -> list[LayerStyle]:
     """The parcels' styles; ``columns`` maps ``ready``, ``missing``, ``idle_rule`` and ``parcel_id`` to the file's
-    column names, ``aliases`` each column of the file to its Chinese title."""
+    column names, ``aliases`` each column of the file to its Chinese title; ``labelled``: the file holds labels,
+    not codes (see :func:`readiness_expression`)."""
     readiness = [(value, f"{value} / {en}", rgb) for value, rgb, en in READINESS_CLASSES]
-    idle = [(code, f"{zh} / {code}", IDLE_COLORS.get(code, "123,50,148")) for code, (zh, _) in IDLE_RULES.items()]
+    idle = [
+        (zh if labelled else code, f"{zh} / {code}", IDLE_COLORS.get(code, "123,50,148"))
+        for code, (zh, _) in IDLE_RULES.items()
+    ]
     idle.append(("", "非闲置 / not idle", _NOT_IDLE))
     label = columns["parcel_id"]
+    ready_attr = readiness_expression(columns["ready"], columns["missing"], labelled=labelled)
     return [
         LayerStyle(
             "七通一平（熟地/生地）",
-            _qml(readiness_expression(columns["ready"], columns["missing"]), readiness, label, aliases),
+            _qml(ready_attr, readiness, label, aliases),
             "熟地/生地，生地按所缺七通一平项数着色；标注宗地代码 / ready land, raw land by items missing; labels",
             True,
         ),

@@ -7,10 +7,12 @@ import subprocess
 import xml.etree.ElementTree as ET
 from contextlib import closing
 
+import pyogrio
 import pytest
 
 from planner.exchange import export_parcels
 from planner.maps.style import IDLE_COLORS, MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
+from planner.store.gpkg_format import register_functions
 from planner.vocab import IDLE_RULES
 from tests.conftest import grid_parcels, require_tool
 
@@ -68,6 +70,10 @@ def _check(styles: dict, *, ready: str, missing: str, idle_rule: str, parcel_id:
     for root in (readiness, idle):
         assert root.get("labelsEnabled") == "1"
         assert root.find("labeling/settings/text-style").get("fieldName") == parcel_id
+        assert root.find("labeling/settings/text-style/text-buffer").get("bufferDraw") == "1"
+        for layer in root.iter("layer"):  # each fill's colour as an Option and as a prop, as QGIS 3.22 writes it
+            option = layer.find("Option/Option[@name='color']").get("value")
+            assert layer.find("prop[@k='color']").get("v") == option
 
 
 def test_the_park_store_opens_styled(store):
@@ -96,3 +102,26 @@ def test_gdal_lists_layer_styles_as_a_table_without_a_warning(store, tmp_path, w
     out = subprocess.run([require_tool("ogrinfo"), "-so", str(path)], capture_output=True, text=True, check=True)
     assert "layer_styles (None)" in out.stdout
     assert "warning" not in out.stderr.lower(), out.stderr
+
+
+def test_the_bureau_shapefile_has_its_default_style_beside_it(store, tmp_path):
+    parcels = grid_parcels(2)
+    store.write_parcels(parcels, by="t")
+    with closing(sqlite3.connect(store.path)) as conn:  # as readiness writes them: one ready, one lacking two items
+        register_functions(conn)  # the R-tree triggers call them
+        conn.execute("UPDATE parcels SET ready = 1, missing = NULL WHERE parcel_id = 'P000'")
+        conn.execute("UPDATE parcels SET ready = 0, missing = 'gas,heat' WHERE parcel_id = 'P001'")
+        conn.commit()
+    out = tmp_path / "bureau" / "宗地.shp"
+    export_parcels(store, "shp", out)
+    root = ET.fromstring(out.with_suffix(".qml").read_text(encoding="utf-8"))
+    attr = root.find("renderer-v2").get("attr")
+    assert "\"熟地\" = '熟地'" in attr and "string_to_array(\"缺项\", '、')" in attr  # the labels the file holds
+    assert root.find("labeling/settings/text-style").get("fieldName") == "宗地代码"
+    assert {a.get("field"): a.get("name") for a in root.iter("alias")}["宗地面积亩"] == "宗地面积（亩）"
+    back = pyogrio.read_dataframe(out, encoding="GB18030").set_index("宗地代码")
+    assert back.loc["P000", "熟地"] == "熟地" and back.loc["P001", "熟地"] == "生地"
+    assert back.loc["P001", "缺项"].split("、") == ["通燃气", "通热力"]  # 2 items: the category 生地：缺 2 项
+    codes = tmp_path / "codes" / "宗地.shp"
+    export_parcels(store, "shp", codes, labels="codes")
+    assert not codes.with_suffix(".qml").exists()  # the style reads labels; a file of codes gets none
