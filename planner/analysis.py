@@ -37,7 +37,7 @@ from planner.infra.gateways import declared_gateways, gateway_notes, infer_gatew
 from planner.infra.graphs import GraphCache
 from planner.infra.layers import line_layer
 from planner.infra.park import park_coverage
-from planner.infra.terrain import parcel_terrain
+from planner.infra.terrain import MIN_RELIABLE_CELLS, parcel_terrain
 from planner.parcels.boundary import park_boundary
 from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
@@ -212,6 +212,7 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
     step("terrain")
     if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
         inputs.terrain = parcel_terrain(parcels, store.folder / config.dem)
+        inputs.problems += _terrain_notes(inputs.terrain)
         recorded = store.metadata().get("dem_date")  # unknown: records cannot be newer than the DEM
         inputs.dem_date = pd.Timestamp(recorded) if recorded else None
     else:
@@ -221,6 +222,22 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
     if inputs.dem_date is not None:
         inputs.leveled_on = _declared_true_since(store, "declared_leveled")
     return inputs
+
+
+def _terrain_notes(terrain: pd.DataFrame) -> list[Problem]:
+    """The parcels the DEM covers with too few cells for their relief to be judged, one warning each."""
+    few = terrain[terrain["cells"].gt(0) & ~terrain["relief_reliable"].astype(bool)]
+    return [
+        Problem(
+            "warning",
+            str(pid),
+            "leveled",
+            f"the DEM covers the parcel with {cells:.1f} cell(s), fewer than the {MIN_RELIABLE_CELLS:g} a relief "
+            "needs: not judged leveled from the DEM; its record decides",
+            feature="parcel",
+        )
+        for pid, cells in zip(few.index, few["cells"], strict=True)
+    ]
 
 
 def road_gateways(
