@@ -168,8 +168,30 @@ _KEPT: weakref.WeakKeyDictionary[ParkStore, _Kept] = weakref.WeakKeyDictionary()
 
 
 def graph_cache(store: ParkStore) -> GraphCache:
-    """The graphs readiness keeps for ``store`` between runs (:class:`~planner.infra.graphs.GraphCache`)."""
-    return _KEPT.setdefault(store, _Kept()).graphs
+    """The graphs readiness keeps for ``store`` between runs (:class:`~planner.infra.graphs.GraphCache`).
+
+    Kept in memory with the store object, and on disk beside the park (:data:`GRAPHS_FOLDER` in
+    its folder, per park) so that another process — a server started again, a CLI command —
+    reads a network's graph instead of building it while its lines and sources are the same.
+    """
+    return _kept(store).graphs
+
+
+GRAPHS_FOLDER = ".planner-graphs"
+"""The folder beside a park's store where readiness keeps each network's graph (safe to delete)."""
+
+
+def _kept(store: ParkStore) -> _Kept:
+    kept = _KEPT.get(store)
+    if kept is None:
+        folder = None if store.folder is None else store.folder / GRAPHS_FOLDER / _safe_name(store.config().park_id)
+        kept = _KEPT.setdefault(store, _Kept(GraphCache(folder)))
+    return kept
+
+
+def _safe_name(text: str) -> str:
+    """``text`` as a file name: letters, digits, ``-`` and ``_`` kept, anything else as its code point."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else f"~{ord(c):x}" for c in text)
 
 
 def _read_lines(store: ParkStore) -> dict[str, gpd.GeoDataFrame]:
@@ -180,7 +202,7 @@ def _read_lines(store: ParkStore) -> dict[str, gpd.GeoDataFrame]:
     client, writes its history row in its own transaction); the graph cache checks the
     content anyway.
     """
-    kept = _KEPT.setdefault(store, _Kept())
+    kept = _kept(store)
     stamp = store.change_stamp()
     same: set[str] = set()
     if kept.stamp is not None and kept.stamp <= stamp:

@@ -23,8 +23,12 @@ layers that no history row touched since the last run.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -32,10 +36,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.infra import network as _network_module
 from planner.infra.coverage import Coverage
 from planner.infra.network import SNAP_M, Network, build_network, source_distances
 from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
 from planner.vocab import CAPACITY_COLUMN
+
+_BUILDER = hashlib.blake2b(
+    Path(_network_module.__file__).read_bytes() + shapely.geos_version_string.encode(), digest_size=12
+).hexdigest()
+"""The code that builds graphs (:mod:`planner.infra.network`, GEOS): a graph on disk built by other code is not read."""
 
 __all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "shape_hashes"]
 
@@ -117,8 +127,12 @@ class GraphCache:
     were found per network, so that what a run reused can be checked.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         self._kept: dict[str, KeptNetwork] = {}
+        self.folder = None if folder is None else Path(folder)
+        """Where graphs are kept on disk between processes (see :meth:`network`); None: in memory only."""
+        self.loaded: Counter[str] = Counter()
+        """Graphs read from :attr:`folder` per network (instead of built)."""
         self.builds: Counter[str] = Counter()
         self.tapped: Counter[str] = Counter()
         self.readiness: Any = None
@@ -147,11 +161,51 @@ class GraphCache:
         fingerprint = fingerprint or network_fingerprint(name, lines, sources, snap_m=snap_m)
         kept = self._kept.get(name)
         if kept is None or kept.fingerprint != fingerprint:
-            if len(lines):  # a layer without lines has no graph
-                self.builds[name] += 1
-            kept = KeptNetwork(fingerprint, build_network(name, lines, sources, snap_m=snap_m))
+            network = self._read(name, fingerprint) if len(lines) else None
+            if network is not None:
+                self.loaded[name] += 1
+            else:
+                network = build_network(name, lines, sources, snap_m=snap_m)
+                if network is not None:  # a layer without lines has no graph
+                    self.builds[name] += 1
+                    self._write(name, fingerprint, network)
+            kept = KeptNetwork(fingerprint, network)
             self._kept[name] = kept
         return kept.network
+
+    def _path(self, name: str, fingerprint: str) -> Path | None:
+        """The file of network ``name`` built from inputs of this fingerprint by this code (None: no folder)."""
+        if self.folder is None:
+            return None
+        digest = hashlib.blake2b(f"{fingerprint}|{_BUILDER}".encode(), digest_size=20).hexdigest()
+        return self.folder / f"{name}-{digest}.graph"
+
+    def _read(self, name: str, fingerprint: str) -> Network | None:
+        """The graph kept on disk under this fingerprint, if there is one that reads (else None: build it)."""
+        path = self._path(name, fingerprint)
+        if path is None or not path.is_file():
+            return None
+        try:
+            with path.open("rb") as f:
+                network = pickle.load(f)  # written by this class beside the park, named by content
+        except Exception:  # a file cut short or of another version: build the graph again
+            return None
+        return network if isinstance(network, Network) and network.name == name else None
+
+    def _write(self, name: str, fingerprint: str, network: Network) -> None:
+        """Keep the graph on disk (whole or not at all); a folder that cannot be written keeps nothing."""
+        path = self._path(name, fingerprint)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob(f"{name}-*.graph"):  # one graph per network: the others are stale
+                old.unlink(missing_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as f:
+                pickle.dump(network, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(f.name, path)
+        except OSError:
+            return
 
     def stale(self, name: str, fingerprint: str) -> bool:
         """Whether network ``name`` would be built anew from inputs of this :func:`network_fingerprint`."""
@@ -220,7 +274,13 @@ class GraphCache:
         hashes = shape_hashes(p.geometry.to_numpy()) if hashes is None else hashes
         before = kept.taps.get(service_distance_m)
         self.fresh[name] = None
-        if before is None or not ids.is_unique:
+        in_order = before is not None and before.ids.equals(ids)  # the same parcels in the same order
+        if in_order:
+            assert before is not None
+            ids = before.ids  # unique, as it was kept
+            fresh = np.flatnonzero(before.shapes != hashes)
+            table = before.table
+        elif before is None or not ids.is_unique:
             fresh = np.arange(len(p))
             table = None
         else:
@@ -250,8 +310,8 @@ class GraphCache:
                     merged[column] = pd.Series(values, dtype=table[column].dtype)
                 table = pd.DataFrame(merged)
         assert table is not None
-        if before is not None and ids.is_unique and before.ids.equals(ids):
-            self.fresh[name] = fresh  # the same parcels in the same order: the other rows are the kept ones
+        if in_order:
+            self.fresh[name] = fresh  # the other rows are the kept ones
         if ids.is_unique:
             kept.taps = {service_distance_m: _Taps(ids, hashes, table)}
         return table

@@ -182,9 +182,11 @@ def _served_again(
     """
     settings = job.settings[network.name]
     assert before.coverage is not None
+    # only the columns coverage reads, taken for these rows (not every column of the parcels)
+    read = [c for c in ("parcel_id", "status", "industry", "area_mu", "power_kva", "water_m3d") if c in job.parcels]
     part = served_coverage(
         network,
-        job.parcels.iloc[rows],
+        pd.DataFrame({c: job.parcels[c].to_numpy()[rows] for c in read}),
         taps.iloc[rows],
         served.loads,
         service_distance_m=settings["service_distance_m"],

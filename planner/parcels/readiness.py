@@ -251,7 +251,9 @@ def readiness_again(
     result is the one :func:`compute_readiness` gives for all. None where a column would
     change its dtype (then work out all).
     """
-    part = compute_readiness(parcels.iloc[rows], config, coverage, terrain, dem_date=dem_date, leveled_on=leveled_on)
+    read = ["parcel_id", *(f"declared_{item}" for item in (*NETWORK_ITEMS, "leveled"))]  # all the checklist reads
+    some = pd.DataFrame({column: parcels[column].array[rows] for column in read})
+    part = compute_readiness(some, config, coverage, terrain, dem_date=dem_date, leveled_on=leveled_on)
     if part.used != before.used or list(part.table.columns) != list(before.table.columns):
         return None
     columns = {}
