@@ -357,7 +357,7 @@ those columns and :func:`check_row_rules` on the edited parcel, which is what :f
 checks of them."""
 
 
-def check_row_rules(parcels: gpd.GeoDataFrame) -> list[Problem]:
+def check_row_rules(parcels: pd.DataFrame) -> list[Problem]:
     """The rules between the columns of each parcel, on parcels already in canonical dtypes (a stored one, edited).
 
     Dates in order, the idle-land procedure, status against its records, quantities against
@@ -429,7 +429,7 @@ _DATE_ORDER = (
 )
 
 
-def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
+def _check_dates(out: pd.DataFrame) -> list[Problem]:
     problems = []
     for later, earlier, text in _DATE_ORDER:
         a, b = out[later], out[earlier]
@@ -452,7 +452,7 @@ def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
     return problems
 
 
-def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
+def _check_status(out: pd.DataFrame) -> list[Problem]:
     status = out["status"]
     supplied = status.isin(SUPPLIED_STATUSES)
     checks = [
@@ -482,7 +482,7 @@ def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
     return problems
 
 
-def _check_quantities(out: gpd.GeoDataFrame) -> list[Problem]:
+def _check_quantities(out: pd.DataFrame) -> list[Problem]:
     def values(name: str) -> np.ndarray:
         return np.asarray(out[name].to_numpy(dtype=float, na_value=np.nan), dtype=float)
 

@@ -327,7 +327,7 @@ class ParkStore(ABC):
             edited = current.copy()
             for name in values.columns:
                 edited[name] = values[name].set_axis(edited.index)
-            problems += check_row_rules(edited)
+            problems += check_row_rules(pd.DataFrame(edited))  # its columns: no geometry is read
             problems.sort(key=lambda p: {"error": 0, "warning": 1, "repair": 2}[p.severity])
             if any(p.severity == "error" for p in problems):
                 raise ValidationError(problems)

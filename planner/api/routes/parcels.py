@@ -131,7 +131,19 @@ def _sorted(parcels: gpd.GeoDataFrame, found: np.ndarray, sort: str) -> np.ndarr
     dependencies=[Depends(viewer)],
 )
 def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
-    """One parcel as a GeoJSON Feature, its version as the ETag."""
+    """One parcel as a GeoJSON Feature, its version as the ETag.
+
+    From the kept parcels when the server holds the park (brought up to date first), else read by its id.
+    """
+    if state.parcels is not None and not served_by_database(state):
+        now = state.snapshot()
+        at = now.parcels.index.get_indexer([parcel_id])
+        if at[0] < 0:
+            msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
+            raise ApiError(404, msg, field="parcel_id")
+        feature = feature_collection(now.rows, at)["features"][0]
+        feature["properties"]["disposal_stage_zh"] = stage_label(now.parcels["disposal_stage"].iloc[at]).iloc[0]
+        return GeoJSONResponse(feature, headers={"ETag": f'"{int(now.parcels["version"].iloc[at[0]])}"'})
     row = _require_parcel(state, parcel_id)
     feature = feature_collection(row)["features"][0]
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
