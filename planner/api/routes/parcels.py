@@ -15,7 +15,6 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
-from planner.analysis import recompute_after_edit
 from planner.api.bodies import EDITABLE, ParcelEdit, edit_changes
 from planner.api.collections import (
     GEOJSON_MEDIA,
@@ -34,6 +33,7 @@ from planner.api.messages import Text
 from planner.api.routes.idle import stage_label
 from planner.api.rows import plain
 from planner.api.state import ParkState
+from planner.errors import ParcelNotFoundError
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.schema import label
 
@@ -115,7 +115,19 @@ def parcels(
     dependencies=[Depends(viewer)],
 )
 def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
-    """One parcel as a GeoJSON Feature, its version as the ETag."""
+    """One parcel as a GeoJSON Feature, its version as the ETag.
+
+    From the kept parcels when the server holds the park (brought up to date first), else read by its id.
+    """
+    if state.parcels is not None and not served_by_database(state):
+        now = state.snapshot()
+        at = now.parcels.index.get_indexer([parcel_id])
+        if at[0] < 0:
+            msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
+            raise ApiError(404, msg, field="parcel_id")
+        feature = feature_collection(now.rows, at)["features"][0]
+        feature["properties"]["disposal_stage_zh"] = stage_label(now.parcels["disposal_stage"].iloc[at]).iloc[0]
+        return GeoJSONResponse(feature, headers={"ETag": f'"{int(now.parcels["version"].iloc[at[0]])}"'})
     row = _require_parcel(state, parcel_id)
     feature = feature_collection(row)["features"][0]
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
@@ -173,12 +185,18 @@ def edit_parcel(
     changes = edit_changes(body)
     version = _based_on(if_match, changes.pop("version", None))
     _check_changes(changes)
-    _require_parcel(state, parcel_id)
-    row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
+    try:
+        row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
+    except ParcelNotFoundError:
+        msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
+        raise ApiError(404, msg, field="parcel_id") from None
     # the edit is committed: from here on the answer is 200, whatever the recomputation meets
     notes = [str(p) for p in row.attrs.get("problems", [])]
-    notes += recompute_after_edit(state.store, token.user, set(changes))
-    fresh = _require_parcel(state, parcel_id)
+    if state.recomputes.needed(set(changes)):
+        notes += state.recomputes.after_edit(token.user, set(changes))
+        fresh = _require_parcel(state, parcel_id)  # as the recomputation left it
+    else:
+        fresh = gpd.GeoDataFrame([row], geometry="geometry", crs=row.attrs.get("crs"))
     feature = feature_collection(fresh)["features"][0]
     feature["notes"] = notes
     return JSONResponse(feature, headers={"ETag": f'"{int(fresh["version"].iloc[0])}"'})
