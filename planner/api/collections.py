@@ -23,7 +23,6 @@ from fastapi import Request, Response
 from planner.api.compact import CompactParcels
 from planner.api.deps import ParcelFilters, parse_bbox, require_idle, require_readiness
 from planner.api.errors import ApiError
-from planner.api.geojson import feature_collection
 from planner.api.state import ParkState
 from planner.errors import FilterError, StoreError
 from planner.parcels.query import normalized_filters
@@ -170,12 +169,10 @@ def compact_page(
             found = np.intersect1d(found, kept.within(shapely.from_wkb(area_wkb)), assume_unique=True)
         found = kept.sorted(found, sort)
         at = found[offset : offset + limit]
-        rows = kept.page_rows(at)
+        page = kept.page_features(at)
         if state.store.change_stamp() != kept.stamp:
             continue
-        features = json.dumps(
-            feature_collection(rows)["features"], ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        ).encode()
+        features = json.dumps(page, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
         return Page(len(found), len(at), features, kept.stamp)
     msg = f"park {state.park_id!r} changed during each of {_TRIES} tries to read a page; try again"
     raise StoreError(msg)

@@ -24,6 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Unpack
 
 import geopandas as gpd
 import pandas as pd
@@ -40,11 +41,20 @@ from planner.exchange.mapping import SHAPEFILE_ENCODING
 from planner.exchange.readers import is_park_store
 from planner.exchange.shp_write import LABELS, shapefile_style, write_shapefile
 from planner.exchange.txt_write import write_txt
-from planner.parcels.query import filter_parcels
+from planner.parcels.query import ParcelFilters, filter_parcels, parcel_filter_mask
 from planner.parcels.schema import FIELDS
 from planner.store import ParkStore
+from planner.store.columns import parcel_columns
 
-__all__ = ["EXPORT_FORMATS", "ExportReport", "export_columns", "export_parcels", "write_geojson"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "FILTER_COLUMNS",
+    "ExportReport",
+    "export_columns",
+    "export_parcels",
+    "matching_parcels",
+    "write_geojson",
+]
 
 EXPORT_FORMATS = ("geojson", "gpkg", "shp", "txt", "csv")
 _SHP_TEXT_BYTES = 254
@@ -138,7 +148,7 @@ def export_parcels(
                 msg = f"{state.message()}; `{key}` cannot select parcels. Nothing was written"
                 raise StaleResultError(msg)
     config = store.config()
-    parcels = filter_parcels(store.read_parcels(), **filters)  # type: ignore[arg-type]
+    parcels = matching_parcels(store, **filters)  # type: ignore[arg-type]
     if parcels.empty:
         msg = "no parcel meets the filters; nothing was written"
         raise FilterError(msg)
@@ -159,6 +169,24 @@ def export_parcels(
         shutil.rmtree(work, ignore_errors=True)
     report.path = out
     return report
+
+
+FILTER_COLUMNS = ("area_mu", "ready", "idle_rule", "status", "industry", "zone_industries", "land_use")
+"""The parcel columns the filters (but a box) test."""
+
+
+def matching_parcels(store: ParkStore, **filters: Unpack[ParcelFilters]) -> gpd.GeoDataFrame:
+    """The park's parcels that meet ``filters``, as :func:`filter_parcels` of the whole park gives them.
+
+    With filters (but a box) the columns they test are read first, then only the parcels that meet them:
+    an export of a few parcels of a large park does not read the park.
+    """
+    given = {k: v for k, v in filters.items() if v is not None}
+    if not given or "bbox" in given:
+        return filter_parcels(store.read_parcels(), **filters)
+    _, columns = parcel_columns(store, FILTER_COLUMNS)
+    mask = parcel_filter_mask(columns, **filters)
+    return store.read_parcels(parcel_ids=columns["parcel_id"][mask].tolist())  # in the store's order, as read
 
 
 def _check_options(fmt: str, *, crs: str, land_use_codes: str, labels: str) -> None:

@@ -106,7 +106,7 @@ def tile_sql(schema: str, srid: int) -> sql.Composed:
     return sql.SQL(
         """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
-near AS (
+near AS MATERIALIZED (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu::numeric, 2)::float8 AS area_mu, p.status, p.ready,
            p.idle_rule, c.eval_class, ST_Transform(p.geom, 3857) AS m
     FROM {table} p
@@ -182,7 +182,7 @@ class PostGISTiles:
         if self._statement is None:
             self._statement = tile_sql(self.store.schema, self.srid).as_bytes(conn)
         params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": self.merge_above}
-        row = conn.execute(self._statement, params).fetchone()
+        row = conn.execute(self._statement, params, prepare=True).fetchone()  # planned once per connection
         return bytes(row[0]) if row and row[0] is not None else b""
 
     def shifted(self, z: int, x: int, y: int) -> bytes:

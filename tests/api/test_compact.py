@@ -77,7 +77,7 @@ def test_the_page_is_written_as_from_the_loaded_park(park):
     _, loaded, kept = park
     found = kept.sorted(np.flatnonzero(kept.mask(normalized_filters(min_area_mu=5))), "-area_mu")
     at = found[7:57]
-    assert feature_collection(kept.page_rows(at)) == feature_collection(Rows(loaded), at)
+    assert kept.page_features(at) == feature_collection(Rows(loaded), at)["features"]
 
 
 def test_compact_columns_hold_far_less_than_the_park(park):
