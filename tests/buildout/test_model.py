@@ -28,7 +28,7 @@ from planner.buildout.works import concat_works, drawn_works
 from planner.config import ParkConfig
 from planner.parcels.validation import validate_parcels
 from planner.vocab import CAPACITY_COLUMN, NETWORK_ITEMS
-from tests.buildout import reference_model
+from tests.buildout import reference_candidates, reference_model
 
 X0, Y0 = 520_000.0, 3_500_000.0
 KIND = {"power": "substation", "water": "waterworks", "drainage": "sewage_plant", "gas": "gas_station",
@@ -201,3 +201,17 @@ def test_node_lines_on_random_road_segments_and_mains(seed):
     got = node_lines(geoms)
     assert _segments(got) == _segments(want)
     assert len(got) > len(geoms)  # the mains are noded where they cross the roads
+
+
+@pytest.mark.parametrize("seed", [0, 3, 8])
+def test_candidates_are_those_of_the_reference(seed):
+    inputs = random_park(seed)
+    costs = UnitCosts.load(inputs.config.unit_costs)
+    got = candidate_lines(inputs.lines, costs)
+    want = reference_candidates.candidate_lines(inputs.lines, costs)
+    assert len(got) > 20
+    assert got["work_id"].tolist() == want["work_id"].tolist()
+    assert got["name"].tolist() == want["name"].tolist()
+    assert shapely.equals_exact(got.geometry.to_numpy(), want.geometry.to_numpy(), tolerance=0).all()
+    assert np.array_equal(got["cost_wan"].to_numpy(), want["cost_wan"].to_numpy())
+    assert (shapely.get_num_coordinates(got.geometry.to_numpy()) > 2).any()  # some candidates are tied
