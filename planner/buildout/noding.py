@@ -7,7 +7,8 @@ others only at their ends, and GEOS spends most of its time re-noding them.
 :func:`node_lines` gives the same segments: a straight line whose ends lie on the grid
 and which comes within :data:`NEAR_M` of another line only at an end both share exactly is
 one segment of the result as it is (snap rounding would neither move nor split it); the
-others are noded by GEOS together. Only the order of the segments differs.
+others are noded by GEOS together. The segments come in the order GEOS gives them: each
+line's pieces in the order of the lines.
 """
 
 from __future__ import annotations
@@ -27,17 +28,26 @@ _TRIM_M = 0.01  # a line's middle: the line without this much at either end
 def node_lines(geoms: np.ndarray) -> np.ndarray:
     """``shapely.get_parts(shapely.union_all(geoms, grid_size=GRID_M))``, with the loose straight lines passed through.
 
-    ``geoms``: linestrings, none empty. Returns the noded segments: those GEOS nodes first,
-    then the lines passed as they are.
+    ``geoms``: linestrings, none empty. Returns the noded segments, each line's pieces in
+    the order of the lines, as GEOS gives them.
     """
     geoms = np.asarray(geoms, dtype=object)
     loose = _loose(geoms)
-    rest = geoms[~loose]
-    noded = np.zeros(0, dtype=object)
-    if len(rest):
-        noded = shapely.get_parts(shapely.union_all(rest, grid_size=GRID_M))
-        noded = noded[shapely.length(noded) > 0]
-    return np.concatenate([noded, geoms[loose]])
+    rest = np.flatnonzero(~loose)
+    if not len(rest):
+        return geoms
+    noded = shapely.get_parts(shapely.union_all(geoms[rest], grid_size=GRID_M))
+    noded = noded[shapely.length(noded) > 0]
+    # GEOS gives each line's pieces in the order of the lines (a piece two lines share, with the first):
+    # the loose lines are put back in their places, so that ties along the network fall as they would
+    found, line = shapely.STRtree(geoms[rest]).query_nearest(
+        shapely.line_interpolate_point(noded, 0.5, normalized=True), all_matches=True
+    )
+    owner = np.full(len(noded), len(geoms))
+    np.minimum.at(owner, found, rest[line])
+    key = np.concatenate([owner, np.flatnonzero(loose)])
+    order = np.lexsort((np.arange(len(key)), key))
+    return np.concatenate([noded, geoms[loose]])[order]
 
 
 def _loose(geoms: np.ndarray) -> np.ndarray:
