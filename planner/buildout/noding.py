@@ -23,6 +23,7 @@ GRID_M = 0.001
 NEAR_M = 0.005
 """Lines closer than this may be noded together by snap rounding on the grid (m; a pixel's diagonal is 0.0014)."""
 _TRIM_M = 0.01  # a line's middle: the line without this much at either end
+_ON_M = 0.002  # a piece of a line lies this close to it, snapping on the grid included
 
 
 def node_lines(geoms: np.ndarray) -> np.ndarray:
@@ -40,14 +41,34 @@ def node_lines(geoms: np.ndarray) -> np.ndarray:
     noded = noded[shapely.length(noded) > 0]
     # GEOS gives each line's pieces in the order of the lines (a piece two lines share, with the first):
     # the loose lines are put back in their places, so that ties along the network fall as they would
-    found, line = shapely.STRtree(geoms[rest]).query_nearest(
-        shapely.line_interpolate_point(noded, 0.5, normalized=True), all_matches=True
-    )
+    middles = _middles(noded)
+    found, line = shapely.STRtree(geoms[rest]).query(middles, predicate="dwithin", distance=_ON_M)
+    # the line nearest the piece's middle, the first of those as near
+    apart = shapely.distance(middles[found], geoms[rest[line]])
+    first = np.lexsort((rest[line], apart, found))
+    found, line = found[first], line[first]
+    head = np.r_[True, found[1:] != found[:-1]]
     owner = np.full(len(noded), len(geoms))
-    np.minimum.at(owner, found, rest[line])
+    owner[found[head]] = rest[line[head]]
+    lost = np.flatnonzero(owner == len(geoms))
+    if len(lost):  # moved farther by the snapping: the nearest line
+        found, line = shapely.STRtree(geoms[rest]).query_nearest(_middles(noded[lost]), all_matches=True)
+        np.minimum.at(owner, lost[found], rest[line])
     key = np.concatenate([owner, np.flatnonzero(loose)])
     order = np.lexsort((np.arange(len(key)), key))
     return np.concatenate([noded, geoms[loose]])[order]
+
+
+def _middles(lines: np.ndarray) -> np.ndarray:
+    """The point halfway along each line (of two points: between its ends)."""
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    count = np.bincount(which, minlength=len(lines))
+    last = np.cumsum(count) - 1
+    out = np.empty(len(lines), dtype=object)
+    straight = count == 2
+    out[straight] = shapely.points((coords[last - 1][straight] + coords[last][straight]) / 2)
+    out[~straight] = shapely.line_interpolate_point(lines[~straight], 0.5, normalized=True)
+    return out
 
 
 def _loose(geoms: np.ndarray) -> np.ndarray:
