@@ -7,7 +7,8 @@ others only at their ends, and GEOS spends most of its time re-noding them.
 :func:`node_lines` gives the same segments: a straight line whose ends lie on the grid
 and which comes within :data:`NEAR_M` of another line only at an end both share exactly is
 one segment of the result as it is (snap rounding would neither move nor split it); the
-others are noded by GEOS together. Only the order of the segments differs.
+others are noded by GEOS together. The segments come in the order GEOS gives them: each
+line's pieces in the order of the lines.
 """
 
 from __future__ import annotations
@@ -22,22 +23,52 @@ GRID_M = 0.001
 NEAR_M = 0.005
 """Lines closer than this may be noded together by snap rounding on the grid (m; a pixel's diagonal is 0.0014)."""
 _TRIM_M = 0.01  # a line's middle: the line without this much at either end
+_ON_M = 0.002  # a piece of a line lies this close to it, snapping on the grid included
 
 
 def node_lines(geoms: np.ndarray) -> np.ndarray:
     """``shapely.get_parts(shapely.union_all(geoms, grid_size=GRID_M))``, with the loose straight lines passed through.
 
-    ``geoms``: linestrings, none empty. Returns the noded segments: those GEOS nodes first,
-    then the lines passed as they are.
+    ``geoms``: linestrings, none empty. Returns the noded segments, each line's pieces in
+    the order of the lines, as GEOS gives them.
     """
     geoms = np.asarray(geoms, dtype=object)
     loose = _loose(geoms)
-    rest = geoms[~loose]
-    noded = np.zeros(0, dtype=object)
-    if len(rest):
-        noded = shapely.get_parts(shapely.union_all(rest, grid_size=GRID_M))
-        noded = noded[shapely.length(noded) > 0]
-    return np.concatenate([noded, geoms[loose]])
+    rest = np.flatnonzero(~loose)
+    if not len(rest):
+        return geoms
+    noded = shapely.get_parts(shapely.union_all(geoms[rest], grid_size=GRID_M))
+    noded = noded[shapely.length(noded) > 0]
+    # GEOS gives each line's pieces in the order of the lines (a piece two lines share, with the first):
+    # the loose lines are put back in their places, so that ties along the network fall as they would
+    middles = _middles(noded)
+    found, line = shapely.STRtree(geoms[rest]).query(middles, predicate="dwithin", distance=_ON_M)
+    # the line nearest the piece's middle, the first of those as near
+    apart = shapely.distance(middles[found], geoms[rest[line]])
+    first = np.lexsort((rest[line], apart, found))
+    found, line = found[first], line[first]
+    head = np.r_[True, found[1:] != found[:-1]]
+    owner = np.full(len(noded), len(geoms))
+    owner[found[head]] = rest[line[head]]
+    lost = np.flatnonzero(owner == len(geoms))
+    if len(lost):  # moved farther by the snapping: the nearest line
+        found, line = shapely.STRtree(geoms[rest]).query_nearest(_middles(noded[lost]), all_matches=True)
+        np.minimum.at(owner, lost[found], rest[line])
+    key = np.concatenate([owner, np.flatnonzero(loose)])
+    order = np.lexsort((np.arange(len(key)), key))
+    return np.concatenate([noded, geoms[loose]])[order]
+
+
+def _middles(lines: np.ndarray) -> np.ndarray:
+    """The point halfway along each line (of two points: between its ends)."""
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    count = np.bincount(which, minlength=len(lines))
+    last = np.cumsum(count) - 1
+    out = np.empty(len(lines), dtype=object)
+    straight = count == 2
+    out[straight] = shapely.points((coords[last - 1][straight] + coords[last][straight]) / 2)
+    out[~straight] = shapely.line_interpolate_point(lines[~straight], 0.5, normalized=True)
+    return out
 
 
 def _loose(geoms: np.ndarray) -> np.ndarray:

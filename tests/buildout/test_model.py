@@ -28,7 +28,7 @@ from planner.buildout.works import concat_works, drawn_works
 from planner.config import ParkConfig
 from planner.parcels.validation import validate_parcels
 from planner.vocab import CAPACITY_COLUMN, NETWORK_ITEMS
-from tests.buildout import reference_model
+from tests.buildout import reference_candidates, reference_model
 
 X0, Y0 = 520_000.0, 3_500_000.0
 KIND = {"power": "substation", "water": "waterworks", "drainage": "sewage_plant", "gas": "gas_station",
@@ -141,12 +141,13 @@ def test_networks_worked_out_in_several_processes_give_the_same_needs(monkeypatc
 
 
 def _segments(geoms: np.ndarray) -> list[tuple]:
-    """Each segment as its vertices (rounded to 0.1 mm), in the direction that sorts first, the list sorted."""
-    out = []
-    for g in geoms:
-        c = tuple(map(tuple, np.round(shapely.get_coordinates(g), 4)))
-        out.append(min(c, c[::-1]))
-    return sorted(out)
+    """Each segment as its vertices (rounded to 0.1 mm), in the order given."""
+    return [tuple(map(tuple, np.round(shapely.get_coordinates(g), 4))) for g in geoms]
+
+
+def _segment_set(geoms: np.ndarray) -> list[tuple]:
+    """The segments whatever their order and direction."""
+    return sorted(min(c, c[::-1]) for c in _segments(geoms))
 
 
 def _lines(*coords) -> np.ndarray:
@@ -181,12 +182,14 @@ def _lines(*coords) -> np.ndarray:
     ],
 )
 def test_node_lines_gives_the_segments_geos_gives(geoms):
+    """Lines overlapping one another, too: the same segments, their order left to GEOS."""
     want = shapely.get_parts(shapely.union_all(geoms, grid_size=0.001))
-    assert _segments(node_lines(geoms)) == _segments(want)
+    assert _segment_set(node_lines(geoms)) == _segment_set(want)
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_node_lines_on_random_road_segments_and_mains(seed):
+def test_node_lines_on_random_road_segments_and_mains_in_the_order_geos_gives(seed):
+    """Where no lines overlap, in GEOS's order too: each line's pieces in the order of the lines."""
     rng = np.random.default_rng(seed)
     xs, ys = np.arange(0, 1200, 120.0), np.arange(0, 960, 120.0)
     roads = [((x, y), (x + 120, y)) for x in xs[:-1] for y in ys] + [
@@ -194,10 +197,24 @@ def test_node_lines_on_random_road_segments_and_mains(seed):
     ]
     keep = rng.random(len(roads)) < 0.6
     mains = [((rng.uniform(0, 1100), 0), (rng.uniform(0, 1100), 960)) for _ in range(5)]
-    mains += [((0, y + rng.choice([0.0, 8.0, 0.0004])), (1100, y)) for y in rng.choice(ys, 3)]
+    mains += [((0, y + rng.choice([8.0, 3.3, 0.02])), (1100, y)) for y in rng.choice(ys, 3)]
     ties = [((x + 0.25, y + 7.123456), (x, y)) for x, y in zip(rng.choice(xs, 6), rng.choice(ys, 6), strict=True)]
     geoms = _lines(*[r for r, k in zip(roads, keep, strict=True) if k], *mains, *ties)
     want = shapely.get_parts(shapely.union_all(geoms, grid_size=0.001))
     got = node_lines(geoms)
     assert _segments(got) == _segments(want)
     assert len(got) > len(geoms)  # the mains are noded where they cross the roads
+
+
+@pytest.mark.parametrize("seed", [0, 3, 8])
+def test_candidates_are_those_of_the_reference(seed):
+    inputs = random_park(seed)
+    costs = UnitCosts.load(inputs.config.unit_costs)
+    got = candidate_lines(inputs.lines, costs)
+    want = reference_candidates.candidate_lines(inputs.lines, costs)
+    assert len(got) > 20
+    assert got["work_id"].tolist() == want["work_id"].tolist()
+    assert got["name"].tolist() == want["name"].tolist()
+    assert shapely.equals_exact(got.geometry.to_numpy(), want.geometry.to_numpy(), tolerance=0).all()
+    assert np.array_equal(got["cost_wan"].to_numpy(), want["cost_wan"].to_numpy())
+    assert (shapely.get_num_coordinates(got.geometry.to_numpy()) > 2).any()  # some candidates are tied
