@@ -16,19 +16,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+import shapely
 from fastapi import Request, Response
 
+from planner.api.compact import CompactParcels
 from planner.api.deps import ParcelFilters, parse_bbox, require_idle, require_readiness
 from planner.api.errors import ApiError
 from planner.api.state import ParkState
 from planner.errors import FilterError, StoreError
 from planner.parcels.query import normalized_filters
+from planner.store.geopackage import GeoPackageStore
 from planner.store.postgis import PostGISStore
 from planner.store.postgis_query import Page, PageAsk, parcel_page
 
 __all__ = [
     "GEOJSON_MEDIA",
     "collection_etag",
+    "compact_page",
     "database_page",
     "etag_of",
     "geojson_bytes",
@@ -131,6 +136,44 @@ def database_page(
             return page
         state.sync()
         synced = True
+    msg = f"park {state.park_id!r} changed during each of {_TRIES} tries to read a page; try again"
+    raise StoreError(msg)
+
+
+def compact(state: ParkState) -> CompactParcels:
+    """The GeoPackage park's filter and sort columns at the state the server knows (read once per state)."""
+    store = state.store
+    if not isinstance(store, GeoPackageStore):
+        msg = f"park {state.park_id!r} is not in a GeoPackage"
+        raise TypeError(msg)
+    kept: CompactParcels = state.cached("compact", lambda: CompactParcels(store), synced=True)
+    return kept
+
+
+def compact_page(
+    state: ParkState, filters: ParcelFilters, bbox: str | None, *, sort: str, limit: int, offset: int
+) -> Page:
+    """The page of parcels the filters ask for, from a GeoPackage park without loading it (:mod:`.compact`).
+
+    The page's rows are read after the columns were: when the park changed in between, the server
+    catches up and asks again, so no answer mixes two states.
+    """
+    for _ in range(_TRIES):
+        stamp = state.sync()
+        given, area_wkb, outside = _checked(state, filters, bbox)
+        if outside:
+            return Page(0, 0, b"[]", stamp)
+        kept = compact(state)
+        found = np.flatnonzero(kept.mask(given))
+        if area_wkb is not None and len(found):
+            found = np.intersect1d(found, kept.within(shapely.from_wkb(area_wkb)), assume_unique=True)
+        found = kept.sorted(found, sort)
+        at = found[offset : offset + limit]
+        page = kept.page_features(at)
+        if state.store.change_stamp() != kept.stamp:
+            continue
+        features = json.dumps(page, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        return Page(len(found), len(at), features, kept.stamp)
     msg = f"park {state.park_id!r} changed during each of {_TRIES} tries to read a page; try again"
     raise StoreError(msg)
 

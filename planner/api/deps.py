@@ -61,11 +61,15 @@ MAX_LIMIT = 1000
 # --- the park and the token -------------------------------------------------------------------------------------
 
 
-def park_state(
+async def park_state(
     request: Request,
     park: Annotated[str | None, Query(description="park id (needed when the server holds several)")] = None,
 ) -> ParkState:
-    """The park asked for (the only one when the server holds one); 400 when it must be named, 404 if not served."""
+    """The park asked for (the only one when the server holds one); 400 when it must be named, 404 if not served.
+
+    This and the token checks below are ``async``: they only look things up, and a plain ``def`` dependency
+    costs a hop to the thread pool and back on every request.
+    """
     parks: dict[str, ParkState] = request.app.state.parks
     if park is None:
         if len(parks) == 1:
@@ -112,14 +116,14 @@ def _bearer(request: Request, credentials: HTTPAuthorizationCredentials | None, 
     return token
 
 
-def viewer(request: Request, credentials: Credentials) -> Token | None:
+async def viewer(request: Request, credentials: Credentials) -> Token | None:
     """The reader's token when reading needs one (``read_needs_token``), else None: anyone may read."""
     if not request.app.state.read_needs_token:
         return None
     return _bearer(request, credentials, "viewer")
 
 
-def editor(request: Request, credentials: Credentials) -> Token:
+async def editor(request: Request, credentials: Credentials) -> Token:
     """The token of an editor (or an admin): writes always need one."""
     return _bearer(request, credentials, "editor")
 

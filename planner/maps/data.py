@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.analysis import Freshness, freshness, update_readiness
+from planner.analysis import Freshness, ReadinessRun, freshness, update_readiness
 from planner.config import ParkConfig
+from planner.infra.gateways import is_inferred
 from planner.infra.layers import line_layer
+from planner.parcels.boundary import park_boundary
 from planner.parcels.evaluation import evaluate
 from planner.vocab import NETWORK_ITEMS, network_label
 
@@ -60,6 +62,8 @@ class MapData:
     notes: list[tuple[str, str]] = field(default_factory=list)
     as_of: str | None = None
     """The data's date: when readiness was last computed (``YYYY-MM-DD``), for the map's title."""
+    boundary: gpd.GeoDataFrame | None = None
+    """The park boundary (园区四至): stored, or the concave hull of the parcels (``origin`` says which)."""
 
     @classmethod
     def from_store(
@@ -88,9 +92,11 @@ class MapData:
                           "Readiness not computed yet: parcels are grey (run `planner readiness`)"))  # fmt: skip
         elif not stored.current:  # the colours show stored readiness: say it is out of date, and why
             notes.append((stored.message("zh"), stored.message("en")))
+        boundary = park_boundary(store.read_layer("boundary"), parcels)
         if model_networks and len(parcels):
             if run is None:
                 run = update_readiness(store, by="map", write=False)
+            sources = _with_inferred(sources, run)
             disagree = run.readiness.disagreements
             for cov in run.coverage.values():
                 table = cov.sources
@@ -113,7 +119,7 @@ class MapData:
             if frame.empty:
                 notes.append((f"没有{network_label(net)}管线图层", f"No {net} lines in the park"))
         as_of = str(stored.computed_at)[:10] if stored.computed_at else None
-        return cls(config, parcels, lines, sources, factories, disagree, metadata, notes, as_of)
+        return cls(config, parcels, lines, sources, factories, disagree, metadata, notes, as_of, boundary)
 
     def centre(self) -> tuple[float, float]:
         """(lat, lon) of the park's centre, for the initial view."""
@@ -136,3 +142,13 @@ class MapData:
         )
         w, s, e, n = gpd.GeoSeries([box], crs=self.parcels.crs).to_crs(4326).total_bounds
         return [[float(s), float(w)], [float(n), float(e)]]
+
+
+def _with_inferred(sources: gpd.GeoDataFrame, run: ReadinessRun) -> gpd.GeoDataFrame:
+    """The sources with the road gateways the run inferred in place of any stored inferred ones."""
+    gateways = run.gateways
+    if gateways is None:
+        return sources
+    kept = sources[~is_inferred(sources)]
+    added = gateways[[c for c in gateways.columns if c in kept.columns or c == "geometry"]]
+    return gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), geometry="geometry", crs=sources.crs)

@@ -14,7 +14,7 @@ import pandas as pd
 from planner.codes import land_use_codes
 from planner.maps.reasons import REASONS
 from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
-from planner.vocab import CHECKLIST_ITEMS, EVAL_CLASSES, IDLE_RULES, STATUSES
+from planner.vocab import CHECKLIST_ITEMS, DISPOSAL_STAGES, EVAL_CLASSES, IDLE_RULES, STATUSES
 
 __all__ = ["POPUP_JS", "TILES_JS", "fmt", "page_dictionary", "parcel_properties"]
 
@@ -34,7 +34,8 @@ def parcel_properties(parcels: pd.DataFrame, checklist: tuple[str, ...]) -> dict
     """Compact per-parcel properties from which the page builds each popup (:data:`POPUP_JS`).
 
     ``it`` holds, per checklist item, ``[held, distance_m, reason]`` (held: the derived value
-    where the networks computed one, else the declared one).
+    where the networks computed one, else the declared one); ``ds`` the stage of the idle-land
+    procedure (``disposal_stage``, 闲置土地处置办法 arts. 5–14), shown in Chinese with English.
     """
     p = parcels
     items = []
@@ -69,6 +70,7 @@ def parcel_properties(parcels: pd.DataFrame, checklist: tuple[str, ...]) -> dict
         "it": [list(row) for row in zip(*items, strict=True)] if items else [[] for _ in range(len(p))],
         "idle": idle,
         "ec": _clean(p["eval_class"]) if "eval_class" in p else [None] * len(p),
+        "ds": _clean(p["disposal_stage"]) if "disposal_stage" in p else [None] * len(p),
     }
 
 
@@ -98,6 +100,7 @@ window.plannerPopup = function (q) {
     if (q.idle[2] !== null) { rows.push(row(['闲置费', 'idle fee'], num(q.idle[2], 1) + two([' 万元', ' × 10,000 yuan']))); }
     if (q.idle[3]) { rows.push(row(['可无偿收回', 'reclaimable from'], esc(q.idle[3]))); }
   }
+  if (q.ds) { rows.push(row(['处置阶段', 'disposal stage'], two(D.stages[q.ds] || [q.ds, q.ds]))); }
   if (q.ec) { rows.push(row(['亩均评价', 'per-mu class'], two(D.classes[q.ec]))); }
   return '<div class="planner-popup"><b>' + esc(q.p) + '</b> ' + esc(q.n || '') + '<table>' + rows.join('') + '</table></div>';
 };
@@ -115,7 +118,7 @@ window.plannerFeatureQuery = function (f, tile) {
   return {p: f.parcel_id, n: given(f.name), a: round(f.area_mu, 2), m2: round(f.area_m2, 0), s: given(f.status),
     lu: given(f.land_use), z: given(f.zone_industries), h: given(f.holder), r: given(f.ready), it: it,
     idle: f.idle_rule ? [f.idle_rule, given(f.idle_since), round(f.idle_fee_wan, 1), given(f.reclaim_from)] : null,
-    ec: (tile && tile.eval_class) || null};
+    ec: (tile && tile.eval_class) || null, ds: given(f.disposal_stage)};
 };
 window.plannerReadinessColor = function (ready, missing) {  // as planner.maps.style.readiness_color
   var C = window.plannerDict.colors, n = String(missing || '').split(',').filter(function (x) { return x; }).length;
@@ -193,13 +196,15 @@ and builds the same popup as the inline maps (:data:`POPUP_JS`) from the Feature
 
 
 def page_dictionary(checklist: tuple[str, ...]) -> dict:
-    """The words the popups show (``window.plannerDict``): statuses, land uses, checklist items, idle rules, classes."""
+    """The words the popups show (``window.plannerDict``): statuses, land uses, checklist items, idle rules, the
+    stages of the idle-land procedure, classes."""
     return {
         "status": {k: list(v) for k, v in STATUSES.items()},
         "landUse": {k: list(v) for k, v in _land_use_names().items()},
         "items": {k: list(v) for k, v in CHECKLIST_ITEMS.items()},
         "checklist": list(checklist),
         "idle": {k: list(v) for k, v in IDLE_RULES.items()},
+        "stages": {k: list(v) for k, v in DISPOSAL_STAGES.items()},
         "classes": {k: [f"{k} {zh}", f"{k} {en}"] for k, (zh, en) in EVAL_CLASSES.items()},
         "reasons": REASONS,
         "colors": {"ready": READY_COLOR, "missing": list(MISSING_COLORS), "unknown": UNKNOWN_COLOR},

@@ -428,7 +428,13 @@
   }
   function parcelPopup(p) {  // after an edit: the record as it is now (the page's own popup returns on reload)
     return "<b>" + esc(p.parcel_id) + "</b> " + esc(p.name || "") + "<br>" + pair(FIELDS.status) + "：" + shown("status", p.status) +
-      "<br>" + pair(FIELDS.holder) + "：" + shown("holder", p.holder) + "<br>" + t("版本", "version") + " " + esc(p.version);
+      "<br>" + pair(FIELDS.holder) + "：" + shown("holder", p.holder) + stage(p.disposal_stage) +
+      "<br>" + t("版本", "version") + " " + esc(p.version);
+  }
+  function stage(code) {  // where an idle parcel stands in the procedure (闲置土地处置办法 arts. 5–14)
+    if (!code) { return ""; }
+    var words = ((window.plannerDict || {}).stages || {})[code] || [code, code];
+    return "<br>" + t("处置阶段", "disposal stage") + "：" + pair(words);
   }
 
   // --- the dashboard --------------------------------------------------------------------------------------------
