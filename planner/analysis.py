@@ -41,7 +41,6 @@ from planner.infra.terrain import MIN_RELIABLE_CELLS, parcel_terrain
 from planner.parcels.boundary import park_boundary
 from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
-from planner.parcels.indicators import park_indicators
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness, readiness_kept
 from planner.store import ParkStore, WriteReport
 from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
@@ -50,13 +49,11 @@ __all__ = [
     "IDLE_INPUTS",
     "READINESS_INPUTS",
     "Freshness",
-    "LandIndicators",
     "ReadinessInputs",
     "ReadinessRun",
     "Result",
     "freshness",
     "graph_cache",
-    "land_indicators",
     "readiness_inputs",
     "readiness_of",
     "recompute_after_edit",
@@ -576,43 +573,3 @@ def recompute_after_edit(store: ParkStore, user: str, changed: set[str]) -> list
                 notes.append(f"{name}未能重算（{type(exc).__name__}: {exc}）；修改已保存")
                 break
     return notes
-
-
-@dataclass
-class LandIndicators:
-    """The land indicators of each park and of all (:func:`~planner.parcels.indicators.park_indicators`).
-
-    ``table`` has one row per park and a last row ``ALL`` (index ``park_id``).
-    """
-
-    table: pd.DataFrame
-    idle_as_of: str | None
-    """The day idle land was judged as of (``YYYY-MM-DD``); None: never classified (idle area and rate are NaN)."""
-
-    def of_park(self, park_id: str) -> pd.Series:
-        """The indicators of ``park_id``, or of all parks where the table has no row for it."""
-        return self.table.loc[park_id if park_id in self.table.index else "ALL"]
-
-
-def land_indicators(
-    store: ParkStore, parcels: pd.DataFrame | None = None, *, as_of: date | str | pd.Timestamp | None = None
-) -> LandIndicators:
-    """The park's land indicators, with idle land as the park stores it or as of ``as_of``.
-
-    Without ``as_of``, idle land is what :func:`update_idle` last wrote (the park's
-    ``idle_as_of``); with it, idle land is classified afresh as of that day and nothing is
-    written. A park whose idle land was never classified gets no idle area and no idle rate
-    (NaN) rather than a false 0%. ``parcels``: the park's parcel layer, if already read.
-    """
-    parcels = store.read_parcels() if parcels is None else parcels
-    if as_of is None:
-        idle = parcels["idle_rule"].notna()
-        basis = store.metadata().get("idle_as_of")
-    else:
-        result = classify_idle(parcels, as_of, store.config())
-        idle = pd.Series(result.table["idle_rule"].reindex(parcels["parcel_id"]).notna().to_numpy(), parcels.index)
-        basis = result.as_of.date().isoformat()
-    table = park_indicators(parcels, idle=idle)
-    if basis is None:  # idle land never classified: no rate, rather than a false 0%
-        table[["idle_area_ha", "idle_land_rate_pct"]] = float("nan")
-    return LandIndicators(table, basis)

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.analysis import freshness, land_indicators, update_idle
+from planner.analysis import freshness, update_idle
 from planner.api import create_app
 from planner.errors import StaleResultError
 from planner.exchange.export import export_parcels
+from planner.land import land_indicators
 from planner.store import open_store
 from tests.api.conftest import serve
 from tests.conftest import grid_parcels

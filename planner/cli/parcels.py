@@ -16,7 +16,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from planner.analysis import ReadinessRun, freshness, land_indicators, update_idle, update_readiness
+from planner.analysis import ReadinessRun, freshness, update_idle, update_readiness
 from planner.cli.common import (
     AsOfOption,
     LangOption,
@@ -38,6 +38,7 @@ from planner.config import ParkConfig
 from planner.errors import PlannerError
 from planner.exchange.export import write_geojson
 from planner.exchange.table_csv import SheetSpec, write_table_csv
+from planner.land import land_indicators
 from planner.parcels.evaluation import EvaluationResult, consistency_checks, evaluate
 from planner.parcels.indicators import FIGURES, INDICATORS, NATIONAL_2019, NATIONAL_2019_LABEL, explain
 from planner.parcels.query import filter_parcels
