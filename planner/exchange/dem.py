@@ -190,6 +190,7 @@ def _write(target: Path, z: np.ndarray, transform: Affine, epsg: int, source: st
         "crs": f"EPSG:{epsg}", "transform": transform, "nodata": np.nan, "compress": "deflate",
         "tiled": z.shape[0] >= 256 and z.shape[1] >= 256,
     }  # fmt: skip
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".tif.part", dir=target.parent)
     os.close(fd)
     try:

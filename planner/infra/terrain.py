@@ -1,7 +1,7 @@
 """Site leveling (场地平整) from a DEM: relief, slope and the earthwork to level each parcel.
 
-Each DEM cell counts for a parcel by the share of its area inside the parcel (its coverage
-fraction, computed exactly with shapely: cells wholly inside count 1, cells on the boundary
+Each DEM cell counts for a parcel by the share of its area inside the parcel (its exact
+coverage fraction, from ``exactextract``: cells wholly inside count 1, cells on the boundary
 the part inside), so that every parcel the DEM covers gets figures, however small:
 
 - ``relief_m``: highest minus lowest elevation of the cells it touches (any share);
@@ -26,18 +26,18 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import rasterio
-import rasterio.features
 import shapely
 from affine import Affine
+from exactextract import exact_extract
+from exactextract.raster import NumPyRasterSource
 
 __all__ = ["MIN_RELIABLE_CELLS", "cell_coverage", "parcel_terrain"]
 
 MIN_RELIABLE_CELLS = 4.0
 """Cells (counted by share) a parcel must cover for its relief to be judged: a 2 × 2 block, the least that shows
 the ground falling either way."""
-_CHUNK = 2_000_000
-"""Parcel–cell pairs worked out at once (bounds the memory of a big park on a fine DEM)."""
 
 
 def parcel_terrain(parcels: gpd.GeoDataFrame, dem_path: str | Path) -> pd.DataFrame:
@@ -60,7 +60,9 @@ def parcel_terrain(parcels: gpd.GeoDataFrame, dem_path: str | Path) -> pd.DataFr
     cell_w, cell_h = abs(transform.a), abs(transform.e)
     dz_dy, dz_dx = np.gradient(z, cell_h, cell_w)
     slope = np.hypot(dz_dx, dz_dy) * 100.0
-    parcel, row, col, share = cell_coverage(parcels.geometry.to_numpy(), transform, z.shape)
+    parcel, row, col, share = cell_coverage(
+        parcels.geometry.to_numpy(), transform, z.shape, crs=f"EPSG:{parcels.crs.to_epsg()}"
+    )
     elevation = z[row, col]
     keep = np.isfinite(elevation) & (share > 0)
     parcel, share, elevation, cell_slope = parcel[keep], share[keep], elevation[keep], slope[row[keep], col[keep]]
@@ -92,47 +94,33 @@ def parcel_terrain(parcels: gpd.GeoDataFrame, dem_path: str | Path) -> pd.DataFr
 
 
 def cell_coverage(
-    geoms: np.ndarray, transform: Affine, shape: tuple[int, int]
+    geoms: np.ndarray, transform: Affine, shape: tuple[int, int], *, crs: str = "EPSG:4326"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every (geometry, cell) pair of a north-up grid where the cell overlaps the geometry, with the share of the
     cell's area inside it (1.0 for a cell wholly inside): arrays ``geometry``, ``row``, ``col``, ``share``.
 
-    The cells a boundary passes through (found along it at a quarter of a cell) get their share
-    exactly, from the intersection with a cell box; the cells within (their centre inside, no
-    boundary through them: ``rasterio.features.rasterize``) count whole.
+    The shares are exact coverage fractions, from ``exactextract`` (the cells a boundary passes
+    through clipped against it, the cells within counted whole). ``crs`` is the grid's and the
+    geometries' (one CRS: exactextract needs it named, and reprojects nothing).
     """
     if transform.b != 0 or transform.d != 0 or transform.e >= 0:
         msg = "the DEM's grid is rotated or not north-up; warp it to a north-up grid (gdalwarp) first"
         raise ValueError(msg)
     rows, cols = shape
-    cw, ch, x0, y0 = transform.a, -transform.e, transform.c, transform.f
+    west, north = transform.c, transform.f
+    east, south = west + cols * transform.a, north + rows * transform.e
     present = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
-    # the cells each boundary passes through: its vertices after densifying to a quarter cell
-    lines = shapely.segmentize(shapely.boundary(geoms[present]), min(cw, ch) / 4)
-    xy, at = shapely.get_coordinates(lines, return_index=True)
-    col_b = np.floor((xy[:, 0] - x0) / cw).astype(np.int64)
-    row_b = np.floor((y0 - xy[:, 1]) / ch).astype(np.int64)
-    on = (col_b >= 0) & (col_b < cols) & (row_b >= 0) & (row_b < rows)
-    key = np.unique(present[at[on]] * (rows * cols) + row_b[on] * cols + col_b[on])
-    edge_owner, cell = key // (rows * cols), key % (rows * cols)
-    edge_row, edge_col = cell // cols, cell % cols
-    share = np.empty(len(key))
-    shapely.prepare(geoms[present])
-    for start in range(0, len(key), _CHUNK):
-        part = slice(start, start + _CHUNK)
-        r, c = edge_row[part], edge_col[part]
-        boxes = shapely.box(x0 + c * cw, y0 - (r + 1) * ch, x0 + (c + 1) * cw, y0 - r * ch)
-        share[part] = shapely.area(shapely.intersection(geoms[edge_owner[part]], boxes)) / (cw * ch)
-    labels = rasterio.features.rasterize(
-        ((geoms[k], int(k) + 1) for k in present), out_shape=shape, transform=transform, fill=0, dtype="int32"
-    )
-    inner_row, inner_col = np.nonzero(labels)
-    inner_owner = labels[inner_row, inner_col].astype(np.int64) - 1
-    inner_key = inner_owner * (rows * cols) + inner_row * cols + inner_col
-    whole = ~np.isin(inner_key, key)
-    return (
-        np.concatenate([edge_owner, inner_owner[whole]]),
-        np.concatenate([edge_row, inner_row[whole]]).astype(np.int64),
-        np.concatenate([edge_col, inner_col[whole]]).astype(np.int64),
-        np.concatenate([share, np.ones(int(whole.sum()))]),
-    )
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(present):
+        return empty, empty, empty, np.zeros(0)
+    wkt = pyproj.CRS.from_user_input(crs).to_wkt()
+    grid = NumPyRasterSource(np.zeros((rows, cols), dtype=np.float32), west, south, east, north, srs_wkt=wkt)
+    shapes = gpd.GeoDataFrame({"k": present}, geometry=gpd.GeoSeries(geoms[present]), crs=wkt)
+    found = exact_extract(grid, shapes, ["cell_id", "coverage"], output="pandas", include_cols=["k"])
+    counts = found["coverage"].map(len).to_numpy()
+    if not counts.sum():
+        return empty, empty, empty, np.zeros(0)
+    owner = np.repeat(found["k"].to_numpy(dtype=np.int64), counts)
+    cell = np.concatenate(found["cell_id"].to_numpy()).astype(np.int64)
+    share = np.concatenate(found["coverage"].to_numpy()).astype(np.float64)
+    return owner, cell // cols, cell % cols, share

@@ -139,3 +139,24 @@ def test_the_import_command_takes_a_dem(moved, tmp_path):
     shown = run("import", str(park), str(moved), "--dem-date", "2000-02-22", "--lang", "en")
     assert shown.returncode == 0, shown.stderr
     assert "DEM: srtm_moved.tif (EPSG:4326)" in shown.stdout and "taken 2000-02-22" in shown.stdout
+
+
+def test_a_postgis_park_keeps_its_dem_in_its_folder(moved, tmp_path, postgis_url):
+    from tests.store.conftest import drop_all_parks
+
+    config = ParkConfig(park_id="DEMPG", name="高程测试园区", crs_epsg=GK39)
+    _gpkg, parcels = _park(tmp_path, [300.0])
+    try:
+        with create_park(postgis_url, config) as store:
+            store.write_parcels(parcels, by="test")
+            uri = store.location
+        with pytest.raises(ValidationError, match="keeps its DEM in a folder"):
+            import_dem(uri, moved)
+        report = import_dem(uri, moved, folder=tmp_path / "pg", taken="2000-02-22")
+        assert report.written == tmp_path / "pg" / "dem.tif"
+        with open_store(uri, folder=tmp_path / "pg") as store:
+            assert store.metadata()["dem_cell_m"] == report.cell_m
+            run_ = update_readiness(store, by="test")
+        assert run_.readiness.table.loc["D01", "relief_m"] > 0
+    finally:
+        drop_all_parks(postgis_url)
