@@ -204,13 +204,14 @@ class CompactParcels:
         except sqlite3.Error as exc:
             msg = f"reading the parcels of {self.store.path} failed ({exc})"
             raise StoreError(msg) from None
-        if not rows:
+        if not rows or not len(self):
             return np.array([], dtype=np.intp)
         ids, blobs = zip(*rows, strict=True)
-        hit = shapely.intersects(decode_geometries(blobs), area)
-        found = np.searchsorted(self.parcel_id, np.array(ids, dtype=object)[hit])
-        return np.sort(found[(found < len(self)) & (self.parcel_id[np.minimum(found, len(self) - 1)] == np.array(
-            ids, dtype=object)[hit])])  # fmt: skip
+        hit_ids = np.array(ids, dtype=object)[shapely.intersects(decode_geometries(blobs), area)]
+        found = np.searchsorted(self.parcel_id, hit_ids)
+        known = found < len(self)
+        known[known] = self.parcel_id[found[known]] == hit_ids[known]  # a parcel written since is not here yet
+        return np.sort(found[known])
 
     # -- sorting and pages ------------------------------------------------------------------------------------
 

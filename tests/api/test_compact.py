@@ -110,3 +110,16 @@ def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
         for sort in SORTS:
             assert kept.sorted(got, sort).tolist() == expected_order(loaded, got, sort).tolist(), (filters, sort)
     store.close()
+
+
+def test_an_empty_park_has_an_empty_page(tmp_path):
+    from planner.config import ParkConfig
+    from planner.store import create_park
+    from tests.conftest import GK
+
+    store = create_park(tmp_path / "empty.gpkg", ParkConfig(park_id="T1", name="空园区", crs_epsg=GK))
+    kept = CompactParcels(store)
+    found = kept.sorted(np.flatnonzero(kept.mask(normalized_filters(ready=True))), "-area_mu")
+    assert len(kept) == 0 and found.tolist() == [] and kept.page_features(found) == []
+    assert kept.within(shapely.box(0, 0, 1e7, 1e7)).tolist() == []
+    store.close()
