@@ -20,7 +20,8 @@ leads to it is connected, and the reason gives the distance by road.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -52,11 +53,17 @@ class Coverage:
     the tapped edge), ``tap_x``/``tap_y``, ``reason`` (Chinese), ``failed`` (the first
     condition that failed: ``distance``, ``unreached``, ``radius``, ``capacity``, or
     empty). ``sources``: each source's capacity, load and remaining capacity.
+
+    ``serial`` names this coverage (unique, kept through pickling); ``since``, for a coverage
+    worked out from an earlier one of the same parcels (:mod:`planner.infra.park`), is that
+    one's serial and the rows (positions) that may differ from it: the others are the same.
     """
 
     network: str
     table: pd.DataFrame
     sources: pd.DataFrame
+    serial: int = field(default_factory=lambda: uuid.uuid4().int)
+    since: tuple[int, np.ndarray] | None = None
 
 
 def network_coverage(
@@ -123,7 +130,10 @@ def served_coverage(
     out["connected"] = in_radius & ~full
     out["failed"] = np.select([~near, ~reached, ~in_radius, full], ["distance", "unreached", "radius", "capacity"], "")
     source_ids = network.sources["source_id"].to_numpy()
-    out["source_id"] = np.where(src >= 0, source_ids[np.maximum(src, 0)] if len(source_ids) else None, None)
+    # ids as Python objects whatever they hold (None where there is none): the same dtype for any rows
+    ids = np.where(src >= 0, source_ids[np.maximum(src, 0)] if len(source_ids) else None, None)
+    out["source_id"] = pd.Series(ids, index=out.index, dtype=object)
+    out["line_id"] = pd.Series(out["line_id"].to_numpy(dtype=object), index=out.index, dtype=object)
     out["reason"] = _reasons(network, out, service_distance_m, service_radius_m, capacity, loads, remaining)
     sources = network.sources[["source_id", "kind", "name", "capacity"]].copy()
     sources["load"] = loads

@@ -23,20 +23,31 @@ layers that no history row touched since the last run.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from planner.infra import network as _network_module
 from planner.infra.coverage import Coverage
 from planner.infra.network import SNAP_M, Network, build_network, source_distances
 from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
 from planner.vocab import CAPACITY_COLUMN
 
-__all__ = ["GraphCache", "KeptNetwork", "network_fingerprint", "shape_hashes"]
+_BUILDER = hashlib.blake2b(
+    Path(_network_module.__file__).read_bytes() + shapely.geos_version_string.encode(), digest_size=12
+).hexdigest()
+"""The code that builds graphs (:mod:`planner.infra.network`, GEOS): a graph on disk built by other code is not read."""
+
+__all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "shape_hashes"]
 
 
 def _frame_digest(frame: pd.DataFrame, columns: list[str], digest: hashlib.blake2b) -> None:
@@ -87,8 +98,26 @@ class KeptNetwork:
     network: Network | None
     distances: tuple[np.ndarray, np.ndarray] | None = None
     taps: dict[float, _Taps] = field(default_factory=dict)
-    coverage: tuple[str, Coverage] | None = None
-    """The last coverage, under a key of all else it depends on (:mod:`planner.infra.park`)."""
+    served: Served | None = None
+    """The last coverage and what it was made from (:mod:`planner.infra.park`)."""
+
+
+@dataclass
+class Served:
+    """A network's last coverage and its inputs row by row, from which the next is worked out for the rows that changed.
+
+    ``key``: all that applies to every row alike (graph, settings, power factor); ``ids``:
+    the parcels in their order; ``need``, ``expected``, ``consuming``: each parcel's demand
+    as declared and by default, and whether it draws already; ``loads``: each source's load.
+    """
+
+    key: str
+    ids: np.ndarray
+    need: np.ndarray
+    expected: np.ndarray
+    consuming: np.ndarray
+    loads: np.ndarray
+    coverage: Coverage | None = None
 
 
 class GraphCache:
@@ -98,14 +127,23 @@ class GraphCache:
     were found per network, so that what a run reused can be checked.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         self._kept: dict[str, KeptNetwork] = {}
+        self.folder = None if folder is None else Path(folder)
+        """Where graphs are kept on disk between processes (see :meth:`network`); None: in memory only."""
+        self.loaded: Counter[str] = Counter()
+        """Graphs read from :attr:`folder` per network (instead of built)."""
         self.builds: Counter[str] = Counter()
         self.tapped: Counter[str] = Counter()
+        self.readiness: Any = None
+        """What :mod:`planner.analysis` keeps of the last readiness worked out with these graphs."""
+        self.fresh: dict[str, np.ndarray | None] = {}
+        """Per network, the rows (positions) its last :meth:`taps` tapped anew (None: every row, or a new table)."""
 
     def clear(self) -> None:
         """Forget every network."""
         self._kept.clear()
+        self.readiness = None
 
     def network(
         self,
@@ -123,29 +161,67 @@ class GraphCache:
         fingerprint = fingerprint or network_fingerprint(name, lines, sources, snap_m=snap_m)
         kept = self._kept.get(name)
         if kept is None or kept.fingerprint != fingerprint:
-            if len(lines):  # a layer without lines has no graph
-                self.builds[name] += 1
-            kept = KeptNetwork(fingerprint, build_network(name, lines, sources, snap_m=snap_m))
+            network = self._read(name, fingerprint) if len(lines) else None
+            if network is not None:
+                self.loaded[name] += 1
+            else:
+                network = build_network(name, lines, sources, snap_m=snap_m)
+                if network is not None:  # a layer without lines has no graph
+                    self.builds[name] += 1
+                    self._write(name, fingerprint, network)
+            kept = KeptNetwork(fingerprint, network)
             self._kept[name] = kept
         return kept.network
+
+    def _path(self, name: str, fingerprint: str) -> Path | None:
+        """The file of network ``name`` built from inputs of this fingerprint by this code (None: no folder)."""
+        if self.folder is None:
+            return None
+        digest = hashlib.blake2b(f"{fingerprint}|{_BUILDER}".encode(), digest_size=20).hexdigest()
+        return self.folder / f"{name}-{digest}.graph"
+
+    def _read(self, name: str, fingerprint: str) -> Network | None:
+        """The graph kept on disk under this fingerprint, if there is one that reads (else None: build it)."""
+        path = self._path(name, fingerprint)
+        if path is None or not path.is_file():
+            return None
+        try:
+            with path.open("rb") as f:
+                network = pickle.load(f)  # written by this class beside the park, named by content
+        except Exception:  # a file cut short or of another version: build the graph again
+            return None
+        return network if isinstance(network, Network) and network.name == name else None
+
+    def _write(self, name: str, fingerprint: str, network: Network) -> None:
+        """Keep the graph on disk (whole or not at all); a folder that cannot be written keeps nothing."""
+        path = self._path(name, fingerprint)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob(f"{name}-*.graph"):  # one graph per network: the others are stale
+                old.unlink(missing_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as f:
+                pickle.dump(network, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(f.name, path)
+        except OSError:
+            return
 
     def stale(self, name: str, fingerprint: str) -> bool:
         """Whether network ``name`` would be built anew from inputs of this :func:`network_fingerprint`."""
         kept = self._kept.get(name)
         return kept is None or kept.fingerprint != fingerprint
 
-    def coverage(self, name: str, key: str) -> Coverage | None:
-        """The kept coverage of network ``name``, if it was made under ``key`` (and the taps have not changed)."""
+    def served(self, name: str) -> Served | None:
+        """The last coverage of network ``name`` and its inputs, if kept."""
         kept = self._kept.get(name)
-        if kept is None or kept.coverage is None or kept.coverage[0] != key:
-            return None
-        return kept.coverage[1]
+        return None if kept is None else kept.served
 
-    def keep_coverage(self, name: str, key: str, coverage: Coverage) -> None:
-        """Keep the coverage of network ``name`` made under ``key``."""
+    def keep_served(self, name: str, served: Served) -> None:
+        """Keep the last coverage of network ``name`` and its inputs."""
         kept = self._kept.get(name)
         if kept is not None:
-            kept.coverage = (key, coverage)
+            kept.served = served
 
     def has_taps(self, name: str, service_distance_m: float) -> bool:
         """Whether taps of network ``name`` at this service distance are kept (a run may then tap only some)."""
@@ -197,7 +273,14 @@ class GraphCache:
         ids = pd.Index(p["parcel_id"].to_numpy())
         hashes = shape_hashes(p.geometry.to_numpy()) if hashes is None else hashes
         before = kept.taps.get(service_distance_m)
-        if before is None or not ids.is_unique:
+        self.fresh[name] = None
+        in_order = before is not None and before.ids.equals(ids)  # the same parcels in the same order
+        if in_order:
+            assert before is not None
+            ids = before.ids  # unique, as it was kept
+            fresh = np.flatnonzero(before.shapes != hashes)
+            table = before.table
+        elif before is None or not ids.is_unique:
             fresh = np.arange(len(p))
             table = None
         else:
@@ -206,7 +289,7 @@ class GraphCache:
             same[same] = before.shapes[at[same]] == hashes[same]
             fresh = np.flatnonzero(~same)
             table = before.table.iloc[np.where(same, at, 0)].reset_index(drop=True)
-        if len(fresh):
+        if len(fresh) or table is None:  # a park without parcels (roads imported first) gets an empty table
             self.tapped[name] += len(fresh)
             part = p.iloc[fresh]
             part_shapes = shapes if shapes is not None and len(fresh) == len(p) else parcel_shapes(part)
@@ -227,6 +310,8 @@ class GraphCache:
                     merged[column] = pd.Series(values, dtype=table[column].dtype)
                 table = pd.DataFrame(merged)
         assert table is not None
+        if in_order:
+            self.fresh[name] = fresh  # the other rows are the kept ones
         if ids.is_unique:
             kept.taps = {service_distance_m: _Taps(ids, hashes, table)}
         return table

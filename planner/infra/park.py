@@ -8,7 +8,6 @@ as one after the other. What every network needs of the parcels' shapes
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
@@ -24,9 +23,10 @@ import shapely
 from planner.errors import Problem
 from planner.infra.coverage import Coverage, network_coverage, served_coverage, source_loads
 from planner.infra.demand import network_demand
-from planner.infra.graphs import GraphCache, KeptNetwork, network_fingerprint, shape_hashes
-from planner.infra.network import build_network
+from planner.infra.graphs import GraphCache, KeptNetwork, Served, network_fingerprint, shape_hashes
+from planner.infra.network import Network, build_network
 from planner.infra.taps import ParcelShapes, parcel_shapes
+from planner.vocab import STARTED_STATUSES
 
 __all__ = ["PARALLEL_PARCELS", "NetworkRun", "park_coverage"]
 
@@ -66,12 +66,6 @@ class _Job:
         return {name: network_fingerprint(name, lines, self.sources) for name, lines in self.lines.items()}
 
     @cached_property
-    def ids(self) -> bytes:
-        """The parcels' ids in their order and what they draw (status), as a hash."""
-        frame = self.parcels[["parcel_id", "status"]].astype(object)
-        return bytes(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-
-    @cached_property
     def hashes(self) -> np.ndarray:
         return shape_hashes(self.parcels.geometry.to_numpy())
 
@@ -93,7 +87,11 @@ class _Job:
         return NetworkRun(name, network.problems, len(network.edges), coverage)
 
     def _run_kept(self, name: str, cache: GraphCache) -> NetworkRun:
-        """The run of network ``name`` with its graph and taps from ``cache`` where they are kept."""
+        """The run of network ``name`` with its graph and taps from ``cache`` where they are kept.
+
+        Where the network, its settings and the parcels (ids, in their order) are those of the
+        last run, only the rows that can have changed are worked out again (see :func:`_served_again`).
+        """
         network = cache.network(name, self.lines[name], self.sources, fingerprint=self.fingerprints.get(name))
         if network is None:
             return NetworkRun(name, [], 0, None)
@@ -104,45 +102,108 @@ class _Job:
             )
             return NetworkRun(name, list(network.problems), 0, coverage)
         shapes = None if cache.has_taps(name, settings["service_distance_m"]) else self.shapes
-        tapped = cache.tapped[name]
         taps = cache.taps(
             name, self.parcels, service_distance_m=settings["service_distance_m"], shapes=shapes, hashes=self.hashes
         )
         need, expected = network_demand(network, self.parcels, self.power_factor)
-        key = _coverage_key(self.fingerprints.get(name), settings, self.power_factor, self.ids, need, expected)
-        known = cache.coverage(name, key) if cache.tapped[name] == tapped else None
-        if known is not None:  # the same taps, loads and demands: the same coverage
-            return NetworkRun(name, list(network.problems), len(network.edges), known)
         loads = source_loads(
             network, self.parcels, taps, service_radius_m=settings["service_radius_m"], power_factor=self.power_factor
         )
-        coverage = served_coverage(
-            network,
-            self.parcels,
-            taps,
+        served = Served(
+            _served_key(self.fingerprints.get(name), settings, self.power_factor),
+            self.parcels["parcel_id"].to_numpy(dtype=object),
+            need,
+            expected,
+            self.parcels["status"].isin(STARTED_STATUSES).to_numpy(),
             loads,
-            service_distance_m=settings["service_distance_m"],
-            service_radius_m=settings["service_radius_m"],
-            power_factor=self.power_factor,
         )
-        cache.keep_coverage(name, key, coverage)
-        return NetworkRun(name, list(network.problems), len(network.edges), coverage)
+        before = cache.served(name)
+        fresh = cache.fresh.get(name)
+        rows = (
+            None
+            if before is None or before.coverage is None or fresh is None
+            else _rows_again(before, served, fresh, taps)
+        )
+        if before is not None and rows is not None and not len(rows):
+            served.coverage = before.coverage  # nothing changed that this network's coverage reads
+        elif before is not None and rows is not None:
+            served.coverage = _served_again(network, self, taps, served, before, rows)
+        if served.coverage is None:
+            served.coverage = served_coverage(
+                network,
+                self.parcels,
+                taps,
+                loads,
+                service_distance_m=settings["service_distance_m"],
+                service_radius_m=settings["service_radius_m"],
+                power_factor=self.power_factor,
+            )
+        cache.keep_served(name, served)
+        return NetworkRun(name, list(network.problems), len(network.edges), served.coverage)
 
 
-def _coverage_key(
-    fingerprint: str | None,
-    settings: Mapping[str, float],
-    power_factor: float,
-    ids: bytes,
-    need: np.ndarray,
-    expected: np.ndarray,
-) -> str:
-    """What a network's coverage depends on besides its taps: the graph, settings, parcels, status and demands."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{fingerprint}|{sorted(settings.items())!r}|{power_factor!r}".encode())
-    for part in (ids, need.tobytes(), expected.tobytes()):
-        digest.update(part)
-    return digest.hexdigest()
+def _served_key(fingerprint: str | None, settings: Mapping[str, float], power_factor: float) -> str:
+    """What a network's coverage depends on alike for every row: the graph, the settings, the power factor."""
+    return f"{fingerprint}|{sorted(settings.items())!r}|{power_factor!r}"
+
+
+def _rows_again(before: Served, now: Served, fresh: np.ndarray, taps: pd.DataFrame) -> np.ndarray | None:
+    """The rows whose coverage may differ from the last run's (positions), or None if every row may.
+
+    A row's coverage depends on its tap, its demands, whether it draws already, and its
+    serving source's load: the rows tapped anew, those whose own inputs changed, and every
+    row served by a source whose load changed.
+    """
+    if before.key != now.key or len(before.ids) != len(now.ids) or not np.array_equal(before.ids, now.ids):
+        return None
+    changed = np.zeros(len(now.ids), dtype=bool)
+    changed[fresh] = True
+    changed |= _differ(before.need, now.need) | _differ(before.expected, now.expected)
+    changed |= before.consuming != now.consuming
+    moved = np.flatnonzero(_differ(before.loads, now.loads))
+    if len(moved):
+        changed |= np.isin(taps["source"].to_numpy(), moved)
+    return np.flatnonzero(changed)
+
+
+def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise "not the same number", NaN the same as NaN (and -0.0 not the same as 0.0: it prints otherwise)."""
+    same: np.ndarray = (a == b) & (np.signbit(a) == np.signbit(b))
+    differ: np.ndarray = ~(same | (np.isnan(a) & np.isnan(b)))
+    return differ
+
+
+def _served_again(
+    network: Network, job: _Job, taps: pd.DataFrame, served: Served, before: Served, rows: np.ndarray
+) -> Coverage | None:
+    """The coverage of the last run with ``rows`` worked out again (the others as they were).
+
+    None where a column's dtype would not stay as it is (a whole run decides it then).
+    """
+    settings = job.settings[network.name]
+    assert before.coverage is not None
+    # only the columns coverage reads, taken for these rows (not every column of the parcels)
+    read = [c for c in ("parcel_id", "status", "industry", "area_mu", "power_kva", "water_m3d") if c in job.parcels]
+    part = served_coverage(
+        network,
+        pd.DataFrame({c: job.parcels[c].to_numpy()[rows] for c in read}),
+        taps.iloc[rows],
+        served.loads,
+        service_distance_m=settings["service_distance_m"],
+        service_radius_m=settings["service_radius_m"],
+        power_factor=job.power_factor,
+    )
+    old = before.coverage.table
+    columns = {}
+    for column in old.columns:
+        values = part.table[column]
+        if values.dtype != old[column].dtype:  # a dtype these values may change (text with or without None): all
+            return None
+        array = old[column].array.copy()
+        array[rows] = values.array
+        columns[column] = pd.Series(array, index=old.index, dtype=old[column].dtype, copy=False)
+    table = pd.DataFrame(columns, index=old.index)
+    return Coverage(network.name, table, part.sources, since=(before.coverage.serial, rows))
 
 
 _WORKER: dict[str, _Job] = {}

@@ -23,7 +23,14 @@ from pandas.api.extensions import ExtensionArray
 from planner.config import ParkConfig
 from planner.vocab import NETWORK_ITEMS, NETWORK_LAYERS
 
-__all__ = ["READINESS_COLUMNS", "ReadinessResult", "compute_readiness"]
+__all__ = [
+    "READINESS_COLUMNS",
+    "KeptReadiness",
+    "ReadinessResult",
+    "compute_readiness",
+    "readiness_again",
+    "readiness_kept",
+]
 
 READINESS_COLUMNS = (
     *(c for item in NETWORK_ITEMS for c in (item, f"{item}_distance_m", f"{item}_network_m", f"{item}_reason")),
@@ -124,6 +131,153 @@ def compute_readiness(
     return ReadinessResult(out, disagreements, {item: found.used for item, found in items.items()})
 
 
+Tagged = tuple[pd.DataFrame, int, tuple[int, np.ndarray] | None]
+"""A network's coverage table with its tag and, if it was worked out from an earlier table, that one's tag and the
+rows (positions) that may differ from it (:class:`planner.infra.coverage.Coverage`'s ``serial`` and ``since``)."""
+
+
+@dataclass
+class KeptReadiness:
+    """A park's last readiness and what it was computed from, to work out the next one for the rows that changed."""
+
+    config: ParkConfig
+    ids: np.ndarray
+    declared: dict[str, np.ndarray]
+    terrain: pd.DataFrame | None
+    dem_date: pd.Timestamp | None
+    leveled_on: pd.Series | None
+    tags: dict[str, int | None]
+    result: ReadinessResult
+    rows: np.ndarray | None = None
+    """The rows (positions) this result was worked out for, the others kept; None: all."""
+
+
+def readiness_kept(
+    kept: KeptReadiness | None,
+    parcels: pd.DataFrame,
+    config: ParkConfig,
+    coverage: Mapping[str, Tagged | None],
+    terrain: pd.DataFrame | None = None,
+    *,
+    dem_date: pd.Timestamp | None = None,
+    leveled_on: pd.Series | None = None,
+) -> tuple[ReadinessResult, KeptReadiness]:
+    """:func:`compute_readiness`, worked out again only for the rows whose inputs changed since ``kept``.
+
+    A row's readiness reads its declared values and its row of each coverage table (and of
+    the terrain): where the parcels (ids, in order), the configuration, the terrain and the
+    dates are those of ``kept`` and each table is the kept one or says which of its rows
+    changed since, only the rows changed are worked out (:func:`readiness_again`); else all.
+    Returns the result (the same as :func:`compute_readiness` gives) and what to keep for next time.
+    """
+    ids = parcels["parcel_id"].to_numpy(dtype=object)
+    declared = {item: _codes(parcels[f"declared_{item}"]) for item in (*NETWORK_ITEMS, "leveled")}
+    tags = {net: None if found is None else found[1] for net, found in coverage.items()}
+    tables = {net: None if found is None else found[0] for net, found in coverage.items()}
+    rows = None if kept is None else _rows_changed(kept, ids, declared, config, coverage)
+    same = kept is not None and _same_frame(kept.terrain, terrain) and _same_frame(kept.leveled_on, leveled_on)
+    result = None
+    if kept is not None and rows is not None and same and kept.dem_date == dem_date:
+        if not len(rows):
+            result = kept.result
+        else:
+            result = readiness_again(
+                kept.result, parcels, config, tables, terrain, rows=rows, dem_date=dem_date, leveled_on=leveled_on
+            )
+    if result is None:
+        rows = None
+        result = compute_readiness(parcels, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on)
+    return result, KeptReadiness(config, ids, declared, terrain, dem_date, leveled_on, tags, result, rows)
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """A declared value as 0 (false), 1 (true) or 2 (unknown)."""
+    flags = values.astype("boolean")
+    codes: np.ndarray = flags.fillna(False).to_numpy(dtype=np.int8) + 2 * flags.isna().to_numpy(dtype=np.int8)
+    return codes
+
+
+def _same_frame(a: pd.DataFrame | pd.Series | None, b: pd.DataFrame | pd.Series | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a is b or (type(a) is type(b) and a.equals(b) and a.index.equals(b.index))
+
+
+def _rows_changed(
+    kept: KeptReadiness,
+    ids: np.ndarray,
+    declared: Mapping[str, np.ndarray],
+    config: ParkConfig,
+    coverage: Mapping[str, Tagged | None],
+) -> np.ndarray | None:
+    """The rows whose inputs changed since ``kept`` (positions), or None if all may have."""
+    if config != kept.config or len(ids) != len(kept.ids) or not np.array_equal(ids, kept.ids):
+        return None
+    if set(coverage) != set(kept.tags):
+        return None
+    changed = np.zeros(len(ids), dtype=bool)
+    for item, codes in declared.items():
+        changed |= codes != kept.declared[item]
+    for net, found in coverage.items():
+        before = kept.tags[net]
+        if found is None or before is None:
+            if found is not None or before is not None:
+                return None
+            continue
+        _table, tag, since = found
+        if tag == before:
+            continue
+        if since is None or since[0] != before:
+            return None
+        changed[since[1]] = True
+    return np.flatnonzero(changed)
+
+
+def readiness_again(
+    before: ReadinessResult,
+    parcels: pd.DataFrame,
+    config: ParkConfig,
+    coverage: Mapping[str, pd.DataFrame | None],
+    terrain: pd.DataFrame | None = None,
+    *,
+    rows: np.ndarray,
+    dem_date: pd.Timestamp | None = None,
+    leveled_on: pd.Series | None = None,
+) -> ReadinessResult | None:
+    """:func:`compute_readiness` of ``parcels`` worked out again for the rows (positions) ``rows`` only.
+
+    ``before`` is the readiness of the same parcels, in the same order, under the same
+    configuration; the rows not in ``rows`` must be those whose inputs did not change. The
+    result is the one :func:`compute_readiness` gives for all. None where a column would
+    change its dtype (then work out all).
+    """
+    read = ["parcel_id", *(f"declared_{item}" for item in (*NETWORK_ITEMS, "leveled"))]  # all the checklist reads
+    some = pd.DataFrame({column: parcels[column].array[rows] for column in read})
+    part = compute_readiness(some, config, coverage, terrain, dem_date=dem_date, leveled_on=leveled_on)
+    if part.used != before.used or list(part.table.columns) != list(before.table.columns):
+        return None
+    columns = {}
+    for column in before.table.columns:
+        old, values = before.table[column], part.table[column]
+        if old.dtype != values.dtype:
+            return None
+        array = old.array.copy()
+        array[rows] = values.array
+        columns[column] = pd.Series(array, index=before.table.index, dtype=old.dtype, copy=False)
+    table = pd.DataFrame(columns, index=before.table.index)
+    # the disagreements: the other rows' as they were, these rows' anew, by item then parcel as a whole run has them
+    gone = before.disagreements["parcel_id"].isin(part.table.index).to_numpy()
+    merged = pd.concat([before.disagreements[~gone], part.disagreements], ignore_index=True)
+    if any(merged[c].dtype != before.disagreements[c].dtype for c in merged.columns if len(before.disagreements)):
+        return None
+    rank = {item: k for k, item in enumerate(before.used)}
+    order = merged["item"].map(rank).to_numpy(dtype=np.int64) * (len(table) + 1) + table.index.get_indexer(
+        merged["parcel_id"]
+    )
+    disagreements = merged.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    return ReadinessResult(table, disagreements, before.used)
+
+
 def _missing(holds: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     """The items each parcel fails, comma-separated in checklist order (None where none): one text per combination."""
     failing = np.zeros(n, dtype=np.int64)
@@ -190,7 +344,9 @@ def _leveled(
     flat = (t["relief_m"] <= config.threshold("leveled_relief_max_m")) & (
         (t["slope_pct"] <= config.threshold("leveled_slope_max_pct")) | t["slope_pct"].isna()
     )
-    derived = pd.Series(flat.to_numpy(), index=ids, dtype="boolean").where(t["relief_m"].notna())
+    # a relief from too few cells (a parcel smaller than the DEM can show) is no judgement: the record decides
+    reliable = t["relief_reliable"].fillna(False).astype(bool) if "relief_reliable" in t else t["relief_m"].notna()
+    derived = pd.Series(flat.to_numpy(), index=ids, dtype="boolean").where(t["relief_m"].notna() & reliable)
     if dem_date is not None and leveled_on is not None:
         since = pd.to_datetime(leveled_on.reindex(ids), utc=True).dt.tz_localize(None)
         taken = pd.Timestamp(dem_date)
@@ -217,8 +373,9 @@ def _disagree(
         {
             "parcel_id": ids[differ],
             "item": item,
-            "declared": declared.to_numpy()[differ],
-            "derived": derived.to_numpy()[differ],
+            # both known where they differ: plain booleans, whatever else the column holds
+            "declared": declared.to_numpy(dtype=bool, na_value=False)[differ],
+            "derived": derived.to_numpy(dtype=bool, na_value=False)[differ],
             "reason": reason[differ] if isinstance(reason, ExtensionArray) else np.asarray(reason)[differ],
         }
     )

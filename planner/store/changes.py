@@ -25,7 +25,15 @@ from planner.store.layers import LAYERS, LayerSpec
 if TYPE_CHECKING:
     from planner.store.session import Session
 
-__all__ = ["SAME_SHAPE_TOLERANCE_M", "HistoryRecord", "WriteReport", "apply_rows", "history_frame", "record_metadata"]
+__all__ = [
+    "SAME_SHAPE_TOLERANCE_M",
+    "HistoryRecord",
+    "WriteReport",
+    "apply_edit",
+    "apply_rows",
+    "history_frame",
+    "record_metadata",
+]
 
 HistoryRecord = tuple[str, str | None, str, int | None, dict[str, Any] | str]
 """A change for the history: layer, feature id, action, version, changes (a dict, or its JSON text)."""
@@ -108,6 +116,44 @@ def apply_rows(s: Session, name: str, rows: gpd.GeoDataFrame, *, by: str, mode: 
     if history:
         s.add_history(history_frame(history, by, stamp.at))
     return report
+
+
+def apply_edit(
+    s: Session, name: str, before: gpd.GeoDataFrame, values: pd.DataFrame, *, by: str
+) -> tuple[gpd.GeoDataFrame, WriteReport]:
+    """Write ``values`` (columns of one feature, one row in canonical dtypes) over ``before``, its stored row.
+
+    Only the columns whose value differs are written, with the next version, the time and
+    ``by``, and one history row (their old and new values), as :func:`apply_rows` would for the
+    whole row. ``before`` is read in this transaction, so it is current; the update is
+    conditional on its version all the same. Returns the row as stored after, and the report.
+    """
+    spec = LAYERS[name]
+    report = WriteReport(name)
+    values = values.set_axis(before.index)
+    changed = [c for c in values.columns if _differs(before[c], values[c])[0]]
+    if not changed:
+        report.unchanged = 1
+        return before, report
+    stamp = _Stamp(by, pd.Timestamp(datetime.now(UTC)).floor("ms"))
+    fid = str(before[spec.id_column].iloc[0])
+    old_version = before["version"].iloc[0]
+    version = None if pd.isna(old_version) else int(old_version)
+    after = before.copy()
+    for c in changed:
+        after[c] = values[c]
+    after["version"] = pd.array([(version or 0) + 1], dtype="Int64")
+    after["updated_at"] = pd.Series([stamp.at], index=after.index, dtype="datetime64[ns, UTC]")
+    after["updated_by"] = pd.Series([by], index=after.index, dtype=object)
+    if not s.set_values(name, fid, after[[*changed, *_BOOKKEEPING]], version=version):
+        raise VersionConflictError(fid, version or 0, (version or 0) + 1)
+    masks = {c: np.ones(1, dtype=bool) for c in changed}
+    s.add_history(
+        history_frame(_update_history(spec, before, after, masks, masks[changed[0]], after["version"]), by, stamp.at)
+    )
+    report.updated = 1
+    report.changes = {fid: changed}
+    return after, report
 
 
 def _insert_new(

@@ -104,3 +104,28 @@ def test_a_source_edited_with_sql_builds_its_network_again(park_uri):
     assert run.readiness.table["water"].tolist() == [False, False, False]  # no live waterworks
     _same(run, _fresh(store))
     store.close()
+
+
+def test_graphs_kept_on_disk_are_read_by_another_process_until_a_line_changes(tmp_path):
+    """A new store object (as a new process has) reads the graphs a first one built; an SQL edit of a line is seen."""
+    store = _park(tmp_path / "park.gpkg")
+    update_readiness(store, by="test", write=False)
+    assert dict(graph_cache(store).builds) == {"road": 1, "water": 1}
+    store.close()
+
+    again = open_store(tmp_path / "park.gpkg")  # nothing kept in memory
+    run = update_readiness(again, by="test", write=False)
+    kept = graph_cache(again)
+    assert dict(kept.builds) == {} and dict(kept.loaded) == {"road": 1, "water": 1}
+    nothing_kept = readiness_of(readiness_inputs(again))  # no graph cache at all
+    _same(run, nothing_kept)
+
+    _sql(again, "UPDATE water_lines SET in_service = FALSE WHERE line_id = 'W2'")
+    again.close()
+    third = open_store(tmp_path / "park.gpkg")
+    run = update_readiness(third, by="test", write=False)
+    kept = graph_cache(third)
+    assert dict(kept.builds) == {"water": 1} and dict(kept.loaded) == {"road": 1}  # the water graph on disk is stale
+    assert run.readiness.table["water"].tolist() == [True, True, False]
+    _same(run, readiness_of(readiness_inputs(third)))
+    third.close()

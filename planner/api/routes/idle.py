@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends
 from planner.api.deps import Park, require_idle, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection
+from planner.api.messages import Text
 from planner.api.state import ParkState
 from planner.store.columns import parcel_columns
 from planner.vocab import DISPOSAL_STAGES
@@ -35,7 +36,10 @@ def idle_land(state: Park) -> GeoJSONResponse:
     """The idle parcels as of the last classification; 409 while idle land was never classified."""
     as_of = state.store.metadata().get("idle_as_of")
     if as_of is None:
-        msg = "idle land has not been classified in this park yet: run `planner idle`"
+        msg = Text(
+            "本园区尚未认定闲置土地：先运行 `planner idle`",
+            "idle land has not been classified in this park yet: run `planner idle`",
+        )
         raise ApiError(409, msg, field="idle")
     found = idle_parcels(state)
     members = {"park": state.park_id, "idle_as_of": as_of, "numberMatched": len(found),

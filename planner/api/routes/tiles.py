@@ -20,6 +20,7 @@ from fastapi import Path as PathParam
 from planner.api.collections import etag_of, not_modified, served_by_database
 from planner.api.deps import Park, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.api.state import ParkState
 from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.tiles import MAX_ZOOM, ParcelTiles
@@ -77,6 +78,11 @@ def _classes(store: ParkStore, parcels: gpd.GeoDataFrame) -> pd.Series:
     return classes.astype(object)
 
 
+def eval_classes(state: ParkState) -> pd.Series:
+    """The per-mu class of each producing parcel (by ``parcel_id``), made once per state of the park (the page)."""
+    return state.cached("eval_class", lambda: _classes(state.store, state.current()))
+
+
 def parcel_tiles(state: ParkState, *, gcj: bool = False, synced: bool = False) -> ParcelTiles:
     """The park's tiles as it is now (built once, then following the park's edits, with the per-mu classes).
 
@@ -124,7 +130,10 @@ def tile(
     n = 2**z
     for name, value in (("x", x), ("y", y)):
         if value >= n:
-            msg = f"`{name}` was {value}; at zoom {z} it must be 0 … {n - 1}"
+            msg = Text(
+                f"`{name}` 为 {value}；第 {z} 级须为 0 … {n - 1}",
+                f"`{name}` was {value}; at zoom {z} it must be 0 … {n - 1}",
+            )
             raise ApiError(400, msg, field=name)
     stamp = state.sync()
     etag = etag_of(stamp)
