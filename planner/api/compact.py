@@ -40,6 +40,21 @@ COMPACT_COLUMNS = ("area_mu", "ready", "idle_rule", "status", "industry", "zone_
                    "updated_at")  # fmt: skip
 """The columns the filters and sorts of ``/parcels`` read."""
 _MISSING = -1
+_CODED = ("status", "industry", "zone_industries", "land_use", "name")
+_FOLLOW_SHARE = 0.2
+"""Build the columns again when more than this share of the parcels changed."""
+
+
+def _plain_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns kept as plain arrays, by their names in :class:`CompactParcels`."""
+    updated = frame["updated_at"]
+    return {
+        "area_mu": frame["area_mu"].to_numpy(dtype=float, na_value=np.nan),
+        "ready": frame["ready"].astype("boolean").fillna(False).to_numpy(dtype=bool),
+        "idle": frame["idle_rule"].notna().to_numpy(dtype=bool),
+        "updated_ns": updated.to_numpy(dtype="datetime64[ns]").view(np.int64),
+        "updated_missing": updated.isna().to_numpy(dtype=bool),
+    }
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,21 @@ class _Coded:
         ok = np.append(np.asarray(test, dtype=bool), False)  # code -1 takes the last: False
         return ok[self.codes]
 
+    def codes_of(self, values: pd.Series) -> tuple[np.ndarray, _Coded]:
+        """Codes of ``values`` into these distinct values, and the column with any new ones appended."""
+        known = {v: k for k, v in enumerate(self.uniques)}
+        uniques = list(self.uniques)
+        codes = np.empty(len(values), dtype=np.int32)
+        for i, v in enumerate(values.astype(object)):
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                codes[i] = _MISSING
+                continue
+            if v not in known:
+                known[v] = len(uniques)
+                uniques.append(v)
+            codes[i] = known[v]
+        return codes, _Coded(self.codes, np.asarray(uniques, dtype=object))
+
     def ranks(self) -> np.ndarray:
         """Each row's place in the order of the values (code points, as Python sorts); missing: -1."""
         order = np.argsort(self.uniques.astype(str), kind="stable") if len(self.uniques) else np.array([], int)
@@ -74,18 +104,47 @@ class CompactParcels:
         self.store = store
         self.stamp, frame = parcel_columns(store, COMPACT_COLUMNS)
         self.parcel_id = frame["parcel_id"].to_numpy(dtype=object)
-        self.area_mu = frame["area_mu"].to_numpy(dtype=float, na_value=np.nan)
-        self.ready = frame["ready"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        self.idle = frame["idle_rule"].notna().to_numpy(dtype=bool)
-        self.coded = {c: _Coded.of(frame[c]) for c in ("status", "industry", "zone_industries", "land_use", "name")}
-        updated = frame["updated_at"]
-        self.updated_ns = updated.to_numpy(dtype="datetime64[ns]").view(np.int64)
-        self.updated_missing = updated.isna().to_numpy(dtype=bool)
+        self.coded = {c: _Coded.of(frame[c]) for c in _CODED}
+        for name, values in _plain_arrays(frame).items():
+            setattr(self, name, values)
         self._ranks: dict[str, np.ndarray] = {}
         self.crs_epsg = store.config().crs_epsg
         self._columns = LAYERS["parcels"].columns
         self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
         self._local = threading.local()
+
+    area_mu: np.ndarray
+    ready: np.ndarray
+    idle: np.ndarray
+    updated_ns: np.ndarray
+    updated_missing: np.ndarray
+
+    def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
+        """Follow an edit: the rows of the parcels ``changed`` read again and put in place (new ones inserted in
+        ``parcel_id`` order, removed ones dropped). False (build again) when many changed, or the park moved past
+        ``stamp`` meanwhile."""
+        if len(changed) > _FOLLOW_SHARE * max(len(self), 1):
+            return False
+        read_at, fresh = parcel_columns(self.store, COMPACT_COLUMNS, parcel_ids=changed)
+        if read_at != stamp:
+            return False
+        ids = np.array(sorted(set(changed)), dtype=object)
+        at = np.searchsorted(self.parcel_id, ids)
+        held = at < len(self)
+        held[held] = self.parcel_id[at[held]] == ids[held]
+        drop = at[held]
+        kept_ids = np.delete(self.parcel_id, drop)
+        new_ids = fresh["parcel_id"].to_numpy(dtype=object)
+        into = np.searchsorted(kept_ids, new_ids)
+        self.parcel_id = np.insert(kept_ids, into, new_ids)
+        for name, values in _plain_arrays(fresh).items():
+            setattr(self, name, np.insert(np.delete(getattr(self, name), drop), into, values))
+        for column in _CODED:
+            codes, grown = self.coded[column].codes_of(fresh[column])
+            self.coded[column] = _Coded(np.insert(np.delete(grown.codes, drop), into, codes), grown.uniques)
+        self._ranks.clear()
+        self.stamp = stamp
+        return True
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's read-only connection to the park (kept: opening one costs more than a page's read)."""
@@ -145,13 +204,14 @@ class CompactParcels:
         except sqlite3.Error as exc:
             msg = f"reading the parcels of {self.store.path} failed ({exc})"
             raise StoreError(msg) from None
-        if not rows:
+        if not rows or not len(self):
             return np.array([], dtype=np.intp)
         ids, blobs = zip(*rows, strict=True)
-        hit = shapely.intersects(decode_geometries(blobs), area)
-        found = np.searchsorted(self.parcel_id, np.array(ids, dtype=object)[hit])
-        return np.sort(found[(found < len(self)) & (self.parcel_id[np.minimum(found, len(self) - 1)] == np.array(
-            ids, dtype=object)[hit])])  # fmt: skip
+        hit_ids = np.array(ids, dtype=object)[shapely.intersects(decode_geometries(blobs), area)]
+        found = np.searchsorted(self.parcel_id, hit_ids)
+        known = found < len(self)
+        known[known] = self.parcel_id[found[known]] == hit_ids[known]  # a parcel written since is not here yet
+        return np.sort(found[known])
 
     # -- sorting and pages ------------------------------------------------------------------------------------
 

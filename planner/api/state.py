@@ -71,9 +71,20 @@ class ParkState:
                 if self.parcels is not None:
                     self._refresh(self.parcels, stamp)
                 else:
-                    self.derived.clear()
-                    self.stamp = stamp
+                    self._follow_unloaded(stamp)
             return self.stamp
+
+    def _follow_unloaded(self, stamp: int) -> None:
+        """The park moved to ``stamp`` while not loaded: what follows edits is given the parcels the history names."""
+        following = any(callable(getattr(v, "refresh", None)) for v in self.derived.values())
+        changes = self.store.changes_since(self.stamp) if following and self.stamp >= 0 else None
+        if changes is None or changes.empty:
+            self.derived.clear()
+            self.stamp = stamp
+            return
+        newest = int(changes["history_id"].max())
+        self._follow([str(i) for i in changes[changes["layer"] == "parcels"]["feature_id"].dropna().unique()], newest)
+        self.stamp = newest
 
     def current(self) -> gpd.GeoDataFrame:
         """The parcels as stored now (sorted by ``parcel_id``, index ``parcel_id``)."""
@@ -120,20 +131,20 @@ class ParkState:
             fresh = self._prepare(self.store.read_parcels(parcel_ids=list(parcels_changed)))
             self.parcels = _merged(parcels, fresh, parcels_changed)
         if len(parcels_changed) or others:
-            self._follow([str(i) for i in parcels_changed])
+            self._follow([str(i) for i in parcels_changed], newest)
         self.stamp = newest
 
-    def _follow(self, changed: list[str]) -> None:
+    def _follow(self, changed: list[str], stamp: int) -> None:
         """Drop what was derived of the earlier state, but for the values that follow edits themselves.
 
-        A value with a ``refresh(parcels, changed_ids)`` method (the tile index) is given the parcels now
-        and the ids that changed, and kept if it says it is current again.
+        A value with a ``refresh(parcels, changed_ids, stamp)`` method (the tile index, the compact columns)
+        is given the parcels now (None when not loaded), the ids that changed and the stamp they are of, and
+        kept if it says it is current again.
         """
         following = {k: v for k, v in self.derived.items() if callable(getattr(v, "refresh", None))}
         self.derived.clear()
-        assert self.parcels is not None
         for key, value in following.items():
-            if value.refresh(self.parcels, changed):
+            if value.refresh(self.parcels, changed, stamp):
                 self.derived[key] = value
 
     @staticmethod

@@ -29,6 +29,7 @@ import pandas as pd
 import pyproj
 from psycopg import sql
 
+from planner.config import ParkConfig
 from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
 from planner.maps.tiles import BUFFER, EXTENT, LAYER, MERGE_ABOVE, MERGE_CHUNK, SIMPLIFY, ParcelTiles, check_tile
 from planner.parcels.evaluation import evaluate
@@ -43,6 +44,8 @@ EVAL_COLUMNS = (
     "footprint_m2", "area_m2", "area_mu", "declared_area_mu", "investment_actual_wan",
 )  # fmt: skip
 """The columns the per-mu evaluation reads (:func:`planner.parcels.evaluation.evaluate`)."""
+_FOLLOW_MOST = 10_000
+"""More parcels changed than this: the classes are worked out again for the whole park."""
 WORLD_M = 2 * np.pi * 6378137.0
 """The Web Mercator world's width in metres (EPSG:3857)."""
 
@@ -61,15 +64,43 @@ class ParkClasses:
     def of(cls, store: ParkStore) -> ParkClasses:
         """The classes of the park as stored now (the columns read without geometry, then evaluated)."""
         stamp, frame = parcel_columns(store, EVAL_COLUMNS, bounds=True)
+        return cls.evaluated(stamp, frame, store.config())
+
+    @classmethod
+    def evaluated(cls, stamp: int, frame: pd.DataFrame, config: ParkConfig) -> ParkClasses:
+        """The classes of the parcels of ``frame`` (:data:`EVAL_COLUMNS` and their boxes) read at ``stamp``."""
         if not len(frame):
             return cls(stamp, np.array([], dtype=object), np.array([], dtype=object), np.empty((0, 4)))
-        table = evaluate(frame, store.config()).classes
+        table = evaluate(frame, config).classes
         at = pd.Index(frame["parcel_id"]).get_indexer(table.index)
         return cls(
             stamp,
             frame["parcel_id"].to_numpy(dtype=object)[at],
             table["eval_class"].to_numpy(dtype=object),
             frame[list(BOUNDS)].to_numpy(dtype=float)[at],
+        )
+
+    def followed(self, store: ParkStore, changed: list[str], stamp: int) -> ParkClasses | None:
+        """The classes after an edit of the parcels ``changed``, those alone evaluated again; None when all must be.
+
+        A parcel's class by absolute score floors depends on its own figures and the park's
+        thresholds only; by rank quotas, or after a change of the thresholds, on every parcel.
+        """
+        config = store.config()
+        if config.threshold("eval_rank_quotas") != 0 or len(changed) > _FOLLOW_MOST:
+            return None
+        if "park_config" in set(store.changes_since(self.stamp)["layer"]):
+            return None
+        read_at, frame = parcel_columns(store, EVAL_COLUMNS, bounds=True, parcel_ids=changed)
+        if read_at != stamp:
+            return None
+        fresh = ParkClasses.evaluated(read_at, frame, config)
+        keep = ~pd.Index(self.parcel_ids).isin(changed)
+        return ParkClasses(
+            stamp,
+            np.concatenate([self.parcel_ids[keep], fresh.parcel_ids]),
+            np.concatenate([self.classes[keep], fresh.classes]),
+            np.concatenate([self.bounds[keep], fresh.bounds]),
         )
 
     def series(self) -> pd.Series:
@@ -163,6 +194,14 @@ class PostGISTiles:
         self.srid = store.config().crs_epsg
         self._statement: bytes | None = None
         self._to_park = pyproj.Transformer.from_crs(3857, self.srid, always_xy=True)
+
+    def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
+        """Follow an edit of the park (see :meth:`ParkClasses.followed`); False: build again."""
+        followed = self.classes.followed(self.store, changed, stamp)
+        if followed is None:
+            return False
+        self.classes = followed
+        return True
 
     def _box(self, z: int, x: int, y: int, margin: float) -> tuple[float, float, float, float]:
         """Tile z/x/y widened by ``margin`` of its side, in the park's CRS (its edges densified)."""

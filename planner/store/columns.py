@@ -30,10 +30,13 @@ BOUNDS = ("minx", "miny", "maxx", "maxy")
 """The names of the bounding-box columns :func:`parcel_columns` adds with ``bounds``."""
 
 
-def parcel_columns(store: ParkStore, columns: Sequence[str], *, bounds: bool = False) -> tuple[int, pd.DataFrame]:
+def parcel_columns(
+    store: ParkStore, columns: Sequence[str], *, bounds: bool = False, parcel_ids: Sequence[str] | None = None
+) -> tuple[int, pd.DataFrame]:
     """The change stamp and ``columns`` of every parcel (``parcel_id`` first, sorted by it), in one snapshot.
 
-    ``bounds`` adds each parcel's bounding box in the park's CRS (``minx`` … ``maxy``, float).
+    ``bounds`` adds each parcel's bounding box in the park's CRS (``minx`` … ``maxy``, float);
+    ``parcel_ids`` reads those parcels only (by the id's index).
     """
     fields = LAYERS["parcels"].by_name
     names = list(dict.fromkeys(["parcel_id", *columns]))
@@ -42,9 +45,9 @@ def parcel_columns(store: ParkStore, columns: Sequence[str], *, bounds: bool = F
         msg = f"no parcel column(s) {unknown}"
         raise ValueError(msg)
     if isinstance(store, PostGISStore):
-        stamp, rows = _postgis(store, names, bounds)
+        stamp, rows = _postgis(store, names, bounds, parcel_ids)
     elif isinstance(store, GeoPackageStore):
-        stamp, rows = _geopackage(store, names, bounds)
+        stamp, rows = _geopackage(store, names, bounds, parcel_ids)
     else:
         msg = f"cannot read columns of a {type(store).__name__}"
         raise TypeError(msg)
@@ -60,13 +63,16 @@ def parcel_columns(store: ParkStore, columns: Sequence[str], *, bounds: bool = F
     return stamp, frame
 
 
-def _postgis(store: PostGISStore, names: list[str], bounds: bool) -> tuple[int, list[tuple]]:
+def _postgis(
+    store: PostGISStore, names: list[str], bounds: bool, parcel_ids: Sequence[str] | None
+) -> tuple[int, list[tuple]]:
     cols = [sql.SQL("p.{}").format(sql.Identifier(c)) for c in names]
     if bounds:
         g = sql.Identifier(GEOM)
         cols += [sql.SQL("{}(p.{})").format(sql.SQL(f), g) for f in ("ST_XMin", "ST_YMin", "ST_XMax", "ST_YMax")]
-    query = sql.SQL('SELECT {} FROM {}.parcels p ORDER BY p.parcel_id COLLATE "C"').format(
-        sql.SQL(", ").join(cols), sql.Identifier(store.schema)
+    where = sql.SQL("WHERE p.parcel_id = ANY(%s::text[])" if parcel_ids is not None else "")
+    query = sql.SQL('SELECT {} FROM {}.parcels p {} ORDER BY p.parcel_id COLLATE "C"').format(
+        sql.SQL(", ").join(cols), sql.Identifier(store.schema), where
     )
     stamp_query = sql.SQL("SELECT coalesce(max(history_id), 0) FROM {}.history").format(sql.Identifier(store.schema))
     conn = store.reader()
@@ -74,14 +80,16 @@ def _postgis(store: PostGISStore, names: list[str], bounds: bool) -> tuple[int, 
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             (stamp,) = conn.execute(stamp_query).fetchone() or (0,)
-            rows = conn.execute(query).fetchall()
+            rows = conn.execute(query, [list(map(str, parcel_ids))] if parcel_ids is not None else None).fetchall()
     except Exception as exc:
         msg = f"reading the parcels of {store.uri} failed ({exc})"
         raise StoreError(msg) from None
     return int(stamp), rows
 
 
-def _geopackage(store: GeoPackageStore, names: list[str], bounds: bool) -> tuple[int, list[tuple]]:
+def _geopackage(
+    store: GeoPackageStore, names: list[str], bounds: bool, parcel_ids: Sequence[str] | None
+) -> tuple[int, list[tuple]]:
     cols = ", ".join(f't."{c}"' for c in names)
     join = ""
     if bounds:
@@ -92,7 +100,15 @@ def _geopackage(store: GeoPackageStore, names: list[str], bounds: bool) -> tuple
         try:
             conn.execute("BEGIN")  # one snapshot: the stamp and the rows
             (stamp,) = conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()
-            rows = conn.execute(f'SELECT {cols} FROM "parcels" t{join}').fetchall()
+            if parcel_ids is None:
+                rows = conn.execute(f'SELECT {cols} FROM "parcels" t{join}').fetchall()
+            else:
+                rows = []
+                ids = list(map(str, parcel_ids))
+                for k in range(0, len(ids), 5000):
+                    chunk = ids[k : k + 5000]
+                    where = f' WHERE t."parcel_id" IN ({", ".join("?" * len(chunk))})'
+                    rows += conn.execute(f'SELECT {cols} FROM "parcels" t{join}{where}', chunk).fetchall()
             conn.execute("COMMIT")
         finally:
             conn.close()

@@ -84,3 +84,42 @@ def test_compact_columns_hold_far_less_than_the_park(park):
     _, loaded, kept = park
     assert len(kept) == len(loaded)
     assert kept.nbytes() < 100 * len(kept)  # about 60 bytes a parcel
+
+
+def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
+    from planner.api.collections import compact
+    from planner.api.state import ParkState
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    state = ParkState(store)
+    state.sync()
+    kept = compact(state)
+    ids = kept.parcel_id[[3, 40]].tolist()
+    for pid, name in zip(ids, ["新的名字甲", "新的名字乙"], strict=True):
+        version = int(store.get_parcel(pid)["version"])
+        store.update_parcel(pid, {"name": name, "status": "supplied"}, version=version, by="test")
+    state.sync()
+    assert compact(state) is kept and kept.stamp == store.change_stamp()  # followed, not read again
+    fresh = CompactParcels(store)
+    loaded = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
+    assert kept.parcel_id.tolist() == fresh.parcel_id.tolist()
+    for filters in FILTERS:
+        got = np.flatnonzero(kept.mask(normalized_filters(**filters)))
+        assert got.tolist() == np.flatnonzero(fresh.mask(normalized_filters(**filters))).tolist(), filters
+        for sort in SORTS:
+            assert kept.sorted(got, sort).tolist() == expected_order(loaded, got, sort).tolist(), (filters, sort)
+    store.close()
+
+
+def test_an_empty_park_has_an_empty_page(tmp_path):
+    from planner.config import ParkConfig
+    from planner.store import create_park
+    from tests.conftest import GK
+
+    store = create_park(tmp_path / "empty.gpkg", ParkConfig(park_id="T1", name="空园区", crs_epsg=GK))
+    kept = CompactParcels(store)
+    found = kept.sorted(np.flatnonzero(kept.mask(normalized_filters(ready=True))), "-area_mu")
+    assert len(kept) == 0 and found.tolist() == [] and kept.page_features(found) == []
+    assert kept.within(shapely.box(0, 0, 1e7, 1e7)).tolist() == []
+    store.close()

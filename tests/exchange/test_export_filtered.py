@@ -51,5 +51,5 @@ def test_filtered_export_files_are_those_of_the_whole_park(store, tmp_path, fmt)
     want = tmp_path / "want" / f"got.{fmt}"
     want.parent.mkdir()
     whole = filter_parcels(store.read_parcels(), **filters)
-    _export(store, store.config(), whole, fmt, want, crs="4490", produced_on=date(2026, 6, 30), labels="zh")
+    _export(store.config(), whole, fmt, want, crs="4490", produced_on=date(2026, 6, 30), labels="zh")
     assert got.read_bytes() == want.read_bytes()

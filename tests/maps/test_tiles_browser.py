@@ -14,12 +14,21 @@ from tests.maps.conftest import artifact, click_parcel
 from tests.maps.test_browser import expected_colours
 
 
-@pytest.fixture
-def served(demo_park, tmp_path):
-    """A copy of the demo park whose inline limit is 10 parcels, so its map at / is tiled; served by uvicorn."""
+@pytest.fixture(params=["gpkg", "postgis"])
+def served(demo_park, tmp_path, request):
+    """A copy of the demo park whose inline limit is 10 parcels, so its map at / is tiled; served by uvicorn.
+
+    On PostGIS the tiles are cut by the database (``ST_AsMVT``): the page draws them as the encoder's.
+    """
     shutil.copy(demo_park.path, tmp_path / "park.gpkg")
     shutil.copy(demo_park.dem_path, tmp_path / "dem.tif")
-    store = open_store(tmp_path / "park.gpkg")
+    if request.param == "gpkg":
+        store = open_store(tmp_path / "park.gpkg")
+    else:
+        from planner.store.copy import copy_park
+
+        store = copy_park(tmp_path / "park.gpkg", request.getfixturevalue("postgis_url"), overwrite=True,
+                          folder=tmp_path)  # fmt: skip
     config = store.config()
     store.set_config(config.with_changes(thresholds={**config.thresholds, "map_max_inline_parcels": 10}), by="test")
     url, server, thread = serve(create_app(store))
@@ -27,6 +36,10 @@ def served(demo_park, tmp_path):
     server.should_exit = True
     thread.join(timeout=10)
     store.close()
+    if request.param == "postgis":
+        from tests.store.conftest import drop_all_parks
+
+        drop_all_parks(request.getfixturevalue("postgis_url"))
 
 
 def test_a_large_parks_map_draws_every_parcel_from_tiles_and_opens_a_popup(page, served):

@@ -50,12 +50,14 @@ class ParkTiles(ParcelTiles):
         tiles.store, tiles.gcj, tiles.classes = store, gcj, classes
         return tiles
 
-    def refresh(self, parcels: gpd.GeoDataFrame, changed: list[str]) -> bool:
+    def refresh(self, parcels: gpd.GeoDataFrame | None, changed: list[str], stamp: int) -> bool:
         """Follow a change of the park: the parcels changed, and those whose per-mu class changed with it.
 
         The classes are worked out again for the whole park (a rank quota, the park's thresholds, may move
         any parcel's); only the entries of the parcels whose shape or properties changed are replaced.
         """
+        if parcels is None:  # the park is no longer loaded: build again when asked
+            return False
         classes = _classes(self.store, parcels)
         old = self.classes.reindex(parcels.index)
         new = classes.reindex(parcels.index)
