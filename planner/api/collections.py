@@ -14,6 +14,7 @@ Every collection carries a weak ETag of the park's change stamp: a client sendin
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,34 @@ def _checked(state: ParkState, filters: ParcelFilters, bbox: str | None) -> tupl
     return given, (area.wkb if area is not None else None), bool(bbox) and area is None
 
 
+def _try_page(
+    state: ParkState, filters: ParcelFilters, bbox: str | None, *, sort: str, limit: int, offset: int, synced: bool
+) -> Page | None:
+    """One try of :func:`database_page`: the page, or None when the park moved on from the state the checks saw."""
+    store = state.store
+    assert isinstance(store, PostGISStore)  # database_page checked it
+    seen = state.stamp
+    try:
+        given, area_wkb, outside = _checked(state, filters, bbox)
+    except ApiError:  # refused for the state the server knew: refuse only for the park as it is now
+        if synced:
+            raise
+        return None
+    if outside:  # the box lies outside the park's zone: no parcel there
+        return Page(0, 0, b"[]", seen)
+    key = "count:" + repr((seen, sorted(given.items()), area_wkb))
+    known = state.derived.get(key)
+    ask = PageAsk(sort=sort, limit=limit, offset=offset, count=known is None)
+    page = parcel_page(store.reader(), store.schema, _crs_epsg(state), given, area_wkb=area_wkb, ask=ask)
+    if page.stamp != seen:
+        return None
+    if page.matched is None and known is not None:
+        return Page(int(known), page.returned, page.features, page.stamp)
+    if len(state.derived) < _COUNTS_KEPT:
+        state.derived[key] = page.matched
+    return page
+
+
 def database_page(
     state: ParkState, filters: ParcelFilters, bbox: str | None, *, sort: str, limit: int, offset: int
 ) -> Page:
@@ -112,27 +141,16 @@ def database_page(
     synced = state.stamp < 0
     if synced:
         state.sync()
-    for _ in range(_TRIES):
-        seen = state.stamp
-        try:
-            given, area_wkb, outside = _checked(state, filters, bbox)
-        except ApiError:  # refused for the state the server knew: refuse only for the park as it is now
-            if synced:
-                raise
-            state.sync()
-            synced = True
-            continue
-        if outside:  # the box lies outside the park's zone: no parcel there
-            return Page(0, 0, b"[]", seen)
-        key = "count:" + repr((seen, sorted(given.items()), area_wkb))
-        known = state.derived.get(key)
-        ask = PageAsk(sort=sort, limit=limit, offset=offset, count=known is None)
-        page = parcel_page(store.reader(), store.schema, _crs_epsg(state), given, area_wkb=area_wkb, ask=ask)
-        if page.stamp == seen:
-            if page.matched is None and known is not None:
-                return Page(int(known), page.returned, page.features, page.stamp)
-            if len(state.derived) < _COUNTS_KEPT:
-                state.derived[key] = page.matched
+    for attempt in range(_TRIES):
+        last = attempt == _TRIES - 1
+        # the last try holds this server's writers back for the moment of one read, so that edits
+        # arriving faster than pages are read cannot refuse it
+        with store.writers_held() if last else nullcontext():
+            if last:
+                state.sync()
+                synced = True
+            page = _try_page(state, filters, bbox, sort=sort, limit=limit, offset=offset, synced=synced)
+        if isinstance(page, Page):
             return page
         state.sync()
         synced = True

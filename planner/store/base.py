@@ -32,7 +32,7 @@ from planner.inputs import not_finite
 from planner.parcels.boundary import check_boundary
 from planner.parcels.factories import check_factories
 from planner.parcels.validation import WHOLE_PARCEL_COLUMNS, check_row_rules, validate_parcels
-from planner.store.changes import WriteReport, apply_edit, apply_rows, history_frame, record_metadata
+from planner.store.changes import WriteReport, apply_edit, apply_rows, history_frame, prepare_edit, record_metadata
 from planner.store.layers import LAYERS, layer_spec
 from planner.store.session import Session
 
@@ -326,17 +326,26 @@ class ParkStore(ABC):
         _check_edit(parcel_id, changes)
         if changes.keys() & WHOLE_PARCEL_COLUMNS:
             return self._update_whole_parcel(parcel_id, changes, version=version, by=by)
-        with self._transaction(write=True) as s:
+        # everything but the write is done outside the write transaction, on the row at ``version``
+        # (its content is fixed by its version: any change bumps it), so writers hold the lock for
+        # one UPDATE and one history row
+        with self._transaction(write=False) as s:
             current = _stored_at(s, parcel_id, version)
-            values, problems = _checked_values(parcel_id, changes)
-            edited = current.copy()
-            for name in values.columns:
-                edited[name] = values[name].set_axis(edited.index)
-            problems += check_row_rules(pd.DataFrame(edited))  # its columns: no geometry is read
-            problems.sort(key=lambda p: {"error": 0, "warning": 1, "repair": 2}[p.severity])
-            if any(p.severity == "error" for p in problems):
-                raise ValidationError(problems)
-            after, _ = apply_edit(s, "parcels", current, values, by=by)
+        values, problems = _checked_values(parcel_id, changes)
+        edited = current.copy()
+        for name in values.columns:
+            edited[name] = values[name].set_axis(edited.index)
+        problems += check_row_rules(pd.DataFrame(edited))  # its columns: no geometry is read
+        problems.sort(key=lambda p: {"error": 0, "warning": 1, "repair": 2}[p.severity])
+        if any(p.severity == "error" for p in problems):
+            raise ValidationError(problems)
+        edit = prepare_edit("parcels", current, values, by=by)
+        if edit is not None:
+            with self._transaction(write=True) as s:
+                if not apply_edit(s, edit):
+                    _stored_at(s, parcel_id, version)  # says what happened: gone, or moved on
+                    raise VersionConflictError(parcel_id, int(version), int(version) + 1)
+        after = current if edit is None else edit.after
         row = after.iloc[0]
         row.attrs["problems"] = problems  # warnings and repairs, for the caller to show
         row.attrs["crs"] = after.crs

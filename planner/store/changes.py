@@ -27,11 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SAME_SHAPE_TOLERANCE_M",
+    "Edit",
     "HistoryRecord",
     "WriteReport",
     "apply_edit",
     "apply_rows",
     "history_frame",
+    "prepare_edit",
     "record_metadata",
 ]
 
@@ -118,25 +120,39 @@ def apply_rows(s: Session, name: str, rows: gpd.GeoDataFrame, *, by: str, mode: 
     return report
 
 
-def apply_edit(
-    s: Session, name: str, before: gpd.GeoDataFrame, values: pd.DataFrame, *, by: str
-) -> tuple[gpd.GeoDataFrame, WriteReport]:
-    """Write ``values`` (columns of one feature, one row in canonical dtypes) over ``before``, its stored row.
+@dataclass
+class Edit:
+    """An edit of one feature made ready before its transaction: what to write and its history row."""
+
+    layer: str
+    feature_id: str
+    version: int | None
+    """The version it is based on: the write applies only if the feature is still at it."""
+    after: gpd.GeoDataFrame
+    """The feature's row as it will be stored (one row)."""
+    changed: list[str]
+    history: pd.DataFrame
+
+    def values(self) -> pd.DataFrame:
+        """The columns to write: the changed ones and the bookkeeping."""
+        return self.after[[*self.changed, *_BOOKKEEPING]]
+
+
+def prepare_edit(name: str, before: gpd.GeoDataFrame, values: pd.DataFrame, *, by: str) -> Edit | None:
+    """The edit of ``values`` (columns of one feature, one row in canonical dtypes) over ``before``, its row.
 
     Only the columns whose value differs are written, with the next version, the time and
     ``by``, and one history row (their old and new values), as :func:`apply_rows` would for the
-    whole row. ``before`` is read in this transaction, so it is current; the update is
-    conditional on its version all the same. Returns the row as stored after, and the report.
+    whole row; None when no value differs. It is all made outside the write transaction:
+    :func:`apply_edit` then writes it if the feature is still at ``before``'s version (its row
+    then is ``before``, since every change bumps the version).
     """
     spec = LAYERS[name]
-    report = WriteReport(name)
     values = values.set_axis(before.index)
     changed = [c for c in values.columns if _differs(before[c], values[c])[0]]
     if not changed:
-        report.unchanged = 1
-        return before, report
+        return None
     stamp = _Stamp(by, pd.Timestamp(datetime.now(UTC)).floor("ms"))
-    fid = str(before[spec.id_column].iloc[0])
     old_version = before["version"].iloc[0]
     version = None if pd.isna(old_version) else int(old_version)
     after = before.copy()
@@ -145,15 +161,21 @@ def apply_edit(
     after["version"] = pd.array([(version or 0) + 1], dtype="Int64")
     after["updated_at"] = pd.Series([stamp.at], index=after.index, dtype="datetime64[ns, UTC]")
     after["updated_by"] = pd.Series([by], index=after.index, dtype=object)
-    if not s.set_values(name, fid, after[[*changed, *_BOOKKEEPING]], version=version):
-        raise VersionConflictError(fid, version or 0, (version or 0) + 1)
     masks = {c: np.ones(1, dtype=bool) for c in changed}
-    s.add_history(
-        history_frame(_update_history(spec, before, after, masks, masks[changed[0]], after["version"]), by, stamp.at)
-    )
-    report.updated = 1
-    report.changes = {fid: changed}
-    return after, report
+    records = _update_history(spec, before, after, masks, masks[changed[0]], after["version"])
+    fid = str(before[spec.id_column].iloc[0])
+    return Edit(name, fid, version, after, changed, history_frame(records, by, stamp.at))
+
+
+def apply_edit(s: Session, edit: Edit) -> bool:
+    """Write a prepared edit inside ``s``: its columns and its history row, if the feature is still at its version.
+
+    Whether it was (False: nothing was written; the feature moved on, or is gone).
+    """
+    if not s.set_values(edit.layer, edit.feature_id, edit.values(), version=edit.version):
+        return False
+    s.add_history(edit.history)
+    return True
 
 
 def _insert_new(

@@ -398,6 +398,15 @@ class PostGISStore(ParkStore):
             msg = f"reading {self.uri} failed ({plainly(_message(exc))})"
             raise StoreError(msg) from None
 
+    @contextmanager
+    def writers_held(self) -> Iterator[None]:
+        """Hold back this process's writers of the park for a moment: a read that must see one state of it.
+
+        Writers wait for the lock they queue on anyway; writers in other processes are not held.
+        """
+        with self._lock:
+            yield
+
     def reader(self) -> psycopg.Connection:
         """This thread's own connection for single read statements (autocommit, times in UTC), made on first use.
 
