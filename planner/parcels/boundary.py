@@ -14,7 +14,8 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem
-from planner.fields import Field, check_columns, check_geometry, drop_z, dtype_of
+from planner.fields import Field
+from planner.parcels.polygons import as_multipolygons, check_polygon_layer
 from planner.vocab import BOUNDARY_ORIGINS
 
 __all__ = ["BOUNDARY_FIELDS", "HULL_RATIO", "check_boundary", "hull_boundary", "park_boundary"]
@@ -40,30 +41,15 @@ BOUNDARY_FIELDS: tuple[Field, ...] = (
     Field("updated_by", "str", "edits", "更新人", "updated by", origin="managed"),
 )
 _BY_NAME = {f.name: f for f in BOUNDARY_FIELDS}
-_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 
 def check_boundary(boundary: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check the boundary layer: ids, polygons (kept as MultiPolygons); ``origin`` is ``imported`` where not given."""
-    what = "park boundary"
-    boundary = boundary.reset_index(drop=True)
-    boundary, problems = check_columns(boundary, _BY_NAME, id_column="boundary_id", what=what)
-    problems += check_geometry(
-        boundary, "boundary_id", allowed=_POLYGONAL, type_text="Polygon or MultiPolygon", what=what
+    boundary, problems = check_polygon_layer(
+        boundary, BOUNDARY_FIELDS, _BY_NAME, id_column="boundary_id", what="park boundary"
     )
-    boundary, z_repairs = drop_z(boundary, "boundary_id", what=what)
-    problems += z_repairs
-    for f in BOUNDARY_FIELDS:
-        if f.name not in boundary.columns and f.kind != "geometry":
-            boundary[f.name] = pd.Series([None] * len(boundary), index=boundary.index, dtype=dtype_of(f.kind))
     boundary["origin"] = boundary["origin"].fillna("imported")
-    geoms = boundary.geometry.to_numpy()
-    single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-    if single.any():
-        geoms = geoms.copy()
-        geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
-        boundary = boundary.set_geometry(gpd.GeoSeries(geoms, index=boundary.index, crs=boundary.crs))
-    return boundary, problems
+    return as_multipolygons(boundary), problems
 
 
 def hull_boundary(parcels: gpd.GeoDataFrame, *, ratio: float = HULL_RATIO) -> gpd.GeoDataFrame:

@@ -9,11 +9,10 @@ is free.
 from __future__ import annotations
 
 import geopandas as gpd
-import pandas as pd
-import shapely
 
 from planner.errors import Problem
-from planner.fields import Field, check_columns, check_geometry, drop_z, dtype_of, flag
+from planner.fields import Field, flag
+from planner.parcels.polygons import as_multipolygons, check_polygon_layer
 
 __all__ = ["FACTORY_FIELDS", "check_factories"]
 
@@ -41,22 +40,13 @@ FACTORY_FIELDS: tuple[Field, ...] = (
 )
 FACTORY_FIELD_BY_NAME = {f.name: f for f in FACTORY_FIELDS}
 
-_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
-
 
 def check_factories(factories: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check the standard-factory layer: ids, areas (free ≤ total), polygon footprints (as MultiPolygons)."""
     what = "standard factory"
-    factories = factories.reset_index(drop=True)
-    factories, problems = check_columns(factories, FACTORY_FIELD_BY_NAME, id_column="factory_id", what=what)
-    problems += check_geometry(
-        factories, "factory_id", allowed=_POLYGONAL, type_text="Polygon or MultiPolygon", what=what
+    factories, problems = check_polygon_layer(
+        factories, FACTORY_FIELDS, FACTORY_FIELD_BY_NAME, id_column="factory_id", what=what
     )
-    factories, z_repairs = drop_z(factories, "factory_id", what=what)
-    problems += z_repairs
-    for f in FACTORY_FIELDS:
-        if f.name not in factories.columns and f.kind != "geometry":
-            factories[f.name] = pd.Series([None] * len(factories), index=factories.index, dtype=dtype_of(f.kind))
     total = factories["floor_area_m2"].to_numpy(dtype=float, na_value=float("nan"))
     free = factories["free_floor_area_m2"].to_numpy(dtype=float, na_value=float("nan"))
     problems += flag(
@@ -68,10 +58,4 @@ def check_factories(factories: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list
         id_column="factory_id",
         what=what,
     )
-    geoms = factories.geometry.to_numpy()
-    single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-    if single.any():
-        geoms = geoms.copy()
-        geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
-        factories = factories.set_geometry(gpd.GeoSeries(geoms, index=factories.index, crs=factories.crs))
-    return factories, problems
+    return as_multipolygons(factories), problems
