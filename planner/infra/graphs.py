@@ -232,12 +232,14 @@ class GraphCache:
         """What is kept of network ``name`` (to send from a worker process to its parent)."""
         return self._kept.get(name)
 
-    def install(self, name: str, kept: KeptNetwork | None, *, built: bool, tapped: int) -> None:
+    def install(self, name: str, kept: KeptNetwork | None, *, built: bool, tapped: int, loaded: bool = False) -> None:
         """Keep what a worker process made of network ``name`` (see :meth:`export`), and count it."""
         if kept is not None:
             self._kept[name] = kept
         if built:
             self.builds[name] += 1
+        if loaded:
+            self.loaded[name] += 1
         self.tapped[name] += tapped
 
     def distances(self, name: str) -> tuple[np.ndarray, np.ndarray]:
