@@ -107,7 +107,12 @@ class _Job:
         )
         need, expected = network_demand(network, self.parcels, self.power_factor)
         loads = source_loads(
-            network, self.parcels, taps, service_radius_m=settings["service_radius_m"], power_factor=self.power_factor
+            network,
+            self.parcels,
+            taps,
+            service_radius_m=settings["service_radius_m"],
+            power_factor=self.power_factor,
+            need=need,
         )
         served = Served(
             _served_key(self.fingerprints.get(name), settings, self.power_factor),
