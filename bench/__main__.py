@@ -61,7 +61,7 @@ BENCHMARKS = (
     Benchmark(
         "buildout",
         ("--parcels", "100000", "--exact-parcels", "2000"),
-        ("--parcels", "5000", "--exact-parcels", "400", "--budget-wan", "5000"),
+        ("--parcels", "5000", "--exact-parcels", "400", "--peer-parcels", "2000", "--budget-wan", "5000"),
     ),
     # written on other branches: run with their own defaults (and --quick where they take it)
     Benchmark("api", (), ("--parcels", "20000", "--requests", "50"), default=False),  # needs PostGIS

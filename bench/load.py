@@ -11,10 +11,14 @@ its own with its own ``requests.Session``:
 
 - an editor picks a parcel among the first ``--hot`` (so that editors meet), reads it
   (``GET /parcels/{id}``: its version), and PATCHes it with ``If-Match``; one edit in four
-  changes ``power_kva`` (a readiness input: readiness is computed again), the others
+  (``--readiness-share``) changes ``power_kva`` (a readiness input: readiness is computed again), the others
   ``holder`` (a plain edit). A 409 is a conflict: it reads the parcel again and retries.
 - a reader alternates ``GET /parcels`` with filters (status, area, ready) and
   ``GET /parcels/{id}``.
+
+Beside it, a peer (``--peer-seconds``): the same editors' edits as plain SQL ``UPDATE … WHERE
+version = ?`` through sqlite3/psycopg, one connection per editor, the park's triggers keeping
+versions and history: the floor of an edit, printed with the planner's p50 over it.
 
 Printed: requests per second; p50/p99 of reads, plain edits and readiness-input edits;
 conflicts (409); errors (any 5xx or connection error); and "history rows = successful
@@ -29,6 +33,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,6 +42,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -46,6 +52,7 @@ from psycopg import sql
 from bench.api import _wait_up, build_gpkg, free_port, mark_readiness
 from planner.api.auth import Token
 from planner.store import copy_park, open_store
+from planner.store.gpkg_format import register_functions
 
 DATABASE = "planner_bench_load"
 TOKEN = "bench-load-editor-token-0123456789"
@@ -93,7 +100,8 @@ class Tally:
 def _request(tally: Tally, session: requests.Session, method: str, url: str, **kw: object) -> requests.Response | None:
     """One request; None (and an error counted) on a connection error or a 5xx."""
     try:
-        got = session.request(method, url, timeout=60, **kw)  # type: ignore[arg-type]
+        # an edit waits as long as it takes (it may be committed by then: a timeout would hide its 200)
+        got = session.request(method, url, timeout=600 if method == "PATCH" else 60, **kw)  # type: ignore[arg-type]
     except requests.RequestException as exc:
         tally.count("errors")
         tally.count(f"error {method} {type(exc).__name__}")
@@ -106,7 +114,11 @@ def _request(tally: Tally, session: requests.Session, method: str, url: str, **k
     return got
 
 
-def editor(url: str, ids: list[str], stop: float, tally: Tally, seed: int) -> None:
+READINESS_SHARE = 0.25
+"""The share of edits that change a readiness input (``--readiness-share``)."""
+
+
+def editor(url: str, ids: list[str], stop: float, tally: Tally, seed: int, share: float = READINESS_SHARE) -> None:
     rng = np.random.default_rng(seed)
     with requests.Session() as s:
         s.headers["Authorization"] = f"Bearer {TOKEN}"
@@ -114,7 +126,7 @@ def editor(url: str, ids: list[str], stop: float, tally: Tally, seed: int) -> No
         while time.perf_counter() < stop:
             step += 1  # every edit's value new, so that every edit is a change (and a history row)
             pid = ids[int(rng.integers(len(ids)))]
-            readiness = rng.random() < 0.25
+            readiness = rng.random() < share
             kind = "readiness-input edit" if readiness else "plain edit"
             body = {"power_kva": 1000.0 + seed + step / 1000} if readiness else {"holder": f"企业{seed}-{step}"}
             for _ in range(5):  # a 409: read again, edit again
@@ -174,7 +186,9 @@ def warm(s: requests.Session, url: str, pid: str) -> None:
         s.patch(f"{url}/parcels/{pid}", json=body, headers=headers, timeout=600).raise_for_status()
 
 
-def run_load(location: str, editors: int, readers: int, seconds: float, hot: int) -> dict:
+def run_load(
+    location: str, editors: int, readers: int, seconds: float, hot: int, share: float = READINESS_SHARE
+) -> dict:
     """Serve ``location``, run the clients for ``seconds``; the tally and the history check."""
     with open_store(location) as store:
         mark_readiness(store)  # readiness as of now: `ready=` is served, not refused as stale
@@ -195,7 +209,7 @@ def run_load(location: str, editors: int, readers: int, seconds: float, hot: int
         start = time.perf_counter()
         stop = start + seconds
         with ThreadPoolExecutor(editors + readers) as pool:
-            jobs = [pool.submit(editor, url, ids[:hot], stop, tally, 10 + k) for k in range(editors)]
+            jobs = [pool.submit(editor, url, ids[:hot], stop, tally, 10 + k, share) for k in range(editors)]
             jobs += [pool.submit(reader, url, ids, stop, tally, 100 + k) for k in range(readers)]
             for job in jobs:
                 job.result()
@@ -204,6 +218,94 @@ def run_load(location: str, editors: int, readers: int, seconds: float, hot: int
         proc.terminate()
         proc.wait(timeout=60)
     return {"tally": tally, "elapsed": elapsed, "history": edit_history_rows(location, since)}
+
+
+def _peer_connect(location: str) -> tuple[Any, str, str]:
+    """A plain connection to the park (sqlite3 or psycopg), its parcels table's name and the parameter mark."""
+    if location.startswith("postgresql://"):
+        url, park = location.split("?park=")
+        conn = psycopg.connect(url, autocommit=True)
+        row = conn.execute("SELECT schema_name FROM planner.parks WHERE park_id = %s", (park,)).fetchone()
+        return conn, f'"{row[0]}".parcels', "%s"
+    conn = sqlite3.connect(location, timeout=60, isolation_level=None)
+    register_functions(conn)  # the GeoPackage's R-tree triggers call ST_IsEmpty …, as GDAL and QGIS register them
+    return conn, "parcels", "?"
+
+
+def peer_editor(
+    location: str, ids: list[str], stop: float, tally: Tally, seed: int, share: float = READINESS_SHARE
+) -> None:
+    """The same edits as :func:`editor`, as plain SQL: read the version, ``UPDATE … WHERE version = ?`` (the floor).
+
+    The park's triggers version each edit and keep its history row, as they do any client's; no
+    validation, no HTTP, no recomputation.
+    """
+    rng = np.random.default_rng(seed)
+    conn, table, mark = _peer_connect(location)
+    try:
+        step = 0
+        while time.perf_counter() < stop:
+            step += 1
+            pid = ids[int(rng.integers(len(ids)))]
+            readiness = rng.random() < share
+            kind = "readiness-input edit" if readiness else "plain edit"
+            column, value = (
+                ("power_kva", 1000.0 + seed + step / 1000) if readiness else ("holder", f"企业{seed}-{step}")
+            )
+            t = time.perf_counter()
+            try:
+                if mark == "?":
+                    conn.execute("BEGIN IMMEDIATE")
+                version = conn.execute(f"SELECT version FROM {table} WHERE parcel_id = {mark}", (pid,)).fetchone()[0]
+                done = conn.execute(
+                    f"UPDATE {table} SET {column} = {mark} WHERE parcel_id = {mark} AND version = {mark}",
+                    (value, pid, version),
+                ).rowcount
+                if mark == "?":
+                    conn.execute("COMMIT")
+            except (sqlite3.Error, psycopg.Error) as exc:
+                tally.count("errors")
+                tally.count(f"error SQL {type(exc).__name__}")
+                if mark == "?" and conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                continue
+            tally.count("requests")
+            if done:
+                tally.add(kind, time.perf_counter() - t)
+                tally.count("edits ok")
+            else:
+                tally.count("conflicts")
+    finally:
+        conn.close()
+
+
+def run_peer(location: str, editors: int, seconds: float, hot: int, share: float = READINESS_SHARE) -> dict:
+    """:func:`peer_editor` in ``editors`` threads for ``seconds``: the floor the planner's edits are set against."""
+    with open_store(location) as store:
+        ids = sorted(store.read_parcels()["parcel_id"])[:hot]
+    tally = Tally()
+    start = time.perf_counter()
+    with ThreadPoolExecutor(editors) as pool:
+        for job in [
+            pool.submit(peer_editor, location, ids, start + seconds, tally, 10 + k, share) for k in range(editors)
+        ]:
+            job.result()
+    return {"tally": tally, "elapsed": time.perf_counter() - start}
+
+
+def report_peer(name: str, result: dict, ours: dict) -> None:
+    """The peer's edit latencies beside the planner's, with the ratio."""
+    tally, elapsed = result["tally"], result["elapsed"]
+    rate = tally.counts["edits ok"] / elapsed
+    print(f"\n{name}, peer: the same edits as plain SQL UPDATEs, {elapsed:.1f} s, {rate:.1f} edits per second")
+    print(f"{'what':<22} {'n':>6} {'p50 ms':>9} {'p99 ms':>9}  {'planner p50':>11}  ratio")
+    for kind in ("plain edit", "readiness-input edit"):
+        v, mine = tally.seconds.get(kind, []), ours["tally"].seconds.get(kind, [])
+        p50, p99, our50 = _ms(v, 50), _ms(v, 99), _ms(mine, 50)
+        print(f"{kind:<22} {len(v):>6} {p50:>9.1f} {p99:>9.1f}  {our50:>11.1f}  {our50 / p50:.1f}× the peer's p50")
+    print(f"{'errors':<22} {tally.counts['errors']:>6}   conflicts {tally.counts['conflicts']}")
+    for key in sorted(k for k in tally.counts if k.startswith("error ")):
+        print(f"  {key:<20} {tally.counts[key]:>6}")
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -256,6 +358,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--hot", type=int, default=200, help="editors edit the first HOT parcels (so they meet)")
     parser.add_argument("--postgis", default=os.environ.get("PLANNER_TEST_POSTGIS_URL"), help="PostgreSQL server")
+    parser.add_argument("--readiness-share", type=float, default=READINESS_SHARE, help="share of power_kva edits")
+    parser.add_argument("--peer-seconds", type=float, default=20.0, help="the plain-SQL peer's run (0: none)")
     parser.add_argument("--quick", action="store_true", help="2 + 2 clients, 500 parcels, 8 s")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -265,6 +369,7 @@ def main() -> None:
         return
     if args.quick:
         args.parcels, args.editors, args.readers, args.seconds, args.hot = 500, 2, 2, 8.0, 50
+        args.peer_seconds = min(args.peer_seconds, 4.0)
     print(f"{args.editors} editors + {args.readers} readers, {args.parcels:,} parcels, {args.seconds:g} s each backend")
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (the machine may be shared)")
     folder = Path(tempfile.mkdtemp(prefix="planner-bench-load-"))
@@ -275,7 +380,12 @@ def main() -> None:
         if args.postgis:
             backends["PostGIS"] = postgis_location(gpkg, args.postgis)
         for name, location in backends.items():
-            report(name, run_load(location, args.editors, args.readers, args.seconds, args.hot))
+            ours = run_load(location, args.editors, args.readers, args.seconds, args.hot, args.readiness_share)
+            report(name, ours)
+            if args.peer_seconds > 0:
+                report_peer(
+                    name, run_peer(location, args.editors, args.peer_seconds, args.hot, args.readiness_share), ours
+                )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if args.postgis:

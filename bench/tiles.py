@@ -1,20 +1,24 @@
-"""Vector tiles over HTTP at zooms 12–16: cut, cached, and 304; beside PostGIS ``ST_AsMVT`` of the same tiles.
+"""Vector tiles over HTTP at zooms 12–16: cut, cached, and 304, on both backends; beside bare ``ST_AsMVT``.
 
     python -m bench.tiles GPKG POSTGIS_URL [--repeat 20]
 
 ``GPKG`` is a park GeoPackage (``bench.api --keep DIR`` leaves one) and ``POSTGIS_URL`` the same
-park in PostGIS (``postgresql://…?park=BENCH``). The API serves the GeoPackage under uvicorn in
-a thread; for each zoom the 3 × 3 tiles around the park's centre are asked for once (cut: the
-first also builds the tile index, timed apart), then ``--repeat`` times each (cached), then
-with their ETag (304). The peer: ``ST_AsMVT`` of the same tiles (``ST_AsMVTGeom`` of the
-parcels meeting the tile plus its buffer, the same four plain properties), one statement per
-tile, on one connection, no server; each tile is timed ``--repeat`` times.
+park in PostGIS (``postgresql://…?park=BENCH``). The API serves each under uvicorn in a thread
+(the GeoPackage's tiles cut by the planner's encoder, the PostGIS park's by ``ST_AsMVT``); for
+each zoom the 3 × 3 tiles around the park's centre are asked for once (cut: the first tile also
+builds the tile index or the per-mu classes, timed apart), then ``--repeat`` times each (cached:
+the whole body read, gzip accepted as browsers do), then with their ETag (304). The peer: bare
+``ST_AsMVT`` of the same tiles (``ST_AsMVTGeom`` of the parcels meeting the tile plus its buffer,
+four plain properties), one statement per tile, on one connection, no server; each tile is timed
+``--repeat`` times. Last, the tile index after an edit: one parcel's entries replaced
+(``ParcelTiles.update``) against the index built again from scratch.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import time
 
@@ -25,7 +29,7 @@ from psycopg import sql
 
 from bench.maps import serve
 from planner.api import create_app
-from planner.maps.tiles import BUFFER, EXTENT
+from planner.maps.tiles import BUFFER, EXTENT, ParcelTiles
 from planner.store import open_store
 
 MVT_SQL = """
@@ -55,6 +59,38 @@ def ms(runs: list[float]) -> float:
     return statistics.median(runs) * 1000
 
 
+def timed_tiles(session: requests.Session, url: str, tiles: list, repeat: int) -> dict[str, list[float]]:
+    """Each tile cut (its first request), then cached, then 304: seconds per request, and the tiles' bytes."""
+    out: dict[str, list[float]] = {"cut": [], "cached": [], "304": [], "bytes": []}
+    for z, x, y in tiles:
+        path = f"{url}/tiles/{z}/{x}/{y}.mvt"
+        t = time.perf_counter()
+        first = session.get(path, timeout=600, headers={"Accept-Encoding": "identity"})
+        out["cut"].append(time.perf_counter() - t)
+        out["bytes"].append(len(first.content))
+        for _ in range(repeat):
+            t = time.perf_counter()
+            session.get(path, timeout=60).content  # noqa: B018 - the whole body
+            out["cached"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            assert session.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+            out["304"].append(time.perf_counter() - t)
+    return out
+
+
+def index_update(parcels: gpd.GeoDataFrame) -> tuple[float, float]:
+    """Seconds to build the encoder's tile index of ``parcels``, and to replace one parcel's entries in it."""
+    t = time.perf_counter()
+    tiles = ParcelTiles.from_parcels(parcels)
+    built = time.perf_counter() - t
+    row = parcels.iloc[[len(parcels) // 2]].copy()
+    row["geometry"] = row.geometry.buffer(-2.0)
+    row["status"] = "supplied"
+    t = time.perf_counter()
+    tiles.update(row)
+    return built, time.perf_counter() - t
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gpkg")
@@ -65,45 +101,49 @@ def main() -> None:
     parcels = store.read_parcels()
     centre = gpd.GeoSeries([parcels.union_all().centroid], crs=parcels.crs).to_crs(4326).iloc[0]
     srid = store.config().crs_epsg
-    del parcels
-    url, server, thread = serve(create_app(store))
     pg = open_store(args.postgis)
     table = sql.SQL("{}.parcels").format(sql.Identifier(pg.schema))
-    pg.close()
+    urls = {"GeoPackage": serve(create_app(store)), "PostGIS": serve(create_app(pg))}
     query = sql.SQL(MVT_SQL).format(
         extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), margin=sql.Literal(BUFFER / EXTENT), table=table
     )
-    print(f"{'zoom':>4} {'cut ms':>8} {'cached ms':>10} {'304 ms':>8} {'ST_AsMVT ms':>12} {'KB':>6} {'MVT KB':>7}")
+    print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    rows = []
     with requests.Session() as session, psycopg.connect(args.postgis.split("?")[0], autocommit=True) as conn:
-        t = time.perf_counter()
-        session.get(f"{url}/tiles/14/0/0.mvt", timeout=600)  # the tile index, built once per state of the park
-        print(f"tile index built (first tile): {time.perf_counter() - t:.2f} s")
+        for name, (url, _, _) in urls.items():
+            t = time.perf_counter()
+            session.get(f"{url}/tiles/14/0/0.mvt", timeout=600)  # the tile index or the classes, once per state
+            print(f"{name}: first tile (tile index / per-mu classes built) {time.perf_counter() - t:.2f} s")
         for z in range(12, 17):
-            cut, cached, same, peer, size, peer_size = [], [], [], [], [], []
-            for z_, x, y in tiles_around(centre.x, centre.y, z):
-                path = f"{url}/tiles/{z_}/{x}/{y}.mvt"
-                t = time.perf_counter()
-                first = session.get(path, timeout=60)
-                cut.append(time.perf_counter() - t)
-                size.append(len(first.content))
+            tiles = tiles_around(centre.x, centre.y, z)
+            ways = {name: timed_tiles(session, url, tiles, args.repeat) for name, (url, _, _) in urls.items()}
+            peer, peer_size = [], []
+            for z_, x, y in tiles:
                 for _ in range(args.repeat):
-                    t = time.perf_counter()
-                    session.get(path, timeout=60).content  # noqa: B018 - the whole body
-                    cached.append(time.perf_counter() - t)
-                    t = time.perf_counter()
-                    assert session.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
-                    same.append(time.perf_counter() - t)
                     t = time.perf_counter()
                     (mvt,) = conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}).fetchone()
                     peer.append(time.perf_counter() - t)
                 peer_size.append(len(mvt or b""))
+            rows.append((z, ways, peer, peer_size))
+    print()
+    print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'cached ms':>10} {'304 ms':>8} {'KB':>6} "
+          f"{'ST_AsMVT ms':>12} {'MVT KB':>7} {'cut / ST_AsMVT':>15}")  # fmt: skip
+    for z, ways, peer, peer_size in rows:
+        for name, w in ways.items():
             print(
-                f"{z:>4} {ms(cut):8.2f} {ms(cached):10.2f} {ms(same):8.2f} {ms(peer):12.2f} "
-                f"{statistics.mean(size) / 1024:6.1f} {statistics.mean(peer_size) / 1024:7.1f}"
+                f"{z:>4} {name:>10} {ms(w['cut']):8.2f} {ms(w['cached']):10.2f} {ms(w['304']):8.2f} "
+                f"{statistics.mean(w['bytes']) / 1024:6.1f} {ms(peer):12.2f} {statistics.mean(peer_size) / 1024:7.1f} "
+                f"{ms(w['cut']) / ms(peer):14.2f}×"
             )
-    server.should_exit = True
-    thread.join(timeout=10)
-    print("(medians over the 3 × 3 tiles around the centre; cut: each tile's first request, the index already built)")
+    for _, server, thread in urls.values():
+        server.should_exit = True
+        thread.join(timeout=10)
+    built, updated = index_update(parcels)
+    print(f"tile index of {len(parcels):,} parcels: built {built:.2f} s; one parcel edited, its entries replaced "
+          f"{updated * 1000:.1f} ms ({built / updated:,.0f}× faster than building it again)")  # fmt: skip
+    print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print("(medians over the 3 × 3 tiles around the centre; cut: each tile's first request, the index already built;")
+    print(" ST_AsMVT: the bare statement, no HTTP, no cache)")
 
 
 if __name__ == "__main__":

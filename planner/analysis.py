@@ -17,6 +17,7 @@ the maps, the exports, the API and the CLI, which all ask it the same questions:
 from __future__ import annotations
 
 import json
+import re
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,18 +27,20 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner.config import ParkConfig
 from planner.errors import PlannerError, Problem, StaleResultError, VersionConflictError
 from planner.failpoints import reach
 from planner.infra.coverage import Coverage
+from planner.infra.gateways import declared_gateways, gateway_notes, infer_gateways, is_inferred
 from planner.infra.graphs import GraphCache
 from planner.infra.layers import line_layer
 from planner.infra.park import park_coverage
-from planner.infra.terrain import parcel_terrain
+from planner.infra.terrain import MIN_RELIABLE_CELLS, parcel_terrain
+from planner.parcels.boundary import park_boundary
 from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
-from planner.parcels.indicators import park_indicators
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness, readiness_kept
 from planner.store import ParkStore, WriteReport
 from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
@@ -46,16 +49,16 @@ __all__ = [
     "IDLE_INPUTS",
     "READINESS_INPUTS",
     "Freshness",
-    "LandIndicators",
     "ReadinessInputs",
     "ReadinessRun",
     "Result",
     "freshness",
     "graph_cache",
-    "land_indicators",
     "readiness_inputs",
     "readiness_of",
     "recompute_after_edit",
+    "road_gateways",
+    "store_gateways",
     "update_idle",
     "update_readiness",
 ]
@@ -74,7 +77,7 @@ IDLE_INPUTS = frozenset(
 )  # fmt: skip
 """Parcel columns the idle-land rules read (the disposal record too: it sets the stage and may restart the rules)."""
 
-READINESS_LAYERS = ("park_config", "sources", *(line_layer(net) for net in NETWORK_ITEMS))
+READINESS_LAYERS = ("park_config", "sources", "boundary", *(line_layer(net) for net in NETWORK_ITEMS))
 """Layers whose change makes stored readiness stale."""
 
 IDLE_LAYERS = ("park_config",)
@@ -120,6 +123,8 @@ class ReadinessRun:
     coverage: dict[str, Coverage]
     problems: list[Problem] = field(default_factory=list)
     report: WriteReport | None = None
+    gateways: gpd.GeoDataFrame | None = None
+    """The road gateways inferred on the park boundary (:func:`road_gateways`), where none is declared."""
 
 
 @dataclass
@@ -141,6 +146,8 @@ class ReadinessInputs:
     leveled_on: pd.Series | None = None
     """When each parcel's record came to declare it leveled (by ``parcel_id``), for records newer than the DEM."""
     problems: list[Problem] = field(default_factory=list)
+    gateways: gpd.GeoDataFrame | None = None
+    """The road gateways inferred on the park boundary (with the roads each stands for), where none is declared."""
 
 
 @dataclass
@@ -214,9 +221,17 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
     config = store.config()
     parcels = store.read_parcels()
     inputs = ReadinessInputs(config, parcels, store.read_layer("sources"), _read_lines(store))
+    gateways = road_gateways(store, parcels=parcels, sources=inputs.sources, roads=inputs.lines["road"])
+    if gateways is not None:
+        inputs.gateways, notes = gateways
+        kept = inputs.sources[~is_inferred(inputs.sources)]
+        inputs.sources = pd.concat([kept, inputs.gateways[kept.columns.intersection(inputs.gateways.columns)]])
+        inputs.sources = inputs.sources.reset_index(drop=True)
+        inputs.problems += notes
     step("terrain")
     if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
         inputs.terrain = parcel_terrain(parcels, store.folder / config.dem)
+        inputs.problems += _terrain_notes(inputs.terrain)
         recorded = store.metadata().get("dem_date")  # unknown: records cannot be newer than the DEM
         inputs.dem_date = pd.Timestamp(recorded) if recorded else None
     else:
@@ -226,6 +241,76 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
     if inputs.dem_date is not None:
         inputs.leveled_on = _declared_true_since(store, "declared_leveled")
     return inputs
+
+
+def _terrain_notes(terrain: pd.DataFrame) -> list[Problem]:
+    """The parcels the DEM covers with too few cells for their relief to be judged, one warning each."""
+    few = terrain[terrain["cells"].gt(0) & ~terrain["relief_reliable"].astype(bool)]
+    return [
+        Problem(
+            "warning",
+            str(pid),
+            "leveled",
+            f"the DEM covers the parcel with {cells:.1f} cell(s), fewer than the {MIN_RELIABLE_CELLS:g} a relief "
+            "needs: not judged leveled from the DEM; its record decides",
+            feature="parcel",
+        )
+        for pid, cells in zip(few.index, few["cells"], strict=True)
+    ]
+
+
+def road_gateways(
+    store: ParkStore,
+    *,
+    parcels: gpd.GeoDataFrame | None = None,
+    sources: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+) -> tuple[gpd.GeoDataFrame, list[Problem]] | None:
+    """The road gateways inferred on the park boundary, and the notes saying so; ``None`` where none is needed.
+
+    Gateways are inferred (:func:`~planner.infra.gateways.infer_gateways`) when the road network
+    has lines in service but no live gateway a record declared; the boundary is the stored
+    one, else the concave hull of the parcels (:func:`~planner.parcels.boundary.park_boundary`).
+    The layers not given are read from ``store``.
+    """
+    sources = store.read_layer("sources") if sources is None else sources
+    roads = store.read_layer("road_lines") if roads is None else roads
+    live = roads["in_service"].fillna(True).astype(bool).to_numpy() if len(roads) else np.zeros(0, dtype=bool)
+    if not live.any() or declared_gateways(sources).any():
+        return None
+    parcels = store.read_parcels() if parcels is None else parcels
+    boundary = park_boundary(store.read_layer("boundary"), parcels)
+    origin = str(boundary["origin"].iloc[0]) if len(boundary) else None
+    gateways = infer_gateways(roads, boundary)
+    return gateways, gateway_notes(gateways, origin)
+
+
+def store_gateways(store: ParkStore, *, by: str) -> gpd.GeoDataFrame | None:
+    """Keep the park's inferred road gateways current in its ``sources`` layer (written only if they changed).
+
+    The inferred gateways are replaced by the ones the roads and the boundary give now, and
+    removed once a gateway is declared. Returns the inferred gateways (``None``: none needed).
+    """
+    sources = store.read_layer("sources")
+    gateways = road_gateways(store, sources=sources)
+    inferred = is_inferred(sources)
+    new = gateways[0] if gateways is not None else sources.iloc[:0]
+    old = sources[inferred]
+    same = _gateway_keys(old) == _gateway_keys(new)
+    if not same:
+        kept = sources[~inferred]
+        rows = pd.concat([kept, new[[c for c in kept.columns if c in new.columns]]]).reset_index(drop=True)
+        store.write_layer("sources", gpd.GeoDataFrame(rows, geometry="geometry", crs=sources.crs), by=by)
+    return gateways[0] if gateways is not None else None
+
+
+def _gateway_keys(frame: gpd.GeoDataFrame) -> list[tuple[str, str, float, float]]:
+    """Inferred gateways as comparable rows: id, name and position to the millimetre."""
+    xy = shapely.get_coordinates(frame.geometry.to_numpy()) if len(frame) else np.zeros((0, 2))
+    return sorted(
+        (str(i), str(n), round(float(x), 3), round(float(y), 3))
+        for i, n, (x, y) in zip(frame["source_id"], frame["name"], xy, strict=True)
+    )
 
 
 def readiness_of(
@@ -301,7 +386,7 @@ def readiness_of(
             dem_date=inputs.dem_date,
             leveled_on=inputs.leveled_on,
         )
-    return ReadinessRun(result, coverage, problems)
+    return ReadinessRun(result, coverage, problems, gateways=inputs.gateways)
 
 
 def update_readiness(
@@ -318,6 +403,8 @@ def update_readiness(
     ``write=False`` nothing is written: the network model of the park as it is now. The
     graphs and taps are kept with the store object (:func:`graph_cache`) for the next run.
     """
+    if write:
+        store_gateways(store, by=by)
     inputs_at = store.change_stamp()  # before reading: any change after it shows in freshness()
     inputs = readiness_inputs(store, progress=progress)
     run = readiness_of(inputs, progress=progress, graphs=graph_cache(store))
@@ -445,6 +532,10 @@ def _changed_since(store: ParkStore, result: Result, at: str, stamp: int) -> Fre
     if len(touched):
         return Freshness(result, at, str(touched["layer"].iloc[0]))
     parcels = changes[changes["layer"] == "parcels"]
+    # only rows that are no update, or whose JSON names an input column, are read further (a result's own write
+    # after its stamp — readiness's derived columns of every parcel — is not parsed row by row)
+    named = parcels["changes"].fillna("").str.contains("|".join(re.escape(f'"{c}"') for c in sorted(columns)))
+    parcels = parcels[(parcels["action"] != "update").to_numpy() | named.to_numpy(dtype=bool)]
     for row in parcels.itertuples(index=False):  # the changes since the result: few, not the park's rows
         if row.action != "update":
             done = {"insert": "inserted", "delete": "deleted"}.get(str(row.action), str(row.action))
@@ -482,43 +573,3 @@ def recompute_after_edit(store: ParkStore, user: str, changed: set[str]) -> list
                 notes.append(f"{name}未能重算（{type(exc).__name__}: {exc}）；修改已保存")
                 break
     return notes
-
-
-@dataclass
-class LandIndicators:
-    """The land indicators of each park and of all (:func:`~planner.parcels.indicators.park_indicators`).
-
-    ``table`` has one row per park and a last row ``ALL`` (index ``park_id``).
-    """
-
-    table: pd.DataFrame
-    idle_as_of: str | None
-    """The day idle land was judged as of (``YYYY-MM-DD``); None: never classified (idle area and rate are NaN)."""
-
-    def of_park(self, park_id: str) -> pd.Series:
-        """The indicators of ``park_id``, or of all parks where the table has no row for it."""
-        return self.table.loc[park_id if park_id in self.table.index else "ALL"]
-
-
-def land_indicators(
-    store: ParkStore, parcels: pd.DataFrame | None = None, *, as_of: date | str | pd.Timestamp | None = None
-) -> LandIndicators:
-    """The park's land indicators, with idle land as the park stores it or as of ``as_of``.
-
-    Without ``as_of``, idle land is what :func:`update_idle` last wrote (the park's
-    ``idle_as_of``); with it, idle land is classified afresh as of that day and nothing is
-    written. A park whose idle land was never classified gets no idle area and no idle rate
-    (NaN) rather than a false 0%. ``parcels``: the park's parcel layer, if already read.
-    """
-    parcels = store.read_parcels() if parcels is None else parcels
-    if as_of is None:
-        idle = parcels["idle_rule"].notna()
-        basis = store.metadata().get("idle_as_of")
-    else:
-        result = classify_idle(parcels, as_of, store.config())
-        idle = pd.Series(result.table["idle_rule"].reindex(parcels["parcel_id"]).notna().to_numpy(), parcels.index)
-        basis = result.as_of.date().isoformat()
-    table = park_indicators(parcels, idle=idle)
-    if basis is None:  # idle land never classified: no rate, rather than a false 0%
-        table[["idle_area_ha", "idle_land_rate_pct"]] = float("nan")
-    return LandIndicators(table, basis)

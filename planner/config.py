@@ -77,6 +77,14 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
     "eval_rank_quotas": 0.0,
     "eval_rank_a_share": 0.20,
     "eval_rank_d_share": 0.05,
+    # per-mu evaluation the Zhejiang way (亩均论英雄, 1): large firms (规上: annual output ≥ the line, or land ≥ the
+    # area floor where set above 0) on tax, output and energy per mu, small ones on tax per mu only
+    "eval_method_zhejiang": 0.0,
+    "eval_zj_large_min_output_wan": 2000.0,
+    "eval_zj_large_min_area_mu": 0.0,
+    "eval_zj_weight_tax": 0.5,
+    "eval_zj_weight_output": 0.3,
+    "eval_zj_weight_energy": 0.2,
     # logistics land (1101xx) is scored against its own floors per mu (0: the park sets none, not scored)
     "eval_logistics_tax_min_wan_per_mu": 0.0,
     "eval_logistics_output_min_wan_per_mu": 0.0,
@@ -291,6 +299,10 @@ class ParkConfig:
         if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
             msg = f"`thresholds.eval_weight_*` must add up to 1, got {sum(weights):g}"
             raise ConfigError(msg)
+        zhejiang = sum(self.threshold(f"eval_zj_weight_{k}") for k in ("tax", "output", "energy"))
+        if not math.isclose(zhejiang, 1.0, abs_tol=1e-9):
+            msg = f"`thresholds.eval_zj_weight_*` must add up to 1, got {zhejiang:g}"
+            raise ConfigError(msg)
         siting = sum(self.threshold(k) for k in SITING_WEIGHTS)
         if not math.isclose(siting, 1.0, abs_tol=1e-9):
             msg = f"`thresholds.siting_weight_*` must add up to 1, got {siting:g}"
@@ -301,6 +313,10 @@ class ParkConfig:
         if self.threshold("eval_rank_quotas") not in (0.0, 1.0):
             quotas = self.threshold("eval_rank_quotas")
             msg = f"`thresholds.eval_rank_quotas` must be 0 (absolute scores) or 1 (rank quotas), got {quotas:g}"
+            raise ConfigError(msg)
+        if self.threshold("eval_method_zhejiang") not in (0.0, 1.0):
+            zj = self.threshold("eval_method_zhejiang")
+            msg = f"`thresholds.eval_method_zhejiang` must be 0 (the national method) or 1 (Zhejiang's), got {zj:g}"
             raise ConfigError(msg)
         shares = self.threshold("eval_rank_a_share") + self.threshold("eval_rank_d_share")
         if shares > 1:

@@ -60,6 +60,7 @@ UNITS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "m3": ("立方米", "m³"),
         "tce": ("吨标准煤", "t of standard coal"),
         "kn/m2": ("千牛/平方米", "kN/m²"),
+        "pct": ("%", "%"),
     }
 )
 

@@ -53,6 +53,7 @@ PLAUSIBLE: Mapping[str, Plausible] = MappingProxyType(
         "m3": Plausible((1e9, "10^9 m³ of earth, more than any park's leveling")),
         "tce": Plausible((1e8, "10^8 t of standard coal a year, more than the largest steel group")),
         "kn/m2": Plausible((1000.0, "1000 kN/m², far above any floor load (industrial floors carry 5–50)")),
+        "pct": Plausible((100.0, "100%, the whole")),
     }
 )
 """The largest plausible value of each unit (by the unit keys of :data:`planner.fields.UNITS`).

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "BOUNDARY_ORIGINS",
     "CAPACITY_COLUMN",
     "CAPACITY_UNITS",
     "CHECKLIST_ITEMS",
@@ -227,6 +228,13 @@ ROAD_CLASSES: Choices = _choices(
     branch=("支路", "branch road"),
     link=("连接线", "link road"),
 )
+"""Road classes, highest first."""
+
+BOUNDARY_ORIGINS: Choices = _choices(
+    imported=("导入", "imported"),
+    hull=("宗地凹包", "concave hull of the parcels"),
+)
+"""Where a park boundary (园区四至) came from."""
 
 
 def _pick(choices: Choices, code: str, lang: str) -> str:

@@ -99,3 +99,25 @@ def postgis_url():
             yield url
         finally:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def wait_for_server(url: str, process, *, path: str = "/openapi.json", seconds: float = 120.0):
+    """Wait for a started `planner serve` to answer ``path`` (two minutes: the machine may be loaded); its answer.
+
+    Fails with the server's own output when it exits first, and says so when it never answers.
+    """
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            return requests.get(url + path, timeout=10)
+        except requests.RequestException:
+            if process.poll() is not None:
+                out, err = process.communicate()
+                pytest.fail(f"planner serve exited with {process.returncode}: {out or ''}{err or ''}")
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail(f"planner serve did not answer {path} in {seconds:.0f} s")

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.analysis import freshness, land_indicators, update_idle
+from planner.analysis import freshness, update_idle
 from planner.api import create_app
 from planner.errors import StaleResultError
 from planner.exchange.export import export_parcels
+from planner.land import land_indicators
 from planner.store import open_store
 from tests.api.conftest import serve
 from tests.conftest import grid_parcels
@@ -75,9 +76,11 @@ def test_a_network_changed_after_readiness_gets_one_answer_everywhere(stale_park
     try:
         import requests
 
-        answer = requests.get(url + "/parcels", params={"ready": "true"}, timeout=60)
+        answer = requests.get(url + "/parcels", params={"ready": "true", "lang": "en"}, timeout=60)
         assert answer.status_code == 409
         assert answer.json()["error"]["message"] == expected
+        answer = requests.get(url + "/parcels", params={"ready": "true"}, timeout=60)  # Chinese, the default
+        assert answer.json()["error"]["message"] == state.message("zh")
         assert requests.get(url + "/parcels", params={"status": "reserved"}, timeout=60).status_code == 200
     finally:
         server.should_exit = True

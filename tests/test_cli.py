@@ -93,6 +93,20 @@ def test_bad_options_are_named(tmp_path, args, message):
     assert not (tmp_path / "x" / "park.gpkg").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--basemap", "bing"], "'bing' is not a basemap; allowed: none, osm, tianditu, tianditu_img, gaode, local"),
+        (["--basemap", "local"], "'local' needs local tiles: give --tiles PATH too"),
+        (["--tiles", "nowhere"], "is neither a tile folder nor an MBTiles file"),
+    ],
+)
+def test_serve_names_a_bad_basemap_option(tmp_path, args, message):  # the options `map` declares, the same way
+    out = run("serve", str(tmp_path / "park.gpkg"), *args)
+    assert out.returncode == 2
+    assert message in " ".join(out.stderr.replace("│", " ").split())
+
+
 @pytest.fixture
 def park_copy(tmp_path, demo_park):
     target = tmp_path / "park.gpkg"
@@ -156,7 +170,7 @@ def test_stats_prints_and_writes_indicators_and_the_evaluation(park_copy, tmp_pa
     out = run("stats", str(park_copy), "--json", str(js), "--csv", str(csv), "--evaluation", str(ev))
     assert out.returncode == 0, out.stderr
     assert "土地开发率（%）" in out.stdout
-    assert "亩均效益评价（按综合得分绝对值分类）" in out.stdout
+    assert "亩均效益评价（通用方法（亩均税收、亩均产值、单位能耗产值、容积率），按综合得分绝对值分类）" in out.stdout
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["idle_as_of"] == "2026-06-30"
     assert 0 < data["parks"]["CZ-DEMO"]["land_development_rate_pct"] < 100
@@ -322,9 +336,10 @@ def test_map_writes_the_maps_with_a_siting_map(park_copy, tmp_path):
 
 def test_serve_answers_over_http_until_stopped(park_copy, tmp_path):
     import socket
-    import time
 
     import requests
+
+    from tests.conftest import wait_for_server
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -337,15 +352,7 @@ def test_serve_answers_over_http_until_stopped(park_copy, tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ,
     )  # fmt: skip
     try:
-        for _ in range(600):  # up to two minutes on a loaded machine
-            try:
-                health = requests.get(f"http://127.0.0.1:{port}/health", timeout=10)
-                break
-            except requests.RequestException:
-                assert server.poll() is None, server.communicate()
-                time.sleep(0.2)
-        else:
-            pytest.fail("planner serve did not answer in two minutes")
+        health = wait_for_server(f"http://127.0.0.1:{port}", server, path="/health")
         assert health.json()["parks"] == ["CZ-DEMO"]
         ready = requests.get(f"http://127.0.0.1:{port}/parcels", params={"ready": "true", "min_area_mu": 100}).json()
         assert ready["numberMatched"] >= 1

@@ -26,7 +26,8 @@ from planner.api.access import AccessLog
 from planner.api.auth import Token
 from planner.api.docs import add_docs
 from planner.api.errors import ERROR_RESPONSES, add_exception_handlers, error_response
-from planner.api.routes import desk, export, idle, infra, page, parcels, plan, siting, stats, tiles
+from planner.api.messages import Text, language_of_scope
+from planner.api.routes import desk, export, idle, infra, page, parcels, plan, search, siting, stats, tiles
 from planner.api.state import ParkState
 from planner.errors import ConfigError
 from planner.store.base import ParkStore
@@ -43,7 +44,7 @@ _DESCRIPTION = (
     "statistics, networks, siting and exports for Chinese industrial parks. GeoJSON is RFC 7946 (WGS84)."
 )
 _ROUTERS = (desk.router, parcels.router, idle.router, stats.router, infra.router, siting.router, plan.router,
-            export.router, tiles.router, page.router)  # fmt: skip
+            export.router, tiles.router, search.router, page.router)  # fmt: skip
 
 
 class _BodyLimit:
@@ -64,13 +65,17 @@ class _BodyLimit:
             return
         declared = Headers(scope=scope).get("content-length")
         refusal = None
+        lang = language_of_scope(scope)
         if declared is not None:
             if not declared.isdigit():
-                refusal = error_response(400, "Content-Length must be a whole number of bytes", field="Content-Length")
+                text = Text("Content-Length 须为整数字节数", "Content-Length must be a whole number of bytes")
+                refusal = error_response(400, text, lang=lang, field="Content-Length")
             elif int(declared) > self.limit:
-                refusal = error_response(
-                    413, f"the request body is {int(declared):,} bytes; at most {self.limit:,} are allowed"
+                text = Text(
+                    f"请求体有 {int(declared):,} 字节；最多允许 {self.limit:,} 字节",
+                    f"the request body is {int(declared):,} bytes; at most {self.limit:,} are allowed",
                 )
+                refusal = error_response(413, text, lang=lang)
         elif scope["method"] in ("POST", "PATCH", "PUT"):
             body, more = b"", True
             while more:
@@ -80,7 +85,8 @@ class _BodyLimit:
                 body += message.get("body", b"")
                 more = message.get("more_body", False)
                 if len(body) > self.limit:
-                    refusal = error_response(413, f"the request body is over {self.limit:,} bytes")
+                    text = Text(f"请求体超过 {self.limit:,} 字节", f"the request body is over {self.limit:,} bytes")
+                    refusal = error_response(413, text, lang=lang)
                     break
             if refusal is None:
                 receive = _replay(body, receive)

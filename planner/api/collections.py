@@ -14,21 +14,27 @@ Every collection carries a weak ETag of the park's change stamp: a client sendin
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from typing import Any
 
+import numpy as np
+import shapely
 from fastapi import Request, Response
 
+from planner.api.compact import CompactParcels
 from planner.api.deps import ParcelFilters, parse_bbox, require_idle, require_readiness
 from planner.api.errors import ApiError
 from planner.api.state import ParkState
 from planner.errors import FilterError, StoreError
 from planner.parcels.query import normalized_filters
+from planner.store.geopackage import GeoPackageStore
 from planner.store.postgis import PostGISStore
 from planner.store.postgis_query import Page, PageAsk, parcel_page
 
 __all__ = [
     "GEOJSON_MEDIA",
     "collection_etag",
+    "compact_page",
     "database_page",
     "etag_of",
     "geojson_bytes",
@@ -90,6 +96,34 @@ def _checked(state: ParkState, filters: ParcelFilters, bbox: str | None) -> tupl
     return given, (area.wkb if area is not None else None), bool(bbox) and area is None
 
 
+def _try_page(
+    state: ParkState, filters: ParcelFilters, bbox: str | None, *, sort: str, limit: int, offset: int, synced: bool
+) -> Page | None:
+    """One try of :func:`database_page`: the page, or None when the park moved on from the state the checks saw."""
+    store = state.store
+    assert isinstance(store, PostGISStore)  # database_page checked it
+    seen = state.stamp
+    try:
+        given, area_wkb, outside = _checked(state, filters, bbox)
+    except ApiError:  # refused for the state the server knew: refuse only for the park as it is now
+        if synced:
+            raise
+        return None
+    if outside:  # the box lies outside the park's zone: no parcel there
+        return Page(0, 0, b"[]", seen)
+    key = "count:" + repr((seen, sorted(given.items()), area_wkb))
+    known = state.derived.get(key)
+    ask = PageAsk(sort=sort, limit=limit, offset=offset, count=known is None)
+    page = parcel_page(store.reader(), store.schema, _crs_epsg(state), given, area_wkb=area_wkb, ask=ask)
+    if page.stamp != seen:
+        return None
+    if page.matched is None and known is not None:
+        return Page(int(known), page.returned, page.features, page.stamp)
+    if len(state.derived) < _COUNTS_KEPT:
+        state.derived[key] = page.matched
+    return page
+
+
 def database_page(
     state: ParkState, filters: ParcelFilters, bbox: str | None, *, sort: str, limit: int, offset: int
 ) -> Page:
@@ -107,30 +141,57 @@ def database_page(
     synced = state.stamp < 0
     if synced:
         state.sync()
-    for _ in range(_TRIES):
-        seen = state.stamp
-        try:
-            given, area_wkb, outside = _checked(state, filters, bbox)
-        except ApiError:  # refused for the state the server knew: refuse only for the park as it is now
-            if synced:
-                raise
-            state.sync()
-            synced = True
-            continue
-        if outside:  # the box lies outside the park's zone: no parcel there
-            return Page(0, 0, b"[]", seen)
-        key = "count:" + repr((seen, sorted(given.items()), area_wkb))
-        known = state.derived.get(key)
-        ask = PageAsk(sort=sort, limit=limit, offset=offset, count=known is None)
-        page = parcel_page(store.reader(), store.schema, _crs_epsg(state), given, area_wkb=area_wkb, ask=ask)
-        if page.stamp == seen:
-            if page.matched is None and known is not None:
-                return Page(int(known), page.returned, page.features, page.stamp)
-            if len(state.derived) < _COUNTS_KEPT:
-                state.derived[key] = page.matched
+    for attempt in range(_TRIES):
+        last = attempt == _TRIES - 1
+        # the last try holds this server's writers back for the moment of one read, so that edits
+        # arriving faster than pages are read cannot refuse it
+        with store.writers_held() if last else nullcontext():
+            if last:
+                state.sync()
+                synced = True
+            page = _try_page(state, filters, bbox, sort=sort, limit=limit, offset=offset, synced=synced)
+        if isinstance(page, Page):
             return page
         state.sync()
         synced = True
+    msg = f"park {state.park_id!r} changed during each of {_TRIES} tries to read a page; try again"
+    raise StoreError(msg)
+
+
+def compact(state: ParkState) -> CompactParcels:
+    """The GeoPackage park's filter and sort columns at the state the server knows (read once per state)."""
+    store = state.store
+    if not isinstance(store, GeoPackageStore):
+        msg = f"park {state.park_id!r} is not in a GeoPackage"
+        raise TypeError(msg)
+    kept: CompactParcels = state.cached("compact", lambda: CompactParcels(store), synced=True)
+    return kept
+
+
+def compact_page(
+    state: ParkState, filters: ParcelFilters, bbox: str | None, *, sort: str, limit: int, offset: int
+) -> Page:
+    """The page of parcels the filters ask for, from a GeoPackage park without loading it (:mod:`.compact`).
+
+    The page's rows are read after the columns were: when the park changed in between, the server
+    catches up and asks again, so no answer mixes two states.
+    """
+    for _ in range(_TRIES):
+        stamp = state.sync()
+        given, area_wkb, outside = _checked(state, filters, bbox)
+        if outside:
+            return Page(0, 0, b"[]", stamp)
+        kept = compact(state)
+        found = np.flatnonzero(kept.mask(given))
+        if area_wkb is not None and len(found):
+            found = np.intersect1d(found, kept.within(shapely.from_wkb(area_wkb)), assume_unique=True)
+        found = kept.sorted(found, sort)
+        at = found[offset : offset + limit]
+        page = kept.page_features(at)
+        if state.store.change_stamp() != kept.stamp:
+            continue
+        features = json.dumps(page, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        return Page(len(found), len(at), features, kept.stamp)
     msg = f"park {state.park_id!r} changed during each of {_TRIES} tries to read a page; try again"
     raise StoreError(msg)
 

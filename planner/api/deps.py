@@ -28,6 +28,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from planner.analysis import ReadinessRun, freshness, update_readiness
 from planner.api.auth import Token, find_secret
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.api.state import ParkState, Snapshot
 from planner.crs import zone_of_epsg
 from planner.errors import FilterError
@@ -35,6 +36,7 @@ from planner.parcels.query import parcel_filter_mask
 
 __all__ = [
     "MAX_LIMIT",
+    "NEED_TOKEN",
     "Editor",
     "FilterArgs",
     "ParcelFilters",
@@ -59,21 +61,35 @@ MAX_LIMIT = 1000
 # --- the park and the token -------------------------------------------------------------------------------------
 
 
-def park_state(
+async def park_state(
     request: Request,
     park: Annotated[str | None, Query(description="park id (needed when the server holds several)")] = None,
 ) -> ParkState:
-    """The park asked for (the only one when the server holds one); 400 when it must be named, 404 if not served."""
+    """The park asked for (the only one when the server holds one); 400 when it must be named, 404 if not served.
+
+    This and the token checks below are ``async``: they only look things up, and a plain ``def`` dependency
+    costs a hop to the thread pool and back on every request.
+    """
     parks: dict[str, ParkState] = request.app.state.parks
     if park is None:
         if len(parks) == 1:
             return next(iter(parks.values()))
-        msg = f"`park` is needed: this server holds {len(parks)} parks ({', '.join(parks)})"
+        names = ", ".join(parks)
+        msg = Text(f"需要 `park`：本服务有 {len(parks)} 个园区（{names}）",
+                   f"`park` is needed: this server holds {len(parks)} parks ({names})")  # fmt: skip
         raise ApiError(400, msg, field="park")
     if park not in parks:
-        msg = f"`park` {park!r} is not served here; parks: {', '.join(parks)}"
+        msg = Text(f"本服务没有园区 `park` {park!r}；园区：{', '.join(parks)}",
+                   f"`park` {park!r} is not served here; parks: {', '.join(parks)}")  # fmt: skip
         raise ApiError(404, msg, field="park")
     return parks[park]
+
+
+NEED_TOKEN = Text(
+    "需要令牌：请发送 `Authorization: Bearer <令牌>`", "a token is needed: send `Authorization: Bearer <token>`"
+)
+"""The refusal (401) of a request without a known token."""
+ROLE_ZH = {"viewer": "查看者", "editor": "编辑者", "admin": "管理员"}
 
 
 bearer = HTTPBearer(
@@ -90,22 +106,24 @@ def _bearer(request: Request, credentials: HTTPAuthorizationCredentials | None, 
     """The token the request sends, if it may act as ``role``; 401 without a known token, 403 for a lower role."""
     token = find_secret(request.app.state.tokens, credentials.credentials if credentials else None)
     if token is None:
-        msg = "a token is needed: send `Authorization: Bearer <token>`"
+        msg = NEED_TOKEN
         raise ApiError(401, msg, field="Authorization", headers={"WWW-Authenticate": "Bearer"})
     if not token.may(role):
-        msg = f"user {token.user!r} is a {token.role}; this needs an {role} token"
+        msg = Text(f"用户 {token.user!r} 的角色是 {ROLE_ZH.get(token.role, token.role)}（{token.role}）；"
+                   f"此操作需要{ROLE_ZH.get(role, role)}（{role}）令牌",
+                   f"user {token.user!r} is a {token.role}; this needs an {role} token")  # fmt: skip
         raise ApiError(403, msg, field="Authorization")
     return token
 
 
-def viewer(request: Request, credentials: Credentials) -> Token | None:
+async def viewer(request: Request, credentials: Credentials) -> Token | None:
     """The reader's token when reading needs one (``read_needs_token``), else None: anyone may read."""
     if not request.app.state.read_needs_token:
         return None
     return _bearer(request, credentials, "viewer")
 
 
-def editor(request: Request, credentials: Credentials) -> Token:
+async def editor(request: Request, credentials: Credentials) -> Token:
     """The token of an editor (or an admin): writes always need one."""
     return _bearer(request, credentials, "editor")
 
@@ -194,14 +212,17 @@ def parse_bbox(text: str, crs_epsg: int) -> shapely.Polygon | None:
     except ValueError:
         values = []
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        msg = f"`bbox` was {text!r}; write minlon,minlat,maxlon,maxlat in degrees (WGS84)"
+        msg = Text(f"`bbox` 为 {text!r}；请写 最小经度,最小纬度,最大经度,最大纬度（WGS84 度）",
+                   f"`bbox` was {text!r}; write minlon,minlat,maxlon,maxlat in degrees (WGS84)")  # fmt: skip
         raise ApiError(400, msg, field="bbox")
     w, s, e, n = values
     if w > e or s > n:
-        msg = f"`bbox` {text!r} has min > max; write minlon,minlat,maxlon,maxlat"
+        msg = Text(f"`bbox` {text!r} 的最小值大于最大值；请写 最小经度,最小纬度,最大经度,最大纬度",
+                   f"`bbox` {text!r} has min > max; write minlon,minlat,maxlon,maxlat")  # fmt: skip
         raise ApiError(400, msg, field="bbox")
     if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
-        msg = f"`bbox` {text!r} is not in degrees: longitudes −180…180, latitudes −90…90"
+        msg = Text(f"`bbox` {text!r} 不是度数：经度 −180…180，纬度 −90…90",
+                   f"`bbox` {text!r} is not in degrees: longitudes −180…180, latitudes −90…90")  # fmt: skip
         raise ApiError(400, msg, field="bbox")
     centre = 3.0 * zone_of_epsg(crs_epsg)[0]  # a park lies within its zone: ±3° of the central meridian is ample
     w, e, s, n = max(w, centre - 3), min(e, centre + 3), max(s, 0.0), min(n, 60.0)
@@ -215,14 +236,14 @@ def require_readiness(state: ParkState, *, synced: bool = False) -> None:
     """Refuse a readiness filter (409) while readiness was never computed, or predates a change it depends on."""
     verdict = state.cached("readiness_state", lambda: freshness(state.store, "readiness"), synced=synced)
     if not verdict.current:
-        raise ApiError(409, verdict.message(), field="ready")
+        raise ApiError(409, Text(verdict.message("zh"), verdict.message("en")), field="ready")
 
 
 def require_idle(state: ParkState, *, synced: bool = False) -> None:
     """Refuse an idle-land filter (409) once stored idle land predates a change of what it reads."""
     verdict = state.cached("idle_state", lambda: freshness(state.store, "idle"), synced=synced)
     if verdict.computed_at is not None and not verdict.current:  # never classified: no parcel is idle, as before
-        raise ApiError(409, verdict.message(), field="idle")
+        raise ApiError(409, Text(verdict.message("zh"), verdict.message("en")), field="idle")
 
 
 def matches(state: ParkState, filters: ParcelFilters, bbox: str | None = None) -> tuple[Snapshot, np.ndarray]:

@@ -1,7 +1,9 @@
 """The API's refusals: one error body, one table from the planner's errors to HTTP statuses, and their handlers.
 
 Every refusal answers ``{"error": {"status", "message", "field", "problems"?}}`` — the
-message names the field and what is allowed, and never carries a stack trace:
+message names the field and what is allowed, and never carries a stack trace. It is in
+Chinese, or in English when the request asks (``?lang=en`` or ``Accept-Language: en``; see
+:mod:`planner.api.messages`):
 
 - :class:`ApiError`, raised by the routes and their dependencies (a bad ``bbox``, an unknown
   park, a missing token …);
@@ -33,6 +35,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as FrameworkError
 from starlette.routing import Match
 
+from planner.api.messages import Text, language, pydantic_problem, text_in
 from planner.errors import (
     ConfigError,
     FilterError,
@@ -72,33 +75,40 @@ class _ErrorJSON(JSONResponse):
 
 
 class ApiError(Exception):
-    """A refused request: HTTP status, the field it concerns, the message (and the problems of a 422)."""
+    """A refused request: HTTP status, the field it concerns, the message (and the problems of a 422).
+
+    ``message`` is a :class:`~planner.api.messages.Text` (Chinese and English), or English text
+    (the planner's own errors) whose Chinese :func:`~planner.api.messages.chinese` gives.
+    """
 
     def __init__(
         self,
         status: int,
-        message: str,
+        message: str | Text,
         *,
         field: str | None = None,
         headers: Mapping[str, str] | None = None,
         problems: list[dict[str, Any]] | None = None,
     ):
-        super().__init__(message)
-        self.status, self.message, self.field = status, message, field
+        super().__init__(str(message))
+        self.status, self.text, self.field = status, message, field
+        self.message = str(message)  # English: for logs
         self.headers = dict(headers or {})
         self.problems = problems
 
 
 def error_response(
     status: int,
-    message: str,
+    message: str | Text,
     *,
+    lang: str = "zh",
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
     problems: list[dict[str, Any]] | None = None,
 ) -> JSONResponse:
-    """The error body ``{"error": {"status", "message", "field", "problems"?}}`` with its status and headers."""
-    error: dict[str, Any] = {"status": status, "message": message, "field": field}
+    """The error body ``{"error": {"status", "message", "field", "problems"?}}`` in ``lang``, with its status and
+    headers."""
+    error: dict[str, Any] = {"status": status, "message": text_in(message, lang, status), "field": field}
     if problems is not None:
         error["problems"] = problems
     return _ErrorJSON({"error": error}, status_code=status, headers=dict(headers) if headers else None)
@@ -128,7 +138,8 @@ def _version_conflict(exc: VersionConflictError) -> dict[str, Any]:
 
 def _store_locked(exc: StoreLockedError) -> dict[str, Any]:
     """Another writer holds the park: try again shortly."""
-    return {"message": f"{exc}; try again", "headers": {"Retry-After": "2"}}
+    text = str(exc) if str(exc).endswith("try again") else f"{exc}; try again"
+    return {"message": text, "headers": {"Retry-After": "2"}}
 
 
 def _store_failed(exc: StoreError) -> dict[str, Any]:
@@ -173,7 +184,7 @@ _CHOICES = re.compile(r"\^(-\?)?\(([\w|]+)\)\$")
 """A query pattern that is a choice of words (``^-?(parcel_id|area_mu)$``), whose words a refusal lists."""
 
 
-def _problem(err: Mapping[str, Any]) -> dict[str, Any]:
+def _problem(err: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
     """One problem FastAPI found in a request: the field (without its location) and what is wrong with it."""
     where = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body", "header")]
     name = ".".join(where) or None
@@ -181,6 +192,11 @@ def _problem(err: Mapping[str, Any]) -> dict[str, Any]:
     if err.get("type") == "string_type" and isinstance(err.get("input"), bool):
         text = f"{err['input']} is a yes/no value, not text"
     choices = _CHOICES.fullmatch(str(err.get("ctx", {}).get("pattern", "")))
+    if lang == "zh":
+        words = None
+        if choices:
+            words = "、".join(choices.group(2).split("|")) + ("（前加 - ：降序）" if choices.group(1) else "")
+        return {"field": name, "message": pydantic_problem(err, text, words)}
     if err.get("type") == "string_pattern_mismatch" and choices:  # a pattern that is a list of words: say them
         text = f"allowed: {', '.join(choices.group(2).split('|'))}" + (
             " (- first: descending)" if choices.group(1) else ""
@@ -194,20 +210,25 @@ def _problem(err: Mapping[str, Any]) -> dict[str, Any]:
     return {"field": name, "message": text}
 
 
-def invalid_request(exc: RequestValidationError) -> ApiError:
-    """The 422 of a request FastAPI refused, naming the first problem's field and listing every problem."""
-    problems = [_problem(err) for err in exc.errors()]
+def invalid_request(exc: RequestValidationError, lang: str = "en") -> ApiError:
+    """The 422 of a request FastAPI refused, naming the first problem's field and listing every problem (in
+    ``lang``)."""
+    problems = [_problem(err, lang) for err in exc.errors()]
+    en = [_problem(err) for err in exc.errors()] if lang != "en" else problems
     first = problems[0] if problems else {"field": None, "message": "invalid request"}
-    return ApiError(422, f"`{first['field']}`: {first['message']}", field=first["field"], problems=problems)
+    first_en = en[0] if en else first
+    text = Text(f"`{first['field']}`：{first['message']}", f"`{first_en['field']}`: {first_en['message']}")
+    return ApiError(422, text, field=first["field"], problems=problems)
 
 
 # --- the handlers -----------------------------------------------------------------------------------------------
 
 
-def _respond(error: ApiError) -> JSONResponse:
+def _respond(error: ApiError, request: Request) -> JSONResponse:
     return error_response(
-        error.status, error.message, field=error.field, headers=error.headers, problems=error.problems
-    )
+        error.status, error.text, lang=language(request), field=error.field, headers=error.headers,
+        problems=error.problems,
+    )  # fmt: skip
 
 
 def add_exception_handlers(
@@ -217,29 +238,30 @@ def add_exception_handlers(
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _respond(exc)
+        return _respond(exc, request)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _respond(invalid_request(exc))
+        return _respond(invalid_request(exc, language(request)), request)
 
     @app.exception_handler(FrameworkError)
     async def framework_error(request: Request, exc: FrameworkError) -> JSONResponse:
-        return _respond(framework_refusal(request, exc))
+        return _respond(framework_refusal(request, exc), request)
 
     @app.exception_handler(PlannerError)
     async def planner_error(request: Request, exc: PlannerError) -> JSONResponse:
         error = api_error_of(exc, status_codes)
         if error.status >= 500:
             log.error("%s %s answered %d: %s", request.method, request.url.path, error.status, error.message)
-        return _respond(error)
+        return _respond(error, request)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:  # never a stack trace to the client
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(
-            500, f"internal error ({type(exc).__name__}); the request changed nothing it could not finish"
-        )
+        name = type(exc).__name__
+        text = Text(f"服务器内部错误（{name}）；未完成的请求没有改动任何数据",
+                    f"internal error ({name}); the request changed nothing it could not finish")  # fmt: skip
+        return error_response(500, text, lang=language(request))
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -262,14 +284,19 @@ def framework_refusal(request: Request, exc: FrameworkError) -> ApiError:
     """The framework's own refusal (no route, a method not allowed, a body that is not JSON) in the one shape."""
     path = request.url.path
     if exc.status_code == 404:
-        return ApiError(404, f"no resource at {path!r}; the routes are listed at /docs", field="path")
+        text = Text(
+            f"{path!r} 处没有资源；接口列表见 /docs", f"no resource at {path!r}; the routes are listed at /docs"
+        )
+        return ApiError(404, text, field="path")
     if exc.status_code == 405:
-        allowed = allowed_methods(request)
-        msg = f"{request.method} is not allowed on {path!r}; allowed: {', '.join(allowed)}"
-        return ApiError(405, msg, field="method", headers={"Allow": ", ".join(allowed)})
+        allowed = ", ".join(allowed_methods(request))
+        text = Text(f"{path!r} 不接受 {request.method}；允许：{allowed}",
+                    f"{request.method} is not allowed on {path!r}; allowed: {allowed}")  # fmt: skip
+        return ApiError(405, text, field="method", headers={"Allow": allowed})
     if exc.status_code == 400 and "parsing the body" in str(exc.detail):
-        msg = "the request body is not JSON text in UTF-8 (RFC 8259); send a JSON object"
-        return ApiError(400, msg, field="body")
+        text = Text("请求体不是 UTF-8 的 JSON 文本（RFC 8259）；请发送一个 JSON 对象",
+                    "the request body is not JSON text in UTF-8 (RFC 8259); send a JSON object")  # fmt: skip
+        return ApiError(400, text, field="body")
     return ApiError(exc.status_code, str(exc.detail), headers=exc.headers)
 
 

@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
+from planner.api.recompute import Recomputes
 from planner.api.rows import Rows
+from planner.api.tilecache import TileCache
 from planner.parcels.query import FilterColumns
 from planner.store.base import ParkStore
 
@@ -47,9 +50,14 @@ class ParkState:
     reloads: int = 0
     kept: Snapshot | None = None
     """What :meth:`snapshot` made of :attr:`parcels`."""
+    tiles: TileCache = field(default_factory=TileCache)
+    """The vector tiles cut so far, by (z, x, y, shift, change stamp)."""
+    recomputes: Recomputes = field(init=False)
+    """Readiness and idle land run again after edits, one run at a time (:mod:`planner.api.recompute`)."""
 
     def __post_init__(self) -> None:
         self.park_id = self.park_id or self.store.config().park_id
+        self.recomputes = Recomputes(self.store)
 
     def sync(self) -> int:
         """The store's change stamp now; what was kept of an earlier state is refreshed or dropped.
@@ -63,9 +71,20 @@ class ParkState:
                 if self.parcels is not None:
                     self._refresh(self.parcels, stamp)
                 else:
-                    self.derived.clear()
-                    self.stamp = stamp
+                    self._follow_unloaded(stamp)
             return self.stamp
+
+    def _follow_unloaded(self, stamp: int) -> None:
+        """The park moved to ``stamp`` while not loaded: what follows edits is given the parcels the history names."""
+        following = any(callable(getattr(v, "refresh", None)) for v in self.derived.values())
+        changes = self.store.changes_since(self.stamp) if following and self.stamp >= 0 else None
+        if changes is None or changes.empty:
+            self.derived.clear()
+            self.stamp = stamp
+            return
+        newest = int(changes["history_id"].max())
+        self._follow([str(i) for i in changes[changes["layer"] == "parcels"]["feature_id"].dropna().unique()], newest)
+        self.stamp = newest
 
     def current(self) -> gpd.GeoDataFrame:
         """The parcels as stored now (sorted by ``parcel_id``, index ``parcel_id``)."""
@@ -109,13 +128,24 @@ class ParkState:
             self._reload(newest)
             return
         if len(parcels_changed):
-            fresh = self.store.read_parcels(parcel_ids=list(parcels_changed))
-            kept = parcels.drop(index=[i for i in parcels_changed if i in parcels.index])
-            merged = pd.concat([kept, self._prepare(fresh)]) if len(fresh) else kept
-            self.parcels = gpd.GeoDataFrame(merged.sort_index(), geometry="geometry", crs=parcels.crs)
+            fresh = self._prepare(self.store.read_parcels(parcel_ids=list(parcels_changed)))
+            self.parcels = _merged(parcels, fresh, parcels_changed)
         if len(parcels_changed) or others:
-            self.derived.clear()
+            self._follow([str(i) for i in parcels_changed], newest)
         self.stamp = newest
+
+    def _follow(self, changed: list[str], stamp: int) -> None:
+        """Drop what was derived of the earlier state, but for the values that follow edits themselves.
+
+        A value with a ``refresh(parcels, changed_ids, stamp)`` method (the tile index, the compact columns)
+        is given the parcels now (None when not loaded), the ids that changed and the stamp they are of, and
+        kept if it says it is current again.
+        """
+        following = {k: v for k, v in self.derived.items() if callable(getattr(v, "refresh", None))}
+        self.derived.clear()
+        for key, value in following.items():
+            if value.refresh(self.parcels, changed, stamp):
+                self.derived[key] = value
 
     @staticmethod
     def _prepare(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -130,6 +160,26 @@ class ParkState:
             if self.kept is None or self.kept.parcels is not parcels:
                 self.kept = Snapshot(parcels, FilterColumns(parcels), Rows(parcels))
             return self.kept
+
+
+def _merged(parcels: gpd.GeoDataFrame, fresh: gpd.GeoDataFrame, changed: Any) -> gpd.GeoDataFrame:
+    """``parcels`` with the rows of the ``changed`` ids as in ``fresh`` (gone where ``fresh`` lacks them), sorted.
+
+    Rows edited in place (the usual case: an edit) are put where they were, between slices of the
+    kept rows; inserts and deletes go through a sort.
+    """
+    if set(fresh.index) == set(changed) and fresh.index.isin(parcels.index).all():
+        at = parcels.index.get_indexer(fresh.index)
+        order = np.argsort(at)
+        pieces, start = [], 0
+        for pos, k in zip(at[order].tolist(), order.tolist(), strict=True):
+            pieces += [parcels.iloc[start:pos], fresh.iloc[k : k + 1]]
+            start = pos + 1
+        pieces.append(parcels.iloc[start:])
+        return gpd.GeoDataFrame(pd.concat([p for p in pieces if len(p)]), geometry="geometry", crs=parcels.crs)
+    kept = parcels.drop(index=[i for i in changed if i in parcels.index])
+    merged = pd.concat([kept, fresh]) if len(fresh) else kept
+    return gpd.GeoDataFrame(merged.sort_index(), geometry="geometry", crs=parcels.crs)
 
 
 class Snapshot(NamedTuple):

@@ -64,6 +64,8 @@ def candidate_lines(
     quarters = np.column_stack(
         [shapely.line_interpolate_point(seg_geoms, f, normalized=True) for f in (0.25, 0.5, 0.75)]
     )
+    # the quarter points in one tree for every network, each network's lines looked up in it: few lines, many points
+    points = shapely.STRtree(quarters.ravel())
     ends = np.column_stack([shapely.get_point(seg_geoms, 0), shapely.get_point(seg_geoms, -1)])
     frames = []
     wanted = [n for n in NETWORK_ITEMS if n != "road"] if networks is None else [n for n in networks if n != "road"]
@@ -75,14 +77,13 @@ def candidate_lines(
         if not live.any():
             continue
         geoms = layer.geometry.to_numpy()
-        tree = shapely.STRtree(geoms)
-        near = np.zeros(quarters.shape, dtype=bool)
-        for k in range(quarters.shape[1]):
-            found, _ = tree.query(quarters[:, k], predicate="dwithin", distance=carry_m)
-            near[np.unique(found), k] = True
-        bare = np.flatnonzero(~near.all(axis=1))
+        _, found = points.query(geoms, predicate="dwithin", distance=carry_m)
+        near = np.zeros(quarters.size, dtype=bool)
+        near[found] = True
+        bare = np.flatnonzero(~near.reshape(quarters.shape).all(axis=1))
         if not len(bare):
             continue
+        tree = shapely.STRtree(geoms)
         frames.append(
             _candidates(
                 net, seg_geoms[bare], ends[bare], segments["line_id"].to_numpy()[bare], tree, geoms, costs, carry_m
@@ -105,7 +106,10 @@ def _candidates(
     carry_m: float,
 ) -> pd.DataFrame:
     """The candidate extensions of ``net`` along road segments ``segs``: each tied to the network at its ends."""
-    coords = [shapely.get_coordinates(s) for s in segs]
+    coords, owner = shapely.get_coordinates(segs, return_index=True)
+    first = np.searchsorted(owner, np.arange(len(segs)))
+    last = np.r_[first[1:], len(coords)] - 1
+    parts, keys = [coords], [np.c_[owner, np.ones(len(owner), dtype=int)]]
     for side in (0, 1):
         (found, line), _ = tree.query_nearest(
             ends[:, side], max_distance=carry_m, return_distance=True, all_matches=False
@@ -113,10 +117,14 @@ def _candidates(
         if not len(found):
             continue
         ties = shapely.get_coordinates(shapely.shortest_line(ends[found, side], geoms[line]))[1::2]
-        for f, tie in zip(found, ties, strict=True):
-            if np.hypot(*(tie - coords[f][0 if side == 0 else -1])) > 1e-6:
-                coords[f] = np.vstack([tie, coords[f]]) if side == 0 else np.vstack([coords[f], tie])
-    built = np.array([shapely.linestrings(c) for c in coords], dtype=object)
+        end = coords[first[found] if side == 0 else last[found]]
+        apart = np.hypot(*(ties - end).T) > 1e-6  # a tie to the nearest point, unless the segment ends on it
+        parts.append(ties[apart])
+        keys.append(np.c_[found[apart], np.full(int(apart.sum()), 0 if side == 0 else 2)])
+    # each segment's coordinates with its tie before (side 0) or after (side 1)
+    key = np.concatenate(keys)
+    order = np.lexsort((key[:, 1], key[:, 0]))
+    built = shapely.linestrings(np.concatenate(parts)[order], indices=key[order, 0])
     length = shapely.length(built)
     per_km = costs.per_km(net, np.array(["default"], dtype=object))[0]
     label = NETWORKS[net][0]

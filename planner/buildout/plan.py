@@ -308,15 +308,19 @@ def demand_by_quarter(
 
 def _date_order(works: pd.DataFrame) -> list[Problem]:
     """Works planned before the work they need: their dates are out of order."""
-    dated = works.set_index(works["work_id"].astype(str))["planned_date"]
+    when = pd.to_datetime(works["planned_date"]).to_numpy()
+    need = works["requires"].to_numpy(dtype=object, na_value=None)
+    at = pd.Index(works["work_id"].astype(str).to_numpy(dtype=object)).get_indexer(
+        np.array([str(n) for n in need], dtype=object)
+    )
+    needed = np.where(at >= 0, when[np.maximum(at, 0)], np.datetime64("NaT"))
+    early = np.flatnonzero((at >= 0) & ~pd.isna(when) & ~pd.isna(needed) & (when < needed))
     out = []
-    for work_id, need, when in zip(works["work_id"], works["requires"], works["planned_date"], strict=True):
-        if need is None or pd.isna(when) or pd.isna(dated.get(need, pd.NaT)):
-            continue
-        if when < dated[need]:
-            out.append(Problem("warning", str(work_id), "planned_date",
-                               f"planned for {when.date()}, before the work it needs ({need}, {dated[need].date()})",
-                               feature="work"))  # fmt: skip
+    for k in early:  # only the works out of order: few
+        work_id, first, later = works["work_id"].iloc[k], pd.Timestamp(needed[k]), pd.Timestamp(when[k])
+        out.append(Problem("warning", str(work_id), "planned_date",
+                           f"planned for {later.date()}, before the work it needs ({need[k]}, {first.date()})",
+                           feature="work"))  # fmt: skip
     return out
 
 

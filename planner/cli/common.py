@@ -18,12 +18,15 @@ import typer
 from rich.console import Console
 
 from planner.errors import PlannerError
+from planner.maps.basemaps import BASEMAPS
 from planner.store import ParkStore, open_store
 
 __all__ = [
     "AsOfOption",
+    "BasemapOption",
     "LangOption",
     "ParkArg",
+    "TilesOption",
     "check_outputs",
     "console",
     "err_console",
@@ -55,6 +58,34 @@ ParkArg = Annotated[
 ]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="截止日期 YYYY-MM-DD，默认今天 / Date to judge as of (default today).")
+]
+
+
+def _basemap_choice(value: str | None) -> str | None:
+    """``--basemap`` as given, if it names a basemap."""
+    if value is not None and value not in BASEMAPS:
+        msg = f"'{value}' is not a basemap; allowed: {', '.join(BASEMAPS)}"
+        raise typer.BadParameter(msg, param_hint="--basemap")
+    return value
+
+
+BasemapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--basemap",
+        callback=_basemap_choice,
+        help="打开时的底图 none | osm | tianditu | tianditu_img | gaode | local"
+        "（默认：有 --tiles 用本地瓦片，否则无底图；页面上可切换）/ The basemap the page opens on "
+        "(default: local tiles with --tiles, else none; the page switches).",
+    ),
+]
+TilesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--tiles",
+        help="本地底图：瓦片目录 {z}/{x}/{y}.png，serve 另可用 MBTiles 文件（无互联网时）/ Local basemap: "
+        "a tile folder {z}/{x}/{y}.png, or for `serve` an MBTiles file too (for offices with no internet).",
+    ),
 ]
 
 

@@ -15,9 +15,10 @@ import pyogrio.errors
 import typer
 from rich.table import Table
 
-from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, tr
+from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, print_problems, tr
 from planner.codes import LAND_USE_SYSTEMS
 from planner.errors import PlannerError, Problem, ValidationError
+from planner.exchange.dem import import_dem, is_dem
 from planner.exchange.export import EXPORT_FORMATS, export_parcels
 from planner.exchange.importer import LEFT_OUT, ImportReport, import_file, target_layer
 from planner.store.failures import plainly, why_unwritable
@@ -25,13 +26,15 @@ from planner.store.failures import plainly, why_unwritable
 __all__ = ["export", "import_"]
 
 # the options of `planner import`
-_File = Annotated[Path, typer.Argument(help="要导入的文件 / The file to import (GeoJSON, GPKG, SHP, FGB, OSM, TXT).")]
+_File = Annotated[
+    Path, typer.Argument(help="要导入的文件 / The file to import (GeoJSON, GPKG, SHP, FGB, OSM, TXT, DXF).")
+]
 _Layer = Annotated[
     str | None,
     typer.Option(
         "--layer",
-        help="目标图层 / Target layer: parcels, roads, water, drainage, power, telecom, gas, heat, sources "
-        "(default: from the data).",
+        help="目标图层 / Target layer: parcels, roads, water, drainage, power, telecom, gas, heat, sources, "
+        "boundary (园区四至) (default: from the data).",
     ),
 ]
 _SourceLayer = Annotated[
@@ -39,7 +42,11 @@ _SourceLayer = Annotated[
 ]
 _ImportCrs = Annotated[
     str | None,
-    typer.Option("--crs", help="文件坐标系，如 4490、4527 / The file's CRS (overrides .prj), e.g. 4490, 4527."),
+    typer.Option(
+        "--crs",
+        help="文件坐标系，如 4490、4527；DXF 为3度带带号或其EPSG / The file's CRS (overrides .prj), e.g. 4490, 4527; "
+        "for a DXF the 3-degree Gauss–Krüger zone (39) or its EPSG code.",
+    ),
 ]
 _Encoding = Annotated[
     str | None, typer.Option("--encoding", help="文本编码 gbk 或 utf-8 / Text encoding of SHP or TXT (gbk, utf-8).")
@@ -105,6 +112,21 @@ _Strict = Annotated[
         help="全部或全不：任一要素无法导入即拒绝整个文件 / All or nothing: refuse the whole file if any feature "
         "cannot be imported (by default it is left out and listed, and the rest goes in).",
     ),
+]
+_CadLayer = Annotated[
+    str | None,
+    typer.Option("--cad-layer", help="DXF 中读取的 CAD 图层 / The CAD layer of a DXF drawing to read (e.g. 宗地)."),
+]
+_IdFromText = Annotated[
+    bool,
+    typer.Option(
+        "--id-from-text",
+        help="以多边形内的文字（TEXT/MTEXT）为宗地编号 / A DXF parcel's id is the text inside its polygon.",
+    ),
+]
+_DemDate = Annotated[
+    str | None,
+    typer.Option("--dem-date", help="高程数据的测绘日期 YYYY-MM-DD / When the DEM was taken (default: its date tag)."),
 ]
 _Report = Annotated[Path | None, typer.Option("--report", help="问题清单另存 CSV / Write every problem found as CSV.")]
 _ImportBy = Annotated[str, typer.Option("--by", help="操作人 / Who imports (kept in the history).")]
@@ -179,6 +201,9 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     strict: _Strict = False,
     land_use_codes: _LandUseCodes = "auto",
     make_ids: _MakeIds = None,
+    cad_layer: _CadLayer = None,
+    id_from_text: _IdFromText = False,
+    dem_date: _DemDate = None,
     report: _Report = None,
     by: _ImportBy = "planner import",
     lang: LangOption = None,
@@ -190,10 +215,10 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     Columns of other names: a field-mapping file (--mapping), see README.md "Field-mapping files".
     """
     language = language_of(lang)
-    _check_import_options(layer, capacity_kva)
-    if land_use_codes not in LAND_USE_SYSTEMS:
-        msg = f"'{land_use_codes}' is not allowed; use {', '.join(LAND_USE_SYSTEMS)}"
-        raise typer.BadParameter(msg, param_hint="--land-use-codes")
+    if is_dem(file):
+        _import_dem(park, file, dem_date, by, language)
+        return
+    _check_import_options(layer, capacity_kva, land_use_codes)
     try:
         result = import_file(
             park,
@@ -216,6 +241,8 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
             strict=strict,
             land_use_codes=land_use_codes,
             make_ids=make_ids,
+            cad_layer=cad_layer,
+            id_from_text=id_from_text,
         )
     except ValidationError as exc:
         _refuse(exc, file, report, language)
@@ -236,8 +263,32 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
         )
 
 
-def _check_import_options(layer: str | None, capacity_kva: float | None) -> None:
-    """Refuse a layer that does not exist and a capacity that is none, before reading the file."""
+def _import_dem(park: str, file: Path, dem_date: str | None, by: str, language: str) -> None:
+    """Import a DEM (a raster file): reprojected to the park's zone, kept beside it; what was done is printed."""
+    try:
+        result = import_dem(park, file, taken=dem_date, by=by)
+    except ValidationError as exc:
+        _refuse(exc, file, None, language)
+    except (PlannerError, ValueError) as exc:
+        fail(exc, language)
+    low, high = result.elevation_m
+    console.print(
+        tr(
+            language,
+            f"高程：{file.name}（{result.source_crs}）→ {result.written}，格网 {result.cell_m:g} 米，"
+            f"{result.shape[1]}×{result.shape[0]} 格，高程 {low:,.1f}–{high:,.1f} 米，测绘日期 {result.date}",
+            f"DEM: {file.name} ({result.source_crs}) → {result.written}, {result.cell_m:g} m cells, "
+            f"{result.shape[1]}×{result.shape[0]}, elevation {low:,.1f}–{high:,.1f} m, taken {result.date}",
+        )
+    )
+    print_problems(result.problems, language)
+
+
+def _check_import_options(layer: str | None, capacity_kva: float | None, land_use_codes: str) -> None:
+    """Refuse a layer that does not exist, a capacity that is none and unknown codes, before reading the file."""
+    if land_use_codes not in LAND_USE_SYSTEMS:
+        msg = f"'{land_use_codes}' is not allowed; use {', '.join(LAND_USE_SYSTEMS)}"
+        raise typer.BadParameter(msg, param_hint="--land-use-codes")
     if layer is not None:
         try:
             target_layer(layer)

@@ -8,10 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, tr
+from planner.cli.common import (
+    BasemapOption,
+    LangOption,
+    ParkArg,
+    TilesOption,
+    console,
+    fail,
+    language_of,
+    open_park,
+    tr,
+)
 from planner.cli.siting import read_projects, site_index
 from planner.errors import PlannerError
-from planner.maps import BASEMAPS, MapData, write_maps
+from planner.maps import MapData, write_maps
 from planner.maps.basemaps import local_tiles_of_folder
 from planner.siting import MatchResult, match
 
@@ -27,15 +37,7 @@ def map_command(  # noqa: PLR0913 - a typer command takes each of its command-li
     min_mu: Annotated[
         float, typer.Option("--min-mu", min=0, help="招商地图最小面积（亩）/ Least area on the investment map.")
     ] = 0.0,
-    basemap: Annotated[
-        str | None,
-        typer.Option(
-            "--basemap",
-            help="打开时的底图 none | osm | tianditu | tianditu_img | gaode | local"
-            "（默认：有 --tiles 用本地瓦片，否则无底图；页面上可切换）/ The basemap the page opens on "
-            "(default: local tiles with --tiles, else none; the page switches).",
-        ),
-    ] = None,
+    basemap: BasemapOption = None,
     tianditu_key: Annotated[
         str | None, typer.Option("--tianditu-key", envvar="PLANNER_TIANDITU_KEY", help="天地图密钥 / Tianditu key.")
     ] = None,
@@ -45,13 +47,7 @@ def map_command(  # noqa: PLR0913 - a typer command takes each of its command-li
             "--plan", help="在七通一平图上绘出建设计划（planner plan --json）/ Draw a build-out plan's works."
         ),
     ] = None,
-    tiles: Annotated[
-        Path | None,
-        typer.Option(
-            "--tiles",
-            help="本地底图瓦片目录 {z}/{x}/{y}.png（无互联网时）/ A local basemap tile folder {z}/{x}/{y}.png.",
-        ),
-    ] = None,
+    tiles: TilesOption = None,
     lang: LangOption = None,
 ) -> None:
     """绘制交互地图（七通一平、招商地图、项目选址），离线可用的 HTML。
@@ -59,9 +55,6 @@ def map_command(  # noqa: PLR0913 - a typer command takes each of its command-li
     Draw the interactive maps (readiness with its layers, investment map, siting) as offline HTML.
     """
     language = language_of(lang)
-    if basemap is not None and basemap not in BASEMAPS:
-        msg = f"'{basemap}' is not a basemap; allowed: {', '.join(BASEMAPS)}"
-        raise typer.BadParameter(msg, param_hint="--basemap")
     local = None
     if tiles is not None:
         try:

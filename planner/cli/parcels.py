@@ -16,11 +16,12 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from planner.analysis import ReadinessRun, freshness, land_indicators, update_idle, update_readiness
+from planner.analysis import ReadinessRun, freshness, update_idle, update_readiness
 from planner.cli.common import (
     AsOfOption,
     LangOption,
     ParkArg,
+    check_outputs,
     console,
     err_console,
     fail,
@@ -32,15 +33,25 @@ from planner.cli.common import (
     print_written,
     tr,
 )
+from planner.cli.sheets import ready_xlsx, write_sheets
 from planner.config import ParkConfig
 from planner.errors import PlannerError
 from planner.exchange.export import write_geojson
-from planner.exchange.table_csv import write_table_csv
+from planner.exchange.table_csv import SheetSpec, write_table_csv
+from planner.land import land_indicators
 from planner.parcels.evaluation import EvaluationResult, consistency_checks, evaluate
 from planner.parcels.indicators import FIGURES, INDICATORS, NATIONAL_2019, NATIONAL_2019_LABEL, explain
 from planner.parcels.query import filter_parcels
 from planner.store import ParkStore
-from planner.vocab import CHECKLIST_ITEMS, DELAY_CAUSES, DISPOSAL_STAGES, EVAL_CLASSES, IDLE_RULES, STATUSES
+from planner.vocab import (
+    CHECKLIST_ITEMS,
+    DELAY_CAUSES,
+    DISPOSAL_STAGES,
+    EVAL_CLASSES,
+    IDLE_RULES,
+    ROAD_CLASSES,
+    STATUSES,
+)
 
 __all__ = ["idle", "readiness", "ready", "stats"]
 
@@ -48,17 +59,26 @@ __all__ = ["idle", "readiness", "ready", "stats"]
 def readiness(
     park: ParkArg,
     by: Annotated[str, typer.Option("--by", help="操作人 / Who runs it (kept in the history).")] = "planner readiness",
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="以 JSON 输出结果与推断的出入口 / Print the result and inferred gateways as JSON."),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """按路网、管网与高程计算七通一平（熟地/生地）并写回宗地图层。
 
-    Compute 七通一平 readiness from the networks and the DEM and write it back.
+    Compute 七通一平 readiness from the networks and the DEM and write it back. Where the road
+    network declares no gateway, gateways are inferred where the main roads cross the park
+    boundary (imported with --layer boundary, else the parcels' concave hull) and listed.
     """
     language = language_of(lang)
     store = open_park(park, language)
     run = _update_readiness(store, by, language)
     config = store.config()
     parcels = store.read_parcels()
+    if as_json:
+        typer.echo(json.dumps(_readiness_json(run, parcels, store.crs), ensure_ascii=False, indent=2))
+        return
     table = Table(title=tr(language, "七通一平（按园区清单）", "Readiness by checklist item"))
     for zh, en in (
         ("项目", "item"),
@@ -92,7 +112,51 @@ def readiness(
                     f"  {row['name']} ({sid}): {tr(language, '负荷', 'load')} {row['load']:,.0f} / "
                     f"{row['capacity']:,.0f}, {tr(language, '剩余', 'left')} {row['remaining']:,.0f}"
                 )
+    _print_gateways(run, language)
     print_problems(run.problems, language)
+
+
+def _print_gateways(run: ReadinessRun, language: str) -> None:
+    """The road gateways inferred on the park boundary, with their roads."""
+    if run.gateways is None or not len(run.gateways):
+        return
+    table = Table(title=tr(language, "推断的道路出入口（未登记出入口）", "Road gateways inferred (none declared)"))
+    for zh, en in (("编号", "id"), ("道路", "roads"), ("等级", "class"), ("线路", "lines")):
+        table.add_column(tr(language, zh, en))
+    for sid, roads, klass, lines in run.gateways[["source_id", "roads", "road_class", "line_ids"]].itertuples(
+        index=False
+    ):
+        label = ROAD_CLASSES[klass][0 if language == "zh" else 1] if isinstance(klass, str) else ""
+        table.add_row(str(sid), str(roads), label, str(lines))
+    console.print(table)
+
+
+def _readiness_json(run: ReadinessRun, parcels: pd.DataFrame, crs: object) -> dict:
+    """The readiness run as JSON: ready land, each inferred gateway (lon/lat) with its roads, and the problems."""
+    ready = parcels[parcels["ready"].fillna(False).astype(bool)]
+    gateways = []
+    if run.gateways is not None and len(run.gateways):
+        lonlat = run.gateways.to_crs(4326)
+        for row, point in zip(run.gateways.itertuples(index=False), lonlat.geometry, strict=True):
+            gateways.append(
+                {
+                    "source_id": row.source_id,
+                    "name": row.name,
+                    "roads": row.roads.split("、"),
+                    "line_ids": row.line_ids.split(", "),
+                    "road_class": row.road_class,
+                    "inferred": True,
+                    "lon": round(point.x, 7),
+                    "lat": round(point.y, 7),
+                }
+            )
+    return {
+        "parcels": len(parcels),
+        "ready_parcels": len(ready),
+        "ready_area_mu": round(float(ready["area_mu"].sum()), 4),
+        "gateways": gateways,
+        "problems": [p.as_dict() for p in run.problems],
+    }
 
 
 def _update_readiness(store: ParkStore, by: str, language: str) -> ReadinessRun:
@@ -118,6 +182,9 @@ def idle(
         Path | None, typer.Option("--geojson", help="另存 GeoJSON（WGS84）/ Also write RFC 7946 GeoJSON.")
     ] = None,
     by: Annotated[str, typer.Option("--by", help="操作人 / Who runs it (kept in the history).")] = "planner idle",
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="结果另存 Excel / Write the result as an Excel workbook.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """认定闲置土地（2012年《闲置土地处置办法》）并写回宗地图层。
@@ -125,6 +192,7 @@ def idle(
     Classify idle land under the 2012 rules and write the idle columns back.
     """
     language = language_of(lang)
+    check_outputs(language, csv, geojson, xlsx)
     day = parse_day(as_of)
     store = open_park(park, language)
     try:
@@ -150,7 +218,10 @@ def idle(
         write_table_csv(rows, csv, lang=language)
     if geojson:
         write_geojson(result.to_geoframe(parcels, language), geojson)
-    print_written(language, csv, geojson)
+    if xlsx:
+        title = tr(language, f"闲置土地（截至 {day}）", f"idle land as of {day}")
+        write_sheets([SheetSpec(title, rows)], xlsx, language)
+    print_written(language, csv, geojson, xlsx)
 
 
 def _idle_table(rows: pd.DataFrame, day: date, language: str) -> Table:
@@ -201,6 +272,9 @@ def ready(
     status: Annotated[
         str | None, typer.Option("--status", help="供地状态，如 reserved / Supply status, e.g. reserved.")
     ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="结果另存 Excel / Write the result as an Excel workbook.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """列出熟地（七通一平均满足）。
@@ -214,6 +288,7 @@ def ready(
     if min_mu < 0 or (max_mu is not None and max_mu < min_mu):
         msg = f"the range {min_mu}–{max_mu} mu is empty or negative"
         raise typer.BadParameter(msg, param_hint="--min-mu/--max-mu")
+    check_outputs(language, xlsx)
     store = open_park(park, language)
     parcels = store.read_parcels()
     state = freshness(store, "readiness")
@@ -243,6 +318,9 @@ def ready(
             f"{len(rows)} parcels, {rows['area_mu'].sum():,.1f} mu",
         )
     )
+    if xlsx:
+        ready_xlsx(rows, xlsx, language, title=tr(language, f"熟地 ≥ {min_mu:g} 亩", f"ready land ≥ {min_mu:g} mu"))
+        print_written(language, xlsx)
 
 
 def stats(
@@ -268,6 +346,9 @@ def stats(
             help="列出每项指标的公式、分子分母数值与依据 / Show each indicator's formula, figures and source.",
         ),
     ] = False,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="结果另存 Excel / Write the result as an Excel workbook.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """园区土地集约利用指标、亩均效益评价与数据一致性检查。
@@ -275,6 +356,7 @@ def stats(
     Park land indicators, the per-mu evaluation and consistency checks.
     """
     language = language_of(lang)
+    check_outputs(language, csv, json_file, evaluation, xlsx)
     store = open_park(park, language)
     parcels = store.read_parcels()
     config = store.config()
@@ -304,7 +386,13 @@ def stats(
         json_file.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     if evaluation:
         write_table_csv(evaluated.to_frame(language), evaluation, lang=language)
-    print_written(language, csv, json_file, evaluation)
+    if xlsx:
+        sheets = [
+            SheetSpec(tr(language, "土地集约利用指标", "land indicators"), indicators.table, _indicator_headers()),
+            SheetSpec(tr(language, "亩均效益评价", "per-mu evaluation"), evaluated.to_frame(language)),
+        ]
+        write_sheets(sheets, xlsx, language)
+    print_written(language, csv, json_file, evaluation, xlsx)
 
 
 def _indicator_headers() -> dict[str, tuple[str, str]]:

@@ -11,9 +11,9 @@ import typer
 import uvicorn
 
 from planner.api.auth import load_tokens
-from planner.api.routes.page import BASEMAP_TILES_ENV
+from planner.api.routes.page import BASEMAP_ENV, BASEMAP_TILES_ENV
 from planner.api.serve import READ_TOKEN_ENV, stores_from
-from planner.cli.common import LangOption, console, err_console, fail, language_of, tr
+from planner.cli.common import BasemapOption, LangOption, TilesOption, console, err_console, fail, language_of, tr
 from planner.errors import ConfigError, PlannerError
 from planner.maps.basemaps import TileSource
 from planner.store.postgis import is_postgis_uri
@@ -21,7 +21,7 @@ from planner.store.postgis import is_postgis_uri
 __all__ = ["run_server", "serve"]
 
 
-def serve(
+def serve(  # noqa: PLR0913 - a typer command takes each of its command-line options as a parameter
     parks: Annotated[
         list[str],
         typer.Argument(
@@ -45,14 +45,8 @@ def serve(
             "--read-token", help="读取也需令牌（查看者及以上）/ Reads need a token too (a viewer's or above)."
         ),
     ] = False,
-    tiles: Annotated[
-        Path | None,
-        typer.Option(
-            "--tiles",
-            help="本地底图：瓦片目录 {z}/{x}/{y}.png 或 MBTiles 文件（无互联网时）/ Local basemap: a tile "
-            "folder {z}/{x}/{y}.png or an MBTiles file (for offices with no internet).",
-        ),
-    ] = None,
+    tiles: TilesOption = None,
+    basemap: BasemapOption = None,
     lang: LangOption = None,
 ) -> None:
     """启动 HTTP 服务与地图（/ 为地图，/docs 为接口文档）。
@@ -66,6 +60,11 @@ def serve(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--tiles") from None
         os.environ[BASEMAP_TILES_ENV] = str(tiles.resolve())
+    elif basemap == "local":
+        msg = "'local' needs local tiles: give --tiles PATH too"
+        raise typer.BadParameter(msg, param_hint="--basemap")
+    if basemap is not None:
+        os.environ[BASEMAP_ENV] = basemap
     run_server(parks, host=host, port=port, workers=workers, tokens=tokens, language=language, read_token=read_token)
 
 

@@ -28,6 +28,7 @@ from planner.cli.common import (
     tr,
     write_json,
 )
+from planner.cli.sheets import assign_xlsx, match_xlsx
 from planner.errors import PlannerError
 from planner.exchange.export import write_geojson
 from planner.siting import MatchResult, Project, SiteIndex, assign, greedy, load_projects, match
@@ -69,6 +70,9 @@ def match_command(
         bool,
         typer.Option("--candidates/--drawn-only", help="无地时沿路考虑候选延伸 / Propose extensions along the roads."),
     ] = True,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="结果另存 Excel / Write the result as an Excel workbook.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """为一个招商项目匹配可供熟地，按得分排序并说明理由。
@@ -76,7 +80,7 @@ def match_command(
     Match one incoming project to the park's land: hard rules, then a weighted score.
     """
     language = language_of(lang)
-    check_outputs(language, json_file, geojson)
+    check_outputs(language, json_file, geojson, xlsx)
     projects = read_projects(project, language)
     if len(projects) != 1:
         names = ", ".join(p.name for p in projects)
@@ -101,7 +105,9 @@ def match_command(
         write_json({**result.to_dict(), "unlock": [u.to_dict(language) for u in unlocks]}, json_file)
     if geojson:
         write_geojson(result.to_frame(), geojson)
-    print_written(language, json_file, geojson)
+    if xlsx:
+        match_xlsx(result, xlsx, language)
+    print_written(language, json_file, geojson, xlsx)
 
 
 def _unlocks(
@@ -193,6 +199,9 @@ def assign_command(
     geojson: Annotated[
         Path | None, typer.Option("--geojson", help="分配地块另存 GeoJSON / Write the assigned parcels as GeoJSON.")
     ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="结果另存 Excel / Write the result as an Excel workbook.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """多个项目竞争同一批土地：在地块不重复、电力与水源容量不超的条件下使总分最高（精确求解）。
@@ -200,7 +209,7 @@ def assign_command(
     Assign several projects to land, maximising the total score exactly (HiGHS), and compare with greedy.
     """
     language = language_of(lang)
-    check_outputs(language, json_file, geojson)
+    check_outputs(language, json_file, geojson, xlsx)
     batch = read_projects(projects, language)
     index = site_index(park, language)
     with console.status(tr(language, "正在求解…", "Solving…")):
@@ -224,7 +233,9 @@ def assign_command(
         write_json(data, json_file)
     if geojson:
         write_geojson(exact.to_frame(), geojson)
-    print_written(language, json_file, geojson)
+    if xlsx:
+        assign_xlsx(exact, xlsx, language)
+    print_written(language, json_file, geojson, xlsx)
     if exact.problems:
         raise typer.Exit(1)
 

@@ -8,6 +8,7 @@
 """
 
 from planner.exchange.coords import check_coordinates
+from planner.exchange.dem import DemReport, import_dem
 from planner.exchange.export import EXPORT_FORMATS, ExportReport, export_parcels, write_geojson
 from planner.exchange.importer import ImportReport, import_file
 from planner.exchange.osm import read_osm
@@ -16,10 +17,12 @@ from planner.exchange.txt_write import write_txt
 
 __all__ = [
     "EXPORT_FORMATS",
+    "DemReport",
     "ExportReport",
     "ImportReport",
     "check_coordinates",
     "export_parcels",
+    "import_dem",
     "import_file",
     "read_osm",
     "read_txt",

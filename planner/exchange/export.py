@@ -2,7 +2,8 @@
 
 - ``geojson``: WGS84 lon/lat, right-hand rule, no ``crs`` member, the schema's column names;
 - ``gpkg``: CGCS2000, geographic (EPSG:4490) or Gauss–Krüger with zone prefix
-  (EPSG:4513–4533), columns titled with their Chinese labels and units (``宗地面积（亩）``);
+  (EPSG:4513–4533), columns titled with their Chinese labels and units (``宗地面积（亩）``), field
+  domains, Date fields and QGIS default styles, as GeoPackage 1.3 (:mod:`planner.exchange.gpkg_write`);
 - ``shp``: the same CRS choice, GB18030 text (GBK-compatible) with a ``.cpg``, short Chinese column names
   with units from a documented table (at most 10 bytes: :mod:`planner.exchange.shp_fields`), dates as
   dates, and by default labels and rounded numbers for the bureau (:mod:`planner.exchange.shp_write`);
@@ -23,6 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Unpack
 
 import geopandas as gpd
 import pandas as pd
@@ -34,15 +36,25 @@ from planner.config import ParkConfig
 from planner.crs import CGCS2000, WGS84, gk_epsg, zone_of_epsg
 from planner.errors import FilterError, StaleResultError, StoreError
 from planner.exchange.csv_write import write_csv
+from planner.exchange.gpkg_write import write_geopackage
 from planner.exchange.mapping import SHAPEFILE_ENCODING
 from planner.exchange.readers import is_park_store
-from planner.exchange.shp_write import LABELS, write_shapefile
+from planner.exchange.shp_write import LABELS, shapefile_style, write_shapefile
 from planner.exchange.txt_write import write_txt
-from planner.parcels.query import filter_parcels
+from planner.parcels.query import ParcelFilters, filter_parcels, parcel_filter_mask
 from planner.parcels.schema import FIELDS
 from planner.store import ParkStore
+from planner.store.columns import parcel_columns
 
-__all__ = ["EXPORT_FORMATS", "ExportReport", "export_columns", "export_parcels", "write_geojson"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "FILTER_COLUMNS",
+    "ExportReport",
+    "export_columns",
+    "export_parcels",
+    "matching_parcels",
+    "write_geojson",
+]
 
 EXPORT_FORMATS = ("geojson", "gpkg", "shp", "txt", "csv")
 _SHP_TEXT_BYTES = 254
@@ -136,7 +148,7 @@ def export_parcels(
                 msg = f"{state.message()}; `{key}` cannot select parcels. Nothing was written"
                 raise StaleResultError(msg)
     config = store.config()
-    parcels = filter_parcels(store.read_parcels(), **filters)  # type: ignore[arg-type]
+    parcels = matching_parcels(store, **filters)  # type: ignore[arg-type]
     if parcels.empty:
         msg = "no parcel meets the filters; nothing was written"
         raise FilterError(msg)
@@ -146,7 +158,8 @@ def export_parcels(
     try:
         if land_use_codes == "gb21010":
             parcels, note = _in_gb21010(parcels)
-        report = _export(store, config, parcels, fmt, work / out.name, crs=crs, produced_on=produced_on, labels=labels)
+        options = {"crs": crs, "labels": labels, "land_use_codes": land_use_codes}
+        report = _export(config, parcels, fmt, work / out.name, produced_on=produced_on, **options)
         if land_use_codes == "gb21010":
             report.notes.insert(0, note)
         _remove(out)
@@ -156,6 +169,24 @@ def export_parcels(
         shutil.rmtree(work, ignore_errors=True)
     report.path = out
     return report
+
+
+FILTER_COLUMNS = ("area_mu", "ready", "idle_rule", "status", "industry", "zone_industries", "land_use")
+"""The parcel columns the filters (but a box) test."""
+
+
+def matching_parcels(store: ParkStore, **filters: Unpack[ParcelFilters]) -> gpd.GeoDataFrame:
+    """The park's parcels that meet ``filters``, as :func:`filter_parcels` of the whole park gives them.
+
+    With filters (but a box) the columns they test are read first, then only the parcels that meet them:
+    an export of a few parcels of a large park does not read the park.
+    """
+    given = {k: v for k, v in filters.items() if v is not None}
+    if not given or "bbox" in given:
+        return filter_parcels(store.read_parcels(), **filters)
+    _, columns = parcel_columns(store, FILTER_COLUMNS)
+    mask = parcel_filter_mask(columns, **filters)
+    return store.read_parcels(parcel_ids=columns["parcel_id"][mask].tolist())  # in the store's order, as read
 
 
 def _check_options(fmt: str, *, crs: str, land_use_codes: str, labels: str) -> None:
@@ -210,7 +241,6 @@ def _refuse_park_store(store: ParkStore, out: Path) -> None:
 
 
 def _export(
-    store: ParkStore,
     config: ParkConfig,
     parcels: gpd.GeoDataFrame,
     fmt: str,
@@ -219,6 +249,7 @@ def _export(
     crs: str,
     produced_on: date | None,
     labels: str = "zh",
+    land_use_codes: str = "2023",
 ) -> ExportReport:
     frame = parcels[[*export_columns(), "geometry"]].reset_index(drop=True)
     zone, _ = zone_of_epsg(config.crs_epsg)
@@ -234,6 +265,9 @@ def _export(
         return ExportReport(out, len(frame), f"EPSG:{gk_epsg(zone=zone, prefixed=True)}", notes)
     epsg = CGCS2000 if crs == "4490" else gk_epsg(zone=zone, prefixed=True)
     frame = frame.to_crs(epsg)
+    if fmt == "gpkg":
+        write_geopackage(frame, out, land_use=land_use_codes)
+        return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
     by_name = {f.name: f for f in FIELDS}
     for column in frame.columns:
         f = by_name.get(column)
@@ -243,10 +277,6 @@ def _export(
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
         elif f.kind == "int":
             frame[column] = frame[column].astype("float64")
-    if fmt == "gpkg":
-        names = {c: by_name[c].label("zh") for c in export_columns()}
-        pyogrio.write_dataframe(frame.rename(columns=names), out, layer="宗地", driver="GPKG")
-        return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
     for column in export_columns():
         if by_name[column].kind != "str":
             continue
@@ -259,6 +289,8 @@ def _export(
             )
             frame[column] = text.where(~long, text.map(_cut_bytes))
     write_shapefile(frame, out, labels=labels)
+    if labels == "zh":  # QGIS opens a file layer with the .qml of its name as its default style
+        out.with_suffix(".qml").write_text(shapefile_style(), encoding="utf-8")
     return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
 
 
@@ -268,7 +300,7 @@ def _cut_bytes(value: str) -> str:
     return value
 
 
-_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qml")
 
 
 def _remove(path: Path) -> None:

@@ -7,6 +7,7 @@ the layer's schema here, before the field mapping sees the columns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Problem
+from planner.exchange.cad import read_dxf
 from planner.exchange.osm import is_osm_power, is_osm_roads, power_sources, read_osm, road_lines_from_highways
 from planner.exchange.readers import file_problem, geometry_kinds, read_vector
 from planner.exchange.txt import read_txt
 
-__all__ = ["UNREADABLE", "read_file_layers"]
+__all__ = ["UNREADABLE", "CadOptions", "read_file_layers"]
 
 UNREADABLE = "unreadable"
 """The key of a frame's ``attrs`` holding ``{row: why}`` for its rows whose geometry could not be built."""
@@ -36,14 +38,18 @@ def read_file_layers(
     encoding: str | None,
     capacity_kva: float | None,
     problems: list[Problem],
+    cad: CadOptions | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """The file's features by store layer, with OSM tags and TXT fields already on the schema.
 
     ``target`` is the store layer asked for (``--layer``), or ``None`` to tell it from the
     data. What is found is appended to ``problems``; a file that cannot be read gives no layer.
+    ``cad``: how a DXF drawing is read (:func:`planner.exchange.cad.read_dxf`).
     """
     if fmt == "TXT":
         return _txt_layers(path, target, encoding, problems)
+    if fmt == "DXF":
+        return _dxf_layers(path, target, cad or CadOptions(), encoding, problems)
     if fmt == "OSM":
         return _osm_layers(path, target, capacity_kva, problems)
     result = read_vector(path, layer=source_layer, encoding=encoding, prefer_layer=target or "parcels")
@@ -59,6 +65,8 @@ def read_file_layers(
         return {}
     osm_roads = target == "road_lines" and is_osm_roads(frame) and "road_class" not in frame.columns
     osm_power = target == "sources" and is_osm_power(frame)
+    if target == "boundary" and "boundary_id" not in frame.columns:  # a boundary file seldom numbers its parts
+        frame["boundary_id"] = [f"boundary-{k + 1}" for k in range(len(frame))]
     if not (osm_roads or osm_power):
         frame.attrs[UNREADABLE] = result.unreadable  # named by their id once the columns are mapped
         return {target: frame}
@@ -95,6 +103,32 @@ def _txt_layers(
     low, high = _TXT_PRECISION_M
     txt.parcels.attrs["precision_m"] = min(max(step, low), high) if np.isfinite(step) else low
     return {"parcels": txt.parcels}
+
+
+@dataclass(frozen=True)
+class CadOptions:
+    """How a DXF drawing is read: its CAD layer, ids from the text inside each polygon, the zone ``--crs`` names."""
+
+    cad_layer: str | None = None
+    id_from_text: bool = False
+    crs: str | int | None = None
+
+
+def _dxf_layers(
+    path: Path, target: str | None, cad: CadOptions, encoding: str | None, problems: list[Problem]
+) -> dict[str, gpd.GeoDataFrame]:
+    """A DXF drawing's closed polylines and hatches as parcels (or as the park boundary with ``--layer boundary``)."""
+    if target not in (None, "parcels", "boundary"):
+        problems.append(file_problem(path, f"a DXF drawing gives parcels or the park boundary, not {target}"))
+        return {}
+    parcels = read_dxf(
+        path, cad_layer=cad.cad_layer, id_from_text=cad.id_from_text, crs=cad.crs, problems=problems, encoding=encoding
+    )
+    if parcels is None:
+        return {}
+    if target == "boundary":
+        return {"boundary": parcels.rename(columns={"parcel_id": "boundary_id"})}
+    return {"parcels": parcels}
 
 
 def _osm_layers(

@@ -49,7 +49,7 @@ from planner.exchange.features import (
     unusable_geometries,
     what_of,
 )
-from planner.exchange.file_layers import UNREADABLE, read_file_layers
+from planner.exchange.file_layers import UNREADABLE, CadOptions, read_file_layers
 from planner.exchange.mapping import FieldMapping, apply_mapping, load_mapping
 from planner.exchange.merge import drop_derived, keep_stored, precision_m, same_within_precision, stored_rows
 from planner.exchange.osm import osm_name
@@ -67,6 +67,7 @@ _ATTEMPTS = 3
 LAYER_NAMES: dict[str, str] = {
     "parcels": "parcels",
     "sources": "sources",
+    "boundary": "boundary",
     **{net: f"{net}_lines" for net in NETWORKS},
     "roads": "road_lines",
     **{f"{net}_lines": f"{net}_lines" for net in NETWORKS},
@@ -95,6 +96,8 @@ class ImportOptions(TypedDict, total=False):
     strict: bool
     land_use_codes: str
     make_ids: str | None
+    cad_layer: str | None
+    id_from_text: bool
 
 
 @dataclass
@@ -146,7 +149,7 @@ def target_layer(name: str) -> str:
     try:
         return LAYER_NAMES[name]
     except KeyError:
-        allowed = "parcels, roads, " + ", ".join(n for n in NETWORKS if n != "road") + ", sources"
+        allowed = "parcels, roads, " + ", ".join(n for n in NETWORKS if n != "road") + ", sources, boundary"
         msg = f"`layer` was {name!r} but is expected to be one of {allowed}"
         raise ValueError(msg) from None
 
@@ -164,15 +167,17 @@ def import_file(park: str | Path, path: str | Path, **options: Unpack[ImportOpti
         exist, a park is created in the Gauss–Krüger zone of the data (``park_id`` and
         ``park_name`` default to its name); a PostGIS park must exist.
     path
-        GeoJSON, GeoPackage, Shapefile, FlatGeobuf, OSM (.osm/.pbf) or boundary-coordinate TXT.
+        GeoJSON, GeoPackage, Shapefile, FlatGeobuf, OSM (.osm/.pbf), boundary TXT or DXF (:mod:`~.cad`).
     layer
         Target layer: ``parcels``, ``roads`` (or any network: ``water``, ``power``, …),
-        ``sources``. By default from the data: polygons are parcels, points sources, an
-        OSM file fills every layer it has data for.
+        ``sources``, ``boundary`` (the park boundary, 园区四至: polygons). By default from
+        the data: polygons are parcels, points sources, an OSM file fills every layer it has data for.
     source_layer
         The layer of a GeoPackage file to read.
     crs
-        The file's CRS, overriding what it states (EPSG code or any pyproj text).
+        The file's CRS, overriding what it states (EPSG code or any pyproj text); a DXF's zone (39 or EPSG).
+    cad_layer, id_from_text
+        A DXF's CAD layer to read; whether each parcel's id is the text inside it.
     encoding
         Text encoding of a Shapefile or TXT file (``gbk``, ``utf-8``).
     mapping
@@ -303,11 +308,12 @@ class _Import:
             encoding=options.get("encoding"),
             capacity_kva=options.get("capacity_kva"),
             problems=self.problems,
+            cad=CadOptions(options.get("cad_layer"), bool(options.get("id_from_text", False)), options.get("crs")),
         )
         self.problems = [self._left_out(p) for p in self.problems]  # features the reader could not take
         self._refuse_on_errors()
         roads = self.store.read_layer("road_lines") if self.store is not None else None
-        given_crs = self._given_crs()
+        given_crs = self._given_crs() if self.fmt != "DXF" else None  # a DXF's zone is read with the drawing
         precision = precision_m(self.fmt, frames)
         checked: dict[str, gpd.GeoDataFrame] = {}
         for name, frame in frames.items():

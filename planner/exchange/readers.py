@@ -44,6 +44,7 @@ FORMATS = {
     ".osm": "OSM",
     ".pbf": "OSM",
     ".txt": "TXT",
+    ".dxf": "DXF",
 }
 """File formats by suffix."""
 
@@ -119,11 +120,15 @@ def read_vector(
         problems.append(file_problem(path, f"cannot be read as {fmt}: {_gdal_text(exc)}"))
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     names = [str(n) for n, _ in layers]
+    # a table without geometry (QGIS's layer_styles, a park's history) is never the layer meant
+    spatial = [str(n) for n, geometry_type in layers if geometry_type is not None]
     if layer is None:
         if prefer_layer in names:
             layer = prefer_layer
         elif len(names) == 1:
             layer = names[0]
+        elif len(spatial) == 1:
+            layer = spatial[0]
         else:
             problems.append(
                 file_problem(

@@ -27,7 +27,16 @@ from planner.codes import land_use_codes
 from planner.parcels.schema import FIELD_BY_NAME, label
 from planner.vocab import CHECKLIST_ITEMS
 
-__all__ = ["TABLE_COLUMNS", "csv_bytes", "labelled_column", "parcel_table", "sheet_name", "unwritable", "xlsx_bytes"]
+__all__ = [
+    "TABLE_COLUMNS",
+    "csv_bytes",
+    "labelled_column",
+    "parcel_table",
+    "sheet_name",
+    "unwritable",
+    "xlsx_book",
+    "xlsx_bytes",
+]
 
 TABLE_COLUMNS = (
     "parcel_id", "name", "holder", "status", "supply_mode", "land_use", "industry", "area_mu", "ready",
@@ -128,11 +137,8 @@ def _cell(value: Any) -> Any:
     return _text(str(value))
 
 
-def xlsx_bytes(table: pd.DataFrame, *, title: str = "Sheet1", notes: Sequence[str] = ()) -> bytes:
-    """``table`` as an Excel workbook: a bold header row frozen in view with a filter, then ``notes`` under it."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
+def _fill_sheet(sheet: Any, table: pd.DataFrame, title: str, notes: Sequence[str]) -> None:
+    """One worksheet: a bold header row frozen in view with a filter, the rows, then ``notes`` under them."""
     sheet.title = sheet_name(_text(title))
     sheet.append([_text(str(c)) for c in table.columns])
     for cell in sheet[1]:
@@ -149,9 +155,23 @@ def xlsx_bytes(table: pd.DataFrame, *, title: str = "Sheet1", notes: Sequence[st
         sheet.append([])
         for note in notes:
             sheet.append([_text(note)])
+
+
+def xlsx_book(sheets: Sequence[tuple[str, pd.DataFrame, Sequence[str]]]) -> bytes:
+    """A workbook of one worksheet per ``(title, table, notes)``, in order (see :func:`xlsx_bytes`)."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    for k, (title, table, notes) in enumerate(sheets):
+        _fill_sheet(first if k == 0 else book.create_sheet(), table, title, notes)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_bytes(table: pd.DataFrame, *, title: str = "Sheet1", notes: Sequence[str] = ()) -> bytes:
+    """``table`` as an Excel workbook: a bold header row frozen in view with a filter, then ``notes`` under it."""
+    return xlsx_book([(title, table, notes)])
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:

@@ -11,7 +11,8 @@ it; ``距离m`` = straight distance to the nearest network, ``网距m`` = distan
 network (网络距离); ``日`` ends a date column's name (签订日 = 签订日期).
 
 ``SHAPEFILE_DECIMALS`` rounds each unit to its meaning: 亩 to 4 decimals (0.07 m²), money
-(万元) to 2 (100 yuan), m² and m³ to 2, metres to 1, the rest to 2.
+(万元) to 2 (100 yuan), m² and m³ to 2, metres to 1, shares (%) to 4 (a share just over its
+cap, 7.004% against 7%, must not read as the cap), the rest to 2.
 """
 
 from __future__ import annotations
@@ -48,11 +49,12 @@ SHAPEFILE_FIELDS: dict[str, str] = {
     "disposal_stage": "处置阶段", "idle_notice_date": "调查通知日", "idle_determined_date": "闲置认定日",
     "disposal": "处置方式", "disposal_date": "处置决定日", "restart_date": "重新动工日",
     "temporary_use_until": "临时使用至", "idle_fee_paid_wan": "已缴费万元",
-    "floor_area_m2": "建筑面积m2", "footprint_m2": "基底面积m2", "output_wan": "产值万元", "tax_wan": "税收万元",
+    "floor_area_m2": "建筑面积m2", "footprint_m2": "基底面积m2", "admin_share_pct": "行政生活%",
+    "green_ratio_pct": "绿地率%", "output_wan": "产值万元", "tax_wan": "税收万元",
     "energy_tce": "能耗吨标煤", "power_kva": "负荷kVA", "water_m3d": "日用水m3",
 }
 # fmt: on
 """Parcel column → its Shapefile name (at most 10 bytes in GB18030)."""
 
-SHAPEFILE_DECIMALS: dict[str, int] = {"mu": 4, "wan_yuan": 2, "m2": 2, "m3": 2, "m": 1}
+SHAPEFILE_DECIMALS: dict[str, int] = {"mu": 4, "wan_yuan": 2, "m2": 2, "m3": 2, "m": 1, "pct": 4}
 """Decimals a number of each unit keeps in the bureau's formats; a unit not listed keeps 2."""

@@ -9,7 +9,9 @@
   land-use codes stay codes (the bureau's classification is by code). The import reads
   all of these back as codes;
 - ``labels="codes"``: the stored codes, ``True``/``False`` and unrounded numbers;
-- GB18030 text with a ``.cpg`` naming it, so QGIS reads the Chinese right.
+- GB18030 text with a ``.cpg`` naming it, so QGIS reads the Chinese right;
+- with ``labels="zh"``, QGIS's default style beside it (``.qml``, :func:`shapefile_style`): readiness
+  colours and 宗地代码 labels, as the park GeoPackage has them.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from planner.exchange.mapping import SHAPEFILE_ENCODING, shapefile_names
 from planner.exchange.sheet import labelled_column
 from planner.exchange.shp_fields import SHAPEFILE_DECIMALS
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS
+from planner.store.gpkg_styles import parcel_styles
 
-__all__ = ["LABELS", "bureau_values", "write_shapefile"]
+__all__ = ["LABELS", "bureau_values", "shapefile_style", "write_shapefile"]
 
 LABELS = ("zh", "codes")
 _KEEP_CODES = ("land_use",)
@@ -85,3 +88,12 @@ def write_shapefile(frame: gpd.GeoDataFrame, out: Path, *, labels: str = "zh") -
             driver="ESRI Shapefile",
             encoding=SHAPEFILE_ENCODING,
         )
+
+
+def shapefile_style() -> str:
+    """The QML of the readiness style (:mod:`planner.store.gpkg_styles`) for the bureau's Shapefile with labels."""
+    names = shapefile_names(FIELDS)
+    columns = {c: names[c] for c in ("ready", "missing", "idle_rule", "parcel_id")}
+    aliases = {names[f.name]: f.label("zh") for f in FIELDS if f.name in names and f.kind != "geometry"}
+    default = next(style for style in parcel_styles(columns, aliases, labelled=True) if style.default)
+    return default.qml

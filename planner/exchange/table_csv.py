@@ -1,4 +1,4 @@
-"""Any table of results as a CSV a planner hands on: labelled headers with units, labels, rounded numbers.
+"""Any table of results as a CSV or a workbook a planner hands on: labelled headers with units, labels, rounding.
 
 The ``--csv`` outputs of ``planner idle`` and ``planner stats`` (indicators and the per-mu
 evaluation) go through :func:`write_table_csv`, as ``planner export --to csv`` goes through
@@ -7,22 +7,25 @@ evaluation) go through :func:`write_table_csv`, as ``planner export --to csv`` g
 (:func:`~planner.exchange.sheet.labelled_column`); another column by the heading its caller gives, or
 one of :data:`HEADERS`; numbers are rounded to their meaning (亩 and 公顷 to 4 decimals, 万元 to 2,
 m to 1: :func:`decimals_of`); UTF-8 with a byte-order mark (:func:`~planner.exchange.sheet.csv_bytes`).
-``lang="en"`` gives English headers and labels.
+``lang="en"`` gives English headers and labels. The ``--xlsx`` outputs of ``ready``, ``idle``, ``match``,
+``assign`` and ``stats`` are the same tables as an Excel workbook, one worksheet per table
+(:func:`write_table_xlsx`, :func:`~planner.exchange.sheet.xlsx_book`): numbers as numbers, dates as dates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from planner.exchange.sheet import csv_bytes, labelled_column
+from planner.exchange.sheet import csv_bytes, labelled_column, xlsx_book
 from planner.exchange.shp_fields import SHAPEFILE_DECIMALS
 from planner.parcels.schema import FIELD_BY_NAME, label
 
-__all__ = ["HEADERS", "decimals_of", "readable_table", "write_table_csv"]
+__all__ = ["HEADERS", "SheetSpec", "decimals_of", "readable_table", "write_table_csv", "write_table_xlsx"]
 
 HEADERS: dict[str, tuple[str, str]] = {
     "parcels": ("宗地数（宗）", "parcels"),
@@ -44,7 +47,19 @@ HEADERS: dict[str, tuple[str, str]] = {
     "eval_class": ("评价类别", "class"),
     "class_zh": ("评价类别名称", "class name"),
     "low_efficiency": ("低效用地", "low efficiency"),
+    "firm_class": ("企业类别代码", "firm class"),
+    "firm_class_zh": ("企业类别", "firm class name"),
+    "admin_over_cap": ("行政办公及生活服务设施用地超上限", "administration and living land over its cap"),
+    "green_over_cap": ("绿地率超上限", "green ratio over its cap"),
+    "unchecked": ("未核验指标", "indicators not checked"),
     "explanation": ("评价说明", "explanation"),
+    "rank": ("名次", "rank"),
+    "parcel_ids": ("地块", "parcels"),
+    "score_100": ("得分（满分100）", "score (of 100)"),
+    "project": ("项目", "project"),
+    "project_industry": ("产业代码", "industry code"),
+    "rule": ("首个不满足的条件", "first failed rule"),
+    "reason": ("原因", "reason"),
 }
 """Headings of the columns of results that are not parcel columns (Chinese, English)."""
 
@@ -89,4 +104,21 @@ def write_table_csv(
 ) -> Path:
     """Write :func:`readable_table` of ``frame`` to ``out`` as UTF-8 CSV with a BOM."""
     Path(out).write_bytes(csv_bytes(readable_table(frame, lang=lang, headers=headers)))
+    return Path(out)
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One worksheet of a workbook: its title, the table (as for :func:`readable_table`), notes under it."""
+
+    title: str
+    frame: pd.DataFrame
+    headers: Mapping[str, tuple[str, str]] | None = None
+    notes: Sequence[str] = field(default_factory=tuple)
+
+
+def write_table_xlsx(sheets: Sequence[SheetSpec], out: str | Path, *, lang: str = "zh") -> Path:
+    """Write each of ``sheets`` as :func:`readable_table` to one worksheet of an Excel workbook at ``out``."""
+    book = [(s.title, readable_table(s.frame, lang=lang, headers=s.headers), s.notes) for s in sheets]
+    Path(out).write_bytes(xlsx_book(book))
     return Path(out)

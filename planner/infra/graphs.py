@@ -291,7 +291,7 @@ class GraphCache:
             same[same] = before.shapes[at[same]] == hashes[same]
             fresh = np.flatnonzero(~same)
             table = before.table.iloc[np.where(same, at, 0)].reset_index(drop=True)
-        if len(fresh):
+        if len(fresh) or table is None:  # a park without parcels (roads imported first) gets an empty table
             self.tapped[name] += len(fresh)
             part = p.iloc[fresh]
             part_shapes = shapes if shapes is not None and len(fresh) == len(p) else parcel_shapes(part)

@@ -89,6 +89,16 @@ SOURCE_FIELDS: tuple[Field, ...] = (
     Field("capacity_mw", "float", "network", "供热能力", "heat capacity", unit="mw", min_value=0.0),
     Field("capacity_ports", "float", "network", "端口容量", "telecom capacity", unit="ports", min_value=0.0),
     Field("in_service", "bool", "network", "在用", "in service"),
+    Field(
+        "inferred",
+        "bool",
+        "network",
+        "推断",
+        "inferred",
+        origin="derived",
+        description="True for a road gateway the planner inferred where a main road crosses the park boundary "
+        "(no gateway was declared); never taken from a file.",
+    ),
     *_EDIT_FIELDS,
 )
 

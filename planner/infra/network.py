@@ -15,6 +15,7 @@ a live source, a source off its network, and the pieces no source reaches.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,7 +29,7 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
-from planner.vocab import CAPACITY_COLUMN, NETWORKS
+from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
 
@@ -97,12 +98,14 @@ def build_network(
     sources: gpd.GeoDataFrame | None = None,
     *,
     snap_m: float = SNAP_M,
+    noder: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Network | None:
     """Build the graph of network ``name`` from its line layer and the park's sources.
 
     Returns ``None`` when the layer holds no line at all (readiness then uses the
     declared values). A layer whose lines are all out of service gives a network
-    without edges: it exists, and reaches nothing.
+    without edges: it exists, and reaches nothing. ``noder``: gives the same segments as
+    the noding on the 1 mm grid, faster for its case (see :mod:`planner.buildout.noding`).
     """
     problems: list[Problem] = []
     if lines.crs is None or not lines.crs.is_projected:
@@ -140,7 +143,8 @@ def build_network(
 
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
-    noded = shapely.get_parts(shapely.union_all(np.concatenate([geoms, connectors]), grid_size=_GRID_M))
+    joined = np.concatenate([geoms, connectors])
+    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M)) if noder is None else noder(joined)
     noded = noded[shapely.length(noded) > 0]
     segments = _split_at(_open_rings(noded), _source_points(name, sources))
     coords, which = shapely.get_coordinates(segments, return_index=True)
@@ -269,7 +273,8 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
                 "warning",
                 None,
                 None,
-                f"the {name} network ({NETWORKS[name][0]}) has no live source: nothing it reaches is connected",
+                f"the {name} network ({NETWORKS[name][0]}) has no live source: nothing it reaches is connected; "
+                + _how_to_add_source(name),
                 feature=f"{name} network",
             )
         )
@@ -303,6 +308,18 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
             "pos_m": shapely.line_locate_point(geoms, points[keep]),
             "offset_m": offset[keep],
         }
+    )
+
+
+def _how_to_add_source(network: str) -> str:
+    """The command that adds a source to ``network`` (for roads, also the boundary that lets gateways be inferred)."""
+    kind = next(k for k, n in NETWORK_OF_KIND.items() if n == network)
+    add = f"add one with `planner import PARK sources.geojson --layer sources` (network {network}, kind {kind})"
+    if network != "road":
+        return add
+    return (
+        f"{add}, or import the park boundary with `planner import PARK boundary.geojson --layer boundary` and run "
+        "`planner readiness` again: gateways are then inferred where the main roads cross it"
     )
 
 

@@ -7,14 +7,39 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from planner.analysis import freshness, update_readiness
+from planner.analysis import Freshness, ReadinessRun, freshness, update_readiness
 from planner.config import ParkConfig
+from planner.infra.gateways import is_inferred
 from planner.infra.layers import line_layer
+from planner.parcels.boundary import park_boundary
 from planner.parcels.evaluation import evaluate
 from planner.vocab import NETWORK_ITEMS, network_label
 
-__all__ = ["MapData"]
+__all__ = ["MapData", "stored_disagreements"]
+
+
+def stored_disagreements(parcels: pd.DataFrame, checklist: tuple[str, ...]) -> pd.DataFrame:
+    """(parcel, item) where the stored declared and derived values are both known and differ, as the network
+    model lists them (``parcel_id``, ``item``, ``declared``, ``derived``, ``reason``)."""
+    frames = []
+    for item in checklist:
+        if item not in parcels or f"declared_{item}" not in parcels:
+            continue
+        declared = parcels[f"declared_{item}"].astype("boolean")
+        derived = parcels[item].astype("boolean")
+        differ = (declared.notna() & derived.notna() & (declared != derived)).fillna(False).to_numpy(dtype=bool)
+        if differ.any():
+            reason = parcels[f"{item}_reason"] if f"{item}_reason" in parcels else pd.Series("", index=parcels.index)
+            frames.append(pd.DataFrame({
+                "parcel_id": parcels["parcel_id"].to_numpy()[differ], "item": item,
+                "declared": declared.to_numpy()[differ], "derived": derived.to_numpy()[differ],
+                "reason": reason.to_numpy()[differ],
+            }))  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass
@@ -37,14 +62,23 @@ class MapData:
     notes: list[tuple[str, str]] = field(default_factory=list)
     as_of: str | None = None
     """The data's date: when readiness was last computed (``YYYY-MM-DD``), for the map's title."""
+    boundary: gpd.GeoDataFrame | None = None
+    """The park boundary (园区四至): stored, or the concave hull of the parcels (``origin`` says which)."""
 
     @classmethod
-    def from_store(cls, store, *, model_networks: bool = True, run=None) -> MapData:
+    def from_store(
+        cls, store, *, model_networks: bool = True, run=None, parcels: gpd.GeoDataFrame | None = None,
+        stored: Freshness | None = None, eval_class: pd.Series | None = None,
+    ) -> MapData:  # fmt: skip
         """Read a park store. With ``model_networks``, the sources' loads and the disagreements come from
         the network model (:func:`planner.analysis.update_readiness` without writing), or from
-        ``run``, a :class:`~planner.analysis.ReadinessRun` the caller already made of this store."""
+        ``run``, a :class:`~planner.analysis.ReadinessRun` the caller already made of this store;
+        without, the disagreements come from the stored declared and derived columns (the sources
+        have no load). ``parcels`` (the store's parcels as they are now) and ``stored`` (the
+        freshness of its readiness) spare reading them again, ``eval_class`` (each producing
+        parcel's per-mu class by ``parcel_id``) evaluating them again."""
         config = store.config()
-        parcels = store.read_parcels()
+        parcels = store.read_parcels() if parcels is None else parcels.copy()
         lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
         sources = store.read_layer("sources")
         factories = store.read_layer("factories")
@@ -52,15 +86,17 @@ class MapData:
         notes: list[tuple[str, str]] = []
         disagree = pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
         sources = sources.assign(capacity=np.nan, load=np.nan, remaining=np.nan)
-        stored = freshness(store, "readiness")
+        stored = freshness(store, "readiness") if stored is None else stored
         if stored.computed_at is None:
             notes.append(("尚未计算七通一平：宗地显示为灰色（运行 planner readiness）",
                           "Readiness not computed yet: parcels are grey (run `planner readiness`)"))  # fmt: skip
         elif not stored.current:  # the colours show stored readiness: say it is out of date, and why
             notes.append((stored.message("zh"), stored.message("en")))
+        boundary = park_boundary(store.read_layer("boundary"), parcels)
         if model_networks and len(parcels):
             if run is None:
                 run = update_readiness(store, by="map", write=False)
+            sources = _with_inferred(sources, run)
             disagree = run.readiness.disagreements
             for cov in run.coverage.values():
                 table = cov.sources
@@ -71,8 +107,10 @@ class MapData:
                     values = sources[column].to_numpy(dtype=float).copy()
                     values[hit] = table[column].to_numpy(dtype=float)[at]
                     sources[column] = values
+        if not model_networks and len(parcels):
+            disagree = stored_disagreements(parcels, config.checklist)
         if len(parcels):
-            classes = evaluate(parcels, config).classes["eval_class"]
+            classes = evaluate(parcels, config).classes["eval_class"] if eval_class is None else eval_class
             parcels["eval_class"] = parcels["parcel_id"].map(classes).astype(object)
         else:
             parcels["eval_class"] = pd.Series(dtype=object)
@@ -81,7 +119,7 @@ class MapData:
             if frame.empty:
                 notes.append((f"没有{network_label(net)}管线图层", f"No {net} lines in the park"))
         as_of = str(stored.computed_at)[:10] if stored.computed_at else None
-        return cls(config, parcels, lines, sources, factories, disagree, metadata, notes, as_of)
+        return cls(config, parcels, lines, sources, factories, disagree, metadata, notes, as_of, boundary)
 
     def centre(self) -> tuple[float, float]:
         """(lat, lon) of the park's centre, for the initial view."""
@@ -98,5 +136,19 @@ class MapData:
         """[[south, west], [north, east]] of the parcels, for fitting the view."""
         if not len(self.parcels):
             return None
-        w, s, e, n = self.parcels.to_crs(4326).total_bounds
+        # the park's box in its zone, its edges densified, in WGS84: the same view as every shape's, at no cost
+        box = shapely.box(*self.parcels.total_bounds).segmentize(
+            max(self.parcels.total_bounds[2:] - self.parcels.total_bounds[:2]) / 64 or 1.0
+        )
+        w, s, e, n = gpd.GeoSeries([box], crs=self.parcels.crs).to_crs(4326).total_bounds
         return [[float(s), float(w)], [float(n), float(e)]]
+
+
+def _with_inferred(sources: gpd.GeoDataFrame, run: ReadinessRun) -> gpd.GeoDataFrame:
+    """The sources with the road gateways the run inferred in place of any stored inferred ones."""
+    gateways = run.gateways
+    if gateways is None:
+        return sources
+    kept = sources[~is_inferred(sources)]
+    added = gateways[[c for c in gateways.columns if c in kept.columns or c == "geometry"]]
+    return gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), geometry="geometry", crs=sources.crs)

@@ -23,6 +23,7 @@ from folium.utilities import JsCode
 from jinja2 import Template
 
 from planner.crs import wgs84_to_gcj02
+from planner.infra.gateways import is_inferred
 from planner.maps.data import MapData
 from planner.maps.elements import bilingual, inline_json, page_root
 from planner.maps.popups import fmt, parcel_properties
@@ -335,7 +336,30 @@ def network_layers(m: folium.Map, data: MapData, gcj: bool) -> Layers:
         layer = _source_layer(data.sources, gcj)
         layer.add_to(m)
         layers["sources"] = layer
+    if data.boundary is not None and len(data.boundary):
+        layer = _boundary_layer(data.boundary, gcj)
+        layer.add_to(m)
+        layers["boundary"] = layer
     return layers
+
+
+def _boundary_layer(boundary: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
+    """The park boundary (园区四至) as a dashed outline; drawn round the parcels where none was imported."""
+    hull = (boundary["origin"] == "hull").to_numpy()
+    tips = [
+        "园区范围（宗地凹包）park boundary (concave hull of the parcels)" if h else f"{n or i} 园区范围 park boundary"
+        for i, n, h in zip(boundary["boundary_id"], boundary["name"], hull, strict=True)
+    ]
+    outline = boundary.set_geometry(boundary.geometry.boundary)
+    popups = [f'<div class="planner-popup">{html.escape(t)}</div>' for t in tips]
+    collection = _collection(outline, {"popup": popups, "tip": tips}, gcj)
+    return folium.GeoJson(
+        collection,
+        name=layer_name("园区范围", "park boundary"),
+        style_function=lambda f: {"color": "#6a3d9a", "weight": 2.5, "opacity": 0.9, "dashArray": "10 6",
+                                  "className": "park-boundary"},
+        on_each_feature=_BIND,
+    )  # fmt: skip
 
 
 def _line_layer(net: str, frame: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
@@ -421,12 +445,18 @@ def plan_layers(m: folium.Map, data: MapData, plan: Mapping[str, Any], gcj: bool
 def _source_layer(src: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
     """The sources as circles by network; nearly full ones (under 10% left) faded."""
     popups, fills, radius, opacity, labels = [], [], [], [], []
-    for net, kind, sid, name, cap, load, left in src[
-        ["network", "kind", "source_id", "name", "capacity", "load", "remaining"]
-    ].itertuples(index=False):
+    inferred = is_inferred(src)
+    for net, kind, sid, name, cap, load, left, guess in zip(
+        *(src[c] for c in ("network", "kind", "source_id", "name", "capacity", "load", "remaining")),
+        inferred,
+        strict=True,
+    ):
         kind_zh, kind_en = SOURCE_KINDS.get(kind, (kind, kind))
         unit = bilingual(*CAPACITY_UNITS[net]) if net in CAPACITY_UNITS else ""
         lines = [f"<b>{html.escape(str(name or sid))}</b> {bilingual(kind_zh, kind_en)}"]
+        if guess:
+            lines.append(bilingual("推断：主要道路与园区范围的交点，未登记出入口",
+                                   "inferred: a main road crosses the park boundary; no gateway declared"))  # fmt: skip
         if pd.notna(cap):
             lines.append(f"{bilingual('能力', 'capacity')} {cap:,.0f} {unit}")
             lines.append(f"{bilingual('负荷', 'load')} {fmt(load, ',.0f')} {unit}")
@@ -441,7 +471,8 @@ def _source_layer(src: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
     collection = _collection(
         src,
         {"popup": popups, "label": labels,
-         "fill": fills, "radius": radius, "opacity": opacity, "net": src["network"].to_numpy()},
+         "fill": fills, "radius": radius, "opacity": opacity, "net": src["network"].to_numpy(),
+         "inferred": inferred},
         gcj,
     )  # fmt: skip
     return folium.GeoJson(
@@ -452,7 +483,9 @@ def _source_layer(src: gpd.GeoDataFrame, gcj: bool) -> folium.GeoJson:
             "fillColor": f["properties"]["fill"],
             "radius": f["properties"]["radius"],
             "fillOpacity": f["properties"]["opacity"],
-            "className": f"source source-{f['properties']['net']}",
+            "dashArray": "3 3" if f["properties"]["inferred"] else None,
+            "className": f"source source-{f['properties']['net']}"
+            + (" inferred" if f["properties"]["inferred"] else ""),
         },
         on_each_feature=_BIND_SOURCE,
     )

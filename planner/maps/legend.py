@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from planner.infra.gateways import is_inferred
 from planner.maps.data import MapData
 from planner.maps.elements import bilingual
 from planner.maps.style import (
@@ -62,7 +63,14 @@ def data_sections(layers: Mapping[str, object], data: MapData) -> list[dict[str,
         nets = [n for n in NETWORKS if n in set(data.sources["network"])]
         rows = [("dot", NET_COLORS[n], f"{NETWORKS[n][0]}源点", f"{NETWORKS[n][1]} source") for n in nets]
         rows.append(("dot", "#bbbbbb", "淡色：剩余不足 10%", "faded: under 10% left"))
+        if is_inferred(data.sources).any():
+            rows.append(
+                ("outline", NET_COLORS["road"], "虚线圈：推断的道路出入口", "dashed ring: inferred road gateway")
+            )
         out.append(section("sources", ("源点设施（标注剩余容量）", "sources (labelled with what is left)"), rows))
+    if "boundary" in layers:
+        rows = [("dashed", "#6a3d9a", "园区四至", "park boundary")]
+        out.append(section("boundary", ("园区范围", "park boundary"), rows))
     if "factories" in layers:
         rows = [("fill", "#3288bd", "有空置面积", "floor area free"), ("fill", "#878787", "无空置", "none free")]
         out.append(section("factories", ("标准厂房", "standard factories"), rows))

@@ -69,6 +69,7 @@ def readiness_map(  # noqa: PLR0913 - keyword-only options of the page, each wit
     max_inline_parcels: int | None = None,
     plan: Mapping[str, Any] | None = None,
     local_tiles: LocalTiles | None = None,
+    search_url: str | None = None,
 ) -> folium.Map:
     """The park map: parcels by readiness, and the layers a planner toggles.
 
@@ -80,7 +81,9 @@ def readiness_map(  # noqa: PLR0913 - keyword-only options of the page, each wit
     the vector tiles at ``tiles_url`` (a template with ``{z}/{x}/{y}``, e.g. the API's
     ``tiles/{z}/{x}/{y}.mvt?park=…``; ``gcj=true`` is added for Gaode), and a click on a
     parcel fetches its details from ``parcel_url`` (``{id}`` is replaced) for the popup.
-    Without ``tiles_url`` such a park's map draws no parcels and says why in its notes.
+    Without ``tiles_url`` such a park's map draws no parcels and says why in its notes. Its
+    search box asks ``search_url`` (the API's ``search?park=…``; ``q`` is added) for parcels by
+    code, holder or name and roads by name, since the page holds none of the parcels' records.
     """
     p = data.parcels
     limit = int(data.config.threshold("map_max_inline_parcels") if max_inline_parcels is None else max_inline_parcels)
@@ -110,7 +113,14 @@ def readiness_map(  # noqa: PLR0913 - keyword-only options of the page, each wit
                                   [("fill" if key == "plan:unlocked" else "dashed", *r) for r in kept]))  # fmt: skip
     meta = {"kind": "readiness", "parcels": len(p), "park": data.config.park_id,
             "drawn": "tiles" if tiled and tiles_url else "none" if tiled else "inline"}  # fmt: skip
-    finish_map(m, layers, notes, meta, legend=legend, extra={**extra, "parcelUrl": parcel_url if tiled else None})
+    finish_map(
+        m,
+        layers,
+        notes,
+        meta,
+        legend=legend,
+        extra={**extra, "parcelUrl": parcel_url if tiled else None, "searchUrl": search_url if tiled else None},
+    )
     if not (tiled and tiles_url):
         FirstDraw().add_to(m)
     return m

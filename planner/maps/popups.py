@@ -13,7 +13,8 @@ import pandas as pd
 
 from planner.codes import land_use_codes
 from planner.maps.reasons import REASONS
-from planner.vocab import CHECKLIST_ITEMS, EVAL_CLASSES, IDLE_RULES, STATUSES
+from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
+from planner.vocab import CHECKLIST_ITEMS, DISPOSAL_STAGES, EVAL_CLASSES, IDLE_RULES, STATUSES
 
 __all__ = ["POPUP_JS", "TILES_JS", "fmt", "page_dictionary", "parcel_properties"]
 
@@ -33,7 +34,8 @@ def parcel_properties(parcels: pd.DataFrame, checklist: tuple[str, ...]) -> dict
     """Compact per-parcel properties from which the page builds each popup (:data:`POPUP_JS`).
 
     ``it`` holds, per checklist item, ``[held, distance_m, reason]`` (held: the derived value
-    where the networks computed one, else the declared one).
+    where the networks computed one, else the declared one); ``ds`` the stage of the idle-land
+    procedure (``disposal_stage``, 闲置土地处置办法 arts. 5–14), shown in Chinese with English.
     """
     p = parcels
     items = []
@@ -68,6 +70,7 @@ def parcel_properties(parcels: pd.DataFrame, checklist: tuple[str, ...]) -> dict
         "it": [list(row) for row in zip(*items, strict=True)] if items else [[] for _ in range(len(p))],
         "idle": idle,
         "ec": _clean(p["eval_class"]) if "eval_class" in p else [None] * len(p),
+        "ds": _clean(p["disposal_stage"]) if "disposal_stage" in p else [None] * len(p),
     }
 
 
@@ -97,16 +100,10 @@ window.plannerPopup = function (q) {
     if (q.idle[2] !== null) { rows.push(row(['闲置费', 'idle fee'], num(q.idle[2], 1) + two([' 万元', ' × 10,000 yuan']))); }
     if (q.idle[3]) { rows.push(row(['可无偿收回', 'reclaimable from'], esc(q.idle[3]))); }
   }
+  if (q.ds) { rows.push(row(['处置阶段', 'disposal stage'], two(D.stages[q.ds] || [q.ds, q.ds]))); }
   if (q.ec) { rows.push(row(['亩均评价', 'per-mu class'], two(D.classes[q.ec]))); }
   return '<div class="planner-popup"><b>' + esc(q.p) + '</b> ' + esc(q.n || '') + '<table>' + rows.join('') + '</table></div>';
 };
-"""
-"""Builds a parcel's popup from :func:`parcel_properties` (both languages; the page shows one)."""
-
-TILES_JS = """
-// VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 no longer has; 1.9 keeps the map from
-// handling a click on a canvas by itself (the canvas is marked _leaflet_disable_events), so nothing is needed
-if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function () {}; }
 window.plannerFeatureQuery = function (f, tile) {
   var D = window.plannerDict, given = function (v) { return v === undefined ? null : v; };
   var it = D.checklist.map(function (item) {
@@ -121,8 +118,23 @@ window.plannerFeatureQuery = function (f, tile) {
   return {p: f.parcel_id, n: given(f.name), a: round(f.area_mu, 2), m2: round(f.area_m2, 0), s: given(f.status),
     lu: given(f.land_use), z: given(f.zone_industries), h: given(f.holder), r: given(f.ready), it: it,
     idle: f.idle_rule ? [f.idle_rule, given(f.idle_since), round(f.idle_fee_wan, 1), given(f.reclaim_from)] : null,
-    ec: (tile && tile.eval_class) || null};
+    ec: (tile && tile.eval_class) || null, ds: given(f.disposal_stage)};
 };
+window.plannerReadinessColor = function (ready, missing) {  // as planner.maps.style.readiness_color
+  var C = window.plannerDict.colors, n = String(missing || '').split(',').filter(function (x) { return x; }).length;
+  if (ready === null || ready === undefined) { return C.unknown; }
+  if (ready) { return C.ready; }
+  return C.missing[n <= 1 ? 0 : n === 2 ? 1 : n <= 4 ? 2 : 3];
+};
+"""
+"""Builds a parcel's popup from :func:`parcel_properties` (both languages; the page shows one), the same details
+from a GeoJSON Feature's properties (``plannerFeatureQuery``: a tile's parcel, a parcel just edited), and the
+readiness colour of a parcel (``plannerReadinessColor``)."""
+
+TILES_JS = """
+// VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 no longer has; 1.9 keeps the map from
+// handling a click on a canvas by itself (the canvas is marked _leaflet_disable_events), so nothing is needed
+if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function () {}; }
 window.plannerTileStyles = {
   parcels: function (q) { return {fill: true, fillColor: q.fill, fillOpacity: 0.7, color: '#333333', weight: 0.8, opacity: 1}; },
   idle: function (q) { return q.idle_rule ? {fill: true, fillColor: (window.plannerIdleColors[q.idle_rule] || '#7b3294'),
@@ -184,15 +196,18 @@ and builds the same popup as the inline maps (:data:`POPUP_JS`) from the Feature
 
 
 def page_dictionary(checklist: tuple[str, ...]) -> dict:
-    """The words the popups show (``window.plannerDict``): statuses, land uses, checklist items, idle rules, classes."""
+    """The words the popups show (``window.plannerDict``): statuses, land uses, checklist items, idle rules, the
+    stages of the idle-land procedure, classes."""
     return {
         "status": {k: list(v) for k, v in STATUSES.items()},
         "landUse": {k: list(v) for k, v in _land_use_names().items()},
         "items": {k: list(v) for k, v in CHECKLIST_ITEMS.items()},
         "checklist": list(checklist),
         "idle": {k: list(v) for k, v in IDLE_RULES.items()},
+        "stages": {k: list(v) for k, v in DISPOSAL_STAGES.items()},
         "classes": {k: [f"{k} {zh}", f"{k} {en}"] for k, (zh, en) in EVAL_CLASSES.items()},
         "reasons": REASONS,
+        "colors": {"ready": READY_COLOR, "missing": list(MISSING_COLORS), "unknown": UNKNOWN_COLOR},
     }
 
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 import struct
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Self
 
 import geopandas as gpd
 import numpy as np
@@ -130,6 +132,11 @@ class ParcelTiles:
         self.tree = shapely.STRtree(world)
         self.merge_above = merge_above
         self.centres = shapely.get_coordinates(shapely.centroid(world)) if len(world) else np.empty((0, 2))
+        self._built = len(world)
+        """Entries in :attr:`tree`; those after it were added by :meth:`update` and live in :attr:`_added`."""
+        self._alive = np.ones(len(world), dtype=bool)
+        self._added: shapely.STRtree | None = None
+        self._positions: dict[str, int] | None = None
         self.cache_bytes = cache_bytes
         self._cache: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self._cached_bytes = 0
@@ -146,36 +153,88 @@ class ParcelTiles:
         gcj: bool = False,
         cache_bytes: int = 64 * 2**20,
         merge_above: int = MERGE_ABOVE,
-    ) -> ParcelTiles:
+    ) -> Self:
         """From stored parcels (any CRS; the park's Gauss–Krüger as read). ``eval_class`` by ``parcel_id``.
 
         With ``gcj`` the parcels are shifted to GCJ-02 (for Gaode's basemap), as the inline maps do.
         """
-        p = parcels.reset_index(drop=True)
-        geoms = p.geometry.to_crs(4326).to_numpy() if len(p) else np.array([], dtype=object)
-        if gcj and len(p):
-            geoms = shapely.transform(geoms, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
-        world = shapely.transform(geoms, lambda xy: np.column_stack(lonlat_to_world(xy[:, 0], xy[:, 1])))
-        ready = p["ready"].astype("boolean") if "ready" in p else pd.Series(pd.NA, index=p.index, dtype="boolean")
-        missing = p["missing"] if "missing" in p else pd.Series(None, index=p.index, dtype=object)
-        props = pd.DataFrame(
-            {
-                "parcel_id": p["parcel_id"].astype(str).to_numpy(),
-                "fill": readiness_color(ready, missing),
-                "area_mu": p["area_mu"].astype(float).round(2).to_numpy(),
-                "status": p["status"].astype(object).to_numpy(),
-                "ready": ready.astype(object).to_numpy(),
-                "idle_rule": p["idle_rule"].astype(object).to_numpy() if "idle_rule" in p else None,
-                "eval_class": (
-                    p["parcel_id"].map(eval_class).astype(object).to_numpy() if eval_class is not None else None
-                ),
-            }
-        )
-        props = props.astype(object).where(props.notna(), None)
-        return cls(np.asarray(world, dtype=object), props, cache_bytes=cache_bytes, merge_above=merge_above)
+        world, props = _world_and_properties(parcels, eval_class, gcj)
+        return cls(world, props, cache_bytes=cache_bytes, merge_above=merge_above)
 
     def __len__(self) -> int:
-        return len(self.world)
+        return int(self._alive.sum())
+
+    # -- edits ------------------------------------------------------------------------------------------------
+
+    def update(
+        self,
+        parcels: gpd.GeoDataFrame,
+        *,
+        removed: Sequence[str] = (),
+        eval_class: pd.Series | None = None,
+        gcj: bool = False,
+    ) -> int:
+        """Take the parcels given (new, or changed in shape or properties) and drop ``removed``; tiles they touch
+        are cut again, the others stay cached. Returns the number of tiles dropped from the cache.
+
+        Only the entries of these parcels change: the old ones are marked gone, the new ones go into a
+        small index of their own beside the built one (rebuilt with each update), so the tiles are those
+        a build from scratch cuts of the park as it now is.
+        """
+        positions = self._position_of()
+        world, props = _world_and_properties(parcels, eval_class, gcj)
+        ids = [*props["parcel_id"], *map(str, removed)]
+        old = np.array([positions[i] for i in ids if i in positions], dtype=np.int64)
+        touched = [self.world[old]] if len(old) else []
+        self._alive[old] = False
+        if len(world):
+            start = len(self.world)
+            self.world = np.concatenate([self.world, world])
+            self.properties = pd.concat([self.properties, props], ignore_index=True)
+            self.centres = np.concatenate([self.centres, shapely.get_coordinates(shapely.centroid(world))])
+            self._alive = np.concatenate([self._alive, np.ones(len(world), dtype=bool)])
+            for k, pid in enumerate(props["parcel_id"]):
+                positions[pid] = start + k
+            touched.append(world)
+        for pid in map(str, removed):
+            positions.pop(pid, None)
+        self._added = shapely.STRtree(self.world[self._built :]) if len(self.world) > self._built else None
+        return self._forget(np.concatenate(touched) if touched else np.array([], dtype=object))
+
+    def _position_of(self) -> dict[str, int]:
+        if self._positions is None:
+            self._positions = {pid: k for k, pid in enumerate(self.properties["parcel_id"]) if self._alive[k]}
+        return self._positions
+
+    def _forget(self, shapes: np.ndarray) -> int:
+        """Drop the cached tiles (with their buffer) that any of ``shapes`` (world coordinates) meets."""
+        if not len(shapes):
+            return 0
+        boxes = shapely.bounds(shapes)
+        b = BUFFER / EXTENT
+        dropped = 0
+        with self._lock:
+            for key in list(self._cache):
+                z, x, y = key
+                n = 2**z
+                lo_x, lo_y, hi_x, hi_y = (x - b) / n, (y - b) / n, (x + 1 + b) / n, (y + 1 + b) / n
+                if (
+                    (boxes[:, 2] >= lo_x) & (boxes[:, 0] <= hi_x) & (boxes[:, 3] >= lo_y) & (boxes[:, 1] <= hi_y)
+                ).any():
+                    self._cached_bytes -= len(self._cache.pop(key))
+                    dropped += 1
+        return dropped
+
+    def _query(self, area: shapely.Geometry) -> np.ndarray:
+        """Positions of the live entries whose box meets ``area``, in ``parcel_id`` order."""
+        found = self.tree.query(area)
+        if self._added is not None:
+            found = np.concatenate([found, self._added.query(area) + self._built])
+        found = found[self._alive[found]]
+        if len(self.world) == self._built:
+            return np.sort(found)  # built in parcel_id order
+        ids = self.properties["parcel_id"].to_numpy(dtype=object)[found]
+        return found[np.argsort(ids, kind="stable")]
 
     # -- tiles ------------------------------------------------------------------------------------------------
 
@@ -205,7 +264,7 @@ class ParcelTiles:
         check_tile(z, x, y)
         n = 2**z
         b = BUFFER / EXTENT
-        found = np.sort(self.tree.query(shapely.box((x - b) / n, (y - b) / n, (x + 1 + b) / n, (y + 1 + b) / n)))
+        found = self._query(shapely.box((x - b) / n, (y - b) / n, (x + 1 + b) / n, (y + 1 + b) / n))
         if not len(found):
             return found, np.array([], dtype=object)
         scale, offset = float(n * EXTENT), np.array([x * EXTENT, y * EXTENT], dtype=float)
@@ -481,3 +540,31 @@ def _tile(
     out.append(bytes([5 << 3 | 0]) + _varint(EXTENT))
     out.append(bytes([15 << 3 | 0, 2]))  # version 2
     return _field(3, b"".join(out))
+
+
+def _world_and_properties(
+    parcels: gpd.GeoDataFrame, eval_class: pd.Series | None, gcj: bool
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The parcels in world coordinates and the properties their features carry (see :meth:`ParcelTiles.from_parcels`)."""
+    p = parcels.reset_index(drop=True)
+    geoms = p.geometry.to_crs(4326).to_numpy() if len(p) else np.array([], dtype=object)
+    if gcj and len(p):
+        geoms = shapely.transform(geoms, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    world = shapely.transform(geoms, lambda xy: np.column_stack(lonlat_to_world(xy[:, 0], xy[:, 1])))
+    ready = p["ready"].astype("boolean") if "ready" in p else pd.Series(pd.NA, index=p.index, dtype="boolean")
+    missing = p["missing"] if "missing" in p else pd.Series(None, index=p.index, dtype=object)
+    props = pd.DataFrame(
+        {
+            "parcel_id": p["parcel_id"].astype(str).to_numpy(),
+            "fill": readiness_color(ready, missing),
+            "area_mu": p["area_mu"].astype(float).round(2).to_numpy(),
+            "status": p["status"].astype(object).to_numpy(),
+            "ready": ready.astype(object).to_numpy(),
+            "idle_rule": p["idle_rule"].astype(object).to_numpy() if "idle_rule" in p else None,
+            "eval_class": (
+                p["parcel_id"].map(eval_class).astype(object).to_numpy() if eval_class is not None else None
+            ),
+        }
+    )
+    props = props.astype(object).where(props.notna(), None)
+    return np.asarray(world, dtype=object), props

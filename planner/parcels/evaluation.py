@@ -9,10 +9,18 @@ Each producing industrial parcel gets four indicators:
   the industry's GB/T 4754 division (or group, C291/C292) in the 2008 land-supply control
   indicators (``data/manufacturing_divisions.csv``, ``data/far_min_2008_groups.csv``).
 
-Beside the score, ``building_coverage_pct`` = ``footprint_m2 / area_m2`` is checked against
-``building_coverage_min`` (建筑系数 ≥ 30%, 国土资发〔2008〕24号 art. 四(三)) where the footprint
-is recorded; the parcel layer holds no administration or green land, so the 7% and 20%
-caps are said to be unchecked.
+Beside the score, the 2008 control indicators (国土资发〔2008〕24号) are checked where the parcel
+records what they need: ``building_coverage_pct`` = ``footprint_m2 / area_m2`` against
+``building_coverage_min`` (建筑系数 ≥ 30%, art. 四(三)); the parcel's ``admin_share_pct``
+against ``admin_living_share_max`` (行政办公及生活服务设施用地 ≤ 7% of the land, art. 四(四)) and
+its ``green_ratio_pct`` against ``green_ratio_max`` (绿地率 ≤ 20%, 应用说明). A figure on its cap
+meets it; one not recorded is listed as unchecked (``unchecked``, and in the explanation).
+
+The park's configuration chooses the method: the national one above (the default), or
+Zhejiang's (``eval_method_zhejiang`` = 1, :mod:`planner.parcels.evaluation_zj`), where large
+firms (规上) are scored on tax, output and energy per mu and small firms on tax per mu only;
+``firm_class`` says which each parcel was scored as, and the result names the method
+(:attr:`EvaluationResult.scheme`).
 
 Each indicator scores ``min(value / benchmark, cap)`` (the FAR minimum is a floor to
 meet, so its score stops at 1); the benchmarks are the park's
@@ -24,8 +32,8 @@ C 调整转型 (≥ 50), D 整治淘汰. A parcel is low-efficiency land (低效
 class D or its FAR is under the industry minimum. Every parcel has an explanation in
 Chinese and English naming each value, its benchmark and the class, written when asked
 for, in the language asked for (:meth:`EvaluationResult.explanations`; the writer,
-vectorised, is :mod:`planner.parcels.evaluation_text`, and :func:`_explain` writes one
-parcel's the plain way).
+vectorised, is :mod:`planner.parcels.evaluation_text`, whose ``explain_one`` writes one parcel's
+the plain way).
 """
 
 from __future__ import annotations
@@ -33,7 +41,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -41,10 +48,11 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import Problem
 from planner.fields import flag, problem_rows
+from planner.parcels.evaluation_text import TEXTS as _TEXT
 from planner.parcels.evaluation_text import explanations
+from planner.parcels.evaluation_zj import FIRM_CLASSES, firm_classes, zhejiang_score
 from planner.parcels.validation import DECLARED_AREA_TOLERANCE
 from planner.resources import data_path
-from planner.units import figures
 from planner.vocab import EVAL_CLASSES
 
 __all__ = ["EvaluationResult", "consistency_checks", "evaluate", "far_minimum", "is_industrial"]
@@ -106,12 +114,26 @@ class EvaluationResult:
     """Each row's benchmark of ``tax``, ``output``, ``energy`` and ``far`` (NaN where none applies)."""
     coverage_min_pct: float = 30.0
     """The park's minimum building coverage (%)."""
+    scheme: str = "national"
+    """Which evaluation method scored the parcels: ``national`` or ``zhejiang`` (亩均论英雄, large and small firms)."""
 
     def method_text(self, lang: str = "zh") -> str:
-        """Which classing rule applied, in words."""
+        """Which evaluation method and which classing rule applied, in words."""
         zh = {"absolute": "按综合得分绝对值分类", "rank_quotas": "按排名配额分类（A类为前列、D类为末位）"}
         en = {"absolute": "classed by absolute score floors", "rank_quotas": "classed by rank quotas (A top, D bottom)"}
-        return (zh if lang == "zh" else en)[self.method]
+        schemes = {
+            "national": (
+                "通用方法（亩均税收、亩均产值、单位能耗产值、容积率）",
+                "the default method (tax, output, energy, FAR)",
+            ),
+            "zhejiang": (
+                "浙江亩均论英雄方法（规上企业多指标、规下企业仅亩均税收）",
+                "Zhejiang's method (large firms on several indicators, small firms on tax per mu)",
+            ),
+        }[self.scheme]
+        if lang == "zh":
+            return f"{schemes[0]}，{zh[self.method]}"
+        return f"{schemes[1]}, {en[self.method]}"
 
     def counts(self) -> dict[str, int]:
         """Number of parcels in each class, A to D."""
@@ -157,7 +179,14 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
     rows = np.flatnonzero(producing & ~np.isin(np.arange(len(p)), problem_rows(problems)))
     figures = _indicators(p)
     benchmarks = _benchmarks(figures, logistics, config)
-    score = _score(benchmarks, config.threshold("eval_score_cap"), len(p))
+    scheme = "zhejiang" if config.threshold("eval_method_zhejiang") == 1 else "national"
+    firm = np.full(len(p), None, dtype=object)
+    if scheme == "zhejiang":
+        firm = firm_classes(p, config)
+        score, applied = zhejiang_score(benchmarks, firm == "large", config)
+        benchmarks = {k: (v[0], applied[k], v[2]) for k, v in benchmarks.items()}
+    else:
+        score = _score(benchmarks, config.threshold("eval_score_cap"), len(p))
     cls, method = _classes(score, rows, config)
     low_far = np.isfinite(figures["far_min"]) & (figures["far"] < figures["far_min"])
     low = (cls == "D") | low_far
@@ -172,12 +201,45 @@ def evaluate(parcels: pd.DataFrame, config: ParkConfig) -> EvaluationResult:
             "score": score[rows],
             "eval_class": cls[rows],
             "low_efficiency": low[rows],
+            "firm_class": firm[rows],
         }
     )
     table["class_zh"] = table["eval_class"].map({c: labels[0] for c, labels in EVAL_CLASSES.items()})
+    table["firm_class_zh"] = table["firm_class"].map({c: labels[0] for c, labels in FIRM_CLASSES.items()})
+    caps = {  # % as set (100 × 0.07 is 7.000000000000001 in binary)
+        "admin": round(100 * config.threshold("admin_living_share_max"), 9),
+        "green": round(100 * config.threshold("green_ratio_max"), 9),
+    }
+    table = _check_caps(table, caps)
     bench = {k: np.broadcast_to(np.asarray(v[1], dtype=float), (len(p),))[rows] for k, v in benchmarks.items()}
+    bench |= {k: np.full(len(rows), v) for k, v in caps.items()}
     coverage_pct = 100 * config.threshold("building_coverage_min")
-    return EvaluationResult(table.set_index("parcel_id"), problems, method, bench, coverage_pct)
+    return EvaluationResult(table.set_index("parcel_id"), problems, method, bench, coverage_pct, scheme)
+
+
+_CAPPED = (("admin_share_pct", "admin", "admin_over_cap"), ("green_ratio_pct", "green", "green_over_cap"))
+"""The 2008 caps checked in the evaluation: the parcel column, its key in ``caps``, the column of the verdict."""
+
+
+def _check_caps(table: pd.DataFrame, caps: Mapping[str, float]) -> pd.DataFrame:
+    """Each capped share against its cap (国土资发〔2008〕24号 art. 四(四): ≤ 7%; 应用说明: 绿地率 ≤ 20%).
+
+    ``admin_over_cap`` and ``green_over_cap`` are true over the cap, false on or under it and
+    missing (NA) where the share is not recorded; ``unchecked`` lists, comma-separated, the
+    2008 indicators a parcel's records leave unchecked (``building_coverage_pct``,
+    ``admin_share_pct``, ``green_ratio_pct``).
+    """
+    missing = {"building_coverage_pct": ~np.isfinite(table["building_coverage_pct"].to_numpy(dtype=float))}
+    for column, key, verdict in _CAPPED:
+        value = table[column].to_numpy(dtype=float)
+        over = pd.array(value > caps[key] + 1e-9, dtype="boolean")
+        over[~np.isfinite(value)] = pd.NA
+        table[verdict] = over
+        missing[column] = ~np.isfinite(value)
+    names = np.array(list(missing))
+    flags = np.column_stack(list(missing.values())) if len(table) else np.zeros((0, len(names)), dtype=bool)
+    table["unchecked"] = [",".join(names[row]) for row in flags]
+    return table
 
 
 def _is_logistics(land_use: pd.Series) -> np.ndarray:
@@ -300,7 +362,16 @@ def _indicators(p: pd.DataFrame) -> dict[str, np.ndarray]:
             "far": floor / p["area_m2"].to_numpy(dtype=float),
             "far_min": far_minimum(p["industry"]),
             "building_coverage_pct": 100 * footprint / p["area_m2"].to_numpy(dtype=float),
+            "admin_share_pct": _column(p, "admin_share_pct"),
+            "green_ratio_pct": _column(p, "green_ratio_pct"),
         }
+
+
+def _column(p: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric parcel column as floats (NaN where empty, or everywhere if the frame lacks the column)."""
+    if name not in p:
+        return np.full(len(p), np.nan)
+    return np.asarray(p[name].to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
 def _score(benchmarks: Mapping[str, tuple[np.ndarray, Benchmark, float]], cap: float, n: int) -> np.ndarray:
@@ -323,102 +394,6 @@ def _score(benchmarks: Mapping[str, tuple[np.ndarray, Benchmark, float]], cap: f
     with np.errstate(invalid="ignore"):
         score: np.ndarray = 100.0 * weighted / weights
     return score
-
-
-def _benchmark(bench: Benchmark, pos: int) -> float:
-    """The benchmark of the parcel at position ``pos``."""
-    return float(bench[pos]) if isinstance(bench, np.ndarray) else float(bench)
-
-
-_TEXT = {
-    "zh": {
-        "tax": "亩均税收 {v:,.1f} 万元/亩（基准 {b:g}）",
-        "output": "亩均产值 {v:,.0f} 万元/亩（基准 {b:g}）",
-        "energy": "单位能耗产值 {v:,.1f} 万元/吨标煤（基准 {b:g}）",
-        "no_energy": "无能耗数据，能耗得分按缺项计0分",
-        "far": "容积率 {v}（{d} 行业下限 {b}，{verdict}）",
-        "far_low": "低于行业下限",
-        "far_ok": "达标",
-        "far_free": "容积率 {v:.2f}（行业无下限）",
-        "no_far": "无建筑面积数据，容积率得分按缺项计0分",
-        "coverage": "建筑系数 {v}%（下限 {b}%，{verdict}）",
-        "coverage_low": "低于下限",
-        "no_coverage": "无建筑基底面积数据，未核验建筑系数",
-        "unchecked": "宗地图层无行政办公及生活服务设施用地、绿地数据，未核验7%、20%上限",
-        "tail": "综合得分 {score:.1f} → {cls} 类 {label}",
-        "low": "；列为低效用地",
-        "by_rank": "（按排名配额）",
-        "sep": "；",
-    },
-    "en": {
-        "tax": "tax {v:,.1f} 万元/mu (benchmark {b:g})",
-        "output": "output {v:,.0f} 万元/mu (benchmark {b:g})",
-        "energy": "output per tce {v:,.1f} 万元 (benchmark {b:g})",
-        "no_energy": "no energy data, energy scored 0 as missing",
-        "far": "FAR {v} (minimum {b} for {d}, {verdict})",
-        "far_low": "below it",
-        "far_ok": "met",
-        "far_free": "FAR {v:.2f} (no minimum for the industry)",
-        "no_far": "no floor area recorded, FAR scored 0 as missing",
-        "coverage": "building coverage {v}% (minimum {b}%, {verdict})",
-        "coverage_low": "below it",
-        "no_coverage": "no footprint recorded, building coverage not checked",
-        "unchecked": "the parcel layer has no admin/living or green land: the 7% and 20% caps not checked",
-        "tail": "score {score:.1f} → class {cls} ({label})",
-        "low": "; low-efficiency land",
-        "by_rank": " (by rank quotas)",
-        "sep": "; ",
-    },
-}
-
-
-class _EvaluationRow(Protocol):
-    """A row of :attr:`EvaluationResult.table` (as ``itertuples`` gives it), as :func:`_explain` reads it."""
-
-    industry: str | None
-    tax_per_mu_wan: float
-    output_per_mu_wan: float
-    output_per_tce_wan: float
-    far: float
-    far_min: float
-    building_coverage_pct: float
-    score: float
-    eval_class: str
-    low_efficiency: bool
-
-
-def _explain(row: _EvaluationRow, bench: Mapping[str, Benchmark], pos: int, lang: str, method: str = "absolute") -> str:
-    """One enterprise's evaluation in words: each value with its benchmark, then the class."""
-    t = _TEXT[lang]
-    parts = [
-        t["tax"].format(v=row.tax_per_mu_wan, b=_benchmark(bench["tax"], pos)),
-        t["output"].format(v=row.output_per_mu_wan, b=_benchmark(bench["output"], pos)),
-    ]
-    if np.isfinite(_benchmark(bench["energy"], pos)):
-        parts.append(
-            t["energy"].format(v=row.output_per_tce_wan, b=_benchmark(bench["energy"], pos))
-            if np.isfinite(row.output_per_tce_wan)
-            else t["no_energy"]
-        )
-    if np.isfinite(row.far_min) and np.isfinite(row.far):
-        verdict = t["far_low"] if row.far < row.far_min else t["far_ok"]
-        shown, minimum = figures(row.far, row.far_min, decimals=2)
-        parts.append(t["far"].format(v=shown, b=minimum, d=str(row.industry)[:3], verdict=verdict))
-    elif np.isfinite(row.far):
-        parts.append(t["far_free"].format(v=row.far))
-    if not np.isfinite(row.far) and np.isfinite(_benchmark(bench["far"], pos)):
-        parts.append(t["no_far"])
-    if np.isfinite(row.building_coverage_pct):
-        low = row.building_coverage_pct < _benchmark(bench["coverage"], pos)
-        shown, minimum = figures(row.building_coverage_pct, _benchmark(bench["coverage"], pos))
-        parts.append(t["coverage"].format(v=shown, b=minimum, verdict=t["coverage_low"] if low else t["far_ok"]))
-    else:
-        parts.append(t["no_coverage"])
-    parts.append(t["unchecked"])
-    label = EVAL_CLASSES[row.eval_class][0 if lang == "zh" else 1]
-    tail = t["tail"].format(score=row.score, cls=row.eval_class, label=label)
-    tail += (t["by_rank"] if method == "rank_quotas" else "") + (t["low"] if row.low_efficiency else "")
-    return t["sep"].join([*parts, tail])
 
 
 def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:

@@ -382,7 +382,9 @@ def _leveled(
     flat = (t["relief_m"] <= config.threshold("leveled_relief_max_m")) & (
         (t["slope_pct"] <= config.threshold("leveled_slope_max_pct")) | t["slope_pct"].isna()
     )
-    derived = pd.Series(flat.to_numpy(), index=ids, dtype="boolean").where(t["relief_m"].notna())
+    # a relief from too few cells (a parcel smaller than the DEM can show) is no judgement: the record decides
+    reliable = t["relief_reliable"].fillna(False).astype(bool) if "relief_reliable" in t else t["relief_m"].notna()
+    derived = pd.Series(flat.to_numpy(), index=ids, dtype="boolean").where(t["relief_m"].notna() & reliable)
     if dem_date is not None and leveled_on is not None:
         since = pd.to_datetime(leveled_on.reindex(ids), utc=True).dt.tz_localize(None)
         taken = pd.Timestamp(dem_date)

@@ -342,6 +342,30 @@ def _fields() -> list[Field]:
         # performance
         Field("floor_area_m2", "float", "performance", "建筑面积", "floor area", unit="m2", min_value=0.0),
         Field("footprint_m2", "float", "performance", "建筑基底面积", "building footprint", unit="m2", min_value=0.0),
+        Field(
+            "admin_share_pct",
+            "float",
+            "performance",
+            "行政办公及生活服务设施用地所占比重",
+            "administration and living-service land share",
+            unit="pct",
+            min_value=0.0,
+            max_value=100.0,
+            description=(
+                "Administration and living-service land, % of the parcel (国土资发〔2008〕24号 art. 四(四): ≤ 7%)."
+            ),
+        ),
+        Field(
+            "green_ratio_pct",
+            "float",
+            "performance",
+            "绿地率",
+            "green ratio",
+            unit="pct",
+            min_value=0.0,
+            max_value=100.0,
+            description="Green land, % of the parcel (国土资发〔2008〕24号, 应用说明: ≤ 20%).",
+        ),
         Field("output_wan", "float", "performance", "年产值", "annual output", unit="wan_yuan", min_value=0.0),
         Field("tax_wan", "float", "performance", "年税收", "annual tax", unit="wan_yuan", min_value=0.0),
         Field("energy_tce", "float", "performance", "年综合能耗", "annual energy use", unit="tce", min_value=0.0),

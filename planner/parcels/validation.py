@@ -48,7 +48,15 @@ from planner.parcels.disposal import check_disposals
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, coerce_types
 from planner.vocab import STARTED_STATUSES, STATUSES, SUPPLIED_STATUSES
 
-__all__ = ["DECLARED_AREA_TOLERANCE", "OVERLAP_ERROR_M2", "ParcelCheck", "overlaps", "validate_parcels"]
+__all__ = [
+    "DECLARED_AREA_TOLERANCE",
+    "OVERLAP_ERROR_M2",
+    "WHOLE_PARCEL_COLUMNS",
+    "ParcelCheck",
+    "check_row_rules",
+    "overlaps",
+    "validate_parcels",
+]
 
 DECLARED_AREA_TOLERANCE = 0.01
 """A declared area more than 1% off the computed one is reported."""
@@ -158,10 +166,7 @@ def validate_parcels(
     problems += _replace_computed(out, areas)
     for name in areas.columns:
         out[name] = areas[name]
-    problems += _check_dates(out)
-    problems += check_disposals(out)
-    problems += _check_status(out)
-    problems += _check_quantities(out)
+    problems += check_row_rules(out)
     problems += _check_overlaps(out)
 
     out = coerce_types(out[[f.name for f in FIELDS if f.kind != "geometry"] + ["geometry"]])
@@ -345,6 +350,22 @@ _JUDGES: Mapping[str, Callable[[str], Verdict]] = {
 }
 """How each code column's values are judged."""
 
+WHOLE_PARCEL_COLUMNS = frozenset({"geometry", "park_id", "declared_area_mu", *_JUDGES})
+"""Columns whose check needs more than the value and the parcel's other columns: its shape and areas,
+the code tables. An edit of any other columns is checked by :func:`planner.fields.check_columns` on
+those columns and :func:`check_row_rules` on the edited parcel, which is what :func:`validate_parcels`
+checks of them."""
+
+
+def check_row_rules(parcels: pd.DataFrame) -> list[Problem]:
+    """The rules between the columns of each parcel, on parcels already in canonical dtypes (a stored one, edited).
+
+    Dates in order, the idle-land procedure, status against its records, quantities against
+    the area: the checks :func:`validate_parcels` makes after each value's own, other than
+    codes, areas, geometry and overlaps.
+    """
+    return [*_check_dates(parcels), *check_disposals(parcels), *_check_status(parcels), *_check_quantities(parcels)]
+
 
 def _check_codes(out: gpd.GeoDataFrame) -> list[Problem]:
     """Land-use and industry codes, judged once per distinct value and reported per parcel."""
@@ -408,7 +429,7 @@ _DATE_ORDER = (
 )
 
 
-def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
+def _check_dates(out: pd.DataFrame) -> list[Problem]:
     problems = []
     for later, earlier, text in _DATE_ORDER:
         a, b = out[later], out[earlier]
@@ -431,7 +452,7 @@ def _check_dates(out: gpd.GeoDataFrame) -> list[Problem]:
     return problems
 
 
-def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
+def _check_status(out: pd.DataFrame) -> list[Problem]:
     status = out["status"]
     supplied = status.isin(SUPPLIED_STATUSES)
     checks = [
@@ -461,7 +482,7 @@ def _check_status(out: gpd.GeoDataFrame) -> list[Problem]:
     return problems
 
 
-def _check_quantities(out: gpd.GeoDataFrame) -> list[Problem]:
+def _check_quantities(out: pd.DataFrame) -> list[Problem]:
     def values(name: str) -> np.ndarray:
         return np.asarray(out[name].to_numpy(dtype=float, na_value=np.nan), dtype=float)
 

@@ -26,12 +26,13 @@ import shapely
 from planner.config import ParkConfig
 from planner.crs import CGCS2000, check_in_china, transformer
 from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
-from planner.fields import active_geometry, dtype_of, flag
+from planner.fields import active_geometry, check_columns, dtype_of, flag
 from planner.infra.layers import check_lines, check_sources
 from planner.inputs import not_finite
+from planner.parcels.boundary import check_boundary
 from planner.parcels.factories import check_factories
-from planner.parcels.validation import validate_parcels
-from planner.store.changes import WriteReport, apply_rows, history_frame, record_metadata
+from planner.parcels.validation import WHOLE_PARCEL_COLUMNS, check_row_rules, validate_parcels
+from planner.store.changes import WriteReport, apply_edit, apply_rows, history_frame, prepare_edit, record_metadata
 from planner.store.layers import LAYERS, layer_spec
 from planner.store.session import Session
 
@@ -200,7 +201,7 @@ class ParkStore(ABC):
     def write_layer(self, name: str, features: gpd.GeoDataFrame, *, by: str, mode: str | None = None) -> WriteReport:
         """Validate and write a layer in one transaction.
 
-        For an infrastructure layer (lines of a network, ``sources``, ``factories``) the default
+        For an infrastructure layer (lines of a network, ``sources``, ``factories``, ``boundary``) the default
         ``mode`` is ``replace``: the layer becomes ``features``. For ``parcels`` this
         is :meth:`write_parcels`, whose default is ``upsert``.
         """
@@ -224,7 +225,9 @@ class ParkStore(ABC):
         if name == "parcels":
             check = validate_parcels(features, crs_epsg=config.crs_epsg, park_id=config.park_id)
             return check.parcels, check.problems
-        what = {"sources": "source", "factories": "standard factory"}.get(name, f"{name.removesuffix('_lines')} line")
+        what = {"sources": "source", "factories": "standard factory", "boundary": "park boundary"}.get(
+            name, f"{name.removesuffix('_lines')} line"
+        )
         features = active_geometry(features, what=what)
         if features.crs is None:
             problem = Problem(
@@ -237,6 +240,8 @@ class ParkStore(ABC):
             checked, problems = check_sources(features)
         elif name == "factories":
             checked, problems = check_factories(features)
+        elif name == "boundary":
+            checked, problems = check_boundary(features)
         else:
             checked, problems = check_lines(features, name.removesuffix("_lines"))
         for f in spec.fields:
@@ -301,7 +306,13 @@ class ParkStore(ABC):
         """Edit one parcel, based on the ``version`` the editor saw.
 
         Returns the stored row; its ``attrs["problems"]`` holds the warnings and
-        repairs the edit produced.
+        repairs the edit produced, ``attrs["crs"]`` the CRS of its geometry.
+
+        An edit of columns other than the shape, codes and declared area is checked column by
+        column and then by the rules between the parcel's columns
+        (:func:`~planner.parcels.validation.check_row_rules`), and only the edited columns are
+        written: milliseconds. An edit of those goes through the whole parcel's validation,
+        overlaps with its neighbours found through the spatial index.
 
         Raises
         ------
@@ -312,35 +323,39 @@ class ParkStore(ABC):
         ValidationError
             If the edited parcel breaks a rule (named by field).
         """
-        spec = LAYERS["parcels"]
-        not_editable = [
-            k
-            for k in changes
-            if k in ("parcel_id", "park_id", "version", "updated_at", "updated_by")
-            or (k in spec.by_name and spec.by_name[k].origin == "computed")
-        ]
-        unknown = [k for k in changes if k not in spec.by_name]
-        not_finite_values = [k for k, v in changes.items() if not_finite(v) and k not in unknown]
-        if unknown or not_editable or not_finite_values:
-            problems = [Problem("error", parcel_id, k, f"`{k}` is not a parcel column") for k in unknown]
-            problems += [
-                Problem("error", parcel_id, k, f"`{k}` cannot be edited: it is kept by the planner")
-                for k in not_editable
-            ]
-            problems += [
-                Problem("error", parcel_id, k, f"{changes[k]!r} is no value (JSON NaN/Infinity); send null to clear it")
-                for k in not_finite_values
-            ]
+        _check_edit(parcel_id, changes)
+        if changes.keys() & WHOLE_PARCEL_COLUMNS:
+            return self._update_whole_parcel(parcel_id, changes, version=version, by=by)
+        # everything but the write is done outside the write transaction, on the row at ``version``
+        # (its content is fixed by its version: any change bumps it), so writers hold the lock for
+        # one UPDATE and one history row
+        with self._transaction(write=False) as s:
+            current = _stored_at(s, parcel_id, version)
+        values, problems = _checked_values(parcel_id, changes)
+        edited = current.copy()
+        for name in values.columns:
+            edited[name] = values[name].set_axis(edited.index)
+        problems += check_row_rules(pd.DataFrame(edited))  # its columns: no geometry is read
+        problems.sort(key=lambda p: {"error": 0, "warning": 1, "repair": 2}[p.severity])
+        if any(p.severity == "error" for p in problems):
             raise ValidationError(problems)
+        edit = prepare_edit("parcels", current, values, by=by)
+        if edit is not None:
+            with self._transaction(write=True) as s:
+                if not apply_edit(s, edit):
+                    _stored_at(s, parcel_id, version)  # says what happened: gone, or moved on
+                    raise VersionConflictError(parcel_id, int(version), int(version) + 1)
+        after = current if edit is None else edit.after
+        row = after.iloc[0]
+        row.attrs["problems"] = problems  # warnings and repairs, for the caller to show
+        row.attrs["crs"] = after.crs
+        return row
+
+    def _update_whole_parcel(self, parcel_id: str, changes: Mapping[str, Any], *, version: int, by: str) -> pd.Series:
+        """An edit of the parcel's shape, codes or declared area: the whole parcel validated again, overlaps too."""
         config = self.config()
         with self._transaction(write=True) as s:
-            current = s.select("parcels", ids=[parcel_id])
-            if current.empty:
-                msg = f"no parcel has parcel_id {parcel_id!r}"
-                raise ParcelNotFoundError(msg)
-            stored_version = int(current["version"].iloc[0])
-            if stored_version != int(version):
-                raise VersionConflictError(parcel_id, int(version), stored_version)
+            current = _stored_at(s, parcel_id, version)
             edited = current.copy()
             for key, value in changes.items():
                 if key == "geometry":
@@ -350,8 +365,10 @@ class ParkStore(ABC):
             check = validate_parcels(edited, crs_epsg=config.crs_epsg, park_id=config.park_id)
             check.raise_for_errors()
             apply_rows(s, "parcels", check.parcels, by=by, mode="upsert")
-            row = s.select("parcels", ids=[parcel_id]).iloc[0]
+            stored = s.select("parcels", ids=[parcel_id])
+        row = stored.iloc[0]
         row.attrs["problems"] = check.problems  # warnings and repairs, for the caller to show
+        row.attrs["crs"] = stored.crs
         return row
 
     def _write(
@@ -373,6 +390,53 @@ class ParkStore(ABC):
                 record_metadata(s, metadata, by)
         report.problems = [p for p in problems if p.severity != "error"]
         return report
+
+
+def _check_edit(parcel_id: str, changes: Mapping[str, Any]) -> None:
+    """Refuse, by name, columns that are no parcel column, are kept by the planner, or values that are no number."""
+    spec = LAYERS["parcels"]
+    not_editable = [
+        k
+        for k in changes
+        if k in ("parcel_id", "park_id", "version", "updated_at", "updated_by")
+        or (k in spec.by_name and spec.by_name[k].origin == "computed")
+    ]
+    unknown = [k for k in changes if k not in spec.by_name]
+    not_finite_values = [k for k, v in changes.items() if not_finite(v) and k not in unknown]
+    if unknown or not_editable or not_finite_values:
+        problems = [Problem("error", parcel_id, k, f"`{k}` is not a parcel column") for k in unknown]
+        problems += [
+            Problem("error", parcel_id, k, f"`{k}` cannot be edited: it is kept by the planner") for k in not_editable
+        ]
+        problems += [
+            Problem("error", parcel_id, k, f"{changes[k]!r} is no value (JSON NaN/Infinity); send null to clear it")
+            for k in not_finite_values
+        ]
+        raise ValidationError(problems)
+
+
+def _checked_values(parcel_id: str, changes: Mapping[str, Any]) -> tuple[pd.DataFrame, list[Problem]]:
+    """The edited values parsed and checked each by its field (one row, canonical dtypes); errors raise."""
+    fields = LAYERS["parcels"].by_name
+    given = pd.DataFrame({"parcel_id": [parcel_id], **{k: pd.Series([v], dtype=object) for k, v in changes.items()}})
+    values, problems = check_columns(
+        given, {k: fields[k] for k in ["parcel_id", *changes]}, id_column="parcel_id", what="parcel"
+    )
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    return values[list(changes)], problems
+
+
+def _stored_at(s: Session, parcel_id: str, version: int) -> gpd.GeoDataFrame:
+    """The stored parcel (one row), if it is at ``version``; else the conflict, or that there is no such parcel."""
+    current = s.select("parcels", ids=[parcel_id])
+    if current.empty:
+        msg = f"no parcel has parcel_id {parcel_id!r}"
+        raise ParcelNotFoundError(msg)
+    stored_version = int(current["version"].iloc[0])
+    if stored_version != int(version):
+        raise VersionConflictError(parcel_id, int(version), stored_version)
+    return current
 
 
 class _RollBack(Exception):  # noqa: N818 - a signal, not an error

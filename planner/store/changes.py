@@ -25,7 +25,17 @@ from planner.store.layers import LAYERS, LayerSpec
 if TYPE_CHECKING:
     from planner.store.session import Session
 
-__all__ = ["SAME_SHAPE_TOLERANCE_M", "HistoryRecord", "WriteReport", "apply_rows", "history_frame", "record_metadata"]
+__all__ = [
+    "SAME_SHAPE_TOLERANCE_M",
+    "Edit",
+    "HistoryRecord",
+    "WriteReport",
+    "apply_edit",
+    "apply_rows",
+    "history_frame",
+    "prepare_edit",
+    "record_metadata",
+]
 
 HistoryRecord = tuple[str, str | None, str, int | None, dict[str, Any] | str]
 """A change for the history: layer, feature id, action, version, changes (a dict, or its JSON text)."""
@@ -108,6 +118,64 @@ def apply_rows(s: Session, name: str, rows: gpd.GeoDataFrame, *, by: str, mode: 
     if history:
         s.add_history(history_frame(history, by, stamp.at))
     return report
+
+
+@dataclass
+class Edit:
+    """An edit of one feature made ready before its transaction: what to write and its history row."""
+
+    layer: str
+    feature_id: str
+    version: int | None
+    """The version it is based on: the write applies only if the feature is still at it."""
+    after: gpd.GeoDataFrame
+    """The feature's row as it will be stored (one row)."""
+    changed: list[str]
+    history: pd.DataFrame
+
+    def values(self) -> pd.DataFrame:
+        """The columns to write: the changed ones and the bookkeeping."""
+        return self.after[[*self.changed, *_BOOKKEEPING]]
+
+
+def prepare_edit(name: str, before: gpd.GeoDataFrame, values: pd.DataFrame, *, by: str) -> Edit | None:
+    """The edit of ``values`` (columns of one feature, one row in canonical dtypes) over ``before``, its row.
+
+    Only the columns whose value differs are written, with the next version, the time and
+    ``by``, and one history row (their old and new values), as :func:`apply_rows` would for the
+    whole row; None when no value differs. It is all made outside the write transaction:
+    :func:`apply_edit` then writes it if the feature is still at ``before``'s version (its row
+    then is ``before``, since every change bumps the version).
+    """
+    spec = LAYERS[name]
+    values = values.set_axis(before.index)
+    changed = [c for c in values.columns if _differs(before[c], values[c])[0]]
+    if not changed:
+        return None
+    stamp = _Stamp(by, pd.Timestamp(datetime.now(UTC)).floor("ms"))
+    old_version = before["version"].iloc[0]
+    version = None if pd.isna(old_version) else int(old_version)
+    after = before.copy()
+    for c in changed:
+        after[c] = values[c]
+    after["version"] = pd.array([(version or 0) + 1], dtype="Int64")
+    after["updated_at"] = pd.Series([stamp.at], index=after.index, dtype="datetime64[ns, UTC]")
+    after["updated_by"] = pd.Series([by], index=after.index, dtype=object)
+    masks = {c: np.ones(1, dtype=bool) for c in changed}
+    records = _update_history(spec, before, after, masks, masks[changed[0]], after["version"])
+    fid = str(before[spec.id_column].iloc[0])
+    return Edit(name, fid, version, after, changed, history_frame(records, by, stamp.at))
+
+
+def apply_edit(s: Session, edit: Edit) -> bool:
+    """Write a prepared edit inside ``s``: its columns and its history row, if the feature is still at its version.
+
+    Whether it was (False: nothing was written; the feature moved on, or is gone).
+    """
+    if not s.set_values(edit.layer, edit.feature_id, edit.values(), version=edit.version):
+        return False
+    s.add_history(edit.history)
+    return True
 
 
 def _insert_new(

@@ -15,19 +15,14 @@ a park made before them gets them in its next write.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
@@ -39,12 +34,13 @@ from planner.store.gpkg_format import (
     APPLICATION_ID,
     USER_VERSION,
     core_tables_sql,
-    decode_geometries,
-    encode_geometries,
     feature_table_sql,
     register_functions,
 )
-from planner.store.layers import LAYERS, LayerSpec, layer_frame
+from planner.store.gpkg_schema import column_docs, write_column_docs
+from planner.store.gpkg_session import GEOM, GpkgSession, write_config_rows
+from planner.store.gpkg_styles import parcel_styles, write_layer_styles
+from planner.store.layers import LAYERS, LayerSpec
 from planner.store.session import Session
 from planner.store.triggers import GPKG_FLAG, install_gpkg
 
@@ -58,8 +54,20 @@ _SQL_TYPES = {
     "date": "DATE",
     "datetime": "DATETIME",
 }
-_GEOM = "geom"
 _LOCK_TIMEOUT_S = 10.0
+"""SQLite's busy timeout: how long a statement waits for another process's writer (QGIS, GDAL) to finish."""
+_QUEUE_TIMEOUT_S = 120.0
+"""How long a write waits for the writers before it in this process (they commit in milliseconds)."""
+
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer_queue(path: Path) -> threading.Lock:
+    """The one lock of the writers of ``path`` in this process (every store open on the file shares it)."""
+    key = os.path.realpath(path)
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(key, threading.Lock())
 
 
 def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: bool = False) -> GeoPackageStore:
@@ -119,7 +127,8 @@ def create_park(path: str | os.PathLike[str], config: ParkConfig, *, overwrite: 
                     "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES (?,?,?,?)",
                     (table, "attributes", table, f"{title} / {text}"),
                 )
-            _write_config_rows(conn, config)
+            write_config_rows(conn, config)
+            _style_parcels(conn)
             install_gpkg(conn)
             conn.execute("COMMIT")
         finally:
@@ -140,7 +149,7 @@ def _create_feature_table(conn: sqlite3.Connection, spec: LayerSpec, srs_id: int
         for f in spec.fields
         if f.kind != "geometry"
     ]
-    for sql in feature_table_sql(spec.name, columns, geometry_type=spec.geometry_type, srs_id=srs_id, geom=_GEOM):
+    for sql in feature_table_sql(spec.name, columns, geometry_type=spec.geometry_type, srs_id=srs_id, geom=GEOM):
         conn.execute(sql)
     conn.execute(f'CREATE UNIQUE INDEX "{spec.name}_{spec.id_column}" ON "{spec.name}" ("{spec.id_column}")')
     conn.execute(
@@ -148,11 +157,11 @@ def _create_feature_table(conn: sqlite3.Connection, spec: LayerSpec, srs_id: int
         (spec.name, "features", spec.name, f"{spec.title_zh} / {spec.title_en}", srs_id),
     )
     conn.execute(
-        "INSERT INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)", (spec.name, _GEOM, spec.geometry_type, srs_id)
+        "INSERT INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)", (spec.name, GEOM, spec.geometry_type, srs_id)
     )
     conn.execute(
         "INSERT INTO gpkg_extensions VALUES (?,?,?,?,?)",
-        (spec.name, _GEOM, "gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only"),
+        (spec.name, GEOM, "gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only"),
     )
     for f in spec.fields:
         if f.kind != "geometry":
@@ -160,21 +169,36 @@ def _create_feature_table(conn: sqlite3.Connection, spec: LayerSpec, srs_id: int
 
 
 def _describe_column(conn: sqlite3.Connection, spec: LayerSpec, f: Field) -> None:
-    """The column's Chinese title and description (``gpkg_data_columns``) and its allowed codes, an enum constraint."""
-    constraint = None
-    if f.allowed:
-        constraint = f"{spec.name}_{f.name}_values"
-        for code, (zh, en) in f.allowed.items():
-            conn.execute(
-                "INSERT OR IGNORE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, "
-                "description) VALUES (?, 'enum', ?, ?)",
-                (constraint, code, f"{zh} / {en}"),
-            )
-    conn.execute(
-        "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, "
-        "constraint_name) VALUES (?,?,?,?,?,?)",
-        (spec.name, f.name, f.name, f.label("zh"), f"{f.label('en')}. {f.description}".strip(), constraint),
-    )
+    """The column's Chinese title and description (``gpkg_data_columns``) and its domain (:mod:`.gpkg_schema`)."""
+    write_column_docs(conn, spec.name, column_docs([f]), prefix=spec.name)
+
+
+def _style_parcels(conn: sqlite3.Connection) -> None:
+    """The parcels' QGIS default styles (:mod:`.gpkg_styles`), their columns titled in Chinese."""
+    spec = LAYERS["parcels"]
+    columns = {c: c for c in ("ready", "missing", "idle_rule", "parcel_id")}
+    aliases = {f.name: f.label("zh") for f in spec.fields if f.kind != "geometry"}
+    write_layer_styles(conn, spec.name, GEOM, parcel_styles(columns, aliases))
+
+
+def _described_before(conn: sqlite3.Connection) -> bool:
+    """A park made before its columns had domains for land use, yes/no and ranges, and before its styles."""
+    styled = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'layer_styles'").fetchone()
+    land_use = conn.execute(
+        "SELECT constraint_name FROM gpkg_data_columns WHERE table_name = 'parcels' AND column_name = 'land_use'"
+    ).fetchone()
+    return styled is None or land_use is None or land_use[0] is None
+
+
+def _describe_again(conn: sqlite3.Connection) -> None:
+    """Every column's title and domain written again, and the styles: a park made by an earlier version."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for spec in LAYERS.values():
+        if spec.name in tables:
+            have = {r[1] for r in conn.execute(f'PRAGMA table_info("{spec.name}")')}
+            fields = [f for f in spec.fields if f.name in have]
+            write_column_docs(conn, spec.name, column_docs(fields), prefix=spec.name)
+    _style_parcels(conn)
 
 
 def _missing_columns(conn: sqlite3.Connection) -> list[tuple[LayerSpec, Field]]:
@@ -187,15 +211,7 @@ def _missing_columns(conn: sqlite3.Connection) -> list[tuple[LayerSpec, Field]]:
     return missing
 
 
-def _write_config_rows(conn: sqlite3.Connection, config: ParkConfig) -> None:
-    conn.execute("DELETE FROM park_config")
-    conn.executemany(
-        "INSERT INTO park_config (key, value) VALUES (?, ?)",
-        [(k, json.dumps(v, ensure_ascii=False, allow_nan=False)) for k, v in config.to_dict().items()],
-    )
-
-
-_ADDED_LAYERS = ("factories",)
+_ADDED_LAYERS = ("factories", "boundary")
 """Layers added after the first release: a park without them is upgraded when opened."""
 
 
@@ -208,6 +224,8 @@ class GeoPackageStore(ParkStore):
         self._stamp_lock = threading.Lock()
         self._stamp_conn: sqlite3.Connection | None = None
         self._stamp_file: tuple[int, int] | None = None
+        self._kept = threading.local()
+        self._kept_all: list[sqlite3.Connection] = []
         if not self.path.is_file():
             msg = f"no park store at {self.path}; create one with `planner demo` or create_park()"
             raise StoreError(msg)
@@ -242,9 +260,12 @@ class GeoPackageStore(ParkStore):
         conn = self._connect()
         try:
             columns = _missing_columns(conn)
-            if not added and not columns:
+            describe = _described_before(conn)
+            if not added and not columns and not describe:
                 return
             conn.execute("BEGIN IMMEDIATE")
+            if describe:
+                _describe_again(conn)
             for name in added:
                 _create_feature_table(conn, LAYERS[name], self._srs_id)
             for spec, f in columns:
@@ -295,34 +316,122 @@ class GeoPackageStore(ParkStore):
         self._stamp_conn = self._stamp_file = None
 
     def close(self) -> None:
-        """Close the connection kept for :meth:`change_stamp`."""
+        """Close the connections kept for :meth:`change_stamp` and for each thread's transactions."""
         with self._stamp_lock:
             self._close_stamp()
+            for conn in self._kept_all:
+                conn.close()
+            self._kept_all.clear()
+            self._kept = threading.local()
 
-    def __getstate__(self) -> dict[str, Any]:  # a copy in another process opens its own connection
+    def __getstate__(self) -> dict[str, Any]:  # a copy in another process opens its own connections
         state = self.__dict__.copy()
-        state.update(_stamp_lock=None, _stamp_conn=None, _stamp_file=None)
+        state.update(_stamp_lock=None, _stamp_conn=None, _stamp_file=None, _kept=None, _kept_all=[])
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._stamp_lock = threading.Lock()
+        self._kept = threading.local()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         register_functions(conn)
         return conn
 
+    def _thread_connection(self) -> sqlite3.Connection:
+        """This thread's connection, kept between transactions (SQLite reads the schema once, not per call).
+
+        Opened again if the file was replaced (a park made anew at the same path). It holds no
+        lock between transactions.
+        """
+        info = os.stat(self.path)
+        kept = getattr(self._kept, "conn", None)
+        if kept is not None and self._kept.file == (info.st_dev, info.st_ino):
+            return kept
+        if kept is not None:
+            self._drop_thread_connection()
+        conn = self._connect()
+        self._kept.conn, self._kept.file = conn, (info.st_dev, info.st_ino)
+        with self._stamp_lock:
+            self._kept_all.append(conn)
+        return conn
+
+    def _drop_thread_connection(self) -> None:
+        """Close this thread's kept connection (after a failure, whatever state it is in)."""
+        conn = getattr(self._kept, "conn", None)
+        self._kept.conn = None
+        if conn is not None:
+            with self._stamp_lock:
+                if conn in self._kept_all:
+                    self._kept_all.remove(conn)
+            conn.close()
+
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Session]:
-        conn = self._connect()
+        """One transaction on this thread's connection; a write waits its turn among this process's writers.
+
+        Writers in this process queue on one lock per file, so they never meet SQLite's "database is
+        locked"; a writer of another process (QGIS, GDAL) is waited for up to the busy timeout.
+        Readers are not queued: they see the last committed state (the rollback journal keeps a
+        reader out only while a commit writes its pages).
+        """
+        if not write:
+            with self._session(write=False) as session:
+                yield session
+            return
+        queue = _writer_queue(self.path)
+        if not queue.acquire(timeout=_QUEUE_TIMEOUT_S):
+            msg = f"{self.path}: the writers before this one took over {_QUEUE_TIMEOUT_S:.0f} s; nothing was written"
+            raise StoreLockedError(msg)
         try:
+            with self._session(write=True) as session:
+                yield session
+        finally:
+            queue.release()
+
+    def _failure(self, exc: sqlite3.DatabaseError, what: str) -> StoreError:
+        """The error to raise for a failed transaction: a lock held by another writer, or what happened, plainly."""
+        if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+            return StoreLockedError(f"{self.path} is locked by another writer ({exc}); nothing was written")
+        return StoreError(f"{what} {self.path} failed ({plainly(exc)}); nothing was written")
+
+    def _roll_back_journal(self) -> None:
+        """Play back the journal a failed write left (a full disk, an I/O error), now, with this process's access.
+
+        After an I/O error SQLite leaves the rollback to the next connection that reads the file.
+        Until then the journal is *hot*, and a client that may only read (``ogrinfo -ro``, a
+        read-only share) cannot open the park at all. A read on a new read-write connection
+        rolls it back: the file is as before the write, and the journal gone.
+        """
+        journal = Path(f"{self.path}-journal")
+        try:
+            if not journal.exists() or journal.stat().st_size == 0:
+                return
+            conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=_LOCK_TIMEOUT_S)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                conn.close()
+        except (OSError, sqlite3.Error):
+            pass  # it stays hot: the next connection that may write rolls it back, as SQLite always does
+
+    @contextmanager
+    def _session(self, *, write: bool) -> Iterator[Session]:
+        what = "writing" if write else "reading"
+        try:
+            conn = self._thread_connection()
+        except (OSError, sqlite3.Error) as exc:
+            msg = f"{what} {self.path} failed ({plainly(exc)}); nothing was written"
+            raise StoreError(msg) from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(_LOCK_TIMEOUT_S * 1000)}")  # as now set, on a kept connection
             try:
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             except sqlite3.OperationalError as exc:
                 msg = f"{self.path} is locked by another writer ({exc}); try again"
                 raise StoreLockedError(msg) from None
-            session = _GpkgSession(conn, getattr(self, "_srs_id", None))
+            session = GpkgSession(conn, getattr(self, "_srs_id", None))
             try:
                 if write:  # the flag that keeps the triggers off the planner's own writes (planner.store.triggers)
                     install_gpkg(conn)
@@ -331,6 +440,8 @@ class GeoPackageStore(ParkStore):
                 if write:
                     for layer in session.touched:
                         session.update_extent(layer)
+                    for layer in session.edited - session.touched:
+                        session.mark_changed(layer)
                     conn.execute(f"DELETE FROM {GPKG_FLAG}")
                     reach("store.commit.before")
                 conn.execute("COMMIT")
@@ -340,202 +451,12 @@ class GeoPackageStore(ParkStore):
                 if conn.in_transaction:  # SQLite may have rolled back already (a disk error)
                     conn.execute("ROLLBACK")
                 raise
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                msg = f"{self.path} is locked by another writer ({exc}); nothing was written"
-                raise StoreLockedError(msg) from None
-            msg = f"{'writing' if write else 'reading'} {self.path} failed ({plainly(exc)}); nothing was written"
-            raise StoreError(msg) from None
-        except sqlite3.DatabaseError as exc:
-            msg = f"{'writing' if write else 'reading'} {self.path} failed ({plainly(exc)}); nothing was written"
-            raise StoreError(msg) from None
-        finally:
-            conn.close()
-
-
-class _GpkgSession(Session):
-    def __init__(self, conn: sqlite3.Connection, srs_id: int | None) -> None:
-        self.conn = conn
-        self.srs_id = srs_id
-        self.touched: set[str] = set()
-
-    # reading
-    def select(
-        self,
-        layer: str,
-        *,
-        ids: Sequence[str] | None = None,
-        bbox: tuple[float, float, float, float] | None = None,
-    ) -> gpd.GeoDataFrame:
-        spec = LAYERS[layer]
-        cols = ", ".join(f't."{c}"' for c in spec.columns)
-        sql = f'SELECT t."{_GEOM}", {cols} FROM "{layer}" t'
-        params: list[object] = []
-        where = []
-        if bbox is not None:
-            minx, miny, maxx, maxy = bbox
-            sql += f' JOIN "rtree_{layer}_{_GEOM}" r ON r.id = t.fid'
-            where.append("r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?")
-            params += [minx, maxx, miny, maxy]
-        if ids is not None:
-            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _ids (id TEXT PRIMARY KEY)")
-            self.conn.execute("DELETE FROM _ids")
-            self.conn.executemany("INSERT OR IGNORE INTO _ids VALUES (?)", ((str(i),) for i in ids))
-            where.append(f't."{spec.id_column}" IN (SELECT id FROM _ids)')
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY t.fid"
-        rows = self.conn.execute(sql, params).fetchall()
-        crs = f"EPSG:{self.srs_id}"
-        if not rows:
-            return layer_frame(spec, None, None, crs)
-        columns = list(zip(*rows, strict=True))
-        values = [
-            [None if v is None else bool(v) for v in column] if spec.by_name[c].kind == "bool" else column  # 0/1
-            for c, column in zip(spec.columns, columns[1:], strict=True)
-        ]
-        return layer_frame(spec, values, decode_geometries(columns[0]), crs)
-
-    def count(self, layer: str) -> int:
-        return int(self.conn.execute(f'SELECT count(*) FROM "{layer}"').fetchone()[0])
-
-    def last_change(self) -> int:
-        return int(self.conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()[0])
-
-    def changes_since(self, history_id: int, *, with_changes: bool = False) -> pd.DataFrame:
-        columns = ["history_id", "layer", "feature_id", "action", *(["changes"] if with_changes else [])]
-        rows = self.conn.execute(
-            f"SELECT {', '.join(columns)} FROM history WHERE history_id > ? ORDER BY history_id", (history_id,)
-        ).fetchall()
-        return pd.DataFrame(rows, columns=columns)
-
-    # writing
-    def _values(self, spec: LayerSpec, rows: gpd.GeoDataFrame, columns: Sequence[str]) -> list[list]:
-        if self.srs_id is None:  # only the first read of a store (its configuration) comes before its CRS is known
-            msg = "a GeoPackage park store writes rows only once it knows its CRS"
-            raise StoreError(msg)
-        values: list[list] = [encode_geometries(rows.geometry.to_numpy(), self.srs_id)]
-        values += [_sql_column(rows[c], spec.by_name[c].kind) for c in columns]
-        return values
-
-    def insert(self, layer: str, rows: gpd.GeoDataFrame) -> None:
-        spec = LAYERS[layer]
-        columns = [c for c in spec.columns if rows[c].notna().any()]  # the rest stay NULL
-        names = ", ".join(f'"{c}"' for c in [_GEOM, *columns])
-        marks = ", ".join("?" * (len(columns) + 1))
-        values = self._values(spec, rows, columns)
-        self.conn.executemany(f'INSERT INTO "{layer}" ({names}) VALUES ({marks})', zip(*values, strict=True))
-        self.touched.add(layer)
-
-    def update(self, layer: str, rows: gpd.GeoDataFrame) -> None:
-        spec = LAYERS[layer]
-        sets = ", ".join(f'"{c}" = ?' for c in [_GEOM, *spec.columns])
-        values = self._values(spec, rows, spec.columns)
-        values.append([str(v) for v in rows[spec.id_column]])
-        self.conn.executemany(f'UPDATE "{layer}" SET {sets} WHERE "{spec.id_column}" = ?', zip(*values, strict=True))
-        self.touched.add(layer)
-
-    def delete(self, layer: str, ids: Sequence[str]) -> None:
-        spec = LAYERS[layer]
-        self.conn.executemany(f'DELETE FROM "{layer}" WHERE "{spec.id_column}" = ?', ((str(i),) for i in ids))
-        self.touched.add(layer)
-
-    def update_extent(self, layer: str) -> None:
-        ext = self.conn.execute(
-            f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{layer}_{_GEOM}"'
-        ).fetchone()
-        self.conn.execute(
-            "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, "
-            "last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
-            (*ext, layer),
-        )
-
-    def add_history(self, records: pd.DataFrame) -> None:
-        at = _iso_datetimes(records["changed_at"])
-        self.conn.executemany(
-            "INSERT INTO history (changed_at, changed_by, layer, feature_id, action, version, changes) "
-            "VALUES (?,?,?,?,?,?,?)",
-            zip(
-                at,
-                records["changed_by"],
-                records["layer"],
-                records["feature_id"],
-                records["action"],
-                _sql_column(records["version"], "int"),
-                records["changes"],
-                strict=True,
-            ),
-        )
-        self.conn.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = 'history'"
-        )
-
-    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
-        sql = "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, changes FROM history"
-        where, params = [], []
-        if layer is not None:
-            where.append("layer = ?")
-            params.append(layer)
-        if feature_id is not None:
-            where.append("feature_id = ?")
-            params.append(feature_id)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        frame = pd.read_sql_query(sql + " ORDER BY history_id", self.conn, params=params)
-        frame["changed_at"] = pd.to_datetime(frame["changed_at"], utc=True, format="ISO8601")
-        frame["version"] = frame["version"].astype("Int64")
-        if parse:
-            frame["changes"] = frame["changes"].map(json.loads)
-        return frame
-
-    def read_config(self) -> ParkConfig:
-        data = {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM park_config")}
-        return ParkConfig.from_dict(data)
-
-    def read_metadata(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM park_metadata ORDER BY id")}
-
-    def write_metadata(self, values: Mapping[str, Any]) -> None:
-        self.conn.executemany(
-            "INSERT INTO park_metadata (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [(k, json.dumps(v, ensure_ascii=False, allow_nan=False)) for k, v in values.items()],
-        )
-        self.conn.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-            "WHERE table_name = 'park_metadata'"
-        )
-
-    def write_config(self, config: ParkConfig) -> None:
-        _write_config_rows(self.conn, config)
-        self.conn.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-            "WHERE table_name = 'park_config'"
-        )
-
-
-def _iso_datetimes(values: pd.Series) -> pd.Series:
-    """UTC timestamps as GeoPackage DATETIME text, ``YYYY-MM-DDTHH:MM:SS.sssZ``."""
-    utc = pd.to_datetime(values, utc=True)
-    return utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
-
-
-def _sql_column(values: pd.Series, kind: str) -> list:
-    """A column as Python values SQLite stores: ISO text for dates, 0/1 for booleans, None for missing."""
-    missing = values.isna().to_numpy(dtype=bool)
-    if kind == "date":
-        text = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-    elif kind == "datetime":
-        text = _iso_datetimes(values).to_numpy(dtype=object)
-    elif kind == "bool":
-        text = values.astype("boolean").fillna(False).astype(int).to_numpy(dtype=object)
-    elif kind == "int":
-        text = values.astype("Int64").fillna(0).astype("int64").to_numpy(dtype=object)
-    elif kind == "float":
-        text = values.astype("float64").to_numpy(dtype=object)
-    else:
-        text = values.to_numpy(dtype=object)
-    out = text.tolist()
-    for i in np.flatnonzero(missing):
-        out[i] = None
-    return out
+        except sqlite3.DatabaseError as exc:  # OperationalError among them
+            self._drop_thread_connection()  # whatever state the failure left it in: the next call opens another
+            if write:
+                self._roll_back_journal()
+            raise self._failure(exc, what) from None
+        except BaseException:
+            if conn.in_transaction:  # the rollback itself failed: never reuse the connection
+                self._drop_thread_connection()
+            raise

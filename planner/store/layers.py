@@ -17,11 +17,12 @@ import pandas as pd
 
 from planner.fields import Field, coerce_types, dtype_of
 from planner.infra.layers import LINE_FIELDS, SOURCE_FIELDS, line_layer
+from planner.parcels.boundary import BOUNDARY_FIELDS
 from planner.parcels.factories import FACTORY_FIELDS
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.vocab import NETWORKS
 
-__all__ = ["LAYERS", "LayerSpec", "layer_frame", "layer_spec"]
+__all__ = ["LAYERS", "LayerSpec", "attribute_frame", "layer_frame", "layer_spec"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ def _layers() -> Mapping[str, LayerSpec]:
     specs["factories"] = LayerSpec(
         "factories", FACTORY_FIELDS, "factory_id", "MULTIPOLYGON", "标准厂房", "standard factories"
     )
+    specs["boundary"] = LayerSpec(
+        "boundary", BOUNDARY_FIELDS, "boundary_id", "MULTIPOLYGON", "园区范围", "park boundary"
+    )
     return MappingProxyType(specs)
 
 
@@ -83,6 +87,81 @@ def layer_frame(
     if columns is None or geometries is None or len(geometries) == 0:
         frame = pd.DataFrame({c: pd.Series(dtype=dtype_of(spec.by_name[c].kind)) for c in spec.columns})
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(spec.columns, columns, strict=True)})
-    frame = coerce_types(frame, spec.by_name)
+    frame = attribute_frame(spec, spec.columns, columns)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=crs), crs=crs)
+
+
+def attribute_frame(spec: LayerSpec, names: Sequence[str], columns: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """Some of a layer's columns (``names``, their values in ``columns``) in canonical dtypes, without geometry.
+
+    Each column is built in one step from the values read. A column whose values are not what
+    its kind stores (text in a number column, written by another client) goes through
+    :func:`planner.fields.coerce_types`, which says what is wrong.
+    """
+    if not len(columns) or not len(columns[0]):
+        return pd.DataFrame({c: pd.Series(dtype=dtype_of(spec.by_name[c].kind)) for c in names})
+    if len(columns[0]) > _FEW_ROWS:  # many rows: pandas' casts of whole columns are quicker than these checks
+        return coerce_types(
+            pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(names, columns, strict=True)}), spec.by_name
+        )
+    typed: dict[str, Any] = {}
+    texts: dict[str, np.ndarray] = {}
+    odd: dict[str, Sequence[Any]] = {}
+    for name, values in zip(names, columns, strict=True):
+        kind = spec.by_name[name].kind
+        try:
+            if kind == "str":
+                texts[name] = _texts(values)
+            else:
+                typed[name] = _typed(values, kind)
+        except (TypeError, ValueError):
+            odd[name] = values
+    # arrays, not Series (no index to align); the text columns in one block of dtype object, which pandas
+    # keeps (from separate arrays it would infer its string dtype)
+    parts = [pd.DataFrame(typed)]
+    if texts:
+        parts.append(pd.DataFrame(np.column_stack(list(texts.values())), columns=list(texts), dtype=object))
+    if odd:
+        parts.append(coerce_types(pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in odd.items()}), spec.by_name))
+    frame = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    return frame[list(names)] if list(frame.columns) != list(names) else frame
+
+
+_FEW_ROWS = 200
+"""Up to this many rows, each column is built directly (one row, an edit's, in milliseconds)."""
+
+_NO_TEXT = (int, float, bool, np.number)
+
+
+def _texts(values: Sequence[Any]) -> np.ndarray:
+    """A text column read from a store as an object array (raises on a number stored in it)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    if any(isinstance(v, _NO_TEXT) for v in array):
+        raise TypeError
+    return array
+
+
+def _typed(values: Sequence[Any], kind: str) -> Any:
+    """One column of values read from a store as its canonical array (raises on values of another kind)."""
+    if kind == "float":
+        if any(isinstance(v, str | bool) for v in values):
+            raise TypeError
+        return np.array([np.nan if v is None else v for v in values], dtype="float64")
+    if kind == "int":
+        if any(isinstance(v, str | float) for v in values):
+            raise TypeError
+        return pd.array(list(values), dtype="Int64")
+    if kind == "bool":
+        if any(v is not None and not isinstance(v, bool | int | np.integer | np.bool_) for v in values):
+            raise TypeError
+        return pd.array([None if v is None else bool(v) for v in values], dtype="boolean")
+    if kind == "date":
+        if any(isinstance(v, str) and len(v) != _DAY_TEXT for v in values):
+            raise ValueError  # not YYYY-MM-DD: let pandas read it
+        days = np.array([None if v is None else v for v in values], dtype="datetime64[D]")
+        return days.astype("datetime64[ns]")
+    return pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
+
+
+_DAY_TEXT = len("2024-06-30")

@@ -28,7 +28,8 @@ comments, which QGIS and psql show.
 
 Transactions
 ------------
-Every store call is one transaction on the store's connection. A write first
+Every store call is one transaction: a read on its thread's own connection (readers
+never wait for writers), a write on the store's write connection, one at a time. A write first
 takes the park's advisory lock (``pg_advisory_xact_lock``), so writers of one
 park go one at a time: the version check, the overlap check with stored
 parcels and the new ids of one write all see what the writer before it
@@ -62,7 +63,14 @@ from planner.failpoints import reach
 from planner.store.base import ParkStore
 from planner.store.failures import plainly
 from planner.store.layers import LAYERS
-from planner.store.postgis_schema import add_columns_ddl, missing_columns, schema_ddl, write_config_rows
+from planner.store.postgis_schema import (
+    ADDED_LAYERS,
+    add_columns_ddl,
+    add_layers_ddl,
+    missing_columns,
+    schema_ddl,
+    write_config_rows,
+)
 from planner.store.postgis_session import PostGISSession, scalar
 from planner.store.session import Session
 from planner.store.triggers import PG_FLAG, install_pg, pg_triggers_sql
@@ -269,9 +277,10 @@ class PostGISStore(ParkStore):
         Folder of the park's files that a database does not hold (the DEM named in
         the configuration), or ``None``.
 
-    The store keeps one connection, opened on first use and used by one
-    transaction at a time (calls from several threads wait for each other); open
-    one store per worker for parallel work. :meth:`close` releases it.
+    The store keeps one connection for writes, opened on first use and used by one
+    write at a time (writers in several threads queue for it), and one connection per
+    thread for reads (:meth:`reader`), so reads never wait for a write. :meth:`close`
+    releases them.
     """
 
     def __init__(self, uri: str, *, folder: str | os.PathLike[str] | None = None) -> None:
@@ -281,6 +290,7 @@ class PostGISStore(ParkStore):
         self._lock = threading.RLock()
         self._conn: psycopg.Connection | None = None
         self._readers = threading.local()
+        self._readers_lock = threading.Lock()
         self._reader_conns: list[psycopg.Connection] = []
         self._triggers_seen = False
         conn = self._connection(shown_db)
@@ -323,20 +333,35 @@ class PostGISStore(ParkStore):
         except psycopg.Error as exc:
             msg = f"reading {shown_db} failed: {_message(exc)}"
             raise StoreError(msg) from None
-        missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - found)
+        missing = sorted({"park_config", "park_metadata", "history", *LAYERS} - found - set(ADDED_LAYERS))
         if missing:
             msg = f"park {park!r} in {shown_db} lacks the table(s) {', '.join(missing)}"
             raise StoreError(msg)
-        self._upgrade(conn, shown_db)
+        self._upgrade(conn, shown_db, [name for name in ADDED_LAYERS if name not in found])
 
-    def _upgrade(self, conn: psycopg.Connection, shown_db: str) -> None:
-        """A park made by an earlier version: add the columns it lacks, empty, in one transaction (under the lock)."""
+    def _upgrade(self, conn: psycopg.Connection, shown_db: str, added: list[str]) -> None:
+        """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction
+        (under the lock)."""
         try:
-            if not missing_columns(conn, self.schema):
+            if not added and not missing_columns(conn, self.schema):
                 return
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
-                columns = missing_columns(conn, self.schema)  # another opener may have added them meanwhile
+                have = {
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (self.schema,)
+                    )
+                }
+                added = [name for name in added if name not in have]  # another opener may have added them meanwhile
+                if added:
+                    srid = conn.execute(
+                        sql.SQL("SELECT value FROM {}.park_config WHERE key = 'crs_epsg'").format(
+                            sql.Identifier(self.schema)
+                        )
+                    ).fetchone()
+                    conn.execute(add_layers_ddl(self.schema, added, int(srid[0]) if srid else 4490))
+                columns = missing_columns(conn, self.schema)
                 if columns:
                     conn.execute(add_columns_ddl(self.schema, columns))
         except psycopg.Error as exc:
@@ -367,12 +392,20 @@ class PostGISStore(ParkStore):
         A server asks before every answer; a transaction around it would cost three more round trips.
         """
         query = sql.SQL("SELECT coalesce(max(history_id), 0) FROM {}.history").format(sql.Identifier(self.schema))
+        try:
+            return int(scalar(self.reader(), query))
+        except psycopg.Error as exc:
+            msg = f"reading {self.uri} failed ({plainly(_message(exc))})"
+            raise StoreError(msg) from None
+
+    @contextmanager
+    def writers_held(self) -> Iterator[None]:
+        """Hold back this process's writers of the park for a moment: a read that must see one state of it.
+
+        Writers wait for the lock they queue on anyway; writers in other processes are not held.
+        """
         with self._lock:
-            try:
-                return int(scalar(self._connection(), query))
-            except psycopg.Error as exc:
-                msg = f"reading {self.uri} failed ({plainly(_message(exc))})"
-                raise StoreError(msg) from None
+            yield
 
     def reader(self) -> psycopg.Connection:
         """This thread's own connection for single read statements (autocommit, times in UTC), made on first use.
@@ -384,7 +417,7 @@ class PostGISStore(ParkStore):
         if conn is None or conn.closed or conn.broken:
             conn = _connect(self._conninfo, self.uri)
             self._readers.conn = conn
-            with self._lock:
+            with self._readers_lock:  # not the writers' lock: a reader never waits for a write
                 self._reader_conns.append(conn)
         return conn
 
@@ -394,35 +427,51 @@ class PostGISStore(ParkStore):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-            for conn in self._reader_conns:
-                conn.close()
-            self._reader_conns.clear()
+            with self._readers_lock:
+                for conn in self._reader_conns:
+                    conn.close()
+                self._reader_conns.clear()
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Session]:
+        """One transaction: a read on this thread's own connection, a write on the store's one, one writer at a time.
+
+        Readers never wait for writers (each reads the last committed state, repeatable within
+        its transaction). Writers in this process queue on the store's lock, then take the
+        park's advisory lock (which writers in other processes and the edit triggers take too),
+        so a write is a short transaction that never meets another writer in the database.
+        """
+        if not write:
+            with self._read_transaction() as session:
+                yield session
+            return
         with self._lock:
             conn = self._connection()
             try:
                 with conn.transaction():
-                    if write:
-                        conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{_LOCK_TIMEOUT_S}s")))
-                        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
-                        # the flag that keeps the triggers off the planner's own writes (planner.store.triggers)
-                        conn.execute("SELECT set_config(%s, 'on', true)", (PG_FLAG,))
-                        if not self._triggers_seen:
-                            self._triggers_seen = not install_pg(conn, self.schema, _LOCK_CLASS)
-                    else:
-                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{_LOCK_TIMEOUT_S}s")))
+                    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
+                    # the flag that keeps the triggers off the planner's own writes (planner.store.triggers)
+                    conn.execute("SELECT set_config(%s, 'on', true)", (PG_FLAG,))
+                    if not self._triggers_seen:
+                        self._triggers_seen = not install_pg(conn, self.schema, _LOCK_CLASS)
                     yield PostGISSession(conn, self.schema, getattr(self, "_srs_id", None))
-                    if write:
-                        reach("store.commit.before")
-                if write:
-                    reach("store.commit.after")
+                    reach("store.commit.before")
+                reach("store.commit.after")
             except psycopg.errors.LockNotAvailable:
                 msg = f"park {self.park_id!r} in {self.uri} is locked by another writer; nothing was written"
                 raise StoreLockedError(msg) from None
             except psycopg.Error as exc:
-                what = "writing" if write else "reading"
-                tail = "; nothing was written" if write else ""
-                msg = f"{what} {self.uri} failed ({plainly(_message(exc))}){tail}"
+                msg = f"writing {self.uri} failed ({plainly(_message(exc))}); nothing was written"
                 raise StoreError(msg) from None
+
+    @contextmanager
+    def _read_transaction(self) -> Iterator[Session]:
+        try:
+            conn = self.reader()
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield PostGISSession(conn, self.schema, getattr(self, "_srs_id", None))
+        except psycopg.Error as exc:
+            msg = f"reading {self.uri} failed ({plainly(_message(exc))})"
+            raise StoreError(msg) from None

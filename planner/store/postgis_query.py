@@ -26,7 +26,7 @@ from planner.store.failures import plainly
 from planner.store.layers import LAYERS
 from planner.store.postgis_schema import GEOM
 
-__all__ = ["SORT_KEYS", "Page", "PageAsk", "order_by", "parcel_page", "where_clause"]
+__all__ = ["SORT_KEYS", "Page", "PageAsk", "order_by", "parcel_page", "search_parcels_and_roads", "where_clause"]
 
 SORT_KEYS = ("parcel_id", "area_mu", "name", "status", "updated_at")
 """The columns a page may be sorted by (then by ``parcel_id``)."""
@@ -183,3 +183,32 @@ def parcel_page(
         raise RuntimeError(msg)
     stamp, matched, returned, features = row
     return Page(None if matched is None else int(matched), int(returned), features.encode(), int(stamp))
+
+
+def _like(text: str) -> str:
+    """``text`` as an ``ILIKE`` pattern that finds it anywhere (its ``%``, ``_`` and ``\\`` taken literally)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_parcels_and_roads(conn: psycopg.Connection, schema: str, text: str, limit: int) -> list[tuple]:
+    """Parcels whose code, holder or name holds ``text`` (the code itself first), then the roads whose name does.
+
+    Rows ``(kind, parcel_id or road name, name, holder, minlon, minlat, maxlon, maxlat)``, WGS84 extents;
+    case-insensitive, at most ``limit`` of each kind.
+    """
+    s, g = sql.Identifier(schema), sql.Identifier(GEOM)
+    statement = sql.SQL(
+        "(SELECT 'parcel', parcel_id, name, holder, ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM"
+        " (SELECT parcel_id, name, holder, ST_Transform({g}, 4326)::box2d AS b, lower(parcel_id) = lower(%(text)s)"
+        " AS exact FROM {s}.parcels WHERE parcel_id ILIKE %(like)s OR holder ILIKE %(like)s OR name ILIKE %(like)s"
+        " ORDER BY exact DESC, parcel_id LIMIT %(limit)s) AS p)"
+        " UNION ALL"
+        " (SELECT 'road', name, name, NULL, ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM"
+        " (SELECT name, ST_Extent(ST_Transform({g}, 4326)) AS b FROM {s}.road_lines WHERE name ILIKE %(like)s"
+        " GROUP BY name ORDER BY name LIMIT %(limit)s) AS r)"
+    ).format(s=s, g=g)
+    try:
+        return list(conn.execute(statement, {"text": text, "like": _like(text), "limit": limit}).fetchall())
+    except psycopg.Error as exc:
+        msg = f"searching the parcels and roads of schema {schema!r} failed ({plainly(exc)})"
+        raise StoreError(msg) from None

@@ -17,7 +17,15 @@ from planner.config import ParkConfig
 from planner.fields import Field
 from planner.store.layers import LAYERS, LayerSpec
 
-__all__ = ["GEOM", "add_columns_ddl", "missing_columns", "schema_ddl", "write_config_rows"]
+__all__ = [
+    "ADDED_LAYERS",
+    "GEOM",
+    "add_columns_ddl",
+    "add_layers_ddl",
+    "missing_columns",
+    "schema_ddl",
+    "write_config_rows",
+]
 
 _SQL_TYPES = {
     "str": "text",
@@ -95,6 +103,19 @@ def _comment(s: sql.Identifier, t: sql.Identifier, f: Field) -> sql.Composable:
     if f.allowed:
         text += "; allowed: " + ", ".join(f"{code} ({zh})" for code, (zh, _) in f.allowed.items())
     return sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(s, t, sql.Identifier(name), sql.Literal(text))
+
+
+ADDED_LAYERS = ("boundary",)
+"""Layers added after PostGIS parks were first made: a park without them is upgraded when opened."""
+
+
+def add_layers_ddl(schema: str, names: list[str], srid: int) -> sql.Composed:
+    """One script adding the feature tables ``names`` (empty) to the park in ``schema``."""
+    s = sql.Identifier(schema)
+    parts: list[sql.Composable] = []
+    for name in names:
+        parts += _feature_table_ddl(s, LAYERS[name], srid)
+    return sql.SQL(";\n").join(parts)
 
 
 def missing_columns(conn: psycopg.Connection, schema: str) -> list[tuple[LayerSpec, Field]]:

@@ -162,6 +162,17 @@ class PostGISSession(Session):
             raise VersionConflictError(*first, more=more)
         self.conn.execute(sql.SQL("DROP TABLE {}").format(stage))
 
+    def set_values(self, layer: str, feature_id: str, values: pd.DataFrame, *, version: int | None) -> bool:
+        """One ``UPDATE`` of the columns of ``values`` on one feature, if it is at ``version`` (a row lock, no more)."""
+        spec = LAYERS[layer]
+        query = sql.SQL("UPDATE {t} SET {sets} WHERE {key} = %s AND version IS NOT DISTINCT FROM %s").format(
+            t=self._table(layer),
+            sets=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in values.columns),
+            key=sql.Identifier(spec.id_column),
+        )
+        params = [_python_value(values[c].iloc[0], spec.by_name[c].kind) for c in values.columns]
+        return self.conn.execute(query, [*params, feature_id, version]).rowcount == 1
+
     def delete(self, layer: str, ids: Sequence[str]) -> None:
         """Delete the rows of ``layer`` with these ids."""
         spec = LAYERS[layer]
@@ -240,6 +251,18 @@ class PostGISSession(Session):
 
 
 _NULL = "\\N"
+
+
+def _python_value(value: Any, kind: str) -> Any:
+    """One canonical value as psycopg sends it: None for missing, dates as ``date``, times as ``datetime``."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if kind == "date":
+        return pd.Timestamp(value).date()
+    if kind == "datetime":
+        return pd.Timestamp(value).to_pydatetime()
+    converters: dict[str, Any] = {"float": float, "int": int, "bool": bool, "str": str}
+    return converters[kind](value)
 
 
 def _copy_text(spec: LayerSpec, rows: gpd.GeoDataFrame, srid: int | None) -> str:

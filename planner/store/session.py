@@ -42,6 +42,14 @@ class Session(ABC):
         """Replace the stored rows that have the ids of ``rows``."""
 
     @abstractmethod
+    def set_values(self, layer: str, feature_id: str, values: pd.DataFrame, *, version: int | None) -> bool:
+        """Set the columns of ``values`` (one row, canonical dtypes) on one feature if it is at ``version``.
+
+        Only those columns are written (an edit's, with its bookkeeping). Whether the feature was
+        at ``version`` (and so was written).
+        """
+
+    @abstractmethod
     def delete(self, layer: str, ids: Sequence[str]) -> None:
         """Remove the rows of ``layer`` with these ids."""
 

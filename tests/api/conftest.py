@@ -42,6 +42,20 @@ class Served:
         return requests.post(self.url + path, timeout=120, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """The API's tests read its refusals in English: each request sends ``Accept-Language: en`` unless it says
+    otherwise (Chinese, the default, and the switch are tested in ``test_languages.py``)."""
+    original = requests.utils.default_headers
+
+    def headers():
+        given = original()
+        given["Accept-Language"] = "en"
+        return given
+
+    monkeypatch.setattr(requests.sessions, "default_headers", headers)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

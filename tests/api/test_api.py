@@ -296,3 +296,17 @@ def test_the_map_needs_a_token_when_reading_does(api):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_an_edit_records_the_admin_share_and_green_ratio_within_0_to_100(api):
+    """The shares the 2008 caps are checked on (国土资发〔2008〕24号): % of the parcel, 0–100, else refused by name."""
+    pid = api.get("/parcels", params={"status": "in_production", "limit": 1}).json()["features"][0]["id"]
+    version = api.get(f"/parcels/{pid}").json()["properties"]["version"]
+    bad = api.patch(f"/parcels/{pid}", json={"admin_share_pct": 100.5}, headers=EDITOR | {"If-Match": f'"{version}"'})
+    assert bad.status_code == 422
+    assert [p["field"] for p in bad.json()["error"]["problems"]] == ["admin_share_pct"]
+    body = {"admin_share_pct": 7.0, "green_ratio_pct": 20.0}
+    done = api.patch(f"/parcels/{pid}", json=body, headers=EDITOR | {"If-Match": f'"{version}"'})
+    assert done.status_code == 200, done.text
+    assert {k: done.json()["properties"][k] for k in body} == body
+    assert api.store.get_parcel(pid)["green_ratio_pct"] == 20.0

@@ -34,8 +34,8 @@ def test_the_api_holds_against_its_openapi(live):
     schema = schemathesis.openapi.from_url(f"{live}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert (
-        len(operations) == 21
-    )  # every route of the API, the map at /, the vector tiles the desk and the local basemap included
+        len(operations) == 22
+    )  # every route of the API, the map at /, the vector tiles, the desk, the search and the local basemap included
     for operation in operations:
 
         @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)

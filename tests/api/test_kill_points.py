@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,7 +30,7 @@ from planner.config import ParkConfig
 from planner.failpoints import ENV, POINTS
 from planner.store import create_park, open_store
 from tests.api.conftest import EDITOR, TOKENS, _free_port
-from tests.conftest import GK, X0, Y0
+from tests.conftest import GK, X0, Y0, wait_for_server
 
 PLANNER = shutil.which("planner", path=str(Path(sys.executable).parent)) or "planner"
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,14 +88,7 @@ class Server:
             [PLANNER, "serve", location, "--port", str(self.port), "--tokens", str(tokens)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
-        for _ in range(1200):
-            try:
-                requests.get(self.url + "/openapi.json", timeout=10)
-                return
-            except requests.RequestException:
-                assert self.process.poll() is None, self.process.communicate()[1]
-                time.sleep(0.05)
-        pytest.fail("planner serve did not start in a minute")
+        wait_for_server(self.url, self.process)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ import pytest
 import requests
 
 from tests.api.conftest import EDITOR, TOKENS, VIEWER, _free_port
+from tests.conftest import wait_for_server
 
 PLANNER = shutil.which("planner", path=str(Path(sys.executable).parent)) or "planner"
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,13 +48,7 @@ def test_planner_serve_read_token_closes_every_read_and_docs_offer_authorize(sma
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(1200):  # up to two minutes on a loaded machine
-            try:
-                requests.get(url + "/openapi.json", timeout=10)
-                break
-            except requests.RequestException:
-                assert server.poll() is None, server.communicate()
-                time.sleep(0.1)
+        wait_for_server(url, server)
         for path in ("/parcels", "/parcels/P001", "/parcels/P001/history", "/stats", "/idle", "/export/geojson"):
             closed = requests.get(url + path, timeout=30)
             assert closed.status_code == 401, path

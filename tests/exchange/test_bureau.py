@@ -30,6 +30,8 @@ def bureau_park(store):
         contract_date=pd.to_datetime(["2018-05-06", None, "2020-12-31"]),
         declared_heat=pd.array([True, False, None], dtype="boolean"),
         holder=["某某新材料有限公司", None, None],
+        admin_share_pct=[7.0, None, 7.004],
+        green_ratio_pct=[20.0, None, 15.5],
     )
     store.write_parcels(parcels, by="t")
     return store
@@ -77,6 +79,12 @@ def test_the_bureau_shapefile_read_back_with_pyogrio(tmp_path, bureau_park):
     assert frame["总投资万元"].iloc[0] == 1000.01
     assert frame["使用权人"].iloc[0] == "某某新材料有限公司"
     assert frame["用地分类"].tolist() == ["100101"] * 3  # the land-use code stays a code
+    # the shares the 2008 caps are checked on (国土资发〔2008〕24号): % to 4 decimals, so that 7.004% over the
+    # 7% cap does not read as 7.00
+    assert types["行政生活%"] == "OFTReal" and types["绿地率%"] == "OFTReal"
+    assert frame["行政生活%"].iloc[0] == 7.0 and frame["行政生活%"].iloc[2] == 7.004
+    assert pd.isna(frame["行政生活%"].iloc[1])
+    assert frame["绿地率%"].tolist()[::2] == [20.0, 15.5]
 
 
 def test_the_bureau_shapefile_read_back_with_ogrinfo(tmp_path, bureau_park):
@@ -167,3 +175,11 @@ def test_the_cli_writes_the_bureau_formats_and_names_bad_options(tmp_path, burea
     text = " ".join(out.stderr.replace("│", " ").split())
     assert out.returncode == 2 and "csv is always without geometry; --crs is for gpkg and shp" in text
     assert not (tmp_path / "x.shp").exists() and not (tmp_path / "x.csv").exists()
+
+
+def test_the_bureau_csv_heads_the_shares_with_their_label_and_unit(tmp_path, bureau_park):
+    out = tmp_path / "宗地.csv"
+    export_parcels(bureau_park, "csv", out)
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"宗地代码": str}).set_index("宗地代码").sort_index()
+    assert frame["行政办公及生活服务设施用地所占比重（%）"].tolist()[::2] == [7.0, 7.004]
+    assert frame["绿地率（%）"].tolist()[::2] == [20.0, 15.5]

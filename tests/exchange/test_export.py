@@ -70,6 +70,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_half_file(tmp_path, park, mo
 
     monkeypatch.setattr(export, "write_txt", broken)
     monkeypatch.setattr(export.pyogrio, "write_dataframe", broken)
+    monkeypatch.setattr(export, "write_geopackage", broken)
     monkeypatch.setattr(export, "write_shapefile", broken)
     with pytest.raises(OSError, match="disk full"):
         export_parcels(open_store(park), fmt, out)

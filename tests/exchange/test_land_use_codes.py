@@ -112,14 +112,14 @@ def test_export_writes_either_system(tmp_path, park):
     store.write_parcels(layer, by="t")
     out = tmp_path / "bureau.gpkg"
     report = export_parcels(store, "gpkg", out, land_use_codes="gb21010")
-    written = pyogrio.read_dataframe(out).set_index("宗地代码")
+    written = pyogrio.read_dataframe(out, layer="宗地").set_index("宗地代码")
     column = next(c for c in written.columns if c.startswith("用地"))
     assert written.loc[["E1", "E2"], column].tolist() == ["0601", "0604"]
     assert pd_isna(written.loc["E3", column])
     assert "1 parcel(s) left without a code" in report.notes[0] and "E3" in report.notes[0]
     plain = tmp_path / "plain.gpkg"
     export_parcels(store, "gpkg", plain)
-    assert pyogrio.read_dataframe(plain).set_index("宗地代码").loc["E1", column] == "1001"
+    assert pyogrio.read_dataframe(plain, layer="宗地").set_index("宗地代码").loc["E1", column] == "1001"
 
 
 def test_level2_industrial_land_is_offered_with_a_note_to_confirm_its_class(tmp_path, park):

@@ -134,10 +134,10 @@ def test_geojson_is_rfc7946(tmp_path, source):
 def test_gpkg_and_shapefile_carry_chinese_names_and_cgcs2000(tmp_path, source):
     gpkg = tmp_path / "p.gpkg"
     export_parcels(source, "gpkg", gpkg, crs="gk", ready=False, max_area_mu=50)
-    info = pyogrio.read_info(gpkg)
+    info = pyogrio.read_info(gpkg, layer="宗地")
     assert info["crs"] == "EPSG:4527"  # zone 39 with prefix
     assert label("area_mu") in info["fields"] and "宗地代码" in info["fields"]
-    frame = pyogrio.read_dataframe(gpkg)
+    frame = pyogrio.read_dataframe(gpkg, layer="宗地")
     assert frame["宗地面积（亩）"].max() <= 50
     assert (frame.geometry.bounds["minx"] > 39e6).all()
     shp = tmp_path / "p.shp"

@@ -69,3 +69,21 @@ def click_parcel(page, parcels, parcel_id: str) -> None:
         [point.y, point.x],
     )
     page.mouse.click(*xy)
+
+
+def draw_knapsack_plan(tmp_path: Path) -> tuple[Path, Path]:
+    """`planner plan`, then `planner map --plan`, on the knapsack park: the plan JSON and readiness.html.
+
+    10 万元 builds spurs B and C (250 m each, worked out by hand in tests/buildout/test_plan.py) and makes
+    parcels B and C (8 亩 each) ready; A (10 亩) stays raw.
+    """
+    from tests.buildout.park import knapsack_park
+    from tests.test_cli import run
+
+    park = knapsack_park(tmp_path / "k.gpkg").uri
+    plan = tmp_path / "plan.json"
+    out = run("plan", park, "--budget-wan", "10", "--drawn-only", "--start", "2026-07-01", "--json", str(plan))
+    assert out.returncode == 0, out.stderr
+    out = run("map", park, "--plan", str(plan), "--out", str(tmp_path / "maps"), "--basemap", "none")
+    assert out.returncode == 0, out.stderr
+    return plan, tmp_path / "maps" / "readiness.html"

@@ -110,6 +110,7 @@ def test_search_finds_a_parcel_by_code_holder_or_road_and_opens_it(page, readine
     page.wait_for_selector(".leaflet-popup-content")
     page.wait_for_timeout(400)  # it stays open (the click on the hit is not the map's)
     assert p["parcel_id"] in page.inner_text(".leaflet-popup-content")
+    page.screenshot(path=artifact("app-map.png"))  # README's screenshot (`make screenshots` copies it to docs/)
     page.fill("#planner-search", p["holder"][2:8])
     hits = page.inner_text("#planner-search-hits")
     assert p["parcel_id"] in hits
@@ -137,7 +138,7 @@ def test_the_print_layout_renders_to_pdf_with_the_legend(page, readiness_html, d
         assert page.eval_on_selector(kept, "e => getComputedStyle(e).display") != "none", kept
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     artifact("print-a3.pdf").write_bytes(pdf)
-    page.screenshot(path=artifact("print.png"))
+    page.screenshot(path=artifact("app-print.png"))
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox

@@ -97,7 +97,11 @@ def test_the_server_serves_its_local_tiles_and_says_when_it_has_none(tmp_path, c
         answer = requests.get(f"{url}/basemap/0/0/0", timeout=30)
         assert answer.status_code == 404 and "planner serve --tiles" in answer.text
         answer = requests.get(f"{url}/?basemap=local", timeout=30)
-        assert answer.status_code == 400 and "no local tiles" in answer.text
+        assert (
+            answer.status_code == 400 and "服务没有本地瓦片" in answer.json()["error"]["message"]
+        )  # Chinese: the default
+        answer = requests.get(f"{url}/?basemap=local", headers={"Accept-Language": "en"}, timeout=30)
+        assert answer.status_code == 400 and "no local tiles" in answer.json()["error"]["message"]
         serve_local_tiles(app, str(mbtiles(tmp_path / "office.mbtiles", {(1, 1, 0): RED})))
         answer = requests.get(f"{url}/basemap/1/1/0", timeout=30)
         assert answer.status_code == 200 and answer.content == RED and answer.headers["content-type"] == "image/png"

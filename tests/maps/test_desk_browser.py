@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from planner.api import create_app
+from planner.maps.style import readiness_color
 from tests.api.conftest import TOKENS, park_copy, serve
 from tests.maps.conftest import artifact, click_parcel
 
@@ -81,6 +82,22 @@ def test_an_editor_changes_a_status_and_the_table_dashboard_and_map_show_it(page
     page.click("#desk-save")
     page.wait_for_selector("#desk-saved", timeout=60_000)
     assert store.get_parcel(PID)["status"] == "under_construction"
+    # the map, without a reload: the parcel's details, its readiness colour as now computed, its popup
+    live = """id => { const k = window.plannerParcels.findIndex(q => q.p === id); let fill = null;
+        window.plannerLayers.parcels.eachLayer(l => {
+          if (l.feature.properties.qi === k) { fill = l.options.fillColor; } });
+        return {status: window.plannerParcels[k].s, fill: fill, changed: window.plannerDesk.mapChanged}; }"""
+    page.wait_for_function("id => window.plannerDesk.mapChanged && window.plannerDesk.mapChanged.id === id", arg=PID)
+    drawn = page.evaluate(live, PID)
+    saved = store.read_parcels(parcel_ids=[PID])
+    assert drawn["status"] == "under_construction"
+    assert drawn["fill"] == readiness_color(saved["ready"], saved["missing"])[0] == drawn["changed"]["fill"]
+    page.click("#desk-close")
+    click_parcel(page, store.read_parcels(), PID)
+    page.wait_for_selector(".leaflet-popup-content .planner-popup", timeout=10_000)
+    popup = page.inner_text(".leaflet-popup-content")
+    assert "在建" in popup and "已供" not in popup
+    page.click("#desk-open")
     assert "在建" in page.inner_text("#pane-parcel dd[data-field=status]")
     assert "张工" in page.inner_text("#desk-history")
     # the dashboard: one parcel moved from 已供 to 在建

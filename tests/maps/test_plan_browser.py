@@ -9,19 +9,12 @@ from __future__ import annotations
 import pytest
 
 from planner.maps.style import NET_COLORS, PLAN_DASH, UNLOCKED_FILL
-from tests.buildout.park import knapsack_park
-from tests.test_cli import run
+from tests.maps.conftest import draw_knapsack_plan
 
 
 @pytest.fixture
 def plan_map(tmp_path):
-    park = knapsack_park(tmp_path / "k.gpkg").uri
-    plan = tmp_path / "plan.json"
-    out = run("plan", park, "--budget-wan", "10", "--drawn-only", "--start", "2026-07-01", "--json", str(plan))
-    assert out.returncode == 0, out.stderr
-    out = run("map", park, "--plan", str(plan), "--out", str(tmp_path / "maps"), "--basemap", "none")
-    assert out.returncode == 0, out.stderr
-    return tmp_path / "maps" / "readiness.html"
+    return draw_knapsack_plan(tmp_path)[1]
 
 
 def test_the_browser_draws_the_works_dashed_and_highlights_the_unlocked_parcels(page, plan_map):

@@ -16,18 +16,14 @@ import shapely.geometry
 from planner.maps.style import NET_COLORS, PLAN_DASH
 from tests.buildout.park import knapsack_park
 from tests.conftest import GK
+from tests.maps.conftest import draw_knapsack_plan
 from tests.test_cli import run
 
 
 @pytest.fixture
 def drawn(tmp_path):
-    park = knapsack_park(tmp_path / "k.gpkg").uri
-    plan = tmp_path / "plan.json"
-    out = run("plan", park, "--budget-wan", "10", "--drawn-only", "--start", "2026-07-01", "--json", str(plan))
-    assert out.returncode == 0, out.stderr
-    out = run("map", park, "--plan", str(plan), "--out", str(tmp_path / "maps"), "--basemap", "none")
-    assert out.returncode == 0, out.stderr
-    return json.loads(plan.read_text(encoding="utf-8")), (tmp_path / "maps" / "readiness.html").read_text("utf-8")
+    plan, html = draw_knapsack_plan(tmp_path)
+    return json.loads(plan.read_text(encoding="utf-8")), html.read_text("utf-8")
 
 
 def test_the_plan_json_carries_each_work_in_wgs84(drawn):

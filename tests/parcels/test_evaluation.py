@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from planner.config import ParkConfig
-from planner.parcels import evaluation as ev
 from planner.parcels.evaluation import consistency_checks, evaluate, far_minimum
+from planner.parcels.evaluation_text import explain_one
 from planner.parcels.validation import validate_parcels
 from tests.conftest import GK, grid_parcels
 
@@ -63,7 +63,8 @@ def test_scores_and_classes_by_hand():
     assert t.loc["P002", "explanation_zh"] == (
         "亩均税收 10.0 万元/亩（基准 20）；亩均产值 200 万元/亩（基准 400）；单位能耗产值 5.0 万元/吨标煤（基准 5）；"
         "容积率 0.50（C34 行业下限 0.7，低于行业下限）；建筑系数 40.0%（下限 30%，达标）；"
-        "宗地图层无行政办公及生活服务设施用地、绿地数据，未核验7%、20%上限；综合得分 60.7 → C 类 调整转型；列为低效用地"
+        "无行政办公及生活服务设施用地比重数据，未核验7%上限；无绿地率数据，未核验20%上限；"
+        "综合得分 60.7 → C 类 调整转型；列为低效用地"
     )
     assert t.loc["P003", "explanation_en"].endswith("score 25.0 → class D (rectify or phase out); low-efficiency land")
 
@@ -115,7 +116,10 @@ def test_rank_quotas_class_the_top_fifth_a_and_the_bottom_twentieth_d():
     # score 100 − 45·0.04·i: ≥ 80 while i ≤ 11
     assert cls == ["A"] * 4 + ["B"] * 8 + ["C"] * 7 + ["D"]
     assert result.method == "rank_quotas"
-    assert result.method_text() == "按排名配额分类（A类为前列、D类为末位）"
+    assert (
+        result.method_text()
+        == "通用方法（亩均税收、亩均产值、单位能耗产值、容积率），按排名配额分类（A类为前列、D类为末位）"
+    )
     assert result.table["explanation_zh"].str.contains("（按排名配额）").all()
     absolute = evaluate(p, CONFIG)
     assert absolute.method == "absolute"
@@ -202,7 +206,9 @@ def test_building_coverage_of_producing_parcels_at_the_floor():
     assert "建筑系数 30.0%（下限 30%，达标）" in t.loc["P000", "explanation_zh"]
     assert "建筑系数 29.99%（下限 30%，低于下限）" in t.loc["P001", "explanation_zh"]
     assert "无建筑基底面积数据，未核验建筑系数" in t.loc["P002", "explanation_zh"]
-    assert "the 7% and 20% caps not checked" in t.loc["P000", "explanation_en"]
+    assert "no administration and living share recorded, the 7% cap not checked" in t.loc["P000", "explanation_en"]
+    assert "无绿地率数据，未核验20%上限" in t.loc["P000", "explanation_zh"]
+    assert t.loc["P002", "unchecked"] == "building_coverage_pct,admin_share_pct,green_ratio_pct"
 
 
 def test_the_evaluation_reads_in_one_language():
@@ -232,16 +238,21 @@ def test_explanations_written_for_all_at_once_read_as_one_parcel_at_a_time():
     energy[10:12] = np.nan
     industry = rng.choice(["C3421", "C3670", "C4310", "C2614"], n)
     industry[4:8] = "C3421"  # FAR minimum 0.7
+    admin = rng.uniform(0, 12, n)
+    admin[12:15] = [6.99996, 7.00004, np.nan]  # reads 7.0 under the cap, over it; none
+    green = rng.uniform(5, 30, n)
+    green[15:17] = [20.00004, np.nan]
     p = producing(tax_wan=tax, output_wan=rng.uniform(100, 9_000, n), energy_tce=energy, floor_area_m2=floor,
-                  footprint_m2=footprint, industry=industry)  # fmt: skip
-    for config in (CONFIG, CONFIG.with_changes(thresholds={"eval_rank_quotas": 1.0})):
+                  footprint_m2=footprint, industry=industry, admin_share_pct=admin, green_ratio_pct=green)  # fmt: skip
+    zhejiang = CONFIG.with_changes(thresholds={"eval_method_zhejiang": 1.0})
+    for config in (CONFIG, CONFIG.with_changes(thresholds={"eval_rank_quotas": 1.0}), zhejiang):
         result = evaluate(p, config)
         assert len(result.classes) == n
         bench = {**result.benchmarks, "coverage": result.coverage_min_pct}
         for lang in ("zh", "en"):
             written = result.explanations(lang)
             one_by_one = [
-                ev._explain(row, bench, pos, lang, result.method)
+                explain_one(row, bench, pos, lang, result.method)
                 for pos, row in enumerate(result.classes.reset_index().itertuples())
             ]
             assert written.tolist() == one_by_one
@@ -250,3 +261,34 @@ def test_explanations_written_for_all_at_once_read_as_one_parcel_at_a_time():
     assert result.to_frame("en").loc["P005", "explanation"] == result.explanations("en").loc["P005"]
     with pytest.raises(KeyError, match="no evaluation of parcel"):
         result.explanations("zh", ["nope"])
+
+
+def test_the_2008_caps_on_admin_and_green_land_at_the_boundary():
+    """国土资发〔2008〕24号 art. 四(四): 行政办公及生活服务设施用地 ≤ 7% of the land; its 应用说明: 绿地率 ≤ 20%.
+
+    Exactly 7% and 20% meet the caps; 7.0001% and 20.0001% (a hair over) do not, and are not shown as 7.0
+    and 20.0 beside them; a parcel that records neither lists both as unchecked.
+    """
+    p = producing(
+        tax_wan=[300.0] * 3,
+        output_wan=[6000.0] * 3,
+        floor_area_m2=[10000.0] * 3,
+        footprint_m2=[4000.0] * 3,
+        admin_share_pct=[7.0, 7.0001, None],
+        green_ratio_pct=[20.0, 20.0001, None],
+    )
+    t = evaluate(p, CONFIG).table
+    assert t["admin_over_cap"].tolist() == [False, True, pd.NA]
+    assert t["green_over_cap"].tolist() == [False, True, pd.NA]
+    assert (
+        "行政办公及生活服务设施用地 7.0%（上限 7%，达标）；绿地率 20.0%（上限 20%，达标）"
+        in t.loc["P000", "explanation_zh"]
+    )
+    assert "行政办公及生活服务设施用地 7.0001%（上限 7%，超过上限）" in t.loc["P001", "explanation_zh"]
+    assert "green ratio 20.0001% (cap 20%, over it)" in t.loc["P001", "explanation_en"]
+    assert t["unchecked"].tolist() == ["", "", "admin_share_pct,green_ratio_pct"]
+    assert "无行政办公及生活服务设施用地比重数据，未核验7%上限" in t.loc["P002", "explanation_zh"]
+    # a park's own stricter cap (5%): 7% is over it
+    strict = evaluate(p, CONFIG.with_changes(thresholds={"admin_living_share_max": 0.05})).table
+    assert strict["admin_over_cap"].tolist() == [True, True, pd.NA]
+    assert "（上限 5%，超过上限）" in strict.loc["P000", "explanation_zh"]

@@ -17,6 +17,8 @@ DESIGN_COLUMNS = [
     # issue 16 (to be added to DESIGN.md, The parcel layer: idle): land idle and started since, the disposal record
     *("idle_until", "disposal_stage", "idle_notice_date", "idle_determined_date", "disposal", "disposal_date"),
     *("restart_date", "temporary_use_until", "idle_fee_paid_wan"),
+    # issue 16: the 2008 caps checked in the evaluation (admin ≤ 7%, green ≤ 20%)
+    *("admin_share_pct", "green_ratio_pct"),
     *("floor_area_m2", "footprint_m2", "output_wan", "tax_wan", "energy_tce", "power_kva", "water_m3d"),
     *("version", "updated_at", "updated_by"),
 ]
@@ -44,6 +46,7 @@ SUFFIX_UNIT = {
     "_m3": "m3",
     "_tce": "tce",
     "_m": "m",
+    "_pct": "pct",
 }
 
 

@@ -46,6 +46,8 @@ def test_clean_input_passes_with_computed_areas():
         ("agreed_completion_date", "9999-12-31", "'9999-12-31' is not a date between 1900 and 2200"),
         ("halted_since", "1600-01-01", "'1600-01-01' is not a date between 1900 and 2200"),
         ("declared_power", "maybe", "'maybe' is not a yes/no value"),
+        ("admin_share_pct", 100.5, "100.5 is not plausible; allowed: 0 to 100 %"),
+        ("green_ratio_pct", -0.1, "-0.1 is below the least allowed value 0"),
     ],
 )
 def test_bad_value_names_parcel_field_and_allowed(column, value, message):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from planner.store.failures import plainly
-from tests.conftest import grid_parcels
+from tests.conftest import grid_parcels, require_tool
 
 PLANNER = shutil.which("planner", path=str(Path(sys.executable).parent)) or "planner"
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,3 +59,41 @@ def test_known_failures_are_said_plainly_and_others_as_they_are():
     assert plainly("cannot execute UPDATE in a read-only transaction").startswith("the store is read-only")
     assert plainly("terminating connection due to administrator command").startswith("the connection")
     assert plainly("no such table: parcels") == "no such table: parcels"
+
+
+@pytest.mark.parametrize("room_bytes", [100_000, 400_000])
+def test_an_import_that_fills_the_disk_leaves_no_hot_journal_and_read_only_clients_read_the_park(
+    tmp_path, config, room_bytes
+):
+    """SQLite leaves the journal of a write cut by an I/O error to the next reader that may write;
+    the planner rolls it back before it exits, so that ``ogrinfo -ro`` opens the park at once."""
+    from planner.store import create_park
+
+    ogrinfo = require_tool("ogrinfo")
+    park = tmp_path / "park.gpkg"
+    create_park(park, config).write_parcels(grid_parcels(20), by="setup")
+    before = park.read_bytes()
+    big = tmp_path / "big.geojson"
+    grid_parcels(3000, holder=["某某新材料科技有限公司" * 3] * 3000).to_file(big, driver="GeoJSON")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "PLANNER_LANG": "en"}
+    done = subprocess.run(
+        [PLANNER, "import", str(park), str(big)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        preexec_fn=_small_files_only(
+            len(before) + room_bytes
+        ),  # the park may grow by room_bytes, then the disk is full
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    text = " ".join((done.stdout + done.stderr).split())
+    assert "Traceback" not in text and "nothing was written" in text, text
+    journal = Path(f"{park}-journal")
+    assert not journal.exists() or journal.stat().st_size == 0
+    assert not Path(f"{park}-wal").exists()
+    assert park.read_bytes() == before  # rolled back: the park as it was
+    read = subprocess.run(
+        [ogrinfo, "-ro", "-so", str(park), "parcels"], capture_output=True, text=True, env={"LC_ALL": "C.UTF-8"}
+    )
+    assert read.returncode == 0 and "Feature Count: 20" in read.stdout, read.stdout + read.stderr

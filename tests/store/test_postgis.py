@@ -126,7 +126,7 @@ def test_schema_has_typed_geometry_gist_indexes_and_keys(store):
             "WHERE attrelid = %s::regclass AND attname = 'area_mu'))",
             (f"{store.schema}.parcels", f"{store.schema}.parcels"),
         ).fetchone()[0]
-    expected_types = {"parcels": "MULTIPOLYGON", "sources": "POINT", "factories": "MULTIPOLYGON"}
+    expected_types = {"sources": "POINT", **dict.fromkeys(("parcels", "factories", "boundary"), "MULTIPOLYGON")}
     assert sorted(columns) == sorted((name, "geom", GK, expected_types.get(name, "LINESTRING")) for name in LAYERS)
     gist = {table for table, definition in indexes if "USING gist (geom)" in definition}
     assert gist == set(LAYERS)

@@ -567,3 +567,18 @@ def test_the_change_stamp_moves_with_every_write_of_any_writer(store, park_uri):
         assert store.changes_since(second)["feature_id"].tolist() == ["P001"]
     finally:
         other.close()
+
+
+def test_a_few_rows_are_read_as_pandas_casts_read_many(store):
+    """Up to 200 rows each column is built directly; more go through pandas' casts: the same values, the same dtypes."""
+    from planner.store.layers import _FEW_ROWS
+
+    others = grid_parcels(_FEW_ROWS + 50, holder=["某公司"] * (_FEW_ROWS + 50))
+    others["parcel_id"] = [f"Q{i:03d}" for i in range(len(others))]
+    others = others.set_geometry(others.geometry.translate(yoff=1000.0))  # beside the three, not over them
+    store.write_parcels(pd.concat([full_parcels(), others], ignore_index=True), by="setup")
+    everything = store.read_parcels().set_index("parcel_id", drop=False)
+    ids = ["P000", "P001", "P002", "Q007", f"Q{_FEW_ROWS + 49:03d}"]  # every column kind, some missing
+    few = store.read_parcels(parcel_ids=ids).set_index("parcel_id", drop=False)
+    assert len(everything) > _FEW_ROWS >= len(few) == len(ids)
+    assert_geodataframe_equal(few, everything.loc[few.index])

@@ -25,8 +25,11 @@ ADDED = (
     "restart_date",
     "temporary_use_until",
     "idle_fee_paid_wan",
+    "admin_share_pct",
+    "green_ratio_pct",
 )
-"""The parcel columns added after parks were first made (idle land started since, the disposal record: issue 16)."""
+"""The parcel columns added after parks were first made (issue 16: idle land started since, the disposal
+record, the admin share and green ratio)."""
 
 
 def _drop_columns(store, columns) -> None:

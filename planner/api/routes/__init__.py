@@ -5,5 +5,6 @@
 - :mod:`~planner.api.routes.infra`: ``/infra/sources`` and ``/infra/{network}``;
 - :mod:`~planner.api.routes.siting`: ``/siting/match`` and ``/siting/assign``;
 - :mod:`~planner.api.routes.export`: ``/export/{fmt}``; :mod:`~planner.api.routes.tiles`: ``/tiles/…``;
+- :mod:`~planner.api.routes.search`: ``/search`` (parcels by code, holder, name; roads by name);
 - :mod:`~planner.api.routes.page`: the map at ``/`` and ``/health``.
 """

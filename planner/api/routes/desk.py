@@ -9,6 +9,8 @@ whose token it holds, so that it shows edit controls to editors only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -21,8 +23,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.api.auth import find_secret
-from planner.api.deps import Credentials, ParcelFilters, Park, matches, parcel_filters, viewer
+from planner.api.deps import NEED_TOKEN, Credentials, ParcelFilters, Park, matches, parcel_filters, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.api.state import ParkState
 from planner.exchange.sheet import csv_bytes, parcel_table, unwritable, xlsx_bytes
 from planner.maps.desk import STATIC_DIR
@@ -53,7 +56,10 @@ def _sorted_rows(state: ParkState, filters: ParcelFilters, sort: str, bbox: str 
     """The parcels that meet the filters in the order ``sort`` asks (``-``: descending, ties by code)."""
     low, high = filters.min_area_mu, filters.max_area_mu
     if low is not None and high is not None and high < low:
-        msg = f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}"
+        msg = Text(
+            f"`max_area_mu` {high:g} 小于 `min_area_mu` {low:g}",
+            f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}",
+        )
         raise ApiError(400, msg, field="max_area_mu")
     now, found = matches(state, filters, bbox)
     rows = now.parcels.iloc[found]
@@ -70,45 +76,63 @@ _Bbox = Annotated[str | None, Query(max_length=200, description="minlon,minlat,m
 _Lang = Annotated[Literal["zh", "en"], Query(description="headers and labels in Chinese or English")]
 
 
-@router.get(
-    "/parcels.xlsx",
-    summary="宗地表（Excel）/ The parcel table as Excel",
-    dependencies=[Depends(viewer)],
-    response_class=Response,
-    responses={200: {"content": {XLSX_MEDIA: {}}, "description": "the workbook"}},
-)
-def parcels_xlsx(
-    filters: Annotated[ParcelFilters, Depends(parcel_filters)],
-    state: Park,
-    sort: _Sort = "parcel_id",
-    bbox: _Bbox = None,
-    lang: _Lang = "zh",
-) -> Response:
-    """Every parcel that meets the filters of ``GET /parcels``, labelled, with units in the headers."""
-    table = parcel_table(_sorted_rows(state, filters, sort, bbox), lang=lang)
-    title = "宗地表" if lang == "zh" else "parcels"
-    notes = [f"{state.park_id} · {len(table)} {'宗' if lang == 'zh' else 'parcels'}"]
-    return _download(xlsx_bytes(table, title=title, notes=notes), f"{state.park_id}-{title}.xlsx", XLSX_MEDIA)
+@dataclass(frozen=True)
+class _TableFile:
+    """How one download of the parcel table is written: its suffix, media type, writer and what the route says."""
+
+    suffix: str
+    media: str
+    write: Callable[[pd.DataFrame, str, list[str]], bytes]
+    summary: str
+    description: str
 
 
-@router.get(
-    "/parcels.csv",
-    summary="宗地表（CSV）/ The parcel table as CSV",
-    dependencies=[Depends(viewer)],
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "the table (UTF-8 with BOM)"}},
-)
-def parcels_csv(
-    filters: Annotated[ParcelFilters, Depends(parcel_filters)],
-    state: Park,
-    sort: _Sort = "parcel_id",
-    bbox: _Bbox = None,
-    lang: _Lang = "zh",
-) -> Response:
-    """As ``/parcels.xlsx``, as CSV in UTF-8 with a byte-order mark."""
-    table = parcel_table(_sorted_rows(state, filters, sort, bbox), lang=lang)
-    name = f"{state.park_id}-{'宗地表' if lang == 'zh' else 'parcels'}.csv"
-    return _download(csv_bytes(table), name, "text/csv; charset=utf-8")
+def _write_xlsx(table: pd.DataFrame, title: str, notes: list[str]) -> bytes:
+    return xlsx_bytes(table, title=title, notes=notes)
+
+
+def _write_csv(table: pd.DataFrame, title: str, notes: list[str]) -> bytes:
+    return csv_bytes(table)
+
+
+_TABLE_FILES = (
+    _TableFile("xlsx", XLSX_MEDIA, _write_xlsx, "宗地表（Excel）/ The parcel table as Excel", "the workbook"),
+    _TableFile("csv", "text/csv; charset=utf-8", _write_csv, "宗地表（CSV）/ The parcel table as CSV",
+               "the table (UTF-8 with BOM)"),
+)  # fmt: skip
+
+
+def _table_route(kind: _TableFile) -> None:
+    """``GET /parcels.<suffix>``: every parcel that meets the filters of ``GET /parcels``, written by ``kind``."""
+
+    def download(
+        filters: Annotated[ParcelFilters, Depends(parcel_filters)],
+        state: Park,
+        sort: _Sort = "parcel_id",
+        bbox: _Bbox = None,
+        lang: _Lang = "zh",
+    ) -> Response:
+        table = parcel_table(_sorted_rows(state, filters, sort, bbox), lang=lang)
+        title = "宗地表" if lang == "zh" else "parcels"
+        notes = [f"{state.park_id} · {len(table)} {'宗' if lang == 'zh' else 'parcels'}"]
+        body = kind.write(table, title, notes)
+        return _download(body, f"{state.park_id}-{title}.{kind.suffix}", kind.media)
+
+    download.__name__ = f"parcels_{kind.suffix}"
+    download.__doc__ = (
+        "Every parcel that meets the filters of `GET /parcels` (no paging), labelled, with units in the headers."
+    )
+    router.get(
+        f"/parcels.{kind.suffix}",
+        summary=kind.summary,
+        dependencies=[Depends(viewer)],
+        response_class=Response,
+        responses={200: {"content": {kind.media.split(";")[0]: {}}, "description": kind.description}},
+    )(download)
+
+
+for _kind in _TABLE_FILES:
+    _table_route(_kind)
 
 
 Cell = str | float | int | bool | None
@@ -135,7 +159,7 @@ def _check_text(sheet: Sheet) -> None:
     for where, text in texts:
         problem = unwritable(text)
         if problem:
-            raise ApiError(422, f"`{where}`: {problem}", field=where.split("[")[0])
+            raise ApiError(422, Text(f"`{where}`：{problem}", f"`{where}`: {problem}"), field=where.split("[")[0])
 
 
 @router.post(
@@ -149,7 +173,8 @@ def sheet_xlsx(sheet: Sheet) -> Response:
     """The table sent, as an Excel workbook named after its title."""
     for k, row in enumerate(sheet.rows):
         if len(row) != len(sheet.columns):
-            msg = f"row {k + 1} has {len(row)} values; `columns` names {len(sheet.columns)}"
+            msg = Text(f"第 {k + 1} 行有 {len(row)} 个值；`columns` 列出 {len(sheet.columns)} 列",
+                       f"row {k + 1} has {len(row)} values; `columns` names {len(sheet.columns)}")  # fmt: skip
             raise ApiError(422, msg, field="rows")
     _check_text(sheet)
     table = pd.DataFrame(sheet.rows, columns=sheet.columns) if sheet.rows else pd.DataFrame(columns=sheet.columns)
@@ -161,6 +186,5 @@ def me(request: Request, credentials: Credentials) -> dict[str, str | bool]:
     """The user and role of the token sent (401 without a known one), and whether it may edit."""
     token = find_secret(request.app.state.tokens, credentials.credentials if credentials else None)
     if token is None:
-        msg = "a token is needed: send `Authorization: Bearer <token>`"
-        raise ApiError(401, msg, field="Authorization", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(401, NEED_TOKEN, field="Authorization", headers={"WWW-Authenticate": "Bearer"})
     return {"user": token.user, "role": token.role, "may_edit": token.may("editor")}

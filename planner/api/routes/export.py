@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 
 from planner.api.deps import ParcelFilters, Park, parcel_filters, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.errors import FilterError
 from planner.exchange.export import export_parcels
 from planner.exchange.shp_write import LABELS
@@ -62,13 +63,20 @@ class ExportFormat(str, Enum):  # noqa: UP042 - FastAPI documents str enums as a
 def check_export_query(fmt: str, crs: str | None, labels: str) -> None:
     """Refuse ``crs`` and ``labels`` as ``planner export`` refuses ``--crs`` and ``--labels`` (HTTP 400)."""
     if crs is not None and fmt in _FIXED_CRS:
-        msg = f"{fmt} is always {_FIXED_CRS[fmt]}; crs is for gpkg and shp"
+        msg = Text(
+            f"{fmt} 固定为 {_FIXED_CRS[fmt]}；crs 只用于 gpkg 和 shp",
+            f"{fmt} is always {_FIXED_CRS[fmt]}; crs is for gpkg and shp",
+        )
         raise ApiError(400, msg, field="crs")
     if crs is not None and crs not in _CRS:
-        msg = f"'{crs}' is not allowed; use 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger)"
+        msg = Text(f"'{crs}' 不被允许；请用 4490（CGCS2000 经纬度）或 gk（高斯–克吕格）",
+                   f"'{crs}' is not allowed; use 4490 (CGCS2000 lon/lat) or gk (Gauss–Krüger)")  # fmt: skip
         raise ApiError(400, msg, field="crs")
     if labels not in LABELS:
-        msg = f"'{labels}' is not allowed; use zh (Chinese labels) or codes"
+        msg = Text(
+            f"'{labels}' 不被允许；请用 zh（中文标签）或 codes（代码）",
+            f"'{labels}' is not allowed; use zh (Chinese labels) or codes",
+        )
         raise ApiError(400, msg, field="labels")
 
 

@@ -6,15 +6,19 @@ Each idle parcel carries its disposal record and where it stands in the procedur
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 from fastapi import APIRouter, Depends
 
-from planner.api.deps import ParcelFilters, Park, select, viewer
+from planner.api.deps import Park, require_idle, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection
+from planner.api.messages import Text
+from planner.api.state import ParkState
+from planner.store.columns import parcel_columns
 from planner.vocab import DISPOSAL_STAGES
 
-__all__ = ["router", "stage_label"]
+__all__ = ["idle_parcels", "router", "stage_label"]
 
 _COLUMNS = [
     "parcel_id", "name", "holder", "area_mu", "area_m2", "status", "idle_rule", "idle_since", "idle_until",
@@ -32,9 +36,12 @@ def idle_land(state: Park) -> GeoJSONResponse:
     """The idle parcels as of the last classification; 409 while idle land was never classified."""
     as_of = state.store.metadata().get("idle_as_of")
     if as_of is None:
-        msg = "idle land has not been classified in this park yet: run `planner idle`"
+        msg = Text(
+            "本园区尚未认定闲置土地：先运行 `planner idle`",
+            "idle land has not been classified in this park yet: run `planner idle`",
+        )
         raise ApiError(409, msg, field="idle")
-    found = select(state, ParcelFilters(idle=True))
+    found = idle_parcels(state)
     members = {"park": state.park_id, "idle_as_of": as_of, "numberMatched": len(found),
                "area_mu": round(float(found["area_mu"].sum()), 2),
                "idle_fee_wan": round(float(found["idle_fee_wan"].fillna(0).sum()), 2),
@@ -43,6 +50,16 @@ def idle_land(state: Park) -> GeoJSONResponse:
     rows = found[_COLUMNS].copy()
     rows.insert(len(_COLUMNS) - 1, "disposal_stage_zh", stage_label(rows["disposal_stage"]))
     return GeoJSONResponse(feature_collection(rows, **members))
+
+
+def idle_parcels(state: ParkState) -> gpd.GeoDataFrame:
+    """The idle parcels (``idle_rule`` set) as stored now, by ``parcel_id``: their ids found in that one column,
+    then those parcels read (the park is not loaded). 409 once idle land predates a change of what it reads."""
+    require_idle(state)
+    _, rules = parcel_columns(state.store, ["idle_rule"])
+    ids = rules["parcel_id"][rules["idle_rule"].notna()].tolist()
+    found = state.store.read_parcels(parcel_ids=ids) if ids else state.store.read_parcels(parcel_ids=[])
+    return found.sort_values("parcel_id", kind="stable").reset_index(drop=True)
 
 
 def stage_label(stages: pd.Series) -> pd.Series:

@@ -19,18 +19,24 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from planner import __version__
+from planner.analysis import freshness
 from planner.api.deps import Park, readiness_run, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
+from planner.api.routes.tiles import eval_classes
+from planner.api.state import ParkState
 from planner.maps import BASEMAPS, MapData, readiness_map, render_html
 from planner.maps.basemaps import TileSource
 from planner.maps.desk import with_desk
 
-__all__ = ["BASEMAP_TILES_ENV", "router", "serve_local_tiles"]
+__all__ = ["BASEMAP_ENV", "BASEMAP_TILES_ENV", "page_data", "router", "serve_local_tiles"]
 
 router = APIRouter()
 
 BASEMAP_TILES_ENV = "PLANNER_SERVE_BASEMAP_TILES"
 """Where ``planner serve --tiles`` tells its workers the local basemap is (a tile folder or an MBTiles file)."""
+BASEMAP_ENV = "PLANNER_SERVE_BASEMAP"
+"""The basemap ``planner serve --basemap`` opens the page on when ``?basemap=`` does not say."""
 
 _BASEMAP_PATTERN = f"^({'|'.join(BASEMAPS)})$"
 
@@ -45,6 +51,23 @@ def _local_tiles(app: FastAPI) -> TileSource | None:
     if not hasattr(app.state, "local_tiles"):
         serve_local_tiles(app, os.environ.get(BASEMAP_TILES_ENV) or None)
     return app.state.local_tiles
+
+
+def page_data(state: ParkState) -> MapData:
+    """What the page at ``/`` shows of the park, from what the server keeps where it can.
+
+    The parcels are the server's own (the tiles are cut from the same frame), and so are
+    the per-mu classes and the freshness of readiness. A tiled page (a large park) takes the
+    disagreements from the stored declared and derived columns; the network model runs only
+    where the page needs it: an inline page, or the sources' loads of a park that has sources.
+    """
+    store = state.store
+    parcels = state.current().reset_index(drop=True)
+    tiled = len(parcels) > int(store.config().threshold("map_max_inline_parcels"))
+    model = not tiled or store.counts()["sources"] > 0
+    stored = state.cached("readiness_state", lambda: freshness(store, "readiness"))
+    return MapData.from_store(store, run=readiness_run(state) if model else None, model_networks=model,
+                              parcels=parcels, stored=stored, eval_class=eval_classes(state))  # fmt: skip
 
 
 @router.get("/health", summary="服务状态 / Health")
@@ -75,12 +98,16 @@ def home(
     """The park's readiness map in ``lang``, opening on ``basemap`` (made once per state of the park)."""
     at = f"park={quote(state.park_id, safe='')}"
     source = _local_tiles(request.app)
+    basemap = basemap or os.environ.get(BASEMAP_ENV) or None
     if basemap == "local" and source is None:
-        msg = "`basemap` was 'local' but the server has no local tiles (start it with `planner serve --tiles PATH`)"
+        msg = Text(
+            "`basemap` 为 'local'，但服务没有本地瓦片（以 `planner serve --tiles PATH` 启动）",
+            "`basemap` was 'local' but the server has no local tiles (start it with `planner serve --tiles PATH`)",
+        )
         raise ApiError(400, msg, field="basemap")
 
     def build() -> str:
-        data = MapData.from_store(state.store, run=readiness_run(state))
+        data = page_data(state)
         return render_html(
             readiness_map(
                 data,
@@ -88,6 +115,7 @@ def home(
                 lang=lang,
                 tiles_url=f"tiles/{{z}}/{{x}}/{{y}}.mvt?{at}",
                 parcel_url=f"parcels/{{id}}?{at}",
+                search_url=f"search?{at}",
                 local_tiles=None if source is None else source.page_tiles("basemap/{z}/{x}/{y}"),
             )
         )
@@ -105,8 +133,12 @@ def basemap_tile(
     """A tile of the local basemap (``planner serve --tiles``); 404 where the server has none or lacks this tile."""
     source = _local_tiles(request.app)
     if source is None:
-        raise ApiError(404, "the server has no local basemap tiles (start it with `planner serve --tiles PATH`)")
+        msg = Text(
+            "服务没有本地底图瓦片（以 `planner serve --tiles PATH` 启动）",
+            "the server has no local basemap tiles (start it with `planner serve --tiles PATH`)",
+        )
+        raise ApiError(404, msg)
     data = source.tile(z, x, y)
     if data is None:
-        raise ApiError(404, f"no local basemap tile {z}/{x}/{y}")
+        raise ApiError(404, Text(f"没有本地底图瓦片 {z}/{x}/{y}", f"no local basemap tile {z}/{x}/{y}"))
     return Response(data, media_type=source.media_type, headers={"Cache-Control": "public, max-age=86400"})

@@ -7,33 +7,33 @@ ETag); a parcel changed meanwhile answers 409. Once the edit is committed the an
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, Any
 
 import geopandas as gpd
-import numpy as np
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
-from planner.analysis import recompute_after_edit
 from planner.api.bodies import EDITABLE, ParcelEdit, edit_changes
 from planner.api.collections import (
     GEOJSON_MEDIA,
     collection_etag,
+    compact_page,
     database_page,
     etag_of,
     geojson_bytes,
     not_modified,
     served_by_database,
 )
-from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, matches, parcel_filters, viewer
+from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
+from planner.api.messages import Text
 from planner.api.routes.idle import stage_label
 from planner.api.rows import plain
 from planner.api.state import ParkState
+from planner.errors import ParcelNotFoundError
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.schema import label
 
@@ -56,7 +56,9 @@ def _require_parcel(state: ParkState, parcel_id: str) -> gpd.GeoDataFrame:
     """The parcel as stored now (read by its id: the park is not loaded); 404 if there is none."""
     row = state.store.read_parcels(parcel_ids=[parcel_id])
     if row.empty:
-        msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
+        msg = Text(
+            f"园区 {state.park_id!r} 中没有宗地 {parcel_id!r}", f"no parcel {parcel_id!r} in park {state.park_id!r}"
+        )
         raise ApiError(404, msg, field="parcel_id")
     return row.reset_index(drop=True)
 
@@ -83,45 +85,27 @@ def parcels(
     """
     low, high = filters.min_area_mu, filters.max_area_mu
     if low is not None and high is not None and high < low:
-        msg = f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}"
+        msg = Text(
+            f"`max_area_mu` {high:g} 小于 `min_area_mu` {low:g}",
+            f"`max_area_mu` {high:g} is below `min_area_mu` {low:g}",
+        )
         raise ApiError(400, msg, field="max_area_mu")
-    if served_by_database(state):
-        if "if-none-match" in request.headers:  # else the page's own statement reads the stamp
-            unchanged = not_modified(request, collection_etag(state))
-            if unchanged is not None:
-                return unchanged
-        page = database_page(state, filters, bbox, sort=sort, limit=limit, offset=offset)
-        matched, returned, features = page.matched or 0, page.returned, page.features
-        etag = etag_of(page.stamp)
-    else:
-        now, found = matches(state, filters, bbox)
-        etag = collection_etag(state)
-        unchanged = not_modified(request, etag)
+    if "if-none-match" in request.headers:  # else the page's own reading gives the stamp
+        unchanged = not_modified(request, collection_etag(state))
         if unchanged is not None:
             return unchanged
-        found = _sorted(now.parcels, found, sort)
-        at = found[offset : offset + limit]
-        matched, returned = len(found), len(at)
-        features = json.dumps(
-            feature_collection(now.rows, at)["features"], ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        ).encode()
+    if served_by_database(state):
+        page = database_page(state, filters, bbox, sort=sort, limit=limit, offset=offset)
+    else:
+        page = compact_page(state, filters, bbox, sort=sort, limit=limit, offset=offset)
+    matched, returned, features = page.matched or 0, page.returned, page.features
+    etag = etag_of(page.stamp)
     members: dict[str, Any] = {"park": state.park_id, "numberMatched": matched, "numberReturned": returned}
     if offset + limit < matched:
         members["next"] = {"offset": offset + limit, "limit": limit}
     if labels:
         members["labels"] = _labels("zh")
     return Response(geojson_bytes(members, features), media_type=GEOJSON_MEDIA, headers={"ETag": etag})
-
-
-def _sorted(parcels: gpd.GeoDataFrame, found: np.ndarray, sort: str) -> np.ndarray:
-    """The positions ``found`` in the order of ``sort`` (ties by ``parcel_id``; the positions are in its order)."""
-    key = sort.lstrip("-")
-    if key == "parcel_id" and not sort.startswith("-"):
-        return found
-    keys = parcels[list(dict.fromkeys([key, "parcel_id"]))].iloc[found].set_axis(found)
-    keys = keys.sort_values([key, "parcel_id"], ascending=[not sort.startswith("-"), True], kind="stable")
-    ordered: np.ndarray = keys.index.to_numpy()
-    return ordered
 
 
 @router.get(
@@ -131,7 +115,19 @@ def _sorted(parcels: gpd.GeoDataFrame, found: np.ndarray, sort: str) -> np.ndarr
     dependencies=[Depends(viewer)],
 )
 def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
-    """One parcel as a GeoJSON Feature, its version as the ETag."""
+    """One parcel as a GeoJSON Feature, its version as the ETag.
+
+    From the kept parcels when the server holds the park (brought up to date first), else read by its id.
+    """
+    if state.parcels is not None and not served_by_database(state):
+        now = state.snapshot()
+        at = now.parcels.index.get_indexer([parcel_id])
+        if at[0] < 0:
+            msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
+            raise ApiError(404, msg, field="parcel_id")
+        feature = feature_collection(now.rows, at)["features"][0]
+        feature["properties"]["disposal_stage_zh"] = stage_label(now.parcels["disposal_stage"].iloc[at]).iloc[0]
+        return GeoJSONResponse(feature, headers={"ETag": f'"{int(now.parcels["version"].iloc[at[0]])}"'})
     row = _require_parcel(state, parcel_id)
     feature = feature_collection(row)["features"][0]
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
@@ -144,14 +140,18 @@ def _based_on(if_match: str | None, version: object) -> int:
     if if_match is not None:
         text = if_match.strip().removeprefix("W/").strip('"')
         if not _VERSION.fullmatch(text):
-            msg = f'`If-Match` was {if_match!r}; send the parcel\'s version, e.g. "3"'
+            msg = Text(f'`If-Match` 为 {if_match!r}；请发送宗地的版本号，如 "3"',
+                       f'`If-Match` was {if_match!r}; send the parcel\'s version, e.g. "3"')  # fmt: skip
             raise ApiError(400, msg, field="If-Match")
         version = int(text)
     if version is None:
-        msg = 'send the version the edit is based on: header `If-Match: "<version>"` (the ETag of GET /parcels/{id})'
+        msg = Text(
+            '请发送此次修改所依据的版本：请求头 `If-Match: "<版本>"`（GET /parcels/{id} 的 ETag）',
+            'send the version the edit is based on: header `If-Match: "<version>"` (the ETag of GET /parcels/{id})',
+        )
         raise ApiError(428, msg, field="If-Match")
     if isinstance(version, bool) or not isinstance(version, int):
-        msg = f"`version` must be a whole number, got {version!r}"
+        msg = Text(f"`version` 须为整数，收到 {version!r}", f"`version` must be a whole number, got {version!r}")
         raise ApiError(400, msg, field="version")
     return version
 
@@ -160,10 +160,12 @@ def _check_changes(changes: dict[str, Any]) -> None:
     """Refuse an edit of a column that cannot be edited here, or one that changes nothing."""
     unknown = sorted(set(changes) - _EDITABLE)
     if unknown:
-        msg = f"column(s) {unknown} cannot be edited here; editable: {', '.join(sorted(_EDITABLE))}"
+        editable = ", ".join(sorted(_EDITABLE))
+        msg = Text(f"字段 {unknown} 不能在此修改；可修改：{editable}",
+                   f"column(s) {unknown} cannot be edited here; editable: {editable}")  # fmt: skip
         raise ApiError(400, msg, field=unknown[0])
     if not changes:
-        msg = "the body names no column to change"
+        msg = Text("请求体没有给出要修改的字段", "the body names no column to change")
         raise ApiError(400, msg, field="body")
 
 
@@ -183,12 +185,18 @@ def edit_parcel(
     changes = edit_changes(body)
     version = _based_on(if_match, changes.pop("version", None))
     _check_changes(changes)
-    _require_parcel(state, parcel_id)
-    row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
+    try:
+        row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
+    except ParcelNotFoundError:
+        msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
+        raise ApiError(404, msg, field="parcel_id") from None
     # the edit is committed: from here on the answer is 200, whatever the recomputation meets
     notes = [str(p) for p in row.attrs.get("problems", [])]
-    notes += recompute_after_edit(state.store, token.user, set(changes))
-    fresh = _require_parcel(state, parcel_id)
+    if state.recomputes.needed(set(changes)):
+        notes += state.recomputes.after_edit(token.user, set(changes))
+        fresh = _require_parcel(state, parcel_id)  # as the recomputation left it
+    else:
+        fresh = gpd.GeoDataFrame([row], geometry="geometry", crs=row.attrs.get("crs"))
     feature = feature_collection(fresh)["features"][0]
     feature["notes"] = notes
     return JSONResponse(feature, headers={"ETag": f'"{int(fresh["version"].iloc[0])}"'})

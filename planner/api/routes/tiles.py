@@ -1,42 +1,107 @@
 """``GET /tiles/{z}/{x}/{y}.mvt``: a park's parcels as Mapbox vector tiles, for the map of a large park.
 
-The cut tiles live in a :class:`planner.maps.tiles.ParcelTiles` kept with
-``ParkState.cached``: any change to the park (an edit through the API or by another
-writer) drops it, so a tile is never older than the parcels it shows.
+On PostGIS each tile is cut by the database (``ST_AsMVT``, :mod:`planner.maps.postgis_tiles`); on a
+GeoPackage by the planner's encoder from a :class:`planner.maps.tiles.ParcelTiles` kept with
+``ParkState.cached``. Either way a tile once cut is kept by (z, x, y, shift, change stamp) in the
+park's :class:`~planner.api.tilecache.TileCache`: any change to the park (an edit through the API or
+by another writer) moves the stamp, so a tile is never older than the parcels it shows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
+import geopandas as gpd
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 
-from planner.api.collections import collection_etag, not_modified
+from planner.api.collections import etag_of, not_modified, served_by_database
 from planner.api.deps import Park, viewer
 from planner.api.errors import ApiError
+from planner.api.messages import Text
 from planner.api.state import ParkState
+from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.tiles import MAX_ZOOM, ParcelTiles
 from planner.parcels.evaluation import evaluate
+from planner.store.base import ParkStore
+from planner.store.postgis import PostGISStore
 
-__all__ = ["MVT_MEDIA", "parcel_tiles", "router"]
+__all__ = ["MVT_MEDIA", "ParkTiles", "parcel_tiles", "router", "tile_source"]
 
 MVT_MEDIA = "application/vnd.mapbox-vector-tile"
 
 router = APIRouter(dependencies=[Depends(viewer)])
 
 
-def parcel_tiles(state: ParkState, *, gcj: bool = False) -> ParcelTiles:
-    """The park's tiles as it is now (built once per state of the park, with the per-mu classes)."""
+class ParkTiles(ParcelTiles):
+    """The encoder's tiles of a park held by the server, following its edits (see :meth:`refresh`)."""
+
+    store: ParkStore
+    gcj: bool
+    classes: pd.Series
+
+    @classmethod
+    def of(cls, store: ParkStore, parcels: gpd.GeoDataFrame, *, gcj: bool = False) -> ParkTiles:
+        """The tiles of ``parcels`` (the park as stored now), with their per-mu classes."""
+        classes = _classes(store, parcels)
+        tiles = cls.from_parcels(parcels, eval_class=classes, gcj=gcj)
+        tiles.store, tiles.gcj, tiles.classes = store, gcj, classes
+        return tiles
+
+    def refresh(self, parcels: gpd.GeoDataFrame | None, changed: list[str], stamp: int) -> bool:
+        """Follow a change of the park: the parcels changed, and those whose per-mu class changed with it.
+
+        The classes are worked out again for the whole park (a rank quota, the park's thresholds, may move
+        any parcel's); only the entries of the parcels whose shape or properties changed are replaced.
+        """
+        if parcels is None:  # the park is no longer loaded: build again when asked
+            return False
+        classes = _classes(self.store, parcels)
+        old = self.classes.reindex(parcels.index)
+        new = classes.reindex(parcels.index)
+        moved = parcels.index[~((old == new) | (old.isna() & new.isna())).to_numpy(dtype=bool)]
+        ids = set(changed) | set(moved)
+        present = [i for i in parcels.index if i in ids]
+        gone = [i for i in changed if i not in parcels.index]
+        self.update(parcels.loc[present], removed=gone, eval_class=classes, gcj=self.gcj)
+        self.classes = classes
+        return True
+
+
+def _classes(store: ParkStore, parcels: gpd.GeoDataFrame) -> pd.Series:
+    """The per-mu class of each evaluated parcel, by ``parcel_id``."""
+    if not len(parcels):
+        return pd.Series(dtype=object)
+    classes: pd.Series = evaluate(parcels.reset_index(drop=True), store.config()).classes["eval_class"]
+    return classes.astype(object)
+
+
+def eval_classes(state: ParkState) -> pd.Series:
+    """The per-mu class of each producing parcel (by ``parcel_id``), made once per state of the park (the page)."""
+    return state.cached("eval_class", lambda: _classes(state.store, state.current()))
+
+
+def parcel_tiles(state: ParkState, *, gcj: bool = False, synced: bool = False) -> ParcelTiles:
+    """The park's tiles as it is now (built once, then following the park's edits, with the per-mu classes).
+
+    ``synced``: the caller has just read the change stamp for this request.
+    """
 
     def build() -> ParcelTiles:
-        parcels = state.current()
-        classes = None
-        if len(parcels):
-            classes = evaluate(parcels.reset_index(drop=True), state.store.config()).classes["eval_class"]
-        return ParcelTiles.from_parcels(parcels, eval_class=classes, gcj=gcj)
+        return ParkTiles.of(state.store, state.current(), gcj=gcj)
 
-    return state.cached(f"tiles:{'gcj02' if gcj else 'wgs84'}", build)
+    return state.cached(f"tiles:{'gcj02' if gcj else 'wgs84'}", build, synced=synced)
+
+
+def tile_source(state: ParkState, *, gcj: bool = False) -> Callable[[int, int, int], bytes]:
+    """What cuts the park's tiles now: PostGIS's ``ST_AsMVT`` for a PostGIS park, else the planner's encoder."""
+    store = state.store
+    if served_by_database(state) and isinstance(store, PostGISStore):
+        tiles = state.cached("tiles:postgis", lambda: PostGISTiles(store, ParkClasses.of(store)), synced=True)
+        return tiles.shifted if gcj else tiles.tile
+    return parcel_tiles(state, gcj=gcj, synced=True).tile
 
 
 @router.get(
@@ -59,19 +124,32 @@ def tile(
     """One tile of the park's parcels (layer ``parcels``), or 204 where no parcel lies.
 
     Its weak ETag is the park's change stamp: a browser asking again with it gets 304 until the park changes.
+    A tile cut before at this stamp is answered as kept (:class:`~planner.api.tilecache.TileCache`),
+    gzipped once when it was cut: one stamp read is the only work.
     """
     n = 2**z
     for name, value in (("x", x), ("y", y)):
         if value >= n:
-            msg = f"`{name}` was {value}; at zoom {z} it must be 0 … {n - 1}"
+            msg = Text(
+                f"`{name}` 为 {value}；第 {z} 级须为 0 … {n - 1}",
+                f"`{name}` was {value}; at zoom {z} it must be 0 … {n - 1}",
+            )
             raise ApiError(400, msg, field=name)
-    etag = collection_etag(state)
+    stamp = state.sync()
+    etag = etag_of(stamp)
     headers = {"Cache-Control": "no-cache", "ETag": etag}  # edits must show at once: the browser asks each time
     unchanged = not_modified(request, etag)
     if unchanged is not None:
         unchanged.headers["Cache-Control"] = "no-cache"
         return unchanged
-    data = parcel_tiles(state, gcj=gcj).tile(z, x, y)
-    if not data:
+    key = (z, x, y, gcj, stamp)
+    kept = state.tiles.get(key)
+    if kept is None:
+        kept = state.tiles.put(key, tile_source(state, gcj=gcj)(z, x, y))
+    if not kept.data:
         return Response(status_code=204, headers=headers)
-    return Response(data, media_type=MVT_MEDIA, headers=headers)
+    headers["Vary"] = "Accept-Encoding"
+    if kept.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(kept.gzipped, media_type=MVT_MEDIA, headers=headers)
+    return Response(kept.data, media_type=MVT_MEDIA, headers=headers)

@@ -40,6 +40,7 @@
     options = options || {};
     var headers = Object.assign({}, options.headers || {});
     if (state.token) { headers.Authorization = "Bearer " + state.token; }
+    headers["Accept-Language"] = en() ? "en" : "zh-CN";  // the API's refusals in the page's language
     return fetch(withPark(path), Object.assign({}, options, {headers: headers}));
   }
   function errorText(body, status) {
@@ -392,28 +393,48 @@
       content.appendChild(b);
     });
   }
-  function refreshMap(id, props) {
+  function refreshMap(id, props) {  // the parcel as saved, redrawn on the map: its colour, details and popup
     var layers = window.plannerLayers || {};
     var map = window.plannerMap;
     if (map) { map.closePopup(); }
+    var parcels = window.plannerParcels || [];
+    var k = -1;
+    for (var i = 0; i < parcels.length; i++) { if (parcels[i].p === id) { k = i; break; } }
+    var fill = window.plannerReadinessColor ? window.plannerReadinessColor(props.ready, props.missing) : null;
+    if (k >= 0 && window.plannerFeatureQuery) {  // the page's one copy of its details: every layer's popup reads it
+      var before = parcels[k];  // changed in place: each layer's popup holds this very object
+      Object.assign(before, window.plannerFeatureQuery(props, {eval_class: props.eval_class || before.ec}));
+    }
     Object.keys(layers).forEach(function (name) {
       var layer = layers[name];
-      if (!layer || !layer.eachLayer) { return; }
+      if (!layer) { return; }
+      if (layer.plannerKind && layer.redraw) { layer.redraw(); return; }  // vector tiles: drawn again, as stored now
+      if (!layer.eachLayer) { return; }
       layer.eachLayer(function (l) {
         var f = l.feature;
-        if (f && f.properties && f.properties.parcel_id === id) {
-          Object.keys(props).forEach(function (k) { if (k !== "popup") { f.properties[k] = props[k]; } });
+        var mine = f && f.properties && ((k >= 0 && f.properties.qi === k) || f.properties.parcel_id === id);
+        if (!mine) { return; }
+        if (name === "parcels" && fill && l.setStyle) { f.properties.fill = fill; l.setStyle({fillColor: fill}); }
+        if (f.properties.qi === undefined) {
+          Object.keys(props).forEach(function (key) { if (key !== "popup") { f.properties[key] = props[key]; } });
           if (l.getPopup && l.getPopup() && typeof l.getPopup().getContent() === "string") {
             l.setPopupContent(function () { return parcelPopup(f.properties); });
           }
         }
       });
     });
+    desk.mapChanged = {id: id, fill: fill, at: Date.now()};
     return Promise.resolve();
   }
   function parcelPopup(p) {  // after an edit: the record as it is now (the page's own popup returns on reload)
     return "<b>" + esc(p.parcel_id) + "</b> " + esc(p.name || "") + "<br>" + pair(FIELDS.status) + "：" + shown("status", p.status) +
-      "<br>" + pair(FIELDS.holder) + "：" + shown("holder", p.holder) + "<br>" + t("版本", "version") + " " + esc(p.version);
+      "<br>" + pair(FIELDS.holder) + "：" + shown("holder", p.holder) + stage(p.disposal_stage) +
+      "<br>" + t("版本", "version") + " " + esc(p.version);
+  }
+  function stage(code) {  // where an idle parcel stands in the procedure (闲置土地处置办法 arts. 5–14)
+    if (!code) { return ""; }
+    var words = ((window.plannerDict || {}).stages || {})[code] || [code, code];
+    return "<br>" + t("处置阶段", "disposal stage") + "：" + pair(words);
   }
 
   // --- the dashboard --------------------------------------------------------------------------------------------

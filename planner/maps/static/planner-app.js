@@ -225,9 +225,12 @@
       if (!app.map.hasLayer(hit.at.layer)) { app.map.addLayer(hit.at.layer); }
       app.map.fitBounds(hit.at.part.getBounds(), {maxZoom: 16, animate: false});
       hit.at.part.openPopup();
+    } else if (hit.kind === 'tiled') {
+      return app.openTiledParcel(hit.id).then(function () { app.emit('open', hit); });
     } else if (hit.kind === 'road') {
       var b = hit.road[1], sw = [b[0], b[1]], ne = [b[2], b[3]];
-      if (app.gcj !== app.cfg.drawnGcj) { var f = app.gcj ? app.toGcj : app.toWgs; sw = f(b[1], b[0]).reverse(); ne = f(b[3], b[2]).reverse(); }
+      if (hit.wgs84 && app.gcj) { sw = app.toGcj(b[1], b[0]).reverse(); ne = app.toGcj(b[3], b[2]).reverse(); }
+      else if (!hit.wgs84 && app.gcj !== app.cfg.drawnGcj) { var f = app.gcj ? app.toGcj : app.toWgs; sw = f(b[1], b[0]).reverse(); ne = f(b[3], b[2]).reverse(); }
       app.map.fitBounds([sw, ne], {maxZoom: 17, animate: false});
       L.popup().setLatLng(L.latLngBounds(sw, ne).getCenter()).setContent('<div class="planner-popup"><b>' + esc(hit.road[0]) +
         '</b> ' + two('道路', 'road') + '</div>').openOn(app.map);
@@ -248,6 +251,18 @@
         return true;
       }); });
   };
+  app.searchServer = function (text) {  // GET /search: parcels by code, holder or name, roads by name (WGS84 extents)
+    var url = app.cfg.searchUrl;
+    return fetch(url + (url.indexOf('?') < 0 ? '?' : '&') + 'q=' + encodeURIComponent(String(text).trim()) + '&limit=12')
+      .then(function (r) { return r.ok ? r.json() : {hits: []}; })
+      .then(function (body) {
+        return body.hits.map(function (h) {
+          var b = h.bbox, box = [b[1], b[0], b[3], b[2]];  // [s, w, n, e] as the page's roads
+          if (h.kind === 'road') { return {kind: 'road', label: h.name, road: [h.name, box], wgs84: true}; }
+          return {kind: 'tiled', label: h.parcel_id + ' ' + (h.name || h.holder || ''), id: h.parcel_id, holder: h.holder};
+        });
+      }, function () { return []; });
+  };
   function searchControl() {
     var C = L.Control.extend({options: {position: 'topleft'}, onAdd: function () {
       var div = L.DomUtil.create('div', 'planner-box planner-search');
@@ -255,12 +270,23 @@
         'data-en="parcel code, holder or road" placeholder="宗地代码、用地单位或道路"><div id="planner-search-hits"></div>';
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
-      var input = div.querySelector('input'), list = div.querySelector('#planner-search-hits'), hits = [];
-      var show = function () {
-        hits = app.search(input.value);
+      var input = div.querySelector('input'), list = div.querySelector('#planner-search-hits'), hits = [], timer = null;
+      var render = function () {
         list.innerHTML = hits.map(function (h, k) {
           return '<a href="#" data-k="' + k + '">' + (h.kind === 'road' ? two('道路 ', 'road ') : '') + esc(h.label) + '</a>';
         }).join('') + (input.value.trim() && !hits.length ? '<i>' + two('没有找到', 'nothing found') + '</i>' : '');
+      };
+      var show = function () {
+        hits = app.search(input.value);
+        if (app.cfg.searchUrl && input.value.trim()) {  // a large park: the page holds no parcel records, the API does
+          clearTimeout(timer);
+          var asked = input.value;
+          timer = setTimeout(function () {
+            app.searchServer(asked).then(function (found) { if (input.value === asked) { hits = found; render(); app.emit('searched', found); } });
+          }, 200);
+          return;
+        }
+        render();
       };
       input.addEventListener('input', show);
       input.addEventListener('keydown', function (e) {

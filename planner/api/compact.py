@@ -1,0 +1,296 @@
+"""``/parcels`` on a GeoPackage without holding the park: compact columns, SQLite's R-tree, the page read by id.
+
+A server over a GeoPackage keeps of the park only what the filters and sorts test, as numpy
+arrays (:class:`CompactParcels`): ``parcel_id`` (sorted; positions are in its order),
+``area_mu``, ready and idle as booleans, and ``status``, ``industry``, ``zone_industries``,
+``land_use`` and ``name`` as integer codes into their distinct values (a filter tests each
+distinct value once, then the codes), ``updated_at`` as nanoseconds. That is about 60 bytes
+a parcel beside its id, where the loaded park took about 4 KiB. A box is found with the
+GeoPackage's R-tree and decided on the candidates' shapes read for it; the page's rows
+(all columns, the polygons) are read by id and written as the loaded park's answer is
+(:class:`~planner.api.rows.Rows`), so both give the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.api.rows import geojson_geometries
+from planner.errors import StoreError
+from planner.parcels.query import ParcelFilters, industry_prefixes
+from planner.store.columns import parcel_columns
+from planner.store.geopackage import GeoPackageStore
+from planner.store.gpkg_format import decode_geometries
+from planner.store.layers import LAYERS
+
+__all__ = ["COMPACT_COLUMNS", "CompactParcels"]
+
+COMPACT_COLUMNS = ("area_mu", "ready", "idle_rule", "status", "industry", "zone_industries", "land_use", "name",
+                   "updated_at")  # fmt: skip
+"""The columns the filters and sorts of ``/parcels`` read."""
+_MISSING = -1
+_CODED = ("status", "industry", "zone_industries", "land_use", "name")
+_FOLLOW_SHARE = 0.2
+"""Build the columns again when more than this share of the parcels changed."""
+
+
+def _plain_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns kept as plain arrays, by their names in :class:`CompactParcels`."""
+    updated = frame["updated_at"]
+    return {
+        "area_mu": frame["area_mu"].to_numpy(dtype=float, na_value=np.nan),
+        "ready": frame["ready"].astype("boolean").fillna(False).to_numpy(dtype=bool),
+        "idle": frame["idle_rule"].notna().to_numpy(dtype=bool),
+        "updated_ns": updated.to_numpy(dtype="datetime64[ns]").view(np.int64),
+        "updated_missing": updated.isna().to_numpy(dtype=bool),
+    }
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A text column as codes into its distinct values (``-1``: missing)."""
+
+    codes: np.ndarray
+    uniques: np.ndarray
+
+    @classmethod
+    def of(cls, values: pd.Series) -> _Coded:
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        return cls(codes.astype(np.int32), np.asarray(uniques, dtype=object))
+
+    def where(self, test: np.ndarray | list[bool]) -> np.ndarray:
+        """Rows whose value passes ``test`` (one boolean per distinct value); missing values never do."""
+        ok = np.append(np.asarray(test, dtype=bool), False)  # code -1 takes the last: False
+        return ok[self.codes]
+
+    def codes_of(self, values: pd.Series) -> tuple[np.ndarray, _Coded]:
+        """Codes of ``values`` into these distinct values, and the column with any new ones appended."""
+        known = {v: k for k, v in enumerate(self.uniques)}
+        uniques = list(self.uniques)
+        codes = np.empty(len(values), dtype=np.int32)
+        for i, v in enumerate(values.astype(object)):
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                codes[i] = _MISSING
+                continue
+            if v not in known:
+                known[v] = len(uniques)
+                uniques.append(v)
+            codes[i] = known[v]
+        return codes, _Coded(self.codes, np.asarray(uniques, dtype=object))
+
+    def ranks(self) -> np.ndarray:
+        """Each row's place in the order of the values (code points, as Python sorts); missing: -1."""
+        order = np.argsort(self.uniques.astype(str), kind="stable") if len(self.uniques) else np.array([], int)
+        rank = np.empty(len(self.uniques), dtype=np.int64)
+        rank[order] = np.arange(len(self.uniques))
+        return np.append(rank, -1)[self.codes]
+
+
+class CompactParcels:
+    """The filter and sort columns of a GeoPackage park at one change stamp (see the module notes)."""
+
+    def __init__(self, store: GeoPackageStore):
+        self.store = store
+        self.stamp, frame = parcel_columns(store, COMPACT_COLUMNS)
+        self.parcel_id = frame["parcel_id"].to_numpy(dtype=object)
+        self.coded = {c: _Coded.of(frame[c]) for c in _CODED}
+        for name, values in _plain_arrays(frame).items():
+            setattr(self, name, values)
+        self._ranks: dict[str, np.ndarray] = {}
+        self.crs_epsg = store.config().crs_epsg
+        self._columns = LAYERS["parcels"].columns
+        self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
+        self._local = threading.local()
+
+    area_mu: np.ndarray
+    ready: np.ndarray
+    idle: np.ndarray
+    updated_ns: np.ndarray
+    updated_missing: np.ndarray
+
+    def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
+        """Follow an edit: the rows of the parcels ``changed`` read again and put in place (new ones inserted in
+        ``parcel_id`` order, removed ones dropped). False (build again) when many changed, or the park moved past
+        ``stamp`` meanwhile."""
+        if len(changed) > _FOLLOW_SHARE * max(len(self), 1):
+            return False
+        read_at, fresh = parcel_columns(self.store, COMPACT_COLUMNS, parcel_ids=changed)
+        if read_at != stamp:
+            return False
+        ids = np.array(sorted(set(changed)), dtype=object)
+        at = np.searchsorted(self.parcel_id, ids)
+        held = at < len(self)
+        held[held] = self.parcel_id[at[held]] == ids[held]
+        drop = at[held]
+        kept_ids = np.delete(self.parcel_id, drop)
+        new_ids = fresh["parcel_id"].to_numpy(dtype=object)
+        into = np.searchsorted(kept_ids, new_ids)
+        self.parcel_id = np.insert(kept_ids, into, new_ids)
+        for name, values in _plain_arrays(fresh).items():
+            setattr(self, name, np.insert(np.delete(getattr(self, name), drop), into, values))
+        for column in _CODED:
+            codes, grown = self.coded[column].codes_of(fresh[column])
+            self.coded[column] = _Coded(np.insert(np.delete(grown.codes, drop), into, codes), grown.uniques)
+        self._ranks.clear()
+        self.stamp = stamp
+        return True
+
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's read-only connection to the park (kept: opening one costs more than a page's read)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.store.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def __len__(self) -> int:
+        return len(self.parcel_id)
+
+    def nbytes(self) -> int:
+        """The bytes of the arrays (the ids' text not counted)."""
+        arrays = [self.parcel_id, self.area_mu, self.ready, self.idle, self.updated_ns, self.updated_missing]
+        arrays += [c.codes for c in self.coded.values()]
+        return sum(a.nbytes for a in arrays)
+
+    # -- filters ----------------------------------------------------------------------------------------------
+
+    def mask(self, filters: ParcelFilters) -> np.ndarray:
+        """The parcels that meet normalised ``filters`` (as :func:`planner.parcels.query.parcel_filter_mask`)."""
+        keep = np.ones(len(self), dtype=bool)
+        if filters.get("min_area_mu") is not None:
+            keep &= self.area_mu >= float(filters["min_area_mu"])  # type: ignore[arg-type]
+        if filters.get("max_area_mu") is not None:
+            keep &= self.area_mu <= float(filters["max_area_mu"])  # type: ignore[arg-type]
+        if filters.get("ready") is not None:
+            keep &= self.ready == bool(filters["ready"])
+        if filters.get("idle") is not None:
+            keep &= self.idle == bool(filters["idle"])
+        if filters.get("status") is not None:
+            status = self.coded["status"]
+            keep &= status.where(np.isin(status.uniques, list(filters["status"])))  # type: ignore[arg-type]
+        if filters.get("industry") is not None:
+            code = str(filters["industry"])
+            held = self.coded["industry"]
+            zone = self.coded["zone_industries"]
+            pattern = re.compile(rf"(?:^|,)\s*(?:{'|'.join(re.escape(p) for p in industry_prefixes(code))})\s*(?:,|$)")
+            keep &= held.where([str(v).startswith(code) for v in held.uniques]) | zone.where(
+                [pattern.search(str(v)) is not None for v in zone.uniques]
+            )
+        if filters.get("land_use") is not None:
+            land_use = self.coded["land_use"]
+            keep &= land_use.where([str(v).startswith(str(filters["land_use"])) for v in land_use.uniques])
+        return keep
+
+    def within(self, area: shapely.Geometry) -> np.ndarray:
+        """Positions of the parcels meeting ``area`` (park CRS): the R-tree's candidates, then their shapes."""
+        minx, miny, maxx, maxy = area.bounds
+        query = (
+            'SELECT t."parcel_id", t."geom" FROM "parcels" t JOIN "rtree_parcels_geom" r ON r.id = t.fid '
+            "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?"
+        )
+        try:
+            rows = self._conn().execute(query, (minx, maxx, miny, maxy)).fetchall()
+        except sqlite3.Error as exc:
+            msg = f"reading the parcels of {self.store.path} failed ({exc})"
+            raise StoreError(msg) from None
+        if not rows or not len(self):
+            return np.array([], dtype=np.intp)
+        ids, blobs = zip(*rows, strict=True)
+        hit_ids = np.array(ids, dtype=object)[shapely.intersects(decode_geometries(blobs), area)]
+        found = np.searchsorted(self.parcel_id, hit_ids)
+        known = found < len(self)
+        known[known] = self.parcel_id[found[known]] == hit_ids[known]  # a parcel written since is not here yet
+        return np.sort(found[known])
+
+    # -- sorting and pages ------------------------------------------------------------------------------------
+
+    def _key(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The sort key's values (numbers) and where they are missing."""
+        if key == "area_mu":
+            return self.area_mu, np.isnan(self.area_mu)
+        if key == "updated_at":
+            return self.updated_ns, self.updated_missing
+        if key not in self._ranks:
+            self._ranks[key] = self.coded[key].ranks()
+        ranks = self._ranks[key]
+        return ranks, ranks < 0
+
+    def sorted(self, found: np.ndarray, sort: str) -> np.ndarray:
+        """The positions ``found`` in the order of ``sort`` (``-``: descending), missing last, ties by ``parcel_id``."""
+        key = sort.lstrip("-")
+        descending = sort.startswith("-")
+        if key == "parcel_id":
+            return found[::-1] if descending else found
+        values, missing = self._key(key)
+        v, m = values[found], missing[found]
+        signed = -v.astype(float) if descending and key == "area_mu" else (-v if descending else v)
+        signed = np.where(m, 0, signed)
+        order = np.lexsort((found, signed, m))
+        ordered: np.ndarray = found[order]
+        return ordered
+
+    def page_features(self, at: np.ndarray) -> list[dict[str, Any]]:
+        """The GeoJSON features of the parcels at positions ``at``, in that order: each column's value as
+        :class:`~planner.api.rows.Rows` writes it of the loaded park (:func:`plain` of the canonical dtype), the
+        polygon as RFC 7946. Read by id in one statement and converted value by value: a page is a few
+        hundred values, where a frame would cost pandas' work per column."""
+        ids = self.parcel_id[at].tolist()
+        if not ids:
+            return []
+        columns = self._columns
+        cols = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" * len(ids))
+        query = f'SELECT "geom", {cols} FROM "parcels" WHERE "parcel_id" IN ({marks})'
+        try:
+            rows = self._conn().execute(query, ids).fetchall()
+        except sqlite3.Error as exc:
+            msg = f"reading the parcels of {self.store.path} failed ({exc})"
+            raise StoreError(msg) from None
+        at_id = columns.index("parcel_id") + 1
+        by_id = {r[at_id]: r for r in rows}
+        ordered = [by_id[i] for i in ids if i in by_id]
+        geometries = geojson_geometries(decode_geometries([r[0] for r in ordered]), self.crs_epsg)
+        features = []
+        for row, geometry in zip(ordered, geometries, strict=True):
+            props = {c: make(v) for c, make, v in zip(columns, self._makers, row[1:], strict=True)}
+            features.append({"type": "Feature", "id": props["parcel_id"], "geometry": geometry, "properties": props})
+        return features
+
+
+def _float(v: Any) -> float | None:
+    return None if v is None or not math.isfinite(float(v)) else float(v)
+
+
+def _date(v: Any) -> str | None:
+    """A stored date as the loaded park's ``datetime64`` at midnight answers it: the date alone."""
+    return None if v is None else datetime.fromisoformat(str(v)).date().isoformat()
+
+
+def _datetime(v: Any) -> str | None:
+    """A stored time as the loaded park's UTC ``datetime64`` answers it (a time without zone is UTC)."""
+    if v is None:
+        return None
+    t = datetime.fromisoformat(str(v))
+    return (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)).isoformat()
+
+
+_VALUE: dict[str, Callable[[Any], Any]] = {
+    "str": lambda v: v,
+    "float": _float,
+    "int": lambda v: None if v is None else int(v),
+    "bool": lambda v: None if v is None else bool(v),
+    "date": _date,
+    "datetime": _datetime,
+}
+"""Each kind of column: its stored value as the answer writes it."""

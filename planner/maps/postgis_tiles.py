@@ -1,0 +1,239 @@
+"""Vector tiles cut by PostGIS (``ST_AsMVT``): the layer, properties and crowded-tile groups of :mod:`.tiles`.
+
+On a PostGIS park the server need not hold the parcels to draw them: each tile is one
+statement, ``ST_AsMVTGeom`` of the parcels meeting the tile and its buffer (the GiST index
+of ``geom``), written by ``ST_AsMVT`` next to the data. The tiles carry what the planner's
+own encoder writes (:class:`planner.maps.tiles.ParcelTiles`), so the app draws them
+unchanged: layer ``parcels``, extent 4096, buffer 64, each feature ``parcel_id``, ``fill``
+(the readiness colour, worked out in SQL from ``ready`` and ``missing`` as
+:func:`planner.maps.style.readiness_color` does), ``area_mu`` (2 decimals), ``status``,
+``ready`` and, where set, ``idle_rule`` and ``eval_class``. Parcels smaller than a screen
+pixel both ways are left out; a tile of more than ``merge_above`` parcels carries groups
+of up to 64 parcels of one look (``fill``, ``idle_rule``, ``eval_class``, and ``parcels``
+counting those whose centre lies in the tile), in ``parcel_id`` order as the encoder makes them.
+
+The per-mu classes are not stored: they are worked out once per state of the park from
+the few columns the evaluation reads (:class:`ParkClasses`), and each tile's statement is
+given the classes of the parcels whose box meets it.
+
+Gaode's GCJ-02 shift has no PostGIS transform: those tiles are cut by the planner's encoder
+from the parcels read for the tile alone (:meth:`PostGISTiles.shifted`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyproj
+from psycopg import sql
+
+from planner.config import ParkConfig
+from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
+from planner.maps.tiles import BUFFER, EXTENT, LAYER, MERGE_ABOVE, MERGE_CHUNK, SIMPLIFY, ParcelTiles, check_tile
+from planner.parcels.evaluation import evaluate
+from planner.store.base import ParkStore
+from planner.store.columns import BOUNDS, parcel_columns
+from planner.store.postgis import PostGISStore
+
+__all__ = ["EVAL_COLUMNS", "ParkClasses", "PostGISTiles", "tile_sql"]
+
+EVAL_COLUMNS = (
+    "holder", "industry", "status", "land_use", "tax_wan", "output_wan", "energy_tce", "floor_area_m2",
+    "footprint_m2", "area_m2", "area_mu", "declared_area_mu", "investment_actual_wan",
+)  # fmt: skip
+"""The columns the per-mu evaluation reads (:func:`planner.parcels.evaluation.evaluate`)."""
+_FOLLOW_MOST = 10_000
+"""More parcels changed than this: the classes are worked out again for the whole park."""
+WORLD_M = 2 * np.pi * 6378137.0
+"""The Web Mercator world's width in metres (EPSG:3857)."""
+
+
+@dataclass(frozen=True)
+class ParkClasses:
+    """The per-mu class of each evaluated parcel, with its box in the park's CRS (to find a tile's)."""
+
+    stamp: int
+    parcel_ids: np.ndarray
+    classes: np.ndarray
+    bounds: np.ndarray
+    """``(n, 4)``: minx, miny, maxx, maxy in the park's CRS."""
+
+    @classmethod
+    def of(cls, store: ParkStore) -> ParkClasses:
+        """The classes of the park as stored now (the columns read without geometry, then evaluated)."""
+        stamp, frame = parcel_columns(store, EVAL_COLUMNS, bounds=True)
+        return cls.evaluated(stamp, frame, store.config())
+
+    @classmethod
+    def evaluated(cls, stamp: int, frame: pd.DataFrame, config: ParkConfig) -> ParkClasses:
+        """The classes of the parcels of ``frame`` (:data:`EVAL_COLUMNS` and their boxes) read at ``stamp``."""
+        if not len(frame):
+            return cls(stamp, np.array([], dtype=object), np.array([], dtype=object), np.empty((0, 4)))
+        table = evaluate(frame, config).classes
+        at = pd.Index(frame["parcel_id"]).get_indexer(table.index)
+        return cls(
+            stamp,
+            frame["parcel_id"].to_numpy(dtype=object)[at],
+            table["eval_class"].to_numpy(dtype=object),
+            frame[list(BOUNDS)].to_numpy(dtype=float)[at],
+        )
+
+    def followed(self, store: ParkStore, changed: list[str], stamp: int) -> ParkClasses | None:
+        """The classes after an edit of the parcels ``changed``, those alone evaluated again; None when all must be.
+
+        A parcel's class by absolute score floors depends on its own figures and the park's
+        thresholds only; by rank quotas, or after a change of the thresholds, on every parcel.
+        """
+        config = store.config()
+        if config.threshold("eval_rank_quotas") != 0 or len(changed) > _FOLLOW_MOST:
+            return None
+        if "park_config" in set(store.changes_since(self.stamp)["layer"]):
+            return None
+        read_at, frame = parcel_columns(store, EVAL_COLUMNS, bounds=True, parcel_ids=changed)
+        if read_at != stamp:
+            return None
+        fresh = ParkClasses.evaluated(read_at, frame, config)
+        keep = ~pd.Index(self.parcel_ids).isin(changed)
+        return ParkClasses(
+            stamp,
+            np.concatenate([self.parcel_ids[keep], fresh.parcel_ids]),
+            np.concatenate([self.classes[keep], fresh.classes]),
+            np.concatenate([self.bounds[keep], fresh.bounds]),
+        )
+
+    def series(self) -> pd.Series:
+        """The classes by ``parcel_id``."""
+        return pd.Series(self.classes, index=self.parcel_ids, dtype=object)
+
+    def within(self, box: tuple[float, float, float, float]) -> tuple[list[str], list[str]]:
+        """The ids and classes of the evaluated parcels whose box meets ``box`` (park CRS)."""
+        b = self.bounds
+        hit = (b[:, 2] >= box[0]) & (b[:, 0] <= box[2]) & (b[:, 3] >= box[1]) & (b[:, 1] <= box[3])
+        return self.parcel_ids[hit].tolist(), self.classes[hit].tolist()
+
+
+def _fill() -> sql.Composable:
+    """``readiness_color`` in SQL: unknown, ready, or raw by the number of items ``missing`` names."""
+    items = "cardinality(array_remove(string_to_array(coalesce(p.missing, ''), ','), ''))"
+    return sql.SQL(
+        "CASE WHEN p.ready IS NULL THEN {u} WHEN p.ready THEN {r} "
+        "WHEN {n} <= 1 THEN {m0} WHEN {n} = 2 THEN {m1} WHEN {n} <= 4 THEN {m2} ELSE {m3} END"
+    ).format(
+        u=sql.Literal(UNKNOWN_COLOR),
+        r=sql.Literal(READY_COLOR),
+        n=sql.SQL(items),
+        m0=sql.Literal(MISSING_COLORS[0]),
+        m1=sql.Literal(MISSING_COLORS[1]),
+        m2=sql.Literal(MISSING_COLORS[2]),
+        m3=sql.Literal(MISSING_COLORS[3]),
+    )
+
+
+def tile_sql(schema: str, srid: int) -> sql.Composed:
+    """The statement of one tile: parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above``."""
+    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
+    return sql.SQL(
+        """
+WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
+near AS MATERIALIZED (
+    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu::numeric, 2)::float8 AS area_mu, p.status, p.ready,
+           p.idle_rule, c.eval_class, ST_Transform(p.geom, 3857) AS m
+    FROM {table} p
+    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
+    WHERE p.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), {srid})
+),
+t AS (
+    SELECT near.*, ST_AsMVTGeom(m, env.e, {extent}, {buffer}, true) AS geom
+    FROM near, env
+    WHERE greatest(ST_XMax(m) - ST_XMin(m), ST_YMax(m) - ST_YMin(m)) >= {pixel} / 2 ^ %(z)s
+),
+drawn AS (SELECT * FROM t WHERE geom IS NOT NULL)
+SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
+    SELECT ST_AsMVT(g, {layer}, {extent}, 'geom') FROM (
+        SELECT fill, idle_rule, eval_class, sum(inside)::float8 AS parcels, ST_Collect(geom ORDER BY parcel_id) AS geom
+        FROM (
+            SELECT d.parcel_id, d.fill, d.idle_rule, d.eval_class, d.geom,
+                   (ST_X(c) >= ST_XMin(env.e) AND ST_X(c) < ST_XMax(env.e)
+                    AND ST_Y(c) <= ST_YMax(env.e) AND ST_Y(c) > ST_YMin(env.e))::int AS inside,
+                   (row_number() OVER (PARTITION BY d.fill, d.idle_rule, d.eval_class ORDER BY d.parcel_id COLLATE "C")
+                    - 1) / {chunk} AS chunk
+            FROM drawn d CROSS JOIN env CROSS JOIN LATERAL ST_Centroid(d.m) AS c
+        ) r
+        GROUP BY fill, idle_rule, eval_class, chunk
+        ORDER BY fill, idle_rule, eval_class, chunk
+    ) g
+) ELSE (
+    SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
+        SELECT parcel_id, fill, area_mu, status, ready, idle_rule, eval_class, geom
+        FROM drawn ORDER BY parcel_id COLLATE "C"
+    ) f
+) END
+"""
+    ).format(
+        fill=_fill(),
+        table=table,
+        srid=sql.Literal(srid),
+        margin=sql.Literal(BUFFER / EXTENT),
+        extent=sql.Literal(EXTENT),
+        buffer=sql.Literal(BUFFER),
+        pixel=sql.Literal(SIMPLIFY / EXTENT * WORLD_M),
+        layer=sql.Literal(LAYER),
+        chunk=sql.Literal(MERGE_CHUNK),
+    )
+
+
+class PostGISTiles:
+    """The tiles of a PostGIS park, each one statement (no parcel held here but the classes' ids and boxes)."""
+
+    def __init__(self, store: PostGISStore, classes: ParkClasses, *, merge_above: int = MERGE_ABOVE):
+        self.store = store
+        self.classes = classes
+        self.merge_above = merge_above
+        self.srid = store.config().crs_epsg
+        self._statement: bytes | None = None
+        self._to_park = pyproj.Transformer.from_crs(3857, self.srid, always_xy=True)
+
+    def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
+        """Follow an edit of the park (see :meth:`ParkClasses.followed`); False: build again."""
+        followed = self.classes.followed(self.store, changed, stamp)
+        if followed is None:
+            return False
+        self.classes = followed
+        return True
+
+    def _box(self, z: int, x: int, y: int, margin: float) -> tuple[float, float, float, float]:
+        """Tile z/x/y widened by ``margin`` of its side, in the park's CRS (its edges densified)."""
+        side = WORLD_M / 2**z
+        west, north = -WORLD_M / 2 + (x - margin) * side, WORLD_M / 2 - (y - margin) * side
+        east, south = west + (1 + 2 * margin) * side, north - (1 + 2 * margin) * side
+        box: tuple[float, float, float, float] = self._to_park.transform_bounds(
+            west, south, east, north, densify_pts=21
+        )
+        return box
+
+    def tile(self, z: int, x: int, y: int) -> bytes:
+        """The encoded tile (``b""`` when no parcel shows in it)."""
+        check_tile(z, x, y)
+        ids, classes = self.classes.within(self._box(z, x, y, 2 * BUFFER / EXTENT))
+        conn = self.store.reader()
+        if self._statement is None:
+            self._statement = tile_sql(self.store.schema, self.srid).as_bytes(conn)
+        params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": self.merge_above}
+        row = conn.execute(self._statement, params, prepare=True).fetchone()  # planned once per connection
+        return bytes(row[0]) if row and row[0] is not None else b""
+
+    def shifted(self, z: int, x: int, y: int) -> bytes:
+        """Tile z/x/y shifted to GCJ-02, cut by the planner's encoder from the parcels read for it alone.
+
+        The shift moves parcels in China by up to about 700 m: the parcels are read 2 km around the tile.
+        """
+        check_tile(z, x, y)
+        minx, miny, maxx, maxy = self._box(z, x, y, BUFFER / EXTENT)
+        parcels = self.store.read_parcels(bbox=(minx - 2000, miny - 2000, maxx + 2000, maxy + 2000))
+        parcels = parcels.sort_values("parcel_id", kind="stable")  # the encoder's order: by parcel_id
+        tiles = ParcelTiles.from_parcels(
+            parcels, eval_class=self.classes.series(), gcj=True, cache_bytes=0, merge_above=self.merge_above
+        )
+        return tiles.encode(z, x, y)

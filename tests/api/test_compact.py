@@ -1,0 +1,125 @@
+"""`/parcels` on a GeoPackage from compact columns and the R-tree: the parcels, order and page of the loaded park."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import shapely
+
+from planner.api.compact import CompactParcels
+from planner.api.geojson import feature_collection
+from planner.api.rows import Rows
+from planner.parcels.query import normalized_filters, parcel_filter_mask
+from planner.store import open_store
+
+FILTERS = [
+    {},
+    {"ready": True},
+    {"ready": False, "min_area_mu": 20},
+    {"min_area_mu": 10, "max_area_mu": 60},
+    {"status": "in_production"},
+    {"status": ["planned", "reserved"]},
+    {"industry": "C36"},
+    {"industry": "C3670"},
+    {"land_use": "1001"},
+    {"idle": True},
+    {"idle": False, "status": "supplied"},
+]
+SORTS = ["parcel_id", "-parcel_id", "area_mu", "-area_mu", "name", "-name", "status", "-status", "updated_at",
+         "-updated_at"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def park(demo_park, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compact")
+    shutil.copy(demo_park.path, folder / "park.gpkg")
+    store = open_store(folder / "park.gpkg")
+    loaded = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
+    loaded.index.name = None
+    yield store, loaded, CompactParcels(store)
+    store.close()
+
+
+def expected_order(loaded, found: np.ndarray, sort: str) -> np.ndarray:
+    """The loaded park's order: pandas' stable sort, missing values last, ties by ``parcel_id``."""
+    key = sort.lstrip("-")
+    keys = loaded[list(dict.fromkeys([key, "parcel_id"]))].iloc[found].set_axis(found)
+    keys = keys.sort_values([key, "parcel_id"], ascending=[not sort.startswith("-"), True], kind="stable")
+    return keys.index.to_numpy()
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=[json.dumps(f) for f in FILTERS])
+def test_compact_filters_and_sorts_are_the_loaded_parks(park, filters):
+    _, loaded, kept = park
+    want = np.flatnonzero(parcel_filter_mask(loaded, **filters))
+    got = np.flatnonzero(kept.mask(normalized_filters(**filters)))
+    assert got.tolist() == want.tolist()
+    assert len(want) or filters.get("idle")  # each filter finds parcels in the demo park (idle land: maybe not)
+    for sort in SORTS:
+        assert kept.sorted(got, sort).tolist() == expected_order(loaded, want, sort).tolist(), sort
+
+
+def test_a_box_finds_what_the_loaded_park_finds(park):
+    _, loaded, kept = park
+    minx, miny, maxx, maxy = loaded.total_bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    area = shapely.Point(cx, cy).buffer((maxx - minx) / 5)
+    want = np.flatnonzero(shapely.intersects(loaded.geometry.to_numpy(), area))
+    got = kept.within(area)
+    assert 0 < len(got) < len(loaded) and got.tolist() == want.tolist()
+    assert kept.within(shapely.box(0, 0, 1, 1)).tolist() == []
+
+
+def test_the_page_is_written_as_from_the_loaded_park(park):
+    _, loaded, kept = park
+    found = kept.sorted(np.flatnonzero(kept.mask(normalized_filters(min_area_mu=5))), "-area_mu")
+    at = found[7:57]
+    assert kept.page_features(at) == feature_collection(Rows(loaded), at)["features"]
+
+
+def test_compact_columns_hold_far_less_than_the_park(park):
+    _, loaded, kept = park
+    assert len(kept) == len(loaded)
+    assert kept.nbytes() < 100 * len(kept)  # about 60 bytes a parcel
+
+
+def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
+    from planner.api.collections import compact
+    from planner.api.state import ParkState
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    state = ParkState(store)
+    state.sync()
+    kept = compact(state)
+    ids = kept.parcel_id[[3, 40]].tolist()
+    for pid, name in zip(ids, ["新的名字甲", "新的名字乙"], strict=True):
+        version = int(store.get_parcel(pid)["version"])
+        store.update_parcel(pid, {"name": name, "status": "supplied"}, version=version, by="test")
+    state.sync()
+    assert compact(state) is kept and kept.stamp == store.change_stamp()  # followed, not read again
+    fresh = CompactParcels(store)
+    loaded = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
+    assert kept.parcel_id.tolist() == fresh.parcel_id.tolist()
+    for filters in FILTERS:
+        got = np.flatnonzero(kept.mask(normalized_filters(**filters)))
+        assert got.tolist() == np.flatnonzero(fresh.mask(normalized_filters(**filters))).tolist(), filters
+        for sort in SORTS:
+            assert kept.sorted(got, sort).tolist() == expected_order(loaded, got, sort).tolist(), (filters, sort)
+    store.close()
+
+
+def test_an_empty_park_has_an_empty_page(tmp_path):
+    from planner.config import ParkConfig
+    from planner.store import create_park
+    from tests.conftest import GK
+
+    store = create_park(tmp_path / "empty.gpkg", ParkConfig(park_id="T1", name="空园区", crs_epsg=GK))
+    kept = CompactParcels(store)
+    found = kept.sorted(np.flatnonzero(kept.mask(normalized_filters(ready=True))), "-area_mu")
+    assert len(kept) == 0 and found.tolist() == [] and kept.page_features(found) == []
+    assert kept.within(shapely.box(0, 0, 1e7, 1e7)).tolist() == []
+    store.close()

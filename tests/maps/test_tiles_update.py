@@ -1,0 +1,96 @@
+"""The tile index follows edits: only the edited parcels' entries change, and the tiles are a fresh build's."""
+
+from __future__ import annotations
+
+import shutil
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from planner.api.routes.tiles import ParkTiles
+from planner.api.state import ParkState
+from planner.maps.tiles import ParcelTiles
+from planner.store import open_store
+from tests.maps.mvt import decode
+from tests.maps.test_tiles import tile_xy
+
+
+def without_ids(data: bytes) -> list[dict]:
+    """The features of a tile in order, without the feature ids (positions in the index, not the parcels')."""
+    return [{k: v for k, v in f.items() if k != "id"} for f in decode(data)["parcels"]["features"]] if data else []
+
+
+def tiles_of(parcels: gpd.GeoDataFrame, z: int) -> list[tuple[int, int, int]]:
+    w, s, e, n = parcels.to_crs(4326).total_bounds
+    (x0, y0), (x1, y1) = tile_xy(w, n, z), tile_xy(e, s, z)
+    return [(z, x, y) for x in range(int(x0), int(x1) + 1) for y in range(int(y0), int(y1) + 1)]
+
+
+def moved(parcels: gpd.GeoDataFrame, parcel_id: str, dx: float) -> gpd.GeoDataFrame:
+    """The parcel shrunk by ``dx`` metres on its east side (its neighbours untouched), reserved, and lacking gas."""
+    row = parcels.loc[[parcel_id]].copy()
+    minx, miny, maxx, maxy = row.geometry.iloc[0].bounds
+    row["geometry"] = [row.geometry.iloc[0].intersection(shapely.box(minx, miny, maxx - dx, maxy))]
+    row["status"], row["ready"], row["missing"] = "reserved", False, "gas"
+    return row
+
+
+@pytest.fixture
+def park(demo_park):
+    store = open_store(demo_park.path)
+    parcels = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
+    parcels.index.name = None
+    yield store, parcels
+    store.close()
+
+
+@pytest.mark.parametrize("z", [13, 15])
+def test_after_an_edit_the_tiles_are_a_fresh_builds_and_the_others_stay_cut(park, z):
+    _, parcels = park
+    tiles = ParcelTiles.from_parcels(parcels)
+    every = tiles_of(parcels, z)
+    before = {t: tiles.tile(*t) for t in every}
+    edited = parcels.index[len(parcels) // 2]
+    gone = parcels.index[len(parcels) // 3]
+    row = moved(parcels, edited, 30.0)
+    new = parcels.loc[[gone]].copy()
+    new["parcel_id"] = new.index = ["ZZ-NEW-0001"]  # a new parcel where one was removed
+    changed = gpd.GeoDataFrame(gpd.pd.concat([row, new]), crs=parcels.crs)
+    dropped = tiles.update(changed, removed=[gone])
+    after = parcels.drop(index=[gone]).copy()
+    after.loc[edited] = row.loc[edited]
+    after = gpd.GeoDataFrame(gpd.pd.concat([after, new]).sort_index(), crs=parcels.crs)
+    fresh = ParcelTiles.from_parcels(after)
+    differs = 0
+    for t in every:
+        got = tiles.tile(*t)
+        assert without_ids(got) == without_ids(fresh.encode(*t)), t
+        differs += got != before[t]
+    assert differs >= 1 and 1 <= dropped <= 8  # the tiles of two places; all the others served as cut before
+    assert tiles.hits >= len(every) - dropped
+    assert len(tiles) == len(after)
+
+
+def test_the_servers_tiles_follow_an_edit_without_a_rebuild(demo_park, tmp_path):
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    state = ParkState(store)
+    from planner.api.routes.tiles import parcel_tiles
+
+    tiles = parcel_tiles(state)
+    parcels = state.current()
+    z = 15
+    every = tiles_of(parcels, z)
+    for t in every:
+        tiles.tile(*t)
+    target = parcels.index[10]
+    version = int(parcels.loc[target, "version"])
+    store.update_parcel(target, {"status": "in_production", "tax_wan": 1.0, "output_wan": 1.0}, version=version,
+                        by="test")  # fmt: skip
+    again = parcel_tiles(state)
+    assert again is tiles  # followed, not built again
+    fresh = ParkTiles.of(store, store.read_parcels().set_index("parcel_id", drop=False).sort_index())
+    for t in every:
+        assert without_ids(again.tile(*t)) == without_ids(fresh.encode(*t)), t
+    store.close()
