@@ -77,15 +77,18 @@ def source_loads(
     service_radius_m: float,
     power_factor: float = 1.0,
     rows: np.ndarray | None = None,
+    need: np.ndarray | None = None,
 ) -> np.ndarray:
     """The load on each source (row of ``network.sources``): the demand of the consuming parcels it serves.
 
     ``taps``: :func:`network_taps` of ``parcels``. ``rows``, given, is each parcel's
     position among all the park's parcels, and the result is instead ``(position,
     source, demand)`` of each parcel that loads a source: pieces of a park add up to the
-    same figures as the whole park with :func:`add_loads`.
+    same figures as the whole park with :func:`add_loads`. ``need``: each parcel's demand as declared
+    (:func:`network_demand`), if made already.
     """
-    need, _ = network_demand(network, parcels, power_factor)
+    if need is None:
+        need, _ = network_demand(network, parcels, power_factor)
     along = taps["network_m"].to_numpy(dtype=float)
     in_radius = taps["near"].to_numpy(dtype=bool) & np.isfinite(along) & (along <= service_radius_m)
     src = taps["source"].to_numpy()

@@ -22,6 +22,7 @@ layers that no history row touched since the last run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -197,15 +198,19 @@ class GraphCache:
         path = self._path(name, fingerprint)
         if path is None:
             return
+        part: Path | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             for old in path.parent.glob(f"{name}-*.graph"):  # one graph per network: the others are stale
                 old.unlink(missing_ok=True)
             with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as f:
+                part = Path(f.name)
                 pickle.dump(network, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(f.name, path)
-        except OSError:
-            return
+            os.replace(part, path)
+        except OSError:  # a full or read-only disk: nothing kept, nothing left half-written
+            if part is not None:
+                with contextlib.suppress(OSError):
+                    part.unlink(missing_ok=True)
 
     def stale(self, name: str, fingerprint: str) -> bool:
         """Whether network ``name`` would be built anew from inputs of this :func:`network_fingerprint`."""
@@ -232,12 +237,14 @@ class GraphCache:
         """What is kept of network ``name`` (to send from a worker process to its parent)."""
         return self._kept.get(name)
 
-    def install(self, name: str, kept: KeptNetwork | None, *, built: bool, tapped: int) -> None:
+    def install(self, name: str, kept: KeptNetwork | None, *, built: bool, tapped: int, loaded: bool = False) -> None:
         """Keep what a worker process made of network ``name`` (see :meth:`export`), and count it."""
         if kept is not None:
             self._kept[name] = kept
         if built:
             self.builds[name] += 1
+        if loaded:
+            self.loaded[name] += 1
         self.tapped[name] += tapped
 
     def distances(self, name: str) -> tuple[np.ndarray, np.ndarray]:

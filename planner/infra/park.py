@@ -107,7 +107,12 @@ class _Job:
         )
         need, expected = network_demand(network, self.parcels, self.power_factor)
         loads = source_loads(
-            network, self.parcels, taps, service_radius_m=settings["service_radius_m"], power_factor=self.power_factor
+            network,
+            self.parcels,
+            taps,
+            service_radius_m=settings["service_radius_m"],
+            power_factor=self.power_factor,
+            need=need,
         )
         served = Served(
             _served_key(self.fingerprints.get(name), settings, self.power_factor),
@@ -186,24 +191,42 @@ def _served_again(
     read = [c for c in ("parcel_id", "status", "industry", "area_mu", "power_kva", "water_m3d") if c in job.parcels]
     part = served_coverage(
         network,
-        pd.DataFrame({c: job.parcels[c].to_numpy()[rows] for c in read}),
+        pd.DataFrame({c: job.parcels[c].array[rows] for c in read}),
         taps.iloc[rows],
         served.loads,
         service_distance_m=settings["service_distance_m"],
         service_radius_m=settings["service_radius_m"],
         power_factor=job.power_factor,
     )
-    old = before.coverage.table
+    table = _spliced(before.coverage.table, rows, part.table)
+    if table is None:  # a dtype these values may change (text with or without None): a whole run decides it
+        return None
+    return Coverage(network.name, table, part.sources, since=(before.coverage.serial, rows))
+
+
+def _spliced(old: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataFrame | None:
+    """``old`` with its rows at positions ``rows`` replaced by those of ``part``; None if a column's dtype differs.
+
+    Arrays that take a value per row cheaply (numpy, masked, object) are copied and set; text in Arrow
+    (where setting rows rebuilds the array) is taken from the old and new values at once.
+    """
+    if list(part.columns) != list(old.columns) or not all(part.dtypes == old.dtypes):
+        return None
+    pick = None
     columns = {}
     for column in old.columns:
-        values = part.table[column]
-        if values.dtype != old[column].dtype:  # a dtype these values may change (text with or without None): all
-            return None
-        array = old[column].array.copy()
-        array[rows] = values.array
-        columns[column] = pd.Series(array, index=old.index, dtype=old[column].dtype, copy=False)
-    table = pd.DataFrame(columns, index=old.index)
-    return Coverage(network.name, table, part.sources, since=(before.coverage.serial, rows))
+        before, values = old[column], part[column]
+        if isinstance(before.dtype, pd.StringDtype) and before.dtype.storage == "pyarrow":
+            if pick is None:
+                pick = np.arange(len(old))
+                pick[rows] = len(old) + np.arange(len(rows))
+            both = pd.concat([before.reset_index(drop=True), values.reset_index(drop=True)], ignore_index=True)
+            array = both.array.take(pick)
+        else:
+            array = before.array.copy()
+            array[rows] = values.array
+        columns[column] = pd.Series(array, index=old.index, dtype=before.dtype, copy=False)
+    return pd.DataFrame(columns, index=old.index)
 
 
 _WORKER: dict[str, _Job] = {}
@@ -218,14 +241,15 @@ def _run(name: str) -> NetworkRun:
     return _WORKER["job"].run(name)
 
 
-def _run_and_send(name: str) -> tuple[NetworkRun, KeptNetwork | None, bool, int]:
+def _run_and_send(name: str) -> tuple[NetworkRun, KeptNetwork | None, bool, int, bool]:
     """Run network ``name`` in a worker, and send back what its cache made of it, for the parent to keep."""
     job = _WORKER["job"]
     cache = job.cache
     assert cache is not None
-    builds, tapped = cache.builds[name], cache.tapped[name]
+    builds, tapped, loaded = cache.builds[name], cache.tapped[name], cache.loaded[name]
     run = job.run(name)
-    return run, cache.export(name), cache.builds[name] > builds, cache.tapped[name] - tapped
+    built = cache.builds[name] > builds
+    return run, cache.export(name), built, cache.tapped[name] - tapped, cache.loaded[name] > loaded
 
 
 def park_coverage(
@@ -280,8 +304,8 @@ def park_coverage(
         out = {}
         for name in names:
             if name in sent:
-                run, kept, built, tapped = sent[name].result()
-                cache.install(name, kept, built=built, tapped=tapped)
+                run, kept, built, tapped, loaded = sent[name].result()
+                cache.install(name, kept, built=built, tapped=tapped, loaded=loaded)
                 out[name] = run
             else:  # kept: worked out in this process, while the others build
                 out[name] = job.run(name)

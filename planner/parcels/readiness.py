@@ -13,7 +13,7 @@ where the pipe never arrives.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,8 @@ class ReadinessResult:
     disagreements: pd.DataFrame
     used: dict[str, str]
     """For each checklist item, ``derived`` or ``declared``."""
+    keys: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """Each disagreement's place in the order of a whole run (see :func:`readiness_again`); made when first needed."""
 
     @property
     def ready(self) -> pd.Index:
@@ -253,29 +255,65 @@ def readiness_again(
     """
     read = ["parcel_id", *(f"declared_{item}" for item in (*NETWORK_ITEMS, "leveled"))]  # all the checklist reads
     some = pd.DataFrame({column: parcels[column].array[rows] for column in read})
-    part = compute_readiness(some, config, coverage, terrain, dem_date=dem_date, leveled_on=leveled_on)
-    if part.used != before.used or list(part.table.columns) != list(before.table.columns):
+    if any(table is not None and len(table) != len(parcels) for table in coverage.values()):
+        return None  # not the tables of these parcels, row for row
+    tables = {net: None if table is None else table.iloc[rows] for net, table in coverage.items()}
+    part = compute_readiness(some, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on)
+    if part.used != before.used:
         return None
-    columns = {}
-    for column in before.table.columns:
-        old, values = before.table[column], part.table[column]
-        if old.dtype != values.dtype:
-            return None
-        array = old.array.copy()
-        array[rows] = values.array
-        columns[column] = pd.Series(array, index=before.table.index, dtype=old.dtype, copy=False)
-    table = pd.DataFrame(columns, index=before.table.index)
+    table = _spliced(before.table, rows, part.table)
+    if table is None:
+        return None
     # the disagreements: the other rows' as they were, these rows' anew, by item then parcel as a whole run has them
-    gone = before.disagreements["parcel_id"].isin(part.table.index).to_numpy()
+    n, m = len(table), len(rows)
+    key = _disagreement_keys(before)
+    mine = np.zeros(n, dtype=bool)
+    mine[rows] = True
+    gone = mine[key % (n + 1)]
+    part_key = _disagreement_keys(part)
+    new_key = part_key // (m + 1) * (n + 1) + rows[part_key % (m + 1)]
     merged = pd.concat([before.disagreements[~gone], part.disagreements], ignore_index=True)
     if any(merged[c].dtype != before.disagreements[c].dtype for c in merged.columns if len(before.disagreements)):
         return None
-    rank = {item: k for k, item in enumerate(before.used)}
-    order = merged["item"].map(rank).to_numpy(dtype=np.int64) * (len(table) + 1) + table.index.get_indexer(
-        merged["parcel_id"]
-    )
-    disagreements = merged.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
-    return ReadinessResult(table, disagreements, before.used)
+    merged_key = np.concatenate([key[~gone], new_key])
+    order = np.argsort(merged_key, kind="stable")
+    return ReadinessResult(table, merged.take(order).reset_index(drop=True), before.used, merged_key[order])
+
+
+def _disagreement_keys(result: ReadinessResult) -> np.ndarray:
+    """Each disagreement's place in a whole run's order: its item's rank × (parcels + 1) + its parcel's position."""
+    if result.keys is not None:
+        return result.keys
+    rank = {item: k for k, item in enumerate(result.used)}
+    items = result.disagreements["item"].map(rank).to_numpy(dtype=np.int64)
+    ids = result.table.index
+    result.keys = items * (len(ids) + 1) + ids.get_indexer(result.disagreements["parcel_id"])
+    return result.keys
+
+
+def _spliced(old: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataFrame | None:
+    """``old`` with its rows at positions ``rows`` replaced by those of ``part``; None if a column's dtype differs.
+
+    Arrays that take a value per row cheaply (numpy, masked, object) are copied and set; text in Arrow
+    (where setting rows rebuilds the array) is taken from the old and new values at once.
+    """
+    if list(part.columns) != list(old.columns) or not all(part.dtypes == old.dtypes):
+        return None
+    pick = None
+    columns = {}
+    for column in old.columns:
+        before, values = old[column], part[column]
+        if isinstance(before.dtype, pd.StringDtype) and before.dtype.storage == "pyarrow":
+            if pick is None:
+                pick = np.arange(len(old))
+                pick[rows] = len(old) + np.arange(len(rows))
+            both = pd.concat([before.reset_index(drop=True), values.reset_index(drop=True)], ignore_index=True)
+            array = both.array.take(pick)
+        else:
+            array = before.array.copy()
+            array[rows] = values.array
+        columns[column] = pd.Series(array, index=old.index, dtype=before.dtype, copy=False)
+    return pd.DataFrame(columns, index=old.index)
 
 
 def _missing(holds: Mapping[str, np.ndarray], n: int) -> np.ndarray:

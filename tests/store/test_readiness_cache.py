@@ -129,3 +129,18 @@ def test_graphs_kept_on_disk_are_read_by_another_process_until_a_line_changes(tm
     assert run.readiness.table["water"].tolist() == [True, True, False]
     _same(run, readiness_of(readiness_inputs(third)))
     third.close()
+
+
+def test_a_folder_that_cannot_take_graphs_keeps_none_and_fails_nothing(tmp_path):
+    """Graphs kept where no folder can be made (a file is in the way): built, used, nothing written, no error."""
+    from planner.infra.graphs import GraphCache
+    from planner.infra.layers import line_layer
+
+    store = _park(tmp_path / "park.gpkg")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the graphs would go")
+    cache = GraphCache(blocker / "graphs")
+    network = cache.network("water", store.read_layer(line_layer("water")), store.read_layer("sources"))
+    assert network is not None and len(network.edges) == 2 and dict(cache.builds) == {"water": 1}
+    assert blocker.is_file() and not list(tmp_path.rglob("*.part"))  # nothing half-written left behind
+    store.close()
