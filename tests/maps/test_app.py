@@ -50,12 +50,12 @@ def shown_sections(page) -> set[str]:
 def test_every_layers_legend_appears_when_the_layer_is_switched_on(page, readiness_html):
     open_page(page, readiness_html)
     layers = set(page.evaluate("Object.keys(window.plannerLayers)"))
-    expected = {"parcels", "idle", "evaluation", "disagree", "sources", "factories", "labels:road"}
+    expected = {"parcels", "idle", "evaluation", "disagree", "sources", "factories", "boundary", "labels:road"}
     expected |= {f"lines:{n}" for n in ("road", "water", "drainage", "power", "telecom", "gas", "heat")}
     assert layers == expected
     sections = set(page.eval_on_selector_all("#planner-legend section", "els => els.map(e => e.dataset.layer)"))
     assert sections == layers - {"labels:road"}  # every layer but the road names has its legend
-    assert shown_sections(page) == {"parcels", "lines:road", "sources"}  # the layers on at first
+    assert shown_sections(page) == {"parcels", "lines:road", "sources", "boundary"}  # the layers on at first
     labels = page.query_selector_all(".leaflet-control-layers-overlays label")
     for label in labels:
         box = label.query_selector("input")
@@ -64,7 +64,7 @@ def test_every_layers_legend_appears_when_the_layer_is_switched_on(page, readine
     assert shown_sections(page) == sections
     legend = page.inner_text("#planner-legend")
     for text in ("闲置土地", "超期未动工", "亩均评价", "A 优先发展", "登记与计算不符", "燃气管线", "规划或停用",
-                 "电力源点", "标准厂房", "生地：缺 1 项"):  # fmt: skip
+                 "电力源点", "标准厂房", "生地：缺 1 项", "园区四至"):  # fmt: skip
         assert text in legend, text
     page.click(".leaflet-control-layers-overlays label:has-text('宗地七通一平') input")
     assert "parcels" not in shown_sections(page) and "idle" in shown_sections(page)
