@@ -66,7 +66,11 @@ def test_every_layers_legend_appears_when_the_layer_is_switched_on(page, readine
     for text in ("闲置土地", "超期未动工", "亩均评价", "A 优先发展", "登记与计算不符", "燃气管线", "规划或停用",
                  "电力源点", "标准厂房", "生地：缺 1 项", "园区四至"):  # fmt: skip
         assert text in legend, text
-    page.click(".leaflet-control-layers-overlays label:has-text('宗地七通一平') input")
+    box = page.locator(".leaflet-control-layers-overlays label:has-text('宗地七通一平') input")
+    for _ in range(3):  # Leaflet rebuilds its layer list as layers finish loading: a click may meet the old list
+        box.click()
+        if not box.is_checked():
+            break
     assert "parcels" not in shown_sections(page) and "idle" in shown_sections(page)
     page.click("#planner-lang")
     assert "per-mu classes" in page.inner_text("#planner-legend") and "亩均评价" not in page.inner_text(
