@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "planner"
 
 LAYERS: dict[str, int] = {
     # base: the words, units, errors and reference systems every layer shares
-    "__init__": 0, "errors": 0, "units": 0, "resources": 0, "vocab": 0, "inputs": 0, "failpoints": 0,
+    "__init__": 0, "errors": 0, "units": 0, "resources": 0, "vocab": 0, "inputs": 0, "failpoints": 0, "frames": 0,
     "crs": 1, "codes": 1, "fields": 1,
     "config": 2,
     "parcels": 3, "infra": 3,

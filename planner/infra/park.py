@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem
+from planner.frames import spliced
 from planner.infra.coverage import Coverage, network_coverage, served_coverage, source_loads
 from planner.infra.demand import network_demand
 from planner.infra.graphs import GraphCache, KeptNetwork, Served, network_fingerprint, shape_hashes
@@ -198,35 +199,10 @@ def _served_again(
         service_radius_m=settings["service_radius_m"],
         power_factor=job.power_factor,
     )
-    table = _spliced(before.coverage.table, rows, part.table)
+    table = spliced(before.coverage.table, rows, part.table)
     if table is None:  # a dtype these values may change (text with or without None): a whole run decides it
         return None
     return Coverage(network.name, table, part.sources, since=(before.coverage.serial, rows))
-
-
-def _spliced(old: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataFrame | None:
-    """``old`` with its rows at positions ``rows`` replaced by those of ``part``; None if a column's dtype differs.
-
-    Arrays that take a value per row cheaply (numpy, masked, object) are copied and set; text in Arrow
-    (where setting rows rebuilds the array) is taken from the old and new values at once.
-    """
-    if list(part.columns) != list(old.columns) or not all(part.dtypes == old.dtypes):
-        return None
-    pick = None
-    columns = {}
-    for column in old.columns:
-        before, values = old[column], part[column]
-        if isinstance(before.dtype, pd.StringDtype) and before.dtype.storage == "pyarrow":
-            if pick is None:
-                pick = np.arange(len(old))
-                pick[rows] = len(old) + np.arange(len(rows))
-            both = pd.concat([before.reset_index(drop=True), values.reset_index(drop=True)], ignore_index=True)
-            array = both.array.take(pick)
-        else:
-            array = before.array.copy()
-            array[rows] = values.array
-        columns[column] = pd.Series(array, index=old.index, dtype=before.dtype, copy=False)
-    return pd.DataFrame(columns, index=old.index)
 
 
 _WORKER: dict[str, _Job] = {}

@@ -21,6 +21,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from planner.config import ParkConfig
+from planner.frames import spliced
 from planner.vocab import NETWORK_ITEMS, NETWORK_LAYERS
 
 __all__ = [
@@ -261,7 +262,7 @@ def readiness_again(
     part = compute_readiness(some, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on)
     if part.used != before.used:
         return None
-    table = _spliced(before.table, rows, part.table)
+    table = spliced(before.table, rows, part.table)
     if table is None:
         return None
     # the disagreements: the other rows' as they were, these rows' anew, by item then parcel as a whole run has them
@@ -289,31 +290,6 @@ def _disagreement_keys(result: ReadinessResult) -> np.ndarray:
     ids = result.table.index
     result.keys = items * (len(ids) + 1) + ids.get_indexer(result.disagreements["parcel_id"])
     return result.keys
-
-
-def _spliced(old: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataFrame | None:
-    """``old`` with its rows at positions ``rows`` replaced by those of ``part``; None if a column's dtype differs.
-
-    Arrays that take a value per row cheaply (numpy, masked, object) are copied and set; text in Arrow
-    (where setting rows rebuilds the array) is taken from the old and new values at once.
-    """
-    if list(part.columns) != list(old.columns) or not all(part.dtypes == old.dtypes):
-        return None
-    pick = None
-    columns = {}
-    for column in old.columns:
-        before, values = old[column], part[column]
-        if isinstance(before.dtype, pd.StringDtype) and before.dtype.storage == "pyarrow":
-            if pick is None:
-                pick = np.arange(len(old))
-                pick[rows] = len(old) + np.arange(len(rows))
-            both = pd.concat([before.reset_index(drop=True), values.reset_index(drop=True)], ignore_index=True)
-            array = both.array.take(pick)
-        else:
-            array = before.array.copy()
-            array[rows] = values.array
-        columns[column] = pd.Series(array, index=old.index, dtype=before.dtype, copy=False)
-    return pd.DataFrame(columns, index=old.index)
 
 
 def _missing(holds: Mapping[str, np.ndarray], n: int) -> np.ndarray:
