@@ -1,6 +1,7 @@
 """Exporting parcels: RFC 7946 GeoJSON for the web, GeoPackage, Shapefile and TXT for the land bureau.
 
-- ``geojson``: WGS84 lon/lat, right-hand rule, no ``crs`` member, the schema's column names;
+- ``geojson``: WGS84 lon/lat, right-hand rule, no ``crs`` member, the schema's column names, with
+  QGIS's default style beside it (``.qml``, :func:`geojson_style`: readiness colours, labels, Chinese titles);
 - ``gpkg``: CGCS2000, geographic (EPSG:4490) or Gauss–Krüger with zone prefix
   (EPSG:4513–4533), columns titled with their Chinese labels and units (``宗地面积（亩）``), field
   domains, Date fields and QGIS default styles, as GeoPackage 1.3 (:mod:`planner.exchange.gpkg_write`);
@@ -45,6 +46,7 @@ from planner.parcels.query import ParcelFilters, filter_parcels, parcel_filter_m
 from planner.parcels.schema import FIELDS
 from planner.store import ParkStore
 from planner.store.columns import parcel_columns
+from planner.store.gpkg_styles import parcel_styles
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -259,6 +261,7 @@ def _export(
         return ExportReport(out, len(frame), "none (attributes only)", notes)
     if fmt == "geojson":
         write_geojson(frame, out, decimals=_GEOJSON_DECIMALS)
+        out.with_suffix(".qml").write_text(geojson_style(), encoding="utf-8")  # QGIS opens it styled
         return ExportReport(out, len(frame), f"EPSG:{WGS84}", notes)
     if fmt == "txt":
         write_txt(frame, out, crs_epsg=config.crs_epsg, produced_on=produced_on, notes=notes)
@@ -292,6 +295,15 @@ def _export(
     if labels == "zh":  # QGIS opens a file layer with the .qml of its name as its default style
         out.with_suffix(".qml").write_text(shapefile_style(), encoding="utf-8")
     return ExportReport(out, len(frame), f"EPSG:{epsg}", notes)
+
+
+def geojson_style() -> str:
+    """The QML of the readiness style for the GeoJSON export: the park's own column names and codes, as the park
+    GeoPackage's default style (:mod:`planner.store.gpkg_styles`), each column titled in Chinese."""
+    columns = {c: c for c in ("ready", "missing", "idle_rule", "parcel_id")}
+    exported = set(export_columns())
+    aliases = {f.name: f.label("zh") for f in FIELDS if f.name in exported}
+    return next(style for style in parcel_styles(columns, aliases) if style.default).qml
 
 
 def _cut_bytes(value: str) -> str:
