@@ -88,7 +88,7 @@ def utility_lines(
     carried = tags["highway"].notna().to_numpy(dtype=bool) | tags["power"].notna().to_numpy(dtype=bool)
     utility_tunnel = tunnel & ~carried & ~pipeline
     utility_tunnel &= tags["railway"].isna().to_numpy(dtype=bool) & tags["waterway"].isna().to_numpy(dtype=bool)
-    nets = [[] for _ in range(len(lines))]
+    nets: list[list[str]] = [[] for _ in range(len(lines))]
     for k, named in zip(
         np.flatnonzero(pipeline), _networks(tags["substance"][pipeline], SUBSTANCE_NETWORKS), strict=True
     ):
