@@ -152,6 +152,10 @@ def test_a_postgis_park_keeps_its_dem_in_its_folder(moved, tmp_path, postgis_url
             uri = store.location
         with pytest.raises(ValidationError, match="keeps its DEM in a folder"):
             import_dem(uri, moved)
+        checked = import_dem(uri, moved, folder=tmp_path / "pg", taken="2000-02-22", dry_run=True)
+        assert checked.written == tmp_path / "pg" / "dem.tif" and not (tmp_path / "pg").exists()
+        with open_store(uri, folder=tmp_path / "pg") as store:
+            assert "dem_source" not in store.metadata() and store.config().dem is None
         report = import_dem(uri, moved, folder=tmp_path / "pg", taken="2000-02-22")
         assert report.written == tmp_path / "pg" / "dem.tif"
         with open_store(uri, folder=tmp_path / "pg") as store:
