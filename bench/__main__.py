@@ -66,6 +66,7 @@ BENCHMARKS = (
     # written on other branches: run with their own defaults (and --quick where they take it)
     Benchmark("api", (), ("--parcels", "20000", "--requests", "50"), default=False),  # needs PostGIS
     Benchmark("maps", (), ()),
+    Benchmark("dem", (), ("--quick",)),  # the real SRTM window and a synthetic 1° raster, against peers
     Benchmark("load", (), ("--quick",), default=False),  # a server, 16 clients for 60 s per backend
     Benchmark("copy_park", ("--parcels", "10000", "100000"), ("--parcels", "10000"), default=False),
     # minutes at full size (a province of 200,000 parcels three ways): only when named

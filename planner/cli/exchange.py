@@ -216,7 +216,7 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
     """
     language = language_of(lang)
     if is_dem(file):
-        _import_dem(park, file, dem_date, by, language)
+        _import_dem(park, file, dem_date, by, language, dry_run=dry_run)
         return
     _check_import_options(layer, capacity_kva, land_use_codes)
     try:
@@ -263,25 +263,38 @@ def import_(  # noqa: PLR0913 - a typer command takes each of its command-line o
         )
 
 
-def _import_dem(park: str, file: Path, dem_date: str | None, by: str, language: str) -> None:
-    """Import a DEM (a raster file): reprojected to the park's zone, kept beside it; what was done is printed."""
+def _import_dem(park: str, file: Path, dem_date: str | None, by: str, language: str, *, dry_run: bool) -> None:
+    """Import a DEM (a raster file): reprojected to the park's zone, kept beside it; what was done is printed.
+
+    ``dry_run``: the same checks and figures, saying what would be written; nothing is written.
+    """
     try:
-        result = import_dem(park, file, taken=dem_date, by=by)
+        result = import_dem(park, file, taken=dem_date, by=by, dry_run=dry_run)
     except ValidationError as exc:
         _refuse(exc, file, None, language)
     except (PlannerError, ValueError) as exc:
         fail(exc, language)
     low, high = result.elevation_m
+    arrow_zh, arrow_en = ("→（将写入）", "→ (would write)") if dry_run else ("→", "→")
     console.print(
         tr(
             language,
-            f"高程：{file.name}（{result.source_crs}）→ {result.written}，格网 {result.cell_m:g} 米，"
+            f"高程：{file.name}（{result.source_crs}）{arrow_zh} {result.written}，格网 {result.cell_m:g} 米，"
             f"{result.shape[1]}×{result.shape[0]} 格，高程 {low:,.1f}–{high:,.1f} 米，测绘日期 {result.date}",
-            f"DEM: {file.name} ({result.source_crs}) → {result.written}, {result.cell_m:g} m cells, "
+            f"DEM: {file.name} ({result.source_crs}) {arrow_en} {result.written}, {result.cell_m:g} m cells, "
             f"{result.shape[1]}×{result.shape[0]}, elevation {low:,.1f}–{high:,.1f} m, taken {result.date}",
         )
     )
     print_problems(result.problems, language)
+    if dry_run:
+        console.print(
+            tr(
+                language,
+                f"仅检查（--dry-run），未写入：{result.written.name} 与园区的高程设置（dem、dem_source 等）均未改动。",
+                f"Checked only (--dry-run); nothing was written: neither {result.written.name} nor the park's DEM "
+                "settings (dem, dem_source, …) were changed.",
+            )
+        )
 
 
 def _check_import_options(layer: str | None, capacity_kva: float | None, land_use_codes: str) -> None:

@@ -54,6 +54,8 @@ class DemReport:
     elevation_m: tuple[float, float]
     date: str
     problems: list[Problem]
+    dry_run: bool = False
+    """True: checked and warped only; ``written`` is where the DEM would go, and nothing was written."""
 
 
 def is_dem(path: str | Path) -> bool:
@@ -68,19 +70,22 @@ def import_dem(
     taken: date | str | None = None,
     folder: str | Path | None = None,
     by: str = "planner import",
+    dry_run: bool = False,
 ) -> DemReport:
     """Reproject the DEM at ``path`` to the park's zone and keep it with the park (see the module notes).
 
     ``taken``: when the DEM was taken (records declaring a parcel leveled after it prevail over
     it). ``folder``: where a PostGIS park keeps its files. The park must exist (its zone
     decides the grid). Raises :class:`ValidationError` naming the file and what is wrong; the
-    park is unchanged then.
+    park is unchanged then. ``dry_run``: every check and the warp, and the report of what would be
+    written (``written`` the file it would be, ``dry_run`` true); nothing is written, the park and
+    its folder are left as they are.
     """
     path = Path(path)
     store = open_store(park, folder=folder) if is_postgis_uri(park) else open_store(park)
     try:
         target = _target_folder(store, path)
-        return _import(store, path, target, taken, by)
+        return _import(store, path, target, taken, by, dry_run=dry_run)
     finally:
         store.close()
 
@@ -92,7 +97,9 @@ def _target_folder(store: ParkStore, path: Path) -> Path:
     return store.folder
 
 
-def _import(store: ParkStore, path: Path, folder: Path, taken: date | str | None, by: str) -> DemReport:
+def _import(
+    store: ParkStore, path: Path, folder: Path, taken: date | str | None, by: str, *, dry_run: bool
+) -> DemReport:
     what = f"import of {path.name}"
     problems: list[Problem] = []
     epsg = store.config().crs_epsg
@@ -121,18 +128,29 @@ def _import(store: ParkStore, path: Path, folder: Path, taken: date | str | None
         message = "does not cover the park: no cell of it lies under the parcels or the boundary"
         raise ValidationError([file_problem(path, message)], what=what)
     day = _taken(taken, tags, path)
-    written = _write(folder / DEM_FILE, z, transform, epsg, path.name, day)
     cell = float(transform.a)
-    store.set_config(dataclasses.replace(store.config(), dem=DEM_FILE), by=by)
-    store.set_metadata(
-        {"dem_source": path.name, "dem_date": day, "dem_cell_m": cell, "dem_source_crs": source_crs}, by=by
-    )
+    if dry_run:
+        written = folder / DEM_FILE
+    else:
+        written = _write(folder / DEM_FILE, z, transform, epsg, path.name, day)
+        store.set_config(dataclasses.replace(store.config(), dem=DEM_FILE), by=by)
+        store.set_metadata(
+            {"dem_source": path.name, "dem_date": day, "dem_cell_m": cell, "dem_source_crs": source_crs}, by=by
+        )
     problems.append(
         file_problem(path, f"reprojected from {source_crs} to EPSG:{epsg}, {cell:g} m cells (bilinear)", "repair")
     )
     finite = z[np.isfinite(z)]
     return DemReport(
-        path, written, source_crs, cell, (height, width), (float(finite.min()), float(finite.max())), day, problems
+        path,
+        written,
+        source_crs,
+        cell,
+        (height, width),
+        (float(finite.min()), float(finite.max())),
+        day,
+        problems,
+        dry_run=dry_run,
     )
 
 

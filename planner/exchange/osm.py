@@ -13,7 +13,10 @@ What becomes what:
 - ``power=substation`` (nodes or areas; an area becomes a point inside it) → ``sources``
   (``substation`` of the power network, ``voltage_kv`` the highest of ``voltage``,
   ``capacity_kva`` from ``rating`` in MVA where tagged);
-- ``power=line|minor_line|cable`` ways → ``power_lines`` (``voltage_kv``).
+- ``power=line|minor_line|cable`` ways → ``power_lines`` (``voltage_kv``);
+- pipelines (``man_made=pipeline``) → the lines of the network their ``substance`` names, utility
+  tunnels (综合管廊) → a line in each network their ``utility=*`` names; roads in tunnels stay roads,
+  and railway or waterway tunnels are left out, named in the report (:mod:`.osm_tunnels`).
 
 OpenStreetMap rarely states a substation's capacity; the store needs one, so it comes from
 ``rating`` or from the capacity the user gives (``capacity_kva``), reported per substation.
@@ -30,6 +33,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem
+from planner.exchange.osm_tunnels import tunnel_notes, utility_lines
 from planner.exchange.readers import read_frame
 
 __all__ = [
@@ -77,6 +81,9 @@ SKIPPED_HIGHWAYS = {
 }
 
 _POWER_LINES = ("line", "minor_line", "cable")
+_LINE_TAGS = (
+    "highway", "power", "man_made", "substance", "utility", "tunnel", "railway", "waterway", "name", "diameter",
+)  # fmt: skip
 
 
 def _tag(frame: pd.DataFrame, key: str) -> pd.Series:
@@ -164,13 +171,20 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
         return {}, [Problem("error", None, None, f"cannot be read as OpenStreetMap: {text}", feature=feature)]
     problems: list[Problem] = []
     out: dict[str, gpd.GeoDataFrame] = {}
-    roads, found = road_lines_from_highways(lines, ids="osm-w" + lines["osm_id"].astype(str), what=feature)
+    way_ids = ("osm-w" + lines["osm_id"].astype(str)).to_numpy(dtype=object)
+    roads, found = road_lines_from_highways(lines, ids=pd.Series(way_ids), what=feature)
     problems += found
     if len(roads):
         out["road_lines"] = roads
+    tags = {key: _tag(lines, key) for key in _LINE_TAGS}
+    problems += tunnel_notes(roads, tags["tunnel"], way_ids, feature)
+    utilities, found = utility_lines(lines, tags, way_ids, feature)
+    problems += found
     power = _power_lines(lines)
     if power is not None:
         out["power_lines"] = power
+    for name, frame in utilities.items():
+        out[name] = pd.concat([out[name], frame], ignore_index=True) if name in out else frame
     area_ids = _area_ids(areas)
     parcels = _industrial_parcels(areas, area_ids)
     if parcels is not None:
@@ -201,7 +215,7 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
                 "error",
                 None,
                 None,
-                "holds no roads, industrial land or power features the planner imports",
+                "holds no roads, industrial land, power features or utility lines the planner imports",
                 feature=feature,
             )
         )

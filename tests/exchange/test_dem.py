@@ -152,6 +152,10 @@ def test_a_postgis_park_keeps_its_dem_in_its_folder(moved, tmp_path, postgis_url
             uri = store.location
         with pytest.raises(ValidationError, match="keeps its DEM in a folder"):
             import_dem(uri, moved)
+        checked = import_dem(uri, moved, folder=tmp_path / "pg", taken="2000-02-22", dry_run=True)
+        assert checked.written == tmp_path / "pg" / "dem.tif" and not (tmp_path / "pg").exists()
+        with open_store(uri, folder=tmp_path / "pg") as store:
+            assert "dem_source" not in store.metadata() and store.config().dem is None
         report = import_dem(uri, moved, folder=tmp_path / "pg", taken="2000-02-22")
         assert report.written == tmp_path / "pg" / "dem.tif"
         with open_store(uri, folder=tmp_path / "pg") as store:
@@ -160,3 +164,47 @@ def test_a_postgis_park_keeps_its_dem_in_its_folder(moved, tmp_path, postgis_url
         assert run_.readiness.table.loc["D01", "relief_m"] > 0
     finally:
         drop_all_parks(postgis_url)
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    """Every file of the park's folder and the SHA-256 of its bytes."""
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_a_dry_run_reports_what_it_would_write_and_writes_nothing(moved, tmp_path):
+    park, _ = _park(tmp_path, [600.0, 400.0])
+    before = _snapshot(tmp_path)
+    assert list(before) == ["park.gpkg"]
+    checked = import_dem(park, moved, taken="2000-02-22", dry_run=True)
+    assert _snapshot(tmp_path) == before  # the GeoPackage byte for byte, and no dem.tif
+    assert checked.dry_run and checked.written == tmp_path / "dem.tif"
+    with open_store(park) as store:
+        assert store.config().dem is None and "dem_source" not in store.metadata()
+    done = import_dem(park, moved, taken="2000-02-22")
+    # the dry run's figures are those of the import it stands for
+    assert not done.dry_run and done.written == checked.written
+    assert (done.cell_m, done.shape, done.elevation_m, done.date) == (
+        checked.cell_m, checked.shape, checked.elevation_m, checked.date
+    )  # fmt: skip
+    assert _snapshot(tmp_path)["park.gpkg"] != before["park.gpkg"] and "dem.tif" in _snapshot(tmp_path)
+
+
+def test_the_import_command_s_dry_run_leaves_the_park_and_its_dem_as_they_were(moved, tmp_path):
+    park, _ = _park(tmp_path, [300.0])
+    run("import", str(park), str(moved), "--dem-date", "2000-02-22")
+    before = _snapshot(tmp_path)
+    with open_store(park) as store:
+        meta = store.metadata()
+    assert set(before) == {"park.gpkg", "dem.tif"} and meta["dem_date"] == "2000-02-22"
+    shown = run("import", str(park), str(moved), "--dem-date", "2021-01-01", "--dry-run", "--lang", "en")
+    assert shown.returncode == 0, shown.stderr
+    assert "→ (would write)" in shown.stdout and "taken 2021-01-01" in shown.stdout
+    assert "Checked only (--dry-run); nothing was written" in shown.stdout
+    assert _snapshot(tmp_path) == before  # neither the GeoPackage nor the DEM kept before changed
+    with open_store(park) as store:
+        assert store.metadata()["dem_date"] == "2000-02-22"
+    shown = run("import", str(park), str(SRTM), "--dry-run", "--lang", "en")  # refused as it would be without it
+    assert shown.returncode != 0 and "outside China" in shown.stdout + shown.stderr
+    assert _snapshot(tmp_path) == before

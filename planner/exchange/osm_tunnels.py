@@ -1,0 +1,158 @@
+"""Tunnels and utility lines in OpenStreetMap: what each is for a park's networks.
+
+A ``tunnel=*`` tag says where a way runs, not what it is; what it carries decides:
+
+- a road in a tunnel (``highway=*`` with ``tunnel`` other than ``no``: a river crossing, an
+  underpass 地道) is a road link like any other and goes into ``road_lines`` with its class;
+  the tunnels among the roads are counted in the report;
+- a power cable in a tunnel (``power=cable``) is a power line (see :mod:`.osm`);
+- a pipeline (``man_made=pipeline``, in a tunnel or buried) is a line of the network its
+  ``substance`` names (:data:`SUBSTANCE_NETWORKS`; ``diameter`` in mm);
+- a utility tunnel (综合管廊: a tunnel way that is none of the above) carries the networks its
+  ``utility=*`` names (``utility=power;water;telecom``, :data:`UTILITY_NETWORKS`): it becomes
+  one line in each of their layers, with its OSM id;
+- the rest is left out and reported with the OSM ids: railway and waterway tunnels (culverts)
+  are no network of the park, and a utility tunnel whose networks OSM does not state cannot be
+  given to one.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.errors import Problem
+from planner.infra.layers import line_layer
+
+__all__ = ["SUBSTANCE_NETWORKS", "UTILITY_NETWORKS", "is_tunnel", "tunnel_notes", "utility_lines"]
+
+SUBSTANCE_NETWORKS = {
+    "water": "water",
+    "drinking_water": "water",
+    "sewage": "drainage",
+    "wastewater": "drainage",
+    "rainwater": "drainage",
+    "gas": "gas",
+    "natural_gas": "gas",
+    "hot_water": "heat",
+    "steam": "heat",
+    "heat": "heat",
+}
+"""``man_made=pipeline`` ``substance`` values that a park's networks carry, and their network."""
+
+UTILITY_NETWORKS = {
+    "power": "power",
+    "electricity": "power",
+    "water": "water",
+    "sewerage": "drainage",
+    "sewage": "drainage",
+    "drainage": "drainage",
+    "stormwater": "drainage",
+    "telecom": "telecom",
+    "communication": "telecom",
+    "gas": "gas",
+    "heating": "heat",
+    "heat": "heat",
+}
+"""``utility=*`` values (``;``-separated) of a utility tunnel, and the network each names."""
+
+_LISTED = 10
+"""At most this many OSM ids are named in one note of what was left out."""
+
+
+def is_tunnel(tunnel: pd.Series) -> np.ndarray:
+    """Which ways run in a tunnel: a ``tunnel`` tag other than ``no``."""
+    return np.asarray((tunnel.notna() & (tunnel.astype("string") != "no")).to_numpy(dtype=bool), dtype=bool)
+
+
+def _networks(values: pd.Series, table: dict[str, str]) -> list[list[str]]:
+    """Per way, the networks its ``;``-separated values name (in the order of :data:`~planner.vocab.NETWORKS`)."""
+    out = []
+    for value in values:
+        named = {table[v.strip()] for v in str(value).split(";") if v.strip() in table} if value is not None else set()
+        out.append(sorted(named))
+    return out
+
+
+def utility_lines(
+    lines: gpd.GeoDataFrame, tags: dict[str, pd.Series], ids: np.ndarray, what: str
+) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
+    """Pipelines and utility tunnels as lines of the networks they carry, and notes on the tunnels left out.
+
+    ``tags``: the ways' ``highway``, ``power``, ``man_made``, ``substance``, ``utility``,
+    ``tunnel``, ``railway``, ``waterway``, ``name`` and ``diameter`` values.
+    """
+    tunnel = is_tunnel(tags["tunnel"])
+    pipeline = (tags["man_made"] == "pipeline").to_numpy(dtype=bool)
+    carried = tags["highway"].notna().to_numpy(dtype=bool) | tags["power"].notna().to_numpy(dtype=bool)
+    utility_tunnel = tunnel & ~carried & ~pipeline
+    utility_tunnel &= tags["railway"].isna().to_numpy(dtype=bool) & tags["waterway"].isna().to_numpy(dtype=bool)
+    nets: list[list[str]] = [[] for _ in range(len(lines))]
+    for k, named in zip(
+        np.flatnonzero(pipeline), _networks(tags["substance"][pipeline], SUBSTANCE_NETWORKS), strict=True
+    ):
+        nets[k] = named
+    for k, named in zip(
+        np.flatnonzero(utility_tunnel), _networks(tags["utility"][utility_tunnel], UTILITY_NETWORKS), strict=True
+    ):
+        nets[k] = named
+    rows = [(k, net) for k, named in enumerate(nets) for net in named]
+    out: dict[str, gpd.GeoDataFrame] = {}
+    diameter = pd.to_numeric(tags["diameter"].astype("string").str.extract(r"(\d+(?:\.\d+)?)")[0], errors="coerce")
+    for net in sorted({net for _k, net in rows}):
+        take = np.array([k for k, n in rows if n == net])
+        out[line_layer(net)] = gpd.GeoDataFrame(
+            {
+                "line_id": ids[take],
+                "name": tags["name"].to_numpy(dtype=object)[take],
+                "diameter_mm": diameter.to_numpy(dtype=float)[take],
+                "in_service": True,
+            },
+            geometry=lines.geometry.to_numpy()[take],
+            crs=lines.crs,
+        )
+    has_net = np.array([bool(n) for n in nets], dtype=bool)
+    left = {
+        "a utility tunnel (综合管廊) whose networks OSM does not state: tag it utility=power;water;… to import it": (
+            utility_tunnel & ~has_net
+        ),
+        "a pipeline of a substance no network of the park carries (substance=*)": pipeline & ~has_net,
+        "a railway in a tunnel: no network of the park": tunnel & tags["railway"].notna().to_numpy(dtype=bool),
+        "a waterway in a tunnel or culvert: no network of the park": (
+            tunnel & tags["waterway"].notna().to_numpy(dtype=bool) & tags["railway"].isna().to_numpy(dtype=bool)
+        ),
+    }
+    problems = [_left_out(ids[mask], why, what) for why, mask in left.items() if mask.any()]
+    for net in sorted({net for _k, net in rows}):
+        layer = out[line_layer(net)]
+        in_tunnels = int(np.isin(layer["line_id"].to_numpy(), ids[utility_tunnel]).sum())
+        pipes = len(layer) - in_tunnels
+        parts = ([f"{in_tunnels} utility tunnel(s) (综合管廊, utility=*)"] if in_tunnels else []) + (
+            [f"{pipes} pipeline(s) (man_made=pipeline, substance=*)"] if pipes else []
+        )
+        problems.append(Problem("repair", None, "network", f"{' and '.join(parts)} read as {net} lines", feature=what))
+    return out, problems
+
+
+def _left_out(ids: np.ndarray, why: str, what: str) -> Problem:
+    """One note for the ways left out for one reason, naming their OSM ids (the first :data:`_LISTED`)."""
+    named = ", ".join(f"way {str(i).removeprefix('osm-w')}" for i in ids[:_LISTED])
+    more = f" and {len(ids) - _LISTED} more" if len(ids) > _LISTED else ""
+    return Problem("warning", None, "tunnel", f"{len(ids)} way(s) left out, {why}: OSM {named}{more}", feature=what)
+
+
+def tunnel_notes(roads: gpd.GeoDataFrame, tunnel: pd.Series, road_ids: np.ndarray, what: str) -> list[Problem]:
+    """A note of the road ways in tunnels imported as road links (none: no note)."""
+    in_tunnel = is_tunnel(tunnel)
+    if not in_tunnel.any():
+        return []
+    kept = np.isin(roads["line_id"].to_numpy(), road_ids[in_tunnel])
+    count = int(kept.sum())
+    if not count:
+        return []
+    message = (
+        f"{count} road way(s) in tunnels (tunnel=*) imported as road links with their class; the network joins "
+        "lines where they cross, so a tunnel is also joined to the roads it passes under"
+    )
+    return [Problem("warning", None, "tunnel", message, feature=what)]
