@@ -24,20 +24,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 from psycopg import sql
 
 from planner.config import ParkConfig
 from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
 from planner.maps.tiles import BUFFER, EXTENT, LAYER, MERGE_ABOVE, MERGE_CHUNK, SIMPLIFY, ParcelTiles, check_tile
+from planner.maps.tiles_overview import OVERVIEW_MAX_ZOOM, Overview
 from planner.parcels.evaluation import evaluate
 from planner.store.base import ParkStore
 from planner.store.columns import BOUNDS, parcel_columns
 from planner.store.postgis import PostGISStore
 
-__all__ = ["EVAL_COLUMNS", "ParkClasses", "PostGISTiles", "tile_sql"]
+__all__ = ["EVAL_COLUMNS", "ParkClasses", "PostGISTiles", "overview_sql", "tile_sql"]
 
 EVAL_COLUMNS = (
     "holder", "industry", "status", "land_use", "tax_wan", "output_wan", "energy_tce", "floor_area_m2",
@@ -184,6 +187,20 @@ SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
     )
 
 
+def overview_sql(schema: str) -> sql.Composed:
+    """The parcels as the overview needs them: look columns and outlines in WGS84, simplified below a zoom-11 pixel.
+
+    The tolerance is a tenth of a zoom-11 screen pixel (about 7.6 m of Web Mercator): the outlines are only
+    burnt into that zoom's pixels (by their centres), so it moves no pixel but those a parcel's edge grazes.
+    """
+    tolerance = WORLD_M / 2**OVERVIEW_MAX_ZOOM / (EXTENT / SIMPLIFY) / 10
+    return sql.SQL(
+        "SELECT parcel_id, ready, missing, idle_rule, area_mu, status, "
+        "ST_AsBinary(ST_Transform(ST_Simplify(ST_Transform(geom, 3857), {tolerance}, true), 4326)) "
+        "FROM {table}"
+    ).format(tolerance=sql.Literal(tolerance), table=sql.SQL("{}.parcels").format(sql.Identifier(schema)))
+
+
 class PostGISTiles:
     """The tiles of a PostGIS park, each one statement (no parcel held here but the classes' ids and boxes)."""
 
@@ -223,6 +240,16 @@ class PostGISTiles:
         params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": self.merge_above}
         row = conn.execute(self._statement, params, prepare=True).fetchone()  # planned once per connection
         return bytes(row[0]) if row and row[0] is not None else b""
+
+    def overview(self, *, gcj: bool = False) -> Overview:
+        """The park's overview (zooms 0–11) from one read of the parcels' look columns and outlines."""
+        rows = self.store.reader().execute(overview_sql(self.store.schema)).fetchall()
+        names = ["parcel_id", "ready", "missing", "idle_rule", "area_mu", "status"]
+        frame = pd.DataFrame([r[:6] for r in rows], columns=names)
+        parcels = gpd.GeoDataFrame(
+            frame, geometry=shapely.from_wkb([bytes(r[6]) for r in rows]) if rows else [], crs=4326
+        )
+        return Overview.from_parcels(parcels, eval_class=self.classes.series(), gcj=gcj)
 
     def shifted(self, z: int, x: int, y: int) -> bytes:
         """Tile z/x/y shifted to GCJ-02, cut by the planner's encoder from the parcels read for it alone.

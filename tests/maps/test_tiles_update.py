@@ -94,3 +94,28 @@ def test_the_servers_tiles_follow_an_edit_without_a_rebuild(demo_park, tmp_path)
     for t in every:
         assert without_ids(again.tile(*t)) == without_ids(fresh.encode(*t)), t
     store.close()
+
+
+def test_the_page_and_the_tiles_share_one_evaluation_of_the_classes(demo_park, tmp_path, monkeypatch):
+    """The per-mu classes are worked out once per state of the park, for the tiles and the page alike."""
+    from planner.api.routes import tiles as routes
+    from planner.parcels.evaluation import evaluate
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    calls = []
+    real = routes._classes
+    monkeypatch.setattr(routes, "_classes", lambda *a: calls.append(1) or real(*a))
+    state = ParkState(store)
+    routes.parcel_tiles(state)
+    first = routes.eval_classes(state)
+    assert len(calls) == 1
+    producing = first.index[0]
+    row = store.get_parcel(producing)
+    store.update_parcel(producing, {"tax_wan": 0.01, "output_wan": 0.01}, version=int(row["version"]), by="test")
+    routes.parcel_tiles(state)  # follows the edit: the classes worked out again, once
+    after = routes.eval_classes(state)
+    assert len(calls) == 2
+    fresh = evaluate(store.read_parcels(), store.config()).classes["eval_class"]
+    assert after.sort_index().equals(fresh.astype(object).sort_index()) and after[producing] == "D"
+    store.close()

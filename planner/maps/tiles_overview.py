@@ -1,0 +1,198 @@
+"""Overview tiles for zooms 0–11: each look (fill, idle rule, per-mu class) drawn as merged pixels, not parcels.
+
+At zoom 11 and below a parcel is a few screen pixels at most and a park of 100,000 parcels covers
+a handful of tiles holding thousands of parcels each; one feature per parcel (or the encoder's
+groups of 64 parcels' full outlines) makes tiles of hundreds of kilobytes that draw slowly. An
+overview tile instead holds, per look, the screen pixels that look covers: the parcels are burnt
+once into a raster of zoom 11's screen pixels (a pixel takes the look of the parcel covering its
+centre; the pixel holding a parcel's centre always takes that parcel's look, so no parcel
+vanishes), coarser zooms take each block's first covered pixel, and a tile is the polygons of
+its pixels by look (up to :data:`~planner.maps.tiles.MERGE_CHUNK` a feature), on the 16-unit
+grid of a screen pixel. The features carry the crowded tiles' properties — ``fill``,
+``idle_rule``, ``eval_class`` and ``parcels`` (the parcels of that look whose centre lies in the
+tile, on the look's first feature there) — so the page draws them as it draws crowded tiles.
+
+An :class:`Overview` is made once per state of the park (the server keeps it per change stamp);
+each zoom's raster is made when that zoom is first asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Self
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from affine import Affine
+from rasterio import features as rio_features
+
+from planner.maps.tiles import (
+    BUFFER,
+    EXTENT,
+    MERGE_CHUNK,
+    SIMPLIFY,
+    ParcelTiles,
+    _geometry_commands,
+    _tags,
+    _tile,
+    _world_and_properties,
+    check_tile,
+)
+
+__all__ = ["LOOK", "OVERVIEW_MAX_ZOOM", "Overview"]
+
+OVERVIEW_MAX_ZOOM = 11
+"""The deepest zoom drawn from the overview; deeper tiles hold each parcel."""
+LOOK = ("fill", "idle_rule", "eval_class")
+"""The properties a look is made of (as in the encoder's crowded tiles)."""
+_PIXELS = int(EXTENT // SIMPLIFY)
+"""Screen pixels along a tile's side (256)."""
+_PAD = int(BUFFER // SIMPLIFY)
+"""Screen pixels of the tile's buffer (4)."""
+
+
+class _Level:
+    """One zoom's raster of look codes (0: no parcel), its origin in the zoom's pixels, and the parcels by tile."""
+
+    def __init__(self, raster: np.ndarray, col0: int, row0: int, z: int, centres: np.ndarray, codes: np.ndarray):
+        n_px = 2**z * _PIXELS
+        col = np.floor(centres[:, 0] * n_px).astype(np.int64)
+        row = np.floor(centres[:, 1] * n_px).astype(np.int64)
+        raster = raster.copy()
+        raster[row - row0, col - col0] = codes + 1  # the pixel of each parcel's centre shows its look
+        self.raster, self.col0, self.row0 = raster, col0, row0
+        key = pd.DataFrame({"tx": col // _PIXELS, "ty": row // _PIXELS, "code": codes, "col": col, "row": row})
+        self.by_tile = dict(key.groupby(["tx", "ty"], sort=False))
+
+
+class Overview:
+    """The overview of a park at one state: its parcels' looks burnt into rasters, cut into tiles on demand."""
+
+    def __init__(self, world: np.ndarray, looks: pd.DataFrame, centres: np.ndarray):
+        """``world``: the parcels in world coordinates (0…1, ``v`` down); ``looks``: their :data:`LOOK` columns."""
+        shown = ~(shapely.is_empty(world) | shapely.is_missing(world)) if len(world) else np.zeros(0, dtype=bool)
+        world, centres = np.asarray(world, dtype=object)[shown], np.asarray(centres, dtype=float).reshape(-1, 2)[shown]
+        table = looks[list(LOOK)].astype(object).reset_index(drop=True)[shown].reset_index(drop=True)
+        table = table.where(table.notna(), None)
+        keys = list(zip(*(table[k] for k in LOOK), strict=True)) if len(table) else []
+        uniques = sorted(set(keys), key=lambda t: tuple("" if v is None else str(v) for v in t))
+        index = {k: i for i, k in enumerate(uniques)}
+        self.codes = np.array([index[k] for k in keys], dtype=np.int64)
+        looks_table = pd.DataFrame(uniques, columns=list(LOOK), dtype=object) if uniques else table.iloc[:0]
+        self.looks = looks_table.where(looks_table.notna(), None)
+        self.world = world
+        self.centres = centres
+        self._base: tuple[np.ndarray, int, int] | None = None
+        self._levels: dict[int, _Level] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_tiles(cls, tiles: ParcelTiles) -> Self:
+        """From the encoder's index of the park (its live entries: no parcel transformed again)."""
+        alive = tiles._alive
+        return cls(tiles.world[alive], tiles.properties.loc[alive, list(LOOK)], tiles.centres[alive])
+
+    @classmethod
+    def from_parcels(cls, parcels: gpd.GeoDataFrame, *, eval_class: pd.Series | None = None, gcj: bool = False) -> Self:
+        """From parcels (any CRS) with ``ready``, ``missing`` and ``idle_rule``; ``eval_class`` by ``parcel_id``."""
+        world, props = _world_and_properties(parcels, eval_class, gcj)
+        centres = shapely.get_coordinates(shapely.centroid(world)) if len(world) else np.empty((0, 2))
+        return cls(world, props, centres)
+
+    def __len__(self) -> int:
+        return len(self.world)
+
+    # -- rasters ----------------------------------------------------------------------------------------------
+
+    def _base_raster(self) -> tuple[np.ndarray, int, int]:
+        """Zoom 11's raster of looks (pixel centres inside a parcel), and its origin in zoom 11's pixels."""
+        if self._base is None:
+            n_px = 2**OVERVIEW_MAX_ZOOM * _PIXELS
+            minu, minv, maxu, maxv = shapely.total_bounds(self.world)
+            col0, row0 = int(np.floor(minu * n_px)) - 1, int(np.floor(minv * n_px)) - 1
+            width, height = int(np.floor(maxu * n_px)) - col0 + 2, int(np.floor(maxv * n_px)) - row0 + 2
+            to_pixels = Affine(1 / n_px, 0, col0 / n_px, 0, 1 / n_px, row0 / n_px)  # v grows down, as rows do
+            raster = rio_features.rasterize(
+                zip(self.world, self.codes + 1, strict=True),
+                out_shape=(height, width),
+                transform=to_pixels,
+                fill=0,
+                dtype="int32",
+            )
+            self._base = (raster, col0, row0)
+        return self._base
+
+    def _level(self, z: int) -> _Level:
+        with self._lock:
+            found = self._levels.get(z)
+            if found is None:
+                base, col0, row0 = self._base_raster()
+                f = 2 ** (OVERVIEW_MAX_ZOOM - z)
+                # whole blocks of f × f zoom-11 pixels: pad the raster to the level's grid, then each block's first
+                c0, r0 = col0 // f, row0 // f
+                left, top = col0 - c0 * f, row0 - r0 * f
+                w = -(-(left + base.shape[1]) // f)
+                h = -(-(top + base.shape[0]) // f)
+                padded = np.zeros((h * f, w * f), dtype=base.dtype)
+                padded[top : top + base.shape[0], left : left + base.shape[1]] = base
+                blocks = padded.reshape(h, f, w, f).transpose(0, 2, 1, 3).reshape(h, w, f * f)
+                first = np.argmax(blocks > 0, axis=2)
+                raster = np.take_along_axis(blocks, first[..., None], axis=2)[..., 0]
+                found = self._levels[z] = _Level(raster, c0, r0, z, self.centres, self.codes)
+            return found
+
+    # -- tiles ------------------------------------------------------------------------------------------------
+
+    def tile(self, z: int, x: int, y: int) -> bytes:
+        """The encoded overview tile z/x/y (``b""`` when no parcel lies in it or its buffer)."""
+        check_tile(z, x, y)
+        if z > OVERVIEW_MAX_ZOOM:
+            msg = f"`z` was {z}; the overview is drawn at zooms 0…{OVERVIEW_MAX_ZOOM}"
+            raise ValueError(msg)
+        if not len(self.world):
+            return b""
+        level = self._level(z)
+        # the tile and its buffer in the level's raster
+        c_lo, r_lo = x * _PIXELS - _PAD - level.col0, y * _PIXELS - _PAD - level.row0
+        c_hi, r_hi = c_lo + _PIXELS + 2 * _PAD, r_lo + _PIXELS + 2 * _PAD
+        a_c, a_r = max(c_lo, 0), max(r_lo, 0)
+        b_c, b_r = min(c_hi, level.raster.shape[1]), min(r_hi, level.raster.shape[0])
+        polygons: list[shapely.Geometry] = []
+        codes: list[int] = []
+        if a_c < b_c and a_r < b_r:
+            window = np.ascontiguousarray(level.raster[a_r:b_r, a_c:b_c])
+            # tile units: a pixel is SIMPLIFY units; the window's corner is (a_c - c_lo - PAD) pixels from the tile's
+            to_tile = Affine(SIMPLIFY, 0, (a_c - c_lo - _PAD) * SIMPLIFY, 0, SIMPLIFY, (a_r - r_lo - _PAD) * SIMPLIFY)
+            for shape, value in rio_features.shapes(window, mask=window > 0, connectivity=4, transform=to_tile):
+                polygons.append(shapely.geometry.shape(shape))
+                codes.append(int(value) - 1)
+        counts = level.by_tile.get((x, y))
+        return self._encode(polygons, np.array(codes, dtype=np.int64), counts, x, y)
+
+    def _encode(self, polygons: list, codes: np.ndarray, counts: pd.DataFrame | None, x: int, y: int) -> bytes:
+        """Features of up to MERGE_CHUNK polygons of one look; ``parcels`` on the look's first feature."""
+        per_look = counts.groupby("code").size() if counts is not None else pd.Series(dtype=np.int64)
+        lost = [c for c in per_look.index if c not in set(codes.tolist())]
+        if lost and counts is not None:  # a look whose every centre pixel another look's took: its first centre's
+            first = counts[counts["code"].isin(lost)].drop_duplicates("code")
+            for code, col, row in zip(first["code"], first["col"], first["row"], strict=True):
+                u, v = (col - x * _PIXELS) * SIMPLIFY, (row - y * _PIXELS) * SIMPLIFY
+                polygons.append(shapely.box(u, v, u + SIMPLIFY, v + SIMPLIFY))
+                codes = np.append(codes, code)
+        if not polygons:
+            return b""
+        parts = shapely.orient_polygons(np.array(polygons, dtype=object), exterior_cw=False)
+        order = np.argsort(codes, kind="stable")
+        parts, codes = parts[order], codes[order]
+        rank = np.arange(len(codes)) - np.searchsorted(codes, codes)
+        group_key = codes * (len(codes) + 1) + rank // MERGE_CHUNK
+        groups, owner = np.unique(group_key, return_inverse=True)
+        geometry, geometry_lengths = _geometry_commands(parts, owner, np.arange(len(groups)))
+        group_code = groups // (len(codes) + 1)
+        merged = self.looks.iloc[group_code].reset_index(drop=True)
+        first_of_look = np.r_[True, group_code[1:] != group_code[:-1]]
+        merged["parcels"] = np.where(first_of_look, per_look.reindex(group_code).fillna(0).to_numpy(), 0.0)
+        keys, values, tags, tag_lengths = _tags(merged, (*LOOK, "parcels"))
+        return _tile(None, geometry, geometry_lengths, tags, tag_lengths, keys, values)
