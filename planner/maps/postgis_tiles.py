@@ -134,11 +134,21 @@ def _fill() -> sql.Composable:
     )
 
 
-def tile_sql(schema: str, srid: int) -> sql.Composed:
-    """The statement of one tile: parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above``."""
-    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
-    return sql.SQL(
-        """
+_PLAIN = """
+SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
+    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu::numeric, 2)::float8 AS area_mu, p.status, p.ready,
+           p.idle_rule, c.eval_class, ST_AsMVTGeom(t.m, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
+    FROM {table} p
+    CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, 3857) AS m OFFSET 0) t
+    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
+    WHERE p.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), {srid})
+      AND greatest(ST_XMax(t.m) - ST_XMin(t.m), ST_YMax(t.m) - ST_YMin(t.m)) >= {pixel} / 2 ^ %(z)s
+    ORDER BY p.parcel_id COLLATE "C"
+) f
+"""
+"""A tile of at most ``merge_above`` parcels in its box: one pass, each row transformed once (the lateral
+subquery), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row kept to be counted first."""
+_CROWDED = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
 near AS MATERIALIZED (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu::numeric, 2)::float8 AS area_mu, p.status, p.ready,
@@ -155,7 +165,8 @@ t AS (
 drawn AS (SELECT * FROM t WHERE geom IS NOT NULL)
 SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
     SELECT ST_AsMVT(g, {layer}, {extent}, 'geom') FROM (
-        SELECT fill, idle_rule, eval_class, sum(inside)::float8 AS parcels, ST_Collect(geom ORDER BY parcel_id) AS geom
+        SELECT fill, idle_rule, eval_class, sum(inside)::float8 AS parcels,
+               ST_CollectionExtract(ST_Collect(geom ORDER BY parcel_id), 3) AS geom
         FROM (
             SELECT d.parcel_id, d.fill, d.idle_rule, d.eval_class, d.geom,
                    (ST_X(c) >= ST_XMin(env.e) AND ST_X(c) < ST_XMax(env.e)
@@ -174,7 +185,14 @@ SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
     ) f
 ) END
 """
-    ).format(
+"""A tile that may be crowded: the parcels drawn kept (materialised) and counted, then written one per feature
+or in groups of one look (a group's polygons as one multipolygon: ``ST_Collect`` of a parcel of several parts
+and one of one would be a GeometryCollection, which ``ST_AsMVT`` refuses)."""
+
+
+def _formatted(text: str, schema: str, srid: int) -> sql.Composed:
+    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
+    return sql.SQL(text).format(
         fill=_fill(),
         table=table,
         srid=sql.Literal(srid),
@@ -184,6 +202,28 @@ SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
         pixel=sql.Literal(SIMPLIFY / EXTENT * WORLD_M),
         layer=sql.Literal(LAYER),
         chunk=sql.Literal(MERGE_CHUNK),
+    )
+
+
+def crowded_tile_sql(schema: str, srid: int) -> sql.Composed:
+    """The statement that counts the parcels drawn before writing them (see :func:`tile_sql`)."""
+    return _formatted(_CROWDED, schema, srid)
+
+
+def tile_sql(schema: str, srid: int) -> sql.Composed:
+    """The statement of one tile: parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above``.
+
+    When the tile's box (with its buffer) holds no more than ``merge_above`` parcels (the GiST index counts
+    them) none can be merged: the tile is written in one pass (:data:`_PLAIN`); else by the statement that
+    counts what it draws first (:func:`crowded_tile_sql`). Both write the same bytes for such a tile.
+    """
+    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
+    count = sql.SQL(
+        "(SELECT count(*) FROM {table} WHERE geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, "
+        "margin => {margin}), {srid}))"
+    ).format(table=table, margin=sql.Literal(BUFFER / EXTENT), srid=sql.Literal(srid))
+    return sql.SQL("SELECT CASE WHEN {count} <= %(merge_above)s THEN ({plain}) ELSE ({crowded}) END").format(
+        count=count, plain=_formatted(_PLAIN, schema, srid), crowded=crowded_tile_sql(schema, srid)
     )
 
 
