@@ -1,4 +1,4 @@
-"""Vector tiles over HTTP at zooms 12–16: cut, cached, and 304, on both backends; beside bare ``ST_AsMVT``.
+"""Vector tiles over HTTP at zooms 9–16: cut, cached, and 304, on both backends; beside bare ``ST_AsMVT``.
 
     python -m bench.tiles GPKG POSTGIS_URL [--repeat 20]
 
@@ -12,6 +12,11 @@ the whole body read, gzip accepted as browsers do), then with their ETag (304). 
 four plain properties), one statement per tile, on one connection, no server; each tile is timed
 ``--repeat`` times. Last, the tile index after an edit: one parcel's entries replaced
 (``ParcelTiles.update``) against the index built again from scratch.
+
+At zooms 9–11 the server answers with the overview (:mod:`planner.maps.tiles_overview`: each look's
+pixels, made once per change stamp; its first tile, which makes it, is timed apart), the peer with
+every parcel as at the deeper zooms. CPU is user + system time of this process (the servers run in
+its threads; PostgreSQL's own work is not in it), beside wall time.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import statistics
 import time
 
@@ -55,18 +61,25 @@ def tiles_around(lon: float, lat: float, z: int) -> list[tuple[int, int, int]]:
     return [(z, int(fx) + dx, int(fy) + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
 
 
+def cpu_s() -> float:
+    """User + system CPU seconds of this process so far."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 def ms(runs: list[float]) -> float:
     return statistics.median(runs) * 1000
 
 
 def timed_tiles(session: requests.Session, url: str, tiles: list, repeat: int) -> dict[str, list[float]]:
     """Each tile cut (its first request), then cached, then 304: seconds per request, and the tiles' bytes."""
-    out: dict[str, list[float]] = {"cut": [], "cached": [], "304": [], "bytes": []}
+    out: dict[str, list[float]] = {"cut": [], "cached": [], "304": [], "bytes": [], "cut_cpu": []}
     for z, x, y in tiles:
         path = f"{url}/tiles/{z}/{x}/{y}.mvt"
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s()
         first = session.get(path, timeout=600, headers={"Accept-Encoding": "identity"})
         out["cut"].append(time.perf_counter() - t)
+        out["cut_cpu"].append(cpu_s() - c)
         out["bytes"].append(len(first.content))
         for _ in range(repeat):
             t = time.perf_counter()
@@ -97,6 +110,7 @@ def main() -> None:
     parser.add_argument("postgis")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    started = time.perf_counter()
     store = open_store(args.gpkg)
     parcels = store.read_parcels()
     centre = gpd.GeoSeries([parcels.union_all().centroid], crs=parcels.crs).to_crs(4326).iloc[0]
@@ -114,7 +128,11 @@ def main() -> None:
             t = time.perf_counter()
             session.get(f"{url}/tiles/14/0/0.mvt", timeout=600)  # the tile index or the classes, once per state
             print(f"{name}: first tile (tile index / per-mu classes built) {time.perf_counter() - t:.2f} s")
-        for z in range(12, 17):
+            t, c = time.perf_counter(), cpu_s()
+            session.get(f"{url}/tiles/9/0/0.mvt", timeout=600)  # the overview, once per state
+            print(f"{name}: first overview tile (the overview made) {time.perf_counter() - t:.2f} s, "
+                  f"CPU {cpu_s() - c:.2f} s")  # fmt: skip
+        for z in range(9, 17):
             tiles = tiles_around(centre.x, centre.y, z)
             ways = {name: timed_tiles(session, url, tiles, args.repeat) for name, (url, _, _) in urls.items()}
             peer, peer_size = [], []
@@ -126,12 +144,13 @@ def main() -> None:
                 peer_size.append(len(mvt or b""))
             rows.append((z, ways, peer, peer_size))
     print()
-    print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'cached ms':>10} {'304 ms':>8} {'KB':>6} "
+    print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'CPU ms':>7} {'cached ms':>10} {'304 ms':>8} {'KB':>6} "
           f"{'ST_AsMVT ms':>12} {'MVT KB':>7} {'cut / ST_AsMVT':>15}")  # fmt: skip
     for z, ways, peer, peer_size in rows:
         for name, w in ways.items():
             print(
-                f"{z:>4} {name:>10} {ms(w['cut']):8.2f} {ms(w['cached']):10.2f} {ms(w['304']):8.2f} "
+                f"{z:>4} {name:>10} {ms(w['cut']):8.2f} {ms(w['cut_cpu']):7.2f} {ms(w['cached']):10.2f} "
+                f"{ms(w['304']):8.2f} "
                 f"{statistics.mean(w['bytes']) / 1024:6.1f} {ms(peer):12.2f} {statistics.mean(peer_size) / 1024:7.1f} "
                 f"{ms(w['cut']) / ms(peer):14.2f}×"
             )
@@ -143,7 +162,8 @@ def main() -> None:
           f"{updated * 1000:.1f} ms ({built / updated:,.0f}× faster than building it again)")  # fmt: skip
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print("(medians over the 3 × 3 tiles around the centre; cut: each tile's first request, the index already built;")
-    print(" ST_AsMVT: the bare statement, no HTTP, no cache)")
+    print(" zooms 9–11: the overview; ST_AsMVT: the bare statement of every parcel, no HTTP, no cache)")
+    print(f"this process: CPU {cpu_s():.1f} s (user + system) in {time.perf_counter() - started:.1f} s wall")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ class _Level:
         raster[row - row0, col - col0] = codes + 1  # the pixel of each parcel's centre shows its look
         self.raster, self.col0, self.row0 = raster, col0, row0
         key = pd.DataFrame({"tx": col // _PIXELS, "ty": row // _PIXELS, "code": codes, "col": col, "row": row})
-        self.by_tile = dict(key.groupby(["tx", "ty"], sort=False))
+        self.by_tile = {k: g for k, g in key.groupby(["tx", "ty"], sort=False)}  # noqa: C416 - dict() calls .keys
 
 
 class Overview:
@@ -119,7 +119,7 @@ class Overview:
                 out_shape=(height, width),
                 transform=to_pixels,
                 fill=0,
-                dtype="int32",
+                dtype="uint16",  # a few hundred looks at most
             )
             self._base = (raster, col0, row0)
         return self._base
