@@ -35,7 +35,9 @@ from psycopg import sql
 
 from bench.maps import serve
 from planner.api import create_app
+from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.tiles import BUFFER, EXTENT, ParcelTiles
+from planner.maps.tiles_overview import OVERVIEW_MAX_ZOOM
 from planner.store import open_store
 
 MVT_SQL = """
@@ -122,7 +124,8 @@ def main() -> None:
         extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), margin=sql.Literal(BUFFER / EXTENT), table=table
     )
     print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    rows = []
+    statement = PostGISTiles(pg, ParkClasses.of(pg))  # the planner's statement alone, no HTTP, no cache
+    rows, statements = [], []
     with requests.Session() as session, psycopg.connect(args.postgis.split("?")[0], autocommit=True) as conn:
         for name, (url, _, _) in urls.items():
             t = time.perf_counter()
@@ -135,14 +138,20 @@ def main() -> None:
         for z in range(9, 17):
             tiles = tiles_around(centre.x, centre.y, z)
             ways = {name: timed_tiles(session, url, tiles, args.repeat) for name, (url, _, _) in urls.items()}
-            peer, peer_size = [], []
+            peer, peer_size, alone = [], [], []
             for z_, x, y in tiles:
-                for _ in range(args.repeat):
+                for _ in range(args.repeat):  # the two statements in turn: the same load on each
                     t = time.perf_counter()
                     (mvt,) = conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}).fetchone()
                     peer.append(time.perf_counter() - t)
+                    if z_ > OVERVIEW_MAX_ZOOM:
+                        t = time.perf_counter()
+                        statement.tile(z_, x, y)
+                        alone.append(time.perf_counter() - t)
                 peer_size.append(len(mvt or b""))
             rows.append((z, ways, peer, peer_size))
+            if alone:
+                statements.append((z, ms(alone), ms(peer)))
     print()
     print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'CPU ms':>7} {'cached ms':>10} {'304 ms':>8} {'KB':>6} "
           f"{'ST_AsMVT ms':>12} {'MVT KB':>7} {'cut / ST_AsMVT':>15}")  # fmt: skip
@@ -154,6 +163,11 @@ def main() -> None:
                 f"{statistics.mean(w['bytes']) / 1024:6.1f} {ms(peer):12.2f} {statistics.mean(peer_size) / 1024:7.1f} "
                 f"{ms(w['cut']) / ms(peer):14.2f}×"
             )
+    print()
+    print("the planner's PostGIS statement alone (PostGISTiles.tile: classes of the tile, one statement; no HTTP, no")
+    print("cache) against bare ST_AsMVT, each tile's two statements timed in turn:")
+    for z, mine, bare in statements:
+        print(f"{z:>4} planner {mine:8.2f} ms   bare ST_AsMVT {bare:8.2f} ms   {mine / bare:5.2f}×")
     for _, server, thread in urls.values():
         server.should_exit = True
         thread.join(timeout=10)
