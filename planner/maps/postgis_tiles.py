@@ -120,9 +120,9 @@ class ParkClasses:
 def _fill() -> sql.Composable:
     """``readiness_color`` in SQL: unknown, ready, or raw by the number of items ``missing`` names."""
     items = "cardinality(array_remove(string_to_array(coalesce(p.missing, ''), ','), ''))"
-    return sql.SQL(
-        "CASE WHEN p.ready IS NULL THEN {u} WHEN p.ready THEN {r} "
-        "WHEN {n} <= 1 THEN {m0} WHEN {n} = 2 THEN {m1} WHEN {n} <= 4 THEN {m2} ELSE {m3} END"
+    return sql.SQL(  # a simple CASE on the count: worked out once a row, not once a branch
+        "CASE WHEN p.ready IS NULL THEN {u} WHEN p.ready THEN {r} ELSE (CASE {n} WHEN 0 THEN {m0} WHEN 1 THEN {m0} "
+        "WHEN 2 THEN {m1} WHEN 3 THEN {m2} WHEN 4 THEN {m2} ELSE {m3} END) END"
     ).format(
         u=sql.Literal(UNKNOWN_COLOR),
         r=sql.Literal(READY_COLOR),
@@ -136,7 +136,7 @@ def _fill() -> sql.Composable:
 
 _PLAIN = """
 SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
-    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu::numeric, 2)::float8 AS area_mu, p.status, p.ready,
+    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
            p.idle_rule, c.eval_class, ST_AsMVTGeom(t.m, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
     FROM {table} p
     CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, 3857) AS m OFFSET 0) t
@@ -151,7 +151,7 @@ subquery), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row ke
 _CROWDED = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
 near AS MATERIALIZED (
-    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu::numeric, 2)::float8 AS area_mu, p.status, p.ready,
+    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
            p.idle_rule, c.eval_class, ST_Transform(p.geom, 3857) AS m
     FROM {table} p
     LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
