@@ -76,11 +76,23 @@ class _Level:
 class Overview:
     """The overview of a park at one state: its parcels' looks burnt into rasters, cut into tiles on demand."""
 
-    def __init__(self, world: np.ndarray, looks: pd.DataFrame, centres: np.ndarray):
-        """``world``: the parcels in world coordinates (0…1, ``v`` down); ``looks``: their :data:`LOOK` columns."""
+    def __init__(self, world: np.ndarray, looks: pd.DataFrame, centres: np.ndarray, ids: np.ndarray | None = None):
+        """``world``: the parcels in world coordinates (0…1, ``v`` down); ``looks``: their :data:`LOOK` columns;
+        ``ids``: their ``parcel_id`` (the order they are burnt in: where two parcels share a pixel the later
+        wins, so a park burns alike however its parcels were listed; without ids, as given)."""
+        self._set(world, looks, centres, ids)
+        self._base: tuple[np.ndarray, int, int] | None = None
+        self._levels: dict[int, _Level] = {}
+        self._lock = threading.Lock()
+        self._tiles: ParcelTiles | None = None
+
+    def _set(self, world: np.ndarray, looks: pd.DataFrame, centres: np.ndarray, ids: np.ndarray | None) -> None:
         shown = ~(shapely.is_empty(world) | shapely.is_missing(world)) if len(world) else np.zeros(0, dtype=bool)
-        world, centres = np.asarray(world, dtype=object)[shown], np.asarray(centres, dtype=float).reshape(-1, 2)[shown]
-        table = looks[list(LOOK)].astype(object).reset_index(drop=True)[shown].reset_index(drop=True)
+        ids = np.arange(len(world)).astype(str) if ids is None else np.asarray(ids, dtype=object)
+        order = np.flatnonzero(shown)
+        order = order[np.argsort(ids[order], kind="stable")]
+        world, centres = np.asarray(world, dtype=object)[order], np.asarray(centres, dtype=float).reshape(-1, 2)[order]
+        table = looks[list(LOOK)].astype(object).reset_index(drop=True).iloc[order].reset_index(drop=True)
         table = table.where(table.notna(), None)
         keys = list(zip(*(table[k] for k in LOOK), strict=True)) if len(table) else []
         uniques = sorted(set(keys), key=lambda t: tuple("" if v is None else str(v) for v in t))
@@ -88,17 +100,88 @@ class Overview:
         self.codes = np.array([index[k] for k in keys], dtype=np.int64)
         looks_table = pd.DataFrame(uniques, columns=list(LOOK), dtype=object) if uniques else table.iloc[:0]
         self.looks = looks_table.where(looks_table.notna(), None)
-        self.world = world
-        self.centres = centres
-        self._base: tuple[np.ndarray, int, int] | None = None
-        self._levels: dict[int, _Level] = {}
-        self._lock = threading.Lock()
+        self.world, self.centres, self.ids = world, centres, ids[order]
 
     @classmethod
     def from_tiles(cls, tiles: ParcelTiles) -> Self:
         """From the encoder's index of the park (its live entries: no parcel transformed again)."""
         alive = tiles._alive
-        return cls(tiles.world[alive], tiles.properties.loc[alive, list(LOOK)], tiles.centres[alive])
+        props = tiles.properties.loc[alive]
+        made = cls(tiles.world[alive], props[list(LOOK)], tiles.centres[alive], props["parcel_id"].to_numpy())
+        made._tiles = tiles
+        return made
+
+    def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
+        """Follow an edit of the park, after the encoder's index it was made from followed it (False: make again).
+
+        Only zoom 11's pixels within the box of the changed parcels (before and after) are burnt again, from
+        the parcels meeting that box in the same order as a making from scratch burns them; the coarser zooms
+        are made again from it when asked for. The tiles are those of an overview made anew.
+        """
+        if parcels is None or self._tiles is None:
+            return False
+        with self._lock:
+            old_looks, old_world, old_ids, old_key = self.looks, self.world, self.ids, self._look_keys()
+            tiles = self._tiles
+            alive = tiles._alive
+            props = tiles.properties.loc[alive]
+            self._set(tiles.world[alive], props[list(LOOK)], tiles.centres[alive], props["parcel_id"].to_numpy())
+            self._levels.clear()
+            if self._base is not None:
+                # the parcels edited, and those whose look moved with them (a class by rank quotas)
+                new_key = self._look_keys()
+                common = old_key.index.intersection(new_key.index)
+                moved = common[(old_key.reindex(common) != new_key.reindex(common)).to_numpy()]
+                redo = [*changed, *moved]
+                touched = np.concatenate([old_world[np.isin(old_ids, redo)], self.world[np.isin(self.ids, redo)]])
+                self._base = self._burnt_again(self._base, old_looks, touched)
+        return True
+
+    def _look_keys(self) -> pd.Series:
+        """Each parcel's look as one text, by ``parcel_id``."""
+        names = np.array(["\x1f".join(map(str, row)) for row in self.looks.itertuples(index=False)], dtype=object)
+        return pd.Series(names[self.codes] if len(names) else [], index=self.ids, dtype=object)
+
+    def _burnt_again(
+        self, base: tuple[np.ndarray, int, int], old_looks: pd.DataFrame, touched: np.ndarray
+    ) -> tuple[np.ndarray, int, int] | None:
+        """The base raster with its codes renumbered for the looks now, and the pixels ``touched`` meets burnt again."""
+        raster, col0, row0 = base
+        key = [tuple(r) for r in self.looks.itertuples(index=False)]
+        now = {k: i + 1 for i, k in enumerate(key)}
+        lut = np.zeros(len(old_looks) + 1, dtype=np.int64)
+        for i, k in enumerate(old_looks.itertuples(index=False)):
+            lut[i + 1] = now.get(tuple(k), 0)
+        if lut.max() > np.iinfo(raster.dtype).max:
+            return None
+        raster = lut[raster].astype(raster.dtype)
+        if not len(touched):
+            return raster, col0, row0
+        n_px = 2**OVERVIEW_MAX_ZOOM * _PIXELS
+        minu, minv, maxu, maxv = shapely.total_bounds(touched)
+        c_lo, r_lo = int(np.floor(minu * n_px)) - col0 - 1, int(np.floor(minv * n_px)) - row0 - 1
+        c_hi, r_hi = int(np.floor(maxu * n_px)) - col0 + 2, int(np.floor(maxv * n_px)) - row0 + 2
+        if c_lo < 0 or r_lo < 0 or c_hi > raster.shape[1] or r_hi > raster.shape[0]:
+            return None  # beyond the raster: made again when asked
+        window = shapely.box((col0 + c_lo) / n_px, (row0 + r_lo) / n_px, (col0 + c_hi) / n_px, (row0 + r_hi) / n_px)
+        bounds = shapely.bounds(self.world)
+        w_min, w_max = shapely.bounds(window)[:2], shapely.bounds(window)[2:]
+        meets = (bounds[:, 2] >= w_min[0]) & (bounds[:, 0] <= w_max[0]) & (bounds[:, 3] >= w_min[1])
+        meets &= bounds[:, 1] <= w_max[1]
+        at = np.flatnonzero(meets)
+        part = np.zeros((r_hi - r_lo, c_hi - c_lo), dtype=raster.dtype)
+        if len(at):
+            to_pixels = Affine(1 / n_px, 0, (col0 + c_lo) / n_px, 0, 1 / n_px, (row0 + r_lo) / n_px)
+            part = rio_features.rasterize(
+                zip(self.world[at], self.codes[at] + 1, strict=True),
+                out_shape=part.shape,
+                transform=to_pixels,
+                fill=0,
+                dtype=raster.dtype.name,
+            )
+        raster = raster.copy()
+        raster[r_lo:r_hi, c_lo:c_hi] = part
+        return raster, col0, row0
 
     @classmethod
     def from_parcels(cls, parcels: gpd.GeoDataFrame, *, eval_class: pd.Series | None = None, gcj: bool = False) -> Self:

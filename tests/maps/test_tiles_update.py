@@ -11,6 +11,7 @@ import shapely
 from planner.api.routes.tiles import ParkTiles
 from planner.api.state import ParkState
 from planner.maps.tiles import ParcelTiles
+from planner.maps.tiles_overview import Overview
 from planner.store import open_store
 from tests.maps.mvt import decode
 from tests.maps.test_tiles import tile_xy
@@ -118,4 +119,45 @@ def test_the_page_and_the_tiles_share_one_evaluation_of_the_classes(demo_park, t
     assert len(calls) == 2
     fresh = evaluate(store.read_parcels(), store.config()).classes["eval_class"]
     assert after.sort_index().equals(fresh.astype(object).sort_index()) and after[producing] == "D"
+    store.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_overview_follows_edits_as_one_made_anew(demo_park, tmp_path, seed):
+    """Random parcels of the demo park edited (readiness, per-mu figures, outline shrunk about its centre): the
+    overview the server kept, burnt again only where they lie, cuts every tile at zooms 6–11 as one made anew."""
+    import numpy as np
+
+    from planner.api.routes.tiles import overview
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    state = ParkState(store)
+    kept = overview(state)
+    parcels = state.current()
+    every = [t for z in range(6, 12) for t in tiles_of(parcels, z)]
+    before = {t: kept.tile(*t) for t in every}  # every zoom's raster made before the edits
+    rng = np.random.default_rng(seed)
+    for target in rng.choice(parcels.index.to_numpy(), size=4, replace=False):
+        row = store.get_parcel(target)
+        kind = int(rng.integers(3))
+        if kind == 0:
+            changes = {"ready": not bool(row["ready"]), "missing": None if not row["ready"] else "gas,heat"}
+        elif kind == 1:
+            changes = {"status": "in_production", "tax_wan": float(rng.uniform(0.01, 500)), "output_wan": 1.0}
+        else:
+            shape = shapely.affinity.scale(row.geometry, *[float(rng.uniform(0.4, 0.9))] * 2)
+            changes = {"geometry": shape}
+            if row["footprint_m2"] == row["footprint_m2"] and row["footprint_m2"] > shape.area * 0.9:
+                changes["footprint_m2"] = shape.area * 0.5  # the buildings must still fit
+            if row["floor_area_m2"] == row["floor_area_m2"] and row["floor_area_m2"] > shape.area:
+                changes["floor_area_m2"] = shape.area  # keep the plot ratio checks quiet
+        store.update_parcel(target, changes, version=int(row["version"]), by="test")
+    state.sync()
+    assert overview(state) is kept  # followed, not made again
+    fresh = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
+    anew = Overview.from_tiles(ParkTiles.of(store, fresh))
+    for t in every:
+        assert kept.tile(*t) == anew.tile(*t), t
+    assert sum(kept.tile(*t) != before[t] for t in every) >= 1
     store.close()
