@@ -4,7 +4,7 @@ The peer server answers ``GET /parcels`` with :data:`bench.api.POSTGIS_SQL` as t
 untouched (no count): the least a Python server over PostGIS can do per request. Each of its
 threads keeps its own connection, as the planner's server does. tipg (OGC API Features on
 FastAPI and asyncpg) runs from a virtual environment of its own when one is given
-(``--tipg-venv``: ``python -m venv DIR && DIR/bin/pip install tipg``), since it pins other
+(``--tipg-venv``: ``python -m venv DIR && DIR/bin/pip install tipg uvicorn``), since it pins other
 versions of FastAPI and Starlette than the planner's.
 """
 

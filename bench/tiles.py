@@ -1,4 +1,4 @@
-"""Vector tiles over HTTP at zooms 12–16: cut, cached, and 304, on both backends; beside bare ``ST_AsMVT``.
+"""Vector tiles over HTTP at zooms 9–16: cut, cached, and 304, on both backends; beside bare ``ST_AsMVT``.
 
     python -m bench.tiles GPKG POSTGIS_URL [--repeat 20]
 
@@ -12,6 +12,11 @@ the whole body read, gzip accepted as browsers do), then with their ETag (304). 
 four plain properties), one statement per tile, on one connection, no server; each tile is timed
 ``--repeat`` times. Last, the tile index after an edit: one parcel's entries replaced
 (``ParcelTiles.update``) against the index built again from scratch.
+
+At zooms 9–11 the server answers with the overview (:mod:`planner.maps.tiles_overview`: each look's
+pixels, made once per change stamp; its first tile, which makes it, is timed apart), the peer with
+every parcel as at the deeper zooms. CPU is user + system time of this process (the servers run in
+its threads; PostgreSQL's own work is not in it), beside wall time.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import statistics
 import time
 
@@ -29,7 +35,9 @@ from psycopg import sql
 
 from bench.maps import serve
 from planner.api import create_app
+from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.tiles import BUFFER, EXTENT, ParcelTiles
+from planner.maps.tiles_overview import OVERVIEW_MAX_ZOOM, Overview
 from planner.store import open_store
 
 MVT_SQL = """
@@ -55,18 +63,25 @@ def tiles_around(lon: float, lat: float, z: int) -> list[tuple[int, int, int]]:
     return [(z, int(fx) + dx, int(fy) + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
 
 
+def cpu_s() -> float:
+    """User + system CPU seconds of this process so far."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 def ms(runs: list[float]) -> float:
     return statistics.median(runs) * 1000
 
 
 def timed_tiles(session: requests.Session, url: str, tiles: list, repeat: int) -> dict[str, list[float]]:
     """Each tile cut (its first request), then cached, then 304: seconds per request, and the tiles' bytes."""
-    out: dict[str, list[float]] = {"cut": [], "cached": [], "304": [], "bytes": []}
+    out: dict[str, list[float]] = {"cut": [], "cached": [], "304": [], "bytes": [], "cut_cpu": []}
     for z, x, y in tiles:
         path = f"{url}/tiles/{z}/{x}/{y}.mvt"
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s()
         first = session.get(path, timeout=600, headers={"Accept-Encoding": "identity"})
         out["cut"].append(time.perf_counter() - t)
+        out["cut_cpu"].append(cpu_s() - c)
         out["bytes"].append(len(first.content))
         for _ in range(repeat):
             t = time.perf_counter()
@@ -78,17 +93,28 @@ def timed_tiles(session: requests.Session, url: str, tiles: list, repeat: int) -
     return out
 
 
-def index_update(parcels: gpd.GeoDataFrame) -> tuple[float, float]:
-    """Seconds to build the encoder's tile index of ``parcels``, and to replace one parcel's entries in it."""
+def index_update(parcels: gpd.GeoDataFrame, centre) -> tuple[float, float, float, float]:
+    """Seconds to build the encoder's tile index of ``parcels`` and to replace one parcel's entries in it; then the
+    overview's: made from scratch (with its first zoom-11 tile) and following that edit (with the same tile)."""
     t = time.perf_counter()
     tiles = ParcelTiles.from_parcels(parcels)
     built = time.perf_counter() - t
+    z, x, y = tiles_around(centre.x, centre.y, OVERVIEW_MAX_ZOOM)[4]
+    overview = Overview.from_tiles(tiles)
+    overview.tile(z, x, y)
     row = parcels.iloc[[len(parcels) // 2]].copy()
     row["geometry"] = row.geometry.buffer(-2.0)
     row["status"] = "supplied"
     t = time.perf_counter()
     tiles.update(row)
-    return built, time.perf_counter() - t
+    updated = time.perf_counter() - t
+    t = time.perf_counter()
+    overview.refresh(True, [str(row["parcel_id"].iloc[0])], 0)
+    overview.tile(z, x, y)
+    followed = time.perf_counter() - t
+    t = time.perf_counter()
+    Overview.from_tiles(tiles).tile(z, x, y)
+    return built, updated, time.perf_counter() - t, followed
 
 
 def main() -> None:
@@ -97,6 +123,7 @@ def main() -> None:
     parser.add_argument("postgis")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    started = time.perf_counter()
     store = open_store(args.gpkg)
     parcels = store.read_parcels()
     centre = gpd.GeoSeries([parcels.union_all().centroid], crs=parcels.crs).to_crs(4326).iloc[0]
@@ -108,42 +135,62 @@ def main() -> None:
         extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), margin=sql.Literal(BUFFER / EXTENT), table=table
     )
     print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    rows = []
+    statement = PostGISTiles(pg, ParkClasses.of(pg))  # the planner's statement alone, no HTTP, no cache
+    rows, statements = [], []
     with requests.Session() as session, psycopg.connect(args.postgis.split("?")[0], autocommit=True) as conn:
         for name, (url, _, _) in urls.items():
             t = time.perf_counter()
             session.get(f"{url}/tiles/14/0/0.mvt", timeout=600)  # the tile index or the classes, once per state
             print(f"{name}: first tile (tile index / per-mu classes built) {time.perf_counter() - t:.2f} s")
-        for z in range(12, 17):
+            t, c = time.perf_counter(), cpu_s()
+            session.get(f"{url}/tiles/9/0/0.mvt", timeout=600)  # the overview, once per state
+            print(f"{name}: first overview tile (the overview made) {time.perf_counter() - t:.2f} s, "
+                  f"CPU {cpu_s() - c:.2f} s")  # fmt: skip
+        for z in range(9, 17):
             tiles = tiles_around(centre.x, centre.y, z)
             ways = {name: timed_tiles(session, url, tiles, args.repeat) for name, (url, _, _) in urls.items()}
-            peer, peer_size = [], []
+            peer, peer_size, alone = [], [], []
             for z_, x, y in tiles:
-                for _ in range(args.repeat):
+                for _ in range(args.repeat):  # the two statements in turn: the same load on each
                     t = time.perf_counter()
                     (mvt,) = conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}).fetchone()
                     peer.append(time.perf_counter() - t)
+                    if z_ > OVERVIEW_MAX_ZOOM:
+                        t = time.perf_counter()
+                        statement.tile(z_, x, y)
+                        alone.append(time.perf_counter() - t)
                 peer_size.append(len(mvt or b""))
             rows.append((z, ways, peer, peer_size))
+            if alone:
+                statements.append((z, ms(alone), ms(peer)))
     print()
-    print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'cached ms':>10} {'304 ms':>8} {'KB':>6} "
+    print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'CPU ms':>7} {'cached ms':>10} {'304 ms':>8} {'KB':>6} "
           f"{'ST_AsMVT ms':>12} {'MVT KB':>7} {'cut / ST_AsMVT':>15}")  # fmt: skip
     for z, ways, peer, peer_size in rows:
         for name, w in ways.items():
             print(
-                f"{z:>4} {name:>10} {ms(w['cut']):8.2f} {ms(w['cached']):10.2f} {ms(w['304']):8.2f} "
+                f"{z:>4} {name:>10} {ms(w['cut']):8.2f} {ms(w['cut_cpu']):7.2f} {ms(w['cached']):10.2f} "
+                f"{ms(w['304']):8.2f} "
                 f"{statistics.mean(w['bytes']) / 1024:6.1f} {ms(peer):12.2f} {statistics.mean(peer_size) / 1024:7.1f} "
                 f"{ms(w['cut']) / ms(peer):14.2f}×"
             )
+    print()
+    print("the planner's PostGIS statement alone (PostGISTiles.tile: classes of the tile, one statement; no HTTP, no")
+    print("cache) against bare ST_AsMVT, each tile's two statements timed in turn:")
+    for z, mine, bare in statements:
+        print(f"{z:>4} planner {mine:8.2f} ms   bare ST_AsMVT {bare:8.2f} ms   {mine / bare:5.2f}×")
     for _, server, thread in urls.values():
         server.should_exit = True
         thread.join(timeout=10)
-    built, updated = index_update(parcels)
+    built, updated, made, followed = index_update(parcels, centre)
     print(f"tile index of {len(parcels):,} parcels: built {built:.2f} s; one parcel edited, its entries replaced "
           f"{updated * 1000:.1f} ms ({built / updated:,.0f}× faster than building it again)")  # fmt: skip
+    print(f"overview after that edit, with a zoom-11 tile: made anew {made:.2f} s; followed (its box burnt again) "
+          f"{followed * 1000:.1f} ms ({made / followed:,.0f}× faster)")  # fmt: skip
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print("(medians over the 3 × 3 tiles around the centre; cut: each tile's first request, the index already built;")
-    print(" ST_AsMVT: the bare statement, no HTTP, no cache)")
+    print(" zooms 9–11: the overview; ST_AsMVT: the bare statement of every parcel, no HTTP, no cache)")
+    print(f"this process: CPU {cpu_s():.1f} s (user + system) in {time.perf_counter() - started:.1f} s wall")
 
 
 if __name__ == "__main__":

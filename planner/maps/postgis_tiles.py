@@ -24,20 +24,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 from psycopg import sql
 
 from planner.config import ParkConfig
 from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
 from planner.maps.tiles import BUFFER, EXTENT, LAYER, MERGE_ABOVE, MERGE_CHUNK, SIMPLIFY, ParcelTiles, check_tile
+from planner.maps.tiles_overview import OVERVIEW_MAX_ZOOM, Overview
 from planner.parcels.evaluation import evaluate
 from planner.store.base import ParkStore
 from planner.store.columns import BOUNDS, parcel_columns
 from planner.store.postgis import PostGISStore
 
-__all__ = ["EVAL_COLUMNS", "ParkClasses", "PostGISTiles", "tile_sql"]
+__all__ = ["EVAL_COLUMNS", "ParkClasses", "PostGISTiles", "overview_sql", "tile_sql"]
 
 EVAL_COLUMNS = (
     "holder", "industry", "status", "land_use", "tax_wan", "output_wan", "energy_tce", "floor_area_m2",
@@ -117,9 +120,9 @@ class ParkClasses:
 def _fill() -> sql.Composable:
     """``readiness_color`` in SQL: unknown, ready, or raw by the number of items ``missing`` names."""
     items = "cardinality(array_remove(string_to_array(coalesce(p.missing, ''), ','), ''))"
-    return sql.SQL(
-        "CASE WHEN p.ready IS NULL THEN {u} WHEN p.ready THEN {r} "
-        "WHEN {n} <= 1 THEN {m0} WHEN {n} = 2 THEN {m1} WHEN {n} <= 4 THEN {m2} ELSE {m3} END"
+    return sql.SQL(  # a simple CASE on the count: worked out once a row, not once a branch
+        "CASE WHEN p.ready IS NULL THEN {u} WHEN p.ready THEN {r} ELSE (CASE {n} WHEN 0 THEN {m0} WHEN 1 THEN {m0} "
+        "WHEN 2 THEN {m1} WHEN 3 THEN {m2} WHEN 4 THEN {m2} ELSE {m3} END) END"
     ).format(
         u=sql.Literal(UNKNOWN_COLOR),
         r=sql.Literal(READY_COLOR),
@@ -131,14 +134,24 @@ def _fill() -> sql.Composable:
     )
 
 
-def tile_sql(schema: str, srid: int) -> sql.Composed:
-    """The statement of one tile: parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above``."""
-    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
-    return sql.SQL(
-        """
+_PLAIN = """
+SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
+    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
+           p.idle_rule, c.eval_class, ST_AsMVTGeom(t.m, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
+    FROM {table} p
+    CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, 3857) AS m OFFSET 0) t
+    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
+    WHERE p.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), {srid})
+      AND greatest(ST_XMax(t.m) - ST_XMin(t.m), ST_YMax(t.m) - ST_YMin(t.m)) >= {pixel} / 2 ^ %(z)s
+    ORDER BY p.parcel_id COLLATE "C"
+) f
+"""
+"""A tile of at most ``merge_above`` parcels in its box: one pass, each row transformed once (the lateral
+subquery), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row kept to be counted first."""
+_CROWDED = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
 near AS MATERIALIZED (
-    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu::numeric, 2)::float8 AS area_mu, p.status, p.ready,
+    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
            p.idle_rule, c.eval_class, ST_Transform(p.geom, 3857) AS m
     FROM {table} p
     LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
@@ -152,7 +165,8 @@ t AS (
 drawn AS (SELECT * FROM t WHERE geom IS NOT NULL)
 SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
     SELECT ST_AsMVT(g, {layer}, {extent}, 'geom') FROM (
-        SELECT fill, idle_rule, eval_class, sum(inside)::float8 AS parcels, ST_Collect(geom ORDER BY parcel_id) AS geom
+        SELECT fill, idle_rule, eval_class, sum(inside)::float8 AS parcels,
+               ST_CollectionExtract(ST_Collect(geom ORDER BY parcel_id), 3) AS geom
         FROM (
             SELECT d.parcel_id, d.fill, d.idle_rule, d.eval_class, d.geom,
                    (ST_X(c) >= ST_XMin(env.e) AND ST_X(c) < ST_XMax(env.e)
@@ -171,7 +185,14 @@ SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
     ) f
 ) END
 """
-    ).format(
+"""A tile that may be crowded: the parcels drawn kept (materialised) and counted, then written one per feature
+or in groups of one look (a group's polygons as one multipolygon: ``ST_Collect`` of a parcel of several parts
+and one of one would be a GeometryCollection, which ``ST_AsMVT`` refuses)."""
+
+
+def _formatted(text: str, schema: str, srid: int) -> sql.Composed:
+    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
+    return sql.SQL(text).format(
         fill=_fill(),
         table=table,
         srid=sql.Literal(srid),
@@ -182,6 +203,42 @@ SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
         layer=sql.Literal(LAYER),
         chunk=sql.Literal(MERGE_CHUNK),
     )
+
+
+def crowded_tile_sql(schema: str, srid: int) -> sql.Composed:
+    """The statement that counts the parcels drawn before writing them (see :func:`tile_sql`)."""
+    return _formatted(_CROWDED, schema, srid)
+
+
+def tile_sql(schema: str, srid: int) -> sql.Composed:
+    """The statement of one tile: parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above``.
+
+    When the tile's box (with its buffer) holds no more than ``merge_above`` parcels (the GiST index counts
+    them) none can be merged: the tile is written in one pass (:data:`_PLAIN`); else by the statement that
+    counts what it draws first (:func:`crowded_tile_sql`). Both write the same bytes for such a tile.
+    """
+    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
+    count = sql.SQL(
+        "(SELECT count(*) FROM {table} WHERE geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, "
+        "margin => {margin}), {srid}))"
+    ).format(table=table, margin=sql.Literal(BUFFER / EXTENT), srid=sql.Literal(srid))
+    return sql.SQL("SELECT CASE WHEN {count} <= %(merge_above)s THEN ({plain}) ELSE ({crowded}) END").format(
+        count=count, plain=_formatted(_PLAIN, schema, srid), crowded=crowded_tile_sql(schema, srid)
+    )
+
+
+def overview_sql(schema: str) -> sql.Composed:
+    """The parcels as the overview needs them: look columns and outlines in WGS84, simplified below a zoom-11 pixel.
+
+    The tolerance is a tenth of a zoom-11 screen pixel (about 7.6 m of Web Mercator): the outlines are only
+    burnt into that zoom's pixels (by their centres), so it moves no pixel but those a parcel's edge grazes.
+    """
+    tolerance = WORLD_M / 2**OVERVIEW_MAX_ZOOM / (EXTENT / SIMPLIFY) / 10
+    return sql.SQL(
+        "SELECT parcel_id, ready, missing, idle_rule, area_mu, status, "
+        "ST_AsBinary(ST_Transform(ST_Simplify(ST_Transform(geom, 3857), {tolerance}, true), 4326)) "
+        "FROM {table}"
+    ).format(tolerance=sql.Literal(tolerance), table=sql.SQL("{}.parcels").format(sql.Identifier(schema)))
 
 
 class PostGISTiles:
@@ -223,6 +280,16 @@ class PostGISTiles:
         params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": self.merge_above}
         row = conn.execute(self._statement, params, prepare=True).fetchone()  # planned once per connection
         return bytes(row[0]) if row and row[0] is not None else b""
+
+    def overview(self, *, gcj: bool = False) -> Overview:
+        """The park's overview (zooms 0–11) from one read of the parcels' look columns and outlines."""
+        rows = self.store.reader().execute(overview_sql(self.store.schema)).fetchall()
+        names = ["parcel_id", "ready", "missing", "idle_rule", "area_mu", "status"]
+        frame = pd.DataFrame([r[:6] for r in rows], columns=names)
+        parcels = gpd.GeoDataFrame(
+            frame, geometry=shapely.from_wkb([bytes(r[6]) for r in rows]) if rows else [], crs=4326
+        )
+        return Overview.from_parcels(parcels, eval_class=self.classes.series(), gcj=gcj)
 
     def shifted(self, z: int, x: int, y: int) -> bytes:
         """Tile z/x/y shifted to GCJ-02, cut by the planner's encoder from the parcels read for it alone.

@@ -86,3 +86,20 @@ def test_a_large_park_is_served_as_a_tiled_map(api):
     assert "window.plannerParcels = " in small and "window.plannerParcels = " not in tiled
     assert '"tiles/{z}/{x}/{y}.mvt?park=CZ-DEMO"' in tiled and '"parcels/{id}?park=CZ-DEMO"' in tiled
     assert len(tiled.encode()) < len(small.encode()) - 300_000
+
+
+def test_low_zooms_serve_the_overview_counting_every_parcel_once(api):
+    """At zoom 9 the demo park lies on one or two tiles: merged looks, no parcel ids, the 414 parcels counted."""
+    parcels = api.store.read_parcels()
+    w, s, e, n = parcels.to_crs(4326).total_bounds
+    (x0, y0), (x1, y1) = tile_xy(w, n, 9), tile_xy(e, s, 9)
+    counted = 0.0
+    for x in range(int(x0), int(x1) + 1):
+        for y in range(int(y0), int(y1) + 1):
+            got = api.get(f"/tiles/9/{x}/{y}.mvt")
+            assert got.status_code in (200, 204), got.text
+            features = decode(got.content)["parcels"]["features"] if got.status_code == 200 else []
+            assert all("parcel_id" not in f["properties"] and f["id"] is None for f in features)
+            counted += sum(f["properties"]["parcels"] for f in features)
+            assert len(got.content) < 8_000  # the 414 parcels' own outlines take about 10 KB at this zoom
+    assert counted == len(parcels) == 414

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import shapely
 
-from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
-from planner.maps.tiles import EXTENT, SIMPLIFY, ParcelTiles
+from planner.maps.postgis_tiles import ParkClasses, PostGISTiles, crowded_tile_sql, tile_sql
+from planner.maps.tiles import BUFFER, EXTENT, MERGE_ABOVE, SIMPLIFY, ParcelTiles
 from planner.parcels.evaluation import evaluate
 from planner.store import open_store
 from planner.store.copy import copy_park
@@ -132,3 +132,25 @@ def test_an_empty_tile_is_empty(both):
     *_, pg = both
     assert PostGISTiles(pg, ParkClasses.of(pg)).tile(3, 0, 0) == b""
     assert np.asarray(ParkClasses.of(pg).bounds).shape[1] == 4
+
+
+@pytest.mark.parametrize("merge_above", [MERGE_ABOVE, 3])
+def test_the_one_pass_statement_writes_the_bytes_of_the_counting_one(both, merge_above):
+    """Where the tile's box holds few parcels the tile is written in one pass: the same bytes as the statement
+    that counts what it draws first (the one used before, and still for boxes of more than ``merge_above``)."""
+    parcels, _, _, pg = both
+    tiles = PostGISTiles(pg, ParkClasses.of(pg), merge_above=merge_above)
+    conn = pg.reader()
+    one_pass, counting = tile_sql(pg.schema, tiles.srid).as_bytes(conn), crowded_tile_sql(pg.schema, tiles.srid)
+    counting = counting.as_bytes(conn)
+    compared = Counter()
+    for z in (12, 13, 14, 15, 16):
+        for z_, x, y in park_tiles(parcels, z):
+            ids, classes = tiles.classes.within(tiles._box(z_, x, y, 2 * BUFFER / EXTENT))
+            params = {"z": z_, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": merge_above}
+            a, b = (conn.execute(q, params).fetchone()[0] for q in (one_pass, counting))
+            assert bytes(a or b"") == bytes(b or b""), (z_, x, y)
+            compared["drawn" if a else "empty"] += 1
+            compared["groups" if a and "parcel_id" not in features(bytes(a))[0]["properties"] else "parcels"] += 1
+    assert compared["drawn"] > 20 and compared["parcels"] > 20
+    assert compared["groups"] > 0 or merge_above == MERGE_ABOVE

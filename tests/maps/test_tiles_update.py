@@ -11,6 +11,7 @@ import shapely
 from planner.api.routes.tiles import ParkTiles
 from planner.api.state import ParkState
 from planner.maps.tiles import ParcelTiles
+from planner.maps.tiles_overview import Overview
 from planner.store import open_store
 from tests.maps.mvt import decode
 from tests.maps.test_tiles import tile_xy
@@ -93,4 +94,70 @@ def test_the_servers_tiles_follow_an_edit_without_a_rebuild(demo_park, tmp_path)
     fresh = ParkTiles.of(store, store.read_parcels().set_index("parcel_id", drop=False).sort_index())
     for t in every:
         assert without_ids(again.tile(*t)) == without_ids(fresh.encode(*t)), t
+    store.close()
+
+
+def test_the_page_and_the_tiles_share_one_evaluation_of_the_classes(demo_park, tmp_path, monkeypatch):
+    """The per-mu classes are worked out once per state of the park, for the tiles and the page alike."""
+    from planner.api.routes import tiles as routes
+    from planner.parcels.evaluation import evaluate
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    calls = []
+    real = routes._classes
+    monkeypatch.setattr(routes, "_classes", lambda *a: calls.append(1) or real(*a))
+    state = ParkState(store)
+    routes.parcel_tiles(state)
+    first = routes.eval_classes(state)
+    assert len(calls) == 1
+    producing = first.index[0]
+    row = store.get_parcel(producing)
+    store.update_parcel(producing, {"tax_wan": 0.01, "output_wan": 0.01}, version=int(row["version"]), by="test")
+    routes.parcel_tiles(state)  # follows the edit: the classes worked out again, once
+    after = routes.eval_classes(state)
+    assert len(calls) == 2
+    fresh = evaluate(store.read_parcels(), store.config()).classes["eval_class"]
+    assert after.sort_index().equals(fresh.astype(object).sort_index()) and after[producing] == "D"
+    store.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_overview_follows_edits_as_one_made_anew(demo_park, tmp_path, seed):
+    """Random parcels of the demo park edited (readiness, per-mu figures, outline shrunk about its centre): the
+    overview the server kept, burnt again only where they lie, cuts every tile at zooms 6–11 as one made anew."""
+    import numpy as np
+
+    from planner.api.routes.tiles import overview
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    state = ParkState(store)
+    kept = overview(state)
+    parcels = state.current()
+    every = [t for z in range(6, 12) for t in tiles_of(parcels, z)]
+    before = {t: kept.tile(*t) for t in every}  # every zoom's raster made before the edits
+    rng = np.random.default_rng(seed)
+    for target in rng.choice(parcels.index.to_numpy(), size=4, replace=False):
+        row = store.get_parcel(target)
+        kind = int(rng.integers(3))
+        if kind == 0:
+            changes = {"ready": not bool(row["ready"]), "missing": None if not row["ready"] else "gas,heat"}
+        elif kind == 1:
+            changes = {"status": "in_production", "tax_wan": float(rng.uniform(0.01, 500)), "output_wan": 1.0}
+        else:
+            shape = shapely.affinity.scale(row.geometry, *[float(rng.uniform(0.4, 0.9))] * 2)
+            changes = {"geometry": shape}
+            if row["footprint_m2"] == row["footprint_m2"] and row["footprint_m2"] > shape.area * 0.9:
+                changes["footprint_m2"] = shape.area * 0.5  # the buildings must still fit
+            if row["floor_area_m2"] == row["floor_area_m2"] and row["floor_area_m2"] > shape.area:
+                changes["floor_area_m2"] = shape.area  # keep the plot ratio checks quiet
+        store.update_parcel(target, changes, version=int(row["version"]), by="test")
+    state.sync()
+    assert overview(state) is kept  # followed, not made again
+    fresh = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
+    anew = Overview.from_tiles(ParkTiles.of(store, fresh))
+    for t in every:
+        assert kept.tile(*t) == anew.tile(*t), t
+    assert sum(kept.tile(*t) != before[t] for t in every) >= 1
     store.close()

@@ -1,5 +1,8 @@
 """``GET /tiles/{z}/{x}/{y}.mvt``: a park's parcels as Mapbox vector tiles, for the map of a large park.
 
+At zooms 0–11 the tiles are the park's overview (:mod:`planner.maps.tiles_overview`: each look's pixels merged,
+made once per change stamp); deeper, each parcel is a feature:
+
 On PostGIS each tile is cut by the database (``ST_AsMVT``, :mod:`planner.maps.postgis_tiles`); on a
 GeoPackage by the planner's encoder from a :class:`planner.maps.tiles.ParcelTiles` kept with
 ``ParkState.cached``. Either way a tile once cut is kept by (z, x, y, shift, change stamp) in the
@@ -24,15 +27,18 @@ from planner.api.messages import Text
 from planner.api.state import ParkState
 from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.tiles import MAX_ZOOM, ParcelTiles
+from planner.maps.tiles_overview import OVERVIEW_MAX_ZOOM, Overview
 from planner.parcels.evaluation import evaluate
 from planner.store.base import ParkStore
 from planner.store.postgis import PostGISStore
 
-__all__ = ["MVT_MEDIA", "ParkTiles", "parcel_tiles", "router", "tile_source"]
+__all__ = ["MVT_MEDIA", "ParkTiles", "overview", "parcel_tiles", "router", "tile_source"]
 
 MVT_MEDIA = "application/vnd.mapbox-vector-tile"
 
 router = APIRouter(dependencies=[Depends(viewer)])
+_TILE_KEYS = ("tiles:wgs84", "tiles:gcj02")
+"""Where ``ParkState.cached`` keeps the encoder's tiles, without and with the GCJ-02 shift."""
 
 
 class ParkTiles(ParcelTiles):
@@ -43,9 +49,12 @@ class ParkTiles(ParcelTiles):
     classes: pd.Series
 
     @classmethod
-    def of(cls, store: ParkStore, parcels: gpd.GeoDataFrame, *, gcj: bool = False) -> ParkTiles:
-        """The tiles of ``parcels`` (the park as stored now), with their per-mu classes."""
-        classes = _classes(store, parcels)
+    def of(
+        cls, store: ParkStore, parcels: gpd.GeoDataFrame, *, gcj: bool = False, classes: pd.Series | None = None
+    ) -> ParkTiles:
+        """The tiles of ``parcels`` (the park as stored now), with their per-mu classes (worked out when not given)."""
+        if classes is None:
+            classes = _classes(store, parcels)
         tiles = cls.from_parcels(parcels, eval_class=classes, gcj=gcj)
         tiles.store, tiles.gcj, tiles.classes = store, gcj, classes
         return tiles
@@ -79,8 +88,20 @@ def _classes(store: ParkStore, parcels: gpd.GeoDataFrame) -> pd.Series:
 
 
 def eval_classes(state: ParkState) -> pd.Series:
-    """The per-mu class of each producing parcel (by ``parcel_id``), made once per state of the park (the page)."""
-    return state.cached("eval_class", lambda: _classes(state.store, state.current()))
+    """The per-mu class of each producing parcel (by ``parcel_id``), made once per state of the park.
+
+    The page and the encoder's tiles share them: tiles that followed an edit (:meth:`ParkTiles.refresh`)
+    worked them out for the park as it now is, so they are taken from there rather than evaluated again.
+    """
+
+    def build() -> pd.Series:
+        for key in _TILE_KEYS:
+            kept = state.derived.get(key)
+            if isinstance(kept, ParkTiles):
+                return kept.classes
+        return _classes(state.store, state.current())
+
+    return state.cached("eval_class", build)
 
 
 def parcel_tiles(state: ParkState, *, gcj: bool = False, synced: bool = False) -> ParcelTiles:
@@ -90,9 +111,9 @@ def parcel_tiles(state: ParkState, *, gcj: bool = False, synced: bool = False) -
     """
 
     def build() -> ParcelTiles:
-        return ParkTiles.of(state.store, state.current(), gcj=gcj)
+        return ParkTiles.of(state.store, state.current(), gcj=gcj, classes=eval_classes(state))
 
-    return state.cached(f"tiles:{'gcj02' if gcj else 'wgs84'}", build, synced=synced)
+    return state.cached(_TILE_KEYS[gcj], build, synced=synced)
 
 
 def tile_source(state: ParkState, *, gcj: bool = False) -> Callable[[int, int, int], bytes]:
@@ -102,6 +123,24 @@ def tile_source(state: ParkState, *, gcj: bool = False) -> Callable[[int, int, i
         tiles = state.cached("tiles:postgis", lambda: PostGISTiles(store, ParkClasses.of(store)), synced=True)
         return tiles.shifted if gcj else tiles.tile
     return parcel_tiles(state, gcj=gcj, synced=True).tile
+
+
+def overview(state: ParkState, *, gcj: bool = False) -> Overview:
+    """The park's overview (zooms 0–11), made once per change stamp: from the encoder's index of the park on a
+    GeoPackage, from the parcels' outlines and readiness read in one statement on PostGIS."""
+    store = state.store
+    if served_by_database(state) and isinstance(store, PostGISStore):
+
+        def from_database() -> Overview:
+            tiles = state.cached("tiles:postgis", lambda: PostGISTiles(store, ParkClasses.of(store)), synced=True)
+            return tiles.overview(gcj=gcj)
+
+        return state.cached(f"overview:postgis:{'gcj02' if gcj else 'wgs84'}", from_database, synced=True)
+    return state.cached(
+        f"overview:{'gcj02' if gcj else 'wgs84'}",
+        lambda: Overview.from_tiles(parcel_tiles(state, gcj=gcj, synced=True)),
+        synced=True,
+    )
 
 
 @router.get(
@@ -145,7 +184,8 @@ def tile(
     key = (z, x, y, gcj, stamp)
     kept = state.tiles.get(key)
     if kept is None:
-        kept = state.tiles.put(key, tile_source(state, gcj=gcj)(z, x, y))
+        cut = overview(state, gcj=gcj).tile if z <= OVERVIEW_MAX_ZOOM else tile_source(state, gcj=gcj)
+        kept = state.tiles.put(key, cut(z, x, y))
     if not kept.data:
         return Response(status_code=204, headers=headers)
     headers["Vary"] = "Accept-Encoding"
