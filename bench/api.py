@@ -1,7 +1,7 @@
 """HTTP API: ``GET /parcels?ready=true&min_area_mu=100&limit=100`` on a large park, beside its peers (issues 6, 17).
 
-    python -m bench.api --parcels 1000000 [--requests 100] [--server postgresql://…] [--keep DIR]
-                        [--copies K] [--tipg-venv DIR]
+    python -m bench.api --parcels 1000000 [--requests 100] [--server postgresql://…] [--database NAME]
+                        [--keep DIR] [--copies K] [--no-gpkg] [--tipg-venv DIR]
 
 Builds a synthetic park (columns of adjoining rectangular parcels of 10–400 亩, about
 20% ready land) in a GeoPackage through the store (validation, history, versions), copies
@@ -18,10 +18,12 @@ a server: geopandas reading the GeoPackage per request, and the SQL statement al
 bench checks that every way returns the same parcel ids in the same order and that each
 ``numberMatched`` is SQL's ``count(*)``.
 
-``--copies K``: the PostGIS park holds the GeoPackage's parcels K times (shifted north, made
-in SQL), for a PostGIS park larger than this machine can build through the store; the
-GeoPackage ways are then left out. ``--keep DIR`` keeps the GeoPackage in DIR and the
-database (``planner_bench_api``) and reuses them; without it both are removed.
+``--copies K``: both parks hold the built park's parcels K times (shifted north, new ids; made
+in a copy of the GeoPackage and in SQL, :mod:`bench.api_park`), for parks larger than this
+machine can build through the store (``--parcels 100000 --copies 10``: 1,000,000 parcels on
+both backends). ``--no-gpkg`` leaves the GeoPackage ways out. ``--keep DIR`` keeps the
+GeoPackages in DIR and the database (``--database``, default ``planner_bench_api``) and
+reuses them; without it both are removed.
 """
 
 from __future__ import annotations
@@ -40,25 +42,16 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import psycopg
 import pyogrio
 import requests
-import shapely
 from psycopg import sql
 
+from bench.api_park import build_gpkg, copy_shift_m, mark_readiness, replicate_gpkg, replicate_postgis
 from bench.api_peers import IDENTITY, rate, tipg_command
-from bench.siting import PER_COLUMN, synthetic_park
-from bench.siting import config as park_config
-from planner.parcels.readiness import READINESS_COLUMNS, compute_readiness
-from planner.store import copy_park, create_park, open_store
-from planner.store.base import ParkStore
-from planner.store.layers import LAYERS
+from planner.store import copy_park, open_store
 from planner.store.postgis import list_parks, redact
-from planner.store.triggers import PG_FLAG
-from planner.vocab import CHECKLIST_ITEMS
 
 SERVER = os.environ.get("PLANNER_TEST_POSTGIS_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "planner_bench_api"
@@ -76,82 +69,25 @@ SELECT json_build_object(
 """Every column but the stored ``geom`` (``{columns}``), which is replaced by its WGS84 transform."""
 
 
-def ready_park(n: int, seed: int = 5) -> gpd.GeoDataFrame:
-    """``n`` parcels (bench.siting's synthetic park) with readiness computed by the planner: about 20% ready (熟地).
-
-    The park has no network layer, so readiness comes from the declared values
-    (:func:`planner.parcels.readiness.compute_readiness`, as ``planner readiness`` runs it).
-    """
-    frame, _ = synthetic_park(n, seed=seed)
-    frame["geometry"] = _within_china(frame.geometry.to_numpy())
-    rng = np.random.default_rng(seed + 1)
-    serviced = rng.random(n) < 0.125  # plus the parcels whose every declared item holds: about 20% in all
-    for item in CHECKLIST_ITEMS:
-        frame[f"declared_{item}"] = frame[f"declared_{item}"].to_numpy() | serviced
-    table = compute_readiness(frame, park_config(), {}).table.reindex(frame["parcel_id"])
-    for column in READINESS_COLUMNS:
-        frame[column] = table[column].to_numpy()
-    return frame
-
-
-def _within_china(geoms: np.ndarray) -> np.ndarray:
-    """bench.siting's columns laid out 500 to a row and the rows close together (its 1,000,000 parcels reach
-    Siberia): each parcel moves with its column, so parcels still adjoin exactly within a column."""
-    minx, miny, maxx, maxy = shapely.bounds(geoms).T
-    col = np.arange(len(geoms)) // PER_COLUMN
-    old_x, old_y = 620_000.0 + (col % 300) * 220.0, 3_570_000.0 + (col // 300) * 40_000.0
-    pitch = float((maxy - old_y).max()) + 200.0
-    x, y = 620_000.0 + (col % 500) * 220.0, 3_570_000.0 + (col // 500) * pitch
-    return shapely.box(x + (minx - old_x), y + (miny - old_y), x + (maxx - old_x), y + (maxy - old_y))
-
-
-# --- the data -------------------------------------------------------------------------------------------------
-
-
-def build_gpkg(path: Path, n: int) -> float:
-    """The synthetic park written through the store into a new GeoPackage; seconds taken."""
-    t = time.perf_counter()
-    frame = ready_park(n)
-    made = time.perf_counter() - t
-    store = create_park(path, park_config(), overwrite=True)
-    t = time.perf_counter()
-    store.write_parcels(frame, by="bench")
-    # readiness was computed from these very rows: recorded as of the write, so the API answers `ready=` (not a 409)
-    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-    store.set_metadata({"readiness_at": now, "readiness_stamp": store.change_stamp()}, by="bench")
-    written = time.perf_counter() - t
-    mark_readiness(store)
-    store.close()
-    print(
-        f"park: {n:,} parcels made in {made:.1f} s, written through the store (validation, history) in {written:.1f} s"
-    )
-    return written
-
-
-def mark_readiness(store: ParkStore) -> None:
-    """Record the synthetic park's readiness columns as computed now, at the store's state (as a run would)."""
-    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-    store.set_metadata({"readiness_at": now, "readiness_stamp": store.change_stamp()}, by="bench")
-
-
-def database_url(server: str) -> str:
+def database_url(server: str, database: str = DATABASE) -> str:
+    """The URL of ``database`` on ``server``'s PostgreSQL."""
     parts = urlsplit(server)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{DATABASE}", parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
 
 
-def ensure_database(server: str) -> str:
-    url = database_url(server)
+def ensure_database(server: str, database: str = DATABASE) -> str:
+    url = database_url(server, database)
     with psycopg.connect(server, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     return url
 
 
-def drop_database(server: str) -> None:
+def drop_database(server: str, database: str = DATABASE) -> None:
     with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
 
 
 def parcel_count(location: str | Path) -> int:
@@ -307,10 +243,12 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100, help="timed requests per way (at least 50)")
     parser.add_argument("--server", default=SERVER, help="PostgreSQL server for the PostGIS copy")
-    parser.add_argument("--keep", type=Path, help="keep the GeoPackage here and the database; reuse them")
+    parser.add_argument("--database", default=DATABASE, help=f"the throwaway database (default {DATABASE})")
+    parser.add_argument("--keep", type=Path, help="keep the GeoPackages here and the database; reuse them")
     parser.add_argument(
-        "--copies", type=int, default=1, help="PostGIS holds the park this many times (shifted north; PostGIS only)"
+        "--copies", type=int, default=1, help="both parks hold the built park this many times (shifted north)"
     )
+    parser.add_argument("--no-gpkg", action="store_true", help="leave the API on the GeoPackage out")
     parser.add_argument("--tipg-venv", type=Path, help="a virtual environment with tipg, to run it as a peer")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -318,60 +256,45 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port)
         return
-    n, repeat = args.parcels, max(args.requests, 50)
+    n, copies, repeat = args.parcels, max(args.copies, 1), max(args.requests, 50)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="planner-bench-api-"))
     folder.mkdir(parents=True, exist_ok=True)
-    gpkg = folder / f"park-{n}.gpkg"
+    server = args.server
     try:
-        if parcel_count(gpkg) != n:
-            build_gpkg(gpkg, n)
-        else:
-            print(f"park: {n:,} parcels reused from {gpkg}")
-        url = ensure_database(args.server)
-        location = f"{url}?park=BENCH"
-        if "BENCH" not in list_parks(url) or parcel_count(location) != n * args.copies:
-            t = time.perf_counter()
-            copy_park(gpkg, url, overwrite=True).close()
-            print(f"copied into PostGIS ({redact(url)}) with copy_park in {time.perf_counter() - t:.1f} s")
-            if args.copies > 1:
-                replicate(location, args.copies)
-        run(gpkg, location, repeat, args.tipg_venv, with_gpkg=args.copies == 1)
+        gpkg = prepared_parks(folder, n, copies, server, args.database, with_gpkg=not args.no_gpkg)
+        location = f"{database_url(server, args.database)}?park=BENCH"
+        run(gpkg, location, repeat, args.tipg_venv, with_gpkg=not args.no_gpkg)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
-            drop_database(args.server)
+            drop_database(server, args.database)
 
 
-def replicate(location: str, copies: int) -> None:
-    """The PostGIS park made ``copies`` times as large: its parcels again, shifted north, with new ids (SQL).
-
-    For a PostGIS park larger than this machine can build through the store; edit triggers are off
-    (the planner's own flag), so the park's history and change stamp stay those of the copied park.
-    """
-    t = time.perf_counter()
-    with open_store(location) as store:
-        schema = store.schema
-    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in LAYERS["parcels"].columns if c != "parcel_id")
-    with psycopg.connect(location.split("?", maxsplit=1)[0], autocommit=True) as conn:
-        conn.execute("SELECT set_config(%s, 'on', false)", (PG_FLAG,))
-        (height,) = conn.execute(
-            sql.SQL("SELECT ST_YMax(ST_Extent(geom)) - ST_YMin(ST_Extent(geom)) FROM {}").format(table)
-        ).fetchone()
-        conn.execute(
-            sql.SQL(
-                "INSERT INTO {t} (parcel_id, geom, {c}) SELECT p.parcel_id || '-' || k, "
-                "ST_Translate(p.geom, 0, k * %s), {pc} FROM {t} p, generate_series(1, %s) k"
-            ).format(
-                t=table,
-                c=columns,
-                pc=sql.SQL(", ").join(
-                    sql.SQL("p.{}").format(sql.Identifier(c)) for c in LAYERS["parcels"].columns if c != "parcel_id"
-                ),
-            ),
-            (float(height) + 1000.0, copies - 1),
-        )
-    print(f"PostGIS park made {copies} times as large in SQL in {time.perf_counter() - t:.1f} s")
+def prepared_parks(folder: Path, n: int, copies: int, server: str, database: str, *, with_gpkg: bool) -> Path:
+    """The park built (or reused) in ``folder``, in PostGIS, and ``copies`` times as large in both; the GeoPackage
+    to serve. A park of the right size already there is reused."""
+    gpkg = folder / f"park-{n}.gpkg"
+    if parcel_count(gpkg) != n:
+        build_gpkg(gpkg, n)
+    else:
+        print(f"park: {n:,} parcels reused from {gpkg}")
+    shift = copy_shift_m(gpkg) if copies > 1 else 0.0
+    served = gpkg
+    if copies > 1 and with_gpkg:
+        served = folder / f"park-{n}x{copies}.gpkg"
+        if parcel_count(served) != n * copies:
+            replicate_gpkg(gpkg, served, copies, shift)
+        else:
+            print(f"park: {n * copies:,} parcels reused from {served}")
+    url = ensure_database(server, database)
+    location = f"{url}?park=BENCH"
+    if "BENCH" not in list_parks(url) or parcel_count(location) != n * copies:
+        t = time.perf_counter()
+        copy_park(gpkg, url, overwrite=True).close()
+        print(f"copied into PostGIS ({redact(url)}) with copy_park in {time.perf_counter() - t:.1f} s")
+        if copies > 1:
+            replicate_postgis(location, copies, shift)
+    return served
 
 
 def servers(
