@@ -13,13 +13,13 @@ GeoPackage's R-tree and decided on the candidates' shapes read for it; the page'
 
 from __future__ import annotations
 
-import math
 import re
 import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -109,7 +109,7 @@ class CompactParcels:
             setattr(self, name, values)
         self._ranks: dict[str, np.ndarray] = {}
         self.crs_epsg = store.config().crs_epsg
-        self._columns = LAYERS["parcels"].columns
+        self._columns = tuple(LAYERS["parcels"].columns)
         self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
         self._local = threading.local()
 
@@ -243,15 +243,14 @@ class CompactParcels:
     def page_features(self, at: np.ndarray) -> list[dict[str, Any]]:
         """The GeoJSON features of the parcels at positions ``at``, in that order: each column's value as
         :class:`~planner.api.rows.Rows` writes it of the loaded park (:func:`plain` of the canonical dtype), the
-        polygon as RFC 7946. Read by id in one statement and converted value by value: a page is a few
-        hundred values, where a frame would cost pandas' work per column."""
+        polygon as RFC 7946. Read by id in one statement; SQLite makes the floats REAL and drops the infinite
+        ones (missing, as in the loaded park), the other kinds are converted a column at a time (a distinct date
+        or time once), where a frame would cost pandas' work per column."""
         ids = self.parcel_id[at].tolist()
         if not ids:
             return []
         columns = self._columns
-        cols = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" * len(ids))
-        query = f'SELECT "geom", {cols} FROM "parcels" WHERE "parcel_id" IN ({marks})'
+        query = _page_query(columns, len(ids))
         try:
             rows = self._conn().execute(query, ids).fetchall()
         except sqlite3.Error as exc:
@@ -260,23 +259,37 @@ class CompactParcels:
         at_id = columns.index("parcel_id") + 1
         by_id = {r[at_id]: r for r in rows}
         ordered = [by_id[i] for i in ids if i in by_id]
+        if not ordered:
+            return []
         geometries = geojson_geometries(decode_geometries([r[0] for r in ordered]), self.crs_epsg)
-        features = []
-        for row, geometry in zip(ordered, geometries, strict=True):
-            props = {c: make(v) for c, make, v in zip(columns, self._makers, row[1:], strict=True)}
-            features.append({"type": "Feature", "id": props["parcel_id"], "geometry": geometry, "properties": props})
-        return features
+        values = list(zip(*ordered, strict=True))[1:]
+        converted = [convert(list(v)) for convert, v in zip(self._makers, values, strict=True)]
+        return [
+            {"type": "Feature", "id": props["parcel_id"], "geometry": geometry, "properties": props}
+            for geometry, props in zip(
+                geometries, (dict(zip(columns, row, strict=True)) for row in zip(*converted, strict=True)), strict=True
+            )
+        ]
 
 
-def _float(v: Any) -> float | None:
-    return None if v is None or not math.isfinite(float(v)) else float(v)
+@lru_cache(maxsize=64)
+def _page_query(columns: tuple[str, ...], count: int) -> str:
+    """The statement reading ``count`` parcels by id: the shape, then ``columns``, floats finite or NULL."""
+    kinds = LAYERS["parcels"].by_name
+    cols = ", ".join(
+        f'CASE WHEN abs("{c}") < 9e999 THEN CAST("{c}" AS REAL) END' if kinds[c].kind == "float" else f'"{c}"'
+        for c in columns
+    )  # 9e999 is SQLite's infinity: NULL and ±inf fail the test; a whole number stored as an integer becomes REAL
+    return f'SELECT "geom", {cols} FROM "parcels" WHERE "parcel_id" IN ({", ".join("?" * count)})'
 
 
+@lru_cache(maxsize=4096)
 def _date(v: Any) -> str | None:
     """A stored date as the loaded park's ``datetime64`` at midnight answers it: the date alone."""
     return None if v is None else datetime.fromisoformat(str(v)).date().isoformat()
 
 
+@lru_cache(maxsize=4096)
 def _datetime(v: Any) -> str | None:
     """A stored time as the loaded park's UTC ``datetime64`` answers it (a time without zone is UTC)."""
     if v is None:
@@ -285,12 +298,28 @@ def _datetime(v: Any) -> str | None:
     return (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)).isoformat()
 
 
-_VALUE: dict[str, Callable[[Any], Any]] = {
-    "str": lambda v: v,
-    "float": _float,
-    "int": lambda v: None if v is None else int(v),
-    "bool": lambda v: None if v is None else bool(v),
-    "date": _date,
-    "datetime": _datetime,
+_BOOL = {None: None, 0: False, 1: True}
+
+
+def _ints(values: list[Any]) -> list[Any]:
+    if all(type(v) is int or v is None for v in values):
+        return values
+    return [None if v is None else int(v) for v in values]
+
+
+def _bools(values: list[Any]) -> list[Any]:
+    try:
+        return [_BOOL[v] for v in values]
+    except (KeyError, TypeError):
+        return [None if v is None else bool(v) for v in values]
+
+
+_VALUE: dict[str, Callable[[list[Any]], list[Any]]] = {
+    "str": lambda values: values,
+    "float": lambda values: values,  # finite floats or NULL as read (see _page_query)
+    "int": _ints,
+    "bool": _bools,
+    "date": lambda values: [_date(v) for v in values],
+    "datetime": lambda values: [_datetime(v) for v in values],
 }
-"""Each kind of column: its stored value as the answer writes it."""
+"""Each kind of column: its stored values, a column of a page, as the answer writes them."""

@@ -123,3 +123,40 @@ def test_an_empty_park_has_an_empty_page(tmp_path):
     assert len(kept) == 0 and found.tolist() == [] and kept.page_features(found) == []
     assert kept.within(shapely.box(0, 0, 1e7, 1e7)).tolist() == []
     store.close()
+
+
+def test_odd_stored_values_are_written_as_the_loaded_park_writes_them(demo_park, tmp_path):
+    """Values another client may store: infinite floats, a whole number, a missing and a false boolean, a date,
+    a time with a zone. The page (floats read through SQL, other kinds a column at a time) writes each as the
+    loaded park does."""
+    import sqlite3
+
+    from planner.store.gpkg_format import register_functions
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    with open_store(tmp_path / "park.gpkg") as store:
+        pids = sorted(store.read_parcels()["parcel_id"])[:3]
+    sets = [
+        ("land_price_wan = 9e999, investment_total_wan = 2, ready = NULL", pids[0]),
+        ("land_price_wan = -9e999, contract_date = '2024-03-05'", pids[1]),
+        ("updated_at = '2026-01-02T03:04:05+08:00', road = 0", pids[2]),
+    ]
+    with sqlite3.connect(tmp_path / "park.gpkg") as conn:  # plain SQL, history off (its JSON has no infinity)
+        register_functions(conn)
+        conn.execute("INSERT INTO planner_writer (id) VALUES (1)")
+        for values, pid in sets:
+            conn.execute(f"UPDATE parcels SET {values} WHERE parcel_id = ?", (pid,))
+        conn.execute("DELETE FROM planner_writer")
+    with open_store(tmp_path / "park.gpkg") as store:
+        loaded = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
+        loaded.index.name = None
+        kept = CompactParcels(store)
+        at = np.arange(5)
+        got = kept.page_features(at)
+        assert got == feature_collection(Rows(loaded), at)["features"]
+    props = {f["id"]: f["properties"] for f in got}
+    assert props[pids[0]]["land_price_wan"] is None and props[pids[1]]["land_price_wan"] is None  # infinite: missing
+    assert props[pids[0]]["investment_total_wan"] == 2.0 and isinstance(props[pids[0]]["investment_total_wan"], float)
+    assert props[pids[0]]["ready"] is None and props[pids[2]]["road"] is False
+    assert props[pids[1]]["contract_date"] == "2024-03-05"
+    assert props[pids[2]]["updated_at"] == "2026-01-01T19:04:05+00:00"
