@@ -1,7 +1,7 @@
 """``/parcels`` on a GeoPackage without holding the park: compact columns, SQLite's R-tree, the page read by id.
 
 A server over a GeoPackage keeps of the park only what the filters and sorts test, as numpy
-arrays (:class:`CompactParcels`): ``parcel_id`` (sorted; positions are in its order),
+arrays (:class:`CompactParcels`): ``parcel_id`` (sorted, fixed-width text; positions are in its order),
 ``area_mu``, ready and idle as booleans, and ``status``, ``industry``, ``zone_industries``,
 ``land_use`` and ``name`` as integer codes into their distinct values (a filter tests each
 distinct value once, then the codes), ``updated_at`` as nanoseconds. That is about 60 bytes
@@ -28,6 +28,7 @@ import shapely
 
 from planner.api.rows import geojson_geometries
 from planner.errors import StoreError
+from planner.fields import coerce_types
 from planner.parcels.query import ParcelFilters, industry_prefixes
 from planner.store.columns import parcel_columns
 from planner.store.geopackage import GeoPackageStore
@@ -41,6 +42,8 @@ COMPACT_COLUMNS = ("area_mu", "ready", "idle_rule", "status", "industry", "zone_
 """The columns the filters and sorts of ``/parcels`` read."""
 _MISSING = -1
 _CODED = ("status", "industry", "zone_industries", "land_use", "name")
+_CHUNK = 50_000
+"""Rows read and converted at a time when the columns are built."""
 _FOLLOW_SHARE = 0.2
 """Build the columns again when more than this share of the parcels changed."""
 
@@ -97,15 +100,86 @@ class _Coded:
         return np.append(rank, -1)[self.codes]
 
 
+class _Coder:
+    """Codes of a text column read a chunk at a time: each chunk's distinct values given the column's codes."""
+
+    def __init__(self) -> None:
+        self.known: dict[Any, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def add(self, values: pd.Series) -> None:
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        known = self.known
+        mapping = np.array([known.setdefault(u, len(known)) for u in uniques] + [_MISSING], dtype=np.int32)
+        self.parts.append(mapping[codes])  # code -1 takes the last: missing
+
+    def coded(self) -> _Coded:
+        codes = np.concatenate(self.parts) if self.parts else np.array([], dtype=np.int32)
+        return _Coded(codes, np.array(list(self.known), dtype=object))
+
+
+def _id_array(ids: list[str]) -> np.ndarray:
+    """Parcel ids as one fixed-width numpy text array (no Python object per id; numpy orders by code point)."""
+    return np.array(ids, dtype=str) if ids else np.array([], dtype="<U1")
+
+
+def _converted(rows: list[tuple], names: list[str], bools: list[str]) -> pd.DataFrame:
+    """Rows as read from SQLite in the store's canonical dtypes (as :func:`planner.store.columns.parcel_columns`)."""
+    data = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(names, data, strict=True)})
+    for c in bools:
+        frame[c] = [None if v is None else bool(v) for v in frame[c]]  # SQLite's 0/1
+    return coerce_types(frame, LAYERS["parcels"].by_name)
+
+
+def _read_columns(
+    store: GeoPackageStore,
+) -> tuple[int, np.ndarray, dict[str, np.ndarray], dict[str, _Coded]]:
+    """The change stamp, the sorted ids, the plain arrays and the coded columns of every parcel, in one snapshot.
+
+    Read :data:`_CHUNK` rows at a time and each chunk converted as :func:`planner.store.columns.parcel_columns`
+    converts the whole (the store's canonical dtypes), so that a million parcels never stand as ten million
+    Python objects at once. SQLite's ``ORDER BY`` compares text by its UTF-8 bytes: code points, as Python sorts.
+    """
+    names = ["parcel_id", *COMPACT_COLUMNS]
+    bools = [c for c in names if LAYERS["parcels"].by_name[c].kind == "bool"]
+    ids: list[np.ndarray] = []
+    plain: dict[str, list[np.ndarray]] = {}
+    coders = {c: _Coder() for c in _CODED}
+    cols = ", ".join(f'"{c}"' for c in names)
+    try:
+        conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        try:
+            conn.execute("BEGIN")  # one snapshot: the stamp and the rows
+            (stamp,) = conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()
+            cursor = conn.execute(f'SELECT {cols} FROM "parcels" ORDER BY "parcel_id"')
+            while rows := cursor.fetchmany(_CHUNK):
+                frame = _converted(rows, names, bools)
+                ids.append(_id_array(frame["parcel_id"].tolist()))
+                for name, values in _plain_arrays(frame).items():
+                    plain.setdefault(name, []).append(values)
+                for c in _CODED:
+                    coders[c].add(frame[c])
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        msg = f"reading the parcels of {store.path} failed ({exc})"
+        raise StoreError(msg) from None
+    if not ids:  # an empty park: the arrays of an empty frame
+        empty = _converted([], names, bools)
+        ids, plain = [_id_array([])], {k: [v] for k, v in _plain_arrays(empty).items()}
+    arrays = {k: np.concatenate(v) for k, v in plain.items()}
+    return int(stamp), np.concatenate(ids), arrays, {c: coder.coded() for c, coder in coders.items()}
+
+
 class CompactParcels:
     """The filter and sort columns of a GeoPackage park at one change stamp (see the module notes)."""
 
     def __init__(self, store: GeoPackageStore):
         self.store = store
-        self.stamp, frame = parcel_columns(store, COMPACT_COLUMNS)
-        self.parcel_id = frame["parcel_id"].to_numpy(dtype=object)
-        self.coded = {c: _Coded.of(frame[c]) for c in _CODED}
-        for name, values in _plain_arrays(frame).items():
+        self.stamp, self.parcel_id, plain, self.coded = _read_columns(store)
+        for name, values in plain.items():
             setattr(self, name, values)
         self._ranks: dict[str, np.ndarray] = {}
         self.crs_epsg = store.config().crs_epsg
@@ -128,13 +202,13 @@ class CompactParcels:
         read_at, fresh = parcel_columns(self.store, COMPACT_COLUMNS, parcel_ids=changed)
         if read_at != stamp:
             return False
-        ids = np.array(sorted(set(changed)), dtype=object)
+        ids = _id_array(sorted(set(changed)))
         at = np.searchsorted(self.parcel_id, ids)
         held = at < len(self)
         held[held] = self.parcel_id[at[held]] == ids[held]
         drop = at[held]
-        kept_ids = np.delete(self.parcel_id, drop)
-        new_ids = fresh["parcel_id"].to_numpy(dtype=object)
+        new_ids = _id_array(fresh["parcel_id"].tolist())
+        kept_ids = np.delete(self.parcel_id, drop).astype(np.result_type(self.parcel_id, new_ids))  # wide enough
         into = np.searchsorted(kept_ids, new_ids)
         self.parcel_id = np.insert(kept_ids, into, new_ids)
         for name, values in _plain_arrays(fresh).items():
@@ -158,7 +232,7 @@ class CompactParcels:
         return len(self.parcel_id)
 
     def nbytes(self) -> int:
-        """The bytes of the arrays (the ids' text not counted)."""
+        """The bytes of the arrays (the ids as fixed-width text)."""
         arrays = [self.parcel_id, self.area_mu, self.ready, self.idle, self.updated_ns, self.updated_missing]
         arrays += [c.codes for c in self.coded.values()]
         return sum(a.nbytes for a in arrays)
@@ -207,7 +281,7 @@ class CompactParcels:
         if not rows or not len(self):
             return np.array([], dtype=np.intp)
         ids, blobs = zip(*rows, strict=True)
-        hit_ids = np.array(ids, dtype=object)[shapely.intersects(decode_geometries(blobs), area)]
+        hit_ids = _id_array(ids)[shapely.intersects(decode_geometries(blobs), area)]
         found = np.searchsorted(self.parcel_id, hit_ids)
         known = found < len(self)
         known[known] = self.parcel_id[found[known]] == hit_ids[known]  # a parcel written since is not here yet
