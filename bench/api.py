@@ -128,6 +128,12 @@ def memory_mib(pid: int) -> dict[str, float]:
     return out
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed_runs(fn: Callable[[], object], repeat: int) -> list[float]:
     runs = []
     for _ in range(repeat):
@@ -172,7 +178,9 @@ def bench_server(argv: list[str], env: dict, path: str, params: dict, repeat: in
                 got.raise_for_status()
                 got.content  # noqa: B018 - the whole body, as a client reads it
 
+            cpu = cpu_s(proc.pid)
             out["runs"] = timed_runs(once, repeat)
+            out["cpu_ms"] = (cpu_s(proc.pid) - cpu) / repeat * 1000
             if gzip:
                 out["gzip_runs"] = timed_runs(lambda: once({"Accept-Encoding": "gzip"}), repeat)
                 packed = session.get(url + path, params=params, headers={"Accept-Encoding": "gzip"}, stream=True)
@@ -388,11 +396,15 @@ def report(results: dict[str, dict], direct: dict[str, list[float]], counts: tup
     )
     names = {"gpkg": "API on GeoPackage", "postgis": "API on PostGIS", "peer": "one-statement Starlette peer",
              "tipg": "tipg (OGC API Features)"}  # fmt: skip
-    print(f"{'way':<34} {'median ms':>10} {'p95 ms':>8} {'req/s ×4':>9} {'RSS MiB':>8} {'peak MiB':>9}")
+    head = f"{'way':<34} {'median ms':>10} {'p95 ms':>8} {'req/s ×4':>9} {'RSS MiB':>8} {'peak MiB':>9}"
+    print(f"{head} {'first s':>8} {'CPU ms':>7}")
     for key, name in names.items():
         if key in results:
             (median, p95), x = summary(results[key]["runs"]), results[key]
-            print(f"{name:<34} {median:10.2f} {p95:8.2f} {x['rate_4']:9.0f} {x['rss_after']:8.0f} {x['peak']:9.0f}")
+            print(
+                f"{name:<34} {median:10.2f} {p95:8.2f} {x['rate_4']:9.0f} {x['rss_after']:8.0f} {x['peak']:9.0f} "
+                f"{x['load_s']:8.2f} {x['cpu_ms']:7.2f}"
+            )
     for backend in ("gpkg", "postgis"):
         if backend in results:
             median, p95 = summary(results[backend]["gzip_runs"])
@@ -402,7 +414,9 @@ def report(results: dict[str, dict], direct: dict[str, list[float]], counts: tup
             continue
         median, p95 = summary(direct[key])
         print(f"{name:<34} {median:10.2f} {p95:8.2f}")
-    print(f"({repeat} requests each over one keep-alive connection, uncompressed unless gzip; then 4 clients)")
+    print(f"({repeat} requests each over one keep-alive connection, uncompressed unless gzip; then 4 clients;")
+    print(" RSS after them, peak over the server's life; first: the first request, what the server keeps read;")
+    print(" CPU: the server process's CPU per request, not the database's)")
     api, peer = results["postgis"], results["peer"]
     ratio = summary(api["runs"])[0] / summary(peer["runs"])[0]
     print(

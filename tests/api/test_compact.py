@@ -162,3 +162,27 @@ def test_odd_stored_values_are_written_as_the_loaded_park_writes_them(demo_park,
     assert props[pids[0]]["ready"] is None and props[pids[2]]["road"] is False
     assert props[pids[1]]["contract_date"] == "2024-03-05"
     assert props[pids[2]]["updated_at"] == "2026-01-01T19:04:05+00:00"
+
+
+def test_a_new_parcel_with_a_longer_id_widens_the_followed_ids(demo_park, tmp_path):
+    from planner.api.collections import compact
+    from planner.api.state import ParkState
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    state = ParkState(store)
+    state.sync()
+    kept = compact(state)
+    width = kept.parcel_id.dtype.itemsize // 4
+    new = store.read_parcels().iloc[[0]].copy()
+    new_id = "新" * (width + 5)  # sorts after every ASCII id
+    new["parcel_id"] = new_id
+    new["geometry"] = shapely.affinity.translate(new.geometry.iloc[0], 50_000, 0)  # away from every parcel
+    store.write_parcels(new, by="test")
+    state.sync()
+    assert compact(state) is kept  # followed, not read again
+    assert kept.parcel_id.tolist() == CompactParcels(store).parcel_id.tolist()
+    assert kept.parcel_id[-1] == new_id and len(kept.parcel_id[-1]) == width + 5  # not cut to the old width
+    found = np.flatnonzero(kept.mask(normalized_filters()))
+    assert kept.page_features(found[-1:])[0]["id"] == new_id
+    store.close()
