@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ _MISSING = -1
 _CODED = ("status", "industry", "zone_industries", "land_use", "name")
 _CHUNK = 50_000
 """Rows read and converted at a time when the columns are built."""
+_FOUND_KEPT_BYTES = 16 * 2**20
+"""The most bytes of positions kept of questions asked (:meth:`CompactParcels.found`)."""
 _FOLLOW_SHARE = 0.2
 """Build the columns again when more than this share of the parcels changed."""
 
@@ -186,6 +189,8 @@ class CompactParcels:
         self._columns = tuple(LAYERS["parcels"].columns)
         self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
         self._local = threading.local()
+        self._found: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._found_lock = threading.Lock()
 
     area_mu: np.ndarray
     ready: np.ndarray
@@ -217,8 +222,28 @@ class CompactParcels:
             codes, grown = self.coded[column].codes_of(fresh[column])
             self.coded[column] = _Coded(np.insert(np.delete(grown.codes, drop), into, codes), grown.uniques)
         self._ranks.clear()
+        self._found.clear()
         self.stamp = stamp
         return True
+
+    def found(self, given: ParcelFilters, area_wkb: bytes | None, sort: str) -> np.ndarray:
+        """The positions of the parcels meeting normalised filters ``given`` and the box ``area_wkb`` (park CRS), in
+        the order of ``sort``; kept for the next pages and requests of the same question while the columns are
+        current (up to :data:`_FOUND_KEPT_BYTES` of positions)."""
+        key = repr((sorted(given.items()), area_wkb, sort))
+        kept = self._found.get(key)
+        if kept is not None:
+            return kept
+        found = np.flatnonzero(self.mask(given))
+        if area_wkb is not None and len(found):
+            found = np.intersect1d(found, self.within(shapely.from_wkb(area_wkb)), assume_unique=True)
+        found = self.sorted(found, sort)
+        with self._found_lock:
+            while self._found and sum(v.nbytes for v in self._found.values()) + found.nbytes > _FOUND_KEPT_BYTES:
+                self._found.popitem(last=False)
+            if found.nbytes <= _FOUND_KEPT_BYTES:
+                self._found[key] = found
+        return found
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's read-only connection to the park (kept: opening one costs more than a page's read)."""

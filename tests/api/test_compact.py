@@ -97,6 +97,9 @@ def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
     state = ParkState(store)
     state.sync()
     kept = compact(state)
+    supplied = normalized_filters(status="supplied")
+    before = kept.found(supplied, None, "name")
+    assert kept.found(supplied, None, "name") is before  # kept for the same question
     ids = kept.parcel_id[[3, 40]].tolist()
     for pid, name in zip(ids, ["新的名字甲", "新的名字乙"], strict=True):
         version = int(store.get_parcel(pid)["version"])
@@ -106,6 +109,9 @@ def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
     fresh = CompactParcels(store)
     loaded = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
     assert kept.parcel_id.tolist() == fresh.parcel_id.tolist()
+    after = kept.found(supplied, None, "name")  # asked again of the edited park, not the kept answer
+    assert after.tolist() == expected_order(loaded, np.flatnonzero(loaded["status"] == "supplied"), "name").tolist()
+    assert set(kept.parcel_id[after]) - set(kept.parcel_id[before]) == set(ids)
     for filters in FILTERS:
         got = np.flatnonzero(kept.mask(normalized_filters(**filters)))
         assert got.tolist() == np.flatnonzero(fresh.mask(normalized_filters(**filters))).tolist(), filters
