@@ -8,10 +8,13 @@ Builds a synthetic park (columns of adjoining rectangular parcels of 10–400 �
 it into a throwaway PostGIS database with ``copy_park`` (COPY; then ``VACUUM ANALYZE``, as
 autovacuum would do after a bulk load), and serves each with ``create_app`` under uvicorn
 (httptools, uvloop) in a process of its own, so that its memory is measured apart
-(``VmRSS``/``VmHWM`` of ``/proc/<pid>/status``). The first request loads what the server
-keeps; then ``--requests`` requests over one keep-alive connection give the median and 95th
-percentile (uncompressed, and again accepting gzip), and 4 clients at once the requests per
-second. The peers, on the same data and query, each in a process of its own the same way:
+(``VmRSS``/``VmHWM`` of ``/proc/<pid>/status``), and its CPU per request (``/proc/<pid>/stat``).
+The first request loads what the server keeps; then ``--requests`` requests over one
+keep-alive connection per server give the median and 95th percentile (uncompressed, and again
+accepting gzip), and 4 clients at once the requests per second. Every server runs at once and
+they are timed interleaved (a request to each in turn, the order rotating; 4 clients in four
+turns each), so that the machine's load, which moves on a shared machine, falls on every way
+alike. The peers, on the same data and query, each in a process of its own the same way:
 one SQL statement (``json_agg(ST_AsGeoJSON(…))``, no count) behind a small Starlette
 server (:mod:`bench.api_peers`), and tipg (OGC API Features) from ``--tipg-venv``. Without
 a server: geopandas reading the GeoPackage per request, and the SQL statement alone. The
@@ -39,6 +42,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -143,57 +147,98 @@ def timed_runs(fn: Callable[[], object], repeat: int) -> list[float]:
     return runs
 
 
-def bench_api(location: str, repeat: int) -> dict:
-    """Start the planner's server over ``location``; load, time and load with 4 clients (see :func:`bench_server`)."""
+@dataclass
+class Server:
+    """A server started for the bench: its process, where to ask, a keep-alive session, and what was measured."""
+
+    name: str
+    proc: subprocess.Popen
+    url: str
+    params: dict
+    session: requests.Session
+    out: dict = field(default_factory=dict)
+
+    def get(self, headers: dict | None = None) -> requests.Response:
+        got = self.session.get(self.url, params=self.params, headers=headers, timeout=600)
+        got.raise_for_status()
+        got.content  # noqa: B018 - the whole body, as a client reads it
+        return got
+
+
+def api_argv(location: str) -> tuple[list[str], dict]:
+    """The command and environment serving the planner's API over ``location`` (``{port}`` to fill)."""
     argv = [sys.executable, "-m", "bench.api", "--serve", location, "--port", "{port}"]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")])))
-    return bench_server(argv, env, "/parcels", QUERY, repeat, gzip=True)
+    return argv, env
 
 
-def bench_server(argv: list[str], env: dict, path: str, params: dict, repeat: int, *, gzip: bool = False) -> dict:
-    """Start a server (``{port}`` in ``argv``), the first request loading it, then time ``repeat`` more, then 4 clients.
-
-    Requests ask for uncompressed answers (:data:`bench.api_peers.IDENTITY`), as every way is timed on the
-    same bytes; ``gzip``: also time ``repeat`` requests that accept gzip.
-    """
+def start_server(name: str, argv: list[str], env: dict, path: str, params: dict) -> Server:
+    """Start a server (``{port}`` in ``argv``); its first request (loading what it keeps) timed, then 5 to warm it."""
     port = free_port()
     proc = subprocess.Popen([a.replace("{port}", str(port)) for a in argv], env=env)
-    url = f"http://127.0.0.1:{port}"
-    out: dict = {}
-    try:
-        with requests.Session() as session:
-            session.headers.update(IDENTITY)
-            _wait_up(session, url, proc)
-            started = memory_mib(proc.pid)
+    session = requests.Session()
+    session.headers.update(IDENTITY)
+    server = Server(name, proc, f"http://127.0.0.1:{port}{path}", params, session)
+    _wait_up(session, f"http://127.0.0.1:{port}", proc)
+    started = memory_mib(proc.pid)
+    t = time.perf_counter()
+    first = server.get()
+    server.out.update(load_s=time.perf_counter() - t, bytes=len(first.content), rss_started=started["VmRSS"])
+    server.out["rss_loaded"] = memory_mib(proc.pid)["VmRSS"]
+    for _ in range(5):  # warm: the connection, the caches a running server has
+        server.get()
+    return server
+
+
+def _rotated(servers: list[Server], k: int) -> list[Server]:
+    k %= len(servers)
+    return servers[k:] + servers[:k]
+
+
+def measure(servers: list[Server], repeat: int, gzip: tuple[str, ...] = ("gpkg", "postgis")) -> None:
+    """Time every server, interleaved: round by round one request to each in turn (the order rotating), so a
+    change in the machine's load falls on every way alike; then those in ``gzip`` accepting gzip; then 4 clients
+    at once, in 4 turns per server, interleaved likewise. Requests ask for uncompressed answers
+    (:data:`bench.api_peers.IDENTITY`), as every way is timed on the same bytes."""
+    cpu = {s.name: cpu_s(s.proc.pid) for s in servers}
+    for s in servers:
+        s.out["runs"] = []
+    for i in range(repeat):
+        for s in _rotated(servers, i):
             t = time.perf_counter()
-            first = session.get(url + path, params=params, timeout=600)
-            out["load_s"] = time.perf_counter() - t
-            first.raise_for_status()
-            loaded = memory_mib(proc.pid)
-            for _ in range(5):  # warm: the connection, the caches a running server has
-                session.get(url + path, params=params, timeout=60).raise_for_status()
+            s.get()
+            s.out["runs"].append(time.perf_counter() - t)
+    for s in servers:
+        s.out["cpu_ms"] = (cpu_s(s.proc.pid) - cpu[s.name]) / repeat * 1000
+    packing = [s for s in servers if s.name in gzip]
+    for s in packing:
+        s.out["gzip_runs"] = []
+    for i in range(repeat):
+        for s in _rotated(packing, i) if packing else []:
+            t = time.perf_counter()
+            s.get({"Accept-Encoding": "gzip"})
+            s.out["gzip_runs"].append(time.perf_counter() - t)
+    for s in packing:
+        packed = s.session.get(s.url, params=s.params, headers={"Accept-Encoding": "gzip"}, stream=True)
+        s.out["gzip_bytes"] = len(packed.raw.read(decode_content=False))
+    turns, per_client = 4, max(repeat // 8, 7)
+    spent = dict.fromkeys((s.name for s in servers), 0.0)
+    for turn in range(turns):
+        for s in _rotated(servers, turn):
+            spent[s.name] += 4 * per_client / rate(s.url, s.params, clients=4, per_client=per_client)
+    for s in servers:
+        s.out["rate_4"] = turns * 4 * per_client / spent[s.name]
+        s.out["body"] = s.session.get(s.url, params=s.params, timeout=60).json()
+        after = memory_mib(s.proc.pid)
+        s.out.update(rss_after=after["VmRSS"], peak=after["VmHWM"])
 
-            def once(headers: dict | None = None) -> None:
-                got = session.get(url + path, params=params, headers=headers, timeout=60)
-                got.raise_for_status()
-                got.content  # noqa: B018 - the whole body, as a client reads it
 
-            cpu = cpu_s(proc.pid)
-            out["runs"] = timed_runs(once, repeat)
-            out["cpu_ms"] = (cpu_s(proc.pid) - cpu) / repeat * 1000
-            if gzip:
-                out["gzip_runs"] = timed_runs(lambda: once({"Accept-Encoding": "gzip"}), repeat)
-                packed = session.get(url + path, params=params, headers={"Accept-Encoding": "gzip"}, stream=True)
-                out["gzip_bytes"] = len(packed.raw.read(decode_content=False))
-            out["rate_4"] = rate(url + path, params, clients=4, per_client=max(repeat // 2, 25))
-            out["body"] = session.get(url + path, params=params, timeout=60).json()
-            after = memory_mib(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    out.update(bytes=len(first.content), rss_started=started["VmRSS"], rss_loaded=loaded["VmRSS"])
-    out.update(rss_after=after["VmRSS"], peak=after["VmHWM"])
-    return out
+def stop(servers: list[Server]) -> None:
+    for s in servers:
+        s.session.close()
+        s.proc.terminate()
+    for s in servers:
+        s.proc.wait(timeout=30)
 
 
 def _wait_up(session: requests.Session, url: str, proc: subprocess.Popen) -> None:
@@ -308,26 +353,30 @@ def prepared_parks(folder: Path, n: int, copies: int, server: str, database: str
 def servers(
     gpkg: Path, location: str, url: str, schema: str, repeat: int, tipg: Path | None, *, with_gpkg: bool = True
 ) -> dict[str, dict]:
-    """Each server over the same park, in a process of its own: the API on both backends, the peer, tipg."""
-    results = {}
-    for backend, where in (("gpkg", str(gpkg)), ("postgis", location))[0 if with_gpkg else 1 :]:
-        results[backend] = bench_api(where, repeat)
-        print(f"API on {backend}: served and loaded; {repeat} requests timed, then 4 clients")
+    """Each server over the same park, in a process of its own, all running and timed interleaved (:func:`measure`):
+    the API on both backends, the peer, tipg."""
     with psycopg.connect(url, autocommit=True) as conn:
         query_file = gpkg.with_suffix(".peer.sql")
         query_file.write_text(postgis_query(conn, schema))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")])))
-    peer = [sys.executable, "-m", "bench.api_peers", url, str(query_file), "{port}"]
-    results["peer"] = bench_server(peer, env, "/parcels", {}, repeat)
-    print("one-statement Starlette peer: timed")
-    if tipg is not None:
-        argv, tipg_env = tipg_command(tipg, url, schema, 0)
-        argv[argv.index("--port") + 1] = "{port}"
-        params = {"filter-lang": "cql2-text", "filter": "ready=true AND area_mu>=100", "sortby": "parcel_id",
-                  "limit": "100"}  # fmt: skip
-        results["tipg"] = bench_server(argv, tipg_env, f"/collections/{schema}.parcels/items", params, repeat)
-        print("tipg: timed")
-    return results
+    running: list[Server] = []
+    try:
+        for backend, where in (("gpkg", str(gpkg)), ("postgis", location))[0 if with_gpkg else 1 :]:
+            running.append(start_server(backend, *api_argv(where), "/parcels", QUERY))
+            print(f"API on {backend}: started, first request {running[-1].out['load_s']:.1f} s")
+        _, env = api_argv(location)
+        peer = [sys.executable, "-m", "bench.api_peers", url, str(query_file), "{port}"]
+        running.append(start_server("peer", peer, env, "/parcels", {}))
+        if tipg is not None:
+            argv, tipg_env = tipg_command(tipg, url, schema, 0)
+            argv[argv.index("--port") + 1] = "{port}"
+            params = {"filter-lang": "cql2-text", "filter": "ready=true AND area_mu>=100", "sortby": "parcel_id",
+                      "limit": "100"}  # fmt: skip
+            running.append(start_server("tipg", argv, tipg_env, f"/collections/{schema}.parcels/items", params))
+        measure(running, repeat)
+        print(f"{', '.join(s.name for s in running)}: {repeat} requests each, interleaved; then 4 clients")
+    finally:
+        stop(running)
+    return {s.name: s.out for s in running}
 
 
 def _ids(body: dict) -> list[str]:

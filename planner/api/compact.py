@@ -306,7 +306,7 @@ class CompactParcels:
         if not rows or not len(self):
             return np.array([], dtype=np.intp)
         ids, blobs = zip(*rows, strict=True)
-        hit_ids = _id_array(ids)[shapely.intersects(decode_geometries(blobs), area)]
+        hit_ids = _id_array(list(ids))[shapely.intersects(decode_geometries(blobs), area)]
         found = np.searchsorted(self.parcel_id, hit_ids)
         known = found < len(self)
         known[known] = self.parcel_id[found[known]] == hit_ids[known]  # a parcel written since is not here yet
