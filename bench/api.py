@@ -1,27 +1,32 @@
 """HTTP API: ``GET /parcels?ready=true&min_area_mu=100&limit=100`` on a large park, beside its peers (issues 6, 17).
 
-    python -m bench.api --parcels 1000000 [--requests 100] [--server postgresql://…] [--keep DIR]
-                        [--copies K] [--tipg-venv DIR]
+    python -m bench.api --parcels 1000000 [--requests 100] [--server postgresql://…] [--database NAME]
+                        [--keep DIR] [--copies K] [--no-gpkg] [--tipg-venv DIR]
 
 Builds a synthetic park (columns of adjoining rectangular parcels of 10–400 亩, about
 20% ready land) in a GeoPackage through the store (validation, history, versions), copies
 it into a throwaway PostGIS database with ``copy_park`` (COPY; then ``VACUUM ANALYZE``, as
 autovacuum would do after a bulk load), and serves each with ``create_app`` under uvicorn
 (httptools, uvloop) in a process of its own, so that its memory is measured apart
-(``VmRSS``/``VmHWM`` of ``/proc/<pid>/status``). The first request loads what the server
-keeps; then ``--requests`` requests over one keep-alive connection give the median and 95th
-percentile (uncompressed, and again accepting gzip), and 4 clients at once the requests per
-second. The peers, on the same data and query, each in a process of its own the same way:
+(``VmRSS``/``VmHWM`` of ``/proc/<pid>/status``), and its CPU per request (``/proc/<pid>/stat``).
+The first request loads what the server keeps; then ``--requests`` requests over one
+keep-alive connection per server give the median and 95th percentile (uncompressed, and again
+accepting gzip), and 4 clients at once the requests per second. Every server runs at once and
+they are timed interleaved (a request to each in turn, the order rotating; 4 clients in four
+turns each), so that the machine's load, which moves on a shared machine, falls on every way
+alike. The peers, on the same data and query, each in a process of its own the same way:
 one SQL statement (``json_agg(ST_AsGeoJSON(…))``, no count) behind a small Starlette
 server (:mod:`bench.api_peers`), and tipg (OGC API Features) from ``--tipg-venv``. Without
 a server: geopandas reading the GeoPackage per request, and the SQL statement alone. The
 bench checks that every way returns the same parcel ids in the same order and that each
 ``numberMatched`` is SQL's ``count(*)``.
 
-``--copies K``: the PostGIS park holds the GeoPackage's parcels K times (shifted north, made
-in SQL), for a PostGIS park larger than this machine can build through the store; the
-GeoPackage ways are then left out. ``--keep DIR`` keeps the GeoPackage in DIR and the
-database (``planner_bench_api``) and reuses them; without it both are removed.
+``--copies K``: both parks hold the built park's parcels K times (shifted north, new ids; made
+in a copy of the GeoPackage and in SQL, :mod:`bench.api_park`), for parks larger than this
+machine can build through the store (``--parcels 100000 --copies 10``: 1,000,000 parcels on
+both backends). ``--no-gpkg`` leaves the GeoPackage ways out. ``--keep DIR`` keeps the
+GeoPackages in DIR and the database (``--database``, default ``planner_bench_api``) and
+reuses them; without it both are removed.
 """
 
 from __future__ import annotations
@@ -37,28 +42,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import psycopg
 import pyogrio
 import requests
-import shapely
 from psycopg import sql
 
+from bench.api_park import build_gpkg, copy_shift_m, mark_readiness, replicate_gpkg, replicate_postgis
 from bench.api_peers import IDENTITY, rate, tipg_command
-from bench.siting import PER_COLUMN, synthetic_park
-from bench.siting import config as park_config
-from planner.parcels.readiness import READINESS_COLUMNS, compute_readiness
-from planner.store import copy_park, create_park, open_store
-from planner.store.base import ParkStore
-from planner.store.layers import LAYERS
+from planner.store import copy_park, open_store
 from planner.store.postgis import list_parks, redact
-from planner.store.triggers import PG_FLAG
-from planner.vocab import CHECKLIST_ITEMS
 
 SERVER = os.environ.get("PLANNER_TEST_POSTGIS_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "planner_bench_api"
@@ -76,82 +73,25 @@ SELECT json_build_object(
 """Every column but the stored ``geom`` (``{columns}``), which is replaced by its WGS84 transform."""
 
 
-def ready_park(n: int, seed: int = 5) -> gpd.GeoDataFrame:
-    """``n`` parcels (bench.siting's synthetic park) with readiness computed by the planner: about 20% ready (熟地).
-
-    The park has no network layer, so readiness comes from the declared values
-    (:func:`planner.parcels.readiness.compute_readiness`, as ``planner readiness`` runs it).
-    """
-    frame, _ = synthetic_park(n, seed=seed)
-    frame["geometry"] = _within_china(frame.geometry.to_numpy())
-    rng = np.random.default_rng(seed + 1)
-    serviced = rng.random(n) < 0.125  # plus the parcels whose every declared item holds: about 20% in all
-    for item in CHECKLIST_ITEMS:
-        frame[f"declared_{item}"] = frame[f"declared_{item}"].to_numpy() | serviced
-    table = compute_readiness(frame, park_config(), {}).table.reindex(frame["parcel_id"])
-    for column in READINESS_COLUMNS:
-        frame[column] = table[column].to_numpy()
-    return frame
-
-
-def _within_china(geoms: np.ndarray) -> np.ndarray:
-    """bench.siting's columns laid out 500 to a row and the rows close together (its 1,000,000 parcels reach
-    Siberia): each parcel moves with its column, so parcels still adjoin exactly within a column."""
-    minx, miny, maxx, maxy = shapely.bounds(geoms).T
-    col = np.arange(len(geoms)) // PER_COLUMN
-    old_x, old_y = 620_000.0 + (col % 300) * 220.0, 3_570_000.0 + (col // 300) * 40_000.0
-    pitch = float((maxy - old_y).max()) + 200.0
-    x, y = 620_000.0 + (col % 500) * 220.0, 3_570_000.0 + (col // 500) * pitch
-    return shapely.box(x + (minx - old_x), y + (miny - old_y), x + (maxx - old_x), y + (maxy - old_y))
-
-
-# --- the data -------------------------------------------------------------------------------------------------
-
-
-def build_gpkg(path: Path, n: int) -> float:
-    """The synthetic park written through the store into a new GeoPackage; seconds taken."""
-    t = time.perf_counter()
-    frame = ready_park(n)
-    made = time.perf_counter() - t
-    store = create_park(path, park_config(), overwrite=True)
-    t = time.perf_counter()
-    store.write_parcels(frame, by="bench")
-    # readiness was computed from these very rows: recorded as of the write, so the API answers `ready=` (not a 409)
-    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-    store.set_metadata({"readiness_at": now, "readiness_stamp": store.change_stamp()}, by="bench")
-    written = time.perf_counter() - t
-    mark_readiness(store)
-    store.close()
-    print(
-        f"park: {n:,} parcels made in {made:.1f} s, written through the store (validation, history) in {written:.1f} s"
-    )
-    return written
-
-
-def mark_readiness(store: ParkStore) -> None:
-    """Record the synthetic park's readiness columns as computed now, at the store's state (as a run would)."""
-    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-    store.set_metadata({"readiness_at": now, "readiness_stamp": store.change_stamp()}, by="bench")
-
-
-def database_url(server: str) -> str:
+def database_url(server: str, database: str = DATABASE) -> str:
+    """The URL of ``database`` on ``server``'s PostgreSQL."""
     parts = urlsplit(server)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{DATABASE}", parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
 
 
-def ensure_database(server: str) -> str:
-    url = database_url(server)
+def ensure_database(server: str, database: str = DATABASE) -> str:
+    url = database_url(server, database)
     with psycopg.connect(server, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     return url
 
 
-def drop_database(server: str) -> None:
+def drop_database(server: str, database: str = DATABASE) -> None:
     with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
 
 
 def parcel_count(location: str | Path) -> int:
@@ -192,6 +132,12 @@ def memory_mib(pid: int) -> dict[str, float]:
     return out
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed_runs(fn: Callable[[], object], repeat: int) -> list[float]:
     runs = []
     for _ in range(repeat):
@@ -201,55 +147,98 @@ def timed_runs(fn: Callable[[], object], repeat: int) -> list[float]:
     return runs
 
 
-def bench_api(location: str, repeat: int) -> dict:
-    """Start the planner's server over ``location``; load, time and load with 4 clients (see :func:`bench_server`)."""
+@dataclass
+class Server:
+    """A server started for the bench: its process, where to ask, a keep-alive session, and what was measured."""
+
+    name: str
+    proc: subprocess.Popen
+    url: str
+    params: dict
+    session: requests.Session
+    out: dict = field(default_factory=dict)
+
+    def get(self, headers: dict | None = None) -> requests.Response:
+        got = self.session.get(self.url, params=self.params, headers=headers, timeout=600)
+        got.raise_for_status()
+        got.content  # noqa: B018 - the whole body, as a client reads it
+        return got
+
+
+def api_argv(location: str) -> tuple[list[str], dict]:
+    """The command and environment serving the planner's API over ``location`` (``{port}`` to fill)."""
     argv = [sys.executable, "-m", "bench.api", "--serve", location, "--port", "{port}"]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")])))
-    return bench_server(argv, env, "/parcels", QUERY, repeat, gzip=True)
+    return argv, env
 
 
-def bench_server(argv: list[str], env: dict, path: str, params: dict, repeat: int, *, gzip: bool = False) -> dict:
-    """Start a server (``{port}`` in ``argv``), the first request loading it, then time ``repeat`` more, then 4 clients.
-
-    Requests ask for uncompressed answers (:data:`bench.api_peers.IDENTITY`), as every way is timed on the
-    same bytes; ``gzip``: also time ``repeat`` requests that accept gzip.
-    """
+def start_server(name: str, argv: list[str], env: dict, path: str, params: dict) -> Server:
+    """Start a server (``{port}`` in ``argv``); its first request (loading what it keeps) timed, then 5 to warm it."""
     port = free_port()
     proc = subprocess.Popen([a.replace("{port}", str(port)) for a in argv], env=env)
-    url = f"http://127.0.0.1:{port}"
-    out: dict = {}
-    try:
-        with requests.Session() as session:
-            session.headers.update(IDENTITY)
-            _wait_up(session, url, proc)
-            started = memory_mib(proc.pid)
+    session = requests.Session()
+    session.headers.update(IDENTITY)
+    server = Server(name, proc, f"http://127.0.0.1:{port}{path}", params, session)
+    _wait_up(session, f"http://127.0.0.1:{port}", proc)
+    started = memory_mib(proc.pid)
+    t = time.perf_counter()
+    first = server.get()
+    server.out.update(load_s=time.perf_counter() - t, bytes=len(first.content), rss_started=started["VmRSS"])
+    server.out["rss_loaded"] = memory_mib(proc.pid)["VmRSS"]
+    for _ in range(5):  # warm: the connection, the caches a running server has
+        server.get()
+    return server
+
+
+def _rotated(servers: list[Server], k: int) -> list[Server]:
+    k %= len(servers)
+    return servers[k:] + servers[:k]
+
+
+def measure(servers: list[Server], repeat: int, gzip: tuple[str, ...] = ("gpkg", "postgis")) -> None:
+    """Time every server, interleaved: round by round one request to each in turn (the order rotating), so a
+    change in the machine's load falls on every way alike; then those in ``gzip`` accepting gzip; then 4 clients
+    at once, in 4 turns per server, interleaved likewise. Requests ask for uncompressed answers
+    (:data:`bench.api_peers.IDENTITY`), as every way is timed on the same bytes."""
+    cpu = {s.name: cpu_s(s.proc.pid) for s in servers}
+    for s in servers:
+        s.out["runs"] = []
+    for i in range(repeat):
+        for s in _rotated(servers, i):
             t = time.perf_counter()
-            first = session.get(url + path, params=params, timeout=600)
-            out["load_s"] = time.perf_counter() - t
-            first.raise_for_status()
-            loaded = memory_mib(proc.pid)
-            for _ in range(5):  # warm: the connection, the caches a running server has
-                session.get(url + path, params=params, timeout=60).raise_for_status()
+            s.get()
+            s.out["runs"].append(time.perf_counter() - t)
+    for s in servers:
+        s.out["cpu_ms"] = (cpu_s(s.proc.pid) - cpu[s.name]) / repeat * 1000
+    packing = [s for s in servers if s.name in gzip]
+    for s in packing:
+        s.out["gzip_runs"] = []
+    for i in range(repeat):
+        for s in _rotated(packing, i) if packing else []:
+            t = time.perf_counter()
+            s.get({"Accept-Encoding": "gzip"})
+            s.out["gzip_runs"].append(time.perf_counter() - t)
+    for s in packing:
+        packed = s.session.get(s.url, params=s.params, headers={"Accept-Encoding": "gzip"}, stream=True)
+        s.out["gzip_bytes"] = len(packed.raw.read(decode_content=False))
+    turns, per_client = 4, max(repeat // 8, 7)
+    spent = dict.fromkeys((s.name for s in servers), 0.0)
+    for turn in range(turns):
+        for s in _rotated(servers, turn):
+            spent[s.name] += 4 * per_client / rate(s.url, s.params, clients=4, per_client=per_client)
+    for s in servers:
+        s.out["rate_4"] = turns * 4 * per_client / spent[s.name]
+        s.out["body"] = s.session.get(s.url, params=s.params, timeout=60).json()
+        after = memory_mib(s.proc.pid)
+        s.out.update(rss_after=after["VmRSS"], peak=after["VmHWM"])
 
-            def once(headers: dict | None = None) -> None:
-                got = session.get(url + path, params=params, headers=headers, timeout=60)
-                got.raise_for_status()
-                got.content  # noqa: B018 - the whole body, as a client reads it
 
-            out["runs"] = timed_runs(once, repeat)
-            if gzip:
-                out["gzip_runs"] = timed_runs(lambda: once({"Accept-Encoding": "gzip"}), repeat)
-                packed = session.get(url + path, params=params, headers={"Accept-Encoding": "gzip"}, stream=True)
-                out["gzip_bytes"] = len(packed.raw.read(decode_content=False))
-            out["rate_4"] = rate(url + path, params, clients=4, per_client=max(repeat // 2, 25))
-            out["body"] = session.get(url + path, params=params, timeout=60).json()
-            after = memory_mib(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    out.update(bytes=len(first.content), rss_started=started["VmRSS"], rss_loaded=loaded["VmRSS"])
-    out.update(rss_after=after["VmRSS"], peak=after["VmHWM"])
-    return out
+def stop(servers: list[Server]) -> None:
+    for s in servers:
+        s.session.close()
+        s.proc.terminate()
+    for s in servers:
+        s.proc.wait(timeout=30)
 
 
 def _wait_up(session: requests.Session, url: str, proc: subprocess.Popen) -> None:
@@ -297,9 +286,10 @@ def postgis_request(conn: psycopg.Connection, query: str) -> tuple[dict, list[st
 # --- the run ----------------------------------------------------------------------------------------------------
 
 
-def summary(runs: list[float]) -> tuple[float, float]:
+def summary(runs: list[float]) -> tuple[float, float, float]:
+    """Median, 95th and 99th percentile, ms."""
     ms = np.array(runs) * 1000
-    return float(np.median(ms)), float(np.percentile(ms, 95))
+    return float(np.median(ms)), float(np.percentile(ms, 95)), float(np.percentile(ms, 99))
 
 
 def main() -> None:
@@ -307,10 +297,12 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100, help="timed requests per way (at least 50)")
     parser.add_argument("--server", default=SERVER, help="PostgreSQL server for the PostGIS copy")
-    parser.add_argument("--keep", type=Path, help="keep the GeoPackage here and the database; reuse them")
+    parser.add_argument("--database", default=DATABASE, help=f"the throwaway database (default {DATABASE})")
+    parser.add_argument("--keep", type=Path, help="keep the GeoPackages here and the database; reuse them")
     parser.add_argument(
-        "--copies", type=int, default=1, help="PostGIS holds the park this many times (shifted north; PostGIS only)"
+        "--copies", type=int, default=1, help="both parks hold the built park this many times (shifted north)"
     )
+    parser.add_argument("--no-gpkg", action="store_true", help="leave the API on the GeoPackage out")
     parser.add_argument("--tipg-venv", type=Path, help="a virtual environment with tipg, to run it as a peer")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -318,85 +310,74 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port)
         return
-    n, repeat = args.parcels, max(args.requests, 50)
+    n, copies, repeat = args.parcels, max(args.copies, 1), max(args.requests, 50)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="planner-bench-api-"))
     folder.mkdir(parents=True, exist_ok=True)
-    gpkg = folder / f"park-{n}.gpkg"
+    server = args.server
     try:
-        if parcel_count(gpkg) != n:
-            build_gpkg(gpkg, n)
-        else:
-            print(f"park: {n:,} parcels reused from {gpkg}")
-        url = ensure_database(args.server)
-        location = f"{url}?park=BENCH"
-        if "BENCH" not in list_parks(url) or parcel_count(location) != n * args.copies:
-            t = time.perf_counter()
-            copy_park(gpkg, url, overwrite=True).close()
-            print(f"copied into PostGIS ({redact(url)}) with copy_park in {time.perf_counter() - t:.1f} s")
-            if args.copies > 1:
-                replicate(location, args.copies)
-        run(gpkg, location, repeat, args.tipg_venv, with_gpkg=args.copies == 1)
+        gpkg = prepared_parks(folder, n, copies, server, args.database, with_gpkg=not args.no_gpkg)
+        location = f"{database_url(server, args.database)}?park=BENCH"
+        run(gpkg, location, repeat, args.tipg_venv, with_gpkg=not args.no_gpkg)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
-            drop_database(args.server)
+            drop_database(server, args.database)
 
 
-def replicate(location: str, copies: int) -> None:
-    """The PostGIS park made ``copies`` times as large: its parcels again, shifted north, with new ids (SQL).
-
-    For a PostGIS park larger than this machine can build through the store; edit triggers are off
-    (the planner's own flag), so the park's history and change stamp stay those of the copied park.
-    """
-    t = time.perf_counter()
-    with open_store(location) as store:
-        schema = store.schema
-    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in LAYERS["parcels"].columns if c != "parcel_id")
-    with psycopg.connect(location.split("?", maxsplit=1)[0], autocommit=True) as conn:
-        conn.execute("SELECT set_config(%s, 'on', false)", (PG_FLAG,))
-        (height,) = conn.execute(
-            sql.SQL("SELECT ST_YMax(ST_Extent(geom)) - ST_YMin(ST_Extent(geom)) FROM {}").format(table)
-        ).fetchone()
-        conn.execute(
-            sql.SQL(
-                "INSERT INTO {t} (parcel_id, geom, {c}) SELECT p.parcel_id || '-' || k, "
-                "ST_Translate(p.geom, 0, k * %s), {pc} FROM {t} p, generate_series(1, %s) k"
-            ).format(
-                t=table,
-                c=columns,
-                pc=sql.SQL(", ").join(
-                    sql.SQL("p.{}").format(sql.Identifier(c)) for c in LAYERS["parcels"].columns if c != "parcel_id"
-                ),
-            ),
-            (float(height) + 1000.0, copies - 1),
-        )
-    print(f"PostGIS park made {copies} times as large in SQL in {time.perf_counter() - t:.1f} s")
+def prepared_parks(folder: Path, n: int, copies: int, server: str, database: str, *, with_gpkg: bool) -> Path:
+    """The park built (or reused) in ``folder``, in PostGIS, and ``copies`` times as large in both; the GeoPackage
+    to serve. A park of the right size already there is reused."""
+    gpkg = folder / f"park-{n}.gpkg"
+    if parcel_count(gpkg) != n:
+        build_gpkg(gpkg, n)
+    else:
+        print(f"park: {n:,} parcels reused from {gpkg}")
+    shift = copy_shift_m(gpkg) if copies > 1 else 0.0
+    served = gpkg
+    if copies > 1 and with_gpkg:
+        served = folder / f"park-{n}x{copies}.gpkg"
+        if parcel_count(served) != n * copies:
+            replicate_gpkg(gpkg, served, copies, shift)
+        else:
+            print(f"park: {n * copies:,} parcels reused from {served}")
+    url = ensure_database(server, database)
+    location = f"{url}?park=BENCH"
+    if "BENCH" not in list_parks(url) or parcel_count(location) != n * copies:
+        t = time.perf_counter()
+        copy_park(gpkg, url, overwrite=True).close()
+        print(f"copied into PostGIS ({redact(url)}) with copy_park in {time.perf_counter() - t:.1f} s")
+        if copies > 1:
+            replicate_postgis(location, copies, shift)
+    return served
 
 
 def servers(
     gpkg: Path, location: str, url: str, schema: str, repeat: int, tipg: Path | None, *, with_gpkg: bool = True
 ) -> dict[str, dict]:
-    """Each server over the same park, in a process of its own: the API on both backends, the peer, tipg."""
-    results = {}
-    for backend, where in (("gpkg", str(gpkg)), ("postgis", location))[0 if with_gpkg else 1 :]:
-        results[backend] = bench_api(where, repeat)
-        print(f"API on {backend}: served and loaded; {repeat} requests timed, then 4 clients")
+    """Each server over the same park, in a process of its own, all running and timed interleaved (:func:`measure`):
+    the API on both backends, the peer, tipg."""
     with psycopg.connect(url, autocommit=True) as conn:
         query_file = gpkg.with_suffix(".peer.sql")
         query_file.write_text(postgis_query(conn, schema))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")])))
-    peer = [sys.executable, "-m", "bench.api_peers", url, str(query_file), "{port}"]
-    results["peer"] = bench_server(peer, env, "/parcels", {}, repeat)
-    print("one-statement Starlette peer: timed")
-    if tipg is not None:
-        argv, tipg_env = tipg_command(tipg, url, schema, 0)
-        argv[argv.index("--port") + 1] = "{port}"
-        params = {"filter-lang": "cql2-text", "filter": "ready=true AND area_mu>=100", "sortby": "parcel_id",
-                  "limit": "100"}  # fmt: skip
-        results["tipg"] = bench_server(argv, tipg_env, f"/collections/{schema}.parcels/items", params, repeat)
-        print("tipg: timed")
-    return results
+    running: list[Server] = []
+    try:
+        for backend, where in (("gpkg", str(gpkg)), ("postgis", location))[0 if with_gpkg else 1 :]:
+            running.append(start_server(backend, *api_argv(where), "/parcels", QUERY))
+            print(f"API on {backend}: started, first request {running[-1].out['load_s']:.1f} s")
+        _, env = api_argv(location)
+        peer = [sys.executable, "-m", "bench.api_peers", url, str(query_file), "{port}"]
+        running.append(start_server("peer", peer, env, "/parcels", {}))
+        if tipg is not None:
+            argv, tipg_env = tipg_command(tipg, url, schema, 0)
+            argv[argv.index("--port") + 1] = "{port}"
+            params = {"filter-lang": "cql2-text", "filter": "ready=true AND area_mu>=100", "sortby": "parcel_id",
+                      "limit": "100"}  # fmt: skip
+            running.append(start_server("tipg", argv, tipg_env, f"/collections/{schema}.parcels/items", params))
+        measure(running, repeat)
+        print(f"{', '.join(s.name for s in running)}: {repeat} requests each, interleaved; then 4 clients")
+    finally:
+        stop(running)
+    return {s.name: s.out for s in running}
 
 
 def _ids(body: dict) -> list[str]:
@@ -465,21 +446,28 @@ def report(results: dict[str, dict], direct: dict[str, list[float]], counts: tup
     )
     names = {"gpkg": "API on GeoPackage", "postgis": "API on PostGIS", "peer": "one-statement Starlette peer",
              "tipg": "tipg (OGC API Features)"}  # fmt: skip
-    print(f"{'way':<34} {'median ms':>10} {'p95 ms':>8} {'req/s ×4':>9} {'RSS MiB':>8} {'peak MiB':>9}")
+    head = f"{'way':<34} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8} {'req/s ×4':>9} {'RSS MiB':>8}"
+    print(f"{head} {'peak MiB':>9} {'first s':>8} {'CPU ms':>7}")
     for key, name in names.items():
         if key in results:
-            (median, p95), x = summary(results[key]["runs"]), results[key]
-            print(f"{name:<34} {median:10.2f} {p95:8.2f} {x['rate_4']:9.0f} {x['rss_after']:8.0f} {x['peak']:9.0f}")
+            (median, p95, p99), x = summary(results[key]["runs"]), results[key]
+            print(
+                f"{name:<34} {median:10.2f} {p95:8.2f} {p99:8.2f} {x['rate_4']:9.0f} {x['rss_after']:8.0f} "
+                f"{x['peak']:9.0f} "
+                f"{x['load_s']:8.2f} {x['cpu_ms']:7.2f}"
+            )
     for backend in ("gpkg", "postgis"):
         if backend in results:
-            median, p95 = summary(results[backend]["gzip_runs"])
-            print(f"{names[backend] + ', gzip':<34} {median:10.2f} {p95:8.2f}")
+            median, p95, p99 = summary(results[backend]["gzip_runs"])
+            print(f"{names[backend] + ', gzip':<34} {median:10.2f} {p95:8.2f} {p99:8.2f}")
     for key, name in (("geopandas", "geopandas per request (no server)"), ("sql", "PostGIS SQL (no server)")):
         if key not in direct:
             continue
-        median, p95 = summary(direct[key])
-        print(f"{name:<34} {median:10.2f} {p95:8.2f}")
-    print(f"({repeat} requests each over one keep-alive connection, uncompressed unless gzip; then 4 clients)")
+        median, p95, p99 = summary(direct[key])
+        print(f"{name:<34} {median:10.2f} {p95:8.2f} {p99:8.2f}")
+    print(f"({repeat} requests each over one keep-alive connection, uncompressed unless gzip; then 4 clients;")
+    print(" RSS after them, peak over the server's life; first: the first request, what the server keeps read;")
+    print(" CPU: the server process's CPU per request, not the database's)")
     api, peer = results["postgis"], results["peer"]
     ratio = summary(api["runs"])[0] / summary(peer["runs"])[0]
     print(

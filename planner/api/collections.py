@@ -17,8 +17,6 @@ import json
 from contextlib import nullcontext
 from typing import Any
 
-import numpy as np
-import shapely
 from fastapi import Request, Response
 
 from planner.api.compact import CompactParcels
@@ -182,10 +180,7 @@ def compact_page(
         if outside:
             return Page(0, 0, b"[]", stamp)
         kept = compact(state)
-        found = np.flatnonzero(kept.mask(given))
-        if area_wkb is not None and len(found):
-            found = np.intersect1d(found, kept.within(shapely.from_wkb(area_wkb)), assume_unique=True)
-        found = kept.sorted(found, sort)
+        found = kept.found(given, area_wkb, sort)
         at = found[offset : offset + limit]
         page = kept.page_features(at)
         if state.store.change_stamp() != kept.stamp:

@@ -1,7 +1,7 @@
 """``/parcels`` on a GeoPackage without holding the park: compact columns, SQLite's R-tree, the page read by id.
 
 A server over a GeoPackage keeps of the park only what the filters and sorts test, as numpy
-arrays (:class:`CompactParcels`): ``parcel_id`` (sorted; positions are in its order),
+arrays (:class:`CompactParcels`): ``parcel_id`` (sorted, fixed-width text; positions are in its order),
 ``area_mu``, ready and idle as booleans, and ``status``, ``industry``, ``zone_industries``,
 ``land_use`` and ``name`` as integer codes into their distinct values (a filter tests each
 distinct value once, then the codes), ``updated_at`` as nanoseconds. That is about 60 bytes
@@ -13,13 +13,14 @@ GeoPackage's R-tree and decided on the candidates' shapes read for it; the page'
 
 from __future__ import annotations
 
-import math
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ import shapely
 
 from planner.api.rows import geojson_geometries
 from planner.errors import StoreError
+from planner.fields import coerce_types
 from planner.parcels.query import ParcelFilters, industry_prefixes
 from planner.store.columns import parcel_columns
 from planner.store.geopackage import GeoPackageStore
@@ -41,6 +43,10 @@ COMPACT_COLUMNS = ("area_mu", "ready", "idle_rule", "status", "industry", "zone_
 """The columns the filters and sorts of ``/parcels`` read."""
 _MISSING = -1
 _CODED = ("status", "industry", "zone_industries", "land_use", "name")
+_CHUNK = 50_000
+"""Rows read and converted at a time when the columns are built."""
+_FOUND_KEPT_BYTES = 16 * 2**20
+"""The most bytes of positions kept of questions asked (:meth:`CompactParcels.found`)."""
 _FOLLOW_SHARE = 0.2
 """Build the columns again when more than this share of the parcels changed."""
 
@@ -97,21 +103,94 @@ class _Coded:
         return np.append(rank, -1)[self.codes]
 
 
+class _Coder:
+    """Codes of a text column read a chunk at a time: each chunk's distinct values given the column's codes."""
+
+    def __init__(self) -> None:
+        self.known: dict[Any, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def add(self, values: pd.Series) -> None:
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        known = self.known
+        mapping = np.array([known.setdefault(u, len(known)) for u in uniques] + [_MISSING], dtype=np.int32)
+        self.parts.append(mapping[codes])  # code -1 takes the last: missing
+
+    def coded(self) -> _Coded:
+        codes = np.concatenate(self.parts) if self.parts else np.array([], dtype=np.int32)
+        return _Coded(codes, np.array(list(self.known), dtype=object))
+
+
+def _id_array(ids: list[str]) -> np.ndarray:
+    """Parcel ids as one fixed-width numpy text array (no Python object per id; numpy orders by code point)."""
+    return np.array(ids, dtype=str) if ids else np.array([], dtype="<U1")
+
+
+def _converted(rows: list[tuple], names: list[str], bools: list[str]) -> pd.DataFrame:
+    """Rows as read from SQLite in the store's canonical dtypes (as :func:`planner.store.columns.parcel_columns`)."""
+    data = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(names, data, strict=True)})
+    for c in bools:
+        frame[c] = [None if v is None else bool(v) for v in frame[c]]  # SQLite's 0/1
+    return coerce_types(frame, LAYERS["parcels"].by_name)
+
+
+def _read_columns(
+    store: GeoPackageStore,
+) -> tuple[int, np.ndarray, dict[str, np.ndarray], dict[str, _Coded]]:
+    """The change stamp, the sorted ids, the plain arrays and the coded columns of every parcel, in one snapshot.
+
+    Read :data:`_CHUNK` rows at a time and each chunk converted as :func:`planner.store.columns.parcel_columns`
+    converts the whole (the store's canonical dtypes), so that a million parcels never stand as ten million
+    Python objects at once. SQLite's ``ORDER BY`` compares text by its UTF-8 bytes: code points, as Python sorts.
+    """
+    names = ["parcel_id", *COMPACT_COLUMNS]
+    bools = [c for c in names if LAYERS["parcels"].by_name[c].kind == "bool"]
+    ids: list[np.ndarray] = []
+    plain: dict[str, list[np.ndarray]] = {}
+    coders = {c: _Coder() for c in _CODED}
+    cols = ", ".join(f'"{c}"' for c in names)
+    try:
+        conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        try:
+            conn.execute("BEGIN")  # one snapshot: the stamp and the rows
+            (stamp,) = conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()
+            cursor = conn.execute(f'SELECT {cols} FROM "parcels" ORDER BY "parcel_id"')
+            while rows := cursor.fetchmany(_CHUNK):
+                frame = _converted(rows, names, bools)
+                ids.append(_id_array(frame["parcel_id"].tolist()))
+                for name, values in _plain_arrays(frame).items():
+                    plain.setdefault(name, []).append(values)
+                for c in _CODED:
+                    coders[c].add(frame[c])
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        msg = f"reading the parcels of {store.path} failed ({exc})"
+        raise StoreError(msg) from None
+    if not ids:  # an empty park: the arrays of an empty frame
+        empty = _converted([], names, bools)
+        ids, plain = [_id_array([])], {k: [v] for k, v in _plain_arrays(empty).items()}
+    arrays = {k: np.concatenate(v) for k, v in plain.items()}
+    return int(stamp), np.concatenate(ids), arrays, {c: coder.coded() for c, coder in coders.items()}
+
+
 class CompactParcels:
     """The filter and sort columns of a GeoPackage park at one change stamp (see the module notes)."""
 
     def __init__(self, store: GeoPackageStore):
         self.store = store
-        self.stamp, frame = parcel_columns(store, COMPACT_COLUMNS)
-        self.parcel_id = frame["parcel_id"].to_numpy(dtype=object)
-        self.coded = {c: _Coded.of(frame[c]) for c in _CODED}
-        for name, values in _plain_arrays(frame).items():
+        self.stamp, self.parcel_id, plain, self.coded = _read_columns(store)
+        for name, values in plain.items():
             setattr(self, name, values)
         self._ranks: dict[str, np.ndarray] = {}
         self.crs_epsg = store.config().crs_epsg
-        self._columns = LAYERS["parcels"].columns
+        self._columns = tuple(LAYERS["parcels"].columns)
         self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
         self._local = threading.local()
+        self._found: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._found_lock = threading.Lock()
 
     area_mu: np.ndarray
     ready: np.ndarray
@@ -128,13 +207,13 @@ class CompactParcels:
         read_at, fresh = parcel_columns(self.store, COMPACT_COLUMNS, parcel_ids=changed)
         if read_at != stamp:
             return False
-        ids = np.array(sorted(set(changed)), dtype=object)
+        ids = _id_array(sorted(set(changed)))
         at = np.searchsorted(self.parcel_id, ids)
         held = at < len(self)
         held[held] = self.parcel_id[at[held]] == ids[held]
         drop = at[held]
-        kept_ids = np.delete(self.parcel_id, drop)
-        new_ids = fresh["parcel_id"].to_numpy(dtype=object)
+        new_ids = _id_array(fresh["parcel_id"].tolist())
+        kept_ids = np.delete(self.parcel_id, drop).astype(np.result_type(self.parcel_id, new_ids))  # wide enough
         into = np.searchsorted(kept_ids, new_ids)
         self.parcel_id = np.insert(kept_ids, into, new_ids)
         for name, values in _plain_arrays(fresh).items():
@@ -143,8 +222,28 @@ class CompactParcels:
             codes, grown = self.coded[column].codes_of(fresh[column])
             self.coded[column] = _Coded(np.insert(np.delete(grown.codes, drop), into, codes), grown.uniques)
         self._ranks.clear()
+        self._found.clear()
         self.stamp = stamp
         return True
+
+    def found(self, given: ParcelFilters, area_wkb: bytes | None, sort: str) -> np.ndarray:
+        """The positions of the parcels meeting normalised filters ``given`` and the box ``area_wkb`` (park CRS), in
+        the order of ``sort``; kept for the next pages and requests of the same question while the columns are
+        current (up to :data:`_FOUND_KEPT_BYTES` of positions)."""
+        key = repr((sorted(given.items()), area_wkb, sort))
+        kept = self._found.get(key)
+        if kept is not None:
+            return kept
+        found = np.flatnonzero(self.mask(given))
+        if area_wkb is not None and len(found):
+            found = np.intersect1d(found, self.within(shapely.from_wkb(area_wkb)), assume_unique=True)
+        found = self.sorted(found, sort)
+        with self._found_lock:
+            while self._found and sum(v.nbytes for v in self._found.values()) + found.nbytes > _FOUND_KEPT_BYTES:
+                self._found.popitem(last=False)
+            if found.nbytes <= _FOUND_KEPT_BYTES:
+                self._found[key] = found
+        return found
 
     def _conn(self) -> sqlite3.Connection:
         """This thread's read-only connection to the park (kept: opening one costs more than a page's read)."""
@@ -158,7 +257,7 @@ class CompactParcels:
         return len(self.parcel_id)
 
     def nbytes(self) -> int:
-        """The bytes of the arrays (the ids' text not counted)."""
+        """The bytes of the arrays (the ids as fixed-width text)."""
         arrays = [self.parcel_id, self.area_mu, self.ready, self.idle, self.updated_ns, self.updated_missing]
         arrays += [c.codes for c in self.coded.values()]
         return sum(a.nbytes for a in arrays)
@@ -207,7 +306,7 @@ class CompactParcels:
         if not rows or not len(self):
             return np.array([], dtype=np.intp)
         ids, blobs = zip(*rows, strict=True)
-        hit_ids = np.array(ids, dtype=object)[shapely.intersects(decode_geometries(blobs), area)]
+        hit_ids = _id_array(list(ids))[shapely.intersects(decode_geometries(blobs), area)]
         found = np.searchsorted(self.parcel_id, hit_ids)
         known = found < len(self)
         known[known] = self.parcel_id[found[known]] == hit_ids[known]  # a parcel written since is not here yet
@@ -243,15 +342,14 @@ class CompactParcels:
     def page_features(self, at: np.ndarray) -> list[dict[str, Any]]:
         """The GeoJSON features of the parcels at positions ``at``, in that order: each column's value as
         :class:`~planner.api.rows.Rows` writes it of the loaded park (:func:`plain` of the canonical dtype), the
-        polygon as RFC 7946. Read by id in one statement and converted value by value: a page is a few
-        hundred values, where a frame would cost pandas' work per column."""
+        polygon as RFC 7946. Read by id in one statement; SQLite makes the floats REAL and drops the infinite
+        ones (missing, as in the loaded park), the other kinds are converted a column at a time (a distinct date
+        or time once), where a frame would cost pandas' work per column."""
         ids = self.parcel_id[at].tolist()
         if not ids:
             return []
         columns = self._columns
-        cols = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" * len(ids))
-        query = f'SELECT "geom", {cols} FROM "parcels" WHERE "parcel_id" IN ({marks})'
+        query = _page_query(columns, len(ids))
         try:
             rows = self._conn().execute(query, ids).fetchall()
         except sqlite3.Error as exc:
@@ -260,23 +358,37 @@ class CompactParcels:
         at_id = columns.index("parcel_id") + 1
         by_id = {r[at_id]: r for r in rows}
         ordered = [by_id[i] for i in ids if i in by_id]
+        if not ordered:
+            return []
         geometries = geojson_geometries(decode_geometries([r[0] for r in ordered]), self.crs_epsg)
-        features = []
-        for row, geometry in zip(ordered, geometries, strict=True):
-            props = {c: make(v) for c, make, v in zip(columns, self._makers, row[1:], strict=True)}
-            features.append({"type": "Feature", "id": props["parcel_id"], "geometry": geometry, "properties": props})
-        return features
+        values = list(zip(*ordered, strict=True))[1:]
+        converted = [convert(list(v)) for convert, v in zip(self._makers, values, strict=True)]
+        return [
+            {"type": "Feature", "id": props["parcel_id"], "geometry": geometry, "properties": props}
+            for geometry, props in zip(
+                geometries, (dict(zip(columns, row, strict=True)) for row in zip(*converted, strict=True)), strict=True
+            )
+        ]
 
 
-def _float(v: Any) -> float | None:
-    return None if v is None or not math.isfinite(float(v)) else float(v)
+@lru_cache(maxsize=64)
+def _page_query(columns: tuple[str, ...], count: int) -> str:
+    """The statement reading ``count`` parcels by id: the shape, then ``columns``, floats finite or NULL."""
+    kinds = LAYERS["parcels"].by_name
+    cols = ", ".join(
+        f'CASE WHEN abs("{c}") < 9e999 THEN CAST("{c}" AS REAL) END' if kinds[c].kind == "float" else f'"{c}"'
+        for c in columns
+    )  # 9e999 is SQLite's infinity: NULL and ±inf fail the test; a whole number stored as an integer becomes REAL
+    return f'SELECT "geom", {cols} FROM "parcels" WHERE "parcel_id" IN ({", ".join("?" * count)})'
 
 
+@lru_cache(maxsize=4096)
 def _date(v: Any) -> str | None:
     """A stored date as the loaded park's ``datetime64`` at midnight answers it: the date alone."""
     return None if v is None else datetime.fromisoformat(str(v)).date().isoformat()
 
 
+@lru_cache(maxsize=4096)
 def _datetime(v: Any) -> str | None:
     """A stored time as the loaded park's UTC ``datetime64`` answers it (a time without zone is UTC)."""
     if v is None:
@@ -285,12 +397,28 @@ def _datetime(v: Any) -> str | None:
     return (t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)).isoformat()
 
 
-_VALUE: dict[str, Callable[[Any], Any]] = {
-    "str": lambda v: v,
-    "float": _float,
-    "int": lambda v: None if v is None else int(v),
-    "bool": lambda v: None if v is None else bool(v),
-    "date": _date,
-    "datetime": _datetime,
+_BOOL = {None: None, 0: False, 1: True}
+
+
+def _ints(values: list[Any]) -> list[Any]:
+    if all(type(v) is int or v is None for v in values):
+        return values
+    return [None if v is None else int(v) for v in values]
+
+
+def _bools(values: list[Any]) -> list[Any]:
+    try:
+        return [_BOOL[v] for v in values]
+    except (KeyError, TypeError):
+        return [None if v is None else bool(v) for v in values]
+
+
+_VALUE: dict[str, Callable[[list[Any]], list[Any]]] = {
+    "str": lambda values: values,
+    "float": lambda values: values,  # finite floats or NULL as read (see _page_query)
+    "int": _ints,
+    "bool": _bools,
+    "date": lambda values: [_date(v) for v in values],
+    "datetime": lambda values: [_datetime(v) for v in values],
 }
-"""Each kind of column: its stored value as the answer writes it."""
+"""Each kind of column: its stored values, a column of a page, as the answer writes them."""

@@ -83,7 +83,9 @@ def test_the_page_is_written_as_from_the_loaded_park(park):
 def test_compact_columns_hold_far_less_than_the_park(park):
     _, loaded, kept = park
     assert len(kept) == len(loaded)
-    assert kept.nbytes() < 100 * len(kept)  # about 60 bytes a parcel
+    assert kept.nbytes() - kept.parcel_id.nbytes < 60 * len(kept)  # 39 bytes a parcel beside its id
+    widest = max(len(i) for i in loaded["parcel_id"])
+    assert kept.parcel_id.dtype == np.dtype(f"<U{widest}")  # the ids as text just wide enough, no object each
 
 
 def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
@@ -95,6 +97,9 @@ def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
     state = ParkState(store)
     state.sync()
     kept = compact(state)
+    supplied = normalized_filters(status="supplied")
+    before = kept.found(supplied, None, "name")
+    assert kept.found(supplied, None, "name") is before  # kept for the same question
     ids = kept.parcel_id[[3, 40]].tolist()
     for pid, name in zip(ids, ["新的名字甲", "新的名字乙"], strict=True):
         version = int(store.get_parcel(pid)["version"])
@@ -104,6 +109,9 @@ def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
     fresh = CompactParcels(store)
     loaded = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
     assert kept.parcel_id.tolist() == fresh.parcel_id.tolist()
+    after = kept.found(supplied, None, "name")  # asked again of the edited park, not the kept answer
+    assert after.tolist() == expected_order(loaded, np.flatnonzero(loaded["status"] == "supplied"), "name").tolist()
+    assert set(kept.parcel_id[after]) - set(kept.parcel_id[before]) == set(ids)
     for filters in FILTERS:
         got = np.flatnonzero(kept.mask(normalized_filters(**filters)))
         assert got.tolist() == np.flatnonzero(fresh.mask(normalized_filters(**filters))).tolist(), filters
@@ -122,4 +130,65 @@ def test_an_empty_park_has_an_empty_page(tmp_path):
     found = kept.sorted(np.flatnonzero(kept.mask(normalized_filters(ready=True))), "-area_mu")
     assert len(kept) == 0 and found.tolist() == [] and kept.page_features(found) == []
     assert kept.within(shapely.box(0, 0, 1e7, 1e7)).tolist() == []
+    store.close()
+
+
+def test_odd_stored_values_are_written_as_the_loaded_park_writes_them(demo_park, tmp_path):
+    """Values another client may store: infinite floats, a whole number, a missing and a false boolean, a date,
+    a time with a zone. The page (floats read through SQL, other kinds a column at a time) writes each as the
+    loaded park does."""
+    import sqlite3
+
+    from planner.store.gpkg_format import register_functions
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    with open_store(tmp_path / "park.gpkg") as store:
+        pids = sorted(store.read_parcels()["parcel_id"])[:3]
+    sets = [
+        ("land_price_wan = 9e999, investment_total_wan = 2, ready = NULL", pids[0]),
+        ("land_price_wan = -9e999, contract_date = '2024-03-05'", pids[1]),
+        ("updated_at = '2026-01-02T03:04:05+08:00', road = 0", pids[2]),
+    ]
+    with sqlite3.connect(tmp_path / "park.gpkg") as conn:  # plain SQL, history off (its JSON has no infinity)
+        register_functions(conn)
+        conn.execute("INSERT INTO planner_writer (id) VALUES (1)")
+        for values, pid in sets:
+            conn.execute(f"UPDATE parcels SET {values} WHERE parcel_id = ?", (pid,))
+        conn.execute("DELETE FROM planner_writer")
+    with open_store(tmp_path / "park.gpkg") as store:
+        loaded = store.read_parcels().set_index("parcel_id", drop=False).sort_index()
+        loaded.index.name = None
+        kept = CompactParcels(store)
+        at = np.arange(5)
+        got = kept.page_features(at)
+        assert got == feature_collection(Rows(loaded), at)["features"]
+    props = {f["id"]: f["properties"] for f in got}
+    assert props[pids[0]]["land_price_wan"] is None and props[pids[1]]["land_price_wan"] is None  # infinite: missing
+    assert props[pids[0]]["investment_total_wan"] == 2.0 and isinstance(props[pids[0]]["investment_total_wan"], float)
+    assert props[pids[0]]["ready"] is None and props[pids[2]]["road"] is False
+    assert props[pids[1]]["contract_date"] == "2024-03-05"
+    assert props[pids[2]]["updated_at"] == "2026-01-01T19:04:05+00:00"
+
+
+def test_a_new_parcel_with_a_longer_id_widens_the_followed_ids(demo_park, tmp_path):
+    from planner.api.collections import compact
+    from planner.api.state import ParkState
+
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    state = ParkState(store)
+    state.sync()
+    kept = compact(state)
+    width = kept.parcel_id.dtype.itemsize // 4
+    new = store.read_parcels().iloc[[0]].copy()
+    new_id = "新" * (width + 5)  # sorts after every ASCII id
+    new["parcel_id"] = new_id
+    new["geometry"] = shapely.affinity.translate(new.geometry.iloc[0], 50_000, 0)  # away from every parcel
+    store.write_parcels(new, by="test")
+    state.sync()
+    assert compact(state) is kept  # followed, not read again
+    assert kept.parcel_id.tolist() == CompactParcels(store).parcel_id.tolist()
+    assert kept.parcel_id[-1] == new_id and len(kept.parcel_id[-1]) == width + 5  # not cut to the old width
+    found = np.flatnonzero(kept.mask(normalized_filters()))
+    assert kept.page_features(found[-1:])[0]["id"] == new_id
     store.close()
