@@ -30,6 +30,7 @@ import pandas as pd
 from planner.analysis import ReadinessInputs, ReadinessRun
 from planner.buildout.clauses import Clauses
 from planner.buildout.costs import UnitCosts
+from planner.buildout.depth import by_depth, chain_depth
 from planner.buildout.reach import NetworkJob, network_needs
 from planner.buildout.scenario import holds
 from planner.buildout.works import concat_works, leveling_works
@@ -57,6 +58,8 @@ class Needs:
     blocked: pd.DataFrame
     requires: np.ndarray = field(init=False)
     """The row of each work's prerequisite (``-1``: none)."""
+    _depth: np.ndarray | None = field(init=False, default=None, repr=False)
+    _levels: list[np.ndarray] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         position = pd.Series(np.arange(len(self.works)), index=self.works["work_id"].astype(str).to_numpy())
@@ -65,17 +68,15 @@ class Needs:
 
     def depth(self) -> np.ndarray:
         """How many prerequisites lie before each work (0: it needs none)."""
-        depth = np.zeros(len(self.requires), dtype=int)
-        up = self.requires.copy()
-        while (up >= 0).any():
-            depth[up >= 0] += 1
-            up = np.where(up >= 0, self.requires[np.maximum(up, 0)], -1)
-        return depth
+        if self._depth is None:
+            self._depth = chain_depth(self.requires)
+        return self._depth.copy()
 
     def levels(self) -> list[np.ndarray]:
         """The works (rows) by :meth:`depth`: those needing none first, then those needing one of them, …"""
-        depth = self.depth()
-        return [np.flatnonzero(depth == d) for d in range(int(depth.max(initial=0)) + 1)]
+        if self._levels is None:
+            self._levels = by_depth(self.depth())
+        return list(self._levels)
 
     def ready_with(self, built: np.ndarray) -> np.ndarray:
         """Which targets are ready with the works ``built`` (a mask over ``works``, closed under prerequisites)."""

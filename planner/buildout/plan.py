@@ -310,14 +310,17 @@ def _date_order(works: pd.DataFrame) -> list[Problem]:
     """Works planned before the work they need: their dates are out of order."""
     when = pd.to_datetime(works["planned_date"]).to_numpy()
     need = works["requires"].to_numpy(dtype=object, na_value=None)
-    at = pd.Index(works["work_id"].astype(str).to_numpy(dtype=object)).get_indexer(
-        np.array([str(n) for n in need], dtype=object)
-    )
-    needed = np.where(at >= 0, when[np.maximum(at, 0)], np.datetime64("NaT"))
-    early = np.flatnonzero((at >= 0) & ~pd.isna(when) & ~pd.isna(needed) & (when < needed))
+    # only works with a date can be out of order, and only against works with a date (candidates have none)
+    dated = np.flatnonzero(~pd.isna(when))
+    rows = dated[np.array([need[k] is not None for k in dated], dtype=bool)]
+    ids = pd.Index(np.array([str(w) for w in works["work_id"].to_numpy(dtype=object)[dated]], dtype=object))
+    at = ids.get_indexer(np.array([str(need[k]) for k in rows], dtype=object))
+    needed = np.where(at >= 0, when[dated[np.maximum(at, 0)]], np.datetime64("NaT"))
+    early = np.flatnonzero((at >= 0) & ~pd.isna(needed) & (when[rows] < needed))
     out = []
-    for k in early:  # only the works out of order: few
-        work_id, first, later = works["work_id"].iloc[k], pd.Timestamp(needed[k]), pd.Timestamp(when[k])
+    for j in early:  # only the works out of order: few
+        k = rows[j]
+        work_id, first, later = works["work_id"].iloc[k], pd.Timestamp(needed[j]), pd.Timestamp(when[k])
         out.append(Problem("warning", str(work_id), "planned_date",
                            f"planned for {later.date()}, before the work it needs ({need[k]}, {first.date()})",
                            feature="work"))  # fmt: skip
