@@ -232,6 +232,12 @@ def greedy(needs: Needs, budgets: np.ndarray, *, revenue_per_mu: float = 0.0, tr
     fits, the bundles of the ``tries`` best are costed exactly.
     """
     budgets = np.asarray(budgets, dtype=float)
+    keep = relevant_works(needs)
+    if len(keep) < len(needs.works):  # the same choice among the works a target can use: the others are never built
+        some = greedy(_among(needs, keep), budgets, revenue_per_mu=revenue_per_mu, tries=tries)
+        built_year = np.zeros(len(needs.works), dtype=int)
+        built_year[keep] = some.built_year
+        return Choice("greedy", built_year, some.ready_year, some.objective, None, None)
     n_w, n_p = len(needs.works), len(needs.targets)
     cost = needs.works["cost_wan"].to_numpy(dtype=float)
     weight = needs.targets.to_numpy(dtype=float)
@@ -269,6 +275,14 @@ def greedy(needs: Needs, budgets: np.ndarray, *, revenue_per_mu: float = 0.0, tr
             now = needs.ready_with(built_year > 0)
             ready_year[now & (ready_year == 0)] = year
     return Choice("greedy", built_year, ready_year, _value(needs, ready_year), None, None)
+
+
+def _among(needs: Needs, works: np.ndarray) -> Needs:
+    """``needs`` over the rows ``works`` alone (in order, closed under prerequisites, holding every clause's)."""
+    at = np.full(len(needs.works), -1)
+    at[works] = np.arange(len(works))
+    return Needs(needs.works.iloc[works].reset_index(drop=True), needs.targets, needs.area_mu, needs.clause_parcel,
+                 needs.option_clause, at[needs.option_work], needs.blocked)  # fmt: skip
 
 
 @dataclass
