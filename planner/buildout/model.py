@@ -62,9 +62,15 @@ class Needs:
     _levels: list[np.ndarray] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        position = pd.Series(np.arange(len(self.works)), index=self.works["work_id"].astype(str).to_numpy())
-        req = self.works["requires"]
-        self.requires = np.where(req.notna(), position.reindex(req.astype(str)).fillna(-1).to_numpy(), -1).astype(int)
+        # as plain objects: pandas' string columns convert to and fro on every step
+        ids = pd.Index(np.array([str(w) for w in self.works["work_id"].to_numpy(dtype=object)], dtype=object))
+        if not ids.is_unique:
+            msg = "the works' ids (`work_id`) must be unique"
+            raise ValueError(msg)
+        need = self.works["requires"].to_numpy(dtype=object, na_value=None)
+        named = np.flatnonzero(~pd.isna(need))
+        self.requires = np.full(len(need), -1, dtype=int)
+        self.requires[named] = ids.get_indexer(np.array([str(n) for n in need[named]], dtype=object))
 
     def depth(self) -> np.ndarray:
         """How many prerequisites lie before each work (0: it needs none)."""
