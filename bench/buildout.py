@@ -33,6 +33,7 @@ from planner.buildout.model import parcel_needs
 from planner.buildout.plan import PlanOptions, default_targets, make_plan, plan_needs
 from planner.buildout.works import concat_works, drawn_works
 from planner.config import ParkConfig
+from planner.infra.graphs import GraphCache
 from planner.parcels.validation import validate_parcels
 from planner.vocab import NETWORK_ITEMS
 from tests.buildout import reference_candidates, reference_model
@@ -68,8 +69,9 @@ def timed(step: Callable[[], Any]) -> tuple[Any, float, float]:
 
 def run(n: int, budget: float, exact_limit: int) -> dict[str, Any]:
     inputs = park(n)
-    before, t_before, c_before = timed(lambda: readiness_of(inputs))
-    (needs, _), t_needs, c_needs = timed(lambda: plan_needs(inputs, before))
+    graphs = GraphCache()  # as a server or the CLI keeps them: the plan reads the road network readiness built
+    before, t_before, c_before = timed(lambda: readiness_of(inputs, graphs=graphs))
+    (needs, _), t_needs, c_needs = timed(lambda: plan_needs(inputs, before, graphs=graphs))
     options = PlanOptions(budget_wan=budget, exact_limit=exact_limit)
     plan, t_plan, c_plan = timed(lambda: make_plan(inputs, options, before=before, prepared=(needs, [])))
     return {

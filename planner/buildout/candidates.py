@@ -23,21 +23,49 @@ import shapely
 
 from planner.buildout.costs import UnitCosts
 from planner.buildout.works import empty_works, work_frame
-from planner.infra.network import build_network
+from planner.infra.network import Network, build_network
 from planner.vocab import NETWORK_ITEMS, NETWORKS
 
-__all__ = ["CARRY_M", "candidate_lines", "road_segments"]
+__all__ = ["CARRY_M", "candidate_lines", "road_segments", "unsplit"]
 
 CARRY_M = 30.0
 """A road carries a network when the network runs within this distance of its centreline (m)."""
 
 
-def road_segments(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The roads in service noded at their junctions, one row per segment (``line_id`` of its road, geometry)."""
-    network = build_network("road", roads)
+def road_segments(roads: gpd.GeoDataFrame, *, built: Network | None = None) -> gpd.GeoDataFrame:
+    """The roads in service noded at their junctions, one row per segment (``line_id`` of its road, geometry).
+
+    ``built``: the road network readiness built of these roads with the park's sources
+    (:class:`~planner.infra.graphs.GraphCache`): its edges are these segments where no source
+    cut one (:func:`unsplit`), and then they are taken as they are instead of noding the roads again.
+    """
+    network = built if built is not None and unsplit(built) else build_network("road", roads)
     if network is None or not len(network.edges):
         return gpd.GeoDataFrame({"line_id": []}, geometry=gpd.GeoSeries([], crs=roads.crs), crs=roads.crs)
     return network.edges[["line_id", "geometry"]].reset_index(drop=True)
+
+
+def unsplit(network: Network) -> bool:
+    """Whether no source of ``network`` cut an edge where it ties on: its edges are then those built without sources.
+
+    :func:`~planner.infra.network.build_network` cuts the edge a source ties onto in two at the
+    tie point; the source then sits on a node of two edges of one line that nothing else
+    meets. A source on a node that is not such (an end, a junction) cut nothing.
+    """
+    if not len(network.sources):
+        return True
+    edges = network.edges
+    u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
+    tie = network.sources["edge"].to_numpy(dtype=int)
+    at_u = network.sources["pos_m"].to_numpy(dtype=float) <= edges["length_m"].to_numpy(dtype=float)[tie] / 2
+    nodes = np.where(at_u, u[tie], v[tie])
+    degree = np.bincount(np.r_[u, v], minlength=len(network.nodes))
+    line = edges["line_id"].astype(str).to_numpy(dtype=object)
+    for node in nodes[degree[nodes] == 2]:  # few: the sources' nodes
+        meeting = np.flatnonzero((u == node) | (v == node))
+        if len(set(line[meeting])) == 1:
+            return False
+    return True
 
 
 def candidate_lines(
@@ -46,18 +74,20 @@ def candidate_lines(
     *,
     networks: Sequence[str] | None = None,
     carry_m: float = CARRY_M,
+    roads_built: Network | None = None,
 ) -> gpd.GeoDataFrame:
     """Candidate extensions of each utility network along the roads that do not carry it (a works table).
 
     ``lines``: each network's line layer (``road`` among them). ``networks``: the networks to
     extend (default: every utility network with a line in service). Each candidate's cost is
-    its length times the unit cost of the network's ``default`` class.
+    its length times the unit cost of the network's ``default`` class. ``roads_built``: the
+    road network readiness built of ``lines["road"]`` (see :func:`road_segments`).
     """
     roads = lines.get("road")
     crs = roads.crs if roads is not None else None
     if roads is None or not len(roads):
         return empty_works(crs)
-    segments = road_segments(roads)
+    segments = road_segments(roads, built=roads_built)
     if not len(segments):
         return empty_works(crs)
     seg_geoms = segments.geometry.to_numpy()

@@ -30,6 +30,7 @@ import pandas as pd
 from planner.analysis import ReadinessInputs, ReadinessRun
 from planner.buildout.clauses import Clauses
 from planner.buildout.costs import UnitCosts
+from planner.buildout.depth import by_depth, chain_depth
 from planner.buildout.reach import NetworkJob, network_needs
 from planner.buildout.scenario import holds
 from planner.buildout.works import concat_works, leveling_works
@@ -57,25 +58,31 @@ class Needs:
     blocked: pd.DataFrame
     requires: np.ndarray = field(init=False)
     """The row of each work's prerequisite (``-1``: none)."""
+    _depth: np.ndarray | None = field(init=False, default=None, repr=False)
+    _levels: list[np.ndarray] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        position = pd.Series(np.arange(len(self.works)), index=self.works["work_id"].astype(str).to_numpy())
-        req = self.works["requires"]
-        self.requires = np.where(req.notna(), position.reindex(req.astype(str)).fillna(-1).to_numpy(), -1).astype(int)
+        # as plain objects: pandas' string columns convert to and fro on every step
+        ids = pd.Index(np.array([str(w) for w in self.works["work_id"].to_numpy(dtype=object)], dtype=object))
+        if not ids.is_unique:
+            msg = "the works' ids (`work_id`) must be unique"
+            raise ValueError(msg)
+        need = self.works["requires"].to_numpy(dtype=object, na_value=None)
+        named = np.flatnonzero(~pd.isna(need))
+        self.requires = np.full(len(need), -1, dtype=int)
+        self.requires[named] = ids.get_indexer(np.array([str(n) for n in need[named]], dtype=object))
 
     def depth(self) -> np.ndarray:
         """How many prerequisites lie before each work (0: it needs none)."""
-        depth = np.zeros(len(self.requires), dtype=int)
-        up = self.requires.copy()
-        while (up >= 0).any():
-            depth[up >= 0] += 1
-            up = np.where(up >= 0, self.requires[np.maximum(up, 0)], -1)
-        return depth
+        if self._depth is None:
+            self._depth = chain_depth(self.requires)
+        return self._depth.copy()
 
     def levels(self) -> list[np.ndarray]:
         """The works (rows) by :meth:`depth`: those needing none first, then those needing one of them, …"""
-        depth = self.depth()
-        return [np.flatnonzero(depth == d) for d in range(int(depth.max(initial=0)) + 1)]
+        if self._levels is None:
+            self._levels = by_depth(self.depth())
+        return list(self._levels)
 
     def ready_with(self, built: np.ndarray) -> np.ndarray:
         """Which targets are ready with the works ``built`` (a mask over ``works``, closed under prerequisites)."""

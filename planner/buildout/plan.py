@@ -34,6 +34,8 @@ from planner.buildout.scenario import Scenario, scenario_readiness
 from planner.buildout.solve import Choice, choose
 from planner.buildout.works import drawn_works, given_works, work_frame
 from planner.errors import Problem, WorkError
+from planner.infra.graphs import GraphCache, network_fingerprint
+from planner.infra.network import Network
 from planner.inputs import PLAUSIBLE
 from planner.vocab import CHECKLIST_ITEMS, NETWORKS, WORK_KINDS
 
@@ -218,24 +220,37 @@ def plan_needs(
     targets: pd.Series | None = None,
     given: Sequence[Mapping[str, Any]] = (),
     candidates: bool = True,
+    graphs: GraphCache | None = None,
 ) -> tuple[Needs, list[Problem]]:
     """The works (drawn, ``given``, and with ``candidates`` proposed along the roads) and what each target needs.
 
     The part of a plan that does not depend on the budget: worked out once, it serves plans
     of any budget (:func:`make_plan`'s ``prepared``). ``targets``: weight of each parcel to make
-    ready (by ``parcel_id``; default :func:`default_targets`).
+    ready (by ``parcel_id``; default :func:`default_targets`). ``graphs``: the graphs ``before``
+    was worked out with (:func:`~planner.analysis.readiness_of`); the road network kept there is
+    read instead of noding the roads again for the candidates.
     """
     costs = UnitCosts.load(inputs.config.unit_costs)
     crs = inputs.parcels.crs
     drawn, problems = drawn_works(inputs.lines, costs)
     frames = [drawn, given_works(list(given), inputs.sources, costs, crs)]
     if candidates:
-        frames.append(candidate_lines(inputs.lines, costs))
+        frames.append(candidate_lines(inputs.lines, costs, roads_built=_kept_roads(inputs, graphs)))
     frames = [f for f in frames if len(f)]
     works = work_frame(pd.concat(frames, ignore_index=True), crs) if frames else work_frame([], crs)
     weights = default_targets(inputs.parcels) if targets is None else targets
     needs = parcel_needs(inputs, before, works, weights, costs)
     return needs, problems + _date_order(needs.works)
+
+
+def _kept_roads(inputs: ReadinessInputs, graphs: GraphCache | None) -> Network | None:
+    """The road network ``graphs`` keeps of these roads and sources (None: not kept, or kept of other ones)."""
+    roads = inputs.lines.get("road")
+    if graphs is None or roads is None or not len(roads):
+        return None
+    fingerprint = network_fingerprint("road", roads, inputs.sources)
+    return None if graphs.stale("road", fingerprint) else graphs.network("road", roads, inputs.sources,
+                                                                         fingerprint=fingerprint)  # fmt: skip
 
 
 def make_plan(
@@ -310,14 +325,17 @@ def _date_order(works: pd.DataFrame) -> list[Problem]:
     """Works planned before the work they need: their dates are out of order."""
     when = pd.to_datetime(works["planned_date"]).to_numpy()
     need = works["requires"].to_numpy(dtype=object, na_value=None)
-    at = pd.Index(works["work_id"].astype(str).to_numpy(dtype=object)).get_indexer(
-        np.array([str(n) for n in need], dtype=object)
-    )
-    needed = np.where(at >= 0, when[np.maximum(at, 0)], np.datetime64("NaT"))
-    early = np.flatnonzero((at >= 0) & ~pd.isna(when) & ~pd.isna(needed) & (when < needed))
+    # only works with a date can be out of order, and only against works with a date (candidates have none)
+    dated = np.flatnonzero(~pd.isna(when))
+    rows = dated[np.array([need[k] is not None for k in dated], dtype=bool)]
+    ids = pd.Index(np.array([str(w) for w in works["work_id"].to_numpy(dtype=object)[dated]], dtype=object))
+    at = ids.get_indexer(np.array([str(need[k]) for k in rows], dtype=object))
+    needed = np.where(at >= 0, when[dated[np.maximum(at, 0)]], np.datetime64("NaT"))
+    early = np.flatnonzero((at >= 0) & ~pd.isna(needed) & (when[rows] < needed))
     out = []
-    for k in early:  # only the works out of order: few
-        work_id, first, later = works["work_id"].iloc[k], pd.Timestamp(needed[k]), pd.Timestamp(when[k])
+    for j in early:  # only the works out of order: few
+        k = rows[j]
+        work_id, first, later = works["work_id"].iloc[k], pd.Timestamp(needed[j]), pd.Timestamp(when[k])
         out.append(Problem("warning", str(work_id), "planned_date",
                            f"planned for {later.date()}, before the work it needs ({need[k]}, {first.date()})",
                            feature="work"))  # fmt: skip

@@ -25,6 +25,7 @@ import pandas as pd
 from planner.analysis import ReadinessInputs
 from planner.buildout.clauses import Clauses
 from planner.buildout.costs import UnitCosts
+from planner.buildout.depth import by_depth, chain_depth
 from planner.buildout.noding import node_lines
 from planner.buildout.scenario import apply_works
 from planner.buildout.works import work_frame
@@ -328,9 +329,24 @@ def _chain_bounds(requires: np.ndarray, entry_d: np.ndarray, span: np.ndarray) -
     reach = np.full(len(requires), np.nan)
     roots = requires < 0
     reach[roots] = entry_d[roots] + span[roots]
+    try:
+        levels = by_depth(chain_depth(requires))
+    except ValueError:  # a cycle of prerequisites cannot happen on a tree; be safe
+        return _chain_bounds_slowly(requires, entry_d, span)
+    for todo in levels[1:]:  # each level from the one before: the works it requires
+        r = requires[todo]
+        reach[todo] = reach[r] + (entry_d[todo] - entry_d[r]) + span[todo]
+    return reach
+
+
+def _chain_bounds_slowly(requires: np.ndarray, entry_d: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """:func:`_chain_bounds` a step at a time over every work, where the prerequisites close a cycle (``inf`` there)."""
+    reach = np.full(len(requires), np.nan)
+    roots = requires < 0
+    reach[roots] = entry_d[roots] + span[roots]
     while np.isnan(reach).any():
         todo = np.isnan(reach) & ~np.isnan(reach[np.maximum(requires, 0)]) & (requires >= 0)
-        if not todo.any():  # a cycle of prerequisites cannot happen on a tree; be safe
+        if not todo.any():
             reach[np.isnan(reach)] = np.inf
             break
         r = requires[todo]

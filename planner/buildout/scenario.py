@@ -193,8 +193,12 @@ def changed_items(
 
 def holds(table: pd.DataFrame, item: str) -> np.ndarray:
     """Whether ``item`` holds for each parcel, as readiness judged it (it is not among the parcel's ``missing``)."""
-    missing = table["missing"].fillna("").astype(str)
-    return ~missing.str.split(",").map(lambda items: item in items).to_numpy(dtype=bool)
+    missing = table["missing"].fillna("").astype(str).to_numpy(dtype=object)
+    # few distinct lists of missing items: each is split once
+    codes, lists = pd.factorize(missing)
+    held = np.array([item not in str(text).split(",") for text in lists], dtype=bool)
+    out: np.ndarray = held[codes]
+    return out
 
 
 def _owed(

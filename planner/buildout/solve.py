@@ -27,7 +27,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.buildout.model import Needs
 
-__all__ = ["EARLY", "Choice", "cheapest_bundles", "choose", "greedy", "relaxation_bound"]
+__all__ = ["EARLY", "Choice", "cheapest_bundles", "choose", "greedy", "relaxation_bound", "relevant_works"]
 
 EARLY = 1e-3
 """The weight, relative to a parcel's own, of each year it is ready before the plan's last."""
@@ -64,11 +64,39 @@ class _Lp:
     years: int
 
 
-def _lp(needs: Needs, budgets: np.ndarray, revenue_per_mu: float) -> _Lp:
-    """The matrices of the choice over ``len(budgets)`` years (``budgets``: cumulative, 万元)."""
-    n_w, n_p, k = len(needs.works), len(needs.targets), len(budgets)
-    cost = needs.works["cost_wan"].to_numpy(dtype=float)
+def relevant_works(needs: Needs) -> np.ndarray:
+    """The works (rows) a target can use: those of a clause and their prerequisites, all the way up, in order.
+
+    The others only cost: no choice is worse without them, so the optimum of the choice (and of
+    its LP relaxation) over these alone is the optimum over every work.
+    """
+    keep = np.zeros(len(needs.works), dtype=bool)
+    step = np.unique(needs.option_work)
+    keep[step] = True
+    while len(step):
+        up = needs.requires[step]
+        up = np.unique(up[up >= 0])
+        step = up[~keep[up]]
+        keep[step] = True
+    return np.flatnonzero(keep)
+
+
+def _lp(needs: Needs, budgets: np.ndarray, revenue_per_mu: float, works: np.ndarray | None = None) -> _Lp:
+    """The matrices of the choice over ``len(budgets)`` years (``budgets``: cumulative, 万元).
+
+    ``works``: the rows of the works its variables stand for (default all), closed under
+    prerequisites and holding every clause's works (:func:`relevant_works`).
+    """
+    n_p, k = len(needs.targets), len(budgets)
+    rows_of = np.arange(len(needs.works)) if works is None else np.asarray(works, dtype=int)
+    n_w = len(rows_of)
+    cost = needs.works["cost_wan"].to_numpy(dtype=float)[rows_of]
     weight = needs.targets.to_numpy(dtype=float)
+    at = np.full(len(needs.works), -1)
+    at[rows_of] = np.arange(n_w)
+    parent = needs.requires[rows_of]
+    requires = np.where(parent >= 0, at[np.maximum(parent, 0)], -1)
+    option_work = at[needs.option_work]
 
     def x(t: int) -> np.ndarray:
         return t * n_w + np.arange(n_w)
@@ -90,7 +118,7 @@ def _lp(needs: Needs, budgets: np.ndarray, revenue_per_mu: float) -> _Lp:
         upper.append(rhs)
         count += len(rhs)
 
-    has = np.flatnonzero(needs.requires >= 0)
+    has = np.flatnonzero(requires >= 0)
     n_c = len(needs.clause_parcel)
     for t in range(k):
         if t + 1 < k:  # built, or ready, stays so
@@ -98,12 +126,12 @@ def _lp(needs: Needs, budgets: np.ndarray, revenue_per_mu: float) -> _Lp:
                 r = np.arange(n)
                 add(np.r_[r, r], np.r_[var(t), var(t + 1)], np.r_[np.ones(n), -np.ones(n)], np.zeros(n))
         r = np.arange(len(has))
-        add(np.r_[r, r], np.r_[x(t)[has], x(t)[needs.requires[has]]], np.r_[np.ones(len(has)), -np.ones(len(has))],
+        add(np.r_[r, r], np.r_[x(t)[has], x(t)[requires[has]]], np.r_[np.ones(len(has)), -np.ones(len(has))],
             np.zeros(len(has)))  # fmt: skip
         add(
             np.r_[np.arange(n_c), needs.option_clause],
-            np.r_[z(t)[needs.clause_parcel], x(t)[needs.option_work]],
-            np.r_[np.ones(n_c), -np.ones(len(needs.option_work))],
+            np.r_[z(t)[needs.clause_parcel], x(t)[option_work]],
+            np.r_[np.ones(n_c), -np.ones(len(option_work))],
             np.zeros(n_c),
         )
         budget_cols, budget_vals = x(t), cost
@@ -147,12 +175,12 @@ def choose(
     size = len(budgets) * (len(needs.works) + len(needs.targets))
     if not len(needs.targets):
         return fast, fast
-    lp = _lp(needs, budgets, revenue_per_mu)
     if size <= exact_limit:
-        exact = _exact(needs, lp, time_limit_s)
+        exact = _exact(needs, _lp(needs, budgets, revenue_per_mu), time_limit_s)
         if exact is not None:
             return (exact if exact.objective >= fast.objective - 1e-9 else fast), fast
-    fast.bound = relaxation_bound(lp)
+    # the bound over the works a target can use: the same optimum, without the many works no target needs
+    fast.bound = relaxation_bound(_lp(needs, budgets, revenue_per_mu, relevant_works(needs)))
     fast.gap = _gap(fast.objective, fast.bound)
     fast.message = "greedy; bound from the LP relaxation (HiGHS)"
     return fast, fast
@@ -204,6 +232,12 @@ def greedy(needs: Needs, budgets: np.ndarray, *, revenue_per_mu: float = 0.0, tr
     fits, the bundles of the ``tries`` best are costed exactly.
     """
     budgets = np.asarray(budgets, dtype=float)
+    keep = relevant_works(needs)
+    if len(keep) < len(needs.works):  # the same choice among the works a target can use: the others are never built
+        some = greedy(_among(needs, keep), budgets, revenue_per_mu=revenue_per_mu, tries=tries)
+        built_year = np.zeros(len(needs.works), dtype=int)
+        built_year[keep] = some.built_year
+        return Choice("greedy", built_year, some.ready_year, some.objective, None, None)
     n_w, n_p = len(needs.works), len(needs.targets)
     cost = needs.works["cost_wan"].to_numpy(dtype=float)
     weight = needs.targets.to_numpy(dtype=float)
@@ -241,6 +275,14 @@ def greedy(needs: Needs, budgets: np.ndarray, *, revenue_per_mu: float = 0.0, tr
             now = needs.ready_with(built_year > 0)
             ready_year[now & (ready_year == 0)] = year
     return Choice("greedy", built_year, ready_year, _value(needs, ready_year), None, None)
+
+
+def _among(needs: Needs, works: np.ndarray) -> Needs:
+    """``needs`` over the rows ``works`` alone (in order, closed under prerequisites, holding every clause's)."""
+    at = np.full(len(needs.works), -1)
+    at[works] = np.arange(len(works))
+    return Needs(needs.works.iloc[works].reset_index(drop=True), needs.targets, needs.area_mu, needs.clause_parcel,
+                 needs.option_clause, at[needs.option_work], needs.blocked)  # fmt: skip
 
 
 @dataclass

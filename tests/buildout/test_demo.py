@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+import planner.buildout.solve
 from planner.analysis import readiness_inputs, readiness_of, update_readiness
 from planner.buildout.apply import apply_to_store
-from planner.buildout.plan import PlanOptions, make_plan
+from planner.buildout.plan import PlanOptions, make_plan, plan_needs
 from planner.resources import data_path
 from planner.siting import SiteIndex, parse_projects
 from planner.siting.pipeline import pipeline_land
@@ -77,3 +79,22 @@ def test_the_demo_works_file_upgrade_readies_the_large_parcel_waiting_for_power(
     assert set(run.readiness.ready) - set(before.readiness.ready) == set(plan.newly_ready)
     sources = open_store(after.uri).read_layer("sources").set_index("source_id")
     assert sources.loc["SS-35-2", "capacity_kva"] == 41_000 + 31_500
+
+
+@pytest.mark.parametrize("exact_limit", [0, 20_000])
+def test_the_demo_plan_is_the_one_the_code_before_chose(demo, monkeypatch, exact_limit):
+    """Greedy and its bound among the works a target can use: the plan of the code that priced every work."""
+    _, inputs, before = demo
+    options = PlanOptions(budget_wan=3000, years=2, exact_limit=exact_limit)
+    needs = plan_needs(inputs, before)
+    now = make_plan(inputs, options, before=before, prepared=needs)
+    with monkeypatch.context() as m:
+        m.setattr(planner.buildout.solve, "relevant_works", lambda n: np.arange(len(n.works)))
+        then = make_plan(inputs, options, before=before, prepared=needs)
+    assert now.works["work_id"].tolist() == then.works["work_id"].tolist()
+    assert now.newly_ready == then.newly_ready and now.newly_ready
+    assert (now.choice.method, now.choice.objective, now.greedy.objective) == (
+        then.choice.method, then.choice.objective, then.greedy.objective
+    )  # fmt: skip
+    assert now.choice.bound == pytest.approx(then.choice.bound, rel=1e-9)
+    assert len(needs[0].works) > len(planner.buildout.solve.relevant_works(needs[0]))

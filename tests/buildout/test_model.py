@@ -19,13 +19,14 @@ import shapely
 
 import planner.buildout.reach
 from planner.analysis import ReadinessInputs, readiness_of
-from planner.buildout.candidates import candidate_lines
+from planner.buildout.candidates import candidate_lines, road_segments, unsplit
 from planner.buildout.costs import UnitCosts
 from planner.buildout.model import parcel_needs
 from planner.buildout.noding import node_lines
-from planner.buildout.plan import default_targets
+from planner.buildout.plan import default_targets, plan_needs
 from planner.buildout.works import concat_works, drawn_works
 from planner.config import ParkConfig
+from planner.infra.graphs import GraphCache
 from planner.parcels.validation import validate_parcels
 from planner.vocab import CAPACITY_COLUMN, NETWORK_ITEMS
 from tests.buildout import reference_candidates, reference_model
@@ -218,3 +219,37 @@ def test_candidates_are_those_of_the_reference(seed):
     assert shapely.equals_exact(got.geometry.to_numpy(), want.geometry.to_numpy(), tolerance=0).all()
     assert np.array_equal(got["cost_wan"].to_numpy(), want["cost_wan"].to_numpy())
     assert (shapely.get_num_coordinates(got.geometry.to_numpy()) > 2).any()  # some candidates are tied
+
+
+def _road_built(inputs: ReadinessInputs) -> tuple[GraphCache, object]:
+    graphs = GraphCache()
+    readiness_of(inputs, graphs=graphs)
+    return graphs, graphs.network("road", inputs.lines["road"], inputs.sources)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_the_road_segments_are_those_of_readiness_kept_road_network_where_no_gateway_cuts_one(seed):
+    inputs = random_park(seed)  # the gateway on the west road, at a junction: it cuts no segment
+    graphs, built = _road_built(inputs)
+    assert unsplit(built)
+    want = road_segments(inputs.lines["road"])
+    got = road_segments(inputs.lines["road"], built=built)
+    assert got["line_id"].tolist() == want["line_id"].tolist()
+    assert shapely.equals_exact(got.geometry.to_numpy(), want.geometry.to_numpy(), tolerance=0).all()
+    # the needs with the kept graphs are the needs without them
+    alone, _ = plan_needs(inputs, readiness_of(inputs))
+    kept, _ = plan_needs(inputs, readiness_of(inputs, graphs=graphs), graphs=graphs)
+    assert _described(kept) == _described(alone)
+
+
+def test_a_gateway_that_cuts_a_road_segment_has_the_roads_noded_again():
+    inputs = random_park(0)
+    gateway = inputs.sources["network"] == "road"
+    (y,) = shapely.get_y(inputs.sources.geometry[gateway]).to_numpy()
+    inputs.sources.loc[gateway, "geometry"] = shapely.Point(X0, y + 20.0)  # on the west road, between junctions
+    _, built = _road_built(inputs)
+    assert not unsplit(built)
+    assert len(built.edges) == len(road_segments(inputs.lines["road"])) + 1  # one segment cut in two
+    want = road_segments(inputs.lines["road"])
+    got = road_segments(inputs.lines["road"], built=built)
+    assert shapely.equals_exact(got.geometry.to_numpy(), want.geometry.to_numpy(), tolerance=0).all()

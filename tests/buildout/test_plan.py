@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+import planner.buildout.solve
 from planner.analysis import readiness_of, update_readiness
 from planner.buildout.apply import apply_to_store
 from planner.buildout.plan import PlanOptions, make_plan
 from planner.errors import WorkError
 from planner.store import open_store
-from tests.buildout.park import chain_park, inputs_of, knapsack_park, two_network_park
+from tests.buildout.park import chain_park, gas_park, inputs_of, knapsack_park, two_network_park
+from tests.buildout.test_model import random_park
 
 
 def plan_of(store, budget, **options):
@@ -138,3 +141,35 @@ def test_leveling_is_a_work_costed_from_the_earthwork(tmp_path):
     assert plan.works["cost_wan"].tolist() == [pytest.approx(25.0)]
     assert plan.newly_ready == ["H"]
     assert make_plan(inputs, PlanOptions(budget_wan=24, candidates=False)).newly_ready == []
+
+
+@pytest.mark.parametrize("make", [knapsack_park, chain_park, two_network_park, gas_park])
+@pytest.mark.parametrize("exact_limit", [0, 20_000])
+def test_the_plan_is_the_one_the_code_before_chose(tmp_path, monkeypatch, make, exact_limit):
+    """Greedy and its bound among the works a target can use: the plan of the code that priced every work."""
+    store = make(tmp_path / "p.gpkg")
+    _same_plan_as_before(inputs_of(store), PlanOptions(budget_wan=12, years=2, exact_limit=exact_limit), monkeypatch)
+
+
+@pytest.mark.parametrize("seed", [0, 3, 8])
+def test_the_plan_on_a_random_park_with_candidates_is_the_one_the_code_before_chose(monkeypatch, seed):
+    inputs = random_park(seed)
+    now = _same_plan_as_before(inputs, PlanOptions(budget_wan=300, exact_limit=0), monkeypatch)
+    assert len(now.needs.works) > len(planner.buildout.solve.relevant_works(now.needs))  # works no target can use
+    assert len(now.works) > 0
+
+
+def _same_plan_as_before(inputs, options, monkeypatch):
+    """The plan now, after checking it is the plan of the code that priced every work (returned)."""
+    before_run = readiness_of(inputs)
+    now = make_plan(inputs, options, before=before_run)
+    with monkeypatch.context() as m:
+        m.setattr(planner.buildout.solve, "relevant_works", lambda needs: np.arange(len(needs.works)))
+        before = make_plan(inputs, options, before=before_run)
+    assert now.works["work_id"].tolist() == before.works["work_id"].tolist()
+    assert now.works["year"].tolist() == before.works["year"].tolist()
+    assert now.newly_ready == before.newly_ready
+    assert (now.choice.method, now.choice.objective) == (before.choice.method, before.choice.objective)
+    assert now.greedy.objective == before.greedy.objective
+    assert now.choice.bound == pytest.approx(before.choice.bound, rel=1e-9)
+    return now

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import planner.buildout.solve
 from planner.buildout.model import Needs
-from planner.buildout.solve import choose, greedy
+from planner.buildout.solve import _lp, choose, greedy, relaxation_bound, relevant_works
 from planner.buildout.works import work_frame
 
 
@@ -87,3 +88,36 @@ def test_over_years_spending_stays_within_the_budget_to_date():
         for year, cap in enumerate(budgets, start=1):
             assert cost[(choice.built_year > 0) & (choice.built_year <= year)].sum() <= cap + 1e-9
     assert greedy(needs, budgets).objective <= choose(needs, budgets)[0].objective + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_bound_over_the_works_targets_can_use_is_the_bound_over_every_work(seed):
+    """The LP relaxation over the clauses' works and their prerequisites has the optimum of the LP over every work."""
+    rng = np.random.default_rng(seed)
+    needs = random_needs(rng, n_works=40, n_targets=4)
+    keep = relevant_works(needs)
+    used = set(needs.option_work.tolist())
+    assert used <= set(keep.tolist()) and len(keep) < len(needs.works)  # some works no target can use
+    req = needs.requires[keep]
+    assert set(req[req >= 0].tolist()) <= set(keep.tolist())  # closed under prerequisites
+    for budgets, revenue in ((np.array([25.0]), 0.0), (np.array([10.0, 20.0, 40.0]), 0.5)):
+        every = relaxation_bound(_lp(needs, budgets, revenue))
+        some = relaxation_bound(_lp(needs, budgets, revenue, keep))
+        assert some == pytest.approx(every, rel=1e-9, abs=1e-9)
+        assert every > 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_among_the_works_targets_can_use_is_greedy_among_every_work(seed, monkeypatch):
+    """The greedy over the clauses' works and their prerequisites makes the choice it makes over every work."""
+    rng = np.random.default_rng(seed)
+    needs = random_needs(rng, n_works=40, n_targets=6)
+    budgets = np.array([15.0, 40.0]) if seed % 2 else np.array([30.0])
+    fast = greedy(needs, budgets, revenue_per_mu=0.3 * (seed % 2))
+    assert len(relevant_works(needs)) < len(needs.works)
+    monkeypatch.setattr(planner.buildout.solve, "relevant_works", lambda n: np.arange(len(n.works)))
+    every = greedy(needs, budgets, revenue_per_mu=0.3 * (seed % 2))  # the code before: every work priced
+    assert fast.built_year.tolist() == every.built_year.tolist()
+    assert fast.ready_year.tolist() == every.ready_year.tolist()
+    assert fast.objective == every.objective
+    assert (fast.built_year > 0).any()
