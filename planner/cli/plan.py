@@ -16,9 +16,9 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from planner.analysis import readiness_inputs, readiness_of
+from planner.analysis import graph_cache, readiness_inputs, readiness_of
 from planner.buildout.apply import apply_to_store
-from planner.buildout.plan import Plan, PlanOptions, make_plan
+from planner.buildout.plan import Plan, PlanOptions, make_plan, plan_needs
 from planner.cli.common import (
     LangOption,
     ParkArg,
@@ -105,13 +105,17 @@ def plan_command(  # noqa: PLR0913 - a typer command takes each of its command-l
 
 def _plan(store: ParkStore, options: PlanOptions, given: list[dict[str, Any]], projects: list | None) -> Plan:
     inputs = readiness_inputs(store)
-    before = readiness_of(inputs)
+    graphs = graph_cache(store)  # the graphs readiness kept beside the park: the road network is not noded again
+    before = readiness_of(inputs, graphs=graphs)
     targets, serves = None, None
     if projects is not None:
         index = SiteIndex.from_store(store, run=before)
         targets, serves = pipeline_land(index, projects)
     demand = [(p.earliest_start, p.target_mu) for p in projects or []]
-    return make_plan(inputs, options, targets=targets, given=given, before=before, projects=serves, demand=demand)
+    prepared = plan_needs(inputs, before, targets=targets, given=given, candidates=options.candidates, graphs=graphs)
+    return make_plan(
+        inputs, options, targets=targets, given=given, before=before, projects=serves, demand=demand, prepared=prepared
+    )
 
 
 def _read_works(path: Path, language: str) -> list[dict[str, Any]]:

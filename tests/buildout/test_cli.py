@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import planner.buildout.candidates as candidates
+import planner.cli.plan as cli_plan
+from planner.analysis import graph_cache, readiness_inputs
+from planner.buildout.plan import PlanOptions, make_plan
 from planner.store import open_store
 from tests.buildout.park import knapsack_park
 from tests.test_cli import run
@@ -34,3 +38,24 @@ def test_a_budget_of_zero_is_named(tmp_path):
     out = run("plan", park, "--budget-wan", "0", "--lang", "en")
     assert out.returncode == 1
     assert "`budget_wan` must be a number of 万元 > 0, got 0" in " ".join(out.stderr.split())
+
+
+def test_plan_takes_the_road_network_readiness_kept_beside_the_park(tmp_path, monkeypatch):
+    """After `planner readiness`, `planner plan` reads the road graph kept on disk and does not node the roads again.
+
+    The candidates' road segments come from that graph (no gateway cuts a segment of this park), so the only
+    road network built in the plan's process would be the candidates' own: counted here, it is none.
+    """
+    park = knapsack_park(tmp_path / "k.gpkg").uri
+    assert run("readiness", park, "--lang", "en").returncode == 0  # another process: keeps the graphs beside the park
+    built: list[str] = []
+    real = candidates.build_network
+    monkeypatch.setattr(candidates, "build_network", lambda name, *a, **k: built.append(name) or real(name, *a, **k))
+    store = open_store(park)
+    plan = cli_plan._plan(store, PlanOptions(budget_wan=10, candidates=True), [], None)
+    graphs = graph_cache(store)
+    assert graphs.loaded["road"] == 1 and graphs.builds["road"] == 0  # read from disk, not built
+    assert built == []  # the candidates took the kept road network's segments
+    fresh = make_plan(readiness_inputs(store), PlanOptions(budget_wan=10, candidates=True))  # no graphs: noded anew
+    assert built == ["road"]
+    assert plan.to_dict("en") == fresh.to_dict("en")

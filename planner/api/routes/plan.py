@@ -14,12 +14,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from planner.analysis import readiness_inputs
+from planner.analysis import graph_cache, readiness_inputs
 from planner.api.bodies import Project, Upgrade
 from planner.api.deps import Park, readiness_run, viewer
 from planner.api.routes.siting import site_index
 from planner.api.state import ParkState
+from planner.buildout.model import Needs
 from planner.buildout.plan import PlanOptions, make_plan, plan_needs
+from planner.errors import Problem
 from planner.siting import parse_projects
 from planner.siting.pipeline import pipeline_land
 
@@ -62,14 +64,19 @@ def _plan(state: ParkState, request: PlanQuery, projects: list[dict[str, Any]], 
     """The plan of the park as it is now (its readiness inputs read once per state of the park)."""
     inputs = state.cached("readiness_inputs", lambda: readiness_inputs(state.store))
     before = readiness_run(state)
-    targets, serves, prepared, demand = None, None, None, []
+    graphs = graph_cache(state.store)  # the graphs the park's readiness kept: the candidates reuse its road network
+    targets, serves, demand = None, None, []
     if projects:
         batch = parse_projects(projects)
         targets, serves = pipeline_land(site_index(state), batch)
         demand = [(p.earliest_start, p.target_mu) for p in batch]
-    if not projects and not works:  # the park's reserved land: what it needs is the same for every budget
-        key = f"plan_needs:{request.candidates}"
-        prepared = state.cached(key, lambda: plan_needs(inputs, before, candidates=request.candidates))
+
+    def needs() -> tuple[Needs, list[Problem]]:
+        return plan_needs(inputs, before, targets=targets, given=works, candidates=request.candidates, graphs=graphs)
+
+    # the park's reserved land: what it needs is the same for every budget, so kept for the state of the park
+    shared = not projects and not works
+    prepared = state.cached(f"plan_needs:{request.candidates}", needs) if shared else needs()
     plan = make_plan(inputs, request.options(), targets=targets, given=works, before=before, projects=serves,
                      prepared=prepared, demand=demand)  # fmt: skip
     return plan.to_dict(request.lang)
