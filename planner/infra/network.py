@@ -29,6 +29,7 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
+from planner.infra.noding import axis_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -144,7 +145,7 @@ def build_network(
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
-    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M)) if noder is None else noder(joined)
+    noded = _noded(joined) if noder is None else noder(joined)
     noded = noded[shapely.length(noded) > 0]
     segments = _split_at(_open_rings(noded), _source_points(name, sources))
     coords, which = shapely.get_coordinates(segments, return_index=True)
@@ -170,6 +171,14 @@ def build_network(
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network
+
+
+def _noded(joined: np.ndarray) -> np.ndarray:
+    """The lines noded on the 1 mm grid: by numpy where they all run along the axes on the grid, else by GEOS."""
+    noded = axis_noded(joined)
+    if noded is None:
+        noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M))
+    return noded
 
 
 def _open_rings(segments: np.ndarray) -> np.ndarray:
