@@ -29,7 +29,7 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
-from planner.infra.noding import axis_noded
+from planner.infra.noding import AxisNoding, axis_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -145,25 +145,23 @@ def build_network(
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
-    noded = _noded(joined) if noder is None else noder(joined)
-    noded = noded[shapely.length(noded) > 0]
-    segments = _split_at(_open_rings(noded), _source_points(name, sources))
+    noded, axis = _noded(joined, noder)
+    segments, origin = _split_at(_open_rings(noded), _source_points(name, sources))
+    length = shapely.length(segments)
     coords, which = shapely.get_coordinates(segments, return_index=True)
     count = np.bincount(which, minlength=len(segments))
     last = np.cumsum(count) - 1
     starts, ends = coords[last - count + 1], coords[last]
-    middles = np.empty(len(segments), dtype=object)
-    straight = count == 2  # most segments: the middle of the two ends
-    middles[straight] = shapely.points((starts[straight] + ends[straight]) / 2)
-    middles[~straight] = shapely.line_interpolate_point(segments[~straight], 0.5, normalized=True)
-    owner = _owners(geoms, middles)
+    owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
+    ask = owner < 0  # the others are sure from the noding alone
+    owner[ask] = _owners(geoms, _middles(segments[ask], starts[ask], ends[ask], count[ask]))
     keys = np.round(np.vstack([starts, ends]), 3)
     # nodes sorted by x, then y (as np.unique(keys, axis=0), several times faster)
     unique, inverse = np.unique(keys[:, 0] + 1j * keys[:, 1], return_inverse=True)
     nodes = np.column_stack([unique.real, unique.imag])
     u, v = inverse[: len(segments)], inverse[len(segments) :]
     edges = gpd.GeoDataFrame(
-        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": shapely.length(segments)},
+        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length},
         geometry=segments,
         crs=lines.crs,
     ).reset_index(drop=True)
@@ -173,12 +171,24 @@ def build_network(
     return network
 
 
-def _noded(joined: np.ndarray) -> np.ndarray:
+def _noded(
+    joined: np.ndarray, noder: Callable[[np.ndarray], np.ndarray] | None
+) -> tuple[np.ndarray, AxisNoding | None]:
     """The lines noded on the 1 mm grid: by numpy where they all run along the axes on the grid, else by GEOS."""
-    noded = axis_noded(joined)
-    if noded is None:
-        noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M))
-    return noded
+    axis = axis_noded(joined) if noder is None else None
+    if axis is not None:
+        return axis.pieces, axis
+    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M)) if noder is None else noder(joined)
+    return noded[shapely.length(noded) > 0], None
+
+
+def _middles(segments: np.ndarray, starts: np.ndarray, ends: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The point halfway along each segment (``starts``, ``ends``: its end points; ``count``: its vertices)."""
+    middles = np.empty(len(segments), dtype=object)
+    straight = count == 2  # most segments: the middle of the two ends
+    middles[straight] = shapely.points((starts[straight] + ends[straight]) / 2)
+    middles[~straight] = shapely.line_interpolate_point(segments[~straight], 0.5, normalized=True)
+    return middles
 
 
 def _open_rings(segments: np.ndarray) -> np.ndarray:
@@ -203,10 +213,13 @@ def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:
     return present
 
 
-def _split_at(segments: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Segments cut where a source ties on (within :data:`SOURCE_SNAP_M`), so every source sits on a node."""
+def _split_at(segments: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments cut where a source ties on (within :data:`SOURCE_SNAP_M`), so every source sits on a node.
+
+    Returns the segments and, for each, the one of ``segments`` it is (a part of).
+    """
     if not len(points) or not len(segments):
-        return segments
+        return segments, np.arange(len(segments))
     (found, seg), _ = shapely.STRtree(segments).query_nearest(
         points, return_distance=True, all_matches=False, max_distance=SOURCE_SNAP_M
     )
@@ -216,14 +229,16 @@ def _split_at(segments: np.ndarray, points: np.ndarray) -> np.ndarray:
         if 1e-3 < pos < shapely.length(segments[s_]) - 1e-3:
             cuts.setdefault(int(s_), []).append(float(pos))
     if not cuts:
-        return segments
-    pieces = []
+        return segments, np.arange(len(segments))
+    pieces, of = [], []
     for s_, positions in cuts.items():
         marks = [0.0, *sorted(set(positions)), float(shapely.length(segments[s_]))]
         pieces += [shapely.ops.substring(segments[s_], a, b) for a, b in itertools.pairwise(marks)]
+        of += [s_] * (len(marks) - 1)
     keep = np.ones(len(segments), dtype=bool)
     keep[list(cuts)] = False
-    return np.concatenate([segments[keep], np.array(pieces, dtype=object)])
+    origin = np.concatenate([np.flatnonzero(keep), np.array(of, dtype=np.int64)])
+    return np.concatenate([segments[keep], np.array(pieces, dtype=object)]), origin
 
 
 def _owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:

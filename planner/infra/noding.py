@@ -16,13 +16,19 @@ layers). Any other layer (a bent or slanted line, an end off the grid) is left t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import shapely
 
-__all__ = ["GRID_M", "axis_noded"]
+__all__ = ["GRID_M", "SHORT_M", "SPACED_M", "AxisNoding", "axis_noded"]
 
 GRID_M = 0.001
 """The noding grid (m)."""
+SPACED_M = 0.02
+"""Lines that do not touch are spaced if at least this far apart (m; twice the 1 cm of the owners' search)."""
+SHORT_M = 0.03
+"""Segments up to this long may have another line within 1 cm of their middle (m)."""
 
 
 def _on_grid(values: np.ndarray) -> bool:
@@ -31,7 +37,32 @@ def _on_grid(values: np.ndarray) -> bool:
     return bool((np.rint(values * scale) / scale == values).all())
 
 
-def axis_noded(geoms: np.ndarray) -> np.ndarray | None:
+@dataclass
+class AxisNoding:
+    """The noded segments (``pieces``), the line each came from (``line``: the first that gave it), and whether no
+    two lines come within :data:`SPACED_M` of each other without touching (``spaced``)."""
+
+    pieces: np.ndarray
+    line: np.ndarray
+    spaced: bool
+    shared: np.ndarray
+    """Per line: it shares a stretch with another (collinear) line."""
+
+    def owners(self, lines: int, line: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """The first of the first ``lines`` lines that lies within 1 cm of the middle of each segment, where sure.
+
+        ``line``, ``length``: each segment's line (as in :attr:`line`) and its length, after
+        the segments were cut further along their lines (at the sources). Between spaced
+        lines, the only line within 1 cm of the middle of a segment longer than :data:`SHORT_M`
+        is the one that holds it, where that line shares no stretch with another. Elsewhere (a
+        segment of a connector, a short one, a stretch two lines share, lines not spaced) -1:
+        to be found by the distance.
+        """
+        owner = np.where((line < lines) & (length > SHORT_M) & ~self.shared[line], line, -1)
+        return owner if self.spaced else np.full(len(line), -1)
+
+
+def axis_noded(geoms: np.ndarray) -> AxisNoding | None:
     """``shapely.get_parts(shapely.union_all(geoms, grid_size=GRID_M))`` for axis-parallel segments on the grid.
 
     ``geoms``: linestrings of positive length. Returns None (noding left to GEOS) unless every
@@ -53,9 +84,16 @@ def axis_noded(geoms: np.ndarray) -> np.ndarray | None:
         return None
     low, high = np.minimum(a, b), np.maximum(a, b)
     # a segment is its own envelope: envelopes that meet are segments that meet
-    i, j = shapely.STRtree(geoms).query(geoms)
+    i, j = shapely.STRtree(geoms).query(shapely.box(*(low - SPACED_M).T, *(high + SPACED_M).T))
     other = i != j
     i, j = i[other], j[other]
+    gap = np.maximum(np.maximum(low[i], low[j]) - np.minimum(high[i], high[j]), 0.0)
+    touch = (gap == 0.0).all(axis=1)
+    spaced = not (np.hypot(gap[:, 0], gap[:, 1])[~touch] <= SPACED_M).any()
+    i, j = i[touch], j[touch]
+    overlap = (np.minimum(high[i], high[j]) - np.maximum(low[i], low[j])).max(axis=1) > 0
+    shared = np.zeros(n, dtype=bool)
+    shared[i[overlap]] = True
     # where j touches i: a point, or the stretch both share (its two ends)
     first = np.maximum(low[i], low[j])
     last = np.minimum(high[i], high[j])
@@ -91,5 +129,4 @@ def axis_noded(geoms: np.ndarray) -> np.ndarray | None:
     k = key[by_key]
     head = np.r_[True, (k[1:] != k[:-1]).any(axis=1)]
     kept = np.sort(by_key[head])
-    pieces: np.ndarray = shapely.linestrings(ends[kept])
-    return pieces
+    return AxisNoding(shapely.linestrings(ends[kept]), line[kept], spaced, shared)
