@@ -121,12 +121,14 @@ def axis_noded(geoms: np.ndarray) -> AxisNoding | None:
     vert = vertical[line]
     p = np.where(vert[:, None], np.column_stack([fixed, start]), np.column_stack([start, fixed]))
     q = np.where(vert[:, None], np.column_stack([fixed, stop]), np.column_stack([stop, fixed]))
-    # a piece an earlier line gave already: once, as that line gave it
-    lo = np.where((p[:, 0] < q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] < q[:, 1])), 0, 1)
     ends = np.stack([p, q], axis=1)
-    key = np.column_stack([ends[np.arange(len(p)), lo], ends[np.arange(len(p)), 1 - lo]])
-    by_key = np.lexsort((np.arange(len(key)), key[:, 3], key[:, 2], key[:, 1], key[:, 0]))
-    k = key[by_key]
-    head = np.r_[True, (k[1:] != k[:-1]).any(axis=1)]
-    kept = np.sort(by_key[head])
+    # a piece an earlier line gave already: once, as that line gave it (only lines sharing a stretch give one twice)
+    twice = np.flatnonzero(shared[line])
+    kept = np.ones(len(line), dtype=bool)
+    if len(twice):
+        lo = np.where((p[twice, 0] < q[twice, 0]) | ((p[twice, 0] == q[twice, 0]) & (p[twice, 1] < q[twice, 1])), 0, 1)
+        key = np.column_stack([ends[twice, lo], ends[twice, 1 - lo]])
+        by_key = np.lexsort((twice, key[:, 3], key[:, 2], key[:, 1], key[:, 0]))
+        k = key[by_key]
+        kept[twice[by_key]] = np.r_[True, (k[1:] != k[:-1]).any(axis=1)]
     return AxisNoding(shapely.linestrings(ends[kept]), line[kept], spaced, shared)
