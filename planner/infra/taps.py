@@ -194,7 +194,7 @@ class _Pairs:
 
     def distance(self, rows: np.ndarray) -> np.ndarray:
         """Distance (m) between parcel and edge of the pairs ``rows``."""
-        out = self.apart[rows]  # the pairs of parcels no source reaches, measured once already (by the same kernel)
+        out: np.ndarray = self.apart[rows]  # pairs of parcels no source reaches: measured already, by the same kernel
         fast = self.fast[rows] & np.isnan(out)
         slow = ~self.fast[rows]
         f, g = rows[fast], rows[slow]
