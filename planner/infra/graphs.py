@@ -60,8 +60,8 @@ def _frame_digest(frame: pd.DataFrame, columns: list[str], digest: hashlib.blake
     """Feed ``columns`` of ``frame`` (those it has) and its geometry into ``digest``, row order included."""
     present = [c for c in columns if c in frame]
     digest.update(repr(present).encode())
-    if present:
-        digest.update(pd.util.hash_pandas_object(frame[present].astype(object), index=False).to_numpy().tobytes())
+    for column in present:  # each value's repr (None, NaN, True and "True" apart), in the rows' order
+        digest.update(repr(frame[column].tolist()).encode())
     digest.update(shape_hashes(frame.geometry.to_numpy()).tobytes())
 
 
