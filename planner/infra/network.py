@@ -161,7 +161,7 @@ def build_network(
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
     noded, axis = _noded(joined, noder)
-    segments, origin = _split_at(_open_rings(noded), _source_points(name, sources))
+    segments, origin, tree = _split_at(_open_rings(noded), _source_points(name, sources))
     length = shapely.length(segments)
     coords, which = shapely.get_coordinates(segments, return_index=True)
     count = np.bincount(which, minlength=len(segments))
@@ -181,6 +181,8 @@ def build_network(
         crs=lines.crs,
     ).reset_index(drop=True)
     network = Network(name, edges, nodes, _empty_sources(), problems)
+    if tree is not None:  # the tree of these very segments, in this order: the edges' tree
+        network.__dict__["edge_tree"] = tree
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network
@@ -228,23 +230,23 @@ def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:
     return present
 
 
-def _split_at(segments: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _split_at(segments: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, shapely.STRtree | None]:
     """Segments cut where a source ties on (within :data:`SOURCE_SNAP_M`), so every source sits on a node.
 
-    Returns the segments and, for each, the one of ``segments`` it is (a part of).
+    Returns the segments, for each the one of ``segments`` it is (a part of), and the STRtree
+    of the segments returned if one was made (where none was cut).
     """
     if not len(points) or not len(segments):
-        return segments, np.arange(len(segments))
-    (found, seg), _ = shapely.STRtree(segments).query_nearest(
-        points, return_distance=True, all_matches=False, max_distance=SOURCE_SNAP_M
-    )
+        return segments, np.arange(len(segments)), None
+    tree = shapely.STRtree(segments)
+    (found, seg), _ = tree.query_nearest(points, return_distance=True, all_matches=False, max_distance=SOURCE_SNAP_M)
     cuts: dict[int, list[float]] = {}
     for k, s_ in zip(found, seg, strict=True):
         pos = shapely.line_locate_point(segments[s_], points[k])
         if 1e-3 < pos < shapely.length(segments[s_]) - 1e-3:
             cuts.setdefault(int(s_), []).append(float(pos))
     if not cuts:
-        return segments, np.arange(len(segments))
+        return segments, np.arange(len(segments)), tree
     pieces, of = [], []
     for s_, positions in cuts.items():
         marks = [0.0, *sorted(set(positions)), float(shapely.length(segments[s_]))]
@@ -253,7 +255,7 @@ def _split_at(segments: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.
     keep = np.ones(len(segments), dtype=bool)
     keep[list(cuts)] = False
     origin = np.concatenate([np.flatnonzero(keep), np.array(of, dtype=np.int64)])
-    return np.concatenate([segments[keep], np.array(pieces, dtype=object)]), origin
+    return np.concatenate([segments[keep], np.array(pieces, dtype=object)]), origin, None
 
 
 def _owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
