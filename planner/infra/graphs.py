@@ -38,15 +38,20 @@ import pandas as pd
 import shapely
 
 from planner.infra import network as _network_module
+from planner.infra import noding as _noding_module
 from planner.infra.coverage import Coverage
 from planner.infra.network import SNAP_M, Network, build_network, source_distances
 from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
 from planner.vocab import CAPACITY_COLUMN
 
 _BUILDER = hashlib.blake2b(
-    Path(_network_module.__file__).read_bytes() + shapely.geos_version_string.encode(), digest_size=12
+    Path(_network_module.__file__).read_bytes()
+    + Path(_noding_module.__file__).read_bytes()
+    + shapely.geos_version_string.encode(),
+    digest_size=12,
 ).hexdigest()
-"""The code that builds graphs (:mod:`planner.infra.network`, GEOS): a graph on disk built by other code is not read."""
+"""The code that builds graphs (:mod:`planner.infra.network` and :mod:`planner.infra.noding`, GEOS): a graph on disk
+built by other code is not read."""
 
 __all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "shape_hashes"]
 
@@ -55,8 +60,8 @@ def _frame_digest(frame: pd.DataFrame, columns: list[str], digest: hashlib.blake
     """Feed ``columns`` of ``frame`` (those it has) and its geometry into ``digest``, row order included."""
     present = [c for c in columns if c in frame]
     digest.update(repr(present).encode())
-    if present:
-        digest.update(pd.util.hash_pandas_object(frame[present].astype(object), index=False).to_numpy().tobytes())
+    for column in present:  # each value's repr (None, NaN, True and "True" apart), in the rows' order
+        digest.update(repr(frame[column].tolist()).encode())
     digest.update(shape_hashes(frame.geometry.to_numpy()).tobytes())
 
 

@@ -29,6 +29,7 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
+from planner.infra.noding import AxisNoding, axis_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -75,8 +76,23 @@ class Network:
         return g
 
     def __getstate__(self) -> dict[str, object]:
-        """Sent to another process without the tree and the ``networkx`` graph: they are quicker made again there."""
-        return {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph")}
+        """Sent to another process (or kept on disk) without the tree and the ``networkx`` graph: they are quicker made
+        again there; the edges' lines as coordinate arrays (shapely's ragged arrays), quicker to write and read than
+        the WKB a GeoDataFrame pickles."""
+        state = {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph")}
+        geoms = self.edges.geometry.to_numpy()
+        if self.edges.geometry.name == "geometry" and len(geoms) and (shapely.get_type_id(geoms) == 1).all():
+            frame = pd.DataFrame(self.edges.drop(columns="geometry"))
+            state["edges"] = (frame, shapely.to_ragged_array(geoms), self.edges.crs)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """The network as it was sent (see :meth:`__getstate__`)."""
+        edges = state["edges"]
+        if isinstance(edges, tuple):
+            frame, ragged, crs = edges
+            state["edges"] = gpd.GeoDataFrame(frame, geometry=shapely.from_ragged_array(*ragged), crs=crs)
+        vars(self).update(state)
 
     @cached_property
     def edge_tree(self) -> shapely.STRtree:
@@ -144,32 +160,52 @@ def build_network(
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
-    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M)) if noder is None else noder(joined)
-    noded = noded[shapely.length(noded) > 0]
-    segments = _split_at(_open_rings(noded), _source_points(name, sources))
+    noded, axis = _noded(joined, noder)
+    segments, origin, tree = _split_at(_open_rings(noded), _source_points(name, sources))
+    length = shapely.length(segments)
     coords, which = shapely.get_coordinates(segments, return_index=True)
     count = np.bincount(which, minlength=len(segments))
     last = np.cumsum(count) - 1
     starts, ends = coords[last - count + 1], coords[last]
-    middles = np.empty(len(segments), dtype=object)
-    straight = count == 2  # most segments: the middle of the two ends
-    middles[straight] = shapely.points((starts[straight] + ends[straight]) / 2)
-    middles[~straight] = shapely.line_interpolate_point(segments[~straight], 0.5, normalized=True)
-    owner = _owners(geoms, middles)
+    owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
+    ask = owner < 0  # the others are sure from the noding alone
+    owner[ask] = _owners(geoms, _middles(segments[ask], starts[ask], ends[ask], count[ask]))
     keys = np.round(np.vstack([starts, ends]), 3)
     # nodes sorted by x, then y (as np.unique(keys, axis=0), several times faster)
     unique, inverse = np.unique(keys[:, 0] + 1j * keys[:, 1], return_inverse=True)
     nodes = np.column_stack([unique.real, unique.imag])
     u, v = inverse[: len(segments)], inverse[len(segments) :]
     edges = gpd.GeoDataFrame(
-        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": shapely.length(segments)},
+        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length},
         geometry=segments,
         crs=lines.crs,
     ).reset_index(drop=True)
     network = Network(name, edges, nodes, _empty_sources(), problems)
+    if tree is not None:  # the tree of these very segments, in this order: the edges' tree
+        network.__dict__["edge_tree"] = tree
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network
+
+
+def _noded(
+    joined: np.ndarray, noder: Callable[[np.ndarray], np.ndarray] | None
+) -> tuple[np.ndarray, AxisNoding | None]:
+    """The lines noded on the 1 mm grid: by numpy where they all run along the axes on the grid, else by GEOS."""
+    axis = axis_noded(joined) if noder is None else None
+    if axis is not None:
+        return axis.pieces, axis
+    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M)) if noder is None else noder(joined)
+    return noded[shapely.length(noded) > 0], None
+
+
+def _middles(segments: np.ndarray, starts: np.ndarray, ends: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The point halfway along each segment (``starts``, ``ends``: its end points; ``count``: its vertices)."""
+    middles = np.empty(len(segments), dtype=object)
+    straight = count == 2  # most segments: the middle of the two ends
+    middles[straight] = shapely.points((starts[straight] + ends[straight]) / 2)
+    middles[~straight] = shapely.line_interpolate_point(segments[~straight], 0.5, normalized=True)
+    return middles
 
 
 def _open_rings(segments: np.ndarray) -> np.ndarray:
@@ -194,27 +230,32 @@ def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:
     return present
 
 
-def _split_at(segments: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Segments cut where a source ties on (within :data:`SOURCE_SNAP_M`), so every source sits on a node."""
+def _split_at(segments: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, shapely.STRtree | None]:
+    """Segments cut where a source ties on (within :data:`SOURCE_SNAP_M`), so every source sits on a node.
+
+    Returns the segments, for each the one of ``segments`` it is (a part of), and the STRtree
+    of the segments returned if one was made (where none was cut).
+    """
     if not len(points) or not len(segments):
-        return segments
-    (found, seg), _ = shapely.STRtree(segments).query_nearest(
-        points, return_distance=True, all_matches=False, max_distance=SOURCE_SNAP_M
-    )
+        return segments, np.arange(len(segments)), None
+    tree = shapely.STRtree(segments)
+    (found, seg), _ = tree.query_nearest(points, return_distance=True, all_matches=False, max_distance=SOURCE_SNAP_M)
     cuts: dict[int, list[float]] = {}
     for k, s_ in zip(found, seg, strict=True):
         pos = shapely.line_locate_point(segments[s_], points[k])
         if 1e-3 < pos < shapely.length(segments[s_]) - 1e-3:
             cuts.setdefault(int(s_), []).append(float(pos))
     if not cuts:
-        return segments
-    pieces = []
+        return segments, np.arange(len(segments)), tree
+    pieces, of = [], []
     for s_, positions in cuts.items():
         marks = [0.0, *sorted(set(positions)), float(shapely.length(segments[s_]))]
         pieces += [shapely.ops.substring(segments[s_], a, b) for a, b in itertools.pairwise(marks)]
+        of += [s_] * (len(marks) - 1)
     keep = np.ones(len(segments), dtype=bool)
     keep[list(cuts)] = False
-    return np.concatenate([segments[keep], np.array(pieces, dtype=object)])
+    origin = np.concatenate([np.flatnonzero(keep), np.array(of, dtype=np.int64)])
+    return np.concatenate([segments[keep], np.array(pieces, dtype=object)]), origin, None
 
 
 def _owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:

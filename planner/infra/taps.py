@@ -172,6 +172,8 @@ class _Pairs:
     later: np.ndarray
     """Pairs of parcels no source reaches, whose stretch (0, 0 until then) is made by :meth:`settle` if chosen."""
     service_distance_m: float
+    apart: np.ndarray
+    """The distance of each pair of a numpy kernel where it is known already (NaN: not yet)."""
 
     def settle(self, rows: np.ndarray) -> None:
         """Make the stretches of the pairs ``rows`` that were left for later."""
@@ -183,6 +185,7 @@ class _Pairs:
         self.a[rows], self.b[rows] = lo, hi
         open_ = state != FOUND  # within d (by the distance) yet not clear-cut for numpy: GEOS
         self.fast[rows[open_]] = False
+        self.apart[rows[open_]] = np.nan  # measured by GEOS from now on
         if open_.any():
             self.a[rows[open_]], self.b[rows[open_]] = _stretch(
                 self.edge_geoms[e[open_]], self.geoms, p[open_], self.service_distance_m
@@ -191,12 +194,13 @@ class _Pairs:
 
     def distance(self, rows: np.ndarray) -> np.ndarray:
         """Distance (m) between parcel and edge of the pairs ``rows``."""
-        out = np.empty(len(rows))
-        fast = self.fast[rows]
-        f, g = rows[fast], rows[~fast]
+        out: np.ndarray = self.apart[rows]  # pairs of parcels no source reaches: measured already, by the same kernel
+        fast = self.fast[rows] & np.isnan(out)
+        slow = ~self.fast[rows]
+        f, g = rows[fast], rows[slow]
         e = self.edge[f]
         out[fast] = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[f])
-        out[~fast] = shapely.distance(self.edge_geoms[self.edge[g]], self.geoms[self.parcel[g]])
+        out[slow] = shapely.distance(self.edge_geoms[self.edge[g]], self.geoms[self.parcel[g]])
         return out
 
     def point_at(self, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -251,7 +255,19 @@ def _pairs(
     if len(slow):
         lo[slow], hi[slow] = _stretch(edge_geoms[edge_i[slow]], geoms, parcel_i[slow], d)
     return _Pairs(
-        parcel_i, edge_i, lo, hi, state == FOUND, geoms, edge_geoms, shapes.rings, cand.start, cand.end, later, d
+        parcel_i,
+        edge_i,
+        lo,
+        hi,
+        state == FOUND,
+        geoms,
+        edge_geoms,
+        shapes.rings,
+        cand.start,
+        cand.end,
+        later,
+        d,
+        np.where(later, cand.apart[keep], np.nan),
     )
 
 
@@ -276,6 +292,8 @@ class _Candidates:
     lo: np.ndarray
     hi: np.ndarray
     state: np.ndarray
+    apart: np.ndarray
+    """The distance (m) of the pairs measured by :func:`planner.infra.stretch.ring_distance` (NaN: not measured)."""
 
     @classmethod
     def of(
@@ -296,7 +314,8 @@ class _Candidates:
         n = len(cand_p)
         unknown = np.full(n, np.nan)
         state = np.full(n, ASK, dtype=np.int8)
-        return cls(cand_p, cand_e, edge_geoms, start, end, fast, shapes.rings, d, unknown, unknown.copy(), state)
+        known = (unknown, unknown.copy(), state, unknown.copy())
+        return cls(cand_p, cand_e, edge_geoms, start, end, fast, shapes.rings, d, *known)
 
     def settle(self, rows: np.ndarray) -> None:
         """Settle the pairs ``rows`` with the numpy kernels (:func:`planner.infra.stretch.zone_stretch`)."""
@@ -331,7 +350,8 @@ class _Candidates:
         later = self.fast & (least[group] == np.inf)
         rows = np.flatnonzero(later)
         e = self.edge[rows]
-        gap = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[rows]) - self.service_distance_m
+        self.apart[rows] = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[rows])
+        gap = self.apart[rows] - self.service_distance_m
         self.state[rows] = np.where(gap < -_TOL_M, FOUND, np.where(gap > _TOL_M, FAR, ASK))
         self.lo[rows[self.state[rows] == FOUND]] = 0.0
         self.hi[rows[self.state[rows] == FOUND]] = 0.0
