@@ -248,7 +248,8 @@ def check_columns(
             f"`{col}` is not a column of the {what} layer; rename it to "
             f"one of the schema's columns ({inputs}) or drop it"
         )
-        zh = f"`{col}` 不是{feature_zh(what)}图层的字段：请改为规定的字段之一（{inputs}）或删去"
+        names = "、".join(f"`{f.name}`" for f in fields.values() if f.origin == "input")
+        zh = f"`{col}` 不是{feature_zh(what)}图层的字段：请改为规定的字段之一（{names}）或删去"
         found.problems.append(Problem("error", None, str(col), message, feature=what, zh=zh))
     for name, f in fields.items():
         if f.kind == "geometry":
