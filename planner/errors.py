@@ -64,6 +64,8 @@ _FEATURE_ZH = {
     "road network": "路网",
     "terrain": "地形",
     "park boundary": "园区四至",
+    "standard factory": "标准厂房",
+    "feature": "要素",
 }
 
 _LINE_ZH = {

@@ -337,7 +337,7 @@ def _note_outside(found: _Findings, mlon: float, mlat: float) -> None:
     inside = check_in_china(lon, lat) if len(lon) else np.zeros(0, dtype=bool)
     crs = found.frame.crs
     where = f"in {crs.name if crs else 'its CRS'} the features fall around lon {mlon:.4f}, lat {mlat:.4f}"
-    where_zh = f"按{crs.name if crs else '其坐标系'}，要素位于经度 {mlon:.4f}、纬度 {mlat:.4f} 附近"
+    where_zh = f"按{f'「{crs.name}」' if crs else '其坐标系'}，要素位于经度 {mlon:.4f}、纬度 {mlat:.4f} 附近"
     if not inside.any():
         found.outside_china = True
         span = f" (lon {lon.min():.4f} to {lon.max():.4f}, lat {lat.min():.4f} to {lat.max():.4f})" if len(lon) else ""

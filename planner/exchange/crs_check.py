@@ -28,7 +28,7 @@ def crs_problem(crs: pyproj.CRS) -> tuple[str, str] | None:
             f"the file's CRS ({crs.name}) is a local (engineering) CRS, 独立坐标系, with no datum: it cannot be "
             "transformed to CGCS2000; give the file's real CRS with --crs, or convert it to CGCS2000 with the "
             "local parameters first",
-            f"文件的坐标系（{crs.name}）是独立坐标系（工程坐标系），没有基准：无法转换到 CGCS2000；"
+            f"文件的坐标系（「{crs.name}」）是独立坐标系（工程坐标系），没有基准：无法转换到 CGCS2000；"
             "请用 --crs 给出文件实际的坐标系，或先用当地参数将其转换到 CGCS2000",
         )
     datum = geodetic.datum.name if geodetic.datum is not None else ""
@@ -40,7 +40,7 @@ def crs_problem(crs: pyproj.CRS) -> tuple[str, str] | None:
             f"the file's CRS ({crs.name}) is on the {known} datum, not CGCS2000 or WGS84; its transformation "
             "to CGCS2000 is off by tens of metres without the local parameters: convert the file to CGCS2000 "
             "(with the 七参数/四参数 of the area) first, or give the right CRS with --crs if the .prj is wrong",
-            f"文件的坐标系（{crs.name}）采用{known_zh}基准，不是 CGCS2000 或 WGS84；没有当地参数，其到 CGCS2000 "
+            f"文件的坐标系（「{crs.name}」）采用{known_zh}基准，不是 CGCS2000 或 WGS84；没有当地参数，其到 CGCS2000 "
             "的转换会偏差数十米：请先用当地的七参数/四参数将文件转换到 CGCS2000，"
             "如 .prj 有误，请用 --crs 给出正确的坐标系",
         )
@@ -50,7 +50,7 @@ def crs_problem(crs: pyproj.CRS) -> tuple[str, str] | None:
         return (
             f"the file's CRS ({crs.name}) cannot be transformed to CGCS2000 ({' '.join(str(exc).split())}); "
             "give the file's CRS with --crs",
-            f"文件的坐标系（{crs.name}）无法转换到 CGCS2000（「{' '.join(str(exc).split())}」）："
+            f"文件的坐标系（「{crs.name}」）无法转换到 CGCS2000（「{' '.join(str(exc).split())}」）："
             "请用 --crs 给出文件的坐标系",
         )
     return None

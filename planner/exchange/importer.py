@@ -442,7 +442,7 @@ class _Import:
                     self.path,
                     f"its CRS ({pyproj.CRS(frame.crs).name}) replaced by --crs {self.options.get('crs')}",
                     "repair",
-                    zh=f"其坐标系（{pyproj.CRS(frame.crs).name}）已按 --crs {self.options.get('crs')} 替换",
+                    zh=f"其坐标系（「{pyproj.CRS(frame.crs).name}」）已按 --crs {self.options.get('crs')} 替换",
                 )
             )
         return frame.set_crs(given_crs, allow_override=True)
