@@ -90,6 +90,9 @@ def feature_zh(feature: str) -> str:
     network = feature.removesuffix(" line")
     if network != feature and network in _LINE_ZH:
         return _LINE_ZH[network]
+    network = feature.removesuffix(" network")
+    if network != feature and network in _LINE_ZH:
+        return "路网" if network == "road" else _LINE_ZH[network].removesuffix("线路").removesuffix("管线") + "管网"
     return feature
 
 
