@@ -84,7 +84,12 @@ def feature_zh(feature: str) -> str:
     """The Chinese name of a kind of feature: ``parcel`` → 宗地, ``power line`` → 电力线路."""
     if feature in _FEATURE_ZH:
         return _FEATURE_ZH[feature]
-    for en, zh in (("mapping file ", "字段对照文件 "), ("file ", "文件 "), ("import of ", "导入 ")):
+    for en, zh in (
+        ("mapping file ", "字段对照文件 "),
+        ("file ", "文件 "),
+        ("import of ", "导入 "),
+        ("project ", "项目 "),
+    ):
         if feature.startswith(en):
             return zh + feature.removeprefix(en)
     network = feature.removesuffix(" line")
