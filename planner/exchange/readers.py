@@ -226,6 +226,8 @@ def reason_zh(reason: str) -> str:
         return f"环只有 {count.group(1)} 个点：一个环至少需 4 个点（3 个不同的点，再回到首点）"
     if reason.startswith("a line of 1 point"):
         return "线只有 1 个点：一条线至少需 2 个点"
+    if reason == "GDAL gave it no geometry":
+        return "GDAL 未读出其图形"
     if reason == "the geometry has NaN or infinite coordinates":
         return "图形坐标含 NaN 或无穷大"
     distinct = re.match(r"ring (\d+) has (\d+) distinct point", reason)
