@@ -313,37 +313,7 @@ def settle_ids(
     repeated = (ids.notna() & ids.duplicated(keep=False)).to_numpy() if lines else np.zeros(len(frame), dtype=bool)
     found: list[Problem] = []
     if prefix is None:
-        if id_column not in frame.columns:
-            found.append(
-                Problem(
-                    "error",
-                    None,
-                    id_column,
-                    f"the file has no id column (`{id_column}`); name its id column with a mapping file "
-                    f"(--mapping, columns: {{<column>: {id_column}}}), or make ids with --make-ids PREFIX "
-                    "(PREFIX and the feature's order in the file: DK001, DK002, …)",
-                    feature=file,
-                    zh=f"文件没有编号字段（`{id_column}`）：请用字段对照文件指明其编号字段"
-                    f"（--mapping，`columns: {{<字段>: {id_column}}}`），或用 --make-ids 前缀 自动编号"
-                    "（前缀加要素在文件中的顺序：DK001、DK002……）",
-                )
-            )
-        if repeated.any():
-            shown = ", ".join(map(repr, pd.unique(ids[repeated])[:10]))
-            found.append(
-                Problem(
-                    "error",
-                    None,
-                    id_column,
-                    f"{int(repeated.sum())} lines share {len(pd.unique(ids[repeated]))} id(s) ({shown}; a way split by "
-                    "clipping repeats its id); give --make-ids PREFIX to number them -1, -2, … in file order",
-                    feature=file,
-                    zh=f"{int(repeated.sum())} 条线共用 {len(pd.unique(ids[repeated]))} 个编号"
-                    f"（{shown.replace(', ', '、')}；"
-                    "被裁切的道路会重复其编号）：请给出 --make-ids 前缀，按文件顺序编为 -1、-2……",
-                )
-            )
-        return frame, found
+        return frame, _id_refusals(frame, ids, repeated, id_column, file)
     frame = frame.copy()
     rows = frame.index.to_numpy()
     width = max(3, len(str(int(rows.max()) + 1))) if len(rows) else 3
@@ -382,6 +352,44 @@ def settle_ids(
         )
     frame[id_column] = made.to_numpy(dtype=object)
     return frame, found
+
+
+def _id_refusals(
+    frame: gpd.GeoDataFrame, ids: pd.Series, repeated: np.ndarray, id_column: str, file: str
+) -> list[Problem]:
+    """Without ``--make-ids``: a file lacking its id column, or a line layer repeating ids, is refused."""
+    found: list[Problem] = []
+    if id_column not in frame.columns:
+        found.append(
+            Problem(
+                "error",
+                None,
+                id_column,
+                f"the file has no id column (`{id_column}`); name its id column with a mapping file "
+                f"(--mapping, columns: {{<column>: {id_column}}}), or make ids with --make-ids PREFIX "
+                "(PREFIX and the feature's order in the file: DK001, DK002, …)",
+                feature=file,
+                zh=f"文件没有编号字段（`{id_column}`）：请用字段对照文件指明其编号字段"
+                f"（--mapping，`columns: {{<字段>: {id_column}}}`），或用 --make-ids 前缀 自动编号"
+                "（前缀加要素在文件中的顺序：DK001、DK002……）",
+            )
+        )
+    if repeated.any():
+        shown = ", ".join(map(repr, pd.unique(ids[repeated])[:10]))
+        found.append(
+            Problem(
+                "error",
+                None,
+                id_column,
+                f"{int(repeated.sum())} lines share {len(pd.unique(ids[repeated]))} id(s) ({shown}; a way split by "
+                "clipping repeats its id); give --make-ids PREFIX to number them -1, -2, … in file order",
+                feature=file,
+                zh=f"{int(repeated.sum())} 条线共用 {len(pd.unique(ids[repeated]))} 个编号"
+                f"（{shown.replace(', ', '、')}；"
+                "被裁切的道路会重复其编号）：请给出 --make-ids 前缀，按文件顺序编为 -1、-2……",
+            )
+        )
+    return found
 
 
 def planned_status(frame: gpd.GeoDataFrame, old: np.ndarray, path: Path, problems: list[Problem]) -> gpd.GeoDataFrame:

@@ -347,6 +347,17 @@ def road_lines_from_highways(
     return roads, problems
 
 
+_ASSUMED_ZH = "OpenStreetMap 未写明{name}的容量：按 {kva:,.0f} kVA 计（--capacity-kva）"
+_NO_CAPACITY = (
+    "OpenStreetMap states no capacity (rating) for {n} substation(s), and a source needs one; give the capacity "
+    "to assume with --capacity-kva (kVA), or import only the other layers with --layer"
+)
+_NO_CAPACITY_ZH = (
+    "OpenStreetMap 未写明 {n} 座变电站的容量（rating），而源点须有容量：请用 --capacity-kva 给出假定的容量（kVA），"
+    "或用 --layer 只导入其他图层"
+)
+
+
 def power_sources(
     frame: gpd.GeoDataFrame, *, ids: pd.Series, capacity_kva: float | None, what: str
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -397,8 +408,7 @@ def power_sources(
                         f"OpenStreetMap states no capacity for {name or 'this substation'}; "
                         f"{capacity_kva:,.0f} kVA assumed (--capacity-kva)",
                         feature="source",
-                        zh=f"OpenStreetMap 未写明{name or '该变电站'}的容量："
-                        f"按 {capacity_kva:,.0f} kVA 计（--capacity-kva）",
+                        zh=_ASSUMED_ZH.format(name=name or "该变电站", kva=capacity_kva),
                     )
                 )
         else:
@@ -407,12 +417,9 @@ def power_sources(
                     "error",
                     None,
                     "capacity_kva",
-                    f"OpenStreetMap states no capacity (rating) for {int(lacking.sum())} substation(s), and a "
-                    "source needs one; give the capacity to assume with --capacity-kva (kVA), or import only the "
-                    "other layers with --layer",
+                    _NO_CAPACITY.format(n=int(lacking.sum())),
                     feature=what,
-                    zh=f"OpenStreetMap 未写明 {int(lacking.sum())} 座变电站的容量（rating），而源点须有容量："
-                    "请用 --capacity-kva 给出假定的容量（kVA），或用 --layer 只导入其他图层",
+                    zh=_NO_CAPACITY_ZH.format(n=int(lacking.sum())),
                 )
             )
     voltage = _tag(subs, "voltage")

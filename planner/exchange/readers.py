@@ -142,13 +142,8 @@ def read_vector(
             )
             return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     elif layer not in names:
-        problems.append(
-            file_problem(
-                path,
-                f"has no layer {layer!r}; its layers: {', '.join(names)}",
-                zh=f"没有图层 {layer!r}；其图层为：{'、'.join(names)}",
-            )
-        )
+        message = f"has no layer {layer!r}; its layers: {', '.join(names)}"
+        problems.append(file_problem(path, message, zh=f"没有图层 {layer!r}；其图层为：{'、'.join(names)}"))
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     try:
         frame, unreadable = read_frame(path, layer=layer, encoding=encoding)

@@ -141,6 +141,13 @@ def check_disposals(p: pd.DataFrame) -> list[Problem]:
     problems: list[Problem] = []
     for column, mask, text, text_zh in errors:
         problems += flag(p, np.asarray(pd.Series(mask).fillna(False), dtype=bool), "error", column, text, zh=text_zh)
+    problems += _disposal_warnings(p, disposal, determined, cause)
+    return problems
+
+
+def _disposal_warnings(p: pd.DataFrame, disposal: pd.Series, determined: pd.Series, cause: pd.Series) -> list[Problem]:
+    """A disposal with no determination recorded; an art. 12 disposal on land with no art. 8 cause."""
+    problems: list[Problem] = []
     warnings = [
         ("idle_determined_date", disposal.notna() & determined.isna(), "a disposal is recorded but no "
          "determination (闲置土地认定书, art. 9)", "记有处置，但没有认定（闲置土地认定书，第九条）"),

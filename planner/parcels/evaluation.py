@@ -436,9 +436,6 @@ def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
     park_m2 = np.nanmedian(per_m2) if np.isfinite(per_m2).any() else np.nan
     ratio_m2 = per_m2 / park_m2
     off_m2 = np.isfinite(ratio_m2) & ((ratio_m2 > _RATIO_LIMIT) | (ratio_m2 < 1 / _RATIO_LIMIT))
-    declared = p["declared_area_mu"].to_numpy(dtype=float, na_value=np.nan)
-    area_mu = p["area_mu"].to_numpy(dtype=float)
-    area_off = np.isfinite(declared) & (np.abs(declared - area_mu) > DECLARED_AREA_TOLERANCE * area_mu)
     return [
         *flag(
             p,
@@ -484,6 +481,16 @@ def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
             lambda i: f"investment {invested[i]:,.0f} 万元 made but no floor area recorded",
             zh=lambda i: f"已投资 {invested[i]:,.0f} 万元，却未记录建筑面积",
         ),
+        *_declared_off(p),
+    ]
+
+
+def _declared_off(p: pd.DataFrame) -> list[Problem]:
+    """Declared areas more than 1% off the computed ones."""
+    declared = p["declared_area_mu"].to_numpy(dtype=float, na_value=np.nan)
+    area_mu = p["area_mu"].to_numpy(dtype=float)
+    area_off = np.isfinite(declared) & (np.abs(declared - area_mu) > DECLARED_AREA_TOLERANCE * area_mu)
+    return [
         *flag(
             p,
             area_off,
