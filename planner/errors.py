@@ -236,7 +236,9 @@ class ValidationError(PlannerError, ValueError):
         errors = self.errors
         shown = "\n".join(f"  - {p.describe('zh')}" for p in errors[:20])
         more = f"\n  … 另有 {len(errors) - 20} 处" if len(errors) > 20 else ""
-        return f"{_what_zh(self.what)}：{len(errors)} 处问题，未写入任何内容：\n{shown}{more}"
+        what = _what_zh(self.what)
+        found = f"{what} 时发现" if self.what.startswith("import of ") else f"{what}中有"
+        return f"{found} {len(errors)} 处问题，未写入任何内容：\n{shown}{more}"
 
     @property
     def errors(self) -> list[Problem]:
