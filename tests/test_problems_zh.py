@@ -164,3 +164,97 @@ def test_input_row_is_named_in_chinese():
     assert problem.where("zh") == "输入第 3 行的宗地，字段 `status`"
     assert problem.text("zh") == "值不对" and problem.text("en") == "x"
     assert problem.as_dict("zh")["message"] == "值不对" and problem.as_dict()["message"] == "x"
+
+
+def _chinese_all(problems) -> list[str]:
+    return [why for p in problems if (why := untranslated(p))]
+
+
+def test_idle_land_disposal_and_evaluation_findings_are_chinese():
+    from planner.config import ParkConfig
+    from planner.parcels.evaluation import consistency_checks, evaluate
+    from planner.parcels.idle import classify_idle
+
+    frame = grid_parcels(
+        5,
+        status=["supplied", "supplied", "in_production", "in_production", "supplied"],
+        holder=["甲公司"] * 5,
+        land_price_wan=[None, 800.0, 500.0, 500.0, 900.0],
+        contract_date=["2020-01-01"] * 5,
+        agreed_start_date=["2020-06-01", "2020-06-01", "2020-03-01", "2020-03-01", None],
+        actual_start_date=[None, None, "2020-04-01", "2020-04-01", None],
+        idle_fee_paid_wan=[None, 500.0, None, None, None],
+        disposal=[None, "extend", None, None, None],
+        disposal_date=[None, None, None, None, None],
+        output_wan=[None, None, None, 5000.0, None],
+        declared_area_mu=[None, None, 40.0, None, None],
+    )
+    check = validate_parcels(frame, crs_epsg=GK, park_id="T1")
+    parcels = check.parcels
+    config = ParkConfig(park_id="T1", name="测试园区", crs_epsg=GK)
+    problems = [
+        *check.problems,
+        *classify_idle(parcels, "2024-01-01", config).problems,
+        *evaluate(parcels, config).problems,
+        *consistency_checks(parcels),
+    ]
+    fields = {(p.parcel_id, p.field) for p in problems}
+    assert {
+        ("P000", "land_price_wan"),
+        ("P001", "disposal_date"),
+        ("P002", "tax_wan"),
+        ("P003", "energy_tce"),
+    } <= fields
+    assert ("P004", "agreed_start_date") in fields and ("P002", "declared_area_mu") in fields
+    assert _chinese_all(problems) == []
+    by = {(p.parcel_id, p.field): p.zh for p in problems}
+    assert by[("P002", "tax_wan")] == "投产宗地没有年税收，无法进行亩均评价"
+    assert by[("P004", "agreed_start_date")] == "已供土地没有约定动工日期：无法判断是否闲置"
+    assert by[("P001", "disposal_date")] == "处置「延长动工开发期限」（`extend`）没有日期"
+
+
+def test_network_store_mapping_and_project_findings_are_chinese(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    from planner.exchange.mapping import FieldMapping, apply_mapping, load_mapping
+    from planner.infra.layers import check_lines, check_sources
+    from planner.parcels.schema import FIELDS
+    from planner.siting.project import parse_projects
+    from planner.store.base import _check_edit
+
+    lines = gpd.GeoDataFrame(
+        {"line_id": ["W1", "W2", "W3"], "road_class": [None, "arterial", None]},
+        geometry=[
+            MultiLineString([[(X0, Y0), (X0 + 10, Y0)], [(X0, Y0 + 5), (X0 + 10, Y0 + 5)]]),
+            LineString([(X0, Y0), (X0 + 10, Y0)]),
+            LineString([(X0, Y0), (X0, Y0)]),
+        ],
+        crs=GK,
+    )
+    _, found = check_lines(lines, "water")
+    sources = gpd.GeoDataFrame(
+        {"source_id": ["S1", "S2"], "kind": ["substation", "waterworks"], "network": ["water", "water"]},
+        geometry=[Point(X0, Y0), Point(X0 + 1, Y0)],
+        crs=GK,
+    )
+    _, more = check_sources(sources)
+    found += more
+    (tmp_path / "m.yaml").write_text("columns: [a, b]\n", encoding="utf-8")
+    found += load_mapping(tmp_path / "m.yaml")[1]
+    frame = grid_parcels(2).rename(columns={"status": "DKZT"})
+    mapping = FieldMapping(columns={"DKBH": "parcel_id", "x": "colour"}, values={"nothing": {}}, defaults={"a": 1})
+    found += apply_mapping(frame, FIELDS, mapping, what="parcel")[1]
+    with pytest.raises(ValidationError) as refused:
+        _check_edit("P000", {"colour": 1, "area_m2": 5.0, "tax_wan": float("nan")})
+    found += refused.value.problems
+    with pytest.raises(ValidationError) as refused:
+        parse_projects([{"name": "甲", "industry": "C99", "land_mu": "50亩", "power_mw": 3}, {"name": ""}])
+    found += refused.value.problems
+    assert len(found) >= 15
+    assert _chinese_all(found) == []
+    by = {(p.parcel_id, p.field): p.zh for p in found}
+    assert by[("W1", "geometry")] == "多线（MultiLineString）已拆分为 2 条线"
+    assert by[("S1", "kind")] == "变电站（`substation`）供电力管网（`power`），不供 `water`"
+    assert by[("P000", "colour")] == "`colour` 不是宗地的字段"
+    assert by[("甲", "land_mu")] == "须为以亩计的数字，实为 '50亩'：请只写以亩计的数字"
