@@ -323,7 +323,7 @@ def _check_field(raw: pd.Series, f: Field, found: _Found) -> pd.Series:
 def _refuse_unstorable(raw: pd.Series, shown: np.ndarray, f: Field, found: _Found) -> pd.Series:
     """Text with a NUL or a lone surrogate, and yes/no values for a field that is not yes/no: refused, left missing."""
     bad = bad_text(raw)
-    found.add(bad, "error", f.name, lambda p: str(text_fault(shown[p])), lambda p: str(text_fault(shown[p], "zh")))
+    found.add(bad, "error", f.name, lambda p: str(text_fault(shown[p])), lambda p: str(text_fault(str(shown[p]), "zh")))
     flags = is_flag(raw) if f.kind != "bool" else np.zeros(len(raw), dtype=bool)
     found.add(
         flags, "error", f.name, lambda p: flag_fault(shown[p], f.kind), lambda p: flag_fault(shown[p], f.kind, "zh")

@@ -88,14 +88,22 @@ def flag(
         return []
     ids = _ids(df, id_column)
     return [
-        Problem(severity, ids[pos], field, _written(message, pos), row=int(pos), feature=what, zh=_written(zh, pos))
+        Problem(
+            severity,
+            ids[pos],
+            field,
+            _written(message, int(pos)),
+            row=int(pos),
+            feature=what,
+            zh=None if zh is None else _written(zh, int(pos)),
+        )
         for pos in rows
     ]
 
 
-def _written(message: Message | None, pos: int) -> str | None:
+def _written(message: Message, pos: int) -> str:
     """A message of :func:`flag` for the row at ``pos``: the text, or what the function writes."""
-    return message(int(pos)) if callable(message) else message
+    return message(pos) if callable(message) else message
 
 
 def problem_rows(problems: Iterable[Problem]) -> np.ndarray:
