@@ -258,3 +258,11 @@ def test_network_store_mapping_and_project_findings_are_chinese(tmp_path):
     assert by[("S1", "kind")] == "变电站（`substation`）供电力管网（`power`），不供 `water`"
     assert by[("P000", "colour")] == "`colour` 不是宗地的字段"
     assert by[("甲", "land_mu")] == "须为以亩计的数字，实为 '50亩'：请只写以亩计的数字"
+
+
+def test_a_geos_reason_reads_in_chinese():
+    from planner.fields.flagging import geos_reason_zh
+
+    assert geos_reason_zh("Self-intersection[118.2705 32.2455]") == "自相交（118.2705 32.2455）"
+    assert geos_reason_zh("Ring Self-intersection[1 2]") == "环自相交（1 2）"
+    assert geos_reason_zh("Something new[1 2]") == "「Something new[1 2]」"

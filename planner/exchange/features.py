@@ -258,7 +258,7 @@ def convert_land_use(
                 f"{new} {ours.loc[new, 'name_zh']} for {count} parcel(s) (crosswalk data/land_use_gb21010.csv)"
                 + unstated,
                 feature=file,
-                zh=f"{count} 宗地的 GB/T 21010-2017（三调）代码 {code!r} {gb.loc[code, 'gb21010_name']} 已按对照表 "
+                zh=f"{count} 宗地块的 GB/T 21010-2017（三调）代码 {code!r} {gb.loc[code, 'gb21010_name']} 已按对照表 "
                 f"data/land_use_gb21010.csv 转为用地用海分类 {new} {ours.loc[new, 'name_zh']}"
                 + ("；未写明工业用地类别（一/二/三类，100101–100103）：供地前请确认" if new == "1001" else ""),
             )

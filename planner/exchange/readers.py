@@ -265,6 +265,7 @@ def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, l
     where = _first_bad_byte(data, stated)
     hint_zh = f"；按 {other} 可读：请给出 --encoding {other.lower()}（或改正 .cpg）" if other else ""
     why_zh = why.replace("its .cpg", ".cpg 文件").replace("the .dbf's language driver byte", ".dbf 的语言驱动字节")
+    why_zh = why_zh.replace(" (", "（").replace(")", "）")
     where_zh = _first_bad_byte(data, stated, "zh")
     zh = f"文本不是 {why_zh} 所声明的有效 {stated} 编码{where_zh}{hint_zh}"
     return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{where}{hint}", zh=zh)]

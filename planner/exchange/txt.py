@@ -219,7 +219,7 @@ def _map_sheets(rows: list[dict], file_feature: str) -> list[Problem]:
         f"图幅号 is given for {len(sheets)} parcel(s) and was not kept: the parcel layer has no column for it: {listed}"
     )
     listed_zh = "、".join(f"{pid}（{sheet}）" for pid, sheet in sheets[:10]) + ("……" if len(sheets) > 10 else "")
-    zh = f"{len(sheets)} 宗地填有图幅号，未保存（宗地图层没有此字段）：{listed_zh}"
+    zh = f"{len(sheets)} 宗地块填有图幅号，未保存（宗地图层没有此字段）：{listed_zh}"
     return [Problem("warning", None, None, message, feature=file_feature, zh=zh)]
 
 

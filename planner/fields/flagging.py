@@ -15,7 +15,16 @@ import shapely
 
 from planner.errors import Problem, ValidationError, feature_zh
 
-__all__ = ["Message", "active_geometry", "check_geometry", "drop_z", "feature_ids", "flag", "problem_rows"]
+__all__ = [
+    "Message",
+    "active_geometry",
+    "check_geometry",
+    "drop_z",
+    "feature_ids",
+    "flag",
+    "geos_reason_zh",
+    "problem_rows",
+]
 
 Message = str | Callable[[int], str]
 """A problem's text, or a function of the row position that writes it."""
@@ -111,6 +120,29 @@ def problem_rows(problems: Iterable[Problem]) -> np.ndarray:
     return np.array([p.row for p in problems if p.row is not None], dtype=np.int64)
 
 
+_GEOS_ZH = {
+    "Ring Self-intersection": "环自相交",
+    "Self-intersection": "自相交",
+    "Too few points": "点数过少",
+    "Hole lies outside shell": "洞（内环）位于外环之外",
+    "Nested holes": "洞相互嵌套",
+    "Nested shells": "外环相互嵌套",
+    "Interior is disconnected": "内部不连通",
+    "Duplicate Rings": "环重复",
+    "Invalid Coordinate": "坐标无效",
+    "Ring is not closed": "环未闭合",
+}
+
+
+def geos_reason_zh(reason: str) -> str:
+    """GEOS's reason a shape is invalid, in Chinese: ``Self-intersection[1 2]`` → ``自相交（1 2）``."""
+    name, _, where = reason.partition("[")
+    zh = _GEOS_ZH.get(name.strip())
+    if zh is None:
+        return f"「{reason}」"
+    return f"{zh}（{where.rstrip(']')}）" if where else zh
+
+
 def check_geometry(
     df: gpd.GeoDataFrame,
     id_column: str,
@@ -149,7 +181,7 @@ def check_geometry(
         *found(
             invalid,
             lambda p: f"the geometry is invalid: {shapely.is_valid_reason(geoms[p])}",
-            lambda p: f"图形无效：{shapely.is_valid_reason(geoms[p])}",
+            lambda p: f"图形无效：{geos_reason_zh(shapely.is_valid_reason(geoms[p]))}",
         ),
     ]
 

@@ -315,7 +315,7 @@ def _check_park(out: gpd.GeoDataFrame, park_id: str | None, *, report_fill: bool
                 None,
                 "park_id",
                 f"`park_id` was empty for {int(empty.sum())} parcel(s) and was set to {park_id!r}",
-                zh=f"{int(empty.sum())} 宗地的 `park_id` 为空，已填为 {park_id!r}",
+                zh=f"{int(empty.sum())} 宗地块的 `park_id` 为空，已填为 {park_id!r}",
             )
         )
     other = (out["park_id"].notna() & (out["park_id"] != park_id)).to_numpy()
