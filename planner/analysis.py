@@ -43,7 +43,7 @@ from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness, readiness_kept
 from planner.store import ParkStore, WriteReport
-from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
+from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS, NETWORK_LAYERS
 
 __all__ = [
     "IDLE_INPUTS",
@@ -236,7 +236,14 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
         inputs.dem_date = pd.Timestamp(recorded) if recorded else None
     else:
         inputs.problems.append(
-            Problem("warning", None, None, "no DEM: leveling uses the declared values", feature="terrain")
+            Problem(
+                "warning",
+                None,
+                None,
+                "no DEM: leveling uses the declared values",
+                feature="terrain",
+                zh="没有高程数据（DEM）：场地平整按登记值判断",
+            )
         )
     if inputs.dem_date is not None:
         inputs.leveled_on = _declared_true_since(store, "declared_leveled")
@@ -254,6 +261,8 @@ def _terrain_notes(terrain: pd.DataFrame) -> list[Problem]:
             f"the DEM covers the parcel with {cells:.1f} cell(s), fewer than the {MIN_RELIABLE_CELLS:g} a relief "
             "needs: not judged leveled from the DEM; its record decides",
             feature="parcel",
+            zh=f"高程数据只覆盖该宗地 {cells:.1f} 个格网，少于判断高差所需的 {MIN_RELIABLE_CELLS:g} 个："
+            "不按高程数据判断是否场地平整，以登记为准",
         )
         for pid, cells in zip(few.index, few["cells"], strict=True)
     ]
@@ -360,6 +369,7 @@ def readiness_of(
                     None,
                     f"the {net} layer has no line in service: readiness uses the declared values",
                     feature=f"{net} network",
+                    zh=f"{NETWORK_LAYERS[net][0]}没有在用的线路：熟地判断按登记值",
                 )
             )
             tables[net] = None

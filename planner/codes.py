@@ -93,8 +93,8 @@ def industry_codes() -> pd.DataFrame | None:
     return table.set_index("code")
 
 
-def industry_code_problem(code: str) -> str | None:
-    """Why ``code`` is not a GB/T 4754-2017 code with section letter, or ``None`` if it is.
+def industry_code_problem(code: str, lang: str = "en") -> str | None:
+    """Why ``code`` is not a GB/T 4754-2017 code with section letter (in ``lang``), or ``None`` if it is.
 
     Checked to the level given: a class (``C3670``) must be a class of the classification,
     a group (``C367``) a group; the message names the nearest valid codes.
@@ -106,6 +106,11 @@ def industry_code_problem(code: str) -> str | None:
     """
     match = _INDUSTRY_RE.match(code)
     if match is None:
+        if lang == "zh":
+            return (
+                f"{code!r} 不是 GB/T 4754-2017 行业代码：请写门类字母加 2–4 位数字，"
+                "如 C36（大类）、C367（中类）、C3670（小类）"
+            )
         return (
             f"{code!r} is not a GB/T 4754-2017 code; write the section letter and 2–4 digits, "
             "e.g. C36 (division), C367 (group), C3670 (class)"
@@ -113,6 +118,11 @@ def industry_code_problem(code: str) -> str | None:
     section, division = match.group(1), int(match.group(2))
     row = industry_sections().loc[section]
     if not row.first_division <= division <= row.last_division:
+        if lang == "zh":
+            return (
+                f"大类 {division:02d} 不属于门类 {section}"
+                f"（{row.get('name_zh', row.name_en)}的大类为 {row.first_division:02d}–{row.last_division:02d}）"
+            )
         return (
             f"division {division:02d} is not in section {section} "
             f"({row.name_en} has divisions {row.first_division:02d}–{row.last_division:02d})"
@@ -120,19 +130,25 @@ def industry_code_problem(code: str) -> str | None:
     table = industry_codes()
     if table is None or code in table.index:
         return None
-    return _unknown_code(code, table)
+    return _unknown_code(code, table, lang)
 
 
 _LEVELS = {3: "division", 4: "group", 5: "class"}
+_LEVELS_ZH = {3: "大类", 4: "中类", 5: "小类"}
 
 
-def _unknown_code(code: str, table: pd.DataFrame) -> str:
+def _unknown_code(code: str, table: pd.DataFrame, lang: str = "en") -> str:
     """The message for a well-formed code the classification lacks: what is missing, and the nearest codes."""
     parent = next(code[:n] for n in range(len(code) - 1, 0, -1) if code[:n] in table.index)
     missing = code[: len(parent) + 1]
     same_level = table.index[table["level"] == _LEVELS[len(code)]]
     siblings = [c for c in same_level if c.startswith(parent)] or [c for c in same_level if c[0] == code[0]]
     nearest = sorted(siblings, key=lambda c: (abs(int(c[1:]) - int(code[1:])), c))[:3]
+    if lang == "zh":
+        return (
+            f"{code!r} 不是 GB/T 4754-2017 的{_LEVELS_ZH[len(code)]}：{parent} {table.loc[parent, 'name_zh']}"
+            f"下没有{_LEVELS_ZH[len(missing)]} {missing}；最接近的有效代码：{'、'.join(nearest)}"
+        )
     what = f"{parent} {table.loc[parent, 'name_zh']} has no {_LEVELS[len(missing)]} {missing}"
     return f"{code!r} is not a {_LEVELS[len(code)]} of GB/T 4754-2017: {what}; nearest valid: {', '.join(nearest)}"
 

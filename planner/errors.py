@@ -24,6 +24,7 @@ __all__ = [
     "ValidationError",
     "VersionConflictError",
     "WorkError",
+    "feature_zh",
 ]
 
 
@@ -51,6 +52,69 @@ class WorkError(PlannerError, ValueError):
         self.work_id, self.field = work_id, field
 
 
+_FEATURE_ZH = {
+    "parcel": "宗地",
+    "parcels": "宗地",
+    "source": "源点",
+    "work": "工程",
+    "project": "项目",
+    "projects": "项目",
+    "project file": "项目文件",
+    "line": "线路",
+    "road network": "路网",
+    "terrain": "地形",
+    "park boundary": "园区四至",
+    "standard factory": "标准厂房",
+    "feature": "要素",
+}
+
+_LINE_ZH = {
+    "road": "道路",
+    "water": "给水管线",
+    "drainage": "排水管线",
+    "power": "电力线路",
+    "telecom": "通信线路",
+    "gas": "燃气管线",
+    "heat": "热力管线",
+}
+"""The line of each network (as :data:`planner.vocab.NETWORKS` names them), as a feature."""
+
+
+def feature_zh(feature: str) -> str:
+    """The Chinese name of a kind of feature: ``parcel`` → 宗地, ``power line`` → 电力线路."""
+    if feature in _FEATURE_ZH:
+        return _FEATURE_ZH[feature]
+    for en, zh in (
+        ("mapping file ", "字段对照文件 "),
+        ("file ", "文件 "),
+        ("import of ", "导入 "),
+        ("project ", "项目 "),
+    ):
+        if feature.startswith(en):
+            return zh + feature.removeprefix(en)
+    network = feature.removesuffix(" line")
+    if network != feature and network in _LINE_ZH:
+        return _LINE_ZH[network]
+    network = feature.removesuffix(" network")
+    if network != feature and network in _LINE_ZH:
+        return "路网" if network == "road" else _LINE_ZH[network].removesuffix("线路").removesuffix("管线") + "管网"
+    return feature
+
+
+def _what_zh(what: str) -> str:
+    """What a :class:`ValidationError` refused, in Chinese: ``import of a.shp`` → 导入 a.shp, ``parcels layer`` →
+    `parcels` 图层."""
+    parts = []
+    for part in what.split(" and "):
+        if part.endswith(" layer"):
+            parts.append(f"`{part.removesuffix(' layer')}` 图层")
+        elif part.endswith(" input"):
+            parts.append(f"输入的{feature_zh(part.removesuffix(' input'))}")
+        else:
+            parts.append(feature_zh(part))
+    return "、".join(parts)
+
+
 class Problem:
     """One finding about one feature (a parcel, a line, a source) and one field.
 
@@ -59,9 +123,12 @@ class Problem:
     status name turned into its code, and the change is reported). ``parcel_id``
     holds the feature's id (also readable as ``feature_id``), ``feature`` what
     kind of feature it is, ``row`` its position in the input.
+
+    ``message`` is English (logs, and answers asked in English); ``zh`` the same
+    finding in Chinese, which a planner reads (:meth:`text`, :meth:`where`).
     """
 
-    __slots__ = ("feature", "field", "message", "parcel_id", "row", "severity")
+    __slots__ = ("feature", "field", "message", "parcel_id", "row", "severity", "zh")
 
     def __init__(
         self,
@@ -72,6 +139,7 @@ class Problem:
         *,
         row: int | None = None,
         feature: str = "parcel",
+        zh: str | None = None,
     ) -> None:
         self.severity = severity
         self.parcel_id = parcel_id
@@ -79,14 +147,21 @@ class Problem:
         self.message = message
         self.row = row
         self.feature = feature
+        self.zh = zh
 
     @property
     def feature_id(self) -> str | None:
         """The id of the feature (a parcel, a line, a source, …) the problem is about."""
         return self.parcel_id
 
-    def where(self) -> str:
-        """Name the feature (or input row) and the field, for messages."""
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (``zh`` or ``en``); the English one where no Chinese was written."""
+        return self.zh if lang == "zh" and self.zh else self.message
+
+    def where(self, lang: str = "en") -> str:
+        """Name the feature (or input row) and the field, for messages, in ``lang``."""
+        if lang == "zh":
+            return self._where_zh()
         if self.parcel_id is not None:
             who = f"{self.feature} {self.parcel_id!r}"
         elif self.row is not None:
@@ -96,6 +171,22 @@ class Problem:
         else:
             return f"column `{self.field}`" if self.field else self.feature
         return f"{who}, field `{self.field}`" if self.field else who
+
+    def _where_zh(self) -> str:
+        what = feature_zh(self.feature)
+        if self.parcel_id is not None:
+            who = f"{what} {self.parcel_id!r}"
+        elif self.row is not None:
+            who = f"输入第 {self.row} 行的{what}"
+        elif self.feature.startswith(("file ", "mapping file ")):
+            return f"{what}，字段 `{self.field}`" if self.field else what
+        else:
+            return f"字段 `{self.field}`" if self.field else what
+        return f"{who}，字段 `{self.field}`" if self.field else who
+
+    def describe(self, lang: str = "en") -> str:
+        """Where and what, in ``lang``: ``宗地 'SH001'，字段 `holder`：……``."""
+        return f"{self.where('zh')}：{self.text('zh')}" if lang == "zh" else str(self)
 
     def __str__(self) -> str:
         return f"{self.where()}: {self.message}"
@@ -111,15 +202,16 @@ class Problem:
     def __hash__(self) -> int:
         return hash(tuple(self.as_dict().values()))
 
-    def as_dict(self) -> dict[str, Any]:
-        """The problem as JSON-ready values (severity, feature, parcel_id, row, field, message)."""
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The problem as JSON-ready values (severity, feature, parcel_id, row, field, message), ``message`` in
+        ``lang``."""
         return {
             "severity": self.severity,
             "feature": self.feature,
             "parcel_id": self.parcel_id,
             "row": self.row,
             "field": self.field,
-            "message": self.message,
+            "message": self.text(lang),
         }
 
 
@@ -131,10 +223,22 @@ class ValidationError(PlannerError, ValueError):
 
     def __init__(self, problems: Sequence[Problem], *, what: str = "parcels") -> None:
         self.problems = list(problems)
+        self.what = what
         errors = [p for p in self.problems if p.severity == "error"]
         shown = "\n".join(f"  - {p}" for p in errors[:20])
         more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
         super().__init__(f"{len(errors)} problem(s) in the {what}; nothing was written:\n{shown}{more}")
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``: in Chinese, each problem by its Chinese (:meth:`Problem.describe`)."""
+        if lang != "zh":
+            return str(self)
+        errors = self.errors
+        shown = "\n".join(f"  - {p.describe('zh')}" for p in errors[:20])
+        more = f"\n  … 另有 {len(errors) - 20} 处" if len(errors) > 20 else ""
+        what = _what_zh(self.what)
+        found = f"{what} 时发现" if self.what.startswith("import of ") else f"{what}中有"
+        return f"{found} {len(errors)} 处问题，未写入任何内容：\n{shown}{more}"
 
     @property
     def errors(self) -> list[Problem]:

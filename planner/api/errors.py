@@ -89,12 +89,19 @@ class ApiError(Exception):
         field: str | None = None,
         headers: Mapping[str, str] | None = None,
         problems: list[dict[str, Any]] | None = None,
+        problems_zh: list[dict[str, Any]] | None = None,
     ):
         super().__init__(str(message))
         self.status, self.text, self.field = status, message, field
         self.message = str(message)  # English: for logs
         self.headers = dict(headers or {})
         self.problems = problems
+        self.problems_zh = problems_zh
+        """The problems in Chinese, where they differ from ``problems`` (English)."""
+
+    def problems_in(self, lang: str) -> list[dict[str, Any]] | None:
+        """The problems in ``lang``: the Chinese ones where there are, else ``problems``."""
+        return self.problems_zh if lang == "zh" and self.problems_zh is not None else self.problems
 
 
 def error_response(
@@ -148,9 +155,14 @@ def _store_failed(exc: StoreError) -> dict[str, Any]:
 
 
 def _refused(exc: ValidationError) -> dict[str, Any]:
-    """Every problem of a record refused by validation; the first one's field."""
+    """Every problem of a record refused by validation, in English and Chinese; the first one's field."""
     problems = [p.as_dict() for p in exc.errors]
-    return {"field": problems[0]["field"] if problems else None, "problems": problems}
+    return {
+        "message": Text(exc.text("zh"), str(exc)),
+        "field": problems[0]["field"] if problems else None,
+        "problems": problems,
+        "problems_zh": [p.as_dict("zh") for p in exc.errors],
+    }
 
 
 DEFAULT_STATUS_CODES: dict[type[Exception], ErrorAnswer] = {
@@ -225,9 +237,10 @@ def invalid_request(exc: RequestValidationError, lang: str = "en") -> ApiError:
 
 
 def _respond(error: ApiError, request: Request) -> JSONResponse:
+    lang = language(request)
     return error_response(
-        error.status, error.text, lang=language(request), field=error.field, headers=error.headers,
-        problems=error.problems,
+        error.status, error.text, lang=lang, field=error.field, headers=error.headers,
+        problems=error.problems_in(lang),
     )  # fmt: skip
 
 

@@ -338,7 +338,8 @@ def _date_order(works: pd.DataFrame) -> list[Problem]:
         work_id, first, later = works["work_id"].iloc[k], pd.Timestamp(needed[j]), pd.Timestamp(when[k])
         out.append(Problem("warning", str(work_id), "planned_date",
                            f"planned for {later.date()}, before the work it needs ({need[k]}, {first.date()})",
-                           feature="work"))  # fmt: skip
+                           feature="work",
+                           zh=f"计划于 {later.date()}，早于其所依赖的工程（{need[k]}，{first.date()}）"))  # fmt: skip
     return out
 
 

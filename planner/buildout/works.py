@@ -27,7 +27,7 @@ import shapely
 from planner.buildout.costs import UnitCosts
 from planner.errors import Problem, WorkError
 from planner.infra.network import SNAP_M
-from planner.vocab import CAPACITY_COLUMN, CHECKLIST_ITEMS, NETWORK_ITEMS
+from planner.vocab import CAPACITY_COLUMN, CHECKLIST_ITEMS, NETWORK_ITEMS, NETWORKS
 
 __all__ = ["WORK_COLUMNS", "concat_works", "drawn_works", "empty_works", "given_works", "leveling_works", "work_frame"]
 
@@ -128,8 +128,8 @@ def drawn_works(
         )
         alone = _touching_nothing(geoms, layer.geometry.to_numpy()[~planned])
         bad = [
-            *_problems(frame, np.isnan(cost), "cost_wan", _no_cost(net)),
-            *_problems(frame, alone, "geometry", _alone(net), severity="warning"),
+            *_problems(frame, np.isnan(cost), "cost_wan", _no_cost(net), _no_cost_zh(net)),
+            *_problems(frame, alone, "geometry", _alone(net), _alone_zh(net), severity="warning"),
         ]
         if bad and strict:
             raise WorkError(str(bad[0]), work_id=bad[0].parcel_id, field=bad[0].field)
@@ -144,6 +144,20 @@ def _no_cost(net: str) -> str:
     return (
         f"the planned {net} line has no `cost_wan` and the unit-cost table has no cost for its size class; "
         f'give its cost, or a unit cost in the park configuration (`unit_costs`: {{"{net}:<class>": …}})'
+    )
+
+
+def _no_cost_zh(net: str) -> str:
+    return (
+        f"规划的{NETWORKS[net][0]}线路没有 `cost_wan`，单价表中也没有其规格的单价：请给出其造价，"
+        f'或在园区配置中给出单价（`unit_costs`: {{"{net}:<规格>": …}}）'
+    )
+
+
+def _alone_zh(net: str) -> str:
+    return (
+        f"规划的{NETWORKS[net][0]}线路不与任何其他{NETWORKS[net][0]}线路相接（{SNAP_M:g} 米内没有）："
+        "单独建成将不输送任何东西；请画到与管网相接（规划只通过候选延伸线连接它）"
     )
 
 
@@ -165,9 +179,10 @@ def _touching_nothing(planned: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 
 def _problems(
-    frame: pd.DataFrame, mask: np.ndarray, field: str, message: str, *, severity: str = "error"
+    frame: pd.DataFrame, mask: np.ndarray, field: str, message: str, zh: str, *, severity: str = "error"
 ) -> list[Problem]:
-    return [Problem(severity, str(w), field, message, feature="work") for w in frame["work_id"].to_numpy()[mask]]
+    ids = frame["work_id"].to_numpy()[mask]
+    return [Problem(severity, str(w), field, message, feature="work", zh=zh) for w in ids]
 
 
 _GIVEN_FIELDS = ("work_id", "kind", "source_id", "capacity_added", "cost_wan", "planned_date", "name")

@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from planner.errors import PlannerError
+from planner.errors import PlannerError, Problem, ValidationError
 from planner.maps.basemaps import BASEMAPS
 from planner.store import ParkStore, open_store
 
@@ -105,7 +105,8 @@ def tr(lang: str, zh: str, en: str) -> str:
 
 def fail(exc: Exception, lang: str) -> NoReturn:
     """Print a planner error as one line, without a traceback, and exit with status 1."""
-    err_console.print(f"[red]{tr(lang, '错误', 'Error')}:[/red] {exc}")
+    text = exc.text(lang) if isinstance(exc, ValidationError) else str(exc)
+    err_console.print(f"[red]{tr(lang, '错误', 'Error')}:[/red] {text}")
     raise typer.Exit(1) from None
 
 
@@ -137,7 +138,7 @@ def print_problems(problems: Sequence[object], lang: str, *, limit: int = 20) ->
         return
     console.print(f"[yellow]{tr(lang, '记录问题', 'Record problems')} ({len(problems)}):[/yellow]")
     for problem in problems[:limit]:
-        console.print(f"  - {problem}")
+        console.print(f"  - {problem.describe(lang) if isinstance(problem, Problem) else problem}", markup=False)
     if len(problems) > limit:
         console.print(f"  … {tr(lang, '另有', 'and')} {len(problems) - limit} {tr(lang, '条', 'more')}")
 

@@ -13,11 +13,12 @@ from typing import Annotated, NoReturn
 import pandas as pd
 import pyogrio.errors
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from planner.cli.common import LangOption, ParkArg, console, fail, language_of, open_park, print_problems, tr
 from planner.codes import LAND_USE_SYSTEMS
-from planner.errors import PlannerError, Problem, ValidationError
+from planner.errors import PlannerError, Problem, ValidationError, feature_zh
 from planner.exchange.dem import import_dem, is_dem
 from planner.exchange.export import EXPORT_FORMATS, export_parcels
 from planner.exchange.importer import LEFT_OUT, ImportReport, import_file, target_layer
@@ -374,13 +375,14 @@ def _problem_table(problems: Sequence[Problem], lang: str, *, title: str, limit:
     order = {"error": 0, LEFT_OUT: 1, "warning": 2, "repair": 3}
     for p in sorted(problems, key=lambda p: order.get(p.severity, 3))[:limit]:
         zh, en, colour = _SEVERITY.get(p.severity, (p.severity, p.severity, "white"))
+        feature = feature_zh(p.feature) if lang == "zh" else p.feature
         if p.parcel_id is not None:
-            who = f"{p.feature} {p.parcel_id}"
+            who = f"{feature} {p.parcel_id}"
         elif p.row is not None:
-            who = f"{p.feature} #{p.row}"
+            who = tr(lang, f"{feature} 第 {p.row} 行", f"{feature} #{p.row}")
         else:
-            who = p.feature
-        table.add_row(f"[{colour}]{tr(lang, zh, en)}[/{colour}]", who, p.field or "", p.message)
+            who = feature
+        table.add_row(f"[{colour}]{tr(lang, zh, en)}[/{colour}]", escape(who), p.field or "", escape(p.text(lang)))
     if len(problems) > limit:
         table.caption = tr(
             lang,
@@ -391,9 +393,10 @@ def _problem_table(problems: Sequence[Problem], lang: str, *, title: str, limit:
 
 
 def _write_report(problems: Sequence[Problem], path: Path) -> None:
-    """Every problem as a CSV row: severity, feature, its id or row, field, message."""
-    columns = ["severity", "feature", "parcel_id", "row", "field", "message"]
-    frame = pd.DataFrame([p.as_dict() for p in problems], columns=columns).rename(columns={"parcel_id": "feature_id"})
+    """Every problem as a CSV row: severity, feature, its id or row, field, message (English) and ``message_zh``."""
+    columns = ["severity", "feature", "parcel_id", "row", "field", "message", "message_zh"]
+    rows = [p.as_dict() | {"message_zh": p.text("zh")} for p in problems]
+    frame = pd.DataFrame(rows, columns=columns).rename(columns={"parcel_id": "feature_id"})
     frame.to_csv(path, index=False, encoding="utf-8-sig")
 
 

@@ -63,14 +63,19 @@ def read_dxf(
             finally:
                 pyogrio.set_gdal_config_options({"DXF_ENCODING": None})
     except Exception as exc:  # GDAL's messages vary; the file is named with them
-        problems.append(file_problem(path, f"cannot be read as DXF: {' '.join(str(exc).split())[:300]}"))
+        why = " ".join(str(exc).split())[:300]
+        problems.append(file_problem(path, f"cannot be read as DXF: {why}", zh=f"无法按 DXF 读取：「{why}」"))
         return None
     if cad_layer is not None:
         layers = sorted(set(frame["Layer"].dropna().astype(str)))
         frame = frame[frame["Layer"] == cad_layer]
         if not len(frame):
             problems.append(
-                file_problem(path, f"has no entity on CAD layer {cad_layer!r}; its layers: {', '.join(layers)}")
+                file_problem(
+                    path,
+                    f"has no entity on CAD layer {cad_layer!r}; its layers: {', '.join(layers)}",
+                    zh=f"CAD 图层 {cad_layer!r} 上没有图元；其图层为：{'、'.join(layers)}",
+                )
             )
             return None
     epsg = _gk_crs(path, frame, crs, problems)
@@ -78,7 +83,8 @@ def read_dxf(
         return None
     polygons, handles = _closed_shapes(frame, problems)
     if not len(polygons):
-        problems.append(file_problem(path, "holds no closed polyline or hatch to make a parcel of"))
+        message = "holds no closed polyline or hatch to make a parcel of"
+        problems.append(file_problem(path, message, zh="没有可作为宗地的闭合多段线或填充"))
         return None
     ids = _ids_from_text(frame, polygons, handles, problems) if id_from_text else [f"dxf-{h}" for h in handles]
     keep = np.array([i is not None for i in ids], dtype=bool)
@@ -115,7 +121,7 @@ def _gk_crs(path: Path, frame: gpd.GeoDataFrame, crs: str | int | None, problems
     xy = shapely.get_coordinates(frame.geometry.to_numpy())
     xy = xy[np.isfinite(xy).all(axis=1)]
     if not len(xy):
-        problems.append(file_problem(path, "holds no coordinates"))
+        problems.append(file_problem(path, "holds no coordinates", zh="没有坐标"))
         return None
     easting = float(np.median(xy[:, 0]))
     prefix = int(easting // 1e6) if easting >= _PREFIXED_EASTING else None
@@ -125,7 +131,9 @@ def _gk_crs(path: Path, frame: gpd.GeoDataFrame, crs: str | int | None, problems
     if prefix is not None and not FIRST_ZONE <= prefix <= LAST_ZONE:
         problems.append(
             file_problem(
-                path, f"eastings start with {prefix}, which is no 3-degree zone of China (25–45); X and Y swapped?"
+                path,
+                f"eastings start with {prefix}, which is no 3-degree zone of China (25–45); X and Y swapped?",
+                zh=f"横坐标以 {prefix} 开头，不是中国的 3 度带（25–45）：X 与 Y 是否颠倒了？",
             )
         )
         return None
@@ -136,6 +144,8 @@ def _gk_crs(path: Path, frame: gpd.GeoDataFrame, crs: str | int | None, problems
                     path,
                     "a DXF states no CRS and its eastings carry no zone prefix: name the 3-degree Gauss–Krüger zone "
                     "with --crs (the zone number, e.g. --crs 39, or its EPSG code, e.g. --crs 4545)",
+                    zh="DXF 未写明坐标系，横坐标也不带带号：请用 --crs 指明 3 度带高斯–克吕格投影带"
+                    "（带号，如 --crs 39，或其 EPSG 代码，如 --crs 4545）",
                 )
             )
             return None
@@ -146,6 +156,7 @@ def _gk_crs(path: Path, frame: gpd.GeoDataFrame, crs: str | int | None, problems
                 path,
                 f"its eastings carry the zone prefix {prefix} but --crs names zone {zone}; give --crs {prefix} "
                 "(or the EPSG code of that zone)",
+                zh=f"横坐标带有带号 {prefix}，但 --crs 指明的是 {zone} 带：请给出 --crs {prefix}（或该带的 EPSG 代码）",
             )
         )
         return None
@@ -156,6 +167,8 @@ def _gk_crs(path: Path, frame: gpd.GeoDataFrame, crs: str | int | None, problems
                 f"eastings carry the zone prefix {prefix}: read as CGCS2000 3-degree Gauss–Krüger zone {zone} with "
                 f"prefix (EPSG:{gk_epsg(zone=zone, prefixed=True)})",
                 "repair",
+                zh=f"横坐标带有带号 {prefix}：按带带号的 CGCS2000 3 度带高斯–克吕格 {zone} 带读取"
+                f"（EPSG:{gk_epsg(zone=zone, prefixed=True)}）",
             )
         )
     return gk_epsg(zone=zone, prefixed=prefix is not None)
@@ -180,6 +193,8 @@ def _zone_named(path: Path, crs: str | int | None, problems: list[Problem]) -> t
                 path,
                 f"--crs {text!r} names no 3-degree zone: a DXF is read as CGCS2000 3-degree Gauss–Krüger, so give "
                 "the zone number (25–45) or its EPSG code (4513–4554)",
+                zh=f"--crs {text!r} 不是 3 度带：DXF 按 CGCS2000 3 度带高斯–克吕格读取，请给出带号（25–45）"
+                "或其 EPSG 代码（4513–4554）",
             )
         )
     return zone, zone is not None
@@ -203,6 +218,7 @@ def _closed_shapes(frame: gpd.GeoDataFrame, problems: list[Problem]) -> tuple[gp
             f"an open polyline on CAD layer {frame['Layer'].iloc[k]!r} (its last vertex is not its first): "
             "not a parcel boundary; close it in the drawing",
             feature="parcel",
+            zh=f"CAD 图层 {frame['Layer'].iloc[k]!r} 上的多段线未闭合（末点不是首点）：不是宗地界线，请在图中闭合",
         )
         for k in np.flatnonzero(line & ~ring & polyline)
     )
@@ -245,6 +261,7 @@ def _ids_from_text(
     uses = pd.Series([i[0] for i in inside_of if len(i) == 1]).value_counts()
     for k, inside in enumerate(inside_of):
         where = f"on CAD layer {polygons['Layer'].iloc[k]!r}"
+        where_zh = f"CAD 图层 {polygons['Layer'].iloc[k]!r} 上"
         if len(inside) == 1 and uses[inside[0]] == 1:
             ids.append(inside[0])
             continue
@@ -258,6 +275,8 @@ def _ids_from_text(
                     f"a closed polyline {where} whose text {inside[0]!r} labels {uses[inside[0]]} polygons: "
                     "an id names one parcel",
                     feature="parcel",
+                    zh=f"{where_zh}的闭合多段线内的文字 {inside[0]!r} 标注了 {uses[inside[0]]} 个多边形："
+                    "一个编号只能对应一宗地",
                 )
             )
             continue
@@ -269,5 +288,11 @@ def _ids_from_text(
             else f"a closed polyline {where} with {len(inside)} texts inside ({', '.join(map(repr, inside[:5]))}): "
             "which is its id cannot be told"
         )
-        problems.append(Problem("error", f"dxf-{handles[k]}", "parcel_id", why, feature="parcel"))
+        why_zh = (
+            f"{where_zh}的闭合多段线内没有文字（--id-from-text 以多边形内的 TEXT 或 MTEXT 为编号）"
+            if not inside
+            else f"{where_zh}的闭合多段线内有 {len(inside)} 处文字（{'、'.join(map(repr, inside[:5]))}）："
+            "无法判断哪个是编号"
+        )
+        problems.append(Problem("error", f"dxf-{handles[k]}", "parcel_id", why, feature="parcel", zh=why_zh))
     return ids

@@ -23,7 +23,6 @@ names), and then reported as a repair; otherwise the finding refuses the import.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -45,6 +44,7 @@ from planner.crs import (
     zone_of_epsg,
 )
 from planner.errors import CRSError, Problem
+from planner.exchange.crs_check import crs_problem
 
 __all__ = ["CoordinateCheck", "check_coordinates", "crs_problem", "gcj02_distances", "middle_longitude"]
 
@@ -84,20 +84,28 @@ class _Findings:
         self.problems: list[Problem] = []
         self.outside_china = False
 
-    def note(self, severity: str, message: str) -> None:
-        """A finding about the whole file."""
-        self.problems.append(Problem(severity, None, None, message, feature=self.feature))
+    def note(self, severity: str, message: str, zh: str) -> None:
+        """A finding about the whole file, in English and Chinese."""
+        self.problems.append(Problem(severity, None, None, message, feature=self.feature, zh=zh))
 
-    def propose(self, message: str, fix: str, epsg: int | None, swap: bool) -> None:
+    def propose(self, message: str, zh: str, fix: str, epsg: int | None, swap: bool) -> None:
         """A finding with an unambiguous fix: applied with ``accept_fixes``, else it refuses the file."""
         if not self.accept_fixes:
-            self.note("error", f"{message}; rerun with {fix} (or --accept-fixes to take this fix)")
+            self.note(
+                "error",
+                f"{message}; rerun with {fix} (or --accept-fixes to take this fix)",
+                f"{zh}：请加 {fix} 重新运行（或用 --accept-fixes 采用此修正）",
+            )
             return
         if swap:
             self.frame = _swap(self.frame)
         if epsg is not None:
             self.frame = self.frame.set_crs(epsg, allow_override=True)
-        self.note("repair", f"{message}; fixed ({fix}, accepted with --accept-fixes)")
+        self.note(
+            "repair",
+            f"{message}; fixed ({fix}, accepted with --accept-fixes)",
+            f"{zh}：已修正（{fix}，经 --accept-fixes 采用）",
+        )
 
     @property
     def refused(self) -> bool:
@@ -149,12 +157,12 @@ def check_coordinates(
     if swap_axes:
         found.frame = _swap(found.frame)
         xy = xy[:, ::-1]
-        found.note("repair", "x and y swapped, as asked (--swap-axes)")
+        found.note("repair", "x and y swapped, as asked (--swap-axes)", "已按要求交换 x 与 y（--swap-axes）")
     x, y = float(np.median(xy[:, 0])), float(np.median(xy[:, 1]))
     crs = pyproj.CRS(found.frame.crs) if found.frame.crs is not None else None
     problem = crs_problem(crs) if crs is not None else None
     if problem is not None:
-        found.note("error", problem)
+        found.note("error", *problem)
         return found.result()
     if crs is None:
         _check_without_crs(found, x, y, park_epsg)
@@ -167,7 +175,11 @@ def check_coordinates(
         return found.result()
     if from_gcj02:
         found.frame, moved = _from_gcj02(found.frame)
-        found.note("repair", f"moved from GCJ-02 (web-map coordinates) to CGCS2000/WGS84, by {moved:,.0f} m (median)")
+        found.note(
+            "repair",
+            f"moved from GCJ-02 (web-map coordinates) to CGCS2000/WGS84, by {moved:,.0f} m (median)",
+            f"已由 GCJ-02（网络地图坐标）转换到 CGCS2000/WGS84，移动 {moved:,.0f} 米（中位数）",
+        )
     elif roads is not None and len(roads) and not not_gcj02:
         _check_gcj02(found, roads)
     return found.result()
@@ -186,11 +198,14 @@ def _check_without_crs(found: _Findings, x: float, y: float, park_epsg: int | No
             f"the file has no CRS (a Shapefile without .prj?) and its coordinates (x {x:,.3f}, y {y:,.3f}) "
             "fit no CRS used in China; give it with --crs (4490 for CGCS2000 lon/lat, 4527 for zone 39 "
             "with prefix, …)",
+            f"文件没有坐标系（Shapefile 缺 .prj？），其坐标（x {x:,.3f}，y {y:,.3f}）不符合中国使用的任何坐标系："
+            "请用 --crs 给出（CGCS2000 经纬度为 4490，带带号的 39 带为 4527……）",
         )
         return
-    epsg, swap, text = guess
+    epsg, swap, text, text_zh = guess
     found.propose(
         f"the file has no CRS (a Shapefile without .prj?); its coordinates look like {text}",
+        f"文件没有坐标系（Shapefile 缺 .prj？）；其坐标看来是{text_zh}",
         _fix_text(epsg, swap),
         epsg,
         swap,
@@ -203,6 +218,7 @@ def _check_degrees(found: _Findings, x: float, y: float, park_epsg: int | None) 
         found.propose(
             f"the coordinates look like lat/lon swapped: lon {x:.6f}, lat {y:.6f} lies outside China, "
             f"lon {y:.6f}, lat {x:.6f} inside",
+            f"坐标似乎经纬度颠倒了：经度 {x:.6f}、纬度 {y:.6f} 在中国境外，经度 {y:.6f}、纬度 {x:.6f} 则在境内",
             "--swap-axes",
             None,
             True,
@@ -210,11 +226,12 @@ def _check_degrees(found: _Findings, x: float, y: float, park_epsg: int | None) 
     elif abs(x) > 180 or abs(y) > 90:
         guess = _guess(x, y, park_epsg)
         text = f"the CRS says degrees (lon/lat) but the coordinates are metres (x {x:,.1f}, y {y:,.1f})"
+        zh = f"坐标系为经纬度（度），但坐标是米（x {x:,.1f}，y {y:,.1f}）"
         if guess is None or guess[0] == CGCS2000:
-            found.note("error", f"{text}; give the right CRS with --crs")
+            found.note("error", f"{text}; give the right CRS with --crs", f"{zh}：请用 --crs 给出正确的坐标系")
         else:
-            epsg, swap, what = guess
-            found.propose(f"{text}; they look like {what}", _fix_text(epsg, swap), epsg, swap)
+            epsg, swap, what, what_zh = guess
+            found.propose(f"{text}; they look like {what}", f"{zh}；看来是{what_zh}", _fix_text(epsg, swap), epsg, swap)
     elif not _in_china(x, y):
         _note_outside(found, x, y)
 
@@ -233,6 +250,7 @@ def _check_gauss_kruger(found: _Findings, epsg: int | None, xy: np.ndarray, x: f
             fixed = gk_epsg(zone=prefix, prefixed=True)
             found.propose(
                 f"the eastings carry the zone prefix {prefix} (x {x:,.1f}) but EPSG:{epsg} has none",
+                f"横坐标带有带号 {prefix}（x {x:,.1f}），但 EPSG:{epsg} 不带带号",
                 f"--crs {fixed}",
                 fixed,
                 False,
@@ -241,6 +259,7 @@ def _check_gauss_kruger(found: _Findings, epsg: int | None, xy: np.ndarray, x: f
         found.propose(
             f"x {x:,.1f} looks like a northing and y {y:,.1f} like an easting: X and Y are swapped "
             "(surveyors write the northing first)",
+            f"x {x:,.1f} 看来是纵坐标（北向），y {y:,.1f} 是横坐标（东向）：X 与 Y 颠倒了（测绘习惯纵坐标在前）",
             "--swap-axes",
             None,
             True,
@@ -253,6 +272,7 @@ def _check_prefixed(found: _Findings, epsg: int, zone: int, xy: np.ndarray, x: f
         fixed = gk_epsg(zone=zone, prefixed=False)
         found.propose(
             f"the eastings have no zone prefix (x {x:,.1f}) but EPSG:{epsg} expects zone {zone}'s prefix",
+            f"横坐标不带带号（x {x:,.1f}），但 EPSG:{epsg} 要求带 {zone} 带的带号",
             f"--crs {fixed}",
             fixed,
             False,
@@ -261,6 +281,7 @@ def _check_prefixed(found: _Findings, epsg: int, zone: int, xy: np.ndarray, x: f
     if y >= FIRST_ZONE * _PREFIX and _NORTHING[0] <= x <= _NORTHING[1]:
         found.propose(
             f"x {x:,.1f} looks like a northing and y {y:,.1f} like a prefixed easting: X and Y are swapped",
+            f"x {x:,.1f} 看来是纵坐标，y {y:,.1f} 是带带号的横坐标：X 与 Y 颠倒了",
             "--swap-axes",
             None,
             True,
@@ -273,12 +294,15 @@ def _check_prefixed(found: _Findings, epsg: int, zone: int, xy: np.ndarray, x: f
             "error",
             f"the eastings carry different zone prefixes {', '.join(map(str, prefixes))}; EPSG:{epsg} "
             f"is zone {zone}: split the file by zone and import each part with its zone's --crs",
+            f"横坐标带有不同的带号 {'、'.join(map(str, prefixes))}，而 EPSG:{epsg} 为 {zone} 带："
+            "请按投影带拆分文件，各部分用其所在带的 --crs 分别导入",
         )
     elif other and FIRST_ZONE <= other[0] <= LAST_ZONE:
         fixed = gk_epsg(zone=other[0], prefixed=True)
         found.propose(
             f"the eastings carry the zone prefix {other[0]} (x {x:,.1f}) but EPSG:{epsg} is zone {zone} "
             f"(prefix {zone})",
+            f"横坐标带有带号 {other[0]}（x {x:,.1f}），但 EPSG:{epsg} 为 {zone} 带（带号 {zone}）",
             f"--crs {fixed}",
             fixed,
             False,
@@ -288,6 +312,8 @@ def _check_prefixed(found: _Findings, epsg: int, zone: int, xy: np.ndarray, x: f
             "error",
             f"the eastings (x {x:,.1f}) carry the prefix {other[0]}, which is no zone of China "
             f"({FIRST_ZONE}–{LAST_ZONE}), but EPSG:{epsg} is zone {zone}; are X and Y swapped?",
+            f"横坐标（x {x:,.1f}）带有前缀 {other[0]}，不是中国的投影带（{FIRST_ZONE}–{LAST_ZONE}），"
+            f"而 EPSG:{epsg} 为 {zone} 带：X 与 Y 是否颠倒了？",
         )
 
 
@@ -311,6 +337,7 @@ def _note_outside(found: _Findings, mlon: float, mlat: float) -> None:
     inside = check_in_china(lon, lat) if len(lon) else np.zeros(0, dtype=bool)
     crs = found.frame.crs
     where = f"in {crs.name if crs else 'its CRS'} the features fall around lon {mlon:.4f}, lat {mlat:.4f}"
+    where_zh = f"按{f'「{crs.name}」' if crs else '其坐标系'}，要素位于经度 {mlon:.4f}、纬度 {mlat:.4f} 附近"
     if not inside.any():
         found.outside_china = True
         span = f" (lon {lon.min():.4f} to {lon.max():.4f}, lat {lat.min():.4f} to {lat.max():.4f})" if len(lon) else ""
@@ -319,12 +346,22 @@ def _note_outside(found: _Findings, mlon: float, mlat: float) -> None:
             f"the file lies wholly outside China: {where}{span}, and none of its points lies in China; the "
             "planner imports parks in China. If the coordinates are right, the file is not of a park in China; "
             "if not, give the file's CRS with --crs (or --swap-axes for swapped axes)",
+            f"文件完全在中国境外：{where_zh}"
+            + (
+                f"（经度 {lon.min():.4f} 至 {lon.max():.4f}，纬度 {lat.min():.4f} 至 {lat.max():.4f}）"
+                if len(lon)
+                else ""
+            )
+            + "，没有一个点在中国境内；规划系统只导入中国的园区。如坐标无误，该文件不是中国园区的数据；"
+            "否则请用 --crs 给出文件的坐标系（坐标轴颠倒用 --swap-axes）",
         )
         return
     found.note(
         "error",
         f"{where}, outside China, and only {inside.mean():.0%} of their points lie in China; is the CRS right "
         "(zone, zone prefix, axis order)? give it with --crs",
+        f"{where_zh}，在中国境外，只有 {inside.mean():.0%} 的点在中国境内：坐标系是否正确"
+        "（投影带、带号前缀、坐标轴顺序）？请用 --crs 给出",
     )
 
 
@@ -344,11 +381,23 @@ def _check_gcj02(found: _Findings, roads: gpd.GeoDataFrame) -> None:
         f"the park's roads, and {fixed:,.0f} m once shifted back from GCJ-02 (by {shift:,.0f} m); "
         "if they are not GCJ-02, rerun with --not-gcj02"
     )
+    zh = (
+        f"要素看来是 GCJ-02 网络地图坐标：其点距园区道路 {as_is:,.0f} 米（中位数），按 GCJ-02 反算回去"
+        f"（移动 {shift:,.0f} 米）后为 {fixed:,.0f} 米；如不是 GCJ-02，请加 --not-gcj02 重新运行"
+    )
     if found.accept_fixes:
         found.frame, moved = _from_gcj02(found.frame)
-        found.note("repair", f"{message}; moved to CGCS2000/WGS84 by {moved:,.0f} m (accepted with --accept-fixes)")
+        found.note(
+            "repair",
+            f"{message}; moved to CGCS2000/WGS84 by {moved:,.0f} m (accepted with --accept-fixes)",
+            f"{zh}；已转换到 CGCS2000/WGS84，移动 {moved:,.0f} 米（经 --accept-fixes 采用）",
+        )
     else:
-        found.note("error", f"{message}; rerun with --from-gcj02 (or --accept-fixes to take this fix)")
+        found.note(
+            "error",
+            f"{message}; rerun with --from-gcj02 (or --accept-fixes to take this fix)",
+            f"{zh}；请加 --from-gcj02 重新运行（或用 --accept-fixes 采用此修正）",
+        )
 
 
 def _fix_text(epsg: int | None, swap: bool) -> str:
@@ -356,26 +405,31 @@ def _fix_text(epsg: int | None, swap: bool) -> str:
     return " ".join(parts)
 
 
-def _guess(x: float, y: float, park_epsg: int | None) -> tuple[int, bool, str] | None:
-    """(EPSG, swap, description) of the CRS coordinates around ``(x, y)`` most likely are in."""
+def _guess(x: float, y: float, park_epsg: int | None) -> tuple[int, bool, str, str] | None:
+    """(EPSG, swap, description, its Chinese) of the CRS coordinates around ``(x, y)`` most likely are in."""
     if _in_china(x, y):
-        return CGCS2000, False, f"lon/lat degrees in China (lon {x:.4f}, lat {y:.4f}): CGCS2000, EPSG:{CGCS2000}"
+        text = f"lon/lat degrees in China (lon {x:.4f}, lat {y:.4f}): CGCS2000, EPSG:{CGCS2000}"
+        return CGCS2000, False, text, f"中国境内的经纬度（经度 {x:.4f}，纬度 {y:.4f}）：CGCS2000，EPSG:{CGCS2000}"
     if _in_china(y, x):
-        return CGCS2000, True, f"lat/lon degrees, latitude first (lat {x:.4f}, lon {y:.4f})"
+        text = f"lat/lon degrees, latitude first (lat {x:.4f}, lon {y:.4f})"
+        return CGCS2000, True, text, f"纬度在前的经纬度（纬度 {x:.4f}，经度 {y:.4f}）"
     for (e, n), swap in (((x, y), False), ((y, x), True)):
         if not _NORTHING[0] <= n <= _NORTHING[1]:
             continue
         prefix = int(e // _PREFIX)
         order = ", northing first" if swap else ""
+        order_zh = "，纵坐标在前" if swap else ""
         if FIRST_ZONE <= prefix <= LAST_ZONE and _EASTING[0] <= e - prefix * _PREFIX <= _EASTING[1]:
             epsg = gk_epsg(zone=prefix, prefixed=True)
-            return epsg, swap, f"CGCS2000 3-degree Gauss–Krüger metres with zone prefix {prefix}{order}: EPSG:{epsg}"
+            text = f"CGCS2000 3-degree Gauss–Krüger metres with zone prefix {prefix}{order}: EPSG:{epsg}"
+            return epsg, swap, text, f"带带号 {prefix} 的 CGCS2000 3 度带高斯–克吕格坐标（米）{order_zh}：EPSG:{epsg}"
         if _EASTING[0] <= e <= _EASTING[1] and park_epsg is not None:
             zone, _ = zone_of_epsg(park_epsg)
             return (
                 park_epsg,
                 swap,
                 f"Gauss–Krüger metres without zone prefix{order}; if in the park's zone {zone}: EPSG:{park_epsg}",
+                f"不带带号的高斯–克吕格坐标（米）{order_zh}；如在园区所在的 {zone} 带：EPSG:{park_epsg}",
             )
     return None
 
@@ -440,51 +494,6 @@ def _gcj02_evidence(frame: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> tuple[f
     inside = shapely.contains_xy(hull, np.asarray(px), np.asarray(py))
     shift = np.hypot(np.asarray(bx) - px, np.asarray(by) - py)
     return float(np.median(as_is)), float(np.median(fixed)), float(np.median(shift)), float(inside.mean())
-
-
-def crs_problem(crs: pyproj.CRS) -> str | None:
-    """Why features in ``crs`` cannot be brought to CGCS2000 accurately, or ``None``.
-
-    A local (engineering) CRS, 独立坐标系, has no datum to transform from; a datum other
-    than CGCS2000 or WGS84 (Xi'an 1980, Beijing 1954, …) has no accurate transformation in
-    PROJ for China (tens of metres off) and needs the local parameters first.
-    """
-    base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
-    geodetic = base.geodetic_crs
-    if geodetic is None or base.is_engineering:
-        return (
-            f"the file's CRS ({crs.name}) is a local (engineering) CRS, 独立坐标系, with no datum: it cannot be "
-            "transformed to CGCS2000; give the file's real CRS with --crs, or convert it to CGCS2000 with the "
-            "local parameters first"
-        )
-    datum = geodetic.datum.name if geodetic.datum is not None else ""
-    ellipsoid = geodetic.ellipsoid.name if geodetic.ellipsoid is not None else ""
-    if not (_DATUMS_OK.search(datum) or (datum.lower().startswith("unknown") and _ELLIPSOIDS_OK.search(ellipsoid))):
-        known = next((text for pattern, text in _DATUM_NAMES if pattern.search(datum)), datum or ellipsoid)
-        return (
-            f"the file's CRS ({crs.name}) is on the {known} datum, not CGCS2000 or WGS84; its transformation "
-            "to CGCS2000 is off by tens of metres without the local parameters: convert the file to CGCS2000 "
-            "(with the 七参数/四参数 of the area) first, or give the right CRS with --crs if the .prj is wrong"
-        )
-    try:
-        transformer(crs.to_wkt(), f"EPSG:{CGCS2000}")
-    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError) as exc:
-        return (
-            f"the file's CRS ({crs.name}) cannot be transformed to CGCS2000 ({' '.join(str(exc).split())}); "
-            "give the file's CRS with --crs"
-        )
-    return None
-
-
-_DATUMS_OK = re.compile(
-    r"china.?2000|cgcs.?2000|china geodetic coordinate system 2000|wgs.?(19)?84|world geodetic system 1984", re.I
-)
-_ELLIPSOIDS_OK = re.compile(r"grs.?(19)?80|cgcs.?2000|wgs.?(19)?84", re.I)
-_DATUM_NAMES = (
-    (re.compile(r"xi.?an.?1980|xian_1980", re.I), "Xi'an 1980 (西安80)"),
-    (re.compile(r"beijing.?1954", re.I), "Beijing 1954 (北京54)"),
-    (re.compile(r"new.?beijing", re.I), "New Beijing (新北京54)"),
-)
 
 
 def gcj02_distances(frame: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> tuple[float, float]:

@@ -93,7 +93,8 @@ def import_dem(
 def _target_folder(store: ParkStore, path: Path) -> Path:
     if store.folder is None:
         message = "a PostGIS park keeps its DEM in a folder: give the park's folder (open_store(..., folder=…))"
-        raise ValidationError([file_problem(path, message)], what=f"import of {path.name}")
+        zh = "PostGIS 园区的高程数据保存在文件夹中：请给出园区的文件夹（open_store(..., folder=…)）"
+        raise ValidationError([file_problem(path, message, zh=zh)], what=f"import of {path.name}")
     return store.folder
 
 
@@ -106,11 +107,13 @@ def _import(
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        raise ValidationError([file_problem(path, f"cannot be read as a raster: {exc}")], what=what) from None
+        zh = f"无法按栅格读取：「{exc}」"
+        raise ValidationError([file_problem(path, f"cannot be read as a raster: {exc}", zh=zh)], what=what) from None
     with src:
         if src.crs is None:
             message = "states no CRS; give the DEM its CRS (e.g. gdal_edit.py -a_srs EPSG:4326) and import it again"
-            raise ValidationError([file_problem(path, message)], what=what)
+            zh = "未写明坐标系：请为高程数据设定坐标系（如 gdal_edit.py -a_srs EPSG:4326）后再导入"
+            raise ValidationError([file_problem(path, message, zh=zh)], what=what)
         _refuse_outside_china(src, path, what)
         transform, width, height = _grid(src, epsg, _extent(store))
         z = np.full((height, width), np.nan, dtype="float32")
@@ -126,7 +129,8 @@ def _import(
         tags = src.tags()
     if not np.isfinite(z).any():
         message = "does not cover the park: no cell of it lies under the parcels or the boundary"
-        raise ValidationError([file_problem(path, message)], what=what)
+        zh = "未覆盖园区：没有一个格网位于宗地或园区四至之内"
+        raise ValidationError([file_problem(path, message, zh=zh)], what=what)
     day = _taken(taken, tags, path)
     cell = float(transform.a)
     if dry_run:
@@ -138,7 +142,12 @@ def _import(
             {"dem_source": path.name, "dem_date": day, "dem_cell_m": cell, "dem_source_crs": source_crs}, by=by
         )
     problems.append(
-        file_problem(path, f"reprojected from {source_crs} to EPSG:{epsg}, {cell:g} m cells (bilinear)", "repair")
+        file_problem(
+            path,
+            f"reprojected from {source_crs} to EPSG:{epsg}, {cell:g} m cells (bilinear)",
+            "repair",
+            zh=f"已由 {source_crs} 重投影到 EPSG:{epsg}，格网 {cell:g} 米（双线性插值）",
+        )
     )
     finite = z[np.isfinite(z)]
     return DemReport(
@@ -160,7 +169,8 @@ def _refuse_outside_china(src: rasterio.DatasetReader, path: Path, what: str) ->
     lon, lat = rasterio.warp.transform(src.crs, "EPSG:4490", [(b.left + b.right) / 2], [(b.bottom + b.top) / 2])
     if not check_in_china(np.asarray(lon), np.asarray(lat)).all():
         message = f"lies outside China (its middle is lon {lon[0]:.4f}, lat {lat[0]:.4f}); is its CRS right?"
-        raise ValidationError([file_problem(path, message)], what=what)
+        zh = f"位于中国境外（其中心为经度 {lon[0]:.4f}、纬度 {lat[0]:.4f}）：坐标系是否正确？"
+        raise ValidationError([file_problem(path, message, zh=zh)], what=what)
 
 
 def _extent(store: ParkStore) -> tuple[float, float, float, float] | None:

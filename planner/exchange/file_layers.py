@@ -17,7 +17,7 @@ import pandas as pd
 from planner.errors import Problem
 from planner.exchange.cad import read_dxf
 from planner.exchange.osm import is_osm_power, is_osm_roads, power_sources, read_osm, road_lines_from_highways
-from planner.exchange.readers import file_problem, geometry_kinds, read_vector
+from planner.exchange.readers import file_problem, geometry_kinds, read_vector, reason_zh
 from planner.exchange.txt import read_txt
 
 __all__ = ["UNREADABLE", "CadOptions", "read_file_layers"]
@@ -58,7 +58,9 @@ def read_file_layers(
         return {}
     frame = result.frame
     if not len(frame):
-        problems.append(file_problem(path, f"layer {result.layer!r} holds no features"))
+        problems.append(
+            file_problem(path, f"layer {result.layer!r} holds no features", zh=f"图层 {result.layer!r} 没有任何要素")
+        )
         return {}
     target = target or _layer_of(frame, path, problems)
     if target is None:
@@ -75,7 +77,16 @@ def read_file_layers(
         rows = sorted(result.unreadable)
         what = "road line" if osm_roads else "source"
         problems += [
-            Problem("error", str(ids.iloc[k]), "geometry", result.unreadable[k], row=k, feature=what) for k in rows
+            Problem(
+                "error",
+                str(ids.iloc[k]),
+                "geometry",
+                result.unreadable[k],
+                row=k,
+                feature=what,
+                zh=reason_zh(result.unreadable[k]),
+            )
+            for k in rows
         ]
         keep = ~frame.index.isin(rows)
         frame, ids = frame[keep].reset_index(drop=True), ids[keep].reset_index(drop=True)
@@ -92,7 +103,13 @@ def _txt_layers(
 ) -> dict[str, gpd.GeoDataFrame]:
     """A boundary-coordinate TXT's parcels, with the precision its header states (``precision_m``)."""
     if target not in (None, "parcels"):
-        problems.append(file_problem(path, f"a boundary-coordinate TXT holds parcels, not {target}"))
+        problems.append(
+            file_problem(
+                path,
+                f"a boundary-coordinate TXT holds parcels, not {target}",
+                zh=f"界址点坐标 TXT 只含宗地，不含 {target}",
+            )
+        )
         return {}
     txt = read_txt(path, encoding=encoding)
     problems += txt.problems
@@ -119,7 +136,8 @@ def _dxf_layers(
 ) -> dict[str, gpd.GeoDataFrame]:
     """A DXF drawing's closed polylines and hatches as parcels (or as the park boundary with ``--layer boundary``)."""
     if target not in (None, "parcels", "boundary"):
-        problems.append(file_problem(path, f"a DXF drawing gives parcels or the park boundary, not {target}"))
+        message = f"a DXF drawing gives parcels or the park boundary, not {target}"
+        problems.append(file_problem(path, message, zh=f"DXF 图只能导入宗地或园区四至，不能导入 {target}"))
         return {}
     parcels = read_dxf(
         path, cad_layer=cad.cad_layer, id_from_text=cad.id_from_text, crs=cad.crs, problems=problems, encoding=encoding
@@ -140,14 +158,24 @@ def _osm_layers(
         left = [n for n in layers if n != target]
         if left:
             problems.append(
-                file_problem(path, f"only {target} imported (--layer); left out: {', '.join(left)}", "warning")
+                file_problem(
+                    path,
+                    f"only {target} imported (--layer); left out: {', '.join(left)}",
+                    "warning",
+                    zh=f"只导入了 {target}（--layer）；未导入：{'、'.join(left)}",
+                )
             )
         found = [p for p in found if p.field != "capacity_kva" or target == "sources"]
         layers = {n: f for n, f in layers.items() if n == target}
         if not layers:
-            found.append(file_problem(path, f"holds no features for the {target} layer"))
+            found.append(
+                file_problem(path, f"holds no features for the {target} layer", zh=f"没有 {target} 图层的要素")
+            )
     problems += found
     return layers
+
+
+_KINDS_ZH = {"point": "点", "line": "线", "polygon": "面", "other": "其他"}
 
 
 def _layer_of(frame: gpd.GeoDataFrame, path: Path, problems: list[Problem]) -> str | None:
@@ -166,6 +194,8 @@ def _layer_of(frame: gpd.GeoDataFrame, path: Path, problems: list[Problem]) -> s
             path,
             f"holds {' and '.join(sorted(kinds)) or 'no'} geometries; say which layer they are for with "
             "--layer (parcels, roads, water, drainage, power, telecom, gas, heat, sources)",
+            zh=f"含{'、'.join(_KINDS_ZH.get(k, k) for k in sorted(kinds)) or '无'}图形：请用 --layer 指定其所属图层"
+            "（parcels、roads、water、drainage、power、telecom、gas、heat、sources）",
         )
     )
     return None

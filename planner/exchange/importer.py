@@ -37,13 +37,15 @@ from planner.errors import CRSError, Problem, ValidationError
 from planner.exchange.coords import check_coordinates, middle_longitude
 from planner.exchange.features import (
     LEFT_OUT,
-    LEFT_OUT_NOTE,
     as_error,
     clean_geometries,
     convert_land_use,
+    crs_zh,
     layer_of,
+    left_out,
     left_out_counts,
     names_a_feature,
+    planned_status,
     settle_ids,
     unique,
     unusable_geometries,
@@ -53,7 +55,7 @@ from planner.exchange.file_layers import UNREADABLE, CadOptions, read_file_layer
 from planner.exchange.mapping import FieldMapping, apply_mapping, load_mapping
 from planner.exchange.merge import drop_derived, keep_stored, precision_m, same_within_precision, stored_rows
 from planner.exchange.osm import osm_name
-from planner.exchange.readers import FORMATS, file_problem, format_of
+from planner.exchange.readers import FORMATS, file_problem, format_of, reason_zh
 from planner.fields import flag
 from planner.store import LAYERS, ParkStore, WriteReport, create_park, open_store
 from planner.store.postgis import is_postgis_uri, redact
@@ -265,15 +267,17 @@ class _Import:
         """The file's format; refused if it is missing, empty or of a format the planner does not import."""
         path = self.path
         if not path.is_file():
-            raise self.refuse([file_problem(path, "does not exist" if not path.exists() else "is not a file")])
+            missing = not path.exists()
+            message, zh = ("does not exist", "不存在") if missing else ("is not a file", "不是文件")
+            raise self.refuse([file_problem(path, message, zh=zh)])
         fmt = format_of(path)
         if fmt is None:
             allowed = ", ".join(sorted(FORMATS))
-            raise self.refuse(
-                [file_problem(path, f"is not a format the planner imports (by its suffix); allowed: {allowed}")]
-            )
+            message = f"is not a format the planner imports (by its suffix); allowed: {allowed}"
+            zh = f"不是可导入的格式（按扩展名）；允许：{'、'.join(sorted(FORMATS))}"
+            raise self.refuse([file_problem(path, message, zh=zh)])
         if path.stat().st_size == 0:
-            raise self.refuse([file_problem(path, "is empty (0 bytes)")])
+            raise self.refuse([file_problem(path, "is empty (0 bytes)", zh="文件为空（0 字节）")])
         return fmt
 
     def _mapping(self) -> FieldMapping | None:
@@ -295,7 +299,9 @@ class _Import:
         try:
             return pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
         except (pyproj.exceptions.CRSError, ValueError) as exc:
-            raise self.refuse([file_problem(self.path, f"--crs {crs!r} is not a CRS pyproj knows ({exc})")]) from None
+            zh = f"--crs {crs!r} 不是可识别的坐标系（「{exc}」）"
+            message = f"--crs {crs!r} is not a CRS pyproj knows ({exc})"
+            raise self.refuse([file_problem(self.path, message, zh=zh)]) from None
 
     def checked_layers(self) -> dict[str, gpd.GeoDataFrame]:
         """Every layer of the file, read, mapped, with its coordinates checked and merged with the park's rows."""
@@ -335,25 +341,22 @@ class _Import:
             if row is None:
                 return problem
             return Problem(
-                problem.severity, problem.parcel_id, problem.field, problem.message, row=row, feature=problem.feature
-            )
-        message = problem.message
+                problem.severity, problem.parcel_id, problem.field, problem.message, row=row, feature=problem.feature,
+                zh=problem.zh,
+            )  # fmt: skip
         fid = problem.parcel_id or ""
-        if fid.startswith("osm-") and not message.startswith("OSM "):
-            message = f"{osm_name(fid)}: {message}"
-        return Problem(
-            LEFT_OUT,
-            problem.parcel_id,
-            problem.field,
-            f"{message}{LEFT_OUT_NOTE}",
-            row=problem.row if row is None else row,
-            feature=problem.feature,
-        )
+        return left_out(problem, row, osm_name(fid) if fid.startswith("osm-") else None)
 
     def _nothing_left(self) -> ValidationError:
         """The refusal of a file none of whose features could be imported: each named, with why."""
         return self.refuse(
-            [file_problem(self.path, "holds no feature that could be imported; each is listed with why")]
+            [
+                file_problem(
+                    self.path,
+                    "holds no feature that could be imported; each is listed with why",
+                    zh="没有可导入的要素；各要素及原因见列表",
+                )
+            ]
         )
 
     def _checked_layer(
@@ -407,7 +410,7 @@ class _Import:
         stored = stored_rows(self.store, name, frame)
         frame, old = keep_stored(frame, spec, stored, supplied, path, self.problems)
         if name == "parcels" and "status" not in supplied | from_defaults:
-            frame = self._planned_status(frame, old)
+            frame = planned_status(frame, old, self.path, self.problems)
         return same_within_precision(frame, spec, stored, old, precision, self.fmt, path, self.problems)
 
     def _without_unusable(self, name: str, frame: gpd.GeoDataFrame, unreadable: dict[int, str]) -> gpd.GeoDataFrame:
@@ -425,6 +428,7 @@ class _Import:
             lambda p: reasons[p],
             id_column=LAYERS[name].id_column,
             what=what_of(name),
+            zh=lambda p: reason_zh(reasons[p]),
         )
         rows = frame.index.to_numpy()
         self.problems += [self._left_out(p, row=int(rows[p.row])) for p in found if p.row is not None]
@@ -438,28 +442,10 @@ class _Import:
                     self.path,
                     f"its CRS ({pyproj.CRS(frame.crs).name}) replaced by --crs {self.options.get('crs')}",
                     "repair",
+                    zh=f"其坐标系（「{pyproj.CRS(frame.crs).name}」）已按 --crs {self.options.get('crs')} 替换",
                 )
             )
         return frame.set_crs(given_crs, allow_override=True)
-
-    def _planned_status(self, frame: gpd.GeoDataFrame, old: np.ndarray) -> gpd.GeoDataFrame:
-        """A file without ``status``: its new parcels are ``planned`` (those in the park keep theirs)."""
-        new = ~old
-        if "status" not in frame.columns:
-            frame["status"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        planned = new & frame["status"].isna().to_numpy(dtype=bool)
-        frame.loc[planned, "status"] = "planned"
-        if planned.any():
-            kept = " (parcels already in the park keep theirs)" if old.any() else ""
-            self.problems.append(
-                file_problem(
-                    self.path,
-                    f"has no supply status (`status`): {int(planned.sum())} new parcel(s) imported as planned "
-                    f"(规划){kept}; give another with a mapping file's defaults",
-                    severity="repair",
-                )
-            )
-        return frame
 
     def _park_config(self, checked: dict[str, gpd.GeoDataFrame]) -> ParkConfig:
         """The park's configuration, or a new park's (its zone from the data)."""
@@ -468,7 +454,7 @@ class _Import:
         try:
             return _new_park_config(self.park, checked, self.options.get("park_id"), self.options.get("park_name"))
         except CRSError as exc:
-            raise self.refuse([file_problem(self.path, str(exc))]) from None
+            raise self.refuse([file_problem(self.path, str(exc), zh=crs_zh(str(exc)))]) from None
 
     def write(self, checked: dict[str, gpd.GeoDataFrame]) -> ImportReport:
         """Write every layer in one transaction (or, for a dry run, write and roll back); the report."""
@@ -556,7 +542,11 @@ class _Import:
                 f"--replace would delete {len(stored)} stored feature(s) that the file holds but could not give "
                 f"({held}); correct them in the file, or import without --replace"
             )
-            raise self.refuse([file_problem(self.path, message)])
+            zh = (
+                f"--replace 将删除 {len(stored)} 个已存的要素，它们在文件中但无法读取（{held.replace(', ', '、')}）："
+                "请在文件中改正，或不用 --replace 导入"
+            )
+            raise self.refuse([file_problem(self.path, message, zh=zh)])
 
     def _dry_run(
         self, checked: dict[str, gpd.GeoDataFrame], config: ParkConfig, mode: str, by: str

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from planner.errors import Problem
+from planner.errors import Problem, feature_zh
 from planner.exchange.shp_fields import SHAPEFILE_FIELDS
 from planner.fields import Field
 from planner.parcels.schema import FIELD_BY_NAME as PARCEL_FIELDS
@@ -56,31 +56,47 @@ def load_mapping(path: Path) -> tuple[FieldMapping | None, list[Problem]]:
     """Read a mapping file (``.json``, ``.yaml``/``.yml``); problems name the file and the key."""
     feature = f"mapping file {path.name!r}"
 
-    def bad(msg: str) -> tuple[None, list[Problem]]:
-        return None, [Problem("error", None, None, msg, feature=feature)]
+    def bad(msg: str, zh: str) -> tuple[None, list[Problem]]:
+        return None, [Problem("error", None, None, msg, feature=feature, zh=zh)]
 
     if not path.is_file():
-        return bad("does not exist")
+        return bad("does not exist", "不存在")
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     try:
         data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
     except Exception as exc:  # YAML and JSON raise different types; both are named
-        return bad(f"cannot be parsed: {' '.join(str(exc).split())[:200]}")
+        why = " ".join(str(exc).split())[:200]
+        return bad(f"cannot be parsed: {why}", f"无法解析：「{why}」")
     if not isinstance(data, dict):
-        return bad("must be a mapping with the keys columns, values, defaults")
+        return bad(
+            "must be a mapping with the keys columns, values, defaults",
+            "须为含 `columns`、`values`、`defaults` 键的映射",
+        )
     unknown = sorted(set(data) - {"columns", "values", "defaults"})
     if unknown:
-        return bad(f"has unknown key(s) {', '.join(unknown)}; allowed: columns, values, defaults")
+        return bad(
+            f"has unknown key(s) {', '.join(unknown)}; allowed: columns, values, defaults",
+            f"含未知的键 {'、'.join(f'`{k}`' for k in unknown)}；允许：`columns`、`values`、`defaults`",
+        )
     columns = data.get("columns") or {}
     values = data.get("values") or {}
     defaults = data.get("defaults") or {}
     for key, item in (("columns", columns), ("values", values), ("defaults", defaults)):
         if not isinstance(item, dict):
-            return bad(f"`{key}` must be a mapping, not {type(item).__name__}")
+            return bad(
+                f"`{key}` must be a mapping, not {type(item).__name__}",
+                f"`{key}` 须为映射，不能是 {type(item).__name__}",
+            )
     if not all(isinstance(v, str) for v in columns.values()):
-        return bad("`columns` maps source column names to schema column names (texts)")
+        return bad(
+            "`columns` maps source column names to schema column names (texts)",
+            "`columns` 应将文件的字段名对应到规定的字段名（文本）",
+        )
     if not all(isinstance(v, dict) for v in values.values()):
-        return bad("`values` maps a schema column to a table of source value → stored value")
+        return bad(
+            "`values` maps a schema column to a table of source value → stored value",
+            "`values` 应为每个规定字段给出“文件中的值 → 存储的值”对照表",
+        )
     return (
         FieldMapping(
             {str(k): v for k, v in columns.items()},
@@ -172,8 +188,8 @@ class _Notes:
         self.what = what
         self.problems: list[Problem] = []
 
-    def __call__(self, severity: str, column: str | None, msg: str) -> None:
-        self.problems.append(Problem(severity, None, column, msg, feature=self.what))
+    def __call__(self, severity: str, column: str | None, msg: str, zh: str) -> None:
+        self.problems.append(Problem(severity, None, column, msg, feature=self.what, zh=zh))
 
 
 def apply_mapping(
@@ -194,13 +210,19 @@ def apply_mapping(
     out = frame[[*rename, geometry]].rename(columns=rename)
     for column in dropped:
         if column in _BOOKKEEPING:
-            note("warning", str(column), f"`{column}` is kept by the store; the file's values were not imported")
+            note(
+                "warning",
+                str(column),
+                f"`{column}` is kept by the store; the file's values were not imported",
+                f"`{column}` 由数据库维护：文件中的值未导入",
+            )
         else:
             note(
                 "warning",
                 str(column),
                 f"`{column}` is not a column of the {what} layer and was not imported; "
                 "map it with a field-mapping file (--mapping) to keep it",
+                f"`{column}` 不是{feature_zh(what)}图层的字段，未导入：如需保留，请用字段对照文件（--mapping）对应",
             )
     _translate_values(out, mapping, note)
     _fill_defaults(out, schema, mapping, note)
@@ -223,6 +245,8 @@ def _renames(
                 source,
                 f"the mapping sends `{source}` to `{target}`, which is not a column of the {note.what} "
                 f"layer; allowed: {', '.join(schema)}",
+                f"字段对照将 `{source}` 对应到 `{target}`，但它不是{feature_zh(note.what)}图层的字段；"
+                f"允许：{'、'.join(f'`{c}`' for c in schema)}",
             )
         elif source not in frame.columns:
             note(
@@ -230,6 +254,8 @@ def _renames(
                 source,
                 f"the mapping names the column `{source}`, which the file does not have; "
                 f"its columns: {', '.join(str(c) for c in frame.columns if c != geometry)}",
+                f"字段对照中的字段 `{source}` 在文件中不存在；文件的字段："
+                + "、".join(f"`{c}`" for c in frame.columns if c != geometry),
             )
         else:
             rename[source] = target
@@ -240,7 +266,12 @@ def _renames(
     targets = pd.Series(list(rename.values()))
     for target in targets[targets.duplicated()].unique():
         sources = [s for s, t in rename.items() if t == target]
-        note("error", target, f"columns {', '.join(map(repr, sources))} all map to `{target}`; keep one")
+        note(
+            "error",
+            target,
+            f"columns {', '.join(map(repr, sources))} all map to `{target}`; keep one",
+            f"字段 {'、'.join(map(repr, sources))} 都对应到 `{target}`：请只保留一个",
+        )
     return rename
 
 
@@ -255,7 +286,12 @@ def _translate_values(out: pd.DataFrame, mapping: FieldMapping, note: _Notes) ->
     for key, table in mapping.values.items():
         target = key if key in out.columns else mapping.columns.get(key, key)
         if target not in out.columns:
-            note("error", key, f"the mapping has values for `{key}`, which the import has no column for")
+            note(
+                "error",
+                key,
+                f"the mapping has values for `{key}`, which the import has no column for",
+                f"字段对照给出了 `{key}` 的值对照，但导入的数据没有这个字段",
+            )
             continue
         values = out[target].astype(object)
         numbers = {n: v for k, v in table.items() if (n := _number(k)) is not None}
@@ -264,7 +300,12 @@ def _translate_values(out: pd.DataFrame, mapping: FieldMapping, note: _Notes) ->
         given = values.notna() & values.astype(str).str.strip().ne("")
         if hit.any():
             out[target] = values.where(~hit, pd.Series(mapped, index=out.index, dtype=object))
-            note("repair", target, f"{int(hit.sum())} value(s) translated by the mapping file")
+            note(
+                "repair",
+                target,
+                f"{int(hit.sum())} value(s) translated by the mapping file",
+                f"{int(hit.sum())} 个值已按字段对照文件转换",
+            )
         missed = values[given & ~hit]
         if len(missed):
             counts = missed.map(_shown).value_counts()
@@ -274,6 +315,10 @@ def _translate_values(out: pd.DataFrame, mapping: FieldMapping, note: _Notes) ->
                 target,
                 f"{len(missed)} value(s) of `{target}` are not in the mapping's `values` table and were kept as "
                 f"they are: {listed}; add them to the table to translate them",
+                f"`{target}` 有 {len(missed)} 个值不在字段对照的 `values` 表中，按原值保留："
+                + "、".join(f"{v}（{n}）" for v, n in counts.head(10).items())
+                + ("……" if len(counts) > 10 else "")
+                + "；如需转换，请加入该表",
             )
 
 
@@ -321,6 +366,7 @@ def _fill_defaults(out: pd.DataFrame, schema: dict[str, Field], mapping: FieldMa
                 "error",
                 target,
                 f"the mapping has a default for `{target}`, which is not a column of the {note.what} layer",
+                f"字段对照给出了 `{target}` 的默认值，但它不是{feature_zh(note.what)}图层的字段",
             )
             continue
         if target not in out.columns:
@@ -331,4 +377,9 @@ def _fill_defaults(out: pd.DataFrame, schema: dict[str, Field], mapping: FieldMa
             filled = int(empty.sum())
             out[target] = out[target].astype(object).where(~empty, value)
         if filled:
-            note("repair", target, f"{filled} feature(s) without `{target}` set to {value!r} (mapping default)")
+            note(
+                "repair",
+                target,
+                f"{filled} feature(s) without `{target}` set to {value!r} (mapping default)",
+                f"{filled} 个要素没有 `{target}`，已填为 {value!r}（字段对照的默认值）",
+            )

@@ -55,6 +55,7 @@ def drop_derived(frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path, problems:
                 f"`{column}` is derived by the planner ({group}); the file's values were not imported "
                 f"({command} computes them)",
                 feature=f"file {path.name!r}",
+                zh=f"`{column}` 由规划系统计算（{group}）：文件中的值未导入（由 {command} 计算）",
             )
         )
     return frame.drop(columns=derived) if derived else frame
@@ -125,6 +126,9 @@ def keep_stored(
                 f"{int(old.sum())} {what}(s) already in the park keep their stored values of the columns "
                 f"the file does not have: {listed}",
                 severity="repair",
+                zh=f"园区已有的 {int(old.sum())} 个{'宗地' if what == 'parcel' else '要素'}在文件缺少的字段上保留原值："
+                + "、".join(f"`{c}`" for c in shown[:_LISTED_COLUMNS])
+                + (f" 等 {len(shown)} 个字段" if more > 0 else ""),
             )
         )
     return frame, old
@@ -167,6 +171,8 @@ def same_within_precision(
                     f"{int(near.sum())} shape(s) within {precision * 1000:g} mm of the stored ones (what {fmt} "
                     "keeps) taken as unchanged",
                     severity="repair",
+                    zh=f"{int(near.sum())} 个图形与已存图形相差不超过 {precision * 1000:g} 毫米"
+                    f"（{fmt} 所保留的精度），视为未变",
                 )
             )
     _keep_stored_numbers(frame, spec, before, rows)

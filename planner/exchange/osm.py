@@ -34,7 +34,7 @@ import shapely
 
 from planner.errors import Problem
 from planner.exchange.osm_tunnels import tunnel_notes, utility_lines
-from planner.exchange.readers import read_frame
+from planner.exchange.readers import read_frame, reason_zh
 
 __all__ = [
     "HIGHWAY_CLASSES",
@@ -137,7 +137,12 @@ def _unreadable(out: dict[str, gpd.GeoDataFrame], reasons: dict[str, str]) -> li
         ids = frame[_LAYER_ID[name]].astype(str).to_numpy()
         for fid in ids[missing]:
             why = reasons.get(fid, "GDAL gave it no geometry")
-            problems.append(Problem("error", fid, "geometry", f"{osm_name(fid)}: {why}", feature=_LAYER_WHAT[name]))
+            problems.append(
+                Problem(
+                    "error", fid, "geometry", f"{osm_name(fid)}: {why}", feature=_LAYER_WHAT[name],
+                    zh=f"{osm_name(fid)}：{reason_zh(why)}",
+                )
+            )  # fmt: skip
         out[name] = frame[~missing].reset_index(drop=True)
         if not len(out[name]):
             del out[name]
@@ -159,8 +164,9 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
         tail = path.read_bytes()[-256:].rstrip()
         if not tail.endswith(b"</osm>"):
             problem = Problem(
-                "error", None, None, "is truncated: the OSM XML does not end with </osm>", feature=feature
-            )
+                "error", None, None, "is truncated: the OSM XML does not end with </osm>", feature=feature,
+                zh="文件不完整：OSM XML 未以 </osm> 结尾",
+            )  # fmt: skip
             return {}, [problem]
     try:
         lines, bad_lines = _read(path, "lines")
@@ -168,7 +174,12 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
         areas, bad_areas = _read(path, "multipolygons")
     except Exception as exc:  # GDAL's OSM errors vary; the file is named with them
         text = " ".join(str(exc).split())[:300]
-        return {}, [Problem("error", None, None, f"cannot be read as OpenStreetMap: {text}", feature=feature)]
+        return {}, [
+            Problem(
+                "error", None, None, f"cannot be read as OpenStreetMap: {text}", feature=feature,
+                zh=f"无法按 OpenStreetMap 读取：「{text}」",
+            )
+        ]  # fmt: skip
     problems: list[Problem] = []
     out: dict[str, gpd.GeoDataFrame] = {}
     way_ids = ("osm-w" + lines["osm_id"].astype(str)).to_numpy(dtype=object)
@@ -207,6 +218,8 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
                 f"{len(out['parcels'])} landuse=industrial area(s) read as candidate parcels: status planned "
                 "(规划), land use 1001 (工业用地)",
                 feature=feature,
+                zh=f"{len(out['parcels'])} 处 landuse=industrial 区域读作候选宗地：供地状态为规划（`planned`），"
+                "用地为 1001（工业用地）",
             )
         )
     if not out and not unreadable:
@@ -217,6 +230,7 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
                 None,
                 "holds no roads, industrial land, power features or utility lines the planner imports",
                 feature=feature,
+                zh="没有可导入的道路、工业用地或电力要素",
             )
         )
     return out, problems
@@ -329,6 +343,7 @@ def road_lines_from_highways(
                 "highway",
                 f"{count} way(s) with highway={value} ({why}) left out of the road network",
                 feature=what,
+                zh=f"{count} 条 highway={value} 的路（「{why}」）未计入路网",
             )
         )
     rows = lines[keep]
@@ -346,6 +361,17 @@ def road_lines_from_highways(
     return roads, problems
 
 
+_ASSUMED_ZH = "OpenStreetMap 未写明{name}的容量：按 {kva:,.0f} kVA 计（--capacity-kva）"
+_NO_CAPACITY = (
+    "OpenStreetMap states no capacity (rating) for {n} substation(s), and a source needs one; give the capacity "
+    "to assume with --capacity-kva (kVA), or import only the other layers with --layer"
+)
+_NO_CAPACITY_ZH = (
+    "OpenStreetMap 未写明 {n} 座变电站的容量（rating），而源点须有容量：请用 --capacity-kva 给出假定的容量（kVA），"
+    "或用 --layer 只导入其他图层"
+)
+
+
 def power_sources(
     frame: gpd.GeoDataFrame, *, ids: pd.Series, capacity_kva: float | None, what: str
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -358,6 +384,7 @@ def power_sources(
             "power",
             f"{count} feature(s) with power={value} left out: only substations feed the power network",
             feature=what,
+            zh=f"{count} 个 power={value} 的要素未导入：只有变电站向电力管网供电",
         )
         for value, count in power[power != "substation"].value_counts().items()
     ]
@@ -375,6 +402,7 @@ def power_sources(
                 "geometry",
                 f"{int(areal.sum())} substation area(s) reduced to a point inside each (a source is a point)",
                 feature=what,
+                zh=f"{int(areal.sum())} 处变电站面已各取其内一点（源点为点）",
             )
         )
     rating = _tag(subs, "rating").astype("string")
@@ -394,6 +422,7 @@ def power_sources(
                         f"OpenStreetMap states no capacity for {name or 'this substation'}; "
                         f"{capacity_kva:,.0f} kVA assumed (--capacity-kva)",
                         feature="source",
+                        zh=_ASSUMED_ZH.format(name=name or "该变电站", kva=capacity_kva),
                     )
                 )
         else:
@@ -402,10 +431,9 @@ def power_sources(
                     "error",
                     None,
                     "capacity_kva",
-                    f"OpenStreetMap states no capacity (rating) for {int(lacking.sum())} substation(s), and a "
-                    "source needs one; give the capacity to assume with --capacity-kva (kVA), or import only the "
-                    "other layers with --layer",
+                    _NO_CAPACITY.format(n=int(lacking.sum())),
                     feature=what,
+                    zh=_NO_CAPACITY_ZH.format(n=int(lacking.sum())),
                 )
             )
     voltage = _tag(subs, "voltage")

@@ -32,6 +32,7 @@ __all__ = [
     "is_park_store",
     "read_frame",
     "read_vector",
+    "reason_zh",
     "unreadable_reason",
 ]
 
@@ -76,9 +77,10 @@ class ReadResult:
     """Row → why its geometry cannot be read (a ring of 2 points, an unclosed ring); the row has no geometry."""
 
 
-def file_problem(path: Path, message: str, severity: str = "error") -> Problem:
-    """A finding about a whole file, named by the file (a column it concerns is named in the message)."""
-    return Problem(severity, None, None, message, feature=f"file {path.name!r}")
+def file_problem(path: Path, message: str, severity: str = "error", *, zh: str | None = None) -> Problem:
+    """A finding about a whole file, named by the file (a column it concerns is named in the message); ``zh`` its
+    Chinese."""
+    return Problem(severity, None, None, message, feature=f"file {path.name!r}", zh=zh)
 
 
 def format_of(path: Path) -> str | None:
@@ -117,7 +119,8 @@ def read_vector(
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:  # GDAL's messages vary by driver; the file is named with them
-        problems.append(file_problem(path, f"cannot be read as {fmt}: {_gdal_text(exc)}"))
+        text = _gdal_text(exc)
+        problems.append(file_problem(path, f"cannot be read as {fmt}: {text}", zh=f"无法按 {fmt} 读取：「{text}」"))
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     names = [str(n) for n, _ in layers]
     # a table without geometry (QGIS's layer_styles, a park's history) is never the layer meant
@@ -134,24 +137,32 @@ def read_vector(
                 file_problem(
                     path,
                     f"holds {len(names)} layers ({', '.join(names)}); say which to read with --source-layer",
+                    zh=f"含 {len(names)} 个图层（{'、'.join(names)}）：请用 --source-layer 指定读取哪一个",
                 )
             )
             return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     elif layer not in names:
-        problems.append(file_problem(path, f"has no layer {layer!r}; its layers: {', '.join(names)}"))
+        message = f"has no layer {layer!r}; its layers: {', '.join(names)}"
+        problems.append(file_problem(path, message, zh=f"没有图层 {layer!r}；其图层为：{'、'.join(names)}"))
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     try:
         frame, unreadable = read_frame(path, layer=layer, encoding=encoding)
     except Exception as exc:
-        problems.append(file_problem(path, f"cannot be read as {fmt}: {_gdal_text(exc)}"))
+        text = _gdal_text(exc)
+        problems.append(file_problem(path, f"cannot be read as {fmt}: {text}", zh=f"无法按 {fmt} 读取：「{text}」"))
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
-        problems.append(file_problem(path, f"layer {layer!r} has no geometry; a parcel or network layer needs one"))
+        message = f"layer {layer!r} has no geometry; a parcel or network layer needs one"
+        problems.append(file_problem(path, message, zh=f"图层 {layer!r} 没有图形：宗地或管网图层须有图形"))
         return ReadResult(gpd.GeoDataFrame(geometry=gpd.GeoSeries([])), fmt, problems)
     if frame.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
     if fmt == "GeoPackage" and is_park_store(path):
-        problems.append(file_problem(path, f"read layer {layer!r} of a park store", severity="repair"))
+        problems.append(
+            file_problem(
+                path, f"read layer {layer!r} of a park store", severity="repair", zh=f"读取了园区库的图层 {layer!r}"
+            )
+        )
     return ReadResult(frame.reset_index(drop=True), fmt, problems, layer, unreadable)
 
 
@@ -200,6 +211,26 @@ def unreadable_reason(wkb: bytes) -> str:
     return f"its geometry cannot be built ({text[:200]})"
 
 
+def reason_zh(reason: str) -> str:
+    """The Chinese of a reason :func:`unreadable_reason` (or :func:`~planner.exchange.features.unusable_geometries`)
+    gives."""
+    if reason.startswith("a ring is not closed"):
+        return "环未闭合：末点不是首点（环的末尾须重复首点）"
+    count = re.match(r"a ring of (\d+) point", reason)
+    if count:
+        return f"环只有 {count.group(1)} 个点：一个环至少需 4 个点（3 个不同的点，再回到首点）"
+    if reason.startswith("a line of 1 point"):
+        return "线只有 1 个点：一条线至少需 2 个点"
+    if reason == "GDAL gave it no geometry":
+        return "GDAL 未读出其图形"
+    if reason == "the geometry has NaN or infinite coordinates":
+        return "图形坐标含 NaN 或无穷大"
+    distinct = re.match(r"ring (\d+) has (\d+) distinct point", reason)
+    if distinct:
+        return f"第 {distinct.group(1)} 个环只有 {distinct.group(2)} 个不同的点：一个环至少需 3 个（末尾再重复首点）"
+    return f"图形无法构建（「{reason.removeprefix('its geometry cannot be built (').removesuffix(')')}」）"
+
+
 def _gdal_text(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     return text[:300] or type(exc).__name__
@@ -232,14 +263,19 @@ def _shapefile_encoding(path: Path, encoding: str | None) -> tuple[str | None, l
     other = next((e for e in ("UTF-8", "GBK", "GB18030") if e.lower() != stated.lower() and _decodes(text, e)), None)
     hint = f"; it reads as {other}: give --encoding {other.lower()} (or fix the .cpg)" if other else ""
     where = _first_bad_byte(data, stated)
-    return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{where}{hint}")]
+    hint_zh = f"；按 {other} 可读：请给出 --encoding {other.lower()}（或改正 .cpg）" if other else ""
+    why_zh = why.replace("its .cpg", ".cpg 文件").replace("the .dbf's language driver byte", ".dbf 的语言驱动字节")
+    why_zh = why_zh.replace(" (", "（").replace(")", "）")
+    where_zh = _first_bad_byte(data, stated, "zh")
+    zh = f"文本不是 {why_zh} 所声明的有效 {stated} 编码{where_zh}{hint_zh}"
+    return None, [file_problem(path, f"text is not valid {stated}, the encoding {why} states{where}{hint}", zh=zh)]
 
 
 _SUPERSET = {"gbk": "GB18030", "gb2312": "GB18030", "cp936": "GB18030", "936": "GB18030"}
 """GBK is read as GB18030, its superset: every GBK file reads the same, and text beyond GBK (m³) reads too."""
 
 
-def _first_bad_byte(data: bytes, encoding: str) -> str:
+def _first_bad_byte(data: bytes, encoding: str, lang: str = "en") -> str:
     """Where the first byte that does not decode sits in a ``.dbf``: its record (1-based) and field."""
     header_len = int.from_bytes(data[8:10], "little")
     record_len = int.from_bytes(data[10:12], "little")
@@ -262,6 +298,8 @@ def _first_bad_byte(data: bytes, encoding: str) -> str:
                 raw.decode(encoding)
             except (UnicodeDecodeError, LookupError) as exc:
                 bad = raw[exc.start] if isinstance(exc, UnicodeDecodeError) else 0
+                if lang == "zh":
+                    return f"（第 {r + 1} 条记录字段 {name!r} 中首个无法解码的字节为 0x{bad:02X}）"
                 return f" (first bad byte 0x{bad:02X} in record {r + 1}, field {name!r})"
     return ""
 
@@ -270,21 +308,41 @@ def _dbf_text(path: Path) -> tuple[bytes, bytes] | Problem:
     """The ``.dbf`` beside a ``.shp``, and its text (field names and records); a problem if either is cut short."""
     shp = path.read_bytes()
     if len(shp) < 100:
-        return file_problem(path, f"is truncated: a .shp has a 100-byte header, the file has {len(shp)}")
+        return file_problem(
+            path,
+            f"is truncated: a .shp has a 100-byte header, the file has {len(shp)}",
+            zh=f"文件不完整：.shp 文件头为 100 字节，该文件只有 {len(shp)} 字节",
+        )
     declared = int.from_bytes(shp[24:28], "big") * 2  # file length in 16-bit words
     if len(shp) < declared:
-        return file_problem(path, f"is truncated: its header says {declared} bytes, the file has {len(shp)}")
+        return file_problem(
+            path,
+            f"is truncated: its header says {declared} bytes, the file has {len(shp)}",
+            zh=f"文件不完整：文件头记载 {declared} 字节，文件只有 {len(shp)} 字节",
+        )
     dbf = _sidecar(path, ".dbf")
     if dbf is None:
-        return file_problem(path, "has no .dbf beside it; a Shapefile needs its .shp, .shx and .dbf")
+        return file_problem(
+            path,
+            "has no .dbf beside it; a Shapefile needs its .shp, .shx and .dbf",
+            zh="旁边没有 .dbf 文件：Shapefile 须有 .shp、.shx 和 .dbf",
+        )
     data = dbf.read_bytes()
     if len(data) < 32:
-        return file_problem(path, f"{dbf.name} is truncated ({len(data)} bytes); the attributes are lost")
+        return file_problem(
+            path,
+            f"{dbf.name} is truncated ({len(data)} bytes); the attributes are lost",
+            zh=f"{dbf.name} 不完整（{len(data)} 字节）：属性已丢失",
+        )
     header_len = int.from_bytes(data[8:10], "little")
     records, record_len = int.from_bytes(data[4:8], "little"), int.from_bytes(data[10:12], "little")
     if len(data) < header_len + records * record_len:
         size = header_len + records * record_len
-        return file_problem(path, f"{dbf.name} is truncated: its header says {size} bytes, it has {len(data)}")
+        return file_problem(
+            path,
+            f"{dbf.name} is truncated: its header says {size} bytes, it has {len(data)}",
+            zh=f"{dbf.name} 不完整：文件头记载 {size} 字节，实有 {len(data)} 字节",
+        )
     # field names (11 bytes at the start of each 32-byte descriptor) and the records
     names = b"".join(data[k : k + 11].rstrip(b"\x00") for k in range(32, max(32, header_len - 1), 32))
     return data, names + data[header_len:]
@@ -310,8 +368,10 @@ def _guessed_encoding(path: Path, text: bytes) -> tuple[str | None, list[Problem
     for candidate in ("UTF-8", "GBK"):
         if _decodes(text, candidate):
             note = f"has no .cpg; its text was read as {candidate} (the only encoding it decodes in of UTF-8 and GBK)"
-            return candidate, [file_problem(path, note, severity="repair")]
-    return None, [file_problem(path, "text is neither UTF-8 nor GBK; give its encoding with --encoding")]
+            zh = f"没有 .cpg 文件：其文本按 {candidate} 读取（UTF-8 与 GBK 中只有它能解码）"
+            return candidate, [file_problem(path, note, severity="repair", zh=zh)]
+    message = "text is neither UTF-8 nor GBK; give its encoding with --encoding"
+    return None, [file_problem(path, message, zh="文本既不是 UTF-8 也不是 GBK：请用 --encoding 给出其编码")]
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

@@ -38,10 +38,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from planner.crs import FIRST_ZONE, LAST_ZONE, gk_epsg
 from planner.errors import Problem
+from planner.exchange.txt_rings import assemble_rings, parcel_rings
 from planner.units import M2_PER_HECTARE, M2_PER_MU
 
 __all__ = ["BODY_SECTION", "HEADER_SECTION", "TxtParcels", "read_txt", "txt_crs"]
@@ -85,7 +85,11 @@ def txt_crs(zone: int, *, degrees: int = 3) -> str:
 
 
 class _BadFileError(Exception):
-    """A finding that refuses the whole file (its message names what is wrong)."""
+    """A finding that refuses the whole file (its message names what is wrong), with its Chinese ``zh``."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -99,9 +103,11 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
             continue
     if encoding:
         msg = f"the file is not valid {encoding} text; try --encoding gbk or --encoding utf-8"
+        zh = f"文件不是有效的 {encoding} 文本：请试用 --encoding gbk 或 --encoding utf-8"
     else:
         msg = "the file is neither UTF-8 nor GBK text; give its encoding with --encoding"
-    raise _BadFileError(msg)
+        zh = "文件既不是 UTF-8 也不是 GBK 文本：请用 --encoding 给出其编码"
+    raise _BadFileError(msg, zh)
 
 
 def read_txt(source: str | Path | bytes, *, encoding: str | None = None, name: str | None = None) -> TxtParcels:
@@ -132,21 +138,22 @@ def read_txt(source: str | Path | bytes, *, encoding: str | None = None, name: s
     try:
         text, used = _decode(data, encoding)
         if used == "gbk" and not encoding:
-            problems.append(Problem("repair", None, None, "the file is not UTF-8; read as GBK", feature=file_feature))
+            message, zh = "the file is not UTF-8; read as GBK", "文件不是 UTF-8 编码，已按 GBK 读取"
+            problems.append(Problem("repair", None, None, message, feature=file_feature, zh=zh))
         header, body = _sections(text)
         degrees, zone = _check_header(header)
         rows, found = _parse_body(body, zone, degrees)
         problems += found
         if zone is None:
             zone = _zone_of_eastings(rows)
-            message = f"带号 is missing; zone {zone} taken from the eastings"
-            problems.append(Problem("repair", None, None, message, feature=file_feature))
+            message, zh = f"带号 is missing; zone {zone} taken from the eastings", f"缺少带号：按横坐标取 {zone} 带"
+            problems.append(Problem("repair", None, None, message, feature=file_feature, zh=zh))
         problems += _map_sheets(rows, file_feature)
         if not rows and not any(p.severity == "error" for p in problems):
             msg = f"the {BODY_SECTION} section holds no parcel"
-            raise _BadFileError(msg)
+            raise _BadFileError(msg, f"{BODY_SECTION} 一节没有地块")
     except _BadFileError as exc:
-        refused = Problem("error", None, None, str(exc), feature=file_feature)
+        refused = Problem("error", None, None, str(exc), feature=file_feature, zh=exc.zh)
         return TxtParcels(gpd.GeoDataFrame({"parcel_id": []}, geometry=gpd.GeoSeries([])), {}, [*problems, refused])
     return TxtParcels(_parcel_frame(rows, txt_crs(zone, degrees=degrees)), header, problems)
 
@@ -159,17 +166,17 @@ def _sections(text: str) -> tuple[dict[str, str], list[tuple[int, str]]]:
     names = [lines[k][1] for k in heads]
     if BODY_SECTION not in names:
         msg = f"no {BODY_SECTION} section: this is not a boundary-coordinate TXT (报部格式) file"
-        raise _BadFileError(msg)
+        raise _BadFileError(msg, f"没有 {BODY_SECTION} 一节：这不是界址点坐标 TXT（报部格式）文件")
     if HEADER_SECTION not in names or names.index(HEADER_SECTION) > names.index(BODY_SECTION):
         msg = f"no {HEADER_SECTION} section before {BODY_SECTION}; the file must say its 坐标系, 带号 and units"
-        raise _BadFileError(msg)
+        raise _BadFileError(msg, f"{BODY_SECTION} 之前没有 {HEADER_SECTION} 一节：文件须写明坐标系、带号和计量单位")
     start, body = heads[names.index(HEADER_SECTION)], heads[names.index(BODY_SECTION)]
     header: dict[str, str] = {}
     for line_no, line in lines[start + 1 : body]:
         key, sep, value = line.partition("=")
         if not sep:
             msg = f"line {line_no}: {line!r} in {HEADER_SECTION} is not a key=value line"
-            raise _BadFileError(msg)
+            raise _BadFileError(msg, f"第 {line_no} 行：{HEADER_SECTION} 中的 {line!r} 不是“键=值”行")
         header[key.strip()] = value.strip()
     return header, lines[body + 1 :]
 
@@ -188,10 +195,17 @@ def _zone_of_eastings(rows: list[dict]) -> int:
             f"带号 is missing and the parcels' eastings carry different zone prefixes ({listed}); "
             "a file holds one zone: split it by zone and write 带号=<zone> in each header"
         )
-        raise _BadFileError(msg)
+        listed_zh = "；".join(
+            f"{z} 带：{'、'.join(ids[:10])}{'……' if len(ids) > 10 else ''}" for z, ids in by_zone.items()
+        )
+        zh = (
+            f"缺少带号，且各地块横坐标的带号不同（{listed_zh}）：一个文件只能含一个投影带，"
+            "请按带拆分，并在每个文件头写明 带号=<带号>"
+        )
+        raise _BadFileError(msg, zh)
     if not by_zone:
         msg = "带号 is missing and the eastings carry no zone prefix; write 带号=<zone> in the header"
-        raise _BadFileError(msg)
+        raise _BadFileError(msg, "缺少带号，且横坐标不带带号：请在文件头写明 带号=<带号>")
     return next(iter(by_zone))
 
 
@@ -204,7 +218,9 @@ def _map_sheets(rows: list[dict], file_feature: str) -> list[Problem]:
     message = (
         f"图幅号 is given for {len(sheets)} parcel(s) and was not kept: the parcel layer has no column for it: {listed}"
     )
-    return [Problem("warning", None, None, message, feature=file_feature)]
+    listed_zh = "、".join(f"{pid}（{sheet}）" for pid, sheet in sheets[:10]) + ("……" if len(sheets) > 10 else "")
+    zh = f"{len(sheets)} 宗地块填有图幅号，未保存（宗地图层没有此字段）：{listed_zh}"
+    return [Problem("warning", None, None, message, feature=file_feature, zh=zh)]
 
 
 def _parcel_frame(rows: list[dict], crs: str) -> gpd.GeoDataFrame:
@@ -228,31 +244,35 @@ def _check_header(header: Mapping[str, str]) -> tuple[int, int | None]:
             f"坐标系={shown} is not supported: only 2000国家大地坐标系 (CGCS2000) is; "
             "convert the file to CGCS2000 first (Xi'an 1980 and Beijing 1954 need local parameters)"
         )
-        raise _BadFileError(msg)
+        zh = (
+            f"不支持 坐标系={system or '（缺）'}：只支持 2000国家大地坐标系（CGCS2000）；"
+            "请先将文件转换到 CGCS2000（1980 西安坐标系和 1954 北京坐标系需用当地参数转换）"
+        )
+        raise _BadFileError(msg, zh)
     projection = header.get("投影类型", "高斯克吕格")
     if projection.replace("-", "").replace("–", "") not in ("高斯克吕格", "高斯-克吕格", "GaussKruger", "高斯投影"):
         msg = f"投影类型={projection} is not supported; expected 高斯克吕格"
-        raise _BadFileError(msg)
+        raise _BadFileError(msg, f"不支持 投影类型={projection}：应为高斯克吕格")
     unit = header.get("计量单位", "米")
     if unit not in ("米", "m", "M"):
         msg = f"计量单位={unit} is not supported; coordinates must be in metres (米)"
-        raise _BadFileError(msg)
+        raise _BadFileError(msg, f"不支持 计量单位={unit}：坐标须以米为单位")
     degrees_text = header.get("几度分带", "3")
     if degrees_text not in ("3", "6"):
         msg = f"几度分带={degrees_text} is not allowed; use 3 or 6"
-        raise _BadFileError(msg)
+        raise _BadFileError(msg, f"不允许 几度分带={degrees_text}：应为 3 或 6")
     degrees = int(degrees_text)
     zone_text = header.get("带号", "").strip()
     if not zone_text:
         return degrees, None
     if not zone_text.isdigit():
         msg = f"带号={zone_text} is not a zone number"
-        raise _BadFileError(msg)
+        raise _BadFileError(msg, f"带号={zone_text} 不是带号数字")
     zone = int(zone_text)
     low, high = _zones(degrees)
     if not low <= zone <= high:
         msg = f"带号={zone} is not a {degrees}-degree zone of China; allowed: {low}–{high}"
-        raise _BadFileError(msg)
+        raise _BadFileError(msg, f"带号={zone} 不是中国的 {degrees} 度带；允许：{low}–{high}")
     return degrees, zone
 
 
@@ -285,6 +305,7 @@ def _parse_body(lines: list[tuple[int, str]], zone: int | None, degrees: int) ->
                     None,
                     f"line {line_no}: {line!r} comes before the first parcel's attribute line (ending in @)",
                     feature="file",
+                    zh=f"第 {line_no} 行：{line!r} 位于第一个地块的属性行（以 @ 结尾）之前",
                 )
             )
         else:
@@ -304,13 +325,13 @@ class _ParcelNotes:
         self.index, self.pid = index, pid
         self.problems: list[Problem] = []
 
-    def err(self, fieldname: str | None, msg: str) -> None:
+    def err(self, fieldname: str | None, msg: str, zh: str) -> None:
         """An error: the parcel is refused."""
-        self.problems.append(Problem("error", self.pid, fieldname, msg, row=self.index, feature=_WHAT))
+        self.problems.append(Problem("error", self.pid, fieldname, msg, row=self.index, feature=_WHAT, zh=zh))
 
-    def fix(self, fieldname: str | None, msg: str) -> None:
+    def fix(self, fieldname: str | None, msg: str, zh: str) -> None:
         """A repair the reader made."""
-        self.problems.append(Problem("repair", self.pid, fieldname, msg, row=self.index, feature=_WHAT))
+        self.problems.append(Problem("repair", self.pid, fieldname, msg, row=self.index, feature=_WHAT, zh=zh))
 
 
 def _parcel(
@@ -321,10 +342,14 @@ def _parcel(
     pid = attrs[2] or None
     notes = _ParcelNotes(index, pid)
     if pid is None:
-        notes.err("parcel_id", f"line {line_no}: 地块编号 (the third field) is empty")
+        notes.err(
+            "parcel_id",
+            f"line {line_no}: 地块编号 (the third field) is empty",
+            f"第 {line_no} 行：地块编号（第三项）为空",
+        )
     declared_count, area_ha = _attribute_numbers(attrs, line_no, notes)
     if not points:
-        notes.err("geometry", f"line {line_no}: the parcel has no point lines")
+        notes.err("geometry", f"line {line_no}: the parcel has no point lines", f"第 {line_no} 行：该地块没有界址点行")
         return None, notes.problems
     parsed = _point_columns(points, line_no, declared_count, notes)
     if parsed is None:
@@ -334,13 +359,13 @@ def _parcel(
     if placed is None:
         return None, notes.problems
     y_east, file_zone = placed
-    rings, found = _rings(index, pid, labels, points, ring_no, x_north, y_east)
+    rings, found = parcel_rings(index, pid, labels, points, ring_no, x_north, y_east)
     notes.problems += found
     if rings is None:
         return None, notes.problems
-    geometry, fixes = _assemble(rings)
-    for fix in fixes:
-        notes.fix("geometry", fix)
+    geometry, fixes = assemble_rings(rings)
+    for fix, fix_zh in fixes:
+        notes.fix("geometry", fix, fix_zh)
     if any(p.severity == "error" for p in notes.problems):
         return None, notes.problems  # a parcel with an error is not read (an import leaves it out)
     return (
@@ -363,12 +388,24 @@ def _attribute_numbers(attrs: list[str], line_no: int, notes: _ParcelNotes) -> t
     count_text, area_text, kind = attrs[0], attrs[1], attrs[4]
     declared_count = int(count_text) if count_text.isdigit() else None
     if declared_count is None:
-        notes.err("geometry", f"line {line_no}: 界址点数 {count_text!r} is not a whole number")
+        notes.err(
+            "geometry",
+            f"line {line_no}: 界址点数 {count_text!r} is not a whole number",
+            f"第 {line_no} 行：界址点数 {count_text!r} 不是整数",
+        )
     area_ha = float(area_text) if _NUMBER.match(area_text) else None
     if area_text and area_ha is None:
-        notes.err("declared_area_mu", f"line {line_no}: 地块面积 {area_text!r} is not a number of hectares")
+        notes.err(
+            "declared_area_mu",
+            f"line {line_no}: 地块面积 {area_text!r} is not a number of hectares",
+            f"第 {line_no} 行：地块面积 {area_text!r} 不是公顷数",
+        )
     if kind and kind != "面":
-        notes.err("geometry", f"line {line_no}: 记录图形属性 is {kind!r}; only 面 (a polygon parcel) can be imported")
+        notes.err(
+            "geometry",
+            f"line {line_no}: 记录图形属性 is {kind!r}; only 面 (a polygon parcel) can be imported",
+            f"第 {line_no} 行：记录图形属性为 {kind!r}；只能导入“面”（面状地块）",
+        )
     return declared_count, area_ha
 
 
@@ -378,12 +415,20 @@ def _point_columns(
     """点号, 圈号, X (northing) and Y (easting) of the point lines; ``None`` if a line is no point line."""
     bad = [(n, p) for n, p in points if len(p) != 4 or not (_NUMBER.match(p[2]) and _NUMBER.match(p[3]))]
     for n, p in bad[:3]:
-        notes.err("geometry", f"line {n}: {','.join(p)!r} is not a point line 点号,圈号,X,Y with numbers X and Y")
+        notes.err(
+            "geometry",
+            f"line {n}: {','.join(p)!r} is not a point line 点号,圈号,X,Y with numbers X and Y",
+            f"第 {n} 行：{','.join(p)!r} 不是界址点行“点号,圈号,X,Y”（X、Y 须为数字）",
+        )
     rings_text = [p[1] for _, p in points if len(p) == 4]
     if bad:
         return None
     if not all(r.isdigit() and int(r) >= 1 for r in rings_text):
-        notes.err("geometry", f"line {line_no}: 圈号 must be whole numbers 1, 2, …; got {sorted(set(rings_text))}")
+        notes.err(
+            "geometry",
+            f"line {line_no}: 圈号 must be whole numbers 1, 2, …; got {sorted(set(rings_text))}",
+            f"第 {line_no} 行：圈号须为整数 1、2……；实为 {sorted(set(rings_text))}",
+        )
         return None
     labels = [p[0] for _, p in points]
     ring_no = np.array([int(p[1]) for _, p in points])
@@ -395,9 +440,14 @@ def _point_columns(
             "geometry",
             f"line {line_no}: 界址点数 says {declared_count} points, but {len(points)} point lines follow "
             f"({distinct} distinct points)",
+            f"第 {line_no} 行：界址点数为 {declared_count}，但其后有 {len(points)} 个界址点行（{distinct} 个不同的点）",
         )
     if ring_no[0] != 1:
-        notes.err("geometry", f"line {points[0][0]}: the first ring must be 圈号 1 (the outer ring), not {ring_no[0]}")
+        notes.err(
+            "geometry",
+            f"line {points[0][0]}: the first ring must be 圈号 1 (the outer ring), not {ring_no[0]}",
+            f"第 {points[0][0]} 行：第一个环须为圈号 1（外环），不能是 {ring_no[0]}",
+        )
     return labels, ring_no, x_north, y_east
 
 
@@ -408,17 +458,33 @@ def _prefixed_eastings(
     prefixes = np.floor(y_east / _PREFIX).astype(int)
     has_prefix = y_east >= _PREFIX
     if has_prefix.any() and not has_prefix.all():
-        notes.err("geometry", "some eastings carry a zone prefix and some do not; write every Y with its zone prefix")
+        notes.err(
+            "geometry",
+            "some eastings carry a zone prefix and some do not; write every Y with its zone prefix",
+            "部分横坐标带带号、部分不带：每个 Y 都须带带号",
+        )
         return None
     if not has_prefix.all():
         if zone is None:
-            notes.err("geometry", "the eastings carry no zone prefix and the header gives no 带号")
+            notes.err(
+                "geometry",
+                "the eastings carry no zone prefix and the header gives no 带号",
+                "横坐标不带带号，文件头也没有带号",
+            )
             return None
-        notes.fix("geometry", f"eastings without zone prefix: zone {zone} (带号) put in front")
+        notes.fix(
+            "geometry",
+            f"eastings without zone prefix: zone {zone} (带号) put in front",
+            f"横坐标不带带号：已在前面加上带号 {zone}",
+        )
         return y_east + zone * _PREFIX, zone
     seen = sorted(set(prefixes.tolist()))
     if len(seen) != 1:
-        notes.err("geometry", f"the eastings carry different zone prefixes {seen}; a parcel lies in one zone")
+        notes.err(
+            "geometry",
+            f"the eastings carry different zone prefixes {seen}; a parcel lies in one zone",
+            f"横坐标带有不同的带号 {seen}：一个地块只能位于一个投影带",
+        )
         return None
     low, high = _zones(degrees)
     if not low <= seen[0] <= high:
@@ -427,6 +493,8 @@ def _prefixed_eastings(
             f"line {points[0][0]}: Y {y_east[0]:,.3f} carries the zone prefix {seen[0]}, which is no "
             f"{degrees}-degree zone of China ({low}–{high}); are X and Y swapped? X is the northing, "
             "Y the easting with its zone prefix",
+            f"第 {points[0][0]} 行：Y {y_east[0]:,.3f} 带有带号 {seen[0]}，不是中国的 {degrees} 度带（{low}–{high}）："
+            "X 与 Y 是否颠倒了？X 为纵坐标（北向），Y 为带带号的横坐标（东向）",
         )
         return None
     if zone is not None and seen[0] != zone:
@@ -434,107 +502,7 @@ def _prefixed_eastings(
             "geometry",
             f"the eastings carry zone prefix {seen[0]} but the header says 带号={zone}; "
             "one of them is wrong (is Y the easting and X the northing?)",
+            f"横坐标带有带号 {seen[0]}，但文件头为 带号={zone}：两者必有一错（Y 是否为横坐标、X 是否为纵坐标？）",
         )
         return None
     return y_east, seen[0]
-
-
-def _rings(
-    index: int,
-    pid: str | None,
-    labels: list[str],
-    points: list[tuple[int, list[str]]],
-    ring_no: np.ndarray,
-    x_north: np.ndarray,
-    y_east: np.ndarray,
-) -> tuple[list[np.ndarray] | None, list[Problem]]:
-    """The closed rings of a parcel as (n, 2) easting/northing arrays, in 圈号 order."""
-    problems: list[Problem] = []
-    rings = []
-    order = list(dict.fromkeys(ring_no.tolist()))
-    if sorted(order) != order or any(ring_no[1:] < ring_no[:-1]):
-        problems.append(
-            Problem(
-                "error",
-                pid,
-                "geometry",
-                f"the points of a ring must follow each other, rings in order 1, 2, …; got 圈号 {order}",
-                row=index,
-                feature=_WHAT,
-            )
-        )
-        return None, problems
-    for r in order:
-        at = np.flatnonzero(ring_no == r)
-        xy = np.column_stack([y_east[at], x_north[at]])
-        first, last = at[0], at[-1]
-        if not np.array_equal(xy[0], xy[-1]):
-            problems.append(
-                Problem(
-                    "error",
-                    pid,
-                    "geometry",
-                    f"ring {r} is not closed: its last point {labels[last]} (line {points[last][0]}) is not its "
-                    f"first point {labels[first]} (line {points[first][0]}); repeat the first point at the end",
-                    row=index,
-                    feature=_WHAT,
-                )
-            )
-            continue
-        keep = np.ones(len(xy), dtype=bool)
-        keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
-        dropped = [labels[at[k]] for k in np.flatnonzero(~keep)]
-        if dropped:
-            problems.append(
-                Problem(
-                    "repair",
-                    pid,
-                    "geometry",
-                    f"ring {r}: repeated point(s) {', '.join(dropped)} removed (a duplicate of the point before)",
-                    row=index,
-                    feature=_WHAT,
-                )
-            )
-        xy = xy[keep]
-        if len(xy) < 4:
-            problems.append(
-                Problem(
-                    "error",
-                    pid,
-                    "geometry",
-                    f"ring {r} has {len(xy) - 1} distinct points; a ring needs at least 3",
-                    row=index,
-                    feature=_WHAT,
-                )
-            )
-            continue
-        rings.append(xy)
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return rings, problems
-
-
-def _assemble(rings: list[np.ndarray]) -> tuple[shapely.Geometry, list[str]]:
-    """Outer rings and holes into a (Multi)Polygon, by nesting parity.
-
-    A ring inside an odd number of the parcel's other rings is a hole of the innermost outer
-    ring around it; inside an even number (none, or an outer ring and one of its holes) it is
-    an outer ring: another part, e.g. an island in a hole of the first part.
-    """
-    lines = np.array([shapely.linearrings(xy) for xy in rings])
-    inside = shapely.contains(shapely.polygons(lines)[:, None], lines[None, :])  # [j, k]: ring k inside ring j
-    np.fill_diagonal(inside, False)
-    depth = inside.sum(axis=0)
-    outer = (depth % 2 == 0) | ~(inside & (depth % 2 == 0)[:, None]).any(axis=0)  # crossing rings: left as parts
-    holes: dict[int, list[np.ndarray]] = {int(k): [] for k in np.flatnonzero(outer)}
-    for k in np.flatnonzero(~outer):
-        hosts = np.flatnonzero(inside[:, k] & outer)
-        holes[int(hosts[np.argmax(depth[hosts])])].append(rings[k])
-    notes = [
-        f"ring {k + 1} ran counter-clockwise; outer rings run clockwise in this format"
-        for k in np.flatnonzero(outer)
-        if shapely.is_ccw(lines[k])
-    ]
-    polygons = [shapely.polygons(rings[k], holes=holes[k] or None) for k in holes]
-    geom = polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
-    return shapely.orient_polygons(geom), notes

@@ -160,7 +160,13 @@ def gateway_notes(gateways: gpd.GeoDataFrame, origin: str | None) -> list[Proble
             f"the road network has no gateway and no road in service crosses {where}: none could be inferred; "
             f"{fix}, or import the park boundary with `planner import PARK boundary.geojson --layer boundary`"
         )
-        return [Problem("warning", None, None, message, feature="road network")]
+        where_zh = "园区四至（宗地凹包）" if origin == "hull" else "园区四至"
+        zh = (
+            f"路网没有出入口，也没有在用道路穿过{where_zh}：无法推断出入口；请用 "
+            "`planner import 园区 gateways.geojson --layer sources` 声明出入口（kind `gateway`），"
+            "或用 `planner import 园区 boundary.geojson --layer boundary` 导入园区四至"
+        )
+        return [Problem("warning", None, None, message, feature="road network", zh=zh)]
     notes = []
     for sid, roads, klass in gateways[["source_id", "roads", "road_class"]].itertuples(index=False):
         label = f"{ROAD_CLASSES[klass][0]} / {ROAD_CLASSES[klass][1]}" if isinstance(klass, str) else "unclassed road"
@@ -172,6 +178,10 @@ def gateway_notes(gateways: gpd.GeoDataFrame, origin: str | None) -> list[Proble
                 f"road gateway inferred where {roads} ({label}) crosses {where}: the road network declares none; "
                 f"{fix} to replace the inferred ones",
                 feature="source",
+                zh=f"在{roads}（{ROAD_CLASSES[klass][0] if isinstance(klass, str) else '未分级道路'}）与"
+                f"{'园区四至（宗地凹包）' if origin == 'hull' else '园区四至'}相交处推断出道路出入口："
+                "路网未声明出入口；如需替换推断的出入口，"
+                "请用 `planner import 园区 gateways.geojson --layer sources` 声明（kind `gateway`）",
             )
         )
     return notes

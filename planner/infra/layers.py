@@ -133,6 +133,7 @@ def check_lines(lines: gpd.GeoDataFrame, network: str) -> tuple[gpd.GeoDataFrame
         lambda p: f"MultiLineString split into {counts[p]} lines",
         id_column="line_id",
         what=what,
+        zh=lambda p: f"多线（MultiLineString）已拆分为 {counts[p]} 条线",
     )
     origin = np.arange(len(lines))
     if multi.any():
@@ -157,7 +158,14 @@ def check_lines(lines: gpd.GeoDataFrame, network: str) -> tuple[gpd.GeoDataFrame
     # a line of one repeated point: say so, rather than GEOS's "too few points"
     found = [p for p in found if not (p.field == "geometry" and p.row is not None and short[p.row])]
     found += flag(
-        lines, short, "error", "geometry", "the line has fewer than two distinct points", id_column="line_id", what=what
+        lines,
+        short,
+        "error",
+        "geometry",
+        "the line has fewer than two distinct points",
+        id_column="line_id",
+        what=what,
+        zh="线的不同点少于两个",
     )
     lines, z_repairs = drop_z(lines, "line_id", what=what)
     found += z_repairs
@@ -167,7 +175,14 @@ def check_lines(lines: gpd.GeoDataFrame, network: str) -> tuple[gpd.GeoDataFrame
     problems += found
     if network != "road" and "road_class" in lines and lines["road_class"].notna().any():
         problems.append(
-            Problem("error", None, "road_class", f"`road_class` is for road lines, not {network} lines", feature=what)
+            Problem(
+                "error",
+                None,
+                "road_class",
+                f"`road_class` is for road lines, not {network} lines",
+                feature=what,
+                zh=f"`road_class` 只用于道路，不用于{NETWORKS[network][0]}线路",
+            )
         )
     return lines, problems
 
@@ -190,11 +205,16 @@ def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Pro
     fed = np.array([NETWORK_OF_KIND.get(k) if isinstance(k, str) else None for k in kind], dtype=object)
     mismatch = known & (fed != net)
 
-    def report(mask: np.ndarray, field: str, message: str | Callable[[int], str]) -> None:
-        problems.extend(flag(sources, mask, "error", field, message, id_column="source_id", what="source"))
+    def report(mask: np.ndarray, field: str, message: str | Callable[[int], str], zh: Callable[[int], str]) -> None:
+        problems.extend(flag(sources, mask, "error", field, message, id_column="source_id", what="source", zh=zh))
 
     report(
-        mismatch, "kind", lambda p: f"a {kind[p]} ({SOURCE_KINDS[kind[p]][0]}) feeds the {fed[p]} network, not {net[p]}"
+        mismatch,
+        "kind",
+        lambda p: f"a {kind[p]} ({SOURCE_KINDS[kind[p]][0]}) feeds the {fed[p]} network, not {net[p]}",
+        zh=lambda p: (
+            f"{SOURCE_KINDS[kind[p]][0]}（`{kind[p]}`）供{NETWORKS[fed[p]][0]}管网（`{fed[p]}`），不供 `{net[p]}`"
+        ),
     )
     refused = {(p.row, p.field) for p in problems if p.severity == "error"}
     for column in sorted({c for c in CAPACITY_COLUMN.values() if c}):
@@ -207,6 +227,11 @@ def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Pro
             lambda p: (
                 f"a {net[p]} source states its capacity in `{CAPACITY_COLUMN[net[p]] or 'no column'}`, not `{column}`"
             ),
+            zh=lambda p: (
+                f"{NETWORKS[net[p]][0]}源点的容量"
+                + (f"填在 `{CAPACITY_COLUMN[net[p]]}`" if CAPACITY_COLUMN[net[p]] else "无字段可填")
+                + f"，不能填在 `{column}`"
+            ),
         )
         lacking = known & ~mismatch & ~given & mine
         lacking &= np.array([(r, column) not in refused for r in range(len(sources))], dtype=bool)
@@ -214,6 +239,7 @@ def check_sources(sources: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Pro
             lacking,
             column,
             lambda p: f"a {kind[p]} ({SOURCE_KINDS[kind[p]][0]}) needs its capacity in `{column}`",
+            zh=lambda p: f"{SOURCE_KINDS[kind[p]][0]}（`{kind[p]}`）须在 `{column}` 填写容量",
         )
     return sources, problems
 

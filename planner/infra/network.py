@@ -142,6 +142,7 @@ def build_network(
                 None,
                 f"no {name} line is in service: the network reaches nothing",
                 feature=f"{name} network",
+                zh=f"没有在用的{NETWORKS[name][0]}线路：该管网不通达任何地方",
             )
         )
         empty = gpd.GeoDataFrame(
@@ -317,6 +318,15 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
                 f"the {name} network ({NETWORKS[name][0]}) has no live source: nothing it reaches is connected; "
                 + _how_to_add_source(name),
                 feature=f"{name} network",
+                zh=f"{NETWORKS[name][0]}管网（`{name}`）没有在用的源点：其通达之处均未接通；请用 "
+                f"`planner import 园区 sources.geojson --layer sources` 导入源点（network `{name}`，kind "
+                f"`{next(k for k, n in NETWORK_OF_KIND.items() if n == name)}`）"
+                + (
+                    "，或用 `planner import 园区 boundary.geojson --layer boundary` 导入园区四至后重新运行 "
+                    "`planner readiness`：将在主要道路与四至相交处推断出入口"
+                    if name == "road"
+                    else ""
+                ),
             )
         )
         return _empty_sources()
@@ -333,6 +343,7 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
                 f"the source is {d:,.0f} m from the nearest {name} line; "
                 f"a source must lie within {SOURCE_SNAP_M:g} m of its network",
                 feature="source",
+                zh=f"源点距最近的{NETWORKS[name][0]}线路 {d:,.0f} 米：源点须位于其管网 {SOURCE_SNAP_M:g} 米以内",
             )
         )
     keep = ~off
@@ -391,6 +402,8 @@ def _report_pieces(network: Network, problems: list[Problem]) -> None:
                 f"{len(ids)} line(s) of {lengths[start:stop].sum() / 1000:,.2f} km are cut off from every source: "
                 f"{', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}",
                 feature=f"{network.name} network",
+                zh=f"{len(ids)} 条线路（共 {lengths[start:stop].sum() / 1000:,.2f} 公里）与所有源点都不连通："
+                f"{'、'.join(ids[:5])}{'……' if len(ids) > 5 else ''}",
             )
         )
 

@@ -30,6 +30,7 @@ import pandas as pd
 from planner.errors import Problem
 from planner.fields import flag
 from planner.parcels.periods import period_end
+from planner.vocab import DISPOSALS
 
 __all__ = ["CLOSING", "RECORD_COLUMNS", "RESTARTING", "check_disposals", "disposal_stages"]
 
@@ -58,6 +59,12 @@ def _day(value: pd.Timestamp) -> str:
     return f"{value:%Y-%m-%d}"
 
 
+def _disposal_zh(code: object) -> str:
+    """A disposal as a message names it in Chinese: ``延长动工开发期限（`extend`）``."""
+    label = DISPOSALS.get(str(code), (None,))[0]
+    return f"「{label}」（`{code}`）" if label else f"`{code}`"
+
+
 def check_disposals(p: pd.DataFrame) -> list[Problem]:
     """Records of the idle-land procedure that break its articles: errors and warnings by parcel and field.
 
@@ -79,50 +86,80 @@ def check_disposals(p: pd.DataFrame) -> list[Problem]:
     extend_limit = period_end(decided, years=_EXTEND_YEARS)
     temporary_limit = period_end(decided, years=_TEMPORARY_YEARS)
     sets_start = disposal.isin(RESTARTING)
+    d = _disposal_zh
     errors = [
         ("idle_notice_date", notice < p["contract_date"], lambda i: f"the investigation notice {_day(notice.iloc[i])} "
-         f"is before the contract date {_day(p['contract_date'].iloc[i])}"),
+         f"is before the contract date {_day(p['contract_date'].iloc[i])}",
+         lambda i: f"调查通知书 {_day(notice.iloc[i])} 早于合同签订日期 {_day(p['contract_date'].iloc[i])}"),
         ("idle_determined_date", determined < notice, lambda i: f"the 认定书 {_day(determined.iloc[i])} "
-         f"is before the investigation notice {_day(notice.iloc[i])} (arts. 5, 9)"),
-        ("disposal_date", disposal.notna() & decided.isna(), lambda i: f"the disposal {disposal.iloc[i]!r} is undated"),
+         f"is before the investigation notice {_day(notice.iloc[i])} (arts. 5, 9)",
+         lambda i: f"闲置土地认定书 {_day(determined.iloc[i])} 早于调查通知书 {_day(notice.iloc[i])}"
+         "（第五条、第九条）"),
+        ("disposal_date", disposal.notna() & decided.isna(), lambda i: f"the disposal {disposal.iloc[i]!r} is undated",
+         lambda i: f"处置{d(disposal.iloc[i])}没有日期"),
         ("disposal", disposal.isna() & decided.notna(), lambda i: f"a disposal date {_day(decided.iloc[i])} without a "
-         "disposal; set `disposal`"),
+         "disposal; set `disposal`", lambda i: f"有处置日期 {_day(decided.iloc[i])} 而无处置方式：请填写 `disposal`"),
         ("disposal_date", decided < determined, lambda i: f"the disposal {_day(decided.iloc[i])} is before the "
-         f"determination {_day(determined.iloc[i])} (arts. 9, 12–14)"),
+         f"determination {_day(determined.iloc[i])} (arts. 9, 12–14)",
+         lambda i: f"处置日期 {_day(decided.iloc[i])} 早于认定日期 {_day(determined.iloc[i])}"
+         "（第九条、第十二至十四条）"),
         ("restart_date", disposal.isin(("extend", "adjust")) & restart.isna(), lambda i: f"the disposal "
-         f"{disposal.iloc[i]!r} sets a new start date (art. 12 ¶2); `restart_date` is empty"),
+         f"{disposal.iloc[i]!r} sets a new start date (art. 12 ¶2); `restart_date` is empty",
+         lambda i: f"处置{d(disposal.iloc[i])}须约定新的动工开发日期（第十二条第二款）；`restart_date` 为空"),
         ("restart_date", (disposal == "extend") & (restart > extend_limit), lambda i: f"the new start date "
          f"{_day(restart.iloc[i])} extends past {_day(extend_limit.iloc[i])}, one year from the decision "
-         f"{_day(decided.iloc[i])} (延长动工开发期限最长不得超过一年, art. 12 (一))"),
+         f"{_day(decided.iloc[i])} (延长动工开发期限最长不得超过一年, art. 12 (一))",
+         lambda i: f"新的动工日期 {_day(restart.iloc[i])} 晚于 {_day(extend_limit.iloc[i])}，即处置决定 "
+         f"{_day(decided.iloc[i])} 起一年（延长动工开发期限最长不得超过一年，第十二条第（一）项）"),
         ("restart_date", restart < decided, lambda i: f"the new start date {_day(restart.iloc[i])} is before the "
-         f"disposal {_day(decided.iloc[i])}"),
+         f"disposal {_day(decided.iloc[i])}",
+         lambda i: f"新的动工日期 {_day(restart.iloc[i])} 早于处置日期 {_day(decided.iloc[i])}"),
         ("restart_date", restart.notna() & ~sets_start, lambda i: f"the disposal {disposal.iloc[i]!r} sets no "
-         "new start date (art. 12 ¶2: only extend, adjust and temporary_use do); clear `restart_date`"),
+         "new start date (art. 12 ¶2: only extend, adjust and temporary_use do); clear `restart_date`",
+         lambda i: f"处置{d(disposal.iloc[i])}不约定新的动工日期（第十二条第二款：只有延长动工开发期限、"
+         "调整土地用途和规划条件、临时使用才约定）：请清空 `restart_date`"),
         ("temporary_use_until", (disposal == "temporary_use") & until.isna(), lambda i: "a temporary use needs its "
-         "last day (`temporary_use_until`, at most two years, art. 12 (三))"),
+         "last day (`temporary_use_until`, at most two years, art. 12 (三))",
+         lambda i: "临时使用须写明截止日期（`temporary_use_until`，最长两年，第十二条第（三）项）"),
         ("temporary_use_until", (disposal == "temporary_use") & (until > temporary_limit), lambda i: f"the "
          f"temporary use to {_day(until.iloc[i])} runs past {_day(temporary_limit.iloc[i])}, two years from "
-         f"{_day(decided.iloc[i])} (临时使用期限最长不得超过两年, art. 12 (三))"),
+         f"{_day(decided.iloc[i])} (临时使用期限最长不得超过两年, art. 12 (三))",
+         lambda i: f"临时使用至 {_day(until.iloc[i])}，超过 {_day(decided.iloc[i])} 起两年的 "
+         f"{_day(temporary_limit.iloc[i])}（临时使用期限最长不得超过两年，第十二条第（三）项）"),
         ("temporary_use_until", until.notna() & (disposal != "temporary_use"), lambda i: "a last day of temporary "
-         f"use for the disposal {disposal.iloc[i]!r}; only temporary_use has one"),
+         f"use for the disposal {disposal.iloc[i]!r}; only temporary_use has one",
+         lambda i: f"处置{d(disposal.iloc[i])}填有临时使用截止日期；只有临时使用（`temporary_use`）才有"),
         ("temporary_use_until", until <= decided, lambda i: f"the temporary use ends {_day(until.iloc[i])}, not after "
-         f"it was decided on {_day(decided.iloc[i])}"),
+         f"it was decided on {_day(decided.iloc[i])}",
+         lambda i: f"临时使用截止于 {_day(until.iloc[i])}，不晚于处置决定日期 {_day(decided.iloc[i])}"),
         ("disposal", disposal.isin(_ART_14) & cause, lambda i: f"the disposal {disposal.iloc[i]!r} (art. 14) is for "
          f"holder-caused idle land, but the parcel records the art. 8 cause {p['delay_cause'].iloc[i]!r}; clear "
-         "`delay_cause` if the bureau did not accept it"),
+         "`delay_cause` if the bureau did not accept it",
+         lambda i: f"处置{d(disposal.iloc[i])}（第十四条）适用于使用权人原因造成的闲置土地，但该宗地记有第八条的原因 "
+         f"{p['delay_cause'].iloc[i]!r}：如国土部门未予认可，请清空 `delay_cause`"),
     ]  # fmt: skip
     problems: list[Problem] = []
-    for column, mask, text in errors:
-        problems += flag(p, np.asarray(pd.Series(mask).fillna(False), dtype=bool), "error", column, text)
+    for column, mask, text, text_zh in errors:
+        problems += flag(p, np.asarray(pd.Series(mask).fillna(False), dtype=bool), "error", column, text, zh=text_zh)
+    problems += _disposal_warnings(p, disposal, determined, cause)
+    return problems
+
+
+def _disposal_warnings(p: pd.DataFrame, disposal: pd.Series, determined: pd.Series, cause: pd.Series) -> list[Problem]:
+    """A disposal with no determination recorded; an art. 12 disposal on land with no art. 8 cause."""
+    problems: list[Problem] = []
     warnings = [
         ("idle_determined_date", disposal.notna() & determined.isna(), "a disposal is recorded but no "
-         "determination (闲置土地认定书, art. 9)"),
+         "determination (闲置土地认定书, art. 9)", "记有处置，但没有认定（闲置土地认定书，第九条）"),
         ("disposal", disposal.isin(_ART_12) & ~cause, "art. 12 disposals are for idle land of an art. 8 cause "
          "(the government's, force majeure); the parcel records none, and holder-caused idle land pays the fee "
-         "and is reclaimed after two years (art. 14)"),
+         "and is reclaimed after two years (art. 14)", "第十二条的处置适用于第八条原因（政府原因、不可抗力）造成的"
+         "闲置土地；该宗地未记录此类原因，而使用权人原因造成的闲置土地应缴纳闲置费，满两年无偿收回（第十四条）"),
     ]  # fmt: skip
-    for column, mask, message in warnings:
-        problems += flag(p, np.asarray(pd.Series(mask).fillna(False), dtype=bool), "warning", column, message)
+    for column, mask, message, message_zh in warnings:
+        problems += flag(
+            p, np.asarray(pd.Series(mask).fillna(False), dtype=bool), "warning", column, message, zh=message_zh
+        )
     return problems
 
 

@@ -296,6 +296,8 @@ def _logistics_unscored(p: pd.DataFrame, rows: np.ndarray, config: ParkConfig) -
         "land_use",
         "logistics land is not scored against manufacturing floors and the park sets no logistics floors "
         "(thresholds eval_logistics_tax_min_wan_per_mu, eval_logistics_output_min_wan_per_mu): not evaluated",
+        zh="物流仓储用地不按工业的底线评价，而园区未设物流底线（`eval_logistics_tax_min_wan_per_mu`、"
+        "`eval_logistics_output_min_wan_per_mu`）：不参加评价",
     )
 
 
@@ -333,6 +335,7 @@ def _unjudged(p: pd.DataFrame, producing: np.ndarray) -> list[Problem]:
             "error",
             "tax_wan",
             "a producing parcel without annual tax cannot be evaluated per mu",
+            zh="投产宗地没有年税收，无法进行亩均评价",
         ),
         *flag(
             p,
@@ -340,9 +343,19 @@ def _unjudged(p: pd.DataFrame, producing: np.ndarray) -> list[Problem]:
             "error",
             "output_wan",
             "a producing parcel without annual output cannot be evaluated per mu",
+            zh="投产宗地没有年产值，无法进行亩均评价",
         ),
-        *flag(p, producing & ~np.isnan(tax) & (tax < 0), "error", "tax_wan", "the annual tax is negative"),
-        *flag(p, producing & ~np.isnan(output) & (output < 0), "error", "output_wan", "the annual output is negative"),
+        *flag(
+            p, producing & ~np.isnan(tax) & (tax < 0), "error", "tax_wan", "the annual tax is negative", zh="年税收为负"
+        ),
+        *flag(
+            p,
+            producing & ~np.isnan(output) & (output < 0),
+            "error",
+            "output_wan",
+            "the annual output is negative",
+            zh="年产值为负",
+        ),
     ]
 
 
@@ -423,9 +436,6 @@ def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
     park_m2 = np.nanmedian(per_m2) if np.isfinite(per_m2).any() else np.nan
     ratio_m2 = per_m2 / park_m2
     off_m2 = np.isfinite(ratio_m2) & ((ratio_m2 > _RATIO_LIMIT) | (ratio_m2 < 1 / _RATIO_LIMIT))
-    declared = p["declared_area_mu"].to_numpy(dtype=float, na_value=np.nan)
-    area_mu = p["area_mu"].to_numpy(dtype=float)
-    area_off = np.isfinite(declared) & (np.abs(declared - area_mu) > DECLARED_AREA_TOLERANCE * area_mu)
     return [
         *flag(
             p,
@@ -436,6 +446,10 @@ def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
                 f"output {output[i]:,.0f} 万元 on {energy[i]:,.1f} tce is {per_tce[i]:,.1f} 万元/tce, "
                 f"{ratio[i]:.1f}× the median {reference[i]:,.1f} of comparable parcels: check output or energy use"
             ),
+            zh=lambda i: (
+                f"产值 {output[i]:,.0f} 万元、能耗 {energy[i]:,.1f} 吨标准煤，即 {per_tce[i]:,.1f} 万元/吨标准煤，"
+                f"为同类宗地中位数 {reference[i]:,.1f} 的 {ratio[i]:.1f} 倍：请核对产值或能耗"
+            ),
         ),
         *flag(
             p,
@@ -443,6 +457,7 @@ def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
             "warning",
             "energy_tce",
             lambda i: f"output {output[i]:,.0f} 万元 with no energy use recorded",
+            zh=lambda i: f"产值 {output[i]:,.0f} 万元，却未记录能耗",
         ),
         *flag(
             p,
@@ -453,6 +468,10 @@ def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
                 f"investment {invested[i]:,.0f} 万元 on {floor[i]:,.0f} m² of floor area is {per_m2[i]:,.0f} 元/m², "
                 f"{ratio_m2[i]:.1f}× the park median {park_m2:,.0f} 元/m²: check investment or floor area"
             ),
+            zh=lambda i: (
+                f"投资 {invested[i]:,.0f} 万元、建筑面积 {floor[i]:,.0f} 平方米，即 {per_m2[i]:,.0f} 元/平方米，"
+                f"为园区中位数 {park_m2:,.0f} 元/平方米的 {ratio_m2[i]:.1f} 倍：请核对投资或建筑面积"
+            ),
         ),
         *flag(
             p,
@@ -460,7 +479,18 @@ def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
             "warning",
             "floor_area_m2",
             lambda i: f"investment {invested[i]:,.0f} 万元 made but no floor area recorded",
+            zh=lambda i: f"已投资 {invested[i]:,.0f} 万元，却未记录建筑面积",
         ),
+        *_declared_off(p),
+    ]
+
+
+def _declared_off(p: pd.DataFrame) -> list[Problem]:
+    """Declared areas more than 1% off the computed ones."""
+    declared = p["declared_area_mu"].to_numpy(dtype=float, na_value=np.nan)
+    area_mu = p["area_mu"].to_numpy(dtype=float)
+    area_off = np.isfinite(declared) & (np.abs(declared - area_mu) > DECLARED_AREA_TOLERANCE * area_mu)
+    return [
         *flag(
             p,
             area_off,
@@ -469,6 +499,10 @@ def consistency_checks(parcels: pd.DataFrame) -> list[Problem]:
             lambda i: (
                 f"declared {declared[i]:.2f} mu differs from the computed {area_mu[i]:.2f} mu by "
                 f"{100 * (declared[i] - area_mu[i]) / area_mu[i]:+.1f}% (over 1%)"
+            ),
+            zh=lambda i: (
+                f"申报面积 {declared[i]:.2f} 亩与计算面积 {area_mu[i]:.2f} 亩相差 "
+                f"{100 * (declared[i] - area_mu[i]) / area_mu[i]:+.1f}%（超过 1%）"
             ),
         ),
     ]

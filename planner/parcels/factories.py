@@ -57,5 +57,6 @@ def check_factories(factories: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list
         lambda p: f"free floor area {free[p]:,.0f} m² is more than the building's floor area {total[p]:,.0f} m²",
         id_column="factory_id",
         what=what,
+        zh=lambda p: f"空置建筑面积 {free[p]:,.0f} 平方米大于厂房建筑面积 {total[p]:,.0f} 平方米",
     )
     return as_multipolygons(factories), problems

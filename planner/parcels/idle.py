@@ -222,6 +222,10 @@ def _as_disposed(p: pd.DataFrame, day: pd.Timestamp) -> tuple[pd.DataFrame, np.n
             f"the disposal {p['disposal'].iloc[i]!r} of {p['disposal_date'].iloc[i]:%Y-%m-%d} took the land from "
             "the holder, but it is still recorded as supplied: set its status (reserved) and holder"
         ),
+        zh=lambda i: (
+            f"{p['disposal_date'].iloc[i]:%Y-%m-%d} 的处置（`{p['disposal'].iloc[i]}`）已从使用权人处收回土地，"
+            "但仍记为已供：请更新其供地状态（储备，`reserved`）和土地使用权人"
+        ),
     )
     return out, closed, problems
 
@@ -236,6 +240,7 @@ def _overpaid(p: pd.DataFrame, table: pd.DataFrame) -> list[Problem]:
         "warning",
         "idle_fee_paid_wan",
         lambda i: f"{paid[i]:,.2f} 万元 paid, more than the {owed[i]:,.2f} 万元 owed",
+        zh=lambda i: f"已缴 {paid[i]:,.2f} 万元，多于应缴的 {owed[i]:,.2f} 万元",
     )
 
 
@@ -279,6 +284,10 @@ def _weekends_only_warnings(p: pd.DataFrame, where: np.ndarray) -> list[Problem]
             "a period of this parcel ends in a year without a State Council holiday notice in the planner's "
             f"calendar ({calendar.describe('en')}): its last day was moved past weekends only "
             "(民法典 art. 203); check it against the notice once published"
+        ),
+        zh=(
+            f"该宗地的某一期限在规划系统的节假日表（{calendar.describe('zh')}）尚无国务院节假日安排的年份届满："
+            "其最后一日只按周末顺延（民法典第二百零三条）；通知公布后请核对"
         ),
     )
 
@@ -344,6 +353,10 @@ def _halted(
                 f"halted for over {rules.idle_years:g} year(s), but `{column}` is missing: whether the parcel is under "
                 f"{_share_en(rules.developed_min)} developed or {_share_en(rules.invested_min)} invested cannot be told"
             ),
+            zh=(
+                f"停工已超过 {rules.idle_years:g} 年，但缺少 `{column}`：无法判断该宗地已开发面积是否不足"
+                f"{_share_zh(rules.developed_min)}、已投资额是否不足{_share_zh(rules.invested_min)}"
+            ),
         )
     rule = halted_long & (little_developed | little_invested) & ~unknown & ~not_started
     return rule, (due, moot), problems
@@ -376,6 +389,7 @@ class _Fees:
                 "the parcel is idle, but no land price is recorded: the idle-land fee "
                 f"({rules.fee_rate:.0%} of the land price) cannot be computed"
             ),
+            zh=f"该宗地已闲置，但未记录土地价款：无法计算土地闲置费（土地价款的 {rules.fee_rate:.0%}）",
         )
         fee = np.round(np.where(holder_caused, rules.fee_rate * price, np.where(government, 0.0, np.nan)), 4)  # 1 yuan
         shown = cause.copy()
@@ -389,26 +403,29 @@ def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
     halted = p["halted_since"]
     problems = []
     checks = [
-        ((started < contract).fillna(False), "actual_start_date", "the actual start date is before the contract date"),
-        ((agreed < contract).fillna(False), "agreed_start_date", "the agreed start date is before the contract date"),
-        ((halted < started).fillna(False), "halted_since", "the halt date is before the actual start date"),
-        (halted.notna() & started.isna(), "halted_since", "a halt date without an actual start date"),
-        (
-            p["status"].isin(STARTED_STATUSES) & started.isna(),
-            "actual_start_date",
-            "the parcel is under construction or producing but has no actual start date",
-        ),
-    ]
+        ((started < contract).fillna(False), "actual_start_date", "the actual start date is before the contract date",
+         "实际动工日期早于合同签订日期"),
+        ((agreed < contract).fillna(False), "agreed_start_date", "the agreed start date is before the contract date",
+         "约定动工日期早于合同签订日期"),
+        ((halted < started).fillna(False), "halted_since", "the halt date is before the actual start date",
+         "停工日期早于实际动工日期"),
+        (halted.notna() & started.isna(), "halted_since", "a halt date without an actual start date",
+         "有停工日期而无实际动工日期"),
+        (p["status"].isin(STARTED_STATUSES) & started.isna(), "actual_start_date",
+         "the parcel is under construction or producing but has no actual start date",
+         "宗地在建或投产，但没有实际动工日期"),
+    ]  # fmt: skip
     for column in ("investment_total_wan", "investment_actual_wan", "developed_area_m2", "land_price_wan"):
         values = p[column].to_numpy(dtype=float, na_value=np.nan)
-        checks.append((pd.Series(values < 0), column, f"`{column}` is negative"))
-    for mask, column, text in checks:
+        checks.append((pd.Series(values < 0), column, f"`{column}` is negative", f"`{column}` 为负数"))
+    for mask, column, text, text_zh in checks:
         problems += flag(
             p,
             np.asarray(mask, dtype=bool) & supplied,
             "error",
             column,
             f"{text}; the parcel is left out of the idle-land count",
+            zh=f"{text_zh}：该宗地不计入闲置土地统计",
         )
     no_date = supplied & p["agreed_start_date"].isna().to_numpy() & p["actual_start_date"].isna().to_numpy()
     problems += flag(
@@ -417,6 +434,7 @@ def _check_records(p: pd.DataFrame, supplied: np.ndarray) -> list[Problem]:
         "warning",
         "agreed_start_date",
         "supplied land without an agreed start date: whether it is idle cannot be told",
+        zh="已供土地没有约定动工日期：无法判断是否闲置",
     )
     return problems
 

@@ -45,8 +45,8 @@ from planner.errors import Problem, ValidationError
 from planner.fields import active_geometry, check_columns, check_geometry, drop_z, dtype_of, flag, problem_rows
 from planner.parcels.area import compute_areas
 from planner.parcels.disposal import check_disposals
+from planner.parcels.row_rules import check_dates, check_quantities, check_status
 from planner.parcels.schema import FIELD_BY_NAME, FIELDS, coerce_types
-from planner.vocab import STARTED_STATUSES, STATUSES, SUPPLIED_STATUSES
 
 __all__ = [
     "DECLARED_AREA_TOLERANCE",
@@ -62,7 +62,6 @@ DECLARED_AREA_TOLERANCE = 0.01
 """A declared area more than 1% off the computed one is reported."""
 OVERLAP_ERROR_M2 = 1.0
 """Two parcels overlapping by more than this are refused."""
-_AREA_SLACK_M2 = 1.0  # recorded building and developed areas are rounded; a square metre over is not an error
 _ZONE_HALF_WIDTH_DEG = 1.5
 _ZONE_SLACK_DEG = 0.5
 
@@ -138,7 +137,11 @@ def validate_parcels(
             "the parcels have no CRS; set it with `set_crs()`: EPSG:4490 for CGCS2000 lon/lat, "
             f"EPSG:{crs_epsg} for the park's Gauss–Krüger zone"
         )
-        return ParcelCheck(parcels, [Problem("error", None, "geometry", msg)])
+        zh = (
+            "宗地没有坐标系：请用 `set_crs()` 设定，CGCS2000 经纬度为 EPSG:4490，"
+            f"园区所在的高斯–克吕格投影带为 EPSG:{crs_epsg}"
+        )
+        return ParcelCheck(parcels, [Problem("error", None, "geometry", msg, zh=zh)])
     given_park_id = "park_id" in parcels.columns
 
     out, problems = check_columns(parcels, FIELD_BY_NAME, id_column="parcel_id", what="parcel")
@@ -209,7 +212,17 @@ def _to_park_crs(out: gpd.GeoDataFrame, crs_epsg: int, usable: np.ndarray) -> tu
             )
             return f"the parcel at lon {lon[pos]:.6f}, lat {lat[pos]:.6f} lies outside China{hint}"
 
-        problems += flag(out, outside, "error", "geometry", where)
+        def where_zh(pos: int) -> str:
+            hint = (
+                "：坐标似乎经纬度颠倒了，应经度在前"
+                if check_in_china(lat[pos], lon[pos])
+                else "：是否把投影坐标当作了经纬度？"
+                if abs(lon[pos]) > 180 or abs(lat[pos]) > 90
+                else ""
+            )
+            return f"宗地位于经度 {lon[pos]:.6f}、纬度 {lat[pos]:.6f}，在中国境外{hint}"
+
+        problems += flag(out, outside, "error", "geometry", where, zh=where_zh)
         geoms[outside] = None
     if crs.to_epsg() != crs_epsg:
         keep = ~shapely.is_missing(geoms)
@@ -224,6 +237,7 @@ def _to_park_crs(out: gpd.GeoDataFrame, crs_epsg: int, usable: np.ndarray) -> tu
             "geometry",
             f"the geometry cannot be projected to EPSG:{crs_epsg}; "
             "is the input CRS right (zone, zone prefix, axis order)?",
+            zh=f"图形无法投影到 EPSG:{crs_epsg}：输入的坐标系是否正确（投影带、带号前缀、坐标轴顺序）？",
         )
         geoms[~finite] = None
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=f"EPSG:{crs_epsg}"))
@@ -262,6 +276,10 @@ def _check_projected_in_china(out: gpd.GeoDataFrame) -> list[Problem]:
             f"the parcel falls at lon {lon[p]:.4f}, lat {lat[p]:.4f}, outside China; "
             "is the input CRS right (zone, zone prefix, axis order)?"
         ),
+        zh=lambda p: (
+            f"宗地落在经度 {lon[p]:.4f}、纬度 {lat[p]:.4f}，在中国境外："
+            "输入的坐标系是否正确（投影带、带号前缀、坐标轴顺序）？"
+        ),
     )
 
 
@@ -279,6 +297,7 @@ def _check_zone(out: gpd.GeoDataFrame, zone: int) -> list[Problem]:
             f"the parcel lies {off[p]:.2f}° from the zone's central meridian {cm:g}°E (zone {zone} spans ±1.5°); "
             "its planar area carries a large projection scale"
         ),
+        zh=lambda p: f"宗地距投影带中央经线 {cm:g}°E {off[p]:.2f}°（{zone} 带范围为 ±1.5°）：其平面面积的投影变形较大",
     )
 
 
@@ -296,18 +315,26 @@ def _check_park(out: gpd.GeoDataFrame, park_id: str | None, *, report_fill: bool
                 None,
                 "park_id",
                 f"`park_id` was empty for {int(empty.sum())} parcel(s) and was set to {park_id!r}",
+                zh=f"{int(empty.sum())} 宗地块的 `park_id` 为空，已填为 {park_id!r}",
             )
         )
     other = (out["park_id"].notna() & (out["park_id"] != park_id)).to_numpy()
     foreign = out["park_id"].to_numpy()
     problems += flag(
-        out, other, "error", "park_id", lambda p: f"park {foreign[p]!r} is not this store's park {park_id!r}"
+        out,
+        other,
+        "error",
+        "park_id",
+        lambda p: f"park {foreign[p]!r} is not this store's park {park_id!r}",
+        zh=lambda p: f"园区 {foreign[p]!r} 不是本数据库的园区 {park_id!r}",
     )
     out.loc[other, "park_id"] = park_id
     return problems
 
 
-Verdict = tuple[str | None, str | None, str | None]
+Note = tuple[str, str]
+"""A note in English and in Chinese."""
+Verdict = tuple[str | None, Note | None, Note | None]
 """What to store of a code, the note of a repair, the error (each ``None`` where there is none)."""
 
 
@@ -318,13 +345,19 @@ def _land_use_verdict(value: str) -> Verdict:
         return value, None, None
     by_name = {name: code for code, name in codes["name_zh"].items()}
     if value in by_name:
-        return by_name[value], f"{value!r} read as code {by_name[value]}", None
+        return (
+            by_name[value],
+            (f"{value!r} read as code {by_name[value]}", f"{value!r} 读作代码 {by_name[value]}"),
+            None,
+        )
     return (
         None,
         None,
         (
             f"{value!r} is not a 用地用海分类 code; industrial land is 100101 (一类), 100102 (二类), "
-            "100103 (三类); see data/land_use_codes.csv"
+            "100103 (三类); see data/land_use_codes.csv",
+            f"{value!r} 不是用地用海分类代码：工业用地为 100101（一类）、100102（二类）、100103（三类），"
+            "详见 data/land_use_codes.csv",
         ),
     )
 
@@ -333,14 +366,16 @@ def _industry_verdict(value: str, *, single: bool) -> Verdict:
     """(codes to store, repair note, error) for one industry or zoning value."""
     parts = split_codes(value)
     if not parts:
-        return None, f"{value!r} holds no code and was left empty", None
+        return None, (f"{value!r} holds no code and was left empty", f"{value!r} 不含代码，已留空"), None
     if single and len(parts) != 1:
-        return None, None, f"{value!r} must be one industry code, e.g. C3670"
-    bad = [msg for msg in map(industry_code_problem, parts) if msg]
+        return None, None, (f"{value!r} must be one industry code, e.g. C3670", f"{value!r} 须为一个行业代码，如 C3670")
+    bad = [p for p in parts if industry_code_problem(p)]
     if bad:
-        return None, None, "; ".join(bad)
+        en = "; ".join(str(industry_code_problem(p)) for p in bad)
+        return None, None, (en, "；".join(str(industry_code_problem(p, "zh")) for p in bad))
     normal = ",".join(parts)
-    return normal, (f"{value!r} written as {normal!r}" if normal != value else None), None
+    note = (f"{value!r} written as {normal!r}", f"{value!r} 写作 {normal!r}")
+    return normal, (note if normal != value else None), None
 
 
 _JUDGES: Mapping[str, Callable[[str], Verdict]] = {
@@ -364,7 +399,7 @@ def check_row_rules(parcels: pd.DataFrame) -> list[Problem]:
     the area: the checks :func:`validate_parcels` makes after each value's own, other than
     codes, areas, geometry and overlaps.
     """
-    return [*_check_dates(parcels), *check_disposals(parcels), *_check_status(parcels), *_check_quantities(parcels)]
+    return [*check_dates(parcels), *check_disposals(parcels), *check_status(parcels), *check_quantities(parcels)]
 
 
 def _check_codes(out: gpd.GeoDataFrame) -> list[Problem]:
@@ -376,7 +411,9 @@ def _check_codes(out: gpd.GeoDataFrame) -> list[Problem]:
         stored = values.map(lambda v: verdicts[v][0] if v in verdicts else None)
         for severity, k in (("repair", 1), ("error", 2)):
             notes = values.map(lambda v: verdicts[v][k] if v in verdicts else None)
-            problems += flag(out, notes.notna().to_numpy(), severity, name, lambda p: notes.iloc[p])
+            problems += flag(
+                out, notes.notna().to_numpy(), severity, name, lambda p: notes.iloc[p][0], zh=lambda p: notes.iloc[p][1]
+            )
         out[name] = stored.astype(object).where(stored.notna(), None)
     return problems
 
@@ -396,6 +433,7 @@ def _replace_computed(out: gpd.GeoDataFrame, areas: pd.DataFrame) -> list[Proble
                 f"{given[p]:.6g} from the input replaced by the computed {computed[p]:.6g} "
                 "(areas come from the geometry)"
             ),
+            zh=lambda p: f"输入的 {given[p]:.6g} 已改为计算值 {computed[p]:.6g}（面积由图形计算）",
         )
     declared = out["declared_area_mu"].to_numpy(dtype=float)
     computed = areas["area_mu"].to_numpy()
@@ -413,113 +451,12 @@ def _replace_computed(out: gpd.GeoDataFrame, areas: pd.DataFrame) -> list[Proble
             f"declared {declared[p]:.2f} mu differs from the computed {computed[p]:.2f} mu "
             f"by {100 * (declared[p] - computed[p]) / computed[p]:+.1f}% (over 1%)"
         ),
+        zh=lambda p: (
+            f"申报面积 {declared[p]:.2f} 亩与计算面积 {computed[p]:.2f} 亩相差 "
+            f"{100 * (declared[p] - computed[p]) / computed[p]:+.1f}%（超过 1%）"
+        ),
     )
     return problems
-
-
-_DATE_ORDER = (
-    ("agreed_start_date", "contract_date", "the agreed start date {a} is before the contract date {b}"),
-    ("actual_start_date", "contract_date", "the actual start date {a} is before the contract date {b}"),
-    (
-        "agreed_completion_date",
-        "agreed_start_date",
-        "the agreed completion date {a} is before the agreed start date {b}",
-    ),
-    ("halted_since", "actual_start_date", "the halt date {a} is before the actual start date {b}"),
-)
-
-
-def _check_dates(out: pd.DataFrame) -> list[Problem]:
-    problems = []
-    for later, earlier, text in _DATE_ORDER:
-        a, b = out[later], out[earlier]
-        wrong = (a < b).fillna(False).to_numpy(dtype=bool)
-        problems += flag(
-            out,
-            wrong,
-            "error",
-            later,
-            lambda p: text.format(a=a.iloc[p].date(), b=b.iloc[p].date()),
-        )
-    orphan = (out["halted_since"].notna() & out["actual_start_date"].isna()).to_numpy(dtype=bool)
-    problems += flag(
-        out,
-        orphan,
-        "error",
-        "halted_since",
-        "a halt date without an actual start date; work cannot halt before it starts",
-    )
-    return problems
-
-
-def _check_status(out: pd.DataFrame) -> list[Problem]:
-    status = out["status"]
-    supplied = status.isin(SUPPLIED_STATUSES)
-    checks = [
-        (supplied & out["contract_date"].isna(), "contract_date", "the parcel is {status} but has no contract date"),
-        (
-            status.isin(["planned", "reserved"]) & out["contract_date"].notna(),
-            "status",
-            "the parcel is {status} but has a contract date; is it supplied?",
-        ),
-        (
-            status.isin(STARTED_STATUSES) & out["actual_start_date"].isna(),
-            "actual_start_date",
-            "the parcel is {status} but has no actual start date",
-        ),
-        (supplied & out["holder"].isna(), "holder", "the parcel is {status} but names no holder"),
-    ]
-    problems = []
-    codes = status.to_numpy(dtype=object)
-    for mask, column, text in checks:
-        problems += flag(
-            out,
-            mask.fillna(False).to_numpy(dtype=bool),
-            "warning",
-            column,
-            lambda p: text.format(status=f"{codes[p]} ({STATUSES[codes[p]][0]})"),
-        )
-    return problems
-
-
-def _check_quantities(out: pd.DataFrame) -> list[Problem]:
-    def values(name: str) -> np.ndarray:
-        return np.asarray(out[name].to_numpy(dtype=float, na_value=np.nan), dtype=float)
-
-    area, footprint, floor = values("area_m2"), values("footprint_m2"), values("floor_area_m2")
-    developed = values("developed_area_m2")
-    total, actual = values("investment_total_wan"), values("investment_actual_wan")
-    with np.errstate(invalid="ignore"):
-        return [
-            *flag(
-                out,
-                footprint > area + _AREA_SLACK_M2,
-                "error",
-                "footprint_m2",
-                lambda p: f"the building footprint {footprint[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
-            ),
-            *flag(
-                out,
-                floor < footprint,
-                "warning",
-                "floor_area_m2",
-                lambda p: f"the floor area {floor[p]:.0f} m² is smaller than the footprint {footprint[p]:.0f} m²",
-            ),
-            *flag(
-                out,
-                developed > area + _AREA_SLACK_M2,
-                "warning",
-                "developed_area_m2",
-                lambda p: f"the developed area {developed[p]:.0f} m² exceeds the parcel's {area[p]:.0f} m²",
-            ),
-            *flag(
-                out,
-                actual > total,
-                "warning",
-                "investment_actual_wan",
-                lambda p: f"investment made {actual[p]:.0f} 万元 exceeds the total investment {total[p]:.0f} 万元",
-            ),
-        ]
 
 
 def _check_overlaps(out: gpd.GeoDataFrame) -> list[Problem]:
@@ -556,6 +493,7 @@ def overlaps(
             "geometry",
             f"overlaps parcel {other_ids[t] if other_ids[t] is not None else f'in row {t}'!r} by {a:.2f} m²",
             row=int(m),
+            zh=f"与宗地 {other_ids[t] if other_ids[t] is not None else f'第 {t} 行'!r} 重叠 {a:.2f} 平方米",
         )
         for m, t, a in zip(mine, theirs, area, strict=True)
         if a > 1e-6

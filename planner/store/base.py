@@ -25,7 +25,7 @@ import shapely
 
 from planner.config import ParkConfig
 from planner.crs import CGCS2000, check_in_china, transformer
-from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError
+from planner.errors import ParcelNotFoundError, Problem, StoreError, ValidationError, VersionConflictError, feature_zh
 from planner.fields import active_geometry, check_columns, dtype_of, flag
 from planner.infra.layers import check_lines, check_sources
 from planner.inputs import not_finite
@@ -231,8 +231,9 @@ class ParkStore(ABC):
         features = active_geometry(features, what=what)
         if features.crs is None:
             problem = Problem(
-                "error", None, "geometry", f"the {name} layer has no CRS; set it with `set_crs()`", feature=what
-            )
+                "error", None, "geometry", f"the {name} layer has no CRS; set it with `set_crs()`", feature=what,
+                zh=f"`{name}` 图层没有坐标系：请用 `set_crs()` 设定",
+            )  # fmt: skip
             return features, [problem]
         outside = _outside_china(features, spec.id_column, what)
         features = features.to_crs(config.crs_epsg)
@@ -404,14 +405,26 @@ def _check_edit(parcel_id: str, changes: Mapping[str, Any]) -> None:
     unknown = [k for k in changes if k not in spec.by_name]
     not_finite_values = [k for k, v in changes.items() if not_finite(v) and k not in unknown]
     if unknown or not_editable or not_finite_values:
-        problems = [Problem("error", parcel_id, k, f"`{k}` is not a parcel column") for k in unknown]
-        problems += [
-            Problem("error", parcel_id, k, f"`{k}` cannot be edited: it is kept by the planner") for k in not_editable
+        problems = [
+            Problem("error", parcel_id, k, f"`{k}` is not a parcel column", zh=f"`{k}` 不是宗地的字段") for k in unknown
         ]
         problems += [
-            Problem("error", parcel_id, k, f"{changes[k]!r} is no value (JSON NaN/Infinity); send null to clear it")
+            Problem(
+                "error",
+                parcel_id,
+                k,
+                f"`{k}` cannot be edited: it is kept by the planner",
+                zh=f"`{k}` 不能修改：由规划系统维护",
+            )
+            for k in not_editable
+        ]
+        problems += [
+            Problem(
+                "error", parcel_id, k, f"{changes[k]!r} is no value (JSON NaN/Infinity); send null to clear it",
+                zh=f"{changes[k]!r} 不是有效的值（JSON 的 NaN/Infinity）：如要清空，请发送 null",
+            )
             for k in not_finite_values
-        ]
+        ]  # fmt: skip
         raise ValidationError(problems)
 
 
@@ -455,7 +468,8 @@ def _outside_china(features: gpd.GeoDataFrame, id_column: str, what: str) -> lis
             lon, lat = transformer(pyproj.CRS(features.crs).to_wkt(), f"EPSG:{CGCS2000}").transform(xy[:, 0], xy[:, 1])
     except pyproj.exceptions.ProjError as exc:
         message = f"the {what}s' CRS ({pyproj.CRS(features.crs).name}) cannot be transformed to CGCS2000 ({exc})"
-        return [Problem("error", None, "geometry", message, feature=what)]
+        zh = f"{feature_zh(what)}的坐标系（「{pyproj.CRS(features.crs).name}」）无法转换到 CGCS2000（「{exc}」）"
+        return [Problem("error", None, "geometry", message, feature=what, zh=zh)]
     lon, lat = np.asarray(lon), np.asarray(lat)
     bad = np.isfinite(lon) & np.isfinite(lat) & ~check_in_china(lon, lat)  # NaN is the layer check's to report
     first = np.full(len(features), -1)
@@ -472,4 +486,8 @@ def _outside_china(features: gpd.GeoDataFrame, id_column: str, what: str) -> lis
         ),
         id_column=id_column,
         what=what,
+        zh=lambda p: (
+            f"{feature_zh(what)}延伸到经度 {lon[first[p]]:.4f}、纬度 {lat[first[p]]:.4f}，在中国境外："
+            "坐标系是否正确（投影带、带号前缀、坐标轴顺序）？"
+        ),
     )

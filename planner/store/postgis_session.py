@@ -294,6 +294,7 @@ def _refuse_nul(spec: LayerSpec, rows: pd.DataFrame, columns: Sequence[list[str]
                     name,
                     "the text holds a NUL character (\\x00), which PostgreSQL cannot store; remove it",
                     feature=what,
+                    zh="文本含空字符（\\x00），PostgreSQL 无法保存：请删去",
                 )
                 for fid, value in zip(rows[spec.id_column], values, strict=True)
                 if "\x00" in value

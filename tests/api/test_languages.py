@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -98,8 +100,32 @@ def test_a_record_refused_by_validation_names_the_parcel_and_field_in_chinese(se
     current = requests.get(served + "/parcels/P000", timeout=60).headers["ETag"]
     body = {"footprint_m2": 20_000.0}  # the parcel is 100 m × 100 m
     zh, en = _both("PATCH", served + "/parcels/P000", 422, json=body, headers={**EDITOR, "If-Match": current})
-    assert zh.startswith("宗地中有 1 处问题，未写入任何内容：\n  - 宗地 'P000'，字段 `footprint_m2`: the building")
+    assert zh == (
+        "宗地中有 1 处问题，未写入任何内容：\n"
+        "  - 宗地 'P000'，字段 `footprint_m2`：建筑基底面积 20000 平方米超过宗地面积 10000 平方米"
+    )
     assert en.startswith("1 problem(s) in the parcels; nothing was written:\n  - parcel 'P000', field `footprint_m2`")
+
+
+def test_the_problems_of_a_refused_record_are_in_the_asked_language(served):
+    current = requests.get(served + "/parcels/P000", timeout=60).headers["ETag"]
+    body = {"footprint_m2": 20_000.0, "land_use": "9999"}
+    url = served + "/parcels/P000"
+    headers = {**EDITOR, "If-Match": current}
+    zh = requests.patch(url, json=body, headers={**headers, **ZH}, timeout=60)  # EDITOR asks for English
+    en = requests.patch(url + "?lang=en", json=body, headers=headers, timeout=60)
+    assert zh.status_code == en.status_code == 422
+    zh_problems, en_problems = zh.json()["error"]["problems"], en.json()["error"]["problems"]
+    assert [set(p) for p in zh_problems] == [set(p) for p in en_problems]  # the same keys
+    by_field = {p["field"]: p["message"] for p in zh_problems}
+    assert by_field["land_use"].startswith("'9999' 不是用地用海分类代码：工业用地为 100101（一类）")
+    assert by_field["footprint_m2"] == "建筑基底面积 20000 平方米超过宗地面积 10000 平方米"
+    assert {p["field"]: p["message"] for p in en_problems} == {
+        "land_use": "'9999' is not a 用地用海分类 code; industrial land is 100101 (一类), 100102 (二类), "
+        "100103 (三类); see data/land_use_codes.csv",
+        "footprint_m2": "the building footprint 20000 m² exceeds the parcel's 10000 m²",
+    }
+    assert all(re.search("[\u4e00-\u9fff]", p["message"]) for p in zh_problems)
 
 
 @pytest.mark.parametrize(

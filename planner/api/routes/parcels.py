@@ -29,7 +29,7 @@ from planner.api.collections import (
 from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
-from planner.api.messages import Text
+from planner.api.messages import Text, language
 from planner.api.routes.idle import stage_label
 from planner.api.rows import plain
 from planner.api.state import ParkState
@@ -175,6 +175,7 @@ def _check_changes(changes: dict[str, Any]) -> None:
     summary="修改宗地 / Edit a parcel (editor token, If-Match version)",
 )
 def edit_parcel(
+    request: Request,
     token: Editor,
     state: Park,
     parcel_id: ParcelId,
@@ -191,7 +192,7 @@ def edit_parcel(
         msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
         raise ApiError(404, msg, field="parcel_id") from None
     # the edit is committed: from here on the answer is 200, whatever the recomputation meets
-    notes = [str(p) for p in row.attrs.get("problems", [])]
+    notes = [p.describe(language(request)) for p in row.attrs.get("problems", [])]  # in the asked language
     if state.recomputes.needed(set(changes)):
         notes += state.recomputes.after_edit(token.user, set(changes))
         fresh = _require_parcel(state, parcel_id)  # as the recomputation left it

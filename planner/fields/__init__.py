@@ -9,7 +9,7 @@ and the infrastructure layers (:mod:`planner.infra.layers`) build on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
@@ -18,10 +18,21 @@ from types import MappingProxyType
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from planner.errors import Problem, ValidationError
-from planner.inputs import PLAUSIBLE, bad_text, flag_fault, is_flag, text_fault
+from planner.errors import Problem, feature_zh
+from planner.fields.flagging import (
+    Message,
+    _ids,
+    _objects,
+    _texts,
+    active_geometry,
+    check_geometry,
+    drop_z,
+    feature_ids,
+    flag,
+    problem_rows,
+)
+from planner.inputs import PLAUSIBLE, bad_text, flag_fault, is_flag, plausible_why, text_fault
 from planner.vocab import Choices
 
 __all__ = [
@@ -124,12 +135,16 @@ class Field:
             return self.max_value
         return PLAUSIBLE[self.unit].most if self.unit is not None and self.unit in PLAUSIBLE else None
 
-    def allowed_range(self) -> str:
-        """The numbers allowed, for messages: ``0 to 10,000,000 kVA (10,000 MVA, …)``."""
-        unit = f" {UNITS[self.unit][1]}" if self.unit else ""
+    def allowed_range(self, lang: str = "en") -> str:
+        """The numbers allowed, for messages: ``0 to 10,000,000 kVA (10,000 MVA, …)``, in ``lang``."""
+        unit = f" {UNITS[self.unit][0 if lang == 'zh' else 1]}" if self.unit else ""
         plausible = PLAUSIBLE.get(self.unit or "")
-        why = f" ({plausible.why})" if self.max_value is None and plausible is not None else ""
-        return f"{self.min_value or 0:,g} to {self.most:,.0f}{unit}{why}"
+        if self.max_value is not None or plausible is None:
+            why = ""
+        else:
+            why = f"（{plausible_why(self.unit or '', 'zh')}）" if lang == "zh" else f" ({plausible.why})"
+        joint = " 至 " if lang == "zh" else " to "
+        return f"{self.min_value or 0:,g}{joint}{self.most:,.0f}{unit}{why}"
 
     def label(self, lang: str = "zh") -> str:
         """The column's label, with its unit, in Chinese (``zh``) or English (``en``)."""
@@ -145,8 +160,11 @@ def dtype_of(kind: str) -> str | type:
     return _DTYPES[kind]
 
 
-def allowed_text(choices: Choices) -> str:
-    """Allowed codes with their Chinese labels, for messages: ``planned (规划), reserved (储备)``."""
+def allowed_text(choices: Choices, lang: str = "en") -> str:
+    """Allowed codes with their Chinese labels, for messages: ``planned (规划), reserved (储备)``; in Chinese
+    ``规划（planned）、储备（reserved）``."""
+    if lang == "zh":
+        return "、".join(f"{labels[0]}（{code}）" for code, labels in choices.items())
     return ", ".join(f"{code} ({labels[0]})" for code, labels in choices.items())
 
 
@@ -230,15 +248,16 @@ def check_columns(
             f"`{col}` is not a column of the {what} layer; rename it to "
             f"one of the schema's columns ({inputs}) or drop it"
         )
-        found.problems.append(Problem("error", None, str(col), message, feature=what))
+        names = "、".join(f"`{f.name}`" for f in fields.values() if f.origin == "input")
+        zh = f"`{col}` 不是{feature_zh(what)}图层的字段：请改为规定的字段之一（{names}）或删去"
+        found.problems.append(Problem("error", None, str(col), message, feature=what, zh=zh))
     for name, f in fields.items():
         if f.kind == "geometry":
             continue
         if name not in out.columns:
             if f.required:
-                found.problems.append(
-                    Problem("error", None, name, f"the required column `{name}` is missing", feature=what)
-                )
+                message, zh = f"the required column `{name}` is missing", f"缺少必填字段 `{name}`"
+                found.problems.append(Problem("error", None, name, message, feature=what, zh=zh))
             continue
         out[name] = _check_field(out[name], f, found)
     if id_column in out.columns:
@@ -255,9 +274,13 @@ class _Found:
     what: str
     problems: list[Problem] = dataclass_field(default_factory=list)
 
-    def add(self, mask: np.ndarray | pd.Series, severity: str, field: str, message: str | Callable[[int], str]) -> None:
+    def add(
+        self, mask: np.ndarray | pd.Series, severity: str, field: str, message: Message, zh: Message | None = None
+    ) -> None:
         """One problem for each row where ``mask`` holds."""
-        self.problems.extend(flag(self.df, mask, severity, field, message, id_column=self.id_column, what=self.what))
+        self.problems.extend(
+            flag(self.df, mask, severity, field, message, id_column=self.id_column, what=self.what, zh=zh)
+        )
 
 
 def _check_field(raw: pd.Series, f: Field, found: _Found) -> pd.Series:
@@ -273,6 +296,7 @@ def _check_field(raw: pd.Series, f: Field, found: _Found) -> pd.Series:
                 "error",
                 f.name,
                 lambda p: f"a {type(shown[p]).__name__} is not a single value; give one {f.kind} value",
+                lambda p: f"{type(shown[p]).__name__} 不是单个值：请填写一个{_KIND_ZH.get(f.kind, f.kind)}",
             )
             raw = raw.where(~compound, None)
             given = given & ~compound
@@ -289,18 +313,21 @@ def _check_field(raw: pd.Series, f: Field, found: _Found) -> pd.Series:
             "error",
             f.name,
             lambda p: f"{shown[p]!r} is not a date between {_FIRST_YEAR} and {_LAST_YEAR}; write it as YYYY-MM-DD",
+            lambda p: f"{shown[p]!r} 不是 {_FIRST_YEAR} 至 {_LAST_YEAR} 年间的日期：请写作 YYYY-MM-DD",
         )
     if f.required:
-        found.add(~given.to_numpy(dtype=bool), "error", f.name, "a value is required")
+        found.add(~given.to_numpy(dtype=bool), "error", f.name, "a value is required", "此项必填")
     return parsed
 
 
 def _refuse_unstorable(raw: pd.Series, shown: np.ndarray, f: Field, found: _Found) -> pd.Series:
     """Text with a NUL or a lone surrogate, and yes/no values for a field that is not yes/no: refused, left missing."""
     bad = bad_text(raw)
-    found.add(bad, "error", f.name, lambda p: str(text_fault(shown[p])))
+    found.add(bad, "error", f.name, lambda p: str(text_fault(shown[p])), lambda p: str(text_fault(str(shown[p]), "zh")))
     flags = is_flag(raw) if f.kind != "bool" else np.zeros(len(raw), dtype=bool)
-    found.add(flags, "error", f.name, lambda p: flag_fault(shown[p], f.kind))
+    found.add(
+        flags, "error", f.name, lambda p: flag_fault(shown[p], f.kind), lambda p: flag_fault(shown[p], f.kind, "zh")
+    )
     return raw.astype(object).where(~(bad | flags), None) if bad.any() or flags.any() else raw
 
 
@@ -319,8 +346,20 @@ def _check_text(
         codes, bad, repaired = _choices(parsed, allowed)
         before = parsed.to_numpy(dtype=object)
         after = codes.to_numpy(dtype=object)
-        found.add(repaired, "repair", f.name, lambda p: f"{before[p]!r} read as {after[p]!r}")
-        found.add(bad, "error", f.name, lambda p: f"{shown[p]!r} is not allowed; allowed: {allowed_text(allowed)}")
+        found.add(
+            repaired,
+            "repair",
+            f.name,
+            lambda p: f"{before[p]!r} read as {after[p]!r}",
+            lambda p: f"{before[p]!r} 读作 {after[p]!r}",
+        )
+        found.add(
+            bad,
+            "error",
+            f.name,
+            lambda p: f"{shown[p]!r} is not allowed; allowed: {allowed_text(allowed)}",
+            lambda p: f"{shown[p]!r} 不是允许的值；允许：{allowed_text(allowed, 'zh')}",
+        )
         parsed = _objects(codes).where(~bad, None)
     return parsed, given
 
@@ -330,24 +369,49 @@ def _check_number(raw: pd.Series, given: pd.Series, shown: np.ndarray, f: Field,
     numbers = pd.to_numeric(raw.astype(object).where(given, None).map(_number_text), errors="coerce")
     numbers = numbers.astype("float64")
     values = numbers.to_numpy()
-    found.add(given & numbers.isna(), "error", f.name, lambda p: f"{shown[p]!r} is not a number")
+    found.add(
+        given & numbers.isna(),
+        "error",
+        f.name,
+        lambda p: f"{shown[p]!r} is not a number",
+        lambda p: f"{shown[p]!r} 不是数字",
+    )
     infinite = np.isinf(values)
-    found.add(infinite, "error", f.name, "the value is infinite")
+    found.add(infinite, "error", f.name, "the value is infinite", "数值为无穷大")
     numbers[infinite] = np.nan
     if f.kind == "int":
         fractional = (numbers.notna() & (numbers != np.round(numbers))).to_numpy()
-        found.add(fractional, "error", f.name, lambda p: f"{values[p]} is not a whole number")
+        found.add(
+            fractional,
+            "error",
+            f.name,
+            lambda p: f"{values[p]} is not a whole number",
+            lambda p: f"{values[p]} 不是整数",
+        )
         numbers[fractional] = np.nan
     least = f.min_value
     if least is not None:
         low = (numbers < least).to_numpy()
         hint = " (it cannot be negative)" if least == 0 else ""
-        found.add(low, "error", f.name, lambda p: f"{values[p]:g} is below the least allowed value {least:g}{hint}")
+        hint_zh = "（不能为负数）" if least == 0 else ""
+        found.add(
+            low,
+            "error",
+            f.name,
+            lambda p: f"{values[p]:g} is below the least allowed value {least:g}{hint}",
+            lambda p: f"{values[p]:g} 小于允许的最小值 {least:g}{hint_zh}",
+        )
         numbers[low] = np.nan
     most = f.most if f.origin == "input" else None
     if most is not None:  # computed and derived values are the planner's own, not input
         high = (numbers > most).to_numpy()
-        found.add(high, "error", f.name, lambda p: f"{values[p]:g} is not plausible; allowed: {f.allowed_range()}")
+        found.add(
+            high,
+            "error",
+            f.name,
+            lambda p: f"{values[p]:g} is not plausible; allowed: {f.allowed_range()}",
+            lambda p: f"{values[p]:g} 不合常理；允许：{f.allowed_range('zh')}",
+        )
         numbers[high] = np.nan
     return numbers.astype(_DTYPES[f.kind])
 
@@ -363,6 +427,7 @@ def _check_bool(raw: pd.Series, given: pd.Series, shown: np.ndarray, f: Field, f
         "error",
         f.name,
         lambda p: f"{shown[p]!r} is not a yes/no value; use true/false (是/否)",
+        lambda p: f"{shown[p]!r} 不是“是/否”值：请填写 是/否（true/false）",
     )
     return parsed
 
@@ -380,20 +445,11 @@ def _check_unique_ids(out: pd.DataFrame, id_column: str, found: _Found) -> None:
             f"{id_column} {ids[p]!r} appears {len(rows_of[ids[p]])} times "
             f"(input rows {', '.join(map(str, rows_of[ids[p]]))}); ids must be unique"
         ),
+        lambda p: (
+            f"`{id_column}` {ids[p]!r} 出现 {len(rows_of[ids[p]])} 次"
+            f"（输入第 {'、'.join(map(str, rows_of[ids[p]]))} 行）：编号须唯一"
+        ),
     )
-
-
-def feature_ids(df: pd.DataFrame, id_column: str) -> np.ndarray:
-    """Ids as the text they are stored as, ``None`` where missing or blank (vectorised)."""
-    return _ids(df, id_column)
-
-
-def _ids(df: pd.DataFrame, id_column: str) -> np.ndarray:
-    """Ids as the text they are stored as, ``None`` where missing or blank (vectorised)."""
-    if id_column not in df.columns:
-        return np.full(len(df), None, dtype=object)
-    text = _texts(df[id_column])
-    return text.where(text != "", None).to_numpy(dtype=object)
 
 
 def _given(col: pd.Series) -> pd.Series:
@@ -403,34 +459,6 @@ def _given(col: pd.Series) -> pd.Series:
         blank = col.astype("string").str.strip().eq("").fillna(False)
         present &= ~blank.to_numpy(dtype=bool)
     return present.astype(bool)
-
-
-def _texts(values: pd.Series) -> pd.Series:
-    """A column as stripped text (object dtype, ``None`` for missing); whole floats lose their ``.0``.
-
-    String and number columns take a vectorised path; mixed object columns go value by value.
-    """
-    if pd.api.types.is_string_dtype(values) and values.dtype != object:
-        return _objects(values.astype("string").str.strip())
-    if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
-        text = values.astype("string").str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
-        return _objects(text)
-    return _objects(values.astype(object).where(values.notna(), None).map(_text))
-
-
-def _objects(values: pd.Series) -> pd.Series:
-    """An object column with ``None`` (not NaN) for missing values."""
-    values = values.astype(object)
-    return values.where(values.notna(), None)
-
-
-def _text(value: object) -> str | None:
-    """A cell as text; a whole float such as ``100101.0`` (a code read as a number) as ``"100101"``."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _number_text(value: object) -> object:
@@ -451,6 +479,7 @@ def _choices(values: pd.Series, choices: Choices) -> tuple[pd.Series, pd.Series,
 
 
 _FIRST_YEAR, _LAST_YEAR = 1900, 2200
+_KIND_ZH = {"str": "文本", "float": "数字", "int": "整数", "date": "日期", "datetime": "时间", "bool": "是/否值"}
 _DATE_TEXT = r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 
 
@@ -492,107 +521,3 @@ def parse_date(value: object) -> date:
         msg = f"{value!r} is not a date between {_FIRST_YEAR} and {_LAST_YEAR} written year first"
         raise ValueError(msg)
     return parsed.date()
-
-
-def flag(
-    df: pd.DataFrame,
-    mask: np.ndarray | pd.Series,
-    severity: str,
-    field: str | None,
-    message: str | Callable[[int], str],
-    *,
-    id_column: str = "parcel_id",
-    what: str = "parcel",
-) -> list[Problem]:
-    """One :class:`Problem` for each row where ``mask`` holds, naming the ``what`` by its id and ``field``.
-
-    ``message`` is a text, or a function of the row position that writes it.
-    """
-    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
-    if not len(rows):
-        return []
-    ids = _ids(df, id_column)
-    return [
-        Problem(
-            severity, ids[pos], field, message(int(pos)) if callable(message) else message, row=int(pos), feature=what
-        )
-        for pos in rows
-    ]
-
-
-def problem_rows(problems: Iterable[Problem]) -> np.ndarray:
-    """The input rows (positions) of ``problems``, for those that name one."""
-    return np.array([p.row for p in problems if p.row is not None], dtype=np.int64)
-
-
-def check_geometry(
-    df: gpd.GeoDataFrame,
-    id_column: str,
-    *,
-    allowed: tuple[int, ...],
-    type_text: str,
-    what: str,
-) -> list[Problem]:
-    """Missing, empty, wrong-type, non-finite and invalid geometries, each reported by id and row."""
-    geoms = df.geometry.to_numpy()
-    missing = shapely.is_missing(geoms)
-    empty = ~missing & shapely.is_empty(geoms)
-    present = ~missing & ~empty
-    wrong = present & ~np.isin(shapely.get_type_id(geoms), allowed)
-    finite = np.ones(len(df), dtype=bool)
-    if present.any():
-        coords, rows = shapely.get_coordinates(geoms[present], return_index=True)
-        bad_rows = np.unique(rows[~np.isfinite(coords).all(axis=1)])
-        finite[np.flatnonzero(present)[bad_rows]] = False
-    invalid = present & ~wrong & finite
-    invalid[invalid] = ~shapely.is_valid(geoms[invalid])
-
-    def found(mask: np.ndarray, message: str | Callable[[int], str]) -> list[Problem]:
-        return flag(df, mask, "error", "geometry", message, id_column=id_column, what=what)
-
-    return [
-        *found(missing, "the geometry is missing"),
-        *found(empty, "the geometry is empty"),
-        *found(wrong, lambda p: f"a {what} must be a {type_text}, not a {geoms[p].geom_type}"),
-        *found(present & ~finite, "the geometry has NaN or infinite coordinates"),
-        *found(invalid, lambda p: f"the geometry is invalid: {shapely.is_valid_reason(geoms[p])}"),
-    ]
-
-
-def drop_z(df: gpd.GeoDataFrame, id_column: str, *, what: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Geometries made 2D; each one that had Z values is reported as a repair."""
-    geoms = df.geometry.to_numpy()
-    has_z = np.zeros(len(df), dtype=bool)
-    present = ~shapely.is_missing(geoms)
-    has_z[present] = shapely.has_z(geoms[present])
-    if not has_z.any():
-        return df, []
-    problems = flag(
-        df, has_z, "repair", "geometry", f"Z coordinates dropped; a {what} is 2D", id_column=id_column, what=what
-    )
-    geoms = geoms.copy()
-    geoms[has_z] = shapely.force_2d(geoms[has_z])
-    return df.set_geometry(gpd.GeoSeries(geoms, index=df.index, crs=df.crs)), problems
-
-
-def active_geometry(df: object, *, what: str) -> gpd.GeoDataFrame:
-    """``df`` as a GeoDataFrame whose geometry column is named ``geometry``.
-
-    Raises
-    ------
-    ValidationError
-        If ``df`` is not a GeoDataFrame or has no active geometry column.
-    """
-    if not isinstance(df, gpd.GeoDataFrame) or df._geometry_column_name not in df.columns:
-        problem = Problem(
-            "error",
-            None,
-            "geometry",
-            "the input has no geometry column; give a GeoDataFrame with its geometry set (`set_geometry()`)",
-            feature=what,
-        )
-        raise ValidationError([problem], what=f"{what} input")
-    frame: gpd.GeoDataFrame = df
-    if frame.geometry.name != "geometry":
-        frame = frame.rename_geometry("geometry")
-    return frame.reset_index(drop=True)
