@@ -43,6 +43,7 @@ from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness, readiness_kept
 from planner.store import ParkStore, WriteReport
+from planner.store.kept import KeptLayers
 from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "Result",
     "freshness",
     "graph_cache",
+    "kept_layers",
     "readiness_inputs",
     "readiness_of",
     "recompute_after_edit",
@@ -105,13 +107,10 @@ def update_idle(store: ParkStore, as_of: date | str | pd.Timestamp, *, by: str) 
     version they were read at, so an edit made meanwhile refuses the write.
     """
     stamp = store.change_stamp()  # before reading: any change after it shows in freshness()
-    parcels = store.read_parcels()
+    parcels = _read(store, "parcels")["parcels"]
     result = classify_idle(parcels, as_of, store.config())
-    table = result.table.reindex(parcels["parcel_id"])
-    for column in IDLE_COLUMNS:
-        parcels[column] = table[column].to_numpy()
     metadata = {"idle_as_of": result.as_of.date().isoformat(), _STAMP_KEYS["idle"]: stamp}
-    report = store.write_parcels(parcels, by=by, metadata=metadata)
+    report = _write_back(store, parcels, result.table, tuple(IDLE_COLUMNS), by, metadata)
     return result, report
 
 
@@ -152,12 +151,11 @@ class ReadinessInputs:
 
 @dataclass
 class _Kept:
-    """What readiness keeps of one open store between runs: its graphs, and its line layers as last read."""
+    """What readiness keeps of one open store between runs: its graphs, and the layers it read."""
 
     graphs: GraphCache = field(default_factory=GraphCache)
-    stamp: int | None = None
-    """The change stamp ``lines`` were read at (taken before reading them)."""
-    lines: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    layers: KeptLayers = field(default_factory=KeptLayers)
+    """The parcels and the layers readiness reads, as last read, refreshed by what changed since."""
 
 
 _KEPT: weakref.WeakKeyDictionary[ParkStore, _Kept] = weakref.WeakKeyDictionary()
@@ -191,23 +189,19 @@ def _safe_name(text: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else f"~{ord(c):x}" for c in text)
 
 
-def _read_lines(store: ParkStore) -> dict[str, gpd.GeoDataFrame]:
-    """Each network's line layer: read again only if a history row touched it since it was last read.
+def kept_layers(store: ParkStore) -> KeptLayers:
+    """The layers readiness and idle land keep of ``store`` between runs (refreshed by what changed since)."""
+    return _kept(store).layers
 
-    The change stamp is taken before reading, so an edit made while reading shows as a change
-    the next time. A layer no history row touched is the same layer (every edit, by any
-    client, writes its history row in its own transaction); the graph cache checks the
-    content anyway.
+
+def _read(store: ParkStore, *names: str) -> dict[str, gpd.GeoDataFrame]:
+    """Layers of the park as stored now, from what was kept of ``store`` (:class:`~planner.store.kept.KeptLayers`).
+
+    Only what a history row after the last read names is read again: the parcels it changed, by
+    id, and any other layer it touched, whole. Every edit, by any client, writes its history row
+    in its own transaction; the graph cache checks the lines' content anyway.
     """
-    kept = _kept(store)
-    stamp = store.change_stamp()
-    same: set[str] = set()
-    if kept.stamp is not None and kept.stamp <= stamp:
-        touched = set(store.changes_since(kept.stamp)["layer"])
-        same = {net for net in kept.lines if line_layer(net) not in touched}
-    lines = {net: kept.lines[net] if net in same else store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
-    kept.stamp, kept.lines = stamp, lines
-    return lines
+    return _kept(store).layers.read(store, names)
 
 
 def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None = None) -> ReadinessInputs:
@@ -219,8 +213,10 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
     """
     step = progress or (lambda _name: None)
     config = store.config()
-    parcels = store.read_parcels()
-    inputs = ReadinessInputs(config, parcels, store.read_layer("sources"), _read_lines(store))
+    layers = _read(store, "parcels", "sources", *(line_layer(net) for net in NETWORK_ITEMS))
+    parcels = layers["parcels"]
+    lines = {net: layers[line_layer(net)] for net in NETWORK_ITEMS}
+    inputs = ReadinessInputs(config, parcels, layers["sources"], lines)
     gateways = road_gateways(store, parcels=parcels, sources=inputs.sources, roads=inputs.lines["road"])
     if gateways is not None:
         inputs.gateways, notes = gateways
@@ -273,13 +269,13 @@ def road_gateways(
     one, else the concave hull of the parcels (:func:`~planner.parcels.boundary.park_boundary`).
     The layers not given are read from ``store``.
     """
-    sources = store.read_layer("sources") if sources is None else sources
-    roads = store.read_layer("road_lines") if roads is None else roads
+    sources = _read(store, "sources")["sources"] if sources is None else sources
+    roads = _read(store, "road_lines")["road_lines"] if roads is None else roads
     live = roads["in_service"].fillna(True).astype(bool).to_numpy() if len(roads) else np.zeros(0, dtype=bool)
     if not live.any() or declared_gateways(sources).any():
         return None
-    parcels = store.read_parcels() if parcels is None else parcels
-    boundary = park_boundary(store.read_layer("boundary"), parcels)
+    parcels = _read(store, "parcels")["parcels"] if parcels is None else parcels
+    boundary = park_boundary(_read(store, "boundary")["boundary"], parcels)
     origin = str(boundary["origin"].iloc[0]) if len(boundary) else None
     gateways = infer_gateways(roads, boundary)
     return gateways, gateway_notes(gateways, origin)
@@ -291,7 +287,7 @@ def store_gateways(store: ParkStore, *, by: str) -> gpd.GeoDataFrame | None:
     The inferred gateways are replaced by the ones the roads and the boundary give now, and
     removed once a gateway is declared. Returns the inferred gateways (``None``: none needed).
     """
-    sources = store.read_layer("sources")
+    sources = _read(store, "sources")["sources"]
     gateways = road_gateways(store, sources=sources)
     inferred = is_inferred(sources)
     new = gateways[0] if gateways is not None else sources.iloc[:0]
@@ -409,32 +405,28 @@ def update_readiness(
     inputs = readiness_inputs(store, progress=progress)
     run = readiness_of(inputs, progress=progress, graphs=graph_cache(store))
     if write:
-        parcels = inputs.parcels
-        table = run.readiness.table.reindex(parcels["parcel_id"])
-        changed = np.zeros(len(parcels), dtype=bool)
-        for column in READINESS_COLUMNS:
-            changed |= _differs(parcels[column], table[column])
-            parcels[column] = table[column].to_numpy()
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
         metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at}
-        # only the rows whose derived columns changed: the others are stored as they would be written
-        if changed.any():
-            run.report = store.write_parcels(parcels[changed], by=by, metadata=metadata)
-        else:
-            store.set_metadata(metadata, by=by)
-            run.report = WriteReport("parcels")
-        run.report.unchanged += int((~changed).sum())
+        run.report = _write_back(store, inputs.parcels, run.readiness.table, READINESS_COLUMNS, by, metadata)
     return run
 
 
-def _differs(stored: pd.Series, new: pd.Series) -> np.ndarray:
-    """Element-wise "not the same value" (two missing values are the same), as the store compares rows."""
-    a_na, b_na = stored.isna().to_numpy(dtype=bool), new.isna().to_numpy(dtype=bool)
-    out: np.ndarray = a_na != b_na
-    both = ~a_na & ~b_na
-    if both.any():
-        out[both] = stored.to_numpy(dtype=object)[both] != new.to_numpy(dtype=object)[both]
-    return out
+def _write_back(
+    store: ParkStore,
+    parcels: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    columns: tuple[str, ...],
+    by: str,
+    metadata: dict[str, object],
+) -> WriteReport:
+    """A result's ``columns`` (``table`` by ``parcel_id``) written over ``parcels`` as read: the rows that differ.
+
+    The rows written are put in the parcels kept for ``store``, so the next run reads none of them again.
+    """
+    values = table.reindex(parcels["parcel_id"])[list(columns)].set_axis(parcels.index)
+    report = store.write_columns(parcels, values, by=by, metadata=metadata)
+    _kept(store).layers.wrote(report.written, report.stamps)
+    return report
 
 
 def _declared_true_since(store: ParkStore, column: str) -> pd.Series:

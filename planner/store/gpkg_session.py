@@ -146,6 +146,19 @@ class GpkgSession(Session):
         self.edited.add(layer)
         return cursor.rowcount == 1
 
+    def set_rows(self, layer: str, rows: pd.DataFrame, *, versions: pd.Series) -> int:
+        """One ``UPDATE`` statement run for every row (``executemany``), each only if the row is at its version."""
+        spec = LAYERS[layer]
+        key, names = rows.columns[0], list(rows.columns[1:])
+        sets = ", ".join(f'"{c}" = ?' for c in names)
+        params = [_sql_column(rows[c], spec.by_name[c].kind) for c in names]
+        params += [[str(v) for v in rows[key]], _sql_column(versions, "int")]
+        cursor = self.conn.executemany(
+            f'UPDATE "{layer}" SET {sets} WHERE "{spec.id_column}" = ? AND version IS ?', zip(*params, strict=True)
+        )
+        self.edited.add(layer)
+        return cursor.rowcount
+
     def delete(self, layer: str, ids: Sequence[str]) -> None:
         """Delete the rows of ``layer`` with these ids."""
         spec = LAYERS[layer]

@@ -173,6 +173,21 @@ class PostGISSession(Session):
         params = [_python_value(values[c].iloc[0], spec.by_name[c].kind) for c in values.columns]
         return self.conn.execute(query, [*params, feature_id, version]).rowcount == 1
 
+    def set_rows(self, layer: str, rows: pd.DataFrame, *, versions: pd.Series) -> int:
+        """One ``UPDATE`` run for every row (``executemany``, pipelined), each only if the row is at its version."""
+        spec = LAYERS[layer]
+        key, names = rows.columns[0], list(rows.columns[1:])
+        query = sql.SQL("UPDATE {t} SET {sets} WHERE {key} = %s AND version IS NOT DISTINCT FROM %s").format(
+            t=self._table(layer),
+            sets=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in names),
+            key=sql.Identifier(spec.id_column),
+        )
+        columns = [[_python_value(v, spec.by_name[c].kind) for v in rows[c].tolist()] for c in names]
+        columns += [[str(v) for v in rows[key]], [_python_value(v, "int") for v in versions.tolist()]]
+        with self.conn.cursor() as cursor:
+            cursor.executemany(query, list(zip(*columns, strict=True)))
+            return cursor.rowcount
+
     def delete(self, layer: str, ids: Sequence[str]) -> None:
         """Delete the rows of ``layer`` with these ids."""
         spec = LAYERS[layer]

@@ -50,6 +50,13 @@ class Session(ABC):
         """
 
     @abstractmethod
+    def set_rows(self, layer: str, rows: pd.DataFrame, *, versions: pd.Series) -> int:
+        """Set the columns of ``rows`` (the id column first, then values) on each feature still at its ``versions``.
+
+        How many features were at their version (and so were written); the caller rolls back unless all were.
+        """
+
+    @abstractmethod
     def delete(self, layer: str, ids: Sequence[str]) -> None:
         """Remove the rows of ``layer`` with these ids."""
 
