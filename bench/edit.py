@@ -30,7 +30,7 @@ from pathlib import Path
 from bench.readiness import synthetic
 from planner.analysis import recompute_after_edit, update_readiness
 from planner.config import ParkConfig
-from planner.store import create_park
+from planner.store import create_park, open_store
 from planner.vocab import NETWORK_ITEMS
 
 
@@ -72,10 +72,17 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--edits", type=int, default=3, help="edits of each kind timed")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the readiness-input edits into FILE")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the park in DIR (and use it if there)")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-edit-"))
-    store, built_s, built_cpu = _timed(lambda: build(folder / "park.gpkg", args.parcels))
-    print(f"park of {args.parcels:,} parcels written through the store: {built_s:.1f} s ({built_cpu:.1f} s CPU)")
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-edit-"))
+    path = folder / f"park-{args.parcels}.gpkg"
+    if path.exists():  # kept from an earlier run (its graphs on disk beside it)
+        store = open_store(path)
+        print(f"park of {args.parcels:,} parcels: {path}")
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        store, built_s, built_cpu = _timed(lambda: build(path, args.parcels))
+        print(f"park of {args.parcels:,} parcels written through the store: {built_s:.1f} s ({built_cpu:.1f} s CPU)")
     _, cold_s, cold_cpu = _timed(lambda: update_readiness(store, by="bench"))
     print(f"readiness, cold: {cold_s:.2f} s ({cold_cpu:.2f} s CPU); load average {os.getloadavg()[0]:.1f}")
     first = store.read_parcels(parcel_ids=[f"B{i:07d}" for i in range(100)])

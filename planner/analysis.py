@@ -156,6 +156,9 @@ class _Kept:
     graphs: GraphCache = field(default_factory=GraphCache)
     layers: KeptLayers = field(default_factory=KeptLayers)
     """The parcels and the layers readiness reads, as last read, refreshed by what changed since."""
+    written: object | None = None
+    """The kept readiness (``graphs.readiness``) last written back whole: stored as it says, but for the
+    parcels changed since (``layers.changed_ids("readiness")``)."""
 
 
 _KEPT: weakref.WeakKeyDictionary[ParkStore, _Kept] = weakref.WeakKeyDictionary()
@@ -403,12 +406,31 @@ def update_readiness(
         store_gateways(store, by=by)
     inputs_at = store.change_stamp()  # before reading: any change after it shows in freshness()
     inputs = readiness_inputs(store, progress=progress)
-    run = readiness_of(inputs, progress=progress, graphs=graph_cache(store))
+    kept = _kept(store)
+    previous = kept.graphs.readiness
+    run = readiness_of(inputs, progress=progress, graphs=kept.graphs)
     if write:
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
         metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at}
-        run.report = _write_back(store, inputs.parcels, run.readiness.table, READINESS_COLUMNS, by, metadata)
+        rows = _rows_to_compare(kept, previous, inputs.parcels)
+        kept.written = None  # until this write is made
+        run.report = _write_back(store, inputs.parcels, run.readiness.table, READINESS_COLUMNS, by, metadata, rows)
+        kept.written = kept.graphs.readiness
     return run
+
+
+def _rows_to_compare(kept: _Kept, previous: object, parcels: gpd.GeoDataFrame) -> np.ndarray | None:
+    """The positions of the parcels whose stored readiness may differ from the new result; None: any may.
+
+    When the last result was written back whole, a parcel's stored readiness can differ from the new
+    one only where the new run worked it out again, or where the parcel changed since (by any writer).
+    """
+    since = kept.layers.changed_ids("readiness")
+    rows = kept.graphs.readiness.rows if kept.graphs.readiness is not None else None
+    if previous is None or previous is not kept.written or since is None or rows is None:
+        return None
+    at = pd.Index(parcels["parcel_id"]).get_indexer(list(since))
+    return np.union1d(rows, at[at >= 0])
 
 
 def _write_back(
@@ -418,14 +440,18 @@ def _write_back(
     columns: tuple[str, ...],
     by: str,
     metadata: dict[str, object],
+    rows: np.ndarray | None = None,
 ) -> WriteReport:
     """A result's ``columns`` (``table`` by ``parcel_id``) written over ``parcels`` as read: the rows that differ.
 
+    ``rows``: the positions that may differ (the others known to be stored as the result says); None: all.
     The rows written are put in the parcels kept for ``store``, so the next run reads none of them again.
     """
-    values = table.reindex(parcels["parcel_id"])[list(columns)].set_axis(parcels.index)
-    report = store.write_columns(parcels, values, by=by, metadata=metadata)
-    _kept(store).layers.wrote(report.written, report.stamps)
+    before = parcels if rows is None else parcels.iloc[rows]
+    values = table[list(columns)].reindex(before["parcel_id"]).set_axis(before.index)
+    report = store.write_columns(before, values, by=by, metadata=metadata)
+    report.unchanged += len(parcels) - len(before)
+    _kept(store).layers.wrote(report.written, report.stamps, track="readiness" if "ready" in columns else None)
     return report
 
 

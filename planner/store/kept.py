@@ -47,7 +47,20 @@ class KeptLayers:
         """How many times each layer was read whole (for tests and benchmarks)."""
         self.rows_read = 0
         """Parcels read again by id, in all refreshes."""
+        self._tracked: dict[str, set[str] | None] = {}
         self._lock = threading.Lock()
+
+    def track(self, key: str) -> None:
+        """From now on, gather under ``key`` the ids of the parcels any change reaches (:meth:`changed_ids`)."""
+        with self._lock:
+            self._tracked[key] = set()
+
+    def changed_ids(self, key: str) -> set[str] | None:
+        """The parcels changed since :meth:`track` was last called for ``key`` (by any writer but this one's
+        :meth:`wrote`); None when not known (never tracked, or the parcels were read whole since)."""
+        with self._lock:
+            ids = self._tracked.get(key)
+            return None if ids is None else set(ids)
 
     def read(self, store: ParkStore, names: Iterable[str]) -> dict[str, gpd.GeoDataFrame]:
         """The layers ``names`` of ``store`` as stored now (each one a frame the caller may change: a lazy copy)."""
@@ -59,15 +72,20 @@ class KeptLayers:
             self.stamp = stamp
             for name in names:
                 if name not in self.frames:
+                    if name == "parcels":
+                        self._tracked = dict.fromkeys(self._tracked)
                     self.frames[name] = store.read_layer(name)
                     self.full_reads[name] = self.full_reads.get(name, 0) + 1
             return {name: self.frames[name].copy(deep=False) for name in names}
 
-    def wrote(self, written: gpd.GeoDataFrame | None, stamps: tuple[int, int] | None) -> None:
+    def wrote(
+        self, written: gpd.GeoDataFrame | None, stamps: tuple[int, int] | None, *, track: str | None = None
+    ) -> None:
         """Take in this process's own write of parcel rows (``written``, as stored), made between ``stamps``.
 
         When the kept frames were current just before it (nobody wrote in between), the rows are put
-        in place and the stamp moves past the write: the next read reads none of them again.
+        in place and the stamp moves past the write: the next read reads none of them again; and
+        ``track`` (a key of :meth:`track`) starts gathering the changes after it, at once.
         Otherwise nothing is done, and the next read re-reads them like any change.
         """
         with self._lock:
@@ -81,12 +99,15 @@ class KeptLayers:
                     return
                 self.frames["parcels"] = gpd.GeoDataFrame(frame, geometry="geometry", crs=parcels.crs)
             self.stamp = stamps[1]
+            if track is not None:
+                self._tracked[track] = set()
 
     def forget(self) -> None:
         """Drop every kept frame (the next read reads them whole)."""
         with self._lock:
             self.frames.clear()
             self.stamp = None
+            self._tracked = dict.fromkeys(self._tracked)
 
     def _follow(self, store: ParkStore, stamp: int) -> None:
         """Bring the kept frames from :attr:`stamp` to ``stamp``: changed parcels read again, touched layers dropped."""
@@ -94,6 +115,7 @@ class KeptLayers:
         changes = store.changes_since(self.stamp) if stamp > self.stamp else pd.DataFrame()
         if changes.empty:  # the stamp went back, or the history rows it names are gone: nothing can be trusted
             self.frames.clear()
+            self._tracked = dict.fromkeys(self._tracked)
             return
         touched = set(changes["layer"].dropna())
         for name in touched - {"parcels"}:
@@ -103,6 +125,9 @@ class KeptLayers:
             return
         rows = changes[changes["layer"] == "parcels"]
         ids = rows["feature_id"].dropna().astype(str).unique()
+        for gathered in self._tracked.values():
+            if gathered is not None:
+                gathered.update(ids.tolist())
         fresh = None
         if (rows["action"] == "update").all() and len(ids) <= FULL_READ_SHARE * max(len(parcels), 1):
             fresh = self._refreshed(store, parcels, ids)

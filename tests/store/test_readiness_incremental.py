@@ -159,3 +159,33 @@ def test_the_demo_park_after_edits_equals_a_full_run(demo_park, park_uri, tmp_pa
     _edit(store, reserved[2], {"geometry": shapely.affinity.scale(row.geometry, 0.9, 0.9)})
     _check_same(store, update_readiness(store, by="test"))
     store.close()
+
+
+def test_stored_readiness_changed_by_another_client_is_written_back(park_uri):
+    """Rows compared after an edit are those the run worked out again and those changed since: a derived
+    column set by plain SQL (or a run not written) is still put right by the next run."""
+    from tests.store.test_external_edits import _sql
+
+    store = _random_park(park_uri, 3)
+    update_readiness(store, by="test")
+    parcels = store.read_parcels()
+    unready = parcels[~parcels["ready"].astype(bool)]["parcel_id"].tolist()
+    ready = parcels[parcels["ready"].astype(bool)]["parcel_id"].tolist()
+    assert unready and ready
+    _sql(store, f"UPDATE parcels SET ready = TRUE, missing = '' WHERE parcel_id = '{unready[0]}'")
+    _edit(store, ready[0], {"declared_water": False})
+    run = update_readiness(store, by="test")
+    _check_same(store, run)
+    assert not bool(store.get_parcel(unready[0])["ready"])
+    # a run not written moves the kept result on (a load moved: many reasons change), so the next written
+    # run, which works out one row again, still compares every row
+    served = parcels["power_reason"].fillna("").str.contains("剩余").to_numpy()
+    drawing = parcels[served & parcels["status"].isin(["under_construction", "in_production"])]["parcel_id"].tolist()
+    _edit(store, drawing[0], {"power_kva": 7777.0, "water_m3d": 77.0})
+    unwritten = update_readiness(store, by="test", write=False)
+    assert (
+        unwritten.readiness.table["power_reason"] != store.read_parcels().set_index("parcel_id")["power_reason"]
+    ).any()
+    _edit(store, unready[-1], {"declared_road": True})
+    _check_same(store, update_readiness(store, by="test"))
+    store.close()
