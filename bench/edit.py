@@ -92,13 +92,14 @@ def main() -> None:
     for k, pid in enumerate(ids):
         version = int(store.get_parcel(pid)["version"])
         _, plain_s, plain_cpu = _timed(
-            lambda pid=pid, v=version: store.update_parcel(pid, {"holder": f"企业{k}"}, version=v, by="bench")
+            lambda pid=pid, v=version: store.update_parcel(pid, {"holder": f"企业{time.time()}"}, version=v, by="bench")
         )
-        version += 1
+        version = int(store.get_parcel(pid)["version"])
+        kva = 800.0 + time.time() % 1000  # a new value each run
         if profile:
             profile.enable()
         _, edit_s, edit_cpu = _timed(
-            lambda pid=pid, v=version: store.update_parcel(pid, {"power_kva": 800.0 + k}, version=v, by="bench")
+            lambda pid=pid, v=version, kva=kva: store.update_parcel(pid, {"power_kva": kva}, version=v, by="bench")
         )
         before = store.change_stamp()
         notes, run_s, run_cpu = _timed(lambda: recompute_after_edit(store, "bench", {"power_kva"}))

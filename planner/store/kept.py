@@ -48,6 +48,8 @@ class KeptLayers:
         self.rows_read = 0
         """Parcels read again by id, in all refreshes."""
         self._tracked: dict[str, set[str] | None] = {}
+        self._ids: tuple[gpd.GeoDataFrame, pd.Index] | None = None
+        """The kept parcels frame and the index of its ids (the same while rows are only updated in place)."""
         self._lock = threading.Lock()
 
     def track(self, key: str) -> None:
@@ -93,14 +95,30 @@ class KeptLayers:
             if stamps is None or self.stamp != stamps[0] or parcels is None:
                 return
             if written is not None and len(written):
-                at = pd.Index(parcels["parcel_id"]).get_indexer(written["parcel_id"])
-                frame = None if (at < 0).any() else spliced(pd.DataFrame(parcels), at, pd.DataFrame(written))
+                at = self._positions(parcels, written["parcel_id"])
+                frame = None if (at < 0).any() else self._spliced(parcels, at, written)
                 if frame is None:
                     return
-                self.frames["parcels"] = gpd.GeoDataFrame(frame, geometry="geometry", crs=parcels.crs)
+                self.frames["parcels"] = frame
             self.stamp = stamps[1]
             if track is not None:
                 self._tracked[track] = set()
+
+    def _positions(self, parcels: gpd.GeoDataFrame, ids: pd.Series) -> np.ndarray:
+        """Where the parcels ``ids`` are in ``parcels`` (-1: not there); the ids' index is kept while rows stay put."""
+        if self._ids is None or self._ids[0] is not parcels:
+            self._ids = (parcels, pd.Index(parcels["parcel_id"]))
+        return self._ids[1].get_indexer(ids)
+
+    def _spliced(self, parcels: gpd.GeoDataFrame, at: np.ndarray, part: pd.DataFrame) -> gpd.GeoDataFrame | None:
+        """``parcels`` with the rows at ``at`` replaced by ``part`` (the same ids: their index is kept)."""
+        frame = spliced(pd.DataFrame(parcels), at, pd.DataFrame(part))
+        if frame is None:
+            return None
+        out = gpd.GeoDataFrame(frame, geometry="geometry", crs=parcels.crs)
+        if self._ids is not None and self._ids[0] is parcels:
+            self._ids = (out, self._ids[1])
+        return out
 
     def forget(self) -> None:
         """Drop every kept frame (the next read reads them whole)."""
@@ -140,10 +158,7 @@ class KeptLayers:
         """``parcels`` with the rows of ``ids`` read again; None where a full read must answer instead."""
         part = store.read_parcels(parcel_ids=list(ids))
         self.rows_read += len(part)
-        at = pd.Index(parcels["parcel_id"]).get_indexer(part["parcel_id"])
+        at = self._positions(parcels, part["parcel_id"])
         if len(part) != len(ids) or (at < 0).any():  # a parcel gone or come without a history row saying so
             return None
-        frame = spliced(pd.DataFrame(parcels), at, pd.DataFrame(part))
-        if frame is None:
-            return None
-        return gpd.GeoDataFrame(frame, geometry="geometry", crs=parcels.crs)
+        return self._spliced(parcels, at, part)
