@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.api import build_gpkg
 from bench.readiness import synthetic
 from planner.analysis import recompute_after_edit, update_readiness
 from planner.config import ParkConfig
@@ -67,25 +68,34 @@ def build(path: Path, n: int):
     return store
 
 
+def _plain(path: Path, n: int):
+    """The park of :mod:`bench.load` (readiness from the declared values alone), open."""
+    build_gpkg(path, n)
+    return open_store(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--edits", type=int, default=3, help="edits of each kind timed")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the readiness-input edits into FILE")
     parser.add_argument("--keep", type=Path, default=None, help="keep the park in DIR (and use it if there)")
+    parser.add_argument("--no-networks", action="store_true", help="the park of bench.load instead (no networks)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-edit-"))
-    path = folder / f"park-{args.parcels}.gpkg"
+    path = folder / f"park-{args.parcels}{'-plain' if args.no_networks else ''}.gpkg"
     if path.exists():  # kept from an earlier run (its graphs on disk beside it)
         store = open_store(path)
         print(f"park of {args.parcels:,} parcels: {path}")
     else:
         folder.mkdir(parents=True, exist_ok=True)
-        store, built_s, built_cpu = _timed(lambda: build(path, args.parcels))
+        store, built_s, built_cpu = _timed(
+            lambda: _plain(path, args.parcels) if args.no_networks else build(path, args.parcels)
+        )
         print(f"park of {args.parcels:,} parcels written through the store: {built_s:.1f} s ({built_cpu:.1f} s CPU)")
     _, cold_s, cold_cpu = _timed(lambda: update_readiness(store, by="bench"))
     print(f"readiness, cold: {cold_s:.2f} s ({cold_cpu:.2f} s CPU); load average {os.getloadavg()[0]:.1f}")
-    first = store.read_parcels(parcel_ids=[f"B{i:07d}" for i in range(100)])
+    first = store.read_parcels().iloc[:100]
     # parcels in production: their power load is drawn, so an edit of it moves their source's remaining capacity
     ids = first[first["status"] == "in_production"]["parcel_id"].tolist()[: args.edits]
     profile = cProfile.Profile() if args.profile else None
