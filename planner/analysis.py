@@ -43,7 +43,7 @@ from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness, readiness_kept
 from planner.store import ParkStore, WriteReport
-from planner.store.kept import KeptLayers
+from planner.store.kept import KeptLayers, KeptRows
 from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS
 
 __all__ = [
@@ -156,6 +156,7 @@ class _Kept:
     graphs: GraphCache = field(default_factory=GraphCache)
     layers: KeptLayers = field(default_factory=KeptLayers)
     """The parcels and the layers readiness reads, as last read, refreshed by what changed since."""
+    terrain: KeptRows = field(default_factory=KeptRows)
     written: object | None = None
     """The kept readiness (``graphs.readiness``) last written back whole: stored as it says, but for the
     parcels changed since (``layers.changed_ids("readiness")``)."""
@@ -229,7 +230,9 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
         inputs.problems += notes
     step("terrain")
     if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
-        inputs.terrain = parcel_terrain(parcels, store.folder / config.dem)
+        dem = store.folder / config.dem  # the terrain made again only for parcels whose shape changed
+        key = (str(dem), dem.stat().st_mtime_ns, dem.stat().st_size)
+        inputs.terrain = _kept(store).terrain.get(key, parcels, lambda p: parcel_terrain(p, dem))
         inputs.problems += _terrain_notes(inputs.terrain)
         recorded = store.metadata().get("dem_date")  # unknown: records cannot be newer than the DEM
         inputs.dem_date = pd.Timestamp(recorded) if recorded else None

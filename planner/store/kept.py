@@ -18,19 +18,20 @@ from the kept frame's are answered by a full read instead.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner.frames import spliced
 
 if TYPE_CHECKING:
     from planner.store.base import ParkStore
 
-__all__ = ["FULL_READ_SHARE", "KeptLayers"]
+__all__ = ["FULL_READ_SHARE", "KeptLayers", "KeptRows"]
 
 FULL_READ_SHARE = 0.2
 """Read the parcels whole again when more than this share of them changed."""
@@ -162,3 +163,47 @@ class KeptLayers:
         if len(part) != len(ids) or (at < 0).any():  # a parcel gone or come without a history row saying so
             return None
         return self._spliced(parcels, at, part)
+
+
+class KeptRows:
+    """A table of one row per parcel (index ``parcel_id``) kept with the shapes it was made from.
+
+    :meth:`get` makes it again only for the parcels whose shape changed since (exactly: any vertex),
+    when the ``key`` of what else it depends on (a file's path, size and time) is the same; a table of
+    per-parcel results, each depending on its parcel's shape alone (the terrain from a DEM).
+    """
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._ids: np.ndarray | None = None
+        self._shapes: np.ndarray | None = None
+        self._table: pd.DataFrame | None = None
+        self.made = 0
+        """Parcels the table was made for, in all calls (for tests and benchmarks)."""
+
+    def get(
+        self, key: object, parcels: gpd.GeoDataFrame, make: Callable[[gpd.GeoDataFrame], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """``make(parcels)``, made again only for the parcels whose shape changed since the last call."""
+        ids, shapes = parcels["parcel_id"].to_numpy(dtype=object), parcels.geometry.to_numpy()
+        table = None
+        same = self._table is not None and self._key == key and self._ids is not None and self._shapes is not None
+        if same and len(ids) == len(self._ids) and (ids == self._ids).all():
+            moved = np.flatnonzero(~shapely.equals_exact(shapes, self._shapes, tolerance=0.0))
+            table = self._table if not len(moved) else self._again(parcels, moved, make)
+        if table is None:
+            table = make(parcels)
+            self.made += len(parcels)
+        self._key, self._ids, self._shapes, self._table = key, ids, shapes, table
+        return table.copy(deep=False)
+
+    def _again(
+        self, parcels: gpd.GeoDataFrame, moved: np.ndarray, make: Callable[[gpd.GeoDataFrame], pd.DataFrame]
+    ) -> pd.DataFrame | None:
+        assert self._table is not None
+        part = make(parcels.iloc[moved])
+        self.made += len(moved)
+        at = self._table.index.get_indexer(part.index)
+        if len(part) != len(moved) or (at < 0).any():
+            return None
+        return spliced(self._table, at, part)

@@ -138,3 +138,28 @@ def test_history_gone_means_a_full_read(store):
     kept.stamp = store.change_stamp() + 5  # a stamp the history no longer reaches (a store put back from a copy)
     _same(kept, store)
     assert kept.full_reads["parcels"] == 2
+
+
+def test_kept_rows_are_made_again_only_for_the_parcels_whose_shape_changed():
+    from planner.store.kept import KeptRows
+
+    def make(parcels):  # a per-parcel result of the shape alone, as the terrain is
+        return pd.DataFrame(
+            {"area": parcels.geometry.area.to_numpy(), "x": parcels.geometry.centroid.x.to_numpy()},
+            index=pd.Index(parcels["parcel_id"].to_numpy(), name="parcel_id"),
+        )
+
+    parcels = grid_parcels(6)
+    kept = KeptRows()
+    pd.testing.assert_frame_equal(kept.get("dem-1", parcels, make), make(parcels))
+    assert kept.made == 6
+    moved = parcels.copy()
+    moved.loc[2, "geometry"] = shapely.affinity.scale(moved.geometry.iloc[2], 0.5, 0.5)
+    pd.testing.assert_frame_equal(kept.get("dem-1", moved, make), make(moved), check_exact=True)
+    assert kept.made == 7  # the moved parcel alone
+    pd.testing.assert_frame_equal(kept.get("dem-1", moved, make), make(moved))
+    assert kept.made == 7  # nothing moved
+    kept.get("dem-2", moved, make)  # another DEM: all again
+    assert kept.made == 13
+    kept.get("dem-2", moved.iloc[:5], make)  # a parcel gone: all again
+    assert kept.made == 18

@@ -10,12 +10,14 @@ served by a source whose load it changed.
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from planner.analysis import graph_cache, readiness_inputs, readiness_of, update_readiness
+from planner.analysis import _kept, graph_cache, readiness_inputs, readiness_of, update_readiness
 from planner.parcels.readiness import READINESS_COLUMNS
 from planner.store import GeoPackageStore, copy_park, open_store
 from tests.buildout.park import line, parcel, source, write_park
@@ -25,7 +27,10 @@ NETS = ("road", "water", "power")
 
 def _fresh(store):
     """Readiness from a new store object: nothing kept, every row worked out."""
-    other = open_store(store.path if isinstance(store, GeoPackageStore) else store.location)
+    if isinstance(store, GeoPackageStore):
+        other = open_store(store.path)
+    else:
+        other = open_store(store.location, folder=store.folder)  # where its DEM lies
     try:
         return readiness_of(readiness_inputs(other)), other.read_parcels()
     finally:
@@ -138,6 +143,7 @@ def test_each_edit_recomputes_what_it_reaches_and_equals_a_full_run(park_uri, se
 
 
 def test_the_demo_park_after_edits_equals_a_full_run(demo_park, park_uri, tmp_path):
+    shutil.copy(demo_park.path.parent / "dem.tif", tmp_path / "dem.tif")  # its DEM beside it: the terrain too
     store = copy_park(demo_park.path, park_uri, folder=tmp_path)
     update_readiness(store, by="test")
     parcels = store.read_parcels()
@@ -155,9 +161,12 @@ def test_the_demo_park_after_edits_equals_a_full_run(demo_park, park_uri, tmp_pa
         _check_same(store, run)
         assert graph_cache(store).readiness.rows is not None
         assert any(c.since is not None and len(c.since[1]) < len(parcels) for c in run.coverage.values())
+    terrain = _kept(store).terrain  # the DEM's terrain made once, then for no parcel (no shape changed)
+    assert terrain.made == len(parcels)
     row = store.get_parcel(reserved[2])
     _edit(store, reserved[2], {"geometry": shapely.affinity.scale(row.geometry, 0.9, 0.9)})
     _check_same(store, update_readiness(store, by="test"))
+    assert terrain.made == len(parcels) + 1  # the terrain of the reshaped parcel alone made again
     store.close()
 
 
