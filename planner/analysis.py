@@ -157,6 +157,7 @@ class _Kept:
     layers: KeptLayers = field(default_factory=KeptLayers)
     """The parcels and the layers readiness reads, as last read, refreshed by what changed since."""
     terrain: KeptRows = field(default_factory=KeptRows)
+    history: dict[str, tuple[int, pd.DataFrame | None]] = field(default_factory=dict)
     written: object | None = None
     """The kept readiness (``graphs.readiness``) last written back whole: stored as it says, but for the
     parcels changed since (``layers.changed_ids("readiness")``)."""
@@ -199,12 +200,8 @@ def kept_layers(store: ParkStore) -> KeptLayers:
 
 
 def _read(store: ParkStore, *names: str) -> dict[str, gpd.GeoDataFrame]:
-    """Layers of the park as stored now, from what was kept of ``store`` (:class:`~planner.store.kept.KeptLayers`).
-
-    Only what a history row after the last read names is read again: the parcels it changed, by
-    id, and any other layer it touched, whole. Every edit, by any client, writes its history row
-    in its own transaction; the graph cache checks the lines' content anyway.
-    """
+    """Layers of the park as stored now, from what was kept of ``store`` (:class:`~planner.store.kept.KeptLayers`):
+    only what a history row after the last read names is read again (the graph cache checks the lines anyway)."""
     return _kept(store).layers.read(store, names)
 
 
@@ -459,10 +456,13 @@ def _write_back(
 
 
 def _declared_true_since(store: ParkStore, column: str) -> pd.Series:
-    """When each parcel's ``column`` last became true, from the edit history (by ``parcel_id``)."""
-    history = store.history(layer="parcels")
-    if history.empty:
-        return pd.Series(dtype="datetime64[ns, UTC]")
+    """When each parcel's ``column`` last became true, from the edit history (by ``parcel_id``).
+
+    The history rows read before for ``store`` are not read again: only those after the last one seen."""
+    seen, hits = _kept(store).history.get(column, (0, None))
+    if seen > store.change_stamp():  # the history went back: read it all
+        seen, hits = 0, None
+    history = store.history(layer="parcels", since=seen)
 
     def became_true(change: dict, action: str) -> bool:
         value = change.get(column)
@@ -471,7 +471,11 @@ def _declared_true_since(store: ParkStore, column: str) -> pd.Series:
         return isinstance(value, list) and len(value) == 2 and value[1] is True and value[0] is not True
 
     mask = [became_true(c, a) for c, a in zip(history["changes"], history["action"], strict=True)]
-    hits = history[mask]
+    new = history.loc[np.array(mask, dtype=bool), ["feature_id", "changed_at"]]
+    hits = new if hits is None else pd.concat([hits, new], ignore_index=True)
+    _kept(store).history[column] = (int(history["history_id"].max()) if len(history) else seen, hits)
+    if seen == 0 and history.empty:
+        return pd.Series(dtype="datetime64[ns, UTC]")
     return hits.groupby("feature_id")["changed_at"].max()
 
 

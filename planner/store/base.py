@@ -169,10 +169,10 @@ class ParkStore(ABC):
         with self._transaction(write=False) as s:
             return {name: s.count(name) for name in LAYERS}
 
-    def history(self, *, layer: str | None = None, feature_id: str | None = None) -> pd.DataFrame:
-        """The history of changes, oldest first, optionally of one layer or feature."""
+    def history(self, *, layer: str | None = None, feature_id: str | None = None, since: int = 0) -> pd.DataFrame:
+        """The history of changes after history row ``since``, oldest first, optionally of one layer or feature."""
         with self._transaction(write=False) as s:
-            return s.history(layer=layer, feature_id=feature_id)
+            return s.history(layer=layer, feature_id=feature_id, since=since)
 
     # -- writing ---------------------------------------------------------------
     def write_parcels(

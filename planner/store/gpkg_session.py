@@ -203,10 +203,10 @@ class GpkgSession(Session):
             "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = 'history'"
         )
 
-    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
-        """History rows, oldest first (``changes`` parsed from JSON, or as text with ``parse=False``)."""
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True, since: int = 0) -> pd.DataFrame:
+        """History rows after ``since``, oldest first (``changes`` parsed from JSON; its text with ``parse=False``)."""
         sql = "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, changes FROM history"
-        where, params = [], []
+        where, params = ["history_id > ?"], list[object]([int(since)])
         if layer is not None:
             where.append("layer = ?")
             params.append(layer)

@@ -187,9 +187,10 @@ class KeptRows:
         """``make(parcels)``, made again only for the parcels whose shape changed since the last call."""
         ids, shapes = parcels["parcel_id"].to_numpy(dtype=object), parcels.geometry.to_numpy()
         table = None
-        same = self._table is not None and self._key == key and self._ids is not None and self._shapes is not None
-        if same and len(ids) == len(self._ids) and (ids == self._ids).all():
-            moved = np.flatnonzero(~shapely.equals_exact(shapes, self._shapes, tolerance=0.0))
+        old_ids, old_shapes = self._ids, self._shapes
+        same = self._table is not None and self._key == key and old_ids is not None and old_shapes is not None
+        if same and old_ids is not None and len(ids) == len(old_ids) and (ids == old_ids).all():
+            moved = np.flatnonzero(~shapely.equals_exact(shapes, old_shapes, tolerance=0.0))
             table = self._table if not len(moved) else self._again(parcels, moved, make)
         if table is None:
             table = make(parcels)

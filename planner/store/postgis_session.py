@@ -216,13 +216,13 @@ class PostGISSession(Session):
         with self.conn.cursor() as cur, cur.copy(query) as copy:
             copy.write(_lines(columns))
 
-    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
-        """History rows, oldest first (``changes`` parsed by psycopg, or as text with ``parse=False``)."""
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True, since: int = 0) -> pd.DataFrame:
+        """History rows after ``since``, oldest first (``changes`` parsed by psycopg; text with ``parse=False``)."""
         changes = sql.SQL("changes" if parse else "changes::text")  # psycopg parses json values
         query = sql.SQL(
             "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, {} FROM {}"
         ).format(changes, self._table("history"))
-        where, params = [], []
+        where, params = [sql.SQL("history_id > %s")], list[object]([int(since)])
         if layer is not None:
             where.append(sql.SQL("layer = %s"))
             params.append(layer)

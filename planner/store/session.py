@@ -73,8 +73,8 @@ class Session(ABC):
         """Replace the park's configuration."""
 
     @abstractmethod
-    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
-        """History rows, oldest first; ``changes`` parsed from JSON, or kept as its text (``parse=False``)."""
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True, since: int = 0) -> pd.DataFrame:
+        """History rows after ``since`` (a history id), oldest first; ``changes`` parsed, or text (``parse=False``)."""
 
     @abstractmethod
     def read_metadata(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from planner.analysis import _kept, graph_cache, readiness_inputs, readiness_of, update_readiness
+from planner.analysis import _declared_true_since, _kept, graph_cache, readiness_inputs, readiness_of, update_readiness
 from planner.parcels.readiness import READINESS_COLUMNS
 from planner.store import GeoPackageStore, copy_park, open_store
 from tests.buildout.park import line, parcel, source, write_park
@@ -161,6 +161,17 @@ def test_the_demo_park_after_edits_equals_a_full_run(demo_park, park_uri, tmp_pa
         _check_same(store, run)
         assert graph_cache(store).readiness.rows is not None
         assert any(c.since is not None and len(c.since[1]) < len(parcels) for c in run.coverage.values())
+    # a record declaring a parcel leveled after the DEM was taken prevails: the history after the last run is read
+    for value in (False, True):
+        _edit(store, reserved[3], {"declared_leveled": value})
+        _check_same(store, update_readiness(store, by="test"))
+    fresh = open_store(store.path) if isinstance(store, GeoPackageStore) else None
+    if fresh is not None:  # the kept hits equal a whole read of the history
+        pd.testing.assert_series_equal(
+            _declared_true_since(store, "declared_leveled"), _declared_true_since(fresh, "declared_leveled")
+        )
+        assert reserved[3] in _declared_true_since(store, "declared_leveled").index
+        fresh.close()
     terrain = _kept(store).terrain  # the DEM's terrain made once, then for no parcel (no shape changed)
     assert terrain.made == len(parcels)
     row = store.get_parcel(reserved[2])
