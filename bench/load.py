@@ -206,18 +206,27 @@ def run_load(
             warm(s, url, ids[-1])
         with open_store(location) as store:
             since = store.change_stamp()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _process_cpu(proc.pid)
         stop = start + seconds
         with ThreadPoolExecutor(editors + readers) as pool:
             jobs = [pool.submit(editor, url, ids[:hot], stop, tally, 10 + k, share) for k in range(editors)]
             jobs += [pool.submit(reader, url, ids, stop, tally, 100 + k) for k in range(readers)]
             for job in jobs:
                 job.result()
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, _process_cpu(proc.pid) - cpu
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    return {"tally": tally, "elapsed": elapsed, "history": edit_history_rows(location, since)}
+    return {"tally": tally, "elapsed": elapsed, "history": edit_history_rows(location, since), "server_cpu": cpu}
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process ``pid`` used so far, from ``/proc`` (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peer_connect(location: str) -> tuple[Any, str, str]:
@@ -316,6 +325,11 @@ def report(name: str, result: dict) -> None:
     tally, elapsed = result["tally"], result["elapsed"]
     counts = tally.counts
     print(f"\n{name}: {elapsed:.1f} s, {counts['requests'] / elapsed:.1f} requests per second")
+    cpu = result.get("server_cpu", 0.0)
+    print(
+        f"server process: {cpu:.1f} s of CPU in {elapsed:.1f} s ({cpu / elapsed:.0%} of a core; load average "
+        f"{os.getloadavg()[0]:.1f}), {1000 * cpu / max(counts['requests'], 1):.1f} ms of CPU per request"
+    )
     print(f"{'what':<22} {'n':>6} {'p50 ms':>9} {'p99 ms':>9}  goal")
     for kind, (stat, limit) in GOALS.items():
         v = tally.seconds.get(kind, [])

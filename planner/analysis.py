@@ -27,14 +27,13 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from planner.config import ParkConfig
 from planner.errors import PlannerError, Problem, StaleResultError, VersionConflictError
 from planner.failpoints import reach
 from planner.infra.coverage import Coverage
-from planner.infra.gateways import declared_gateways, gateway_notes, infer_gateways, is_inferred
-from planner.infra.graphs import GraphCache
+from planner.infra.gateways import declared_gateways, gateway_keys, gateway_notes, infer_gateways, is_inferred
+from planner.infra.graphs import GraphCache, safe_file_name
 from planner.infra.layers import line_layer
 from planner.infra.park import park_coverage
 from planner.infra.terrain import MIN_RELIABLE_CELLS, parcel_terrain
@@ -43,6 +42,7 @@ from planner.parcels.disposal import RECORD_COLUMNS
 from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness, readiness_kept
 from planner.store import ParkStore, WriteReport
+from planner.store.kept import KeptLayers, KeptRows
 from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS, NETWORK_LAYERS
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "Result",
     "freshness",
     "graph_cache",
+    "kept_layers",
     "readiness_inputs",
     "readiness_of",
     "recompute_after_edit",
@@ -105,13 +106,10 @@ def update_idle(store: ParkStore, as_of: date | str | pd.Timestamp, *, by: str) 
     version they were read at, so an edit made meanwhile refuses the write.
     """
     stamp = store.change_stamp()  # before reading: any change after it shows in freshness()
-    parcels = store.read_parcels()
+    parcels = _read(store, "parcels")["parcels"]
     result = classify_idle(parcels, as_of, store.config())
-    table = result.table.reindex(parcels["parcel_id"])
-    for column in IDLE_COLUMNS:
-        parcels[column] = table[column].to_numpy()
     metadata = {"idle_as_of": result.as_of.date().isoformat(), _STAMP_KEYS["idle"]: stamp}
-    report = store.write_parcels(parcels, by=by, metadata=metadata)
+    report = _write_back(store, parcels, result.table, tuple(IDLE_COLUMNS), by, metadata)
     return result, report
 
 
@@ -152,12 +150,16 @@ class ReadinessInputs:
 
 @dataclass
 class _Kept:
-    """What readiness keeps of one open store between runs: its graphs, and its line layers as last read."""
+    """What readiness keeps of one open store between runs: its graphs, and the layers it read."""
 
     graphs: GraphCache = field(default_factory=GraphCache)
-    stamp: int | None = None
-    """The change stamp ``lines`` were read at (taken before reading them)."""
-    lines: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    layers: KeptLayers = field(default_factory=KeptLayers)
+    """The parcels and the layers readiness reads, as last read, refreshed by what changed since."""
+    terrain: KeptRows = field(default_factory=KeptRows)
+    history: dict[str, tuple[int, pd.DataFrame | None]] = field(default_factory=dict)
+    written: object | None = None
+    """The kept readiness (``graphs.readiness``) last written back whole: stored as it says, but for the
+    parcels changed since (``layers.changed_ids("readiness")``)."""
 
 
 _KEPT: weakref.WeakKeyDictionary[ParkStore, _Kept] = weakref.WeakKeyDictionary()
@@ -181,33 +183,20 @@ GRAPHS_FOLDER = ".planner-graphs"
 def _kept(store: ParkStore) -> _Kept:
     kept = _KEPT.get(store)
     if kept is None:
-        folder = None if store.folder is None else store.folder / GRAPHS_FOLDER / _safe_name(store.config().park_id)
+        folder = None if store.folder is None else store.folder / GRAPHS_FOLDER / safe_file_name(store.config().park_id)
         kept = _KEPT.setdefault(store, _Kept(GraphCache(folder)))
     return kept
 
 
-def _safe_name(text: str) -> str:
-    """``text`` as a file name: letters, digits, ``-`` and ``_`` kept, anything else as its code point."""
-    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else f"~{ord(c):x}" for c in text)
+def kept_layers(store: ParkStore) -> KeptLayers:
+    """The layers readiness and idle land keep of ``store`` between runs (refreshed by what changed since)."""
+    return _kept(store).layers
 
 
-def _read_lines(store: ParkStore) -> dict[str, gpd.GeoDataFrame]:
-    """Each network's line layer: read again only if a history row touched it since it was last read.
-
-    The change stamp is taken before reading, so an edit made while reading shows as a change
-    the next time. A layer no history row touched is the same layer (every edit, by any
-    client, writes its history row in its own transaction); the graph cache checks the
-    content anyway.
-    """
-    kept = _kept(store)
-    stamp = store.change_stamp()
-    same: set[str] = set()
-    if kept.stamp is not None and kept.stamp <= stamp:
-        touched = set(store.changes_since(kept.stamp)["layer"])
-        same = {net for net in kept.lines if line_layer(net) not in touched}
-    lines = {net: kept.lines[net] if net in same else store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
-    kept.stamp, kept.lines = stamp, lines
-    return lines
+def _read(store: ParkStore, *names: str) -> dict[str, gpd.GeoDataFrame]:
+    """Layers of the park as stored now, from what was kept of ``store`` (:class:`~planner.store.kept.KeptLayers`):
+    only what a history row after the last read names is read again (the graph cache checks the lines anyway)."""
+    return _kept(store).layers.read(store, names)
 
 
 def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None = None) -> ReadinessInputs:
@@ -219,8 +208,10 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
     """
     step = progress or (lambda _name: None)
     config = store.config()
-    parcels = store.read_parcels()
-    inputs = ReadinessInputs(config, parcels, store.read_layer("sources"), _read_lines(store))
+    layers = _read(store, "parcels", "sources", *(line_layer(net) for net in NETWORK_ITEMS))
+    parcels = layers["parcels"]
+    lines = {net: layers[line_layer(net)] for net in NETWORK_ITEMS}
+    inputs = ReadinessInputs(config, parcels, layers["sources"], lines)
     gateways = road_gateways(store, parcels=parcels, sources=inputs.sources, roads=inputs.lines["road"])
     if gateways is not None:
         inputs.gateways, notes = gateways
@@ -230,7 +221,9 @@ def readiness_inputs(store: ParkStore, *, progress: Callable[[str], None] | None
         inputs.problems += notes
     step("terrain")
     if config.dem and store.folder is not None and (store.folder / config.dem).is_file():
-        inputs.terrain = parcel_terrain(parcels, store.folder / config.dem)
+        dem = store.folder / config.dem  # the terrain made again only for parcels whose shape changed
+        key = (str(dem), dem.stat().st_mtime_ns, dem.stat().st_size)
+        inputs.terrain = _kept(store).terrain.get(key, parcels, lambda p: parcel_terrain(p, dem))
         inputs.problems += _terrain_notes(inputs.terrain)
         recorded = store.metadata().get("dem_date")  # unknown: records cannot be newer than the DEM
         inputs.dem_date = pd.Timestamp(recorded) if recorded else None
@@ -282,13 +275,13 @@ def road_gateways(
     one, else the concave hull of the parcels (:func:`~planner.parcels.boundary.park_boundary`).
     The layers not given are read from ``store``.
     """
-    sources = store.read_layer("sources") if sources is None else sources
-    roads = store.read_layer("road_lines") if roads is None else roads
+    sources = _read(store, "sources")["sources"] if sources is None else sources
+    roads = _read(store, "road_lines")["road_lines"] if roads is None else roads
     live = roads["in_service"].fillna(True).astype(bool).to_numpy() if len(roads) else np.zeros(0, dtype=bool)
     if not live.any() or declared_gateways(sources).any():
         return None
-    parcels = store.read_parcels() if parcels is None else parcels
-    boundary = park_boundary(store.read_layer("boundary"), parcels)
+    parcels = _read(store, "parcels")["parcels"] if parcels is None else parcels
+    boundary = park_boundary(_read(store, "boundary")["boundary"], parcels)
     origin = str(boundary["origin"].iloc[0]) if len(boundary) else None
     gateways = infer_gateways(roads, boundary)
     return gateways, gateway_notes(gateways, origin)
@@ -300,26 +293,17 @@ def store_gateways(store: ParkStore, *, by: str) -> gpd.GeoDataFrame | None:
     The inferred gateways are replaced by the ones the roads and the boundary give now, and
     removed once a gateway is declared. Returns the inferred gateways (``None``: none needed).
     """
-    sources = store.read_layer("sources")
+    sources = _read(store, "sources")["sources"]
     gateways = road_gateways(store, sources=sources)
     inferred = is_inferred(sources)
     new = gateways[0] if gateways is not None else sources.iloc[:0]
     old = sources[inferred]
-    same = _gateway_keys(old) == _gateway_keys(new)
+    same = gateway_keys(old) == gateway_keys(new)
     if not same:
         kept = sources[~inferred]
         rows = pd.concat([kept, new[[c for c in kept.columns if c in new.columns]]]).reset_index(drop=True)
         store.write_layer("sources", gpd.GeoDataFrame(rows, geometry="geometry", crs=sources.crs), by=by)
     return gateways[0] if gateways is not None else None
-
-
-def _gateway_keys(frame: gpd.GeoDataFrame) -> list[tuple[str, str, float, float]]:
-    """Inferred gateways as comparable rows: id, name and position to the millimetre."""
-    xy = shapely.get_coordinates(frame.geometry.to_numpy()) if len(frame) else np.zeros((0, 2))
-    return sorted(
-        (str(i), str(n), round(float(x), 3), round(float(y), 3))
-        for i, n, (x, y) in zip(frame["source_id"], frame["name"], xy, strict=True)
-    )
 
 
 def readiness_of(
@@ -417,41 +401,63 @@ def update_readiness(
         store_gateways(store, by=by)
     inputs_at = store.change_stamp()  # before reading: any change after it shows in freshness()
     inputs = readiness_inputs(store, progress=progress)
-    run = readiness_of(inputs, progress=progress, graphs=graph_cache(store))
+    kept = _kept(store)
+    previous = kept.graphs.readiness
+    run = readiness_of(inputs, progress=progress, graphs=kept.graphs)
     if write:
-        parcels = inputs.parcels
-        table = run.readiness.table.reindex(parcels["parcel_id"])
-        changed = np.zeros(len(parcels), dtype=bool)
-        for column in READINESS_COLUMNS:
-            changed |= _differs(parcels[column], table[column])
-            parcels[column] = table[column].to_numpy()
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
         metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at}
-        # only the rows whose derived columns changed: the others are stored as they would be written
-        if changed.any():
-            run.report = store.write_parcels(parcels[changed], by=by, metadata=metadata)
-        else:
-            store.set_metadata(metadata, by=by)
-            run.report = WriteReport("parcels")
-        run.report.unchanged += int((~changed).sum())
+        rows = _rows_to_compare(kept, previous, inputs.parcels)
+        kept.written = None  # until this write is made
+        run.report = _write_back(store, inputs.parcels, run.readiness.table, READINESS_COLUMNS, by, metadata, rows)
+        kept.written = kept.graphs.readiness
     return run
 
 
-def _differs(stored: pd.Series, new: pd.Series) -> np.ndarray:
-    """Element-wise "not the same value" (two missing values are the same), as the store compares rows."""
-    a_na, b_na = stored.isna().to_numpy(dtype=bool), new.isna().to_numpy(dtype=bool)
-    out: np.ndarray = a_na != b_na
-    both = ~a_na & ~b_na
-    if both.any():
-        out[both] = stored.to_numpy(dtype=object)[both] != new.to_numpy(dtype=object)[both]
-    return out
+def _rows_to_compare(kept: _Kept, previous: object, parcels: gpd.GeoDataFrame) -> np.ndarray | None:
+    """The positions of the parcels whose stored readiness may differ from the new result; None: any may.
+
+    When the last result was written back whole, a parcel's stored readiness can differ from the new
+    one only where the new run worked it out again, or where the parcel changed since (by any writer).
+    """
+    since = kept.layers.changed_ids("readiness")
+    rows = kept.graphs.readiness.rows if kept.graphs.readiness is not None else None
+    if previous is None or previous is not kept.written or since is None or rows is None:
+        return None
+    at = pd.Index(parcels["parcel_id"]).get_indexer(list(since))
+    return np.union1d(rows, at[at >= 0])
+
+
+def _write_back(
+    store: ParkStore,
+    parcels: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    columns: tuple[str, ...],
+    by: str,
+    metadata: dict[str, object],
+    rows: np.ndarray | None = None,
+) -> WriteReport:
+    """A result's ``columns`` (``table`` by ``parcel_id``) written over ``parcels`` as read: the rows that differ.
+
+    ``rows``: the positions that may differ (the others known to be stored as the result says); None: all.
+    The rows written are put in the parcels kept for ``store``, so the next run reads none of them again.
+    """
+    before = parcels if rows is None else parcels.iloc[rows]
+    values = table[list(columns)].reindex(before["parcel_id"]).set_axis(before.index)
+    report = store.write_columns(before, values, by=by, metadata=metadata)
+    report.unchanged += len(parcels) - len(before)
+    _kept(store).layers.wrote(report.written, report.stamps, track="readiness" if "ready" in columns else None)
+    return report
 
 
 def _declared_true_since(store: ParkStore, column: str) -> pd.Series:
-    """When each parcel's ``column`` last became true, from the edit history (by ``parcel_id``)."""
-    history = store.history(layer="parcels")
-    if history.empty:
-        return pd.Series(dtype="datetime64[ns, UTC]")
+    """When each parcel's ``column`` last became true, from the edit history (by ``parcel_id``).
+
+    The history rows read before for ``store`` are not read again: only those after the last one seen."""
+    seen, hits = _kept(store).history.get(column, (0, None))
+    if seen > store.change_stamp():  # the history went back: read it all
+        seen, hits = 0, None
+    history = store.history(layer="parcels", since=seen)
 
     def became_true(change: dict, action: str) -> bool:
         value = change.get(column)
@@ -460,7 +466,11 @@ def _declared_true_since(store: ParkStore, column: str) -> pd.Series:
         return isinstance(value, list) and len(value) == 2 and value[1] is True and value[0] is not True
 
     mask = [became_true(c, a) for c, a in zip(history["changes"], history["action"], strict=True)]
-    hits = history[mask]
+    new = history.loc[np.array(mask, dtype=bool), ["feature_id", "changed_at"]]
+    hits = new if hits is None else pd.concat([hits, new], ignore_index=True)
+    _kept(store).history[column] = (int(history["history_id"].max()) if len(history) else seen, hits)
+    if seen == 0 and history.empty:
+        return pd.Series(dtype="datetime64[ns, UTC]")
     return hits.groupby("feature_id")["changed_at"].max()
 
 

@@ -174,17 +174,23 @@ def compact_page(
     The page's rows are read after the columns were: when the park changed in between, the server
     catches up and asks again, so no answer mixes two states.
     """
-    for _ in range(_TRIES):
-        stamp = state.sync()
-        given, area_wkb, outside = _checked(state, filters, bbox)
-        if outside:
-            return Page(0, 0, b"[]", stamp)
-        kept = compact(state)
-        found = kept.found(given, area_wkb, sort)
-        at = found[offset : offset + limit]
-        page = kept.page_features(at)
-        if state.store.change_stamp() != kept.stamp:
-            continue
+    store = state.store
+    if not isinstance(store, GeoPackageStore):
+        msg = f"park {state.park_id!r} is not in a GeoPackage"
+        raise TypeError(msg)
+    for attempt in range(_TRIES):
+        # the last try holds this server's writers back for the moment of one read (as on PostGIS)
+        with store.writers_held() if attempt == _TRIES - 1 else nullcontext():
+            stamp = state.sync()
+            given, area_wkb, outside = _checked(state, filters, bbox)
+            if outside:
+                return Page(0, 0, b"[]", stamp)
+            kept = compact(state)
+            found = kept.found(given, area_wkb, sort)
+            at = found[offset : offset + limit]
+            page = kept.page_features(at)
+            if store.change_stamp() != kept.stamp:
+                continue
         features = json.dumps(page, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
         return Page(len(found), len(at), features, kept.stamp)
     msg = f"park {state.park_id!r} changed during each of {_TRIES} tries to read a page; try again"

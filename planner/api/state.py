@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from planner.api.recompute import Recomputes
 from planner.api.rows import Rows
 from planner.api.tilecache import TileCache
+from planner.frames import spliced
 from planner.parcels.query import FilterColumns
 from planner.store.base import ParkStore
 
@@ -165,18 +165,14 @@ class ParkState:
 def _merged(parcels: gpd.GeoDataFrame, fresh: gpd.GeoDataFrame, changed: Any) -> gpd.GeoDataFrame:
     """``parcels`` with the rows of the ``changed`` ids as in ``fresh`` (gone where ``fresh`` lacks them), sorted.
 
-    Rows edited in place (the usual case: an edit) are put where they were, between slices of the
-    kept rows; inserts and deletes go through a sort.
+    Rows edited in place (the usual case: an edit, a result written back) are set where they were
+    (:func:`planner.frames.spliced`); inserts and deletes go through a sort.
     """
     if set(fresh.index) == set(changed) and fresh.index.isin(parcels.index).all():
         at = parcels.index.get_indexer(fresh.index)
-        order = np.argsort(at)
-        pieces, start = [], 0
-        for pos, k in zip(at[order].tolist(), order.tolist(), strict=True):
-            pieces += [parcels.iloc[start:pos], fresh.iloc[k : k + 1]]
-            start = pos + 1
-        pieces.append(parcels.iloc[start:])
-        return gpd.GeoDataFrame(pd.concat([p for p in pieces if len(p)]), geometry="geometry", crs=parcels.crs)
+        frame = spliced(pd.DataFrame(parcels), at, pd.DataFrame(fresh))
+        if frame is not None:
+            return gpd.GeoDataFrame(frame, geometry="geometry", crs=parcels.crs)
     kept = parcels.drop(index=[i for i in changed if i in parcels.index])
     merged = pd.concat([kept, fresh]) if len(fresh) else kept
     return gpd.GeoDataFrame(merged.sort_index(), geometry="geometry", crs=parcels.crs)

@@ -27,6 +27,7 @@ __all__ = [
     "GATEWAY_MERGE_M",
     "INFERRED_PREFIX",
     "declared_gateways",
+    "gateway_keys",
     "gateway_notes",
     "infer_gateways",
     "is_inferred",
@@ -185,3 +186,12 @@ def gateway_notes(gateways: gpd.GeoDataFrame, origin: str | None) -> list[Proble
             )
         )
     return notes
+
+
+def gateway_keys(frame: gpd.GeoDataFrame) -> list[tuple[str, str, float, float]]:
+    """Inferred gateways as comparable rows: id, name and position to the millimetre."""
+    xy = shapely.get_coordinates(frame.geometry.to_numpy()) if len(frame) else np.zeros((0, 2))
+    return sorted(
+        (str(i), str(n), round(float(x), 3), round(float(y), 3))
+        for i, n, (x, y) in zip(frame["source_id"], frame["name"], xy, strict=True)
+    )

@@ -53,7 +53,7 @@ _BUILDER = hashlib.blake2b(
 """The code that builds graphs (:mod:`planner.infra.network` and :mod:`planner.infra.noding`, GEOS): a graph on disk
 built by other code is not read."""
 
-__all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "shape_hashes"]
+__all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "safe_file_name", "shape_hashes"]
 
 
 def _frame_digest(frame: pd.DataFrame, columns: list[str], digest: hashlib.blake2b) -> None:
@@ -327,3 +327,8 @@ class GraphCache:
         if ids.is_unique:
             kept.taps = {service_distance_m: _Taps(ids, hashes, table)}
         return table
+
+
+def safe_file_name(text: str) -> str:
+    """``text`` as a file name: letters, digits, ``-`` and ``_`` kept, anything else as its code point."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else f"~{ord(c):x}" for c in text)

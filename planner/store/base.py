@@ -32,7 +32,17 @@ from planner.inputs import not_finite
 from planner.parcels.boundary import check_boundary
 from planner.parcels.factories import check_factories
 from planner.parcels.validation import WHOLE_PARCEL_COLUMNS, check_row_rules, validate_parcels
-from planner.store.changes import WriteReport, apply_edit, apply_rows, history_frame, prepare_edit, record_metadata
+from planner.store.changes import (
+    WriteReport,
+    apply_columns,
+    apply_edit,
+    apply_rows,
+    check_versions,
+    history_frame,
+    prepare_columns,
+    prepare_edit,
+    record_metadata,
+)
 from planner.store.layers import LAYERS, layer_spec
 from planner.store.session import Session
 
@@ -159,10 +169,10 @@ class ParkStore(ABC):
         with self._transaction(write=False) as s:
             return {name: s.count(name) for name in LAYERS}
 
-    def history(self, *, layer: str | None = None, feature_id: str | None = None) -> pd.DataFrame:
-        """The history of changes, oldest first, optionally of one layer or feature."""
+    def history(self, *, layer: str | None = None, feature_id: str | None = None, since: int = 0) -> pd.DataFrame:
+        """The history of changes after history row ``since``, oldest first, optionally of one layer or feature."""
         with self._transaction(write=False) as s:
-            return s.history(layer=layer, feature_id=feature_id)
+            return s.history(layer=layer, feature_id=feature_id, since=since)
 
     # -- writing ---------------------------------------------------------------
     def write_parcels(
@@ -295,6 +305,45 @@ class ParkStore(ABC):
         except _RollBack:
             pass
         return reports
+
+    def write_columns(
+        self, before: gpd.GeoDataFrame, values: pd.DataFrame, *, by: str, metadata: Mapping[str, Any] | None = None
+    ) -> WriteReport:
+        """Write derived parcel columns back (a result): ``values`` for the parcels of ``before``, row by row.
+
+        ``before`` holds the parcels as read (with their ``version``), ``values`` the new values of
+        derived columns (:data:`~planner.store.layers.LAYERS` origin ``derived``), aligned with it.
+        Only the rows where a value differs are written, in one transaction with ``metadata``: those
+        columns, the next version, and a history row each, as :meth:`write_parcels` would; nothing
+        else of them is checked again (no shape, no overlap: an analysis writes what it computed).
+        The report's ``written`` holds the rows as stored, ``stamps`` the change stamps around it.
+
+        Raises
+        ------
+        VersionConflictError
+            If a parcel changed since it was read; nothing is written.
+        """
+        spec = LAYERS["parcels"]
+        inputs = [c for c in values.columns if spec.by_name[c].origin != "derived"] if len(values.columns) else []
+        if inputs:
+            msg = f"write_columns writes derived columns only; {inputs} are not derived parcel columns"
+            raise ValueError(msg)
+        edit = prepare_columns("parcels", before, values, by=by)
+        report = WriteReport("parcels")
+        with self._transaction(write=True) as s:
+            first = s.last_change()
+            if edit is not None and not apply_columns(s, edit):
+                stored = s.select("parcels", ids=edit.before["parcel_id"].tolist()).set_index("parcel_id")
+                check_versions(edit.before, stored.reindex(edit.before["parcel_id"]), "parcel_id")
+                raise VersionConflictError(str(edit.before["parcel_id"].iloc[0]), 0, 0)  # a row gone (a race)
+            if metadata:
+                record_metadata(s, metadata, by)
+            report.stamps = (first, s.last_change())
+        if edit is not None:
+            report.updated, report.written = len(edit.after), edit.after
+            report.changes = dict.fromkeys(edit.after["parcel_id"].astype(str), edit.columns)
+        report.unchanged = len(before) - report.updated
+        return report
 
     def update_parcel(
         self,

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem, ValidationError, VersionConflictError
+from planner.fields import coerce_types
 from planner.parcels.validation import overlaps
 from planner.store.layers import LAYERS, LayerSpec
 
@@ -27,12 +28,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SAME_SHAPE_TOLERANCE_M",
+    "ColumnEdit",
     "Edit",
     "HistoryRecord",
     "WriteReport",
+    "apply_columns",
     "apply_edit",
     "apply_rows",
+    "check_versions",
     "history_frame",
+    "prepare_columns",
     "prepare_edit",
     "record_metadata",
 ]
@@ -58,6 +63,10 @@ class WriteReport:
     problems: list[Problem] = field(default_factory=list)
     changes: dict[str, list[str]] = field(default_factory=dict)
     """For each updated feature (by id), the columns that changed (``geometry`` for its shape)."""
+    written: gpd.GeoDataFrame | None = None
+    """The updated rows as stored (by :meth:`~planner.store.base.ParkStore.write_columns`), for whoever keeps them."""
+    stamps: tuple[int, int] | None = None
+    """The change stamps just before and just after the write, in its transaction (its history rows between)."""
 
     @property
     def warnings(self) -> list[Problem]:
@@ -108,7 +117,7 @@ def apply_rows(s: Session, name: str, rows: gpd.GeoDataFrame, *, by: str, mode: 
     is_new = ~rows[key].isin(stored.index).to_numpy()
     old_rows = rows[~is_new].reset_index(drop=True)
     before = stored.loc[old_rows[key].to_numpy()].reset_index(drop=True)
-    _check_versions(old_rows, before, key)
+    check_versions(old_rows, before, key)
 
     history = _insert_new(s, spec, rows[is_new].copy(), report, stamp)
     if len(old_rows):
@@ -173,6 +182,61 @@ def apply_edit(s: Session, edit: Edit) -> bool:
     Whether it was (False: nothing was written; the feature moved on, or is gone).
     """
     if not s.set_values(edit.layer, edit.feature_id, edit.values(), version=edit.version):
+        return False
+    s.add_history(edit.history)
+    return True
+
+
+@dataclass
+class ColumnEdit:
+    """Computed columns of many features made ready before their transaction (a result written back)."""
+
+    layer: str
+    before: gpd.GeoDataFrame
+    """The changed rows as they were read (their ``version`` the one each update is based on)."""
+    after: gpd.GeoDataFrame
+    """The changed rows as they will be stored."""
+    columns: list[str]
+    """The columns that changed in any row (written for every changed row)."""
+    history: pd.DataFrame
+
+
+def prepare_columns(name: str, before: gpd.GeoDataFrame, values: pd.DataFrame, *, by: str) -> ColumnEdit | None:
+    """New values of some columns (``values``, aligned with ``before``) for many stored rows; None if none differs.
+
+    Like :func:`prepare_edit` for many rows: only the rows where a value differs are written, each
+    with its next version, the time and ``by``, and a history row of the columns that changed in it,
+    as :func:`apply_rows` would write them; nothing else of a row is looked at (no shape, no check:
+    these are columns the planner computes).
+    """
+    spec = LAYERS[name]
+    values = coerce_types(values, spec.by_name).set_axis(before.index)
+    masks = {c: _differs(before[c], values[c]) for c in values.columns}
+    changed = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(len(before), dtype=bool)
+    if not changed.any():
+        return None
+    masks = {c: m[changed] for c, m in masks.items() if m[changed].any()}
+    old = before[changed]
+    after = old.copy()
+    for c in masks:
+        after[c] = values[c][changed].astype(before[c].dtype)
+    stamp = _Stamp(by, pd.Timestamp(datetime.now(UTC)).floor("ms"))
+    after["version"] = old["version"].astype("Int64").fillna(0) + 1
+    after["updated_at"] = pd.Series(stamp.at, index=after.index, dtype="datetime64[ns, UTC]")
+    after["updated_by"] = pd.Series(by, index=after.index, dtype=old["updated_by"].dtype)
+    records = _update_history(spec, old, after, masks, np.ones(len(old), dtype=bool), after["version"])
+    return ColumnEdit(name, old, after, list(masks), history_frame(records, by, stamp.at))
+
+
+def apply_columns(s: Session, edit: ColumnEdit) -> bool:
+    """Write a prepared :class:`ColumnEdit` inside ``s``, if every row is still at the version it was read at.
+
+    Whether all were (False: some row moved on or is gone; the caller rolls the transaction back).
+    """
+    key = LAYERS[edit.layer].id_column
+    rows = edit.after[[key, *edit.columns, *_BOOKKEEPING]]
+    matched = s.set_rows(edit.layer, rows, versions=edit.before["version"])
+    if matched != len(rows):
         return False
     s.add_history(edit.history)
     return True
@@ -244,7 +308,7 @@ def _delete_gone(s: Session, spec: LayerSpec, gone: gpd.GeoDataFrame, report: Wr
     ]
 
 
-def _check_versions(rows: pd.DataFrame, stored: pd.DataFrame, key: str) -> None:
+def check_versions(rows: pd.DataFrame, stored: pd.DataFrame, key: str) -> None:
     """Refuse rows whose given ``version`` is not the stored one."""
     if "version" not in rows or rows.empty:
         return
@@ -323,10 +387,13 @@ def _update_history(
     cols = [c for c, mask in changed_cols.items() if mask.any()]
     old = {c: _plain_column(before[c]) for c in cols}
     new = {c: _plain_column(after[c]) for c in cols}
+    masks = {c: changed_cols[c].tolist() for c in cols}
+    ids = after[spec.id_column].astype(str).tolist()
+    numbers = [int(v) for v in versions.tolist()]
     records: list[HistoryRecord] = []
-    for k, pos in enumerate(np.flatnonzero(changed)):
-        diff = {c: [old[c][pos], new[c][pos]] for c in cols if changed_cols[c][pos]}
-        records.append((spec.name, str(after[spec.id_column].iloc[pos]), "update", int(versions.iloc[k]), diff))
+    for k, pos in enumerate(np.flatnonzero(changed).tolist()):
+        diff = {c: [old[c][pos], new[c][pos]] for c in cols if masks[c][pos]}
+        records.append((spec.name, ids[pos], "update", numbers[k], diff))
     return records
 
 

@@ -390,6 +390,21 @@ class GeoPackageStore(ParkStore):
         finally:
             queue.release()
 
+    @contextmanager
+    def writers_held(self) -> Iterator[None]:
+        """Hold back this process's writers of the file for a moment: a read that must see one state of the park.
+
+        Writers queue on this lock anyway; writers in other processes (QGIS, GDAL) are not held.
+        """
+        queue = _writer_queue(self.path)
+        if not queue.acquire(timeout=_QUEUE_TIMEOUT_S):
+            msg = f"{self.path}: the writers took over {_QUEUE_TIMEOUT_S:.0f} s; try again"
+            raise StoreLockedError(msg)
+        try:
+            yield
+        finally:
+            queue.release()
+
     def _failure(self, exc: sqlite3.DatabaseError, what: str) -> StoreError:
         """The error to raise for a failed transaction: a lock held by another writer, or what happened, plainly."""
         if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):

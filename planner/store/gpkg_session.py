@@ -146,6 +146,19 @@ class GpkgSession(Session):
         self.edited.add(layer)
         return cursor.rowcount == 1
 
+    def set_rows(self, layer: str, rows: pd.DataFrame, *, versions: pd.Series) -> int:
+        """One ``UPDATE`` statement run for every row (``executemany``), each only if the row is at its version."""
+        spec = LAYERS[layer]
+        key, names = rows.columns[0], list(rows.columns[1:])
+        sets = ", ".join(f'"{c}" = ?' for c in names)
+        params = [_sql_column(rows[c], spec.by_name[c].kind) for c in names]
+        params += [[str(v) for v in rows[key]], _sql_column(versions, "int")]
+        cursor = self.conn.executemany(
+            f'UPDATE "{layer}" SET {sets} WHERE "{spec.id_column}" = ? AND version IS ?', zip(*params, strict=True)
+        )
+        self.edited.add(layer)
+        return cursor.rowcount
+
     def delete(self, layer: str, ids: Sequence[str]) -> None:
         """Delete the rows of ``layer`` with these ids."""
         spec = LAYERS[layer]
@@ -190,10 +203,10 @@ class GpkgSession(Session):
             "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = 'history'"
         )
 
-    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
-        """History rows, oldest first (``changes`` parsed from JSON, or as text with ``parse=False``)."""
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True, since: int = 0) -> pd.DataFrame:
+        """History rows after ``since``, oldest first (``changes`` parsed from JSON; its text with ``parse=False``)."""
         sql = "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, changes FROM history"
-        where, params = [], []
+        where, params = ["history_id > ?"], list[object]([int(since)])
         if layer is not None:
             where.append("layer = ?")
             params.append(layer)

@@ -173,6 +173,21 @@ class PostGISSession(Session):
         params = [_python_value(values[c].iloc[0], spec.by_name[c].kind) for c in values.columns]
         return self.conn.execute(query, [*params, feature_id, version]).rowcount == 1
 
+    def set_rows(self, layer: str, rows: pd.DataFrame, *, versions: pd.Series) -> int:
+        """One ``UPDATE`` run for every row (``executemany``, pipelined), each only if the row is at its version."""
+        spec = LAYERS[layer]
+        key, names = rows.columns[0], list(rows.columns[1:])
+        query = sql.SQL("UPDATE {t} SET {sets} WHERE {key} = %s AND version IS NOT DISTINCT FROM %s").format(
+            t=self._table(layer),
+            sets=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in names),
+            key=sql.Identifier(spec.id_column),
+        )
+        columns = [[_python_value(v, spec.by_name[c].kind) for v in rows[c].tolist()] for c in names]
+        columns += [[str(v) for v in rows[key]], [_python_value(v, "int") for v in versions.tolist()]]
+        with self.conn.cursor() as cursor:
+            cursor.executemany(query, list(zip(*columns, strict=True)))
+            return cursor.rowcount
+
     def delete(self, layer: str, ids: Sequence[str]) -> None:
         """Delete the rows of ``layer`` with these ids."""
         spec = LAYERS[layer]
@@ -201,13 +216,13 @@ class PostGISSession(Session):
         with self.conn.cursor() as cur, cur.copy(query) as copy:
             copy.write(_lines(columns))
 
-    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
-        """History rows, oldest first (``changes`` parsed by psycopg, or as text with ``parse=False``)."""
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True, since: int = 0) -> pd.DataFrame:
+        """History rows after ``since``, oldest first (``changes`` parsed by psycopg; text with ``parse=False``)."""
         changes = sql.SQL("changes" if parse else "changes::text")  # psycopg parses json values
         query = sql.SQL(
             "SELECT history_id, changed_at, changed_by, layer, feature_id, action, version, {} FROM {}"
         ).format(changes, self._table("history"))
-        where, params = [], []
+        where, params = [sql.SQL("history_id > %s")], list[object]([int(since)])
         if layer is not None:
             where.append(sql.SQL("layer = %s"))
             params.append(layer)

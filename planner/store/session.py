@@ -50,6 +50,13 @@ class Session(ABC):
         """
 
     @abstractmethod
+    def set_rows(self, layer: str, rows: pd.DataFrame, *, versions: pd.Series) -> int:
+        """Set the columns of ``rows`` (the id column first, then values) on each feature still at its ``versions``.
+
+        How many features were at their version (and so were written); the caller rolls back unless all were.
+        """
+
+    @abstractmethod
     def delete(self, layer: str, ids: Sequence[str]) -> None:
         """Remove the rows of ``layer`` with these ids."""
 
@@ -66,8 +73,8 @@ class Session(ABC):
         """Replace the park's configuration."""
 
     @abstractmethod
-    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True) -> pd.DataFrame:
-        """History rows, oldest first; ``changes`` parsed from JSON, or kept as its text (``parse=False``)."""
+    def history(self, *, layer: str | None, feature_id: str | None, parse: bool = True, since: int = 0) -> pd.DataFrame:
+        """History rows after ``since`` (a history id), oldest first; ``changes`` parsed, or text (``parse=False``)."""
 
     @abstractmethod
     def read_metadata(self) -> dict[str, Any]:

@@ -10,12 +10,14 @@ served by a source whose load it changed.
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from planner.analysis import graph_cache, readiness_inputs, readiness_of, update_readiness
+from planner.analysis import _declared_true_since, _kept, graph_cache, readiness_inputs, readiness_of, update_readiness
 from planner.parcels.readiness import READINESS_COLUMNS
 from planner.store import GeoPackageStore, copy_park, open_store
 from tests.buildout.park import line, parcel, source, write_park
@@ -25,7 +27,10 @@ NETS = ("road", "water", "power")
 
 def _fresh(store):
     """Readiness from a new store object: nothing kept, every row worked out."""
-    other = open_store(store.path if isinstance(store, GeoPackageStore) else store.location)
+    if isinstance(store, GeoPackageStore):
+        other = open_store(store.path)
+    else:
+        other = open_store(store.location, folder=store.folder)  # where its DEM lies
     try:
         return readiness_of(readiness_inputs(other)), other.read_parcels()
     finally:
@@ -138,6 +143,7 @@ def test_each_edit_recomputes_what_it_reaches_and_equals_a_full_run(park_uri, se
 
 
 def test_the_demo_park_after_edits_equals_a_full_run(demo_park, park_uri, tmp_path):
+    shutil.copy(demo_park.path.parent / "dem.tif", tmp_path / "dem.tif")  # its DEM beside it: the terrain too
     store = copy_park(demo_park.path, park_uri, folder=tmp_path)
     update_readiness(store, by="test")
     parcels = store.read_parcels()
@@ -155,7 +161,51 @@ def test_the_demo_park_after_edits_equals_a_full_run(demo_park, park_uri, tmp_pa
         _check_same(store, run)
         assert graph_cache(store).readiness.rows is not None
         assert any(c.since is not None and len(c.since[1]) < len(parcels) for c in run.coverage.values())
+    # a record declaring a parcel leveled after the DEM was taken prevails: the history after the last run is read
+    for value in (False, True):
+        _edit(store, reserved[3], {"declared_leveled": value})
+        _check_same(store, update_readiness(store, by="test"))
+    fresh = open_store(store.path) if isinstance(store, GeoPackageStore) else None
+    if fresh is not None:  # the kept hits equal a whole read of the history
+        pd.testing.assert_series_equal(
+            _declared_true_since(store, "declared_leveled"), _declared_true_since(fresh, "declared_leveled")
+        )
+        assert reserved[3] in _declared_true_since(store, "declared_leveled").index
+        fresh.close()
+    terrain = _kept(store).terrain  # the DEM's terrain made once, then for no parcel (no shape changed)
+    assert terrain.made == len(parcels)
     row = store.get_parcel(reserved[2])
     _edit(store, reserved[2], {"geometry": shapely.affinity.scale(row.geometry, 0.9, 0.9)})
+    _check_same(store, update_readiness(store, by="test"))
+    assert terrain.made == len(parcels) + 1  # the terrain of the reshaped parcel alone made again
+    store.close()
+
+
+def test_stored_readiness_changed_by_another_client_is_written_back(park_uri):
+    """Rows compared after an edit are those the run worked out again and those changed since: a derived
+    column set by plain SQL (or a run not written) is still put right by the next run."""
+    from tests.store.test_external_edits import _sql
+
+    store = _random_park(park_uri, 3)
+    update_readiness(store, by="test")
+    parcels = store.read_parcels()
+    unready = parcels[~parcels["ready"].astype(bool)]["parcel_id"].tolist()
+    ready = parcels[parcels["ready"].astype(bool)]["parcel_id"].tolist()
+    assert unready and ready
+    _sql(store, f"UPDATE parcels SET ready = TRUE, missing = '' WHERE parcel_id = '{unready[0]}'")
+    _edit(store, ready[0], {"declared_water": False})
+    run = update_readiness(store, by="test")
+    _check_same(store, run)
+    assert not bool(store.get_parcel(unready[0])["ready"])
+    # a run not written moves the kept result on (a load moved: many reasons change), so the next written
+    # run, which works out one row again, still compares every row
+    served = parcels["power_reason"].fillna("").str.contains("剩余").to_numpy()
+    drawing = parcels[served & parcels["status"].isin(["under_construction", "in_production"])]["parcel_id"].tolist()
+    _edit(store, drawing[0], {"power_kva": 7777.0, "water_m3d": 77.0})
+    unwritten = update_readiness(store, by="test", write=False)
+    assert (
+        unwritten.readiness.table["power_reason"] != store.read_parcels().set_index("parcel_id")["power_reason"]
+    ).any()
+    _edit(store, unready[-1], {"declared_road": True})
     _check_same(store, update_readiness(store, by="test"))
     store.close()
