@@ -17,6 +17,9 @@ from planner.config import ParkConfig
 from planner.demo import build_demo
 from planner.store import create_park
 
+collect_ignore = ["exchange/qgis_probe.py"]
+"""Run by the system's Python with PyQGIS (tests/exchange/test_qgis.py), not importable here (``--doctest-modules``)."""
+
 POSTGIS_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 """The server the PostGIS tests use unless ``PLANNER_TEST_POSTGIS_URL`` names another (any database on it)."""
 
