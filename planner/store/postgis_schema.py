@@ -20,8 +20,11 @@ from planner.store.layers import LAYERS, LayerSpec
 __all__ = [
     "ADDED_LAYERS",
     "GEOM",
+    "GEOM_3857",
     "add_columns_ddl",
     "add_layers_ddl",
+    "add_mercator_ddl",
+    "lacks_mercator",
     "missing_columns",
     "schema_ddl",
     "write_config_rows",
@@ -38,6 +41,10 @@ _SQL_TYPES = {
 GEOMETRY_TYPES = {"MULTIPOLYGON": "MultiPolygon", "LINESTRING": "LineString", "POINT": "Point"}
 GEOM = "geom"
 """The geometry column of every feature table."""
+GEOM_3857 = "geom_3857"
+"""The parcels' outlines in Web Mercator (EPSG:3857), the tiles' CRS: worked out by PostgreSQL from ``geom``
+(a stored generated column, so no writer names it) and GiST-indexed, so a tile neither transforms its parcels
+nor finds them through a transformed box."""
 
 
 def schema_ddl(schema: str, srid: int) -> sql.Composed:
@@ -46,6 +53,7 @@ def schema_ddl(schema: str, srid: int) -> sql.Composed:
     parts: list[sql.Composable] = [sql.SQL("CREATE SCHEMA {}").format(s)]
     for spec in LAYERS.values():
         parts += _feature_table_ddl(s, spec, srid)
+    parts.append(add_mercator_ddl(schema))
     # ready land (熟地) by size, the planner's first question: counted and found through the ready rows alone
     parts.append(sql.SQL("CREATE INDEX parcels_ready_area_mu ON {}.parcels (area_mu) WHERE ready").format(s))
     parts += [
@@ -116,6 +124,39 @@ def add_layers_ddl(schema: str, names: list[str], srid: int) -> sql.Composed:
     for name in names:
         parts += _feature_table_ddl(s, LAYERS[name], srid)
     return sql.SQL(";\n").join(parts)
+
+
+def add_mercator_ddl(schema: str) -> sql.Composed:
+    """One script adding :data:`GEOM_3857` to the parcels, its GiST index and its comment (a table rewrite)."""
+    s, g = sql.Identifier(schema), sql.Identifier(GEOM_3857)
+    return sql.SQL(";\n").join(
+        [
+            sql.SQL(
+                "ALTER TABLE {}.parcels ADD COLUMN IF NOT EXISTS {} geometry(MultiPolygon, 3857) "
+                "GENERATED ALWAYS AS (ST_Transform({}, 3857)) STORED"
+            ).format(s, g, sql.Identifier(GEOM)),
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {}.parcels USING gist ({})").format(
+                sql.Identifier(f"parcels_{GEOM_3857}_gist"), s, g
+            ),
+            sql.SQL("COMMENT ON COLUMN {}.parcels.{} IS {}").format(
+                s,
+                g,
+                sql.Literal(
+                    "地块边界（Web 墨卡托，由 geom 生成）/ parcel outline in Web Mercator, generated from geom"
+                ),
+            ),
+        ]
+    )
+
+
+def lacks_mercator(conn: psycopg.Connection, schema: str) -> bool:
+    """Whether the park's parcels lack :data:`GEOM_3857` (a park made by an earlier version)."""
+    row = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = 'parcels' "
+        "AND column_name = %s",
+        (schema, GEOM_3857),
+    ).fetchone()
+    return row is None
 
 
 def missing_columns(conn: psycopg.Connection, schema: str) -> list[tuple[LayerSpec, Field]]:
