@@ -1,8 +1,12 @@
 """Vector tiles cut by PostGIS (``ST_AsMVT``): the layer, properties and crowded-tile groups of :mod:`.tiles`.
 
 On a PostGIS park the server need not hold the parcels to draw them: each tile is one
-statement, ``ST_AsMVTGeom`` of the parcels meeting the tile and its buffer (the GiST index
-of ``geom``), written by ``ST_AsMVT`` next to the data. The tiles carry what the planner's
+statement, ``ST_AsMVTGeom`` of the parcels meeting the tile and its buffer, written by
+``ST_AsMVT`` next to the data. The parcels are read in the tiles' CRS: ``geom_3857``, their
+outline in Web Mercator that PostgreSQL keeps from ``geom`` (a stored generated column, with
+its own GiST index; :data:`planner.store.postgis_schema.GEOM_3857`), so a tile transforms
+nothing: the statement holds no ``ST_Transform`` at all (PostGIS would set up its PROJ
+transform anew for each statement, about 0.5 ms). The tiles carry what the planner's
 own encoder writes (:class:`planner.maps.tiles.ParcelTiles`), so the app draws them
 unchanged: layer ``parcels``, extent 4096, buffer 64, each feature ``parcel_id``, ``fill``
 (the readiness colour, worked out in SQL from ``ready`` and ``missing`` as
