@@ -334,9 +334,11 @@ class PostGISTiles:
             )
         params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": self.merge_above}
         params.update(self.corners(z, x, y))
-        found, mvt = conn.execute(self._statements[0], params, prepare=True).fetchone()  # planned once per connection
+        row = conn.execute(self._statements[0], params, prepare=True).fetchone()  # planned once per connection
+        found, mvt = row if row else (0, None)
         if found > self.merge_above:
-            (mvt,) = conn.execute(self._statements[1], params, prepare=True).fetchone()
+            row = conn.execute(self._statements[1], params, prepare=True).fetchone()
+            mvt = row[0] if row else None
         return bytes(mvt) if mvt is not None else b""
 
     def overview(self, *, gcj: bool = False) -> Overview:
