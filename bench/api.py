@@ -268,7 +268,7 @@ def postgis_query(conn: psycopg.Connection, schema: str) -> str:
         r[0]
         for r in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = 'parcels' "
-            "AND column_name <> 'geom' ORDER BY ordinal_position",
+            "AND column_name NOT IN ('geom', 'geom_3857') ORDER BY ordinal_position",  # the outlines: geom alone
             (schema,),
         )
     ]

@@ -10,7 +10,11 @@ builds the tile index or the per-mu classes, timed apart), then ``--repeat`` tim
 the whole body read, gzip accepted as browsers do), then with their ETag (304). The peer: bare
 ``ST_AsMVT`` of the same tiles (``ST_AsMVTGeom`` of the parcels meeting the tile plus its buffer,
 four plain properties), one statement per tile, on one connection, no server; each tile is timed
-``--repeat`` times. Last, the tile index after an edit: one parcel's entries replaced
+``--repeat`` times. At zooms 12–16 the planner's statement alone (``PostGISTiles.tile``), its
+statement of before the stored Web Mercator outline (each parcel transformed), and bare ``ST_AsMVT``
+on that stored outline (``geom_3857``: what the column alone gives) are timed in turn with the bare
+statement: wall time, the PostgreSQL backend's CPU time (``/proc/PID/schedstat``, a server on this
+machine) and this thread's. Last, the tile index after an edit: one parcel's entries replaced
 (``ParcelTiles.update``) against the index built again from scratch.
 
 At zooms 9–11 the server answers with the overview (:mod:`planner.maps.tiles_overview`: each look's
@@ -22,6 +26,7 @@ its threads; PostgreSQL's own work is not in it), beside wall time.
 from __future__ import annotations
 
 import argparse
+import collections
 import math
 import os
 import resource
@@ -35,7 +40,7 @@ from psycopg import sql
 
 from bench.maps import serve
 from planner.api import create_app
-from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
+from planner.maps.postgis_tiles import ParkClasses, PostGISTiles, transforming_tile_sql
 from planner.maps.tiles import BUFFER, EXTENT, ParcelTiles
 from planner.maps.tiles_overview import OVERVIEW_MAX_ZOOM, Overview
 from planner.store import open_store
@@ -50,6 +55,16 @@ SELECT ST_AsMVT(q, 'parcels', {extent}, 'geom') FROM (
     WHERE geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), %(srid)s)
 ) q
 """
+MVT_3857_SQL = """
+SELECT ST_AsMVT(q, 'parcels', {extent}, 'geom') FROM (
+    SELECT parcel_id, area_mu, status, ready,
+           ST_AsMVTGeom(geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
+    FROM {table}
+    WHERE geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin})
+) q
+"""
+"""The bare statement on the stored, indexed Web Mercator outline (``geom_3857``) the planner's statement uses:
+what is left of the planner's cost over it is its own work, not the column's."""
 
 
 def tile_xy(lon: float, lat: float, z: int) -> tuple[float, float]:
@@ -67,6 +82,26 @@ def cpu_s() -> float:
     """User + system CPU seconds of this process so far."""
     used = resource.getrusage(resource.RUSAGE_SELF)
     return used.ru_utime + used.ru_stime
+
+
+def server_cpu_s(conn: psycopg.Connection) -> float:
+    """CPU seconds of the PostgreSQL backend serving ``conn``: its time on a CPU from /proc (``schedstat``, in
+    nanoseconds; a server on this machine; NaN otherwise)."""
+    try:
+        with open(f"/proc/{conn.info.backend_pid}/schedstat") as stat:
+            return int(stat.read().split()[0]) / 1e9
+    except OSError:
+        return math.nan
+
+
+def timed_statement(conn: psycopg.Connection, run, out: dict[str, list[float]], name: str) -> None:
+    """Run one statement (``run()``): its wall time, its backend's CPU time and this thread's CPU time (the
+    client's own work: psycopg, and for the planner the tile's classes and boxes) appended to ``out``."""
+    c, here, t = server_cpu_s(conn), time.thread_time(), time.perf_counter()
+    run()
+    out[name].append(time.perf_counter() - t)
+    out[name + " cpu"].append(server_cpu_s(conn) - c)
+    out[name + " client"].append(time.thread_time() - here)
 
 
 def ms(runs: list[float]) -> float:
@@ -136,6 +171,19 @@ def main() -> None:
     )
     print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     statement = PostGISTiles(pg, ParkClasses.of(pg))  # the planner's statement alone, no HTTP, no cache
+    reader = pg.reader()
+    earlier = transforming_tile_sql(pg.schema, statement.srid).as_bytes(reader)
+
+    def earlier_tile(z: int, x: int, y: int) -> None:
+        """The planner's statement of before the stored outline (each parcel transformed), its parameters."""
+        ids, classes = statement.classes.within(statement._box(z, x, y, 2 * BUFFER / EXTENT))
+        params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": statement.merge_above}
+        reader.execute(earlier, params | statement.corners(z, x, y), prepare=True).fetchone()
+
+    query_3857 = sql.SQL(MVT_3857_SQL).format(
+        extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER), margin=sql.Literal(BUFFER / EXTENT), table=table
+    )
+    runs: dict[str, list[float]] = collections.defaultdict(list)
     rows, statements = [], []
     with requests.Session() as session, psycopg.connect(args.postgis.split("?")[0], autocommit=True) as conn:
         for name, (url, _, _) in urls.items():
@@ -149,20 +197,24 @@ def main() -> None:
         for z in range(9, 17):
             tiles = tiles_around(centre.x, centre.y, z)
             ways = {name: timed_tiles(session, url, tiles, args.repeat) for name, (url, _, _) in urls.items()}
-            peer, peer_size, alone = [], [], []
+            peer, peer_size = [], []
             for z_, x, y in tiles:
-                for _ in range(args.repeat):  # the two statements in turn: the same load on each
-                    t = time.perf_counter()
-                    (mvt,) = conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}).fetchone()
-                    peer.append(time.perf_counter() - t)
+                for _ in range(args.repeat):  # the statements in turn: the same load on each
+                    timed_statement(
+                        conn, lambda: conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}), runs, "bare"
+                    )
+                    peer.append(runs["bare"][-1])
                     if z_ > OVERVIEW_MAX_ZOOM:
-                        t = time.perf_counter()
-                        statement.tile(z_, x, y)
-                        alone.append(time.perf_counter() - t)
+                        params = {"z": z_, "x": x, "y": y}
+                        timed_statement(conn, lambda: conn.execute(query_3857, params, prepare=True), runs, "bare 3857")
+                        timed_statement(reader, lambda: statement.tile(z_, x, y), runs, "planner")
+                        timed_statement(reader, lambda: earlier_tile(z_, x, y), runs, "earlier")
+                (mvt,) = conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}).fetchone()
                 peer_size.append(len(mvt or b""))
             rows.append((z, ways, peer, peer_size))
-            if alone:
-                statements.append((z, ms(alone), ms(peer)))
+            if z > OVERVIEW_MAX_ZOOM:
+                statements.append((z, {k: list(v) for k, v in runs.items()}))
+            runs.clear()
     print()
     print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'CPU ms':>7} {'cached ms':>10} {'304 ms':>8} {'KB':>6} "
           f"{'ST_AsMVT ms':>12} {'MVT KB':>7} {'cut / ST_AsMVT':>15}")  # fmt: skip
@@ -176,9 +228,18 @@ def main() -> None:
             )
     print()
     print("the planner's PostGIS statement alone (PostGISTiles.tile: classes of the tile, one statement; no HTTP, no")
-    print("cache) against bare ST_AsMVT, each tile's two statements timed in turn:")
-    for z, mine, bare in statements:
-        print(f"{z:>4} planner {mine:8.2f} ms   bare ST_AsMVT {bare:8.2f} ms   {mine / bare:5.2f}×")
+    print("cache), the planner's statement of before the stored outline, bare ST_AsMVT, and bare ST_AsMVT on the")
+    print("stored outline, each tile's four timed in turn: median wall ms; the PostgreSQL backend's CPU ms and this")
+    print("thread's CPU ms (the client: psycopg, and the planner's classes and boxes of the tile), medians")
+    names = ("planner", "earlier", "bare", "bare 3857")
+    print(f"{'zoom':>4} {'statement':>10} {'wall ms':>8} {'server CPU ms':>14} {'client CPU ms':>14} "
+          f"{'wall / bare':>12} {'server CPU / bare':>18}")  # fmt: skip
+    for z, r in statements:
+        for n in names:
+            print(
+                f"{z:>4} {n:>10} {ms(r[n]):8.2f} {ms(r[n + ' cpu']):14.2f} {ms(r[n + ' client']):14.2f} "
+                f"{ms(r[n]) / ms(r['bare']):11.2f}× {ms(r[n + ' cpu']) / ms(r['bare cpu']):17.2f}×"
+            )
     for _, server, thread in urls.values():
         server.should_exit = True
         thread.join(timeout=10)

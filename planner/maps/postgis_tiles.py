@@ -1,8 +1,12 @@
 """Vector tiles cut by PostGIS (``ST_AsMVT``): the layer, properties and crowded-tile groups of :mod:`.tiles`.
 
 On a PostGIS park the server need not hold the parcels to draw them: each tile is one
-statement, ``ST_AsMVTGeom`` of the parcels meeting the tile and its buffer (the GiST index
-of ``geom``), written by ``ST_AsMVT`` next to the data. The tiles carry what the planner's
+statement, ``ST_AsMVTGeom`` of the parcels meeting the tile and its buffer, written by
+``ST_AsMVT`` next to the data. The parcels are read in the tiles' CRS: ``geom_3857``, their
+outline in Web Mercator that PostgreSQL keeps from ``geom`` (a stored generated column, with
+its own GiST index; :data:`planner.store.postgis_schema.GEOM_3857`), so a tile transforms
+nothing: the statement holds no ``ST_Transform`` at all (PostGIS would set up its PROJ
+transform anew for each statement, about 0.5 ms). The tiles carry what the planner's
 own encoder writes (:class:`planner.maps.tiles.ParcelTiles`), so the app draws them
 unchanged: layer ``parcels``, extent 4096, buffer 64, each feature ``parcel_id``, ``fill``
 (the readiness colour, worked out in SQL from ``ready`` and ``missing`` as
@@ -39,8 +43,17 @@ from planner.parcels.evaluation import evaluate
 from planner.store.base import ParkStore
 from planner.store.columns import BOUNDS, parcel_columns
 from planner.store.postgis import PostGISStore
+from planner.store.postgis_schema import GEOM_3857
 
-__all__ = ["EVAL_COLUMNS", "ParkClasses", "PostGISTiles", "overview_sql", "tile_sql"]
+__all__ = [
+    "EVAL_COLUMNS",
+    "ParkClasses",
+    "PostGISTiles",
+    "crowded_tile_sql",
+    "overview_sql",
+    "tile_sql",
+    "transforming_tile_sql",
+]
 
 EVAL_COLUMNS = (
     "holder", "industry", "status", "land_use", "tax_wan", "output_wan", "energy_tce", "floor_area_m2",
@@ -139,9 +152,9 @@ SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
            p.idle_rule, c.eval_class, ST_AsMVTGeom(t.m, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
     FROM {table} p
-    CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, 3857) AS m OFFSET 0) t
+    CROSS JOIN LATERAL (SELECT {m} AS m {fence}) t
     LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
-    WHERE p.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), {srid})
+    WHERE {meets}
       AND greatest(ST_XMax(t.m) - ST_XMin(t.m), ST_YMax(t.m) - ST_YMin(t.m)) >= {pixel} / 2 ^ %(z)s
     ORDER BY p.parcel_id COLLATE "C"
 ) f
@@ -152,10 +165,10 @@ _CROWDED = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
 near AS MATERIALIZED (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
-           p.idle_rule, c.eval_class, ST_Transform(p.geom, 3857) AS m
+           p.idle_rule, c.eval_class, {m} AS m
     FROM {table} p
     LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
-    WHERE p.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), {srid})
+    WHERE {meets}
 ),
 t AS (
     SELECT near.*, ST_AsMVTGeom(m, env.e, {extent}, {buffer}, true) AS geom
@@ -190,11 +203,31 @@ or in groups of one look (a group's polygons as one multipolygon: ``ST_Collect``
 and one of one would be a GeometryCollection, which ``ST_AsMVT`` refuses)."""
 
 
-def _formatted(text: str, schema: str, srid: int) -> sql.Composed:
+_MEETS = "p.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), {srid})"
+"""The parcels of the tile's box and buffer, found as before the stored Web Mercator column: by ``geom``'s index,
+through the box of the tile transformed to the park's CRS (its four corners)."""
+_MEETS_3857 = (
+    "p.{g} && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}) "
+    "AND p.geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, {srid})"
+)
+"""The same parcels found by the index of :data:`GEOM_3857`, in the tile's own CRS; those of that box whose
+park-CRS box misses the tile's transformed box (the box of its four corners, passed in: ``west`` … ``north``,
+worked out by :meth:`PostGISTiles.corners` with the same PROJ transform, to the last bit) are left out as before,
+so the tiles stay byte for byte what they were. No ``ST_Transform`` is left in the statement: PostGIS sets up its
+PROJ transform anew for each statement that calls it (about 0.5 ms, the whole of a zoom-16 tile's work)."""
+
+
+def _formatted(text: str, schema: str, srid: int, *, stored: bool = True) -> sql.Composed:
+    """``text`` with its parts: ``m`` the parcel in Web Mercator (the stored column, or transformed once a row
+    behind an ``OFFSET 0`` fence), ``meets`` the test of the tile's box."""
     table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
+    literals = {"margin": sql.Literal(BUFFER / EXTENT), "srid": sql.Literal(srid), "g": sql.Identifier(GEOM_3857)}
     return sql.SQL(text).format(
         fill=_fill(),
         table=table,
+        m=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("ST_Transform(p.geom, 3857)"),
+        fence=sql.SQL("" if stored else "OFFSET 0"),
+        meets=sql.SQL(_MEETS_3857 if stored else _MEETS).format(**literals),
         srid=sql.Literal(srid),
         margin=sql.Literal(BUFFER / EXTENT),
         extent=sql.Literal(EXTENT),
@@ -205,25 +238,34 @@ def _formatted(text: str, schema: str, srid: int) -> sql.Composed:
     )
 
 
-def crowded_tile_sql(schema: str, srid: int) -> sql.Composed:
+def crowded_tile_sql(schema: str, srid: int, *, stored: bool = True) -> sql.Composed:
     """The statement that counts the parcels drawn before writing them (see :func:`tile_sql`)."""
-    return _formatted(_CROWDED, schema, srid)
+    return _formatted(_CROWDED, schema, srid, stored=stored)
 
 
 def tile_sql(schema: str, srid: int) -> sql.Composed:
     """The statement of one tile: parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above``.
 
-    When the tile's box (with its buffer) holds no more than ``merge_above`` parcels (the GiST index counts
-    them) none can be merged: the tile is written in one pass (:data:`_PLAIN`); else by the statement that
-    counts what it draws first (:func:`crowded_tile_sql`). Both write the same bytes for such a tile.
+    It returns the number of parcels whose box meets the tile's box with its buffer (the GiST index of
+    :data:`GEOM_3857` counts them) and, when that is no more than ``merge_above`` (no group can form), the tile
+    written in one pass (:data:`_PLAIN`); else NULL, and the tile is the statement that counts what it draws
+    first (:func:`crowded_tile_sql`), one round trip more. Both write the same bytes for such a tile. The crowded
+    statement is left out of this one so that it is not planned for every tile.
     """
-    table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
-    count = sql.SQL(
-        "(SELECT count(*) FROM {table} WHERE geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, "
-        "margin => {margin}), {srid}))"
-    ).format(table=table, margin=sql.Literal(BUFFER / EXTENT), srid=sql.Literal(srid))
+    count = _formatted("(SELECT count(*) FROM {table} p WHERE {meets})", schema, srid)
+    return sql.SQL("SELECT k.n, CASE WHEN k.n <= %(merge_above)s THEN ({plain}) END FROM {count} AS k(n)").format(
+        count=count, plain=_formatted(_PLAIN, schema, srid)
+    )
+
+
+def transforming_tile_sql(schema: str, srid: int) -> sql.Composed:
+    """The statement of one tile as it was before :data:`GEOM_3857` (each parcel transformed, found through the
+    tile's box transformed to the park's CRS): kept to show that the tiles are the same, and in ``bench.tiles``."""
+    count = _formatted("(SELECT count(*) FROM {table} p WHERE {meets})", schema, srid, stored=False)
     return sql.SQL("SELECT CASE WHEN {count} <= %(merge_above)s THEN ({plain}) ELSE ({crowded}) END").format(
-        count=count, plain=_formatted(_PLAIN, schema, srid), crowded=crowded_tile_sql(schema, srid)
+        count=count,
+        plain=_formatted(_PLAIN, schema, srid, stored=False),
+        crowded=crowded_tile_sql(schema, srid, stored=False),
     )
 
 
@@ -249,7 +291,7 @@ class PostGISTiles:
         self.classes = classes
         self.merge_above = merge_above
         self.srid = store.config().crs_epsg
-        self._statement: bytes | None = None
+        self._statements: tuple[bytes, bytes] | None = None
         self._to_park = pyproj.Transformer.from_crs(3857, self.srid, always_xy=True)
 
     def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
@@ -270,16 +312,34 @@ class PostGISTiles:
         )
         return box
 
+    def corners(self, z: int, x: int, y: int) -> dict[str, float]:
+        """The box in the park's CRS of the four corners of tile z/x/y with its buffer (``ST_TileEnvelope`` with
+        its margin, transformed as ``ST_Transform`` transforms a polygon: its vertices alone)."""
+        side, margin = WORLD_M / 2**z, BUFFER / EXTENT
+        west, north = -WORLD_M / 2 + (x - margin) * side, WORLD_M / 2 - (y - margin) * side
+        east, south = -WORLD_M / 2 + (x + 1 + margin) * side, WORLD_M / 2 - (y + 1 + margin) * side
+        xs, ys = self._to_park.transform([west, west, east, east], [south, north, north, south])
+        return {"west": min(xs), "south": min(ys), "east": max(xs), "north": max(ys)}
+
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The encoded tile (``b""`` when no parcel shows in it)."""
         check_tile(z, x, y)
         ids, classes = self.classes.within(self._box(z, x, y, 2 * BUFFER / EXTENT))
         conn = self.store.reader()
-        if self._statement is None:
-            self._statement = tile_sql(self.store.schema, self.srid).as_bytes(conn)
+        if self._statements is None:
+            schema = self.store.schema
+            self._statements = (
+                tile_sql(schema, self.srid).as_bytes(conn),
+                crowded_tile_sql(schema, self.srid).as_bytes(conn),
+            )
         params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": self.merge_above}
-        row = conn.execute(self._statement, params, prepare=True).fetchone()  # planned once per connection
-        return bytes(row[0]) if row and row[0] is not None else b""
+        params.update(self.corners(z, x, y))
+        row = conn.execute(self._statements[0], params, prepare=True).fetchone()  # planned once per connection
+        found, mvt = row if row else (0, None)
+        if found > self.merge_above:
+            row = conn.execute(self._statements[1], params, prepare=True).fetchone()
+            mvt = row[0] if row else None
+        return bytes(mvt) if mvt is not None else b""
 
     def overview(self, *, gcj: bool = False) -> Overview:
         """The park's overview (zooms 0–11) from one read of the parcels' look columns and outlines."""

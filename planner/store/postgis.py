@@ -67,6 +67,8 @@ from planner.store.postgis_schema import (
     ADDED_LAYERS,
     add_columns_ddl,
     add_layers_ddl,
+    add_mercator_ddl,
+    lacks_mercator,
     missing_columns,
     schema_ddl,
     write_config_rows,
@@ -343,7 +345,7 @@ class PostGISStore(ParkStore):
         """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction
         (under the lock)."""
         try:
-            if not added and not missing_columns(conn, self.schema):
+            if not added and not missing_columns(conn, self.schema) and not lacks_mercator(conn, self.schema):
                 return
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
@@ -364,6 +366,9 @@ class PostGISStore(ParkStore):
                 columns = missing_columns(conn, self.schema)
                 if columns:
                     conn.execute(add_columns_ddl(self.schema, columns))
+                if lacks_mercator(conn, self.schema):  # the tiles' column: the edit triggers must skip it too
+                    conn.execute(add_mercator_ddl(self.schema))
+                    conn.execute(pg_triggers_sql(self.schema, _LOCK_CLASS))
         except psycopg.Error as exc:
             msg = f"park {self.park_id!r} in {shown_db}: cannot add the columns of this version: {_message(exc)}"
             raise StoreError(msg) from None

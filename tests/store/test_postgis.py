@@ -127,9 +127,12 @@ def test_schema_has_typed_geometry_gist_indexes_and_keys(store):
             (f"{store.schema}.parcels", f"{store.schema}.parcels"),
         ).fetchone()[0]
     expected_types = {"sources": "POINT", **dict.fromkeys(("parcels", "factories", "boundary"), "MULTIPOLYGON")}
-    assert sorted(columns) == sorted((name, "geom", GK, expected_types.get(name, "LINESTRING")) for name in LAYERS)
+    expected = [(name, "geom", GK, expected_types.get(name, "LINESTRING")) for name in LAYERS]
+    expected.append(("parcels", "geom_3857", 3857, "MULTIPOLYGON"))  # the tiles' outline, generated from geom
+    assert sorted(columns) == sorted(expected)
     gist = {table for table, definition in indexes if "USING gist (geom)" in definition}
     assert gist == set(LAYERS)
+    assert [t for t, definition in indexes if "USING gist (geom_3857)" in definition] == ["parcels"]
     for name, spec in LAYERS.items():
         assert (name, "PRIMARY KEY", "fid") in keys
         assert (name, "UNIQUE", spec.id_column) in keys
@@ -350,7 +353,7 @@ def test_parks_in_different_zones_share_a_database(park_uri, config):
         srids = dict(
             conn.execute(
                 "SELECT p.park_id, g.srid FROM planner.parks p JOIN geometry_columns g "
-                "ON g.f_table_schema = p.schema_name AND g.f_table_name = 'parcels'"
+                "ON g.f_table_schema = p.schema_name AND g.f_table_name = 'parcels' AND g.f_geometry_column = 'geom'"
             ).fetchall()
         )
     assert srids == {"T1": 4548, "W1": 4547}
