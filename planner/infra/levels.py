@@ -8,7 +8,10 @@ each level among themselves exactly as it nodes a park whose lines are all at on
 connector). Lines of different levels are joined only where an end of one lies on the
 other, within the snap distance (a ramp ending on the street, a tunnel's portal on its
 approach road): the other line is cut there, and the two levels' nodes at that point are
-one node. Where two lines of different levels merely cross, neither is cut and their nodes
+one node. An end that meets a line of its own level as well is that level's junction and
+joins no other level (the streets meeting above a tunnel, an elevated road drawn as two
+lines meeting right over a street), unless it meets the other line's end too (end to end:
+a portal, a landing). Where two lines of different levels merely cross, neither is cut and their nodes
 stay apart, even at the very same point.
 """
 
@@ -89,7 +92,9 @@ def _links(
     level (as the one-level noding gives it). An end within ``snap_m`` of a line of another
     level is a join: that line is cut at the point of it nearest to the end, a connector of the
     end's level runs from the end to that point (where they are apart), and the two levels meet
-    there.
+    there; but not where the end meets a line of its own level too (a street's junction, or
+    an elevated road drawn as several lines, right over a street or a tunnel), unless it meets
+    the other line's end (a tunnel's portal where the road goes on at grade).
     """
     ends = np.concatenate([shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)])
     own = np.concatenate([np.arange(len(geoms)), np.arange(len(geoms))])
@@ -109,7 +114,14 @@ def _links(
         else np.array([], dtype=object)
     )
     link_level = levels[own[e[link]]]
-    cross = ~same & (d <= snap_m)
+    near = d <= snap_m
+    # an end that meets a line of its own level is a junction of that level: the other levels pass over or under it,
+    # unless it meets the other line's end (a portal, a landing: the road goes on at another level)
+    own_junction = np.zeros(len(ends), dtype=bool)
+    own_junction[e[same & near]] = True
+    first, last = shapely.get_point(geoms[g], 0), shapely.get_point(geoms[g], -1)
+    end_to_end = np.minimum(shapely.distance(ends[e], first), shapely.distance(ends[e], last)) <= snap_m
+    cross = ~same & near & (~own_junction[e] | end_to_end)
     cut_xy = shapely.get_coordinates(targets[cross])
     joins = np.column_stack([cut_xy, levels[own[e[cross]]], levels[g[cross]]])
     return np.asarray(links, dtype=object), link_level, cut_xy, levels[g[cross]], joins

@@ -181,3 +181,54 @@ def test_line_levels_reads_empty_as_at_grade():
     frame = pd.DataFrame({"level": pd.array([None, -1, 2, 0], dtype="Int64")})
     assert line_levels(frame).tolist() == [0, -1, 2, 0]
     assert line_levels(pd.DataFrame({"x": [1, 2]})).tolist() == [0, 0]
+
+
+def test_streets_meeting_right_over_a_tunnel_do_not_join_it():
+    """A street ending on another right above a tunnel: that end is the streets' junction, not a way down."""
+    rows = [
+        ("A", 0, [(0, 0), (1000, 0)]),
+        ("S", 0, [(500, 0), (500, 400)]),  # ends on A at (500, 0)
+        ("U", -1, [(400, -300), (600, 300)]),  # a tunnel passing right under the junction (500, 0)
+    ]
+    network = build_network("road", _lines(rows), _gateway(0, 0))
+    assert np.isinf(_distance_at(network, 600, 300))  # U is joined to nothing: S's end is A's junction
+    assert network.edges.groupby("line_id").size().to_dict() == {"A": 2, "S": 1, "U": 1}
+    assert _distance_at(network, 500, 400) == pytest.approx(900)
+
+
+def test_an_elevated_road_drawn_as_two_lines_meeting_over_a_street_does_not_join_it():
+    rows = [
+        ("A", 0, [(500, -500), (500, 500)]),
+        ("E1", 1, [(0, 0), (500, 0)]),
+        ("E2", 1, [(500, 0), (1000, 0)]),
+        ("R", 1, [(1000, 0), (1000, -500)]),  # E2 lands: its ramp R ends on the street B
+        ("B", 0, [(500, -500), (1500, -500)]),
+    ]
+    gateway = _gateway(500, 500)
+    network = build_network("road", _lines(rows), gateway)
+    # to E1's west end: down A (1000), along B to the ramp (500), up R (500), back along E2 and E1 (1000)
+    assert _distance_at(network, 0, 0) == pytest.approx(3000)
+    hand = [
+        ((500, 500), (500, -500)),
+        ((500, -500), (1000, -500)),
+        ((1000, -500), (1500, -500)),
+        ((1000, -500), (1000, 0)),
+        ((1000, 0), (500, 0)),
+        ((500, 0), (0, 0)),
+    ]
+    assert _hand_dijkstra(hand, (500, 500), (0, 0)) == pytest.approx(3000)
+
+
+def test_a_tunnel_portal_at_a_crossroads_joins_its_approach_road():
+    """The tunnel ends where its approach road begins, at a crossroads: end to end, they join."""
+    rows = [
+        ("A", 0, [(0, 0), (1000, 0)]),
+        ("P", 0, [(500, 0), (500, 300)]),  # the approach road, from the crossroads north
+        ("Q", 0, [(500, 0), (500, -300)]),
+        ("T", -1, [(500, 300), (500, 1000)]),  # the tunnel goes on from P's end
+        ("X", -1, [(500, 0), (900, 400)]),  # a second tunnel starting at the crossroads, on A
+    ]
+    network = build_network("road", _lines(rows), _gateway(0, 0))
+    assert _distance_at(network, 500, 1000) == pytest.approx(500 + 300 + 700)
+    # X's start meets no line of its own level there: it joins A (a ramp down at the crossroads)
+    assert _distance_at(network, 900, 400) == pytest.approx(500 + 400 * 2**0.5)
