@@ -232,3 +232,27 @@ def test_a_tunnel_portal_at_a_crossroads_joins_its_approach_road():
     assert _distance_at(network, 500, 1000) == pytest.approx(500 + 300 + 700)
     # X's start meets no line of its own level there: it joins A (a ramp down at the crossroads)
     assert _distance_at(network, 900, 400) == pytest.approx(500 + 400 * 2**0.5)
+
+
+def test_a_parcel_beside_a_pipe_s_far_end_under_the_main_is_served_by_the_detour():
+    """Readiness: a water pipe laid under the main (level -1) feeds a parcel only by way of its other end."""
+    from planner.infra.coverage import network_coverage
+    from tests.infra.test_network import WATERWORKS, parcels, sources
+
+    pipes = _lines(TUNNEL)
+    p = parcels((520, -340, 40))  # 20 m east of the pipe's south end (500, -300)
+    # the pipe is within 60 m of the parcel up to y = -300 + √(60² − 20²); the tap is there, nearest the works
+    reach = (60**2 - 20**2) ** 0.5
+    below = network_coverage(
+        build_network("water", pipes, sources(WATERWORKS)), p, service_distance_m=60.0, service_radius_m=5000.0
+    ).table
+    assert below.loc["P0", "network_m"] == pytest.approx(1000 + 300 + 500 + 300 + 300 - reach, abs=0.5)
+    flat = network_coverage(
+        build_network("water", pipes.assign(level=0), sources(WATERWORKS)),
+        p,
+        service_distance_m=60.0,
+        service_radius_m=5000.0,
+    ).table
+    assert flat.loc["P0", "network_m"] == pytest.approx(500 + 300 - reach, abs=0.5)
+    hand = [((0, 0), (1000, 0)), ((1000, 0), (1000, 300)), ((1000, 300), (500, 300)), ((500, 300), (500, -300 + reach))]
+    assert _hand_dijkstra(hand, (0, 0), (500, -300 + reach)) == pytest.approx(below.loc["P0", "network_m"], abs=0.5)
