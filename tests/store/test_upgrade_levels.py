@@ -44,6 +44,24 @@ def test_a_park_without_the_level_column_gains_it_with_every_line_at_grade(park_
     read = again.read_layer("road_lines")
     assert "level" in read.columns and read["level"].isna().all()
     assert line_levels(read).tolist() == [0, 0]
+    if str(park_uri).endswith(".gpkg"):  # titled in Chinese, with its range, as QGIS shows it
+        conn = sqlite3.connect(park_uri)
+        doc = conn.execute(
+            "SELECT c.title, k.min, k.max FROM gpkg_data_columns c JOIN gpkg_data_column_constraints k "
+            "ON k.constraint_name = c.constraint_name WHERE c.table_name = 'road_lines' AND c.column_name = 'level'"
+        ).fetchall()
+        conn.close()
+        assert doc == [("竖向层次", -10, 10)]
+    else:
+        from tests.store.conftest import pg_connect
+
+        with pg_connect(again) as conn:
+            comment = conn.execute(
+                "SELECT col_description(%s::regclass, attnum) FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attname = 'level'",
+                (f'"{again.schema}".road_lines', f'"{again.schema}".road_lines'),
+            ).fetchone()[0]
+        assert comment.startswith("竖向层次 / level.") and comment.endswith("allowed: -10 to 10")
     gateway = gpd.GeoDataFrame(
         {"source_id": ["G"], "network": ["road"], "kind": ["gateway"], "name": ["G"], "in_service": [True]},
         geometry=[Point(X0, Y0)],
