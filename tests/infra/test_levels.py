@@ -256,3 +256,15 @@ def test_a_parcel_beside_a_pipe_s_far_end_under_the_main_is_served_by_the_detour
     assert flat.loc["P0", "network_m"] == pytest.approx(500 + 300 - reach, abs=0.5)
     hand = [((0, 0), (1000, 0)), ((1000, 0), (1000, 300)), ((1000, 300), (500, 300)), ((500, 300), (500, -300 + reach))]
     assert _hand_dijkstra(hand, (0, 0), (500, -300 + reach)) == pytest.approx(below.loc["P0", "network_m"], abs=0.5)
+
+
+@pytest.mark.parametrize("rows", [TUNNEL, ELEVATED], ids=["tunnel", "elevated"])
+def test_the_build_out_s_noder_nodes_each_level_as_the_network_does(rows):
+    """:func:`planner.buildout.noding.node_lines` is given each level's lines in turn: the same network."""
+    from planner.buildout.noding import node_lines
+
+    plain = build_network("road", _lines(rows), _gateway(0, 0))
+    noded = build_network("road", _lines(rows), _gateway(0, 0), noder=node_lines)
+    assert noded.edges.drop(columns="geometry").equals(plain.edges.drop(columns="geometry"))
+    assert np.array_equal(noded.nodes, plain.nodes)
+    assert np.array_equal(source_distances(noded)[0], source_distances(plain)[0])
