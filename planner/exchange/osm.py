@@ -16,7 +16,10 @@ What becomes what:
 - ``power=line|minor_line|cable`` ways → ``power_lines`` (``voltage_kv``);
 - pipelines (``man_made=pipeline``) → the lines of the network their ``substance`` names, utility
   tunnels (综合管廊) → a line in each network their ``utility=*`` names; roads in tunnels stay roads,
-  and railway or waterway tunnels are left out, named in the report (:mod:`.osm_tunnels`).
+  and railway or waterway tunnels are left out, named in the report (:mod:`.osm_tunnels`);
+- every line's ``level`` (竖向层次) from ``layer``, else +1 on a bridge, -1 in a tunnel, else 0
+  (:func:`.osm_levels`): an elevated road or a river tunnel meets the other roads only where
+  one ends on the other (a ramp, a portal), not where it passes over or under them.
 
 OpenStreetMap rarely states a substation's capacity; the store needs one, so it comes from
 ``rating`` or from the capacity the user gives (``capacity_kva``), reported per substation.
@@ -33,7 +36,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import Problem
-from planner.exchange.osm_tunnels import tunnel_notes, utility_lines
+from planner.exchange.osm_tunnels import level_notes, osm_levels, tunnel_notes, utility_lines
 from planner.exchange.readers import read_frame, reason_zh
 
 __all__ = [
@@ -83,6 +86,7 @@ SKIPPED_HIGHWAYS = {
 _POWER_LINES = ("line", "minor_line", "cable")
 _LINE_TAGS = (
     "highway", "power", "man_made", "substance", "utility", "tunnel", "railway", "waterway", "name", "diameter",
+    "layer", "bridge",
 )  # fmt: skip
 
 
@@ -108,6 +112,11 @@ def _max_kv(voltage: pd.Series) -> pd.Series:
     parts = voltage.astype("string").str.split(";").explode()
     volts = pd.to_numeric(parts.str.strip(), errors="coerce")
     return (volts.groupby(level=0).max() / 1000.0).reindex(voltage.index)
+
+
+def _levels(frame: pd.DataFrame) -> np.ndarray:
+    """Each way's level (竖向层次) from its ``layer``, ``bridge`` and ``tunnel`` tags (see :func:`.osm_levels`)."""
+    return osm_levels(_tag(frame, "layer"), _tag(frame, "bridge"), _tag(frame, "tunnel"))[0]
 
 
 def _read(path: Path, layer: str) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
@@ -196,6 +205,9 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
         out["power_lines"] = power
     for name, frame in utilities.items():
         out[name] = pd.concat([out[name], frame], ignore_index=True) if name in out else frame
+    tagged = dict(zip(way_ids, osm_levels(tags["layer"], tags["bridge"], tags["tunnel"])[1], strict=True))
+    from_tag = {n: np.array([tagged.get(i, False) for i in f["line_id"]]) for n, f in out.items() if "level" in f}
+    problems += level_notes({n: out[n] for n in from_tag}, from_tag, feature)
     area_ids = _area_ids(areas)
     parcels = _industrial_parcels(areas, area_ids)
     if parcels is not None:
@@ -247,6 +259,7 @@ def _power_lines(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
             "line_id": ("osm-w" + pl["osm_id"].astype(str)).to_numpy(),
             "name": _tag(pl, "name").to_numpy(),
             "voltage_kv": _max_kv(_tag(pl, "voltage")).to_numpy(),
+            "level": _levels(pl),
             "in_service": True,
         },
         geometry=pl.geometry.to_numpy(),
@@ -353,6 +366,7 @@ def road_lines_from_highways(
             "name": _tag(rows, "name").to_numpy(),
             "road_class": road_class[keep].to_numpy(),
             "width_m": _number(_tag(rows, "width")).to_numpy(),
+            "level": _levels(rows),
             "in_service": True,
         },
         geometry=rows.geometry.to_numpy(),

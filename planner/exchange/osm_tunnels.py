@@ -14,6 +14,13 @@ A ``tunnel=*`` tag says where a way runs, not what it is; what it carries decide
 - the rest is left out and reported with the OSM ids: railway and waterway tunnels (culverts)
   are no network of the park, and a utility tunnel whose networks OSM does not state cannot be
   given to one.
+
+Every line gets a ``level`` (竖向层次, :func:`osm_levels`): OSM's ``layer`` where it is a whole
+number, else +1 on a bridge (``bridge=*`` other than ``no``: a viaduct, an elevated road 高架),
+-1 in a tunnel (``tunnel=*`` other than ``no`` and ``building_passage``), else 0. A road under a
+roof (``covered=yes``) or through a building (``tunnel=building_passage``) stays at grade: it
+meets the streets it crosses. Lines of different levels are joined only where one ends on the
+other (a ramp, a portal), so a river tunnel is no longer joined to the roads it passes under.
 """
 
 from __future__ import annotations
@@ -23,9 +30,17 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Problem
-from planner.infra.layers import line_layer
+from planner.infra.layers import LEVEL_MAX, LEVEL_MIN, line_layer
 
-__all__ = ["SUBSTANCE_NETWORKS", "UTILITY_NETWORKS", "is_tunnel", "tunnel_notes", "utility_lines"]
+__all__ = [
+    "SUBSTANCE_NETWORKS",
+    "UTILITY_NETWORKS",
+    "is_tunnel",
+    "level_notes",
+    "osm_levels",
+    "tunnel_notes",
+    "utility_lines",
+]
 
 SUBSTANCE_NETWORKS = {
     "water": "water",
@@ -66,6 +81,48 @@ def is_tunnel(tunnel: pd.Series) -> np.ndarray:
     return np.asarray((tunnel.notna() & (tunnel.astype("string") != "no")).to_numpy(dtype=bool), dtype=bool)
 
 
+def osm_levels(layer: pd.Series, bridge: pd.Series, tunnel: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each way's level, and whether it came from its ``layer`` tag.
+
+    ``layer`` where it is a whole number (the first of ``;``-separated values; kept within
+    :data:`~planner.infra.layers.LEVEL_MIN` … :data:`~planner.infra.layers.LEVEL_MAX`), else +1
+    on a bridge, -1 in a tunnel (not a ``building_passage``), else 0.
+    """
+    text = layer.astype("string").str.split(";").str[0].str.strip()
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    tagged = (number.notna() & (number == np.round(number))).to_numpy(dtype=bool)
+    on_bridge = (bridge.notna() & (bridge.astype("string") != "no")).to_numpy(dtype=bool)
+    below = is_tunnel(tunnel) & (tunnel.astype("string") != "building_passage").fillna(True).to_numpy(dtype=bool)
+    guessed = np.where(on_bridge, 1, np.where(below, -1, 0))
+    given = np.clip(np.nan_to_num(number.to_numpy(), nan=0.0), LEVEL_MIN, LEVEL_MAX).astype(np.int64)
+    return np.where(tagged, given, guessed).astype(np.int64), tagged
+
+
+def level_notes(layers: dict[str, gpd.GeoDataFrame], tagged: dict[str, np.ndarray], what: str) -> list[Problem]:
+    """A note per line layer with lines off grade: how many above and below, and how many from ``layer``."""
+    notes = []
+    for name, frame in layers.items():
+        if "level" not in frame:
+            continue
+        level = frame["level"].to_numpy(dtype=np.int64)
+        above, below = int((level > 0).sum()), int((level < 0).sum())
+        if not above and not below:
+            continue
+        from_tag = int(tagged[name].sum()) if name in tagged else 0
+        notes.append(
+            Problem(
+                "repair",
+                None,
+                "level",
+                f"{above} line(s) above grade (level > 0: bridge=* or layer) and {below} below (level < 0: tunnel=* "
+                f"or layer), {from_tag} of all the levels from the layer tag; lines of different levels are joined "
+                "only where one ends on the other (a ramp, a portal), not where they cross",
+                feature=f"{what}: {name}",
+            )
+        )
+    return notes
+
+
 def _networks(values: pd.Series, table: dict[str, str]) -> list[list[str]]:
     """Per way, the networks its ``;``-separated values name (in the order of :data:`~planner.vocab.NETWORKS`)."""
     out = []
@@ -99,6 +156,7 @@ def utility_lines(
         nets[k] = named
     rows = [(k, net) for k, named in enumerate(nets) for net in named]
     out: dict[str, gpd.GeoDataFrame] = {}
+    level, _tagged = osm_levels(tags["layer"], tags["bridge"], tags["tunnel"])
     diameter = pd.to_numeric(tags["diameter"].astype("string").str.extract(r"(\d+(?:\.\d+)?)")[0], errors="coerce")
     for net in sorted({net for _k, net in rows}):
         take = np.array([k for k, n in rows if n == net])
@@ -107,6 +165,7 @@ def utility_lines(
                 "line_id": ids[take],
                 "name": tags["name"].to_numpy(dtype=object)[take],
                 "diameter_mm": diameter.to_numpy(dtype=float)[take],
+                "level": level[take],
                 "in_service": True,
             },
             geometry=lines.geometry.to_numpy()[take],
@@ -151,8 +210,10 @@ def tunnel_notes(roads: gpd.GeoDataFrame, tunnel: pd.Series, road_ids: np.ndarra
     count = int(kept.sum())
     if not count:
         return []
+    below = int((roads["level"].to_numpy(dtype=np.int64)[kept] < 0).sum()) if "level" in roads else 0
     message = (
-        f"{count} road way(s) in tunnels (tunnel=*) imported as road links with their class; the network joins "
-        "lines where they cross, so a tunnel is also joined to the roads it passes under"
+        f"{count} road way(s) in tunnels (tunnel=*) imported as road links with their class, {below} of them below "
+        "grade (level < 0): the network joins those to other roads only where one ends on the other (at a portal), "
+        "not to the roads they pass under"
     )
-    return [Problem("warning", None, "tunnel", message, feature=what)]
+    return [Problem("repair", None, "tunnel", message, feature=what)]

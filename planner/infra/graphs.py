@@ -7,7 +7,7 @@ records leaves every graph as it was, an edit of one network's lines leaves the 
 
 - the graph (:class:`~planner.infra.network.Network`) and its distances from the sources,
   under a fingerprint of everything :func:`~planner.infra.network.build_network` reads
-  (the lines' shapes, ids and ``in_service``, the network's sources and their capacity
+  (the lines' shapes, ids, ``in_service`` and ``level``, the network's sources and their capacity
   column, the snap distance and the CRS): the same inputs give the same graph, any change
   gives another fingerprint and a new build;
 - each parcel's tap on it (for one service distance), under the parcel's id and a hash of
@@ -37,9 +37,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.infra import levels as _levels_module
 from planner.infra import network as _network_module
 from planner.infra import noding as _noding_module
 from planner.infra.coverage import Coverage
+from planner.infra.levels import line_levels
 from planner.infra.network import SNAP_M, Network, build_network, source_distances
 from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
 from planner.vocab import CAPACITY_COLUMN
@@ -47,6 +49,7 @@ from planner.vocab import CAPACITY_COLUMN
 _BUILDER = hashlib.blake2b(
     Path(_network_module.__file__).read_bytes()
     + Path(_noding_module.__file__).read_bytes()
+    + Path(_levels_module.__file__).read_bytes()
     + shapely.geos_version_string.encode(),
     digest_size=12,
 ).hexdigest()
@@ -72,6 +75,9 @@ def network_fingerprint(
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{name}|{snap_m!r}|{lines.crs.to_wkt() if lines.crs is not None else ''}|{len(lines)}".encode())
     _frame_digest(lines, ["line_id", "in_service"], digest)
+    levels = line_levels(lines)
+    if (levels != 0).any():  # lines all at grade (or without the column) hash as before the levels existed
+        digest.update(b"levels" + levels.tobytes())
     if sources is not None and len(sources):
         mine = sources[sources["network"] == name]
         capacity = CAPACITY_COLUMN.get(name)

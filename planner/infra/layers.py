@@ -23,6 +23,8 @@ from planner.fields import Field, allowed_text, check_columns, check_geometry, d
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS, ROAD_CLASSES, SOURCE_KINDS, capacity_unit
 
 __all__ = [
+    "LEVEL_MAX",
+    "LEVEL_MIN",
     "LINE_FIELDS",
     "SOURCE_FIELDS",
     "check_lines",
@@ -30,6 +32,11 @@ __all__ = [
     "line_layer",
     "source_capacity",
 ]
+
+LEVEL_MIN = -10
+"""The lowest level a line may have (OpenStreetMap's ``layer`` runs from -5 to 5)."""
+LEVEL_MAX = 10
+"""The highest level a line may have."""
 
 _GROUPS = {"identity": ("标识", "identity"), "network": ("管网", "network"), "edits": ("编辑", "edits")}
 
@@ -47,6 +54,18 @@ LINE_FIELDS: tuple[Field, ...] = (
     Field("width_m", "float", "network", "红线宽度", "right-of-way width", unit="m", min_value=0.0),
     Field("voltage_kv", "float", "network", "电压等级", "voltage", unit="kv", min_value=0.0),
     Field("diameter_mm", "float", "network", "管径", "pipe diameter", unit="mm", min_value=0.0),
+    Field(
+        "level",
+        "int",
+        "network",
+        "竖向层次",
+        "level",
+        min_value=LEVEL_MIN,
+        max_value=LEVEL_MAX,
+        description="Grade separation: 0 (or empty) at grade, positive above ground (bridge, elevated road), "
+        "negative below (tunnel, a pipe buried under a crossing). Lines of different levels meet only where an "
+        "end of one lies on the other (a ramp, a portal), never where they merely cross.",
+    ),
     Field(
         "in_service",
         "bool",

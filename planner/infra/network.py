@@ -2,7 +2,10 @@
 
 Lines are joined where they meet: a line ending within :data:`SNAP_M` of another line
 gets a short connector to it; then all lines are noded (split where they cross or where
-one ends on another), and segment ends closer than a millimetre become one node. Each
+one ends on another), and segment ends closer than a millimetre become one node. Lines of
+different ``level`` (a tunnel, an elevated road) meet only where one ends on the other, never
+where they merely cross (:mod:`planner.infra.levels`); where every line is at one level, the
+noding is the one described here. Each
 live source (``in_service``) is tied to the point of its network nearest to it, which
 must lie within :data:`SOURCE_SNAP_M`. The result keeps the edges as geometries (for
 tap points and maps), as a ``networkx`` graph (the modelling API) and as a
@@ -29,6 +32,7 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
+from planner.infra.levels import level_nodes, level_pieces, line_levels
 from planner.infra.noding import AxisNoding, axis_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
@@ -158,24 +162,26 @@ def build_network(
         return Network(name, empty, np.zeros((0, 2)), _empty_sources(), problems)
     line_ids = live["line_id"].astype(str).to_numpy() if "line_id" in live else np.arange(len(live)).astype(str)
 
-    connectors = _connectors(geoms, snap_m)
-    # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
-    joined = np.concatenate([geoms, connectors])
-    noded, axis = _noded(joined, noder)
-    segments, origin, tree = _split_at(_open_rings(noded), _source_points(name, sources))
-    length = shapely.length(segments)
-    coords, which = shapely.get_coordinates(segments, return_index=True)
-    count = np.bincount(which, minlength=len(segments))
-    last = np.cumsum(count) - 1
-    starts, ends = coords[last - count + 1], coords[last]
-    owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
-    ask = owner < 0  # the others are sure from the noding alone
-    owner[ask] = _owners(geoms, _middles(segments[ask], starts[ask], ends[ask], count[ask]))
-    keys = np.round(np.vstack([starts, ends]), 3)
-    # nodes sorted by x, then y (as np.unique(keys, axis=0), several times faster)
-    unique, inverse = np.unique(keys[:, 0] + 1j * keys[:, 1], return_inverse=True)
-    nodes = np.column_stack([unique.real, unique.imag])
-    u, v = inverse[: len(segments)], inverse[len(segments) :]
+    levels = line_levels(live)
+    if (levels != levels[0]).any():  # grade-separated lines: noded level by level, joined where one ends on another
+        segments, owner, nodes, u, v, tree = _by_level(name, geoms, levels, sources, snap_m, noder)
+        length = shapely.length(segments)
+    else:
+        connectors = _connectors(geoms, snap_m)
+        # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
+        joined = np.concatenate([geoms, connectors])
+        noded, axis = _noded(joined, noder)
+        segments, origin, tree = _split_at(_open_rings(noded), _source_points(name, sources))
+        length = shapely.length(segments)
+        starts, ends, count = _ends(segments)
+        owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
+        ask = owner < 0  # the others are sure from the noding alone
+        owner[ask] = _owners(geoms, _middles(segments[ask], starts[ask], ends[ask], count[ask]))
+        keys = np.round(np.vstack([starts, ends]), 3)
+        # nodes sorted by x, then y (as np.unique(keys, axis=0), several times faster)
+        unique, inverse = np.unique(keys[:, 0] + 1j * keys[:, 1], return_inverse=True)
+        nodes = np.column_stack([unique.real, unique.imag])
+        u, v = inverse[: len(segments)], inverse[len(segments) :]
     edges = gpd.GeoDataFrame(
         {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length},
         geometry=segments,
@@ -187,6 +193,31 @@ def build_network(
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network
+
+
+def _ends(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each segment's first and last point, and its number of vertices."""
+    coords, which = shapely.get_coordinates(segments, return_index=True)
+    count = np.bincount(which, minlength=len(segments))
+    last = np.cumsum(count) - 1
+    return coords[last - count + 1], coords[last], count
+
+
+def _by_level(
+    name: str,
+    geoms: np.ndarray,
+    levels: np.ndarray,
+    sources: gpd.GeoDataFrame | None,
+    snap_m: float,
+    noder: Callable[[np.ndarray], np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None]:
+    """Lines of several levels noded (see :mod:`planner.infra.levels`): the segments, each one's line, the nodes, each
+    segment's two nodes and the segments' tree if one was made."""
+    pieces = level_pieces(geoms, levels, snap_m, lambda group: _noded(group, noder)[0], _owners)
+    segments, origin, tree = _split_at(pieces.pieces, _source_points(name, sources))
+    starts, ends, _ = _ends(segments)
+    nodes, u, v = level_nodes(starts, ends, pieces.level[origin], pieces.joins)
+    return segments, pieces.owner[origin], nodes, u, v, tree
 
 
 def _noded(

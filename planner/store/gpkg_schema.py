@@ -98,7 +98,7 @@ def column_docs(
         title = f.label("zh")
         text = f"{f.name}: {f.label('en')}. {f.description}".strip()
         span = None
-        if f.kind in ("float", "int") and f.unit is not None and f.most is not None:
+        if f.kind in ("float", "int") and (f.unit is not None or f.max_value is not None) and f.most is not None:
             span = (f.min_value if f.min_value is not None else 0.0, f.most)
         column = columns[f.name] if columns is not None else f.name
         docs.append(ColumnDoc(f.name, column, title, title, text, _enum_of(f, land_use), span))

@@ -113,6 +113,8 @@ def _comment(s: sql.Identifier, t: sql.Identifier, f: Field) -> sql.Composable:
     text = f"{f.label('zh')} / {f.label('en')}" + (f". {f.description}" if f.description else "")
     if f.allowed:
         text += "; allowed: " + ", ".join(f"{code} ({zh})" for code, (zh, _) in f.allowed.items())
+    elif f.kind in ("int", "float") and f.max_value is not None:  # a stated range (a line's level: -10 to 10)
+        text += f"; allowed: {f.allowed_range()}"
     return sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(s, t, sql.Identifier(name), sql.Literal(text))
 
 

@@ -130,8 +130,9 @@ def test_roads_in_tunnels_are_road_links(park, xml_ways):
     assert roads.loc["osm-w999100008", "road_class"] == "highway"
     notes = [p.message for p in report.problems if p.field == "tunnel" and "road way(s) in tunnels" in p.message]
     assert notes == [
-        "83 road way(s) in tunnels (tunnel=*) imported as road links with their class; the network joins lines "
-        "where they cross, so a tunnel is also joined to the roads it passes under"
+        "83 road way(s) in tunnels (tunnel=*) imported as road links with their class, 83 of them below grade "
+        "(level < 0): the network joins those to other roads only where one ends on the other (at a portal), not to "
+        "the roads they pass under"
     ]
 
 
