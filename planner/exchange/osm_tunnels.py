@@ -118,6 +118,9 @@ def level_notes(layers: dict[str, gpd.GeoDataFrame], tagged: dict[str, np.ndarra
                 f"or layer), {from_tag} of all the levels from the layer tag; lines of different levels are joined "
                 "only where one ends on the other (a ramp, a portal), not where they cross",
                 feature=f"{what}: {name}",
+                zh=f"{above} 条线位于地面以上（`level` > 0：bridge=* 或 layer），{below} 条位于地面以下（`level` < 0："
+                f"tunnel=* 或 layer），其中 {from_tag} 条的层次取自 layer 标签；"
+                "不同层次的线只在一条线的端点落在另一条线上处（匝道、洞口）相连，交叉处不相连",
             )
         )
     return notes
@@ -190,15 +193,37 @@ def utility_lines(
         parts = ([f"{in_tunnels} utility tunnel(s) (综合管廊, utility=*)"] if in_tunnels else []) + (
             [f"{pipes} pipeline(s) (man_made=pipeline, substance=*)"] if pipes else []
         )
-        problems.append(Problem("repair", None, "network", f"{' and '.join(parts)} read as {net} lines", feature=what))
+        parts_zh = ([f"{in_tunnels} 段综合管廊（utility=*）"] if in_tunnels else []) + (
+            [f"{pipes} 条管道（man_made=pipeline，substance=*）"] if pipes else []
+        )
+        message = f"{' and '.join(parts)} read as {net} lines"
+        zh = f"{'和'.join(parts_zh)}读作 `{net}` 管线"
+        problems.append(Problem("repair", None, "network", message, feature=what, zh=zh))
     return out, problems
+
+
+_LEFT_OUT_ZH = {
+    "a utility tunnel (综合管廊) whose networks OSM does not state: tag it utility=power;water;… to import it": (
+        "综合管廊未注明所容管线（OSM 无 utility 标签）：加 utility=power;water;… 后可导入"
+    ),
+    "a pipeline of a substance no network of the park carries (substance=*)": (
+        "管道输送的介质（substance=*）不属园区任何管网"
+    ),
+    "a railway in a tunnel: no network of the park": "隧道中的铁路：不属园区任何管网",
+    "a waterway in a tunnel or culvert: no network of the park": "隧道或涵洞中的水道：不属园区任何管网",
+}
+"""The Chinese of each reason a way is left out (the keys are the English reasons of :func:`utility_lines`)."""
 
 
 def _left_out(ids: np.ndarray, why: str, what: str) -> Problem:
     """One note for the ways left out for one reason, naming their OSM ids (the first :data:`_LISTED`)."""
     named = ", ".join(f"way {str(i).removeprefix('osm-w')}" for i in ids[:_LISTED])
     more = f" and {len(ids) - _LISTED} more" if len(ids) > _LISTED else ""
-    return Problem("warning", None, "tunnel", f"{len(ids)} way(s) left out, {why}: OSM {named}{more}", feature=what)
+    named_zh = "、".join(f"way {str(i).removeprefix('osm-w')}" for i in ids[:_LISTED])
+    more_zh = f" 等另 {len(ids) - _LISTED} 条" if len(ids) > _LISTED else ""
+    message = f"{len(ids)} way(s) left out, {why}: OSM {named}{more}"
+    zh = f"未导入 {len(ids)} 条 way：{_LEFT_OUT_ZH[why]}：OSM {named_zh}{more_zh}"
+    return Problem("warning", None, "tunnel", message, feature=what, zh=zh)
 
 
 def tunnel_notes(roads: gpd.GeoDataFrame, tunnel: pd.Series, road_ids: np.ndarray, what: str) -> list[Problem]:
@@ -216,4 +241,8 @@ def tunnel_notes(roads: gpd.GeoDataFrame, tunnel: pd.Series, road_ids: np.ndarra
         "grade (level < 0): the network joins those to other roads only where one ends on the other (at a portal), "
         "not to the roads they pass under"
     )
-    return [Problem("repair", None, "tunnel", message, feature=what)]
+    zh = (
+        f"{count} 条隧道中的道路（tunnel=*）按其等级作为道路导入，其中 {below} 条位于地面以下（`level` < 0）：路网只在"
+        "一条线的端点落在另一条线上处（洞口）把它们与其他道路相连，不与其上方经过的道路相连"
+    )
+    return [Problem("repair", None, "tunnel", message, feature=what, zh=zh)]

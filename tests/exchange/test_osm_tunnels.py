@@ -221,3 +221,15 @@ def test_main_roads_crossing_the_boundary_tunnels_and_motorways_alike_become_gat
     # its crossing is within 60 m of 浦东大道's: one gateway for both, of the motorway's class
     assert motorway["road_class"].tolist() == ["highway"] and motorway["roads"].tolist() == ["浦东大道地道、测试高速"]
     assert {"osm-w436828153", "osm-w604428822"} <= found  # 浦东大道地道, 中山南路地道 (primary, in tunnels)
+
+
+def test_every_note_of_the_tunnels_and_levels_reads_in_chinese(park):
+    """The notes of this import (tunnels, pipelines, levels, ways left out) have their Chinese text, as all findings."""
+    from tests.test_problems_zh import untranslated
+
+    _, report = park
+    notes = [p for p in [*report.problems, *report.left_out] if p.field in ("tunnel", "network", "level")]
+    assert {p.field for p in notes} == {"tunnel", "network", "level"}
+    assert [untranslated(p) for p in notes if untranslated(p)] == []
+    left = next(p for p in notes if p.field == "tunnel" and p.severity == "warning")
+    assert left.zh.startswith("未导入 ") and "OSM way " in left.zh
