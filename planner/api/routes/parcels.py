@@ -7,6 +7,7 @@ ETag); a parcel changed meanwhile answers 409. Once the edit is committed the an
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -286,10 +287,10 @@ class PlainParcels:
 
     FastAPI spends about as much of the server's CPU on routing and on validating the route's thirteen
     parameters one by one as the database page itself costs. A query :func:`plain_query` reads (the usual
-    one) goes to :func:`parcels` directly, in the thread pool as FastAPI would run it; anything else — an
-    unknown, repeated or unusual parameter, ``HEAD``, a token needed for reading, a park to name — goes on to
-    FastAPI, and so does a request the function refuses (it only reads: FastAPI asks again and answers with
-    its error body). Added inside gzip, the body limit and the access log, which see every answer alike.
+    one) goes to :func:`parcels` directly, in the thread pool as FastAPI would run it, and what it raises to the
+    app's handler of that error; anything else — an unknown, repeated or unusual parameter, ``HEAD``, a token
+    needed for reading, a park to name — goes on to FastAPI. Added inside gzip, the body limit and the access
+    log, which see every answer alike.
     """
 
     def __init__(self, app: ASGIApp):
@@ -297,7 +298,7 @@ class PlainParcels:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer a plain ``GET /parcels`` here; pass every other request on."""
-        if scope["type"] != "http" or scope["path"] != "/parcels" or scope["method"] != "GET" or scope["root_path"]:
+        if scope["type"] != "http" or scope["path"] != "/parcels" or scope["method"] != "GET" or scope.get("root_path"):
             await self.app(scope, receive, send)
             return
         args = plain_query(scope["query_string"])
@@ -309,12 +310,23 @@ class PlainParcels:
             await self.app(scope, receive, send)
             return
         filters = ParcelFilters(**{k: args.pop(k) for k in _FILTERS if k in args})
+        request = Request(scope, receive)
         try:
-            answer = await run_in_threadpool(parcels, Request(scope, receive), filters, state, **args)
-        except Exception:
-            await self.app(scope, receive, send)
-            return
+            answer = await run_in_threadpool(parcels, request, filters, state, **args)
+        except Exception as exc:
+            answer = await _answer_to(request, exc)
         await answer(scope, receive, send)
+
+
+async def _answer_to(request: Request, exc: Exception) -> Response:
+    """The answer of the app's handler of ``exc``, found as Starlette's exception middleware finds it (by the
+    exception's classes in order, ``Exception``'s own left to the server-error middleware); else ``exc`` raised."""
+    handlers = request.app.exception_handlers
+    handler = next((handlers[c] for c in type(exc).__mro__ if c is not Exception and c in handlers), None)
+    if handler is None:
+        raise exc
+    answer = handler(request, exc)
+    return await answer if inspect.isawaitable(answer) else answer
 
 
 _FILTERS = ("ready", "min_area_mu", "max_area_mu", "status", "industry", "land_use", "idle")
