@@ -1,7 +1,7 @@
 """HTTP API: ``GET /parcels?ready=true&min_area_mu=100&limit=100`` on a large park, beside its peers (issues 6, 17).
 
     python -m bench.api --parcels 1000000 [--requests 100] [--server postgresql://…] [--database NAME]
-                        [--keep DIR] [--copies K] [--no-gpkg] [--tipg-venv DIR]
+                        [--keep DIR] [--copies K] [--no-gpkg] [--tipg-venv DIR] [--before DIR]
 
 Builds a synthetic park (columns of adjoining rectangular parcels of 10–400 亩, about
 20% ready land) in a GeoPackage through the store (validation, history, versions), copies
@@ -26,7 +26,9 @@ in a copy of the GeoPackage and in SQL, :mod:`bench.api_park`), for parks larger
 machine can build through the store (``--parcels 100000 --copies 10``: 1,000,000 parcels on
 both backends). ``--no-gpkg`` leaves the GeoPackage ways out. ``--keep DIR`` keeps the
 GeoPackages in DIR and the database (``--database``, default ``planner_bench_api``) and
-reuses them; without it both are removed.
+reuses them; without it both are removed. ``--before DIR``: the API on PostGIS from another
+checkout of the planner too (``git archive <commit> | tar -x -C DIR``), timed interleaved with the rest:
+a change of the server weighed against what it replaces under the same load.
 """
 
 from __future__ import annotations
@@ -106,14 +108,14 @@ def parcel_count(location: str | Path) -> int:
 # --- the server -------------------------------------------------------------------------------------------------
 
 
-def serve(location: str, port: int) -> None:
+def serve(location: str, port: int | str) -> None:
     """Run in the server process: the API over one store, under uvicorn."""
     import uvicorn
 
     from planner.api import create_app
 
     app = create_app(open_store(location))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", access_log=False)
 
 
 def free_port() -> int:
@@ -304,6 +306,7 @@ def main() -> None:
     )
     parser.add_argument("--no-gpkg", action="store_true", help="leave the API on the GeoPackage out")
     parser.add_argument("--tipg-venv", type=Path, help="a virtual environment with tipg, to run it as a peer")
+    parser.add_argument("--before", type=Path, help="another checkout of the planner: its API on PostGIS as a way")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -317,7 +320,7 @@ def main() -> None:
     try:
         gpkg = prepared_parks(folder, n, copies, server, args.database, with_gpkg=not args.no_gpkg)
         location = f"{database_url(server, args.database)}?park=BENCH"
-        run(gpkg, location, repeat, args.tipg_venv, with_gpkg=not args.no_gpkg)
+        run(gpkg, location, repeat, args.tipg_venv, with_gpkg=not args.no_gpkg, before=args.before)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -352,8 +355,9 @@ def prepared_parks(folder: Path, n: int, copies: int, server: str, database: str
 
 
 def servers(
-    gpkg: Path, location: str, url: str, schema: str, repeat: int, tipg: Path | None, *, with_gpkg: bool = True
-) -> dict[str, dict]:
+    gpkg: Path, location: str, url: str, schema: str, repeat: int, tipg: Path | None, *, with_gpkg: bool = True,
+    before: Path | None = None,
+) -> dict[str, dict]:  # fmt: skip
     """Each server over the same park, in a process of its own, all running and timed interleaved (:func:`measure`):
     the API on both backends, the peer, tipg."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -365,6 +369,10 @@ def servers(
             running.append(start_server(backend, *api_argv(where), "/parcels", QUERY))
             print(f"API on {backend}: started, first request {running[-1].out['load_s']:.1f} s")
         _, env = api_argv(location)
+        if before is not None:  # its own bench and planner first on the path, before the working directory
+            code = f"import sys; sys.path.insert(0, {str(before)!r}); from bench.api import serve; serve(*sys.argv[1:])"
+            argv = [sys.executable, "-c", code, location, "{port}"]
+            running.append(start_server("before", argv, env, "/parcels", QUERY))
         peer = [sys.executable, "-m", "bench.api_peers", url, str(query_file), "{port}"]
         running.append(start_server("peer", peer, env, "/parcels", {}))
         if tipg is not None:
@@ -384,7 +392,10 @@ def _ids(body: dict) -> list[str]:
     return [f.get("properties", {}).get("parcel_id") or f["id"] for f in body["features"]]
 
 
-def run(gpkg: Path, location: str, repeat: int, tipg: Path | None = None, *, with_gpkg: bool = True) -> None:
+def run(
+    gpkg: Path, location: str, repeat: int, tipg: Path | None = None, *, with_gpkg: bool = True,
+    before: Path | None = None,
+) -> None:  # fmt: skip
     pg = open_store(location)
     mark_readiness(pg)  # a copied park's stamps are the copy's
     schema = pg.schema
@@ -395,7 +406,7 @@ def run(gpkg: Path, location: str, repeat: int, tipg: Path | None = None, *, wit
     with psycopg.connect(url, autocommit=True) as conn:  # as autovacuum does after a bulk load: statistics, and
         conn.execute(sql.SQL("VACUUM ANALYZE {}").format(table))  # the visibility map of index-only scans
     load_before = os.getloadavg()[0]
-    results = servers(gpkg, location, url, schema, repeat, tipg, with_gpkg=with_gpkg)
+    results = servers(gpkg, location, url, schema, repeat, tipg, with_gpkg=with_gpkg, before=before)
     direct: dict[str, list[float]] = {}
     if with_gpkg:
         geopandas_request(gpkg)  # warm: the file in the page cache, GDAL's driver loaded
@@ -423,7 +434,7 @@ def run(gpkg: Path, location: str, repeat: int, tipg: Path | None = None, *, wit
     assert len(first) == 100, f"expected 100 parcels, got {len(first)}"
     for way, ids in ways.items():
         assert ids == first, f"{way} returns other parcels than the API on PostGIS"
-    for name in ("gpkg", "postgis", "tipg"):
+    for name in ("gpkg", "postgis", "before", "tipg"):
         if name in results:
             assert results[name]["body"]["numberMatched"] == matched, (name, matched)
     report(results, direct, (total, ready, matched), repeat)
@@ -444,8 +455,8 @@ def report(results: dict[str, dict], direct: dict[str, list[float]], counts: tup
         f"query: GET /parcels?ready=true&min_area_mu=100&limit=100 — {r['bytes']:,} bytes of GeoJSON "
         f"({r['gzip_bytes']:,} gzipped); the same 100 parcel ids in the same order every way"
     )
-    names = {"gpkg": "API on GeoPackage", "postgis": "API on PostGIS", "peer": "one-statement Starlette peer",
-             "tipg": "tipg (OGC API Features)"}  # fmt: skip
+    names = {"gpkg": "API on GeoPackage", "postgis": "API on PostGIS", "before": "API on PostGIS, --before",
+             "peer": "one-statement Starlette peer", "tipg": "tipg (OGC API Features)"}  # fmt: skip
     head = f"{'way':<34} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8} {'req/s ×4':>9} {'RSS MiB':>8}"
     print(f"{head} {'peak MiB':>9} {'first s':>8} {'CPU ms':>7}")
     for key, name in names.items():
@@ -473,6 +484,13 @@ def report(results: dict[str, dict], direct: dict[str, list[float]], counts: tup
     print(
         f"API on PostGIS / peer: median {ratio:.2f}×, requests/s with 4 clients {api['rate_4'] / peer['rate_4']:.2f}×"
     )
+    if "before" in results:
+        was = results["before"]
+        print(
+            f"API on PostGIS / --before: median {summary(api['runs'])[0] / summary(was['runs'])[0]:.2f}×, "
+            f"requests/s {api['rate_4'] / was['rate_4']:.2f}×, "
+            f"server CPU a request {api['cpu_ms'] / was['cpu_ms']:.2f}×"
+        )
     if "tipg" in results:
         print(f"API on PostGIS / tipg: median {summary(api['runs'])[0] / summary(results['tipg']['runs'])[0]:.2f}×")
     else:

@@ -28,6 +28,7 @@ from planner.api.docs import add_docs
 from planner.api.errors import ERROR_RESPONSES, add_exception_handlers, error_response
 from planner.api.messages import Text, language_of_scope
 from planner.api.routes import desk, export, idle, infra, page, parcels, plan, search, siting, stats, tiles
+from planner.api.routes.parcels import PlainParcels
 from planner.api.state import ParkState
 from planner.errors import ConfigError
 from planner.store.base import ParkStore
@@ -63,6 +64,10 @@ class _BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        if method in ("GET", "HEAD") and not any(k == b"content-length" for k, _ in scope["headers"]):
+            await self.app(scope, receive, send)  # the reads: no body to measure, nothing to look up
+            return
         declared = Headers(scope=scope).get("content-length")
         refusal = None
         lang = language_of_scope(scope)
@@ -76,7 +81,7 @@ class _BodyLimit:
                     f"the request body is {int(declared):,} bytes; at most {self.limit:,} are allowed",
                 )
                 refusal = error_response(413, text, lang=lang)
-        elif scope["method"] in ("POST", "PATCH", "PUT"):
+        elif method in ("POST", "PATCH", "PUT"):
             body, more = b"", True
             while more:
                 message = await receive()
@@ -150,6 +155,7 @@ def create_app(
     add_docs(app)  # Swagger UI from the installed bundle: /docs opens with no network
     desk.add_assets(app)  # the desk's scripts beside the map, and the charting library, served from the package
     # gzip next to the routes, where it sees each answer whole (its size)
+    app.add_middleware(PlainParcels)  # innermost: the usual page of parcels without FastAPI's per-request work
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=_GZIP_LEVEL)
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
     app.add_middleware(AccessLog)  # outermost: every answer is logged, refusals of the body limit too
