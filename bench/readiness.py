@@ -16,7 +16,9 @@ worked out again), and after one road line moved; their peer is the cold run.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import math
+import os
 import resource
 import tempfile
 import time
@@ -49,7 +51,57 @@ CAPACITY = {
 }
 
 
-def synthetic(n_parcels: int, seed: int = 3) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]:
+def synthetic(
+    n_parcels: int, seed: int = 3, rotate_deg: float = 0.0
+) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]:
+    """The park: parcels, the seven networks' lines and their sources.
+
+    ``rotate_deg``: the whole park (parcels, lines and sources together) turned by this angle,
+    counter-clockwise, about its centre in its Gauss–Krüger zone's plane: the same park, the
+    same areas and distances, but its lines slanted, so that they are noded by GEOS
+    (``union_all`` on the 1 mm grid) like surveyed networks rather than by the numpy noder of
+    lines that run along the axes (:mod:`planner.infra.noding`). A multiple of 90° other than
+    0 would draw an axis grid again and is refused.
+    """
+    if rotate_deg % 90.0 == 0.0 and rotate_deg != 0.0:
+        msg = f"rotate_deg={rotate_deg}: a multiple of 90° draws the lines along the axes again"
+        raise ValueError(msg)
+    parcels, layers, sources = _axis_park(n_parcels, seed)
+    if rotate_deg:
+        side = math.ceil(math.sqrt(n_parcels)) + 1
+        centre = (X0 + side * STEP / 2, Y0 + side * STEP / 2)
+        turn = _rotation(rotate_deg, centre)
+        for frame in (parcels, *layers.values(), sources):
+            turned = shapely.transform(frame.geometry.to_numpy(), turn)
+            frame[frame.geometry.name] = gpd.GeoSeries(turned, index=frame.index, crs=frame.crs)
+    return parcels, layers, sources
+
+
+def _rotation(degrees: float, centre: tuple[float, float]):
+    """A function turning an (n, 2) array of coordinates by ``degrees`` counter-clockwise about ``centre``."""
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    cx, cy = centre
+
+    def turn(xy: np.ndarray) -> np.ndarray:
+        dx, dy = xy[:, 0] - cx, xy[:, 1] - cy
+        return np.column_stack([cx + dx * cos - dy * sin, cy + dx * sin + dy * cos])
+
+    return turn
+
+
+def axis_parallel(lines: gpd.GeoDataFrame) -> bool:
+    """Whether every line is one horizontal or vertical segment with its ends on the 1 mm grid: the lines
+    :func:`planner.infra.noding.axis_noded` nodes without GEOS."""
+    geoms = lines.geometry.to_numpy()
+    if (shapely.get_num_coordinates(geoms) != 2).any():
+        return False
+    xy = shapely.get_coordinates(geoms).reshape(len(geoms), 2, 2)
+    on_grid = bool((np.rint(xy * 1000.0) / 1000.0 == xy).all())
+    along = (xy[:, 0, 0] == xy[:, 1, 0]) | (xy[:, 0, 1] == xy[:, 1, 1])
+    return on_grid and bool(along.all())
+
+
+def _axis_park(n_parcels: int, seed: int) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]:
     rng = np.random.default_rng(seed)
     side = math.ceil(math.sqrt(n_parcels)) + 1  # grid lines per direction; cells hold the parcels
     coords = np.arange(side + 1) * STEP
@@ -147,6 +199,11 @@ def _after_edits(inputs: ReadinessInputs, kept: GraphCache) -> dict[str, tuple[f
     return out
 
 
+def _load() -> str:
+    """The load average over 1, 5 and 15 minutes."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _cpu_seconds() -> float:
     """CPU time of this process and of its finished worker processes (s)."""
     own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -158,8 +215,22 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=20, help="parcels timed the naive way")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--rotate",
+        type=float,
+        default=0.0,
+        metavar="DEG",
+        help="turn the whole park by DEG degrees about its centre: slanted lines, noded by GEOS as surveyed ones are",
+    )
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the cold run (CPU time) to FILE")
     args = parser.parse_args()
-    parcels, layers, sources = synthetic(args.parcels)
+    parcels, layers, sources = synthetic(args.parcels, seed=args.seed, rotate_deg=args.rotate)
+    axis = [net for net in NETWORK_ITEMS if axis_parallel(layers[net])]
+    print(
+        f"park turned by {args.rotate:g}° (seed {args.seed}); networks drawn along the axes on the 1 mm grid "
+        f"(noded by numpy): {len(axis)} of {len(NETWORK_ITEMS)}; load average {_load()}"
+    )
     parcels = validate_parcels(parcels, crs_epsg=4545, park_id="BENCH").parcels
     config = ParkConfig(
         park_id="BENCH",
@@ -169,6 +240,9 @@ def main() -> None:
     )
     folder = tempfile.TemporaryDirectory(prefix="bench-graphs-")
     kept = GraphCache(folder.name)  # as a store keeps it, in memory and on disk (planner.analysis.graph_cache)
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    if profiler:
+        profiler.enable()
     cpu_start = _cpu_seconds()
     start = time.perf_counter()
     # the power factor readiness_of uses, so that the checklist takes the coverage kept here (before 2026-12-07 the
@@ -182,6 +256,9 @@ def main() -> None:
     result = readiness_of(inputs, graphs=kept).readiness  # the checklist (the coverage is kept: not worked out again)
     total = time.perf_counter() - start
     cpu = _cpu_seconds() - cpu_start
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     # another process (a server started again, a CLI command): the graphs read from disk, the taps found anew
     restart = GraphCache(folder.name)
     cpu_restart, start = _cpu_seconds(), time.perf_counter()
@@ -224,6 +301,7 @@ def main() -> None:
             f"peer: the cold run {total:.2f} s ({cpu:.2f} s of CPU), {total / seconds:.1f}× faster "
             f"({cpu / cpu_s:.1f}× in CPU)"
         )
+    print(f"load average at the end: {_load()}")
 
 
 if __name__ == "__main__":

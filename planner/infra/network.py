@@ -44,6 +44,8 @@ SOURCE_SNAP_M = 50.0
 """A source farther than this from every line of its network is off the network (m)."""
 _EPS = 1e-9  # scipy drops explicit zeros: a zero-length link gets this weight
 _GRID_M = 0.001
+_PIECE_M = 100.0
+"""The longest stretch of a line the owners' search puts in its tree (m)."""
 
 
 @dataclass
@@ -292,6 +294,46 @@ def _split_at(segments: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.
 
 def _owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
     """The input line each noded segment came from: the line its middle lies on (to a centimetre)."""
+    owner = _sole_owners(geoms, middles)
+    ask = np.flatnonzero(owner < 0)
+    if len(ask):
+        owner[ask] = _first_owners(geoms, middles[ask])
+    return owner
+
+
+def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
+    """The line within 1 cm of each middle where there is exactly one, else -1.
+
+    A long slanted line's envelope covers much of a park, so a tree of the lines offers every
+    middle hundreds of them; a tree of the lines' stretches of at most :data:`_PIECE_M` offers
+    a few. The candidates are then tested on the lines themselves, so the answer is the
+    same; where two lines or none are within 1 cm, :func:`_first_owners` decides as before
+    (the first a tree of the lines returns, in its order).
+    """
+    xy, which = shapely.get_coordinates(geoms, return_index=True)
+    joined = np.flatnonzero(which[1:] == which[:-1])  # each vertex to the next of its line (parts of one: a superset)
+    a, b = xy[joined], xy[joined + 1]
+    cuts = np.maximum(np.ceil(np.hypot(*(b - a).T) / _PIECE_M), 1).astype(np.int64)
+    seg = np.repeat(np.arange(len(joined)), cuts)
+    k = np.arange(len(seg)) - np.repeat(np.cumsum(cuts) - cuts, cuts)
+    t0, t1 = (k / cuts[seg])[:, None], ((k + 1) / cuts[seg])[:, None]
+    p, q = a[seg] + (b[seg] - a[seg]) * t0, a[seg] + (b[seg] - a[seg]) * t1
+    reach = 0.01 + 0.001  # 1 cm, and a millimetre for the rounding of the stretches' ends
+    boxes = shapely.box(*(np.minimum(p, q) - reach).T, *(np.maximum(p, q) + reach).T)
+    found, piece = shapely.STRtree(boxes).query(middles)
+    pairs = np.unique(found.astype(np.int64) * len(geoms) + which[joined][seg][piece])
+    found, line = pairs // len(geoms), pairs % len(geoms)
+    near = shapely.dwithin(middles[found], geoms[line], 0.01)
+    found, line = found[near], line[near]
+    count = np.bincount(found, minlength=len(middles))
+    owner = np.full(len(middles), -1)
+    owner[found] = line
+    owner[count != 1] = -1
+    return owner
+
+
+def _first_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
+    """The first line a tree of the lines finds within 1 cm of each middle, else the nearest."""
     found, lines = shapely.STRtree(geoms).query(middles, predicate="dwithin", distance=0.01)
     owner = np.full(len(middles), -1)
     owner[found[::-1]] = lines[::-1]  # the first match of each middle
