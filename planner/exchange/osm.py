@@ -189,25 +189,7 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
                 zh=f"无法按 OpenStreetMap 读取：「{text}」",
             )
         ]  # fmt: skip
-    problems: list[Problem] = []
-    out: dict[str, gpd.GeoDataFrame] = {}
-    way_ids = ("osm-w" + lines["osm_id"].astype(str)).to_numpy(dtype=object)
-    roads, found = road_lines_from_highways(lines, ids=pd.Series(way_ids), what=feature)
-    problems += found
-    if len(roads):
-        out["road_lines"] = roads
-    tags = {key: _tag(lines, key) for key in _LINE_TAGS}
-    problems += tunnel_notes(roads, tags["tunnel"], way_ids, feature)
-    utilities, found = utility_lines(lines, tags, way_ids, feature)
-    problems += found
-    power = _power_lines(lines)
-    if power is not None:
-        out["power_lines"] = power
-    for name, frame in utilities.items():
-        out[name] = pd.concat([out[name], frame], ignore_index=True) if name in out else frame
-    tagged = dict(zip(way_ids, osm_levels(tags["layer"], tags["bridge"], tags["tunnel"])[1], strict=True))
-    from_tag = {n: np.array([tagged.get(i, False) for i in f["line_id"]]) for n, f in out.items() if "level" in f}
-    problems += level_notes({n: out[n] for n in from_tag}, from_tag, feature)
+    out, problems = _line_layers(lines, feature)
     area_ids = _area_ids(areas)
     parcels = _industrial_parcels(areas, area_ids)
     if parcels is not None:
@@ -245,6 +227,30 @@ def read_osm(path: Path, *, capacity_kva: float | None = None) -> tuple[dict[str
                 zh="没有可导入的道路、工业用地或电力要素",
             )
         )
+    return out, problems
+
+
+def _line_layers(lines: gpd.GeoDataFrame, feature: str) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
+    """The ways' line layers (roads, power lines, pipelines and utility tunnels) with their levels, and the notes."""
+    problems: list[Problem] = []
+    out: dict[str, gpd.GeoDataFrame] = {}
+    way_ids = ("osm-w" + lines["osm_id"].astype(str)).to_numpy(dtype=object)
+    roads, found = road_lines_from_highways(lines, ids=pd.Series(way_ids), what=feature)
+    problems += found
+    if len(roads):
+        out["road_lines"] = roads
+    tags = {key: _tag(lines, key) for key in _LINE_TAGS}
+    problems += tunnel_notes(roads, tags["tunnel"], way_ids, feature)
+    utilities, found = utility_lines(lines, tags, way_ids, feature)
+    problems += found
+    power = _power_lines(lines)
+    if power is not None:
+        out["power_lines"] = power
+    for name, frame in utilities.items():
+        out[name] = pd.concat([out[name], frame], ignore_index=True) if name in out else frame
+    tagged = dict(zip(way_ids, osm_levels(tags["layer"], tags["bridge"], tags["tunnel"])[1], strict=True))
+    from_tag = {n: np.array([tagged.get(i, False) for i in f["line_id"]]) for n, f in out.items() if "level" in f}
+    problems += level_notes({n: out[n] for n in from_tag}, from_tag, feature)
     return out, problems
 
 

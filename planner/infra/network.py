@@ -169,21 +169,7 @@ def build_network(
         segments, owner, nodes, u, v, tree = _by_level(name, geoms, levels, sources, snap_m, noder)
         length = shapely.length(segments)
     else:
-        connectors = _connectors(geoms, snap_m)
-        # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
-        joined = np.concatenate([geoms, connectors])
-        noded, axis = _noded(joined, noder)
-        segments, origin, tree = _split_at(_open_rings(noded), _source_points(name, sources))
-        length = shapely.length(segments)
-        starts, ends, count = _ends(segments)
-        owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
-        ask = owner < 0  # the others are sure from the noding alone
-        owner[ask] = _owners(geoms, _middles(segments[ask], starts[ask], ends[ask], count[ask]))
-        keys = np.round(np.vstack([starts, ends]), 3)
-        # nodes sorted by x, then y (as np.unique(keys, axis=0), several times faster)
-        unique, inverse = np.unique(keys[:, 0] + 1j * keys[:, 1], return_inverse=True)
-        nodes = np.column_stack([unique.real, unique.imag])
-        u, v = inverse[: len(segments)], inverse[len(segments) :]
+        segments, owner, nodes, u, v, tree, length = _at_grade(name, geoms, sources, snap_m, noder)
     edges = gpd.GeoDataFrame(
         {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length},
         geometry=segments,
@@ -195,6 +181,31 @@ def build_network(
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network
+
+
+def _at_grade(
+    name: str,
+    geoms: np.ndarray,
+    sources: gpd.GeoDataFrame | None,
+    snap_m: float,
+    noder: Callable[[np.ndarray], np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None, np.ndarray]:
+    """Lines of one level noded together: segments, each one's line, nodes, ends (u, v), the segments' tree, lengths."""
+    connectors = _connectors(geoms, snap_m)
+    # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
+    joined = np.concatenate([geoms, connectors])
+    noded, axis = _noded(joined, noder)
+    segments, origin, tree = _split_at(_open_rings(noded), _source_points(name, sources))
+    length = shapely.length(segments)
+    starts, ends, count = _ends(segments)
+    owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
+    ask = owner < 0  # the others are sure from the noding alone
+    owner[ask] = _owners(geoms, _middles(segments[ask], starts[ask], ends[ask], count[ask]))
+    keys = np.round(np.vstack([starts, ends]), 3)
+    # nodes sorted by x, then y (as np.unique(keys, axis=0), several times faster)
+    unique, inverse = np.unique(keys[:, 0] + 1j * keys[:, 1], return_inverse=True)
+    nodes = np.column_stack([unique.real, unique.imag])
+    return segments, owner, nodes, inverse[: len(segments)], inverse[len(segments) :], tree, length
 
 
 def _ends(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
