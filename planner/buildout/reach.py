@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,7 +27,7 @@ from planner.analysis import ReadinessInputs
 from planner.buildout.clauses import Clauses
 from planner.buildout.costs import UnitCosts
 from planner.buildout.depth import by_depth, chain_depth
-from planner.buildout.noding import node_lines
+from planner.buildout.noding import along_axes, noded
 from planner.buildout.scenario import apply_works
 from planner.buildout.works import work_frame
 from planner.infra.coverage import Coverage, ParcelShapes, network_coverage, parcel_shapes
@@ -77,7 +78,7 @@ class NetworkJob:
         works, clauses = self.works, Clauses()
         mine = works[(works["network"] == net) & (works["kind"] == "line")]
         built = apply_works(self.inputs, mine).lines[net]
-        network = build_network(net, built, self.inputs.sources, noder=node_lines)
+        network = build_network(net, built, self.inputs.sources, noder=_noder(built))
         settings = self.inputs.config.networks[net]
         if network is None or not len(network.edges):
             clauses.block(failing, net, f"无在用或规划的{CHECKLIST_ITEMS[net][0][1:]}线路")
@@ -120,6 +121,13 @@ class NetworkJob:
         room = _Room(network, parcels, coverage, self.inputs.sources, power_factor)
         upgrades = room.needs(works, net, failing[linked], at[linked], self.costs, clauses)
         return NetworkNeeds(clauses, requires, upgrades)
+
+
+def _noder(lines: gpd.GeoDataFrame) -> Callable[[np.ndarray], np.ndarray] | None:
+    """None (build_network's own numpy noding) where the lines in service all run along the axes on the grid, else
+    :func:`~planner.buildout.noding.noded` (numpy where lines and connectors do, else GEOS on the lines that meet)."""
+    live = lines[lines["in_service"].fillna(True).astype(bool)] if "in_service" in lines else lines
+    return None if along_axes(live.geometry.to_numpy()) else noded
 
 
 def network_needs(job: NetworkJob, failing: dict[str, np.ndarray]) -> dict[str, NetworkNeeds]:
