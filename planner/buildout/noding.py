@@ -9,6 +9,10 @@ and which comes within :data:`NEAR_M` of another line only at an end both share 
 one segment of the result as it is (snap rounding would neither move nor split it); the
 others are noded by GEOS together. The segments come in the order GEOS gives them: each
 line's pieces in the order of the lines.
+
+Where every segment of every line runs along an axis with its ends on the grid (a road grid
+drawn so, as the bench's), :func:`noded` gives the same without GEOS (:func:`axis_lines_noded`);
+lines drawn otherwise (slanted, as surveyed networks are) go to :func:`node_lines`.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import shapely
 
 from planner.infra.noding import axis_noded
 
-__all__ = ["GRID_M", "NEAR_M", "along_axes", "axis_lines_noded", "node_lines", "noded"]
+__all__ = ["GRID_M", "NEAR_M", "axis_lines_noded", "node_lines", "noded"]
 
 GRID_M = 0.001
 """The noding grid of :func:`~planner.infra.network.build_network` (m)."""
@@ -119,25 +123,6 @@ def axis_lines_noded(geoms: np.ndarray) -> np.ndarray | None:
     order = np.lexsort((np.r_[np.full(first.sum(), -1), np.arange(len(seg))], owner))
     joined: np.ndarray = shapely.linestrings(points[order], indices=owner[order])
     return joined
-
-
-def along_axes(geoms: np.ndarray) -> bool:
-    """Whether every line is one horizontal or vertical segment with both ends on the grid.
-
-    Where they are, and no end of one stops short of another (no connector is drawn),
-    :func:`~planner.infra.network.build_network` without a ``noder`` nodes them by numpy and
-    knows each segment's line from the noding.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    if not len(geoms) or (shapely.get_type_id(geoms) != 1).any() or (shapely.get_num_coordinates(geoms) != 2).any():
-        return False
-    if shapely.has_z(geoms).any():
-        return False
-    coords = shapely.get_coordinates(geoms).reshape(len(geoms), 2, 2)
-    scale = 1.0 / GRID_M  # on the grid as GEOS rounds to it (as planner.infra.noding checks)
-    if not np.isfinite(coords).all() or (np.rint(coords * scale) / scale != coords).any():
-        return False
-    return bool(((coords[:, 0, 0] == coords[:, 1, 0]) ^ (coords[:, 0, 1] == coords[:, 1, 1])).all())
 
 
 def _middles(lines: np.ndarray) -> np.ndarray:
