@@ -9,6 +9,10 @@ and which comes within :data:`NEAR_M` of another line only at an end both share 
 one segment of the result as it is (snap rounding would neither move nor split it); the
 others are noded by GEOS together. The segments come in the order GEOS gives them: each
 line's pieces in the order of the lines.
+
+Where every segment of every line runs along an axis with its ends on the grid (a road grid
+drawn so, as the bench's), :func:`noded` gives the same without GEOS (:func:`axis_lines_noded`);
+lines drawn otherwise (slanted, as surveyed networks are) go to :func:`node_lines`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-__all__ = ["GRID_M", "NEAR_M", "node_lines"]
+from planner.infra.noding import axis_noded
+
+__all__ = ["GRID_M", "NEAR_M", "axis_lines_noded", "node_lines", "noded"]
 
 GRID_M = 0.001
 """The noding grid of :func:`~planner.infra.network.build_network` (m)."""
@@ -57,6 +63,66 @@ def node_lines(geoms: np.ndarray) -> np.ndarray:
     key = np.concatenate([owner, np.flatnonzero(loose)])
     order = np.lexsort((np.arange(len(key)), key))
     return np.concatenate([noded, geoms[loose]])[order]
+
+
+def noded(geoms: np.ndarray) -> np.ndarray:
+    """:func:`node_lines`, by numpy where every line runs along the axes on the grid (:func:`axis_lines_noded`)."""
+    axis = axis_lines_noded(geoms)
+    return node_lines(geoms) if axis is None else axis
+
+
+def axis_lines_noded(geoms: np.ndarray) -> np.ndarray | None:
+    """GEOS's noding of lines whose every segment is horizontal or vertical with its ends on the grid, without GEOS.
+
+    None (left to GEOS) for any other lines. Each line is cut into its segments, noded by
+    :func:`~planner.infra.noding.axis_noded` (GEOS's pieces of the segments, in GEOS's order);
+    the pieces are then joined again where a line bends at a point no other piece touches: GEOS
+    cuts a line where another line (or the line itself elsewhere) touches it, not at its own
+    vertices. Only where the lines run along the axes: the candidate works along a road grid
+    drawn so (the bench's); a surveyed network, slanted, is left to :func:`node_lines`.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms) or (shapely.get_type_id(geoms) != 1).any() or shapely.has_z(geoms).any():
+        return None
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    if (np.bincount(which, minlength=len(geoms)) < 2).any():
+        return None
+    inner = which[1:] == which[:-1]  # consecutive vertices of one line: a segment
+    line = which[:-1][inner]
+    a, b = coords[:-1][inner], coords[1:][inner]
+    if (a == b).all(axis=1).any():
+        return None
+    if len(line) == len(geoms):  # every line one segment: GEOS's pieces as they are
+        axis = axis_noded(geoms)
+        return None if axis is None else axis.pieces
+    segments = shapely.linestrings(np.stack([a, b], axis=1))
+    axis = axis_noded(segments)
+    if axis is None:
+        return None
+    seg = axis.line
+    ends = shapely.get_coordinates(axis.pieces).reshape(-1, 2, 2)
+    start, end = ends[:, 0], ends[:, 1]
+    # a piece ending where its line bends into its next segment, whose first piece starts there
+    join = (
+        (seg[1:] == seg[:-1] + 1)
+        & (line[seg[1:]] == line[seg[:-1]])
+        & (end[:-1] == b[seg[:-1]]).all(axis=1)
+        & (start[1:] == a[seg[1:]]).all(axis=1)
+    )
+    # ... and no other segment touches there (a piece it gave there may have been one given already)
+    bend = np.flatnonzero(join)
+    found, other = shapely.STRtree(segments).query(shapely.points(end[bend]), predicate="intersects")
+    elsewhere = (other != seg[bend[found]]) & (other != seg[bend[found] + 1])
+    join[bend[np.unique(found[elsewhere])]] = False
+    if not join.any():
+        return axis.pieces
+    first = np.r_[True, ~join]
+    group = np.cumsum(first) - 1
+    points = np.concatenate([start[first], end])
+    owner = np.concatenate([group[first], group])
+    order = np.lexsort((np.r_[np.full(first.sum(), -1), np.arange(len(seg))], owner))
+    joined: np.ndarray = shapely.linestrings(points[order], indices=owner[order])
+    return joined
 
 
 def _middles(lines: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """What each target parcel needs of one network: the network built with every work, its tree and coverage.
 
 For each network the works touch, the network is built with every work in service
-(:func:`~planner.infra.network.build_network`, noded by :func:`~planner.buildout.noding.node_lines`)
+(:func:`~planner.infra.network.build_network`, noded by :func:`~planner.buildout.noding.noded`)
 and its coverage computed (:func:`~planner.infra.coverage.network_coverage`), as readiness
 computes it; one multi-source Dijkstra gives the shortest-path tree from the sources
 (:func:`~planner.infra.network.source_tree`), read per work and per edge by :class:`_Tree`
@@ -26,7 +26,7 @@ from planner.analysis import ReadinessInputs
 from planner.buildout.clauses import Clauses
 from planner.buildout.costs import UnitCosts
 from planner.buildout.depth import by_depth, chain_depth
-from planner.buildout.noding import node_lines
+from planner.buildout.noding import noded
 from planner.buildout.scenario import apply_works
 from planner.buildout.works import work_frame
 from planner.infra.coverage import Coverage, ParcelShapes, network_coverage, parcel_shapes
@@ -77,7 +77,7 @@ class NetworkJob:
         works, clauses = self.works, Clauses()
         mine = works[(works["network"] == net) & (works["kind"] == "line")]
         built = apply_works(self.inputs, mine).lines[net]
-        network = build_network(net, built, self.inputs.sources, noder=node_lines)
+        network = build_network(net, built, self.inputs.sources, noder=noded)
         settings = self.inputs.config.networks[net]
         if network is None or not len(network.edges):
             clauses.block(failing, net, f"无在用或规划的{CHECKLIST_ITEMS[net][0][1:]}线路")

@@ -22,7 +22,7 @@ from planner.analysis import ReadinessInputs, readiness_of
 from planner.buildout.candidates import candidate_lines, road_segments, unsplit
 from planner.buildout.costs import UnitCosts
 from planner.buildout.model import parcel_needs
-from planner.buildout.noding import node_lines
+from planner.buildout.noding import axis_lines_noded, node_lines, noded
 from planner.buildout.plan import default_targets, plan_needs
 from planner.buildout.works import concat_works, drawn_works
 from planner.config import ParkConfig
@@ -36,11 +36,15 @@ KIND = {"power": "substation", "water": "waterworks", "drainage": "sewage_plant"
         "heat": "heat_plant", "telecom": "telecom_exchange", "road": "gateway"}  # fmt: skip
 
 
-def random_park(seed: int) -> ReadinessInputs:
-    """A random park: a road grid, the utility networks along parts of it, sources, about 80 parcels."""
+def random_park(seed: int, *, grid: bool = False) -> ReadinessInputs:
+    """A random park: a road grid, the utility networks along parts of it, sources, about 80 parcels.
+
+    ``grid``: every line on the millimetre grid (and so along the axes on it: noded without GEOS).
+    """
     rng = np.random.default_rng(seed)
     xs = np.cumsum(np.r_[0.0, rng.uniform(70, 160, rng.integers(5, 9))])
     ys = np.cumsum(np.r_[0.0, rng.uniform(70, 160, rng.integers(5, 9))])
+    mm = (lambda v: np.round(v, 3)) if grid else (lambda v: v)
     layers, sources = {}, []
     for net in NETWORK_ITEMS:
         road = net == "road"
@@ -58,7 +62,7 @@ def random_park(seed: int) -> ReadinessInputs:
             {"line_id": [f"{net}-{i}" for i in range(len(rows))], "in_service": live,
              "cost_wan": [None if ok else float(rng.uniform(20, 200)) for ok in live],
              "planned_date": [None if ok else pd.Timestamp("2027-06-30") for ok in live]},
-            geometry=[shapely.LineString([(X0 + a, Y0 + b) for a, b in r]) for r in rows], crs=4545,
+            geometry=[shapely.LineString([(mm(X0 + a), mm(Y0 + b)) for a, b in r]) for r in rows], crs=4545,
         )  # fmt: skip
         for j in range(1 if road else int(rng.integers(1, 3))):
             y = ys[rng.integers(len(ys))] if road else rng.uniform(0, cut_y)
@@ -112,11 +116,24 @@ def _works(inputs: ReadinessInputs) -> gpd.GeoDataFrame:
     return concat_works([drawn, candidate_lines(inputs.lines, costs)], inputs.parcels.crs)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 3, 7, 8, 9])
-def test_needs_are_those_of_the_reference_model(seed):
-    inputs = random_park(seed)
+@pytest.mark.parametrize(("seed", "grid"), [(0, False), (1, False), (3, False), (7, False), (8, False), (9, False),
+                                           (0, True), (2, True), (5, True), (7, True)])  # fmt: skip
+def test_needs_are_those_of_the_reference_model(seed, grid):
+    """On the millimetre grid too: the lines then run along the axes on it, noded without GEOS."""
+    inputs = random_park(seed, grid=grid)
     before = readiness_of(inputs)
     works = _works(inputs)
+    if grid:  # some networks with their candidates (bent where tied) are noded without GEOS
+        axis = [
+            axis_lines_noded(
+                np.concatenate(
+                    [layer.geometry.to_numpy(), works.geometry[(works["network"] == net) & (works["kind"] == "line")]]
+                )
+            )
+            for net, layer in inputs.lines.items()
+            if (works["network"] == net).any()
+        ]
+        assert any(a is not None and (shapely.get_num_coordinates(a) > 2).any() for a in axis)
     costs = UnitCosts.load(inputs.config.unit_costs)
     weights = default_targets(inputs.parcels)
     new = parcel_needs(inputs, before, works.copy(), weights, costs)
@@ -253,3 +270,60 @@ def test_a_gateway_that_cuts_a_road_segment_has_the_roads_noded_again():
     want = road_segments(inputs.lines["road"])
     got = road_segments(inputs.lines["road"], built=built)
     assert shapely.equals_exact(got.geometry.to_numpy(), want.geometry.to_numpy(), tolerance=0).all()
+
+
+def _axis_network(rng: np.random.Generator) -> np.ndarray:
+    """Random lines along the axes on the millimetre grid: road segments, mains across them, tied candidates.
+
+    The candidates are as candidate_lines draws them: a tie from a main (which may run back along the
+    road), then the road segment; some bent lines cross themselves or close into a ring.
+    """
+    xs, ys = np.arange(0, 960, 120.0) + 0.004, np.arange(0, 720, 120.0)
+    roads = [[(x, y), (x + 120, y)] for x in xs[:-1] for y in ys] + [
+        [(x, y), (x, y + 120)] for x in xs for y in ys[:-1]
+    ]
+    keep = rng.random(len(roads)) < 0.5
+    off = float(rng.choice([0.0, 4.0, -3.999, 7.125]))
+    mains = [[(x + off, 0.0), (x + off, 600.0)] for x in rng.choice(xs, 3)]
+    mains += [[(0.0, y + off), (840.0, y + off)] for y in rng.choice(ys, 2)]
+    ties = []
+    for x, y in zip(rng.choice(xs[:-1], 12), rng.choice(ys[:-1], 12), strict=True):
+        tie = float(rng.choice([off or 2.0, 4.0, -4.0, 0.5]))
+        if rng.random() < 0.5:  # a vertical road segment, tied from the side or from along it
+            start = (x + tie, y) if rng.random() < 0.5 else (x, y + tie)
+            ties.append([start, (x, y), (x, y + 120)])
+        else:
+            ties.append([(x, y + tie), (x, y), (x + 120, y)])
+    loops = [[(x, y), (x + 120, y), (x + 120, y + 120), (x + 60, y + 120), (x + 60, y - 60)] for x, y in
+             zip(rng.choice(xs[:-2], 2), rng.choice(ys[1:-2], 2), strict=True)]  # fmt: skip
+    loops.append([(xs[1], ys[1]), (xs[2], ys[1]), (xs[2], ys[2]), (xs[1], ys[2]), (xs[1], ys[1])])
+    loops.append([(1000.0, 1000.0), (1100.0, 1000.0), (1100.0, 1100.0)])  # alone: it keeps its bend
+    lines = [r for r, k in zip(roads, keep, strict=True) if k] + mains + ties + loops
+    lines = [lines[i] for i in rng.permutation(len(lines))]
+    return np.array([shapely.LineString(np.round(np.array(c) + np.array([520_000.0, 3_500_000.0]), 3)) for c in lines])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_axis_lines_noded_gives_geos_segments_in_geos_order(seed):
+    """Bent lines along the axes (tied candidates, loops): the same pieces as GEOS, each with its vertices, in order."""
+    geoms = _axis_network(np.random.default_rng(seed))
+    want = shapely.get_parts(shapely.union_all(geoms, grid_size=0.001))
+    got = axis_lines_noded(geoms)
+    assert got is not None
+    assert _segments(got) == _segments(want)
+    assert (shapely.get_num_coordinates(got) > 2).any()  # some pieces keep a bend
+    assert _segments(noded(geoms)) == _segments(want)
+
+
+def test_axis_lines_noded_leaves_other_lines_to_geos():
+    """A slanted segment, an end off the grid, a repeated vertex: None; noded() then gives node_lines' segments."""
+    slanted = _lines([(0, 0), (10, 0), (10, 10)], [(0, 0), (5, 5.5)])
+    off_grid = _lines([(0, 0), (10, 0), (10, 10.0004)], [(5, -5), (5, 5)])
+    repeated = _lines([(0, 0), (10, 0), (10, 0), (10, 10)], [(5, -5), (5, 5)])
+    for geoms in (slanted, off_grid, repeated):
+        assert axis_lines_noded(geoms) is None
+        assert _segments(noded(geoms)) == _segments(node_lines(geoms))
+    straight = _lines([(0, 0), (10, 0)], [(5, -5), (5, 5)])  # single segments: axis_noded's pieces as they are
+    assert _segments(axis_lines_noded(straight)) == _segments(
+        shapely.get_parts(shapely.union_all(straight, grid_size=0.001))
+    )
