@@ -28,6 +28,8 @@ import scipy.sparse.csgraph
 import shapely
 import shapely.ops
 
+from planner.infra.noding import open_rings
+
 __all__ = ["JOIN_M", "LevelPieces", "level_nodes", "level_pieces", "line_levels"]
 
 JOIN_M = 0.01
@@ -72,7 +74,8 @@ def level_pieces(
     for level in np.unique(levels):
         mine = np.flatnonzero(levels == level)
         group = np.concatenate([geoms[mine], links[link_level == level]])
-        part = _open_rings(noded(group))
+        part = noded(group)
+        part = open_rings(part[shapely.length(part) > 0])
         at = cut_level == level
         if at.any():
             part = _cut(part, shapely.points(cut_xy[at]))
@@ -125,18 +128,6 @@ def _links(
     cut_xy = shapely.get_coordinates(targets[cross])
     joins = np.column_stack([cut_xy, levels[own[e[cross]]], levels[g[cross]]])
     return np.asarray(links, dtype=object), link_level, cut_xy, levels[g[cross]], joins
-
-
-def _open_rings(segments: np.ndarray) -> np.ndarray:
-    """Closed pieces cut in two halves (as :func:`planner.infra.network.build_network` does)."""
-    segments = segments[shapely.length(segments) > 0]
-    closed = shapely.is_closed(segments)
-    if not closed.any():
-        return segments
-    rings = segments[closed]
-    halves = [shapely.ops.substring(r, 0, 0.5, normalized=True) for r in rings]
-    halves += [shapely.ops.substring(r, 0.5, 1, normalized=True) for r in rings]
-    return np.concatenate([segments[~closed], np.array(halves, dtype=object)])
 
 
 def _cut(segments: np.ndarray, points: np.ndarray) -> np.ndarray:

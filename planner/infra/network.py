@@ -33,7 +33,7 @@ import shapely.ops
 
 from planner.errors import Problem
 from planner.infra.levels import level_nodes, level_pieces, line_levels
-from planner.infra.noding import AxisNoding, axis_noded
+from planner.infra.noding import AxisNoding, axis_noded, open_rings
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -195,7 +195,7 @@ def _at_grade(
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
     noded, axis = _noded(joined, noder)
-    segments, origin, tree = _split_at(_open_rings(noded), _source_points(name, sources))
+    segments, origin, tree = _split_at(open_rings(noded), _source_points(name, sources))
     length = shapely.length(segments)
     starts, ends, count = _ends(segments)
     owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
@@ -251,17 +251,6 @@ def _middles(segments: np.ndarray, starts: np.ndarray, ends: np.ndarray, count: 
     middles[straight] = shapely.points((starts[straight] + ends[straight]) / 2)
     middles[~straight] = shapely.line_interpolate_point(segments[~straight], 0.5, normalized=True)
     return middles
-
-
-def _open_rings(segments: np.ndarray) -> np.ndarray:
-    """Closed segments (a ring main) cut in two halves, so that each is an edge between two nodes."""
-    closed = shapely.is_closed(segments)
-    if not closed.any():
-        return segments
-    rings = segments[closed]
-    halves = [shapely.ops.substring(r, 0, 0.5, normalized=True) for r in rings]
-    halves += [shapely.ops.substring(r, 0.5, 1, normalized=True) for r in rings]
-    return np.concatenate([segments[~closed], np.array(halves, dtype=object)])
 
 
 def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:

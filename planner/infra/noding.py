@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+import shapely.ops
 
-__all__ = ["GRID_M", "SHORT_M", "SPACED_M", "AxisNoding", "axis_noded"]
+__all__ = ["GRID_M", "SHORT_M", "SPACED_M", "AxisNoding", "axis_noded", "open_rings"]
 
 GRID_M = 0.001
 """The noding grid (m)."""
@@ -132,3 +133,14 @@ def axis_noded(geoms: np.ndarray) -> AxisNoding | None:
         k = key[by_key]
         kept[twice[by_key]] = np.r_[True, (k[1:] != k[:-1]).any(axis=1)]
     return AxisNoding(shapely.linestrings(ends[kept]), line[kept], spaced, shared)
+
+
+def open_rings(segments: np.ndarray) -> np.ndarray:
+    """Closed segments (a ring main) cut in two halves, so that each is an edge between two nodes."""
+    closed = shapely.is_closed(segments)
+    if not closed.any():
+        return segments
+    rings = segments[closed]
+    halves = [shapely.ops.substring(r, 0, 0.5, normalized=True) for r in rings]
+    halves += [shapely.ops.substring(r, 0.5, 1, normalized=True) for r in rings]
+    return np.concatenate([segments[~closed], np.array(halves, dtype=object)])
