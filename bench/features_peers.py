@@ -28,7 +28,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from bench.api import bench_api, bench_server, mark_readiness, postgis_query, summary
+from bench.api import QUERY, Server, api_argv, mark_readiness, measure, postgis_query, start_server, stop, summary
 from bench.api_peers import tipg_command
 from planner.store import open_store
 
@@ -67,32 +67,32 @@ def main() -> None:
     pg.close()
     why = tipg_missing(Path(args.tipg_venv) if args.tipg_venv else None)
     print(f"load average at the start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    results, cpu = {}, {}
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("VACUUM ANALYZE {}.parcels").format(sql.Identifier(schema)))
         query_file = Path(f"/tmp/planner-features-peer-{os.getpid()}.sql")
         query_file.write_text(postgis_query(conn, schema))
         total = conn.execute(sql.SQL("SELECT count(*) FROM {}.parcels").format(sql.Identifier(schema))).fetchone()[0]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")])))
-    ways = {
-        "API on PostGIS": lambda: bench_api(args.location, repeat),
-        "one-statement Starlette peer": lambda: bench_server(
-            [sys.executable, "-m", "bench.api_peers", url, str(query_file), "{port}"], env, "/parcels", {}, repeat
-        ),
-    }
-    if why is None:
-        argv, tipg_env = tipg_command(Path(args.tipg_venv), url, schema, 0)
-        argv[argv.index("--port") + 1] = "{port}"
-        params = {"filter-lang": "cql2-text", "filter": "ready=true AND area_mu>=100", "sortby": "parcel_id",
-                  "limit": "100"}  # fmt: skip
-        ways["tipg (OGC API Features)"] = lambda: bench_server(
-            argv, tipg_env, f"/collections/{schema}.parcels/items", params, repeat
-        )
-    for name, way in ways.items():
+    _, env = api_argv(args.location)
+    running: list[Server] = []
+    try:
+        running.append(start_server("API on PostGIS", *api_argv(args.location), "/parcels", QUERY))
+        peer = [sys.executable, "-m", "bench.api_peers", url, str(query_file), "{port}"]
+        running.append(start_server("one-statement Starlette peer", peer, env, "/parcels", {}))
+        if why is None:
+            argv, tipg_env = tipg_command(Path(args.tipg_venv), url, schema, 0)
+            argv[argv.index("--port") + 1] = "{port}"
+            params = {"filter-lang": "cql2-text", "filter": "ready=true AND area_mu>=100", "sortby": "parcel_id",
+                      "limit": "100"}  # fmt: skip
+            running.append(
+                start_server("tipg (OGC API Features)", argv, tipg_env, f"/collections/{schema}.parcels/items", params)
+            )
         c, t = cpu_s(), time.perf_counter()
-        results[name] = way()
-        cpu[name] = (cpu_s() - c, time.perf_counter() - t)
-    query_file.unlink(missing_ok=True)
+        measure(running, repeat, gzip=())
+        spent = (cpu_s() - c, time.perf_counter() - t)
+    finally:
+        stop(running)
+        query_file.unlink(missing_ok=True)
+    results = {s.name: s.out for s in running}
     ids = {n: [f.get("properties", {}).get("parcel_id") or f["id"] for f in r["body"]["features"]] for n, r in
            results.items()}  # fmt: skip
     first = ids["API on PostGIS"]
@@ -100,16 +100,15 @@ def main() -> None:
         assert got == first, f"{name} returns other parcels than the API on PostGIS"
     print(f"\npark: {total:,} parcels; GET /parcels?ready=true&min_area_mu=100&limit=100, the same {len(first)} ids "
           "in the same order every way")  # fmt: skip
-    print(f"{'way':<32} {'median ms':>10} {'p95 ms':>8} {'req/s ×4':>9} {'peak MiB':>9} {'CPU s / wall s':>15}")
+    print(f"{'way':<32} {'median ms':>10} {'p95 ms':>8} {'req/s ×4':>9} {'peak MiB':>9} {'server CPU ms/req':>18}")
     for name, r in results.items():
-        median, p95 = summary(r["runs"])
-        print(f"{name:<32} {median:10.2f} {p95:8.2f} {r['rate_4']:9.0f} {r['peak']:9.0f} "
-              f"{cpu[name][0]:7.1f} / {cpu[name][1]:5.1f}")  # fmt: skip
+        median, p95, _ = summary(r["runs"])
+        print(f"{name:<32} {median:10.2f} {p95:8.2f} {r['rate_4']:9.0f} {r['peak']:9.0f} {r['cpu_ms']:18.2f}")
+    print(f"all timed interleaved (one request to each in turn): {spent[1]:.1f} s wall, {spent[0]:.1f} s CPU here")
     if why is not None:
         print(f"tipg: not run — {why}")
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    print(f"({repeat} requests each over one keep-alive connection, uncompressed; then 4 clients. CPU: this process")
-    print(" and the finished server processes, user + system)")
+    print(f"({repeat} requests each over one keep-alive connection, uncompressed; then 4 clients)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ import pandas as pd
 from bench.store import synthetic_parcels, timed
 from bench.synthetic import province, validated
 from planner.config import ParkConfig
-from planner.parcels.evaluation import _explain, evaluate
+from planner.parcels.evaluation import evaluate
+from planner.parcels.evaluation_text import explain_one
 from planner.parcels.idle import classify_idle
 from planner.parcels.indicators import park_indicators
 from planner.parcels.validation import validate_parcels
@@ -123,7 +124,8 @@ def words_one_at_a_time(frame: pd.DataFrame, config: ParkConfig) -> float:
     start = time.perf_counter()
     rows = list(sample.itertuples())
     words = {
-        lang: [_explain(row, bench, pos, lang, result.method) for pos, row in enumerate(rows)] for lang in ("zh", "en")
+        lang: [explain_one(row, bench, pos, lang, result.method) for pos, row in enumerate(rows)]
+        for lang in ("zh", "en")
     }
     seconds = (time.perf_counter() - start) * len(classes) / max(len(sample), 1)
     ids = sample["parcel_id"].tolist()

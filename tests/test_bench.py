@@ -254,3 +254,11 @@ def test_the_turned_park_has_the_same_readiness_but_where_distances_tie(turned):
         # cells, so a tap on one street has its mirror image on the crossing street, at the same distances, and the
         # run takes the first found, in the noder's order (GEOS's for slanted lines)
         assert (~same).sum() <= 0.01 * len(p), net
+
+
+@pytest.mark.parametrize("module", sorted(p.stem for p in (Path(__file__).parents[1] / "bench").glob("*.py")))
+def test_every_benchmark_module_imports(module):
+    """Each benchmark still imports what it names from the planner (they run outside `make test`)."""
+    import importlib
+
+    importlib.import_module(f"bench.{module}")

@@ -119,10 +119,16 @@ def period_ends(start: pd.Series, *, years: float, holidays: bool = True) -> Per
     raw = pd.to_datetime(start) + pd.DateOffset(years=whole)
     if not holidays:
         return PeriodEnds(raw, np.zeros(len(raw), dtype=bool))
-    moved = {day: _last_day(day.date()) for day in map(pd.Timestamp, pd.unique(raw.dropna()))}
-    last = raw.map(lambda d: pd.Timestamp(moved[d][0]) if d in moved else pd.NaT).astype("datetime64[ns]")
-    flagged = raw.map(lambda d: moved[d][1] if d in moved else False).to_numpy(dtype=bool)
-    return PeriodEnds(last, flagged)
+    values = raw.to_numpy(dtype="datetime64[ns]")
+    valid = ~np.isnat(values)
+    days = np.unique(values[valid])  # art. 203 worked out once per distinct day, then looked up
+    ends = [_last_day(pd.Timestamp(day).date()) for day in days]
+    at = np.searchsorted(days, values[valid])
+    last = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    last[valid] = np.array([np.datetime64(end, "ns") for end, _ in ends], dtype="datetime64[ns]")[at]
+    flagged = np.zeros(len(values), dtype=bool)
+    flagged[valid] = np.array([only for _, only in ends], dtype=bool)[at]
+    return PeriodEnds(pd.Series(last, index=raw.index, name=raw.name), flagged)
 
 
 def period_end(start: pd.Series | pd.Timestamp, *, years: float) -> pd.Series | pd.Timestamp:
