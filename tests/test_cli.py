@@ -307,18 +307,26 @@ def test_assign_places_the_sample_projects(park_copy, tmp_path):
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"name": "x", "industry": "C99", "land_mu": 10, "investment_wan": 9000}, "field `industry`"),
-        ({"name": "x", "industry": "C36", "land_mu": [20, 10], "investment_wan": 9000}, "field `land_mu`"),
-        ({"name": "x", "industry": "C36", "land_mu": 10, "investment_wan": 9000, "power_mva": 8}, "power_kva"),
+        (
+            {"name": "x", "industry": "C99", "land_mu": 10, "investment_wan": 9000},
+            ("字段 `industry`", "field `industry`"),
+        ),
+        (
+            {"name": "x", "industry": "C36", "land_mu": [20, 10], "investment_wan": 9000},
+            ("字段 `land_mu`", "field `land_mu`"),
+        ),
+        ({"name": "x", "industry": "C36", "land_mu": 10, "investment_wan": 9000, "power_mva": 8}, ("power_kva",) * 2),
     ],
 )
 def test_match_names_the_bad_field_of_a_project(park_copy, tmp_path, record, message):
+    """In Chinese by default, in English with ``--lang en``: the project and its field named either way."""
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(record), encoding="utf-8")
-    out = run("match", str(park_copy), "--project", str(bad))
-    assert out.returncode == 1
-    assert message in out.stderr
-    assert "Traceback" not in out.stderr
+    for lang, expected in zip(("zh", "en"), message, strict=True):
+        out = run("match", str(park_copy), "--project", str(bad), "--lang", lang)
+        assert out.returncode == 1
+        assert expected in out.stderr
+        assert "Traceback" not in out.stderr
 
 
 def test_map_writes_the_maps_with_a_siting_map(park_copy, tmp_path):
