@@ -196,7 +196,11 @@ def test_the_map_shows_the_boundary_and_the_inferred_gateways(shanghai, tmp_path
     assert data.boundary is not None and list(data.boundary["origin"]) == ["imported"]
     assert is_inferred(data.sources).sum() >= 10
     html = readiness_map(data).get_root().render()
-    assert "park-boundary" in html and "inferred road gateway" in html and "推断出入口" in html
+    assert "park-boundary" in html and "inferred road gateway" in html
+    # each inferred gateway drawn with its name (in the sources' GeoJSON, which folium writes with \u escapes)
+    names = data.sources.loc[is_inferred(data.sources), "name"]
+    assert all(name.endswith("（推断出入口）") for name in names)
+    assert all(json.dumps(name)[1:-1] in html for name in names)
 
 
 def test_without_a_boundary_the_concave_hull_of_the_parcels_is_used():
