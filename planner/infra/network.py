@@ -7,7 +7,10 @@ different ``level`` (a tunnel, an elevated road) meet only where one ends on the
 where they merely cross (:mod:`planner.infra.levels`); where every line is at one level, the
 noding is the one described here. Each
 live source (``in_service``) is tied to the point of its network nearest to it, which
-must lie within :data:`SOURCE_SNAP_M`. The result keeps the edges as geometries (for
+must lie within :data:`SOURCE_SNAP_M`: of the edges of a level a parcel can tap
+(:func:`planner.infra.levels.tappable`: a road at grade, a pipe or cable at grade or below)
+where one is that near, else of any level (a gateway on the bridge by which a road enters
+the park over a river). The result keeps the edges as geometries (for
 tap points and maps), as a ``networkx`` graph (the modelling API) and as a
 ``scipy.sparse`` matrix (for bulk shortest paths).
 
@@ -32,7 +35,7 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
-from planner.infra.levels import level_nodes, level_pieces, line_levels
+from planner.infra.levels import level_nodes, level_pieces, line_levels, tappable
 from planner.infra.noding import AxisNoding, axis_noded, open_rings
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
@@ -53,7 +56,7 @@ class Network:
     """One network as a graph.
 
     ``edges``: one row per noded segment (``line_id``, ``u``, ``v``, ``length_m``,
-    geometry); ``nodes``: (N, 2) coordinates; ``sources``: the live sources tied to the
+    ``level``, geometry); ``nodes``: (N, 2) coordinates; ``sources``: the live sources tied to the
     network (``source_id``, ``kind``, ``name``, ``capacity``, ``edge`` and ``pos_m``, the
     tie point as an edge and the distance along it from its ``u`` end).
     """
@@ -85,7 +88,7 @@ class Network:
         """Sent to another process (or kept on disk) without the tree and the ``networkx`` graph: they are quicker made
         again there; the edges' lines as coordinate arrays (shapely's ragged arrays), quicker to write and read than
         the WKB a GeoDataFrame pickles."""
-        state = {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph")}
+        state = {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph", "tap_edges")}
         geoms = self.edges.geometry.to_numpy()
         if self.edges.geometry.name == "geometry" and len(geoms) and (shapely.get_type_id(geoms) == 1).all():
             frame = pd.DataFrame(self.edges.drop(columns="geometry"))
@@ -104,6 +107,16 @@ class Network:
     def edge_tree(self) -> shapely.STRtree:
         """An STRtree of the edges' geometries (in the order of ``edges``)."""
         return shapely.STRtree(self.edges.geometry.to_numpy())
+
+    @cached_property
+    def tap_edges(self) -> tuple[np.ndarray, shapely.STRtree]:
+        """The rows of the edges a parcel or a source may tie to (:func:`planner.infra.levels.tappable`), in their
+        order, and an STRtree of theirs (the edges' tree where every edge may be tied to)."""
+        level = self.edges["level"].to_numpy() if "level" in self.edges else np.zeros(len(self.edges), dtype=np.int64)
+        rows = np.flatnonzero(tappable(self.name, level))
+        if len(rows) == len(self.edges):
+            return rows, self.edge_tree
+        return rows, shapely.STRtree(self.edges.geometry.to_numpy()[rows])
 
     @cached_property
     def components(self) -> np.ndarray:
@@ -157,6 +170,7 @@ def build_network(
                 "u": pd.Series(dtype=int),
                 "v": pd.Series(dtype=int),
                 "length_m": pd.Series(dtype=float),
+                "level": pd.Series(dtype=np.int64),
             },
             geometry=gpd.GeoSeries([], crs=lines.crs),
             crs=lines.crs,
@@ -166,12 +180,13 @@ def build_network(
 
     levels = line_levels(live)
     if (levels != levels[0]).any():  # grade-separated lines: noded level by level, joined where one ends on another
-        segments, owner, nodes, u, v, tree = _by_level(name, geoms, levels, sources, snap_m, noder)
+        segments, owner, nodes, u, v, tree, level = _by_level(name, geoms, levels, sources, snap_m, noder)
         length = shapely.length(segments)
     else:
-        segments, owner, nodes, u, v, tree, length = _at_grade(name, geoms, sources, snap_m, noder)
+        segments, owner, nodes, u, v, tree, length = _at_grade(name, geoms, levels[0], sources, snap_m, noder)
+        level = np.full(len(segments), levels[0])
     edges = gpd.GeoDataFrame(
-        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length},
+        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length, "level": level},
         geometry=segments,
         crs=lines.crs,
     ).reset_index(drop=True)
@@ -186,16 +201,19 @@ def build_network(
 def _at_grade(
     name: str,
     geoms: np.ndarray,
+    level: int,
     sources: gpd.GeoDataFrame | None,
     snap_m: float,
     noder: Callable[[np.ndarray], np.ndarray] | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None, np.ndarray]:
-    """Lines of one level noded together: segments, each one's line, nodes, ends (u, v), the segments' tree, lengths."""
+    """Lines of one ``level`` noded together: segments, each one's line, nodes, ends (u, v), the segments' tree,
+    lengths."""
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
     noded, axis = _noded(joined, noder)
-    segments, origin, tree = _split_at(open_rings(noded), _source_points(name, sources))
+    points = _source_points(name, sources) if tappable(name, np.array([level]))[0] else np.array([], dtype=object)
+    segments, origin, tree = _split_at(open_rings(noded), points)
     length = shapely.length(segments)
     starts, ends, count = _ends(segments)
     owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
@@ -223,14 +241,15 @@ def _by_level(
     sources: gpd.GeoDataFrame | None,
     snap_m: float,
     noder: Callable[[np.ndarray], np.ndarray] | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None, np.ndarray]:
     """Lines of several levels noded (see :mod:`planner.infra.levels`): the segments, each one's line, the nodes, each
-    segment's two nodes and the segments' tree if one was made."""
+    segment's two nodes, the segments' tree if one was made, and each segment's level."""
     pieces = level_pieces(geoms, levels, snap_m, lambda group: _noded(group, noder)[0], _owners)
-    segments, origin, tree = _split_at(pieces.pieces, _source_points(name, sources))
+    may_tie = tappable(name, pieces.level)
+    segments, origin, tree = _split_at(pieces.pieces, _source_points(name, sources), may_tie)
     starts, ends, _ = _ends(segments)
     nodes, u, v = level_nodes(starts, ends, pieces.level[origin], pieces.joins)
-    return segments, pieces.owner[origin], nodes, u, v, tree
+    return segments, pieces.owner[origin], nodes, u, v, tree, pieces.level[origin]
 
 
 def _noded(
@@ -264,16 +283,23 @@ def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:
     return present
 
 
-def _split_at(segments: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, shapely.STRtree | None]:
+def _split_at(
+    segments: np.ndarray, points: np.ndarray, may_tie: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, shapely.STRtree | None]:
     """Segments cut where a source ties on (within :data:`SOURCE_SNAP_M`), so every source sits on a node.
 
-    Returns the segments, for each the one of ``segments`` it is (a part of), and the STRtree
-    of the segments returned if one was made (where none was cut).
+    ``may_tie``: the segments of a level a parcel can tap (all where not given), which a source
+    ties to first (:func:`_ties`). Returns the segments, for each the one of ``segments`` it is (a
+    part of), and the STRtree of the segments returned if one was made (where none was cut).
     """
     if not len(points) or not len(segments):
         return segments, np.arange(len(segments)), None
     tree = shapely.STRtree(segments)
-    (found, seg), _ = tree.query_nearest(points, return_distance=True, all_matches=False, max_distance=SOURCE_SNAP_M)
+    rows = np.arange(len(segments)) if may_tie is None else np.flatnonzero(may_tie)
+    tap_tree = tree if len(rows) == len(segments) else shapely.STRtree(segments[rows])
+    seg, offset = _ties(points, tree, rows, tap_tree)
+    found = np.flatnonzero(offset <= SOURCE_SNAP_M)
+    seg = seg[found]
     cuts: dict[int, list[float]] = {}
     for k, s_ in zip(found, seg, strict=True):
         pos = shapely.line_locate_point(segments[s_], points[k])
@@ -404,8 +430,7 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
         )
         return _empty_sources()
     points = mine.geometry.to_numpy()
-    found, offset = network.edge_tree.query_nearest(points, return_distance=True, all_matches=False)
-    edge = found[1]
+    edge, offset = _ties(points, network.edge_tree, *network.tap_edges)
     off = offset > SOURCE_SNAP_M
     for sid, d in zip(mine["source_id"].to_numpy()[off], offset[off], strict=True):
         problems.append(
@@ -434,6 +459,25 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
             "offset_m": offset[keep],
         }
     )
+
+
+def _ties(
+    points: np.ndarray, tree: shapely.STRtree, rows: np.ndarray, tap_tree: shapely.STRtree
+) -> tuple[np.ndarray, np.ndarray]:
+    """The edge each source point ties to, and its distance (m): the nearest edge of a level a parcel can tap
+    (``rows`` of the edges of ``tree``, in ``tap_tree``) where one lies within :data:`SOURCE_SNAP_M`, else the
+    nearest edge of any level (a gateway on the bridge by which a road enters the park over a river)."""
+    edge = np.full(len(points), -1, dtype=np.int64)
+    offset = np.full(len(points), np.inf)
+    if len(rows):
+        (at, found), d = tap_tree.query_nearest(points, return_distance=True, all_matches=False)
+        edge[at], offset[at] = rows[found], d
+    rest = np.flatnonzero(offset > SOURCE_SNAP_M)
+    if len(rest) and len(rows) < len(tree.geometries):
+        (at, found), d = tree.query_nearest(points[rest], return_distance=True, all_matches=False)
+        nearer = d < offset[rest[at]]
+        edge[rest[at[nearer]]], offset[rest[at[nearer]]] = found[nearer], d[nearer]
+    return edge, offset
 
 
 def _how_to_add_source(network: str) -> str:

@@ -6,7 +6,10 @@ close, the point nearest a live source along the network (for a parcel fronting 
 the end of its frontage toward the source); between taps equally near along the network
 (to :data:`TIE_M`), the one on the edge laterally nearest the parcel (to :data:`TIE_M`),
 then the edge first in the network's order, and on that edge the end of the stretch
-toward the edge's start. With it come the **lateral distance** from the parcel to that
+toward the edge's start. Only the edges of a level a parcel can tap count
+(:func:`planner.infra.levels.tappable`: a road at grade, a pipe or cable at grade or
+below; a parcel beside a viaduct is served by the streets under it, or not at all).
+With it come the **lateral distance** from the parcel to that
 edge and the **network distance** from the nearest live source to the tap point (one
 multi-source Dijkstra for the whole park), and the serving source.
 
@@ -60,9 +63,9 @@ def network_taps(
         msg = "`shapes` are not those of these parcels"
         raise ValueError(msg)
     geoms = shapes.geoms
-    edges = network.edges
+    rows, tree = network.tap_edges  # the edges of a level a parcel can tap (planner.infra.levels.tappable)
+    edges = network.edges if len(rows) == len(network.edges) else network.edges.iloc[rows]
     edge_geoms = edges.geometry.to_numpy()
-    tree = network.edge_tree
     dist, origin = source_distances(network) if distances is None else distances
 
     n = len(p)
