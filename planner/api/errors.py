@@ -48,6 +48,7 @@ from planner.errors import (
     StoreLockedError,
     ValidationError,
     VersionConflictError,
+    WorkError,
 )
 from planner.fields import allowed_text
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
@@ -169,6 +170,11 @@ def _refused(exc: ValidationError) -> dict[str, Any]:
     }
 
 
+def _work_refused(exc: WorkError) -> dict[str, Any]:
+    """A work or a plan's option not allowed: its message in Chinese and English, and its field."""
+    return {"message": Text(exc.text("zh"), str(exc)), "field": exc.field}
+
+
 DEFAULT_STATUS_CODES: dict[type[Exception], ErrorAnswer] = {
     ParcelNotFoundError: ErrorAnswer(404),
     VersionConflictError: ErrorAnswer(409, _version_conflict),
@@ -176,6 +182,7 @@ DEFAULT_STATUS_CODES: dict[type[Exception], ErrorAnswer] = {
     StoreLockedError: ErrorAnswer(503, _store_locked),
     StoreError: ErrorAnswer(503, _store_failed),
     ValidationError: ErrorAnswer(422, _refused),
+    WorkError: ErrorAnswer(400, _work_refused),
     FilterError: ErrorAnswer(400),
     ConfigError: ErrorAnswer(400),
     ValueError: ErrorAnswer(400),  # a planner error that is also a ValueError (CRSError …): a value not allowed
