@@ -206,7 +206,8 @@ _OUTSIDE_HINTS = {
 def _outside_china(lon: float, lat: float, lang: str) -> str:
     """A parcel at ``lon``, ``lat`` (degrees) lies outside China, in ``lang``: with the likely slip (axes swapped,
     projected numbers given as degrees)."""
-    guess = "swapped" if check_in_china(lat, lon) else "projected" if abs(lon) > 180 or abs(lat) > 90 else ""
+    swapped = bool(check_in_china(np.asarray(lat), np.asarray(lon)))
+    guess = "swapped" if swapped else "projected" if abs(lon) > 180 or abs(lat) > 90 else ""
     en, zh = _OUTSIDE_HINTS[guess]
     if lang == "zh":
         return f"宗地位于经度 {lon:.6f}、纬度 {lat:.6f}，在中国境外{zh}"
