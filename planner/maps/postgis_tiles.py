@@ -27,6 +27,7 @@ from the parcels read for the tile alone (:meth:`PostGISTiles.shifted`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -43,7 +44,7 @@ from planner.parcels.evaluation import evaluate
 from planner.store.base import ParkStore
 from planner.store.columns import BOUNDS, parcel_columns
 from planner.store.postgis import PostGISStore
-from planner.store.postgis_schema import GEOM_3857
+from planner.store.postgis_schema import GEOM_3857, MISSING_COUNT
 
 __all__ = [
     "EVAL_COLUMNS",
@@ -68,7 +69,7 @@ WORLD_M = 2 * np.pi * 6378137.0
 
 @dataclass(frozen=True)
 class ParkClasses:
-    """The per-mu class of each evaluated parcel, with its box in the park's CRS (to find a tile's)."""
+    """Every parcel's box in the park's CRS (to find a tile's parcels) with its per-mu class (None: not evaluated)."""
 
     stamp: int
     parcel_ids: np.ndarray
@@ -87,14 +88,10 @@ class ParkClasses:
         """The classes of the parcels of ``frame`` (:data:`EVAL_COLUMNS` and their boxes) read at ``stamp``."""
         if not len(frame):
             return cls(stamp, np.array([], dtype=object), np.array([], dtype=object), np.empty((0, 4)))
-        table = evaluate(frame, config).classes
-        at = pd.Index(frame["parcel_id"]).get_indexer(table.index)
-        return cls(
-            stamp,
-            frame["parcel_id"].to_numpy(dtype=object)[at],
-            table["eval_class"].to_numpy(dtype=object),
-            frame[list(BOUNDS)].to_numpy(dtype=float)[at],
-        )
+        table = evaluate(frame, config).classes["eval_class"]
+        ids = frame["parcel_id"].to_numpy(dtype=object)
+        found = table.reindex(ids).to_numpy(dtype=object)
+        return cls(stamp, ids, np.where(pd.isna(found), None, found), frame[list(BOUNDS)].to_numpy(dtype=float))
 
     def followed(self, store: ParkStore, changed: list[str], stamp: int) -> ParkClasses | None:
         """The classes after an edit of the parcels ``changed``, those alone evaluated again; None when all must be.
@@ -120,26 +117,48 @@ class ParkClasses:
         )
 
     def series(self) -> pd.Series:
-        """The classes by ``parcel_id``."""
-        return pd.Series(self.classes, index=self.parcel_ids, dtype=object)
+        """The classes of the evaluated parcels by ``parcel_id``."""
+        classed = self.classes != None  # noqa: E711 - elementwise, an object array
+        return pd.Series(self.classes[classed], index=self.parcel_ids[classed], dtype=object)
+
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        """The parcels' boxes indexed (made on first use: about 0.1 s for 100,000 parcels)."""
+        b = self.bounds
+        return shapely.STRtree(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]))
+
+    def meeting(self, box: tuple[float, float, float, float]) -> np.ndarray:
+        """The positions of the parcels whose box meets ``box`` (park CRS), ascending."""
+        if not len(self.bounds):
+            return np.empty(0, dtype=np.intp)
+        return np.sort(self._tree.query(shapely.box(*box)))
 
     def within(self, box: tuple[float, float, float, float]) -> tuple[list[str], list[str]]:
         """The ids and classes of the evaluated parcels whose box meets ``box`` (park CRS)."""
-        b = self.bounds
-        hit = (b[:, 2] >= box[0]) & (b[:, 0] <= box[2]) & (b[:, 3] >= box[1]) & (b[:, 1] <= box[3])
-        return self.parcel_ids[hit].tolist(), self.classes[hit].tolist()
+        return self.classed(self.meeting(box))
+
+    def classed(self, at: np.ndarray) -> tuple[list[str], list[str]]:
+        """The ids and classes of the evaluated parcels among those at positions ``at``."""
+        classes = self.classes[at]
+        keep = classes != None  # noqa: E711 - elementwise, an object array
+        return self.parcel_ids[at][keep].tolist(), classes[keep].tolist()
 
 
-def _fill() -> sql.Composable:
-    """``readiness_color`` in SQL: unknown, ready, or raw by the number of items ``missing`` names."""
-    items = "cardinality(array_remove(string_to_array(coalesce(p.missing, ''), ','), ''))"
+def _fill(*, stored: bool = True) -> sql.Composable:
+    """``readiness_color`` in SQL: unknown, ready, or raw by the number of items ``missing`` names (the stored
+    :data:`MISSING_COUNT`; ``stored=False``: ``missing`` parsed, as before that column)."""
+    items = (
+        sql.SQL("coalesce(p.{}, 0)").format(sql.Identifier(MISSING_COUNT))
+        if stored
+        else sql.SQL("cardinality(array_remove(string_to_array(coalesce(p.missing, ''), ','), ''))")
+    )
     return sql.SQL(  # a simple CASE on the count: worked out once a row, not once a branch
         "CASE WHEN p.ready IS NULL THEN {u} WHEN p.ready THEN {r} ELSE (CASE {n} WHEN 0 THEN {m0} WHEN 1 THEN {m0} "
         "WHEN 2 THEN {m1} WHEN 3 THEN {m2} WHEN 4 THEN {m2} ELSE {m3} END) END"
     ).format(
         u=sql.Literal(UNKNOWN_COLOR),
         r=sql.Literal(READY_COLOR),
-        n=sql.SQL(items),
+        n=items,
         m0=sql.Literal(MISSING_COLORS[0]),
         m1=sql.Literal(MISSING_COLORS[1]),
         m2=sql.Literal(MISSING_COLORS[2]),
@@ -150,11 +169,10 @@ def _fill() -> sql.Composable:
 _PLAIN = """
 SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
-           p.idle_rule, c.eval_class, ST_AsMVTGeom(t.m, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
+           p.idle_rule, {klass} AS eval_class, ST_AsMVTGeom(t.m, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
     FROM {table} p
     CROSS JOIN LATERAL (SELECT {m} AS m {fence}) t
-    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
-    WHERE {meets}
+{join}    WHERE {meets}
       AND greatest(ST_XMax(t.m) - ST_XMin(t.m), ST_YMax(t.m) - ST_YMin(t.m)) >= {pixel} / 2 ^ %(z)s
     ORDER BY p.parcel_id COLLATE "C"
 ) f
@@ -165,10 +183,9 @@ _CROWDED = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
 near AS MATERIALIZED (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
-           p.idle_rule, c.eval_class, {m} AS m
+           p.idle_rule, {klass} AS eval_class, {m} AS m
     FROM {table} p
-    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
-    WHERE {meets}
+{join}    WHERE {meets}
 ),
 t AS (
     SELECT near.*, ST_AsMVTGeom(m, env.e, {extent}, {buffer}, true) AS geom
@@ -206,6 +223,8 @@ and one of one would be a GeometryCollection, which ``ST_AsMVT`` refuses)."""
 _MEETS = "p.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), {srid})"
 """The parcels of the tile's box and buffer, found as before the stored Web Mercator column: by ``geom``'s index,
 through the box of the tile transformed to the park's CRS (its four corners)."""
+_MEETS_3857_ONLY = "p.{g} && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin})"
+"""The parcels whose Web Mercator box meets the tile's with its buffer (the bare statement's test)."""
 _MEETS_3857 = (
     "p.{g} && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}) "
     "AND p.geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, {srid})"
@@ -217,17 +236,30 @@ so the tiles stay byte for byte what they were. No ``ST_Transform`` is left in t
 PROJ transform anew for each statement that calls it (about 0.5 ms, the whole of a zoom-16 tile's work)."""
 
 
-def _formatted(text: str, schema: str, srid: int, *, stored: bool = True) -> sql.Composed:
+_JOIN = (
+    "    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) "
+    "ON c.parcel_id = p.parcel_id\n"
+)
+"""The per-mu classes of the tile's evaluated parcels (not stored: worked out per state of the park)."""
+
+
+def _formatted(
+    text: str, schema: str, srid: int, *, stored: bool = True, classes: bool = True, boxed: bool = True
+) -> sql.Composed:
     """``text`` with its parts: ``m`` the parcel in Web Mercator (the stored column, or transformed once a row
-    behind an ``OFFSET 0`` fence), ``meets`` the test of the tile's box."""
+    behind an ``OFFSET 0`` fence), ``meets`` the test of the tile's box (``boxed``: with the park-CRS box too),
+    ``join`` and ``klass`` the classes given (``classes``) or none, ``fill`` from the stored count (``stored``)."""
     table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
     literals = {"margin": sql.Literal(BUFFER / EXTENT), "srid": sql.Literal(srid), "g": sql.Identifier(GEOM_3857)}
+    meets = (_MEETS_3857 if boxed else _MEETS_3857_ONLY) if stored else _MEETS
     return sql.SQL(text).format(
-        fill=_fill(),
+        fill=_fill(stored=stored),
         table=table,
         m=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("ST_Transform(p.geom, 3857)"),
         fence=sql.SQL("" if stored else "OFFSET 0"),
-        meets=sql.SQL(_MEETS_3857 if stored else _MEETS).format(**literals),
+        meets=sql.SQL(meets).format(**literals),
+        join=sql.SQL(_JOIN if classes else ""),
+        klass=sql.SQL("c.eval_class" if classes else "NULL::text"),
         srid=sql.Literal(srid),
         margin=sql.Literal(BUFFER / EXTENT),
         extent=sql.Literal(EXTENT),
@@ -239,23 +271,18 @@ def _formatted(text: str, schema: str, srid: int, *, stored: bool = True) -> sql
 
 
 def crowded_tile_sql(schema: str, srid: int, *, stored: bool = True) -> sql.Composed:
-    """The statement that counts the parcels drawn before writing them (see :func:`tile_sql`)."""
+    """The statement that counts the parcels drawn before writing them, in groups where more than ``merge_above``
+    (parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above`` and the park-CRS box ``west`` …)."""
     return _formatted(_CROWDED, schema, srid, stored=stored)
 
 
-def tile_sql(schema: str, srid: int) -> sql.Composed:
-    """The statement of one tile: parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above``.
-
-    It returns the number of parcels whose box meets the tile's box with its buffer (the GiST index of
-    :data:`GEOM_3857` counts them) and, when that is no more than ``merge_above`` (no group can form), the tile
-    written in one pass (:data:`_PLAIN`); else NULL, and the tile is the statement that counts what it draws
-    first (:func:`crowded_tile_sql`), one round trip more. Both write the same bytes for such a tile. The crowded
-    statement is left out of this one so that it is not planned for every tile.
-    """
-    count = _formatted("(SELECT count(*) FROM {table} p WHERE {meets})", schema, srid)
-    return sql.SQL("SELECT k.n, CASE WHEN k.n <= %(merge_above)s THEN ({plain}) END FROM {count} AS k(n)").format(
-        count=count, plain=_formatted(_PLAIN, schema, srid)
-    )
+def tile_sql(schema: str, srid: int, *, classes: bool = True) -> sql.Composed:
+    """The statement of a tile whose box holds at most ``merge_above`` parcels (no group can form), in one pass
+    (:data:`_PLAIN`): parameters ``z``, ``x``, ``y`` and, with ``classes``, ``ids`` and ``classes`` (the
+    per-mu classes of its evaluated parcels; without, a tile where none is). It writes the bytes the counting
+    statement (:func:`crowded_tile_sql`) writes for such a tile; the parcels are counted before, by
+    :meth:`ParkClasses.meeting` (no round trip), so only a crowded box takes the counting statement."""
+    return _formatted(_PLAIN, schema, srid, classes=classes, boxed=False)
 
 
 def transforming_tile_sql(schema: str, srid: int) -> sql.Composed:
@@ -291,7 +318,7 @@ class PostGISTiles:
         self.classes = classes
         self.merge_above = merge_above
         self.srid = store.config().crs_epsg
-        self._statements: tuple[bytes, bytes] | None = None
+        self._statements: tuple[bytes, bytes, bytes] | None = None
         self._to_park = pyproj.Transformer.from_crs(3857, self.srid, always_xy=True)
 
     def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
@@ -322,23 +349,36 @@ class PostGISTiles:
         return {"west": min(xs), "south": min(ys), "east": max(xs), "north": max(ys)}
 
     def tile(self, z: int, x: int, y: int) -> bytes:
-        """The encoded tile (``b""`` when no parcel shows in it)."""
+        """The encoded tile (``b""`` when no parcel shows in it).
+
+        The parcels whose box meets the tile's (widened) are found here (:meth:`ParkClasses.meeting`): none, and
+        the tile is empty with no statement; at most ``merge_above``, one statement over the stored columns, with
+        the class join only where one of them is evaluated; more, the counting statement (groups may form).
+        """
         check_tile(z, x, y)
-        ids, classes = self.classes.within(self._box(z, x, y, 2 * BUFFER / EXTENT))
+        at = self.classes.meeting(self._box(z, x, y, 2 * BUFFER / EXTENT))
+        if not len(at):
+            return b""
+        ids, classes = self.classes.classed(at)
         conn = self.store.reader()
         if self._statements is None:
             schema = self.store.schema
             self._statements = (
+                tile_sql(schema, self.srid, classes=False).as_bytes(conn),
                 tile_sql(schema, self.srid).as_bytes(conn),
                 crowded_tile_sql(schema, self.srid).as_bytes(conn),
             )
-        params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": self.merge_above}
-        params.update(self.corners(z, x, y))
-        row = conn.execute(self._statements[0], params, prepare=True).fetchone()  # planned once per connection
-        found, mvt = row if row else (0, None)
-        if found > self.merge_above:
-            row = conn.execute(self._statements[1], params, prepare=True).fetchone()
-            mvt = row[0] if row else None
+        params: dict[str, object] = {"z": z, "x": x, "y": y}
+        if len(at) > self.merge_above:
+            statement = self._statements[2]
+            params |= {"ids": ids, "classes": classes, "merge_above": self.merge_above} | self.corners(z, x, y)
+        elif ids:
+            statement = self._statements[1]
+            params |= {"ids": ids, "classes": classes}
+        else:
+            statement = self._statements[0]
+        row = conn.execute(statement, params, prepare=True).fetchone()  # planned once per connection
+        mvt = row[0] if row else None
         return bytes(mvt) if mvt is not None else b""
 
     def overview(self, *, gcj: bool = False) -> Overview:
