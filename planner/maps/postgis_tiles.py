@@ -44,7 +44,7 @@ from planner.parcels.evaluation import evaluate
 from planner.store.base import ParkStore
 from planner.store.columns import BOUNDS, parcel_columns
 from planner.store.postgis import PostGISStore
-from planner.store.postgis_schema import GEOM_3857, MISSING_COUNT
+from planner.store.postgis_schema import BOX_3857, GEOM_3857, MISSING_COUNT
 
 __all__ = [
     "EVAL_COLUMNS",
@@ -173,24 +173,25 @@ SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
     FROM {table} p
     CROSS JOIN LATERAL (SELECT {m} AS m {fence}) t
 {join}    WHERE {meets}
-      AND greatest(ST_XMax(t.m) - ST_XMin(t.m), ST_YMax(t.m) - ST_YMin(t.m)) >= {pixel} / 2 ^ %(z)s
-    ORDER BY p.parcel_id COLLATE "C"
+      AND {size} >= {pixel} / 2 ^ %(z)s
+    {order}
 ) f
 """
-"""A tile of at most ``merge_above`` parcels in its box: one pass, each row transformed once (the lateral
-subquery), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row kept to be counted first."""
+"""A tile of at most ``merge_above`` parcels in its box: one pass over the stored columns (before them: each row
+transformed once, in the lateral subquery), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row kept
+to be counted first, none sorted."""
 _CROWDED = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
 near AS MATERIALIZED (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
-           p.idle_rule, {klass} AS eval_class, {m} AS m
+           p.idle_rule, {klass} AS eval_class, {m} AS m{box}
     FROM {table} p
 {join}    WHERE {meets}
 ),
 t AS (
     SELECT near.*, ST_AsMVTGeom(m, env.e, {extent}, {buffer}, true) AS geom
     FROM near, env
-    WHERE greatest(ST_XMax(m) - ST_XMin(m), ST_YMax(m) - ST_YMin(m)) >= {pixel} / 2 ^ %(z)s
+    WHERE {near_size} >= {pixel} / 2 ^ %(z)s
 ),
 drawn AS (SELECT * FROM t WHERE geom IS NOT NULL)
 SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
@@ -243,16 +244,29 @@ _JOIN = (
 """The per-mu classes of the tile's evaluated parcels (not stored: worked out per state of the park)."""
 
 
+def _size(box: sql.Composable) -> sql.Composed:
+    """The longer side of the Web Mercator box of ``box`` (a stored ``box2d``, or the outline itself)."""
+    return sql.SQL("greatest(ST_XMax({b}) - ST_XMin({b}), ST_YMax({b}) - ST_YMin({b}))").format(b=box)
+
+
 def _formatted(
     text: str, schema: str, srid: int, *, stored: bool = True, classes: bool = True, boxed: bool = True
 ) -> sql.Composed:
     """``text`` with its parts: ``m`` the parcel in Web Mercator (the stored column, or transformed once a row
     behind an ``OFFSET 0`` fence), ``meets`` the test of the tile's box (``boxed``: with the park-CRS box too),
-    ``join`` and ``klass`` the classes given (``classes``) or none, ``fill`` from the stored count (``stored``)."""
+    ``join`` and ``klass`` the classes given (``classes``) or none; with ``stored`` (the stored columns),
+    ``fill`` from :data:`MISSING_COUNT`, ``size`` (a parcel's size on screen) from :data:`BOX_3857`, and the
+    features of a plain tile in the order the index finds them (as bare ``ST_AsMVT`` writes them: sorting them
+    by ``parcel_id``, as before, cost 4–7% of the statement and the map draws no parcel over another)."""
     table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
     literals = {"margin": sql.Literal(BUFFER / EXTENT), "srid": sql.Literal(srid), "g": sql.Identifier(GEOM_3857)}
     meets = (_MEETS_3857 if boxed else _MEETS_3857_ONLY) if stored else _MEETS
+    box = sql.Identifier(BOX_3857)
     return sql.SQL(text).format(
+        size=_size(sql.SQL("p.{}").format(box) if stored else sql.SQL("t.m")),
+        near_size=_size(sql.SQL("bx" if stored else "m")),
+        box=sql.SQL(", p.{} AS bx").format(box) if stored else sql.SQL(""),
+        order=sql.SQL("" if stored else 'ORDER BY p.parcel_id COLLATE "C"'),
         fill=_fill(stored=stored),
         table=table,
         m=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("ST_Transform(p.geom, 3857)"),

@@ -1,16 +1,19 @@
-"""The parcels' stored ``missing_count`` of a PostGIS park (the tiles' readiness colour reads it): made, followed
-after every kind of edit, and added when a park of the earlier layout is opened.
+"""The parcels' stored ``missing_count`` and ``box_3857`` of a PostGIS park (the tiles' readiness colour and
+size on screen read them): made, followed after every kind of edit, and added when a park of the earlier
+layout is opened.
 
-The column is PostgreSQL's (generated from ``missing``): whoever writes ``missing`` — the planner's
-derived columns, a whole parcel, another client's ``UPDATE`` or ``INSERT`` — it stays the number of
-items named. The counts below are worked out by hand; the tiles' ``fill`` is checked against
-:func:`planner.maps.style.readiness_color`, the encoder's own rule, on the stored values.
+The columns are PostgreSQL's (generated from ``missing`` and ``geom``): whoever writes them — the
+planner's derived columns, a whole parcel, another client's ``UPDATE`` or ``INSERT`` — the count stays
+the number of items named and the box that of the outline in Web Mercator. The counts below are worked
+out by hand; the tiles' ``fill`` is checked against :func:`planner.maps.style.readiness_color`, the
+encoder's own rule, on the stored values.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from shapely import affinity
 
 from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.style import readiness_color
@@ -23,6 +26,11 @@ from tests.maps.test_tiles import tile_xy
 from tests.store.conftest import drop_all_parks, pg_connect
 
 COUNTS = 'SELECT parcel_id, missing_count FROM "{schema}".parcels ORDER BY parcel_id'
+STALE_BOX = (
+    "SELECT count(*), count(*) FILTER (WHERE box_3857 IS DISTINCT FROM ST_Transform(geom, 3857)::box2d "
+    "OR ST_XMax(box_3857) IS DISTINCT FROM ST_XMax(geom_3857) OR ST_YMin(box_3857) IS DISTINCT FROM "
+    'ST_YMin(geom_3857)) FROM "{schema}".parcels'
+)
 
 
 @pytest.fixture
@@ -91,6 +99,15 @@ def test_the_stored_missing_count_follows_every_kind_of_edit(pg_store):
         conn.execute(f"UPDATE \"{schema}\".parcels SET missing = '' WHERE parcel_id = 'P003'")
         assert counts(conn, schema) == {"P000": 5, "P001": 1, "P002": 3, "P003": 0, "P004": None, "P009": 1}
         assert tile_fills(pg_store) == expected_fills(pg_store)
+        # the stored box follows the outline, moved by the planner and by another client
+        row = pg_store.get_parcel("P004")
+        pg_store.update_parcel(
+            "P004", {"geometry": affinity.translate(row.geometry, 0, 400)}, version=int(row["version"]), by="李工"
+        )
+        conn.execute(f"UPDATE \"{schema}\".parcels SET geom = ST_Translate(geom, 300, 0) WHERE parcel_id = 'P003'")
+        assert conn.execute(STALE_BOX.format(schema=schema)).fetchone() == (6, 0)
+        y_max = conn.execute(f"SELECT ST_YMax(box_3857) FROM \"{schema}\".parcels WHERE parcel_id = 'P004'").fetchone()
+        assert y_max[0] > 2e6  # Web Mercator metres north of the equator (China), not the park's own CRS
 
 
 def test_a_park_of_the_earlier_layout_gains_the_count_and_its_triggers_skip_it(pg_store):
@@ -101,13 +118,14 @@ def test_a_park_of_the_earlier_layout_gains_the_count_and_its_triggers_skip_it(p
         before, pd.DataFrame({"ready": [False] * 3, "missing": ["gas", "gas,heat", None]}, index=before.index), by="r"
     )
     with pg_connect(pg_store) as conn:  # the park as the earlier version left it: no column, its trigger function
-        conn.execute(f'ALTER TABLE "{schema}".parcels DROP COLUMN missing_count')
-        earlier = pg_triggers_sql(schema, 0).as_string(conn).replace("'missing_count', ", "")
-        assert "'missing_count'" not in earlier
+        conn.execute(f'ALTER TABLE "{schema}".parcels DROP COLUMN missing_count, DROP COLUMN box_3857')
+        earlier = pg_triggers_sql(schema, 0).as_string(conn).replace("'missing_count', 'box_3857', ", "")
+        assert "'missing_count'" not in earlier and "'box_3857'" not in earlier
         conn.execute(earlier)
     pg_store.close()
     with open_store(pg_store.location) as reopened, pg_connect(reopened) as conn:
         assert counts(conn, schema) == {"P000": 1, "P001": 2, "P002": None}
+        assert conn.execute(STALE_BOX.format(schema=schema)).fetchone() == (3, 0)
         assert "missing_count" not in reopened.read_parcels().columns
         conn.execute(f"UPDATE \"{schema}\".parcels SET missing = 'gas,heat,power' WHERE parcel_id = 'P002'")
         last = reopened.history(layer="parcels", feature_id="P002").iloc[-1]
@@ -116,5 +134,5 @@ def test_a_park_of_the_earlier_layout_gains_the_count_and_its_triggers_skip_it(p
         conn.execute(f"DELETE FROM \"{schema}\".parcels WHERE parcel_id = 'P001'")
         gone = reopened.history(layer="parcels", feature_id="P001").iloc[-1]
         assert gone["action"] == "delete" and gone["changes"]["missing"] == "gas,heat"
-        assert "missing_count" not in gone["changes"]  # the stored count is not history
+        assert not {"missing_count", "box_3857"} & set(gone["changes"])  # the generated columns are not history
         assert tile_fills(reopened) == expected_fills(reopened)
