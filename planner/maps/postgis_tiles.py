@@ -9,16 +9,25 @@ nothing: the statement holds no ``ST_Transform`` at all (PostGIS would set up it
 transform anew for each statement, about 0.5 ms). The tiles carry what the planner's
 own encoder writes (:class:`planner.maps.tiles.ParcelTiles`), so the app draws them
 unchanged: layer ``parcels``, extent 4096, buffer 64, each feature ``parcel_id``, ``fill``
-(the readiness colour, worked out in SQL from ``ready`` and ``missing`` as
-:func:`planner.maps.style.readiness_color` does), ``area_mu`` (2 decimals), ``status``,
+(the readiness colour, a ``CASE`` on ``ready`` and the stored number of items ``missing``
+names, :data:`~planner.store.postgis_schema.MISSING_COUNT`, as
+:func:`planner.maps.style.readiness_color` buckets it), ``area_mu`` (2 decimals), ``status``,
 ``ready`` and, where set, ``idle_rule`` and ``eval_class``. Parcels smaller than a screen
-pixel both ways are left out; a tile of more than ``merge_above`` parcels carries groups
-of up to 64 parcels of one look (``fill``, ``idle_rule``, ``eval_class``, and ``parcels``
-counting those whose centre lies in the tile), in ``parcel_id`` order as the encoder makes them.
+pixel both ways are left out (by their stored Web Mercator box,
+:data:`~planner.store.postgis_schema.BOX_3857`); a tile of more than ``merge_above`` parcels
+carries groups of up to 64 parcels of one look (``fill``, ``idle_rule``, ``eval_class``, and
+``parcels`` counting those whose centre lies in the tile), in ``parcel_id`` order as the
+encoder makes them. A tile without groups holds its features in the order the index finds
+them, as bare ``ST_AsMVT`` writes them (the encoder's are in ``parcel_id`` order; the map draws
+no parcel over another). So a plain tile is bare ``ST_AsMVT`` over stored columns, the size test
+and the classes aside.
 
 The per-mu classes are not stored: they are worked out once per state of the park from
-the few columns the evaluation reads (:class:`ParkClasses`), and each tile's statement is
-given the classes of the parcels whose box meets it.
+the few columns the evaluation reads (:class:`ParkClasses`, which also keeps every parcel's
+box), and each tile's statement is given the classes of the parcels whose box meets it, if
+any (else the statement has no join). The same boxes count a tile's parcels before its
+statement: none, and no statement runs; more than ``merge_above``, and the statement that
+counts what it draws and groups it runs instead.
 
 Gaode's GCJ-02 shift has no PostGIS transform: those tiles are cut by the planner's encoder
 from the parcels read for the tile alone (:meth:`PostGISTiles.shifted`).
@@ -122,16 +131,28 @@ class ParkClasses:
         return pd.Series(self.classes[classed], index=self.parcel_ids[classed], dtype=object)
 
     @cached_property
-    def _tree(self) -> shapely.STRtree:
-        """The parcels' boxes indexed (made on first use: about 0.1 s for 100,000 parcels)."""
-        b = self.bounds
-        return shapely.STRtree(shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3]))
+    def _strips(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """The boxes sorted by their west edge, their positions, and the widest box's width: the boxes that may
+        meet a box are one slice of them (made on first use: a sort, no geometry, 40 bytes a parcel)."""
+        order = np.argsort(self.bounds[:, 0], kind="stable")
+        boxes = self.bounds[order]
+        widest = float((boxes[:, 2] - boxes[:, 0]).max()) if len(boxes) else 0.0
+        return order, np.ascontiguousarray(boxes[:, 0]), boxes, widest
 
     def meeting(self, box: tuple[float, float, float, float]) -> np.ndarray:
-        """The positions of the parcels whose box meets ``box`` (park CRS), ascending."""
-        if not len(self.bounds):
-            return np.empty(0, dtype=np.intp)
-        return np.sort(self._tree.query(shapely.box(*box)))
+        """The positions of the parcels whose box meets ``box`` (park CRS; edges touching count), ascending."""
+        order, west, boxes, widest = self._strips
+        lo = int(np.searchsorted(west, box[0] - widest, side="left"))  # further west, none reaches the box
+        hi = int(np.searchsorted(west, box[2], side="right"))
+        near = boxes[lo:hi]
+        hit = (near[:, 2] >= box[0]) & (near[:, 1] <= box[3]) & (near[:, 3] >= box[1])
+        return np.sort(order[lo:hi][hit])
+
+    @cached_property
+    def sides(self) -> np.ndarray:
+        """The longer side of each parcel's box, in the park's CRS units."""
+        b = self.bounds
+        return np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
 
     def within(self, box: tuple[float, float, float, float]) -> tuple[list[str], list[str]]:
         """The ids and classes of the evaluated parcels whose box meets ``box`` (park CRS)."""
@@ -173,8 +194,7 @@ SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
     FROM {table} p
     CROSS JOIN LATERAL (SELECT {m} AS m {fence}) t
 {join}    WHERE {meets}
-      AND {size} >= {pixel} / 2 ^ %(z)s
-    {order}
+{sized}    {order}
 ) f
 """
 """A tile of at most ``merge_above`` parcels in its box: one pass over the stored columns (before them: each row
@@ -250,7 +270,14 @@ def _size(box: sql.Composable) -> sql.Composed:
 
 
 def _formatted(
-    text: str, schema: str, srid: int, *, stored: bool = True, classes: bool = True, boxed: bool = True
+    text: str,
+    schema: str,
+    srid: int,
+    *,
+    stored: bool = True,
+    classes: bool = True,
+    boxed: bool = True,
+    sized: bool = True,
 ) -> sql.Composed:
     """``text`` with its parts: ``m`` the parcel in Web Mercator (the stored column, or transformed once a row
     behind an ``OFFSET 0`` fence), ``meets`` the test of the tile's box (``boxed``: with the park-CRS box too),
@@ -262,8 +289,10 @@ def _formatted(
     literals = {"margin": sql.Literal(BUFFER / EXTENT), "srid": sql.Literal(srid), "g": sql.Identifier(GEOM_3857)}
     meets = (_MEETS_3857 if boxed else _MEETS_3857_ONLY) if stored else _MEETS
     box = sql.Identifier(BOX_3857)
+    size = _size(sql.SQL("p.{}").format(box) if stored else sql.SQL("t.m"))
+    pixel = sql.Literal(SIMPLIFY / EXTENT * WORLD_M)
     return sql.SQL(text).format(
-        size=_size(sql.SQL("p.{}").format(box) if stored else sql.SQL("t.m")),
+        sized=sql.SQL("      AND {} >= {} / 2 ^ %(z)s\n").format(size, pixel) if sized else sql.SQL(""),
         near_size=_size(sql.SQL("bx" if stored else "m")),
         box=sql.SQL(", p.{} AS bx").format(box) if stored else sql.SQL(""),
         order=sql.SQL("" if stored else 'ORDER BY p.parcel_id COLLATE "C"'),
@@ -290,13 +319,15 @@ def crowded_tile_sql(schema: str, srid: int, *, stored: bool = True) -> sql.Comp
     return _formatted(_CROWDED, schema, srid, stored=stored)
 
 
-def tile_sql(schema: str, srid: int, *, classes: bool = True) -> sql.Composed:
+def tile_sql(schema: str, srid: int, *, classes: bool = True, sized: bool = True) -> sql.Composed:
     """The statement of a tile whose box holds at most ``merge_above`` parcels (no group can form), in one pass
     (:data:`_PLAIN`): parameters ``z``, ``x``, ``y`` and, with ``classes``, ``ids`` and ``classes`` (the
     per-mu classes of its evaluated parcels; without, a tile where none is). It writes the bytes the counting
     statement (:func:`crowded_tile_sql`) writes for such a tile; the parcels are counted before, by
-    :meth:`ParkClasses.meeting` (no round trip), so only a crowded box takes the counting statement."""
-    return _formatted(_PLAIN, schema, srid, classes=classes, boxed=False)
+    :meth:`ParkClasses.meeting` (no round trip), so only a crowded box takes the counting statement. Without
+    ``sized``, the statement leaves out the test of each parcel's size on screen: for a tile none of whose
+    parcels can be smaller than a screen pixel (:meth:`ParkClasses.smaller`), it would keep them all."""
+    return _formatted(_PLAIN, schema, srid, classes=classes, boxed=False, sized=sized)
 
 
 def transforming_tile_sql(schema: str, srid: int) -> sql.Composed:
@@ -332,7 +363,9 @@ class PostGISTiles:
         self.classes = classes
         self.merge_above = merge_above
         self.srid = store.config().crs_epsg
-        self._statements: tuple[bytes, bytes, bytes] | None = None
+        self._statements: tuple[bytes, ...] | None = None
+        crs = pyproj.CRS.from_epsg(self.srid)
+        self._metres = crs.is_projected and all(a.unit_name in ("metre", "meter") for a in crs.axis_info)
         self._to_park = pyproj.Transformer.from_crs(3857, self.srid, always_xy=True)
 
     def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
@@ -342,6 +375,17 @@ class PostGISTiles:
             return False
         self.classes = followed
         return True
+
+    def may_hide(self, at: np.ndarray, z: int) -> bool:
+        """Whether one of the parcels at ``at`` may be smaller than a screen pixel both ways at zoom ``z`` (so the
+        statement must test each parcel's size): a box side under twice a pixel in the park's metres.
+
+        A length in Web Mercator is its length on the ground times sec(latitude) (at least 1); in a Gauss–Krüger
+        zone about 1.001 times it at most, and the boxes turn by the meridians' convergence (under 3° in a zone,
+        so a box's longer side shrinks by a factor of 0.95 at worst): twice is far on the safe side. A CRS not in
+        metres always tests."""
+        pixel_m = SIMPLIFY / EXTENT * WORLD_M / 2**z
+        return not self._metres or bool((self.classes.sides[at] < 2 * pixel_m).any())
 
     def _box(self, z: int, x: int, y: int, margin: float) -> tuple[float, float, float, float]:
         """Tile z/x/y widened by ``margin`` of its side, in the park's CRS (its edges densified)."""
@@ -367,10 +411,11 @@ class PostGISTiles:
 
         The parcels whose box meets the tile's (widened) are found here (:meth:`ParkClasses.meeting`): none, and
         the tile is empty with no statement; at most ``merge_above``, one statement over the stored columns, with
-        the class join only where one of them is evaluated; more, the counting statement (groups may form).
+        the class join only where one of them is evaluated and the test of each parcel's size on screen only where
+        one of them may be under a pixel (:meth:`may_hide`); more, the counting statement (groups may form).
         """
         check_tile(z, x, y)
-        at = self.classes.meeting(self._box(z, x, y, 2 * BUFFER / EXTENT))
+        at = self.classes.meeting(self._box(z, x, y, 2 * BUFFER / EXTENT))  # at least those drawn
         if not len(at):
             return b""
         ids, classes = self.classes.classed(at)
@@ -378,19 +423,17 @@ class PostGISTiles:
         if self._statements is None:
             schema = self.store.schema
             self._statements = (
-                tile_sql(schema, self.srid, classes=False).as_bytes(conn),
-                tile_sql(schema, self.srid).as_bytes(conn),
+                *(tile_sql(schema, self.srid, classes=c, sized=t).as_bytes(conn) for c in (0, 1) for t in (0, 1)),
                 crowded_tile_sql(schema, self.srid).as_bytes(conn),
             )
         params: dict[str, object] = {"z": z, "x": x, "y": y}
         if len(at) > self.merge_above:
-            statement = self._statements[2]
+            statement = self._statements[4]
             params |= {"ids": ids, "classes": classes, "merge_above": self.merge_above} | self.corners(z, x, y)
-        elif ids:
-            statement = self._statements[1]
-            params |= {"ids": ids, "classes": classes}
         else:
-            statement = self._statements[0]
+            statement = self._statements[2 * bool(ids) + self.may_hide(at, z)]
+            if ids:
+                params |= {"ids": ids, "classes": classes}
         row = conn.execute(statement, params, prepare=True).fetchone()  # planned once per connection
         mvt = row[0] if row else None
         return bytes(mvt) if mvt is not None else b""
