@@ -15,8 +15,10 @@ statement of before the stored Web Mercator outline (each parcel transformed), a
 on that stored outline (``geom_3857``: what the column alone gives) are timed in turn with the bare
 statement: wall time, the PostgreSQL backend's CPU time (``/proc/PID/schedstat``, a server on this
 machine) and this thread's. Beside them the fair peer (``same``): bare ``ST_AsMVT`` carrying the same
-properties as the planner's tile (:data:`MVT_SAME_SQL`); a peer of fewer properties is another tile. Last, the tile index after an edit: one parcel's entries replaced
-(``ParcelTiles.update``) against the index built again from scratch.
+properties as the planner's tile (:data:`MVT_SAME_SQL`; a peer of fewer properties is another tile), on
+the planner's own connection, the two timed in turn, each first in every other turn (the statement run
+first on a tile's pages costs about 10% more). Last, the tile index after an edit: one parcel's entries
+replaced (``ParcelTiles.update``) against the index built again from scratch.
 
 At zooms 9–11 the server answers with the overview (:mod:`planner.maps.tiles_overview`: each look's
 pixels, made once per change stamp; its first tile, which makes it, is timed apart), the peer with
@@ -221,13 +223,14 @@ def main() -> None:
     runs: dict[str, list[float]] = collections.defaultdict(list)
     rows, statements = [], []
     with requests.Session() as session, psycopg.connect(args.postgis.split("?")[0], autocommit=True) as conn:
-        same = {k: same_sql(table, classes=k).as_bytes(conn) for k in (False, True)}
+        same = {k: same_sql(table, classes=k).as_bytes(reader) for k in (False, True)}
 
         def same_tile(z: int, x: int, y: int) -> None:
-            """The fair peer: the same properties, the classes joined as the planner joins them (where any)."""
+            """The fair peer on the planner's own connection: the same properties, the classes joined as the
+            planner joins them (where any)."""
             ids, classes = statement.classes.within(statement._box(z, x, y, 2 * BUFFER / EXTENT))
             params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes}
-            conn.execute(same[bool(ids)], params, prepare=True).fetchone()
+            reader.execute(same[bool(ids)], params, prepare=True).fetchone()
 
         for name, (url, _, _) in urls.items():
             t = time.perf_counter()
@@ -242,7 +245,7 @@ def main() -> None:
             ways = {name: timed_tiles(session, url, tiles, args.repeat) for name, (url, _, _) in urls.items()}
             peer, peer_size = [], []
             for z_, x, y in tiles:
-                for _ in range(args.repeat):  # the statements in turn: the same load on each
+                for turn in range(args.repeat):  # the statements in turn: the same load on each
                     timed_statement(
                         conn, lambda: conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}), runs, "bare"
                     )
@@ -250,8 +253,12 @@ def main() -> None:
                     if z_ > OVERVIEW_MAX_ZOOM:
                         params = {"z": z_, "x": x, "y": y}
                         timed_statement(conn, lambda: conn.execute(query_3857, params, prepare=True), runs, "bare 3857")
-                        timed_statement(conn, lambda: same_tile(z_, x, y), runs, "same")
-                        timed_statement(reader, lambda: statement.tile(z_, x, y), runs, "planner")
+                        pair = [
+                            (lambda: same_tile(z_, x, y), "same"),
+                            (lambda: statement.tile(z_, x, y), "planner"),
+                        ]
+                        for run, name in pair[:: 1 if turn % 2 else -1]:  # each first in every other turn
+                            timed_statement(reader, run, runs, name)
                         timed_statement(reader, lambda: earlier_tile(z_, x, y), runs, "earlier")
                 (mvt,) = conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}).fetchone()
                 peer_size.append(len(mvt or b""))

@@ -190,15 +190,14 @@ def _fill(*, stored: bool = True) -> sql.Composable:
 _PLAIN = """
 SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
-           p.idle_rule, {klass} AS eval_class, ST_AsMVTGeom(t.m, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
+           p.idle_rule, {klass} AS eval_class, ST_AsMVTGeom({drawn}, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
     FROM {table} p
-    CROSS JOIN LATERAL (SELECT {m} AS m {fence}) t
-{join}    WHERE {meets}
+{lateral}{join}    WHERE {meets}
 {sized}    {order}
 ) f
 """
 """A tile of at most ``merge_above`` parcels in its box: one pass over the stored columns (before them: each row
-transformed once, in the lateral subquery), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row kept
+transformed once, in a lateral subquery behind an ``OFFSET 0`` fence), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row kept
 to be counted first, none sorted."""
 _CROWDED = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
@@ -299,7 +298,8 @@ def _formatted(
         fill=_fill(stored=stored),
         table=table,
         m=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("ST_Transform(p.geom, 3857)"),
-        fence=sql.SQL("" if stored else "OFFSET 0"),
+        drawn=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("t.m"),
+        lateral=sql.SQL("" if stored else "    CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, 3857) AS m OFFSET 0) t\n"),
         meets=sql.SQL(meets).format(**literals),
         join=sql.SQL(_JOIN if classes else ""),
         klass=sql.SQL("c.eval_class" if classes else "NULL::text"),
