@@ -299,7 +299,9 @@ def _formatted(
         table=table,
         m=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("ST_Transform(p.geom, 3857)"),
         drawn=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("t.m"),
-        lateral=sql.SQL("" if stored else "    CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, 3857) AS m OFFSET 0) t\n"),
+        lateral=sql.SQL(
+            "" if stored else "    CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, 3857) AS m OFFSET 0) t\n"
+        ),
         meets=sql.SQL(meets).format(**literals),
         join=sql.SQL(_JOIN if classes else ""),
         klass=sql.SQL("c.eval_class" if classes else "NULL::text"),
