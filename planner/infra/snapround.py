@@ -312,9 +312,13 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
     count = last - first
     s = np.repeat(seg, count)
     at = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(first, count)
-    pairs = np.sort(by_key[at] * len(p0) + s)  # a pair found from two chunks once (sorted: np.unique hashes, slower)
+    found = by_key[at]
+    many = parts[s] > 1  # a segment of one chunk meets each cell once: its pairs come once already
+    if not many.any():
+        return found, s
+    pairs = np.sort(found[many] * len(p0) + s[many])  # a pair found from two chunks once (np.unique hashes: slower)
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
-    return pairs // len(p0), pairs % len(p0)
+    return np.concatenate([found[~many], pairs // len(p0)]), np.concatenate([s[~many], pairs % len(p0)])
 
 
 def _pixel_hits(
@@ -325,6 +329,12 @@ def _pixel_hits(
     h, s = near_pairs(pixels / SCALE, p0, p1, GRID_M)  # a pixel's half diagonal is 0.7 mm
     other = (h != own0[s]) & (h != own1[s])
     h, s = h[other], s[other]
+    # a pixel farther from the segment's line than its half diagonal (and a little) cannot meet it
+    d = p1 - p0
+    c = pixels[h] / SCALE - p0[s]
+    reach = 0.75 * GRID_M * np.hypot(d[:, 0], d[:, 1])
+    near = np.abs(d[s, 0] * c[:, 1] - d[s, 1] * c[:, 0]) <= reach[s]
+    h, s = h[near], s[near]
     hits = _pixel_meets(p0[s] * SCALE, p1[s] * SCALE, pixels[h])
     return s[hits], h[hits]
 
