@@ -9,16 +9,18 @@ vertices, following GEOS's steps:
 
 1. the *intersections*: where two segments cross or touch at a point interior to one of them
    (an end of one on the other, the ends of a stretch two collinear segments share), and
-   where a vertex lies within :data:`NEAR_M` of another segment (not near its ends);
+   where a vertex lies within :data:`NEAR_M` of another segment (not near its ends); each is
+   added to its segments, which are split there (unrounded: GEOS's noded coordinates);
 2. the *hot pixels*: the 1 mm cells (centred on grid points, half-open: the left and bottom
-   sides in, the right and top out) about each vertex and each intersection, rounded half up;
-   a pixel of an intersection is a *node*, and so is a pixel of a vertex that a segment passes
-   through without having an end in it;
-3. each line, its vertices and intersections rounded to the grid, is cut at every node pixel
-   its segments pass through (ordered along the segment), segments that rounding collapsed
-   to a point dropped; a piece that an earlier line gave already (the same points, either
-   way) is kept once, as that line gave it, and the pieces come line by line in the order of
-   the lines, each in its line's direction.
+   sides in, the right and top out) about each vertex and each intersection, rounded half up.
+   A pixel is a *node* if it holds an intersection, or two vertices (of one line or two), or
+   if a split segment passes through it without having an end in it;
+3. each line, its points rounded to the grid, is cut at every node pixel its split segments
+   pass through (ordered along the segment; a split segment that rounding collapses to a
+   point passes through none), at its vertices in node pixels, and where it turns right
+   back (A, B, A: at B); a piece that an earlier line gave already (the same first two
+   points from its lesser end: GEOS's ``EdgeKey``) is kept once, as that line gave it, and the
+   pieces come line by line in the order of the lines, each in its line's direction.
 
 The arithmetic is GEOS's: the crossing point by the same formula, in the same order of
 operations (``Intersection::intersection``, coordinates conditioned by the middle of the two
@@ -27,8 +29,10 @@ envelopes' overlap), so it is the same double; the rounding as ``PrecisionModel`
 of a segment a point lies (crossing or not, a pixel's corner) in double-double arithmetic,
 numpy in doubles: the two differ only where a point lies within about 1e-15 of the segment's
 length from it, that is where a crossing lies within a nanometre or so of a pixel's edge or
-corner. There a node may fall on the neighbouring grid point (1 mm away) or a piece be cut
-once more or less; ``tests/infra/test_snapround.py`` checks random slanted networks and the
+corner (and a GEOS built to fuse multiplications and additions would round the crossing's last
+bits otherwise, with the same effect). There a node may fall on the neighbouring grid point
+(1 mm away) or a piece be cut once more or less: the tolerance is one grid step, and elsewhere
+none; ``tests/infra/test_snapround.py`` checks random slanted networks and the
 degenerate cases (crossings, T, shared stretches, duplicates, near-parallel lines) equal to
 GEOS's to the bit. Lines with Z, or that are not linestrings, are left to GEOS (None).
 """
@@ -347,7 +351,7 @@ def _pixel_meets(a: np.ndarray, b: np.ndarray, centre: np.ndarray) -> np.ndarray
     # leftmost end first
     swap = b[:, 0] < a[:, 0]
     a, b = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
-    a, b = a - centre, b - centre  # exact: both within a few units of the centre's magnitude
+    a, b = a - centre, b - centre  # exact where they are within a factor of two (Sterbenz), as in a park's CRS
     lo, hi = -0.5, 0.5
     out = (
         (np.minimum(a[:, 0], b[:, 0]) >= hi)
