@@ -446,7 +446,14 @@ def _line_beyond(
     half the diagonal of the centre, every point of the edge on its line: the test is sure (a
     millimetre is added against rounding).
     """
-    straight = count[edge] == 2
+    # only edges whose envelope is wide both ways (a slanted edge longer than the reach): the others' envelopes hold
+    # little more than the edge
+    wide = (count == 2) & (np.minimum(np.abs(end - start)[:, 0], np.abs(end - start)[:, 1]) > reach)
+    out = np.zeros(len(parcel), dtype=bool)
+    rows = np.flatnonzero(wide[edge])
+    if not len(rows):
+        return out
+    parcel, edge = parcel[rows], edge[rows]
     a, b = start[edge], end[edge]
     step = b - a
     length = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
@@ -454,6 +461,6 @@ def _line_beyond(
     centre = (box[:, :2] + box[:, 2:]) / 2
     half = np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) / 2
     off = np.abs(step[:, 0] * (centre[:, 1] - a[:, 1]) - step[:, 1] * (centre[:, 0] - a[:, 0]))
-    out: np.ndarray = straight & (off > (reach + half + 1e-3) * length)
+    out[rows] = off > (reach + half + 1e-3) * length
     return out
 
