@@ -56,7 +56,8 @@ _BUILDER = hashlib.blake2b(
     digest_size=12,
 ).hexdigest()
 """The code that builds graphs (:mod:`planner.infra.network`, :mod:`~planner.infra.noding`,
-:mod:`~planner.infra.levels`, :mod:`~planner.infra.snapround`, GEOS): a graph on disk built by other code is not read."""
+:mod:`~planner.infra.levels`, :mod:`~planner.infra.snapround`, GEOS): a graph on disk built by other code is not
+read."""
 
 __all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "safe_file_name", "shape_hashes"]
 

@@ -312,8 +312,9 @@ def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
 
     A long slanted line's envelope covers much of a park, so a tree of the lines offers every
     middle hundreds of them; :func:`~planner.infra.snapround.near_pairs` (the middles in cells,
-    the lines' segments cut in chunks of a cell) offers a few. The candidates are then tested on the lines themselves, so the answer is the
-    same; where two lines or none are within 1 cm, :func:`_first_owners` decides as before
+    the lines' segments cut in chunks of a cell) offers a few. The candidates are then tested
+    on the lines themselves, so the answer is the same; where two lines or none are within 1 cm,
+    :func:`_first_owners` decides as before
     (the first a tree of the lines returns, in its order).
     """
     xy, which = shapely.get_coordinates(geoms, return_index=True)

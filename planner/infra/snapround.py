@@ -65,7 +65,8 @@ class SnapNoding:
 def round_half_up(scaled: np.ndarray) -> np.ndarray:
     """GEOS's ``util::round``: the nearest integer, halves upward."""
     low = np.floor(scaled)
-    return low + (scaled - low >= 0.5)
+    out: np.ndarray = low + (scaled - low >= 0.5)
+    return out
 
 
 def snap_noded(geoms: np.ndarray) -> SnapNoding | None:
@@ -89,14 +90,14 @@ def snap_noded(geoms: np.ndarray) -> SnapNoding | None:
         return None
     p0, p1 = coords[inner], coords[inner + 1]
     crossings, on_seg = _intersections(p0, p1)
-    chain, chain_line, head, tail = _chains(coords, which, inner, p0, p1, crossings, on_seg)
+    chain, chain_line, _, tail = _chains(coords, which, inner, p0, p1, crossings, on_seg)
     pixels, node, chain_pixel = _hot_pixels(coords, crossings, chain)
     # GEOS snaps the segments split at the intersections (unrounded), but not those rounding collapses to a point
     k = np.flatnonzero(~tail[:-1] & (chain_pixel[:-1] != chain_pixel[1:]))
     sub, pix = _pixel_hits(chain[k], chain[k + 1], pixels, chain_pixel[k], chain_pixel[k + 1])
     sub = k[sub]
     node[pix] = True  # a pixel a segment passes through without an end in it is a node
-    return _pieces(chain, chain_line, head, tail, pixels, node, chain_pixel, sub, pix)
+    return _pieces(chain, chain_line, pixels, node, chain_pixel, sub, pix)
 
 
 def _chains(
@@ -130,17 +131,20 @@ def _chains(
 def _orient(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """The side of points c of the lines a → b: 1 left, -1 right, 0 on it (in doubles, coordinates about a)."""
     det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    return np.sign(det).astype(np.int8)
+    out: np.ndarray = np.sign(det).astype(np.int8)
+    return out
 
 
 def _in_env(s0: np.ndarray, s1: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Whether points p lie in the envelopes of segments s0 → s1 (boundary included)."""
-    return ((np.minimum(s0, s1) <= p) & (p <= np.maximum(s0, s1))).all(axis=1)
+    out: np.ndarray = ((np.minimum(s0, s1) <= p) & (p <= np.maximum(s0, s1))).all(axis=1)
+    return out
 
 
 def _is_end(p: np.ndarray, s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
     """Whether points p are an end of segments s0 → s1."""
-    return (p == s0).all(axis=1) | (p == s1).all(axis=1)
+    out: np.ndarray = (p == s0).all(axis=1) | (p == s1).all(axis=1)
+    return out
 
 
 def _crossing(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -156,7 +160,7 @@ def _crossing(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) ->
     qx, qy, qw = q1y - q2y, q2x - q1x, q1x * q2y - q2x * q1y
     x, y, w = py * qw - qy * pw, qx * pw - px * qw, px * qy - qx * py
     with np.errstate(divide="ignore", invalid="ignore"):
-        xy = np.column_stack([x / w, y / w]) + mid
+        xy: np.ndarray = np.column_stack([x / w, y / w]) + mid
     # GEOS: a point outside both envelopes (or none at all) is replaced by the nearest end
     bad = ~np.isfinite(xy).all(axis=1) | ~(_in_env(p1, p2, xy) & _in_env(q1, q2, xy))
     if bad.any():
@@ -173,7 +177,9 @@ def point_to_segment_m(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarra
         s = ((a[:, 1] - p[:, 1]) * d[:, 0] - (a[:, 0] - p[:, 0]) * d[:, 1]) / len2
     dist = np.abs(s) * np.sqrt(len2)
     dist = np.where(r <= 0.0, np.hypot(*(p - a).T), dist)
-    return np.where((r >= 1.0) | (len2 == 0), np.where(len2 == 0, np.hypot(*(p - a).T), np.hypot(*(p - b).T)), dist)
+    end = np.where(len2 == 0, np.hypot(*(p - a).T), np.hypot(*(p - b).T))
+    out: np.ndarray = np.where((r >= 1.0) | (len2 == 0), end, dist)
+    return out
 
 
 def _nearest_end(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -181,7 +187,8 @@ def _nearest_end(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray)
     cands = [(p1, q1, q2), (p2, q1, q2), (q1, p1, p2), (q2, p1, p2)]
     dists = np.column_stack([point_to_segment_m(p, a, b) for p, a, b in cands])
     pick = np.argmin(dists, axis=1)  # the first of equal distances, as GEOS
-    return np.stack([c[0] for c in cands], axis=1)[np.arange(len(pick)), pick]
+    out: np.ndarray = np.stack([c[0] for c in cands], axis=1)[np.arange(len(pick)), pick]
+    return out
 
 
 def _candidates(p0: np.ndarray, p1: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +200,7 @@ def _candidates(p0: np.ndarray, p1: np.ndarray, margin: float) -> tuple[np.ndarr
     return i[mine], j[mine]
 
 
-def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GEOS's intersections of the segments (unrounded): the points (each a node pixel's source), and for each the
     segment it is added to (a crossing to both segments, so it comes twice)."""
     i, j = _candidates(p0, p1, NEAR_M)
@@ -232,8 +239,8 @@ def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarr
         owners += [i[c[interior]], j[c[interior]]]
     # a vertex within NEAR_M of the other segment (and not of its ends), where the two have no interior intersection
     rest = np.flatnonzero(~hit)
-    for v, s0, s1, edge in ((a0, b0, b1, j), (a1, b0, b1, j), (b0, a0, a1, i), (b1, a0, a1, i)):
-        v, s0, s1 = v[rest], s0[rest], s1[rest]
+    for vertex, seg0, seg1, edge in ((a0, b0, b1, j), (a1, b0, b1, j), (b0, a0, a1, i), (b1, a0, a1, i)):
+        v, s0, s1 = vertex[rest], seg0[rest], seg1[rest]
         far = (np.hypot(*(v - s0).T) >= NEAR_M) & (np.hypot(*(v - s1).T) >= NEAR_M)
         near = far & (point_to_segment_m(v, s0, s1) < NEAR_M)
         points.append(v[near])
@@ -244,7 +251,8 @@ def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _overlap_ends(
     p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """GEOS's ``computeCollinearIntersection``: the two ends of the stretch collinear segments share, and whether any."""
+    """GEOS's ``computeCollinearIntersection``: the two ends of the stretch collinear segments share, and whether
+    there is one."""
     q1p, q2p, p1q, p2q = _in_env(p1, p2, q1), _in_env(p1, p2, q2), _in_env(q1, q2, p1), _in_env(q1, q2, p2)
     first, second = np.zeros_like(p1), np.zeros_like(p1)
     done = np.zeros(len(p1), dtype=bool)
@@ -383,14 +391,13 @@ def _pixel_meets(a: np.ndarray, b: np.ndarray, centre: np.ndarray) -> np.ndarray
         [~up, ~down, True, True, True, ~up, True, True],
         default=False,
     )
-    return ~out & (straight | result)
+    meets: np.ndarray = ~out & (straight | result)
+    return meets
 
 
 def _pieces(
     chain: np.ndarray,
     chain_line: np.ndarray,
-    head: np.ndarray,
-    tail: np.ndarray,
     pixels: np.ndarray,
     node: np.ndarray,
     chain_pixel: np.ndarray,
@@ -402,6 +409,8 @@ def _pieces(
     ``sub``, ``pix``: the node pixels each stretch from chain point ``sub`` to the next passes through.
     """
     n = len(chain)
+    head = np.r_[True, chain_line[1:] != chain_line[:-1]]
+    tail = np.r_[chain_line[1:] != chain_line[:-1], True]
     d = chain[sub + 1] - chain[sub]
     t = ((pixels[pix] / SCALE - chain[sub]) * d).sum(axis=1) / (d * d).sum(axis=1)
     at = np.concatenate([np.arange(n), sub])
@@ -420,7 +429,7 @@ def _pieces(
     back = np.flatnonzero((line[2:] == line[:-2]) & (xy[2:] == xy[:-2]).all(axis=1))
     flag[back + 1] = True
     first = np.r_[True, line[1:] != line[:-1]]
-    # each point belongs to the piece that its last node starts, a node (not a line's first point) also to the one before
+    # each point belongs to the piece its last node starts; a node (not a line's first point) also to the one before
     piece = np.cumsum(flag) - 1
     also = flag & ~first
     pid = np.concatenate([piece, piece[also] - 1])

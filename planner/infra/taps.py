@@ -463,4 +463,3 @@ def _line_beyond(
     off = np.abs(step[:, 0] * (centre[:, 1] - a[:, 1]) - step[:, 1] * (centre[:, 0] - a[:, 0]))
     out[rows] = off > (reach + half + 1e-3) * length
     return out
-

@@ -34,7 +34,7 @@ def _assert_as_geos(geoms: np.ndarray) -> np.ndarray:
 
 
 def _lines(*coords: list[tuple[float, float]]) -> np.ndarray:
-    return np.array([shapely.LineString(np.array(c, dtype=float) + (X0, Y0)) for c in coords], dtype=object)
+    return np.array([shapely.LineString(np.array(c, dtype=float) + np.array([X0, Y0])) for c in coords], dtype=object)
 
 
 def _wkt(pieces: np.ndarray) -> list[str]:
@@ -61,7 +61,11 @@ def test_an_x_crossing_cuts_both_lines_at_the_rounded_crossing() -> None:
 
 def test_a_t_junction_cuts_the_through_line_only() -> None:
     geoms = _lines([(0, 0), (10, 3)], [(5, 1.5), (7, 9)])
-    assert _wkt(_assert_as_geos(geoms)) == ["0.000,0.000 5.000,1.500", "5.000,1.500 10.000,3.000", "5.000,1.500 7.000,9.000"]
+    assert _wkt(_assert_as_geos(geoms)) == [
+        "0.000,0.000 5.000,1.500",
+        "5.000,1.500 10.000,3.000",
+        "5.000,1.500 7.000,9.000",
+    ]
 
 
 def test_a_shared_stretch_is_one_piece_given_by_the_first_line() -> None:
@@ -84,10 +88,12 @@ def test_duplicate_lines_give_their_pieces_once() -> None:
 
 
 def test_a_segment_crossing_many_is_cut_at_each_crossing_in_its_direction() -> None:
-    verticals = [[(x + 0.3, -10), (x - 0.3, 10)] for x in np.arange(1, 40, 1.7)]
+    verticals = [[(float(x) + 0.3, -10.0), (float(x) - 0.3, 10.0)] for x in np.arange(1, 40, 1.7)]
     geoms = _lines([(40, 1.234), (0, -1.234)], *verticals)  # the long line first: its pieces run from x = 40 down
     pieces = _assert_as_geos(geoms)
-    first = [p for p, line in zip(pieces, snap_noded(geoms).line, strict=True) if line == 0]
+    got = snap_noded(geoms)
+    assert got is not None
+    first = [p for p, line in zip(pieces, got.line, strict=True) if line == 0]
     assert len(first) == len(verticals) + 1
     starts = shapely.get_coordinates(shapely.get_point(np.array(first), 0))[:, 0]
     assert (np.diff(starts) < 0).all()
@@ -122,7 +128,7 @@ def test_random_slanted_networks_are_noded_as_geos_nodes_them(seed: int) -> None
         pts = np.vstack([start, start + np.cumsum(rng.normal(0, 60, (k - 1, 2)), axis=0)])
         if seed % 2:
             pts = np.round(pts / 2.5) * 2.5
-        geoms.append(shapely.LineString(pts + (X0, Y0)))
+        geoms.append(shapely.LineString(pts + np.array([X0, Y0])))
     if seed % 3 == 0:
         geoms += [shapely.affinity.translate(g, 0.0004, 0.0) for g in geoms[:5]]
     _assert_as_geos(np.array(geoms, dtype=object))
