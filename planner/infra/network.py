@@ -37,6 +37,7 @@ import shapely.ops
 from planner.errors import Problem
 from planner.infra.levels import level_nodes, level_pieces, line_levels, tappable
 from planner.infra.noding import AxisNoding, axis_noded, open_rings
+from planner.infra.snapround import near_pairs, snap_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -47,8 +48,6 @@ SOURCE_SNAP_M = 50.0
 """A source farther than this from every line of its network is off the network (m)."""
 _EPS = 1e-9  # scipy drops explicit zeros: a zero-length link gets this weight
 _GRID_M = 0.001
-_PIECE_M = 100.0
-"""The longest stretch of a line the owners' search puts in its tree (m)."""
 
 
 @dataclass
@@ -255,11 +254,18 @@ def _by_level(
 def _noded(
     joined: np.ndarray, noder: Callable[[np.ndarray], np.ndarray] | None
 ) -> tuple[np.ndarray, AxisNoding | None]:
-    """The lines noded on the 1 mm grid: by numpy where they all run along the axes on the grid, else by GEOS."""
-    axis = axis_noded(joined) if noder is None else None
+    """The lines noded on the 1 mm grid: by numpy (:mod:`planner.infra.noding` where they all run along the axes on the
+    grid, else :mod:`planner.infra.snapround`), by GEOS only for what neither takes (curves, Z)."""
+    if noder is not None:
+        noded = noder(joined)
+        return noded[shapely.length(noded) > 0], None
+    axis = axis_noded(joined)
     if axis is not None:
         return axis.pieces, axis
-    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M)) if noder is None else noder(joined)
+    snapped = snap_noded(joined)  # any straight-segment lines: GEOS's snap rounding, by numpy
+    if snapped is not None:
+        return snapped.pieces, None
+    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M))
     return noded[shapely.length(noded) > 0], None
 
 
@@ -331,23 +337,19 @@ def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
     """The line within 1 cm of each middle where there is exactly one, else -1.
 
     A long slanted line's envelope covers much of a park, so a tree of the lines offers every
-    middle hundreds of them; a tree of the lines' stretches of at most :data:`_PIECE_M` offers
-    a few. The candidates are then tested on the lines themselves, so the answer is the
-    same; where two lines or none are within 1 cm, :func:`_first_owners` decides as before
+    middle hundreds of them; :func:`~planner.infra.snapround.near_pairs` (the middles in cells,
+    the lines' segments cut in chunks of a cell) offers a few. The candidates are then tested
+    on the lines themselves, so the answer is the same; where two lines or none are within 1 cm,
+    :func:`_first_owners` decides as before
     (the first a tree of the lines returns, in its order).
     """
     xy, which = shapely.get_coordinates(geoms, return_index=True)
     joined = np.flatnonzero(which[1:] == which[:-1])  # each vertex to the next of its line (parts of one: a superset)
     a, b = xy[joined], xy[joined + 1]
-    cuts = np.maximum(np.ceil(np.hypot(*(b - a).T) / _PIECE_M), 1).astype(np.int64)
-    seg = np.repeat(np.arange(len(joined)), cuts)
-    k = np.arange(len(seg)) - np.repeat(np.cumsum(cuts) - cuts, cuts)
-    t0, t1 = (k / cuts[seg])[:, None], ((k + 1) / cuts[seg])[:, None]
-    p, q = a[seg] + (b[seg] - a[seg]) * t0, a[seg] + (b[seg] - a[seg]) * t1
-    reach = 0.01 + 0.001  # 1 cm, and a millimetre for the rounding of the stretches' ends
-    boxes = shapely.box(*(np.minimum(p, q) - reach).T, *(np.maximum(p, q) + reach).T)
-    found, piece = shapely.STRtree(boxes).query(middles)
-    pairs = np.unique(found.astype(np.int64) * len(geoms) + which[joined][seg][piece])
+    # every segment within 1 cm of a middle (and a few farther): see planner.infra.snapround.near_pairs
+    found, piece = near_pairs(shapely.get_coordinates(middles), a, b, 0.01 + 0.001)
+    pairs = np.sort(found.astype(np.int64) * len(geoms) + which[joined][piece])
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
     found, line = pairs // len(geoms), pairs % len(geoms)
     near = shapely.dwithin(middles[found], geoms[line], 0.01)
     found, line = found[near], line[near]
