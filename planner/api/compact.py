@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from planner.store.geopackage import GeoPackageStore
 from planner.store.gpkg_format import decode_geometries
 from planner.store.layers import LAYERS
 
-__all__ = ["COMPACT_COLUMNS", "CompactParcels"]
+__all__ = ["COMPACT_COLUMNS", "CompactParcels", "ParcelFeatures"]
 
 COMPACT_COLUMNS = ("area_mu", "ready", "idle_rule", "status", "industry", "zone_industries", "land_use", "name",
                    "updated_at")  # fmt: skip
@@ -49,6 +50,8 @@ _FOUND_KEPT_BYTES = 16 * 2**20
 """The most bytes of positions kept of questions asked (:meth:`CompactParcels.found`)."""
 _FOLLOW_SHARE = 0.2
 """Build the columns again when more than this share of the parcels changed."""
+_FOLLOW_TRIES = 3
+"""Reads of the changed rows tried while edits keep moving the park on (:meth:`CompactParcels.refresh`)."""
 
 
 def _plain_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -185,10 +188,8 @@ class CompactParcels:
         for name, values in plain.items():
             setattr(self, name, values)
         self._ranks: dict[str, np.ndarray] = {}
-        self.crs_epsg = store.config().crs_epsg
-        self._columns = tuple(LAYERS["parcels"].columns)
-        self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
-        self._local = threading.local()
+        self.features = ParcelFeatures.of(store)
+        self.crs_epsg = self.features.crs_epsg
         self._found: OrderedDict[str, np.ndarray] = OrderedDict()
         self._found_lock = threading.Lock()
 
@@ -200,14 +201,30 @@ class CompactParcels:
 
     def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
         """Follow an edit: the rows of the parcels ``changed`` read again and put in place (new ones inserted in
-        ``parcel_id`` order, removed ones dropped). False (build again) when many changed, or the park moved past
-        ``stamp`` meanwhile."""
-        if len(changed) > _FOLLOW_SHARE * max(len(self), 1):
-            return False
-        read_at, fresh = parcel_columns(self.store, COMPACT_COLUMNS, parcel_ids=changed)
-        if read_at != stamp:
-            return False
-        ids = _id_array(sorted(set(changed)))
+        ``parcel_id`` order, removed ones dropped). False (build again) when many changed.
+
+        When the park moved past ``stamp`` before the rows were read (edits keep coming: the usual case under
+        load), the parcels the history names in between are read too, at the newer stamp, and the columns are
+        current at that one (a few tries; then False)."""
+        ids = set(changed)
+        for _ in range(_FOLLOW_TRIES):
+            if len(ids) > _FOLLOW_SHARE * max(len(self), 1):
+                return False
+            read_at, fresh = parcel_columns(self.store, COMPACT_COLUMNS, parcel_ids=sorted(ids))
+            if read_at == stamp:
+                self._put(sorted(ids), fresh, stamp)
+                return True
+            if read_at < stamp:
+                return False
+            later = self.store.changes_since(stamp)
+            later = later[(later["history_id"] <= read_at) & (later["layer"] == "parcels")]
+            ids |= set(later["feature_id"].dropna().astype(str))
+            stamp = read_at
+        return False
+
+    def _put(self, changed: list[str], fresh: pd.DataFrame, stamp: int) -> None:
+        """The rows ``fresh`` (read at ``stamp``) in place of the parcels ``changed`` (sorted ids)."""
+        ids = _id_array(changed)
         at = np.searchsorted(self.parcel_id, ids)
         held = at < len(self)
         held[held] = self.parcel_id[at[held]] == ids[held]
@@ -224,7 +241,6 @@ class CompactParcels:
         self._ranks.clear()
         self._found.clear()
         self.stamp = stamp
-        return True
 
     def found(self, given: ParcelFilters, area_wkb: bytes | None, sort: str) -> np.ndarray:
         """The positions of the parcels meeting normalised filters ``given`` and the box ``area_wkb`` (park CRS), in
@@ -246,12 +262,7 @@ class CompactParcels:
         return found
 
     def _conn(self) -> sqlite3.Connection:
-        """This thread's read-only connection to the park (kept: opening one costs more than a page's read)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(f"file:{self.store.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-            self._local.conn = conn
-        return conn
+        return self.features.conn()
 
     def __len__(self) -> int:
         return len(self.parcel_id)
@@ -340,18 +351,52 @@ class CompactParcels:
         return ordered
 
     def page_features(self, at: np.ndarray) -> list[dict[str, Any]]:
-        """The GeoJSON features of the parcels at positions ``at``, in that order: each column's value as
-        :class:`~planner.api.rows.Rows` writes it of the loaded park (:func:`plain` of the canonical dtype), the
-        polygon as RFC 7946. Read by id in one statement; SQLite makes the floats REAL and drops the infinite
-        ones (missing, as in the loaded park), the other kinds are converted a column at a time (a distinct date
-        or time once), where a frame would cost pandas' work per column."""
-        ids = self.parcel_id[at].tolist()
+        """The GeoJSON features of the parcels at positions ``at``, in that order (:meth:`ParcelFeatures.read`)."""
+        return self.features.read(self.parcel_id[at].tolist())
+
+
+class ParcelFeatures:
+    """Parcels of a GeoPackage park read by id as GeoJSON features, without a frame: one per store (:meth:`of`).
+
+    Each column's value is written as :class:`~planner.api.rows.Rows` writes it of the loaded park
+    (:func:`plain` of the canonical dtype), the polygon as RFC 7946. Read by id in one statement; SQLite
+    makes the floats REAL and drops the infinite ones (missing, as in the loaded park), the other kinds are
+    converted a column at a time (a distinct date or time once), where a frame would cost pandas' work per
+    column. It holds nothing of the park's state: every read is of the rows as stored then.
+    """
+
+    def __init__(self, store: GeoPackageStore):
+        self.store = store
+        self.crs_epsg = store.config().crs_epsg
+        self._columns = tuple(LAYERS["parcels"].columns)
+        self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
+        self._local = threading.local()
+
+    @classmethod
+    def of(cls, store: GeoPackageStore) -> ParcelFeatures:
+        """The reader of ``store``'s parcels, made once per open store."""
+        with _READERS_LOCK:
+            reader = _READERS.get(store)
+            if reader is None:
+                reader = _READERS[store] = cls(store)
+            return reader
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's read-only connection to the park (kept: opening one costs more than a page's read)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.store.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def read(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The features of the parcels ``ids``, in that order; a parcel not stored is left out."""
         if not ids:
             return []
         columns = self._columns
         query = _page_query(columns, len(ids))
         try:
-            rows = self._conn().execute(query, ids).fetchall()
+            rows = self.conn().execute(query, ids).fetchall()
         except sqlite3.Error as exc:
             msg = f"reading the parcels of {self.store.path} failed ({exc})"
             raise StoreError(msg) from None
@@ -369,6 +414,10 @@ class CompactParcels:
                 geometries, (dict(zip(columns, row, strict=True)) for row in zip(*converted, strict=True)), strict=True
             )
         ]
+
+
+_READERS: weakref.WeakKeyDictionary[GeoPackageStore, ParcelFeatures] = weakref.WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=64)

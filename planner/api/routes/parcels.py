@@ -31,6 +31,7 @@ from planner.api.collections import (
     not_modified,
     served_by_database,
 )
+from planner.api.compact import ParcelFeatures
 from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, Status, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
@@ -41,6 +42,8 @@ from planner.api.state import ParkState
 from planner.errors import ParcelNotFoundError
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.schema import label
+from planner.store.geopackage import GeoPackageStore
+from planner.vocab import DISPOSAL_STAGES
 
 __all__ = ["PLAIN_READERS", "PlainParcels", "plain_query", "router"]
 
@@ -123,7 +126,8 @@ def parcels(
 def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
     """One parcel as a GeoJSON Feature, its version as the ETag.
 
-    From the kept parcels when the server holds the park (brought up to date first), else read by its id.
+    From the kept parcels when the server holds the park (brought up to date first), else read by its id
+    (from a GeoPackage straight into the feature, as a page of ``/parcels`` is: no frame built per request).
     """
     if state.parcels is not None and not served_by_database(state):
         now = state.snapshot()
@@ -134,6 +138,15 @@ def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
         feature = feature_collection(now.rows, at)["features"][0]
         feature["properties"]["disposal_stage_zh"] = stage_label(now.parcels["disposal_stage"].iloc[at]).iloc[0]
         return GeoJSONResponse(feature, headers={"ETag": f'"{int(now.parcels["version"].iloc[at[0]])}"'})
+    if isinstance(state.store, GeoPackageStore):  # the row as the loaded park writes it, read without a frame
+        found = ParcelFeatures.of(state.store).read([parcel_id])
+        if not found:
+            _require_parcel(state, parcel_id)  # its 404 (or the parcel, stored meanwhile)
+            found = ParcelFeatures.of(state.store).read([parcel_id])
+        feature = found[0]
+        stage = feature["properties"].get("disposal_stage")
+        feature["properties"]["disposal_stage_zh"] = DISPOSAL_STAGES[stage][0] if isinstance(stage, str) else None
+        return GeoJSONResponse(feature, headers={"ETag": f'"{int(feature["properties"]["version"])}"'})
     row = _require_parcel(state, parcel_id)
     feature = feature_collection(row)["features"][0]
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
