@@ -13,6 +13,7 @@ GeoPackage's R-tree and decided on the candidates' shapes read for it; the page'
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -32,7 +33,6 @@ from planner.api.rows import geojson_geometries
 from planner.errors import StoreError
 from planner.fields import coerce_types
 from planner.parcels.query import ParcelFilters, industry_prefixes
-from planner.store.columns import parcel_columns
 from planner.store.geopackage import GeoPackageStore
 from planner.store.gpkg_format import decode_geometries
 from planner.store.layers import LAYERS
@@ -50,8 +50,6 @@ _FOUND_KEPT_BYTES = 16 * 2**20
 """The most bytes of positions kept of questions asked (:meth:`CompactParcels.found`)."""
 _FOLLOW_SHARE = 0.2
 """Build the columns again when more than this share of the parcels changed."""
-_FOLLOW_TRIES = 3
-"""Reads of the changed rows tried while edits keep moving the park on (:meth:`CompactParcels.refresh`)."""
 
 
 def _plain_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -179,6 +177,37 @@ def _read_columns(
     return int(stamp), np.concatenate(ids), arrays, {c: coder.coded() for c, coder in coders.items()}
 
 
+def _read_changed(
+    store: GeoPackageStore, since: int, changed: list[str], conn: sqlite3.Connection
+) -> tuple[int, list[str], pd.DataFrame]:
+    """In one snapshot: the change stamp, the parcels ``changed`` and those the history names after ``since``
+    (sorted ids), and the compact columns of those of them stored (as :func:`_read_columns` converts them)."""
+    names = ["parcel_id", *COMPACT_COLUMNS]
+    bools = [c for c in names if LAYERS["parcels"].by_name[c].kind == "bool"]
+    cols = ", ".join(f'"{c}"' for c in names)
+    try:
+        conn.execute("BEGIN")
+        try:
+            (stamp,) = conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()
+            named = conn.execute(
+                "SELECT DISTINCT feature_id FROM history WHERE history_id > ? AND layer = 'parcels' "
+                "AND feature_id IS NOT NULL",
+                (since,),
+            ).fetchall()
+            ids = sorted({*changed, *(str(r[0]) for r in named)})
+            rows = conn.execute(
+                f'SELECT {cols} FROM "parcels" WHERE "parcel_id" IN (SELECT value FROM json_each(?)) '
+                'ORDER BY "parcel_id"',
+                (json.dumps(ids),),
+            ).fetchall()
+        finally:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        msg = f"reading the parcels of {store.path} failed ({exc})"
+        raise StoreError(msg) from None
+    return int(stamp), ids, _converted(rows, names, bools)
+
+
 class CompactParcels:
     """The filter and sort columns of a GeoPackage park at one change stamp (see the module notes)."""
 
@@ -200,27 +229,19 @@ class CompactParcels:
     updated_missing: np.ndarray
 
     def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
-        """Follow an edit: the rows of the parcels ``changed`` read again and put in place (new ones inserted in
-        ``parcel_id`` order, removed ones dropped). False (build again) when many changed.
+        """Follow an edit: the rows of the parcels changed since the columns' stamp read again and put in place
+        (new ones inserted in ``parcel_id`` order, removed ones dropped). False (build again) when many changed.
 
-        When the park moved past ``stamp`` before the rows were read (edits keep coming: the usual case under
-        load), the parcels the history names in between are read too, at the newer stamp, and the columns are
-        current at that one (a few tries; then False)."""
-        ids = set(changed)
-        for _ in range(_FOLLOW_TRIES):
-            if len(ids) > _FOLLOW_SHARE * max(len(self), 1):
-                return False
-            read_at, fresh = parcel_columns(self.store, COMPACT_COLUMNS, parcel_ids=sorted(ids))
-            if read_at == stamp:
-                self._put(sorted(ids), fresh, stamp)
-                return True
-            if read_at < stamp:
-                return False
-            later = self.store.changes_since(stamp)
-            later = later[(later["history_id"] <= read_at) & (later["layer"] == "parcels")]
-            ids |= set(later["feature_id"].dropna().astype(str))
-            stamp = read_at
-        return False
+        The parcels ``changed`` (up to ``stamp``) and those the history names after the columns' own stamp are
+        read in one snapshot with the history, so the columns are current at that snapshot's stamp, which may
+        be past ``stamp`` when edits keep coming (the usual case under load)."""
+        if len(changed) > _FOLLOW_SHARE * max(len(self), 1):
+            return False
+        read_at, ids, fresh = _read_changed(self.store, self.stamp, changed, self.features.conn())
+        if read_at < stamp or len(ids) > _FOLLOW_SHARE * max(len(self), 1):
+            return False  # the history went back, or too many changed
+        self._put(ids, fresh, read_at)
+        return True
 
     def _put(self, changed: list[str], fresh: pd.DataFrame, stamp: int) -> None:
         """The rows ``fresh`` (read at ``stamp``) in place of the parcels ``changed`` (sorted ids)."""
