@@ -43,6 +43,9 @@ Beside it, a peer (``--peer-seconds``): the same editors' edits as plain SQL ``U
 version = ?`` through sqlite3/psycopg, one connection per editor, the park's triggers keeping
 versions and history: the floor of an edit, printed with the planner's p50 over it.
 
+Before the runs, each kind of request the clients make is sent ``--per-request`` times alone, in the bench's
+own process (FastAPI's ``TestClient``): its CPU milliseconds, what a request costs the server whatever the load.
+
 Printed: requests per second; p50/p99 of reads, plain edits and readiness-input edits;
 conflicts (409); errors (any 5xx or connection error); and "history rows = successful
 edits": the park's history rows of parcels written after the start whose changes name
@@ -299,6 +302,54 @@ def run_load(
     return result
 
 
+def cpu_per_request(location: str, count: int, hot: int) -> dict[str, tuple[float, float]]:
+    """Each kind of request the clients make, ``count`` times one after the other in this process (FastAPI's
+    ``TestClient``, no socket, no other request beside it): milliseconds of CPU (this process's, the client's
+    share included) and of wall per request, by kind. The server's own cost of each request, whatever the load."""
+    from fastapi.testclient import TestClient
+
+    from planner.api import create_app
+
+    with open_store(location) as store:
+        mark_readiness(store)
+        ids = sorted(store.read_parcels()["parcel_id"])
+    kinds: dict[str, tuple[float, float]] = {}
+    with open_store(location) as store, TestClient(create_app(store, tokens={TOKEN: Token("bench", "editor")})) as c:
+        c.headers["Authorization"] = f"Bearer {TOKEN}"
+        for query in READ_QUERIES:
+            c.get("/parcels", params=query).raise_for_status()  # what the server keeps, loaded
+        warm(c, "", ids[-1])  # type: ignore[arg-type]
+
+        def timed(kind: str, ask: Any) -> None:
+            cpu, wall = time.process_time(), time.perf_counter()
+            for k in range(count):
+                ask(k)
+            kinds[kind] = (1000 * (time.process_time() - cpu) / count, 1000 * (time.perf_counter() - wall) / count)
+
+        etags = {pid: c.get(f"/parcels/{pid}").headers["ETag"] for pid in ids[:hot]}
+
+        def edit(k: int) -> None:
+            pid = ids[k % hot]
+            got = c.patch(f"/parcels/{pid}", json={"holder": f"单测{k}"}, headers={"If-Match": etags[pid]})
+            got.raise_for_status()
+            etags[pid] = got.headers["ETag"]
+
+        timed("GET /parcels (the 4 queries in turn)", lambda k: c.get("/parcels", params=READ_QUERIES[k % 4]))
+        timed("GET /parcels/{id}", lambda k: c.get(f"/parcels/{ids[(7 * k) % len(ids)]}"))
+        timed("PATCH holder (If-Match)", edit)
+        timed("GET /parcels after each edit", lambda k: (edit(count + k), c.get("/parcels", params=READ_QUERIES[0])))
+    paged = kinds.pop("GET /parcels after each edit")
+    kinds["GET /parcels, the park just edited"] = (paged[0] - kinds["PATCH holder (If-Match)"][0], float("nan"))
+    return kinds
+
+
+def report_per_request(name: str, kinds: dict[str, tuple[float, float]], count: int) -> None:
+    print(f"\n{name}, each kind of request {count} times alone, in this process (CPU includes the test client's):")
+    print(f"{'request':<40} {'CPU ms':>8} {'wall ms':>8}")
+    for kind, (cpu, wall) in kinds.items():
+        print(f"{kind:<40} {cpu:>8.1f} {wall:>8.1f}")
+
+
 def _process_cpu(pid: int) -> float:
     """CPU seconds (user + system) the process ``pid`` used so far, from ``/proc`` (0 where there is none)."""
     try:
@@ -477,6 +528,7 @@ def main() -> None:
     parser.add_argument("--peer-seconds", type=float, default=20.0, help="the plain-SQL peer's run (0: none)")
     parser.add_argument("--quick", action="store_true", help="2 + 2 clients, 500 parcels, 8 s")
     parser.add_argument("--mode", choices=("both", "paced", "saturated"), default="both")
+    parser.add_argument("--per-request", type=int, default=50, help="each kind of request N times alone (0: none)")
     parser.add_argument(
         "--pace",
         type=_pace,
@@ -492,6 +544,7 @@ def main() -> None:
     if args.quick:
         args.parcels, args.editors, args.readers, args.seconds, args.hot = 500, 2, 2, 8.0, 50
         args.peer_seconds = min(args.peer_seconds, 4.0)
+        args.per_request = min(args.per_request, 10)
     print(
         f"{args.editors} editors + {args.readers} readers, {args.parcels:,} parcels, {args.seconds:g} s each run; "
         f"paced: an edit every {args.pace['editor']:g} s per editor, a read every {args.pace['reader']:g} s per reader"
@@ -506,6 +559,8 @@ def main() -> None:
             backends["PostGIS"] = postgis_location(gpkg, args.postgis)
         paces = {"paced": [args.pace], "saturated": [None], "both": [args.pace, None]}[args.mode]
         for name, location in backends.items():
+            if args.per_request > 0:
+                report_per_request(name, cpu_per_request(location, args.per_request, args.hot), args.per_request)
             for run, pace in enumerate(paces):
                 ours = run_load(
                     location, args.editors, args.readers, args.seconds, args.hot, args.readiness_share, pace, 1000 * run
