@@ -81,7 +81,7 @@ def test_paging_sorting_and_every_filter(api):
     [
         ({"min_area_mu": "abc"}, 422, "min_area_mu", "valid number"),
         ({"min_area_mu": "-1"}, 422, "min_area_mu", "greater than or equal to 0"),
-        ({"status": "sold"}, 422, "status", "'planned', 'reserved'"),
+        ({"status": "sold"}, 422, "status", "allowed: planned (规划), reserved (储备)"),
         ({"limit": "0"}, 422, "limit", "greater than or equal to 1"),
         ({"limit": "5000"}, 422, "limit", "less than or equal to 1000"),
         ({"bbox": "118.3,32.3,118.2,32.2"}, 400, "bbox", "min > max"),
