@@ -45,6 +45,10 @@ def _ids(df: pd.DataFrame, id_column: str) -> np.ndarray:
     """Ids as the text they are stored as, ``None`` where missing or blank (vectorised)."""
     if id_column not in df.columns:
         return np.full(len(df), None, dtype=object)
+    if len(df) == 1 and df[id_column].dtype == object:  # one row (an edit's): _texts' path for objects, unrolled
+        value = df[id_column].iloc[0]
+        text = None if pd.isna(value) else _text(value)
+        return np.array([text or None], dtype=object)
     text = _texts(df[id_column])
     return text.where(text != "", None).to_numpy(dtype=object)
 

@@ -65,6 +65,10 @@ def _disposal_zh(code: object) -> str:
     return f"「{label}」（`{code}`）" if label else f"`{code}`"
 
 
+_RECORDS = ("idle_notice_date", "idle_determined_date", "disposal", "disposal_date", "restart_date", "temporary_use_until")
+"""The procedure's records: with none of them a parcel breaks no article (a comparison with a missing date is False)."""
+
+
 def check_disposals(p: pd.DataFrame) -> list[Problem]:
     """Records of the idle-land procedure that break its articles: errors and warnings by parcel and field.
 
@@ -79,6 +83,8 @@ def check_disposals(p: pd.DataFrame) -> list[Problem]:
     disposal on land with no art. 8 cause (art. 12 is for those; art. 14 for the holder's).
     Periods are counted as :func:`~planner.parcels.periods.period_end` counts them.
     """
+    if not any(p[c].notna().any() for c in _RECORDS):  # every check below needs one of them
+        return []
     notice, determined = p["idle_notice_date"], p["idle_determined_date"]
     disposal, decided = p["disposal"], p["disposal_date"]
     restart, until = p["restart_date"], p["temporary_use_until"]

@@ -26,12 +26,16 @@ _DATE_ORDER = (
     ("halted_since", "actual_start_date", "the halt date {a} is before the actual start date {b}",
      "停工日期 {a} 早于实际动工日期 {b}"),
 )  # fmt: skip
+_DATES = frozenset(c for pair in _DATE_ORDER for c in pair[:2])
 
 
 def check_dates(out: pd.DataFrame) -> list[Problem]:
     """Dates out of order (a start before the contract …), and a halt without a start."""
     problems = []
+    given = {c for c in _DATES if out[c].notna().any()}  # an order needs both dates (NaT compares False)
     for later, earlier, text, text_zh in _DATE_ORDER:
+        if later not in given or earlier not in given:
+            continue
         a, b = out[later], out[earlier]
         wrong = (a < b).fillna(False).to_numpy(dtype=bool)
         problems += flag(
@@ -42,6 +46,8 @@ def check_dates(out: pd.DataFrame) -> list[Problem]:
             lambda p: text.format(a=a.iloc[p].date(), b=b.iloc[p].date()),
             zh=lambda p: text_zh.format(a=a.iloc[p].date(), b=b.iloc[p].date()),
         )
+    if "halted_since" not in given:
+        return problems
     orphan = (out["halted_since"].notna() & out["actual_start_date"].isna()).to_numpy(dtype=bool)
     problems += flag(
         out,
@@ -57,6 +63,8 @@ def check_dates(out: pd.DataFrame) -> list[Problem]:
 def check_status(out: pd.DataFrame) -> list[Problem]:
     """A supply status (供地状态) its records do not bear out: supplied with no contract or holder …"""
     status = out["status"]
+    if len(out) == 1:
+        return _check_one_status(out)
     supplied = status.isin(SUPPLIED_STATUSES)
     checks = [
         (supplied & out["contract_date"].isna(), "contract_date", "the parcel is {status} but has no contract date",
@@ -68,12 +76,37 @@ def check_status(out: pd.DataFrame) -> list[Problem]:
         (supplied & out["holder"].isna(), "holder", "the parcel is {status} but names no holder",
          "宗地{status}，但未填写土地使用权人"),
     ]  # fmt: skip
+    return _status_findings(out, [(m.fillna(False).to_numpy(dtype=bool), *rest) for m, *rest in checks])
+
+
+def _check_one_status(out: pd.DataFrame) -> list[Problem]:
+    """:func:`check_status` of one parcel (an edit's), its masks worked out on the row's values, not by pandas."""
+    code = out["status"].iloc[0]
+    if code is None or code is pd.NA or code not in STATUSES:  # no status, or one no check names: nothing to say
+        return []
+    missing = {c: bool(pd.isna(out[c].iloc[0])) for c in ("contract_date", "actual_start_date", "holder")}
+    supplied = code in SUPPLIED_STATUSES
+    checks = [
+        (supplied and missing["contract_date"], "contract_date", "the parcel is {status} but has no contract date",
+         "宗地{status}，但没有合同签订日期"),
+        (code in ("planned", "reserved") and not missing["contract_date"], "status",
+         "the parcel is {status} but has a contract date; is it supplied?", "宗地{status}，却有合同日期：是否已供？"),
+        (code in STARTED_STATUSES and missing["actual_start_date"], "actual_start_date",
+         "the parcel is {status} but has no actual start date", "宗地{status}，但没有实际动工日期"),
+        (supplied and missing["holder"], "holder", "the parcel is {status} but names no holder",
+         "宗地{status}，但未填写土地使用权人"),
+    ]  # fmt: skip
+    return _status_findings(out, [(np.array([m]), *rest) for m, *rest in checks])
+
+
+def _status_findings(out: pd.DataFrame, checks: list[tuple[np.ndarray, str, str, str]]) -> list[Problem]:
+    """A warning for each parcel and check whose mask holds, its status named in English and Chinese."""
     problems = []
-    codes = status.to_numpy(dtype=object)
+    codes = out["status"].to_numpy(dtype=object)
     for mask, column, text, text_zh in checks:
         problems += flag(
             out,
-            mask.fillna(False).to_numpy(dtype=bool),
+            mask,
             "warning",
             column,
             lambda p: text.format(status=f"{codes[p]} ({STATUSES[codes[p]][0]})"),

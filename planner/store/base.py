@@ -44,6 +44,7 @@ from planner.store.changes import (
     record_metadata,
 )
 from planner.store.layers import LAYERS, layer_spec
+from planner.store.plain import plain_values
 from planner.store.session import Session
 
 __all__ = ["ParkStore"]
@@ -478,7 +479,13 @@ def _check_edit(parcel_id: str, changes: Mapping[str, Any]) -> None:
 
 
 def _checked_values(parcel_id: str, changes: Mapping[str, Any]) -> tuple[pd.DataFrame, list[Problem]]:
-    """The edited values parsed and checked each by its field (one row, canonical dtypes); errors raise."""
+    """The edited values parsed and checked each by its field (one row, canonical dtypes); errors raise.
+
+    Text given as it is stored is taken without pandas (:func:`~planner.store.plain.plain_values`).
+    """
+    plain = plain_values(parcel_id, changes)
+    if plain is not None:
+        return plain, []
     fields = LAYERS["parcels"].by_name
     given = pd.DataFrame({"parcel_id": [parcel_id], **{k: pd.Series([v], dtype=object) for k, v in changes.items()}})
     values, problems = check_columns(
