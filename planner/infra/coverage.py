@@ -41,6 +41,7 @@ __all__ = [
     "parcel_shapes",
     "served_coverage",
     "source_loads",
+    "with_source_figures",
 ]
 
 
@@ -134,7 +135,7 @@ def served_coverage(
     ids = np.where(src >= 0, source_ids[np.maximum(src, 0)] if len(source_ids) else None, None)
     out["source_id"] = pd.Series(ids, index=out.index, dtype=object)
     out["line_id"] = pd.Series(out["line_id"].to_numpy(dtype=object), index=out.index, dtype=object)
-    out["reason"] = _reasons(network, out, service_distance_m, service_radius_m, capacity, loads, remaining)
+    out["reason"] = _reasons(network, out, service_distance_m, service_radius_m, expected)
     sources = network.sources[["source_id", "kind", "name", "capacity"]].copy()
     sources["load"] = loads
     sources["remaining"] = remaining
@@ -171,11 +172,13 @@ def _reasons(
     out: pd.DataFrame,
     service_distance_m: float,
     service_radius_m: float,
-    capacity: np.ndarray,
-    loads: np.ndarray,
-    remaining: np.ndarray,
+    expected: np.ndarray,
 ) -> np.ndarray:
-    """The reason of each parcel's result, in Chinese: built per kind of result, each distinct figure formatted once."""
+    """The reason of each parcel's result, in Chinese: built per kind of result, each distinct figure formatted once.
+
+    A reason reads the parcel's own figures and its source's name alone (``expected``: what a parcel not yet
+    drawing needs): the source's load and what is left of it are with the sources, joined where a planner
+    reads the reason (:func:`with_source_figures`)."""
     label = network.label
     unit = CAPACITY_UNITS[network.name][0] if network.name in CAPACITY_UNITS else ""
     names = network.sources["name"].to_numpy().astype(str).astype(object)
@@ -184,18 +187,8 @@ def _reasons(
     along = out["network_m"].to_numpy(dtype=float)
     src = out["source"].to_numpy()
     line_id = np.asarray(out["line_id"].to_numpy(dtype=object, na_value="None"), dtype=object)  # no copy to text
-    # per source: its capacity note, and what is left of it
-    full = np.array(
-        [
-            f"{n}容量不足：负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f} 不够本地块"
-            for n, load, cap, left in zip(names, loads, capacity, remaining, strict=True)
-        ],
-        dtype=object,
-    )
-    left = np.array(
-        ["" if np.isnan(cap) else f"，剩余 {rest:,.0f} {unit}" for cap, rest in zip(capacity, remaining, strict=True)],
-        dtype=object,
-    )
+    # a capacity failure names the source and what this parcel needs; the source's load and what is left of it
+    # are kept with the sources (``Coverage.sources``), not in each parcel's text: a load edit moves no other text
     texts = np.empty(len(out), dtype=object)
     beyond = f"，超过服务距离 {service_distance_m:g} m"
     rows = np.flatnonzero((failed == "distance") & np.isinf(lateral))
@@ -215,13 +208,13 @@ def _reasons(
         + f" km，超过服务半径 {service_radius_m / 1000:g} km"
     )
     rows = np.flatnonzero(failed == "capacity")
-    texts[rows] = full[src[rows]]
+    texts[rows] = names[src[rows]] + "容量不足：剩余容量不够本地块所需 " + _figures(expected[rows], ",.0f") + f" {unit}"
     rows = np.flatnonzero(failed == "")
     far, near = _figures(along[rows] / 1000, ",.1f"), _figures(lateral[rows], ",.0f")
     if network.name == "road":
         texts[rows] = "临路（" + line_id[rows] + "，" + near + " m），经道路 " + far + " km 至" + names[src[rows]]
     else:
-        texts[rows] = f"{label}线路距地块 " + near + " m，经网络 " + far + " km 至" + names[src[rows]] + left[src[rows]]
+        texts[rows] = f"{label}线路距地块 " + near + " m，经网络 " + far + " km 至" + names[src[rows]]
     return texts
 
 
@@ -241,3 +234,23 @@ def _figures(values: np.ndarray, spec: str) -> np.ndarray:
         rounded = np.where(near_half, values, np.rint(tenths) / 10)
     distinct, inverse = np.unique(rounded, return_inverse=True)
     return np.array([format(v, spec) for v in distinct.tolist()], dtype=object)[inverse.ravel()]
+
+
+def with_source_figures(reasons: pd.Series, sources: pd.DataFrame, unit: str) -> pd.Series:
+    """Parcels' reasons (as stored) with their serving source's load and what is left of it joined, as read.
+
+    ``sources``: ``name``, ``capacity``, ``load`` and ``remaining`` of each source with a capacity (a
+    network's ``Coverage.sources``, or as kept with the stored readiness). A connected parcel's reason,
+    which ends with its source's name, gets ``，剩余 <left> <unit>``; a capacity failure gets the
+    source's load and capacity. Other reasons are as they were.
+    """
+    out = reasons.astype(object).copy()
+    text = reasons.fillna("").astype(str)
+    body = text.str.removeprefix("[计算] ")
+    limited = sources[pd.to_numeric(sources["capacity"], errors="coerce").notna()]
+    for name, cap, load, left in limited[["name", "capacity", "load", "remaining"]].itertuples(index=False):
+        served = body.str.endswith(f"至{name}").to_numpy()  # one pass per source (a park has a few)
+        out[served] = text[served] + f"，剩余 {left:,.0f} {unit}"
+        full = body.str.startswith(f"{name}容量不足：").to_numpy()
+        out[full] = text[full] + f"（负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f}）"
+    return out
