@@ -31,7 +31,7 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import PlannerError, Problem, StaleResultError, VersionConflictError
 from planner.failpoints import reach
-from planner.infra.coverage import Coverage, with_source_figures
+from planner.infra.coverage import SOURCES_KEY, Coverage, source_figures
 from planner.infra.gateways import declared_gateways, gateway_keys, gateway_notes, infer_gateways, is_inferred
 from planner.infra.graphs import GraphCache, safe_file_name
 from planner.infra.layers import line_layer
@@ -43,7 +43,7 @@ from planner.parcels.idle import IDLE_COLUMNS, IdleResult, classify_idle
 from planner.parcels.readiness import READINESS_COLUMNS, ReadinessResult, compute_readiness, readiness_kept
 from planner.store import ParkStore, WriteReport
 from planner.store.kept import KeptLayers, KeptRows
-from planner.vocab import CAPACITY_UNITS, CHECKLIST_ITEMS, NETWORK_ITEMS, NETWORK_LAYERS
+from planner.vocab import CHECKLIST_ITEMS, NETWORK_ITEMS, NETWORK_LAYERS
 
 __all__ = [
     "IDLE_INPUTS",
@@ -57,7 +57,6 @@ __all__ = [
     "kept_layers",
     "readiness_inputs",
     "readiness_of",
-    "reasons_with_sources",
     "recompute_after_edit",
     "road_gateways",
     "store_gateways",
@@ -407,47 +406,13 @@ def update_readiness(
     run = readiness_of(inputs, progress=progress, graphs=kept.graphs)
     if write:
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-        metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at, SOURCES_KEY: source_figures(run)}
+        figures = source_figures(run.coverage)
+        metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at, SOURCES_KEY: figures}
         rows = _rows_to_compare(kept, previous, inputs.parcels)
         kept.written = None  # until this write is made
         run.report = _write_back(store, inputs.parcels, run.readiness.table, READINESS_COLUMNS, by, metadata, rows)
         kept.written = kept.graphs.readiness
     return run
-
-
-SOURCES_KEY = "readiness_sources"
-"""The metadata key of each network's sources with a capacity as readiness last found them: ``[source_id, name,
-capacity, load, remaining]`` each (a parcel's reason names its source; these figures are joined where it is read)."""
-
-
-def source_figures(run: ReadinessRun) -> dict[str, list[list[object]]]:
-    """The capacity, load and what is left of each source with a capacity, by network, as kept in the metadata."""
-    out: dict[str, list[list[object]]] = {}
-    for net, cov in run.coverage.items():
-        s = cov.sources
-        limited = s[pd.to_numeric(s["capacity"], errors="coerce").notna()] if len(s) else s
-        if len(limited):
-            figures = limited[["name", "capacity", "load", "remaining"]].itertuples()
-            out[net] = [[str(sid), str(name), float(c), float(load), float(r)] for sid, name, c, load, r in figures]
-    return out
-
-
-def reasons_with_sources(parcels: pd.DataFrame, metadata: Mapping[str, object]) -> pd.DataFrame:
-    """``parcels`` with each network's ``<item>_reason`` joined with its source's load and what is left of it.
-
-    The figures are those stored with the readiness (``metadata``: :meth:`ParkStore.metadata`), as a planner
-    reads a parcel (:func:`~planner.infra.coverage.with_source_figures`); the parcels are not changed.
-    """
-    kept = metadata.get(SOURCES_KEY) or {}
-    if not isinstance(kept, dict) or not kept:
-        return parcels
-    out = parcels.copy()
-    for net, rows in kept.items():
-        column = f"{net}_reason"
-        if column in out and rows:
-            sources = pd.DataFrame(rows, columns=["source_id", "name", "capacity", "load", "remaining"])
-            out[column] = with_source_figures(out[column], sources, CAPACITY_UNITS.get(net, ("",))[0])
-    return out
 
 
 def _rows_to_compare(kept: _Kept, previous: object, parcels: gpd.GeoDataFrame) -> np.ndarray | None:

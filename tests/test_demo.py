@@ -14,10 +14,10 @@ import scipy.sparse
 import scipy.sparse.csgraph
 import shapely
 
-from planner.analysis import reasons_with_sources
 from planner.codes import industry_admits
 from planner.crs import transformer
 from planner.demo import build_demo
+from planner.infra.coverage import reasons_with_sources
 from planner.parcels.validation import validate_parcels
 from planner.store import open_store
 from tests.conftest import AS_OF

@@ -21,6 +21,7 @@ leads to it is connected, and the reason gives the distance by road.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,7 @@ from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
 from planner.vocab import CAPACITY_UNITS, STARTED_STATUSES
 
 __all__ = [
+    "SOURCES_KEY",
     "Coverage",
     "ParcelShapes",
     "add_loads",
@@ -39,7 +41,9 @@ __all__ = [
     "network_coverage",
     "network_taps",
     "parcel_shapes",
+    "reasons_with_sources",
     "served_coverage",
+    "source_figures",
     "source_loads",
     "with_source_figures",
 ]
@@ -253,4 +257,39 @@ def with_source_figures(reasons: pd.Series, sources: pd.DataFrame, unit: str) ->
         out[served] = text[served] + f"，剩余 {left:,.0f} {unit}"
         full = body.str.startswith(f"{name}容量不足：").to_numpy()
         out[full] = text[full] + f"（负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f}）"
+    return out
+
+
+SOURCES_KEY = "readiness_sources"
+"""The metadata key of each network's sources with a capacity as readiness last found them: ``[source_id, name,
+capacity, load, remaining]`` each (a parcel's reason names its source; these figures are joined where it is read)."""
+
+
+def source_figures(coverage: Mapping[str, Coverage]) -> dict[str, list[list[object]]]:
+    """The capacity, load and what is left of each source with a capacity, by network, as kept in the metadata."""
+    out: dict[str, list[list[object]]] = {}
+    for net, cov in coverage.items():
+        s = cov.sources
+        limited = s[pd.to_numeric(s["capacity"], errors="coerce").notna()] if len(s) else s
+        if len(limited):
+            figures = limited[["name", "capacity", "load", "remaining"]].itertuples()
+            out[net] = [[str(sid), str(name), float(c), float(load), float(r)] for sid, name, c, load, r in figures]
+    return out
+
+
+def reasons_with_sources(parcels: pd.DataFrame, metadata: Mapping[str, object]) -> pd.DataFrame:
+    """``parcels`` with each network's ``<item>_reason`` joined with its source's load and what is left of it.
+
+    The figures are those stored with the readiness (``metadata``: the park store's), as a planner
+    reads a parcel (:func:`with_source_figures`); the parcels are not changed.
+    """
+    kept = metadata.get(SOURCES_KEY) or {}
+    if not isinstance(kept, dict) or not kept:
+        return parcels
+    out = parcels.copy()
+    for net, rows in kept.items():
+        column = f"{net}_reason"
+        if column in out and rows:
+            sources = pd.DataFrame(rows, columns=["source_id", "name", "capacity", "load", "remaining"])
+            out[column] = with_source_figures(out[column], sources, CAPACITY_UNITS.get(net, ("",))[0])
     return out

@@ -273,7 +273,8 @@ def readiness_again(
     gone = mine[key % (n + 1)]
     part_key = _disagreement_keys(part)
     new_key = part_key // (m + 1) * (n + 1) + rows[part_key % (m + 1)]
-    merged = pd.concat([before.disagreements[~gone], part.disagreements], ignore_index=True)
+    found = [part.disagreements] if len(part.disagreements) else []  # none: its empty columns' dtypes say nothing
+    merged = pd.concat([before.disagreements[~gone], *found], ignore_index=True)
     if any(merged[c].dtype != before.disagreements[c].dtype for c in merged.columns if len(before.disagreements)):
         return None
     merged_key = np.concatenate([key[~gone], new_key])

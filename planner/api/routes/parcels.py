@@ -192,15 +192,15 @@ def edit_parcel(
     changes = edit_changes(body)
     version = _based_on(if_match, changes.pop("version", None))
     _check_changes(changes)
-    try:
-        row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
+    try:  # committed with its readiness where it can be, else followed by the run (planner.api.recompute)
+        row, ran = state.recomputes.edit(parcel_id, changes, version=version, user=token.user)
     except ParcelNotFoundError:
         msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
         raise ApiError(404, msg, field="parcel_id") from None
     # the edit is committed: from here on the answer is 200, whatever the recomputation meets
     notes = [p.describe(language(request)) for p in row.attrs.get("problems", [])]  # in the asked language
     if state.recomputes.needed(set(changes)):
-        notes += state.recomputes.after_edit(token.user, set(changes))
+        notes += ran
         fresh = _require_parcel(state, parcel_id)  # as the recomputation left it
     else:
         fresh = gpd.GeoDataFrame([row], geometry="geometry", crs=row.attrs.get("crs"))
