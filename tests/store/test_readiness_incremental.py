@@ -129,7 +129,8 @@ def test_each_edit_recomputes_what_it_reaches_and_equals_a_full_run(park_uri, se
             may = set(np.flatnonzero(served | (np.arange(len(ids)) == position)).tolist())
             old, new = before[net].table, coverage.table
             turned = np.flatnonzero(
-                (old["failed"].to_numpy() != new["failed"].to_numpy()) | (old["reason"].to_numpy() != new["reason"].to_numpy())
+                (old["failed"].to_numpy() != new["failed"].to_numpy())
+                | (old["reason"].to_numpy() != new["reason"].to_numpy())
             )
             assert set(turned.tolist()) <= set(coverage.since[1].tolist()) <= may
         first = run
