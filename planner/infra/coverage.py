@@ -248,16 +248,21 @@ def with_source_figures(reasons: pd.Series, sources: pd.DataFrame, unit: str) ->
     which ends with its source's name, gets ``，剩余 <left> <unit>``; a capacity failure gets the
     source's load and capacity. Other reasons are as they were.
     """
-    out = reasons.astype(object).copy()
-    text = reasons.fillna("").astype(str)
-    body = text.str.removeprefix("[计算] ")
     limited = sources[pd.to_numeric(sources["capacity"], errors="coerce").notna()]
-    for name, cap, load, left in limited[["name", "capacity", "load", "remaining"]].itertuples(index=False):
-        served = body.str.endswith(f"至{name}").to_numpy()  # one pass per source (a park has a few)
-        out[served] = text[served] + f"，剩余 {left:,.0f} {unit}"
-        full = body.str.startswith(f"{name}容量不足：").to_numpy()
-        out[full] = text[full] + f"（负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f}）"
-    return out
+    if not len(limited) or not len(reasons):
+        return reasons
+    figures = limited[["name", "capacity", "load", "remaining"]].itertuples(index=False)
+    served, full = {}, {}
+    for name, cap, load, left in figures:
+        served.setdefault(str(name), f"，剩余 {left:,.0f} {unit}")
+        full.setdefault(str(name), f"（负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f}）")
+    text = reasons.astype(object).where(reasons.notna(), "").astype(str)
+    body = text.str.removeprefix("[计算] ")
+    # the name a connected reason ends with (after its last 至), or the one a capacity failure starts with
+    suffix = body.str.rpartition("至")[2].map(served)
+    head = body.str.partition("容量不足：")
+    suffix = suffix.fillna(head[0].where(head[1] != "").map(full)).fillna("")
+    return (text + suffix).where(reasons.notna(), reasons.astype(object))
 
 
 SOURCES_KEY = "readiness_sources"

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import geopandas as gpd
+import pandas as pd
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
@@ -39,6 +40,7 @@ from planner.api.routes.idle import stage_label
 from planner.api.rows import plain
 from planner.api.state import ParkState
 from planner.errors import ParcelNotFoundError
+from planner.infra.coverage import reasons_with_sources
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.schema import label
 
@@ -131,14 +133,24 @@ def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
         if at[0] < 0:
             msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
             raise ApiError(404, msg, field="parcel_id")
-        feature = feature_collection(now.rows, at)["features"][0]
+        feature = _with_sources(feature_collection(now.rows, at)["features"][0], state)
         feature["properties"]["disposal_stage_zh"] = stage_label(now.parcels["disposal_stage"].iloc[at]).iloc[0]
         return GeoJSONResponse(feature, headers={"ETag": f'"{int(now.parcels["version"].iloc[at[0]])}"'})
     row = _require_parcel(state, parcel_id)
-    feature = feature_collection(row)["features"][0]
+    feature = _with_sources(feature_collection(row)["features"][0], state)
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
     version = int(row["version"].iloc[0])
     return GeoJSONResponse(feature, headers={"ETag": f'"{version}"'})
+
+
+def _with_sources(feature: dict[str, Any], state: ParkState) -> dict[str, Any]:
+    """A parcel's feature with each reason joined with what its source has left (kept with the readiness)."""
+    props = feature["properties"]
+    names = [k for k in props if k.endswith("_reason") and isinstance(props[k], str)]
+    if names:
+        joined = reasons_with_sources(pd.DataFrame({k: [props[k]] for k in names}), state.store.metadata())
+        props.update({k: joined[k].iloc[0] for k in names})
+    return feature
 
 
 def _based_on(if_match: str | None, version: object) -> int:
@@ -204,7 +216,7 @@ def edit_parcel(
         fresh = _require_parcel(state, parcel_id)  # as the recomputation left it
     else:
         fresh = gpd.GeoDataFrame([row], geometry="geometry", crs=row.attrs.get("crs"))
-    feature = feature_collection(fresh)["features"][0]
+    feature = _with_sources(feature_collection(fresh)["features"][0], state)
     feature["notes"] = notes
     return JSONResponse(feature, headers={"ETag": f'"{int(fresh["version"].iloc[0])}"'})
 
