@@ -425,7 +425,7 @@ def _rows_to_compare(kept: _Kept, previous: object, parcels: gpd.GeoDataFrame) -
     rows = kept.graphs.readiness.rows if kept.graphs.readiness is not None else None
     if previous is None or previous is not kept.written or since is None or rows is None:
         return None
-    at = pd.Index(parcels["parcel_id"]).get_indexer(list(since))
+    at = pd.Index(parcels["parcel_id"].to_numpy(dtype=object)).get_indexer(np.array(list(since), dtype=object))
     return np.union1d(rows, at[at >= 0])
 
 

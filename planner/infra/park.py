@@ -67,6 +67,11 @@ class _Job:
         return {name: network_fingerprint(name, lines, self.sources) for name, lines in self.lines.items()}
 
     @cached_property
+    def consuming(self) -> np.ndarray:
+        """Whether each parcel draws on its sources already (by its status), for every network alike."""
+        return self.parcels["status"].isin(STARTED_STATUSES).to_numpy()
+
+    @cached_property
     def hashes(self) -> np.ndarray:
         return shape_hashes(self.parcels.geometry.to_numpy())
 
@@ -114,13 +119,14 @@ class _Job:
             service_radius_m=settings["service_radius_m"],
             power_factor=self.power_factor,
             need=need,
+            consuming=self.consuming,
         )
         served = Served(
             _served_key(self.fingerprints.get(name), settings, self.power_factor),
             self.parcels["parcel_id"].to_numpy(dtype=object),
             need,
             expected,
-            self.parcels["status"].isin(STARTED_STATUSES).to_numpy(),
+            self.consuming,
             loads,
         )
         before = cache.served(name)

@@ -288,8 +288,9 @@ def _disagreement_keys(result: ReadinessResult) -> np.ndarray:
         return result.keys
     rank = {item: k for k, item in enumerate(result.used)}
     items = result.disagreements["item"].map(rank).to_numpy(dtype=np.int64)
-    ids = result.table.index
-    result.keys = items * (len(ids) + 1) + ids.get_indexer(result.disagreements["parcel_id"])
+    ids = pd.Index(np.asarray(result.table.index, dtype=object))  # hashed as Python text, not Arrow's
+    found = np.asarray(result.disagreements["parcel_id"], dtype=object)
+    result.keys = items * (len(ids) + 1) + ids.get_indexer(found)
     return result.keys
 
 
