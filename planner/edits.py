@@ -76,15 +76,16 @@ def edit_with_readiness(
         inputs = readiness_inputs(store)
         at = kept.layers.stamp
         parcels = inputs.parcels
-        pos = int(pd.Index(parcels["parcel_id"]).get_indexer([parcel_id])[0])
+        found = np.flatnonzero(parcels["parcel_id"].to_numpy(dtype=object) == parcel_id)  # no index of all ids
+        pos = int(found[0]) if len(found) else -1
         if at is None or pos < 0 or int(parcels["version"].iloc[pos]) != int(version):
             return None  # the kept parcels are not those the edit was made on
         edited = _with_row(parcels, pos, after, [*changes, *_BOOKKEEPING])
         inputs.parcels = edited
         previous = kept.graphs.readiness
         run = readiness_of(inputs, graphs=kept.graphs)
+        rows = _rows_to_compare(kept, previous, edited)  # while the written result is known
         kept.written = None  # until the edit's transaction writes it
-        rows = _rows_to_compare(kept, previous, edited)
         rows = np.arange(len(edited)) if rows is None else np.union1d(rows, [pos])
         before = edited.iloc[rows]
         values = run.readiness.table[list(READINESS_COLUMNS)].reindex(before["parcel_id"]).set_axis(before.index)
