@@ -94,7 +94,14 @@ def edit_with_readiness(
         metadata = {"readiness_at": stamp, SOURCES_KEY: source_figures(run.coverage)}
         return Derived(at, columns, metadata, (_STAMP_KEYS["readiness"],))
 
-    row = store.update_parcel(parcel_id, changes, version=version, by=by, derive=derive)
+    def derive_or_not(after: gpd.GeoDataFrame) -> Derived | None:
+        try:
+            return derive(after)
+        except Exception:  # the edit stands alone, and the run after it says what it meets
+            kept.written = None  # the kept result may have moved on: the next run compares every row
+            return None
+
+    row = store.update_parcel(parcel_id, changes, version=version, by=by, derive=derive_or_not)
     derived = row.attrs.get("derived")
     if derived is not None and derived.written:
         kept.written = kept.graphs.readiness  # stored as it says, but for the parcels changed since (this edit's)
