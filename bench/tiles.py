@@ -14,8 +14,11 @@ four plain properties), one statement per tile, on one connection, no server; ea
 statement of before the stored Web Mercator outline (each parcel transformed), and bare ``ST_AsMVT``
 on that stored outline (``geom_3857``: what the column alone gives) are timed in turn with the bare
 statement: wall time, the PostgreSQL backend's CPU time (``/proc/PID/schedstat``, a server on this
-machine) and this thread's. Last, the tile index after an edit: one parcel's entries replaced
-(``ParcelTiles.update``) against the index built again from scratch.
+machine) and this thread's. Beside them the fair peer (``same``): bare ``ST_AsMVT`` carrying the same
+properties as the planner's tile (:data:`MVT_SAME_SQL`; a peer of fewer properties is another tile), on
+the planner's own connection, the two timed in turn, each first in every other turn (the statement run
+first on a tile's pages costs about 10% more). Last, the tile index after an edit: one parcel's entries
+replaced (``ParcelTiles.update``) against the index built again from scratch.
 
 At zooms 9–11 the server answers with the overview (:mod:`planner.maps.tiles_overview`: each look's
 pixels, made once per change stamp; its first tile, which makes it, is timed apart), the peer with
@@ -41,6 +44,7 @@ from psycopg import sql
 from bench.maps import serve
 from planner.api import create_app
 from planner.maps.postgis_tiles import ParkClasses, PostGISTiles, transforming_tile_sql
+from planner.maps.style import MISSING_COLORS, READY_COLOR, UNKNOWN_COLOR
 from planner.maps.tiles import BUFFER, EXTENT, ParcelTiles
 from planner.maps.tiles_overview import OVERVIEW_MAX_ZOOM, Overview
 from planner.store import open_store
@@ -65,6 +69,38 @@ SELECT ST_AsMVT(q, 'parcels', {extent}, 'geom') FROM (
 """
 """The bare statement on the stored, indexed Web Mercator outline (``geom_3857``) the planner's statement uses:
 what is left of the planner's cost over it is its own work, not the column's."""
+MVT_SAME_SQL = """
+SELECT ST_AsMVT(q, 'parcels', {extent}, 'geom') FROM (
+    SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready, p.idle_rule,
+           {klass} AS eval_class,
+           ST_AsMVTGeom(p.geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
+    FROM {table} p{join}
+    WHERE p.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin})
+) q
+"""
+"""The fair peer: bare ``ST_AsMVT`` carrying the same properties as the planner's tile, from the stored columns
+(the readiness colour a ``CASE`` on the stored ``missing_count``, as :func:`planner.maps.style.readiness_color`
+buckets it; ``area_mu`` to 2 decimals; the per-mu classes, which are not stored, given as the planner gives them:
+joined from the tile's evaluated parcels where it has any). No size-on-screen test, no groups."""
+
+
+def same_sql(table: sql.Composable, *, classes: bool) -> sql.Composed:
+    """:data:`MVT_SAME_SQL` with or without the class join."""
+    colours = [sql.Literal(c) for c in (UNKNOWN_COLOR, READY_COLOR, *MISSING_COLORS)]
+    fill = sql.SQL(
+        "CASE WHEN p.ready IS NULL THEN {} WHEN p.ready THEN {} ELSE (CASE coalesce(p.missing_count, 0) "
+        "WHEN 0 THEN {} WHEN 1 THEN {} WHEN 2 THEN {} WHEN 3 THEN {} WHEN 4 THEN {} ELSE {} END) END"
+    ).format(*colours[:3], colours[2], colours[3], colours[4], colours[4], colours[5])
+    join = " LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) USING (parcel_id)"
+    return sql.SQL(MVT_SAME_SQL).format(
+        extent=sql.Literal(EXTENT),
+        buffer=sql.Literal(BUFFER),
+        margin=sql.Literal(BUFFER / EXTENT),
+        table=table,
+        fill=fill,
+        klass=sql.SQL("c.eval_class" if classes else "NULL::text"),
+        join=sql.SQL(join if classes else ""),
+    )
 
 
 def tile_xy(lon: float, lat: float, z: int) -> tuple[float, float]:
@@ -110,7 +146,7 @@ def ms(runs: list[float]) -> float:
 
 def timed_tiles(session: requests.Session, url: str, tiles: list, repeat: int) -> dict[str, list[float]]:
     """Each tile cut (its first request), then cached, then 304: seconds per request, and the tiles' bytes."""
-    out: dict[str, list[float]] = {"cut": [], "cached": [], "304": [], "bytes": [], "cut_cpu": []}
+    out: dict[str, list[float]] = {"cut": [], "cached": [], "304": [], "bytes": [], "cut_cpu": [], "cached_cpu": []}
     for z, x, y in tiles:
         path = f"{url}/tiles/{z}/{x}/{y}.mvt"
         t, c = time.perf_counter(), cpu_s()
@@ -119,9 +155,10 @@ def timed_tiles(session: requests.Session, url: str, tiles: list, repeat: int) -
         out["cut_cpu"].append(cpu_s() - c)
         out["bytes"].append(len(first.content))
         for _ in range(repeat):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_s()
             session.get(path, timeout=60).content  # noqa: B018 - the whole body
             out["cached"].append(time.perf_counter() - t)
+            out["cached_cpu"].append(cpu_s() - c)
             t = time.perf_counter()
             assert session.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
             out["304"].append(time.perf_counter() - t)
@@ -186,6 +223,15 @@ def main() -> None:
     runs: dict[str, list[float]] = collections.defaultdict(list)
     rows, statements = [], []
     with requests.Session() as session, psycopg.connect(args.postgis.split("?")[0], autocommit=True) as conn:
+        same = {k: same_sql(table, classes=k).as_bytes(reader) for k in (False, True)}
+
+        def same_tile(z: int, x: int, y: int) -> None:
+            """The fair peer on the planner's own connection: the same properties, the classes joined as the
+            planner joins them (where any)."""
+            ids, classes = statement.classes.within(statement._box(z, x, y, 2 * BUFFER / EXTENT))
+            params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes}
+            reader.execute(same[bool(ids)], params, prepare=True).fetchone()
+
         for name, (url, _, _) in urls.items():
             t = time.perf_counter()
             session.get(f"{url}/tiles/14/0/0.mvt", timeout=600)  # the tile index or the classes, once per state
@@ -199,7 +245,7 @@ def main() -> None:
             ways = {name: timed_tiles(session, url, tiles, args.repeat) for name, (url, _, _) in urls.items()}
             peer, peer_size = [], []
             for z_, x, y in tiles:
-                for _ in range(args.repeat):  # the statements in turn: the same load on each
+                for turn in range(args.repeat):  # the statements in turn: the same load on each
                     timed_statement(
                         conn, lambda: conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}), runs, "bare"
                     )
@@ -207,7 +253,12 @@ def main() -> None:
                     if z_ > OVERVIEW_MAX_ZOOM:
                         params = {"z": z_, "x": x, "y": y}
                         timed_statement(conn, lambda: conn.execute(query_3857, params, prepare=True), runs, "bare 3857")
-                        timed_statement(reader, lambda: statement.tile(z_, x, y), runs, "planner")
+                        pair = [
+                            (lambda: same_tile(z_, x, y), "same"),
+                            (lambda: statement.tile(z_, x, y), "planner"),
+                        ]
+                        for run, name in pair[:: 1 if turn % 2 else -1]:  # each first in every other turn
+                            timed_statement(reader, run, runs, name)
                         timed_statement(reader, lambda: earlier_tile(z_, x, y), runs, "earlier")
                 (mvt,) = conn.execute(query, {"z": z_, "x": x, "y": y, "srid": srid}).fetchone()
                 peer_size.append(len(mvt or b""))
@@ -216,13 +267,13 @@ def main() -> None:
                 statements.append((z, {k: list(v) for k, v in runs.items()}))
             runs.clear()
     print()
-    print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'CPU ms':>7} {'cached ms':>10} {'304 ms':>8} {'KB':>6} "
-          f"{'ST_AsMVT ms':>12} {'MVT KB':>7} {'cut / ST_AsMVT':>15}")  # fmt: skip
+    print(f"{'zoom':>4} {'backend':>10} {'cut ms':>8} {'CPU ms':>7} {'cached ms':>10} {'CPU ms':>7} {'304 ms':>8} "
+          f"{'KB':>6} {'ST_AsMVT ms':>12} {'MVT KB':>7} {'cut / ST_AsMVT':>15}")  # fmt: skip
     for z, ways, peer, peer_size in rows:
         for name, w in ways.items():
             print(
                 f"{z:>4} {name:>10} {ms(w['cut']):8.2f} {ms(w['cut_cpu']):7.2f} {ms(w['cached']):10.2f} "
-                f"{ms(w['304']):8.2f} "
+                f"{statistics.mean(w['cached_cpu']) * 1000:7.2f} {ms(w['304']):8.2f} "
                 f"{statistics.mean(w['bytes']) / 1024:6.1f} {ms(peer):12.2f} {statistics.mean(peer_size) / 1024:7.1f} "
                 f"{ms(w['cut']) / ms(peer):14.2f}×"
             )
@@ -231,14 +282,20 @@ def main() -> None:
     print("cache), the planner's statement of before the stored outline, bare ST_AsMVT, and bare ST_AsMVT on the")
     print("stored outline, each tile's four timed in turn: median wall ms; the PostgreSQL backend's CPU ms and this")
     print("thread's CPU ms (the client: psycopg, and the planner's classes and boxes of the tile), medians")
-    names = ("planner", "earlier", "bare", "bare 3857")
-    print(f"{'zoom':>4} {'statement':>10} {'wall ms':>8} {'server CPU ms':>14} {'client CPU ms':>14} "
-          f"{'wall / bare':>12} {'server CPU / bare':>18}")  # fmt: skip
+    names = ("planner", "same", "earlier", "bare", "bare 3857")
+    print('("same": bare ST_AsMVT with the planner\'s properties from the stored columns, the fair peer; server CPU')
+    print(' also as the mean, the medians being a few scheduler ticks; ratios of means to "same" and to "bare")')
+    print(f"{'zoom':>4} {'statement':>10} {'wall ms':>8} {'server CPU ms':>14} {'mean':>6} {'client CPU ms':>14} "
+          f"{'wall / bare':>12} {'server CPU / bare':>18} {'CPU / same':>11} {'CPU+client / same':>18}")  # fmt: skip
     for z, r in statements:
         for n in names:
+            cpu, same_cpu = statistics.mean(r[n + " cpu"]), statistics.mean(r["same cpu"])
+            both = cpu + statistics.mean(r[n + " client"])
             print(
-                f"{z:>4} {n:>10} {ms(r[n]):8.2f} {ms(r[n + ' cpu']):14.2f} {ms(r[n + ' client']):14.2f} "
-                f"{ms(r[n]) / ms(r['bare']):11.2f}× {ms(r[n + ' cpu']) / ms(r['bare cpu']):17.2f}×"
+                f"{z:>4} {n:>10} {ms(r[n]):8.2f} {ms(r[n + ' cpu']):14.2f} {cpu * 1000:6.2f} "
+                f"{ms(r[n + ' client']):14.2f} {ms(r[n]) / ms(r['bare']):11.2f}× "
+                f"{cpu / statistics.mean(r['bare cpu']):17.2f}× {cpu / same_cpu:10.2f}× "
+                f"{both / (same_cpu + statistics.mean(r['same client'])):17.2f}×"
             )
     for _, server, thread in urls.values():
         server.should_exit = True

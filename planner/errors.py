@@ -31,6 +31,10 @@ __all__ = [
 class PlannerError(Exception):
     """Base class of every error the planner raises on purpose."""
 
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (``zh`` or ``en``): the English one unless the class has its Chinese."""
+        return str(self)
+
 
 class CRSError(PlannerError, ValueError):
     """A coordinate reference system is missing, unknown or outside China."""
@@ -45,11 +49,27 @@ class FilterError(PlannerError, ValueError):
 
 
 class WorkError(PlannerError, ValueError):
-    """A work (工程) or a build-out plan's input that is not allowed; the message names the work and the field."""
+    """A work (工程) or a build-out plan's input that is not allowed; the message names the work and the field.
 
-    def __init__(self, message: str, *, work_id: str | None = None, field: str | None = None) -> None:
+    ``message`` is English (logs, ``--lang en``, ``?lang=en``), ``zh`` the same in Chinese, which a
+    planner reads (:meth:`text`); :attr:`problem` is the finding as a :class:`Problem`.
+    """
+
+    def __init__(
+        self, message: str, *, work_id: str | None = None, field: str | None = None, zh: str | None = None
+    ) -> None:
         super().__init__(message)
-        self.work_id, self.field = work_id, field
+        self.work_id, self.field, self.zh = work_id, field, zh
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``; the English one where no Chinese was written."""
+        return self.zh if lang == "zh" and self.zh else str(self)
+
+    @property
+    def problem(self) -> Problem:
+        """The refusal as a finding about the work (or, without one, the plan's option) and its field."""
+        feature = "work" if self.work_id is not None else "plan"
+        return Problem("error", self.work_id, self.field, str(self), feature=feature, zh=self.zh)
 
 
 _FEATURE_ZH = {
@@ -57,6 +77,7 @@ _FEATURE_ZH = {
     "parcels": "宗地",
     "source": "源点",
     "work": "工程",
+    "plan": "建设计划",
     "project": "项目",
     "projects": "项目",
     "project file": "项目文件",

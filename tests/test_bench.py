@@ -139,23 +139,32 @@ def test_the_load_benchmark_prints_its_table_and_loses_no_edit(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "GeoPackage:" in out
-    assert "PostGIS:" not in out
-    ours, _, peer = out.partition("GeoPackage, peer:")
+    assert "PostGIS" not in out
+    runs, _, peer = out.partition("GeoPackage, peer:")
     assert "the same edits as plain SQL UPDATEs" in peer and "the peer's p50" in peer, out
-    rows = {line[:22].strip(): line[22:].split() for line in ours.splitlines() if line[:22].strip()}
-    for kind in ("read", "plain edit", "readiness-input edit"):
-        assert kind in rows, out
-    assert int(rows["read"][0]) > 0
-    assert rows["errors"][0].isdigit(), out  # counted and printed; zero is a goal the figures are read against
-    history = re.search(r"history rows = successful edits: (\d+) = (\d+): (\S+)", out)
-    assert history, out
-    rows_written, edits_ok = int(history[1]), int(history[2])
-    # the edits answered 200 are those timed, and each left one history row naming its column
-    assert edits_ok == int(rows["plain edit"][0]) + int(rows["readiness-input edit"][0])
-    assert edits_ok > 0
-    assert rows_written == edits_ok
-    assert history[3] == "agree"
+    _, _, both = runs.partition("GeoPackage, paced:")
+    paced, _, saturated = both.partition("GeoPackage, saturated:")
+    assert paced and saturated, out  # both ways, paced first
+    offered = re.match(r" [\d.]+ s, ([\d.]+) requests per second offered, ([\d.]+) answered", paced)
+    assert offered, out
+    assert float(offered[1]) == 2 * 2 / 5 + 2 / 1  # --quick: 2 editors (a read and a PATCH each 5 s), 2 readers
+    assert "the throughput" in saturated.splitlines()[0]
+    for ours in (paced, saturated):
+        rows = {line[:22].strip(): line[22:].split() for line in ours.splitlines() if line[:22].strip()}
+        for kind in ("read", "plain edit", "readiness-input edit"):
+            assert kind in rows, out
+        assert int(rows["read"][0]) > 0
+        assert rows["errors"][0].isdigit(), out  # counted and printed; zero is a goal the figures are read against
+        history = re.search(r"history rows = successful edits: (\d+) = (\d+): (\S+)", ours)
+        assert history, out
+        rows_written, edits_ok = int(history[1]), int(history[2])
+        # the edits answered 200 are those timed, and each left one history row naming its column
+        assert edits_ok == int(rows["plain edit"][0]) + int(rows["readiness-input edit"][0])
+        assert edits_ok > 0
+        assert rows_written == edits_ok
+        assert history[3] == "agree"
+    assert "NOT met" in paced or " met" in paced
+    assert "judged paced" in saturated and "NOT met" not in saturated
 
 
 @pytest.fixture(scope="module")

@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pyproj
 import pytest
@@ -134,3 +136,29 @@ def test_gcj02_leaves_points_outside_china_alone():
     assert lat.tolist() == [48.85, 35.7]
     lon, lat = crs.gcj02_to_wgs84(2.35, 48.85)
     assert (float(lon), float(lat)) == (2.35, 48.85)
+
+
+@pytest.mark.parametrize(
+    ("src", "dst"),
+    [
+        (4490, 4548),
+        (4548, 4326),
+        ("EPSG:4527", "EPSG:4490"),
+        (pyproj.CRS(4548).to_wkt(), "+proj=laea +lat_0=32 +lon_0=118 +ellps=GRS80 +units=m +no_defs"),
+        ("EPSG:4214", "EPSG:4490"),  # Beijing 1954: PROJ knows several operations, chosen by area
+    ],
+)
+def test_transformers_give_what_pyproj_from_crs_gives_in_any_thread(src, dst):
+    # the kept transformer may be made from the operation's pipeline (cheap to copy per thread): the same numbers
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(116.0, 120.0, 200), rng.uniform(28.0, 36.0, 200)
+    geographic = pyproj.CRS(src).is_geographic
+    x, y = (lon, lat) if geographic else pyproj.Transformer.from_crs(4490, src, always_xy=True).transform(lon, lat)
+    expected = pyproj.Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
+    got: dict[str, tuple] = {"here": crs.transformer(src, dst).transform(x, y)}
+    thread = threading.Thread(target=lambda: got.update(there=crs.transformer(src, dst).transform(x, y)))
+    thread.start()
+    thread.join()
+    for where in ("here", "there"):
+        np.testing.assert_array_equal(got[where][0], expected[0])
+        np.testing.assert_array_equal(got[where][1], expected[1])

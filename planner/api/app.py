@@ -26,6 +26,7 @@ from planner.api.access import AccessLog
 from planner.api.auth import Token
 from planner.api.docs import add_docs
 from planner.api.errors import ERROR_RESPONSES, add_exception_handlers, error_response
+from planner.api.kept_tiles import KeptTiles
 from planner.api.messages import Text, language_of_scope
 from planner.api.routes import desk, export, idle, infra, page, parcels, plan, search, siting, stats, tiles
 from planner.api.routes.parcels import PlainParcels
@@ -156,6 +157,7 @@ def create_app(
     desk.add_assets(app)  # the desk's scripts beside the map, and the charting library, served from the package
     # gzip next to the routes, where it sees each answer whole (its size)
     app.add_middleware(PlainParcels)  # innermost: the usual page of parcels without FastAPI's per-request work
+    app.add_middleware(KeptTiles)  # likewise a tile kept at the park's stamp, or its 304
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=_GZIP_LEVEL)
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
     app.add_middleware(AccessLog)  # outermost: every answer is logged, refusals of the body limit too

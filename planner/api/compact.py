@@ -13,9 +13,11 @@ GeoPackage's R-tree and decided on the candidates' shapes read for it; the page'
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,12 +33,11 @@ from planner.api.rows import geojson_geometries
 from planner.errors import StoreError
 from planner.fields import coerce_types
 from planner.parcels.query import ParcelFilters, industry_prefixes
-from planner.store.columns import parcel_columns
 from planner.store.geopackage import GeoPackageStore
 from planner.store.gpkg_format import decode_geometries
 from planner.store.layers import LAYERS
 
-__all__ = ["COMPACT_COLUMNS", "CompactParcels"]
+__all__ = ["COMPACT_COLUMNS", "CompactParcels", "ParcelFeatures"]
 
 COMPACT_COLUMNS = ("area_mu", "ready", "idle_rule", "status", "industry", "zone_industries", "land_use", "name",
                    "updated_at")  # fmt: skip
@@ -176,6 +177,37 @@ def _read_columns(
     return int(stamp), np.concatenate(ids), arrays, {c: coder.coded() for c, coder in coders.items()}
 
 
+def _read_changed(
+    store: GeoPackageStore, since: int, changed: list[str], conn: sqlite3.Connection
+) -> tuple[int, list[str], pd.DataFrame]:
+    """In one snapshot: the change stamp, the parcels ``changed`` and those the history names after ``since``
+    (sorted ids), and the compact columns of those of them stored (as :func:`_read_columns` converts them)."""
+    names = ["parcel_id", *COMPACT_COLUMNS]
+    bools = [c for c in names if LAYERS["parcels"].by_name[c].kind == "bool"]
+    cols = ", ".join(f'"{c}"' for c in names)
+    try:
+        conn.execute("BEGIN")
+        try:
+            (stamp,) = conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()
+            named = conn.execute(
+                "SELECT DISTINCT feature_id FROM history WHERE history_id > ? AND layer = 'parcels' "
+                "AND feature_id IS NOT NULL",
+                (since,),
+            ).fetchall()
+            ids = sorted({*changed, *(str(r[0]) for r in named)})
+            rows = conn.execute(
+                f'SELECT {cols} FROM "parcels" WHERE "parcel_id" IN (SELECT value FROM json_each(?)) '
+                'ORDER BY "parcel_id"',
+                (json.dumps(ids),),
+            ).fetchall()
+        finally:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        msg = f"reading the parcels of {store.path} failed ({exc})"
+        raise StoreError(msg) from None
+    return int(stamp), ids, _converted(rows, names, bools)
+
+
 class CompactParcels:
     """The filter and sort columns of a GeoPackage park at one change stamp (see the module notes)."""
 
@@ -185,10 +217,8 @@ class CompactParcels:
         for name, values in plain.items():
             setattr(self, name, values)
         self._ranks: dict[str, np.ndarray] = {}
-        self.crs_epsg = store.config().crs_epsg
-        self._columns = tuple(LAYERS["parcels"].columns)
-        self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
-        self._local = threading.local()
+        self.features = ParcelFeatures.of(store)
+        self.crs_epsg = self.features.crs_epsg
         self._found: OrderedDict[str, np.ndarray] = OrderedDict()
         self._found_lock = threading.Lock()
 
@@ -199,15 +229,23 @@ class CompactParcels:
     updated_missing: np.ndarray
 
     def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
-        """Follow an edit: the rows of the parcels ``changed`` read again and put in place (new ones inserted in
-        ``parcel_id`` order, removed ones dropped). False (build again) when many changed, or the park moved past
-        ``stamp`` meanwhile."""
+        """Follow an edit: the rows of the parcels changed since the columns' stamp read again and put in place
+        (new ones inserted in ``parcel_id`` order, removed ones dropped). False (build again) when many changed.
+
+        The parcels ``changed`` (up to ``stamp``) and those the history names after the columns' own stamp are
+        read in one snapshot with the history, so the columns are current at that snapshot's stamp, which may
+        be past ``stamp`` when edits keep coming (the usual case under load)."""
         if len(changed) > _FOLLOW_SHARE * max(len(self), 1):
             return False
-        read_at, fresh = parcel_columns(self.store, COMPACT_COLUMNS, parcel_ids=changed)
-        if read_at != stamp:
-            return False
-        ids = _id_array(sorted(set(changed)))
+        read_at, ids, fresh = _read_changed(self.store, self.stamp, changed, self.features.conn())
+        if read_at < stamp or len(ids) > _FOLLOW_SHARE * max(len(self), 1):
+            return False  # the history went back, or too many changed
+        self._put(ids, fresh, read_at)
+        return True
+
+    def _put(self, changed: list[str], fresh: pd.DataFrame, stamp: int) -> None:
+        """The rows ``fresh`` (read at ``stamp``) in place of the parcels ``changed`` (sorted ids)."""
+        ids = _id_array(changed)
         at = np.searchsorted(self.parcel_id, ids)
         held = at < len(self)
         held[held] = self.parcel_id[at[held]] == ids[held]
@@ -224,7 +262,6 @@ class CompactParcels:
         self._ranks.clear()
         self._found.clear()
         self.stamp = stamp
-        return True
 
     def found(self, given: ParcelFilters, area_wkb: bytes | None, sort: str) -> np.ndarray:
         """The positions of the parcels meeting normalised filters ``given`` and the box ``area_wkb`` (park CRS), in
@@ -246,12 +283,7 @@ class CompactParcels:
         return found
 
     def _conn(self) -> sqlite3.Connection:
-        """This thread's read-only connection to the park (kept: opening one costs more than a page's read)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(f"file:{self.store.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-            self._local.conn = conn
-        return conn
+        return self.features.conn()
 
     def __len__(self) -> int:
         return len(self.parcel_id)
@@ -340,18 +372,52 @@ class CompactParcels:
         return ordered
 
     def page_features(self, at: np.ndarray) -> list[dict[str, Any]]:
-        """The GeoJSON features of the parcels at positions ``at``, in that order: each column's value as
-        :class:`~planner.api.rows.Rows` writes it of the loaded park (:func:`plain` of the canonical dtype), the
-        polygon as RFC 7946. Read by id in one statement; SQLite makes the floats REAL and drops the infinite
-        ones (missing, as in the loaded park), the other kinds are converted a column at a time (a distinct date
-        or time once), where a frame would cost pandas' work per column."""
-        ids = self.parcel_id[at].tolist()
+        """The GeoJSON features of the parcels at positions ``at``, in that order (:meth:`ParcelFeatures.read`)."""
+        return self.features.read(self.parcel_id[at].tolist())
+
+
+class ParcelFeatures:
+    """Parcels of a GeoPackage park read by id as GeoJSON features, without a frame: one per store (:meth:`of`).
+
+    Each column's value is written as :class:`~planner.api.rows.Rows` writes it of the loaded park
+    (:func:`plain` of the canonical dtype), the polygon as RFC 7946. Read by id in one statement; SQLite
+    makes the floats REAL and drops the infinite ones (missing, as in the loaded park), the other kinds are
+    converted a column at a time (a distinct date or time once), where a frame would cost pandas' work per
+    column. It holds nothing of the park's state: every read is of the rows as stored then.
+    """
+
+    def __init__(self, store: GeoPackageStore):
+        self.store = store
+        self.crs_epsg = store.config().crs_epsg
+        self._columns = tuple(LAYERS["parcels"].columns)
+        self._makers = [_VALUE[LAYERS["parcels"].by_name[c].kind] for c in self._columns]
+        self._local = threading.local()
+
+    @classmethod
+    def of(cls, store: GeoPackageStore) -> ParcelFeatures:
+        """The reader of ``store``'s parcels, made once per open store."""
+        with _READERS_LOCK:
+            reader = _READERS.get(store)
+            if reader is None:
+                reader = _READERS[store] = cls(store)
+            return reader
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's read-only connection to the park (kept: opening one costs more than a page's read)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.store.path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def read(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The features of the parcels ``ids``, in that order; a parcel not stored is left out."""
         if not ids:
             return []
         columns = self._columns
         query = _page_query(columns, len(ids))
         try:
-            rows = self._conn().execute(query, ids).fetchall()
+            rows = self.conn().execute(query, ids).fetchall()
         except sqlite3.Error as exc:
             msg = f"reading the parcels of {self.store.path} failed ({exc})"
             raise StoreError(msg) from None
@@ -369,6 +435,10 @@ class CompactParcels:
                 geometries, (dict(zip(columns, row, strict=True)) for row in zip(*converted, strict=True)), strict=True
             )
         ]
+
+
+_READERS: weakref.WeakKeyDictionary[GeoPackageStore, ParcelFeatures] = weakref.WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=64)

@@ -12,8 +12,10 @@ Chinese, or in English when the request asks (``?lang=en`` or ``Accept-Language:
   header or the list of problems some of them carry;
 - the framework's own refusals (a body that is no JSON in UTF-8, an unknown path 404, a method
   the path does not allow 405 with every method it does in ``Allow``);
-- FastAPI's request validation (422, each problem with its field), and anything else (500,
-  naming only the error's class).
+- FastAPI's request validation (422, each problem with its field; a refused code lists the
+  codes allowed, with their labels where the field has them: ``规划（planned）、储备（reserved）…``;
+  a body of the wrong kind as a whole is named ``请求正文`` / ``the request body``), and anything
+  else (500, naming only the error's class).
 
 A store that cannot be read or written (a read-only or full disk, a lock held too long, a lost
 database connection) answers 503 with the store's own words — the ones the CLI prints — and
@@ -46,7 +48,10 @@ from planner.errors import (
     StoreLockedError,
     ValidationError,
     VersionConflictError,
+    WorkError,
 )
+from planner.fields import allowed_text
+from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 
 __all__ = [
     "DEFAULT_STATUS_CODES",
@@ -165,6 +170,11 @@ def _refused(exc: ValidationError) -> dict[str, Any]:
     }
 
 
+def _work_refused(exc: WorkError) -> dict[str, Any]:
+    """A work or a plan's option not allowed: its message in Chinese and English, and its field."""
+    return {"message": Text(exc.text("zh"), str(exc)), "field": exc.field}
+
+
 DEFAULT_STATUS_CODES: dict[type[Exception], ErrorAnswer] = {
     ParcelNotFoundError: ErrorAnswer(404),
     VersionConflictError: ErrorAnswer(409, _version_conflict),
@@ -172,6 +182,7 @@ DEFAULT_STATUS_CODES: dict[type[Exception], ErrorAnswer] = {
     StoreLockedError: ErrorAnswer(503, _store_locked),
     StoreError: ErrorAnswer(503, _store_failed),
     ValidationError: ErrorAnswer(422, _refused),
+    WorkError: ErrorAnswer(400, _work_refused),
     FilterError: ErrorAnswer(400),
     ConfigError: ErrorAnswer(400),
     ValueError: ErrorAnswer(400),  # a planner error that is also a ValueError (CRSError …): a value not allowed
@@ -194,26 +205,50 @@ def api_error_of(exc: PlannerError, status_codes: Mapping[type[Exception], Error
 
 _CHOICES = re.compile(r"\^(-\?)?\(([\w|]+)\)\$")
 """A query pattern that is a choice of words (``^-?(parcel_id|area_mu)$``), whose words a refusal lists."""
+_QUOTED = re.compile(r"'([^']*)'")
+_UNION_TAG = re.compile(r"float|int|str|bool|date|[\w-]+\[.*\]")
+"""The member of a union pydantic puts in a problem's location (``land_mu.float``, ``land_mu.list[float]``)."""
+_LABELLED = {f.name: f.allowed for f in PARCEL_FIELDS if f.allowed}
+"""The columns whose codes have labels (``status``: 规划、储备 …), by name."""
+
+
+def _allowed(err: Mapping[str, Any], name: str | None, lang: str) -> str | None:
+    """What a refused choice (pydantic's ``literal_error``, ``enum``) allows, in ``lang``: the codes with their labels
+    where the field's codes have them (``规划（planned）、储备（reserved）…``), else the codes; ``None`` if not a
+    choice of text."""
+    if err.get("type") not in ("literal_error", "enum"):
+        return None
+    codes = _QUOTED.findall(str(err.get("ctx", {}).get("expected", "")))
+    if not codes:
+        return None
+    choices = _LABELLED.get(str(name).rsplit(".", 1)[-1])
+    if choices is not None and set(codes) == set(choices):
+        return allowed_text(choices, lang)
+    return ("、" if lang == "zh" else ", ").join(codes)
 
 
 def _problem(err: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
     """One problem FastAPI found in a request: the field (without its location) and what is wrong with it."""
     where = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body", "header")]
+    where = [part for part in where if not _UNION_TAG.fullmatch(part)]
     name = ".".join(where) or None
     text = err.get("msg", "invalid value")
     if err.get("type") == "string_type" and isinstance(err.get("input"), bool):
         text = f"{err['input']} is a yes/no value, not text"
     choices = _CHOICES.fullmatch(str(err.get("ctx", {}).get("pattern", "")))
+    allowed = _allowed(err, name, lang)
     if lang == "zh":
-        words = None
+        words = allowed
         if choices:
             words = "、".join(choices.group(2).split("|")) + ("（前加 - ：降序）" if choices.group(1) else "")
         return {"field": name, "message": pydantic_problem(err, text, words)}
+    if allowed is not None:
+        text = f"allowed: {allowed}"
     if err.get("type") == "string_pattern_mismatch" and choices:  # a pattern that is a list of words: say them
         text = f"allowed: {', '.join(choices.group(2).split('|'))}" + (
             " (- first: descending)" if choices.group(1) else ""
         )
-    allowed = err.get("ctx", {}).get("expected")
+    allowed = None if err.get("type") in ("literal_error", "enum") else err.get("ctx", {}).get("expected")
     if allowed and str(allowed) not in text:  # pydantic's message may list them already: say them once
         text += f"; allowed: {allowed}"
     given = err.get("input")
@@ -229,7 +264,10 @@ def invalid_request(exc: RequestValidationError, lang: str = "en") -> ApiError:
     en = [_problem(err) for err in exc.errors()] if lang != "en" else problems
     first = problems[0] if problems else {"field": None, "message": "invalid request"}
     first_en = en[0] if en else first
-    text = Text(f"`{first['field']}`：{first['message']}", f"`{first_en['field']}`: {first_en['message']}")
+    if first["field"] is None:  # the body (or the query) as a whole: a list where an object is wanted …
+        text = Text(f"请求正文：{first['message']}", f"the request body: {first_en['message']}")
+    else:
+        text = Text(f"`{first['field']}`：{first['message']}", f"`{first_en['field']}`: {first_en['message']}")
     return ApiError(422, text, field=first["field"], problems=problems)
 
 

@@ -172,7 +172,7 @@ def pydantic_problem(err: Mapping[str, Any], english: str, allowed_words: str | 
     """The Chinese of one problem pydantic found: by its type and context, else a lead-in and ``english``."""
     kind = str(err.get("type", ""))
     ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
-    if kind == "string_pattern_mismatch" and allowed_words:
+    if kind in ("string_pattern_mismatch", "literal_error", "enum") and allowed_words:
         text = f"允许的值：{allowed_words}"
     elif kind in _PYDANTIC_ZH:
         try:

@@ -60,7 +60,9 @@ class UnitCosts:
             if not rows.any():
                 known = ", ".join(f"{n}:{c}" for n, c in zip(table["network"], table["size_class"], strict=True))
                 msg = f"`unit_costs.{key}` names no row of the unit-cost table; known: {known}"
-                raise WorkError(msg, field=f"unit_costs.{key}")
+                rows_zh = "、".join(f"`{n}:{c}`" for n, c in zip(table["network"], table["size_class"], strict=True))
+                zh = f"`unit_costs.{key}` 不是单价表中的一行；已有：{rows_zh}"
+                raise WorkError(msg, field=f"unit_costs.{key}", zh=zh)
             table.loc[rows, "cost_wan"] = float(value)
             table.loc[rows, "origin"] = "park"
         return cls(table)

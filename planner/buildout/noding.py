@@ -12,7 +12,9 @@ line's pieces in the order of the lines.
 
 Where every segment of every line runs along an axis with its ends on the grid (a road grid
 drawn so, as the bench's), :func:`noded` gives the same without GEOS (:func:`axis_lines_noded`);
-lines drawn otherwise (slanted, as surveyed networks are) go to :func:`node_lines`.
+lines drawn otherwise (slanted, as surveyed networks are) are noded by numpy as GEOS's snap
+rounding nodes them (:func:`planner.infra.snapround.snap_noded`, the same pieces in the same
+order), and only what that does not take (lines with Z) goes to :func:`node_lines`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 import shapely
 
 from planner.infra.noding import axis_noded
+from planner.infra.snapround import snap_noded
 
 __all__ = ["GRID_M", "NEAR_M", "axis_lines_noded", "node_lines", "noded"]
 
@@ -66,9 +69,13 @@ def node_lines(geoms: np.ndarray) -> np.ndarray:
 
 
 def noded(geoms: np.ndarray) -> np.ndarray:
-    """:func:`node_lines`, by numpy where every line runs along the axes on the grid (:func:`axis_lines_noded`)."""
+    """:func:`node_lines`, by numpy: :func:`axis_lines_noded` where every line runs along the axes on the grid, else
+    :func:`~planner.infra.snapround.snap_noded` (any linestrings without Z); GEOS only for what neither takes."""
     axis = axis_lines_noded(geoms)
-    return node_lines(geoms) if axis is None else axis
+    if axis is not None:
+        return axis
+    snapped = snap_noded(geoms)
+    return node_lines(geoms) if snapped is None else snapped.pieces
 
 
 def axis_lines_noded(geoms: np.ndarray) -> np.ndarray | None:

@@ -36,7 +36,7 @@ from planner.buildout.works import drawn_works, given_works, work_frame
 from planner.errors import Problem, WorkError
 from planner.infra.graphs import GraphCache, network_fingerprint
 from planner.infra.network import Network
-from planner.inputs import PLAUSIBLE
+from planner.inputs import PLAUSIBLE, plausible_why
 from planner.vocab import CHECKLIST_ITEMS, NETWORKS, WORK_KINDS
 
 __all__ = [
@@ -74,20 +74,23 @@ class PlanOptions:
                 continue
             if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value) or value <= 0:
                 msg = f"`{name}` must be a number of 万元 > 0, got {value!r}"
-                raise WorkError(msg, field=name)
+                raise WorkError(msg, field=name, zh=f"`{name}` 须为大于 0 的万元数，收到 {value!r}")
             limit, why = PLAUSIBLE["wan_yuan"]
             if value > limit:
                 msg = f"`{name}` must be at most {limit:,.0f} 万元 ({why}), got {value:,.0f}"
-                raise WorkError(msg, field=name)
+                zh = f"`{name}` 最多 {limit:,.0f} 万元（{plausible_why('wan_yuan', 'zh')}），收到 {value:,.0f}"
+                raise WorkError(msg, field=name, zh=zh)
         if not isinstance(self.years, int) or not 1 <= self.years <= 30:
             msg = f"`years` must be a whole number from 1 to 30, got {self.years!r}"
-            raise WorkError(msg, field="years")
+            raise WorkError(msg, field="years", zh=f"`years` 须为 1 至 30 的整数，收到 {self.years!r}")
         if self.start is not None and not date(1990, 1, 1) <= self.start <= date(2100, 12, 31):
             msg = f"`start` must be a date from 1990 to 2100, got {self.start.isoformat()}"
-            raise WorkError(msg, field="start")
+            zh = f"`start` 须为 1990 至 2100 年间的日期，收到 {self.start.isoformat()}"
+            raise WorkError(msg, field="start", zh=zh)
         if not 0 < self.revenue_share <= 1:
             msg = f"`revenue_share` must be above 0 and at most 1, got {self.revenue_share!r}"
-            raise WorkError(msg, field="revenue_share")
+            zh = f"`revenue_share` 须大于 0 且不大于 1，收到 {self.revenue_share!r}"
+            raise WorkError(msg, field="revenue_share", zh=zh)
 
     def budgets(self) -> np.ndarray:
         """The budget available up to the end of each year (cumulative, 万元)."""
@@ -209,7 +212,8 @@ def land_price_per_mu(parcels: pd.DataFrame) -> float:
     granted = parcels[(parcels["supply_mode"] == "grant") & (parcels["land_price_wan"].astype(float) > 0)]
     if not len(granted):
         msg = "no granted parcel records a `land_price_wan`: give the land price per 亩 (`price_per_mu_wan`)"
-        raise WorkError(msg, field="price_per_mu_wan")
+        zh = "没有出让宗地记有 `land_price_wan`：请给出每亩地价（`price_per_mu_wan`）"
+        raise WorkError(msg, field="price_per_mu_wan", zh=zh)
     return float((granted["land_price_wan"].astype(float) / granted["area_mu"].astype(float)).median())
 
 

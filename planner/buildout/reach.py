@@ -100,7 +100,9 @@ class NetworkJob:
             requires[tree.requires < 0] = None
         at = pd.Series(np.arange(len(parcels)), index=parcels["parcel_id"].to_numpy()).reindex(failing).to_numpy()
         geoms = parcels.geometry.to_numpy()[at]
-        hit, edge = network.edge_tree.query(geoms, predicate="dwithin", distance=settings["service_distance_m"])
+        rows, taps = network.tap_edges  # the edges of a level a parcel can tap
+        hit, edge = taps.query(geoms, predicate="dwithin", distance=settings["service_distance_m"])
+        edge = rows[edge]
         close = tree.bound[edge] <= settings["service_radius_m"]
         hit, edge = hit[close], edge[close]
         keys = tree.key[edge]

@@ -132,7 +132,7 @@ def drawn_works(
             *_problems(frame, alone, "geometry", _alone(net), _alone_zh(net), severity="warning"),
         ]
         if bad and strict:
-            raise WorkError(str(bad[0]), work_id=bad[0].parcel_id, field=bad[0].field)
+            raise WorkError(str(bad[0]), work_id=bad[0].parcel_id, field=bad[0].field, zh=bad[0].describe("zh"))
         problems += bad
         frames.append(frame[~np.isnan(cost)])
     if not frames:
@@ -208,31 +208,39 @@ def given_works(
         where = f"work {work_id!r}"
         if work_id in seen:
             msg = f"{where}: `work_id` is repeated"
-            raise WorkError(msg, work_id=work_id, field="work_id")
+            raise WorkError(msg, work_id=work_id, field="work_id", zh=f"{_where_zh(work_id)}：`work_id` 重复")
         seen.add(work_id)
         unknown = sorted(
             set(record) - {"work_id", "kind", "source_id", "capacity_added", "cost_wan", "planned_date", "name"}
         )
         if unknown:
             msg = f"{where}: unknown field(s) {unknown}; allowed: {', '.join(_GIVEN_FIELDS)}"
-            raise WorkError(msg, work_id=work_id, field=unknown[0])
+            zh = f"{_where_zh(work_id)}：未知字段 {unknown}；允许：{'、'.join(_GIVEN_FIELDS)}"
+            raise WorkError(msg, work_id=work_id, field=unknown[0], zh=zh)
         if record.get("kind", "upgrade") != "upgrade":
             msg = (
                 f"{where}: `kind` was {record.get('kind')!r}; a works file gives source upgrades (`upgrade`); "
                 "draw lines in the network layers"
             )
-            raise WorkError(msg, work_id=work_id, field="kind")
+            zh = (
+                f"{_where_zh(work_id)}：`kind` 为 {record.get('kind')!r}；工程文件只给出源点扩容（`upgrade`），"
+                "线路请画在管网图层中"
+            )
+            raise WorkError(msg, work_id=work_id, field="kind", zh=zh)
         source_id = record.get("source_id")
         if source_id not in known.index:
             msg = (
                 f"{where}: `source_id` {source_id!r} is not a source of the park; sources: "
                 f"{', '.join(map(str, known.index))}"
             )
-            raise WorkError(msg, work_id=work_id, field="source_id")
+            zh = f"{_where_zh(work_id)}：`source_id` {source_id!r} 不是园区的源点；源点有："
+            zh += "、".join(map(str, known.index))
+            raise WorkError(msg, work_id=work_id, field="source_id", zh=zh)
         network = str(known.loc[source_id, "network"])
         if CAPACITY_COLUMN.get(network) is None:
             msg = f"{where}: a {network} source has no capacity to add"
-            raise WorkError(msg, work_id=work_id, field="source_id")
+            zh = f"{_where_zh(work_id)}：{NETWORKS[network][0]}源点没有可扩的容量"
+            raise WorkError(msg, work_id=work_id, field="source_id", zh=zh)
         added = _positive(record.get("capacity_added"), where, work_id, "capacity_added")
         cost = record.get("cost_wan")
         if cost is None:
@@ -243,7 +251,9 @@ def given_works(
             basis = "cost_wan"
         if not np.isfinite(cost):
             msg = f'{where}: no `cost_wan` and no unit cost of {network} capacity (`unit_costs`: "{network}:expansion")'
-            raise WorkError(msg, work_id=work_id, field="cost_wan")
+            zh = f"{_where_zh(work_id)}：没有 `cost_wan`，也没有{NETWORKS[network][0]}扩容的单价"
+            zh += f'（`unit_costs`: "{network}:expansion"）'
+            raise WorkError(msg, work_id=work_id, field="cost_wan", zh=zh)
         rows.append(
             {
                 "work_id": work_id, "kind": "upgrade", "origin": "given", "network": network,
@@ -256,11 +266,16 @@ def given_works(
     return work_frame(rows, crs)
 
 
+def _where_zh(work_id: str) -> str:
+    return f"工程 {work_id!r}"
+
+
 def _positive(value: Any, where: str, work_id: str, field: str, *, zero: bool = False) -> float:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
     if not ok or value < 0 or (value == 0 and not zero):
         msg = f"{where}: `{field}` must be a number {'≥' if zero else '>'} 0, got {value!r}"
-        raise WorkError(msg, work_id=work_id, field=field)
+        zh = f"{_where_zh(work_id)}：`{field}` 须为{'不小于' if zero else '大于'} 0 的数字，收到 {value!r}"
+        raise WorkError(msg, work_id=work_id, field=field, zh=zh)
     return float(value)
 
 
@@ -271,7 +286,8 @@ def _date(value: Any, where: str, work_id: str) -> pd.Timestamp:
         return pd.Timestamp(str(value))
     except ValueError:
         msg = f"{where}: `planned_date` {value!r} is not a date; write it as YYYY-MM-DD"
-        raise WorkError(msg, work_id=work_id, field="planned_date") from None
+        zh = f"{_where_zh(work_id)}：`planned_date` {value!r} 不是日期；请写作 YYYY-MM-DD"
+        raise WorkError(msg, work_id=work_id, field="planned_date", zh=zh) from None
 
 
 def leveling_works(parcels: pd.DataFrame, earthwork_m3: pd.Series, costs: UnitCosts, crs: Any) -> gpd.GeoDataFrame:

@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from planner.errors import PlannerError, Problem, ValidationError
+from planner.errors import PlannerError, Problem
 from planner.maps.basemaps import BASEMAPS
 from planner.store import ParkStore, open_store
 
@@ -105,7 +105,7 @@ def tr(lang: str, zh: str, en: str) -> str:
 
 def fail(exc: Exception, lang: str) -> NoReturn:
     """Print a planner error as one line, without a traceback, and exit with status 1."""
-    text = exc.text(lang) if isinstance(exc, ValidationError) else str(exc)
+    text = exc.text(lang) if isinstance(exc, PlannerError) else str(exc)  # a refused record, a work: in ``lang``
     err_console.print(f"[red]{tr(lang, '错误', 'Error')}:[/red] {text}")
     raise typer.Exit(1) from None
 

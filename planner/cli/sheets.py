@@ -90,7 +90,7 @@ def match_xlsx(result: MatchResult, out: Path, lang: str) -> None:
 
 def assign_xlsx(exact: Assignment, out: Path, lang: str) -> None:
     """``planner assign``: each project and the land it got, or why none."""
-    data = exact.to_dict()
+    data = exact.to_dict(lang)
     rows = []
     for entry in data["assignments"]:
         pick = exact.chosen[entry["project"]]

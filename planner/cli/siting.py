@@ -215,19 +215,19 @@ def assign_command(
     with console.status(tr(language, "正在求解…", "Solving…")):
         exact = assign(index, batch, top=top)
         order = greedy(index, batch, top=top)
-    data = exact.to_dict()
+    data = exact.to_dict(language)
     console.print(_assignment_table(data, language))
     console.print(
         tr(
             language,
-            f"{exact.status}：分配 {data['assigned']}/{len(batch)} 个项目，总分 {100 * exact.total_score:.1f}；"
-            f"按顺序贪心总分 {100 * order.total_score:.1f}",
-            f"{exact.status}: {data['assigned']}/{len(batch)} projects placed, total score "
+            f"{exact.status_in('zh')}：分配 {data['assigned']}/{len(batch)} 个项目，"
+            f"总分 {100 * exact.total_score:.1f}；按顺序贪心总分 {100 * order.total_score:.1f}",
+            f"{exact.status_in('en')}: {data['assigned']}/{len(batch)} projects placed, total score "
             f"{100 * exact.total_score:.1f}; greedy in the given order {100 * order.total_score:.1f}",
         )
     )
     for problem in exact.problems:
-        err_console.print(f"[red]{tr(language, '复核', 'Re-check')}:[/red] {problem}")
+        err_console.print(f"[red]{tr(language, '复核', 'Re-check')}:[/red] {problem.describe(language)}")
     if json_file:
         data["greedy_total_score"] = round(order.total_score, 4)
         write_json(data, json_file)

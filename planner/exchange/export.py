@@ -47,7 +47,7 @@ from planner.parcels.query import ParcelFilters, filter_parcels, parcel_filter_m
 from planner.parcels.schema import FIELDS
 from planner.store import ParkStore
 from planner.store.columns import parcel_columns
-from planner.store.gpkg_styles import parcel_styles
+from planner.store.gpkg_styles import park_parcel_styles
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -302,10 +302,8 @@ def _export(
 def geojson_style() -> str:
     """The QML of the readiness style for the GeoJSON export: the park's own column names and codes, as the park
     GeoPackage's default style (:mod:`planner.store.gpkg_styles`), each column titled in Chinese."""
-    columns = {c: c for c in ("ready", "missing", "idle_rule", "parcel_id")}
     exported = set(export_columns())
-    aliases = {f.name: f.label("zh") for f in FIELDS if f.name in exported}
-    return next(style for style in parcel_styles(columns, aliases) if style.default).qml
+    return next(style for style in park_parcel_styles(f for f in FIELDS if f.name in exported) if style.default).qml
 
 
 def _cut_bytes(value: str) -> str:

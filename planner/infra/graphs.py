@@ -40,6 +40,7 @@ import shapely
 from planner.infra import levels as _levels_module
 from planner.infra import network as _network_module
 from planner.infra import noding as _noding_module
+from planner.infra import snapround as _snapround_module
 from planner.infra.coverage import Coverage
 from planner.infra.levels import line_levels
 from planner.infra.network import SNAP_M, Network, build_network, source_distances
@@ -50,11 +51,13 @@ _BUILDER = hashlib.blake2b(
     Path(_network_module.__file__).read_bytes()
     + Path(_noding_module.__file__).read_bytes()
     + Path(_levels_module.__file__).read_bytes()
+    + Path(_snapround_module.__file__).read_bytes()
     + shapely.geos_version_string.encode(),
     digest_size=12,
 ).hexdigest()
-"""The code that builds graphs (:mod:`planner.infra.network` and :mod:`planner.infra.noding`, GEOS): a graph on disk
-built by other code is not read."""
+"""The code that builds graphs (:mod:`planner.infra.network`, :mod:`~planner.infra.noding`,
+:mod:`~planner.infra.levels`, :mod:`~planner.infra.snapround`, GEOS): a graph on disk built by other code is not
+read."""
 
 __all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "safe_file_name", "shape_hashes"]
 

@@ -13,6 +13,18 @@ joins no other level (the streets meeting above a tunnel, an elevated road drawn
 lines meeting right over a street), unless it meets the other line's end too (end to end:
 a portal, a landing). Where two lines of different levels merely cross, neither is cut and their nodes
 stay apart, even at the very same point.
+
+What a parcel may tap (:func:`tappable`): a parcel's service connection is made on the ground. A road is tapped only
+at grade (level 0): an elevated road (高架) or a bridge has no frontage, nor has a road tunnel
+(地道) — the parcel beside either is served by the streets at grade, or not at all. Pipes and
+cables (water, drainage, power, telecom, gas, heat) lie below grade by nature and a service
+connection goes down to them: they are tapped at grade and at every level below (a pipe buried
+under a crossing, a utility tunnel 综合管廊, which OpenStreetMap puts at -1), but not above
+grade (a pipe carried on a bridge, a line on a pipe rack given a positive level). A source (a
+substation, a water works, a road gateway) is on the ground too and ties to a line of those
+levels where one lies within the source's snap distance, else to the nearest line of any level:
+a road often enters a park on a bridge over the river at its boundary, and the gateway inferred
+there is on the bridge (:mod:`planner.infra.network`).
 """
 
 from __future__ import annotations
@@ -30,7 +42,7 @@ import shapely.ops
 
 from planner.infra.noding import open_rings
 
-__all__ = ["JOIN_M", "LevelPieces", "level_nodes", "level_pieces", "line_levels"]
+__all__ = ["JOIN_M", "LevelPieces", "level_nodes", "level_pieces", "line_levels", "tappable"]
 
 JOIN_M = 0.01
 """Nodes of different levels this close to a join point are one node (m; the noding grid moves a point < 1 mm)."""
@@ -43,6 +55,16 @@ def line_levels(lines: pd.DataFrame) -> np.ndarray:
     values = pd.to_numeric(lines["level"], errors="coerce").astype("float64").fillna(0.0)
     levels: np.ndarray = np.round(values.to_numpy()).astype(np.int64)
     return levels
+
+
+def tappable(network: str, levels: np.ndarray) -> np.ndarray:
+    """Which lines (or edges) of ``levels`` on network ``network`` a parcel may tap (and a source ties to first).
+
+    Roads at grade only (level 0); the other networks at grade or below (level <= 0).
+    """
+    levels = np.asarray(levels)
+    out: np.ndarray = levels == 0 if network == "road" else levels <= 0
+    return out
 
 
 @dataclass

@@ -7,7 +7,10 @@ different ``level`` (a tunnel, an elevated road) meet only where one ends on the
 where they merely cross (:mod:`planner.infra.levels`); where every line is at one level, the
 noding is the one described here. Each
 live source (``in_service``) is tied to the point of its network nearest to it, which
-must lie within :data:`SOURCE_SNAP_M`. The result keeps the edges as geometries (for
+must lie within :data:`SOURCE_SNAP_M`: of the edges of a level a parcel can tap
+(:func:`planner.infra.levels.tappable`: a road at grade, a pipe or cable at grade or below)
+where one is that near, else of any level (a gateway on the bridge by which a road enters
+the park over a river). The result keeps the edges as geometries (for
 tap points and maps), as a ``networkx`` graph (the modelling API) and as a
 ``scipy.sparse`` matrix (for bulk shortest paths).
 
@@ -32,8 +35,9 @@ import shapely
 import shapely.ops
 
 from planner.errors import Problem
-from planner.infra.levels import level_nodes, level_pieces, line_levels
+from planner.infra.levels import level_nodes, level_pieces, line_levels, tappable
 from planner.infra.noding import AxisNoding, axis_noded, open_rings
+from planner.infra.snapround import near_pairs, snap_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -44,8 +48,6 @@ SOURCE_SNAP_M = 50.0
 """A source farther than this from every line of its network is off the network (m)."""
 _EPS = 1e-9  # scipy drops explicit zeros: a zero-length link gets this weight
 _GRID_M = 0.001
-_PIECE_M = 100.0
-"""The longest stretch of a line the owners' search puts in its tree (m)."""
 
 
 @dataclass
@@ -53,7 +55,7 @@ class Network:
     """One network as a graph.
 
     ``edges``: one row per noded segment (``line_id``, ``u``, ``v``, ``length_m``,
-    geometry); ``nodes``: (N, 2) coordinates; ``sources``: the live sources tied to the
+    ``level``, geometry); ``nodes``: (N, 2) coordinates; ``sources``: the live sources tied to the
     network (``source_id``, ``kind``, ``name``, ``capacity``, ``edge`` and ``pos_m``, the
     tie point as an edge and the distance along it from its ``u`` end).
     """
@@ -85,7 +87,7 @@ class Network:
         """Sent to another process (or kept on disk) without the tree and the ``networkx`` graph: they are quicker made
         again there; the edges' lines as coordinate arrays (shapely's ragged arrays), quicker to write and read than
         the WKB a GeoDataFrame pickles."""
-        state = {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph")}
+        state = {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph", "tap_edges")}
         geoms = self.edges.geometry.to_numpy()
         if self.edges.geometry.name == "geometry" and len(geoms) and (shapely.get_type_id(geoms) == 1).all():
             frame = pd.DataFrame(self.edges.drop(columns="geometry"))
@@ -104,6 +106,16 @@ class Network:
     def edge_tree(self) -> shapely.STRtree:
         """An STRtree of the edges' geometries (in the order of ``edges``)."""
         return shapely.STRtree(self.edges.geometry.to_numpy())
+
+    @cached_property
+    def tap_edges(self) -> tuple[np.ndarray, shapely.STRtree]:
+        """The rows of the edges a parcel or a source may tie to (:func:`planner.infra.levels.tappable`), in their
+        order, and an STRtree of theirs (the edges' tree where every edge may be tied to)."""
+        level = self.edges["level"].to_numpy() if "level" in self.edges else np.zeros(len(self.edges), dtype=np.int64)
+        rows = np.flatnonzero(tappable(self.name, level))
+        if len(rows) == len(self.edges):
+            return rows, self.edge_tree
+        return rows, shapely.STRtree(self.edges.geometry.to_numpy()[rows])
 
     @cached_property
     def components(self) -> np.ndarray:
@@ -157,6 +169,7 @@ def build_network(
                 "u": pd.Series(dtype=int),
                 "v": pd.Series(dtype=int),
                 "length_m": pd.Series(dtype=float),
+                "level": pd.Series(dtype=np.int64),
             },
             geometry=gpd.GeoSeries([], crs=lines.crs),
             crs=lines.crs,
@@ -166,12 +179,13 @@ def build_network(
 
     levels = line_levels(live)
     if (levels != levels[0]).any():  # grade-separated lines: noded level by level, joined where one ends on another
-        segments, owner, nodes, u, v, tree = _by_level(name, geoms, levels, sources, snap_m, noder)
+        segments, owner, nodes, u, v, tree, level = _by_level(name, geoms, levels, sources, snap_m, noder)
         length = shapely.length(segments)
     else:
-        segments, owner, nodes, u, v, tree, length = _at_grade(name, geoms, sources, snap_m, noder)
+        segments, owner, nodes, u, v, tree, length = _at_grade(name, geoms, levels[0], sources, snap_m, noder)
+        level = np.full(len(segments), levels[0])
     edges = gpd.GeoDataFrame(
-        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length},
+        {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length, "level": level},
         geometry=segments,
         crs=lines.crs,
     ).reset_index(drop=True)
@@ -186,16 +200,19 @@ def build_network(
 def _at_grade(
     name: str,
     geoms: np.ndarray,
+    level: int,
     sources: gpd.GeoDataFrame | None,
     snap_m: float,
     noder: Callable[[np.ndarray], np.ndarray] | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None, np.ndarray]:
-    """Lines of one level noded together: segments, each one's line, nodes, ends (u, v), the segments' tree, lengths."""
+    """Lines of one ``level`` noded together: segments, each one's line, nodes, ends (u, v), the segments' tree,
+    lengths."""
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
     noded, axis = _noded(joined, noder)
-    segments, origin, tree = _split_at(open_rings(noded), _source_points(name, sources))
+    points = _source_points(name, sources) if tappable(name, np.array([level]))[0] else np.array([], dtype=object)
+    segments, origin, tree = _split_at(open_rings(noded), points)
     length = shapely.length(segments)
     starts, ends, count = _ends(segments)
     owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
@@ -223,24 +240,32 @@ def _by_level(
     sources: gpd.GeoDataFrame | None,
     snap_m: float,
     noder: Callable[[np.ndarray], np.ndarray] | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None, np.ndarray]:
     """Lines of several levels noded (see :mod:`planner.infra.levels`): the segments, each one's line, the nodes, each
-    segment's two nodes and the segments' tree if one was made."""
+    segment's two nodes, the segments' tree if one was made, and each segment's level."""
     pieces = level_pieces(geoms, levels, snap_m, lambda group: _noded(group, noder)[0], _owners)
-    segments, origin, tree = _split_at(pieces.pieces, _source_points(name, sources))
+    may_tie = tappable(name, pieces.level)
+    segments, origin, tree = _split_at(pieces.pieces, _source_points(name, sources), may_tie)
     starts, ends, _ = _ends(segments)
     nodes, u, v = level_nodes(starts, ends, pieces.level[origin], pieces.joins)
-    return segments, pieces.owner[origin], nodes, u, v, tree
+    return segments, pieces.owner[origin], nodes, u, v, tree, pieces.level[origin]
 
 
 def _noded(
     joined: np.ndarray, noder: Callable[[np.ndarray], np.ndarray] | None
 ) -> tuple[np.ndarray, AxisNoding | None]:
-    """The lines noded on the 1 mm grid: by numpy where they all run along the axes on the grid, else by GEOS."""
-    axis = axis_noded(joined) if noder is None else None
+    """The lines noded on the 1 mm grid: by numpy (:mod:`planner.infra.noding` where they all run along the axes on the
+    grid, else :mod:`planner.infra.snapround`), by GEOS only for what neither takes (curves, Z)."""
+    if noder is not None:
+        noded = noder(joined)
+        return noded[shapely.length(noded) > 0], None
+    axis = axis_noded(joined)
     if axis is not None:
         return axis.pieces, axis
-    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M)) if noder is None else noder(joined)
+    snapped = snap_noded(joined)  # any straight-segment lines: GEOS's snap rounding, by numpy
+    if snapped is not None:
+        return snapped.pieces, None
+    noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M))
     return noded[shapely.length(noded) > 0], None
 
 
@@ -264,16 +289,23 @@ def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:
     return present
 
 
-def _split_at(segments: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, shapely.STRtree | None]:
+def _split_at(
+    segments: np.ndarray, points: np.ndarray, may_tie: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, shapely.STRtree | None]:
     """Segments cut where a source ties on (within :data:`SOURCE_SNAP_M`), so every source sits on a node.
 
-    Returns the segments, for each the one of ``segments`` it is (a part of), and the STRtree
-    of the segments returned if one was made (where none was cut).
+    ``may_tie``: the segments of a level a parcel can tap (all where not given), which a source
+    ties to first (:func:`_ties`). Returns the segments, for each the one of ``segments`` it is (a
+    part of), and the STRtree of the segments returned if one was made (where none was cut).
     """
     if not len(points) or not len(segments):
         return segments, np.arange(len(segments)), None
     tree = shapely.STRtree(segments)
-    (found, seg), _ = tree.query_nearest(points, return_distance=True, all_matches=False, max_distance=SOURCE_SNAP_M)
+    rows = np.arange(len(segments)) if may_tie is None else np.flatnonzero(may_tie)
+    tap_tree = tree if len(rows) == len(segments) else shapely.STRtree(segments[rows])
+    seg, offset = _ties(points, tree, rows, tap_tree)
+    found = np.flatnonzero(offset <= SOURCE_SNAP_M)
+    seg = seg[found]
     cuts: dict[int, list[float]] = {}
     for k, s_ in zip(found, seg, strict=True):
         pos = shapely.line_locate_point(segments[s_], points[k])
@@ -305,23 +337,19 @@ def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
     """The line within 1 cm of each middle where there is exactly one, else -1.
 
     A long slanted line's envelope covers much of a park, so a tree of the lines offers every
-    middle hundreds of them; a tree of the lines' stretches of at most :data:`_PIECE_M` offers
-    a few. The candidates are then tested on the lines themselves, so the answer is the
-    same; where two lines or none are within 1 cm, :func:`_first_owners` decides as before
+    middle hundreds of them; :func:`~planner.infra.snapround.near_pairs` (the middles in cells,
+    the lines' segments cut in chunks of a cell) offers a few. The candidates are then tested
+    on the lines themselves, so the answer is the same; where two lines or none are within 1 cm,
+    :func:`_first_owners` decides as before
     (the first a tree of the lines returns, in its order).
     """
     xy, which = shapely.get_coordinates(geoms, return_index=True)
     joined = np.flatnonzero(which[1:] == which[:-1])  # each vertex to the next of its line (parts of one: a superset)
     a, b = xy[joined], xy[joined + 1]
-    cuts = np.maximum(np.ceil(np.hypot(*(b - a).T) / _PIECE_M), 1).astype(np.int64)
-    seg = np.repeat(np.arange(len(joined)), cuts)
-    k = np.arange(len(seg)) - np.repeat(np.cumsum(cuts) - cuts, cuts)
-    t0, t1 = (k / cuts[seg])[:, None], ((k + 1) / cuts[seg])[:, None]
-    p, q = a[seg] + (b[seg] - a[seg]) * t0, a[seg] + (b[seg] - a[seg]) * t1
-    reach = 0.01 + 0.001  # 1 cm, and a millimetre for the rounding of the stretches' ends
-    boxes = shapely.box(*(np.minimum(p, q) - reach).T, *(np.maximum(p, q) + reach).T)
-    found, piece = shapely.STRtree(boxes).query(middles)
-    pairs = np.unique(found.astype(np.int64) * len(geoms) + which[joined][seg][piece])
+    # every segment within 1 cm of a middle (and a few farther): see planner.infra.snapround.near_pairs
+    found, piece = near_pairs(shapely.get_coordinates(middles), a, b, 0.01 + 0.001)
+    pairs = np.sort(found.astype(np.int64) * len(geoms) + which[joined][piece])
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
     found, line = pairs // len(geoms), pairs % len(geoms)
     near = shapely.dwithin(middles[found], geoms[line], 0.01)
     found, line = found[near], line[near]
@@ -404,8 +432,7 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
         )
         return _empty_sources()
     points = mine.geometry.to_numpy()
-    found, offset = network.edge_tree.query_nearest(points, return_distance=True, all_matches=False)
-    edge = found[1]
+    edge, offset = _ties(points, network.edge_tree, *network.tap_edges)
     off = offset > SOURCE_SNAP_M
     for sid, d in zip(mine["source_id"].to_numpy()[off], offset[off], strict=True):
         problems.append(
@@ -434,6 +461,25 @@ def _tie_sources(network: Network, sources: gpd.GeoDataFrame | None, problems: l
             "offset_m": offset[keep],
         }
     )
+
+
+def _ties(
+    points: np.ndarray, tree: shapely.STRtree, rows: np.ndarray, tap_tree: shapely.STRtree
+) -> tuple[np.ndarray, np.ndarray]:
+    """The edge each source point ties to, and its distance (m): the nearest edge of a level a parcel can tap
+    (``rows`` of the edges of ``tree``, in ``tap_tree``) where one lies within :data:`SOURCE_SNAP_M`, else the
+    nearest edge of any level (a gateway on the bridge by which a road enters the park over a river)."""
+    edge = np.full(len(points), -1, dtype=np.int64)
+    offset = np.full(len(points), np.inf)
+    if len(rows):
+        (at, found), d = tap_tree.query_nearest(points, return_distance=True, all_matches=False)
+        edge[at], offset[at] = rows[found], d
+    rest = np.flatnonzero(offset > SOURCE_SNAP_M)
+    if len(rest) and len(rows) < len(tree.geometries):
+        (at, found), d = tree.query_nearest(points[rest], return_distance=True, all_matches=False)
+        nearer = d < offset[rest[at]]
+        edge[rest[at[nearer]]], offset[rest[at[nearer]]] = found[nearer], d[nearer]
+    return edge, offset
 
 
 def _how_to_add_source(network: str) -> str:

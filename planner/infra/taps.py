@@ -6,7 +6,10 @@ close, the point nearest a live source along the network (for a parcel fronting 
 the end of its frontage toward the source); between taps equally near along the network
 (to :data:`TIE_M`), the one on the edge laterally nearest the parcel (to :data:`TIE_M`),
 then the edge first in the network's order, and on that edge the end of the stretch
-toward the edge's start. With it come the **lateral distance** from the parcel to that
+toward the edge's start. Only the edges of a level a parcel can tap count
+(:func:`planner.infra.levels.tappable`: a road at grade, a pipe or cable at grade or
+below; a parcel beside a viaduct is served by the streets under it, or not at all).
+With it come the **lateral distance** from the parcel to that
 edge and the **network distance** from the nearest live source to the tap point (one
 multi-source Dijkstra for the whole park), and the serving source.
 
@@ -60,9 +63,9 @@ def network_taps(
         msg = "`shapes` are not those of these parcels"
         raise ValueError(msg)
     geoms = shapes.geoms
-    edges = network.edges
+    rows, tree = network.tap_edges  # the edges of a level a parcel can tap (planner.infra.levels.tappable)
+    edges = network.edges if len(rows) == len(network.edges) else network.edges.iloc[rows]
     edge_geoms = edges.geometry.to_numpy()
-    tree = network.edge_tree
     dist, origin = source_distances(network) if distances is None else distances
 
     n = len(p)
@@ -301,15 +304,19 @@ class _Candidates:
     ) -> _Candidates:
         """The candidates of ``shapes`` among the edges of ``tree``, grouped by parcel, each parcel's by edge."""
         d = service_distance_m
-        cand_p, cand_e = tree.query(shapes.boxes(d * (1 + 1e-9) + 1e-6))
-        # each parcel's candidates in the order of the edges, not of the tree: the same pairs come in the same order
-        # from a tree of only some of the edges (planner.province), so ties fall the same way
-        order = np.argsort(cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e, kind="stable")
-        cand_p, cand_e = cand_p[order], cand_e[order]
+        reach = d * (1 + 1e-9) + 1e-6
+        cand_p, cand_e = tree.query(shapes.boxes(reach))
         coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
         count = np.bincount(which, minlength=len(edge_geoms))
         last = np.cumsum(count) - 1
         start, end = coords[last - count + 1], coords[last]
+        beyond = _line_beyond(start, end, count, shapes.bounds, cand_p, cand_e, reach)
+        if beyond.any():
+            cand_p, cand_e = cand_p[~beyond], cand_e[~beyond]
+        # each parcel's candidates in the order of the edges, not of the tree: the same pairs come in the same order
+        # from a tree of only some of the edges (planner.province), so ties fall the same way
+        order = np.argsort(cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e, kind="stable")
+        cand_p, cand_e = cand_p[order], cand_e[order]
         fast = (shapes.rings.count[cand_p] > 0) & (count[cand_e] == 2)
         n = len(cand_p)
         unknown = np.full(n, np.nan)
@@ -422,3 +429,40 @@ def _stretch(
         edge_geoms, shapely.get_point(shapely.shortest_line(edge_geoms, geoms[parcel_i]), 0)
     )
     return frame["min"].fillna(pd.Series(nearest)).to_numpy(), frame["max"].fillna(pd.Series(nearest)).to_numpy()
+
+
+def _line_beyond(
+    start: np.ndarray,
+    end: np.ndarray,
+    count: np.ndarray,
+    bounds: np.ndarray,
+    parcel: np.ndarray,
+    edge: np.ndarray,
+    reach: float,
+) -> np.ndarray:
+    """Which candidate pairs are surely farther apart than ``reach``: a straight edge whose line passes farther from
+    the centre of the parcel's envelope than the reach and half the envelope's diagonal.
+
+    A long slanted edge's envelope is much larger than the edge (a line across a park, which
+    no other line cuts, meets the grown envelopes of thousands of parcels it passes far from):
+    these pairs are dropped before anything is measured. Every point of the parcel lies within
+    half the diagonal of the centre, every point of the edge on its line: the test is sure (a
+    millimetre is added against rounding).
+    """
+    # only edges whose envelope is wide both ways (a slanted edge longer than the reach): the others' envelopes hold
+    # little more than the edge
+    wide = (count == 2) & (np.minimum(np.abs(end - start)[:, 0], np.abs(end - start)[:, 1]) > reach)
+    out = np.zeros(len(parcel), dtype=bool)
+    rows = np.flatnonzero(wide[edge])
+    if not len(rows):
+        return out
+    parcel, edge = parcel[rows], edge[rows]
+    a, b = start[edge], end[edge]
+    step = b - a
+    length = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
+    box = bounds[parcel]
+    centre = (box[:, :2] + box[:, 2:]) / 2
+    half = np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) / 2
+    off = np.abs(step[:, 0] * (centre[:, 1] - a[:, 1]) - step[:, 1] * (centre[:, 0] - a[:, 0]))
+    out[rows] = off > (reach + half + 1e-3) * length
+    return out

@@ -9,16 +9,25 @@ nothing: the statement holds no ``ST_Transform`` at all (PostGIS would set up it
 transform anew for each statement, about 0.5 ms). The tiles carry what the planner's
 own encoder writes (:class:`planner.maps.tiles.ParcelTiles`), so the app draws them
 unchanged: layer ``parcels``, extent 4096, buffer 64, each feature ``parcel_id``, ``fill``
-(the readiness colour, worked out in SQL from ``ready`` and ``missing`` as
-:func:`planner.maps.style.readiness_color` does), ``area_mu`` (2 decimals), ``status``,
+(the readiness colour, a ``CASE`` on ``ready`` and the stored number of items ``missing``
+names, :data:`~planner.store.postgis_schema.MISSING_COUNT`, as
+:func:`planner.maps.style.readiness_color` buckets it), ``area_mu`` (2 decimals), ``status``,
 ``ready`` and, where set, ``idle_rule`` and ``eval_class``. Parcels smaller than a screen
-pixel both ways are left out; a tile of more than ``merge_above`` parcels carries groups
-of up to 64 parcels of one look (``fill``, ``idle_rule``, ``eval_class``, and ``parcels``
-counting those whose centre lies in the tile), in ``parcel_id`` order as the encoder makes them.
+pixel both ways are left out (by their stored Web Mercator box,
+:data:`~planner.store.postgis_schema.BOX_3857`); a tile of more than ``merge_above`` parcels
+carries groups of up to 64 parcels of one look (``fill``, ``idle_rule``, ``eval_class``, and
+``parcels`` counting those whose centre lies in the tile), in ``parcel_id`` order as the
+encoder makes them. A tile without groups holds its features in the order the index finds
+them, as bare ``ST_AsMVT`` writes them (the encoder's are in ``parcel_id`` order; the map draws
+no parcel over another). So a plain tile is bare ``ST_AsMVT`` over stored columns, the size test
+and the classes aside.
 
 The per-mu classes are not stored: they are worked out once per state of the park from
-the few columns the evaluation reads (:class:`ParkClasses`), and each tile's statement is
-given the classes of the parcels whose box meets it.
+the few columns the evaluation reads (:class:`ParkClasses`, which also keeps every parcel's
+box), and each tile's statement is given the classes of the parcels whose box meets it, if
+any (else the statement has no join). The same boxes count a tile's parcels before its
+statement: none, and no statement runs; more than ``merge_above``, and the statement that
+counts what it draws and groups it runs instead.
 
 Gaode's GCJ-02 shift has no PostGIS transform: those tiles are cut by the planner's encoder
 from the parcels read for the tile alone (:meth:`PostGISTiles.shifted`).
@@ -27,6 +36,7 @@ from the parcels read for the tile alone (:meth:`PostGISTiles.shifted`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -43,7 +53,7 @@ from planner.parcels.evaluation import evaluate
 from planner.store.base import ParkStore
 from planner.store.columns import BOUNDS, parcel_columns
 from planner.store.postgis import PostGISStore
-from planner.store.postgis_schema import GEOM_3857
+from planner.store.postgis_schema import BOX_3857, GEOM_3857, MISSING_COUNT
 
 __all__ = [
     "EVAL_COLUMNS",
@@ -68,7 +78,7 @@ WORLD_M = 2 * np.pi * 6378137.0
 
 @dataclass(frozen=True)
 class ParkClasses:
-    """The per-mu class of each evaluated parcel, with its box in the park's CRS (to find a tile's)."""
+    """Every parcel's box in the park's CRS (to find a tile's parcels) with its per-mu class (None: not evaluated)."""
 
     stamp: int
     parcel_ids: np.ndarray
@@ -87,14 +97,10 @@ class ParkClasses:
         """The classes of the parcels of ``frame`` (:data:`EVAL_COLUMNS` and their boxes) read at ``stamp``."""
         if not len(frame):
             return cls(stamp, np.array([], dtype=object), np.array([], dtype=object), np.empty((0, 4)))
-        table = evaluate(frame, config).classes
-        at = pd.Index(frame["parcel_id"]).get_indexer(table.index)
-        return cls(
-            stamp,
-            frame["parcel_id"].to_numpy(dtype=object)[at],
-            table["eval_class"].to_numpy(dtype=object),
-            frame[list(BOUNDS)].to_numpy(dtype=float)[at],
-        )
+        table = evaluate(frame, config).classes["eval_class"]
+        ids = frame["parcel_id"].to_numpy(dtype=object)
+        found = table.reindex(ids).to_numpy(dtype=object)
+        return cls(stamp, ids, np.where(pd.isna(found), None, found), frame[list(BOUNDS)].to_numpy(dtype=float))
 
     def followed(self, store: ParkStore, changed: list[str], stamp: int) -> ParkClasses | None:
         """The classes after an edit of the parcels ``changed``, those alone evaluated again; None when all must be.
@@ -120,26 +126,60 @@ class ParkClasses:
         )
 
     def series(self) -> pd.Series:
-        """The classes by ``parcel_id``."""
-        return pd.Series(self.classes, index=self.parcel_ids, dtype=object)
+        """The classes of the evaluated parcels by ``parcel_id``."""
+        classed = self.classes != None  # noqa: E711 - elementwise, an object array
+        return pd.Series(self.classes[classed], index=self.parcel_ids[classed], dtype=object)
+
+    @cached_property
+    def _strips(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """The boxes sorted by their west edge, their positions, and the widest box's width: the boxes that may
+        meet a box are one slice of them (made on first use: a sort, no geometry, 40 bytes a parcel)."""
+        order = np.argsort(self.bounds[:, 0], kind="stable")
+        boxes = self.bounds[order]
+        widest = float((boxes[:, 2] - boxes[:, 0]).max()) if len(boxes) else 0.0
+        return order, np.ascontiguousarray(boxes[:, 0]), boxes, widest
+
+    def meeting(self, box: tuple[float, float, float, float]) -> np.ndarray:
+        """The positions of the parcels whose box meets ``box`` (park CRS; edges touching count), ascending."""
+        order, west, boxes, widest = self._strips
+        lo = int(np.searchsorted(west, box[0] - widest, side="left"))  # further west, none reaches the box
+        hi = int(np.searchsorted(west, box[2], side="right"))
+        near = boxes[lo:hi]
+        hit = (near[:, 2] >= box[0]) & (near[:, 1] <= box[3]) & (near[:, 3] >= box[1])
+        return np.sort(order[lo:hi][hit])
+
+    @cached_property
+    def sides(self) -> np.ndarray:
+        """The longer side of each parcel's box, in the park's CRS units."""
+        b = self.bounds
+        return np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
 
     def within(self, box: tuple[float, float, float, float]) -> tuple[list[str], list[str]]:
         """The ids and classes of the evaluated parcels whose box meets ``box`` (park CRS)."""
-        b = self.bounds
-        hit = (b[:, 2] >= box[0]) & (b[:, 0] <= box[2]) & (b[:, 3] >= box[1]) & (b[:, 1] <= box[3])
-        return self.parcel_ids[hit].tolist(), self.classes[hit].tolist()
+        return self.classed(self.meeting(box))
+
+    def classed(self, at: np.ndarray) -> tuple[list[str], list[str]]:
+        """The ids and classes of the evaluated parcels among those at positions ``at``."""
+        classes = self.classes[at]
+        keep = classes != None  # noqa: E711 - elementwise, an object array
+        return self.parcel_ids[at][keep].tolist(), classes[keep].tolist()
 
 
-def _fill() -> sql.Composable:
-    """``readiness_color`` in SQL: unknown, ready, or raw by the number of items ``missing`` names."""
-    items = "cardinality(array_remove(string_to_array(coalesce(p.missing, ''), ','), ''))"
+def _fill(*, stored: bool = True) -> sql.Composable:
+    """``readiness_color`` in SQL: unknown, ready, or raw by the number of items ``missing`` names (the stored
+    :data:`MISSING_COUNT`; ``stored=False``: ``missing`` parsed, as before that column)."""
+    items = (
+        sql.SQL("coalesce(p.{}, 0)").format(sql.Identifier(MISSING_COUNT))
+        if stored
+        else sql.SQL("cardinality(array_remove(string_to_array(coalesce(p.missing, ''), ','), ''))")
+    )
     return sql.SQL(  # a simple CASE on the count: worked out once a row, not once a branch
         "CASE WHEN p.ready IS NULL THEN {u} WHEN p.ready THEN {r} ELSE (CASE {n} WHEN 0 THEN {m0} WHEN 1 THEN {m0} "
         "WHEN 2 THEN {m1} WHEN 3 THEN {m2} WHEN 4 THEN {m2} ELSE {m3} END) END"
     ).format(
         u=sql.Literal(UNKNOWN_COLOR),
         r=sql.Literal(READY_COLOR),
-        n=sql.SQL(items),
+        n=items,
         m0=sql.Literal(MISSING_COLORS[0]),
         m1=sql.Literal(MISSING_COLORS[1]),
         m2=sql.Literal(MISSING_COLORS[2]),
@@ -150,30 +190,27 @@ def _fill() -> sql.Composable:
 _PLAIN = """
 SELECT ST_AsMVT(f, {layer}, {extent}, 'geom') FROM (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
-           p.idle_rule, c.eval_class, ST_AsMVTGeom(t.m, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
+           p.idle_rule, {klass} AS eval_class, ST_AsMVTGeom({drawn}, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), {extent}, {buffer}, true) AS geom
     FROM {table} p
-    CROSS JOIN LATERAL (SELECT {m} AS m {fence}) t
-    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
-    WHERE {meets}
-      AND greatest(ST_XMax(t.m) - ST_XMin(t.m), ST_YMax(t.m) - ST_YMin(t.m)) >= {pixel} / 2 ^ %(z)s
-    ORDER BY p.parcel_id COLLATE "C"
+{lateral}{join}    WHERE {meets}
+{sized}    {order}
 ) f
 """
-"""A tile of at most ``merge_above`` parcels in its box: one pass, each row transformed once (the lateral
-subquery), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row kept to be counted first."""
+"""A tile of at most ``merge_above`` parcels in its box: one pass over the stored columns (before them: each row
+transformed once, in a lateral subquery behind an ``OFFSET 0`` fence), clipped and encoded as it comes, as bare ``ST_AsMVT`` does; no row kept
+to be counted first, none sorted."""
 _CROWDED = """
 WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e),
 near AS MATERIALIZED (
     SELECT p.parcel_id, {fill} AS fill, round(p.area_mu * 100) / 100 AS area_mu, p.status, p.ready,
-           p.idle_rule, c.eval_class, {m} AS m
+           p.idle_rule, {klass} AS eval_class, {m} AS m{box}
     FROM {table} p
-    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) ON c.parcel_id = p.parcel_id
-    WHERE {meets}
+{join}    WHERE {meets}
 ),
 t AS (
     SELECT near.*, ST_AsMVTGeom(m, env.e, {extent}, {buffer}, true) AS geom
     FROM near, env
-    WHERE greatest(ST_XMax(m) - ST_XMin(m), ST_YMax(m) - ST_YMin(m)) >= {pixel} / 2 ^ %(z)s
+    WHERE {near_size} >= {pixel} / 2 ^ %(z)s
 ),
 drawn AS (SELECT * FROM t WHERE geom IS NOT NULL)
 SELECT CASE WHEN (SELECT count(*) FROM drawn) > %(merge_above)s THEN (
@@ -206,6 +243,8 @@ and one of one would be a GeometryCollection, which ``ST_AsMVT`` refuses)."""
 _MEETS = "p.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), {srid})"
 """The parcels of the tile's box and buffer, found as before the stored Web Mercator column: by ``geom``'s index,
 through the box of the tile transformed to the park's CRS (its four corners)."""
+_MEETS_3857_ONLY = "p.{g} && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin})"
+"""The parcels whose Web Mercator box meets the tile's with its buffer (the bare statement's test)."""
 _MEETS_3857 = (
     "p.{g} && ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}) "
     "AND p.geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, {srid})"
@@ -217,17 +256,55 @@ so the tiles stay byte for byte what they were. No ``ST_Transform`` is left in t
 PROJ transform anew for each statement that calls it (about 0.5 ms, the whole of a zoom-16 tile's work)."""
 
 
-def _formatted(text: str, schema: str, srid: int, *, stored: bool = True) -> sql.Composed:
+_JOIN = (
+    "    LEFT JOIN unnest(%(ids)s::text[], %(classes)s::text[]) AS c(parcel_id, eval_class) "
+    "ON c.parcel_id = p.parcel_id\n"
+)
+"""The per-mu classes of the tile's evaluated parcels (not stored: worked out per state of the park)."""
+
+
+def _size(box: sql.Composable) -> sql.Composed:
+    """The longer side of the Web Mercator box of ``box`` (a stored ``box2d``, or the outline itself)."""
+    return sql.SQL("greatest(ST_XMax({b}) - ST_XMin({b}), ST_YMax({b}) - ST_YMin({b}))").format(b=box)
+
+
+def _formatted(
+    text: str,
+    schema: str,
+    srid: int,
+    *,
+    stored: bool = True,
+    classes: bool = True,
+    boxed: bool = True,
+    sized: bool = True,
+) -> sql.Composed:
     """``text`` with its parts: ``m`` the parcel in Web Mercator (the stored column, or transformed once a row
-    behind an ``OFFSET 0`` fence), ``meets`` the test of the tile's box."""
+    behind an ``OFFSET 0`` fence), ``meets`` the test of the tile's box (``boxed``: with the park-CRS box too),
+    ``join`` and ``klass`` the classes given (``classes``) or none; with ``stored`` (the stored columns),
+    ``fill`` from :data:`MISSING_COUNT`, ``size`` (a parcel's size on screen) from :data:`BOX_3857`, and the
+    features of a plain tile in the order the index finds them (as bare ``ST_AsMVT`` writes them: sorting them
+    by ``parcel_id``, as before, cost 4–7% of the statement and the map draws no parcel over another)."""
     table = sql.SQL("{}.parcels").format(sql.Identifier(schema))
     literals = {"margin": sql.Literal(BUFFER / EXTENT), "srid": sql.Literal(srid), "g": sql.Identifier(GEOM_3857)}
+    meets = (_MEETS_3857 if boxed else _MEETS_3857_ONLY) if stored else _MEETS
+    box = sql.Identifier(BOX_3857)
+    size = _size(sql.SQL("p.{}").format(box) if stored else sql.SQL("t.m"))
+    pixel = sql.Literal(SIMPLIFY / EXTENT * WORLD_M)
     return sql.SQL(text).format(
-        fill=_fill(),
+        sized=sql.SQL("      AND {} >= {} / 2 ^ %(z)s\n").format(size, pixel) if sized else sql.SQL(""),
+        near_size=_size(sql.SQL("bx" if stored else "m")),
+        box=sql.SQL(", p.{} AS bx").format(box) if stored else sql.SQL(""),
+        order=sql.SQL("" if stored else 'ORDER BY p.parcel_id COLLATE "C"'),
+        fill=_fill(stored=stored),
         table=table,
         m=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("ST_Transform(p.geom, 3857)"),
-        fence=sql.SQL("" if stored else "OFFSET 0"),
-        meets=sql.SQL(_MEETS_3857 if stored else _MEETS).format(**literals),
+        drawn=sql.SQL("p.{}").format(sql.Identifier(GEOM_3857)) if stored else sql.SQL("t.m"),
+        lateral=sql.SQL(
+            "" if stored else "    CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, 3857) AS m OFFSET 0) t\n"
+        ),
+        meets=sql.SQL(meets).format(**literals),
+        join=sql.SQL(_JOIN if classes else ""),
+        klass=sql.SQL("c.eval_class" if classes else "NULL::text"),
         srid=sql.Literal(srid),
         margin=sql.Literal(BUFFER / EXTENT),
         extent=sql.Literal(EXTENT),
@@ -239,23 +316,20 @@ def _formatted(text: str, schema: str, srid: int, *, stored: bool = True) -> sql
 
 
 def crowded_tile_sql(schema: str, srid: int, *, stored: bool = True) -> sql.Composed:
-    """The statement that counts the parcels drawn before writing them (see :func:`tile_sql`)."""
+    """The statement that counts the parcels drawn before writing them, in groups where more than ``merge_above``
+    (parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above`` and the park-CRS box ``west`` …)."""
     return _formatted(_CROWDED, schema, srid, stored=stored)
 
 
-def tile_sql(schema: str, srid: int) -> sql.Composed:
-    """The statement of one tile: parameters ``z``, ``x``, ``y``, ``ids``, ``classes``, ``merge_above``.
-
-    It returns the number of parcels whose box meets the tile's box with its buffer (the GiST index of
-    :data:`GEOM_3857` counts them) and, when that is no more than ``merge_above`` (no group can form), the tile
-    written in one pass (:data:`_PLAIN`); else NULL, and the tile is the statement that counts what it draws
-    first (:func:`crowded_tile_sql`), one round trip more. Both write the same bytes for such a tile. The crowded
-    statement is left out of this one so that it is not planned for every tile.
-    """
-    count = _formatted("(SELECT count(*) FROM {table} p WHERE {meets})", schema, srid)
-    return sql.SQL("SELECT k.n, CASE WHEN k.n <= %(merge_above)s THEN ({plain}) END FROM {count} AS k(n)").format(
-        count=count, plain=_formatted(_PLAIN, schema, srid)
-    )
+def tile_sql(schema: str, srid: int, *, classes: bool = True, sized: bool = True) -> sql.Composed:
+    """The statement of a tile whose box holds at most ``merge_above`` parcels (no group can form), in one pass
+    (:data:`_PLAIN`): parameters ``z``, ``x``, ``y`` and, with ``classes``, ``ids`` and ``classes`` (the
+    per-mu classes of its evaluated parcels; without, a tile where none is). It writes the bytes the counting
+    statement (:func:`crowded_tile_sql`) writes for such a tile; the parcels are counted before, by
+    :meth:`ParkClasses.meeting` (no round trip), so only a crowded box takes the counting statement. Without
+    ``sized``, the statement leaves out the test of each parcel's size on screen: for a tile none of whose
+    parcels can be smaller than a screen pixel (:meth:`ParkClasses.smaller`), it would keep them all."""
+    return _formatted(_PLAIN, schema, srid, classes=classes, boxed=False, sized=sized)
 
 
 def transforming_tile_sql(schema: str, srid: int) -> sql.Composed:
@@ -291,7 +365,9 @@ class PostGISTiles:
         self.classes = classes
         self.merge_above = merge_above
         self.srid = store.config().crs_epsg
-        self._statements: tuple[bytes, bytes] | None = None
+        self._statements: tuple[bytes, ...] | None = None
+        crs = pyproj.CRS.from_epsg(self.srid)
+        self._metres = crs.is_projected and all(a.unit_name in ("metre", "meter") for a in crs.axis_info)
         self._to_park = pyproj.Transformer.from_crs(3857, self.srid, always_xy=True)
 
     def refresh(self, parcels: object, changed: list[str], stamp: int) -> bool:
@@ -301,6 +377,17 @@ class PostGISTiles:
             return False
         self.classes = followed
         return True
+
+    def may_hide(self, at: np.ndarray, z: int) -> bool:
+        """Whether one of the parcels at ``at`` may be smaller than a screen pixel both ways at zoom ``z`` (so the
+        statement must test each parcel's size): a box side under twice a pixel in the park's metres.
+
+        A length in Web Mercator is its length on the ground times sec(latitude) (at least 1); in a Gauss–Krüger
+        zone about 1.001 times it at most, and the boxes turn by the meridians' convergence (under 3° in a zone,
+        so a box's longer side shrinks by a factor of 0.95 at worst): twice is far on the safe side. A CRS not in
+        metres always tests."""
+        pixel_m = SIMPLIFY / EXTENT * WORLD_M / 2**z
+        return not self._metres or bool((self.classes.sides[at] < 2 * pixel_m).any())
 
     def _box(self, z: int, x: int, y: int, margin: float) -> tuple[float, float, float, float]:
         """Tile z/x/y widened by ``margin`` of its side, in the park's CRS (its edges densified)."""
@@ -322,23 +409,35 @@ class PostGISTiles:
         return {"west": min(xs), "south": min(ys), "east": max(xs), "north": max(ys)}
 
     def tile(self, z: int, x: int, y: int) -> bytes:
-        """The encoded tile (``b""`` when no parcel shows in it)."""
+        """The encoded tile (``b""`` when no parcel shows in it).
+
+        The parcels whose box meets the tile's (widened) are found here (:meth:`ParkClasses.meeting`): none, and
+        the tile is empty with no statement; at most ``merge_above``, one statement over the stored columns, with
+        the class join only where one of them is evaluated and the test of each parcel's size on screen only where
+        one of them may be under a pixel (:meth:`may_hide`); more, the counting statement (groups may form).
+        """
         check_tile(z, x, y)
-        ids, classes = self.classes.within(self._box(z, x, y, 2 * BUFFER / EXTENT))
+        at = self.classes.meeting(self._box(z, x, y, 2 * BUFFER / EXTENT))  # at least those drawn
+        if not len(at):
+            return b""
+        ids, classes = self.classes.classed(at)
         conn = self.store.reader()
         if self._statements is None:
             schema = self.store.schema
             self._statements = (
-                tile_sql(schema, self.srid).as_bytes(conn),
+                *(tile_sql(schema, self.srid, classes=c, sized=t).as_bytes(conn) for c in (0, 1) for t in (0, 1)),
                 crowded_tile_sql(schema, self.srid).as_bytes(conn),
             )
-        params = {"z": z, "x": x, "y": y, "ids": ids, "classes": classes, "merge_above": self.merge_above}
-        params.update(self.corners(z, x, y))
-        row = conn.execute(self._statements[0], params, prepare=True).fetchone()  # planned once per connection
-        found, mvt = row if row else (0, None)
-        if found > self.merge_above:
-            row = conn.execute(self._statements[1], params, prepare=True).fetchone()
-            mvt = row[0] if row else None
+        params: dict[str, object] = {"z": z, "x": x, "y": y}
+        if len(at) > self.merge_above:
+            statement = self._statements[4]
+            params |= {"ids": ids, "classes": classes, "merge_above": self.merge_above} | self.corners(z, x, y)
+        else:
+            statement = self._statements[2 * bool(ids) + self.may_hide(at, z)]
+            if ids:
+                params |= {"ids": ids, "classes": classes}
+        row = conn.execute(statement, params, prepare=True).fetchone()  # planned once per connection
+        mvt = row[0] if row else None
         return bytes(mvt) if mvt is not None else b""
 
     def overview(self, *, gcj: bool = False) -> Overview:

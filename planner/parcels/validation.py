@@ -192,6 +192,28 @@ def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
     return geoms
 
 
+_OUTSIDE_HINTS = {
+    "swapped": (
+        "; the coordinates look like lat/lon swapped: the longitude comes first",
+        "：坐标似乎经纬度颠倒了，应经度在前",
+    ),
+    "projected": ("; projected coordinates given as degrees?", "：是否把投影坐标当作了经纬度？"),
+    "": ("", ""),
+}
+"""What a parcel in degrees outside China may be, in English and Chinese (no guess: nothing)."""
+
+
+def _outside_china(lon: float, lat: float, lang: str) -> str:
+    """A parcel at ``lon``, ``lat`` (degrees) lies outside China, in ``lang``: with the likely slip (axes swapped,
+    projected numbers given as degrees)."""
+    swapped = bool(check_in_china(np.asarray(lat), np.asarray(lon)))
+    guess = "swapped" if swapped else "projected" if abs(lon) > 180 or abs(lat) > 90 else ""
+    en, zh = _OUTSIDE_HINTS[guess]
+    if lang == "zh":
+        return f"宗地位于经度 {lon:.6f}、纬度 {lat:.6f}，在中国境外{zh}"
+    return f"the parcel at lon {lon:.6f}, lat {lat:.6f} lies outside China{en}"
+
+
 def _to_park_crs(out: gpd.GeoDataFrame, crs_epsg: int, usable: np.ndarray) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     problems: list[Problem] = []
     crs = pyproj.CRS(out.crs)
@@ -203,24 +225,10 @@ def _to_park_crs(out: gpd.GeoDataFrame, crs_epsg: int, usable: np.ndarray) -> tu
         outside = usable & ~check_in_china(lon, lat)
 
         def where(pos: int) -> str:
-            hint = (
-                "; the coordinates look like lat/lon swapped: the longitude comes first"
-                if check_in_china(lat[pos], lon[pos])
-                else "; projected coordinates given as degrees?"
-                if abs(lon[pos]) > 180 or abs(lat[pos]) > 90
-                else ""
-            )
-            return f"the parcel at lon {lon[pos]:.6f}, lat {lat[pos]:.6f} lies outside China{hint}"
+            return _outside_china(lon[pos], lat[pos], "en")
 
         def where_zh(pos: int) -> str:
-            hint = (
-                "：坐标似乎经纬度颠倒了，应经度在前"
-                if check_in_china(lat[pos], lon[pos])
-                else "：是否把投影坐标当作了经纬度？"
-                if abs(lon[pos]) > 180 or abs(lat[pos]) > 90
-                else ""
-            )
-            return f"宗地位于经度 {lon[pos]:.6f}、纬度 {lat[pos]:.6f}，在中国境外{hint}"
+            return _outside_china(lon[pos], lat[pos], "zh")
 
         problems += flag(out, outside, "error", "geometry", where, zh=where_zh)
         geoms[outside] = None

@@ -27,9 +27,10 @@ import scipy.sparse as sp
 import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from planner.errors import Problem
 from planner.siting.match import MatchResult, _room, _score, match
-from planner.siting.project import Project
-from planner.siting.rules import AREA_RULES, RuleContext, area_fits, rules_for
+from planner.siting.project import Project, ProjectError
+from planner.siting.rules import AREA_RULES, RULE_LABELS, RuleContext, area_fits, rules_for
 from planner.siting.site import SiteIndex
 
 __all__ = ["Assignment", "assign", "greedy", "recheck"]
@@ -44,18 +45,25 @@ class Assignment:
     chosen: dict[str, dict[str, Any] | None]
     total_score: float
     status: str
+    """How it was found, in Chinese (``最优解（每个项目的前 100 个候选）``); in English :attr:`status_en`."""
     matches: dict[str, MatchResult] = field(repr=False)
-    problems: list[str] = field(default_factory=list)
-    """What :func:`recheck` found wrong (empty: the assignment holds)."""
+    problems: list[Problem] = field(default_factory=list)
+    """What :func:`recheck` found wrong (empty: the assignment holds), each in Chinese and English."""
+    status_en: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The assignment as JSON-ready values: each project's parcels and score, or why it got none."""
+    def status_in(self, lang: str = "zh") -> str:
+        """How the assignment was found, in ``lang``."""
+        return self.status_en if lang == "en" and self.status_en else self.status
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The assignment as JSON-ready values: each project's parcels and score, or why it got none; the status, the
+        reasons and the problems of the re-check in ``lang``."""
         assignments = []
         for project in self.projects:
             pick = self.chosen[project.name]
             entry: dict[str, Any] = {"project": project.name, "industry": project.code}
             if pick is None:
-                entry.update(parcel_ids=[], area_mu=None, score=None, reason=self._why_none(project))
+                entry.update(parcel_ids=[], area_mu=None, score=None, reason=self._why_none(project, lang))
             else:
                 entry.update(
                     parcel_ids=list(pick["parcel_ids"]),
@@ -66,21 +74,28 @@ class Assignment:
             assignments.append(entry)
         return {
             "method": self.method,
-            "status": self.status,
+            "status": self.status_in(lang),
             "total_score": round(self.total_score, 4),
             "assigned": sum(1 for v in self.chosen.values() if v is not None),
             "assignments": assignments,
-            "problems": self.problems,
+            "problems": [p.describe(lang) for p in self.problems],
         }
 
-    def _why_none(self, project: Project) -> str:
+    def _why_none(self, project: Project, lang: str = "zh") -> str:
+        """Why ``project`` got no land, in ``lang`` (the standard-factory advice is Chinese only: see
+        :func:`planner.maps.reasons.reason_en`)."""
         result = self.matches[project.name]
         if result.standard_factory is not None:
             message: str = result.standard_factory["message"]
             return message
         if result.candidates.empty:
-            return "没有满足全部供地条件的地块"
-        return "候选地块已分配给总分更高的其他项目，或电力/水源容量不足以同时满足"
+            return "没有满足全部供地条件的地块" if lang == "zh" else "no parcel meets every condition of supply"
+        if lang == "zh":
+            return "候选地块已分配给总分更高的其他项目，或电力/水源容量不足以同时满足"
+        return (
+            "its candidates went to other projects for a higher total score, or the power or water sources cannot "
+            "serve them all"
+        )
 
     def parcels_of(self) -> dict[str, tuple[str, ...]]:
         """The parcels each assigned project gets, by project name."""
@@ -165,9 +180,12 @@ def _options(index: SiteIndex, projects: Sequence[Project], matches: dict[str, M
 def _matches(index: SiteIndex, projects: Sequence[Project]) -> dict[str, MatchResult]:
     names = [p.name for p in projects]
     if len(set(names)) != len(names):
-        repeated = ", ".join(sorted({n for n in names if names.count(n) > 1}))
-        msg = f"every project needs its own name; repeated: {repeated}"
-        raise ValueError(msg)
+        msg = "names more than one project; each project needs its own name"
+        zh = "多个项目同名：每个项目须有自己的名称"
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise ProjectError(
+            [Problem("error", n, "name", msg, feature="project", zh=zh) for n in repeated], what="projects"
+        )
     return {p.name: match(index, p) for p in projects}
 
 
@@ -213,13 +231,20 @@ def assign(
         options={"time_limit": time_limit_s},
     )
     if result.x is None:
-        return Assignment("exact", list(projects), chosen, 0.0, f"求解失败：{result.message}", matches)
+        failed = Assignment("exact", list(projects), chosen, 0.0, f"求解失败：{result.message}", matches)
+        failed.status_en = f"the solver failed: {result.message}"
+        return failed
     picked = np.flatnonzero(result.x > 0.5)
     for v in picked:
         chosen[projects[opts.project[v]].name] = opts.rows[v] | {"members": opts.members[v]}
     total = float(opts.score[picked].sum())
     status = f"最优解（每个项目的前 {top} 个候选）" if result.status == 0 else f"时限内最好解（{result.message}）"
     out = Assignment("exact", list(projects), chosen, total, status, matches)
+    out.status_en = (
+        f"optimal (the {top} best candidates of each project)"
+        if result.status == 0
+        else f"the best found within the time limit ({result.message})"
+    )
     out.problems = recheck(index, out)
     return out
 
@@ -251,18 +276,21 @@ def greedy(index: SiteIndex, projects: Sequence[Project], *, top: int = 100) -> 
             chosen[proj.name] = opts.rows[v] | {"members": opts.members[v]}
             total += opts.score[v]
             break
-    out = Assignment("greedy", list(projects), chosen, total, "按顺序贪心", matches)
+    out = Assignment(
+        "greedy", list(projects), chosen, total, "按顺序贪心", matches, status_en="greedy, in the given order"
+    )
     out.problems = recheck(index, out)
     return out
 
 
-def recheck(index: SiteIndex, assignment: Assignment) -> list[str]:
+def recheck(index: SiteIndex, assignment: Assignment) -> list[Problem]:
     """Check an assignment again from the chosen parcels alone, independently of how it was found.
 
     For each project: the rules are evaluated afresh on its parcels (every rule for one
     parcel; for a group every rule but area and capacity on each member, and those on the
     combined area), and its score recomputed. Then over all projects: no parcel given
-    twice, and on every source the loads added stay within what it has left.
+    twice, and on every source the loads added stay within what it has left. Each finding names
+    the project (or the parcel, the source) in Chinese and English.
     """
     problems = []
     seen: dict[int, str] = {}
@@ -275,24 +303,55 @@ def recheck(index: SiteIndex, assignment: Assignment) -> list[str]:
         ids = tuple(pick["parcel_ids"])
         members = position.get_indexer(list(ids))
         if (members < 0).any():
-            problems.append(f"{project.name}：地块 {','.join(ids)} 不在园区中")
+            problems.append(
+                _problem(
+                    project.name, f"parcel(s) {','.join(ids)} are not in the park", f"地块 {','.join(ids)} 不在园区中"
+                )
+            )
             continue
         ctx = RuleContext.of(index, project)
         problems += _recheck_project(ctx, ids, members, pick["score"])
         for i in members:
             if i in seen:
-                problems.append(f"地块 {index.ids[i]} 同时分配给 {seen[i]} 和 {project.name}")
+                who = f"{seen[i]} 和 {project.name}"
+                problems.append(
+                    _problem(
+                        index.ids[i],
+                        f"given to both {seen[i]} and {project.name}",
+                        f"同时分配给 {who}",
+                        feature="parcel",
+                    )
+                )
             seen[int(i)] = project.name
         for (net, src), load in _loads_added(ctx, members).items():
             added[(net, src)] = added.get((net, src), 0.0) + load
     for (net, src), load in added.items():
         table = index.sources[net]
         if load > table.remaining[src] + 1e-6:
-            problems.append(f"{table.names[src]}：新增负荷 {load:,.0f} 超过剩余容量 {table.remaining[src]:,.0f}")
+            left = f"{table.remaining[src]:,.0f}"
+            problems.append(
+                _problem(
+                    str(table.names[src]),
+                    f"the load added, {load:,.0f}, is over the {left} left",
+                    f"新增负荷 {load:,.0f} 超过剩余容量 {left}",
+                    feature="source",
+                )
+            )
     return problems
 
 
-def _recheck_project(ctx: RuleContext, ids: tuple[str, ...], members: np.ndarray, score: float) -> list[str]:
+_GROUP_LABELS = {
+    "area": ("合并面积不符", "combined area out of range"),
+    "capacity": ("合并后容量不足", "capacity short"),
+}
+
+
+def _problem(who: str, en: str, zh: str, *, feature: str = "project") -> Problem:
+    """A finding of the re-check about a project (or a parcel, a source), in English and Chinese."""
+    return Problem("error", who, None, en, feature=feature, zh=zh)
+
+
+def _recheck_project(ctx: RuleContext, ids: tuple[str, ...], members: np.ndarray, score: float) -> list[Problem]:
     """The rules the parcels ``ids`` (at ``members``) fail for the project, and a score that differs from ``score``."""
     index, project = ctx.index, ctx.project
     tests = {rule.name: rule.test(ctx)[members] for rule in rules_for(index, project)}
@@ -309,10 +368,24 @@ def _recheck_project(ctx: RuleContext, ids: tuple[str, ...], members: np.ndarray
             failed.append("capacity")
     problems = []
     if failed:
-        problems.append(f"{project.name}：地块 {','.join(ids)} 不满足 {', '.join(failed)}")
+        labels = [RULE_LABELS.get(name) or _GROUP_LABELS.get(name) or (name, name) for name in failed]
+        where = ",".join(ids)
+        problems.append(
+            _problem(
+                project.name,
+                f"parcel(s) {where} fail: {'; '.join(en for _, en in labels)}",
+                f"地块 {where} 不满足：{'、'.join(zh for zh, _ in labels)}",
+            )
+        )
     again = float(_score(ctx, [tuple(int(i) for i in members)])["score"].iloc[0])
     if abs(again - score) > 1e-9:
-        problems.append(f"{project.name}：得分 {score:.4f} 与复核得分 {again:.4f} 不符")
+        problems.append(
+            _problem(
+                project.name,
+                f"the score {score:.4f} differs from the re-check's {again:.4f}",
+                f"得分 {score:.4f} 与复核得分 {again:.4f} 不符",
+            )
+        )
     return problems
 
 

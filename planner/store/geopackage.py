@@ -39,7 +39,7 @@ from planner.store.gpkg_format import (
 )
 from planner.store.gpkg_schema import column_docs, write_column_docs
 from planner.store.gpkg_session import GEOM, GpkgSession, write_config_rows
-from planner.store.gpkg_styles import parcel_styles, write_layer_styles
+from planner.store.gpkg_styles import park_parcel_styles, write_layer_styles
 from planner.store.layers import LAYERS, LayerSpec
 from planner.store.session import Session
 from planner.store.triggers import GPKG_FLAG, install_gpkg
@@ -176,9 +176,7 @@ def _describe_column(conn: sqlite3.Connection, spec: LayerSpec, f: Field) -> Non
 def _style_parcels(conn: sqlite3.Connection) -> None:
     """The parcels' QGIS default styles (:mod:`.gpkg_styles`), their columns titled in Chinese."""
     spec = LAYERS["parcels"]
-    columns = {c: c for c in ("ready", "missing", "idle_rule", "parcel_id")}
-    aliases = {f.name: f.label("zh") for f in spec.fields if f.kind != "geometry"}
-    write_layer_styles(conn, spec.name, GEOM, parcel_styles(columns, aliases))
+    write_layer_styles(conn, spec.name, GEOM, park_parcel_styles(spec.fields))
 
 
 def _described_before(conn: sqlite3.Connection) -> bool:

@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import sqlite3
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from planner.fields import Field
 from planner.vocab import IDLE_RULES
 
 __all__ = [
     "IDLE_COLORS",
+    "PARCEL_STYLE_COLUMNS",
     "READINESS_CLASSES",
     "LayerStyle",
     "parcel_styles",
+    "park_parcel_styles",
     "readiness_expression",
     "write_layer_styles",
 ]
@@ -197,6 +200,17 @@ def parcel_styles(
             False,
         ),
     ]
+
+
+PARCEL_STYLE_COLUMNS = ("ready", "missing", "idle_rule", "parcel_id")
+"""The columns the parcels' styles read, under the park's own names (and codes)."""
+
+
+def park_parcel_styles(fields: Iterable[Field]) -> list[LayerStyle]:
+    """The parcels' styles for a file with the park's own column names and codes (the park's GeoPackage, the
+    GeoJSON export), each of ``fields`` (but the geometry) titled in Chinese."""
+    aliases = {f.name: f.label("zh") for f in fields if f.kind != "geometry"}
+    return parcel_styles({c: c for c in PARCEL_STYLE_COLUMNS}, aliases)
 
 
 def write_layer_styles(

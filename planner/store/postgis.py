@@ -68,7 +68,9 @@ from planner.store.postgis_schema import (
     add_columns_ddl,
     add_layers_ddl,
     add_mercator_ddl,
+    add_tile_columns_ddl,
     lacks_mercator,
+    lacks_tile_columns,
     missing_columns,
     schema_ddl,
     write_config_rows,
@@ -345,7 +347,12 @@ class PostGISStore(ParkStore):
         """A park made by an earlier version: add the layers and columns it lacks, empty, in one transaction
         (under the lock)."""
         try:
-            if not added and not missing_columns(conn, self.schema) and not lacks_mercator(conn, self.schema):
+            if not (
+                added
+                or missing_columns(conn, self.schema)
+                or lacks_mercator(conn, self.schema)
+                or lacks_tile_columns(conn, self.schema)
+            ):
                 return
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
@@ -366,8 +373,14 @@ class PostGISStore(ParkStore):
                 columns = missing_columns(conn, self.schema)
                 if columns:
                     conn.execute(add_columns_ddl(self.schema, columns))
-                if lacks_mercator(conn, self.schema):  # the tiles' column: the edit triggers must skip it too
+                generated = False  # the tiles' generated columns: the edit triggers must skip them too
+                if lacks_mercator(conn, self.schema):
                     conn.execute(add_mercator_ddl(self.schema))
+                    generated = True
+                if lacks_tile_columns(conn, self.schema):
+                    conn.execute(add_tile_columns_ddl(self.schema))
+                    generated = True
+                if generated:
                     conn.execute(pg_triggers_sql(self.schema, _LOCK_CLASS))
         except psycopg.Error as exc:
             msg = f"park {self.park_id!r} in {shown_db}: cannot add the columns of this version: {_message(exc)}"

@@ -14,6 +14,7 @@ is written as the API writes it from a loaded frame (times in UTC with microseco
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,16 @@ from planner.store.failures import plainly
 from planner.store.layers import LAYERS
 from planner.store.postgis_schema import GEOM
 
-__all__ = ["SORT_KEYS", "Page", "PageAsk", "order_by", "parcel_page", "search_parcels_and_roads", "where_clause"]
+__all__ = [
+    "SORT_KEYS",
+    "Page",
+    "PageAsk",
+    "order_by",
+    "parcel_features",
+    "parcel_page",
+    "search_parcels_and_roads",
+    "where_clause",
+]
 
 SORT_KEYS = ("parcel_id", "area_mu", "name", "status", "updated_at")
 """The columns a page may be sorted by (then by ``parcel_id``)."""
@@ -183,6 +193,20 @@ def parcel_page(
         raise RuntimeError(msg)
     stamp, matched, returned, features = row
     return Page(None if matched is None else int(matched), int(returned), features.encode(), int(stamp))
+
+
+def parcel_features(conn: psycopg.Connection, schema: str, parcel_ids: list[str]) -> list[dict[str, Any]]:
+    """The parcels ``parcel_ids`` of ``schema`` (those stored, by id) as GeoJSON features, written as a page of
+    :func:`parcel_page` writes them: one statement, PostgreSQL writing the JSON."""
+    where = sql.SQL("p.parcel_id = ANY(%(ids)s::text[])")
+    text = _statement(conn, (schema, "by id", "parcel_id", False), where)
+    try:
+        row = conn.execute(text, {"ids": list(parcel_ids), "limit": len(parcel_ids), "offset": 0}).fetchone()
+    except psycopg.Error as exc:
+        msg = f"reading the parcels of schema {schema!r} failed ({plainly(exc)})"
+        raise StoreError(msg) from None
+    features: list[dict[str, Any]] = json.loads(row[3]) if row is not None else []
+    return features
 
 
 def _like(text: str) -> str:

@@ -133,7 +133,8 @@ _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION {schema}.planner_external_edit() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
     old_j jsonb; new_j jsonb; diff jsonb; fid text; v integer;
-    skip constant text[] := ARRAY['fid', 'geom', 'geom_3857', 'version', 'updated_at', 'updated_by'];
+    skip constant text[] := ARRAY['fid', 'geom', 'geom_3857', 'missing_count', 'box_3857', 'version',
+                                  'updated_at', 'updated_by'];
 BEGIN
     IF coalesce(current_setting({flag}, true), '') = 'on' THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;

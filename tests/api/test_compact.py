@@ -120,6 +120,28 @@ def test_compact_columns_follow_an_edit_as_a_fresh_read(demo_park, tmp_path):
     store.close()
 
 
+def test_compact_columns_follow_edits_made_after_the_stamp_they_are_given(demo_park, tmp_path):
+    # under load, more edits are committed between the history read that names the changed parcels and the
+    # columns' own read: they are followed too, up to the newer stamp, not answered by building them again
+    shutil.copy(demo_park.path, tmp_path / "park.gpkg")
+    store = open_store(tmp_path / "park.gpkg")
+    kept = CompactParcels(store)
+    first, second = kept.parcel_id[[5, 17]].tolist()
+    store.update_parcel(first, {"status": "supplied"}, version=int(store.get_parcel(first)["version"]), by="test")
+    told = store.change_stamp()  # what a follower read: `first` changed, up to here
+    store.update_parcel(second, {"name": "后来的名字"}, version=int(store.get_parcel(second)["version"]), by="test")
+    assert kept.refresh(None, [first], told)
+    assert kept.stamp == store.change_stamp() > told
+    fresh = CompactParcels(store)
+    assert kept.parcel_id.tolist() == fresh.parcel_id.tolist()
+    for name in ("status", "name"):
+        values, fresh_values = kept.coded[name], fresh.coded[name]
+        assert values.uniques[values.codes].tolist() == fresh_values.uniques[fresh_values.codes].tolist(), name
+    at = kept.parcel_id.tolist().index(second)
+    assert kept.coded["name"].uniques[kept.coded["name"].codes[at]] == "后来的名字"
+    store.close()
+
+
 def test_an_empty_park_has_an_empty_page(tmp_path):
     from planner.config import ParkConfig
     from planner.store import create_park

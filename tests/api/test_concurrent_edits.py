@@ -30,7 +30,8 @@ def _editor(url: str, k: int, answers: list, lock: threading.Lock) -> None:
     with requests.Session() as s:
         for step in range(EDITS_EACH):
             pid = PARCELS[(k + step) % len(PARCELS)]
-            body = {"power_kva": 100.0 + k + step / 100} if step % 4 == 0 else {"holder": f"企业{k}-{step}"}
+            # never the parcels' own 100.0: an edit that changes nothing is answered 200 without a history row
+            body = {"power_kva": 100.5 + k + step / 100} if step % 4 == 0 else {"holder": f"企业{k}-{step}"}
             version = s.get(f"{url}/parcels/{pid}", timeout=120).headers["ETag"]
             got = s.patch(f"{url}/parcels/{pid}", json=body, headers={**headers, "If-Match": version}, timeout=300)
             etag = got.headers.get("ETag")

@@ -63,7 +63,7 @@ def test_the_table_refuses_what_parcels_refuses(api):
     bad = api.get("/parcels.xlsx", params={"status": "sold"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "status"
     message = bad.json()["error"]["message"]
-    assert message.count("'planned'") == 1  # the allowed values are said once
+    assert message.count("planned (规划)") == 1  # the allowed values are said once, with their labels
     sort = api.get("/parcels", params={"sort": "holder"}).json()["error"]
     assert sort["field"] == "sort" and sort["message"] == (
         "`sort`: allowed: parcel_id, area_mu, name, status, updated_at (- first: descending) (got 'holder')"

@@ -45,9 +45,12 @@ def test_post_plan_with_an_upgrade_naming_no_source_is_refused(tmp_path):
     try:
         body = {"budget_wan": 200, "candidates": False,
                 "works": [{"work_id": "U1", "source_id": "NOPE", "capacity_added": 100}]}  # fmt: skip
-        answer = requests.post(f"{url}/plan", json=body, timeout=120)
+        answer = requests.post(f"{url}/plan", json=body, timeout=120)  # Chinese, the default
         assert answer.status_code == 400
-        assert "work 'U1': `source_id` 'NOPE' is not a source of the park" in answer.json()["error"]["message"]
+        assert answer.json()["error"]["field"] == "source_id"
+        assert answer.json()["error"]["message"] == "工程 'U1'：`source_id` 'NOPE' 不是园区的源点；源点有：GW、WW、SS"
+        english = requests.post(f"{url}/plan?lang=en", json=body, timeout=120).json()["error"]["message"]
+        assert english.startswith("work 'U1': `source_id` 'NOPE' is not a source of the park")
         body["works"] = [{"work_id": "U1", "source_id": "SS", "capacity_added": 100}]
         plan = requests.post(f"{url}/plan", json=body, timeout=120).json()
         assert sorted(w["work_id"] for w in plan["works"]) == ["E-2", "W-2"]  # the upgrade is not needed

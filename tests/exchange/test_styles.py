@@ -125,3 +125,22 @@ def test_the_bureau_shapefile_has_its_default_style_beside_it(store, tmp_path):
     codes = tmp_path / "codes" / "宗地.shp"
     export_parcels(store, "shp", codes, labels="codes")
     assert not codes.with_suffix(".qml").exists()  # the style reads labels; a file of codes gets none
+
+
+def test_the_geojson_export_s_style_is_the_park_s_default_for_the_columns_it_holds(store):
+    """One function makes both (``park_parcel_styles``): the same renderer and labels; the titles of the columns the
+    export holds, each as the park's GeoPackage titles it."""
+    from planner.exchange.export import export_columns, geojson_style
+
+    store.write_parcels(grid_parcels(2), by="t")
+    park = _styles(store.path, "parcels")["七通一平（熟地/生地）"][0]
+    export = ET.fromstring(geojson_style())
+
+    def titles(root):
+        return {a.get("field"): a.get("name") for a in root.iter("alias")}
+
+    assert titles(export) == {c: titles(park)[c] for c in export_columns()}
+    assert len(titles(park)) > len(titles(export))  # the park's own columns (versions, stamps) are not exported
+    for root in (park, export):
+        root.remove(root.find("aliases"))
+    assert ET.tostring(export) == ET.tostring(park)

@@ -148,9 +148,14 @@ def test_a_road_drawn_right_over_a_street_at_another_level_stays_two_lines():
     assert _distance_at(network, 1000, 0) == pytest.approx(1000)
 
 
-@pytest.mark.parametrize("fill", ["absent", "zero", "null", "one"])
+@pytest.mark.parametrize("fill", ["absent", "zero", "null", "below"])
 def test_lines_all_at_one_level_are_noded_as_before(fill):
-    """Same edges, in the same order, as a layer without the column (random lines, crossings and undershoots)."""
+    """Same edges, in the same order, as a layer without the column (random lines, crossings and undershoots).
+
+    ``below``: a water network wholly at level -1 (pipes, which a source ties to below grade too).
+    """
+    from tests.infra.test_network import sources
+
     rng = np.random.default_rng(7)
     a = rng.uniform(0, 1000, (60, 2))
     b = a + rng.uniform(-400, 400, (60, 2))
@@ -161,12 +166,21 @@ def test_lines_all_at_one_level_are_noded_as_before(fill):
     )
     lines = plain.copy()
     if fill != "absent":
-        lines["level"] = pd.array([{"zero": 0, "null": None, "one": 1}[fill]] * 60, dtype="Int64")
-    before = build_network("road", plain, _gateway(*a[0]))
-    after = build_network("road", lines, _gateway(*a[0]))
-    assert after.edges.drop(columns="geometry").equals(before.edges.drop(columns="geometry"))
+        lines["level"] = pd.array([{"zero": 0, "null": None, "below": -1}[fill]] * 60, dtype="Int64")
+    name, source = (
+        ("water", sources(("WW", "water", "waterworks", *a[0], "capacity_m3d", 1e4)))
+        if fill == "below"
+        else ("road", _gateway(*a[0]))
+    )
+    before = build_network(name, plain, source)
+    after = build_network(name, lines, source)
+    assert after.edges.drop(columns=["geometry", "level"]).equals(before.edges.drop(columns=["geometry", "level"]))
+    assert (after.edges["level"] == (-1 if fill == "below" else 0)).all()
+    assert (before.edges["level"] == 0).all()
     assert after.edges.geometry.geom_equals_exact(before.edges.geometry, 0).all()
     assert np.array_equal(after.nodes, before.nodes)
+    assert after.sources.drop(columns="offset_m").equals(before.sources.drop(columns="offset_m"))
+    assert len(after.sources) == 1
 
 
 def test_a_level_changes_the_fingerprint_and_level_zero_does_not():

@@ -143,6 +143,27 @@ def test_swapped_axes_and_projected_numbers_as_degrees_are_caught():
     assert "projected coordinates given as degrees?" in only(check(degrees).problems)[0][2]
 
 
+@pytest.mark.parametrize(("corner", "en", "zh"), [
+    ((32.25, 118.30),  # axes swapped: (118.3005, 32.2505) is in China
+     "the parcel at lon 32.250500, lat 118.300500 lies outside China; the coordinates look like lat/lon swapped: the "
+     "longitude comes first",
+     "宗地位于经度 32.250500、纬度 118.300500，在中国境外：坐标似乎经纬度颠倒了，应经度在前"),
+    ((500000.0, 3500000.0),  # Gauss–Krüger metres read as degrees
+     "the parcel at lon 500000.000500, lat 3500000.000500 lies outside China; projected coordinates given as degrees?",
+     "宗地位于经度 500000.000500、纬度 3500000.000500，在中国境外：是否把投影坐标当作了经纬度？"),
+    ((2.35, 48.85),  # Paris: no guess
+     "the parcel at lon 2.350500, lat 48.850500 lies outside China",
+     "宗地位于经度 2.350500、纬度 48.850500，在中国境外"),
+])  # fmt: skip
+def test_a_parcel_outside_china_is_said_in_both_languages_with_its_likely_slip(corner, en, zh):
+    x, y = corner
+    frame = gpd.GeoDataFrame(
+        {"parcel_id": ["O"], "status": ["reserved"]}, geometry=[box(x, y, x + 0.001, y + 0.001)], crs=4490
+    )
+    [problem] = [p for p in check(frame).problems if p.severity == "error"]
+    assert (problem.parcel_id, problem.field, problem.message, problem.zh) == ("O", "geometry", en, zh)
+
+
 def test_wrong_projected_crs_lands_outside_china():
     # Gauss–Krüger numbers labelled as the zone-prefixed CRS fall near lon 75°W
     wrong = grid_parcels(1).set_crs(4527, allow_override=True)

@@ -9,10 +9,11 @@ import pytest
 
 from planner.siting.assign import assign, greedy, recheck
 from planner.siting.match import match
-from planner.siting.project import parse_projects
+from planner.siting.project import ProjectError, parse_projects
 from planner.siting.site import SiteIndex
 from tests.siting.match_helpers import power_park
 from tests.siting.park import project, rect, site
+from tests.test_problems_zh import untranslated
 
 # every criterion but area fit is the same for every parcel here: readiness 1, capacity .5, road .5,
 # chain 0, earthwork 1 (declared leveled, no DEM), single parcel 1 → score = .25 × fit + .475
@@ -98,8 +99,47 @@ def test_recheck_finds_a_parcel_given_twice_and_an_overloaded_source(tmp_path):
     loser = next(p.name for p in twins if p.name != winner)
     exact.chosen[loser] = dict(exact.chosen[winner])
     found = recheck(index, exact)
-    assert "地块 P1 同时分配给" in found[0]
-    assert found[1] == "园区变电站：新增负荷 180 超过剩余容量 100"
+    # P1 is seen first with 甲 (the first project), then with 乙
+    assert found[0].describe("zh") == "宗地 'P1'：同时分配给 甲 和 乙"
+    assert str(found[0]) == "parcel 'P1': given to both 甲 and 乙"
+    # each twin adds 200 kVA × 0.45 = 90 kVA: 180 on the 100 left
+    assert found[1].describe("zh") == "源点 '园区变电站'：新增负荷 180 超过剩余容量 100"
+    assert found[1].describe("en") == "source '园区变电站': the load added, 180, is over the 100 left"
+    assert all(untranslated(p) is None for p in found)
+    # the answer in either language
+    assert exact.to_dict()["problems"] == []  # the assignment as solved: nothing wrong
+    exact.problems = found
+    assert exact.to_dict("en")["problems"][1] == "source '园区变电站': the load added, 180, is over the 100 left"
+    assert exact.to_dict()["problems"][1] == "源点 '园区变电站'：新增负荷 180 超过剩余容量 100"
+
+
+def test_the_status_and_the_reasons_in_chinese_and_english():
+    index = site([rect(0, 100)])
+    a = project(name="A", land_mu=[55, 110], investment_wan=30000)
+    b = project(name="B", land_mu=[90, 110], investment_wan=30000)  # both want P0, the only parcel
+    c = project(name="C", land_mu=[500, 600], investment_wan=90000)  # no parcel is large enough
+    exact = assign(index, parse_projects([a, b, c]), top=100)
+    zh, en = exact.to_dict(), exact.to_dict("en")
+    assert zh["status"] == "最优解（每个项目的前 100 个候选）"
+    assert en["status"] == "optimal (the 100 best candidates of each project)"
+    why = {e["project"]: e.get("reason") for e in zh["assignments"]}
+    why_en = {e["project"]: e.get("reason") for e in en["assignments"]}
+    loser = next(n for n in ("A", "B") if exact.chosen[n] is None)
+    assert why[loser] == "候选地块已分配给总分更高的其他项目，或电力/水源容量不足以同时满足"
+    assert why_en[loser].startswith("its candidates went to other projects for a higher total score")
+    assert (why["C"], why_en["C"]) == ("没有满足全部供地条件的地块", "no parcel meets every condition of supply")
+    assert greedy(index, parse_projects([a, b, c])).status_in("en") == "greedy, in the given order"
+
+
+def test_projects_of_the_same_name_are_refused_naming_the_name():
+    index = site([rect(0, 100)])
+    one = parse_projects([project(name="A", land_mu=[55, 110], investment_wan=30000)])[0]
+    with pytest.raises(ProjectError) as refused:
+        assign(index, [one, one])
+    assert (
+        refused.value.text("zh")
+        == "项目记录有 1 处问题：\n  - 项目 'A'，字段 `name`：多个项目同名：每个项目须有自己的名称"
+    )
 
 
 def test_the_assignment_as_features_shows_each_placed_project_on_its_land():

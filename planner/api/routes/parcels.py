@@ -10,11 +10,14 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyproj
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
@@ -32,17 +35,22 @@ from planner.api.collections import (
     not_modified,
     served_by_database,
 )
+from planner.api.compact import ParcelFeatures
 from planner.api.deps import MAX_LIMIT, Editor, ParcelFilters, Park, Status, parcel_filters, viewer
 from planner.api.errors import ApiError
 from planner.api.geojson import GeoJSONResponse, feature_collection, jsonable
 from planner.api.messages import Text, language
 from planner.api.routes.idle import stage_label
-from planner.api.rows import plain
+from planner.api.rows import geojson_geometries, plain
 from planner.api.state import ParkState
 from planner.errors import ParcelNotFoundError
 from planner.infra.coverage import reasons_with_sources
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.schema import label
+from planner.store.geopackage import GeoPackageStore
+from planner.store.postgis import PostGISStore
+from planner.store.postgis_query import parcel_features
+from planner.vocab import DISPOSAL_STAGES
 
 __all__ = ["PLAIN_READERS", "PlainParcels", "plain_query", "router"]
 
@@ -125,7 +133,8 @@ def parcels(
 def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
     """One parcel as a GeoJSON Feature, its version as the ETag.
 
-    From the kept parcels when the server holds the park (brought up to date first), else read by its id.
+    From the kept parcels when the server holds the park (brought up to date first), else read by its id
+    straight into the feature, as a page of ``/parcels`` is written (no frame made per request).
     """
     if state.parcels is not None and not served_by_database(state):
         now = state.snapshot()
@@ -136,6 +145,15 @@ def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
         feature = _with_sources(feature_collection(now.rows, at)["features"][0], state)
         feature["properties"]["disposal_stage_zh"] = stage_label(now.parcels["disposal_stage"].iloc[at]).iloc[0]
         return GeoJSONResponse(feature, headers={"ETag": f'"{int(now.parcels["version"].iloc[at[0]])}"'})
+    if isinstance(state.store, GeoPackageStore | PostGISStore):  # the row as a page writes it, without a frame
+        found = _features(state, parcel_id)
+        if not found:
+            _require_parcel(state, parcel_id)  # its 404 (or the parcel, stored meanwhile)
+            found = _features(state, parcel_id)
+        feature = _with_sources(found[0], state)
+        stage = feature["properties"].get("disposal_stage")
+        feature["properties"]["disposal_stage_zh"] = DISPOSAL_STAGES[stage][0] if isinstance(stage, str) else None
+        return GeoJSONResponse(feature, headers={"ETag": f'"{int(feature["properties"]["version"])}"'})
     row = _require_parcel(state, parcel_id)
     feature = _with_sources(feature_collection(row)["features"][0], state)
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
@@ -213,12 +231,45 @@ def edit_parcel(
     notes = [p.describe(language(request)) for p in row.attrs.get("problems", [])]  # in the asked language
     if state.recomputes.needed(set(changes)):
         notes += ran
-        fresh = _require_parcel(state, parcel_id)  # as the recomputation left it
+        feature = _with_sources(_stored_feature(state, parcel_id), state)  # as the recomputation left it
     else:
-        fresh = gpd.GeoDataFrame([row], geometry="geometry", crs=row.attrs.get("crs"))
-    feature = _with_sources(feature_collection(fresh)["features"][0], state)
+        feature = _with_sources(_row_feature(row), state)
     feature["notes"] = notes
-    return JSONResponse(feature, headers={"ETag": f'"{int(fresh["version"].iloc[0])}"'})
+    return JSONResponse(feature, headers={"ETag": f'"{int(feature["properties"]["version"])}"'})
+
+
+def _features(state: ParkState, parcel_id: str) -> list[dict[str, Any]]:
+    """The parcel as stored now as a GeoJSON Feature, written as a page of ``/parcels`` writes it (none: not stored)."""
+    store = state.store
+    if isinstance(store, PostGISStore):
+        return parcel_features(store.reader(), store.schema, [parcel_id])
+    assert isinstance(store, GeoPackageStore)
+    return ParcelFeatures.of(store).read([parcel_id])
+
+
+def _stored_feature(state: ParkState, parcel_id: str) -> dict[str, Any]:
+    """The parcel as stored now, as a GeoJSON Feature (404 if there is none)."""
+    if isinstance(state.store, GeoPackageStore | PostGISStore):
+        found = _features(state, parcel_id)
+        if found:
+            return found[0]
+    return feature_collection(_require_parcel(state, parcel_id))["features"][0]
+
+
+def _row_feature(row: pd.Series) -> dict[str, Any]:
+    """The edited row (as :meth:`update_parcel` returns it) as a GeoJSON Feature, written as
+    :func:`feature_collection` writes a frame's row (:func:`plain` of each value), without making the frame."""
+    props = {name: plain(value) for name, value in row.items() if name != "geometry"}
+    shape = np.empty(1, dtype=object)
+    shape[0] = row["geometry"]
+    geometry = geojson_geometries(shape, _epsg(row.attrs.get("crs")))[0]
+    return {"type": "Feature", "id": props.get("parcel_id"), "geometry": geometry, "properties": props}
+
+
+@lru_cache(maxsize=16)
+def _epsg(crs: Any) -> int | None:
+    """The EPSG code of a row's CRS (as a frame in that CRS gives it)."""
+    return pyproj.CRS(crs).to_epsg() if crs is not None else None
 
 
 @router.get(

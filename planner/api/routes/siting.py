@@ -54,10 +54,12 @@ def siting_assign(
     projects: Annotated[list[Project], Body(min_length=1, max_length=200, description="project records")],
     state: Park,
     top: Annotated[int, Query(ge=1, le=1000)] = 100,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> dict[str, Any]:
-    """The best assignment of the projects to parcels, one parcel each, with the greedy total to compare."""
+    """The best assignment of the projects to parcels, one parcel each, with the greedy total to compare (the status,
+    the reasons and the re-check's problems in ``lang``)."""
     batch = parse_projects([p.record() for p in projects])
     index = site_index(state)
-    out = assign(index, batch, top=top).to_dict()
+    out = assign(index, batch, top=top).to_dict(lang)
     out["greedy_total_score"] = round(greedy(index, batch, top=top).total_score, 4)
     return out

@@ -25,6 +25,7 @@ from planner.api.deps import Park, viewer
 from planner.api.errors import ApiError
 from planner.api.messages import Text
 from planner.api.state import ParkState
+from planner.api.tilecache import KeptTile
 from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.tiles import MAX_ZOOM, ParcelTiles
 from planner.maps.tiles_overview import OVERVIEW_MAX_ZOOM, Overview
@@ -32,7 +33,7 @@ from planner.parcels.evaluation import evaluate
 from planner.store.base import ParkStore
 from planner.store.postgis import PostGISStore
 
-__all__ = ["MVT_MEDIA", "ParkTiles", "overview", "parcel_tiles", "router", "tile_source"]
+__all__ = ["MVT_MEDIA", "ParkTiles", "kept_answer", "overview", "parcel_tiles", "router", "tile_source"]
 
 MVT_MEDIA = "application/vnd.mapbox-vector-tile"
 
@@ -176,7 +177,6 @@ def tile(
             raise ApiError(400, msg, field=name)
     stamp = state.sync()
     etag = etag_of(stamp)
-    headers = {"Cache-Control": "no-cache", "ETag": etag}  # edits must show at once: the browser asks each time
     unchanged = not_modified(request, etag)
     if unchanged is not None:
         unchanged.headers["Cache-Control"] = "no-cache"
@@ -186,10 +186,16 @@ def tile(
     if kept is None:
         cut = overview(state, gcj=gcj).tile if z <= OVERVIEW_MAX_ZOOM else tile_source(state, gcj=gcj)
         kept = state.tiles.put(key, cut(z, x, y))
+    return kept_answer(kept, etag, request.headers.get("accept-encoding", ""))
+
+
+def kept_answer(kept: KeptTile, etag: str, accept_encoding: str) -> Response:
+    """The answer of a tile as kept: 204 when nothing is there, else its bytes (gzipped as kept, when accepted)."""
+    headers = {"Cache-Control": "no-cache", "ETag": etag}  # edits must show at once: the browser asks each time
     if not kept.data:
         return Response(status_code=204, headers=headers)
     headers["Vary"] = "Accept-Encoding"
-    if kept.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+    if kept.gzipped is not None and "gzip" in accept_encoding:
         headers["Content-Encoding"] = "gzip"
         return Response(kept.gzipped, media_type=MVT_MEDIA, headers=headers)
     return Response(kept.data, media_type=MVT_MEDIA, headers=headers)

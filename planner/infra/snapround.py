@@ -1,0 +1,477 @@
+"""Snap-rounded noding of any straight-segment lines with numpy: GEOS's ``union_all(grid_size=0.001)`` without GEOS.
+
+:func:`~planner.infra.network.build_network` nodes a network's lines with
+``shapely.get_parts(shapely.union_all(lines, grid_size=0.001))``: GEOS's snap-rounding noder
+(``SnapRoundingNoder``) on the 1 mm grid, then its overlay keeps each noded edge once. For
+lines that run along the axes on the grid :mod:`planner.infra.noding` gives the same
+directly; :func:`snap_noded` gives it for lines of any direction and any number of
+vertices, following GEOS's steps:
+
+1. the *intersections*: where two segments cross or touch at a point interior to one of them
+   (an end of one on the other, the ends of a stretch two collinear segments share), and
+   where a vertex lies within :data:`NEAR_M` of another segment (not near its ends); each is
+   added to its segments, which are split there (unrounded: GEOS's noded coordinates);
+2. the *hot pixels*: the 1 mm cells (centred on grid points, half-open: the left and bottom
+   sides in, the right and top out) about each vertex and each intersection, rounded half up.
+   A pixel is a *node* if it holds an intersection, or two vertices (of one line or two), or
+   if a split segment passes through it without having an end in it;
+3. each line, its points rounded to the grid, is cut at every node pixel its split segments
+   pass through (ordered along the segment; a split segment that rounding collapses to a
+   point passes through none), at its vertices in node pixels, and where it turns right
+   back (A, B, A: at B); a piece that an earlier line gave already (the same first two
+   points from its lesser end: GEOS's ``EdgeKey``) is kept once, as that line gave it, and the
+   pieces come line by line in the order of the lines, each in its line's direction.
+
+The arithmetic is GEOS's: the crossing point by the same formula, in the same order of
+operations (``Intersection::intersection``, coordinates conditioned by the middle of the two
+envelopes' overlap), so it is the same double; the rounding as ``PrecisionModel`` rounds
+(``floor(v * 1000)`` plus one where the rest is at least a half). GEOS decides on which side
+of a segment a point lies (crossing or not, a pixel's corner) in double-double arithmetic,
+numpy in doubles: the two differ only where a point lies within about 1e-15 of the segment's
+length from it, that is where a crossing lies within a nanometre or so of a pixel's edge or
+corner (and a GEOS built to fuse multiplications and additions would round the crossing's last
+bits otherwise, with the same effect). There a node may fall on the neighbouring grid point
+(1 mm away) or a piece be cut once more or less: the tolerance is one grid step, and elsewhere
+none; ``tests/infra/test_snapround.py`` checks random slanted networks and the
+degenerate cases (crossings, T, shared stretches, duplicates, near-parallel lines) equal to
+GEOS's to the bit. Lines with Z, or that are not linestrings, are left to GEOS (None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+__all__ = ["GRID_M", "NEAR_M", "SnapNoding", "near_pairs", "point_to_segment_m", "snap_noded"]
+
+GRID_M = 0.001
+"""The noding grid (m)."""
+SCALE = 1.0 / GRID_M
+"""GEOS's precision model's scale (1000.0, exactly)."""
+NEAR_M = GRID_M / 100.0
+"""A vertex this close to another segment is an intersection (GEOS's ``INTERSECTION_NEARNESS_FACTOR``, m)."""
+
+
+@dataclass
+class SnapNoding:
+    """The noded pieces and, for each, the line that gave it (the first of the lines that gave it)."""
+
+    pieces: np.ndarray
+    line: np.ndarray
+
+
+def round_half_up(scaled: np.ndarray) -> np.ndarray:
+    """GEOS's ``util::round``: the nearest integer, halves upward."""
+    low = np.floor(scaled)
+    out: np.ndarray = low + (scaled - low >= 0.5)
+    return out
+
+
+def snap_noded(geoms: np.ndarray) -> SnapNoding | None:
+    """``shapely.get_parts(shapely.union_all(geoms, grid_size=GRID_M))``, pieces of zero length dropped, by numpy.
+
+    ``geoms``: linestrings. Returns None (left to GEOS) for anything else, or lines with Z or
+    coordinates that are not finite.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    if not n or (shapely.get_type_id(geoms) != 1).any() or shapely.has_z(geoms).any():
+        return None
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    if not np.isfinite(coords).all():
+        return None
+    # repeated vertices are no segment
+    keep = np.r_[True, (which[1:] != which[:-1]) | (coords[1:] != coords[:-1]).any(axis=1)]
+    coords, which = coords[keep], which[keep]
+    inner = np.flatnonzero(which[1:] == which[:-1])  # segment k runs from vertex inner[k] to inner[k] + 1
+    if not len(inner):
+        return None
+    p0, p1 = coords[inner], coords[inner + 1]
+    crossings, on_seg = _intersections(p0, p1)
+    chain, chain_line, _, tail = _chains(coords, which, inner, p0, p1, crossings, on_seg)
+    pixels, node, chain_pixel = _hot_pixels(coords, crossings, chain)
+    # GEOS snaps the segments split at the intersections (unrounded), but not those rounding collapses to a point
+    k = np.flatnonzero(~tail[:-1] & (chain_pixel[:-1] != chain_pixel[1:]))
+    sub, pix = _pixel_hits(chain[k], chain[k + 1], pixels, chain_pixel[k], chain_pixel[k + 1])
+    sub = k[sub]
+    node[pix] = True  # a pixel a segment passes through without an end in it is a node
+    return _pieces(chain, chain_line, pixels, node, chain_pixel, sub, pix)
+
+
+def _chains(
+    coords: np.ndarray,
+    which: np.ndarray,
+    inner: np.ndarray,
+    p0: np.ndarray,
+    p1: np.ndarray,
+    crossings: np.ndarray,
+    on_seg: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each line's vertices with the intersections added on its segments, in order (GEOS's noded coordinates).
+
+    Returns the points (unrounded), each one's line, and whether each is its line's first / last point.
+    """
+    d = p1[on_seg] - p0[on_seg]
+    t = ((crossings - p0[on_seg]) * d).sum(axis=1) / (d * d).sum(axis=1)
+    at = np.concatenate([np.arange(len(coords)), inner[on_seg]])
+    kind = np.concatenate([np.zeros(len(coords)), np.ones(len(on_seg))])
+    along = np.concatenate([np.zeros(len(coords)), t])
+    order = np.lexsort((along, kind, at))
+    xy = np.concatenate([coords, crossings])[order]
+    line = which[at[order]]
+    fresh = np.r_[True, (line[1:] != line[:-1]) | (xy[1:] != xy[:-1]).any(axis=1)]
+    xy, line = xy[fresh], line[fresh]
+    head = np.r_[True, line[1:] != line[:-1]]
+    tail = np.r_[line[1:] != line[:-1], True]
+    return xy, line, head, tail
+
+
+def _orient(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The side of points c of the lines a → b: 1 left, -1 right, 0 on it (in doubles, coordinates about a)."""
+    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    out: np.ndarray = np.sign(det).astype(np.int8)
+    return out
+
+
+def _in_env(s0: np.ndarray, s1: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Whether points p lie in the envelopes of segments s0 → s1 (boundary included)."""
+    out: np.ndarray = ((np.minimum(s0, s1) <= p) & (p <= np.maximum(s0, s1))).all(axis=1)
+    return out
+
+
+def _is_end(p: np.ndarray, s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
+    """Whether points p are an end of segments s0 → s1."""
+    out: np.ndarray = (p == s0).all(axis=1) | (p == s1).all(axis=1)
+    return out
+
+
+def _crossing(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """GEOS's ``Intersection::intersection`` of lines p1 p2 and q1 q2, operation by operation."""
+    low = np.maximum(np.minimum(p1, p2), np.minimum(q1, q2))
+    high = np.minimum(np.maximum(p1, p2), np.maximum(q1, q2))
+    mid = (low + high) / 2.0
+    p1x, p1y = (p1 - mid).T
+    p2x, p2y = (p2 - mid).T
+    q1x, q1y = (q1 - mid).T
+    q2x, q2y = (q2 - mid).T
+    px, py, pw = p1y - p2y, p2x - p1x, p1x * p2y - p2x * p1y
+    qx, qy, qw = q1y - q2y, q2x - q1x, q1x * q2y - q2x * q1y
+    x, y, w = py * qw - qy * pw, qx * pw - px * qw, px * qy - qx * py
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xy: np.ndarray = np.column_stack([x / w, y / w]) + mid
+    # GEOS: a point outside both envelopes (or none at all) is replaced by the nearest end
+    bad = ~np.isfinite(xy).all(axis=1) | ~(_in_env(p1, p2, xy) & _in_env(q1, q2, xy))
+    if bad.any():
+        xy[bad] = _nearest_end(p1[bad], p2[bad], q1[bad], q2[bad])
+    return xy
+
+
+def point_to_segment_m(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """GEOS's ``Distance::pointToSegment``."""
+    d = b - a
+    len2 = (d * d).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = ((p - a) * d).sum(axis=1) / len2
+        s = ((a[:, 1] - p[:, 1]) * d[:, 0] - (a[:, 0] - p[:, 0]) * d[:, 1]) / len2
+    dist = np.abs(s) * np.sqrt(len2)
+    dist = np.where(r <= 0.0, np.hypot(*(p - a).T), dist)
+    end = np.where(len2 == 0, np.hypot(*(p - a).T), np.hypot(*(p - b).T))
+    out: np.ndarray = np.where((r >= 1.0) | (len2 == 0), end, dist)
+    return out
+
+
+def _nearest_end(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """GEOS's ``nearestEndpoint``: the end of either segment nearest the other segment."""
+    cands = [(p1, q1, q2), (p2, q1, q2), (q1, p1, p2), (q2, p1, p2)]
+    dists = np.column_stack([point_to_segment_m(p, a, b) for p, a, b in cands])
+    pick = np.argmin(dists, axis=1)  # the first of equal distances, as GEOS
+    out: np.ndarray = np.stack([c[0] for c in cands], axis=1)[np.arange(len(pick)), pick]
+    return out
+
+
+def _candidates(p0: np.ndarray, p1: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of segments whose envelopes, grown by ``margin``, overlap."""
+    low, high = np.minimum(p0, p1), np.maximum(p0, p1)
+    tree = shapely.STRtree(shapely.box(*low.T, *high.T))
+    i, j = tree.query(shapely.box(*(low - margin).T, *(high + margin).T))
+    mine = i < j
+    return i[mine], j[mine]
+
+
+def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GEOS's intersections of the segments (unrounded): the points (each a node pixel's source), and for each the
+    segment it is added to (a crossing to both segments, so it comes twice)."""
+    i, j = _candidates(p0, p1, NEAR_M)
+    a0, a1, b0, b1 = p0[i], p1[i], p0[j], p1[j]
+    pa0, pa1 = _orient(a0, a1, b0), _orient(a0, a1, b1)
+    pb0, pb1 = _orient(b0, b1, a0), _orient(b0, b1, a1)
+    env = ((np.minimum(a0, a1) <= np.maximum(b0, b1)) & (np.minimum(b0, b1) <= np.maximum(a0, a1))).all(axis=1)
+    meet = env & (pa0 * pa1 <= 0) & (pb0 * pb1 <= 0)
+    collinear = meet & (pa0 == 0) & (pa1 == 0) & (pb0 == 0) & (pb1 == 0)
+    points, owners = [], []
+    hit = np.zeros(len(i), dtype=bool)  # an interior intersection: no near-vertex test
+    # one point: an end on the other segment (copied, in GEOS's order), else the crossing
+    k = np.flatnonzero(meet & ~collinear)
+    xy = _crossing(a0[k], a1[k], b0[k], b1[k])
+    for flag, end in ((pb1, a1), (pb0, a0), (pa1, b1), (pa0, b0)):
+        xy = np.where((flag[k] == 0)[:, None], end[k], xy)
+    for e0, e1 in ((a1, b1), (a1, b0), (a0, b1), (a0, b0)):
+        same = (e0[k] == e1[k]).all(axis=1)
+        xy[same] = e0[k][same]
+    interior = ~(_is_end(xy, a0[k], a1[k]) & _is_end(xy, b0[k], b1[k]))
+    hit[k[interior]] = True
+    points += [xy[interior], xy[interior]]
+    owners += [i[k[interior]], j[k[interior]]]
+    # a shared stretch: both its ends (GEOS's cascade), where one is interior to a segment
+    c = np.flatnonzero(collinear)
+    first, second, found = _overlap_ends(a0[c], a1[c], b0[c], b1[c])
+    interior = found & ~(
+        _is_end(first, a0[c], a1[c])
+        & _is_end(first, b0[c], b1[c])
+        & _is_end(second, a0[c], a1[c])
+        & _is_end(second, b0[c], b1[c])
+    )
+    hit[c[interior]] = True
+    for end in (first, second):
+        points += [end[interior], end[interior]]
+        owners += [i[c[interior]], j[c[interior]]]
+    # a vertex within NEAR_M of the other segment (and not of its ends), where the two have no interior intersection
+    rest = np.flatnonzero(~hit)
+    for vertex, seg0, seg1, edge in ((a0, b0, b1, j), (a1, b0, b1, j), (b0, a0, a1, i), (b1, a0, a1, i)):
+        v, s0, s1 = vertex[rest], seg0[rest], seg1[rest]
+        far = (np.hypot(*(v - s0).T) >= NEAR_M) & (np.hypot(*(v - s1).T) >= NEAR_M)
+        near = far & (point_to_segment_m(v, s0, s1) < NEAR_M)
+        points.append(v[near])
+        owners.append(edge[rest[near]])
+    return np.concatenate(points).reshape(-1, 2), np.concatenate(owners).astype(np.int64)
+
+
+def _overlap_ends(
+    p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GEOS's ``computeCollinearIntersection``: the two ends of the stretch collinear segments share, and whether
+    there is one."""
+    q1p, q2p, p1q, p2q = _in_env(p1, p2, q1), _in_env(p1, p2, q2), _in_env(q1, q2, p1), _in_env(q1, q2, p2)
+    first, second = np.zeros_like(p1), np.zeros_like(p1)
+    done = np.zeros(len(p1), dtype=bool)
+    for cond, u, v in (
+        (q1p & q2p, q1, q2),
+        (p1q & p2q, p1, p2),
+        (q1p & p1q, q1, p1),
+        (q1p & p2q, q1, p2),
+        (q2p & p1q, q2, p1),
+        (q2p & p2q, q2, p2),
+    ):
+        now = cond & ~done
+        first[now], second[now] = u[now], v[now]
+        done |= now
+    return first, second, done
+
+
+def _hot_pixels(
+    coords: np.ndarray, crossings: np.ndarray, chain: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hot pixels (scaled integer centres), whether each is a node already, and the pixel of each chain point."""
+    scaled = round_half_up(np.concatenate([coords, crossings, chain]) * SCALE)
+    unique, inverse = np.unique(scaled[:, 0] + 1j * scaled[:, 1], return_inverse=True)
+    inverse = inverse.reshape(-1)
+    nv, nc = len(coords), len(crossings)
+    node = np.zeros(len(unique), dtype=bool)
+    node[inverse[nv : nv + nc]] = True
+    # a pixel holding two vertices (of one line or two) is a node (GEOS's HotPixelIndex.add)
+    node |= np.bincount(inverse[:nv], minlength=len(unique)) >= 2
+    return np.column_stack([unique.real, unique.imag]), node, inverse[nv + nc :]
+
+
+def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate (point, segment) pairs: every point within ``reach`` of segment p0 → p1 is among them (each pair once).
+
+    The points are put in square cells of a side about that of a square holding four of them
+    on average; each segment is cut in chunks no longer than a cell, and each chunk's envelope,
+    grown by ``reach``, meets at most 2 × 2 cells (``reach`` is smaller than a cell): the points
+    of those are its candidates. A long slanted segment, whose envelope would hold much of a
+    park, is offered only the points along it.
+    """
+    if not len(points) or not len(p0):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    origin = points.min(axis=0) - 1.0
+    extent = np.maximum(points.max(axis=0) + 1.0 - origin, 1.0)
+    cell = max(float(np.sqrt(extent[0] * extent[1] * 4.0 / len(points))), 4.0 * reach, 1.0)
+    width = int(extent[0] // cell) + 3
+    pt_key = ((points[:, 1] - origin[1]) // cell).astype(np.int64) * width + (
+        (points[:, 0] - origin[0]) // cell
+    ).astype(np.int64)
+    by_key = np.argsort(pt_key, kind="stable")
+    sorted_key = pt_key[by_key]
+    parts = np.maximum(np.ceil(np.hypot(*(p1 - p0).T) / cell), 1).astype(np.int64)
+    seg = np.repeat(np.arange(len(p0)), parts)
+    step = np.arange(len(seg)) - np.repeat(np.cumsum(parts) - parts, parts)
+    d = (p1 - p0)[seg]
+    c0 = p0[seg] + d * (step / parts[seg])[:, None]
+    c1 = p0[seg] + d * ((step + 1) / parts[seg])[:, None]
+    low = ((np.minimum(c0, c1) - reach - origin) // cell).astype(np.int64)
+    high = ((np.maximum(c0, c1) + reach - origin) // cell).astype(np.int64)
+    segs, keys = [], []
+    for dx in (0, 1):
+        for dy in (0, 1):
+            ok = (low[:, 0] + dx <= high[:, 0]) & (low[:, 1] + dy <= high[:, 1])
+            segs.append(seg[ok])
+            keys.append((low[ok, 1] + dy) * width + low[ok, 0] + dx)
+    seg, key = np.concatenate(segs), np.concatenate(keys)
+    first, last = np.searchsorted(sorted_key, key, "left"), np.searchsorted(sorted_key, key, "right")
+    count = last - first
+    s = np.repeat(seg, count)
+    at = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(first, count)
+    found = by_key[at]
+    many = parts[s] > 1  # a segment of one chunk meets each cell once: its pairs come once already
+    if not many.any():
+        return found, s
+    pairs = np.sort(found[many] * len(p0) + s[many])  # a pair found from two chunks once (np.unique hashes: slower)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    return np.concatenate([found[~many], pairs // len(p0)]), np.concatenate([s[~many], pairs % len(p0)])
+
+
+def _pixel_hits(
+    p0: np.ndarray, p1: np.ndarray, pixels: np.ndarray, own0: np.ndarray, own1: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (segment, pixel) pairs where the segment passes through a hot pixel that holds neither of its ends (GEOS's
+    ``HotPixel::intersects``; ``own0``, ``own1``: the pixels of the segments' ends, which they pass through)."""
+    h, s = near_pairs(pixels / SCALE, p0, p1, GRID_M)  # a pixel's half diagonal is 0.7 mm
+    other = (h != own0[s]) & (h != own1[s])
+    h, s = h[other], s[other]
+    # a pixel farther from the segment's line than its half diagonal (and a little) cannot meet it
+    d = p1 - p0
+    c = pixels[h] / SCALE - p0[s]
+    reach = 0.75 * GRID_M * np.hypot(d[:, 0], d[:, 1])
+    near = np.abs(d[s, 0] * c[:, 1] - d[s, 1] * c[:, 0]) <= reach[s]
+    h, s = h[near], s[near]
+    hits = _pixel_meets(p0[s] * SCALE, p1[s] * SCALE, pixels[h])
+    return s[hits], h[hits]
+
+
+def _pixel_meets(a: np.ndarray, b: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """GEOS's ``HotPixel::intersectsScaled``: whether scaled segments a → b pass through the pixels about ``centre``.
+
+    The pixel is the square of side 1 about its centre, its left and bottom sides in, its right and top out.
+    """
+    # leftmost end first
+    swap = b[:, 0] < a[:, 0]
+    a, b = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
+    a, b = a - centre, b - centre  # exact where they are within a factor of two (Sterbenz), as in a park's CRS
+    lo, hi = -0.5, 0.5
+    out = (
+        (np.minimum(a[:, 0], b[:, 0]) >= hi)
+        | (np.maximum(a[:, 0], b[:, 0]) < lo)
+        | (np.minimum(a[:, 1], b[:, 1]) >= hi)
+        | (np.maximum(a[:, 1], b[:, 1]) < lo)
+    )
+    straight = (a[:, 0] == b[:, 0]) | (a[:, 1] == b[:, 1])
+    zero = np.zeros(len(a))
+
+    def side(x: float, y: float) -> np.ndarray:
+        return _orient(a, b, np.column_stack([zero + x, zero + y]))
+
+    ul, ur, ll, lr = side(lo, hi), side(hi, hi), side(lo, lo), side(hi, lo)
+    up = a[:, 1] < b[:, 1]
+    down = a[:, 1] > b[:, 1]
+    # GEOS's cascade, case by case in its order
+    result = np.select(
+        [
+            ul == 0,
+            ur == 0,
+            ul != ur,
+            ll == 0,
+            ll != ul,
+            lr == 0,
+            ll != lr,
+            lr != ur,
+        ],
+        [~up, ~down, True, True, True, ~up, True, True],
+        default=False,
+    )
+    meets: np.ndarray = ~out & (straight | result)
+    return meets
+
+
+def _pieces(
+    chain: np.ndarray,
+    chain_line: np.ndarray,
+    pixels: np.ndarray,
+    node: np.ndarray,
+    chain_pixel: np.ndarray,
+    sub: np.ndarray,
+    pix: np.ndarray,
+) -> SnapNoding:
+    """Each line cut at the node pixels it passes through; a piece given twice kept once (see the module notes).
+
+    ``sub``, ``pix``: the node pixels each stretch from chain point ``sub`` to the next passes through.
+    """
+    n = len(chain)
+    head = np.r_[True, chain_line[1:] != chain_line[:-1]]
+    tail = np.r_[chain_line[1:] != chain_line[:-1], True]
+    d = chain[sub + 1] - chain[sub]
+    t = ((pixels[pix] / SCALE - chain[sub]) * d).sum(axis=1) / (d * d).sum(axis=1)
+    at = np.concatenate([np.arange(n), sub])
+    kind = np.concatenate([np.zeros(n), np.ones(len(sub))])
+    along = np.concatenate([np.zeros(n), t])
+    order = np.lexsort((along, kind, at))
+    xy = np.concatenate([pixels[chain_pixel], pixels[pix]])[order]
+    flag = np.concatenate([node[chain_pixel] | head | tail, np.ones(len(sub), dtype=bool)])[order]
+    line = chain_line[at[order]]
+    # rounded points repeated in a row are one (a node if either is)
+    start = np.r_[True, (line[1:] != line[:-1]) | (xy[1:] != xy[:-1]).any(axis=1)]
+    group = np.cumsum(start) - 1
+    flag = np.bincount(group, weights=flag, minlength=group[-1] + 1) > 0
+    xy, line = xy[start], line[start]
+    # a point where the line turns right back (A, B, A) is a node (GEOS's SegmentNodeList.addCollapsedNodes)
+    back = np.flatnonzero((line[2:] == line[:-2]) & (xy[2:] == xy[:-2]).all(axis=1))
+    flag[back + 1] = True
+    first = np.r_[True, line[1:] != line[:-1]]
+    # each point belongs to the piece its last node starts; a node (not a line's first point) also to the one before
+    piece = np.cumsum(flag) - 1
+    also = flag & ~first
+    pid = np.concatenate([piece, piece[also] - 1])
+    pos = np.concatenate([np.arange(len(xy)), np.flatnonzero(also)])
+    pts = np.concatenate([xy, xy[also]])
+    order = np.lexsort((pos, pid))
+    pid, pts = pid[order], pts[order]
+    count = np.bincount(pid, minlength=piece[-1] + 1)
+    real = count >= 2
+    pid_line = np.zeros(len(count), dtype=np.int64)
+    pid_line[piece] = line
+    keep = real[pid]
+    pid, pts = pid[keep], pts[keep]
+    ids = np.flatnonzero(real)
+    return _once(pts / SCALE, np.searchsorted(ids, pid), pid_line[ids])
+
+
+def _lex_less(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether points p come before q (x, then y), and whether they are equal."""
+    less = (p[:, 0] < q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] < q[:, 1]))
+    return less, (p == q).all(axis=1)
+
+
+def _once(pts: np.ndarray, pid: np.ndarray, line: np.ndarray) -> SnapNoding:
+    """The pieces (points ``pts`` of piece ``pid``, sorted), each edge once: the first that gave it, as it gave it.
+
+    Two pieces are one edge where they start alike from their lesser end (GEOS's ``EdgeKey``:
+    the first two points, from the end that comes first in x, then y).
+    """
+    count = np.bincount(pid)
+    start = np.cumsum(count) - count
+    end = start + count - 1
+    f0, f1, l0, l1 = pts[start], pts[start + 1], pts[end], pts[end - 1]
+    less0, same0 = _lex_less(f0, l0)
+    less1, _ = _lex_less(f1, l1)
+    forward = np.where(same0, less1, less0)
+    key = np.where(forward[:, None], np.column_stack([f0, f1]), np.column_stack([l0, l1]))
+    by_key = np.lexsort((np.arange(len(count)), key[:, 3], key[:, 2], key[:, 1], key[:, 0]))
+    k = key[by_key]
+    kept = np.zeros(len(count), dtype=bool)
+    kept[by_key] = np.r_[True, (k[1:] != k[:-1]).any(axis=1)]
+    mine = kept[pid]
+    new_id = np.cumsum(kept) - 1
+    pieces = shapely.linestrings(pts[mine], indices=new_id[pid[mine]])
+    return SnapNoding(np.asarray(pieces, dtype=object), line[kept])
