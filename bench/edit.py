@@ -10,8 +10,10 @@ store object (its graphs, its last result and its kept parcels):
 
 - a plain edit (``holder``): :meth:`~planner.store.base.ParkStore.update_parcel`;
 - a readiness-input edit (``power_kva``): ``update_parcel``, then
-  :func:`planner.analysis.recompute_after_edit` (readiness worked out again and written back), as
-  ``PATCH /parcels/{id}`` does;
+  :func:`planner.analysis.recompute_after_edit` (readiness worked out again and written back), the
+  two steps ``PATCH /parcels/{id}`` takes where the edit cannot carry its readiness;
+- the same edit with its readiness in its own transaction (:meth:`planner.api.recompute.Recomputes.edit`,
+  :mod:`planner.edits`), as ``PATCH /parcels/{id}`` makes it;
 
 each timed in wall and CPU seconds (this process; the load average is printed beside them). The
 peer of the readiness run after an edit is the cold run.
@@ -30,6 +32,7 @@ from pathlib import Path
 from bench.api import build_gpkg
 from bench.readiness import synthetic
 from planner.analysis import recompute_after_edit, update_readiness
+from planner.api.recompute import Recomputes
 from planner.config import ParkConfig
 from planner.store import create_park, open_store
 from planner.vocab import NETWORK_ITEMS
@@ -116,6 +119,18 @@ def main() -> None:
         written = len(store.changes_since(before).query("layer == 'parcels'"))
         if profile:
             profile.disable()
+        version = int(store.get_parcel(pid)["version"])
+        before = store.change_stamp()
+        (row, _), one_s, one_cpu = _timed(
+            lambda pid=pid, v=version, kva=kva + 1: Recomputes(store).edit(pid, {"power_kva": kva}, version=v, user="b")
+        )
+        together = len(store.changes_since(before).query("layer == 'parcels'"))
+        inline = bool(row.attrs.get("derived") and row.attrs["derived"].written)
+        print(
+            f"edit {k + 1}, with its readiness in one transaction ({'inline' if inline else 'two steps'}): "
+            f"{one_s * 1000:.0f} ms ({one_cpu * 1000:.0f} ms CPU; {together:,} parcel rows written); "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         print(
             f"edit {k + 1}: plain {plain_s * 1000:.0f} ms ({plain_cpu * 1000:.0f} ms CPU); readiness input "
             f"{edit_s * 1000:.0f} ms ({edit_cpu * 1000:.0f} ms CPU), readiness after it {run_s:.2f} s "

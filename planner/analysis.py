@@ -31,7 +31,7 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import PlannerError, Problem, StaleResultError, VersionConflictError
 from planner.failpoints import reach
-from planner.infra.coverage import Coverage
+from planner.infra.coverage import SOURCES_KEY, Coverage, source_figures
 from planner.infra.gateways import declared_gateways, gateway_keys, gateway_notes, infer_gateways, is_inferred
 from planner.infra.graphs import GraphCache, safe_file_name
 from planner.infra.layers import line_layer
@@ -406,7 +406,8 @@ def update_readiness(
     run = readiness_of(inputs, progress=progress, graphs=kept.graphs)
     if write:
         stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-        metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at}
+        figures = source_figures(run.coverage)
+        metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at, SOURCES_KEY: figures}
         rows = _rows_to_compare(kept, previous, inputs.parcels)
         kept.written = None  # until this write is made
         run.report = _write_back(store, inputs.parcels, run.readiness.table, READINESS_COLUMNS, by, metadata, rows)
@@ -424,7 +425,7 @@ def _rows_to_compare(kept: _Kept, previous: object, parcels: gpd.GeoDataFrame) -
     rows = kept.graphs.readiness.rows if kept.graphs.readiness is not None else None
     if previous is None or previous is not kept.written or since is None or rows is None:
         return None
-    at = pd.Index(parcels["parcel_id"]).get_indexer(list(since))
+    at = pd.Index(parcels["parcel_id"].to_numpy(dtype=object)).get_indexer(np.array(list(since), dtype=object))
     return np.union1d(rows, at[at >= 0])
 
 

@@ -24,7 +24,7 @@ LAYERS: dict[str, int] = {
     "parcels": 3, "infra": 3,
     "store": 4,
     "analysis": 5, "land": 5, "province": 5,
-    "exchange": 6, "siting": 6, "buildout": 6,
+    "exchange": 6, "siting": 6, "buildout": 6, "edits": 6,
     "maps": 7, "demo": 7,
     "api": 8,
     "cli": 9,

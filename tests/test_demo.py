@@ -17,6 +17,7 @@ import shapely
 from planner.codes import industry_admits
 from planner.crs import transformer
 from planner.demo import build_demo
+from planner.infra.coverage import reasons_with_sources
 from planner.parcels.validation import validate_parcels
 from planner.store import open_store
 from tests.conftest import AS_OF
@@ -286,7 +287,7 @@ def test_readiness_is_computed_with_every_kind_of_failure(store, parcels):
     assert disagree.sum() >= 3
 
 
-def test_a_fifth_of_the_reserved_land_is_ready_with_large_parcels_among_it(parcels):
+def test_a_fifth_of_the_reserved_land_is_ready_with_large_parcels_among_it(parcels, store):
     reserved = parcels[parcels["status"] == "reserved"]
     ready = reserved[reserved["ready"].astype(bool)]
     assert ready["area_mu"].sum() >= 0.2 * reserved["area_mu"].sum()
@@ -294,7 +295,10 @@ def test_a_fifth_of_the_reserved_land_is_ready_with_large_parcels_among_it(parce
     # the large reserved parcels that are not ready wait for the drawn works: the east substation is full
     # (load 37,753 of 41,000 kVA: 3,247 left), the gas main is planned
     waiting = reserved[(reserved["area_mu"] >= 100) & ~reserved["ready"].astype(bool)]
-    assert waiting["power_reason"].str.contains("剩余 3,247 不够本地块").any()
+    # (the stored reason names the substation; its load and what is left are kept with the sources, joined as read)
+    assert waiting["power_reason"].str.contains("东区35kV变电站容量不足：剩余容量不够本地块所需").any()
+    shown = reasons_with_sources(waiting, store.metadata())
+    assert shown["power_reason"].str.contains("（负荷 37,753 / 能力 41,000 kVA，剩余 3,247）").any()
     assert waiting["missing"].eq("gas").any()
 
 

@@ -8,14 +8,25 @@ starts once that one ends and covers every edit committed before it started (the
 their columns). Each edit still answers only after a run that read the park with its change
 in it, so no answer carries an older result; a run that could not be made says so in the
 notes of every edit it covered (and ``freshness`` refuses the stale result meanwhile).
+
+An edit of a parcel's own readiness inputs made while no run is under way or waiting
+(:meth:`Recomputes.edit`) takes the run's place: where :func:`planner.edits.inline_applies`, its
+readiness is worked out and written in the edit's own transaction (no reader sees the edit without
+it, and ``freshness`` never says "stale" for it); else the edit is committed and the run made at
+once. Either way no run goes beside it, and an edit arriving meanwhile waits for the next run.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
 
 from planner.analysis import IDLE_INPUTS, READINESS_INPUTS, recompute_after_edit
+from planner.edits import edit_with_readiness, inline_applies
 from planner.store.base import ParkStore
 
 __all__ = ["Recomputes"]
@@ -76,3 +87,39 @@ class Recomputes:
                 self._running = None
                 self._cond.notify_all()
         return notes
+
+    def edit(
+        self, parcel_id: str, changes: Mapping[str, Any], *, version: int, user: str
+    ) -> tuple[pd.Series, list[str]]:
+        """Edit a parcel (:meth:`~planner.store.base.ParkStore.update_parcel`) and run what it changes; the row
+        as stored and the notes.
+
+        With no run under way or waiting, the edit takes the run's place: its readiness written in its own
+        transaction where :func:`~planner.edits.inline_applies`, else the edit committed and the run made at
+        once. Otherwise the edit is committed and waits for the next run (:meth:`after_edit`).
+        """
+        changed = set(changes)
+        mine = _Run(changed, [user])
+        with self._cond:
+            alone = self.needed(changed) and self._running is None and self._next is None
+            if alone:
+                self._running = mine
+        if not alone:
+            row = self.store.update_parcel(parcel_id, changes, version=version, by=user)
+            return row, self.after_edit(user, changed)
+        notes: list[str] = []
+        try:
+            if inline_applies(self.store, changed):
+                row = edit_with_readiness(self.store, parcel_id, changes, version=version, by=user)
+                derived = row.attrs.get("derived")
+                if derived is None or not derived.written:  # another writer in between: the run after it
+                    notes = recompute_after_edit(self.store, user, changed)
+            else:
+                row = self.store.update_parcel(parcel_id, changes, version=version, by=user)
+                notes = recompute_after_edit(self.store, user, changed)
+        finally:
+            with self._cond:
+                mine.notes = notes
+                self._running = None
+                self._cond.notify_all()
+        return row, notes

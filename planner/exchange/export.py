@@ -42,6 +42,7 @@ from planner.exchange.mapping import SHAPEFILE_ENCODING
 from planner.exchange.readers import is_park_store
 from planner.exchange.shp_write import LABELS, shapefile_style, write_shapefile
 from planner.exchange.txt_write import write_txt
+from planner.infra.coverage import reasons_with_sources
 from planner.parcels.query import ParcelFilters, filter_parcels, parcel_filter_mask
 from planner.parcels.schema import FIELDS
 from planner.store import ParkStore
@@ -154,6 +155,7 @@ def export_parcels(
     if parcels.empty:
         msg = "no parcel meets the filters; nothing was written"
         raise FilterError(msg)
+    parcels = reasons_with_sources(parcels, store.metadata())  # each reason with what its source has left
     out.parent.mkdir(parents=True, exist_ok=True)
     # written beside `out` first, then moved over it: a failed export leaves no half file
     work = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))

@@ -21,6 +21,7 @@ leads to it is connected, and the reason gives the distance by road.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,7 @@ from planner.infra.taps import ParcelShapes, network_taps, parcel_shapes
 from planner.vocab import CAPACITY_UNITS, STARTED_STATUSES
 
 __all__ = [
+    "SOURCES_KEY",
     "Coverage",
     "ParcelShapes",
     "add_loads",
@@ -39,8 +41,11 @@ __all__ = [
     "network_coverage",
     "network_taps",
     "parcel_shapes",
+    "reasons_with_sources",
     "served_coverage",
+    "source_figures",
     "source_loads",
+    "with_source_figures",
 ]
 
 
@@ -134,7 +139,7 @@ def served_coverage(
     ids = np.where(src >= 0, source_ids[np.maximum(src, 0)] if len(source_ids) else None, None)
     out["source_id"] = pd.Series(ids, index=out.index, dtype=object)
     out["line_id"] = pd.Series(out["line_id"].to_numpy(dtype=object), index=out.index, dtype=object)
-    out["reason"] = _reasons(network, out, service_distance_m, service_radius_m, capacity, loads, remaining)
+    out["reason"] = _reasons(network, out, service_distance_m, service_radius_m, expected)
     sources = network.sources[["source_id", "kind", "name", "capacity"]].copy()
     sources["load"] = loads
     sources["remaining"] = remaining
@@ -171,11 +176,13 @@ def _reasons(
     out: pd.DataFrame,
     service_distance_m: float,
     service_radius_m: float,
-    capacity: np.ndarray,
-    loads: np.ndarray,
-    remaining: np.ndarray,
+    expected: np.ndarray,
 ) -> np.ndarray:
-    """The reason of each parcel's result, in Chinese: built per kind of result, each distinct figure formatted once."""
+    """The reason of each parcel's result, in Chinese: built per kind of result, each distinct figure formatted once.
+
+    A reason reads the parcel's own figures and its source's name alone (``expected``: what a parcel not yet
+    drawing needs): the source's load and what is left of it are with the sources, joined where a planner
+    reads the reason (:func:`with_source_figures`)."""
     label = network.label
     unit = CAPACITY_UNITS[network.name][0] if network.name in CAPACITY_UNITS else ""
     names = network.sources["name"].to_numpy().astype(str).astype(object)
@@ -184,18 +191,8 @@ def _reasons(
     along = out["network_m"].to_numpy(dtype=float)
     src = out["source"].to_numpy()
     line_id = np.asarray(out["line_id"].to_numpy(dtype=object, na_value="None"), dtype=object)  # no copy to text
-    # per source: its capacity note, and what is left of it
-    full = np.array(
-        [
-            f"{n}容量不足：负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f} 不够本地块"
-            for n, load, cap, left in zip(names, loads, capacity, remaining, strict=True)
-        ],
-        dtype=object,
-    )
-    left = np.array(
-        ["" if np.isnan(cap) else f"，剩余 {rest:,.0f} {unit}" for cap, rest in zip(capacity, remaining, strict=True)],
-        dtype=object,
-    )
+    # a capacity failure names the source and what this parcel needs; the source's load and what is left of it
+    # are kept with the sources (``Coverage.sources``), not in each parcel's text: a load edit moves no other text
     texts = np.empty(len(out), dtype=object)
     beyond = f"，超过服务距离 {service_distance_m:g} m"
     rows = np.flatnonzero((failed == "distance") & np.isinf(lateral))
@@ -215,13 +212,13 @@ def _reasons(
         + f" km，超过服务半径 {service_radius_m / 1000:g} km"
     )
     rows = np.flatnonzero(failed == "capacity")
-    texts[rows] = full[src[rows]]
+    texts[rows] = names[src[rows]] + "容量不足：剩余容量不够本地块所需 " + _figures(expected[rows], ",.0f") + f" {unit}"
     rows = np.flatnonzero(failed == "")
     far, near = _figures(along[rows] / 1000, ",.1f"), _figures(lateral[rows], ",.0f")
     if network.name == "road":
         texts[rows] = "临路（" + line_id[rows] + "，" + near + " m），经道路 " + far + " km 至" + names[src[rows]]
     else:
-        texts[rows] = f"{label}线路距地块 " + near + " m，经网络 " + far + " km 至" + names[src[rows]] + left[src[rows]]
+        texts[rows] = f"{label}线路距地块 " + near + " m，经网络 " + far + " km 至" + names[src[rows]]
     return texts
 
 
@@ -241,3 +238,63 @@ def _figures(values: np.ndarray, spec: str) -> np.ndarray:
         rounded = np.where(near_half, values, np.rint(tenths) / 10)
     distinct, inverse = np.unique(rounded, return_inverse=True)
     return np.array([format(v, spec) for v in distinct.tolist()], dtype=object)[inverse.ravel()]
+
+
+def with_source_figures(reasons: pd.Series, sources: pd.DataFrame, unit: str) -> pd.Series:
+    """Parcels' reasons (as stored) with their serving source's load and what is left of it joined, as read.
+
+    ``sources``: ``name``, ``capacity``, ``load`` and ``remaining`` of each source with a capacity (a
+    network's ``Coverage.sources``, or as kept with the stored readiness). A connected parcel's reason,
+    which ends with its source's name, gets ``，剩余 <left> <unit>``; a capacity failure gets the
+    source's load and capacity. Other reasons are as they were.
+    """
+    limited = sources[pd.to_numeric(sources["capacity"], errors="coerce").notna()]
+    if not len(limited) or not len(reasons):
+        return reasons
+    figures = limited[["name", "capacity", "load", "remaining"]].itertuples(index=False)
+    served, full = {}, {}
+    for name, cap, load, left in figures:
+        served.setdefault(str(name), f"，剩余 {left:,.0f} {unit}")
+        full.setdefault(str(name), f"（负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f}）")
+    text = reasons.astype(object).where(reasons.notna(), "").astype(str)
+    body = text.str.removeprefix("[计算] ")
+    # the name a connected reason ends with (after its last 至), or the one a capacity failure starts with
+    suffix = body.str.rpartition("至")[2].map(served)
+    head = body.str.partition("容量不足：")
+    suffix = suffix.fillna(head[0].where(head[1] != "").map(full)).fillna("")
+    return (text + suffix).where(reasons.notna(), reasons.astype(object))
+
+
+SOURCES_KEY = "readiness_sources"
+"""The metadata key of each network's sources with a capacity as readiness last found them: ``[source_id, name,
+capacity, load, remaining]`` each (a parcel's reason names its source; these figures are joined where it is read)."""
+
+
+def source_figures(coverage: Mapping[str, Coverage]) -> dict[str, list[list[object]]]:
+    """The capacity, load and what is left of each source with a capacity, by network, as kept in the metadata."""
+    out: dict[str, list[list[object]]] = {}
+    for net, cov in coverage.items():
+        s = cov.sources
+        limited = s[pd.to_numeric(s["capacity"], errors="coerce").notna()] if len(s) else s
+        if len(limited):
+            figures = limited[["name", "capacity", "load", "remaining"]].itertuples()
+            out[net] = [[str(sid), str(name), float(c), float(load), float(r)] for sid, name, c, load, r in figures]
+    return out
+
+
+def reasons_with_sources(parcels: pd.DataFrame, metadata: Mapping[str, object]) -> pd.DataFrame:
+    """``parcels`` with each network's ``<item>_reason`` joined with its source's load and what is left of it.
+
+    The figures are those stored with the readiness (``metadata``: the park store's), as a planner
+    reads a parcel (:func:`with_source_figures`); the parcels are not changed.
+    """
+    kept = metadata.get(SOURCES_KEY) or {}
+    if not isinstance(kept, dict) or not kept:
+        return parcels
+    out = parcels.copy()
+    for net, rows in kept.items():
+        column = f"{net}_reason"
+        if column in out and rows:
+            sources = pd.DataFrame(rows, columns=["source_id", "name", "capacity", "load", "remaining"])
+            out[column] = with_source_figures(out[column], sources, CAPACITY_UNITS.get(net, ("",))[0])
+    return out

@@ -78,6 +78,7 @@ def source_loads(
     power_factor: float = 1.0,
     rows: np.ndarray | None = None,
     need: np.ndarray | None = None,
+    consuming: np.ndarray | None = None,
 ) -> np.ndarray:
     """The load on each source (row of ``network.sources``): the demand of the consuming parcels it serves.
 
@@ -85,14 +86,16 @@ def source_loads(
     position among all the park's parcels, and the result is instead ``(position,
     source, demand)`` of each parcel that loads a source: pieces of a park add up to the
     same figures as the whole park with :func:`add_loads`. ``need``: each parcel's demand as declared
-    (:func:`network_demand`), if made already.
+    (:func:`network_demand`), ``consuming``: whether each parcel draws already (its status), if made already.
     """
     if need is None:
         need, _ = network_demand(network, parcels, power_factor)
     along = taps["network_m"].to_numpy(dtype=float)
     in_radius = taps["near"].to_numpy(dtype=bool) & np.isfinite(along) & (along <= service_radius_m)
     src = taps["source"].to_numpy()
-    served = np.flatnonzero(in_radius & parcels["status"].isin(STARTED_STATUSES).to_numpy() & (src >= 0))
+    if consuming is None:
+        consuming = parcels["status"].isin(STARTED_STATUSES).to_numpy()
+    served = np.flatnonzero(in_radius & consuming & (src >= 0))
     if rows is not None:
         return np.column_stack([np.asarray(rows, dtype=float)[served], src[served], need[served]])
     loads = np.zeros(len(network.sources))

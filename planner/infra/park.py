@@ -67,6 +67,11 @@ class _Job:
         return {name: network_fingerprint(name, lines, self.sources) for name, lines in self.lines.items()}
 
     @cached_property
+    def consuming(self) -> np.ndarray:
+        """Whether each parcel draws on its sources already (by its status), for every network alike."""
+        return self.parcels["status"].isin(STARTED_STATUSES).to_numpy()
+
+    @cached_property
     def hashes(self) -> np.ndarray:
         return shape_hashes(self.parcels.geometry.to_numpy())
 
@@ -114,13 +119,14 @@ class _Job:
             service_radius_m=settings["service_radius_m"],
             power_factor=self.power_factor,
             need=need,
+            consuming=self.consuming,
         )
         served = Served(
             _served_key(self.fingerprints.get(name), settings, self.power_factor),
             self.parcels["parcel_id"].to_numpy(dtype=object),
             need,
             expected,
-            self.parcels["status"].isin(STARTED_STATUSES).to_numpy(),
+            self.consuming,
             loads,
         )
         before = cache.served(name)
@@ -128,7 +134,7 @@ class _Job:
         rows = (
             None
             if before is None or before.coverage is None or fresh is None
-            else _rows_again(before, served, fresh, taps)
+            else _rows_again(before, served, fresh, taps, network.sources["capacity"].to_numpy(dtype=float))
         )
         if before is not None and rows is not None and not len(rows):
             served.coverage = before.coverage  # nothing changed that this network's coverage reads
@@ -153,12 +159,15 @@ def _served_key(fingerprint: str | None, settings: Mapping[str, float], power_fa
     return f"{fingerprint}|{sorted(settings.items())!r}|{power_factor!r}"
 
 
-def _rows_again(before: Served, now: Served, fresh: np.ndarray, taps: pd.DataFrame) -> np.ndarray | None:
+def _rows_again(
+    before: Served, now: Served, fresh: np.ndarray, taps: pd.DataFrame, capacity: np.ndarray
+) -> np.ndarray | None:
     """The rows whose coverage may differ from the last run's (positions), or None if every row may.
 
-    A row's coverage depends on its tap, its demands, whether it draws already, and its
-    serving source's load: the rows tapped anew, those whose own inputs changed, and every
-    row served by a source whose load changed.
+    A row's coverage depends on its tap, its demands, whether it draws already, and whether its
+    serving source has room for it (its reason names the source, not what is left of it): the rows
+    tapped anew, those whose own inputs changed, and the rows of a source whose load changed for
+    which the room left now says otherwise (``capacity``: each source's, NaN where unlimited).
     """
     if before.key != now.key or len(before.ids) != len(now.ids) or not np.array_equal(before.ids, now.ids):
         return None
@@ -168,7 +177,13 @@ def _rows_again(before: Served, now: Served, fresh: np.ndarray, taps: pd.DataFra
     changed |= before.consuming != now.consuming
     moved = np.flatnonzero(_differ(before.loads, now.loads))
     if len(moved):
-        changed |= np.isin(taps["source"].to_numpy(), moved)
+        src = taps["source"].to_numpy()
+        hit = np.flatnonzero(np.isin(src, moved))
+        s, need = src[hit], now.expected[hit]
+        # the capacity verdict as served_coverage makes it, before and now (NaN capacity: never full)
+        with np.errstate(invalid="ignore"):
+            flips = (capacity[s] - before.loads[s] < need) != (capacity[s] - now.loads[s] < need)
+        changed[hit[flips]] = True
     return np.flatnonzero(changed)
 
 

@@ -11,6 +11,7 @@ import shapely
 
 from planner.analysis import Freshness, ReadinessRun, freshness, update_readiness
 from planner.config import ParkConfig
+from planner.infra.coverage import reasons_with_sources
 from planner.infra.gateways import is_inferred
 from planner.infra.layers import line_layer
 from planner.parcels.boundary import park_boundary
@@ -83,6 +84,7 @@ class MapData:
         sources = store.read_layer("sources")
         factories = store.read_layer("factories")
         metadata = store.metadata()
+        parcels = reasons_with_sources(parcels, metadata)  # each reason with what its source has left
         notes: list[tuple[str, str]] = []
         disagree = pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
         sources = sources.assign(capacity=np.nan, load=np.nan, remaining=np.nan)

@@ -273,7 +273,8 @@ def readiness_again(
     gone = mine[key % (n + 1)]
     part_key = _disagreement_keys(part)
     new_key = part_key // (m + 1) * (n + 1) + rows[part_key % (m + 1)]
-    merged = pd.concat([before.disagreements[~gone], part.disagreements], ignore_index=True)
+    found = [part.disagreements] if len(part.disagreements) else []  # none: its empty columns' dtypes say nothing
+    merged = pd.concat([before.disagreements[~gone], *found], ignore_index=True)
     if any(merged[c].dtype != before.disagreements[c].dtype for c in merged.columns if len(before.disagreements)):
         return None
     merged_key = np.concatenate([key[~gone], new_key])
@@ -287,8 +288,9 @@ def _disagreement_keys(result: ReadinessResult) -> np.ndarray:
         return result.keys
     rank = {item: k for k, item in enumerate(result.used)}
     items = result.disagreements["item"].map(rank).to_numpy(dtype=np.int64)
-    ids = result.table.index
-    result.keys = items * (len(ids) + 1) + ids.get_indexer(result.disagreements["parcel_id"])
+    ids = pd.Index(np.asarray(result.table.index, dtype=object))  # hashed as Python text, not Arrow's
+    found = np.asarray(result.disagreements["parcel_id"], dtype=object)
+    result.keys = items * (len(ids) + 1) + ids.get_indexer(found)
     return result.keys
 
 

@@ -12,8 +12,9 @@ transaction, read and written in canonical dtypes. Callers use only
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from planner.parcels.boundary import check_boundary
 from planner.parcels.factories import check_factories
 from planner.parcels.validation import WHOLE_PARCEL_COLUMNS, check_row_rules, validate_parcels
 from planner.store.changes import (
+    ColumnEdit,
     WriteReport,
     apply_columns,
     apply_edit,
@@ -47,7 +49,25 @@ from planner.store.layers import LAYERS, layer_spec
 from planner.store.plain import plain_values
 from planner.store.session import Session
 
-__all__ = ["ParkStore"]
+__all__ = ["Derived", "ParkStore"]
+
+
+@dataclass
+class Derived:
+    """Derived parcel columns an analysis worked out for an edit, to be written in the edit's own transaction.
+
+    ``columns``: the rows to write (:func:`~planner.store.changes.prepare_columns` over the parcels as the edit
+    leaves them: the edited one at its next version); ``metadata``: keys to set with them, and ``stamp_keys`` those
+    set to the change stamp of the edit. They are written only if the store is still at change stamp ``at``
+    (what they were worked out from); ``written`` says whether they were, ``stamps`` the change stamps around.
+    """
+
+    at: int
+    columns: ColumnEdit | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    stamp_keys: tuple[str, ...] = ()
+    written: bool = False
+    stamps: tuple[int, int] | None = None
 
 
 class ParkStore(ABC):
@@ -353,8 +373,13 @@ class ParkStore(ABC):
         *,
         version: int,
         by: str,
+        derive: Callable[[gpd.GeoDataFrame], Derived | None] | None = None,
     ) -> pd.Series:
         """Edit one parcel, based on the ``version`` the editor saw.
+
+        ``derive``, given, is called with the parcel as the edit leaves it (before the write) and may
+        return the derived columns to write in the same transaction (:class:`Derived`; an edit of the
+        shape, codes or area calls it not); ``attrs["derived"]`` holds what it returned.
 
         Returns the stored row; its ``attrs["problems"]`` holds the warnings and
         repairs the edit produced, ``attrs["crs"]`` the CRS of its geometry.
@@ -391,13 +416,18 @@ class ParkStore(ABC):
         if any(p.severity == "error" for p in problems):
             raise ValidationError(problems)
         edit = prepare_edit("parcels", current, values, by=by)
+        derived = None if edit is None or derive is None else derive(edit.after)
         if edit is not None:
             with self._transaction(write=True) as s:
+                first = s.last_change()
                 if not apply_edit(s, edit):
                     _stored_at(s, parcel_id, version)  # says what happened: gone, or moved on
                     raise VersionConflictError(parcel_id, int(version), int(version) + 1)
+                if derived is not None and derived.at == first:  # nobody wrote since they were worked out
+                    _write_derived(s, derived, by)
         after = current if edit is None else edit.after
         row = after.iloc[0]
+        row.attrs["derived"] = derived
         row.attrs["problems"] = problems  # warnings and repairs, for the caller to show
         row.attrs["crs"] = after.crs
         return row
@@ -547,3 +577,13 @@ def _outside_china(features: gpd.GeoDataFrame, id_column: str, what: str) -> lis
             "坐标系是否正确（投影带、带号前缀、坐标轴顺序）？"
         ),
     )
+
+
+def _write_derived(s: Session, derived: Derived, by: str) -> None:
+    """Write ``derived`` inside the edit's transaction ``s``, just after the edit (all or, with it, nothing)."""
+    stamp = s.last_change()
+    if derived.columns is not None and not apply_columns(s, derived.columns):
+        first = str(derived.columns.before["parcel_id"].iloc[0])
+        raise VersionConflictError(first, 0, 0)  # a row moved on though the stamp did not: the edit is not made
+    record_metadata(s, {**derived.metadata, **dict.fromkeys(derived.stamp_keys, stamp)}, by)
+    derived.written, derived.stamps = True, (stamp, s.last_change())

@@ -108,8 +108,8 @@ class KeptLayers:
     def _positions(self, parcels: gpd.GeoDataFrame, ids: pd.Series) -> np.ndarray:
         """Where the parcels ``ids`` are in ``parcels`` (-1: not there); the ids' index is kept while rows stay put."""
         if self._ids is None or self._ids[0] is not parcels:
-            self._ids = (parcels, pd.Index(parcels["parcel_id"]))
-        return self._ids[1].get_indexer(ids)
+            self._ids = (parcels, pd.Index(parcels["parcel_id"].to_numpy(dtype=object)))
+        return self._ids[1].get_indexer(np.asarray(ids, dtype=object))
 
     def _spliced(self, parcels: gpd.GeoDataFrame, at: np.ndarray, part: pd.DataFrame) -> gpd.GeoDataFrame | None:
         """``parcels`` with the rows at ``at`` replaced by ``part`` (the same ids: their index is kept)."""

@@ -13,12 +13,14 @@ import pytest
 
 from planner.api.geojson import feature_collection
 from planner.api.routes.idle import stage_label
+from planner.infra.coverage import reasons_with_sources
 from tests.api.conftest import EDITOR
 
 
 def from_frame(store, pid: str) -> dict:
-    """The parcel as the route wrote it from a frame of its row (JSON round trip: what a client reads)."""
-    row = store.read_parcels(parcel_ids=[pid]).reset_index(drop=True)
+    """The parcel as the route wrote it from a frame of its row (JSON round trip: what a client reads), each
+    reason with what its source has left (kept with the readiness)."""
+    row = reasons_with_sources(store.read_parcels(parcel_ids=[pid]).reset_index(drop=True), store.metadata())
     feature = feature_collection(row)["features"][0]
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
     return json.loads(json.dumps(feature, ensure_ascii=False))

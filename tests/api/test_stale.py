@@ -44,3 +44,45 @@ def test_idle_land_is_stale_after_an_edit_of_what_it_reads(small_api):
     update_idle(store, "2026-06-30", by="recompute")
     fresh = small_api.get("/parcels", params={"idle": "true"})
     assert fresh.status_code == 200 and [f["id"] for f in fresh.json()["features"]] == ["P002"]  # not started 2 years
+
+
+def test_a_readiness_input_edit_is_answered_with_its_readiness_and_never_seen_stale(small_api):
+    """PATCH of a parcel's own readiness inputs commits the edit and its readiness together: a reader running
+    beside the edits never meets a stale result (no 409), and reads each edit's readiness right after it."""
+    import threading
+
+    from tests.api.conftest import EDITOR
+
+    store = small_api.store
+    update_readiness(store, by="setup")
+    answers: list[int] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            answers.append(small_api.get("/parcels", params={"ready": "false"}).status_code)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for k, (column, value) in enumerate([("power_kva", 900.0), ("declared_water", False), ("status", "supplied"),
+                                             ("declared_water", True), ("power_kva", 1200.0)]):  # fmt: skip
+            version = int(store.get_parcel("P003")["version"])
+            answer = small_api.patch(
+                "/parcels/P003", json={column: value}, headers={**EDITOR, "If-Match": f'"{version}"'}
+            )
+            assert answer.status_code == 200, answer.text
+            assert not any("重算" in note for note in answer.json()["notes"]), k  # the record's warnings alone
+            assert freshness(store, "readiness").current, k
+            stored = store.get_parcel("P003")
+            assert answer.json()["properties"]["ready"] == bool(stored["ready"])
+            assert answer.json()["properties"][column] == value
+    finally:
+        done.set()
+        thread.join(timeout=60)
+    assert answers and set(answers) == {200}, answers
+    # what is stored is what a full run gives
+    stored = store.read_parcels().set_index("parcel_id")[["ready", "missing"]]
+    again = update_readiness(store, by="check")
+    assert again.report.updated == 0
+    assert stored["ready"].tolist() == again.readiness.table.reindex(stored.index)["ready"].tolist()

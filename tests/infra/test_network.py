@@ -11,7 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from planner.infra.coverage import network_coverage
+from planner.infra.coverage import network_coverage, with_source_figures
 from planner.infra.network import build_network, source_distances
 from planner.parcels.validation import validate_parcels
 from planner.store import open_store
@@ -82,7 +82,12 @@ def test_a_full_substation_makes_a_near_parcel_unconnected():
     assert cov.table.loc["P0", "connected"]  # already one of the loads
     assert not cov.table.loc["P1", "connected"]
     assert cov.table.loc["P1", "failed"] == "capacity"
-    assert "容量不足：负荷 950 / 能力 1,000 kVA，剩余 50 不够本地块" in cov.table.loc["P1", "reason"]
+    # the parcel's reason names the source and what the parcel needs (15 mu × 40 kVA/mu); the source's load and
+    # what is left of it are with the sources, joined where the reason is read
+    assert cov.table.loc["P1", "reason"] == "SS容量不足：剩余容量不够本地块所需 600 kVA"
+    shown = with_source_figures(cov.table["reason"], cov.sources, "kVA")
+    assert shown["P1"] == "SS容量不足：剩余容量不够本地块所需 600 kVA（负荷 950 / 能力 1,000 kVA，剩余 50）"
+    assert shown["P0"] == cov.table.loc["P0", "reason"] + "，剩余 50 kVA"
     bigger = sources(("SS", "power", "substation", 0, 0, "capacity_kva", 2000.0))
     cov = network_coverage(build_network("power", power, bigger), p, service_distance_m=100, service_radius_m=5000)
     assert cov.table.loc["P1", "connected"]

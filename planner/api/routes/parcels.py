@@ -44,6 +44,7 @@ from planner.api.routes.idle import stage_label
 from planner.api.rows import geojson_geometries, plain
 from planner.api.state import ParkState
 from planner.errors import ParcelNotFoundError
+from planner.infra.coverage import reasons_with_sources
 from planner.parcels.schema import FIELDS as PARCEL_FIELDS
 from planner.parcels.schema import label
 from planner.store.geopackage import GeoPackageStore
@@ -141,7 +142,7 @@ def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
         if at[0] < 0:
             msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
             raise ApiError(404, msg, field="parcel_id")
-        feature = feature_collection(now.rows, at)["features"][0]
+        feature = _with_sources(feature_collection(now.rows, at)["features"][0], state)
         feature["properties"]["disposal_stage_zh"] = stage_label(now.parcels["disposal_stage"].iloc[at]).iloc[0]
         return GeoJSONResponse(feature, headers={"ETag": f'"{int(now.parcels["version"].iloc[at[0]])}"'})
     if isinstance(state.store, GeoPackageStore | PostGISStore):  # the row as a page writes it, without a frame
@@ -149,15 +150,25 @@ def parcel(parcel_id: ParcelId, state: Park) -> GeoJSONResponse:
         if not found:
             _require_parcel(state, parcel_id)  # its 404 (or the parcel, stored meanwhile)
             found = _features(state, parcel_id)
-        feature = found[0]
+        feature = _with_sources(found[0], state)
         stage = feature["properties"].get("disposal_stage")
         feature["properties"]["disposal_stage_zh"] = DISPOSAL_STAGES[stage][0] if isinstance(stage, str) else None
         return GeoJSONResponse(feature, headers={"ETag": f'"{int(feature["properties"]["version"])}"'})
     row = _require_parcel(state, parcel_id)
-    feature = feature_collection(row)["features"][0]
+    feature = _with_sources(feature_collection(row)["features"][0], state)
     feature["properties"]["disposal_stage_zh"] = stage_label(row["disposal_stage"]).iloc[0]
     version = int(row["version"].iloc[0])
     return GeoJSONResponse(feature, headers={"ETag": f'"{version}"'})
+
+
+def _with_sources(feature: dict[str, Any], state: ParkState) -> dict[str, Any]:
+    """A parcel's feature with each reason joined with what its source has left (kept with the readiness)."""
+    props = feature["properties"]
+    names = [k for k in props if k.endswith("_reason") and isinstance(props[k], str)]
+    if names:
+        joined = reasons_with_sources(pd.DataFrame({k: [props[k]] for k in names}), state.store.metadata())
+        props.update({k: joined[k].iloc[0] for k in names})
+    return feature
 
 
 def _based_on(if_match: str | None, version: object) -> int:
@@ -211,18 +222,18 @@ def edit_parcel(
     changes = edit_changes(body)
     version = _based_on(if_match, changes.pop("version", None))
     _check_changes(changes)
-    try:
-        row = state.store.update_parcel(parcel_id, changes, version=version, by=token.user)
+    try:  # committed with its readiness where it can be, else followed by the run (planner.api.recompute)
+        row, ran = state.recomputes.edit(parcel_id, changes, version=version, user=token.user)
     except ParcelNotFoundError:
         msg = f"no parcel {parcel_id!r} in park {state.park_id!r}"
         raise ApiError(404, msg, field="parcel_id") from None
     # the edit is committed: from here on the answer is 200, whatever the recomputation meets
     notes = [p.describe(language(request)) for p in row.attrs.get("problems", [])]  # in the asked language
     if state.recomputes.needed(set(changes)):
-        notes += state.recomputes.after_edit(token.user, set(changes))
-        feature = _stored_feature(state, parcel_id)  # as the recomputation left it
+        notes += ran
+        feature = _with_sources(_stored_feature(state, parcel_id), state)  # as the recomputation left it
     else:
-        feature = _row_feature(row)
+        feature = _with_sources(_row_feature(row), state)
     feature["notes"] = notes
     return JSONResponse(feature, headers={"ETag": f'"{int(feature["properties"]["version"])}"'})
 
