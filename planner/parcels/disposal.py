@@ -65,7 +65,9 @@ def _disposal_zh(code: object) -> str:
     return f"「{label}」（`{code}`）" if label else f"`{code}`"
 
 
-_RECORDS = ("idle_notice_date", "idle_determined_date", "disposal", "disposal_date", "restart_date", "temporary_use_until")
+_RECORDS = (
+    "idle_notice_date", "idle_determined_date", "disposal", "disposal_date", "restart_date", "temporary_use_until",
+)  # fmt: skip
 """The procedure's records: with none of them a parcel breaks no article (a comparison with a missing date is False)."""
 
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from planner.config import ParkConfig
-from planner.fields import coerce_types
 from planner.errors import ParcelNotFoundError, Problem, ValidationError, VersionConflictError
+from planner.fields import coerce_types
 from planner.parcels.validation import check_row_rules
 from planner.store import create_park
 from planner.store.layers import LAYERS
@@ -29,9 +29,11 @@ _STATUSES = ["supplied", " supplied ", "已供", "planned", "nonsense", None, ""
 _OTHERS = [
     ("name", "  园区一号 "), ("name", 7), ("supply_mode", "转让"), ("supply_mode", "nope"), ("delay_cause", None),
     ("contract_date", "2020-01-05"), ("contract_date", "2020/1/5"), ("contract_date", "05/01/2020"),
-    ("contract_date", 20200105), ("contract_date", "不是日期"), ("contract_date", None), ("contract_date", "1800-01-01"),
+    ("contract_date", 20200105), ("contract_date", "不是日期"), ("contract_date", None),
+    ("contract_date", "1800-01-01"),
     ("actual_start_date", "2019-01-01"), ("halted_since", "2018-06-01"),
-    ("power_kva", "12"), ("power_kva", 12), ("power_kva", -1), ("power_kva", 1e308), ("power_kva", "12 kVA"),
+    ("power_kva", "12"), ("power_kva", 12), ("power_kva", -1), ("power_kva", 1e308),
+    ("power_kva", "12 kVA"),
     ("power_kva", True), ("power_kva", "1e9"), ("power_kva", None), ("power_kva", float("nan")),
     ("power_kva", float("inf")), ("footprint_m2", 99_000), ("floor_area_m2", 10), ("green_ratio_pct", 150),
     ("declared_road", True), ("declared_road", "是"), ("declared_road", "true"), ("declared_road", 2),
