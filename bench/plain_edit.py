@@ -18,6 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
+
 from bench.api_park import build_gpkg
 from planner.store import copy_park, open_store
 
@@ -41,10 +44,31 @@ def main() -> None:
     args = parser.parse_args()
     path = Path(tempfile.mkdtemp(prefix="bench-plain-edit-")) / "park.gpkg"
     build_gpkg(path, args.parcels)
-    location = path
-    if args.postgis:
-        copy_park(path, args.postgis, overwrite=True).close()
-        location = f"{args.postgis}?park=BENCH"
+    try:
+        location = _postgis(path, args.postgis) if args.postgis else path
+        _run(location, args)
+    finally:
+        if args.postgis:
+            with psycopg.connect(args.postgis, autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(_DATABASE)))
+
+
+_DATABASE = f"bench_plain_edit_{os.getpid()}"
+
+
+def _postgis(gpkg: Path, server: str) -> str:
+    """The park copied into a new database of its own on ``server`` (dropped after the run)."""
+    url = f"{server.split('?', maxsplit=1)[0].rsplit('/', maxsplit=1)[0]}/{_DATABASE}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(_DATABASE)))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    copy_park(gpkg, url, overwrite=True).close()
+    return f"{url}?park=BENCH"
+
+
+def _run(location: str | Path, args: argparse.Namespace) -> None:
+    """The edits, timed, on the park at ``location``."""
     with open_store(location) as store:
         parcels = store.read_parcels().iloc[: args.edits]
         ids, statuses = parcels["parcel_id"].tolist(), parcels["status"].tolist()

@@ -164,7 +164,8 @@ def _typed(values: Sequence[Any], kind: str) -> Any:
     if kind == "bool":
         if any(v is not None and not isinstance(v, bool | int | np.integer | np.bool_) for v in values):
             raise TypeError
-        return pd.array([None if v is None else bool(v) for v in values], dtype="boolean")
+        missing = np.array([v is None for v in values], dtype=bool)  # the array built directly: pd.array infers
+        return pd.arrays.BooleanArray(np.array([v is not None and bool(v) for v in values], dtype=bool), missing)
     if kind == "date":
         if any(isinstance(v, str) and len(v) != _DAY_TEXT for v in values):
             raise ValueError  # not YYYY-MM-DD: let pandas read it
