@@ -82,7 +82,8 @@ from planner.api.auth import Token
 from planner.store import copy_park, open_store
 from planner.store.gpkg_format import register_functions
 
-DATABASE = "planner_bench_load"
+DATABASE = f"planner_bench_load_{os.getpid()}"
+"""This run's throwaway database: named by the process, so that two runs on one server do not drop each other's."""
 TOKEN = "bench-load-editor-token-0123456789"
 EDITED = ("holder", "power_kva")
 GOALS = {  # kind: (statistic, limit ms)

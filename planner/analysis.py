@@ -65,15 +65,18 @@ __all__ = [
 ]
 
 READINESS_INPUTS = frozenset(
-    {f"declared_{item}" for item in CHECKLIST_ITEMS} | {"status", "industry", "power_kva", "water_m3d"}
+    {f"declared_{item}" for item in CHECKLIST_ITEMS}
+    | {"status", "industry", "power_kva", "water_m3d"}
+    | {"geometry", "area_m2", "area_mu"}
 )
-"""Parcel columns readiness reads (the declared values, and what sets a parcel's load on its sources)."""
+"""Parcel columns readiness reads: the declared values, what sets a parcel's load on its sources (its area
+times the default per mu where no load is declared), and its shape (its taps, frontage and terrain)."""
 
 IDLE_INPUTS = frozenset(
     {
         "status", "supply_mode", "contract_date", "agreed_start_date", "actual_start_date", "agreed_completion_date",
         "halted_since", "land_price_wan", "investment_total_wan", "investment_actual_wan", "developed_area_m2",
-        "delay_cause", *RECORD_COLUMNS,
+        "delay_cause", "area_m2", *RECORD_COLUMNS,
     }
 )  # fmt: skip
 """Parcel columns the idle-land rules read (the disposal record too: it sets the stage and may restart the rules)."""

@@ -56,6 +56,15 @@ def drop_all_parks(url: str) -> None:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+@pytest.fixture
+def pg_store(postgis_url, config):
+    """A new PostGIS park (the PostGIS-only tests), every park of the test database dropped after."""
+    store = create_park(postgis_url, config, overwrite=True)
+    yield store
+    store.close()
+    drop_all_parks(postgis_url)
+
+
 def pg_connect(store: PostGISStore):
     """A new connection of its own to the store's database (plain psycopg, autocommit)."""
     import psycopg

@@ -18,7 +18,7 @@ from planner.api.recompute import Recomputes
 from planner.infra.coverage import SOURCES_KEY
 from planner.parcels.validation import WHOLE_PARCEL_COLUMNS
 from tests.buildout.park import line, parcel, source, write_park
-from tests.store.test_readiness_incremental import _check_same, _fresh, _random_park
+from tests.store.test_readiness_incremental import EDITS, _check_same, _fresh, _random_park
 
 NETS = ("road", "water", "power")
 
@@ -46,14 +46,7 @@ def test_each_edit_is_committed_with_its_readiness_and_equals_a_full_run(park_ur
     recomputes = Recomputes(store)
     ids = store.read_parcels()["parcel_id"].tolist()
     rng = np.random.default_rng(seed)
-    edits = [
-        {"power_kva": 2500.0},
-        {"status": "under_construction"},
-        {"declared_water": False},
-        {"declared_road": True, "water_m3d": 60.0},
-        {"status": "reserved", "power_kva": None},
-        {"industry": "C2614"},
-    ]
+    edits = [*EDITS, {"industry": "C2614"}]
     for changes in edits:
         pid = str(rng.choice(ids))
         _, inline = _edit(recomputes, pid, changes)

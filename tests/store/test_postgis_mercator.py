@@ -6,27 +6,17 @@ keeps it equal to ``ST_Transform(geom, 3857)``; the edit triggers leave it out o
 
 from __future__ import annotations
 
-import pytest
 from shapely import affinity
 
 from planner.store import open_store
-from planner.store.postgis import create_park
 from planner.store.triggers import pg_triggers_sql
 from tests.conftest import grid_parcels
-from tests.store.conftest import drop_all_parks, pg_connect
+from tests.store.conftest import pg_connect
 
 STALE = (
     "SELECT count(*), count(*) FILTER (WHERE ST_AsBinary(geom_3857) IS DISTINCT FROM "
     'ST_AsBinary(ST_Transform(geom, 3857))) FROM "{schema}".parcels'
 )
-
-
-@pytest.fixture
-def pg_store(postgis_url, config):
-    store = create_park(postgis_url, config, overwrite=True)
-    yield store
-    store.close()
-    drop_all_parks(postgis_url)
 
 
 def _column(conn, schema: str) -> list[tuple]:

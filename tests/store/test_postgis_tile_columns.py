@@ -12,18 +12,16 @@ encoder's own rule, on the stored values.
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from shapely import affinity
 
 from planner.maps.postgis_tiles import ParkClasses, PostGISTiles
 from planner.maps.style import readiness_color
 from planner.store import open_store
-from planner.store.postgis import create_park
 from planner.store.triggers import pg_triggers_sql
 from tests.conftest import grid_parcels
 from tests.maps.mvt import decode
 from tests.maps.test_tiles import tile_xy
-from tests.store.conftest import drop_all_parks, pg_connect
+from tests.store.conftest import pg_connect
 
 COUNTS = 'SELECT parcel_id, missing_count FROM "{schema}".parcels ORDER BY parcel_id'
 STALE_BOX = (
@@ -31,14 +29,6 @@ STALE_BOX = (
     "OR ST_XMax(box_3857) IS DISTINCT FROM ST_XMax(geom_3857) OR ST_YMin(box_3857) IS DISTINCT FROM "
     'ST_YMin(geom_3857)) FROM "{schema}".parcels'
 )
-
-
-@pytest.fixture
-def pg_store(postgis_url, config):
-    store = create_park(postgis_url, config, overwrite=True)
-    yield store
-    store.close()
-    drop_all_parks(postgis_url)
 
 
 def counts(conn, schema: str) -> dict[str, int | None]:

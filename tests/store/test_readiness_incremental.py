@@ -25,6 +25,16 @@ from tests.buildout.park import line, parcel, source, write_park
 NETS = ("road", "water", "power")
 
 
+EDITS = (
+    {"power_kva": 2500.0},
+    {"status": "under_construction"},
+    {"declared_water": False},
+    {"declared_road": True, "water_m3d": 60.0},
+    {"status": "reserved", "power_kva": None},
+)
+"""Edits of readiness inputs, one of each kind: a load, a status, a declared item, two at once, a load cleared."""
+
+
 def _fresh(store):
     """Readiness from a new store object: nothing kept, every row worked out."""
     if isinstance(store, GeoPackageStore):
@@ -99,13 +109,7 @@ def test_each_edit_recomputes_what_it_reaches_and_equals_a_full_run(park_uri, se
     parcels = store.read_parcels()
     rng = np.random.default_rng(seed)
     ids = parcels["parcel_id"].tolist()
-    edits = [
-        {"power_kva": 2500.0},
-        {"status": "under_construction"},
-        {"declared_water": False},
-        {"declared_road": True, "water_m3d": 60.0},
-        {"status": "reserved", "power_kva": None},
-    ]
+    edits = EDITS
     for changes in edits:
         pid = str(rng.choice(ids))
         before = {net: first.coverage[net] for net in NETS}
