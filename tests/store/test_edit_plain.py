@@ -24,7 +24,24 @@ from planner.store.layers import LAYERS
 from planner.store.plain import plain_values
 from tests.conftest import GK, grid_parcels
 
-_HOLDERS = ["  新主 ", "", "   ", None, "a\x00b", "x\ud800y", True, "true", "是", 12, 1.5, ["x"], {"a": 1}]
+_HOLDERS = [
+    "  新主 ",
+    "",
+    "   ",
+    None,
+    "a\x00b",
+    "x\ud800y",
+    True,
+    "true",
+    "是",
+    12,
+    1.5,
+    ["x"],
+    {"a": 1},
+    float("nan"),
+    1e400,
+    10**400,
+]
 _STATUSES = ["supplied", " supplied ", "已供", "planned", "nonsense", None, "", True, "reserved", "under_construction"]
 _OTHERS = [
     ("name", "  园区一号 "), ("name", 7), ("supply_mode", "转让"), ("supply_mode", "nope"), ("delay_cause", None),
