@@ -96,7 +96,7 @@ def _check_one_status(out: pd.DataFrame) -> list[Problem]:
         (supplied and missing["holder"], "holder", "the parcel is {status} but names no holder",
          "宗地{status}，但未填写土地使用权人"),
     ]  # fmt: skip
-    return _status_findings(out, [(np.array([m]), *rest) for m, *rest in checks])
+    return _status_findings(out, [(np.array([m]), column, text, zh) for m, column, text, zh in checks])
 
 
 def _status_findings(out: pd.DataFrame, checks: list[tuple[np.ndarray, str, str, str]]) -> list[Problem]:
