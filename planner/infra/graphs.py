@@ -96,6 +96,11 @@ def shape_hashes(geoms: np.ndarray) -> np.ndarray:
     return hashed
 
 
+def _identities(objects: np.ndarray) -> np.ndarray:
+    """The identity of each object of an object array (equal only for the very same object)."""
+    return np.fromiter(map(id, objects), dtype=np.uint64, count=len(objects))
+
+
 @dataclass
 class _Taps:
     """A network's taps of the parcels last asked for, by parcel id, with the hash of each parcel's shape."""
@@ -154,6 +159,26 @@ class GraphCache:
         """What :mod:`planner.analysis` keeps of the last readiness worked out with these graphs."""
         self.fresh: dict[str, np.ndarray | None] = {}
         """Per network, the rows (positions) its last :meth:`taps` tapped anew (None: every row, or a new table)."""
+        self._shapes: tuple[np.ndarray, np.ndarray] | None = None
+
+    def shape_hashes(self, geoms: np.ndarray) -> np.ndarray:
+        """:func:`shape_hashes` of ``geoms``, with the rows holding the very shapes of the last call not hashed again.
+
+        Shapes are never changed in place, and the last call's are held here (so no other object
+        can take their identity): a row holding the same object holds the same shape.
+        """
+        geoms = np.asarray(geoms, dtype=object)
+        kept = self._shapes
+        if kept is None or len(kept[0]) != len(geoms):
+            hashed = shape_hashes(geoms)
+        else:
+            same = _identities(geoms) == _identities(kept[0])
+            hashed = kept[1].copy()
+            again = np.flatnonzero(~same)
+            if len(again):
+                hashed[again] = shape_hashes(geoms[again])
+        self._shapes = (geoms.copy(), hashed)
+        return hashed
 
     def clear(self) -> None:
         """Forget every network."""
