@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.frames import spliced
 from planner.infra import levels as _levels_module
 from planner.infra import network as _network_module
 from planner.infra import noding as _noding_module
@@ -348,6 +349,8 @@ class GraphCache:
             )
             if table is None:
                 table = found
+            elif (merged_table := spliced(table, fresh, found)) is not None:
+                table = merged_table
             else:
                 merged = {}
                 for column in found.columns:
