@@ -4,8 +4,38 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-__all__ = ["spliced"]
+__all__ = ["one_chunk", "spliced"]
+
+
+def one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the Arrow data of each column in one piece (the same frame if it is so already).
+
+    ``pd.concat`` leaves Arrow columns in several chunks, and taking rows from chunked Arrow
+    text costs some hundred times what it costs from one array (a table of 100,000 rows kept
+    from run to run is taken from at every edit).
+    """
+    pieces = {
+        column: _combined(frame[column].array)
+        for column in frame.columns
+        if _is_arrow(frame[column].dtype) and frame[column].array.__arrow_array__().num_chunks > 1
+    }
+    if not pieces:
+        return frame
+    out = frame.copy(deep=False)
+    for column, array in pieces.items():
+        out[column] = pd.Series(array, index=frame.index, dtype=frame[column].dtype, copy=False)
+    return out
+
+
+def _is_arrow(dtype: object) -> bool:
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _combined(array: pd.api.extensions.ExtensionArray) -> pd.api.extensions.ExtensionArray:
+    """Arrow text ``array`` in one chunk."""
+    return pd.array(pa.chunked_array([array.__arrow_array__().combine_chunks()]), dtype=array.dtype)
 
 
 def spliced(old: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataFrame | None:
@@ -20,21 +50,42 @@ def spliced(old: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataF
     columns = {}
     for column in old.columns:
         before, values = old[column], part[column]
-        if isinstance(before.dtype, pd.StringDtype) and before.dtype.storage == "pyarrow":
+        if _is_arrow(before.dtype):
             if len(rows) < len(old) and _same_text(before.array.take(rows), values.array):
                 # the rows hold the same text: the old array as it is (its Arrow data is never changed in place)
                 columns[column] = pd.Series(before.array.copy(), index=old.index, dtype=before.dtype, copy=False)
                 continue
-            if pick is None:
-                pick = np.arange(len(old))
-                pick[rows] = len(old) + np.arange(len(rows))
-            both = pd.concat([before.reset_index(drop=True), values.reset_index(drop=True)], ignore_index=True)
-            array = both.array.take(pick)
+            if len(rows) <= _FEW_ROWS and bool(np.all(np.diff(rows) > 0)):
+                array = _patched(before.array, rows, values.array)
+            else:
+                if pick is None:
+                    pick = np.arange(len(old))
+                    pick[rows] = len(old) + np.arange(len(rows))
+                both = pd.concat([before.reset_index(drop=True), values.reset_index(drop=True)], ignore_index=True)
+                array = _combined(both.array).take(pick)
         else:
             array = before.array.copy()
             array[rows] = values.array
         columns[column] = pd.Series(array, index=old.index, dtype=before.dtype, copy=False)
     return pd.DataFrame(columns, index=old.index)
+
+
+_FEW_ROWS = 64
+"""Up to this many rows, Arrow text is spliced from slices of the old and new arrays, not taken row by row."""
+
+
+def _patched(
+    old: pd.api.extensions.ExtensionArray, rows: np.ndarray, new: pd.api.extensions.ExtensionArray
+) -> pd.api.extensions.ExtensionArray:
+    """Arrow text ``old`` with the values at positions ``rows`` (ascending) those of ``new``, in one chunk."""
+    before = old.__arrow_array__()
+    after = new.__arrow_array__().cast(before.type)
+    pieces, start = [], 0
+    for k, row in enumerate(rows.tolist()):
+        pieces += [*before.slice(start, row - start).chunks, *after.slice(k, 1).chunks]
+        start = row + 1
+    pieces += before.slice(start).chunks
+    return pd.array(pa.chunked_array([pa.concat_arrays(pieces)], type=before.type), dtype=old.dtype)
 
 
 def _same_text(a: pd.api.extensions.ExtensionArray, b: pd.api.extensions.ExtensionArray) -> bool:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.frames import spliced
 from planner.infra import levels as _levels_module
 from planner.infra import network as _network_module
 from planner.infra import noding as _noding_module
@@ -94,6 +95,11 @@ def shape_hashes(geoms: np.ndarray) -> np.ndarray:
     wkb = np.where(pd.isna(wkb), b"", wkb)
     hashed: np.ndarray = pd.util.hash_array(np.asarray(wkb, dtype=object), categorize=False)
     return hashed
+
+
+def _identities(objects: np.ndarray) -> np.ndarray:
+    """The identity of each object of an object array (equal only for the very same object)."""
+    return np.fromiter(map(id, objects), dtype=np.uint64, count=len(objects))
 
 
 @dataclass
@@ -154,6 +160,26 @@ class GraphCache:
         """What :mod:`planner.analysis` keeps of the last readiness worked out with these graphs."""
         self.fresh: dict[str, np.ndarray | None] = {}
         """Per network, the rows (positions) its last :meth:`taps` tapped anew (None: every row, or a new table)."""
+        self._shapes: tuple[np.ndarray, np.ndarray] | None = None
+
+    def shape_hashes(self, geoms: np.ndarray) -> np.ndarray:
+        """:func:`shape_hashes` of ``geoms``, with the rows holding the very shapes of the last call not hashed again.
+
+        Shapes are never changed in place, and the last call's are held here (so no other object
+        can take their identity): a row holding the same object holds the same shape.
+        """
+        geoms = np.asarray(geoms, dtype=object)
+        kept = self._shapes
+        if kept is None or len(kept[0]) != len(geoms):
+            hashed = shape_hashes(geoms)
+        else:
+            same = _identities(geoms) == _identities(kept[0])
+            hashed = kept[1].copy()
+            again = np.flatnonzero(~same)
+            if len(again):
+                hashed[again] = shape_hashes(geoms[again])
+        self._shapes = (geoms.copy(), hashed)
+        return hashed
 
     def clear(self) -> None:
         """Forget every network."""
@@ -323,6 +349,8 @@ class GraphCache:
             )
             if table is None:
                 table = found
+            elif (merged_table := spliced(table, fresh, found)) is not None:
+                table = merged_table
             else:
                 merged = {}
                 for column in found.columns:

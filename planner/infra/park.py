@@ -73,7 +73,8 @@ class _Job:
 
     @cached_property
     def hashes(self) -> np.ndarray:
-        return shape_hashes(self.parcels.geometry.to_numpy())
+        geoms = self.parcels.geometry.to_numpy()
+        return shape_hashes(geoms) if self.cache is None else self.cache.shape_hashes(geoms)
 
     def run(self, name: str) -> NetworkRun:
         if self.cache is not None:

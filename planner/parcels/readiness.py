@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from planner.config import ParkConfig
-from planner.frames import spliced
+from planner.frames import one_chunk, spliced
 from planner.vocab import NETWORK_ITEMS, NETWORK_LAYERS
 
 __all__ = [
@@ -127,11 +127,18 @@ def compute_readiness(
     out["missing"] = pd.Series(_missing(holds, len(p)), index=ids, dtype=object)
     rows = [found.disagreements for found in items.values() if found.disagreements is not None]
     disagreements = (
-        pd.concat(rows, ignore_index=True)
+        one_chunk(pd.concat(rows, ignore_index=True))
         if rows
         else pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
     )
-    return ReadinessResult(out, disagreements, {item: found.used for item, found in items.items()})
+    # each disagreement's place in this order (see _disagreement_keys), known here without looking the ids up
+    keys = [
+        rank * (len(ids) + 1) + found.disagree_at
+        for rank, found in enumerate(items.values())
+        if found.disagreements is not None and found.disagree_at is not None
+    ]
+    known = np.concatenate(keys).astype(np.int64) if keys and len(keys) == len(rows) else None
+    return ReadinessResult(out, disagreements, {item: found.used for item, found in items.items()}, known)
 
 
 Tagged = tuple[pd.DataFrame, int, tuple[int, np.ndarray] | None]
@@ -273,13 +280,36 @@ def readiness_again(
     gone = mine[key % (n + 1)]
     part_key = _disagreement_keys(part)
     new_key = part_key // (m + 1) * (n + 1) + rows[part_key % (m + 1)]
+    in_place = _disagreements_in_place(before.disagreements, key, gone, part.disagreements, new_key)
+    if in_place is not None:
+        return ReadinessResult(table, in_place, before.used, key)
     found = [part.disagreements] if len(part.disagreements) else []  # none: its empty columns' dtypes say nothing
-    merged = pd.concat([before.disagreements[~gone], *found], ignore_index=True)
+    merged = one_chunk(pd.concat([before.disagreements[~gone], *found], ignore_index=True))
     if any(merged[c].dtype != before.disagreements[c].dtype for c in merged.columns if len(before.disagreements)):
         return None
     merged_key = np.concatenate([key[~gone], new_key])
     order = np.argsort(merged_key, kind="stable")
     return ReadinessResult(table, merged.take(order).reset_index(drop=True), before.used, merged_key[order])
+
+
+def _disagreements_in_place(
+    before: pd.DataFrame, key: np.ndarray, gone: np.ndarray, part: pd.DataFrame, part_key: np.ndarray
+) -> pd.DataFrame | None:
+    """The disagreements of the last run with those of the rows worked out again put in their places.
+
+    Only where these rows disagree on the same items as before (most edits change no disagreement,
+    or only its reason): then no row moves, and the others' are not taken again. None otherwise.
+    """
+    at = np.flatnonzero(gone)
+    if len(at) != len(part) or not np.array_equal(key[at], part_key):
+        return None
+    if not len(at):
+        return before
+    if list(part.columns) != list(before.columns):
+        return None
+    # text held as Python objects before (the ids, as a whole run's concat leaves them) stays so
+    objects = {c: object for c in before.columns if before[c].dtype == object and part[c].dtype != object}
+    return spliced(before, at, part.astype(objects).reset_index(drop=True))
 
 
 def _disagreement_keys(result: ReadinessResult) -> np.ndarray:
@@ -315,6 +345,8 @@ class _Item:
     """``derived`` or ``declared``."""
     value: pd.Series
     disagreements: pd.DataFrame | None = None
+    disagree_at: np.ndarray | None = None
+    """The positions of the parcels of ``disagreements``, row for row."""
 
 
 def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> _Item:
@@ -338,7 +370,7 @@ def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> 
         f"{item}_network_m": cov["network_m"].to_numpy(dtype=float),
         f"{item}_reason": reason,
     }
-    return _Item(columns, "derived", derived, _disagree(p.index, item, declared, derived, reason))
+    return _Item(columns, "derived", derived, *_disagree(p.index, item, declared, derived, reason))
 
 
 def _leveled(
@@ -374,18 +406,18 @@ def _leveled(
         "relief_m": t["relief_m"].to_numpy(dtype=float),
         "earthwork_m3": t["earthwork_m3"].to_numpy(dtype=float),
     }
-    disagreements = _disagree(ids, "leveled", declared, derived, pd.Series("", index=ids))
+    disagreements, at = _disagree(ids, "leveled", declared, derived, pd.Series("", index=ids))
     # parcels the DEM does not cover (off it, or smaller than a cell): their records decide
-    return _Item(columns, "derived", derived.fillna(declared), disagreements)
+    return _Item(columns, "derived", derived.fillna(declared), disagreements, at)
 
 
 def _disagree(
     ids: pd.Index, item: str, declared: pd.Series, derived: pd.Series, reason: pd.Series | ExtensionArray
-) -> pd.DataFrame:
-    """The parcels whose declared and derived values of ``item`` are both known and differ."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The parcels whose declared and derived values of ``item`` are both known and differ, and their positions."""
     both = declared.notna().to_numpy() & derived.notna().to_numpy()
     differ = both & (declared.fillna(False).to_numpy(dtype=bool) != derived.fillna(False).to_numpy(dtype=bool))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "parcel_id": ids[differ],
             "item": item,
@@ -395,3 +427,4 @@ def _disagree(
             "reason": reason[differ] if isinstance(reason, ExtensionArray) else np.asarray(reason)[differ],
         }
     )
+    return frame, np.flatnonzero(differ)

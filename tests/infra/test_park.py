@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import shapely
+import shapely.affinity
 
 from planner.infra.coverage import network_coverage
-from planner.infra.graphs import GraphCache
+from planner.infra.graphs import GraphCache, shape_hashes
 from planner.infra.layers import line_layer
 from planner.infra.network import build_network
 from planner.infra.park import park_coverage
@@ -68,3 +71,18 @@ def test_kept_graphs_built_in_processes_are_reused_with_the_same_results(demo_pa
         pd.testing.assert_frame_equal(again[net].coverage.table, changed[net].coverage.table)
         assert [str(p) for p in again[net].problems] == [str(p) for p in changed[net].problems]
     assert not again["gas"].coverage.table.equals(alone["gas"].coverage.table)  # the move did change gas
+
+
+def test_kept_shape_hashes_are_those_of_the_shapes_hashed_anew():
+    square = shapely.box(0, 0, 10, 10)
+    geoms = np.array([square, shapely.box(20, 0, 30, 10), None, shapely.box(40, 0, 50, 10)], dtype=object)
+    cache = GraphCache()
+    first = cache.shape_hashes(geoms)
+    assert first.tolist() == shape_hashes(geoms).tolist()
+    moved = geoms.copy()
+    moved[1] = shapely.affinity.translate(geoms[1], xoff=1.0)  # a new shape in row 1
+    moved[3] = shapely.box(40, 0, 50, 10)  # a new object of the same shape in row 3
+    moved[2] = square  # a row that held none now holds the shape of row 0
+    again = cache.shape_hashes(moved)
+    assert again.tolist() == shape_hashes(moved).tolist()
+    assert again[1] != first[1] and again[3] == first[3] and again[2] == first[0]

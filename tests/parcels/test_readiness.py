@@ -114,3 +114,19 @@ def test_by_item_counts_the_value_readiness_used():
     assert counts.loc["water"].tolist() == ["derived", 2, 1, 1]  # used, holds, fails, disagree
     assert counts.loc["gas"].tolist() == ["declared", 2, 1, 0]  # P002's unknown record fails
     assert counts.loc["leveled"].tolist() == ["declared", 3, 0, 0]  # no DEM
+
+
+def test_each_disagreement_knows_its_place_in_a_whole_runs_order():
+    # P001 disagrees on water (rank 1 of the checklist), P000 and P002 on drainage (rank 2): 3 parcels, so 4 a rank
+    p = parcels(**{key: [True, True, True] for key in ITEMS}, leveled=[True, True, True])
+    cov = {item: coverage([True, True, True]) for item in ITEMS}
+    cov["water"] = coverage([True, False, True])
+    cov["drainage"] = coverage([False, True, False])
+    result = compute_readiness(p, CONFIG, cov)
+    assert result.disagreements[["parcel_id", "item"]].values.tolist() == [
+        ["P001", "water"],
+        ["P000", "drainage"],
+        ["P002", "drainage"],
+    ]
+    assert list(result.used)[1:3] == ["water", "drainage"]
+    assert result.keys is not None and result.keys.tolist() == [1 * 4 + 1, 2 * 4 + 0, 2 * 4 + 2]
