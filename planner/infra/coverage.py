@@ -252,7 +252,8 @@ def with_source_figures(reasons: pd.Series, sources: pd.DataFrame, unit: str) ->
     if not len(limited) or not len(reasons):
         return reasons
     figures = limited[["name", "capacity", "load", "remaining"]].itertuples(index=False)
-    served, full = {}, {}
+    served: dict[str, str] = {}
+    full: dict[str, str] = {}
     for name, cap, load, left in figures:
         served.setdefault(str(name), f"，剩余 {left:,.0f} {unit}")
         full.setdefault(str(name), f"（负荷 {load:,.0f} / 能力 {cap:,.0f} {unit}，剩余 {max(left, 0):,.0f}）")

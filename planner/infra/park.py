@@ -69,7 +69,7 @@ class _Job:
     @cached_property
     def consuming(self) -> np.ndarray:
         """Whether each parcel draws on its sources already (by its status), for every network alike."""
-        return self.parcels["status"].isin(STARTED_STATUSES).to_numpy()
+        return np.asarray(self.parcels["status"].isin(STARTED_STATUSES).to_numpy(), dtype=bool)
 
     @cached_property
     def hashes(self) -> np.ndarray:

@@ -96,11 +96,12 @@ class ParkClasses:
     def evaluated(cls, stamp: int, frame: pd.DataFrame, config: ParkConfig) -> ParkClasses:
         """The classes of the parcels of ``frame`` (:data:`EVAL_COLUMNS` and their boxes) read at ``stamp``."""
         if not len(frame):
-            return cls(stamp, np.array([], dtype=object), np.array([], dtype=object), np.empty((0, 4)))
+            return cls(stamp, np.array([], dtype=object), np.array([], dtype=object), np.empty((0, 4), dtype=float))
         table = evaluate(frame, config).classes["eval_class"]
         ids = frame["parcel_id"].to_numpy(dtype=object)
         found = table.reindex(ids).to_numpy(dtype=object)
-        return cls(stamp, ids, np.where(pd.isna(found), None, found), frame[list(BOUNDS)].to_numpy(dtype=float))
+        found[pd.isna(found)] = None
+        return cls(stamp, ids, found, frame[list(BOUNDS)].to_numpy(dtype=float))
 
     def followed(self, store: ParkStore, changed: list[str], stamp: int) -> ParkClasses | None:
         """The classes after an edit of the parcels ``changed``, those alone evaluated again; None when all must be.
@@ -425,7 +426,11 @@ class PostGISTiles:
         if self._statements is None:
             schema = self.store.schema
             self._statements = (
-                *(tile_sql(schema, self.srid, classes=c, sized=t).as_bytes(conn) for c in (0, 1) for t in (0, 1)),
+                *(
+                    tile_sql(schema, self.srid, classes=c, sized=t).as_bytes(conn)
+                    for c in (False, True)
+                    for t in (False, True)
+                ),
                 crowded_tile_sql(schema, self.srid).as_bytes(conn),
             )
         params: dict[str, object] = {"z": z, "x": x, "y": y}

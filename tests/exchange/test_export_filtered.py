@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from planner.exchange.export import _export, export_parcels, matching_parcels
+from planner.infra.coverage import reasons_with_sources
 from planner.parcels.query import filter_parcels
 from tests.api.conftest import park_copy
 
@@ -51,5 +52,6 @@ def test_filtered_export_files_are_those_of_the_whole_park(store, tmp_path, fmt)
     want = tmp_path / "want" / f"got.{fmt}"
     want.parent.mkdir()
     whole = filter_parcels(store.read_parcels(), **filters)
+    whole = reasons_with_sources(whole, store.metadata())  # as every export: each reason with what its source has left
     _export(store.config(), whole, fmt, want, crs="4490", produced_on=date(2026, 6, 30), labels="zh")
     assert got.read_bytes() == want.read_bytes()
