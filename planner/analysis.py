@@ -31,7 +31,8 @@ import pandas as pd
 from planner.config import ParkConfig
 from planner.errors import PlannerError, Problem, StaleResultError, VersionConflictError
 from planner.failpoints import reach
-from planner.infra.coverage import SOURCES_KEY, Coverage, source_figures
+from planner.frames import by_parcel
+from planner.infra.coverage import Coverage, readiness_metadata
 from planner.infra.gateways import declared_gateways, gateway_keys, gateway_notes, infer_gateways, is_inferred
 from planner.infra.graphs import GraphCache, safe_file_name
 from planner.infra.layers import line_layer
@@ -408,9 +409,7 @@ def update_readiness(
     previous = kept.graphs.readiness
     run = readiness_of(inputs, progress=progress, graphs=kept.graphs)
     if write:
-        stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-        figures = source_figures(run.coverage)
-        metadata = {"readiness_at": stamp, _STAMP_KEYS["readiness"]: inputs_at, SOURCES_KEY: figures}
+        metadata = {**readiness_metadata(run.coverage), _STAMP_KEYS["readiness"]: inputs_at}
         rows = _rows_to_compare(kept, previous, inputs.parcels)
         kept.written = None  # until this write is made
         run.report = _write_back(store, inputs.parcels, run.readiness.table, READINESS_COLUMNS, by, metadata, rows)
@@ -447,7 +446,7 @@ def _write_back(
     The rows written are put in the parcels kept for ``store``, so the next run reads none of them again.
     """
     before = parcels if rows is None else parcels.iloc[rows]
-    values = table[list(columns)].reindex(before["parcel_id"]).set_axis(before.index)
+    values = by_parcel(table, columns, before)
     report = store.write_columns(before, values, by=by, metadata=metadata)
     report.unchanged += len(parcels) - len(before)
     _kept(store).layers.wrote(report.written, report.stamps, track="readiness" if "ready" in columns else None)

@@ -33,7 +33,8 @@ from planner.analysis import (
     readiness_inputs,
     readiness_of,
 )
-from planner.infra.coverage import SOURCES_KEY, source_figures
+from planner.frames import by_parcel
+from planner.infra.coverage import readiness_metadata
 from planner.parcels.readiness import READINESS_COLUMNS
 from planner.parcels.validation import WHOLE_PARCEL_COLUMNS
 from planner.store import ParkStore
@@ -88,11 +89,9 @@ def edit_with_readiness(
         kept.written = None  # until the edit's transaction writes it
         rows = np.arange(len(edited)) if rows is None else np.union1d(rows, [pos])
         before = edited.iloc[rows]
-        values = run.readiness.table[list(READINESS_COLUMNS)].reindex(before["parcel_id"]).set_axis(before.index)
+        values = by_parcel(run.readiness.table, READINESS_COLUMNS, before)
         columns = prepare_columns("parcels", before, values, by=by)
-        stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
-        metadata = {"readiness_at": stamp, SOURCES_KEY: source_figures(run.coverage)}
-        return Derived(at, columns, metadata, (_STAMP_KEYS["readiness"],))
+        return Derived(at, columns, readiness_metadata(run.coverage), (_STAMP_KEYS["readiness"],))
 
     def derive_or_not(after: gpd.GeoDataFrame) -> Derived | None:
         try:

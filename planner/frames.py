@@ -29,6 +29,11 @@ def one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def by_parcel(table: pd.DataFrame, columns: list[str] | tuple[str, ...], rows: pd.DataFrame) -> pd.DataFrame:
+    """``table``'s ``columns`` (indexed by ``parcel_id``) for each of ``rows``' parcels, on ``rows``' index."""
+    return table[list(columns)].reindex(rows["parcel_id"]).set_axis(rows.index)
+
+
 def _is_arrow(dtype: object) -> bool:
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 

@@ -283,6 +283,12 @@ def source_figures(coverage: Mapping[str, Coverage]) -> dict[str, list[list[obje
     return out
 
 
+def readiness_metadata(coverage: Mapping[str, Coverage]) -> dict[str, object]:
+    """What a readiness run's write sets in the park's metadata beside its columns: its time, its sources' figures."""
+    stamp = pd.Timestamp.now(tz="UTC").isoformat(timespec="milliseconds")
+    return {"readiness_at": stamp, SOURCES_KEY: source_figures(coverage)}
+
+
 def reasons_with_sources(parcels: pd.DataFrame, metadata: Mapping[str, object]) -> pd.DataFrame:
     """``parcels`` with each network's ``<item>_reason`` joined with its source's load and what is left of it.
 
