@@ -88,7 +88,7 @@ def level_pieces(
     """Node ``geoms`` level by level and cut each where a line of another level ends on it.
 
     ``noded``: the network's noding of one level's lines (with their connectors); ``owners``:
-    the line of a list of lines each piece's middle lies on. The pieces come level by level,
+    the line of a list of lines each piece's middle (x, y) lies on. The pieces come level by level,
     lowest first, each level's in the order its noding gives them.
     """
     links, link_level, cut_xy, cut_level, joins = _links(geoms, levels, snap_m)
@@ -101,7 +101,7 @@ def level_pieces(
         at = cut_level == level
         if at.any():
             part = _cut(part, shapely.points(cut_xy[at]))
-        middles = shapely.line_interpolate_point(part, 0.5, normalized=True)
+        middles = shapely.get_coordinates(shapely.line_interpolate_point(part, 0.5, normalized=True))
         pieces.append(part)
         piece_level.append(np.full(len(part), level))
         owner.append(mine[owners(geoms[mine], middles)])

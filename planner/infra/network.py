@@ -37,7 +37,7 @@ import shapely.ops
 from planner.errors import Problem
 from planner.infra.levels import level_nodes, level_pieces, line_levels, tappable
 from planner.infra.noding import AxisNoding, axis_noded, open_rings
-from planner.infra.snapround import near_pairs, snap_noded
+from planner.infra.snapround import near_pairs, point_to_segment_m, snap_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -270,11 +270,11 @@ def _noded(
 
 
 def _middles(segments: np.ndarray, starts: np.ndarray, ends: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The point halfway along each segment (``starts``, ``ends``: its end points; ``count``: its vertices)."""
-    middles = np.empty(len(segments), dtype=object)
-    straight = count == 2  # most segments: the middle of the two ends
-    middles[straight] = shapely.points((starts[straight] + ends[straight]) / 2)
-    middles[~straight] = shapely.line_interpolate_point(segments[~straight], 0.5, normalized=True)
+    """The point (x, y) halfway along each segment (``starts``, ``ends``: its end points; ``count``: its vertices)."""
+    middles: np.ndarray = (starts + ends) / 2  # most segments are straight: the middle of the two ends
+    bent = np.flatnonzero(count != 2)
+    if len(bent):
+        middles[bent] = shapely.get_coordinates(shapely.line_interpolate_point(segments[bent], 0.5, normalized=True))
     return middles
 
 
@@ -325,34 +325,40 @@ def _split_at(
 
 
 def _owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
-    """The input line each noded segment came from: the line its middle lies on (to a centimetre)."""
+    """The input line each noded segment came from: the line its middle (x, y) lies on (to a centimetre)."""
     owner = _sole_owners(geoms, middles)
     ask = np.flatnonzero(owner < 0)
     if len(ask):
-        owner[ask] = _first_owners(geoms, middles[ask])
+        owner[ask] = _first_owners(geoms, shapely.points(middles[ask]))
     return owner
 
 
 def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
-    """The line within 1 cm of each middle where there is exactly one, else -1.
+    """The line within 1 cm of each middle (x, y) where there is exactly one, else -1.
 
     A long slanted line's envelope covers much of a park, so a tree of the lines offers every
     middle hundreds of them; :func:`~planner.infra.snapround.near_pairs` (the middles in cells,
-    the lines' segments cut in chunks of a cell) offers a few. The candidates are then tested
-    on the lines themselves, so the answer is the same; where two lines or none are within 1 cm,
-    :func:`_first_owners` decides as before
-    (the first a tree of the lines returns, in its order).
+    the lines' segments cut in chunks of a cell) offers a few. Each candidate segment is then
+    measured as GEOS measures it (:func:`~planner.infra.snapround.point_to_segment_m`, GEOS's
+    ``Distance::pointToSegment``, which its ``dwithin`` of a point and a line takes the least
+    of); GEOS itself decides a distance within a nanometre of 1 cm, and the lines of several
+    parts (whose parts' joins are no segments). Where two lines or none are within 1 cm,
+    :func:`_first_owners` decides as before (the first a tree of the lines returns, in its order).
     """
     xy, which = shapely.get_coordinates(geoms, return_index=True)
     joined = np.flatnonzero(which[1:] == which[:-1])  # each vertex to the next of its line (parts of one: a superset)
     a, b = xy[joined], xy[joined + 1]
     # every segment within 1 cm of a middle (and a few farther): see planner.infra.snapround.near_pairs
-    found, piece = near_pairs(shapely.get_coordinates(middles), a, b, 0.01 + 0.001)
-    pairs = np.sort(found.astype(np.int64) * len(geoms) + which[joined][piece])
+    found, piece = near_pairs(middles, a, b, 0.01 + 0.001)
+    line = which[joined][piece]
+    gap = point_to_segment_m(middles[found], a[piece], b[piece]) - 0.01
+    near = gap <= 0.0
+    ask = (np.abs(gap) <= 1e-9) | (shapely.get_type_id(geoms) != 1)[line]
+    if ask.any():  # GEOS's own answer, on the (middle, line) pair
+        near[ask] = shapely.dwithin(shapely.points(middles[found[ask]]), geoms[line[ask]], 0.01)
+    pairs = np.sort(found[near].astype(np.int64) * len(geoms) + line[near])
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
     found, line = pairs // len(geoms), pairs % len(geoms)
-    near = shapely.dwithin(middles[found], geoms[line], 0.01)
-    found, line = found[near], line[near]
     count = np.bincount(found, minlength=len(middles))
     owner = np.full(len(middles), -1)
     owner[found] = line
@@ -361,7 +367,7 @@ def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
 
 
 def _first_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
-    """The first line a tree of the lines finds within 1 cm of each middle, else the nearest."""
+    """The first line a tree of the lines finds within 1 cm of each middle (points), else the nearest."""
     found, lines = shapely.STRtree(geoms).query(middles, predicate="dwithin", distance=0.01)
     owner = np.full(len(middles), -1)
     owner[found[::-1]] = lines[::-1]  # the first match of each middle
