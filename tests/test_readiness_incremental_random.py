@@ -68,3 +68,46 @@ def test_random_edits_give_what_a_whole_run_gives(seed):
         worked_again += len(frame) if rows is None else len(rows)
         _same(run, readiness_of(inputs))
     assert worked_again < 6 * len(parcels)  # some rows were kept, not all worked out again
+
+
+def _rows_that_differ(before, after) -> set[int]:
+    """The parcels (positions) whose coverage row of some network differs between two whole runs, by pandas."""
+    rows: set[int] = set()
+    for net, coverage in after.coverage.items():
+        a, b = before.coverage[net].table, coverage.table
+        same = (a == b) | (a.isna() & b.isna())
+        rows |= set(np.flatnonzero(~same.to_numpy(dtype=bool).all(axis=1)).tolist())
+    return rows
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_line_edits_work_out_again_only_the_rows_whose_coverage_changed(seed):
+    """A line moved: its network is built and tapped again, but the checklist is worked out only where a row changed."""
+    rng = np.random.default_rng(seed)
+    parcels, lines, sources = synthetic(300, seed=seed, rotate_deg=17.0)
+    parcels = validate_parcels(parcels, crs_epsg=4545, park_id="BENCH").parcels
+    networks = {n: {"service_distance_m": 40.0, "service_radius_m": 2500.0} for n in NETWORK_ITEMS}
+    config = ParkConfig(park_id="BENCH", name="随机园区", crs_epsg=4545, networks=networks)
+    inputs = ReadinessInputs(config, parcels, sources, lines)
+    kept = GraphCache()
+    readiness_of(inputs, graphs=kept)
+    whole = readiness_of(inputs)
+    some_kept = False
+    for _round in range(4):
+        net = str(rng.choice(NETWORK_ITEMS))
+        layer = inputs.lines[net].copy()
+        at = int(rng.integers(len(layer)))
+        moved = shapely.affinity.translate(layer.geometry.iloc[at], xoff=float(rng.uniform(-30, 30)))
+        layer.loc[layer.index[at], "geometry"] = moved
+        inputs = replace(inputs, lines={**inputs.lines, net: layer})
+        builds = kept.builds[net]
+        run = readiness_of(inputs, graphs=kept)
+        assert kept.builds[net] == builds + 1  # the network was built again
+        again = readiness_of(inputs)
+        _same(run, again)
+        rows = kept.readiness.rows
+        worked = set(range(len(parcels))) if rows is None else set(rows.tolist())
+        assert worked == _rows_that_differ(whole, again)
+        some_kept |= len(worked) < len(parcels)
+        whole = again
+    assert some_kept

@@ -161,6 +161,7 @@ class GraphCache:
         self.fresh: dict[str, np.ndarray | None] = {}
         """Per network, the rows (positions) its last :meth:`taps` tapped anew (None: every row, or a new table)."""
         self._shapes: tuple[np.ndarray, np.ndarray] | None = None
+        self._parcel_shapes: tuple[np.ndarray, ParcelShapes] | None = None
 
     def shape_hashes(self, geoms: np.ndarray) -> np.ndarray:
         """:func:`shape_hashes` of ``geoms``, with the rows holding the very shapes of the last call not hashed again.
@@ -181,9 +182,23 @@ class GraphCache:
         self._shapes = (geoms.copy(), hashed)
         return hashed
 
+    def parcel_shapes(self, parcels: pd.DataFrame, hashes: np.ndarray) -> ParcelShapes:
+        """:func:`parcel_shapes` of ``parcels``: the last call's where the shapes are the same, in the same order.
+
+        ``hashes``: each parcel's :func:`shape_hashes`. A line edit taps every parcel again on
+        the network it changed, from the same parcels' shapes: they are not made again.
+        """
+        kept = self._parcel_shapes
+        if kept is not None and np.array_equal(kept[0], hashes):
+            return kept[1]
+        shapes = parcel_shapes(parcels)
+        self._parcel_shapes = (hashes.copy(), shapes)
+        return shapes
+
     def clear(self) -> None:
         """Forget every network."""
         self._kept.clear()
+        self._parcel_shapes = None
         self.readiness = None
 
     def network(

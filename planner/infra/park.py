@@ -60,7 +60,9 @@ class _Job:
 
     @cached_property
     def shapes(self) -> ParcelShapes:
-        return parcel_shapes(self.parcels)
+        if self.cache is None:
+            return parcel_shapes(self.parcels)
+        return self.cache.parcel_shapes(self.parcels, self.hashes)  # kept while the shapes are the same
 
     @cached_property
     def fingerprints(self) -> dict[str, str]:
@@ -99,6 +101,7 @@ class _Job:
         Where the network, its settings and the parcels (ids, in their order) are those of the
         last run, only the rows that can have changed are worked out again (see :func:`_served_again`).
         """
+        last = cache.served(name)  # the graph built again forgets it: the rows that stay the same are found from it
         network = cache.network(name, self.lines[name], self.sources, fingerprint=self.fingerprints.get(name))
         if network is None:
             return NetworkRun(name, [], 0, None)
@@ -151,6 +154,8 @@ class _Job:
                 service_radius_m=settings["service_radius_m"],
                 power_factor=self.power_factor,
             )
+            if last is not None and last.coverage is not None and np.array_equal(last.ids, served.ids):
+                served.coverage.since = _rows_differing(last.coverage, served.coverage)
         cache.keep_served(name, served)
         return NetworkRun(name, list(network.problems), len(network.edges), served.coverage)
 
@@ -193,6 +198,28 @@ def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     same: np.ndarray = (a == b) & (np.signbit(a) == np.signbit(b))
     differ: np.ndarray = ~(same | (np.isnan(a) & np.isnan(b)))
     return differ
+
+
+def _rows_differing(before: Coverage, now: Coverage) -> tuple[int, np.ndarray] | None:
+    """Which rows (positions) of ``now`` differ from ``before``, a coverage of the same parcels (as ``since`` says it).
+
+    After a network is built again (a line edit) every row is worked out again; most come out as
+    they were, and what reads the coverage (the checklist, the rows written) need take only those
+    that do not. None where the tables are not alike (columns, dtypes, parcels in their order).
+    """
+    a, b = before.table, now.table
+    if list(a.columns) != list(b.columns) or not a.index.equals(b.index) or not a.dtypes.equals(b.dtypes):
+        return None
+    differ = np.zeros(len(b), dtype=bool)
+    for column in b.columns:
+        x, y = a[column], b[column]
+        if x.dtype.kind == "f":
+            differ |= _differ(x.to_numpy(), y.to_numpy())
+            continue
+        both_missing = x.isna().to_numpy(dtype=bool) & y.isna().to_numpy(dtype=bool)
+        same = pd.Series(x.array).eq(pd.Series(y.array)).fillna(False).to_numpy(dtype=bool)  # missing: not equal
+        differ |= ~(same | both_missing)
+    return before.serial, np.flatnonzero(differ)
 
 
 def _served_again(
