@@ -361,8 +361,8 @@ def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> 
             f"{item}_reason": ("[登记] 无" + NETWORK_LAYERS[item][0] + "，" + said).array,
         }
         return _Item(columns, "declared", p[f"declared_{item}"])
-    cov = coverage.reindex(p.index)
-    derived = cov["connected"].astype("boolean")
+    cov = coverage if _same_ids(coverage.index, p.index) else coverage.reindex(p.index)
+    derived = pd.Series(cov["connected"].array, index=p.index).astype("boolean")
     reason = ("[计算] " + cov["reason"].fillna("").astype(str)).array  # kept in its string array: no copy
     columns = {
         item: derived.to_numpy(),
@@ -371,6 +371,11 @@ def _network_item(p: pd.DataFrame, item: str, coverage: pd.DataFrame | None) -> 
         f"{item}_reason": reason,
     }
     return _Item(columns, "derived", derived, *_disagree(p.index, item, declared, derived, reason))
+
+
+def _same_ids(a: pd.Index, b: pd.Index) -> bool:
+    """Whether two indexes hold the same ids in the same order (as Python objects: cheaper than ``reindex``)."""
+    return a is b or (len(a) == len(b) and np.array_equal(a.to_numpy(dtype=object), b.to_numpy(dtype=object)))
 
 
 def _leveled(
