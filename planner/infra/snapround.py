@@ -90,8 +90,8 @@ def snap_noded(geoms: np.ndarray) -> SnapNoding | None:
         return None
     p0, p1 = coords[inner], coords[inner + 1]
     crossings, on_seg = _intersections(p0, p1)
-    chain, chain_line, _, tail = _chains(coords, which, inner, p0, p1, crossings, on_seg)
-    pixels, node, chain_pixel = _hot_pixels(coords, crossings, chain)
+    chain, chain_line, tail, vertex_at, crossing_at = _chains(coords, which, inner, p0, p1, crossings, on_seg)
+    pixels, node, chain_pixel = _hot_pixels(chain, vertex_at, crossing_at)
     # GEOS snaps the segments split at the intersections (unrounded), but not those rounding collapses to a point
     k = np.flatnonzero(~tail[:-1] & (chain_pixel[:-1] != chain_pixel[1:]))
     sub, pix = _pixel_hits(chain[k], chain[k + 1], pixels, chain_pixel[k], chain_pixel[k + 1])
@@ -108,24 +108,38 @@ def _chains(
     p1: np.ndarray,
     crossings: np.ndarray,
     on_seg: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each line's vertices with the intersections added on its segments, in order (GEOS's noded coordinates).
 
-    Returns the points (unrounded), each one's line, and whether each is its line's first / last point.
+    Returns the points (unrounded), each one's line, whether each is its line's last point, and
+    the point each vertex and each intersection is (equal points in a row on a line are one).
     """
     d = p1[on_seg] - p0[on_seg]
     t = ((crossings - p0[on_seg]) * d).sum(axis=1) / (d * d).sum(axis=1)
-    at = np.concatenate([np.arange(len(coords)), inner[on_seg]])
-    kind = np.concatenate([np.zeros(len(coords)), np.ones(len(on_seg))])
-    along = np.concatenate([np.zeros(len(coords)), t])
-    order = np.lexsort((along, kind, at))
-    xy = np.concatenate([coords, crossings])[order]
-    line = which[at[order]]
-    fresh = np.r_[True, (line[1:] != line[:-1]) | (xy[1:] != xy[:-1]).any(axis=1)]
+    at_vertex, at_crossing = _merged(len(coords), inner[on_seg], t)
+    xy = np.empty((len(coords) + len(on_seg), 2))
+    xy[at_vertex], xy[at_crossing] = coords, crossings
+    line = np.empty(len(xy), dtype=np.int64)
+    line[at_vertex], line[at_crossing] = which, which[inner[on_seg]]
+    fresh = np.r_[True, (line[1:] != line[:-1]) | (xy[1:, 0] != xy[:-1, 0]) | (xy[1:, 1] != xy[:-1, 1])]
+    group = np.cumsum(fresh) - 1
     xy, line = xy[fresh], line[fresh]
-    head = np.r_[True, line[1:] != line[:-1]]
     tail = np.r_[line[1:] != line[:-1], True]
-    return xy, line, head, tail
+    return xy, line, tail, group[at_vertex], group[at_crossing]
+
+
+def _merged(n: int, at: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where n points in a row and extra points go when each extra is put after point ``at``, those after one point
+    ordered by ``along`` (ties as given): the positions of the n points, and of the extras.
+
+    The order ``np.lexsort((along, kind, at))`` gives (the n points at ``arange(n)``, kind 0; the extras kind 1)
+    without sorting the n points."""
+    order = np.lexsort((along, at))
+    count = np.bincount(at, minlength=n)
+    points = np.arange(n) + (np.cumsum(count) - count)
+    extras = np.empty(len(at), dtype=np.int64)
+    extras[order] = at[order] + np.arange(1, len(at) + 1)
+    return points, extras
 
 
 def _orient(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -271,18 +285,35 @@ def _overlap_ends(
 
 
 def _hot_pixels(
-    coords: np.ndarray, crossings: np.ndarray, chain: np.ndarray
+    chain: np.ndarray, vertex_at: np.ndarray, crossing_at: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The hot pixels (scaled integer centres), whether each is a node already, and the pixel of each chain point."""
-    scaled = round_half_up(np.concatenate([coords, crossings, chain]) * SCALE)
-    unique, inverse = np.unique(scaled[:, 0] + 1j * scaled[:, 1], return_inverse=True)
-    inverse = inverse.reshape(-1)
-    nv, nc = len(coords), len(crossings)
+    """The hot pixels (scaled integer centres, in x then y order), whether each is a node already, and the pixel of
+    each chain point (``vertex_at``, ``crossing_at``: the chain points the vertices and intersections are)."""
+    scaled = round_half_up(chain * SCALE)
+    unique, inverse = _unique_rows(scaled)
     node = np.zeros(len(unique), dtype=bool)
-    node[inverse[nv : nv + nc]] = True
+    node[inverse[crossing_at]] = True
     # a pixel holding two vertices (of one line or two) is a node (GEOS's HotPixelIndex.add)
-    node |= np.bincount(inverse[:nv], minlength=len(unique)) >= 2
-    return np.column_stack([unique.real, unique.imag]), node, inverse[nv + nc :]
+    node |= np.bincount(inverse[vertex_at], minlength=len(unique)) >= 2
+    return unique, node, inverse
+
+
+def _unique_rows(scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of integral (x, y), sorted by x then y, and the index of each row among them."""
+    x, y = scaled[:, 0], scaled[:, 1]
+    x0, y0 = float(x.min()), float(y.min())
+    span = float(y.max()) - y0 + 1.0
+    if max(abs(x0), abs(y0), float(np.abs(scaled).max())) < 2.0**52 and (float(x.max()) - x0 + 1.0) * span < 2.0**62:
+        # one int64 key per row, ordered as the rows (exact: the values are integers below 2**52)
+        keys, inverse = np.unique(
+            (x - x0).astype(np.int64) * int(span) + (y - y0).astype(np.int64), return_inverse=True
+        )
+        rows = np.column_stack(
+            [x0 + (keys // int(span)).astype(np.float64), y0 + (keys % int(span)).astype(np.float64)]
+        )
+        return rows, inverse.reshape(-1)
+    unique, inverse = np.unique(x + 1j * y, return_inverse=True)
+    return np.column_stack([unique.real, unique.imag]), inverse.reshape(-1)
 
 
 def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
@@ -407,71 +438,59 @@ def _pieces(
     """Each line cut at the node pixels it passes through; a piece given twice kept once (see the module notes).
 
     ``sub``, ``pix``: the node pixels each stretch from chain point ``sub`` to the next passes through.
+    The points are pixels (their index among ``pixels``, which are in x then y order) until the end.
     """
     n = len(chain)
     head = np.r_[True, chain_line[1:] != chain_line[:-1]]
     tail = np.r_[chain_line[1:] != chain_line[:-1], True]
     d = chain[sub + 1] - chain[sub]
     t = ((pixels[pix] / SCALE - chain[sub]) * d).sum(axis=1) / (d * d).sum(axis=1)
-    at = np.concatenate([np.arange(n), sub])
-    kind = np.concatenate([np.zeros(n), np.ones(len(sub))])
-    along = np.concatenate([np.zeros(n), t])
-    order = np.lexsort((along, kind, at))
-    xy = np.concatenate([pixels[chain_pixel], pixels[pix]])[order]
-    flag = np.concatenate([node[chain_pixel] | head | tail, np.ones(len(sub), dtype=bool)])[order]
-    line = chain_line[at[order]]
+    at_chain, at_hit = _merged(n, sub, t)
+    ids = np.empty(n + len(sub), dtype=np.int64)
+    ids[at_chain], ids[at_hit] = chain_pixel, pix
+    flag = np.ones(len(ids), dtype=bool)
+    flag[at_chain] = node[chain_pixel] | head | tail
+    line = np.empty(len(ids), dtype=np.int64)
+    line[at_chain], line[at_hit] = chain_line, chain_line[sub]
     # rounded points repeated in a row are one (a node if either is)
-    start = np.r_[True, (line[1:] != line[:-1]) | (xy[1:] != xy[:-1]).any(axis=1)]
-    group = np.cumsum(start) - 1
-    flag = np.bincount(group, weights=flag, minlength=group[-1] + 1) > 0
-    xy, line = xy[start], line[start]
+    start = np.r_[True, (line[1:] != line[:-1]) | (ids[1:] != ids[:-1])]
+    flag = np.logical_or.reduceat(flag, np.flatnonzero(start))
+    ids, line = ids[start], line[start]
     # a point where the line turns right back (A, B, A) is a node (GEOS's SegmentNodeList.addCollapsedNodes)
-    back = np.flatnonzero((line[2:] == line[:-2]) & (xy[2:] == xy[:-2]).all(axis=1))
-    flag[back + 1] = True
-    first = np.r_[True, line[1:] != line[:-1]]
-    # each point belongs to the piece its last node starts; a node (not a line's first point) also to the one before
+    flag[np.flatnonzero((line[2:] == line[:-2]) & (ids[2:] == ids[:-2])) + 1] = True
+    # each point belongs to the piece its last node starts; a node (not a line's first point) also ends the one before
     piece = np.cumsum(flag) - 1
-    also = flag & ~first
-    pid = np.concatenate([piece, piece[also] - 1])
-    pos = np.concatenate([np.arange(len(xy)), np.flatnonzero(also)])
-    pts = np.concatenate([xy, xy[also]])
-    order = np.lexsort((pos, pid))
-    pid, pts = pid[order], pts[order]
+    also = flag & np.r_[False, line[1:] == line[:-1]]
+    twice = 1 + also
+    point = np.repeat(np.arange(len(ids)), twice)
+    pid = piece[point]
+    pid[(np.cumsum(twice) - twice)[also]] -= 1
     count = np.bincount(pid, minlength=piece[-1] + 1)
     real = count >= 2
     pid_line = np.zeros(len(count), dtype=np.int64)
     pid_line[piece] = line
     keep = real[pid]
-    pid, pts = pid[keep], pts[keep]
-    ids = np.flatnonzero(real)
-    return _once(pts / SCALE, np.searchsorted(ids, pid), pid_line[ids])
+    real_ids = np.flatnonzero(real)
+    return _once(ids[point[keep]], np.searchsorted(real_ids, pid[keep]), pid_line[real_ids], pixels)
 
 
-def _lex_less(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Whether points p come before q (x, then y), and whether they are equal."""
-    less = (p[:, 0] < q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] < q[:, 1]))
-    return less, (p == q).all(axis=1)
-
-
-def _once(pts: np.ndarray, pid: np.ndarray, line: np.ndarray) -> SnapNoding:
-    """The pieces (points ``pts`` of piece ``pid``, sorted), each edge once: the first that gave it, as it gave it.
+def _once(ids: np.ndarray, pid: np.ndarray, line: np.ndarray, pixels: np.ndarray) -> SnapNoding:
+    """The pieces (pixels ``ids`` of piece ``pid``, sorted), each edge once: the first that gave it, as it gave it.
 
     Two pieces are one edge where they start alike from their lesser end (GEOS's ``EdgeKey``:
-    the first two points, from the end that comes first in x, then y).
+    the first two points, from the end that comes first in x, then y: the lesser pixel index).
     """
     count = np.bincount(pid)
     start = np.cumsum(count) - count
     end = start + count - 1
-    f0, f1, l0, l1 = pts[start], pts[start + 1], pts[end], pts[end - 1]
-    less0, same0 = _lex_less(f0, l0)
-    less1, _ = _lex_less(f1, l1)
-    forward = np.where(same0, less1, less0)
-    key = np.where(forward[:, None], np.column_stack([f0, f1]), np.column_stack([l0, l1]))
-    by_key = np.lexsort((np.arange(len(count)), key[:, 3], key[:, 2], key[:, 1], key[:, 0]))
+    f0, f1, l0, l1 = ids[start], ids[start + 1], ids[end], ids[end - 1]
+    forward = np.where(f0 == l0, f1 < l1, f0 < l0)
+    key = np.where(forward, f0 * len(pixels) + f1, l0 * len(pixels) + l1)
+    by_key = np.argsort(key, kind="stable")
     k = key[by_key]
     kept = np.zeros(len(count), dtype=bool)
-    kept[by_key] = np.r_[True, (k[1:] != k[:-1]).any(axis=1)]
+    kept[by_key] = np.r_[True, k[1:] != k[:-1]]
     mine = kept[pid]
     new_id = np.cumsum(kept) - 1
-    pieces = shapely.linestrings(pts[mine], indices=new_id[pid[mine]])
+    pieces = shapely.linestrings(pixels[ids[mine]] / SCALE, indices=new_id[pid[mine]])
     return SnapNoding(np.asarray(pieces, dtype=object), line[kept])
