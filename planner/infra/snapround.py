@@ -128,13 +128,13 @@ def _chains(
     return xy, line, tail, group[at_vertex], group[at_crossing]
 
 
-def _merged(n: int, at: np.ndarray, along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _merged(n: int, at: np.ndarray, along: np.ndarray, tie: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Where n points in a row and extra points go when each extra is put after point ``at``, those after one point
-    ordered by ``along`` (ties as given): the positions of the n points, and of the extras.
+    ordered by ``along``, then ``tie`` (if given; else as given): the positions of the n points, and of the extras.
 
     The order ``np.lexsort((along, kind, at))`` gives (the n points at ``arange(n)``, kind 0; the extras kind 1)
     without sorting the n points."""
-    order = np.lexsort((along, at))
+    order = np.lexsort((along, at) if tie is None else (tie, along, at))
     count = np.bincount(at, minlength=n)
     points = np.arange(n) + (np.cumsum(count) - count)
     extras = np.empty(len(at), dtype=np.int64)
@@ -368,8 +368,19 @@ def _pixel_hits(
     p0: np.ndarray, p1: np.ndarray, pixels: np.ndarray, own0: np.ndarray, own1: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The (segment, pixel) pairs where the segment passes through a hot pixel that holds neither of its ends (GEOS's
-    ``HotPixel::intersects``; ``own0``, ``own1``: the pixels of the segments' ends, which they pass through)."""
-    h, s = near_pairs(pixels / SCALE, p0, p1, GRID_M)  # a pixel's half diagonal is 0.7 mm
+    ``HotPixel::intersects``; ``own0``, ``own1``: the pixels of the segments' ends, which they pass through), each
+    once, by segment then pixel.
+
+    Most segments run from one hot pixel to the next with no other near: the pixels in the cells
+    that their envelope (grown by 1 mm, more than a pixel's half diagonal) meets are counted at
+    once (:class:`_Cells`), and only where there are more than their own two are pairs made.
+    """
+    cells = _Cells.of(pixels / SCALE)
+    low = np.minimum(p0, p1) - GRID_M
+    high = np.maximum(p0, p1) + GRID_M
+    some = np.flatnonzero(cells.count_in(low, high) > 2)  # their own two pixels are among those counted
+    h, s = cells.near(p0[some], p1[some], GRID_M)
+    s = some[s]
     other = (h != own0[s]) & (h != own1[s])
     h, s = h[other], s[other]
     # a pixel farther from the segment's line than its half diagonal (and a little) cannot meet it
@@ -379,7 +390,82 @@ def _pixel_hits(
     near = np.abs(d[s, 0] * c[:, 1] - d[s, 1] * c[:, 0]) <= reach[s]
     h, s = h[near], s[near]
     hits = _pixel_meets(p0[s] * SCALE, p1[s] * SCALE, pixels[h])
-    return s[hits], h[hits]
+    pair = np.unique(s[hits] * len(pixels) + h[hits])  # a pixel two chunks of a segment offered, once
+    return pair // len(pixels), pair % len(pixels)
+
+
+@dataclass
+class _Cells:
+    """Points in square cells (about ten cells a point), and the points in every rectangle of cells counted at once.
+
+    The cell of a coordinate is ``floor((v - origin) * inv)``, the same rounded steps for the
+    points and for what is looked up: never smaller for a greater ``v``.
+    """
+
+    origin: tuple[float, float]
+    inv: float
+    width: int
+    key: np.ndarray  # each point's cell, row by row
+    by_cell: np.ndarray  # the points, cell by cell
+    first: np.ndarray  # where each cell's points start in by_cell
+    below: np.ndarray  # the points in the cells below and left of each cell (a summed-area table, its borders 0)
+
+    @staticmethod
+    def of(points: np.ndarray) -> _Cells:
+        low = points.min(axis=0) - 1.0
+        extent = np.maximum(points.max(axis=0) + 1.0 - low, 1.0)
+        side = max(float(np.sqrt(extent[0] * extent[1] * 0.1 / len(points))), float(extent.max()) / 2048.0, 0.01)
+        inv = 1.0 / side
+        width, height = int(extent[0] * inv) + 3, int(extent[1] * inv) + 3
+        gx = np.floor((points[:, 0] - low[0]) * inv).astype(np.int64)
+        gy = np.floor((points[:, 1] - low[1]) * inv).astype(np.int64)
+        key = gy * width + gx
+        count = np.bincount(key, minlength=width * height)
+        table = np.zeros((height + 1, width + 1), dtype=np.int64)
+        table[1:, 1:] = count.reshape(height, width)
+        np.cumsum(table, axis=0, out=table)
+        np.cumsum(table, axis=1, out=table)
+        by_cell = np.argsort(key, kind="stable")
+        first = np.cumsum(count) - count
+        return _Cells((float(low[0]), float(low[1])), inv, width, key, by_cell, first, table.reshape(-1))
+
+    def cell(self, v: np.ndarray, axis: int) -> np.ndarray:
+        out: np.ndarray = np.floor((v - self.origin[axis]) * self.inv).astype(np.int64)
+        return out
+
+    def count_in(self, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        """The points in the cells that the rectangles low → high meet."""
+        x0, y0 = self.cell(low[:, 0], 0), self.cell(low[:, 1], 1)
+        x1, y1 = self.cell(high[:, 0], 0) + 1, self.cell(high[:, 1], 1) + 1
+        row = self.width + 1
+        t = self.below
+        out: np.ndarray = t[y1 * row + x1] - t[y0 * row + x1] - t[y1 * row + x0] + t[y0 * row + x0]
+        return out
+
+    def near(self, p0: np.ndarray, p1: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+        """(point, segment) pairs: every point within ``reach`` of segment p0 → p1 among them (some twice).
+
+        Each segment is cut in chunks short enough that one grown by ``reach`` meets at most 2 × 2 cells.
+        """
+        d = p1 - p0
+        parts = np.maximum(np.ceil(np.hypot(d[:, 0], d[:, 1]) * self.inv / (1.0 - 2.0 * reach * self.inv)), 1.0)
+        parts = parts.astype(np.int64)
+        seg = np.repeat(np.arange(len(p0)), parts + 1)
+        step = np.arange(len(seg)) - np.repeat(np.cumsum(parts + 1) - parts - 1, parts + 1)
+        at = p0[seg] + d[seg] * (step / parts[seg])[:, None]  # the ends of the chunks
+        low = np.column_stack([self.cell(at[:, 0] - reach, 0), self.cell(at[:, 1] - reach, 1)])
+        high = np.column_stack([self.cell(at[:, 0] + reach, 0), self.cell(at[:, 1] + reach, 1)])
+        c = np.flatnonzero(step < parts[seg])  # the chunk from end c to end c + 1
+        seg, low, high = seg[c], np.minimum(low[c], low[c + 1]), np.maximum(high[c], high[c + 1])
+        base = low[:, 1] * self.width + low[:, 0]
+        wide, tall = high[:, 0] > low[:, 0], high[:, 1] > low[:, 1]
+        both = wide & tall
+        keys = np.concatenate([base, base[wide] + 1, base[tall] + self.width, base[both] + self.width + 1])
+        segs = np.concatenate([seg, seg[wide], seg[tall], seg[both]])
+        last = np.r_[self.first[1:], len(self.key)]
+        count = last[keys] - self.first[keys]
+        at_ = np.repeat(self.first[keys] - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        return self.by_cell[at_], np.repeat(segs, count)
 
 
 def _pixel_meets(a: np.ndarray, b: np.ndarray, centre: np.ndarray) -> np.ndarray:
@@ -445,7 +531,9 @@ def _pieces(
     tail = np.r_[chain_line[1:] != chain_line[:-1], True]
     d = chain[sub + 1] - chain[sub]
     t = ((pixels[pix] / SCALE - chain[sub]) * d).sum(axis=1) / (d * d).sum(axis=1)
-    at_chain, at_hit = _merged(n, sub, t)
+    # where two are as far along (a diagonal stretch passing between two pixels' corners), x in its direction first:
+    # GEOS's SegmentPointComparator (pixels are in x then y order)
+    at_chain, at_hit = _merged(n, sub, t, np.where(d[:, 0] > 0, pix, -pix))
     ids = np.empty(n + len(sub), dtype=np.int64)
     ids[at_chain], ids[at_hit] = chain_pixel, pix
     flag = np.ones(len(ids), dtype=bool)
