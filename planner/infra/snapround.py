@@ -44,6 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from planner.infra.hotpixels import pixel_hits
+
 __all__ = ["GRID_M", "NEAR_M", "SnapNoding", "near_pairs", "point_to_segment_m", "snap_noded"]
 
 GRID_M = 0.001
@@ -94,7 +96,7 @@ def snap_noded(geoms: np.ndarray) -> SnapNoding | None:
     pixels, node, chain_pixel = _hot_pixels(chain, vertex_at, crossing_at)
     # GEOS snaps the segments split at the intersections (unrounded), but not those rounding collapses to a point
     k = np.flatnonzero(~tail[:-1] & (chain_pixel[:-1] != chain_pixel[1:]))
-    sub, pix = _pixel_hits(chain[k], chain[k + 1], pixels, chain_pixel[k], chain_pixel[k + 1])
+    sub, pix = pixel_hits(chain[k], chain[k + 1], pixels, chain_pixel[k], chain_pixel[k + 1], GRID_M)
     sub = k[sub]
     node[pix] = True  # a pixel a segment passes through without an end in it is a node
     return _pieces(chain, chain_line, pixels, node, chain_pixel, sub, pix)
@@ -140,13 +142,6 @@ def _merged(n: int, at: np.ndarray, along: np.ndarray, tie: np.ndarray | None = 
     extras = np.empty(len(at), dtype=np.int64)
     extras[order] = at[order] + np.arange(1, len(at) + 1)
     return points, extras
-
-
-def _orient(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """The side of points c of the lines a → b: 1 left, -1 right, 0 on it (in doubles, coordinates about a)."""
-    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    out: np.ndarray = np.sign(det).astype(np.int8)
-    return out
 
 
 def _in_env(s0: np.ndarray, s1: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -218,48 +213,81 @@ def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """GEOS's intersections of the segments (unrounded): the points (each a node pixel's source), and for each the
     segment it is added to (a crossing to both segments, so it comes twice)."""
     i, j = _candidates(p0, p1, NEAR_M)
-    a0, a1, b0, b1 = p0[i], p1[i], p0[j], p1[j]
-    pa0, pa1 = _orient(a0, a1, b0), _orient(a0, a1, b1)
-    pb0, pb1 = _orient(b0, b1, a0), _orient(b0, b1, a1)
-    env = ((np.minimum(a0, a1) <= np.maximum(b0, b1)) & (np.minimum(b0, b1) <= np.maximum(a0, a1))).all(axis=1)
-    meet = env & (pa0 * pa1 <= 0) & (pb0 * pb1 <= 0)
+    dets, near = _sides(p0, p1, i, j)
+    pa0, pa1, pb0, pb1 = (np.sign(det).astype(np.int8) for det in dets)
+    meet = (pa0 * pa1 <= 0) & (pb0 * pb1 <= 0)
+    meet[meet] = _envelopes_meet(p0, p1, i[meet], j[meet])
     collinear = meet & (pa0 == 0) & (pa1 == 0) & (pb0 == 0) & (pb1 == 0)
     points, owners = [], []
     hit = np.zeros(len(i), dtype=bool)  # an interior intersection: no near-vertex test
     # one point: an end on the other segment (copied, in GEOS's order), else the crossing
     k = np.flatnonzero(meet & ~collinear)
-    xy = _crossing(a0[k], a1[k], b0[k], b1[k])
+    a0, a1, b0, b1 = p0[i[k]], p1[i[k]], p0[j[k]], p1[j[k]]
+    xy = _crossing(a0, a1, b0, b1)
     for flag, end in ((pb1, a1), (pb0, a0), (pa1, b1), (pa0, b0)):
-        xy = np.where((flag[k] == 0)[:, None], end[k], xy)
+        on = flag[k] == 0
+        xy[on] = end[on]
     for e0, e1 in ((a1, b1), (a1, b0), (a0, b1), (a0, b0)):
-        same = (e0[k] == e1[k]).all(axis=1)
-        xy[same] = e0[k][same]
-    interior = ~(_is_end(xy, a0[k], a1[k]) & _is_end(xy, b0[k], b1[k]))
+        same = (e0[:, 0] == e1[:, 0]) & (e0[:, 1] == e1[:, 1])
+        xy[same] = e0[same]
+    interior = ~(_is_end(xy, a0, a1) & _is_end(xy, b0, b1))
     hit[k[interior]] = True
     points += [xy[interior], xy[interior]]
     owners += [i[k[interior]], j[k[interior]]]
     # a shared stretch: both its ends (GEOS's cascade), where one is interior to a segment
     c = np.flatnonzero(collinear)
-    first, second, found = _overlap_ends(a0[c], a1[c], b0[c], b1[c])
-    interior = found & ~(
-        _is_end(first, a0[c], a1[c])
-        & _is_end(first, b0[c], b1[c])
-        & _is_end(second, a0[c], a1[c])
-        & _is_end(second, b0[c], b1[c])
-    )
+    a0, a1, b0, b1 = p0[i[c]], p1[i[c]], p0[j[c]], p1[j[c]]
+    first, second, found = _overlap_ends(a0, a1, b0, b1)
+    ends = _is_end(first, a0, a1) & _is_end(first, b0, b1) & _is_end(second, a0, a1) & _is_end(second, b0, b1)
+    interior = found & ~ends
     hit[c[interior]] = True
     for end in (first, second):
         points += [end[interior], end[interior]]
         owners += [i[c[interior]], j[c[interior]]]
     # a vertex within NEAR_M of the other segment (and not of its ends), where the two have no interior intersection
-    rest = np.flatnonzero(~hit)
-    for vertex, seg0, seg1, edge in ((a0, b0, b1, j), (a1, b0, b1, j), (b0, a0, a1, i), (b1, a0, a1, i)):
-        v, s0, s1 = vertex[rest], seg0[rest], seg1[rest]
+    for maybe, vertex, seg, edge in zip(near, (p0, p1, p0, p1), (j, j, i, i), (i, i, j, j), strict=True):
+        m = np.flatnonzero(maybe & ~hit)
+        v, s0, s1 = vertex[edge[m]], p0[seg[m]], p1[seg[m]]
         far = (np.hypot(*(v - s0).T) >= NEAR_M) & (np.hypot(*(v - s1).T) >= NEAR_M)
-        near = far & (point_to_segment_m(v, s0, s1) < NEAR_M)
-        points.append(v[near])
-        owners.append(edge[rest[near]])
+        close = far & (point_to_segment_m(v, s0, s1) < NEAR_M)
+        points.append(v[close])
+        owners.append(seg[m[close]])
     return np.concatenate(points).reshape(-1, 2), np.concatenate(owners).astype(np.int64)
+
+
+def _sides(
+    p0: np.ndarray, p1: np.ndarray, i: np.ndarray, j: np.ndarray
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """For pairs of segments a = (i), b = (j): the determinants ``(s1 - s0) × (c - s0)`` (in doubles, as GEOS's side
+    test in doubles) of b's ends c about a and of a's about b; and for a0, a1 about b, b0, b1 about a, where the vertex
+    may lie within NEAR_M of the other segment.
+
+    A vertex nearer a segment than NEAR_M is nearer its line: |det| < NEAR_M × the segment's length
+    (here twice that, and more than the determinant's rounding, so that none near is left out).
+    """
+    ax0, ay0, ax1, ay1 = p0[i, 0], p0[i, 1], p1[i, 0], p1[i, 1]
+    bx0, by0, bx1, by1 = p0[j, 0], p0[j, 1], p1[j, 0], p1[j, 1]
+    adx, ady, bdx, bdy = ax1 - ax0, ay1 - ay0, bx1 - bx0, by1 - by0
+    a_reach, b_reach = 2.0 * NEAR_M * np.hypot(adx, ady), 2.0 * NEAR_M * np.hypot(bdx, bdy)
+    dets, near = [], []
+    for sx, sy, dx, dy, cx, cy, reach in (
+        (ax0, ay0, adx, ady, bx0, by0, a_reach),
+        (ax0, ay0, adx, ady, bx1, by1, a_reach),
+        (bx0, by0, bdx, bdy, ax0, ay0, b_reach),
+        (bx0, by0, bdx, bdy, ax1, ay1, b_reach),
+    ):
+        t1, t2 = dx * (cy - sy), dy * (cx - sx)
+        det = t1 - t2
+        dets.append(det)
+        near.append(np.abs(det) <= reach + 1e-12 * (np.abs(t1) + np.abs(t2)))
+    return tuple(dets), (near[2], near[3], near[0], near[1])
+
+
+def _envelopes_meet(p0: np.ndarray, p1: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether the envelopes of segments i and j meet (boundaries included)."""
+    low, high = np.minimum(p0, p1), np.maximum(p0, p1)
+    out: np.ndarray = ((low[i] <= high[j]) & (low[j] <= high[i])).all(axis=1)
+    return out
 
 
 def _overlap_ends(
@@ -362,154 +390,6 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
     pairs = np.sort(found[many] * len(p0) + s[many])  # a pair found from two chunks once (np.unique hashes: slower)
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
     return np.concatenate([found[~many], pairs // len(p0)]), np.concatenate([s[~many], pairs % len(p0)])
-
-
-def _pixel_hits(
-    p0: np.ndarray, p1: np.ndarray, pixels: np.ndarray, own0: np.ndarray, own1: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The (segment, pixel) pairs where the segment passes through a hot pixel that holds neither of its ends (GEOS's
-    ``HotPixel::intersects``; ``own0``, ``own1``: the pixels of the segments' ends, which they pass through), each
-    once, by segment then pixel.
-
-    Most segments run from one hot pixel to the next with no other near: the pixels in the cells
-    that their envelope (grown by 1 mm, more than a pixel's half diagonal) meets are counted at
-    once (:class:`_Cells`), and only where there are more than their own two are pairs made.
-    """
-    cells = _Cells.of(pixels / SCALE)
-    low = np.minimum(p0, p1) - GRID_M
-    high = np.maximum(p0, p1) + GRID_M
-    some = np.flatnonzero(cells.count_in(low, high) > 2)  # their own two pixels are among those counted
-    h, s = cells.near(p0[some], p1[some], GRID_M)
-    s = some[s]
-    other = (h != own0[s]) & (h != own1[s])
-    h, s = h[other], s[other]
-    # a pixel farther from the segment's line than its half diagonal (and a little) cannot meet it
-    d = p1 - p0
-    c = pixels[h] / SCALE - p0[s]
-    reach = 0.75 * GRID_M * np.hypot(d[:, 0], d[:, 1])
-    near = np.abs(d[s, 0] * c[:, 1] - d[s, 1] * c[:, 0]) <= reach[s]
-    h, s = h[near], s[near]
-    hits = _pixel_meets(p0[s] * SCALE, p1[s] * SCALE, pixels[h])
-    pair = np.unique(s[hits] * len(pixels) + h[hits])  # a pixel two chunks of a segment offered, once
-    return pair // len(pixels), pair % len(pixels)
-
-
-@dataclass
-class _Cells:
-    """Points in square cells (about ten cells a point), and the points in every rectangle of cells counted at once.
-
-    The cell of a coordinate is ``floor((v - origin) * inv)``, the same rounded steps for the
-    points and for what is looked up: never smaller for a greater ``v``.
-    """
-
-    origin: tuple[float, float]
-    inv: float
-    width: int
-    key: np.ndarray  # each point's cell, row by row
-    by_cell: np.ndarray  # the points, cell by cell
-    first: np.ndarray  # where each cell's points start in by_cell
-    below: np.ndarray  # the points in the cells below and left of each cell (a summed-area table, its borders 0)
-
-    @staticmethod
-    def of(points: np.ndarray) -> _Cells:
-        low = points.min(axis=0) - 1.0
-        extent = np.maximum(points.max(axis=0) + 1.0 - low, 1.0)
-        side = max(float(np.sqrt(extent[0] * extent[1] * 0.1 / len(points))), float(extent.max()) / 2048.0, 0.01)
-        inv = 1.0 / side
-        width, height = int(extent[0] * inv) + 3, int(extent[1] * inv) + 3
-        gx = np.floor((points[:, 0] - low[0]) * inv).astype(np.int64)
-        gy = np.floor((points[:, 1] - low[1]) * inv).astype(np.int64)
-        key = gy * width + gx
-        count = np.bincount(key, minlength=width * height)
-        table = np.zeros((height + 1, width + 1), dtype=np.int64)
-        table[1:, 1:] = count.reshape(height, width)
-        np.cumsum(table, axis=0, out=table)
-        np.cumsum(table, axis=1, out=table)
-        by_cell = np.argsort(key, kind="stable")
-        first = np.cumsum(count) - count
-        return _Cells((float(low[0]), float(low[1])), inv, width, key, by_cell, first, table.reshape(-1))
-
-    def cell(self, v: np.ndarray, axis: int) -> np.ndarray:
-        out: np.ndarray = np.floor((v - self.origin[axis]) * self.inv).astype(np.int64)
-        return out
-
-    def count_in(self, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-        """The points in the cells that the rectangles low → high meet."""
-        x0, y0 = self.cell(low[:, 0], 0), self.cell(low[:, 1], 1)
-        x1, y1 = self.cell(high[:, 0], 0) + 1, self.cell(high[:, 1], 1) + 1
-        row = self.width + 1
-        t = self.below
-        out: np.ndarray = t[y1 * row + x1] - t[y0 * row + x1] - t[y1 * row + x0] + t[y0 * row + x0]
-        return out
-
-    def near(self, p0: np.ndarray, p1: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
-        """(point, segment) pairs: every point within ``reach`` of segment p0 → p1 among them (some twice).
-
-        Each segment is cut in chunks short enough that one grown by ``reach`` meets at most 2 × 2 cells.
-        """
-        d = p1 - p0
-        parts = np.maximum(np.ceil(np.hypot(d[:, 0], d[:, 1]) * self.inv / (1.0 - 2.0 * reach * self.inv)), 1.0)
-        parts = parts.astype(np.int64)
-        seg = np.repeat(np.arange(len(p0)), parts + 1)
-        step = np.arange(len(seg)) - np.repeat(np.cumsum(parts + 1) - parts - 1, parts + 1)
-        at = p0[seg] + d[seg] * (step / parts[seg])[:, None]  # the ends of the chunks
-        low = np.column_stack([self.cell(at[:, 0] - reach, 0), self.cell(at[:, 1] - reach, 1)])
-        high = np.column_stack([self.cell(at[:, 0] + reach, 0), self.cell(at[:, 1] + reach, 1)])
-        c = np.flatnonzero(step < parts[seg])  # the chunk from end c to end c + 1
-        seg, low, high = seg[c], np.minimum(low[c], low[c + 1]), np.maximum(high[c], high[c + 1])
-        base = low[:, 1] * self.width + low[:, 0]
-        wide, tall = high[:, 0] > low[:, 0], high[:, 1] > low[:, 1]
-        both = wide & tall
-        keys = np.concatenate([base, base[wide] + 1, base[tall] + self.width, base[both] + self.width + 1])
-        segs = np.concatenate([seg, seg[wide], seg[tall], seg[both]])
-        last = np.r_[self.first[1:], len(self.key)]
-        count = last[keys] - self.first[keys]
-        at_ = np.repeat(self.first[keys] - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-        return self.by_cell[at_], np.repeat(segs, count)
-
-
-def _pixel_meets(a: np.ndarray, b: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """GEOS's ``HotPixel::intersectsScaled``: whether scaled segments a → b pass through the pixels about ``centre``.
-
-    The pixel is the square of side 1 about its centre, its left and bottom sides in, its right and top out.
-    """
-    # leftmost end first
-    swap = b[:, 0] < a[:, 0]
-    a, b = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
-    a, b = a - centre, b - centre  # exact where they are within a factor of two (Sterbenz), as in a park's CRS
-    lo, hi = -0.5, 0.5
-    out = (
-        (np.minimum(a[:, 0], b[:, 0]) >= hi)
-        | (np.maximum(a[:, 0], b[:, 0]) < lo)
-        | (np.minimum(a[:, 1], b[:, 1]) >= hi)
-        | (np.maximum(a[:, 1], b[:, 1]) < lo)
-    )
-    straight = (a[:, 0] == b[:, 0]) | (a[:, 1] == b[:, 1])
-    zero = np.zeros(len(a))
-
-    def side(x: float, y: float) -> np.ndarray:
-        return _orient(a, b, np.column_stack([zero + x, zero + y]))
-
-    ul, ur, ll, lr = side(lo, hi), side(hi, hi), side(lo, lo), side(hi, lo)
-    up = a[:, 1] < b[:, 1]
-    down = a[:, 1] > b[:, 1]
-    # GEOS's cascade, case by case in its order
-    result = np.select(
-        [
-            ul == 0,
-            ur == 0,
-            ul != ur,
-            ll == 0,
-            ll != ul,
-            lr == 0,
-            ll != lr,
-            lr != ur,
-        ],
-        [~up, ~down, True, True, True, ~up, True, True],
-        default=False,
-    )
-    meets: np.ndarray = ~out & (straight | result)
-    return meets
 
 
 def _pieces(
