@@ -116,8 +116,9 @@ def _chains(
     Returns the points (unrounded), each one's line, whether each is its line's last point, and
     the point each vertex and each intersection is (equal points in a row on a line are one).
     """
-    d = p1[on_seg] - p0[on_seg]
-    t = ((crossings - p0[on_seg]) * d).sum(axis=1) / (d * d).sum(axis=1)
+    x0, y0 = p0[on_seg, 0], p0[on_seg, 1]
+    dx, dy = p1[on_seg, 0] - x0, p1[on_seg, 1] - y0
+    t = ((crossings[:, 0] - x0) * dx + (crossings[:, 1] - y0) * dy) / (dx * dx + dy * dy)
     at_vertex, at_crossing = _merged(len(coords), inner[on_seg], t)
     xy = np.empty((len(coords) + len(on_seg), 2))
     xy[at_vertex], xy[at_crossing] = coords, crossings
