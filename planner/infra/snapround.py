@@ -364,7 +364,6 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
         (points[:, 0] - origin[0]) // cell
     ).astype(np.int64)
     by_key = np.argsort(pt_key, kind="stable")
-    sorted_key = pt_key[by_key]
     parts = np.maximum(np.ceil(np.hypot(*(p1 - p0).T) / cell), 1).astype(np.int64)
     seg = np.repeat(np.arange(len(p0)), parts)
     step = np.arange(len(seg)) - np.repeat(np.cumsum(parts) - parts, parts)
@@ -380,17 +379,34 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
             segs.append(seg[ok])
             keys.append((low[ok, 1] + dy) * width + low[ok, 0] + dx)
     seg, key = np.concatenate(segs), np.concatenate(keys)
-    first, last = np.searchsorted(sorted_key, key, "left"), np.searchsorted(sorted_key, key, "right")
-    count = last - first
-    s = np.repeat(seg, count)
-    at = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(first, count)
-    found = by_key[at]
-    many = parts[s] > 1  # a segment of one chunk meets each cell once: its pairs come once already
+    # the points of each cell: where they start among the points cell by cell, and how many (none outside)
+    in_cell = np.bincount(pt_key)
+    start = np.cumsum(in_cell) - in_cell
+    inside = (key >= 0) & (key < len(in_cell))
+    key[~inside] = 0
+    count = np.where(inside, in_cell[key], 0)
+    many = parts[seg] > 1  # a segment of one chunk meets each cell once: its pairs come once already
+    found, s = _cell_points(by_key, start[key[~many]], count[~many], seg[~many])
     if not many.any():
         return found, s
-    pairs = np.sort(found[many] * len(p0) + s[many])  # a pair found from two chunks once (np.unique hashes: slower)
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
-    return np.concatenate([found[~many], pairs // len(p0)]), np.concatenate([s[~many], pairs % len(p0)])
+    # a segment of many chunks meets a cell from several: each (segment, cell) once, then its points, in order
+    many &= count > 0
+    pair = np.sort(seg[many] * len(in_cell) + key[many])  # (np.unique hashes: slower)
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]][: len(pair)]]
+    seg, key = pair // len(in_cell), pair % len(in_cell)
+    more, s_more = _cell_points(by_key, start[key], in_cell[key], seg)
+    pairs = np.sort(more * len(p0) + s_more)
+    return np.concatenate([found, pairs // len(p0)]), np.concatenate([s, pairs % len(p0)])
+
+
+def _cell_points(
+    by_key: np.ndarray, start: np.ndarray, count: np.ndarray, seg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The points of cells (``start``, ``count``: where they begin among ``by_key`` and how many), each with its
+    segment ``seg``."""
+    offset = np.cumsum(count) - count
+    at = np.repeat(start - offset, count) + np.arange(int(offset[-1] + count[-1]) if len(count) else 0)
+    return by_key[at], np.repeat(seg, count)
 
 
 def _pieces(
