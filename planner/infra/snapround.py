@@ -14,9 +14,11 @@ vertices, following GEOS's steps:
 2. the *hot pixels*: the 1 mm cells (centred on grid points, half-open: the left and bottom
    sides in, the right and top out) about each vertex and each intersection, rounded half up.
    A pixel is a *node* if it holds an intersection, or two vertices (of one line or two), or
-   if a split segment passes through it without having an end in it;
+   if a split segment passes through it without having an end in it (found by
+   :func:`planner.infra.hotpixels.pixel_hits`);
 3. each line, its points rounded to the grid, is cut at every node pixel its split segments
-   pass through (ordered along the segment; a split segment that rounding collapses to a
+   pass through (ordered along the segment, two as far along in x order in its direction as
+   GEOS's ``SegmentPointComparator`` has them; a split segment that rounding collapses to a
    point passes through none), at its vertices in node pixels, and where it turns right
    back (A, B, A: at B); a piece that an earlier line gave already (the same first two
    points from its lesser end: GEOS's ``EdgeKey``) is kept once, as that line gave it, and the
