@@ -14,9 +14,11 @@ vertices, following GEOS's steps:
 2. the *hot pixels*: the 1 mm cells (centred on grid points, half-open: the left and bottom
    sides in, the right and top out) about each vertex and each intersection, rounded half up.
    A pixel is a *node* if it holds an intersection, or two vertices (of one line or two), or
-   if a split segment passes through it without having an end in it;
+   if a split segment passes through it without having an end in it (found by
+   :func:`planner.infra.hotpixels.pixel_hits`);
 3. each line, its points rounded to the grid, is cut at every node pixel its split segments
-   pass through (ordered along the segment; a split segment that rounding collapses to a
+   pass through (ordered along the segment, two as far along in x order in its direction as
+   GEOS's ``SegmentPointComparator`` has them; a split segment that rounding collapses to a
    point passes through none), at its vertices in node pixels, and where it turns right
    back (A, B, A: at B); a piece that an earlier line gave already (the same first two
    points from its lesser end: GEOS's ``EdgeKey``) is kept once, as that line gave it, and the
@@ -43,6 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+
+from planner.infra.hotpixels import pixel_hits
 
 __all__ = ["GRID_M", "NEAR_M", "SnapNoding", "near_pairs", "point_to_segment_m", "snap_noded"]
 
@@ -90,11 +94,11 @@ def snap_noded(geoms: np.ndarray) -> SnapNoding | None:
         return None
     p0, p1 = coords[inner], coords[inner + 1]
     crossings, on_seg = _intersections(p0, p1)
-    chain, chain_line, _, tail = _chains(coords, which, inner, p0, p1, crossings, on_seg)
-    pixels, node, chain_pixel = _hot_pixels(coords, crossings, chain)
+    chain, chain_line, tail, vertex_at, crossing_at = _chains(coords, which, inner, p0, p1, crossings, on_seg)
+    pixels, node, chain_pixel = _hot_pixels(chain, vertex_at, crossing_at)
     # GEOS snaps the segments split at the intersections (unrounded), but not those rounding collapses to a point
     k = np.flatnonzero(~tail[:-1] & (chain_pixel[:-1] != chain_pixel[1:]))
-    sub, pix = _pixel_hits(chain[k], chain[k + 1], pixels, chain_pixel[k], chain_pixel[k + 1])
+    sub, pix = pixel_hits(chain[k], chain[k + 1], pixels, chain_pixel[k], chain_pixel[k + 1], GRID_M)
     sub = k[sub]
     node[pix] = True  # a pixel a segment passes through without an end in it is a node
     return _pieces(chain, chain_line, pixels, node, chain_pixel, sub, pix)
@@ -108,31 +112,39 @@ def _chains(
     p1: np.ndarray,
     crossings: np.ndarray,
     on_seg: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each line's vertices with the intersections added on its segments, in order (GEOS's noded coordinates).
 
-    Returns the points (unrounded), each one's line, and whether each is its line's first / last point.
+    Returns the points (unrounded), each one's line, whether each is its line's last point, and
+    the point each vertex and each intersection is (equal points in a row on a line are one).
     """
-    d = p1[on_seg] - p0[on_seg]
-    t = ((crossings - p0[on_seg]) * d).sum(axis=1) / (d * d).sum(axis=1)
-    at = np.concatenate([np.arange(len(coords)), inner[on_seg]])
-    kind = np.concatenate([np.zeros(len(coords)), np.ones(len(on_seg))])
-    along = np.concatenate([np.zeros(len(coords)), t])
-    order = np.lexsort((along, kind, at))
-    xy = np.concatenate([coords, crossings])[order]
-    line = which[at[order]]
-    fresh = np.r_[True, (line[1:] != line[:-1]) | (xy[1:] != xy[:-1]).any(axis=1)]
+    x0, y0 = p0[on_seg, 0], p0[on_seg, 1]
+    dx, dy = p1[on_seg, 0] - x0, p1[on_seg, 1] - y0
+    t = ((crossings[:, 0] - x0) * dx + (crossings[:, 1] - y0) * dy) / (dx * dx + dy * dy)
+    at_vertex, at_crossing = _merged(len(coords), inner[on_seg], t)
+    xy = np.empty((len(coords) + len(on_seg), 2))
+    xy[at_vertex], xy[at_crossing] = coords, crossings
+    line = np.empty(len(xy), dtype=np.int64)
+    line[at_vertex], line[at_crossing] = which, which[inner[on_seg]]
+    fresh = np.r_[True, (line[1:] != line[:-1]) | (xy[1:, 0] != xy[:-1, 0]) | (xy[1:, 1] != xy[:-1, 1])]
+    group = np.cumsum(fresh) - 1
     xy, line = xy[fresh], line[fresh]
-    head = np.r_[True, line[1:] != line[:-1]]
     tail = np.r_[line[1:] != line[:-1], True]
-    return xy, line, head, tail
+    return xy, line, tail, group[at_vertex], group[at_crossing]
 
 
-def _orient(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """The side of points c of the lines a → b: 1 left, -1 right, 0 on it (in doubles, coordinates about a)."""
-    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    out: np.ndarray = np.sign(det).astype(np.int8)
-    return out
+def _merged(n: int, at: np.ndarray, along: np.ndarray, tie: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Where n points in a row and extra points go when each extra is put after point ``at``, those after one point
+    ordered by ``along``, then ``tie`` (if given; else as given): the positions of the n points, and of the extras.
+
+    The order ``np.lexsort((along, kind, at))`` gives (the n points at ``arange(n)``, kind 0; the extras kind 1)
+    without sorting the n points."""
+    order = np.lexsort((along, at) if tie is None else (tie, along, at))
+    count = np.bincount(at, minlength=n)
+    points = np.arange(n) + (np.cumsum(count) - count)
+    extras = np.empty(len(at), dtype=np.int64)
+    extras[order] = at[order] + np.arange(1, len(at) + 1)
+    return points, extras
 
 
 def _in_env(s0: np.ndarray, s1: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -204,48 +216,81 @@ def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """GEOS's intersections of the segments (unrounded): the points (each a node pixel's source), and for each the
     segment it is added to (a crossing to both segments, so it comes twice)."""
     i, j = _candidates(p0, p1, NEAR_M)
-    a0, a1, b0, b1 = p0[i], p1[i], p0[j], p1[j]
-    pa0, pa1 = _orient(a0, a1, b0), _orient(a0, a1, b1)
-    pb0, pb1 = _orient(b0, b1, a0), _orient(b0, b1, a1)
-    env = ((np.minimum(a0, a1) <= np.maximum(b0, b1)) & (np.minimum(b0, b1) <= np.maximum(a0, a1))).all(axis=1)
-    meet = env & (pa0 * pa1 <= 0) & (pb0 * pb1 <= 0)
+    dets, near = _sides(p0, p1, i, j)
+    pa0, pa1, pb0, pb1 = (np.sign(det).astype(np.int8) for det in dets)
+    meet = (pa0 * pa1 <= 0) & (pb0 * pb1 <= 0)
+    meet[meet] = _envelopes_meet(p0, p1, i[meet], j[meet])
     collinear = meet & (pa0 == 0) & (pa1 == 0) & (pb0 == 0) & (pb1 == 0)
     points, owners = [], []
     hit = np.zeros(len(i), dtype=bool)  # an interior intersection: no near-vertex test
     # one point: an end on the other segment (copied, in GEOS's order), else the crossing
     k = np.flatnonzero(meet & ~collinear)
-    xy = _crossing(a0[k], a1[k], b0[k], b1[k])
+    a0, a1, b0, b1 = p0[i[k]], p1[i[k]], p0[j[k]], p1[j[k]]
+    xy = _crossing(a0, a1, b0, b1)
     for flag, end in ((pb1, a1), (pb0, a0), (pa1, b1), (pa0, b0)):
-        xy = np.where((flag[k] == 0)[:, None], end[k], xy)
+        on = flag[k] == 0
+        xy[on] = end[on]
     for e0, e1 in ((a1, b1), (a1, b0), (a0, b1), (a0, b0)):
-        same = (e0[k] == e1[k]).all(axis=1)
-        xy[same] = e0[k][same]
-    interior = ~(_is_end(xy, a0[k], a1[k]) & _is_end(xy, b0[k], b1[k]))
+        same = (e0[:, 0] == e1[:, 0]) & (e0[:, 1] == e1[:, 1])
+        xy[same] = e0[same]
+    interior = ~(_is_end(xy, a0, a1) & _is_end(xy, b0, b1))
     hit[k[interior]] = True
     points += [xy[interior], xy[interior]]
     owners += [i[k[interior]], j[k[interior]]]
     # a shared stretch: both its ends (GEOS's cascade), where one is interior to a segment
     c = np.flatnonzero(collinear)
-    first, second, found = _overlap_ends(a0[c], a1[c], b0[c], b1[c])
-    interior = found & ~(
-        _is_end(first, a0[c], a1[c])
-        & _is_end(first, b0[c], b1[c])
-        & _is_end(second, a0[c], a1[c])
-        & _is_end(second, b0[c], b1[c])
-    )
+    a0, a1, b0, b1 = p0[i[c]], p1[i[c]], p0[j[c]], p1[j[c]]
+    first, second, found = _overlap_ends(a0, a1, b0, b1)
+    ends = _is_end(first, a0, a1) & _is_end(first, b0, b1) & _is_end(second, a0, a1) & _is_end(second, b0, b1)
+    interior = found & ~ends
     hit[c[interior]] = True
     for end in (first, second):
         points += [end[interior], end[interior]]
         owners += [i[c[interior]], j[c[interior]]]
     # a vertex within NEAR_M of the other segment (and not of its ends), where the two have no interior intersection
-    rest = np.flatnonzero(~hit)
-    for vertex, seg0, seg1, edge in ((a0, b0, b1, j), (a1, b0, b1, j), (b0, a0, a1, i), (b1, a0, a1, i)):
-        v, s0, s1 = vertex[rest], seg0[rest], seg1[rest]
+    for maybe, vertex, seg, edge in zip(near, (p0, p1, p0, p1), (j, j, i, i), (i, i, j, j), strict=True):
+        m = np.flatnonzero(maybe & ~hit)
+        v, s0, s1 = vertex[edge[m]], p0[seg[m]], p1[seg[m]]
         far = (np.hypot(*(v - s0).T) >= NEAR_M) & (np.hypot(*(v - s1).T) >= NEAR_M)
-        near = far & (point_to_segment_m(v, s0, s1) < NEAR_M)
-        points.append(v[near])
-        owners.append(edge[rest[near]])
+        close = far & (point_to_segment_m(v, s0, s1) < NEAR_M)
+        points.append(v[close])
+        owners.append(seg[m[close]])
     return np.concatenate(points).reshape(-1, 2), np.concatenate(owners).astype(np.int64)
+
+
+def _sides(
+    p0: np.ndarray, p1: np.ndarray, i: np.ndarray, j: np.ndarray
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """For pairs of segments a = (i), b = (j): the determinants ``(s1 - s0) × (c - s0)`` (in doubles, as GEOS's side
+    test in doubles) of b's ends c about a and of a's about b; and for a0, a1 about b, b0, b1 about a, where the vertex
+    may lie within NEAR_M of the other segment.
+
+    A vertex nearer a segment than NEAR_M is nearer its line: |det| < NEAR_M × the segment's length
+    (here twice that, and more than the determinant's rounding, so that none near is left out).
+    """
+    ax0, ay0, ax1, ay1 = p0[i, 0], p0[i, 1], p1[i, 0], p1[i, 1]
+    bx0, by0, bx1, by1 = p0[j, 0], p0[j, 1], p1[j, 0], p1[j, 1]
+    adx, ady, bdx, bdy = ax1 - ax0, ay1 - ay0, bx1 - bx0, by1 - by0
+    a_reach, b_reach = 2.0 * NEAR_M * np.hypot(adx, ady), 2.0 * NEAR_M * np.hypot(bdx, bdy)
+    dets, near = [], []
+    for sx, sy, dx, dy, cx, cy, reach in (
+        (ax0, ay0, adx, ady, bx0, by0, a_reach),
+        (ax0, ay0, adx, ady, bx1, by1, a_reach),
+        (bx0, by0, bdx, bdy, ax0, ay0, b_reach),
+        (bx0, by0, bdx, bdy, ax1, ay1, b_reach),
+    ):
+        t1, t2 = dx * (cy - sy), dy * (cx - sx)
+        det = t1 - t2
+        dets.append(det)
+        near.append(np.abs(det) <= reach + 1e-12 * (np.abs(t1) + np.abs(t2)))
+    return tuple(dets), (near[2], near[3], near[0], near[1])
+
+
+def _envelopes_meet(p0: np.ndarray, p1: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether the envelopes of segments i and j meet (boundaries included)."""
+    low, high = np.minimum(p0, p1), np.maximum(p0, p1)
+    out: np.ndarray = ((low[i] <= high[j]) & (low[j] <= high[i])).all(axis=1)
+    return out
 
 
 def _overlap_ends(
@@ -271,18 +316,35 @@ def _overlap_ends(
 
 
 def _hot_pixels(
-    coords: np.ndarray, crossings: np.ndarray, chain: np.ndarray
+    chain: np.ndarray, vertex_at: np.ndarray, crossing_at: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The hot pixels (scaled integer centres), whether each is a node already, and the pixel of each chain point."""
-    scaled = round_half_up(np.concatenate([coords, crossings, chain]) * SCALE)
-    unique, inverse = np.unique(scaled[:, 0] + 1j * scaled[:, 1], return_inverse=True)
-    inverse = inverse.reshape(-1)
-    nv, nc = len(coords), len(crossings)
+    """The hot pixels (scaled integer centres, in x then y order), whether each is a node already, and the pixel of
+    each chain point (``vertex_at``, ``crossing_at``: the chain points the vertices and intersections are)."""
+    scaled = round_half_up(chain * SCALE)
+    unique, inverse = _unique_rows(scaled)
     node = np.zeros(len(unique), dtype=bool)
-    node[inverse[nv : nv + nc]] = True
+    node[inverse[crossing_at]] = True
     # a pixel holding two vertices (of one line or two) is a node (GEOS's HotPixelIndex.add)
-    node |= np.bincount(inverse[:nv], minlength=len(unique)) >= 2
-    return np.column_stack([unique.real, unique.imag]), node, inverse[nv + nc :]
+    node |= np.bincount(inverse[vertex_at], minlength=len(unique)) >= 2
+    return unique, node, inverse
+
+
+def _unique_rows(scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of integral (x, y), sorted by x then y, and the index of each row among them."""
+    x, y = scaled[:, 0], scaled[:, 1]
+    x0, y0 = float(x.min()), float(y.min())
+    span = float(y.max()) - y0 + 1.0
+    if max(abs(x0), abs(y0), float(np.abs(scaled).max())) < 2.0**52 and (float(x.max()) - x0 + 1.0) * span < 2.0**62:
+        # one int64 key per row, ordered as the rows (exact: the values are integers below 2**52)
+        keys, inverse = np.unique(
+            (x - x0).astype(np.int64) * int(span) + (y - y0).astype(np.int64), return_inverse=True
+        )
+        rows = np.column_stack(
+            [x0 + (keys // int(span)).astype(np.float64), y0 + (keys % int(span)).astype(np.float64)]
+        )
+        return rows, inverse.reshape(-1)
+    unique, inverse = np.unique(x + 1j * y, return_inverse=True)
+    return np.column_stack([unique.real, unique.imag]), inverse.reshape(-1)
 
 
 def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
@@ -304,7 +366,6 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
         (points[:, 0] - origin[0]) // cell
     ).astype(np.int64)
     by_key = np.argsort(pt_key, kind="stable")
-    sorted_key = pt_key[by_key]
     parts = np.maximum(np.ceil(np.hypot(*(p1 - p0).T) / cell), 1).astype(np.int64)
     seg = np.repeat(np.arange(len(p0)), parts)
     step = np.arange(len(seg)) - np.repeat(np.cumsum(parts) - parts, parts)
@@ -320,79 +381,34 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
             segs.append(seg[ok])
             keys.append((low[ok, 1] + dy) * width + low[ok, 0] + dx)
     seg, key = np.concatenate(segs), np.concatenate(keys)
-    first, last = np.searchsorted(sorted_key, key, "left"), np.searchsorted(sorted_key, key, "right")
-    count = last - first
-    s = np.repeat(seg, count)
-    at = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(first, count)
-    found = by_key[at]
-    many = parts[s] > 1  # a segment of one chunk meets each cell once: its pairs come once already
+    # the points of each cell: where they start among the points cell by cell, and how many (none outside)
+    in_cell = np.bincount(pt_key)
+    start = np.cumsum(in_cell) - in_cell
+    inside = (key >= 0) & (key < len(in_cell))
+    key[~inside] = 0
+    count = np.where(inside, in_cell[key], 0)
+    many = parts[seg] > 1  # a segment of one chunk meets each cell once: its pairs come once already
+    found, s = _cell_points(by_key, start[key[~many]], count[~many], seg[~many])
     if not many.any():
         return found, s
-    pairs = np.sort(found[many] * len(p0) + s[many])  # a pair found from two chunks once (np.unique hashes: slower)
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
-    return np.concatenate([found[~many], pairs // len(p0)]), np.concatenate([s[~many], pairs % len(p0)])
+    # a segment of many chunks meets a cell from several: each (segment, cell) once, then its points, in order
+    many &= count > 0
+    pair = np.sort(seg[many] * len(in_cell) + key[many])  # (np.unique hashes: slower)
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]][: len(pair)]]
+    seg, key = pair // len(in_cell), pair % len(in_cell)
+    more, s_more = _cell_points(by_key, start[key], in_cell[key], seg)
+    pairs = np.sort(more * len(p0) + s_more)
+    return np.concatenate([found, pairs // len(p0)]), np.concatenate([s, pairs % len(p0)])
 
 
-def _pixel_hits(
-    p0: np.ndarray, p1: np.ndarray, pixels: np.ndarray, own0: np.ndarray, own1: np.ndarray
+def _cell_points(
+    by_key: np.ndarray, start: np.ndarray, count: np.ndarray, seg: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The (segment, pixel) pairs where the segment passes through a hot pixel that holds neither of its ends (GEOS's
-    ``HotPixel::intersects``; ``own0``, ``own1``: the pixels of the segments' ends, which they pass through)."""
-    h, s = near_pairs(pixels / SCALE, p0, p1, GRID_M)  # a pixel's half diagonal is 0.7 mm
-    other = (h != own0[s]) & (h != own1[s])
-    h, s = h[other], s[other]
-    # a pixel farther from the segment's line than its half diagonal (and a little) cannot meet it
-    d = p1 - p0
-    c = pixels[h] / SCALE - p0[s]
-    reach = 0.75 * GRID_M * np.hypot(d[:, 0], d[:, 1])
-    near = np.abs(d[s, 0] * c[:, 1] - d[s, 1] * c[:, 0]) <= reach[s]
-    h, s = h[near], s[near]
-    hits = _pixel_meets(p0[s] * SCALE, p1[s] * SCALE, pixels[h])
-    return s[hits], h[hits]
-
-
-def _pixel_meets(a: np.ndarray, b: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """GEOS's ``HotPixel::intersectsScaled``: whether scaled segments a → b pass through the pixels about ``centre``.
-
-    The pixel is the square of side 1 about its centre, its left and bottom sides in, its right and top out.
-    """
-    # leftmost end first
-    swap = b[:, 0] < a[:, 0]
-    a, b = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
-    a, b = a - centre, b - centre  # exact where they are within a factor of two (Sterbenz), as in a park's CRS
-    lo, hi = -0.5, 0.5
-    out = (
-        (np.minimum(a[:, 0], b[:, 0]) >= hi)
-        | (np.maximum(a[:, 0], b[:, 0]) < lo)
-        | (np.minimum(a[:, 1], b[:, 1]) >= hi)
-        | (np.maximum(a[:, 1], b[:, 1]) < lo)
-    )
-    straight = (a[:, 0] == b[:, 0]) | (a[:, 1] == b[:, 1])
-    zero = np.zeros(len(a))
-
-    def side(x: float, y: float) -> np.ndarray:
-        return _orient(a, b, np.column_stack([zero + x, zero + y]))
-
-    ul, ur, ll, lr = side(lo, hi), side(hi, hi), side(lo, lo), side(hi, lo)
-    up = a[:, 1] < b[:, 1]
-    down = a[:, 1] > b[:, 1]
-    # GEOS's cascade, case by case in its order
-    result = np.select(
-        [
-            ul == 0,
-            ur == 0,
-            ul != ur,
-            ll == 0,
-            ll != ul,
-            lr == 0,
-            ll != lr,
-            lr != ur,
-        ],
-        [~up, ~down, True, True, True, ~up, True, True],
-        default=False,
-    )
-    meets: np.ndarray = ~out & (straight | result)
-    return meets
+    """The points of cells (``start``, ``count``: where they begin among ``by_key`` and how many), each with its
+    segment ``seg``."""
+    offset = np.cumsum(count) - count
+    at = np.repeat(start - offset, count) + np.arange(int(offset[-1] + count[-1]) if len(count) else 0)
+    return by_key[at], np.repeat(seg, count)
 
 
 def _pieces(
@@ -407,71 +423,61 @@ def _pieces(
     """Each line cut at the node pixels it passes through; a piece given twice kept once (see the module notes).
 
     ``sub``, ``pix``: the node pixels each stretch from chain point ``sub`` to the next passes through.
+    The points are pixels (their index among ``pixels``, which are in x then y order) until the end.
     """
     n = len(chain)
     head = np.r_[True, chain_line[1:] != chain_line[:-1]]
     tail = np.r_[chain_line[1:] != chain_line[:-1], True]
     d = chain[sub + 1] - chain[sub]
     t = ((pixels[pix] / SCALE - chain[sub]) * d).sum(axis=1) / (d * d).sum(axis=1)
-    at = np.concatenate([np.arange(n), sub])
-    kind = np.concatenate([np.zeros(n), np.ones(len(sub))])
-    along = np.concatenate([np.zeros(n), t])
-    order = np.lexsort((along, kind, at))
-    xy = np.concatenate([pixels[chain_pixel], pixels[pix]])[order]
-    flag = np.concatenate([node[chain_pixel] | head | tail, np.ones(len(sub), dtype=bool)])[order]
-    line = chain_line[at[order]]
+    # where two are as far along (a diagonal stretch passing between two pixels' corners), x in its direction first:
+    # GEOS's SegmentPointComparator (pixels are in x then y order)
+    at_chain, at_hit = _merged(n, sub, t, np.where(d[:, 0] > 0, pix, -pix))
+    ids = np.empty(n + len(sub), dtype=np.int64)
+    ids[at_chain], ids[at_hit] = chain_pixel, pix
+    flag = np.ones(len(ids), dtype=bool)
+    flag[at_chain] = node[chain_pixel] | head | tail
+    line = np.empty(len(ids), dtype=np.int64)
+    line[at_chain], line[at_hit] = chain_line, chain_line[sub]
     # rounded points repeated in a row are one (a node if either is)
-    start = np.r_[True, (line[1:] != line[:-1]) | (xy[1:] != xy[:-1]).any(axis=1)]
-    group = np.cumsum(start) - 1
-    flag = np.bincount(group, weights=flag, minlength=group[-1] + 1) > 0
-    xy, line = xy[start], line[start]
+    start = np.r_[True, (line[1:] != line[:-1]) | (ids[1:] != ids[:-1])]
+    flag = np.logical_or.reduceat(flag, np.flatnonzero(start))
+    ids, line = ids[start], line[start]
     # a point where the line turns right back (A, B, A) is a node (GEOS's SegmentNodeList.addCollapsedNodes)
-    back = np.flatnonzero((line[2:] == line[:-2]) & (xy[2:] == xy[:-2]).all(axis=1))
-    flag[back + 1] = True
-    first = np.r_[True, line[1:] != line[:-1]]
-    # each point belongs to the piece its last node starts; a node (not a line's first point) also to the one before
+    flag[np.flatnonzero((line[2:] == line[:-2]) & (ids[2:] == ids[:-2])) + 1] = True
+    # each point belongs to the piece its last node starts; a node (not a line's first point) also ends the one before
     piece = np.cumsum(flag) - 1
-    also = flag & ~first
-    pid = np.concatenate([piece, piece[also] - 1])
-    pos = np.concatenate([np.arange(len(xy)), np.flatnonzero(also)])
-    pts = np.concatenate([xy, xy[also]])
-    order = np.lexsort((pos, pid))
-    pid, pts = pid[order], pts[order]
+    also = flag & np.r_[False, line[1:] == line[:-1]]
+    twice = 1 + also
+    point = np.repeat(np.arange(len(ids)), twice)
+    pid = piece[point]
+    pid[(np.cumsum(twice) - twice)[also]] -= 1
     count = np.bincount(pid, minlength=piece[-1] + 1)
     real = count >= 2
     pid_line = np.zeros(len(count), dtype=np.int64)
     pid_line[piece] = line
     keep = real[pid]
-    pid, pts = pid[keep], pts[keep]
-    ids = np.flatnonzero(real)
-    return _once(pts / SCALE, np.searchsorted(ids, pid), pid_line[ids])
+    real_ids = np.flatnonzero(real)
+    return _once(ids[point[keep]], np.searchsorted(real_ids, pid[keep]), pid_line[real_ids], pixels)
 
 
-def _lex_less(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Whether points p come before q (x, then y), and whether they are equal."""
-    less = (p[:, 0] < q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] < q[:, 1]))
-    return less, (p == q).all(axis=1)
-
-
-def _once(pts: np.ndarray, pid: np.ndarray, line: np.ndarray) -> SnapNoding:
-    """The pieces (points ``pts`` of piece ``pid``, sorted), each edge once: the first that gave it, as it gave it.
+def _once(ids: np.ndarray, pid: np.ndarray, line: np.ndarray, pixels: np.ndarray) -> SnapNoding:
+    """The pieces (pixels ``ids`` of piece ``pid``, sorted), each edge once: the first that gave it, as it gave it.
 
     Two pieces are one edge where they start alike from their lesser end (GEOS's ``EdgeKey``:
-    the first two points, from the end that comes first in x, then y).
+    the first two points, from the end that comes first in x, then y: the lesser pixel index).
     """
     count = np.bincount(pid)
     start = np.cumsum(count) - count
     end = start + count - 1
-    f0, f1, l0, l1 = pts[start], pts[start + 1], pts[end], pts[end - 1]
-    less0, same0 = _lex_less(f0, l0)
-    less1, _ = _lex_less(f1, l1)
-    forward = np.where(same0, less1, less0)
-    key = np.where(forward[:, None], np.column_stack([f0, f1]), np.column_stack([l0, l1]))
-    by_key = np.lexsort((np.arange(len(count)), key[:, 3], key[:, 2], key[:, 1], key[:, 0]))
+    f0, f1, l0, l1 = ids[start], ids[start + 1], ids[end], ids[end - 1]
+    forward = np.where(f0 == l0, f1 < l1, f0 < l0)
+    key = np.where(forward, f0 * len(pixels) + f1, l0 * len(pixels) + l1)
+    by_key = np.argsort(key, kind="stable")
     k = key[by_key]
     kept = np.zeros(len(count), dtype=bool)
-    kept[by_key] = np.r_[True, (k[1:] != k[:-1]).any(axis=1)]
+    kept[by_key] = np.r_[True, k[1:] != k[:-1]]
     mine = kept[pid]
     new_id = np.cumsum(kept) - 1
-    pieces = shapely.linestrings(pts[mine], indices=new_id[pid[mine]])
+    pieces = shapely.linestrings(pixels[ids[mine]] / SCALE, indices=new_id[pid[mine]])
     return SnapNoding(np.asarray(pieces, dtype=object), line[kept])
