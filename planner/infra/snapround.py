@@ -351,8 +351,8 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
     """Candidate (point, segment) pairs: every point within ``reach`` of segment p0 → p1 is among them (each pair once).
 
     The points are put in square cells of a side about that of a square holding four of them
-    on average; each segment is cut in chunks no longer than a cell, and each chunk's envelope,
-    grown by ``reach``, meets at most 2 × 2 cells (``reach`` is smaller than a cell): the points
+    on average (at least four reaches); each segment is cut in chunks no longer than a cell less
+    two reaches, so that each chunk's envelope, grown by ``reach``, meets at most 2 × 2 cells: the points
     of those are its candidates. A long slanted segment, whose envelope would hold much of a
     park, is offered only the points along it.
     """
@@ -366,7 +366,9 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
         (points[:, 0] - origin[0]) // cell
     ).astype(np.int64)
     by_key = np.argsort(pt_key, kind="stable")
-    parts = np.maximum(np.ceil(np.hypot(*(p1 - p0).T) / cell), 1).astype(np.int64)
+    # chunks no longer than a cell less two reaches: grown by the reach, each spans at most two cells across
+    chunk = (cell - 2.0 * reach) * (1.0 - 1e-9)  # a hair shorter: rounding does not carry it into a third cell
+    parts = np.maximum(np.ceil(np.hypot(*(p1 - p0).T) / chunk), 1).astype(np.int64)
     seg = np.repeat(np.arange(len(p0)), parts)
     step = np.arange(len(seg)) - np.repeat(np.cumsum(parts) - parts, parts)
     d = (p1 - p0)[seg]

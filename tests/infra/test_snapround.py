@@ -169,6 +169,27 @@ def test_near_pairs_offer_every_point_within_reach() -> None:
     assert len(offered) < len(points) * len(p0) / 20  # a few candidates each, not all
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_near_pairs_reach_a_third_cell(seed: int) -> None:
+    """Cells as small as they go (four reaches): a chunk of a cell, grown by the reach, spans three cells across.
+
+    Points dense enough that the cells are 8 m for a reach of 2 m, segments up to 30 m: every
+    point within reach of a segment is offered, as measuring every pair finds (GEOS's formula).
+    """
+    rng = np.random.default_rng(40 + seed)
+    points = rng.uniform(0, 100, (2500, 2))
+    p0 = rng.uniform(0, 100, (300, 2))
+    p1 = p0 + rng.uniform(-30, 30, (300, 2))
+    p1[:50, 1] = p0[:50, 1]  # some along the axes, a cell long
+    p1[:50, 0] = p0[:50, 0] + 8.0
+    found, seg = near_pairs(points, p0, p1, 2.0)
+    offered = set(zip(found.tolist(), seg.tolist(), strict=True))
+    k, s = np.meshgrid(np.arange(len(points)), np.arange(len(p0)), indexing="ij")
+    d = point_to_segment_m(points[k.ravel()], p0[s.ravel()], p1[s.ravel()])
+    within = set(zip(k.ravel()[d <= 2.0].tolist(), s.ravel()[d <= 2.0].tolist(), strict=True))
+    assert within and not within - offered
+
+
 def _network(geoms: np.ndarray, levels: list[int] | None = None):
     lines = gpd.GeoDataFrame({"line_id": [f"L{k}" for k in range(len(geoms))]}, geometry=geoms, crs=4545)
     lines["in_service"] = True
