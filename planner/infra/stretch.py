@@ -139,7 +139,7 @@ def zone_stretch(
     lo, hi = np.full(k, np.nan), np.full(k, np.nan)
     state = np.full(k, ASK, dtype=np.int8)
     counts = rings.count[parcel]
-    for n in np.unique(counts):
+    for n in np.flatnonzero(np.bincount(counts)):  # corners per parcel: small counts (np.unique sorts)
         group = np.flatnonzero(counts == n)
         for at in range(0, len(group), _CHUNK):
             part = group[at : at + _CHUNK]
@@ -292,7 +292,7 @@ def ring_distance(s0: np.ndarray, s1: np.ndarray, rings: ConvexRings, parcel: np
     """
     out = np.empty(len(parcel))
     counts = rings.count[parcel]
-    for n in np.unique(counts):
+    for n in np.flatnonzero(np.bincount(counts)):  # corners per parcel: small counts (np.unique sorts)
         group = np.flatnonzero(counts == n)
         for at in range(0, len(group), _CHUNK):
             part = group[at : at + _CHUNK]

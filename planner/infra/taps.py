@@ -35,6 +35,7 @@ __all__ = ["TIE_M", "ParcelShapes", "network_taps", "parcel_shapes"]
 TIE_M = 1e-6
 """Taps this close in distance along the network (then laterally) are equally near (m)."""
 _TOL_M = 1e-7  # distances this close to the service distance are left to GEOS
+_PROBE_ROUNDS = 4  # candidates probed per parcel at most, nearest a source first, until one is within reach
 
 
 def network_taps(
@@ -71,7 +72,7 @@ def network_taps(
     n = len(p)
     # the columns as numpy arrays, made into a frame once (setting rows of a frame costs ~1 ms a column)
     distance_m, network_m = np.full(n, np.nan), np.full(n, np.inf)
-    source, line_id = np.full(n, -1, dtype=np.int64), np.full(n, None, dtype=object)
+    source, line_at = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)  # line_at: row of edges
     tap_x, tap_y = np.full(n, np.nan), np.full(n, np.nan)
     near = np.zeros(n, dtype=bool)
     if len(edges):
@@ -90,7 +91,7 @@ def network_taps(
         distance_m[idx] = lateral
         network_m[idx] = along[pick]
         source[idx] = np.where(use_u[pick], origin[u[pick]], origin[v[pick]])
-        line_id[idx] = edges["line_id"].to_numpy()[edge_i[pick]]
+        line_at[idx] = edge_i[pick]
         tap_x[idx], tap_y[idx] = taps[:, 0], taps[:, 1]
         near[idx] = True
     if (~near).any():  # how far the network is from the others
@@ -103,16 +104,25 @@ def network_taps(
             distance_m[far[found]] = d
     return pd.DataFrame(
         {
-            "parcel_id": p["parcel_id"].to_numpy(),
+            "parcel_id": p["parcel_id"].array,  # text stays text (made into objects and back: ~30 ms a column)
             "distance_m": distance_m,
             "network_m": network_m,
             "source": source,
-            "line_id": line_id,
+            "line_id": _line_ids(edges["line_id"], line_at),
             "tap_x": tap_x,
             "tap_y": tap_y,
             "near": near,
         }
     )
+
+
+def _line_ids(ids: pd.Series, at: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """``ids[at]``, missing where ``at`` is -1: text taken as text (not made into Python objects and back)."""
+    if isinstance(ids.dtype, pd.StringDtype):
+        return ids.array.take(at, allow_fill=True)
+    out = np.full(len(at), None, dtype=object)
+    out[at >= 0] = ids.to_numpy()[at[at >= 0]]
+    return out
 
 
 @dataclass
@@ -148,9 +158,13 @@ class _Along:
     v: np.ndarray
     length: np.ndarray
 
+    _bound: np.ndarray | None = field(default=None, init=False, repr=False)
+
     def bound(self, edge: np.ndarray) -> np.ndarray:
         """No point of these edges is nearer a source than this."""
-        least: np.ndarray = np.minimum(self.dist[self.u[edge]], self.dist[self.v[edge]])
+        if self._bound is None:  # per edge, once: a candidate's is one look-up
+            self._bound = np.minimum(self.dist[self.u], self.dist[self.v])
+        least: np.ndarray = self._bound[edge]
         return least
 
     def nearest(self, edge: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -182,7 +196,7 @@ class _Pairs:
     """Pairs of parcels no source reaches, whose stretch (0, 0 until then) is made by :meth:`settle` if chosen."""
     service_distance_m: float
     apart: np.ndarray
-    """The distance of each pair of a numpy kernel where it is known already (NaN: not yet)."""
+    """The distance of each pair of the numpy kernels where it is known already (NaN: not yet)."""
 
     def settle(self, rows: np.ndarray) -> None:
         """Make the stretches of the pairs ``rows`` that were left for later."""
@@ -203,7 +217,7 @@ class _Pairs:
 
     def distance(self, rows: np.ndarray) -> np.ndarray:
         """Distance (m) between parcel and edge of the pairs ``rows``."""
-        out: np.ndarray = self.apart[rows]  # pairs of parcels no source reaches: measured already, by the same kernel
+        out: np.ndarray = self.apart[rows]  # measured already where settled by the same kernel
         fast = self.fast[rows] & np.isnan(out)
         slow = ~self.fast[rows]
         f, g = rows[fast], rows[slow]
@@ -276,13 +290,14 @@ def _pairs(
         cand.end,
         later,
         d,
-        np.where(later, cand.apart[keep], np.nan),
+        cand.apart[keep],
     )
 
 
 @dataclass
 class _Candidates:
-    """The parcel–edge pairs whose envelopes meet, and what is known so far of each one's stretch.
+    """The parcel–edge pairs whose envelopes meet (of a long slanted edge: a piece's), and what is known so far of
+    each one's stretch.
 
     ``lo``, ``hi``: the stretch (NaN until settled); ``state``: ``FOUND`` (within the
     service distance, stretch known), ``FAR`` (beyond it) or ``ASK`` (not yet known, or
@@ -311,18 +326,28 @@ class _Candidates:
         """The candidates of ``shapes`` among the edges of ``tree``, grouped by parcel, each parcel's by edge."""
         d = service_distance_m
         reach = d * (1 + 1e-9) + 1e-6
-        cand_p, cand_e = tree.query(shapes.boxes(reach))
         coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
         count = np.bincount(which, minlength=len(edge_geoms))
         last = np.cumsum(count) - 1
         start, end = coords[last - count + 1], coords[last]
-        beyond = _line_beyond(start, end, count, shapes.bounds, cand_p, cand_e, reach)
-        if beyond.any():
-            cand_p, cand_e = cand_p[~beyond], cand_e[~beyond]
+        # a straight edge whose envelope is wide both ways (slanted, longer than the reach) is looked up in pieces
+        wide = (count == 2) & (np.abs(end - start).min(axis=1) > reach)
+        boxes = shapes.boxes(reach)
+        cand_p, cand_e = tree.query(boxes)
+        if wide.any():
+            keep = ~wide[cand_e]
+            pieces, piece_edge = _pieces(start, end, np.flatnonzero(wide), reach)
+            got_p, got = pieces.query(boxes)
+            cand_p, cand_e = np.concatenate([cand_p[keep], got_p]), np.concatenate([cand_e[keep], piece_edge[got]])
         # each parcel's candidates in the order of the edges, not of the tree: the same pairs come in the same order
         # from a tree of only some of the edges (planner.province), so ties fall the same way
-        order = np.argsort(cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e, kind="stable")
+        key = cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e
+        order = np.argsort(key, kind="stable")
         cand_p, cand_e = cand_p[order], cand_e[order]
+        if wide.any():  # a parcel near two pieces of an edge: the pair once
+            key = key[order]
+            once = np.r_[True, key[1:] != key[:-1]]
+            cand_p, cand_e = cand_p[once], cand_e[once]
         fast = (shapes.rings.count[cand_p] > 0) & (count[cand_e] == 2)
         n = len(cand_p)
         unknown = np.full(n, np.nan)
@@ -331,10 +356,18 @@ class _Candidates:
         return cls(cand_p, cand_e, edge_geoms, start, end, fast, shapes.rings, d, *known)
 
     def settle(self, rows: np.ndarray) -> None:
-        """Settle the pairs ``rows`` with the numpy kernels (:func:`planner.infra.stretch.zone_stretch`)."""
+        """Settle the pairs ``rows`` with the numpy kernels: those beyond the service distance by their distance
+        (:func:`planner.infra.stretch.ring_distance`, kept), the others by their stretch
+        (:func:`planner.infra.stretch.zone_stretch`, some six times dearer)."""
         e = self.edge[rows]
+        s0, s1 = self.start[e], self.end[e]
+        apart = ring_distance(s0, s1, self.rings, self.parcel[rows])
+        self.apart[rows] = apart
+        near = apart <= self.service_distance_m + _TOL_M  # beyond it by more: FAR for GEOS too
+        self.state[rows[~near]] = FAR
+        rows = rows[near]
         self.lo[rows], self.hi[rows], self.state[rows] = zone_stretch(
-            self.start[e], self.end[e], self.rings, self.parcel[rows], self.service_distance_m
+            s0[near], s1[near], self.rings, self.parcel[rows], self.service_distance_m
         )
 
     def prune(self, along: _Along) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -342,23 +375,20 @@ class _Candidates:
 
         Each parcel's candidate on the edge nearest a source (its probe) is settled first;
         a candidate whose edge is farther from every source than the probe's tap can
-        neither win nor tie. The pairs of a parcel no source reaches tie at infinity: the
-        lateral distance decides, so whether they are within the service distance is
-        settled here by the distance alone, and their stretch later, for the chosen pair.
-        Returns the probes, the pairs wanted, and those left for later.
+        neither win nor tie. A probe beyond the service distance (an edge leaving the
+        parcel's nearest corner, say) tells nothing: the next nearest candidate is probed,
+        up to :data:`_PROBE_ROUNDS` times. The pairs of a parcel no source reaches tie at
+        infinity: the lateral distance decides, so whether they are within the service
+        distance is settled here by the distance alone, and their stretch later, for the
+        chosen pair. Returns the probes, the pairs wanted, and those left for later.
         """
         new = np.r_[True, self.parcel[1:] != self.parcel[:-1]]  # candidates come grouped by parcel
         first = np.flatnonzero(new)
         group = np.cumsum(new) - 1
         bound = along.bound(self.edge)
         least = np.minimum.reduceat(bound, first)
-        lowest = np.flatnonzero(bound == least[group])
-        probe = lowest[np.r_[True, group[lowest[1:]] != group[lowest[:-1]]]]  # each parcel's first such
-        probe = probe[self.fast[probe] & np.isfinite(bound[probe])]
-        self.settle(probe)
-        sure = probe[self.state[probe] == FOUND]
         limit = np.full(len(first), np.inf)
-        limit[group[sure]] = along.nearest(self.edge[sure], self.lo[sure], self.hi[sure]) + 2 * TIE_M
+        probes = self._probe(bound, group, least, along, limit)
         wanted = bound <= limit[group]
         later = self.fast & (least[group] == np.inf)
         rows = np.flatnonzero(later)
@@ -368,7 +398,37 @@ class _Candidates:
         self.state[rows] = np.where(gap < -_TOL_M, FOUND, np.where(gap > _TOL_M, FAR, ASK))
         self.lo[rows[self.state[rows] == FOUND]] = 0.0
         self.hi[rows[self.state[rows] == FOUND]] = 0.0
-        return probe, wanted, later
+        return probes, wanted, later
+
+    def _probe(
+        self, bound: np.ndarray, group: np.ndarray, least: np.ndarray, along: _Along, limit: np.ndarray
+    ) -> np.ndarray:
+        """Settle probes, each parcel's candidate on the edge nearest a source first, until each parcel reached
+        (``least``: its candidates' least ``bound``) has one within the service distance; set ``limit`` (per
+        parcel) to its tap's distance along the network and the tie margin. Returns the probes."""
+        probes = []
+        left = bound  # the bound of the candidates not probed yet (inf: probed)
+        lowest = np.flatnonzero(bound == least[group])  # the first round on all candidates, as they are
+        for round_ in range(_PROBE_ROUNDS):
+            if round_:  # the candidates of the parcels reached and not settled yet, not probed
+                open_ = np.isfinite(least) & (limit == np.inf)
+                rows = np.flatnonzero(open_[group] & np.isfinite(left)) if open_.any() else np.zeros(0, np.int64)
+                if not len(rows):
+                    break
+                new = np.r_[True, group[rows[1:]] != group[rows[:-1]]]
+                least_left = np.minimum.reduceat(left[rows], np.flatnonzero(new))
+                lowest = rows[left[rows] == least_left[np.cumsum(new) - 1]]
+            probe = lowest[np.r_[True, group[lowest[1:]] != group[lowest[:-1]]]]  # each parcel's first such
+            probe = probe[np.isfinite(left[probe])]
+            if left is bound:
+                left = bound.copy()
+            left[probe] = np.inf
+            probe = probe[self.fast[probe]]
+            self.settle(probe)
+            probes.append(probe)
+            sure = probe[self.state[probe] == FOUND]
+            limit[group[sure]] = along.nearest(self.edge[sure], self.lo[sure], self.hi[sure]) + 2 * TIE_M
+        return np.concatenate(probes) if probes else np.zeros(0, dtype=np.int64)
 
     def within(self, tree: shapely.STRtree, geoms: np.ndarray, wanted: np.ndarray) -> np.ndarray:
         """Which pairs ``wanted`` are within the service distance; those numpy left open, by the ``dwithin`` query."""
@@ -437,38 +497,21 @@ def _stretch(
     return frame["min"].fillna(pd.Series(nearest)).to_numpy(), frame["max"].fillna(pd.Series(nearest)).to_numpy()
 
 
-def _line_beyond(
-    start: np.ndarray,
-    end: np.ndarray,
-    count: np.ndarray,
-    bounds: np.ndarray,
-    parcel: np.ndarray,
-    edge: np.ndarray,
-    reach: float,
-) -> np.ndarray:
-    """Which candidate pairs are surely farther apart than ``reach``: a straight edge whose line passes farther from
-    the centre of the parcel's envelope than the reach and half the envelope's diagonal.
+def _pieces(start: np.ndarray, end: np.ndarray, wide: np.ndarray, reach: float) -> tuple[shapely.STRtree, np.ndarray]:
+    """A tree of the straight edges ``wide`` cut in pieces about twice the reach long, and the edge of each piece.
 
     A long slanted edge's envelope is much larger than the edge (a line across a park, which
-    no other line cuts, meets the grown envelopes of thousands of parcels it passes far from):
-    these pairs are dropped before anything is measured. Every point of the parcel lies within
-    half the diagonal of the centre, every point of the edge on its line: the test is sure (a
-    millimetre is added against rounding).
+    no other line cuts, meets the grown envelopes of thousands of parcels it passes far from);
+    its pieces' envelopes hug it. Each piece's envelope is grown by a micrometre, so that the
+    pieces cover the edge whatever the rounding of their ends: every parcel whose grown
+    envelope the edge meets meets a piece's.
     """
-    # only edges whose envelope is wide both ways (a slanted edge longer than the reach): the others' envelopes hold
-    # little more than the edge
-    wide = (count == 2) & (np.minimum(np.abs(end - start)[:, 0], np.abs(end - start)[:, 1]) > reach)
-    out = np.zeros(len(parcel), dtype=bool)
-    rows = np.flatnonzero(wide[edge])
-    if not len(rows):
-        return out
-    parcel, edge = parcel[rows], edge[rows]
-    a, b = start[edge], end[edge]
-    step = b - a
-    length = np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])
-    box = bounds[parcel]
-    centre = (box[:, :2] + box[:, 2:]) / 2
-    half = np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) / 2
-    off = np.abs(step[:, 0] * (centre[:, 1] - a[:, 1]) - step[:, 1] * (centre[:, 0] - a[:, 0]))
-    out[rows] = off > (reach + half + 1e-3) * length
-    return out
+    step = end[wide] - start[wide]
+    parts = np.ceil(np.hypot(step[:, 0], step[:, 1]) / (2 * reach)).astype(np.int64)
+    edge = np.repeat(wide, parts)
+    at = np.arange(len(edge)) - np.repeat(np.cumsum(parts) - parts, parts)
+    share = np.repeat(1.0 / parts, parts)
+    a = start[edge] + (end[edge] - start[edge]) * (at * share)[:, None]
+    b = start[edge] + (end[edge] - start[edge]) * ((at + 1) * share)[:, None]
+    low, high = np.minimum(a, b) - 1e-6, np.maximum(a, b) + 1e-6
+    return shapely.STRtree(shapely.box(low[:, 0], low[:, 1], high[:, 0], high[:, 1])), edge

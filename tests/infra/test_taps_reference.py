@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.readiness import synthetic
 from planner.infra.network import Network, build_network, source_distances
@@ -21,15 +23,15 @@ from planner.infra.taps import TIE_M, network_taps
 D = 40.0
 
 
-def _reference(network: Network, parcels: pd.DataFrame) -> pd.DataFrame:
+def _reference(network: Network, parcels: pd.DataFrame, d: float = D) -> pd.DataFrame:
     """Each parcel's tap by GEOS, every pair within the service distance considered."""
     geoms = parcels.geometry.to_numpy()
     edges = network.edges
     lines = edges.geometry.to_numpy()
     dist, origin = source_distances(network)
     u, v, length = edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy()
-    p, e = shapely.STRtree(lines).query(geoms, predicate="dwithin", distance=D)
-    inside = shapely.intersection(lines[e], shapely.buffer(geoms[p], D, quad_segs=16))
+    p, e = shapely.STRtree(lines).query(geoms, predicate="dwithin", distance=d)
+    inside = shapely.intersection(lines[e], shapely.buffer(geoms[p], d, quad_segs=16))
     coords, owner = shapely.get_coordinates(inside, return_index=True)
     pos = shapely.line_locate_point(lines[e[owner]], shapely.points(coords))
     span = pd.DataFrame({"k": owner, "pos": pos}).groupby("k")["pos"].agg(["min", "max"]).reindex(range(len(p)))
@@ -43,8 +45,8 @@ def _reference(network: Network, parcels: pd.DataFrame) -> pd.DataFrame:
     for k in range(len(parcels)):
         mine = np.flatnonzero(p == k)  # in the order of the edges
         if not len(mine):
-            d = shapely.distance(geoms[k], lines).min()
-            rows.append((d if d <= 20 * D else np.inf, np.inf, -1, None, np.nan, np.nan, False))
+            far = shapely.distance(geoms[k], lines).min()
+            rows.append((far if far <= 20 * d else np.inf, np.inf, -1, None, np.nan, np.nan, False))
             continue
         mine = mine[np.argsort(e[mine], kind="stable")]
         tied = mine[along[mine] <= along[mine].min() + TIE_M]
@@ -70,6 +72,28 @@ def test_taps_of_the_bench_park_equal_geos_pair_by_pair(name: str, rotate_deg: f
     unreached = (~np.isfinite(got["network_m"])).sum()
     assert unreached == 0 if name == "road" else unreached > 0  # water mains stop short of their works' street
     assert got["line_id"].fillna("").tolist() == want["line_id"].fillna("").tolist()  # "": no tap
+    assert list(got["source"]) == list(want["source"])
+    assert list(got["near"]) == list(want["near"])
+    for column in ("distance_m", "network_m", "tap_x", "tap_y"):
+        np.testing.assert_allclose(got[column], want[column], rtol=0, atol=1e-6)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rotate_deg=st.floats(1.0, 89.0),
+    name=st.sampled_from(["road", "water", "drainage", "gas"]),
+    d=st.sampled_from([20.0, 40.0, 60.0]),
+)
+def test_taps_of_a_random_slanted_park_equal_geos_pair_by_pair(seed: int, rotate_deg: float, name: str, d: float):
+    """A random turn and random parcels: the probes in rounds (a parcel whose edge nearest a source, leaving its
+    nearest corner, passes beyond the service distance), the long slanted edges looked up in pieces."""
+    parcels, layers, sources = synthetic(150, seed=seed, rotate_deg=rotate_deg)
+    network = build_network(name, layers[name], sources)
+    assert network is not None
+    got = network_taps(network, parcels, service_distance_m=d)
+    want = _reference(network, parcels, d)
+    assert got["line_id"].fillna("").tolist() == want["line_id"].fillna("").tolist()
     assert list(got["source"]) == list(want["source"])
     assert list(got["near"]) == list(want["near"])
     for column in ("distance_m", "network_m", "tap_x", "tap_y"):
