@@ -134,6 +134,7 @@ class ParcelShapes:
     rings: ConvexRings
 
     _boxes: dict[float, np.ndarray] = field(default_factory=dict)
+    _circle: tuple[np.ndarray, np.ndarray] | None = None
 
     def boxes(self, margin: float) -> np.ndarray:
         """Each parcel's envelope grown by ``margin`` (m); made once per margin."""
@@ -141,6 +142,21 @@ class ParcelShapes:
             b = self.bounds
             self._boxes[margin] = shapely.box(b[:, 0] - margin, b[:, 1] - margin, b[:, 2] + margin, b[:, 3] + margin)
         return self._boxes[margin]
+
+    def circle(self) -> tuple[np.ndarray, np.ndarray]:
+        """A circle holding each parcel: the centre of its envelope, (n, 2), and the radius (m) to its farthest
+        corner (of a parcel the kernels cannot take: half its envelope's diagonal), a micrometre more; made once."""
+        if self._circle is None:
+            b, r = self.bounds, self.rings
+            centre = (b[:, :2] + b[:, 2:]) / 2
+            radius = np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / 2
+            owner = np.repeat(np.arange(len(r.count)), r.count)
+            reach = np.hypot(r.x - centre[owner, 0], r.y - centre[owner, 1])
+            convex = np.flatnonzero(r.count > 0)
+            if len(convex):
+                radius[convex] = np.maximum.reduceat(reach, r.start[convex])
+            self._circle = (centre, radius + 1e-6)
+        return self._circle
 
 
 def parcel_shapes(parcels: pd.DataFrame) -> ParcelShapes:
@@ -312,6 +328,8 @@ class _Candidates:
     fast: np.ndarray
     """The pair can be settled by the numpy kernels: a straight edge and a convex parcel."""
     rings: ConvexRings
+    circle: tuple[np.ndarray, np.ndarray]
+    """:meth:`ParcelShapes.circle`."""
     service_distance_m: float
     lo: np.ndarray
     hi: np.ndarray
@@ -353,22 +371,39 @@ class _Candidates:
         unknown = np.full(n, np.nan)
         state = np.full(n, ASK, dtype=np.int8)
         known = (unknown, unknown.copy(), state, unknown.copy())
-        return cls(cand_p, cand_e, edge_geoms, start, end, fast, shapes.rings, d, *known)
+        return cls(cand_p, cand_e, edge_geoms, start, end, fast, shapes.rings, shapes.circle(), d, *known)
 
     def settle(self, rows: np.ndarray) -> None:
-        """Settle the pairs ``rows`` with the numpy kernels: those beyond the service distance by their distance
-        (:func:`planner.infra.stretch.ring_distance`, kept), the others by their stretch
-        (:func:`planner.infra.stretch.zone_stretch`, some six times dearer)."""
+        """Settle the pairs ``rows`` with the numpy kernels: those surely beyond the service distance by
+        :meth:`least_apart`, the others by their stretch (:func:`planner.infra.stretch.zone_stretch`)."""
+        far = self.least_apart(rows) > self.service_distance_m + _TOL_M  # FAR for GEOS too
+        self.state[rows[far]] = FAR
+        rows = rows[~far]
         e = self.edge[rows]
-        s0, s1 = self.start[e], self.end[e]
-        apart = ring_distance(s0, s1, self.rings, self.parcel[rows])
-        self.apart[rows] = apart
-        near = apart <= self.service_distance_m + _TOL_M  # beyond it by more: FAR for GEOS too
-        self.state[rows[~near]] = FAR
-        rows = rows[near]
         self.lo[rows], self.hi[rows], self.state[rows] = zone_stretch(
-            s0[near], s1[near], self.rings, self.parcel[rows], self.service_distance_m
+            self.start[e], self.end[e], self.rings, self.parcel[rows], self.service_distance_m
         )
+
+    def least_apart(self, rows: np.ndarray) -> np.ndarray:
+        """No point of the parcel of pairs ``rows`` (of straight edges) is nearer its edge than this (m): the
+        distance from the edge to the centre of the parcel's :meth:`ParcelShapes.circle` less its radius.
+
+        Some 20 numpy steps on flat arrays a pair, where :func:`planner.infra.stretch.ring_distance`
+        takes some 60 on arrays of a row per corner and :func:`planner.infra.stretch.zone_stretch`
+        hundreds.
+        """
+        centre, radius = self.circle
+        p, e = self.parcel[rows], self.edge[rows]
+        ax, ay = self.start[:, 0][e], self.start[:, 1][e]
+        dx, dy = self.end[:, 0][e] - ax, self.end[:, 1][e] - ay
+        wx, wy = centre[:, 0][p] - ax, centre[:, 1][p] - ay
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.clip((wx * dx + wy * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+        t[np.isnan(t)] = 0.0  # a zero-length edge: its start
+        wx -= t * dx
+        wy -= t * dy
+        least: np.ndarray = np.sqrt(wx * wx + wy * wy) - radius[p]
+        return least
 
     def prune(self, along: _Along) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The pairs that may be their parcel's best along the network, and those of parcels no source reaches.
@@ -392,13 +427,41 @@ class _Candidates:
         wanted = bound <= limit[group]
         later = self.fast & (least[group] == np.inf)
         rows = np.flatnonzero(later)
-        e = self.edge[rows]
-        self.apart[rows] = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[rows])
+        cut = self._unreached(rows, group[rows])
+        wanted[cut] = later[cut] = False
+        return probes, wanted, later
+
+    def _unreached(self, rows: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Measure the pairs ``rows`` of parcels no source reaches (``group``: their parcel's, grouped) that may be
+        their parcel's laterally nearest; return the others.
+
+        Each parcel's pair least apart by :meth:`least_apart` is measured first
+        (:func:`planner.infra.stretch.ring_distance`); a pair surely farther than it (by more
+        than :data:`TIE_M`) can neither be the nearest within the service distance nor tie
+        with it. The others' distances settle whether they are within the service distance.
+        """
+        if not len(rows):
+            return rows
+        least = self.least_apart(rows)
+        new = np.r_[True, group[1:] != group[:-1]]
+        parcel = np.cumsum(new) - 1
+        lowest = np.flatnonzero(least == np.minimum.reduceat(least, np.flatnonzero(new))[parcel])
+        probe = lowest[np.r_[True, parcel[lowest[1:]] != parcel[lowest[:-1]]]]  # one a parcel
+        e = self.edge[rows[probe]]
+        self.apart[rows[probe]] = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[rows[probe]])
+        keep = least <= self.apart[rows[probe]][parcel] + TIE_M
+        keep[probe] = False
+        measure = rows[keep]
+        e = self.edge[measure]
+        self.apart[measure] = ring_distance(self.start[e], self.end[e], self.rings, self.parcel[measure])
+        keep[probe] = True
+        cut: np.ndarray = rows[~keep]
+        rows = rows[keep]
         gap = self.apart[rows] - self.service_distance_m
         self.state[rows] = np.where(gap < -_TOL_M, FOUND, np.where(gap > _TOL_M, FAR, ASK))
         self.lo[rows[self.state[rows] == FOUND]] = 0.0
         self.hi[rows[self.state[rows] == FOUND]] = 0.0
-        return probes, wanted, later
+        return cut
 
     def _probe(
         self, bound: np.ndarray, group: np.ndarray, least: np.ndarray, along: _Along, limit: np.ndarray
