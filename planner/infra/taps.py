@@ -246,12 +246,15 @@ class _Pairs:
         """(x, y) of the points ``pos`` m along the edges of the pairs ``rows``."""
         out = np.empty((len(rows), 2))
         fast = self.fast[rows]
-        e = self.edge[rows[fast]]
-        step = self.end[e] - self.start[e]
-        share = pos[fast] / np.sqrt(step[:, 0] * step[:, 0] + step[:, 1] * step[:, 1])  # as GEOS
-        out[fast] = self.start[e] + share[:, None] * step
-        slow = shapely.line_interpolate_point(self.edge_geoms[self.edge[rows[~fast]]], pos[~fast])
-        out[~fast] = shapely.get_coordinates(slow).reshape(-1, 2)
+        e = self.edge[rows]
+        x0, y0 = self.start[:, 0][e], self.start[:, 1][e]  # columns: a gather of (k, 2) rows is slower
+        dx, dy = self.end[:, 0][e] - x0, self.end[:, 1][e] - y0
+        with np.errstate(divide="ignore", invalid="ignore"):  # a bent or empty edge's: GEOS below
+            share = pos / np.sqrt(dx * dx + dy * dy)  # as GEOS
+        out[:, 0], out[:, 1] = x0 + share * dx, y0 + share * dy
+        if not fast.all():
+            slow = shapely.line_interpolate_point(self.edge_geoms[e[~fast]], pos[~fast])
+            out[~fast] = shapely.get_coordinates(slow).reshape(-1, 2)
         return out
 
 
