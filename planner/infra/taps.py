@@ -564,7 +564,7 @@ def _stretch(
 
 
 def _pieces(start: np.ndarray, end: np.ndarray, wide: np.ndarray, reach: float) -> tuple[shapely.STRtree, np.ndarray]:
-    """A tree of the straight edges ``wide`` cut in pieces about twice the reach long, and the edge of each piece.
+    """A tree of the straight edges ``wide`` cut in pieces some four reaches long, and the edge of each piece.
 
     A long slanted edge's envelope is much larger than the edge (a line across a park, which
     no other line cuts, meets the grown envelopes of thousands of parcels it passes far from);
@@ -573,7 +573,7 @@ def _pieces(start: np.ndarray, end: np.ndarray, wide: np.ndarray, reach: float) 
     envelope the edge meets meets a piece's.
     """
     step = end[wide] - start[wide]
-    parts = np.ceil(np.hypot(step[:, 0], step[:, 1]) / (2 * reach)).astype(np.int64)
+    parts = np.ceil(np.hypot(step[:, 0], step[:, 1]) / (4 * reach)).astype(np.int64)
     edge = np.repeat(wide, parts)
     at = np.arange(len(edge)) - np.repeat(np.cumsum(parts) - parts, parts)
     share = np.repeat(1.0 / parts, parts)
