@@ -475,15 +475,21 @@ class _Candidates:
         probes = []
         left = bound  # the bound of the candidates not probed yet (inf: probed)
         lowest = np.flatnonzero(bound == least[group])  # the first round on all candidates, as they are
+        rows: np.ndarray | None = None
         for round_ in range(_PROBE_ROUNDS):
             if round_:  # the candidates of the parcels reached and not settled yet, not probed
                 open_ = np.isfinite(least) & (limit == np.inf)
-                rows = np.flatnonzero(open_[group] & np.isfinite(left)) if open_.any() else np.zeros(0, np.int64)
+                if rows is None:  # after the first round: a pass over all candidates, then over those left
+                    rows = np.flatnonzero(open_[group] & np.isfinite(left))
+                else:
+                    rows = rows[open_[group[rows]] & np.isfinite(left[rows])]
                 if not len(rows):
                     break
                 new = np.r_[True, group[rows[1:]] != group[rows[:-1]]]
                 least_left = np.minimum.reduceat(left[rows], np.flatnonzero(new))
                 lowest = rows[left[rows] == least_left[np.cumsum(new) - 1]]
+            if not len(lowest):
+                break
             probe = lowest[np.r_[True, group[lowest[1:]] != group[lowest[:-1]]]]  # each parcel's first such
             probe = probe[np.isfinite(left[probe])]
             if left is bound:
