@@ -87,7 +87,7 @@ class Network:
         """Sent to another process (or kept on disk) without the tree and the ``networkx`` graph: they are quicker made
         again there; the edges' lines as coordinate arrays (shapely's ragged arrays), quicker to write and read than
         the WKB a GeoDataFrame pickles."""
-        state = {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph", "tap_edges")}
+        state = {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph", "tap_edges", "tap_lookup")}
         geoms = self.edges.geometry.to_numpy()
         if self.edges.geometry.name == "geometry" and len(geoms) and (shapely.get_type_id(geoms) == 1).all():
             frame = pd.DataFrame(self.edges.drop(columns="geometry"))

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.infra.edge_lookup import EdgeLookup
 from planner.infra.network import Network, source_distances
 from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
 
@@ -77,7 +78,8 @@ def network_taps(
     near = np.zeros(n, dtype=bool)
     if len(edges):
         ends = _Along(dist, edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy())
-        pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends)
+        kept = network.__dict__.setdefault("tap_lookup", {})  # per service distance: see _Candidates.of
+        pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends, kept)
         parcel_i, edge_i = pairs.parcel, pairs.edge
         length = edges["length_m"].to_numpy()[edge_i]
         u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
@@ -264,6 +266,7 @@ def _pairs(
     shapes: ParcelShapes,
     service_distance_m: float,
     along: _Along | None = None,
+    kept: dict[float, EdgeLookup] | None = None,
 ) -> _Pairs:
     """The pairs within the service distance and their stretches: numpy where it is sure, else GEOS.
 
@@ -276,11 +279,12 @@ def _pairs(
     With ``along``, only the pairs that may be a parcel's best are kept: each parcel's
     candidate on the edge nearest a source is settled first, and a candidate whose edge
     is farther from every source than that pair's tap (by more than :data:`TIE_M`) can
-    neither be the best nor tie with it, so it is dropped unsettled.
+    neither be the best nor tie with it, so it is dropped unsettled. ``kept``: the edges' lookups
+    made by earlier calls on the same edges (:class:`EdgeLookup`), by service distance.
     """
     d = service_distance_m
     geoms = shapes.geoms
-    cand = _Candidates.of(tree, edge_geoms, shapes, d)
+    cand = _Candidates.of(tree, edge_geoms, shapes, d, kept)
     wanted = np.ones(len(cand.parcel), dtype=bool)
     todo = cand.fast.copy()
     later = np.zeros(len(cand.parcel), dtype=bool)  # unreached: the stretch is needed only if the pair is chosen
@@ -342,22 +346,30 @@ class _Candidates:
 
     @classmethod
     def of(
-        cls, tree: shapely.STRtree, edge_geoms: np.ndarray, shapes: ParcelShapes, service_distance_m: float
+        cls,
+        tree: shapely.STRtree,
+        edge_geoms: np.ndarray,
+        shapes: ParcelShapes,
+        service_distance_m: float,
+        kept: dict[float, EdgeLookup] | None = None,
     ) -> _Candidates:
-        """The candidates of ``shapes`` among the edges of ``tree``, grouped by parcel, each parcel's by edge."""
+        """The candidates of ``shapes`` among the edges of ``tree``, grouped by parcel, each parcel's by edge.
+
+        ``kept``: where the edges' lookup for this service distance is kept between calls (a parcel edit taps
+        one parcel: the pieces of every long slanted edge are not cut again for it)."""
         d = service_distance_m
         reach = d * (1 + 1e-9) + 1e-6
-        coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
-        count = np.bincount(which, minlength=len(edge_geoms))
-        last = np.cumsum(count) - 1
-        start, end = coords[last - count + 1], coords[last]
-        # a straight edge whose envelope is wide both ways (slanted, longer than the reach) is looked up in pieces
-        wide = (count == 2) & (np.abs(end - start).min(axis=1) > reach)
+        lookup = None if kept is None else kept.get(d)
+        if lookup is None or len(lookup.count) != len(edge_geoms):
+            lookup = EdgeLookup.of(edge_geoms, reach)
+            if kept is not None:
+                kept[d] = lookup
+        start, end, count, wide = lookup.start, lookup.end, lookup.count, lookup.wide
         boxes = shapes.boxes(reach)
         cand_p, cand_e = tree.query(boxes)
-        if wide.any():
+        if lookup.pieces is not None:
             keep = ~wide[cand_e]
-            pieces, piece_edge = _pieces(start, end, np.flatnonzero(wide), reach)
+            pieces, piece_edge = lookup.pieces, lookup.piece_edge
             got_p, got = pieces.query(boxes)
             cand_p, cand_e = np.concatenate([cand_p[keep], got_p]), np.concatenate([cand_e[keep], piece_edge[got]])
         # each parcel's candidates in the order of the edges, not of the tree: the same pairs come in the same order
@@ -365,7 +377,7 @@ class _Candidates:
         key = cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e
         order = np.argsort(key, kind="stable")
         cand_p, cand_e = cand_p[order], cand_e[order]
-        if wide.any():  # a parcel near two pieces of an edge: the pair once
+        if wide.any() and len(key):  # a parcel near two pieces of an edge: the pair once (no pair: none)
             key = key[order]
             once = np.r_[True, key[1:] != key[:-1]]
             cand_p, cand_e = cand_p[once], cand_e[once]
@@ -567,23 +579,3 @@ def _stretch(
         edge_geoms, shapely.get_point(shapely.shortest_line(edge_geoms, geoms[parcel_i]), 0)
     )
     return frame["min"].fillna(pd.Series(nearest)).to_numpy(), frame["max"].fillna(pd.Series(nearest)).to_numpy()
-
-
-def _pieces(start: np.ndarray, end: np.ndarray, wide: np.ndarray, reach: float) -> tuple[shapely.STRtree, np.ndarray]:
-    """A tree of the straight edges ``wide`` cut in pieces some four reaches long, and the edge of each piece.
-
-    A long slanted edge's envelope is much larger than the edge (a line across a park, which
-    no other line cuts, meets the grown envelopes of thousands of parcels it passes far from);
-    its pieces' envelopes hug it. Each piece's envelope is grown by a micrometre, so that the
-    pieces cover the edge whatever the rounding of their ends: every parcel whose grown
-    envelope the edge meets meets a piece's.
-    """
-    step = end[wide] - start[wide]
-    parts = np.ceil(np.hypot(step[:, 0], step[:, 1]) / (4 * reach)).astype(np.int64)
-    edge = np.repeat(wide, parts)
-    at = np.arange(len(edge)) - np.repeat(np.cumsum(parts) - parts, parts)
-    share = np.repeat(1.0 / parts, parts)
-    a = start[edge] + (end[edge] - start[edge]) * (at * share)[:, None]
-    b = start[edge] + (end[edge] - start[edge]) * ((at + 1) * share)[:, None]
-    low, high = np.minimum(a, b) - 1e-6, np.maximum(a, b) + 1e-6
-    return shapely.STRtree(shapely.box(low[:, 0], low[:, 1], high[:, 0], high[:, 1])), edge

@@ -9,6 +9,8 @@ with GEOS alone (its buffer, intersection and distance) under the same rules.
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -98,3 +100,23 @@ def test_taps_of_a_random_slanted_park_equal_geos_pair_by_pair(seed: int, rotate
     assert list(got["near"]) == list(want["near"])
     for column in ("distance_m", "network_m", "tap_x", "tap_y"):
         np.testing.assert_allclose(got[column], want[column], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("d", [20.0, 40.0])
+def test_the_edges_lookup_kept_between_calls_gives_each_parcels_taps_as_before(d: float) -> None:
+    """Tapped one by one after all were tapped (as after a parcel edit), the network keeping its edges' lookup per
+    service distance: each parcel's taps are its row of the whole run, equal to GEOS's, and the lookup is not sent
+    with the network (pickled for another process or the disk)."""
+    parcels, layers, sources = synthetic(300, seed=8, rotate_deg=17.0)
+    network = build_network("gas", layers["gas"], sources)
+    assert network is not None
+    whole = network_taps(network, parcels, service_distance_m=d)
+    kept = vars(network)["tap_lookup"]
+    assert d in kept and kept[d].pieces is not None  # long slanted gas mains: looked up in pieces
+    for at in (0, 17, 150, 299):
+        one = network_taps(network, parcels.iloc[[at]], service_distance_m=d)
+        assert vars(network)["tap_lookup"][d] is kept[d]  # made once
+        pd.testing.assert_frame_equal(one, whole.iloc[[at]].reset_index(drop=True), check_exact=True)
+    want = _reference(network, parcels, d)
+    assert whole["line_id"].fillna("").tolist() == want["line_id"].fillna("").tolist()
+    assert "tap_lookup" not in vars(pickle.loads(pickle.dumps(network)))
