@@ -42,6 +42,7 @@ from planner.infra import hotpixels as _hotpixels_module
 from planner.infra import levels as _levels_module
 from planner.infra import network as _network_module
 from planner.infra import noding as _noding_module
+from planner.infra import owners as _owners_module
 from planner.infra import snapround as _snapround_module
 from planner.infra.coverage import Coverage
 from planner.infra.levels import line_levels
@@ -55,11 +56,13 @@ _BUILDER = hashlib.blake2b(
     + Path(_levels_module.__file__).read_bytes()
     + Path(_snapround_module.__file__).read_bytes()
     + Path(_hotpixels_module.__file__).read_bytes()
+    + Path(_owners_module.__file__).read_bytes()
     + shapely.geos_version_string.encode(),
     digest_size=12,
 ).hexdigest()
 """The code that builds graphs (:mod:`planner.infra.network`, :mod:`~planner.infra.noding`,
-:mod:`~planner.infra.levels`, :mod:`~planner.infra.snapround`, :mod:`~planner.infra.hotpixels`, GEOS): a graph on
+:mod:`~planner.infra.levels`, :mod:`~planner.infra.snapround`, :mod:`~planner.infra.hotpixels`,
+:mod:`~planner.infra.owners`, GEOS): a graph on
 disk built by other code is not read."""
 
 __all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "safe_file_name", "shape_hashes"]

@@ -37,7 +37,8 @@ import shapely.ops
 from planner.errors import Problem
 from planner.infra.levels import level_nodes, level_pieces, line_levels, tappable
 from planner.infra.noding import AxisNoding, axis_noded, open_rings
-from planner.infra.snapround import near_pairs, snap_noded
+from planner.infra.owners import grid_nodes, middles, owners
+from planner.infra.snapround import snap_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -217,11 +218,8 @@ def _at_grade(
     starts, ends, count = _ends(segments)
     owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
     ask = owner < 0  # the others are sure from the noding alone
-    owner[ask] = _owners(geoms, _middles(segments[ask], starts[ask], ends[ask], count[ask]))
-    keys = np.round(np.vstack([starts, ends]), 3)
-    # nodes sorted by x, then y (as np.unique(keys, axis=0), several times faster)
-    unique, inverse = np.unique(keys[:, 0] + 1j * keys[:, 1], return_inverse=True)
-    nodes = np.column_stack([unique.real, unique.imag])
+    owner[ask] = owners(geoms, middles(segments[ask], starts[ask], ends[ask], count[ask]))
+    nodes, inverse = grid_nodes(np.vstack([starts, ends]))
     return segments, owner, nodes, inverse[: len(segments)], inverse[len(segments) :], tree, length
 
 
@@ -243,7 +241,7 @@ def _by_level(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None, np.ndarray]:
     """Lines of several levels noded (see :mod:`planner.infra.levels`): the segments, each one's line, the nodes, each
     segment's two nodes, the segments' tree if one was made, and each segment's level."""
-    pieces = level_pieces(geoms, levels, snap_m, lambda group: _noded(group, noder)[0], _owners)
+    pieces = level_pieces(geoms, levels, snap_m, lambda group: _noded(group, noder)[0], owners)
     may_tie = tappable(name, pieces.level)
     segments, origin, tree = _split_at(pieces.pieces, _source_points(name, sources), may_tie)
     starts, ends, _ = _ends(segments)
@@ -267,15 +265,6 @@ def _noded(
         return snapped.pieces, None
     noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M))
     return noded[shapely.length(noded) > 0], None
-
-
-def _middles(segments: np.ndarray, starts: np.ndarray, ends: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The point (x, y) halfway along each segment (``starts``, ``ends``: its end points; ``count``: its vertices)."""
-    middles: np.ndarray = (starts + ends) / 2  # most segments are straight: the middle of the two ends
-    bent = np.flatnonzero(count != 2)
-    if len(bent):
-        middles[bent] = shapely.get_coordinates(shapely.line_interpolate_point(segments[bent], 0.5, normalized=True))
-    return middles
 
 
 def _source_points(name: str, sources: gpd.GeoDataFrame | None) -> np.ndarray:
@@ -322,73 +311,6 @@ def _split_at(
     keep[list(cuts)] = False
     origin = np.concatenate([np.flatnonzero(keep), np.array(of, dtype=np.int64)])
     return np.concatenate([segments[keep], np.array(pieces, dtype=object)]), origin, None
-
-
-def _owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
-    """The input line each noded segment came from: the line its middle (x, y) lies on (to a centimetre)."""
-    owner = _sole_owners(geoms, middles)
-    ask = np.flatnonzero(owner < 0)
-    if len(ask):
-        owner[ask] = _first_owners(geoms, shapely.points(middles[ask]))
-    return owner
-
-
-def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
-    """The line within 1 cm of each middle (x, y) where there is exactly one, else -1.
-
-    A long slanted line's envelope covers much of a park, so a tree of the lines offers every
-    middle hundreds of them; :func:`~planner.infra.snapround.near_pairs` (the middles in cells,
-    the lines' segments cut in chunks of a cell) offers a few. Each candidate segment is then
-    measured by :func:`_squared_distance_m2`, which agrees with GEOS's ``Distance::pointToSegment``
-    (whose least over a line's segments its ``dwithin`` of a point and a line takes) to about
-    10⁻¹¹ m in a park's coordinates; GEOS itself decides a distance within 5 nm of 1 cm, and the
-    lines of several parts (whose parts' joins are no segments). Where two lines or none are
-    within 1 cm, :func:`_first_owners` decides as before (the first a tree of the lines returns).
-    """
-    xy, which = shapely.get_coordinates(geoms, return_index=True)
-    joined = np.flatnonzero(which[1:] == which[:-1])  # each vertex to the next of its line (parts of one: a superset)
-    a, b = xy[joined], xy[joined + 1]
-    # every segment within 1 cm of a middle (and a few farther): see planner.infra.snapround.near_pairs
-    found, piece = near_pairs(middles, a, b, 0.01 + 0.001)
-    line = which[joined][piece]
-    gap = _squared_distance_m2(middles[found], a[piece], b[piece]) - 0.01**2
-    near = gap <= 0.0
-    ask = (np.abs(gap) <= 1e-10) | (shapely.get_type_id(geoms) != 1)[line]  # |d - 1 cm| under about 5 nm
-    if ask.any():  # GEOS's own answer, on the (middle, line) pair
-        near[ask] = shapely.dwithin(shapely.points(middles[found[ask]]), geoms[line[ask]], 0.01)
-    pairs = np.sort(found[near].astype(np.int64) * len(geoms) + line[near])
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
-    found, line = pairs // len(geoms), pairs % len(geoms)
-    count = np.bincount(found, minlength=len(middles))
-    owner = np.full(len(middles), -1)
-    owner[found] = line
-    owner[count != 1] = -1
-    return owner
-
-
-def _squared_distance_m2(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The square of the distance from each point ``p`` to segment ``a`` → ``b`` (no root, no hypot: a fifth of the
-    time of :func:`~planner.infra.snapround.point_to_segment_m` on a million pairs)."""
-    dx, dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
-    wx, wy = p[:, 0] - a[:, 0], p[:, 1] - a[:, 1]
-    length2 = dx * dx + dy * dy
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.clip((wx * dx + wy * dy) / length2, 0.0, 1.0)
-    t[length2 == 0] = 0.0  # a segment of no length: its point
-    ex, ey = wx - t * dx, wy - t * dy
-    out: np.ndarray = ex * ex + ey * ey
-    return out
-
-
-def _first_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
-    """The first line a tree of the lines finds within 1 cm of each middle (points), else the nearest."""
-    found, lines = shapely.STRtree(geoms).query(middles, predicate="dwithin", distance=0.01)
-    owner = np.full(len(middles), -1)
-    owner[found[::-1]] = lines[::-1]  # the first match of each middle
-    lost = np.flatnonzero(owner < 0)
-    if len(lost):  # snap rounding moved it farther: the nearest line
-        owner[lost] = shapely.STRtree(geoms).query_nearest(middles[lost], all_matches=False)[1]
-    return owner
 
 
 def _connectors(geoms: np.ndarray, snap_m: float) -> np.ndarray:

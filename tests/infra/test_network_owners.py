@@ -1,6 +1,6 @@
 """The line each noded piece came from, found by numpy distances, against GEOS measuring every pair.
 
-:func:`planner.infra.network._owners` measures the candidate segments near each middle with
+:func:`planner.infra.owners.owners` measures the candidate segments near each middle with
 numpy (GEOS's point-to-segment formula) and asks GEOS only within a nanometre of 1 cm. The
 reference here measures every (point, line) pair with ``shapely.distance`` (no candidates, no
 cells) and, where not exactly one line is within 1 cm, takes the first a tree of the lines
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import shapely
 
-from planner.infra.network import _owners
+from planner.infra.owners import grid_nodes, owners
 
 
 def _reference(geoms: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -59,7 +59,7 @@ def test_owners_are_those_geos_measures(seed: int) -> None:
     rng = np.random.default_rng(700 + seed)
     geoms = _slanted_layer(rng, int(rng.integers(8, 30)))
     points = _points_near(rng, geoms, 400)
-    got = _owners(geoms, points)
+    got = owners(geoms, points)
     want = _reference(geoms, points)
     np.testing.assert_array_equal(got, want)
     # the cases the test is for are there: sole owners, two lines within 1 cm, none within 1 cm
@@ -77,4 +77,18 @@ def test_the_join_of_two_parts_is_no_segment() -> None:
     beside = shapely.linestrings([(10, 5), (20, 5)])
     geoms = np.array([two_parts, beside], dtype=object)
     points = np.array([[15.0, 0.005], [15.0, 5.004], [5.0, 0.009]])
-    np.testing.assert_array_equal(_owners(geoms, points), [1, 1, 0])  # the first: none within 1 cm; the nearest line
+    np.testing.assert_array_equal(owners(geoms, points), [1, 1, 0])  # the first: none within 1 cm; the nearest line
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grid_nodes_are_numpys_unique_of_the_rounded_points(seed: int) -> None:
+    """The nodes and each end's node, as ``np.unique(np.round(points, 3), axis=0)`` gives them (sorted by x, then y)."""
+    rng = np.random.default_rng(900 + seed)
+    base = rng.uniform(-5e5, 3.5e6, 2) if seed else np.zeros(2)
+    points = base + np.round(rng.uniform(0, 2000, (3000, 2)), 1)
+    points = np.vstack([points, points[rng.integers(0, 3000, 2000)] + rng.uniform(-4e-4, 4e-4, (2000, 2))])
+    want_nodes, want_inverse = np.unique(np.round(points, 3), axis=0, return_inverse=True)
+    nodes, inverse = grid_nodes(points)
+    np.testing.assert_array_equal(nodes, want_nodes)  # the same doubles
+    np.testing.assert_array_equal(inverse, want_inverse.ravel())
+    assert len(nodes) < len(points)  # points that round together share a node
