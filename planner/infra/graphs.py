@@ -62,8 +62,7 @@ _BUILDER = hashlib.blake2b(
 ).hexdigest()
 """The code that builds graphs (:mod:`planner.infra.network`, :mod:`~planner.infra.noding`,
 :mod:`~planner.infra.levels`, :mod:`~planner.infra.snapround`, :mod:`~planner.infra.hotpixels`,
-:mod:`~planner.infra.owners`, GEOS): a graph on
-disk built by other code is not read."""
+:mod:`~planner.infra.owners`, GEOS): a graph on disk built by other code is not read."""
 
 __all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "safe_file_name", "shape_hashes"]
 

@@ -190,10 +190,15 @@ def readiness_kept(
     tags = {net: None if found is None else found[1] for net, found in coverage.items()}
     tables = {net: None if found is None else found[0] for net, found in coverage.items()}
     rows = None if kept is None else _rows_changed(kept, ids, declared, config, coverage)
-    same = kept is not None and _same_frame(kept.terrain, terrain) and _same_frame(kept.leveled_on, leveled_on)
+    same = (  # the rows not in ``rows`` come out as they were
+        kept is not None
+        and rows is not None
+        and kept.dem_date == dem_date
+        and _same_frame(kept.terrain, terrain)
+        and _same_frame(kept.leveled_on, leveled_on)
+    )
     result = None
-    same = same and rows is not None and kept is not None and kept.dem_date == dem_date
-    if same and rows is not None and kept is not None and len(rows) <= len(ids) * AGAIN_SHARE:
+    if same and kept is not None and rows is not None and len(rows) <= len(ids) * AGAIN_SHARE:
         if not len(rows):
             result = kept.result
         else:
