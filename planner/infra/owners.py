@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from planner.infra.snapround import near_pairs
+from planner.infra.snapround import near_pairs, squared_distance_m2
 
 __all__ = ["grid_nodes", "middles", "owners"]
 
@@ -63,11 +63,12 @@ def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
     A long slanted line's envelope covers much of a park, so a tree of the lines offers every
     middle hundreds of them; :func:`~planner.infra.snapround.near_pairs` (the middles in cells,
     the lines' segments cut in chunks of a cell) offers a few. Each candidate segment is then
-    measured by :func:`_squared_distance_m2`, which agrees with GEOS's ``Distance::pointToSegment``
-    (whose least over a line's segments its ``dwithin`` of a point and a line takes) to about
-    10⁻¹¹ m in a park's coordinates; GEOS itself decides a distance within 5 nm of 1 cm, and the
-    lines of several parts (whose parts' joins are no segments). Where two lines or none are
-    within 1 cm, :func:`_first_owners` decides as before (the first a tree of the lines returns).
+    measured by :func:`~planner.infra.snapround.squared_distance_m2`, which agrees with GEOS's
+    ``Distance::pointToSegment`` (whose least over a line's segments its ``dwithin`` of a point
+    and a line takes) to about 10⁻¹¹ m in a park's coordinates; GEOS itself decides a distance
+    within 5 nm of 1 cm, and the lines of several parts (whose parts' joins are no segments).
+    Where two lines or none are within 1 cm, :func:`_first_owners` decides as before (the first a
+    tree of the lines returns).
     """
     xy, which = shapely.get_coordinates(geoms, return_index=True)
     joined = np.flatnonzero(which[1:] == which[:-1])  # each vertex to the next of its line (parts of one: a superset)
@@ -75,7 +76,9 @@ def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
     # every segment within 1 cm of a middle (and a few farther): see planner.infra.snapround.near_pairs
     found, piece = near_pairs(middles, a, b, 0.01 + 0.001)
     line = which[joined][piece]
-    gap = _squared_distance_m2(middles[found], a[piece], b[piece]) - 0.01**2
+    ax, ay = a[:, 0][piece], a[:, 1][piece]
+    mx, my = middles[:, 0][found], middles[:, 1][found]
+    gap = squared_distance_m2(mx, my, ax, ay, b[:, 0][piece] - ax, b[:, 1][piece] - ay) - 0.01**2
     near = gap <= 0.0
     ask = (np.abs(gap) <= 1e-10) | (shapely.get_type_id(geoms) != 1)[line]  # |d - 1 cm| under about 5 nm
     if ask.any():  # GEOS's own answer, on the (middle, line) pair
@@ -88,20 +91,6 @@ def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
     owner[found] = line
     owner[count != 1] = -1
     return owner
-
-
-def _squared_distance_m2(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The square of the distance from each point ``p`` to segment ``a`` → ``b`` (no root, no hypot: a fifth of the
-    time of :func:`~planner.infra.snapround.point_to_segment_m` on a million pairs)."""
-    dx, dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
-    wx, wy = p[:, 0] - a[:, 0], p[:, 1] - a[:, 1]
-    length2 = dx * dx + dy * dy
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.clip((wx * dx + wy * dy) / length2, 0.0, 1.0)
-    t[length2 == 0] = 0.0  # a segment of no length: its point
-    ex, ey = wx - t * dx, wy - t * dy
-    out: np.ndarray = ex * ex + ey * ey
-    return out
 
 
 def _first_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ import shapely
 
 from planner.infra.edge_lookup import EdgeLookup
 from planner.infra.network import Network, source_distances
+from planner.infra.snapround import squared_distance_m2
 from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
 
 __all__ = ["TIE_M", "ParcelShapes", "network_taps", "parcel_shapes"]
@@ -411,13 +412,7 @@ class _Candidates:
         p, e = self.parcel[rows], self.edge[rows]
         ax, ay = self.start[:, 0][e], self.start[:, 1][e]
         dx, dy = self.end[:, 0][e] - ax, self.end[:, 1][e] - ay
-        wx, wy = centre[:, 0][p] - ax, centre[:, 1][p] - ay
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.clip((wx * dx + wy * dy) / (dx * dx + dy * dy), 0.0, 1.0)
-        t[np.isnan(t)] = 0.0  # a zero-length edge: its start
-        wx -= t * dx
-        wy -= t * dy
-        least: np.ndarray = np.sqrt(wx * wx + wy * wy) - radius[p]
+        least: np.ndarray = np.sqrt(squared_distance_m2(centre[:, 0][p], centre[:, 1][p], ax, ay, dx, dy)) - radius[p]
         return least
 
     def prune(self, along: _Along) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

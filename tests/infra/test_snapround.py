@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from planner.infra.network import build_network
-from planner.infra.snapround import near_pairs, point_to_segment_m, round_half_up, snap_noded
+from planner.infra.snapround import near_pairs, point_to_segment_m, round_half_up, snap_noded, squared_distance_m2
 
 X0, Y0 = 520_000.0, 3_500_000.0
 
@@ -188,6 +188,23 @@ def test_near_pairs_reach_a_third_cell(seed: int) -> None:
     d = point_to_segment_m(points[k.ravel()], p0[s.ravel()], p1[s.ravel()])
     within = set(zip(k.ravel()[d <= 2.0].tolist(), s.ravel()[d <= 2.0].tolist(), strict=True))
     assert within and not within - offered
+
+
+def test_squared_distance_is_geos_distance_squared() -> None:
+    """Points beside, before, beyond and on segments in a park's coordinates, and segments of no length: the
+    square of GEOS's point–line distance to within 10⁻¹¹ m (``sqrt`` of it)."""
+    rng = np.random.default_rng(11)
+    n = 20_000
+    a = rng.uniform(0, 2000, (n, 2)) + np.array([X0, Y0])
+    b = a + rng.normal(0, 200, (n, 2))
+    b[:500] = a[:500]  # no length
+    p = a + rng.uniform(-1.5, 2.5, (n, 1)) * (b - a) + rng.normal(0, 50, (n, 2))
+    p[500:1000] = a[500:1000] + 0.5 * (b[500:1000] - a[500:1000])  # on the segment, to rounding
+    got = squared_distance_m2(p[:, 0], p[:, 1], a[:, 0], a[:, 1], b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
+    want = shapely.distance(shapely.points(p), shapely.linestrings(np.stack([a, b], axis=1)))
+    want[:500] = shapely.distance(shapely.points(p[:500]), shapely.points(a[:500]))
+    assert np.abs(np.sqrt(got) - want).max() < 1e-11
+    assert np.abs(np.sqrt(got[:500]) - np.hypot(*(p[:500] - a[:500]).T)).max() < 1e-12  # its point
 
 
 def _network(geoms: np.ndarray, levels: list[int] | None = None):
