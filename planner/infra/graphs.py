@@ -272,9 +272,15 @@ class GraphCache:
                     part.unlink(missing_ok=True)
 
     def stale(self, name: str, fingerprint: str) -> bool:
-        """Whether network ``name`` would be built anew from inputs of this :func:`network_fingerprint`."""
+        """Whether network ``name`` would be built anew from inputs of this :func:`network_fingerprint`: neither kept
+        in memory nor on disk. :func:`planner.infra.park.park_coverage` works only the stale ones out in several
+        processes: a graph read from disk is read in this one (handing it and its taps back from another costs
+        more than the second core saves)."""
         kept = self._kept.get(name)
-        return kept is None or kept.fingerprint != fingerprint
+        if kept is not None and kept.fingerprint == fingerprint:
+            return False
+        path = self._path(name, fingerprint)
+        return path is None or not path.is_file()
 
     def served(self, name: str) -> Served | None:
         """The last coverage of network ``name`` and its inputs, if kept."""

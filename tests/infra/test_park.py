@@ -8,7 +8,7 @@ import shapely
 import shapely.affinity
 
 from planner.infra.coverage import network_coverage
-from planner.infra.graphs import GraphCache, shape_hashes
+from planner.infra.graphs import GraphCache, network_fingerprint, shape_hashes
 from planner.infra.layers import line_layer
 from planner.infra.network import build_network
 from planner.infra.park import park_coverage
@@ -86,3 +86,28 @@ def test_kept_shape_hashes_are_those_of_the_shapes_hashed_anew():
     again = cache.shape_hashes(moved)
     assert again.tolist() == shape_hashes(moved).tolist()
     assert again[1] != first[1] and again[3] == first[3] and again[2] == first[0]
+
+
+def test_graphs_on_disk_are_not_stale_and_read_where_the_run_is(demo_park, tmp_path):
+    """A new process's cache (a server started again, a CLI command) finds the graphs the last one wrote: none is
+    built, none is worked out in another process, and the results are those of the run that built them."""
+    store = open_store(demo_park.path)
+    config = store.config()
+    parcels = store.read_parcels()
+    sources = store.read_layer("sources")
+    lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
+    settings = {net: config.networks[net] for net in NETWORK_ITEMS}
+    factor = config.threshold("power_coincidence_factor")
+    first = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=1, cache=GraphCache(tmp_path))
+    fresh = GraphCache(tmp_path)
+    prints = {net: network_fingerprint(net, lines[net], sources) for net in NETWORK_ITEMS}
+    assert not any(fresh.stale(net, prints[net]) for net in NETWORK_ITEMS)
+    moved = lines["gas"].copy()
+    moved.geometry = moved.geometry.translate(xoff=5.0)
+    assert fresh.stale("gas", network_fingerprint("gas", moved, sources))  # nothing kept of those lines
+    again = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=2, cache=fresh)
+    assert dict(fresh.loaded) == dict.fromkeys(NETWORK_ITEMS, 1) and not any(fresh.builds.values())
+    for net in NETWORK_ITEMS:
+        pd.testing.assert_frame_equal(again[net].coverage.table, first[net].coverage.table)
+    gone = GraphCache(tmp_path / "elsewhere")  # no file: every network is built anew
+    assert all(gone.stale(net, prints[net]) for net in NETWORK_ITEMS)
