@@ -81,15 +81,15 @@ def convex_rings(geoms: np.ndarray) -> ConvexRings:
     start = np.zeros(n, dtype=np.int64)
     kind = shapely.get_type_id(geoms)
     single = (kind == 6) & (shapely.get_num_geometries(geoms) == 1)
-    polys = np.where(single, shapely.get_geometry(geoms, 0), geoms)
+    polys = geoms.copy()
+    polys[single] = shapely.get_geometry(geoms[single], 0)  # only the one-part multipolygons: most parcels are not
     ok = np.isin(kind, (3, 6)) & ~shapely.is_empty(polys)
     ok[ok] = (shapely.get_type_id(polys[ok]) == 3) & (shapely.get_num_interior_rings(polys[ok]) == 0)
     idx = np.flatnonzero(ok)
-    rings = shapely.get_exterior_ring(polys[idx])
-    size = shapely.get_num_coordinates(rings) - 1
+    size = shapely.get_num_coordinates(polys[idx]) - 1  # a polygon without holes: its exterior ring's
     fits = (size >= 3) & (size <= MAX_CORNERS)
-    idx, rings, size = idx[fits], rings[fits], size[fits]
-    coords, owner = shapely.get_coordinates(rings, return_index=True)
+    idx, size = idx[fits], size[fits]
+    coords = shapely.get_coordinates(polys[idx])  # the exterior rings' coordinates, ring by ring
     coords = np.delete(coords, np.cumsum(size + 1) - 1, axis=0)  # the closing vertices
     owner = np.repeat(np.arange(len(idx)), size)
     begin = np.repeat(np.cumsum(size) - size, size)
