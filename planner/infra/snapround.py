@@ -200,14 +200,22 @@ def squared_distance_m2(
     """The square of the distance from each point (``px``, ``py``) to the segment from (``ax``, ``ay``) to
     (``ax + dx``, ``ay + dy``), flat columns: no root, no hypot (a fifth of the time of :func:`point_to_segment_m`
     on a million pairs; within about 10⁻¹¹ m of it in a park's coordinates). A segment of no length: its point."""
-    wx, wy = px - ax, py - ay
-    length2 = dx * dx + dy * dy
+    wx: np.ndarray = px - ax  # new arrays, worked on in place (a fifth less time than a new one at each step)
+    wy: np.ndarray = py - ay
+    length2 = dx * dx
+    length2 += dy * dy
+    t = wx * dx
+    t += wy * dy
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.clip((wx * dx + wy * dy) / length2, 0.0, 1.0)
+        t /= length2
+    np.clip(t, 0.0, 1.0, out=t)
     t[length2 == 0] = 0.0
-    ex, ey = wx - t * dx, wy - t * dy
-    out: np.ndarray = ex * ex + ey * ey
-    return out
+    wx -= t * dx
+    wy -= t * dy
+    wx *= wx
+    wy *= wy
+    wx += wy
+    return wx
 
 
 def _nearest_end(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
