@@ -82,7 +82,7 @@ def convex_rings(geoms: np.ndarray) -> ConvexRings:
     kind = shapely.get_type_id(geoms)
     single = (kind == 6) & (shapely.get_num_geometries(geoms) == 1)
     polys = geoms.copy()
-    polys[single] = shapely.get_geometry(geoms[single], 0)  # only the one-part multipolygons: most parcels are not
+    polys[single] = shapely.get_geometry(geoms[single], 0)  # a one-part multipolygon (as stored parcels are): its part
     ok = np.isin(kind, (3, 6)) & ~shapely.is_empty(polys)
     ok[ok] = (shapely.get_type_id(polys[ok]) == 3) & (shapely.get_num_interior_rings(polys[ok]) == 0)
     idx = np.flatnonzero(ok)
