@@ -16,14 +16,23 @@ from planner.store import open_store
 from planner.vocab import NETWORK_ITEMS
 
 
-def test_processes_give_the_results_of_one_network_after_the_other(demo_park):
+def _inputs(demo_park):
+    """The demo park's parcels, sources, line layers, network settings and power factor."""
     store = open_store(demo_park.path)
     config = store.config()
-    parcels = store.read_parcels()
-    sources = store.read_layer("sources")
     lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
     settings = {net: config.networks[net] for net in NETWORK_ITEMS}
-    factor = config.threshold("power_coincidence_factor")
+    return (
+        store.read_parcels(),
+        store.read_layer("sources"),
+        lines,
+        settings,
+        config.threshold("power_coincidence_factor"),
+    )
+
+
+def test_processes_give_the_results_of_one_network_after_the_other(demo_park):
+    parcels, sources, lines, settings, factor = _inputs(demo_park)
     seen: list[str] = []
     alone = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=1)
     shared = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=2, progress=seen.append)
@@ -45,13 +54,7 @@ def test_processes_give_the_results_of_one_network_after_the_other(demo_park):
 
 
 def test_kept_graphs_built_in_processes_are_reused_with_the_same_results(demo_park):
-    store = open_store(demo_park.path)
-    config = store.config()
-    parcels = store.read_parcels()
-    sources = store.read_layer("sources")
-    lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
-    settings = {net: config.networks[net] for net in NETWORK_ITEMS}
-    factor = config.threshold("power_coincidence_factor")
+    parcels, sources, lines, settings, factor = _inputs(demo_park)
     alone = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=1)
     kept = GraphCache()
     first = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=2, cache=kept)
@@ -91,13 +94,7 @@ def test_kept_shape_hashes_are_those_of_the_shapes_hashed_anew():
 def test_graphs_on_disk_are_not_stale_and_read_where_the_run_is(demo_park, tmp_path):
     """A new process's cache (a server started again, a CLI command) finds the graphs the last one wrote: none is
     built, none is worked out in another process, and the results are those of the run that built them."""
-    store = open_store(demo_park.path)
-    config = store.config()
-    parcels = store.read_parcels()
-    sources = store.read_layer("sources")
-    lines = {net: store.read_layer(line_layer(net)) for net in NETWORK_ITEMS}
-    settings = {net: config.networks[net] for net in NETWORK_ITEMS}
-    factor = config.threshold("power_coincidence_factor")
+    parcels, sources, lines, settings, factor = _inputs(demo_park)
     first = park_coverage(parcels, lines, sources, settings, power_factor=factor, workers=1, cache=GraphCache(tmp_path))
     fresh = GraphCache(tmp_path)
     prints = {net: network_fingerprint(net, lines[net], sources) for net in NETWORK_ITEMS}
