@@ -1,7 +1,7 @@
 """The store's edit path on a synthetic park with its seven networks: a plain edit, a readiness-input edit and
 the readiness run after it, through a GeoPackage store as the server keeps it open.
 
-    python -m bench.edit --parcels 100000 [--edits 3] [--profile FILE]
+    python -m bench.edit --parcels 100000 [--edits 3] [--profile FILE] [--idle YYYY-MM-DD]
 
 The park is the one of :mod:`bench.readiness` (a road grid, six utilities along part of it, four
 sources each), written through the store; readiness is computed once cold
@@ -17,6 +17,11 @@ store object (its graphs, its last result and its kept parcels):
 
 each timed in wall and CPU seconds (this process; the load average is printed beside them). The
 peer of the readiness run after an edit is the cold run.
+
+With ``--idle``, idle land is then classified as of that day (:func:`planner.analysis.update_idle`) and
+supplied parcels have their ``status`` edited (to ``reserved`` and back), a readiness and idle-land input:
+in two steps (``update_parcel``, then ``recompute_after_edit``: readiness and the whole park's idle land
+again), then with both results in the edit's transaction (``Recomputes.edit``).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from pathlib import Path
 
 from bench.api import build_gpkg
 from bench.readiness import synthetic
-from planner.analysis import recompute_after_edit, update_readiness
+from planner.analysis import recompute_after_edit, update_idle, update_readiness
 from planner.api.recompute import Recomputes
 from planner.config import ParkConfig
 from planner.store import create_park, open_store
@@ -84,6 +89,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the readiness-input edits into FILE")
     parser.add_argument("--keep", type=Path, default=None, help="keep the park in DIR (and use it if there)")
     parser.add_argument("--no-networks", action="store_true", help="the park of bench.load instead (no networks)")
+    parser.add_argument("--idle", default=None, help="classify idle land as of this day, then time status edits")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-edit-"))
     path = folder / f"park-{args.parcels}{'-plain' if args.no_networks else ''}.gpkg"
@@ -140,7 +146,44 @@ def main() -> None:
         )
     if profile:
         profile.dump_stats(args.profile)
+    if args.idle:
+        _status_edits(store, args.idle, args.edits)
     store.close()
+
+
+def _status_edits(store, as_of: str, edits: int) -> None:
+    """Status edits of supplied parcels (to ``reserved`` and back) on a park whose idle land is classified: in two
+    steps, then with their readiness and idle land in one transaction; each timed."""
+    _, idle_s, idle_cpu = _timed(lambda: update_idle(store, as_of, by="bench"))
+    parcels = store.read_parcels()
+    idle = int(parcels["idle_rule"].notna().sum())
+    print(f"idle land as of {as_of}: {idle_s:.2f} s ({idle_cpu:.2f} s CPU), {idle:,} parcels idle")
+    ids = parcels[parcels["status"] == "supplied"]["parcel_id"].tolist()[:edits]
+    for k, pid in enumerate(ids):
+        for status in ("reserved", "supplied"):
+            version = int(store.get_parcel(pid)["version"])
+
+            def two_steps(pid=pid, v=version, status=status):
+                store.update_parcel(pid, {"status": status}, version=v, by="bench")
+                return recompute_after_edit(store, "bench", {"status"})
+
+            notes, two_s, two_cpu = _timed(two_steps)
+            back = "supplied" if status == "reserved" else "reserved"  # undone the same way, untimed
+            version = int(store.get_parcel(pid)["version"])
+            Recomputes(store).edit(pid, {"status": back}, version=version, user="bench")
+            version = int(store.get_parcel(pid)["version"])
+            (row, _), one_s, one_cpu = _timed(
+                lambda pid=pid, v=version, status=status: Recomputes(store).edit(
+                    pid, {"status": status}, version=v, user="bench"
+                )
+            )
+            inline = bool(row.attrs.get("derived") and row.attrs["derived"].written)
+            print(
+                f"status edit {k + 1} (to {status}): two steps {two_s * 1000:.0f} ms ({two_cpu * 1000:.0f} ms CPU); "
+                f"in one transaction ({'inline' if inline else 'two steps'}) {one_s * 1000:.0f} ms "
+                f"({one_cpu * 1000:.0f} ms CPU); load average {os.getloadavg()[0]:.1f}"
+                f"{'; notes: ' + '; '.join(notes) if notes else ''}"
+            )
 
 
 if __name__ == "__main__":

@@ -9,11 +9,11 @@ their columns). Each edit still answers only after a run that read the park with
 in it, so no answer carries an older result; a run that could not be made says so in the
 notes of every edit it covered (and ``freshness`` refuses the stale result meanwhile).
 
-An edit of a parcel's own readiness inputs made while no run is under way or waiting
-(:meth:`Recomputes.edit`) takes the run's place: where :func:`planner.edits.inline_applies`, its
-readiness is worked out and written in the edit's own transaction (no reader sees the edit without
-it, and ``freshness`` never says "stale" for it); else the edit is committed and the run made at
-once. Either way no run goes beside it, and an edit arriving meanwhile waits for the next run.
+An edit of a parcel's own readiness or idle-land inputs made while no run is under way or waiting
+(:meth:`Recomputes.edit`) takes the run's place: where :func:`planner.edits.inline_applies`, the
+readiness and idle land it changes are worked out and written in the edit's own transaction (no reader
+sees the edit without them, and ``freshness`` never says "stale" for it); else the edit is committed
+and the run made at once. Either way no run goes beside it, and an edit arriving meanwhile waits for the next run.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from planner.analysis import IDLE_INPUTS, READINESS_INPUTS, recompute_after_edit
-from planner.edits import edit_with_readiness, inline_applies
+from planner.edits import edit_with_results, inline_applies
 from planner.store.base import ParkStore
 
 __all__ = ["Recomputes"]
@@ -94,8 +94,8 @@ class Recomputes:
         """Edit a parcel (:meth:`~planner.store.base.ParkStore.update_parcel`) and run what it changes; the row
         as stored and the notes.
 
-        With no run under way or waiting, the edit takes the run's place: its readiness written in its own
-        transaction where :func:`~planner.edits.inline_applies`, else the edit committed and the run made at
+        With no run under way or waiting, the edit takes the run's place: its readiness and idle land written in
+        its own transaction where :func:`~planner.edits.inline_applies`, else the edit committed and the run made at
         once. Otherwise the edit is committed and waits for the next run (:meth:`after_edit`).
         """
         changed = set(changes)
@@ -110,7 +110,7 @@ class Recomputes:
         notes: list[str] = []
         try:
             if inline_applies(self.store, changed):
-                row = edit_with_readiness(self.store, parcel_id, changes, version=version, by=user)
+                row = edit_with_results(self.store, parcel_id, changes, version=version, by=user)
                 derived = row.attrs.get("derived")
                 if derived is None or not derived.written:  # another writer in between: the run after it
                     notes = recompute_after_edit(self.store, user, changed)

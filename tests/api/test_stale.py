@@ -86,3 +86,38 @@ def test_a_readiness_input_edit_is_answered_with_its_readiness_and_never_seen_st
     again = update_readiness(store, by="check")
     assert again.report.updated == 0
     assert stored["ready"].tolist() == again.readiness.table.reindex(stored.index)["ready"].tolist()
+
+
+def test_an_idle_input_edit_is_answered_with_its_idle_land_and_never_seen_stale(small_api, monkeypatch):
+    """PATCH of a parcel's status or dates on a park whose idle land was classified commits the parcel's idle land
+    with it, in one step (no run after it, so no window where the idle query answers 409): the idle query right
+    after answers with the new classification, a whole-park run's."""
+    import planner.api.recompute
+    from tests.api.conftest import EDITOR
+
+    runs: list[set[str]] = []
+    real = planner.api.recompute.recompute_after_edit
+    monkeypatch.setattr(planner.api.recompute, "recompute_after_edit", lambda *a: runs.append(a[2]) or real(*a))
+    store = small_api.store
+    update_readiness(store, by="setup")
+    update_idle(store, "2026-06-30", by="setup")
+    edits = [  # P002 supplied, to start on 2024-01-01: a year ends Wednesday 2025-01-01, idle from 2025-01-02
+        ({"status": "supplied", "holder": "某公司", "contract_date": "2023-12-01", "agreed_start_date": "2024-01-01"},
+         ["P002"]),
+        ({"agreed_start_date": "2025-12-01"}, []),  # a year from 2025-12-01 is not over by 2026-06-30
+        ({"status": "reserved", "contract_date": None, "agreed_start_date": "2024-01-01"}, []),  # not supplied
+    ]  # fmt: skip
+    for changes, idle in edits:
+        version = int(store.get_parcel("P002")["version"])
+        answer = small_api.patch("/parcels/P002", json=changes, headers={**EDITOR, "If-Match": f'"{version}"'})
+        assert answer.status_code == 200, answer.text
+        assert not any("重算" in note for note in answer.json()["notes"])
+        found = small_api.get("/parcels", params={"idle": "true"})
+        assert found.status_code == 200, found.text
+        assert [f["id"] for f in found.json()["features"]] == idle
+        assert small_api.get("/parcels", params={"ready": "false"}).status_code == 200
+        assert answer.json()["properties"]["idle_rule"] == ("not_started" if idle else None)
+        assert runs == []  # the edit and its results in one transaction: the two-step run never made
+    _, report = update_idle(store, "2026-06-30", by="check")
+    assert report.updated == 0  # what is stored is what a whole-park run gives
+    assert update_readiness(store, by="check").report.updated == 0
