@@ -34,9 +34,13 @@ def _edit(recomputes: Recomputes, pid: str, changes: dict):
 
 def _edit_stamp(store, pid: str, column: str) -> int:
     """The history id of the last edit of ``pid``'s ``column`` (not the readiness written after it)."""
-    history = store.history(layer="parcels")
-    edited = history["changes"].fillna("").str.contains(f'"{column}"').to_numpy(dtype=bool)
-    return int(history[(history["feature_id"] == pid).to_numpy() & edited]["history_id"].max())
+    history = store.history(layer="parcels", feature_id=pid)
+    # ``changes`` holds each row's changed columns (a mapping; None for a row without)
+    return max(
+        int(h)
+        for h, changes in zip(history["history_id"], history["changes"], strict=True)
+        if column in (changes or {})
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
