@@ -33,11 +33,24 @@ def _same(run, whole) -> None:
         pd.testing.assert_frame_equal(run.coverage[net].sources, coverage.sources, check_exact=True)
 
 
-@pytest.mark.parametrize("seed", [5, 6, 7])
-def test_random_edits_give_what_a_whole_run_gives(seed):
+def _with_levels(lines):
+    """``lines`` with the road and water lines above grade but every fifth (at grade), some roads in tunnels."""
+    out = dict(lines)
+    for net in ("road", "water"):
+        level = np.ones(len(out[net]), dtype=np.int64)
+        level[::5] = 0
+        if net == "road":
+            level[1::3] = -1
+        out[net] = out[net].assign(level=level)
+    return out
+
+
+@pytest.mark.parametrize(("seed", "levels"), [(5, False), (6, False), (7, False), (8, True)])
+def test_random_edits_give_what_a_whole_run_gives(seed, levels):
     rng = np.random.default_rng(seed)
     parcels, lines, sources = synthetic(300, seed=seed)
     parcels = validate_parcels(parcels, crs_epsg=4545, park_id="BENCH").parcels
+    lines = _with_levels(lines) if levels else lines
     for column in ("capacity_kva", "capacity_m3d", "capacity_nm3h", "capacity_mw", "capacity_ports"):
         sources[column] = sources[column] * 0 + rng.uniform(20, 3000, len(sources))  # loads matter
     networks = {
@@ -46,7 +59,11 @@ def test_random_edits_give_what_a_whole_run_gives(seed):
     config = ParkConfig(park_id="BENCH", name="随机园区", crs_epsg=4545, networks=networks)
     inputs = ReadinessInputs(config, parcels, sources, lines)
     kept = GraphCache()
-    _same(readiness_of(inputs, graphs=kept), readiness_of(inputs))
+    first = readiness_of(inputs, graphs=kept)
+    _same(first, readiness_of(inputs))
+    if levels:  # the reasons name the lines a parcel may not tap beside it
+        named = first.readiness.table[["road_reason", "water_reason"]].stack().str.contains("不可直接接入")
+        assert named.sum() > 0
     worked_again = 0
     for _round in range(6):
         frame = inputs.parcels.copy()

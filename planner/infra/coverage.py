@@ -13,7 +13,9 @@ For every parcel and network, :func:`network_coverage` gives
 
 A parcel is connected when the lateral distance is within the service distance, the
 network distance within the service radius, and the source has capacity left (or the
-parcel is already one of its loads). Otherwise the reason says which condition failed.
+parcel is already one of its loads). Otherwise the reason says which condition failed; a
+parcel with no line it may tap within the service distance but one it may not (a viaduct,
+:func:`planner.infra.levels.tappable`) has that line named too.
 For roads the source is the highway gateway: a parcel with frontage on a road that
 leads to it is connected, and the reason gives the distance by road.
 """
@@ -47,6 +49,9 @@ __all__ = [
     "source_loads",
     "with_source_figures",
 ]
+
+_BESIDE = ("beside_id", "beside_m", "beside_level")
+"""The columns of :func:`network_taps` naming a line a parcel may not tap beside it: read into its reason only."""
 
 
 @dataclass
@@ -143,7 +148,7 @@ def served_coverage(
     sources = network.sources[["source_id", "kind", "name", "capacity"]].copy()
     sources["load"] = loads
     sources["remaining"] = remaining
-    table = out.drop(columns=["source"]).set_index("parcel_id")
+    table = out.drop(columns=["source", *(c for c in _BESIDE if c in out)]).set_index("parcel_id")
     table["network_m"] = table["network_m"].where(np.isfinite(table["network_m"]))
     table["distance_m"] = table["distance_m"].where(np.isfinite(table["distance_m"]))  # beyond the search: unknown
     return Coverage(network.name, table, sources.set_index("source_id"))
@@ -199,6 +204,8 @@ def _reasons(
     texts[rows] = f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m{beyond}"
     rows = np.flatnonzero((failed == "distance") & ~np.isinf(lateral))
     texts[rows] = f"最近的{label}线路距地块 " + _figures(lateral[rows], ",.0f") + (" m" + beyond)
+    if "beside_m" in out:  # the network has lines a parcel may not tap: one beside a parcel is named
+        _beside(network, out, failed, texts)
     rows = np.flatnonzero(failed == "unreached")
     texts[rows] = (
         f"{label}线路（" + line_id[rows] + "）距地块 " + _figures(lateral[rows], ",.0f") + " m，但未接通任何源点"
@@ -220,6 +227,27 @@ def _reasons(
     else:
         texts[rows] = f"{label}线路距地块 " + near + " m，经网络 " + far + " km 至" + names[src[rows]]
     return texts
+
+
+def _beside(network: Network, out: pd.DataFrame, failed: np.ndarray, texts: np.ndarray) -> None:
+    """Add to the reasons of the parcels no line they may tap is near (``failed`` on distance) the line within the
+    service distance they may not tap, if any (``beside_*`` of :func:`network_taps`): its kind, id and distance.
+
+    A road at another level than the ground (an elevated road, a tunnel) has no frontage; a pipe or cable above
+    grade takes no service connection (:func:`planner.infra.levels.tappable`).
+    """
+    apart = out["beside_m"].to_numpy(dtype=float)
+    rows = np.flatnonzero((failed == "distance") & ~np.isnan(apart))
+    if not len(rows):
+        return
+    level = out["beside_level"].to_numpy()[rows]
+    if network.name == "road":
+        kind = np.where(level > 0, "高架道路", "隧道道路").astype(object)
+    else:
+        kind = np.full(len(rows), f"地上{network.label}线路", dtype=object)
+    ids = np.asarray(out["beside_id"].to_numpy(dtype=object, na_value="None"), dtype=object)[rows]
+    figures = _figures(apart[rows], ",.0f")
+    texts[rows] = texts[rows] + "；" + kind + "（" + ids + "）距地块 " + figures + " m，不可直接接入"
 
 
 def _figures(values: np.ndarray, spec: str) -> np.ndarray:

@@ -42,7 +42,7 @@ import shapely.ops
 
 from planner.infra.noding import open_rings
 
-__all__ = ["JOIN_M", "LevelPieces", "level_nodes", "level_pieces", "line_levels", "tappable"]
+__all__ = ["JOIN_M", "LevelPieces", "level_nodes", "level_pieces", "line_levels", "nearest_within", "tappable"]
 
 JOIN_M = 0.01
 """Nodes of different levels this close to a join point are one node (m; the noding grid moves a point < 1 mm)."""
@@ -65,6 +65,21 @@ def tappable(network: str, levels: np.ndarray) -> np.ndarray:
     levels = np.asarray(levels)
     out: np.ndarray = levels == 0 if network == "road" else levels <= 0
     return out
+
+
+def nearest_within(
+    tree: shapely.STRtree, rows: np.ndarray, geoms: np.ndarray, distance_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of each of ``geoms``, the nearest of the tree's geometries within ``distance_m`` (of a parcel: the untappable
+    edge beside it, named in its reason): its row (of ``rows``, one per geometry of the tree; -1 where none is
+    that near; between equally near ones, the lowest row) and the distance (m; NaN where none)."""
+    at, apart = np.full(len(geoms), -1, dtype=np.int64), np.full(len(geoms), np.nan)
+    (g, e), d = tree.query_nearest(geoms, max_distance=distance_m, return_distance=True, all_matches=True)
+    if len(g):
+        first = np.full(len(geoms), np.iinfo(np.int64).max)
+        np.minimum.at(first, g, rows[e])
+        at[g], apart[g] = first[g], d  # all matches of a geometry are equally near
+    return at, apart
 
 
 @dataclass

@@ -49,6 +49,7 @@ SOURCE_SNAP_M = 50.0
 """A source farther than this from every line of its network is off the network (m)."""
 _EPS = 1e-9  # scipy drops explicit zeros: a zero-length link gets this weight
 _GRID_M = 0.001
+_MADE_AGAIN = ("edge_tree", "graph", "tap_edges", "untappable_edges", "tap_lookup")  # not sent: quicker made again
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Network:
         """Sent to another process (or kept on disk) without the tree and the ``networkx`` graph: they are quicker made
         again there; the edges' lines as coordinate arrays (shapely's ragged arrays), quicker to write and read than
         the WKB a GeoDataFrame pickles."""
-        state = {k: v for k, v in vars(self).items() if k not in ("edge_tree", "graph", "tap_edges", "tap_lookup")}
+        state = {k: v for k, v in vars(self).items() if k not in _MADE_AGAIN}
         geoms = self.edges.geometry.to_numpy()
         if self.edges.geometry.name == "geometry" and len(geoms) and (shapely.get_type_id(geoms) == 1).all():
             frame = pd.DataFrame(self.edges.drop(columns="geometry"))
@@ -117,6 +118,16 @@ class Network:
         if len(rows) == len(self.edges):
             return rows, self.edge_tree
         return rows, shapely.STRtree(self.edges.geometry.to_numpy()[rows])
+
+    @cached_property
+    def untappable_edges(self) -> tuple[np.ndarray, shapely.STRtree | None]:
+        """The rows of the edges a parcel may not tap (a viaduct, a road tunnel, a pipe above grade), in their order,
+        and an STRtree of theirs (None where there are none, as in most parks)."""
+        rows, _ = self.tap_edges
+        if len(rows) == len(self.edges):
+            return np.zeros(0, dtype=np.int64), None
+        others = np.setdiff1d(np.arange(len(self.edges)), rows)
+        return others, shapely.STRtree(self.edges.geometry.to_numpy()[others])
 
     @cached_property
     def components(self) -> np.ndarray:

@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from planner.infra.edge_lookup import EdgeLookup
+from planner.infra.levels import nearest_within
 from planner.infra.network import Network, source_distances
 from planner.infra.snapround import squared_distance_m2
 from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
@@ -53,7 +54,9 @@ def network_taps(
     One row per parcel, in their order: ``parcel_id``, ``distance_m`` (``inf`` beyond
     20 service distances), ``network_m`` (``inf`` where unreached), ``source`` (``-1``
     where none), ``line_id``, ``tap_x``, ``tap_y`` and ``near`` (an edge lies within
-    the service distance). ``distances``: :func:`planner.infra.network.source_distances`
+    the service distance); where the network has edges a parcel may not tap, also the one
+    nearest each parcel not ``near`` within the service distance: ``beside_id`` (its
+    line), ``beside_m`` (NaN: none) and ``beside_level``. ``distances``: :func:`planner.infra.network.source_distances`
     of the network (computed here if not given); :mod:`planner.province` gives those of
     the whole park's network with ``network`` holding only the edges near these parcels.
     A parcel's figures depend only on the edges within 20 service distances of it and on
@@ -105,18 +108,34 @@ def network_taps(
             reach = 20 * service_distance_m
             (found, _), d = tree.query_nearest(geoms[far], return_distance=True, all_matches=False, max_distance=reach)
             distance_m[far[found]] = d
-    return pd.DataFrame(
-        {
-            "parcel_id": p["parcel_id"].array,  # text stays text (made into objects and back: ~30 ms a column)
-            "distance_m": distance_m,
-            "network_m": network_m,
-            "source": source,
-            "line_id": _line_ids(edges["line_id"], line_at),
-            "tap_x": tap_x,
-            "tap_y": tap_y,
-            "near": near,
-        }
-    )
+    columns = {
+        "parcel_id": p["parcel_id"].array,  # text stays text (made into objects and back: ~30 ms a column)
+        "distance_m": distance_m,
+        "network_m": network_m,
+        "source": source,
+        "line_id": _line_ids(edges["line_id"], line_at),
+        "tap_x": tap_x,
+        "tap_y": tap_y,
+        "near": near,
+    }
+    return pd.DataFrame(columns | _beside(network, geoms, near, service_distance_m))
+
+
+def _beside(network: Network, geoms: np.ndarray, near: np.ndarray, service_distance_m: float) -> dict[str, object]:
+    """Where the network has edges a parcel may not tap (a viaduct, say): of each parcel not ``near`` a line it may
+    tap, the nearest such edge within the service distance (for its reason), as the columns ``beside_*``."""
+    off_rows, off_tree = network.untappable_edges
+    if off_tree is None:  # most parks: nothing to look up
+        return {}
+    beside, beside_m = np.full(len(geoms), -1, dtype=np.int64), np.full(len(geoms), np.nan)
+    far = np.flatnonzero(~near)
+    beside[far], beside_m[far] = nearest_within(off_tree, off_rows, geoms[far], service_distance_m)
+    level = network.edges["level"].to_numpy()
+    return {
+        "beside_id": _line_ids(network.edges["line_id"], beside),
+        "beside_m": beside_m,
+        "beside_level": np.where(beside >= 0, level[np.maximum(beside, 0)], 0),
+    }
 
 
 def _line_ids(ids: pd.Series, at: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:

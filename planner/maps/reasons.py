@@ -17,6 +17,11 @@ __all__ = ["REASONS", "reason_en"]
 _N = r"([\d,.]+)"
 _RULES: list[tuple[str, str]] = [
     (r"没有在用的(\S+?)线路", "no {1} line in service"),
+    # a line beside the parcel it may not tap (planner.infra.coverage._beside), after the reason of the distance
+    (rf"(.+)；(高架道路|隧道道路)（(.+)）距地块 {_N} m，不可直接接入",
+     "{1r}; the {2} ({3}) {4} m from the parcel cannot be tapped (it has no frontage)"),
+    (rf"(.+)；地上(\S+?)线路（(.+)）距地块 {_N} m，不可直接接入",
+     "{1r}; the {2} line ({3}) {4} m from the parcel is above grade and cannot be tapped"),
     (rf"(\S+?)线路距地块超过 {_N} m，超过服务距离 ([\d.e+]+) m",
      "{1} lines are over {2} m from the parcel, beyond the service distance of {3} m"),
     (rf"最近的(\S+?)线路距地块 {_N} m，超过服务距离 ([\d.e+]+) m",
@@ -103,6 +108,8 @@ _WORDS: dict[str, str] = {
     "建筑系数 ≥ 30%": "building coverage ≥ 30%",
     "行政办公及生活服务设施用地 ≤ 7%": "land for offices and living services ≤ 7%",
     "绿地率 ≤ 20%": "green ratio ≤ 20%",
+    "高架道路": "elevated road",
+    "隧道道路": "road tunnel",
     "供电": "power",
     "供水": "water",
     "污水处理": "sewage treatment",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from planner.infra.coverage import network_coverage
+from planner.infra.coverage import network_coverage, network_taps
 from planner.infra.levels import tappable
 from planner.infra.network import build_network
 from planner.maps.reasons import reason_en
@@ -61,15 +61,61 @@ def test_a_parcel_whose_only_road_near_is_a_viaduct_is_not_connected_by_road():
     assert cov.loc["P0", "failed"] == "distance"
     # the nearest road at grade is B's end (1000, 0): from the parcel's corner (1010, 400), √(10² + 400²) = 400.12 m
     assert cov.loc["P0", "distance_m"] == pytest.approx(np.hypot(10, 400))
-    assert cov.loc["P0", "reason"] == "最近的道路线路距地块 400 m，超过服务距离 60 m"
+    # and the viaduct 10 m from its west side (x = 1000) is named: a planner sees there is a road, with no frontage
+    assert cov.loc["P0", "reason"] == (
+        "最近的道路线路距地块 400 m，超过服务距离 60 m；高架道路（V）距地块 10 m，不可直接接入"
+    )
     assert reason_en(cov.loc["P0", "reason"]) == (
-        "the nearest road line is 400 m from the parcel, beyond the service distance of 60 m"
+        "the nearest road line is 400 m from the parcel, beyond the service distance of 60 m; "
+        "the elevated road (V) 10 m from the parcel cannot be tapped (it has no frontage)"
     )
     # at grade the viaduct would serve it: 1,000 m along B, 400 − √(60² − 10²) up V
     flat = network_coverage(build_network("road", _lines(rows).assign(level=0), _gateway(0, 0)),
                             parcels((1010, 400, 40)), **W).table  # fmt: skip
     assert flat.loc["P0", "connected"]
     assert flat.loc["P0", "network_m"] == pytest.approx(1000 + 400 - (60**2 - 10**2) ** 0.5, abs=ARC_M)
+
+
+def test_the_reason_of_a_parcel_no_street_serves_names_the_viaduct_or_tunnel_beside_it():
+    # the street B from the gateway (0, 0) east to (1000, 0); the viaduct V (level 1) lands on its end and runs north;
+    # the road tunnel T (level -1) leaves the gateway south
+    rows = [("B", 0, [(0, 0), (1000, 0)]), ("V", 1, [(1000, 0), (1000, 800)]), ("T", -1, [(0, 0), (0, -800)])]
+    squares = {
+        "P0": (1005, 300, 40),  # 5 m east of V; B's end (1000, 0) is √(5² + 300²) = 300.04 m from its corner
+        "P1": (100, 10, 40),  # 10 m north of B
+        "P2": (1005, 30, 40),  # 5 m east of V, and √(5² + 30²) = 30.41 m from B's end: served by B
+        "P3": (-45, -400, 40),  # 5 m west of T; B's start (0, 0) is √(5² + 360²) = 360.03 m from its corner
+        "P4": (1100, 300, 40),  # 100 m east of V, beyond the service distance: V is not named
+    }
+    p = parcels(*squares.values())
+    cov = network_coverage(build_network("road", _lines(rows), _gateway(0, 0)), p, **W).table
+    reason = cov["reason"]
+    assert reason["P0"] == "最近的道路线路距地块 300 m，超过服务距离 60 m；高架道路（V）距地块 5 m，不可直接接入"
+    assert reason["P3"] == "最近的道路线路距地块 360 m，超过服务距离 60 m；隧道道路（T）距地块 5 m，不可直接接入"
+    assert reason["P4"] == "最近的道路线路距地块 316 m，超过服务距离 60 m"  # √(100² + 300²) = 316.23 m
+    assert cov.loc["P2", "connected"] and cov.loc["P2", "distance_m"] == pytest.approx(np.hypot(5, 30))
+    assert reason_en(reason["P3"]) == (
+        "the nearest road line is 360 m from the parcel, beyond the service distance of 60 m; "
+        "the road tunnel (T) 5 m from the parcel cannot be tapped (it has no frontage)"
+    )
+    # the parcels a street serves read as in the park without V and T, and so do the columns of the table
+    street = network_coverage(build_network("road", _lines(rows[:1]), _gateway(0, 0)), p, **W).table
+    assert reason[["P1", "P2"]].tolist() == street["reason"][["P1", "P2"]].tolist()
+    assert reason["P1"].startswith("临路（B，10 m）") and reason["P2"].startswith("临路（B，30 m）")
+    assert list(cov.columns) == list(street.columns)
+    # a park whose only road is the viaduct (the gateway on it): no line tapped, the viaduct named
+    bridge = network_coverage(build_network("road", _lines(rows[1:2]), _gateway(1000, 0)), p, **W).table
+    assert bridge.loc["P0", "reason"] == (
+        "道路线路距地块超过 1,200 m，超过服务距离 60 m；高架道路（V）距地块 5 m，不可直接接入"
+    )
+
+
+def test_a_network_without_lines_a_parcel_may_not_tap_has_no_columns_for_them():
+    rows = [("B", 0, [(0, 0), (1000, 0)]), ("C", None, [(1000, 0), (1000, 800)])]  # an empty level is at grade
+    network = build_network("road", _lines(rows), _gateway(0, 0))
+    assert network.untappable_edges[1] is None
+    taps = network_taps(network, parcels((1005, 300, 40)), service_distance_m=60.0)
+    assert list(taps.columns) == ["parcel_id", "distance_m", "network_m", "source", "line_id", "tap_x", "tap_y", "near"]
 
 
 def test_a_gateway_ties_to_the_street_not_the_viaduct_over_it():
@@ -107,6 +153,13 @@ def test_a_parcel_taps_a_pipe_in_a_utility_tunnel_but_not_one_on_a_bridge():
     bridge = served(1)  # a pipe on a bridge: not tapped; the main at grade is √(10² + 400²) m away
     assert not bridge["connected"]
     assert bridge["distance_m"] == pytest.approx(np.hypot(10, 400))
+    assert (
+        bridge["reason"] == "最近的给水线路距地块 400 m，超过服务距离 60 m；地上给水线路（P）距地块 10 m，不可直接接入"
+    )
+    assert reason_en(bridge["reason"]) == (
+        "the nearest water supply line is 400 m from the parcel, beyond the service distance of 60 m; "
+        "the water supply line (P) 10 m from the parcel is above grade and cannot be tapped"
+    )
 
 
 def test_tappable_levels():

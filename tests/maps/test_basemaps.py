@@ -121,6 +121,12 @@ def test_the_server_serves_its_local_tiles_and_says_when_it_has_none(tmp_path, c
          "30,955 m³/d left"),
         ("[计算] 最近的电力线路距地块 1,350 m，超过服务距离 200 m",
          "[computed] the nearest power line is 1,350 m from the parcel, beyond the service distance of 200 m"),
+        ("[计算] 最近的道路线路距地块 312 m，超过服务距离 40 m；高架道路（L7）距地块 5 m，不可直接接入",
+         "[computed] the nearest road line is 312 m from the parcel, beyond the service distance of 40 m; the "
+         "elevated road (L7) 5 m from the parcel cannot be tapped (it has no frontage)"),
+        ("[计算] 热力线路距地块超过 4,000 m，超过服务距离 200 m；地上热力线路（H-2）距地块 36 m，不可直接接入",
+         "[computed] heat lines are over 4,000 m from the parcel, beyond the service distance of 200 m; the heat "
+         "line (H-2) 36 m from the parcel is above grade and cannot be tapped"),
         ("[计算] 经燃气网络至门站 5.5 km，超过服务半径 5 km",
          "[computed] 5.5 km through the gas network to 门站, beyond the service radius of 5 km"),
         ("[计算] 东区变电站容量不足：负荷 9,000 / 能力 8,000 kVA，剩余 0 不够本地块",
