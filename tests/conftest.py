@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -42,6 +44,28 @@ def config() -> ParkConfig:
 @pytest.fixture
 def store(tmp_path: Path, config: ParkConfig):
     return create_park(tmp_path / "park.gpkg", config)
+
+
+@contextmanager
+def writer_between(store, parcel_id: str, changes: Mapping[str, object]) -> Iterator[None]:
+    """Within the block, another writer commits ``changes`` to ``parcel_id`` between an edit's results worked out
+    (its ``derive``) and the edit's transaction: ``store.update_parcel`` runs the one, then the other."""
+    real = store.update_parcel
+
+    def meddled(pid, edit, *, version, by, derive=None):
+        def late(after):
+            derived = derive(after)
+            other = store.get_parcel(parcel_id)
+            real(parcel_id, changes, version=int(other["version"]), by="other")
+            return derived
+
+        return real(pid, edit, version=version, by=by, derive=late)
+
+    store.update_parcel = meddled
+    try:
+        yield
+    finally:
+        del store.update_parcel
 
 
 def grid_parcels(n: int = 6, *, size: float = 100.0, **columns) -> gpd.GeoDataFrame:

@@ -18,7 +18,7 @@ from planner.api.recompute import Recomputes
 from planner.parcels.idle import IDLE_COLUMNS, classify_idle
 from planner.store import GeoPackageStore, open_store
 from tests.buildout.park import line, parcel, source, write_park
-from tests.conftest import grid_parcels
+from tests.conftest import grid_parcels, writer_between
 from tests.store.test_edit_with_readiness import _edit
 
 AS_OF = "2024-01-01"
@@ -130,23 +130,9 @@ def test_an_idle_input_edit_made_after_another_writer_is_followed_by_the_run(idl
     recomputes = Recomputes(store)
     _, inline = _edit(recomputes, "P000", {"agreed_start_date": "2023-03-01"})  # alone: with its idle land
     assert inline and store.get_parcel("P000")["idle_rule"] is None  # a year from 2023-03-01: not yet
-    real = store.update_parcel
-
-    def meddled(pid, changes, *, version, by, derive=None):
-        def late(after):
-            derived = derive(after)
-            other = store.get_parcel("P001")  # another writer commits meanwhile, an idle input of another parcel
-            real("P001", {"agreed_start_date": "2023-03-01"}, version=int(other["version"]), by="other")
-            return derived
-
-        return real(pid, changes, version=version, by=by, derive=late)
-
-    store.update_parcel = meddled
-    try:
+    with writer_between(store, "P001", {"agreed_start_date": "2023-03-01"}):  # an idle input of another parcel
         version = int(store.get_parcel("P000")["version"])
         row, notes = recomputes.edit("P000", {"status": "reserved"}, version=version, user="test")
-    finally:
-        del store.update_parcel
     assert not row.attrs["derived"].written and notes == []
     assert freshness(store, "idle").current  # the run after it, which saw the other writer's edit too
     assert store.get_parcel("P001")["idle_rule"] is None

@@ -18,6 +18,7 @@ from planner.api.recompute import Recomputes
 from planner.infra.coverage import SOURCES_KEY
 from planner.parcels.validation import WHOLE_PARCEL_COLUMNS
 from tests.buildout.park import line, parcel, source, write_park
+from tests.conftest import writer_between
 from tests.store.test_readiness_incremental import EDITS, _check_same, _fresh, _random_park
 
 NETS = ("road", "water", "power")
@@ -123,23 +124,9 @@ def test_an_edit_made_after_another_writer_is_followed_by_the_run(park_uri):
     store = _flip_park(park_uri)
     update_readiness(store, by="test")
     recomputes = Recomputes(store)
-    real = store.update_parcel
-
-    def meddled(pid, changes, *, version, by, derive=None):
-        def late(after):
-            derived = derive(after)
-            other = store.get_parcel("P2")  # another writer commits meanwhile
-            real("P2", {"holder": "乙"}, version=int(other["version"]), by="other")
-            return derived
-
-        return real(pid, changes, version=version, by=by, derive=late)
-
-    store.update_parcel = meddled
-    try:
+    with writer_between(store, "P2", {"holder": "乙"}):  # another writer commits meanwhile
         version = int(store.get_parcel("P0")["version"])
         row, notes = recomputes.edit("P0", {"power_kva": 1500.0}, version=version, user="test")
-    finally:
-        del store.update_parcel
     assert not row.attrs["derived"].written and notes == []
     assert freshness(store).current  # the run after it
     after = store.read_parcels().set_index("parcel_id")
