@@ -255,12 +255,24 @@ def test_siting_ranks_do_not_overlap(page, data, store, tmp_path):
     assert page.errors == []
 
 
+BESIDE_REASONS = {
+    "[计算] 最近的道路线路距地块 300 m，超过服务距离 60 m；高架道路（V）距地块 5 m，不可直接接入",
+    "[计算] 最近的道路线路距地块 360 m，超过服务距离 60 m；隧道道路（T）距地块 5 m，不可直接接入",
+    "[计算] 道路线路距地块超过 1,200 m，超过服务距离 60 m；高架道路（V）距地块 5 m，不可直接接入",
+    "[计算] 最近的给水线路距地块 400 m，超过服务距离 60 m；地上给水线路（P）距地块 10 m，不可直接接入",
+}
+"""A parcel no line it may tap serves, with the line beside it it may not tap (:mod:`planner.infra.coverage`)."""
+
+
 def test_the_page_reads_every_reason_as_python_does(page, readiness_html, data, store):
     reasons = {t for c in data.parcels.columns if c.endswith("_reason") for t in data.parcels[c].dropna()}
     index = SiteIndex.from_store(store)
     for project in load_projects(data_path("demo/projects.json")):
         frame = match(index, project).to_frame(limit=20)
         reasons |= set(frame.loc[frame["kind"] == "rejected", "reason"])
+    reasons |= (
+        BESIDE_REASONS  # the demo has no viaduct: the reasons naming one, as tests/infra/test_level_taps.py has them
+    )
     reasons_list = sorted(reasons)
     open_page(page, readiness_html)
     on_page = page.evaluate("(texts) => texts.map(t => window.plannerApp.reasonEn(t))", reasons_list)
