@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from planner.infra.owners import line_ends
+
 __all__ = ["EdgeLookup", "pieces_of"]
 
 
@@ -32,10 +34,7 @@ class EdgeLookup:
     @classmethod
     def of(cls, edge_geoms: np.ndarray, reach: float) -> EdgeLookup:
         """The lookup of ``edge_geoms`` for parcels' envelopes grown by ``reach`` (m)."""
-        coords, which = shapely.get_coordinates(edge_geoms, return_index=True)
-        count = np.bincount(which, minlength=len(edge_geoms))
-        last = np.cumsum(count) - 1
-        start, end = coords[last - count + 1], coords[last]
+        start, end, count = line_ends(edge_geoms)
         # a straight edge whose envelope is wide both ways (slanted, longer than the reach) is looked up in pieces
         wide = (count == 2) & (np.abs(end - start).min(axis=1) > reach)
         if not wide.any():

@@ -37,7 +37,7 @@ import shapely.ops
 from planner.errors import Problem
 from planner.infra.levels import level_nodes, level_pieces, line_levels, tappable
 from planner.infra.noding import AxisNoding, axis_noded, open_rings
-from planner.infra.owners import grid_nodes, middles, owners
+from planner.infra.owners import grid_nodes, line_ends, middles, owners
 from planner.infra.snapround import snap_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
@@ -226,20 +226,12 @@ def _at_grade(
     points = _source_points(name, sources) if tappable(name, np.array([level]))[0] else np.array([], dtype=object)
     segments, origin, tree = _split_at(open_rings(noded), points)
     length = shapely.length(segments)
-    starts, ends, count = _ends(segments)
+    starts, ends, count = line_ends(segments)
     owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
     ask = owner < 0  # the others are sure from the noding alone
     owner[ask] = owners(geoms, middles(segments[ask], starts[ask], ends[ask], count[ask]))
     nodes, inverse = grid_nodes(np.vstack([starts, ends]))
     return segments, owner, nodes, inverse[: len(segments)], inverse[len(segments) :], tree, length
-
-
-def _ends(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each segment's first and last point, and its number of vertices."""
-    coords, which = shapely.get_coordinates(segments, return_index=True)
-    count = np.bincount(which, minlength=len(segments))
-    last = np.cumsum(count) - 1
-    return coords[last - count + 1], coords[last], count
 
 
 def _by_level(
@@ -255,7 +247,7 @@ def _by_level(
     pieces = level_pieces(geoms, levels, snap_m, lambda group: _noded(group, noder)[0], owners)
     may_tie = tappable(name, pieces.level)
     segments, origin, tree = _split_at(pieces.pieces, _source_points(name, sources), may_tie)
-    starts, ends, _ = _ends(segments)
+    starts, ends, _ = line_ends(segments)
     nodes, u, v = level_nodes(starts, ends, pieces.level[origin], pieces.joins)
     return segments, pieces.owner[origin], nodes, u, v, tree, pieces.level[origin]
 

@@ -13,7 +13,7 @@ import shapely
 
 from planner.infra.snapround import near_pairs, squared_distance_m2
 
-__all__ = ["grid_nodes", "middles", "owners"]
+__all__ = ["grid_nodes", "line_ends", "middles", "owners"]
 
 
 def grid_nodes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -37,6 +37,14 @@ def grid_nodes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys, inverse = np.unique(at[:, 0] * width + at[:, 1], return_inverse=True)
     nodes = np.column_stack([(keys // width + low[0]) / 1000.0, (keys % width + low[1]) / 1000.0])
     return nodes, inverse.ravel()
+
+
+def line_ends(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each line's first and last point (x, y), and its number of vertices."""
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    count = np.bincount(which, minlength=len(lines))
+    last = np.cumsum(count) - 1
+    return coords[last - count + 1], coords[last], count
 
 
 def middles(segments: np.ndarray, starts: np.ndarray, ends: np.ndarray, count: np.ndarray) -> np.ndarray:
