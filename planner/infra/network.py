@@ -36,9 +36,9 @@ import shapely.ops
 
 from planner.errors import Problem
 from planner.infra.levels import level_nodes, level_pieces, line_levels, tappable
-from planner.infra.noding import AxisNoding, axis_noded, open_rings
-from planner.infra.owners import grid_nodes, line_ends, middles, owners
-from planner.infra.snapround import snap_noded
+from planner.infra.noding import AxisNoding, axis_noded, opened_rings
+from planner.infra.owners import grid_nodes, line_ends, middles, noded_owners, owners
+from planner.infra.snapround import SnapNoding, snap_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
 __all__ = ["SNAP_M", "SOURCE_SNAP_M", "Network", "build_network", "source_distances", "source_tree"]
@@ -222,14 +222,23 @@ def _at_grade(
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
-    noded, axis = _noded(joined, noder)
+    noded, how = _noded(joined, noder)
     points = _source_points(name, sources) if tappable(name, np.array([level]))[0] else np.array([], dtype=object)
-    segments, origin, tree = _split_at(open_rings(noded), points)
+    opened, ring = opened_rings(noded)
+    segments, origin, tree = _split_at(opened, points)
     length = shapely.length(segments)
     starts, ends, count = line_ends(segments)
-    owner = np.full(len(segments), -1) if axis is None else axis.owners(len(geoms), axis.line[origin], length)
-    ask = owner < 0  # the others are sure from the noding alone
-    owner[ask] = owners(geoms, middles(segments[ask], starts[ask], ends[ask], count[ask]))
+    if isinstance(how, AxisNoding):
+        owner = how.owners(len(geoms), how.line[ring[origin]], length)
+        ask = owner < 0  # the others are sure from the noding alone
+        owner[ask] = owners(geoms, middles(segments[ask], starts[ask], ends[ask], count[ask]))
+    else:
+        mid = middles(segments, starts, ends, count)
+        owner = np.full(len(segments), -1)
+        if how is not None:  # snap rounding: most pieces are sure from the noding alone
+            owner = noded_owners(joined, len(geoms), how.line[ring[origin]], mid)
+        ask = owner < 0
+        owner[ask] = owners(geoms, mid[ask])
     nodes, inverse = grid_nodes(np.vstack([starts, ends]))
     return segments, owner, nodes, inverse[: len(segments)], inverse[len(segments) :], tree, length
 
@@ -254,7 +263,7 @@ def _by_level(
 
 def _noded(
     joined: np.ndarray, noder: Callable[[np.ndarray], np.ndarray] | None
-) -> tuple[np.ndarray, AxisNoding | None]:
+) -> tuple[np.ndarray, AxisNoding | SnapNoding | None]:
     """The lines noded on the 1 mm grid: by numpy (:mod:`planner.infra.noding` where they all run along the axes on the
     grid, else :mod:`planner.infra.snapround`), by GEOS only for what neither takes (curves, Z)."""
     if noder is not None:
@@ -265,7 +274,7 @@ def _noded(
         return axis.pieces, axis
     snapped = snap_noded(joined)  # any straight-segment lines: GEOS's snap rounding, by numpy
     if snapped is not None:
-        return snapped.pieces, None
+        return snapped.pieces, snapped
     noded = shapely.get_parts(shapely.union_all(joined, grid_size=_GRID_M))
     return noded[shapely.length(noded) > 0], None
 

@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 import shapely.ops
 
-__all__ = ["GRID_M", "SHORT_M", "SPACED_M", "AxisNoding", "axis_noded", "open_rings"]
+__all__ = ["GRID_M", "SHORT_M", "SPACED_M", "AxisNoding", "axis_noded", "open_rings", "opened_rings"]
 
 GRID_M = 0.001
 """The noding grid (m)."""
@@ -137,10 +137,17 @@ def axis_noded(geoms: np.ndarray) -> AxisNoding | None:
 
 def open_rings(segments: np.ndarray) -> np.ndarray:
     """Closed segments (a ring main) cut in two halves, so that each is an edge between two nodes."""
+    return opened_rings(segments)[0]
+
+
+def opened_rings(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`open_rings`, and for each segment returned the one of ``segments`` it is (half of)."""
     closed = shapely.is_closed(segments)
     if not closed.any():
-        return segments
+        return segments, np.arange(len(segments))
     rings = segments[closed]
     halves = [shapely.ops.substring(r, 0, 0.5, normalized=True) for r in rings]
     halves += [shapely.ops.substring(r, 0.5, 1, normalized=True) for r in rings]
-    return np.concatenate([segments[~closed], np.array(halves, dtype=object)])
+    ring = np.flatnonzero(closed)
+    opened = np.concatenate([segments[~closed], np.array(halves, dtype=object)])
+    return opened, np.r_[np.flatnonzero(~closed), ring, ring]

@@ -3,7 +3,8 @@
 The pieces' ends rounded to the millimetre are the graph's nodes (:func:`grid_nodes`); each
 piece takes the ``line_id`` of the input line its middle lies on, to a centimetre
 (:func:`owners`): the only such line, found by numpy distances to a few candidate segments,
-else the first a tree of the lines returns.
+else the first a tree of the lines returns. Of the pieces snap rounding gave, most are sure from the
+noding alone (:func:`noded_owners`): only those near where two lines come within a centimetre are searched.
 """
 
 from __future__ import annotations
@@ -11,9 +12,17 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from planner.infra.snapround import near_pairs, squared_distance_m2
+from planner.infra.snapround import candidates, near_pairs, point_to_segment_m, squared_distance_m2
 
-__all__ = ["grid_nodes", "line_ends", "middles", "owners"]
+__all__ = ["grid_nodes", "line_ends", "middles", "noded_owners", "owners"]
+
+_NEAR_M = 0.001
+"""A snap-rounded piece lies this close to the line that gave it (m): a pixel's centre is within 0.71 mm of the
+stretch of line that passes through the pixel."""
+_REACH_M = 0.011
+"""Another line this close to a piece's middle may be within 1 cm of it (m): :func:`owners`' own reach."""
+_BOX_M = 10.0
+"""Two lines whose box of :func:`noded_owners` is wider than this (m) have all their pieces searched."""
 
 
 def grid_nodes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +72,98 @@ def owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:
     if len(ask):
         owner[ask] = _first_owners(geoms, shapely.points(middles[ask]))
     return owner
+
+
+def noded_owners(joined: np.ndarray, lines: int, line: np.ndarray, middles: np.ndarray) -> np.ndarray:
+    """Each snap-rounded piece's owner where it is sure from the noding alone, else -1 (to be found by :func:`owners`).
+
+    ``joined``: the lines noded (the first ``lines`` of them the network's own, then the
+    connectors); ``line``: the one of them that gave each piece; ``middles``: each piece's middle
+    (x, y). A piece's points are the centres of pixels its line passes through, so its middle lies
+    within :data:`_NEAR_M` of a segment ``s`` of that line. Another line lies within 1 cm of the
+    middle only through a segment ``t`` that comes within ``_NEAR_M + _REACH_M`` of ``s``, and
+    only inside the box of such a pair: both envelopes grown by ``_REACH_M``, and about where the
+    two segments' lines cross, the rhombus of the points within ``_NEAR_M`` of one and
+    ``_REACH_M`` of the other (no farther than ``(_NEAR_M + _REACH_M) / sin θ`` from the
+    crossing). A middle in no such box has its own line alone within 1 cm: :func:`owners` would
+    give that line. The pieces of a connector, in a box, or of two lines whose box is wider than
+    :data:`_BOX_M` (lines running side by side) are left to :func:`owners`.
+    """
+    xy, which = shapely.get_coordinates(joined, return_index=True)
+    joins = np.flatnonzero(which[1:] == which[:-1])
+    a, b, seg_line = xy[joins], xy[joins + 1], which[joins]
+    i, j = candidates(a, b, _NEAR_M + _REACH_M)
+    i, j = i[seg_line[i] != seg_line[j]], j[seg_line[i] != seg_line[j]]
+    near = _apart_m(a[i], b[i], a[j], b[j]) <= (_NEAR_M + _REACH_M) * (1 + 1e-9)
+    i, j = i[near], j[near]
+    low = np.fmax(np.minimum(a[i], b[i]), np.minimum(a[j], b[j])) - _REACH_M
+    high = np.fmin(np.maximum(a[i], b[i]), np.maximum(a[j], b[j])) + _REACH_M
+    centre, half = _crossings(a[i], b[i], a[j], b[j])
+    low, high = np.fmax(low, centre - half[:, None]), np.fmin(high, centre + half[:, None])
+    wide = (high - low > _BOX_M).any(axis=1)
+    small = ~wide & (low <= high).all(axis=1)
+    owner = np.where((line < lines) & ~np.isin(line, seg_line[np.r_[i[wide], j[wide]]]), line, -1)
+    owner[_in_boxes(middles, low[small], high[small])] = -1
+    return owner
+
+
+def _in_boxes(points: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Whether each point (x, y) lies in any of the boxes ``low`` – ``high`` (edges included), none wider than
+    :data:`_BOX_M`: the boxes in cells of that side (each in at most 2 × 2), each point tried on those of its cell."""
+    if not len(low) or not len(points):
+        return np.zeros(len(points), dtype=bool)
+    origin = np.minimum(points.min(axis=0), low.min(axis=0))
+    first = ((low - origin) // _BOX_M).astype(np.int64)
+    last = ((high - origin) // _BOX_M).astype(np.int64)
+    width = int(max(last[:, 0].max(), (points[:, 0].max() - origin[0]) // _BOX_M)) + 1
+    box, key = [], []
+    for dx in (0, 1):
+        for dy in (0, 1):
+            ok = np.flatnonzero((first[:, 0] + dx <= last[:, 0]) & (first[:, 1] + dy <= last[:, 1]))
+            box.append(ok)
+            key.append((first[ok, 1] + dy) * width + first[ok, 0] + dx)
+    box_at, keys = np.concatenate(box), np.concatenate(key)
+    order = np.argsort(keys, kind="stable")
+    box_at, keys = box_at[order], keys[order]
+    cell = ((points - origin) // _BOX_M).astype(np.int64)
+    at = cell[:, 1] * width + cell[:, 0]
+    lo, hi = np.searchsorted(keys, at, side="left"), np.searchsorted(keys, at, side="right")
+    point = np.repeat(np.arange(len(points)), hi - lo)
+    k = box_at[np.repeat(lo - np.cumsum(hi - lo) + (hi - lo), hi - lo) + np.arange(len(point))]
+    hit = ((points[point] >= low[k]) & (points[point] <= high[k])).all(axis=1)
+    out = np.zeros(len(points), dtype=bool)
+    out[point[hit]] = True
+    return out
+
+
+def _apart_m(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
+    """The distance between segments a0 → a1 and b0 → b1 (m): 0 where they cross, else the least of an end's to the
+    other segment (where rounding misjudges a crossing, an end lies within a nanometre of the other segment)."""
+    ends = [point_to_segment_m(p, s0, s1) for p, s0, s1 in ((a0, b0, b1), (a1, b0, b1), (b0, a0, a1), (b1, a0, a1))]
+
+    def side(s0: np.ndarray, s1: np.ndarray, p: np.ndarray) -> np.ndarray:
+        det: np.ndarray = (s1[:, 0] - s0[:, 0]) * (p[:, 1] - s0[:, 1]) - (s1[:, 1] - s0[:, 1]) * (p[:, 0] - s0[:, 0])
+        sign: np.ndarray = np.sign(det)
+        return sign
+
+    cross = (side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0)
+    out: np.ndarray = np.where(cross, 0.0, np.minimum.reduce(ends))
+    return out
+
+
+def _crossings(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the lines of segments a0 → a1 and b0 → b1 cross, and how far from there a point may lie within
+    ``_NEAR_M`` of one and ``_REACH_M`` of the other (m): ``(_NEAR_M + _REACH_M) / sin θ``, a thousandth more for
+    the rounding; NaN and ``inf`` where they run parallel or nearly (sin θ < 10⁻⁶: the envelopes alone bound it)."""
+    da, db, gap = a1 - a0, b1 - b0, b0 - a0
+    len_a, len_b = np.hypot(da[:, 0], da[:, 1]), np.hypot(db[:, 0], db[:, 1])
+    cross = da[:, 0] * db[:, 1] - da[:, 1] * db[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sine = np.abs(cross) / (len_a * len_b)
+        steep = sine >= 1e-6
+        t = np.where(steep, (gap[:, 0] * db[:, 1] - gap[:, 1] * db[:, 0]) / cross, np.nan)
+        half = np.where(steep, (_NEAR_M + _REACH_M) / sine * 1.001 + 1e-6, np.inf)
+    return a0 + da * t[:, None], half
 
 
 def _sole_owners(geoms: np.ndarray, middles: np.ndarray) -> np.ndarray:

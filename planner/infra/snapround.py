@@ -48,7 +48,16 @@ import shapely
 
 from planner.infra.hotpixels import pixel_hits
 
-__all__ = ["GRID_M", "NEAR_M", "SnapNoding", "near_pairs", "point_to_segment_m", "snap_noded", "squared_distance_m2"]
+__all__ = [
+    "GRID_M",
+    "NEAR_M",
+    "SnapNoding",
+    "candidates",
+    "near_pairs",
+    "point_to_segment_m",
+    "snap_noded",
+    "squared_distance_m2",
+]
 
 GRID_M = 0.001
 """The noding grid (m)."""
@@ -227,7 +236,7 @@ def _nearest_end(p1: np.ndarray, p2: np.ndarray, q1: np.ndarray, q2: np.ndarray)
     return out
 
 
-def _candidates(p0: np.ndarray, p1: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
+def candidates(p0: np.ndarray, p1: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) of segments whose envelopes, grown by ``margin``, overlap."""
     low, high = np.minimum(p0, p1), np.maximum(p0, p1)
     tree = shapely.STRtree(shapely.box(*low.T, *high.T))
@@ -239,7 +248,7 @@ def _candidates(p0: np.ndarray, p1: np.ndarray, margin: float) -> tuple[np.ndarr
 def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GEOS's intersections of the segments (unrounded): the points (each a node pixel's source), and for each the
     segment it is added to (a crossing to both segments, so it comes twice)."""
-    i, j = _candidates(p0, p1, NEAR_M)
+    i, j = candidates(p0, p1, NEAR_M)
     dets, near = _sides(p0, p1, i, j)
     pa0, pa1, pb0, pb1 = (np.sign(det).astype(np.int8) for det in dets)
     meet = (pa0 * pa1 <= 0) & (pb0 * pb1 <= 0)

@@ -9,11 +9,15 @@ returns, else the nearest line, as the docstring says.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
-from planner.infra.owners import grid_nodes, owners
+import planner.infra.network as network_module
+from planner.infra.network import build_network
+from planner.infra.owners import grid_nodes, line_ends, middles, noded_owners, owners
+from planner.infra.snapround import snap_noded
 
 
 def _reference(geoms: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -78,6 +82,71 @@ def test_the_join_of_two_parts_is_no_segment() -> None:
     geoms = np.array([two_parts, beside], dtype=object)
     points = np.array([[15.0, 0.005], [15.0, 5.004], [5.0, 0.009]])
     np.testing.assert_array_equal(owners(geoms, points), [1, 1, 0])  # the first: none within 1 cm; the nearest line
+
+
+def _noded_middles(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lines snap-rounded: each piece's line and middle."""
+    noding = snap_noded(geoms)
+    assert noding is not None
+    starts, ends, count = line_ends(noding.pieces)
+    return noding.line, middles(noding.pieces, starts, ends, count)
+
+
+def _crossing_layer(rng: np.random.Generator) -> np.ndarray:
+    """Slanted lines, some doubled 5 mm aside, lines crossing them at 1–3° (short stretches within 1 cm of
+    another line about the crossing), and short lines ending 3–9 mm short of another (no node)."""
+    geoms = _slanted_layer(rng, 12)[:-1]  # linestrings only: snap rounding's input
+    xy = shapely.get_coordinates(geoms[:6])
+    steep = []
+    for k in range(0, 12, 2):
+        a, b = xy[k], xy[k + 1]
+        mid, angle = (a + b) / 2, np.arctan2(*(b - a)[::-1]) + np.radians(rng.uniform(1, 3))
+        reach = rng.uniform(5, 30) * np.array([np.cos(angle), np.sin(angle)])
+        steep.append(shapely.linestrings(np.rint(np.vstack([mid - reach, mid + reach]) * 1000) / 1000))
+        normal = np.array([-(b - a)[1], (b - a)[0]]) / np.hypot(*(b - a))
+        stub = a + (b - a) * rng.uniform(0.2, 0.8) + normal * rng.uniform(0.003, 0.009)
+        steep.append(shapely.linestrings(np.vstack([stub, stub + normal * 4])))
+    return np.concatenate([geoms, np.array(steep, dtype=object)])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_owners_sure_from_the_noding_are_those_the_search_finds(seed: int) -> None:
+    """Where :func:`noded_owners` is sure, the search (checked against GEOS above) finds the same line; the cases it
+    must leave to the search are there, and it leaves them."""
+    rng = np.random.default_rng(1300 + seed)
+    geoms = _crossing_layer(rng)
+    line, mid = _noded_middles(geoms)
+    got = noded_owners(geoms, len(geoms) - 2, line, mid)  # the last two as connectors: never sure
+    want = owners(geoms[: len(geoms) - 2], mid)
+    sure = got >= 0
+    np.testing.assert_array_equal(got[sure], want[sure])
+    assert not sure[line >= len(geoms) - 2].any()
+    lines_within = (shapely.distance(shapely.points(mid)[:, None], geoms[None, :]) <= 0.01).sum(axis=1)
+    assert (lines_within >= 2).any() and not sure[lines_within >= 2].any()  # doubled, crossing at 1–3°, stubs
+    assert sure.mean() > 0.3  # many are sure even here, among lines made to come close: the search is spared
+
+
+def test_a_line_ending_5_mm_from_a_pieces_middle_leaves_the_piece_to_the_search() -> None:
+    """No node where a line stops 5 mm short of another; the long piece's middle has two lines within 1 cm."""
+    geoms = np.array([shapely.linestrings([(0, 0), (100, 0)]), shapely.linestrings([(50, 0.005), (50, 5)])])
+    line, mid = _noded_middles(geoms)
+    np.testing.assert_array_equal(line, [0, 1])
+    np.testing.assert_array_equal(noded_owners(geoms, 2, line, mid), [-1, 1])
+    far = np.array([shapely.linestrings([(0, 0), (100, 0)]), shapely.linestrings([(50, 0.05), (50, 5)])])
+    np.testing.assert_array_equal(noded_owners(far, 2, *_noded_middles(far)), [0, 1])  # 5 cm: sure
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_slanted_networks_edges_keep_the_lines_the_search_alone_gives(seed: int, monkeypatch) -> None:
+    rng = np.random.default_rng(1400 + seed)
+    geoms = _crossing_layer(rng)
+    lines = gpd.GeoDataFrame({"line_id": [f"L{k}" for k in range(len(geoms))]}, geometry=geoms, crs=4545)
+    quick = build_network("water", lines)
+    monkeypatch.setattr(network_module, "noded_owners", lambda joined, n, line, mid: np.full(len(line), -1))
+    searched = build_network("water", lines)
+    assert quick is not None and searched is not None
+    np.testing.assert_array_equal(quick.edges["line_id"].to_numpy(), searched.edges["line_id"].to_numpy())
+    assert shapely.equals(quick.edges.geometry.values, searched.edges.geometry.values).all()
 
 
 @pytest.mark.parametrize("seed", range(4))
