@@ -94,7 +94,7 @@ def noded_owners(joined: np.ndarray, lines: int, line: np.ndarray, middles: np.n
     a, b, seg_line = xy[joins], xy[joins + 1], which[joins]
     i, j = candidates(a, b, _NEAR_M + _REACH_M)
     i, j = i[seg_line[i] != seg_line[j]], j[seg_line[i] != seg_line[j]]
-    near = _apart_m(a[i], b[i], a[j], b[j]) <= (_NEAR_M + _REACH_M) * (1 + 1e-9)
+    near = _close(a[i], b[i], a[j], b[j], _NEAR_M + _REACH_M)
     i, j = i[near], j[near]
     low = np.fmax(np.minimum(a[i], b[i]), np.minimum(a[j], b[j])) - _REACH_M
     high = np.fmin(np.maximum(a[i], b[i]), np.maximum(a[j], b[j])) + _REACH_M
@@ -136,18 +136,31 @@ def _in_boxes(points: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarr
     return out
 
 
-def _apart_m(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
-    """The distance between segments a0 → a1 and b0 → b1 (m): 0 where they cross, else the least of an end's to the
-    other segment (where rounding misjudges a crossing, an end lies within a nanometre of the other segment)."""
-    ends = [point_to_segment_m(p, s0, s1) for p, s0, s1 in ((a0, b0, b1), (a1, b0, b1), (b0, a0, a1), (b1, a0, a1))]
+def _close(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray, reach: float) -> np.ndarray:
+    """Whether segments a0 → a1 and b0 → b1 come within ``reach`` (m) of each other.
 
-    def side(s0: np.ndarray, s1: np.ndarray, p: np.ndarray) -> np.ndarray:
-        det: np.ndarray = (s1[:, 0] - s0[:, 0]) * (p[:, 1] - s0[:, 1]) - (s1[:, 1] - s0[:, 1]) * (p[:, 0] - s0[:, 0])
-        sign: np.ndarray = np.sign(det)
-        return sign
+    They do where they cross; they do not where one lies beyond ``reach`` of the other's line, both its ends on one
+    side; else where an end lies within ``reach`` of the other segment (where rounding misjudges a crossing, an end
+    lies within a nanometre of the other segment).
+    """
+    da, db = a1 - a0, b1 - b0
+    len_a, len_b = np.hypot(da[:, 0], da[:, 1]), np.hypot(db[:, 0], db[:, 1])
 
-    cross = (side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0)
-    out: np.ndarray = np.where(cross, 0.0, np.minimum.reduce(ends))
+    def det(s0: np.ndarray, d: np.ndarray, p: np.ndarray) -> np.ndarray:
+        out: np.ndarray = d[:, 0] * (p[:, 1] - s0[:, 1]) - d[:, 1] * (p[:, 0] - s0[:, 0])
+        return out
+
+    b_0, b_1, a_0, a_1 = det(a0, da, b0), det(a0, da, b1), det(b0, db, a0), det(b0, db, a1)
+    cross = (b_0 * b_1 < 0) & (a_0 * a_1 < 0)
+    beyond = (reach * (1 + 1e-9)) * np.array([len_a, len_b])
+    far = ((b_0 * b_1 > 0) & (np.minimum(np.abs(b_0), np.abs(b_1)) > beyond[0])) | (
+        (a_0 * a_1 > 0) & (np.minimum(np.abs(a_0), np.abs(a_1)) > beyond[1])
+    )
+    ask = np.flatnonzero(~cross & ~far)
+    ends = [(a0, b0, b1), (a1, b0, b1), (b0, a0, a1), (b1, a0, a1)]
+    apart: np.ndarray = np.minimum.reduce([point_to_segment_m(p[ask], s0[ask], s1[ask]) for p, s0, s1 in ends])
+    out: np.ndarray = cross.copy()
+    out[ask] = apart <= reach * (1 + 1e-9)
     return out
 
 

@@ -136,6 +136,14 @@ def test_a_line_ending_5_mm_from_a_pieces_middle_leaves_the_piece_to_the_search(
     np.testing.assert_array_equal(noded_owners(far, 2, *_noded_middles(far)), [0, 1])  # 5 cm: sure
 
 
+def test_a_short_line_with_a_line_passing_8_mm_beyond_its_end_is_left_to_the_search() -> None:
+    """The other line crosses the short line's own line, not the short line: no node; both within 1 cm of its middle."""
+    geoms = np.array([shapely.linestrings([(0, 0), (0.01, 0.001)]), shapely.linestrings([(0.013, -5), (0.013, 5)])])
+    line, mid = _noded_middles(geoms)
+    assert (shapely.distance(shapely.points(mid[line == 0]), geoms[1]) < 0.01).all()
+    assert (noded_owners(geoms, 2, line, mid)[line == 0] == -1).all()
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_a_slanted_networks_edges_keep_the_lines_the_search_alone_gives(seed: int, monkeypatch) -> None:
     rng = np.random.default_rng(1400 + seed)
