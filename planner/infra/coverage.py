@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from planner.infra.demand import add_loads, demand, network_demand, source_loads
 from planner.infra.network import Network
@@ -182,72 +184,100 @@ def _reasons(
     service_distance_m: float,
     service_radius_m: float,
     expected: np.ndarray,
-) -> np.ndarray:
+) -> pd.api.extensions.ExtensionArray:
     """The reason of each parcel's result, in Chinese: built per kind of result, each distinct figure formatted once.
 
     A reason reads the parcel's own figures and its source's name alone (``expected``: what a parcel not yet
     drawing needs): the source's load and what is left of it are with the sources, joined where a planner
-    reads the reason (:func:`with_source_figures`)."""
+    reads the reason (:func:`with_source_figures`). The texts are joined by Arrow into the string array
+    pandas keeps (no Python string a parcel)."""
     label = network.label
     unit = CAPACITY_UNITS[network.name][0] if network.name in CAPACITY_UNITS else ""
-    names = network.sources["name"].to_numpy().astype(str).astype(object)
+    names = pa.array(network.sources["name"].to_numpy().astype(str).tolist(), type=pa.string())
     failed = out["failed"].to_numpy()
     lateral = out["distance_m"].to_numpy(dtype=float)
     along = out["network_m"].to_numpy(dtype=float)
     src = out["source"].to_numpy()
-    line_id = np.asarray(out["line_id"].to_numpy(dtype=object, na_value="None"), dtype=object)  # no copy to text
+    line_id = pa.array(out["line_id"].to_numpy(dtype=object, na_value="None"), type=pa.string())
     # a capacity failure names the source and what this parcel needs; the source's load and what is left of it
     # are kept with the sources (``Coverage.sources``), not in each parcel's text: a load edit moves no other text
-    texts = np.empty(len(out), dtype=object)
+    parts: list[tuple[np.ndarray, pa.Array]] = []
     beyond = f"，超过服务距离 {service_distance_m:g} m"
     rows = np.flatnonzero((failed == "distance") & np.isinf(lateral))
-    texts[rows] = f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m{beyond}"
+    parts.append((rows, _join(rows, f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m{beyond}")))
     rows = np.flatnonzero((failed == "distance") & ~np.isinf(lateral))
-    texts[rows] = f"最近的{label}线路距地块 " + _figures(lateral[rows], ",.0f") + (" m" + beyond)
-    if "beside_m" in out:  # the network has lines a parcel may not tap: one beside a parcel is named
-        _beside(network, out, failed, texts)
+    parts.append((rows, _join(rows, f"最近的{label}线路距地块 ", _figures_of(lateral[rows], ",.0f"), " m" + beyond)))
     rows = np.flatnonzero(failed == "unreached")
-    texts[rows] = (
-        f"{label}线路（" + line_id[rows] + "）距地块 " + _figures(lateral[rows], ",.0f") + " m，但未接通任何源点"
+    lateral_text = _figures_of(lateral[rows], ",.0f")
+    parts.append(
+        (rows, _join(rows, f"{label}线路（", line_id.take(rows), "）距地块 ", lateral_text, " m，但未接通任何源点"))
     )
     rows = np.flatnonzero(failed == "radius")
-    texts[rows] = (
-        f"经{label}网络至"
-        + names[src[rows]]
-        + " "
-        + _figures(along[rows] / 1000, ",.1f")
-        + f" km，超过服务半径 {service_radius_m / 1000:g} km"
+    far = _figures_of(along[rows] / 1000, ",.1f")
+    parts.append(
+        (
+            rows,
+            _join(
+                rows,
+                f"经{label}网络至",
+                names.take(src[rows]),
+                " ",
+                far,
+                f" km，超过服务半径 {service_radius_m / 1000:g} km",
+            ),
+        )
     )
     rows = np.flatnonzero(failed == "capacity")
-    texts[rows] = names[src[rows]] + "容量不足：剩余容量不够本地块所需 " + _figures(expected[rows], ",.0f") + f" {unit}"
+    need = _figures_of(expected[rows], ",.0f")
+    parts.append((rows, _join(rows, names.take(src[rows]), "容量不足：剩余容量不够本地块所需 ", need, f" {unit}")))
     rows = np.flatnonzero(failed == "")
-    far, near = _figures(along[rows] / 1000, ",.1f"), _figures(lateral[rows], ",.0f")
+    far, near, name = _figures_of(along[rows] / 1000, ",.1f"), _figures_of(lateral[rows], ",.0f"), names.take(src[rows])
     if network.name == "road":
-        texts[rows] = "临路（" + line_id[rows] + "，" + near + " m），经道路 " + far + " km 至" + names[src[rows]]
+        parts.append(
+            (rows, _join(rows, "临路（", line_id.take(rows), "，", near, " m），经道路 ", far, " km 至", name))
+        )
     else:
-        texts[rows] = f"{label}线路距地块 " + near + " m，经网络 " + far + " km 至" + names[src[rows]]
-    return texts
+        parts.append((rows, _join(rows, f"{label}线路距地块 ", near, " m，经网络 ", far, " km 至", name)))
+    if "beside_m" in out:  # the network has lines a parcel may not tap: one beside a parcel is named
+        parts = [(rows, _beside(network, out, rows, texts)) for rows, texts in parts]
+    order = np.concatenate([rows for rows, _ in parts])
+    texts = pa.concat_arrays([texts for _, texts in parts]).take(np.argsort(order, kind="stable"))
+    return pd.array(texts, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
-def _beside(network: Network, out: pd.DataFrame, failed: np.ndarray, texts: np.ndarray) -> None:
-    """Add to the reasons of the parcels no line they may tap is near (``failed`` on distance) the line within the
-    service distance they may not tap, if any (``beside_*`` of :func:`network_taps`): its kind, id and distance.
+def _join(rows: np.ndarray, *parts: str | pa.Array) -> pa.Array:
+    """The texts of ``rows``: ``parts`` (fixed words, or Arrow strings one a row) joined, by Arrow."""
+    if all(isinstance(p, str) for p in parts):  # the same text for every row
+        return pa.repeat(pa.scalar("".join(map(str, parts)), type=pa.string()), len(rows))
+    text: pa.Array = pc.binary_join_element_wise(*(p if isinstance(p, pa.Array) else pa.scalar(p) for p in parts), "")
+    return text
+
+
+def _beside(network: Network, out: pd.DataFrame, rows: np.ndarray, texts: pa.Array) -> pa.Array:
+    """``texts`` (the reasons of parcels ``rows``) where no line they may tap is near (``failed`` on distance) with
+    the line within the service distance they may not tap added, if any (``beside_*`` of :func:`network_taps`):
+    its kind, id and distance.
 
     A road at another level than the ground (an elevated road, a tunnel) has no frontage; a pipe or cable above
     grade takes no service connection (:func:`planner.infra.levels.tappable`).
     """
-    apart = out["beside_m"].to_numpy(dtype=float)
-    rows = np.flatnonzero((failed == "distance") & ~np.isnan(apart))
-    if not len(rows):
-        return
-    level = out["beside_level"].to_numpy()[rows]
+    apart = out["beside_m"].to_numpy(dtype=float)[rows]
+    failed = out["failed"].to_numpy()[rows]
+    mine = np.flatnonzero((failed == "distance") & ~np.isnan(apart))
+    if not len(mine):
+        return texts
+    level = out["beside_level"].to_numpy()[rows[mine]]
     if network.name == "road":
         kind = np.where(level > 0, "高架道路", "隧道道路").astype(object)
     else:
-        kind = np.full(len(rows), f"地上{network.label}线路", dtype=object)
-    ids = np.asarray(out["beside_id"].to_numpy(dtype=object, na_value="None"), dtype=object)[rows]
-    figures = _figures(apart[rows], ",.0f")
-    texts[rows] = texts[rows] + "；" + kind + "（" + ids + "）距地块 " + figures + " m，不可直接接入"
+        kind = np.full(len(mine), f"地上{network.label}线路", dtype=object)
+    ids = out["beside_id"].to_numpy(dtype=object, na_value="None")[rows[mine]].astype(str)
+    figures = _figures_of(apart[mine], ",.0f")
+    kinds, ids_text = pa.array(kind.tolist(), type=pa.string()), pa.array(ids.tolist(), type=pa.string())
+    added = _join(mine, texts.take(mine), "；", kinds, "（", ids_text, "）距地块 ", figures, " m，不可直接接入")
+    at = np.arange(len(rows))
+    at[mine] = len(rows) + np.arange(len(mine))
+    return pa.concat_arrays([texts, added]).take(at)
 
 
 def _figures(values: np.ndarray, spec: str) -> np.ndarray:
@@ -257,6 +287,19 @@ def _figures(values: np.ndarray, spec: str) -> np.ndarray:
     rounds them (to even on exact halves, as ``np.rint`` does); a value whose tenths may
     sit on a half once multiplied by 10 is formatted from itself.
     """
+    distinct, inverse = _formatted(values, spec)
+    out: np.ndarray = np.array(distinct, dtype=object)[inverse]
+    return out
+
+
+def _figures_of(values: np.ndarray, spec: str) -> pa.Array:
+    """:func:`_figures` as Arrow strings."""
+    distinct, inverse = _formatted(values, spec)
+    return pa.array(distinct, type=pa.string()).take(inverse)
+
+
+def _formatted(values: np.ndarray, spec: str) -> tuple[list[str], np.ndarray]:
+    """Each distinct figure of ``values`` formatted once (see :func:`_figures`), and the one of each value."""
     if spec == ",.0f":
         rounded = np.rint(values)
     else:
@@ -265,7 +308,7 @@ def _figures(values: np.ndarray, spec: str) -> np.ndarray:
             near_half = ~(np.abs(tenths - np.floor(tenths) - 0.5) >= 1e-9 * np.maximum(1.0, np.abs(tenths)))
         rounded = np.where(near_half, values, np.rint(tenths) / 10)
     distinct, inverse = np.unique(rounded, return_inverse=True)
-    return np.array([format(v, spec) for v in distinct.tolist()], dtype=object)[inverse.ravel()]
+    return [format(v, spec) for v in distinct.tolist()], inverse.ravel()
 
 
 def with_source_figures(reasons: pd.Series, sources: pd.DataFrame, unit: str) -> pd.Series:
