@@ -342,7 +342,7 @@ class GraphCache:
             msg = f"the {name} network has no lines"
             raise ValueError(msg)
         p = parcels.reset_index(drop=True)
-        ids = pd.Index(p["parcel_id"].to_numpy())
+        ids = pd.Index(p["parcel_id"].array)  # text stays text: no copy into Python objects and back
         hashes = shape_hashes(p.geometry.to_numpy()) if hashes is None else hashes
         before = kept.taps.get(service_distance_m)
         self.fresh[name] = None
