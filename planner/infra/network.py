@@ -228,17 +228,16 @@ def _at_grade(
     segments, origin, tree = _split_at(opened, points)
     length = shapely.length(segments)
     starts, ends, count = line_ends(segments)
+    mid = None
     if isinstance(how, AxisNoding):
         owner = how.owners(len(geoms), how.line[ring[origin]], length)
-        ask = owner < 0  # the others are sure from the noding alone
-        owner[ask] = owners(geoms, middles(segments[ask], starts[ask], ends[ask], count[ask]))
-    else:
+    elif how is not None:  # snap rounding: the middles of every piece tell which are sure
         mid = middles(segments, starts, ends, count)
+        owner = noded_owners(joined, len(geoms), how.line[ring[origin]], mid)
+    else:
         owner = np.full(len(segments), -1)
-        if how is not None:  # snap rounding: most pieces are sure from the noding alone
-            owner = noded_owners(joined, len(geoms), how.line[ring[origin]], mid)
-        ask = owner < 0
-        owner[ask] = owners(geoms, mid[ask])
+    ask = owner < 0  # the others are sure from the noding alone
+    owner[ask] = owners(geoms, middles(segments[ask], starts[ask], ends[ask], count[ask]) if mid is None else mid[ask])
     nodes, inverse = grid_nodes(np.vstack([starts, ends]))
     return segments, owner, nodes, inverse[: len(segments)], inverse[len(segments) :], tree, length
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from planner.infra.snapround import candidates, near_pairs, point_to_segment_m, squared_distance_m2
+from planner.infra.snapround import candidates, cell_points, near_pairs, point_to_segment_m, sides, squared_distance_m2
 
 __all__ = ["grid_nodes", "line_ends", "middles", "noded_owners", "owners"]
 
@@ -93,8 +93,9 @@ def noded_owners(joined: np.ndarray, lines: int, line: np.ndarray, middles: np.n
     joins = np.flatnonzero(which[1:] == which[:-1])
     a, b, seg_line = xy[joins], xy[joins + 1], which[joins]
     i, j = candidates(a, b, _NEAR_M + _REACH_M)
-    i, j = i[seg_line[i] != seg_line[j]], j[seg_line[i] != seg_line[j]]
-    near = _close(a[i], b[i], a[j], b[j], _NEAR_M + _REACH_M)
+    other = seg_line[i] != seg_line[j]
+    i, j = i[other], j[other]
+    near = _close(a, b, i, j, _NEAR_M + _REACH_M)
     i, j = i[near], j[near]
     low = np.fmax(np.minimum(a[i], b[i]), np.minimum(a[j], b[j])) - _REACH_M
     high = np.fmin(np.maximum(a[i], b[i]), np.maximum(a[j], b[j])) + _REACH_M
@@ -128,31 +129,25 @@ def _in_boxes(points: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarr
     cell = ((points - origin) // _BOX_M).astype(np.int64)
     at = cell[:, 1] * width + cell[:, 0]
     lo, hi = np.searchsorted(keys, at, side="left"), np.searchsorted(keys, at, side="right")
-    point = np.repeat(np.arange(len(points)), hi - lo)
-    k = box_at[np.repeat(lo - np.cumsum(hi - lo) + (hi - lo), hi - lo) + np.arange(len(point))]
+    k, point = cell_points(box_at, lo, hi - lo, np.arange(len(points)))
     hit = ((points[point] >= low[k]) & (points[point] <= high[k])).all(axis=1)
     out = np.zeros(len(points), dtype=bool)
     out[point[hit]] = True
     return out
 
 
-def _close(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray, reach: float) -> np.ndarray:
-    """Whether segments a0 → a1 and b0 → b1 come within ``reach`` (m) of each other.
+def _close(p0: np.ndarray, p1: np.ndarray, i: np.ndarray, j: np.ndarray, reach: float) -> np.ndarray:
+    """Whether segments ``i`` and ``j`` (of p0 → p1) come within ``reach`` (m) of each other.
 
     They do where they cross; they do not where one lies beyond ``reach`` of the other's line, both its ends on one
-    side; else where an end lies within ``reach`` of the other segment (where rounding misjudges a crossing, an end
-    lies within a nanometre of the other segment).
+    side (the noder's side determinants, :func:`~planner.infra.snapround.sides`); else where an end lies within
+    ``reach`` of the other segment (where rounding misjudges a crossing, an end lies within a nanometre of the other
+    segment).
     """
-    da, db = a1 - a0, b1 - b0
-    len_a, len_b = np.hypot(da[:, 0], da[:, 1]), np.hypot(db[:, 0], db[:, 1])
-
-    def det(s0: np.ndarray, d: np.ndarray, p: np.ndarray) -> np.ndarray:
-        out: np.ndarray = d[:, 0] * (p[:, 1] - s0[:, 1]) - d[:, 1] * (p[:, 0] - s0[:, 0])
-        return out
-
-    b_0, b_1, a_0, a_1 = det(a0, da, b0), det(a0, da, b1), det(b0, db, a0), det(b0, db, a1)
+    a0, a1, b0, b1 = p0[i], p1[i], p0[j], p1[j]
+    (b_0, b_1, a_0, a_1), _ = sides(p0, p1, i, j)
     cross = (b_0 * b_1 < 0) & (a_0 * a_1 < 0)
-    beyond = (reach * (1 + 1e-9)) * np.array([len_a, len_b])
+    beyond = (reach * (1 + 1e-9)) * np.array([np.hypot(*(a1 - a0).T), np.hypot(*(b1 - b0).T)])
     far = ((b_0 * b_1 > 0) & (np.minimum(np.abs(b_0), np.abs(b_1)) > beyond[0])) | (
         (a_0 * a_1 > 0) & (np.minimum(np.abs(a_0), np.abs(a_1)) > beyond[1])
     )

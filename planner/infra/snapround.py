@@ -53,8 +53,10 @@ __all__ = [
     "NEAR_M",
     "SnapNoding",
     "candidates",
+    "cell_points",
     "near_pairs",
     "point_to_segment_m",
+    "sides",
     "snap_noded",
     "squared_distance_m2",
 ]
@@ -249,7 +251,7 @@ def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """GEOS's intersections of the segments (unrounded): the points (each a node pixel's source), and for each the
     segment it is added to (a crossing to both segments, so it comes twice)."""
     i, j = candidates(p0, p1, NEAR_M)
-    dets, near = _sides(p0, p1, i, j)
+    dets, near = sides(p0, p1, i, j)
     pa0, pa1, pb0, pb1 = (np.sign(det).astype(np.int8) for det in dets)
     meet = (pa0 * pa1 <= 0) & (pb0 * pb1 <= 0)
     meet[meet] = _envelopes_meet(p0, p1, i[meet], j[meet])
@@ -291,7 +293,7 @@ def _intersections(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(points).reshape(-1, 2), np.concatenate(owners).astype(np.int64)
 
 
-def _sides(
+def sides(
     p0: np.ndarray, p1: np.ndarray, i: np.ndarray, j: np.ndarray
 ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
     """For pairs of segments a = (i), b = (j): the determinants ``(s1 - s0) × (c - s0)`` (in doubles, as GEOS's side
@@ -423,7 +425,7 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
     key[~inside] = 0
     count = np.where(inside, in_cell[key], 0)
     many = parts[seg] > 1  # a segment of one chunk meets each cell once: its pairs come once already
-    found, s = _cell_points(by_key, start[key[~many]], count[~many], seg[~many])
+    found, s = cell_points(by_key, start[key[~many]], count[~many], seg[~many])
     if not many.any():
         return found, s
     # a segment of many chunks meets a cell from several: each (segment, cell) once, then its points, in order
@@ -431,12 +433,12 @@ def near_pairs(points: np.ndarray, p0: np.ndarray, p1: np.ndarray, reach: float)
     pair = np.sort(seg[many] * len(in_cell) + key[many])  # (np.unique hashes: slower)
     pair = pair[np.r_[True, pair[1:] != pair[:-1]][: len(pair)]]
     seg, key = pair // len(in_cell), pair % len(in_cell)
-    more, s_more = _cell_points(by_key, start[key], in_cell[key], seg)
+    more, s_more = cell_points(by_key, start[key], in_cell[key], seg)
     pairs = np.sort(more * len(p0) + s_more)
     return np.concatenate([found, pairs // len(p0)]), np.concatenate([s, pairs % len(p0)])
 
 
-def _cell_points(
+def cell_points(
     by_key: np.ndarray, start: np.ndarray, count: np.ndarray, seg: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The points of cells (``start``, ``count``: where they begin among ``by_key`` and how many), each with its
