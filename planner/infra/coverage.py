@@ -206,14 +206,14 @@ def _reasons(
     rows = np.flatnonzero((failed == "distance") & np.isinf(lateral))
     parts.append((rows, _join(rows, f"{label}线路距地块超过 {20 * service_distance_m:,.0f} m{beyond}")))
     rows = np.flatnonzero((failed == "distance") & ~np.isinf(lateral))
-    parts.append((rows, _join(rows, f"最近的{label}线路距地块 ", _figures_of(lateral[rows], ",.0f"), " m" + beyond)))
+    parts.append((rows, _join(rows, f"最近的{label}线路距地块 ", _figures(lateral[rows], ",.0f"), " m" + beyond)))
     rows = np.flatnonzero(failed == "unreached")
-    lateral_text = _figures_of(lateral[rows], ",.0f")
+    lateral_text = _figures(lateral[rows], ",.0f")
     parts.append(
         (rows, _join(rows, f"{label}线路（", line_id.take(rows), "）距地块 ", lateral_text, " m，但未接通任何源点"))
     )
     rows = np.flatnonzero(failed == "radius")
-    far = _figures_of(along[rows] / 1000, ",.1f")
+    far = _figures(along[rows] / 1000, ",.1f")
     parts.append(
         (
             rows,
@@ -228,10 +228,10 @@ def _reasons(
         )
     )
     rows = np.flatnonzero(failed == "capacity")
-    need = _figures_of(expected[rows], ",.0f")
+    need = _figures(expected[rows], ",.0f")
     parts.append((rows, _join(rows, names.take(src[rows]), "容量不足：剩余容量不够本地块所需 ", need, f" {unit}")))
     rows = np.flatnonzero(failed == "")
-    far, near, name = _figures_of(along[rows] / 1000, ",.1f"), _figures_of(lateral[rows], ",.0f"), names.take(src[rows])
+    far, near, name = _figures(along[rows] / 1000, ",.1f"), _figures(lateral[rows], ",.0f"), names.take(src[rows])
     if network.name == "road":
         parts.append(
             (rows, _join(rows, "临路（", line_id.take(rows), "，", near, " m），经道路 ", far, " km 至", name))
@@ -248,7 +248,7 @@ def _reasons(
 def _join(rows: np.ndarray, *parts: str | pa.Array) -> pa.Array:
     """The texts of ``rows``: ``parts`` (fixed words, or Arrow strings one a row) joined, by Arrow."""
     if all(isinstance(p, str) for p in parts):  # the same text for every row
-        return pa.repeat(pa.scalar("".join(map(str, parts)), type=pa.string()), len(rows))
+        return pa.repeat(pa.scalar("".join(parts), type=pa.string()), len(rows))
     text: pa.Array = pc.binary_join_element_wise(*(p if isinstance(p, pa.Array) else pa.scalar(p) for p in parts), "")
     return text
 
@@ -271,35 +271,22 @@ def _beside(network: Network, out: pd.DataFrame, rows: np.ndarray, texts: pa.Arr
         kind = np.where(level > 0, "高架道路", "隧道道路").astype(object)
     else:
         kind = np.full(len(mine), f"地上{network.label}线路", dtype=object)
-    ids = out["beside_id"].to_numpy(dtype=object, na_value="None")[rows[mine]].astype(str)
-    figures = _figures_of(apart[mine], ",.0f")
-    kinds, ids_text = pa.array(kind.tolist(), type=pa.string()), pa.array(ids.tolist(), type=pa.string())
-    added = _join(mine, texts.take(mine), "；", kinds, "（", ids_text, "）距地块 ", figures, " m，不可直接接入")
+    ids = pa.array(out["beside_id"].to_numpy(dtype=object, na_value="None")[rows[mine]], type=pa.string())
+    figures = _figures(apart[mine], ",.0f")
+    kinds = pa.array(kind, type=pa.string())
+    added = _join(mine, texts.take(mine), "；", kinds, "（", ids, "）距地块 ", figures, " m，不可直接接入")
     at = np.arange(len(rows))
     at[mine] = len(rows) + np.arange(len(mine))
     return pa.concat_arrays([texts, added]).take(at)
 
 
-def _figures(values: np.ndarray, spec: str) -> np.ndarray:
-    """``format(value, spec)`` of each value (``spec``: ``",.0f"`` or ``",.1f"``) as an object array.
+def _figures(values: np.ndarray, spec: str) -> pa.Array:
+    """``format(value, spec)`` of each value (``spec``: ``",.0f"`` or ``",.1f"``) as Arrow strings.
 
     Each distinct figure is formatted once: the values are first rounded as ``format``
     rounds them (to even on exact halves, as ``np.rint`` does); a value whose tenths may
     sit on a half once multiplied by 10 is formatted from itself.
     """
-    distinct, inverse = _formatted(values, spec)
-    out: np.ndarray = np.array(distinct, dtype=object)[inverse]
-    return out
-
-
-def _figures_of(values: np.ndarray, spec: str) -> pa.Array:
-    """:func:`_figures` as Arrow strings."""
-    distinct, inverse = _formatted(values, spec)
-    return pa.array(distinct, type=pa.string()).take(inverse)
-
-
-def _formatted(values: np.ndarray, spec: str) -> tuple[list[str], np.ndarray]:
-    """Each distinct figure of ``values`` formatted once (see :func:`_figures`), and the one of each value."""
     if spec == ",.0f":
         rounded = np.rint(values)
     else:
@@ -308,7 +295,7 @@ def _formatted(values: np.ndarray, spec: str) -> tuple[list[str], np.ndarray]:
             near_half = ~(np.abs(tenths - np.floor(tenths) - 0.5) >= 1e-9 * np.maximum(1.0, np.abs(tenths)))
         rounded = np.where(near_half, values, np.rint(tenths) / 10)
     distinct, inverse = np.unique(rounded, return_inverse=True)
-    return [format(v, spec) for v in distinct.tolist()], inverse.ravel()
+    return pa.array([format(v, spec) for v in distinct.tolist()], type=pa.string()).take(inverse.ravel())
 
 
 def with_source_figures(reasons: pd.Series, sources: pd.DataFrame, unit: str) -> pd.Series:

@@ -328,4 +328,4 @@ def test_figures_in_reasons_are_formatted_as_format_does():
         ]
     )
     for spec in (",.0f", ",.1f"):
-        assert _figures(values, spec).tolist() == [format(v, spec) for v in values.tolist()]
+        assert _figures(values, spec).to_pylist() == [format(v, spec) for v in values.tolist()]
