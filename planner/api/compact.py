@@ -151,7 +151,11 @@ def _read_columns(
     plain: dict[str, list[np.ndarray]] = {}
     coders = {c: _Coder() for c in _CODED}
     cols = ", ".join(f'"{c}"' for c in names)
-    try:
+
+    def read() -> int:
+        ids.clear()  # a read made again starts afresh
+        plain.clear()
+        coders.update({c: _Coder() for c in _CODED})
         conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
         try:
             conn.execute("BEGIN")  # one snapshot: the stamp and the rows
@@ -167,6 +171,10 @@ def _read_columns(
             conn.execute("COMMIT")
         finally:
             conn.close()
+        return int(stamp)
+
+    try:
+        stamp = store.read_only(read)  # a hot journal rolled back first
     except sqlite3.Error as exc:
         msg = f"reading the parcels of {store.path} failed ({exc})"
         raise StoreError(msg) from None
@@ -185,7 +193,8 @@ def _read_changed(
     names = ["parcel_id", *COMPACT_COLUMNS]
     bools = [c for c in names if LAYERS["parcels"].by_name[c].kind == "bool"]
     cols = ", ".join(f'"{c}"' for c in names)
-    try:
+
+    def read() -> tuple[int, list[str], list[tuple]]:
         conn.execute("BEGIN")
         try:
             (stamp,) = conn.execute("SELECT coalesce(max(history_id), 0) FROM history").fetchone()
@@ -202,6 +211,10 @@ def _read_changed(
             ).fetchall()
         finally:
             conn.execute("ROLLBACK")
+        return stamp, ids, rows
+
+    try:
+        stamp, ids, rows = store.read_only(read)  # a hot journal rolled back first
     except sqlite3.Error as exc:
         msg = f"reading the parcels of {store.path} failed ({exc})"
         raise StoreError(msg) from None
@@ -417,7 +430,7 @@ class ParcelFeatures:
         columns = self._columns
         query = _page_query(columns, len(ids))
         try:
-            rows = self.conn().execute(query, ids).fetchall()
+            rows = self.store.read_only(lambda: self.conn().execute(query, ids).fetchall())  # after a hot journal
         except sqlite3.Error as exc:
             msg = f"reading the parcels of {self.store.path} failed ({exc})"
             raise StoreError(msg) from None

@@ -95,7 +95,8 @@ def _geopackage(
     if bounds:
         cols += ", r.minx, r.miny, r.maxx, r.maxy"
         join = ' LEFT JOIN "rtree_parcels_geom" r ON r.id = t.fid'
-    try:
+
+    def read() -> tuple[int, list[tuple]]:
         conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
         try:
             conn.execute("BEGIN")  # one snapshot: the stamp and the rows
@@ -112,6 +113,10 @@ def _geopackage(
             conn.execute("COMMIT")
         finally:
             conn.close()
+        return stamp, rows
+
+    try:
+        stamp, rows = store.read_only(read)  # a hot journal rolled back first
     except sqlite3.Error as exc:
         msg = f"reading the parcels of {store.path} failed ({exc})"
         raise StoreError(msg) from None

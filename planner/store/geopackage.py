@@ -19,10 +19,10 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from planner.config import ParkConfig
 from planner.errors import StoreError, StoreLockedError
@@ -55,6 +55,7 @@ _SQL_TYPES = {
     "datetime": "DATETIME",
 }
 _LOCK_TIMEOUT_S = 10.0
+_T = TypeVar("_T")
 """SQLite's busy timeout: how long a statement waits for another process's writer (QGIS, GDAL) to finish."""
 _QUEUE_TIMEOUT_S = 120.0
 """How long a write waits for the writers before it in this process (they commit in milliseconds)."""
@@ -408,6 +409,23 @@ class GeoPackageStore(ParkStore):
         if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
             return StoreLockedError(f"{self.path} is locked by another writer ({exc}); nothing was written")
         return StoreError(f"{what} {self.path} failed ({plainly(exc)}); nothing was written")
+
+    def read_only(self, read: Callable[[], _T]) -> _T:
+        """``read`` (a read on a read-only connection), made again once if it met a hot journal.
+
+        A write cut short (a writer that died, a disk error) leaves its journal *hot* until a connection
+        that may write reads the file: SQLite then plays it back. A read-only connection cannot, and
+        fails with ``SQLITE_READONLY_ROLLBACK`` ("attempt to write a readonly database"). Then the
+        journal is rolled back here, with this process's access, and ``read`` made again; where the
+        file cannot be written (a read-only disk) the second error is raised.
+        """
+        try:
+            return read()
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_READONLY_ROLLBACK:
+                raise
+        self._roll_back_journal()
+        return read()
 
     def _roll_back_journal(self) -> None:
         """Play back the journal a failed write left (a full disk, an I/O error), now, with this process's access.
