@@ -4,8 +4,11 @@ Eight editors edit the same three parcels as fast as they can (each a read of th
 a PATCH with ``If-Match``), while another client writes the same parcels with plain SQL (as QGIS
 or psql would), so the server's writers meet each other and an outside writer. What must hold,
 whatever the timing: no answer but 200 and 409; every 200 is one history row of that editor, and
-no history row of an editor lacks its 200; each parcel holds the value of its last 200 (the one
-with the highest version), at that version.
+no history row of an editor lacks its 200; each parcel holds the value of its last edit (the history
+row with the highest version). Each answer is a version as stored: its ETag is at or after the edit's
+own version, and its body holds what the history says the parcel held at that ETag. An edit of no
+readiness input answers its own version; an edit of one answers once the run after it has ended, so
+an edit landed meanwhile may be in its answer (and two answers may then carry one version).
 """
 
 from __future__ import annotations
@@ -35,8 +38,12 @@ def _editor(url: str, k: int, answers: list, lock: threading.Lock) -> None:
             version = s.get(f"{url}/parcels/{pid}", timeout=120).headers["ETag"]
             got = s.patch(f"{url}/parcels/{pid}", json=body, headers={**headers, "If-Match": version}, timeout=300)
             etag = got.headers.get("ETag")
+            ((column, _),) = body.items()
+            answered = got.json()["properties"][column] if got.ok else None
             with lock:
-                answers.append((pid, body, got.status_code, int(etag.strip('"')) if etag and got.ok else None))
+                answers.append(
+                    (pid, body, got.status_code, int(etag.strip('"')) if etag and got.ok else None, answered)
+                )
 
 
 def _outside_writer(served, stop: threading.Event, done: list) -> None:
@@ -75,31 +82,43 @@ def test_concurrent_editors_get_200_or_409_and_every_200_is_one_history_row(smal
     writer.join()
 
     assert len(answers) == EDITORS * EDITS_EACH
-    assert {code for _, _, code, _ in answers} <= {200, 409}, sorted({code for _, _, code, _ in answers})
-    ok = [(pid, body, version) for pid, body, code, version in answers if code == 200]
+    assert {code for _, _, code, _, _ in answers} <= {200, 409}, sorted({code for _, _, code, _, _ in answers})
+    ok = [(pid, body, version, answered) for pid, body, code, version, answered in answers if code == 200]
     assert ok, "no edit got through"
     assert outside, "the outside writer wrote nothing"
 
     history = small_api.store.changes_since(since, with_changes=True)
     full = small_api.store.history(layer="parcels")
-    by_editor = full[full["history_id"].isin(history["history_id"]) & full["changed_by"].isin(["张工", "李工"])]
+    mine = full[full["history_id"].isin(history["history_id"])]
+    by_editor = mine[mine["changed_by"].isin(["张工", "李工"])]
     assert len(by_editor) == len(ok)  # every 200 is a history row; no row without its 200
-    by_outside = full[full["history_id"].isin(history["history_id"]) & ~full["changed_by"].isin(["张工", "李工"])]
-    assert len(by_outside) == len(outside)
-
-    last: dict[tuple[str, str], tuple[int, object]] = {}  # (parcel, column): the version and value of its last 200
-    versions = defaultdict(list)
-    for pid, body, version in ok:
-        versions[pid].append(version)
+    assert len(mine[~mine["changed_by"].isin(["张工", "李工"])]) == len(outside)
+    # what each edited column held from each version on, by the history (every value an editor writes is new)
+    steps: dict[tuple[str, str], list[tuple[int, object]]] = defaultdict(list)
+    own: dict[tuple[str, str, object], int] = {}  # (parcel, column, value): the version the edit made
+    for row in mine.itertuples(index=False):
+        for column, (_, new) in row.changes.items():
+            if column in ("power_kva", "holder"):
+                steps[row.feature_id, column].append((int(row.version), new))
+                if row.changed_by in ("张工", "李工"):
+                    own[row.feature_id, column, new] = int(row.version)
+    for pid, body, version, answered in ok:
         ((column, value),) = body.items()
-        if (pid, column) not in last or version > last[pid, column][0]:
-            last[pid, column] = (version, value)
+        made = own[pid, column, value]  # this 200's own history row
+        assert version >= made, (pid, body, version, made)
+        if column == "holder":  # no readiness input: the edit's own version
+            assert version == made, (pid, body, version, made)
+        held = [v for at, v in sorted(steps[pid, column], key=lambda s: s[0]) if at <= version]
+        assert answered == held[-1], (pid, body, version, answered, held[-3:])  # the body is the ETag's version
+    versions = defaultdict(list)
+    for (pid, _, _), made_at in own.items():
+        versions[pid].append(made_at)
     stored = small_api.store.read_parcels(parcel_ids=PARCELS).set_index("parcel_id")
-    for pid, found in versions.items():
-        assert len(set(found)) == len(found)  # each 200 made a version of its own
-        assert int(stored.loc[pid, "version"]) >= max(found)
-    for (pid, column), (_, value) in last.items():
-        assert stored.loc[pid, column] == value  # the last edit of each column stands: no edit lost
+    for pid, made in versions.items():
+        assert len(set(made)) == len(made)  # each edit made a version of its own
+        assert int(stored.loc[pid, "version"]) >= max(made)
+    for (pid, column), changes in steps.items():
+        assert stored.loc[pid, column] == max(changes, key=lambda s: s[0])[1]  # the last edit stands: none lost
 
 
 def test_a_page_read_while_edits_keep_landing_is_answered_not_refused(small_api, monkeypatch):

@@ -218,7 +218,12 @@ def edit_parcel(
     body: Annotated[ParcelEdit, Body(description='columns to change, e.g. {"status": "supplied"}')],
     if_match: Annotated[str | None, Header(description="the version the edit is based on (the parcel's ETag)")] = None,
 ) -> JSONResponse:
-    """Change a parcel's columns, then run readiness and idle land again where the change touches their inputs."""
+    """Change a parcel's columns, then run readiness and idle land again where the change touches their inputs.
+
+    The answer is a version as stored, with its ETag: the edit's own for an edit of no input of theirs; else
+    the parcel as stored once the run after the edit has ended, so an edit saved meanwhile (another editor's,
+    an outside writer's) is in it too, and two answers may carry one version.
+    """
     changes = edit_changes(body)
     version = _based_on(if_match, changes.pop("version", None))
     _check_changes(changes)
