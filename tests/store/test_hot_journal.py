@@ -51,6 +51,7 @@ def park(tmp_path, config):
 
 def _features(store):
     reader = ParcelFeatures(store)  # made before the writer dies (it reads the park's settings)
+    reader.conn()  # and this thread's read-only connection kept open, as a server's worker thread keeps it
     return lambda: [(f["id"], f["properties"]["name"]) for f in reader.read(["P001", "P004"])]
 
 
