@@ -55,8 +55,8 @@ _SQL_TYPES = {
     "datetime": "DATETIME",
 }
 _LOCK_TIMEOUT_S = 10.0
-_T = TypeVar("_T")
 """SQLite's busy timeout: how long a statement waits for another process's writer (QGIS, GDAL) to finish."""
+_T = TypeVar("_T")
 _QUEUE_TIMEOUT_S = 120.0
 """How long a write waits for the writers before it in this process (they commit in milliseconds)."""
 
