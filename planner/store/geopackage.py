@@ -417,7 +417,10 @@ class GeoPackageStore(ParkStore):
         that may write reads the file: SQLite then plays it back. A read-only connection cannot, and
         fails with ``SQLITE_READONLY_ROLLBACK`` ("attempt to write a readonly database"). Then the
         journal is rolled back here, with this process's access, and ``read`` made again; where the
-        file cannot be written (a read-only disk) the second error is raised.
+        file cannot be written (a read-only disk) the second error is raised. Under load SQLite also says
+        so, now and then, of a journal that a writer of this process deletes at that moment (seen once in
+        eighteen runs of eight editors and an outside writer: the journal was gone when looked for); the
+        read made again finds it gone.
         """
         try:
             return read()
