@@ -238,10 +238,10 @@ def _reasons(
         )
     else:
         parts.append((rows, _join(rows, f"{label}线路距地块 ", near, " m，经网络 ", far, " km 至", name)))
-    if "beside_m" in out:  # the network has lines a parcel may not tap: one beside a parcel is named
-        parts = [(rows, _beside(network, out, rows, texts)) for rows, texts in parts]
     order = np.concatenate([rows for rows, _ in parts])
     texts = pa.concat_arrays([texts for _, texts in parts]).take(np.argsort(order, kind="stable"))
+    if "beside_m" in out:  # the network has lines a parcel may not tap: one beside a parcel is named
+        texts = _beside(network, out, texts)
     return pd.array(texts, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
@@ -253,30 +253,29 @@ def _join(rows: np.ndarray, *parts: str | pa.Array) -> pa.Array:
     return text
 
 
-def _beside(network: Network, out: pd.DataFrame, rows: np.ndarray, texts: pa.Array) -> pa.Array:
-    """``texts`` (the reasons of parcels ``rows``) where no line they may tap is near (``failed`` on distance) with
-    the line within the service distance they may not tap added, if any (``beside_*`` of :func:`network_taps`):
-    its kind, id and distance.
+def _beside(network: Network, out: pd.DataFrame, texts: pa.Array) -> pa.Array:
+    """``texts`` (every parcel's reason, in ``out``'s order) where no line they may tap is near (``failed`` on
+    distance) with the line within the service distance they may not tap added, if any (``beside_*`` of
+    :func:`network_taps`): its kind, id and distance.
 
     A road at another level than the ground (an elevated road, a tunnel) has no frontage; a pipe or cable above
     grade takes no service connection (:func:`planner.infra.levels.tappable`).
     """
-    apart = out["beside_m"].to_numpy(dtype=float)[rows]
-    failed = out["failed"].to_numpy()[rows]
-    mine = np.flatnonzero((failed == "distance") & ~np.isnan(apart))
-    if not len(mine):
+    apart = out["beside_m"].to_numpy(dtype=float)
+    rows = np.flatnonzero((out["failed"].to_numpy() == "distance") & ~np.isnan(apart))
+    if not len(rows):
         return texts
-    level = out["beside_level"].to_numpy()[rows[mine]]
+    level = out["beside_level"].to_numpy()[rows]
     if network.name == "road":
         kind = np.where(level > 0, "高架道路", "隧道道路").astype(object)
     else:
-        kind = np.full(len(mine), f"地上{network.label}线路", dtype=object)
-    ids = pa.array(out["beside_id"].to_numpy(dtype=object, na_value="None")[rows[mine]], type=pa.string())
-    figures = _figures(apart[mine], ",.0f")
+        kind = np.full(len(rows), f"地上{network.label}线路", dtype=object)
+    ids = pa.array(out["beside_id"].to_numpy(dtype=object, na_value="None")[rows], type=pa.string())
+    figures = _figures(apart[rows], ",.0f")
     kinds = pa.array(kind, type=pa.string())
-    added = _join(mine, texts.take(mine), "；", kinds, "（", ids, "）距地块 ", figures, " m，不可直接接入")
-    at = np.arange(len(rows))
-    at[mine] = len(rows) + np.arange(len(mine))
+    added = _join(rows, texts.take(rows), "；", kinds, "（", ids, "）距地块 ", figures, " m，不可直接接入")
+    at = np.arange(len(texts))
+    at[rows] = len(texts) + np.arange(len(rows))
     return pa.concat_arrays([texts, added]).take(at)
 
 
