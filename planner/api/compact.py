@@ -147,15 +147,12 @@ def _read_columns(
     """
     names = ["parcel_id", *COMPACT_COLUMNS]
     bools = [c for c in names if LAYERS["parcels"].by_name[c].kind == "bool"]
-    ids: list[np.ndarray] = []
-    plain: dict[str, list[np.ndarray]] = {}
-    coders = {c: _Coder() for c in _CODED}
     cols = ", ".join(f'"{c}"' for c in names)
 
-    def read() -> int:
-        ids.clear()  # a read made again starts afresh
-        plain.clear()
-        coders.update({c: _Coder() for c in _CODED})
+    def read() -> tuple[int, list[np.ndarray], dict[str, list[np.ndarray]], dict[str, _Coder]]:
+        ids: list[np.ndarray] = []
+        plain: dict[str, list[np.ndarray]] = {}
+        coders = {c: _Coder() for c in _CODED}
         conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=30, isolation_level=None)
         try:
             conn.execute("BEGIN")  # one snapshot: the stamp and the rows
@@ -171,10 +168,10 @@ def _read_columns(
             conn.execute("COMMIT")
         finally:
             conn.close()
-        return int(stamp)
+        return int(stamp), ids, plain, coders
 
     try:
-        stamp = store.read_only(read)  # a hot journal rolled back first
+        stamp, ids, plain, coders = store.read_only(read)  # a hot journal rolled back first
     except sqlite3.Error as exc:
         msg = f"reading the parcels of {store.path} failed ({exc})"
         raise StoreError(msg) from None
