@@ -32,9 +32,12 @@ class EdgeLookup:
     piece_edge: np.ndarray
 
     @classmethod
-    def of(cls, edge_geoms: np.ndarray, reach: float) -> EdgeLookup:
-        """The lookup of ``edge_geoms`` for parcels' envelopes grown by ``reach`` (m)."""
-        start, end, count = line_ends(edge_geoms)
+    def of(
+        cls, edge_geoms: np.ndarray, reach: float, ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    ) -> EdgeLookup:
+        """The lookup of ``edge_geoms`` for parcels' envelopes grown by ``reach`` (m). ``ends``: their
+        :func:`planner.infra.owners.line_ends` where known."""
+        start, end, count = line_ends(edge_geoms) if ends is None else ends
         # a straight edge whose envelope is wide both ways (slanted, longer than the reach) is looked up in pieces
         wide = (count == 2) & (np.abs(end - start).min(axis=1) > reach)
         if not wide.any():

@@ -37,7 +37,7 @@ import shapely.ops
 from planner.errors import Problem
 from planner.infra.levels import level_nodes, level_pieces, line_levels, tappable
 from planner.infra.noding import AxisNoding, axis_noded, opened_rings
-from planner.infra.owners import grid_nodes, line_ends, middles, noded_owners, owners
+from planner.infra.owners import ends_of, grid_nodes, line_coords, line_ends, middles, noded_owners, owners
 from planner.infra.snapround import SnapNoding, snap_noded
 from planner.vocab import CAPACITY_COLUMN, NETWORK_OF_KIND, NETWORKS
 
@@ -49,6 +49,9 @@ SOURCE_SNAP_M = 50.0
 """A source farther than this from every line of its network is off the network (m)."""
 _EPS = 1e-9  # scipy drops explicit zeros: a zero-length link gets this weight
 _GRID_M = 0.001
+Coords = tuple[np.ndarray, np.ndarray]
+"""Lines as their vertices (x, y) one after the other, and where each line's begin
+(:func:`planner.infra.owners.line_coords`)."""
 _MADE_AGAIN = ("edge_tree", "graph", "tap_edges", "untappable_edges", "tap_lookup")  # not sent: quicker made again
 
 
@@ -89,11 +92,11 @@ class Network:
         """Sent to another process (or kept on disk) without the tree and the ``networkx`` graph: they are quicker made
         again there; the edges' lines as coordinate arrays (shapely's ragged arrays), quicker to write and read than
         the WKB a GeoDataFrame pickles."""
-        state = {k: v for k, v in vars(self).items() if k not in _MADE_AGAIN}
-        geoms = self.edges.geometry.to_numpy()
-        if self.edges.geometry.name == "geometry" and len(geoms) and (shapely.get_type_id(geoms) == 1).all():
+        state = {k: v for k, v in vars(self).items() if k not in (*_MADE_AGAIN, "edge_coords", "edge_ends")}
+        coords = self.edge_coords if self.edges.geometry.name == "geometry" and len(self.edges) else None
+        if coords is not None:
             frame = pd.DataFrame(self.edges.drop(columns="geometry"))
-            state["edges"] = (frame, shapely.to_ragged_array(geoms), self.edges.crs)
+            state["edges"] = (frame, (shapely.GeometryType.LINESTRING, coords[0], (coords[1],)), self.edges.crs)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -102,7 +105,24 @@ class Network:
         if isinstance(edges, tuple):
             frame, ragged, crs = edges
             state["edges"] = gpd.GeoDataFrame(frame, geometry=shapely.from_ragged_array(*ragged), crs=crs)
+            state["edge_coords"] = (ragged[1], ragged[2][0])
         vars(self).update(state)
+
+    @cached_property
+    def edge_coords(self) -> Coords | None:
+        """The edges' lines as :func:`planner.infra.owners.line_coords` (vertices, offsets), or None where an edge is
+        not a linestring in 2-D. Kept from the noding, and sent with the network in their place."""
+        geoms = self.edges.geometry.to_numpy()
+        if (shapely.get_type_id(geoms) != 1).any() or shapely.has_z(geoms).any():
+            return None
+        return line_coords(geoms)
+
+    @cached_property
+    def edge_ends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each edge's first and last point (x, y) and its number of vertices (as
+        :func:`planner.infra.owners.line_ends`)."""
+        coords = self.edge_coords
+        return line_ends(self.edges.geometry.to_numpy()) if coords is None else ends_of(*coords)
 
     @cached_property
     def edge_tree(self) -> shapely.STRtree:
@@ -193,8 +213,9 @@ def build_network(
     if (levels != levels[0]).any():  # grade-separated lines: noded level by level, joined where one ends on another
         segments, owner, nodes, u, v, tree, level = _by_level(name, geoms, levels, sources, snap_m, noder)
         length = shapely.length(segments)
+        coords = None
     else:
-        segments, owner, nodes, u, v, tree, length = _at_grade(name, geoms, levels[0], sources, snap_m, noder)
+        segments, owner, nodes, u, v, tree, length, coords = _at_grade(name, geoms, levels[0], sources, snap_m, noder)
         level = np.full(len(segments), levels[0])
     edges = gpd.GeoDataFrame(
         {"line_id": line_ids[owner], "u": u, "v": v, "length_m": length, "level": level},
@@ -204,6 +225,8 @@ def build_network(
     network = Network(name, edges, nodes, _empty_sources(), problems)
     if tree is not None:  # the tree of these very segments, in this order: the edges' tree
         network.__dict__["edge_tree"] = tree
+    if coords is not None:  # their vertices, as the noding gave them
+        network.__dict__["edge_coords"] = coords
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network
@@ -216,9 +239,12 @@ def _at_grade(
     sources: gpd.GeoDataFrame | None,
     snap_m: float,
     noder: Callable[[np.ndarray], np.ndarray] | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None, np.ndarray]:
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None, np.ndarray, Coords | None
+]:
     """Lines of one ``level`` noded together: segments, each one's line, nodes, ends (u, v), the segments' tree,
-    lengths."""
+    lengths, and the segments' vertices (:func:`planner.infra.owners.line_coords`) where numpy noded them (lines
+    in 2-D)."""
     connectors = _connectors(geoms, snap_m)
     # snap-rounded noding on a 1 mm grid: ends that touch a line to within float noise are noded on it
     joined = np.concatenate([geoms, connectors])
@@ -227,7 +253,8 @@ def _at_grade(
     opened, ring = opened_rings(noded)
     segments, origin, tree = _split_at(opened, points)
     length = shapely.length(segments)
-    starts, ends, count = line_ends(segments)
+    coords = line_coords(segments)
+    starts, ends, count = ends_of(*coords)
     mid = None
     if isinstance(how, AxisNoding):
         owner = how.owners(len(geoms), how.line[ring[origin]], length)
@@ -239,7 +266,8 @@ def _at_grade(
     ask = owner < 0  # the others are sure from the noding alone
     owner[ask] = owners(geoms, middles(segments[ask], starts[ask], ends[ask], count[ask]) if mid is None else mid[ask])
     nodes, inverse = grid_nodes(np.vstack([starts, ends]))
-    return segments, owner, nodes, inverse[: len(segments)], inverse[len(segments) :], tree, length
+    kept = coords if how is not None else None  # GEOS's noding may keep a Z
+    return segments, owner, nodes, inverse[: len(segments)], inverse[len(segments) :], tree, length, kept
 
 
 def _by_level(

@@ -14,7 +14,7 @@ import shapely
 
 from planner.infra.snapround import candidates, cell_points, near_pairs, point_to_segment_m, sides, squared_distance_m2
 
-__all__ = ["grid_nodes", "line_ends", "middles", "noded_owners", "owners"]
+__all__ = ["ends_of", "grid_nodes", "line_coords", "line_ends", "middles", "noded_owners", "owners"]
 
 _NEAR_M = 0.001
 """A snap-rounded piece lies this close to the line that gave it (m): a pixel's centre is within 0.71 mm of the
@@ -50,10 +50,22 @@ def grid_nodes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def line_ends(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each line's first and last point (x, y), and its number of vertices."""
+    return ends_of(*line_coords(lines))
+
+
+def line_coords(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lines' vertices (x, y) one after the other, and where each line's begin with one more at the end (as
+    the offsets of ``shapely.to_ragged_array``)."""
     coords, which = shapely.get_coordinates(lines, return_index=True)
-    count = np.bincount(which, minlength=len(lines))
-    last = np.cumsum(count) - 1
-    return coords[last - count + 1], coords[last], count
+    offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(which, minlength=len(lines)), out=offsets[1:])
+    return coords, offsets
+
+
+def ends_of(coords: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`line_ends` of the lines held as :func:`line_coords`."""
+    count = np.diff(offsets)
+    return coords[offsets[:-1]], coords[offsets[1:] - 1], count
 
 
 def middles(segments: np.ndarray, starts: np.ndarray, ends: np.ndarray, count: np.ndarray) -> np.ndarray:

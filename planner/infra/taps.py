@@ -83,7 +83,9 @@ def network_taps(
     if len(edges):
         ends = _Along(dist, edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy())
         kept = network.__dict__.setdefault("tap_lookup", {})  # per service distance: see _Candidates.of
-        pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends, kept)
+        first, last, count = network.edge_ends
+        known = (first, last, count) if len(rows) == len(network.edges) else (first[rows], last[rows], count[rows])
+        pairs = _pairs(tree, edge_geoms, shapes, service_distance_m, ends, kept, known)
         parcel_i, edge_i = pairs.parcel, pairs.edge
         length = edges["length_m"].to_numpy()[edge_i]
         u, v = edges["u"].to_numpy()[edge_i], edges["v"].to_numpy()[edge_i]
@@ -287,6 +289,7 @@ def _pairs(
     service_distance_m: float,
     along: _Along | None = None,
     kept: dict[float, EdgeLookup] | None = None,
+    ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> _Pairs:
     """The pairs within the service distance and their stretches: numpy where it is sure, else GEOS.
 
@@ -300,11 +303,12 @@ def _pairs(
     candidate on the edge nearest a source is settled first, and a candidate whose edge
     is farther from every source than that pair's tap (by more than :data:`TIE_M`) can
     neither be the best nor tie with it, so it is dropped unsettled. ``kept``: the edges' lookups
-    made by earlier calls on the same edges (:class:`EdgeLookup`), by service distance.
+    made by earlier calls on the same edges (:class:`EdgeLookup`), by service distance. ``ends``: the edges'
+    :func:`planner.infra.owners.line_ends` where known.
     """
     d = service_distance_m
     geoms = shapes.geoms
-    cand = _Candidates.of(tree, edge_geoms, shapes, d, kept)
+    cand = _Candidates.of(tree, edge_geoms, shapes, d, kept, ends)
     wanted = np.ones(len(cand.parcel), dtype=bool)
     todo = cand.fast.copy()
     later = np.zeros(len(cand.parcel), dtype=bool)  # unreached: the stretch is needed only if the pair is chosen
@@ -372,6 +376,7 @@ class _Candidates:
         shapes: ParcelShapes,
         service_distance_m: float,
         kept: dict[float, EdgeLookup] | None = None,
+        ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> _Candidates:
         """The candidates of ``shapes`` among the edges of ``tree``, grouped by parcel, each parcel's by edge.
 
@@ -381,7 +386,7 @@ class _Candidates:
         reach = d * (1 + 1e-9) + 1e-6
         lookup = None if kept is None else kept.get(d)
         if lookup is None or len(lookup.count) != len(edge_geoms):
-            lookup = EdgeLookup.of(edge_geoms, reach)
+            lookup = EdgeLookup.of(edge_geoms, reach, ends)
             if kept is not None:
                 kept[d] = lookup
         start, end, count, wide = lookup.start, lookup.end, lookup.count, lookup.wide
@@ -395,7 +400,7 @@ class _Candidates:
         # each parcel's candidates in the order of the edges, not of the tree: the same pairs come in the same order
         # from a tree of only some of the edges (planner.province), so ties fall the same way
         key = cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(key)  # the keys are distinct but for a pair found twice (by two pieces), kept once below
         cand_p, cand_e = cand_p[order], cand_e[order]
         if wide.any() and len(key):  # a parcel near two pieces of an edge: the pair once (no pair: none)
             key = key[order]

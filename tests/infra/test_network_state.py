@@ -74,3 +74,47 @@ def test_the_fingerprint_sees_every_input_the_graph_reads() -> None:
     other.loc[other["network"] == "gas", "name"] = "另一气源"
     assert network_fingerprint("water", lines, other) == base
     assert len({base, *changed}) == len(changed) + 1
+
+
+def test_the_vertices_kept_from_the_noding_are_the_edges() -> None:
+    """The vertices a network keeps from its noding (sent in place of its lines, and read for the taps' lookup) are
+    its edges' own, by GEOS's ``to_ragged_array``: on a slanted park whose sources cut edges, and after a pickle."""
+    _, layers, sources = synthetic(400, rotate_deg=17)
+    cut = 0
+    for name in ("road", "water", "gas"):
+        network = build_network(name, layers[name], sources)
+        assert network is not None
+        assert "edge_coords" in vars(network)  # kept from the noding, not made again
+        geoms = network.edges.geometry.to_numpy()
+        kind, coords, (offsets,) = shapely.to_ragged_array(geoms)
+        assert kind == shapely.GeometryType.LINESTRING
+        for got in (network, pickle.loads(pickle.dumps(network))):
+            assert got.edge_coords is not None
+            np.testing.assert_array_equal(got.edge_coords[0], coords)
+            np.testing.assert_array_equal(got.edge_coords[1], offsets)
+            first, last, count = got.edge_ends
+            np.testing.assert_array_equal(first, shapely.get_coordinates(shapely.get_point(geoms, 0)))
+            np.testing.assert_array_equal(last, shapely.get_coordinates(shapely.get_point(geoms, -1)))
+            np.testing.assert_array_equal(count, shapely.get_num_points(geoms))
+        unfed = build_network(name, layers[name])  # no source: no edge cut at one
+        assert unfed is not None
+        cut += len(network.edges) - len(unfed.edges)
+    assert cut > 0  # some source ties in an edge's middle
+
+
+def test_lines_in_3d_keep_their_z_when_sent() -> None:
+    """GEOS nodes lines with a Z (numpy does not): the network keeps no 2-D vertices of them, and its edges come back
+    from a pickle with their Z."""
+    lines = gpd.GeoDataFrame(
+        {"line_id": ["A", "B"], "in_service": [True, True]},
+        geometry=[shapely.LineString([(0, 0, 5), (100, 0, 5)]), shapely.LineString([(50, -50, 5), (50, 50, 5)])],
+        crs=4545,
+    )
+    network = build_network("road", lines)
+    assert network is not None
+    assert network.edge_coords is None
+    assert shapely.has_z(network.edges.geometry.to_numpy()).all()
+    back = pickle.loads(pickle.dumps(network))
+    _same(back, network)
+    assert shapely.has_z(back.edges.geometry.to_numpy()).all()
+    np.testing.assert_array_equal(back.edge_ends[2], [2, 2, 2, 2])
