@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.infra.blocks import by_blocks
 from planner.infra.edge_lookup import EdgeLookup
 from planner.infra.levels import nearest_within
 from planner.infra.network import Network, source_distances
@@ -426,12 +427,11 @@ class _Candidates:
 
     def least_apart(self, rows: np.ndarray) -> np.ndarray:
         """No point of the parcel of pairs ``rows`` (of straight edges) is nearer its edge than this (m): the
-        distance from the edge to the centre of the parcel's :meth:`ParcelShapes.circle` less its radius.
+        distance from the edge to the centre of the parcel's :meth:`ParcelShapes.circle` less its radius. Some 20
+        numpy steps a pair (:func:`planner.infra.stretch.ring_distance` takes some 60), a block at a time."""
+        return by_blocks(self._least_apart, rows)
 
-        Some 20 numpy steps on flat arrays a pair, where :func:`planner.infra.stretch.ring_distance`
-        takes some 60 on arrays of a row per corner and :func:`planner.infra.stretch.zone_stretch`
-        hundreds.
-        """
+    def _least_apart(self, rows: np.ndarray) -> np.ndarray:
         centre, radius = self.circle
         p, e = self.parcel[rows], self.edge[rows]
         ax, ay = self.start[:, 0][e], self.start[:, 1][e]
