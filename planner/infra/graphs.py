@@ -229,6 +229,7 @@ class GraphCache:
                 if network is not None:  # a layer without lines has no graph
                     self.builds[name] += 1
                     self._write(name, fingerprint, network)
+                    network.__dict__.pop("edge_coords", None)  # the noding's vertices, kept for the write: not held
             kept = KeptNetwork(fingerprint, network)
             self._kept[name] = kept
         return kept.network

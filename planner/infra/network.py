@@ -105,13 +105,14 @@ class Network:
         if isinstance(edges, tuple):
             frame, ragged, crs = edges
             state["edges"] = gpd.GeoDataFrame(frame, geometry=shapely.from_ragged_array(*ragged), crs=crs)
-            state["edge_coords"] = (ragged[1], ragged[2][0])
+            state["edge_ends"] = ends_of(ragged[1], ragged[2][0])  # not the vertices: they are held by GEOS
         vars(self).update(state)
 
     @cached_property
     def edge_coords(self) -> Coords | None:
         """The edges' lines as :func:`planner.infra.owners.line_coords` (vertices, offsets), or None where an edge is
-        not a linestring in 2-D. Kept from the noding, and sent with the network in their place."""
+        not a linestring in 2-D; sent with the network in their place. Kept from the noding until the graph is
+        written (:class:`planner.infra.graphs.GraphCache`), else made from GEOS when asked for."""
         geoms = self.edges.geometry.to_numpy()
         if (shapely.get_type_id(geoms) != 1).any() or shapely.has_z(geoms).any():
             return None
@@ -225,8 +226,9 @@ def build_network(
     network = Network(name, edges, nodes, _empty_sources(), problems)
     if tree is not None:  # the tree of these very segments, in this order: the edges' tree
         network.__dict__["edge_tree"] = tree
-    if coords is not None:  # their vertices, as the noding gave them
+    if coords is not None:  # their vertices, as the noding gave them (for a write: see GraphCache), and their ends
         network.__dict__["edge_coords"] = coords
+        network.__dict__["edge_ends"] = ends_of(*coords)
     network.sources = _tie_sources(network, sources, problems)
     _report_pieces(network, problems)
     return network

@@ -11,7 +11,7 @@ import shapely
 import shapely.affinity
 
 from bench.readiness import synthetic
-from planner.infra.graphs import network_fingerprint
+from planner.infra.graphs import GraphCache, network_fingerprint
 from planner.infra.network import Network, build_network
 
 
@@ -88,7 +88,10 @@ def test_the_vertices_kept_from_the_noding_are_the_edges() -> None:
         geoms = network.edges.geometry.to_numpy()
         kind, coords, (offsets,) = shapely.to_ragged_array(geoms)
         assert kind == shapely.GeometryType.LINESTRING
-        for got in (network, pickle.loads(pickle.dumps(network))):
+        back = pickle.loads(pickle.dumps(network))
+        assert "edge_ends" in vars(back)  # read with the lines; their vertices are not held twice
+        assert "edge_coords" not in vars(back)
+        for got in (network, back):
             assert got.edge_coords is not None
             np.testing.assert_array_equal(got.edge_coords[0], coords)
             np.testing.assert_array_equal(got.edge_coords[1], offsets)
@@ -118,3 +121,17 @@ def test_lines_in_3d_keep_their_z_when_sent() -> None:
     _same(back, network)
     assert shapely.has_z(back.edges.geometry.to_numpy()).all()
     np.testing.assert_array_equal(back.edge_ends[2], [2, 2, 2, 2])
+
+
+def test_a_graph_kept_on_disk_holds_no_second_copy_of_its_vertices(tmp_path) -> None:
+    """The vertices the noding gave are kept for the graph's write, and no longer; the graph read back is the same."""
+    _, layers, sources = synthetic(400, rotate_deg=17)
+    cache = GraphCache(tmp_path)
+    network = cache.network("water", layers["water"], sources)
+    assert network is not None
+    assert cache.builds["water"] == 1
+    assert "edge_coords" not in vars(network)
+    again = GraphCache(tmp_path).network("water", layers["water"], sources)
+    assert again is not None
+    _same(again, network)
+    np.testing.assert_array_equal(again.edge_ends[0], network.edge_ends[0])
