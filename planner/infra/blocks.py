@@ -3,7 +3,7 @@
 A kernel of some twenty numpy steps over a million parcel–edge pairs makes a dozen new arrays of 8 MB
 at each call: memory the process has not touched yet (a page fault every 4 KB) and that no cache holds.
 Measured on the bench park's water network (1,075,938 pairs, 2 cores, Intel Xeon): the circle bound of
-:meth:`planner.infra.taps._Candidates.least_apart` took 0.27 s at its first call and 0.047 s at the
+:meth:`planner.infra.tap_pairs._Candidates.least_apart` took 0.27 s at its first call and 0.047 s at the
 next ones over all rows at once, and 0.031–0.034 s at every call a block of 32,768 rows at a time.
 """
 

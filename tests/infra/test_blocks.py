@@ -8,7 +8,7 @@ from bench.readiness import synthetic
 from planner.infra.blocks import by_blocks
 from planner.infra.network import build_network
 from planner.infra.snapround import squared_distance_m2
-from planner.infra.taps import _Candidates, parcel_shapes
+from planner.infra.tap_pairs import _Candidates, parcel_shapes
 
 
 def test_blocks_give_every_row_its_own_value_in_order() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
 from planner.infra.stretch import ASK, FAR, FOUND, convex_rings, ring_distance, zone_stretch
-from planner.infra.taps import _pairs, _stretch, parcel_shapes
+from planner.infra.tap_pairs import _pairs, _stretch, parcel_shapes
 
 X0, Y0 = 620_000.0, 3_570_000.0  # Gauss–Krüger magnitudes, as in the parks
 
@@ -225,11 +225,11 @@ def test_pairs_of_a_random_park_are_those_and_stretches_geos_gives(seed):
 def _coverage_both_ways(monkeypatch, network, parcels, **settings):
     """Coverage as computed, and with nothing dropped before it is settled."""
     import planner.infra.coverage as coverage
-    import planner.infra.taps as taps
+    import planner.infra.tap_pairs as tap_pairs
 
     pruned = coverage.network_coverage(network, parcels, **settings)
     with monkeypatch.context() as m:
-        m.setattr(taps._Along, "bound", lambda self, edge: np.full(len(edge), -np.inf))
+        m.setattr(tap_pairs._Along, "bound", lambda self, edge: np.full(len(edge), -np.inf))
         whole = coverage.network_coverage(network, parcels, **settings)
     return pruned, whole
 
