@@ -173,6 +173,20 @@ END
 $fn$"""
 
 
+_PG_LOCK_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.planner_external_lock() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF coalesce(current_setting({flag}, true), '') <> 'on' THEN
+        PERFORM pg_advisory_xact_lock({lock_class}, hashtext(TG_TABLE_SCHEMA));
+    END IF;
+    RETURN NULL;
+END
+$fn$"""
+"""An outside statement takes the park's lock before it locks any row. Taken by the row trigger alone, after the
+row's lock, it made a deadlock with a planner write holding the park's lock and then updating the same row (seen in
+``tests/api/test_concurrent_edits.py``: PostgreSQL aborted the outside edit)."""
+
+
 def pg_triggers_sql(schema: str, lock_class: int) -> sql.Composed:
     """The trigger function of a park's schema and its trigger on every feature table (replacing older ones).
 
@@ -180,9 +194,10 @@ def pg_triggers_sql(schema: str, lock_class: int) -> sql.Composed:
     """
     s = sql.Identifier(schema)
     parts: list[sql.Composable] = [
-        sql.SQL(_PG_FUNCTION).format(schema=s, flag=sql.Literal(PG_FLAG), lock_class=sql.Literal(int(lock_class)))
+        sql.SQL(text).format(schema=s, flag=sql.Literal(PG_FLAG), lock_class=sql.Literal(int(lock_class)))
+        for text in (_PG_FUNCTION, _PG_LOCK_FUNCTION)
     ]
-    name = sql.Identifier(f"{_PREFIX}external_edit")
+    name, lock = sql.Identifier(f"{_PREFIX}external_edit"), sql.Identifier(f"{_PREFIX}external_lock")
     earlier = [sql.Identifier(f"planner_v{v}_external_edit") for v in range(1, TRIGGER_VERSION)]
     for spec in LAYERS.values():
         t = sql.Identifier(spec.name)
@@ -194,6 +209,13 @@ def pg_triggers_sql(schema: str, lock_class: int) -> sql.Composed:
                 "EXECUTE FUNCTION {}.planner_external_edit({})"
             ).format(name, s, t, s, sql.Literal(spec.id_column))
         )
+        parts.append(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}.{}").format(lock, s, t))
+        parts.append(
+            sql.SQL(
+                "CREATE TRIGGER {} BEFORE INSERT OR UPDATE OR DELETE ON {}.{} FOR EACH STATEMENT "
+                "EXECUTE FUNCTION {}.planner_external_lock()"
+            ).format(lock, s, t, s)
+        )
     return sql.SQL(";\n").join(parts)
 
 
@@ -201,11 +223,11 @@ def install_pg(conn: psycopg.Connection, schema: str, lock_class: int) -> bool:
     """Make the triggers of the park in ``schema`` inside the open transaction, if any feature table lacks them."""
     row = conn.execute(
         "SELECT count(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND g.tgname = %s",
-        (schema, f"{_PREFIX}external_edit"),
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND g.tgname IN (%s, %s)",
+        (schema, f"{_PREFIX}external_edit", f"{_PREFIX}external_lock"),
     ).fetchone()
     count = row[0] if row else 0
-    if count >= len(LAYERS):
+    if count >= 2 * len(LAYERS):
         return False
     conn.execute(pg_triggers_sql(schema, lock_class))
     return True

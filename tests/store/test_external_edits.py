@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import threading
+import time
 
 import pytest
 
 from planner.analysis import freshness, update_readiness
 from planner.store import GeoPackageStore, open_store
 from planner.store.gpkg_format import register_functions
-from planner.store.triggers import TRIGGER_VERSION
+from planner.store.triggers import PG_FLAG, TRIGGER_VERSION
 from tests.conftest import grid_parcels, require_tool
 from tests.store.conftest import drop_all_parks, pg_connect
 
@@ -193,7 +195,8 @@ def test_a_postgis_park_with_the_previous_version_trigger_gets_this_one_in_its_p
                     (schema,),
                 ).fetchall()
             assert sorted(n for (n,) in names if n.startswith("planner_")) == [
-                f"planner_v{TRIGGER_VERSION}_external_edit"
+                f"planner_v{TRIGGER_VERSION}_external_edit",
+                f"planner_v{TRIGGER_VERSION}_external_lock",
             ]
         finally:
             again.close()
@@ -219,6 +222,51 @@ def test_postgis_park_gets_its_trigger_when_written(backend, postgis_url, config
             assert int(row["version"]) == 2 and row["updated_by"] == "postgres"
         finally:
             again.close()
+    finally:
+        store.close()
+        drop_all_parks(postgis_url)
+
+
+@pytest.mark.parametrize("backend", ["postgis"])
+def test_an_outside_edit_of_a_row_a_planner_write_updates_waits_and_both_commit(backend, postgis_url, config):
+    """A planner write holds the park's lock and then updates a row that an outside client updates meanwhile. The
+    outside statement waits for the park's lock before it locks any row, so both commit, one after the other. (With
+    the lock taken by the row trigger alone, after the row's lock, PostgreSQL found a deadlock and aborted one.)"""
+    from planner.store.postgis import _LOCK_CLASS
+    from planner.store.postgis import create_park as pg_create
+
+    store = pg_create(postgis_url, config, overwrite=True)
+    try:
+        store.write_parcels(grid_parcels(2), by="张工")
+        schema, errors = store.schema, []
+        with pg_connect(store) as planner, pg_connect(store) as outside, pg_connect(store) as watch:
+            pid = outside.info.backend_pid
+
+            def outside_edit() -> None:
+                try:
+                    outside.execute(f'UPDATE "{schema}".parcels SET holder = %s WHERE parcel_id = %s', ("外部", "P001"))
+                except Exception as exc:  # a deadlock, if any: the test's failure
+                    errors.append(exc)
+
+            with planner.transaction():  # as the planner writes: its flag on, the park's lock first
+                planner.execute("SELECT set_config(%s, 'on', true)", (PG_FLAG,))
+                planner.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, schema))
+                thread = threading.Thread(target=outside_edit)
+                thread.start()
+                for _ in range(500):  # until the outside statement waits for a lock
+                    found = watch.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,))
+                    if (found.fetchone() or [None])[0] == "Lock":
+                        break
+                    time.sleep(0.01)
+                else:
+                    pytest.fail("the outside edit never waited for the planner's write")
+                planner.execute(f'UPDATE "{schema}".parcels SET name = %s WHERE parcel_id = %s', ("规划名", "P001"))
+            thread.join(30)
+        assert not thread.is_alive() and errors == []
+        row = store.get_parcel("P001")
+        assert row["name"] == "规划名" and row["holder"] == "外部"
+        last = _last(store, "P001")
+        assert last["changed_by"] == "postgres" and last["changes"]["holder"][1] == "外部"
     finally:
         store.close()
         drop_all_parks(postgis_url)
