@@ -46,8 +46,9 @@ def _editor(url: str, k: int, answers: list, lock: threading.Lock) -> None:
                 )
 
 
-def _outside_writer(served, stop: threading.Event, done: list) -> None:
-    """Plain SQL updates of the parcels' names, as another program would make them (the triggers version them)."""
+def _outside_writer(served, stop: threading.Event, done: list, failed: list) -> None:
+    """Plain SQL updates of the parcels' names, as another program would make them (the triggers version them);
+    an update refused (a deadlock, say) is kept in ``failed``."""
     if served.backend == "gpkg":
         conn = sqlite3.connect(served.store.path, timeout=60, isolation_level=None)
         register_functions(conn)  # the GeoPackage's R-tree triggers call ST_IsEmpty …, as GDAL registers them
@@ -62,6 +63,8 @@ def _outside_writer(served, stop: threading.Event, done: list) -> None:
             conn.execute(f"UPDATE {table} SET name = {mark} WHERE parcel_id = {mark}", (f"外部 {k}", PARCELS[k % 3]))
             done.append(k)
             stop.wait(0.02)
+    except Exception as exc:  # any refusal is the test's failure, reported there
+        failed.append(exc)
     finally:
         conn.close()
 
@@ -70,8 +73,8 @@ def test_concurrent_editors_get_200_or_409_and_every_200_is_one_history_row(smal
     since = small_api.store.change_stamp()
     answers: list = []
     lock = threading.Lock()
-    stop, outside = threading.Event(), []
-    writer = threading.Thread(target=_outside_writer, args=(small_api, stop, outside))
+    stop, outside, refused = threading.Event(), [], []
+    writer = threading.Thread(target=_outside_writer, args=(small_api, stop, outside, refused))
     writer.start()
     editors = [threading.Thread(target=_editor, args=(small_api.url, k, answers, lock)) for k in range(EDITORS)]
     for t in editors:
@@ -86,6 +89,7 @@ def test_concurrent_editors_get_200_or_409_and_every_200_is_one_history_row(smal
     ok = [(pid, body, version, answered) for pid, body, code, version, answered in answers if code == 200]
     assert ok, "no edit got through"
     assert outside, "the outside writer wrote nothing"
+    assert refused == [], refused  # an outside edit is never refused for the planner's (a deadlock, before 96853f8)
 
     history = small_api.store.changes_since(since, with_changes=True)
     full = small_api.store.history(layer="parcels")
