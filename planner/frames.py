@@ -6,26 +6,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["few_chunks", "spliced"]
-
-_MAX_CHUNKS = 32
-"""Arrow text spliced from slices is kept in its slices up to this many chunks, then joined into one. Measured
-(pyarrow 26, 100,000 rows): taking 10 rows from 65 chunks costs 0.7 ms, from one 0.03 ms; joining a column of
-reasons into one inside a readiness run after a parcel edit cost 20 ms, 17 columns 0.35 s of a 0.65 s run."""
+__all__ = ["one_chunk", "spliced"]
 
 
-def few_chunks(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the Arrow data of each column in at most :data:`_MAX_CHUNKS` chunks: a column in more is
-    joined into one (the same frame if none is).
+def one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the Arrow data of each column in one piece (the same frame if it is so already).
 
-    ``pd.concat`` leaves Arrow columns in a chunk a frame, and taking a few rows from chunked Arrow
+    ``pd.concat`` leaves Arrow columns in several chunks, and taking a few rows from chunked Arrow
     text costs some twenty times what it costs from one array (a table of 100,000 rows kept
-    from run to run is taken from at every edit); joining a column copies all its text.
+    from run to run is taken from at every edit; see :data:`_MAX_CHUNKS`).
     """
     pieces = {
         column: _combined(frame[column].array)
         for column in frame.columns
-        if _is_arrow(frame[column].dtype) and frame[column].array.__arrow_array__().num_chunks > _MAX_CHUNKS
+        if _is_arrow(frame[column].dtype) and frame[column].array.__arrow_array__().num_chunks > 1
     }
     if not pieces:
         return frame
@@ -83,6 +77,12 @@ def spliced(old: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataF
 
 _FEW_ROWS = 64
 """Up to this many rows, Arrow text is spliced from slices of the old and new arrays, not taken row by row."""
+
+
+_MAX_CHUNKS = 32
+"""Arrow text spliced from slices is kept in its slices up to this many chunks, then joined into one. Measured
+(pyarrow 26, 100,000 rows): taking 10 rows from 65 chunks costs 0.7 ms, from one 0.03 ms; joining a column of
+reasons into one inside a readiness run after a parcel edit cost 20 ms, 17 columns 0.35 s of a 0.65 s run."""
 
 
 def _patched(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.frames import _MAX_CHUNKS, few_chunks, spliced
+from planner.frames import _MAX_CHUNKS, one_chunk, spliced
 
 
 def _chunks(series: pd.Series) -> int:
@@ -16,21 +16,14 @@ def _text(values: list[str | None]) -> pd.Series:
     return pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
-def test_few_chunks_joins_a_column_concat_leaves_in_too_many():
-    few = pd.concat([pd.DataFrame({"t": _text(["a", None])}), pd.DataFrame({"t": _text(["c"])})], ignore_index=True)
-    assert _chunks(few["t"]) == 2
-    assert few_chunks(few) is few  # few pieces: the frame as it is
-    parts = [pd.DataFrame({"t": _text([f"v{i}", None]), "x": [i, i]}) for i in range(_MAX_CHUNKS + 1)]
-    many = pd.concat(parts, ignore_index=True)
-    assert _chunks(many["t"]) == _MAX_CHUNKS + 1
-    out = few_chunks(many)
+def test_one_chunk_joins_the_chunks_concat_leaves():
+    joined = pd.concat([pd.DataFrame({"t": _text(["a", None])}), pd.DataFrame({"t": _text(["c"])})], ignore_index=True)
+    assert _chunks(joined["t"]) == 2
+    out = one_chunk(joined)
     assert _chunks(out["t"]) == 1
-    assert out["t"].dtype == many["t"].dtype
-    assert out["t"].tolist()[::2] == [f"v{i}" for i in range(_MAX_CHUNKS + 1)]
-    assert out["t"].isna().sum() == _MAX_CHUNKS + 1
-    assert out["x"].tolist() == many["x"].tolist()
-    assert _chunks(many["t"]) == _MAX_CHUNKS + 1  # the frame given is left as it was
-    assert few_chunks(out) is out
+    assert out["t"].dtype == joined["t"].dtype
+    assert out["t"].tolist()[0] == "a" and pd.isna(out["t"].tolist()[1]) and out["t"].tolist()[2] == "c"
+    assert one_chunk(out) is out  # one piece already: the frame as it is
 
 
 def test_few_rows_spliced_from_slices_as_setting_them_gives():

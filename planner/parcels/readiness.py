@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from planner.config import ParkConfig
-from planner.frames import few_chunks, spliced
+from planner.frames import one_chunk, spliced
 from planner.vocab import NETWORK_ITEMS, NETWORK_LAYERS
 
 __all__ = [
@@ -127,7 +127,7 @@ def compute_readiness(
     out["missing"] = pd.Series(_missing(holds, len(p)), index=ids, dtype=object)
     rows = [found.disagreements for found in items.values() if found.disagreements is not None]
     disagreements = (
-        few_chunks(pd.concat(rows, ignore_index=True))
+        one_chunk(pd.concat(rows, ignore_index=True))
         if rows
         else pd.DataFrame(columns=["parcel_id", "item", "declared", "derived", "reason"])
     )
@@ -295,7 +295,7 @@ def readiness_again(
     if in_place is not None:
         return ReadinessResult(table, in_place, before.used, key)
     found = [part.disagreements] if len(part.disagreements) else []  # none: its empty columns' dtypes say nothing
-    merged = few_chunks(pd.concat([before.disagreements[~gone], *found], ignore_index=True))
+    merged = one_chunk(pd.concat([before.disagreements[~gone], *found], ignore_index=True))
     if any(merged[c].dtype != before.disagreements[c].dtype for c in merged.columns if len(before.disagreements)):
         return None
     merged_key = np.concatenate([key[~gone], new_key])
