@@ -22,9 +22,11 @@ own write transactions, and the triggers do nothing while it is up.**
   bookkeeping ones is not an edit (nor are the triggers' own updates of the bookkeeping,
   whatever ``recursive_triggers`` says).
 - PostGIS: the flag is the setting ``planner.writing``, set with ``SET LOCAL`` (so for the
-  transaction only). The trigger function also takes the park's advisory write lock, the one
-  the planner's writers take, so writers of a park still go one at a time and the history
-  ids come in commit order.
+  transaction only). An outside statement takes the park's advisory write lock, the one the
+  planner's writers take, in a statement trigger before it locks any row (as the planner's
+  writers take it before theirs: no deadlock between the two), so writers of a park still go one
+  at a time and the history ids come in commit order. The row trigger takes it again (a no-op
+  once held), so a table whose statement trigger a client dropped is still versioned in order.
 
 A client that sets the flag itself bypasses the triggers; that is its choice. Parks made
 before the triggers get them in their next write transaction (:func:`install_gpkg`,
@@ -188,7 +190,8 @@ row's lock, it made a deadlock with a planner write holding the park's lock and 
 
 
 def pg_triggers_sql(schema: str, lock_class: int) -> sql.Composed:
-    """The trigger function of a park's schema and its trigger on every feature table (replacing older ones).
+    """The trigger functions of a park's schema and their two triggers on every feature table, the row trigger
+    that versions an edit and the statement trigger that takes the park's lock first (replacing older ones).
 
     Triggers of an earlier :data:`TRIGGER_VERSION` are dropped, so that an edit is never versioned twice.
     """
