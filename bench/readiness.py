@@ -170,15 +170,15 @@ def naive_seconds(net, parcels: gpd.GeoDataFrame, sample: int) -> float:
 
 
 def _after_edits(
-    inputs: ReadinessInputs, kept: GraphCache, profile: str | None = None
+    inputs: ReadinessInputs, kept: GraphCache, profile: str | None = None, profile_line: str | None = None
 ) -> dict[str, tuple[float, float, int, int, int]]:
     """Readiness again with the graphs and the last result kept: after a parcel edit, then after a line edit.
 
     The parcel edit changes a readiness input (one parcel starts building: its status and
     its declared power) and moves another parcel's boundary by a metre; the line edit moves
     one road line (the largest network) by 2 m. Returns seconds, CPU seconds, graphs built,
-    parcel taps found and the rows whose checklist was worked out again. ``profile``: a file to
-    write a cProfile (CPU time) of the parcel edit's run to.
+    parcel taps found and the rows whose checklist was worked out again. ``profile``,
+    ``profile_line``: a file to write a cProfile (CPU time) of the parcel edit's run, of the line edit's run to.
     """
     edited = inputs.parcels.copy()
     edited.loc[edited.index[10], ["status", "power_kva"]] = ["under_construction", 800.0]
@@ -192,7 +192,8 @@ def _after_edits(
     ):
         builds, tapped = sum(kept.builds.values()), sum(kept.tapped.values())
         cpu = _cpu_seconds()
-        profiler = cProfile.Profile(time.process_time) if profile and lines is inputs.lines else None
+        to = profile if lines is inputs.lines else profile_line
+        profiler = cProfile.Profile(time.process_time) if to else None
         if profiler:
             profiler.enable()
         start = time.perf_counter()
@@ -201,7 +202,7 @@ def _after_edits(
         cpu = _cpu_seconds() - cpu
         if profiler:
             profiler.disable()
-            profiler.dump_stats(profile)
+            profiler.dump_stats(to)
         rows = kept.readiness.rows
         again = len(frame) if rows is None else len(rows)
         out[label] = (seconds, cpu, sum(kept.builds.values()) - builds, sum(kept.tapped.values()) - tapped, again)
@@ -235,6 +236,9 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the cold run (CPU time) to FILE")
     parser.add_argument(
         "--profile-edit", metavar="FILE", help="write a cProfile of the run after the parcel edit (CPU time) to FILE"
+    )
+    parser.add_argument(
+        "--profile-line", metavar="FILE", help="write a cProfile of the run after the line edit (CPU time) to FILE"
     )
     args = parser.parse_args()
     parcels, layers, sources = synthetic(args.parcels, seed=args.seed, rotate_deg=args.rotate)
@@ -276,7 +280,7 @@ def main() -> None:
     cpu_restart, start = _cpu_seconds(), time.perf_counter()
     readiness_of(inputs, graphs=restart)
     restart_s, cpu_restart = time.perf_counter() - start, _cpu_seconds() - cpu_restart
-    warm = _after_edits(inputs, kept, args.profile_edit)
+    warm = _after_edits(inputs, kept, args.profile_edit, args.profile_line)
     folder.cleanup()
     road_edges = runs["road"].edges
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
