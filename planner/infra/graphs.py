@@ -64,6 +64,9 @@ _BUILDER = hashlib.blake2b(
 :mod:`~planner.infra.levels`, :mod:`~planner.infra.snapround`, :mod:`~planner.infra.hotpixels`,
 :mod:`~planner.infra.owners`, GEOS): a graph on disk built by other code is not read."""
 
+_SPLICED = 4
+"""The parcels' shapes kept between runs are spliced where at most one in this many changed, else made anew."""
+
 __all__ = ["GraphCache", "KeptNetwork", "Served", "network_fingerprint", "safe_file_name", "shape_hashes"]
 
 
@@ -190,12 +193,17 @@ class GraphCache:
         """:func:`parcel_shapes` of ``parcels``: the last call's where the shapes are the same, in the same order.
 
         ``hashes``: each parcel's :func:`shape_hashes`. A line edit taps every parcel again on
-        the network it changed, from the same parcels' shapes: they are not made again.
+        the network it changed, from the same parcels' shapes: they are not made again; of
+        the parcels whose shapes changed since (up to a quarter of them), only theirs are.
         """
         kept = self._parcel_shapes
         if kept is not None and np.array_equal(kept[0], hashes):
             return kept[1]
-        shapes = parcel_shapes(parcels)
+        again = None if kept is None or len(kept[0]) != len(hashes) else np.flatnonzero(kept[0] != hashes)
+        if kept is not None and again is not None and len(again) <= len(hashes) // _SPLICED:  # a few edited
+            shapes = kept[1].spliced(again, parcel_shapes(parcels.iloc[again]))  # only theirs made again
+        else:
+            shapes = parcel_shapes(parcels)
         self._parcel_shapes = (hashes.copy(), shapes)
         return shapes
 

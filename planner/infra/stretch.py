@@ -29,7 +29,17 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-__all__ = ["ASK", "FAR", "FOUND", "QUAD_SEGS", "ConvexRings", "convex_rings", "ring_distance", "zone_stretch"]
+__all__ = [
+    "ASK",
+    "FAR",
+    "FOUND",
+    "QUAD_SEGS",
+    "ConvexRings",
+    "convex_rings",
+    "ring_distance",
+    "spliced_rings",
+    "zone_stretch",
+]
 
 QUAD_SEGS = 16
 """Segments per quarter circle of the buffered zone (as ``shapely.buffer(..., quad_segs=16)``)."""
@@ -124,6 +134,26 @@ def convex_rings(geoms: np.ndarray) -> ConvexRings:
     return ConvexRings(
         count, start, coords[keep, 0], coords[keep, 1], ux[keep], uy[keep], side[keep], steps, turn[keep] / steps
     )
+
+
+def spliced_rings(rings: ConvexRings, rows: np.ndarray, new: ConvexRings) -> ConvexRings:
+    """``rings`` with the parcels ``rows`` (distinct) now those of ``new`` (one parcel a row, in the order of ``rows``):
+    what :func:`convex_rings` gives for the parcels so changed, without looking at the others again. The corners stay
+    in the order of the parcels, one after another."""
+    count = rings.count.copy()
+    count[rows] = new.count
+    start = np.cumsum(count) - count
+    # where each corner is taken from: the corners of rings, then those of new
+    taken = rings.start.copy()
+    taken[rows] = new.start + len(rings.x)
+    corner = np.repeat(taken - start, count) + np.arange(int(count.sum()))
+    start[count == 0] = 0  # as convex_rings leaves it
+
+    def joined(name: str) -> np.ndarray:
+        both: np.ndarray = np.concatenate([getattr(rings, name), getattr(new, name)])
+        return both[corner]
+
+    return ConvexRings(count, start, *(joined(name) for name in ("x", "y", "ux", "uy", "side", "steps", "inc")))
 
 
 def zone_stretch(

@@ -18,7 +18,16 @@ import shapely
 from planner.infra.blocks import by_blocks
 from planner.infra.edge_lookup import EdgeLookup
 from planner.infra.snapround import squared_distance_m2
-from planner.infra.stretch import ASK, FAR, FOUND, ConvexRings, convex_rings, ring_distance, zone_stretch
+from planner.infra.stretch import (
+    ASK,
+    FAR,
+    FOUND,
+    ConvexRings,
+    convex_rings,
+    ring_distance,
+    spliced_rings,
+    zone_stretch,
+)
 
 __all__ = ["TIE_M", "ParcelShapes", "parcel_shapes"]
 
@@ -60,6 +69,21 @@ class ParcelShapes:
                 radius[convex] = np.maximum.reduceat(reach, r.start[convex])
             self._circle = (centre, radius + 1e-6)
         return self._circle
+
+    def spliced(self, rows: np.ndarray, new: ParcelShapes) -> ParcelShapes:
+        """These shapes with the parcels ``rows`` (distinct) now those of ``new`` (one a row, in the order of
+        ``rows``): what :func:`parcel_shapes` gives for the parcels so changed, the others not looked at again."""
+        geoms, bounds = self.geoms.copy(), self.bounds.copy()
+        geoms[rows], bounds[rows] = new.geoms, new.bounds
+        out = ParcelShapes(geoms, bounds, spliced_rings(self.rings, rows, new.rings))
+        for margin, boxes in self._boxes.items():
+            out._boxes[margin] = boxes.copy()
+            out._boxes[margin][rows] = new.boxes(margin)
+        if self._circle is not None:
+            centre, radius = self._circle[0].copy(), self._circle[1].copy()
+            centre[rows], radius[rows] = new.circle()
+            out._circle = (centre, radius)
+        return out
 
 
 def parcel_shapes(parcels: pd.DataFrame) -> ParcelShapes:

@@ -108,3 +108,28 @@ def test_graphs_on_disk_are_not_stale_and_read_where_the_run_is(demo_park, tmp_p
         pd.testing.assert_frame_equal(again[net].coverage.table, first[net].coverage.table)
     gone = GraphCache(tmp_path / "elsewhere")  # no file: every network is built anew
     assert all(gone.stale(net, prints[net]) for net in NETWORK_ITEMS)
+
+
+def test_kept_parcel_shapes_take_the_edited_parcels_only_and_equal_those_made_anew(demo_park, monkeypatch):
+    """After a parcel edit, the shapes kept for the next line edit are spliced: only the edited parcels' are made
+    (the calls are counted), and they are, array for array, those made anew for the whole park."""
+    import planner.infra.graphs as graphs
+    from planner.infra.taps import parcel_shapes
+
+    made: list[int] = []
+    monkeypatch.setattr(graphs, "parcel_shapes", lambda frame: made.append(len(frame)) or parcel_shapes(frame))
+    parcels = _inputs(demo_park)[0]
+    cache = GraphCache()
+    cache.parcel_shapes(parcels, cache.shape_hashes(parcels.geometry.to_numpy())).boxes(40.0)
+    edited = parcels.copy()
+    edited.loc[edited.index[[3, 40]], "geometry"] = shapely.affinity.translate(parcels.geometry.iloc[3], yoff=2.0)
+    got = cache.parcel_shapes(edited, cache.shape_hashes(edited.geometry.to_numpy()))
+    assert made == [len(parcels), 2]
+    fresh = parcel_shapes(edited)
+    assert np.array_equal(got.bounds, fresh.bounds) and shapely.equals(got.boxes(40.0), fresh.boxes(40.0)).all()
+    for name in ("count", "start", "x", "y", "ux", "uy", "side", "steps", "inc"):
+        assert np.array_equal(getattr(got.rings, name), getattr(fresh.rings, name)), name
+    moved = edited.copy()  # more than a quarter of the parcels moved: made anew
+    moved["geometry"] = moved.geometry.translate(xoff=1.0)
+    cache.parcel_shapes(moved, cache.shape_hashes(moved.geometry.to_numpy()))
+    assert made == [len(parcels), 2, len(parcels)]

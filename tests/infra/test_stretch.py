@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
-from planner.infra.stretch import ASK, FAR, FOUND, convex_rings, ring_distance, zone_stretch
+from planner.infra.stretch import ASK, FAR, FOUND, convex_rings, ring_distance, spliced_rings, zone_stretch
 from planner.infra.tap_pairs import _pairs, _stretch, parcel_shapes
 
 X0, Y0 = 620_000.0, 3_570_000.0  # Gauss–Krüger magnitudes, as in the parks
@@ -130,6 +130,57 @@ def test_which_parcels_qualify():
         dtype=object,
     )
     assert (convex_rings(parcels).count > 0).tolist() == [True, True, False, False, False, False, False, True]
+
+
+_RING_FIELDS = ("count", "start", "x", "y", "ux", "uy", "side", "steps", "inc")
+
+
+def test_spliced_rings_are_those_made_anew_for_the_changed_parcels():
+    """Parcels edited in a kept park (one turned concave, one made convex, a pentagon made a triangle, the first and
+    the last): their corners spliced in are, array for array, those convex_rings gives for the whole park anew."""
+    from shapely.geometry import Polygon
+
+    concave = Polygon([(0, 0), (100, 0), (100, 100), (50, 40), (0, 100)])
+    pentagon = Polygon([(0, 0), (60, 0), (80, 40), (30, 80), (-10, 40)])
+    before = np.array([square(0, 0, 100), concave, pentagon, square(500, 0, 50), square(900, 0, 20)], dtype=object)
+    after = before.copy()
+    after[0] = Polygon([(0, 0), (100, 0), (0, 100)])  # three corners where there were four
+    after[1] = square(200, 0, 30)  # was concave (no corners): now four
+    after[2] = concave  # was a pentagon: now none
+    after[4] = square(900, 0, 20).reverse()  # clockwise: its corners turned counter-clockwise
+    rows = np.array([4, 0, 1, 2])  # in no order
+    got = spliced_rings(convex_rings(before), rows, convex_rings(after[rows]))
+    fresh = convex_rings(after)
+    assert got.count.tolist() == [3, 4, 0, 4, 4]
+    for name in _RING_FIELDS:
+        assert np.array_equal(getattr(got, name), getattr(fresh, name)), name
+
+
+def test_spliced_parcel_shapes_are_those_made_anew():
+    """The shapes kept between runs with a few parcels moved: the same envelopes, grown boxes, circles and corners
+    as made anew for the whole park."""
+    rng = np.random.default_rng(5)
+    corners = zip(rng.uniform(0, 1e4, 300), rng.uniform(0, 1e4, 300), rng.uniform(5, 90, 300), strict=True)
+    geoms = np.array(
+        [square(x, y, side) for x, y, side in corners],
+        dtype=object,
+    )
+    kept = parcel_shapes(geoms_frame(geoms))
+    kept.boxes(40.0)
+    kept.circle()
+    rows = np.array([299, 7, 0, 150])
+    moved = geoms.copy()
+    moved[299] = shapely.affinity.rotate(geoms[299], 10)
+    for row in (7, 0, 150):
+        moved[row] = shapely.affinity.translate(geoms[row], 1.5, -2.0)
+    got = kept.spliced(rows, parcel_shapes(geoms_frame(moved[rows])))
+    fresh = parcel_shapes(geoms_frame(moved))
+    assert np.array_equal(got.bounds, fresh.bounds)
+    assert shapely.equals(got.boxes(40.0), fresh.boxes(40.0)).all()
+    assert all(np.array_equal(a, b) for a, b in zip(got.circle(), fresh.circle(), strict=True))
+    for name in _RING_FIELDS:
+        assert np.array_equal(getattr(got.rings, name), getattr(fresh.rings, name)), name
+    assert not np.array_equal(got.bounds, kept.bounds)  # the kept shapes are left as they were
 
 
 # random segments and convex parcels
