@@ -128,3 +128,50 @@ def test_line_edits_work_out_again_only_the_rows_whose_coverage_changed(seed):
         some_kept |= len(worked) < len(parcels)
         whole = again
     assert some_kept
+
+
+def test_a_network_changed_for_most_rows_takes_the_other_items_as_they_were(monkeypatch):
+    """More than a fifth of the rows changed in one network (a line edit upstream of most parcels), after a run that
+    spliced a few rows in: the checklist is worked out for all, the items of the networks whose table and declared
+    values did not change taken from the last result (the items worked out are counted). The result is
+    compute_readiness's, value for value; a network whose declared values changed is worked out again."""
+    import planner.parcels.readiness as readiness
+
+    parcels, lines, sources = synthetic(300, seed=4)
+    parcels = validate_parcels(parcels, crs_epsg=4545, park_id="BENCH").parcels
+    networks = {n: {"service_distance_m": 40.0, "service_radius_m": 2500.0} for n in NETWORK_ITEMS}
+    config = ParkConfig(park_id="BENCH", name="随机园区", crs_epsg=4545, networks=networks)
+    run = readiness_of(ReadinessInputs(config, parcels, sources, lines))
+    tables = {net: coverage.table for net, coverage in run.coverage.items()}
+    _, kept = readiness.readiness_kept(None, parcels, config, {net: (t, 1, None) for net, t in tables.items()})
+    water = tables["water"].copy()  # a few rows changed: spliced into the last result
+    few = np.array([3, 50, 51])
+    water.iloc[few, water.columns.get_loc("connected")] = ~water["connected"].to_numpy(dtype=bool)[few]
+    water.iloc[few, water.columns.get_loc("reason")] = "改过"
+    tables["water"] = water
+    tagged = {net: (t, 1, None) for net, t in tables.items()} | {"water": (water, 2, (1, few))}
+    spliced_in, kept = readiness.readiness_kept(kept, parcels, config, tagged)
+    assert kept.rows.tolist() == few.tolist()  # spliced, not worked out for all
+    road = tables["road"].copy()
+    flip = np.arange(0, len(road), 2)  # half the rows: beyond the share spliced row by row
+    road.iloc[flip, road.columns.get_loc("connected")] = ~road["connected"].to_numpy(dtype=bool)[flip]
+    road.iloc[flip, road.columns.get_loc("reason")] = "改过"
+    edited = parcels.copy()
+    edited.loc[edited.index[7], "declared_gas"] = not bool(edited["declared_gas"].iloc[7])
+    changed = {**tables, "road": road}
+    worked: list[str] = []
+    item = readiness._network_item
+    monkeypatch.setattr(readiness, "_network_item", lambda p, name, cov: worked.append(name) or item(p, name, cov))
+    tagged = {net: (t, 1, None) for net, t in changed.items()} | {
+        "water": (water, 2, None),
+        "road": (road, 2, (1, flip)),
+    }
+    got, _ = readiness.readiness_kept(kept, edited, config, tagged)
+    assert sorted(worked) == ["gas", "road"]
+    worked.clear()
+    whole = readiness.compute_readiness(edited, config, changed)
+    assert len(worked) == len(NETWORK_ITEMS)
+    pd.testing.assert_frame_equal(got.table, whole.table, check_exact=True)
+    pd.testing.assert_frame_equal(got.disagreements, whole.disagreements, check_exact=True)
+    assert (got.table["road"] != spliced_in.table["road"]).sum() == len(flip)
+    assert (got.table["water"] != run.readiness.table["water"]).sum() == len(few)  # the spliced rows, as spliced

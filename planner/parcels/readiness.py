@@ -110,10 +110,29 @@ def compute_readiness(
         after the DEM was taken counts as leveled whatever the DEM shows. A parcel
         the DEM does not cover (off it, or smaller than a cell) takes its declared value.
     """
+    return _computed(parcels, config, coverage, terrain, dem_date=dem_date, leveled_on=leveled_on)
+
+
+def _computed(
+    parcels: pd.DataFrame,
+    config: ParkConfig,
+    coverage: Mapping[str, pd.DataFrame | None],
+    terrain: pd.DataFrame | None = None,
+    *,
+    dem_date: pd.Timestamp | None = None,
+    leveled_on: pd.Series | None = None,
+    reuse: Mapping[str, _Item] | None = None,
+) -> ReadinessResult:
+    """:func:`compute_readiness`, with the items of ``reuse`` taken as they are (those of the same parcels whose inputs
+    did not change: a line edit changes one network's)."""
+    reuse = reuse or {}
     p = parcels.set_index("parcel_id", drop=False)
     ids = p.index
-    items = {item: _network_item(p, item, coverage.get(item)) for item in NETWORK_ITEMS}
-    items["leveled"] = _leveled(p, config, terrain, dem_date=dem_date, leveled_on=leveled_on)
+    items = {
+        item: reuse[item] if item in reuse else _network_item(p, item, coverage.get(item)) for item in NETWORK_ITEMS
+    }
+    kept = reuse.get("leveled")
+    items["leveled"] = _leveled(p, config, terrain, dem_date=dem_date, leveled_on=leveled_on) if kept is None else kept
     out = pd.DataFrame(index=ids)
     for found in items.values():
         for column, values in found.columns.items():
@@ -207,8 +226,40 @@ def readiness_kept(
             )
     if result is None:
         rows = rows if same else None  # many rows changed: all worked out, the others known to come out the same
-        result = compute_readiness(parcels, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on)
+        reuse = _unchanged_items(kept, declared, tags) if kept is not None and rows is not None else None
+        result = _computed(parcels, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on, reuse=reuse)
     return result, KeptReadiness(config, ids, declared, terrain, dem_date, leveled_on, tags, result, rows)
+
+
+def _unchanged_items(
+    kept: KeptReadiness, declared: Mapping[str, np.ndarray], tags: Mapping[str, int | None]
+) -> dict[str, _Item]:
+    """The networks' items as the last result has them, of the networks derived whose declared values and coverage
+    table (by tag) are those of ``kept`` (its parcels, configuration, terrain and dates are these)."""
+    last = kept.result
+    same = [
+        item
+        for item in NETWORK_ITEMS
+        if last.used.get(item) == "derived"
+        and tags.get(item) is not None
+        and tags.get(item) == kept.tags.get(item)
+        and np.array_equal(declared[item], kept.declared[item])
+    ]
+    if not same:
+        return {}
+    n = len(last.table)
+    keys = _disagreement_keys(last)
+    rank = {item: k for k, item in enumerate(last.used)}
+    table, out = last.table, {}
+    for item in same:
+        columns = {
+            column: table[column].array if column == f"{item}_reason" else table[column].to_numpy()
+            for column in (item, f"{item}_distance_m", f"{item}_network_m", f"{item}_reason")
+        }
+        mine = np.flatnonzero(keys // (n + 1) == rank[item])  # a whole run's order: by item, then by parcel
+        disagreements = last.disagreements.take(mine).reset_index(drop=True)
+        out[item] = _Item(columns, "derived", table[item], disagreements, keys[mine] % (n + 1))
+    return out
 
 
 def _codes(values: pd.Series) -> np.ndarray:
