@@ -303,7 +303,10 @@ class _Candidates:
         # each parcel's candidates in the order of the edges, not of the tree: the same pairs come in the same order
         # from a tree of only some of the edges (planner.province), so ties fall the same way
         key = cand_p.astype(np.int64) * max(len(edge_geoms), 1) + cand_e
-        order = np.argsort(key)  # the keys are distinct but for a pair found twice (by two pieces), kept once below
+        # the keys are distinct but for a pair found twice (by two pieces), kept once below. They come in runs (the
+        # query's, by parcel), which timsort takes as they are: 0.017 s for the road's 1,197,484 against 0.05-0.065 s
+        # by numpy's quicksort on a CPU without AVX-512 (AMD EPYC; with AVX-512 its quicksort is vectorised)
+        order = np.argsort(key, kind="stable")
         cand_p, cand_e = cand_p[order], cand_e[order]
         if wide.any() and len(key):  # a parcel near two pieces of an edge: the pair once (no pair: none)
             key = key[order]
