@@ -202,6 +202,9 @@ def readiness_kept(
     the terrain): where the parcels (ids, in order), the configuration, the terrain and the
     dates are those of ``kept`` and each table is the kept one or says which of its rows
     changed since, only the rows changed are worked out (:func:`readiness_again`); else all.
+    Where more than :data:`AGAIN_SHARE` of the rows changed (a line edit upstream of most
+    parcels), all rows are worked out, but the items of the networks whose table and declared
+    values are those of ``kept`` are taken from the last result, not worked out again.
     Returns the result (the same as :func:`compute_readiness` gives) and what to keep for next time.
     """
     ids = parcels["parcel_id"].to_numpy(dtype=object)
