@@ -89,6 +89,7 @@ def compute_readiness(
     *,
     dem_date: pd.Timestamp | None = None,
     leveled_on: pd.Series | None = None,
+    reuse: Mapping[str, _Item] | None = None,
 ) -> ReadinessResult:
     """Readiness of every parcel.
 
@@ -109,30 +110,17 @@ def compute_readiness(
         leveled (by ``parcel_id``, from the edit history): a parcel declared leveled
         after the DEM was taken counts as leveled whatever the DEM shows. A parcel
         the DEM does not cover (off it, or smaller than a cell) takes its declared value.
+    reuse
+        Networks' items taken as they are, not worked out: :func:`readiness_kept` passes
+        those of its last result whose inputs did not change (a line edit changes one network's).
     """
-    return _computed(parcels, config, coverage, terrain, dem_date=dem_date, leveled_on=leveled_on)
-
-
-def _computed(
-    parcels: pd.DataFrame,
-    config: ParkConfig,
-    coverage: Mapping[str, pd.DataFrame | None],
-    terrain: pd.DataFrame | None = None,
-    *,
-    dem_date: pd.Timestamp | None = None,
-    leveled_on: pd.Series | None = None,
-    reuse: Mapping[str, _Item] | None = None,
-) -> ReadinessResult:
-    """:func:`compute_readiness`, with the items of ``reuse`` taken as they are (those of the same parcels whose inputs
-    did not change: a line edit changes one network's)."""
     reuse = reuse or {}
     p = parcels.set_index("parcel_id", drop=False)
     ids = p.index
     items = {
         item: reuse[item] if item in reuse else _network_item(p, item, coverage.get(item)) for item in NETWORK_ITEMS
     }
-    kept = reuse.get("leveled")
-    items["leveled"] = _leveled(p, config, terrain, dem_date=dem_date, leveled_on=leveled_on) if kept is None else kept
+    items["leveled"] = _leveled(p, config, terrain, dem_date=dem_date, leveled_on=leveled_on)
     out = pd.DataFrame(index=ids)
     for found in items.values():
         for column, values in found.columns.items():
@@ -230,7 +218,9 @@ def readiness_kept(
     if result is None:
         rows = rows if same else None  # many rows changed: all worked out, the others known to come out the same
         reuse = _unchanged_items(kept, declared, tags) if kept is not None and rows is not None else None
-        result = _computed(parcels, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on, reuse=reuse)
+        result = compute_readiness(
+            parcels, config, tables, terrain, dem_date=dem_date, leveled_on=leveled_on, reuse=reuse
+        )
     return result, KeptReadiness(config, ids, declared, terrain, dem_date, leveled_on, tags, result, rows)
 
 
