@@ -30,7 +30,6 @@ import pandas as pd
 import shapely
 
 from planner.api.rows import geojson_geometries
-from planner.errors import StoreError
 from planner.fields import coerce_types
 from planner.parcels.query import ParcelFilters, industry_prefixes
 from planner.store.geopackage import GeoPackageStore
@@ -170,11 +169,7 @@ def _read_columns(
             conn.close()
         return int(stamp), ids, plain, coders
 
-    try:
-        stamp, ids, plain, coders = store.read_only(read)  # a hot journal rolled back first
-    except sqlite3.Error as exc:
-        msg = f"reading the parcels of {store.path} failed ({exc})"
-        raise StoreError(msg) from None
+    stamp, ids, plain, coders = store.read_parcels_only(read)  # a hot journal rolled back first
     if not ids:  # an empty park: the arrays of an empty frame
         empty = _converted([], names, bools)
         ids, plain = [_id_array([])], {k: [v] for k, v in _plain_arrays(empty).items()}
@@ -210,11 +205,7 @@ def _read_changed(
             conn.execute("ROLLBACK")
         return stamp, ids, rows
 
-    try:
-        stamp, ids, rows = store.read_only(read)  # a hot journal rolled back first
-    except sqlite3.Error as exc:
-        msg = f"reading the parcels of {store.path} failed ({exc})"
-        raise StoreError(msg) from None
+    stamp, ids, rows = store.read_parcels_only(read)  # a hot journal rolled back first
     return int(stamp), ids, _converted(rows, names, bools)
 
 
@@ -340,11 +331,8 @@ class CompactParcels:
             'SELECT t."parcel_id", t."geom" FROM "parcels" t JOIN "rtree_parcels_geom" r ON r.id = t.fid '
             "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?"
         )
-        try:
-            rows = self._conn().execute(query, (minx, maxx, miny, maxy)).fetchall()
-        except sqlite3.Error as exc:
-            msg = f"reading the parcels of {self.store.path} failed ({exc})"
-            raise StoreError(msg) from None
+        # a hot journal rolled back first
+        rows = self.store.read_parcels_only(lambda: self._conn().execute(query, (minx, maxx, miny, maxy)).fetchall())
         if not rows or not len(self):
             return np.array([], dtype=np.intp)
         ids, blobs = zip(*rows, strict=True)
@@ -426,11 +414,7 @@ class ParcelFeatures:
             return []
         columns = self._columns
         query = _page_query(columns, len(ids))
-        try:
-            rows = self.store.read_only(lambda: self.conn().execute(query, ids).fetchall())  # after a hot journal
-        except sqlite3.Error as exc:
-            msg = f"reading the parcels of {self.store.path} failed ({exc})"
-            raise StoreError(msg) from None
+        rows = self.store.read_parcels_only(lambda: self.conn().execute(query, ids).fetchall())  # after a hot journal
         at_id = columns.index("parcel_id") + 1
         by_id = {r[at_id]: r for r in rows}
         ordered = [by_id[i] for i in ids if i in by_id]

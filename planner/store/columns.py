@@ -115,10 +115,6 @@ def _geopackage(
             conn.close()
         return stamp, rows
 
-    try:
-        stamp, rows = store.read_only(read)  # a hot journal rolled back first
-    except sqlite3.Error as exc:
-        msg = f"reading the parcels of {store.path} failed ({exc})"
-        raise StoreError(msg) from None
+    stamp, rows = store.read_parcels_only(read)  # a hot journal rolled back first
     rows.sort(key=lambda r: r[0])  # parcel_id by code point, as Python and PostGIS (COLLATE "C") sort
     return int(stamp), rows

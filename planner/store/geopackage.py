@@ -430,6 +430,15 @@ class GeoPackageStore(ParkStore):
         self._roll_back_journal()
         return read()
 
+    def read_parcels_only(self, read: Callable[[], _T]) -> _T:
+        """:meth:`read_only`, a failure said as :class:`~planner.errors.StoreError` (reading the parcels of this park
+        failed, with SQLite's words): the server's read-only readers of the parcels all read through it."""
+        try:
+            return self.read_only(read)
+        except sqlite3.Error as exc:
+            msg = f"reading the parcels of {self.path} failed ({exc})"
+            raise StoreError(msg) from None
+
     def _roll_back_journal(self) -> None:
         """Play back the journal a failed write left (a full disk, an I/O error), now, with this process's access.
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import shapely
 
 from planner.api.compact import CompactParcels, ParcelFeatures
 from planner.store import create_park
@@ -71,12 +72,27 @@ def _compact(store):
     return read
 
 
+def _within(store):
+    kept = CompactParcels(store)  # made before the writer dies, as the server keeps it
+    kept.features.conn()
+    everywhere = shapely.box(*store.read_parcels().total_bounds)  # read now: a writable read plays a journal back
+
+    def read():
+        at = kept.within(everywhere)  # every parcel, by the R-tree and the shapes
+        ids = kept.parcel_id[at].tolist()
+        return [(p, _name(kept, p)) for p in ("P001", "P004") if p in ids]
+
+    return read
+
+
 def _name(kept: CompactParcels, parcel_id: str) -> str:
     coded = kept.coded["name"]
     return str(coded.uniques[coded.codes[kept.parcel_id.tolist().index(parcel_id)]])
 
 
-@pytest.mark.parametrize("read", [_features, _columns, _compact], ids=["features", "columns", "compact"])
+@pytest.mark.parametrize(
+    "read", [_features, _columns, _compact, _within], ids=["features", "columns", "compact", "within"]
+)
 def test_a_read_only_reader_rolls_back_a_hot_journal_and_reads_the_park_as_before_the_write(park, read):
     reader = read(park)  # each reader as made before the write (the rest of it reads after)
     _die_mid_write(park.path)
