@@ -197,13 +197,16 @@ class GraphCache:
         the parcels whose shapes changed since (up to a quarter of them), only theirs are.
         """
         kept = self._parcel_shapes
-        if kept is not None and np.array_equal(kept[0], hashes):
-            return kept[1]
-        again = None if kept is None or len(kept[0]) != len(hashes) else np.flatnonzero(kept[0] != hashes)
-        if kept is not None and again is not None and len(again) <= len(hashes) // _SPLICED:  # a few edited
-            shapes = kept[1].spliced(again, parcel_shapes(parcels.iloc[again]))  # only theirs made again
-        else:
+        if kept is None or len(kept[0]) != len(hashes):
             shapes = parcel_shapes(parcels)
+        else:
+            again = np.flatnonzero(kept[0] != hashes)
+            if not len(again):
+                return kept[1]
+            if len(again) <= len(hashes) // _SPLICED:  # a few edited: only theirs made again
+                shapes = kept[1].spliced(again, parcel_shapes(parcels.iloc[again]))
+            else:
+                shapes = parcel_shapes(parcels)
         self._parcel_shapes = (hashes.copy(), shapes)
         return shapes
 
